@@ -1,0 +1,30 @@
+#!/bin/sh
+# bootstrap.sh: installs the Debian 12 packages simrun needs. Idempotent; silent when all are present.
+# Run as root (or with sudo available).
+set -eu
+
+PKGS="build-essential cmake pkg-config git
+libsimgrid-dev libgsl-dev libsqlite3-dev sqlite3 libopenblas-dev libcmocka-dev gnuplot-nox
+libfyaml-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
+libjpeg62-turbo-dev libx264-dev libzstd-dev clang libclang-rt-14-dev"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+        echo "bootstrap: missing packages:$missing; run as root to install them" >&2
+        exit 1
+    fi
+fi
+echo "bootstrap: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

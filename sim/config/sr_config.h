@@ -1,0 +1,61 @@
+/* sr_config.h: experiment YAML -> validated run points.
+ *
+ * sr_config_load() parses the file with libfyaml, checks every section against its declarative table
+ * (sr_config_tables.c), expands the sweep (grid axes x policies x replications) and resolves and
+ * validates every run point up front, so that a bad sweep value is reported before anything runs.
+ *
+ * Every problem is reported as
+ *     FILE:LINE:COL: error: MESSAGE
+ *         <the source line>
+ *         <spaces>^
+ * all of them (not just the first), and the call returns SR_ERR_PARSE; the CLI exits with code 2. */
+#ifndef SR_CONFIG_H
+#define SR_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sr_experiment.h"
+
+typedef struct sr_config sr_config;
+
+/* One run point: the resolved parameters of a sweep combination, policy and replication. */
+typedef struct sr_point {
+    int index;               /* 0..n-1, stable order: grid (last axis fastest), then policy, then replication */
+    int replication;
+    uint64_t seed;           /* derived from the experiment seed and the replication only (common random
+                                numbers: every policy and grid value of one replication sees the same draws) */
+    char *policy;            /* policy label */
+    char *params_json;       /* {"axis.path": "value", ..., "policy": "...", "replication": r} */
+    char hash[17];           /* 16 hex digits identifying the point within its experiment */
+} sr_point;
+
+/* Loads, validates and expands path. Diagnostics go to errf (stderr when NULL). Caller frees *out. */
+sr_status sr_config_load(const char *path, FILE *errf, sr_config **out);
+/* Same, from an in-memory YAML text; `path` names it in messages. */
+sr_status sr_config_load_string(const char *path, const char *text, FILE *errf, sr_config **out);
+void sr_config_free(sr_config *c); /* NULL is a no-op */
+
+const char *sr_config_text(const sr_config *c); /* the YAML text as read (borrowed) */
+const char *sr_config_hash(const sr_config *c); /* 16 hex digits of the text's hash (borrowed) */
+const char *sr_config_name(const sr_config *c);
+int sr_config_point_count(const sr_config *c);
+const sr_point *sr_config_point(const sr_config *c, int i); /* borrowed */
+/* Names of the swept axes (YAML paths as written) and the number of replications. */
+int sr_config_axis_count(const sr_config *c);
+const char *sr_config_axis(const sr_config *c, int i);
+int sr_config_replications(const sr_config *c);
+
+/* Resolved experiment of point i (already validated at load). Caller frees with sr_experiment_free. */
+sr_status sr_config_experiment(const sr_config *c, int i, sr_experiment **out);
+
+/* Writes docs/yaml-reference.md from the section tables to f. */
+void sr_config_write_reference(FILE *f);
+
+/* Unit parsing shared with the CLI: "5.85Mbps" -> 5.85e6 (bits/s); "10ms" -> 0.01; "1.5MiB" -> 1572864.
+ * Returns SR_ERR_INVALID on an unknown unit or a malformed number. */
+typedef enum { SR_UNIT_NONE, SR_UNIT_TIME, SR_UNIT_RATE, SR_UNIT_SIZE, SR_UNIT_FREQ, SR_UNIT_POWER,
+               SR_UNIT_ENERGY, SR_UNIT_FLOPS, SR_UNIT_COUNT } sr_unit_kind;
+sr_status sr_parse_quantity(const char *text, sr_unit_kind kind, double *out);
+
+#endif

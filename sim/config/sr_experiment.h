@@ -1,0 +1,196 @@
+/* sr_experiment.h: the resolved, validated experiment of one run point.
+ *
+ * The config module (sr_config.h) builds it from YAML; everything downstream (platform builder,
+ * engine, policies, results) reads it and never re-parses YAML. All quantities are SI base units:
+ * seconds, bits per second for link rates, bytes for sizes, flop/s, watts. Strings are owned by the
+ * experiment and freed by sr_experiment_free(). */
+#ifndef SR_EXPERIMENT_H
+#define SR_EXPERIMENT_H
+
+#include <stdint.h>
+
+#include "sr_graph.h"
+#include "sr_status.h"
+
+/* Where something was written, for messages about it after parsing (route validation...). */
+typedef struct sr_loc {
+    const char *file; /* borrowed from the experiment */
+    int line, col;    /* 1-based; 0 when unknown */
+} sr_loc;
+
+#define SR_DEVICE_CLASS_MAP(X)                                                                         \
+    X(SR_DEV_CAMERA, "camera")                                                                         \
+    X(SR_DEV_MCU, "mcu")                                                                               \
+    X(SR_DEV_IOT, "iot")       /* Raspberry-Pi-class boards */                                         \
+    X(SR_DEV_FPGA, "fpga")                                                                             \
+    X(SR_DEV_GPU, "gpu")       /* edge GPU (Jetson) */                                                 \
+    X(SR_DEV_EDGE, "edge")     /* edge server */                                                       \
+    X(SR_DEV_CLOUD, "cloud")   /* cloud machine (GPU or CPU) */
+
+typedef enum {
+#define SR_DEV_ENUM(id, name) id,
+    SR_DEVICE_CLASS_MAP(SR_DEV_ENUM)
+#undef SR_DEV_ENUM
+        SR_DEV_CLASS_COUNT
+} sr_device_class;
+
+#define SR_LINK_TYPE_MAP(X)                                                                            \
+    X(SR_LINK_RDMA, "rdma")                                                                            \
+    X(SR_LINK_ETHERNET, "ethernet")                                                                    \
+    X(SR_LINK_WIFI, "wifi")                                                                            \
+    X(SR_LINK_5G, "5g")                                                                                \
+    X(SR_LINK_LTE, "lte")                                                                              \
+    X(SR_LINK_3G, "3g")                                                                                \
+    X(SR_LINK_BLE, "ble")                                                                              \
+    X(SR_LINK_SERIAL, "serial")                                                                        \
+    X(SR_LINK_WAN, "wan")
+
+typedef enum {
+#define SR_LINK_ENUM(id, name) id,
+    SR_LINK_TYPE_MAP(SR_LINK_ENUM)
+#undef SR_LINK_ENUM
+        SR_LINK_TYPE_COUNT
+} sr_link_type;
+
+typedef enum {
+    SR_SHARING_SHARED,  /* max-min fair share of one capacity */
+    SR_SHARING_FATPIPE, /* every flow gets the full bandwidth */
+    SR_SHARING_WIFI,    /* SimGrid's WIFI cell (802.11 performance anomaly) */
+    SR_SHARING_COUNT
+} sr_sharing;
+
+typedef enum { SR_NET_CM02, SR_NET_LV08, SR_NET_MODEL_COUNT } sr_net_model;
+typedef enum { SR_ARRIVAL_PERIODIC, SR_ARRIVAL_POISSON, SR_ARRIVAL_COUNT } sr_arrival;
+
+#define SR_POLICY_KIND_MAP(X)                                                                          \
+    X(SR_POLICY_CLOUD_ONLY, "cloud_only")   /* frame sent (at frame_size) to target, whole model there */ \
+    X(SR_POLICY_DEVICE_ONLY, "device_only") /* whole model on the source device */                     \
+    X(SR_POLICY_SPLIT, "split")             /* layers up to split_at on the source, rest on target */
+
+typedef enum {
+#define SR_POLICY_ENUM(id, name) id,
+    SR_POLICY_KIND_MAP(SR_POLICY_ENUM)
+#undef SR_POLICY_ENUM
+        SR_POLICY_KIND_COUNT
+} sr_policy_kind;
+
+const char *sr_device_class_name(sr_device_class c);
+const char *sr_link_type_name(sr_link_type t);
+const char *sr_sharing_name(sr_sharing s);
+const char *sr_net_model_name(sr_net_model m);
+const char *sr_arrival_name(sr_arrival a);
+const char *sr_policy_kind_name(sr_policy_kind k);
+
+/* A device group: `count` instances named name0..name{count-1}, or a single device called `name`
+ * when count is 1 and no range was given. */
+typedef struct sr_device_spec {
+    char *name;
+    int count;
+    char **instances;        /* count expanded host names */
+    sr_device_class cls;
+    char *profile;           /* catalogue profile the defaults came from */
+    double speed_flops;      /* peak flop/s of one core */
+    int cores;
+    double efficiency;       /* achieved fraction of peak on DNN layers (roofline) */
+    double mem_bw_Bps;       /* memory bandwidth, bytes/s (roofline) */
+    double power_idle_w;
+    double power_busy_w;     /* all cores busy */
+    int max_queue;           /* frames allowed to wait for this device; 0 = unbounded */
+    int wifi_level;          /* rate level index when attached to a WIFI link */
+    sr_loc loc;
+} sr_device_spec;
+
+/* A link. With per_device set, one instance per member of that device group ("<name><i>"),
+ * otherwise a single link called `name`. */
+typedef struct sr_link_spec {
+    char *name;
+    sr_link_type type;
+    double bw_bps;           /* bandwidth (first rate level for WIFI) */
+    double latency_s;
+    sr_sharing sharing;
+    int n_rates;             /* WIFI: rate levels in bits/s, rates[0] == bw_bps */
+    double rates_bps[8];
+    char *per_device;        /* device group name, or NULL */
+    int count;               /* instances (1, or the group's count) */
+    char **instances;        /* expanded link names */
+    double power_idle_w, power_busy_w; /* link energy (0 = not modelled) */
+    sr_loc loc;
+} sr_link_spec;
+
+/* A route between two device groups (or single devices): every instance pair (i-th member of src
+ * with every member of dst) is connected through the listed links, in order. A per-device link
+ * group in the list resolves to the instance of the src (or, failing that, dst) member it belongs to. */
+typedef struct sr_route_spec {
+    char *src, *dst;
+    int n_links;
+    char **links;
+    int symmetric;           /* default 1: the reverse direction uses the same links reversed */
+    sr_loc loc;
+} sr_route_spec;
+
+typedef struct sr_model_spec {
+    char *name;              /* name used by sources/policies */
+    char *source;            /* zoo name, or a path to .onnx / .cfg */
+    int input_c, input_h, input_w; /* 0 = the model's default */
+    sr_precision precision;  /* weights/compute precision */
+    sr_loc loc;
+} sr_model_spec;
+
+typedef struct sr_source_spec {
+    char *name;
+    char *devices;           /* device group emitting frames (one source per instance) */
+    char *model;             /* model spec name */
+    double fps;
+    sr_arrival arrival;
+    int width, height;       /* frame resolution; the raw frame is width*height*3 bytes */
+    double start_s;          /* first frame time (periodic sources are phase-shifted per instance) */
+    sr_loc loc;
+} sr_source_spec;
+
+typedef struct sr_policy_spec {
+    char *name;              /* label used in results (defaults to the kind's name) */
+    sr_policy_kind kind;
+    char *target;            /* device group receiving offloaded work (cloud_only, split) */
+    char *split_at;          /* split: name of the last layer run on the source device */
+    sr_precision activation_precision; /* split: precision of the activation sent */
+    double frame_bytes;      /* cloud_only: bytes sent per frame; 0 = raw RGB width*height*3 */
+    sr_loc loc;
+} sr_policy_spec;
+
+typedef struct sr_metrics_spec {
+    int frames;              /* store one row per frame (default 1) */
+    int links, hosts;        /* store per-link and per-host rows (default 1) */
+    double warmup_s;         /* frames captured before this are excluded from the statistics */
+} sr_metrics_spec;
+
+typedef struct sr_experiment {
+    char *file;              /* path of the YAML file */
+    char *name;
+    uint64_t seed;           /* base seed; the run point's seed is derived from it and the replication */
+    double duration_s;       /* frames are captured during [0, duration); the run ends when all finish */
+    char *output_db;         /* path of the SQLite database */
+    char *output_figures;    /* directory for figures */
+    sr_net_model net_model;
+
+    int n_devices;
+    sr_device_spec *devices;
+    int n_links;
+    sr_link_spec *links;
+    int n_routes;
+    sr_route_spec *routes;
+    int n_models;
+    sr_model_spec *models;
+    int n_sources;
+    sr_source_spec *sources;
+    sr_policy_spec policy;   /* the policy of this run point */
+    sr_metrics_spec metrics;
+} sr_experiment;
+
+void sr_experiment_free(sr_experiment *e); /* frees everything, e included; NULL is a no-op */
+
+/* Lookups by name; NULL when absent. */
+const sr_device_spec *sr_experiment_device(const sr_experiment *e, const char *name);
+const sr_link_spec *sr_experiment_link(const sr_experiment *e, const char *name);
+const sr_model_spec *sr_experiment_model(const sr_experiment *e, const char *name);
+
+#endif

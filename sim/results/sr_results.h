@@ -1,0 +1,47 @@
+/* sr_results.h: the SQLite results database (schema in docs/db-schema.md).
+ *
+ * WAL mode, a busy timeout so that several worker processes can write one database, and one
+ * transaction per run point: a run's rows appear all together or not at all. */
+#ifndef SR_RESULTS_H
+#define SR_RESULTS_H
+
+#include <stdint.h>
+
+#include "sr_run_output.h"
+#include "sr_status.h"
+
+typedef struct sr_results sr_results;
+
+/* Opens (creating the schema when the file is new) the database at path. A file that is not a simrun
+ * database, or has a newer schema version, gives SR_ERR_DB with a message in err. Caller closes. */
+sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t err_size);
+void sr_results_close(sr_results *r); /* NULL is a no-op */
+
+/* Returns the id of the experiment with this hash, inserting it (name, YAML text, hash, simrun version,
+ * creation time) if it is not there yet. */
+sr_status sr_results_experiment(sr_results *r, const char *name, const char *yaml_text, const char *hash,
+                                int64_t *exp_id);
+
+/* *done = 1 when the point (by hash) of the experiment already has a run with status "ok". */
+sr_status sr_results_point_done(sr_results *r, int64_t exp_id, const char *point_hash, int *done);
+
+typedef struct sr_run_info {
+    int64_t exp_id;
+    int point_index;
+    const char *point_hash;
+    const char *params_json;
+    const char *policy;
+    int replication;
+    uint64_t seed;
+    const char *status;      /* "ok" or "failed" */
+    double wall_s;
+    const char *error;       /* NULL when ok */
+    const char *net_model;   /* network model used, recorded with the results */
+} sr_run_info;
+
+/* Writes the run row and (when out is not NULL) its metrics, frames, links and hosts in one
+ * transaction; replaces an earlier failed run of the same point. *run_id gets the new row id. */
+sr_status sr_results_write_run(sr_results *r, const sr_run_info *info, const sr_run_output *out,
+                               int64_t *run_id);
+
+#endif

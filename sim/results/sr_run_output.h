@@ -1,0 +1,73 @@
+/* sr_run_output.h: what one simulated run point produces, handed from the engine to the results DB.
+ *
+ * Times are simulated seconds; sizes bytes; energy joules. Growable arrays owned by the struct. */
+#ifndef SR_RUN_OUTPUT_H
+#define SR_RUN_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sr_status.h"
+
+typedef struct sr_frame_record {
+    int64_t frame;         /* sequence number within its source instance */
+    int source;            /* index of the source instance (stable across runs) */
+    char device[48];       /* host that captured the frame */
+    double capture_s;
+    double queue_s;        /* time spent waiting for busy devices */
+    double compute_s;      /* time computing (all devices) */
+    double transfer_s;     /* time transferring (all transfers, incl. latency) */
+    double complete_s;     /* completion time; < 0 when dropped */
+    double latency_s;      /* complete - capture; < 0 when dropped */
+    int dropped;
+    int64_t bytes_sent;    /* bytes put on the network for this frame */
+} sr_frame_record;
+
+typedef struct sr_link_stat {
+    char name[64];
+    char type[16];
+    double bw_bps, latency_s;
+    int64_t bytes;         /* payload bytes that crossed the link */
+    int64_t transfers;
+    double energy_j;       /* 0 when link energy is not modelled */
+} sr_link_stat;
+
+typedef struct sr_host_stat {
+    char name[64];
+    char device_class[16];
+    double busy_s;         /* simulated seconds with at least one task computing */
+    int64_t tasks;
+    double energy_j;
+} sr_host_stat;
+
+typedef struct sr_metric {
+    char name[48];
+    double value;
+    char unit[16];
+} sr_metric;
+
+typedef struct sr_run_output {
+    sr_frame_record *frames;
+    size_t n_frames, cap_frames;
+    sr_link_stat *links;
+    size_t n_links, cap_links;
+    sr_host_stat *hosts;
+    size_t n_hosts, cap_hosts;
+    sr_metric *metrics;
+    size_t n_metrics, cap_metrics;
+    double end_s;          /* simulated time when the run ended */
+} sr_run_output;
+
+void sr_run_output_init(sr_run_output *o);
+void sr_run_output_clear(sr_run_output *o); /* frees the arrays, keeps o usable */
+sr_status sr_run_output_add_frame(sr_run_output *o, const sr_frame_record *r);
+sr_status sr_run_output_add_link(sr_run_output *o, const sr_link_stat *s);
+sr_status sr_run_output_add_host(sr_run_output *o, const sr_host_stat *s);
+sr_status sr_run_output_add_metric(sr_run_output *o, const char *name, double value, const char *unit);
+/* Computes the summary metrics from the frame records (frames_total, frames_dropped, drop_rate,
+ * latency_mean/p50/p95/p99/max, throughput_fps over [warmup, end]) and appends them. */
+sr_status sr_run_output_summarize(sr_run_output *o, double warmup_s);
+/* Value of a metric by name; returns 0 and sets *value when found, SR_ERR_NOT_FOUND otherwise. */
+sr_status sr_run_output_metric(const sr_run_output *o, const char *name, double *value);
+
+#endif
