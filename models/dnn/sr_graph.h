@@ -27,6 +27,7 @@
  * count), and handle it in the switches (-Wswitch points at every one). */
 #define SR_OP_MAP(X)                                                                                   \
     X(SR_OP_INPUT, "input")                                                                            \
+    X(SR_OP_CONST, "const")        /* constant tensor; values in sr_weights (SR_PARAM_WEIGHT) */        \
     X(SR_OP_CONV, "conv")          /* groups==in_channels==out_channels is depthwise */               \
     X(SR_OP_MAXPOOL, "maxpool")                                                                        \
     X(SR_OP_AVGPOOL, "avgpool")                                                                        \
@@ -116,6 +117,9 @@ void sr_graph_free(sr_graph *g); /* NULL is a no-op */
 
 /* Adds an input node of the given shape; returns its id (>= 0) or a negative sr_status. */
 int sr_graph_add_input(sr_graph *g, const char *name, sr_shape shape);
+/* Adds a constant tensor node of the given shape (values live in sr_weights as its SR_PARAM_WEIGHT;
+ * not counted as trainable params). Returns its id or a negative sr_status. */
+int sr_graph_add_const(sr_graph *g, const char *name, sr_shape shape);
 /* Adds a node; inputs must be existing ids; name must be unique (NULL: "<op><id>").
  * attr NULL means sr_node_attr_default(). Returns the id (>= 0) or a negative sr_status. */
 int sr_graph_add(sr_graph *g, sr_op op, const char *name, const int *inputs, int n_inputs,

@@ -1,0 +1,15 @@
+/* sr_cmd.h: the simrun subcommands. Each takes argv[0] = the subcommand name and returns the process
+ * exit code: 0 success, 1 failure of the work itself, 2 bad input or usage. */
+#ifndef SR_CMD_H
+#define SR_CMD_H
+
+int sr_cmd_run(int argc, char **argv);
+int sr_cmd_validate(int argc, char **argv);
+int sr_cmd_list(int argc, char **argv);
+int sr_cmd_show(int argc, char **argv);
+int sr_cmd_report(int argc, char **argv);
+int sr_cmd_exec(int argc, char **argv);        /* cmd_exec.c: per-layer forward timing of a model */
+int sr_cmd_codec_table(int argc, char **argv); /* cmd_codec_table.c */
+int sr_cmd_calibrate(int argc, char **argv);   /* cmd_calibrate.c */
+
+#endif
