@@ -1,0 +1,167 @@
+/* cmd_list.c: `simrun list` (the catalogues with their sources) and `simrun show` (one model's layer
+ * table, one device profile). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sr_cmd.h"
+#include "sr_experiment.h"
+#include "sr_graph.h"
+#include "sr_linkclass.h"
+#include "sr_profile.h"
+#include "sr_zoo.h"
+
+static void list_devices(void)
+{
+    printf("%-14s %-7s %12s %5s %6s %10s %8s %8s  %s\n", "profile", "class", "peak GF/s", "cores", "eff",
+           "mem GB/s", "idle W", "busy W", "description");
+    for (int i = 0; i < sr_profile_count(); i++) {
+        const sr_profile *p = sr_profile_at(i);
+        printf("%-14s %-7s %12.1f %5d %6.2f %10.1f %8.2f %8.2f  %s\n", p->name, p->device_class,
+               p->speed_flops * p->cores / 1e9, p->cores, p->efficiency, p->mem_bw_Bps / 1e9, p->power_idle_w,
+               p->power_busy_w, p->description);
+        printf("%-14s source: %s\n", "", p->source);
+    }
+}
+
+static void list_links(void)
+{
+    printf("%-9s %14s %12s %-8s  %s\n", "type", "bandwidth", "latency", "sharing", "description");
+    for (int i = 0; i < sr_link_class_count(); i++) {
+        const sr_link_class *l = sr_link_class_at(i);
+        char bw[32];
+        if (l->bw_bps >= 1e9)
+            snprintf(bw, sizeof bw, "%g Gbps", l->bw_bps / 1e9);
+        else if (l->bw_bps >= 1e6)
+            snprintf(bw, sizeof bw, "%g Mbps", l->bw_bps / 1e6);
+        else
+            snprintf(bw, sizeof bw, "%g Kbps", l->bw_bps / 1e3);
+        printf("%-9s %14s %10g ms %-8s  %s\n", l->name, bw, l->latency_s * 1e3, l->sharing, l->description);
+        printf("%-9s source: %s\n", "", l->source);
+    }
+}
+
+static void list_models(void)
+{
+    printf("%-12s %-12s %16s %14s  %s\n", "model", "input", "MACs", "params", "definition");
+    for (int i = 0; i < sr_zoo_count(); i++) {
+        int c, h, w;
+        sr_zoo_default_input(i, &c, &h, &w);
+        sr_graph *g = NULL;
+        sr_graph_totals t = {0};
+        if (sr_zoo_build(sr_zoo_name(i), 0, 0, 0, &g) == SR_OK) sr_graph_totals_get(g, &t);
+        sr_graph_free(g);
+        char in[32];
+        snprintf(in, sizeof in, "%dx%dx%d", c, h, w);
+        printf("%-12s %-12s %16lld %14lld  %s\n", sr_zoo_name(i), in, (long long)t.macs, (long long)t.params,
+               sr_zoo_description(i));
+    }
+}
+
+static void list_policies(void)
+{
+    static const char *docs[] = {
+        "send the frame (frame_size bytes, default raw RGB) to `target`, run the whole model there",
+        "run the whole model on the source device",
+        "run layers up to `split_at` on the source, send the activation, finish on `target`",
+    };
+    _Static_assert(sizeof docs / sizeof docs[0] == SR_POLICY_KIND_COUNT, "one doc line per policy kind");
+    for (int k = 0; k < SR_POLICY_KIND_COUNT; k++)
+        printf("%-12s %s\n", sr_policy_kind_name((sr_policy_kind)k), docs[k]);
+}
+
+int sr_cmd_list(int argc, char **argv)
+{
+    const char *what = argc >= 2 ? argv[1] : "";
+    if (strcmp(what, "devices") == 0 || strcmp(what, "profiles") == 0)
+        list_devices();
+    else if (strcmp(what, "links") == 0)
+        list_links();
+    else if (strcmp(what, "models") == 0)
+        list_models();
+    else if (strcmp(what, "policies") == 0)
+        list_policies();
+    else {
+        fprintf(stderr, "usage: simrun list devices|links|models|policies\n");
+        return strcmp(what, "--help") == 0 ? 0 : 2;
+    }
+    return 0;
+}
+
+static int parse_chw(const char *s, int *c, int *h, int *w)
+{
+    char tail;
+    return sscanf(s, "%dx%dx%d%c", c, h, w, &tail) == 3 && *c > 0 && *h > 0 && *w > 0;
+}
+
+static int show_model(int argc, char **argv)
+{
+    const char *name = NULL;
+    int c = 0, h = 0, w = 0;
+    sr_precision p = SR_PREC_FP32;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--input") == 0 && i + 1 < argc) {
+            if (!parse_chw(argv[++i], &c, &h, &w)) {
+                fprintf(stderr, "simrun show model: --input wants CxHxW (e.g. 3x224x224), got '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--precision") == 0 && i + 1 < argc) {
+            if (sr_precision_parse(argv[++i], &p) != SR_OK) {
+                fprintf(stderr, "simrun show model: --precision wants fp32, fp16 or int8, got '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (argv[i][0] != '-' && !name) {
+            name = argv[i];
+        } else {
+            fprintf(stderr, "simrun show model: unexpected argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!name) {
+        fprintf(stderr, "usage: simrun show model NAME [--input CxHxW] [--precision fp32|fp16|int8]\n");
+        return 2;
+    }
+    sr_graph *g = NULL;
+    sr_status st = sr_zoo_build(name, c, h, w, &g);
+    if (st == SR_ERR_NOT_FOUND) {
+        fprintf(stderr, "simrun show model: unknown model '%s'; known:", name);
+        for (int i = 0; i < sr_zoo_count(); i++) fprintf(stderr, " %s", sr_zoo_name(i));
+        fputc('\n', stderr);
+        return 2;
+    }
+    if (st != SR_OK) {
+        fprintf(stderr, "simrun show model: %s at that input: %s\n", name, sr_status_message(st));
+        return 2;
+    }
+    sr_graph_print(g, p, stdout);
+    sr_graph_free(g);
+    return 0;
+}
+
+static int show_profile(const char *name)
+{
+    const sr_profile *p = sr_profile_find(name);
+    if (!p) {
+        fprintf(stderr, "simrun show profile: unknown profile '%s' (see `simrun list devices`)\n", name);
+        return 2;
+    }
+    printf("profile:      %s\nclass:        %s\ndescription:  %s\n", p->name, p->device_class, p->description);
+    printf("peak:         %.4g GFLOP/s (%d cores x %.4g GFLOP/s)\n", p->speed_flops * p->cores / 1e9, p->cores,
+           p->speed_flops / 1e9);
+    printf("efficiency:   %.2f (roofline compute ceiling %.4g GFLOP/s)\n", p->efficiency,
+           p->speed_flops * p->cores * p->efficiency / 1e9);
+    printf("memory bw:    %.4g GB/s\npower:        %.3g W idle, %.3g W busy\n", p->mem_bw_Bps / 1e9,
+           p->power_idle_w, p->power_busy_w);
+    printf("cost model:   roofline, t = max(flops / (peak x efficiency), bytes / memory bw) per layer\n");
+    printf("source:       %s\n", p->source);
+    return 0;
+}
+
+int sr_cmd_show(int argc, char **argv)
+{
+    if (argc >= 3 && strcmp(argv[1], "model") == 0) return show_model(argc, argv);
+    if (argc == 3 && strcmp(argv[1], "profile") == 0) return show_profile(argv[2]);
+    fprintf(stderr, "usage: simrun show model NAME [--input CxHxW] [--precision P]\n"
+                    "       simrun show profile NAME\n");
+    return 2;
+}

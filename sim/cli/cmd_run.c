@@ -1,0 +1,188 @@
+/* cmd_run.c: `simrun run` and `simrun validate`.
+ *
+ * run: load + validate the whole experiment (exit 2 and nothing written on any error), run every point
+ * in worker processes, print a summary table read back from the database, then draw the figures. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sr_cmd.h"
+#include "sr_config.h"
+#include "sr_report.h"
+#include "sr_runner.h"
+
+static void run_usage(FILE *f)
+{
+    fprintf(f, "usage: simrun run EXPERIMENT.yaml [--jobs N] [--resume] [--db PATH] [--no-report] [--quiet]\n"
+               "  --jobs N     simulate N points at once in worker processes (default 1)\n"
+               "  --resume     skip points that already have a successful run in the database\n"
+               "  --db PATH    write to PATH instead of the experiment's output.db\n"
+               "  --no-report  do not draw figures after the run\n"
+               "  --quiet      no progress bar and no summary table\n");
+}
+
+/* Creates the parent directories of path (like mkdir -p on dirname). */
+static int make_parents(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && access(buf, F_OK) != 0) return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+static double metric(sqlite3 *db, sqlite3_int64 run_id, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    double v = 0.0 / 0.0;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM metrics WHERE run_id=?1 AND name=?2", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            v = sqlite3_column_double(st, 0);
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Prints one line per run point of the experiment: policy, swept parameters and the key metrics. */
+static void print_summary(const char *db_path, const char *hash)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return;
+    }
+    sqlite3_stmt *st = NULL;
+    const char *sql = "SELECT r.id, r.policy, r.params, r.status, r.replication FROM runs r "
+                      "JOIN experiments e ON e.id = r.experiment_id WHERE e.hash = ?1 ORDER BY r.point_index";
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return;
+    }
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    printf("%-14s %-44s %10s %10s %9s %7s %10s\n", "policy", "point", "p50 (ms)", "p95 (ms)", "fps", "drop%",
+           "energy J");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        sqlite3_int64 id = sqlite3_column_int64(st, 0);
+        const char *policy = (const char *)sqlite3_column_text(st, 1);
+        const char *params = (const char *)sqlite3_column_text(st, 2);
+        const char *status = (const char *)sqlite3_column_text(st, 3);
+        char point[45];
+        snprintf(point, sizeof point, "%s", params ? params : "");
+        if (strcmp(status ? status : "", "ok") != 0) {
+            printf("%-14s %-44s %s\n", policy ? policy : "", point, "FAILED (see runs.error)");
+            continue;
+        }
+        printf("%-14s %-44s %10.2f %10.2f %9.2f %7.2f %10.2f\n", policy ? policy : "", point,
+               metric(db, id, "latency_p50_s") * 1e3, metric(db, id, "latency_p95_s") * 1e3,
+               metric(db, id, "throughput_fps"), metric(db, id, "drop_rate") * 100.0,
+               metric(db, id, "energy_total_j"));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+int sr_cmd_run(int argc, char **argv)
+{
+    const char *path = NULL, *db_override = NULL;
+    int jobs = 1, resume = 0, report = 1, quiet = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            run_usage(stdout);
+            return 0;
+        } else if ((strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 1024) {
+                fprintf(stderr, "simrun run: --jobs wants an integer in 1..1024, got '%s'\n", argv[i]);
+                return 2;
+            }
+            jobs = (int)v;
+        } else if (strcmp(a, "--resume") == 0) {
+            resume = 1;
+        } else if (strcmp(a, "--no-report") == 0) {
+            report = 0;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = 1;
+        } else if (strcmp(a, "--db") == 0 && i + 1 < argc) {
+            db_override = argv[++i];
+        } else if (a[0] == '-' || path) {
+            fprintf(stderr, "simrun run: unexpected argument '%s'\n", a);
+            run_usage(stderr);
+            return 2;
+        } else {
+            path = a;
+        }
+    }
+    if (!path) {
+        run_usage(stderr);
+        return 2;
+    }
+    sr_config *c = NULL;
+    if (sr_config_load(path, stderr, &c) != SR_OK) return 2;
+    sr_experiment *e0 = NULL;
+    if (sr_config_experiment(c, 0, &e0) != SR_OK) {
+        sr_config_free(c);
+        return 2;
+    }
+    char db_path[4096], fig_dir[4096];
+    snprintf(db_path, sizeof db_path, "%s", db_override ? db_override : e0->output_db);
+    snprintf(fig_dir, sizeof fig_dir, "%s", e0->output_figures);
+    sr_experiment_free(e0);
+    if (make_parents(db_path) != 0) {
+        fprintf(stderr, "simrun: cannot create the directory of %s\n", db_path);
+        sr_config_free(c);
+        return 1;
+    }
+    sr_runner_opts opts = {.jobs = jobs, .resume = resume, .progress = !quiet && isatty(2), .db_path = db_path};
+    sr_runner_stats stats;
+    if (!quiet)
+        fprintf(stderr, "simrun: %s: %d run points (%d jobs)\n", sr_config_name(c), sr_config_point_count(c),
+                jobs);
+    sr_status st = sr_runner_run(c, &opts, &stats);
+    if (st == SR_ERR_DB || st == SR_ERR_NOMEM) {
+        sr_config_free(c);
+        return st == SR_ERR_DB ? 2 : 1;
+    }
+    if (!quiet) {
+        print_summary(db_path, sr_config_hash(c));
+        printf("\n%d points: %d ok, %d skipped (--resume), %d failed in %.1f s\n", stats.total, stats.ok,
+               stats.skipped, stats.failed, stats.wall_s);
+        printf("database: %s\n", db_path);
+    }
+    int code = st == SR_OK ? 0 : 1;
+    if (report) {
+        if (sr_report_generate(db_path, fig_dir, quiet ? NULL : stderr) != SR_OK) {
+            fprintf(stderr, "simrun: drawing the figures failed\n");
+            code = 1;
+        } else if (!quiet) {
+            printf("figures:  %s/index.html\n", fig_dir);
+        }
+    }
+    sr_config_free(c);
+    return code;
+}
+
+int sr_cmd_validate(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        fprintf(stderr, "usage: simrun validate EXPERIMENT.yaml\n");
+        return (argc == 2 && (strcmp(argv[1], "--help") == 0)) ? 0 : 2;
+    }
+    sr_config *c = NULL;
+    if (sr_config_load(argv[1], stderr, &c) != SR_OK) return 2;
+    printf("%s: ok (%d run points: %d sweep axes, %d replications)\n", argv[1], sr_config_point_count(c),
+           sr_config_axis_count(c), sr_config_replications(c));
+    sr_config_free(c);
+    return 0;
+}

@@ -1,0 +1,64 @@
+/* main.c: the simrun command line. Dispatches to the subcommands of sr_cmd.h.
+ *
+ * `simrun experiment.yaml` is short for `simrun run experiment.yaml`. Exit codes: 0 success, 1 the work
+ * failed, 2 bad input or usage (bad YAML, unknown model, wrong flags). */
+#include <stdio.h>
+#include <string.h>
+
+#include "sr_cmd.h"
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} subcommand;
+
+static const subcommand subcommands[] = {
+    {"run", sr_cmd_run, "run every point of an experiment: simrun run EXP.yaml [--jobs N] [--resume]"},
+    {"validate", sr_cmd_validate, "check an experiment file without running it"},
+    {"list", sr_cmd_list, "list the catalogues: simrun list devices|links|models|policies"},
+    {"show", sr_cmd_show, "show a model's layers or a device profile: simrun show model|profile NAME"},
+    {"report", sr_cmd_report, "draw figures from a results database: simrun report DB --out DIR"},
+    {"exec", sr_cmd_exec, "run a model's real kernels and time each layer: simrun exec MODEL"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "simrun %s: discrete-event simulator for edge-cloud machine-learning systems\n\n", SR_VERSION);
+    fprintf(f, "usage: simrun EXPERIMENT.yaml [run options]\n       simrun SUBCOMMAND [args]\n\n");
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf(f, "\n`simrun SUBCOMMAND --help` describes each. Docs: docs/user-guide.md\n");
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("simrun %s\n", SR_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        if (strcmp(cmd, subcommands[i].name) == 0) return subcommands[i].fn(argc - 1, argv + 1);
+    if (ends_with(cmd, ".yaml") || ends_with(cmd, ".yml")) {
+        argv[0] = (char *)"run";
+        return sr_cmd_run(argc, argv);
+    }
+    fprintf(stderr, "simrun: unknown subcommand '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}
