@@ -94,12 +94,39 @@ static int parse_chw(const char *s, int *c, int *h, int *w)
     return sscanf(s, "%dx%dx%d%c", c, h, w, &tail) == 3 && *c > 0 && *h > 0 && *w > 0;
 }
 
+/* Emmons et al.'s data amplification: each layer's output size at precision p divided by the raw frame
+ * (the input tensor's elements at one byte each, i.e. 8-bit RGB). */
+static void print_amplification(const sr_graph *g, sr_precision p)
+{
+    const sr_node *in = sr_graph_node(g, 0);
+    double raw_bytes = (double)sr_shape_numel(&in->out);
+    printf("%-5s %-28s %-8s %-18s %14s %10s\n", "id", "layer", "op", "output", "bytes", "x raw");
+    double max_ratio = 0.0;
+    int max_id = 0;
+    for (int i = 0; i < sr_graph_node_count(g); i++) {
+        const sr_node *n = sr_graph_node(g, i);
+        char shape[64];
+        sr_shape_format(&n->out, shape, sizeof shape);
+        double bytes = (double)sr_node_output_bytes(g, i, p);
+        printf("%-5d %-28s %-8s %-18s %14.0f %10.3f\n", i, n->name, sr_op_name(n->op), shape, bytes,
+               bytes / raw_bytes);
+        if (bytes / raw_bytes > max_ratio) max_ratio = bytes / raw_bytes, max_id = i;
+    }
+    printf("raw frame: %.0f bytes (8-bit); largest activation: %s, %.2fx the raw frame at %s\n", raw_bytes,
+           sr_graph_node(g, max_id)->name, max_ratio, sr_precision_name(p));
+}
+
 static int show_model(int argc, char **argv)
 {
     const char *name = NULL;
     int c = 0, h = 0, w = 0;
     sr_precision p = SR_PREC_FP32;
+    int amplification = 0;
     for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--amplification") == 0) {
+            amplification = 1;
+            continue;
+        }
         if (strcmp(argv[i], "--input") == 0 && i + 1 < argc) {
             if (!parse_chw(argv[++i], &c, &h, &w)) {
                 fprintf(stderr, "simrun show model: --input wants CxHxW (e.g. 3x224x224), got '%s'\n", argv[i]);
@@ -118,7 +145,8 @@ static int show_model(int argc, char **argv)
         }
     }
     if (!name) {
-        fprintf(stderr, "usage: simrun show model NAME [--input CxHxW] [--precision fp32|fp16|int8]\n");
+        fprintf(stderr, "usage: simrun show model NAME [--input CxHxW] [--precision fp32|fp16|int8] "
+                        "[--amplification]\n");
         return 2;
     }
     sr_graph *g = NULL;
@@ -133,7 +161,10 @@ static int show_model(int argc, char **argv)
         fprintf(stderr, "simrun show model: %s at that input: %s\n", name, sr_status_message(st));
         return 2;
     }
-    sr_graph_print(g, p, stdout);
+    if (amplification)
+        print_amplification(g, p);
+    else
+        sr_graph_print(g, p, stdout);
     sr_graph_free(g);
     return 0;
 }

@@ -1,0 +1,242 @@
+/* test_cli.c: drives the real simrun binary on small experiments and checks what it leaves behind:
+ * exit codes, the SQLite database (real file), --resume, same seed -> identical rows, --jobs, reports. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+/* Runs simrun with the given argument string (shell-quoted by the caller); returns its exit code and
+ * leaves stdout+stderr in tmpdir/out.txt. */
+static int simrun(const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd %s && %s/simrun %s >out.txt 2>&1", tmpdir, SR_BINARY_DIR, args);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static char *output(void)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/out.txt", tmpdir);
+    return slurp(p);
+}
+
+static int64_t query_int(const char *db_name, const char *sql)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", tmpdir, db_name);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Concatenates every row of a query into one string (for exact comparisons between databases). */
+static char *query_text(const char *db_name, const char *sql)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", tmpdir, db_name);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    buf[0] = '\0';
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            const char *v = (const char *)sqlite3_column_text(st, c);
+            size_t need = len + (v ? strlen(v) : 4) + 2;
+            if (need >= cap) {
+                while (need >= cap) cap *= 2;
+                buf = realloc(buf, cap);
+            }
+            len += (size_t)sprintf(buf + len, "%s%c", v ? v : "NULL", c + 1 < sqlite3_column_count(st) ? '|' : '\n');
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return buf;
+}
+
+static int exists(const char *name)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", tmpdir, name);
+    return access(p, F_OK) == 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/simrun-cli-XXXXXX");
+    if (!mkdtemp(tmpdir)) return -1;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp %s/tests/cli/data/*.yaml %s/", SR_SOURCE_DIR, tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    assert_int_equal(simrun(""), 2);
+    assert_int_equal(simrun("frobnicate"), 2);
+    assert_int_equal(simrun("run"), 2);
+    assert_int_equal(simrun("run tiny.yaml --jobs 0"), 2);
+    assert_int_equal(simrun("show model no-such-model"), 2);
+    assert_int_equal(simrun("show model vgg16 --input 3x224"), 2);
+    assert_int_equal(simrun("list nothing"), 2);
+    assert_int_equal(simrun("--version"), 0);
+}
+
+static void test_bad_yaml_writes_nothing(void **state)
+{
+    (void)state;
+    assert_int_equal(simrun("validate bad-unit.yaml"), 2);
+    char *out = output();
+    /* file:line:col of the bad value, then the source line and a caret */
+    assert_non_null(strstr(out, "bad-unit.yaml:10:"));
+    assert_non_null(strstr(out, "^"));
+    free(out);
+    assert_int_equal(simrun("run bad-unit.yaml"), 2);
+    assert_int_equal(simrun("bad-unit.yaml"), 2);
+    assert_false(exists("should-not-exist.db"));
+    assert_false(exists("should-not-exist"));
+}
+
+static void test_validate_ok(void **state)
+{
+    (void)state;
+    assert_int_equal(simrun("validate tiny.yaml"), 0);
+    char *out = output();
+    assert_non_null(strstr(out, "4 run points"));
+    free(out);
+}
+
+static void test_run_resume_and_determinism(void **state)
+{
+    (void)state;
+    assert_int_equal(simrun("run tiny.yaml --db a.db --no-report --quiet"), 0);
+    /* 2 bandwidths x 2 policies x 1 replication */
+    assert_int_equal(query_int("a.db", "SELECT count(*) FROM runs WHERE status='ok'"), 4);
+    assert_int_equal(query_int("a.db", "SELECT count(*) FROM experiments"), 1);
+    int64_t frames = query_int("a.db", "SELECT count(*) FROM frames");
+    assert_true(frames > 8); /* Poisson at 5 fps over 2 s, 4 runs */
+    assert_true(query_int("a.db", "SELECT count(*) FROM metrics WHERE name='latency_p95_s'") == 4);
+
+    /* --resume: nothing to do, rows untouched */
+    char *before = query_text("a.db", "SELECT id, point_hash, status FROM runs ORDER BY id");
+    assert_int_equal(simrun("run tiny.yaml --db a.db --no-report --quiet --resume"), 0);
+    char *after = query_text("a.db", "SELECT id, point_hash, status FROM runs ORDER BY id");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+
+    /* same experiment, same seed, two jobs: identical frames and metrics */
+    assert_int_equal(simrun("run tiny.yaml --db b.db --no-report --quiet --jobs 2"), 0);
+    const char *frames_sql = "SELECT r.point_hash, f.source, f.frame, f.device, f.capture_s, f.queue_s, "
+                             "f.compute_s, f.transfer_s, f.complete_s, f.latency_s, f.dropped, f.bytes_sent "
+                             "FROM frames f JOIN runs r ON r.id=f.run_id ORDER BY r.point_hash, f.source, f.frame";
+    const char *metrics_sql = "SELECT r.point_hash, m.name, m.value FROM metrics m JOIN runs r ON r.id=m.run_id "
+                              "ORDER BY r.point_hash, m.name";
+    char *fa = query_text("a.db", frames_sql), *fb = query_text("b.db", frames_sql);
+    assert_string_equal(fa, fb);
+    free(fa);
+    free(fb);
+    char *ma = query_text("a.db", metrics_sql), *mb = query_text("b.db", metrics_sql);
+    assert_string_equal(ma, mb);
+    free(ma);
+    free(mb);
+
+    /* the slower uplink makes cloud_only slower */
+    double slow = (double)query_int("a.db", "SELECT CAST(m.value*1e6 AS INTEGER) FROM metrics m JOIN runs r ON "
+                                            "r.id=m.run_id WHERE r.policy='cloud_only' AND m.name='latency_p50_s' "
+                                            "AND r.params LIKE '%2Mbps%'");
+    double fast = (double)query_int("a.db", "SELECT CAST(m.value*1e6 AS INTEGER) FROM metrics m JOIN runs r ON "
+                                            "r.id=m.run_id WHERE r.policy='cloud_only' AND m.name='latency_p50_s' "
+                                            "AND r.params LIKE '%10Mbps%'");
+    assert_true(slow > fast);
+}
+
+static void test_report(void **state)
+{
+    (void)state;
+    assert_int_equal(simrun("run tiny.yaml --db c.db --quiet --no-report"), 0);
+    assert_int_equal(simrun("report c.db --out figs"), 0);
+    assert_true(exists("figs/index.html"));
+    char p[512];
+    snprintf(p, sizeof p, "%s/figs/index.html", tmpdir);
+    char *html = slurp(p);
+    assert_non_null(html);
+    assert_non_null(strstr(html, ".svg"));
+    free(html);
+    assert_int_equal(simrun("report no-such.db --out figs2"), 2);
+}
+
+static void test_show_and_list(void **state)
+{
+    (void)state;
+    assert_int_equal(simrun("show model resnet152 --input 3x720x1280 --amplification"), 0);
+    char *out = output();
+    /* Emmons et al.: ResNet-152's first conv output at 720p is 21.3x the raw RGB frame */
+    assert_non_null(strstr(out, "21.333"));
+    free(out);
+    assert_int_equal(simrun("list links"), 0);
+    out = output();
+    assert_non_null(strstr(out, "5.85 Mbps"));
+    free(out);
+    assert_int_equal(simrun("list devices"), 0);
+    assert_int_equal(simrun("show profile v100"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_bad_yaml_writes_nothing),
+        cmocka_unit_test(test_validate_ok),
+        cmocka_unit_test(test_run_resume_and_determinism),
+        cmocka_unit_test(test_report),
+        cmocka_unit_test(test_show_and_list),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
