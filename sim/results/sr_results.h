@@ -44,4 +44,12 @@ typedef struct sr_run_info {
 sr_status sr_results_write_run(sr_results *r, const sr_run_info *info, const sr_run_output *out,
                                int64_t *run_id);
 
+/* Additions (results helper). */
+
+/* Schema version written to meta.schema_version; files with another version are refused. */
+#define SR_RESULTS_SCHEMA_VERSION 1
+
+/* Message of the last failed call on r (borrowed; "" after a success of sr_results_write_run). */
+const char *sr_results_errmsg(const sr_results *r);
+
 #endif
