@@ -35,7 +35,7 @@ static const char *const k_schema_sql =
     " simrun_version TEXT NOT NULL,"
     " created_utc TEXT NOT NULL);"
     "CREATE TABLE runs("
-    " id INTEGER PRIMARY KEY,"
+    " id INTEGER PRIMARY KEY AUTOINCREMENT," /* ids of replaced runs are never reused */
     " experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,"
     " point_index INTEGER NOT NULL CHECK(point_index >= 0),"
     " point_hash TEXT NOT NULL CHECK(point_hash <> ''),"
