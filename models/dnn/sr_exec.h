@@ -2,10 +2,13 @@
  *
  * sr_exec_create() plans every activation buffer once (buffers are reused when a tensor is dead), so
  * sr_exec_run() allocates nothing. Tensors of nodes marked with sr_exec_keep() (and the graph output)
- * stay readable after the run. Deterministic: same weights and inputs -> bit-identical outputs. */
+ * stay readable after the run. Deterministic: same weights and inputs -> bit-identical outputs:
+ * sr_exec_create sets OpenBLAS to a single thread (simulations run many processes in parallel; call
+ * sr_kernels_set_blas_threads() afterwards to trade bit-identity across thread counts for speed). */
 #ifndef SR_EXEC_H
 #define SR_EXEC_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "sr_graph.h"
@@ -31,5 +34,11 @@ sr_status sr_exec_run(sr_exec *e);
 const float *sr_exec_output(const sr_exec *e, int id);
 /* Seconds the last run spent in node id (wall clock, for `simrun exec` and calibration). */
 double sr_exec_node_seconds(const sr_exec *e, int id);
+
+/* Bytes the executor holds for tensors: planned activation arena + conv workspace + input buffers
+ * (weights not included). */
+size_t sr_exec_arena_bytes(const sr_exec *e);
+/* Bytes of the conv im2col workspace alone. */
+size_t sr_exec_workspace_bytes(const sr_exec *e);
 
 #endif
