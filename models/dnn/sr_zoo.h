@@ -19,4 +19,8 @@ void sr_zoo_default_input(int i, int *c, int *h, int *w);
 /* One-line description with the source of the definition. */
 const char *sr_zoo_description(int i);
 
+/* As sr_zoo_build, and on failure writes a message into err (NUL-terminated; may be NULL), e.g. which
+ * node a too-small resolution breaks. */
+sr_status sr_zoo_build_err(const char *name, int c, int h, int w, sr_graph **out, char *err, size_t err_size);
+
 #endif
