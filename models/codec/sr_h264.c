@@ -1,4 +1,5 @@
 /* sr_h264.c: H.264 encoding through libx264 (see sr_framecodec.h). Encode only. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
