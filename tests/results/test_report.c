@@ -1,0 +1,287 @@
+/* test_report.c: figures and index page from a results database (sr_report.h), with the real gnuplot.
+ *
+ * The database holds synthetic runs: 2 policies x 3 bandwidths x 2 replications with known metric
+ * values, so the data files behind the figures can be checked exactly (order of the numeric x axis,
+ * mean / min / max over replications), and the SVGs for their series titles. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "sr_report.h"
+#include "sr_results.h"
+#include "test_results_util.h"
+
+static const char *const k_policies[2] = {"cloud_only", "split"};
+static const char *const k_bws[3] = {"54Mbps", "500kbps", "5.85Mbps"}; /* sweep order is not value order */
+static const char *const k_fig_metrics[6] = {"latency_p50_s", "latency_p95_s", "throughput_fps",
+                                              "drop_rate",     "energy_total_j", "bytes_total"};
+#define HASH1 "feedc0ffee123456"
+#define HASH2 "0123456789abcdef"
+
+/* The synthetic p50 of policy p, bandwidth b (sweep index), replication r. */
+static double p50_of(int p, int b, int r)
+{
+    return 0.1 * (p + 1) + 0.01 * b + 0.002 * r;
+}
+
+typedef struct fixture {
+    char *dir, *db_path, *out;
+} fixture;
+
+static void build_db(const char *path)
+{
+    char err[512];
+    sr_results *r = NULL;
+    assert_int_equal(sr_results_open(path, &r, err, sizeof err), SR_OK);
+    int64_t exp1 = 0, exp2 = 0;
+    assert_int_equal(sr_results_experiment(r, "bw sweep", "name: bw sweep # a < b & c\n", HASH1, &exp1), SR_OK);
+    int index = 0;
+    for (int b = 0; b < 3; b++)
+        for (int p = 0; p < 2; p++)
+            for (int rep = 0; rep < 2; rep++) {
+                sr_run_output o;
+                tr_make_output(&o, 30, 0.02 * (p + 1));
+                assert_int_equal(sr_run_output_add_metric(&o, "latency_p50_s", p50_of(p, b, rep), "s"), SR_OK);
+                char params[256], hash[32];
+                snprintf(params, sizeof params, "{\"links.wifi.bw\": \"%s\", \"policy\": \"%s\", \"replication\": %d}",
+                         k_bws[b], k_policies[p], rep);
+                snprintf(hash, sizeof hash, "pt%d", index);
+                sr_run_info info = {.exp_id = exp1, .point_index = index++, .point_hash = hash,
+                                    .params_json = params, .policy = k_policies[p], .replication = rep,
+                                    .seed = 42u + (unsigned)rep, .status = "ok", .wall_s = 0.5, .net_model = "cm02"};
+                assert_int_equal(sr_results_write_run(r, &info, &o, NULL), SR_OK);
+                sr_run_output_clear(&o);
+            }
+    /* A failed run: listed in the index, not plotted. */
+    sr_run_info failed = {.exp_id = exp1, .point_index = index, .point_hash = "ptfail",
+                          .params_json = "{\"links.wifi.bw\": \"1Gbps\", \"policy\": \"split\", \"replication\": 0}",
+                          .policy = "split", .status = "failed", .error = "route <missing>", .net_model = "cm02"};
+    assert_int_equal(sr_results_write_run(r, &failed, NULL, NULL), SR_OK);
+
+    /* A second experiment with a categorical parameter, one replication, no frames. */
+    assert_int_equal(sr_results_experiment(r, "models", "name: models\n", HASH2, &exp2), SR_OK);
+    const char *models[3] = {"vgg16", "resnet50", "mobilenetv2"};
+    for (int m = 0; m < 3; m++) {
+        sr_run_output o;
+        sr_run_output_init(&o);
+        assert_int_equal(sr_run_output_add_metric(&o, "latency_p50_s", 0.3 - 0.1 * m, "s"), SR_OK);
+        char params[128], hash[16];
+        snprintf(params, sizeof params, "{\"model\": \"%s\", \"policy\": \"device_only\", \"replication\": 0}",
+                 models[m]);
+        snprintf(hash, sizeof hash, "m%d", m);
+        sr_run_info info = {.exp_id = exp2, .point_index = m, .point_hash = hash, .params_json = params,
+                            .policy = "device_only", .status = "ok"};
+        assert_int_equal(sr_results_write_run(r, &info, &o, NULL), SR_OK);
+        sr_run_output_clear(&o);
+    }
+    sr_results_close(r);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->dir = tr_mkdtemp();
+    if (!f->dir)
+        return -1;
+    f->db_path = tr_path(f->dir, "results.db");
+    f->out = tr_path(f->dir, "report/sub");
+    build_db(f->db_path);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    if (getenv("SR_TEST_KEEP")) /* keep the files for a look */
+        fprintf(stderr, "kept %s\n", f->dir);
+    else
+        tr_rmtree(f->dir);
+    free(f->dir);
+    free(f->db_path);
+    free(f->out);
+    free(f);
+    return 0;
+}
+
+static char *read_out(const char *dir, const char *name)
+{
+    char *p = tr_path(dir, name);
+    char *s = tr_read_file(p, NULL);
+    if (!s)
+        fprintf(stderr, "missing %s\n", p);
+    free(p);
+    assert_non_null(s);
+    return s;
+}
+
+static void expect_svg(const char *dir, const char *name, const char *const *titles, int n_titles)
+{
+    char *s = read_out(dir, name);
+    assert_non_null(strstr(s, "<svg"));
+    for (int i = 0; i < n_titles; i++) {
+        if (!strstr(s, titles[i]))
+            fprintf(stderr, "%s lacks %s\n", name, titles[i]);
+        assert_non_null(strstr(s, titles[i]));
+    }
+    free(s);
+}
+
+static int count(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void test_report_files(void **state)
+{
+    fixture *f = *state;
+    FILE *log = tmpfile();
+    assert_int_equal(sr_report_generate(f->db_path, f->out, log), SR_OK);
+    fclose(log);
+
+    expect_svg(f->out, HASH1 "-latency-cdf.svg", k_policies, 2);
+    char name[256];
+    for (int m = 0; m < 6; m++) {
+        snprintf(name, sizeof name, HASH1 "-%s-vs-links.wifi.bw.svg", k_fig_metrics[m]);
+        expect_svg(f->out, name, k_policies, 2);
+    }
+    const char *cat_titles[4] = {"device_only", "vgg16", "resnet50", "mobilenetv2"};
+    expect_svg(f->out, HASH2 "-latency_p50_s-vs-model.svg", cat_titles, 4);
+
+    /* The data behind p50 vs bandwidth: x in value order (bits/s), mean / min / max over 2 replications. */
+    char *dat = read_out(f->out, HASH1 "-latency_p50_s-vs-links.wifi.bw.dat");
+    const int value_order[3] = {1, 2, 0}; /* 500kbps, 5.85Mbps, 54Mbps */
+    const double xs[3] = {500e3, 5.85e6, 54e6};
+    const char *line = dat;
+    for (int p = 0; p < 2; p++) {
+        for (int k = 0; k < 3; k++) {
+            while (*line == '#' || *line == '\n') /* comments and block separators */
+                line = strchr(line, '\n') + 1;
+            double x, mean, lo, hi;
+            int n;
+            assert_int_equal(sscanf(line, "%lf %lf %lf %lf %d", &x, &mean, &lo, &hi, &n), 5);
+            int b = value_order[k];
+            assert_true(fabs(x - xs[k]) <= 1e-9 * xs[k]);
+            assert_true(fabs(mean - 0.5 * (p50_of(p, b, 0) + p50_of(p, b, 1))) <= 1e-15);
+            assert_true(lo == p50_of(p, b, 0));
+            assert_true(hi == p50_of(p, b, 1));
+            assert_int_equal(n, 2);
+            line = strchr(line, '\n') + 1;
+        }
+    }
+    free(dat);
+    /* Replications > 1: error bars; the numeric axis uses SI prefixes and a log scale (500k..54M). */
+    char *gp = read_out(f->out, HASH1 "-latency_p50_s-vs-links.wifi.bw.gp");
+    assert_non_null(strstr(gp, "yerrorlines"));
+    assert_non_null(strstr(gp, "set logscale x"));
+    assert_non_null(strstr(gp, "links.wifi.bw (bps)"));
+    assert_non_null(strstr(gp, "set xtics (\"500kbps\" 500000, \"5.85Mbps\" 5850000, \"54Mbps\" 54000000)"));
+    free(gp);
+    gp = read_out(f->out, HASH2 "-latency_p50_s-vs-model.gp");
+    assert_null(strstr(gp, "yerrorlines"));
+    assert_non_null(strstr(gp, "set xtics (\"vgg16\" 0, \"resnet50\" 1, \"mobilenetv2\" 2)"));
+    free(gp);
+
+    /* index.html: names, hashes, escaped YAML, the failed run, and every figure. */
+    char *html = read_out(f->out, "index.html");
+    assert_non_null(strstr(html, "bw sweep"));
+    assert_non_null(strstr(html, HASH1));
+    assert_non_null(strstr(html, "a &lt; b &amp; c"));
+    assert_null(strstr(html, "a < b"));
+    assert_non_null(strstr(html, "route &lt;missing&gt;"));
+    assert_non_null(strstr(html, "<img src=\"" HASH1 "-latency-cdf.svg\""));
+    for (int m = 0; m < 6; m++) {
+        snprintf(name, sizeof name, "<img src=\"" HASH1 "-%s-vs-links.wifi.bw.svg\"", k_fig_metrics[m]);
+        assert_non_null(strstr(html, name));
+    }
+    /* exp1: CDF + 6 metrics; exp2: no frames (no CDF), p50 only (other metrics absent) */
+    assert_int_equal(count(html, "<img "), 7 + 1);
+    /* summary table: 2 policies x 3 bandwidths + 3 models */
+    assert_int_equal(count(html, "<tr><td>cloud_only</td>"), 3);
+    assert_int_equal(count(html, "<tr><td>split</td>"), 3);
+    assert_int_equal(count(html, "<tr><td>device_only</td>"), 3);
+    free(html);
+}
+
+static void test_report_deterministic(void **state)
+{
+    fixture *f = *state;
+    char *out2 = tr_path(f->dir, "again");
+    assert_int_equal(sr_report_generate(f->db_path, f->out, NULL), SR_OK);
+    assert_int_equal(sr_report_generate(f->db_path, out2, NULL), SR_OK);
+    const char *names[3] = {"index.html", HASH1 "-latency-cdf.dat", HASH1 "-bytes_total-vs-links.wifi.bw.svg"};
+    for (int i = 0; i < 3; i++) {
+        char *a = read_out(f->out, names[i]), *b = read_out(out2, names[i]);
+        /* index.html names its own database path, identical here */
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    free(out2);
+}
+
+static void test_report_errors(void **state)
+{
+    fixture *f = *state;
+    char *missing = tr_path(f->dir, "missing.db");
+    assert_int_equal(sr_report_generate(missing, f->out, NULL), SR_ERR_DB);
+    char *txt = tr_path(f->dir, "x.txt");
+    assert_int_equal(tr_write_file(txt, "hello, I am not a database at all\n", 34), 0);
+    assert_int_equal(sr_report_generate(txt, f->out, NULL), SR_ERR_DB);
+
+    /* A gnuplot that fails: SR_ERR_IO and its stderr in the log. */
+    char *bin = tr_path(f->dir, "fakebin");
+    assert_int_equal(mkdir(bin, 0777), 0);
+    char *fake = tr_path(bin, "gnuplot");
+    const char *script = "#!/bin/sh\necho 'fake gnuplot error on line 7' >&2\nexit 3\n";
+    assert_int_equal(tr_write_file(fake, script, strlen(script)), 0);
+    assert_int_equal(chmod(fake, 0755), 0);
+    char *old_path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    assert_int_equal(setenv("PATH", bin, 1), 0);
+    FILE *log = tmpfile();
+    sr_status st = sr_report_generate(f->db_path, f->out, log);
+    /* No gnuplot at all on PATH: also SR_ERR_IO with a message. */
+    char *empty = tr_path(f->dir, "emptybin");
+    assert_int_equal(mkdir(empty, 0777), 0);
+    assert_int_equal(setenv("PATH", empty, 1), 0);
+    sr_status st2 = sr_report_generate(f->db_path, f->out, log);
+    assert_int_equal(setenv("PATH", old_path, 1), 0);
+    assert_int_equal(st, SR_ERR_IO);
+    assert_int_equal(st2, SR_ERR_IO);
+    fflush(log);
+    rewind(log);
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, log);
+    buf[n] = '\0';
+    fclose(log);
+    assert_non_null(strstr(buf, "fake gnuplot error on line 7"));
+    assert_non_null(strstr(buf, "exit status 3"));
+    assert_non_null(strstr(buf, "cannot run gnuplot"));
+    free(old_path);
+    free(fake);
+    free(bin);
+    free(empty);
+    free(missing);
+    free(txt);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_report_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_deterministic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_errors, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
