@@ -73,7 +73,8 @@ sr_status sr_precision_parse(const char *s, sr_precision *out)
 int64_t sr_shape_numel(const sr_shape *s)
 {
     int64_t n = 1;
-    for (int i = 0; i < s->rank; i++) n *= s->d[i];
+    for (int i = 0; i < s->rank; i++)
+        n *= s->d[i];
     return n;
 }
 
@@ -273,7 +274,8 @@ static int add_node(sr_graph *g, sr_op op, const char *name, const int *inputs, 
     nd->op = op;
     memcpy(nd->name, name, len + 1);
     nd->n_inputs = n_inputs;
-    for (int i = 0; i < n_inputs; i++) nd->inputs[i] = inputs[i];
+    for (int i = 0; i < n_inputs; i++)
+        nd->inputs[i] = inputs[i];
     nd->attr = attr ? *attr : sr_node_attr_default();
     if (shape) nd->out = *shape;
     g->n_nodes++;
@@ -353,7 +355,7 @@ typedef struct infer_ctx {
 
 /* Writes "node <id> '<name>' (<op>): <reason>" and returns SR_ERR_SHAPE. */
 #if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
+static sr_status fail(const infer_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #endif
 static sr_status fail(const infer_ctx *c, const char *fmt, ...)
 {
@@ -509,8 +511,10 @@ static sr_status infer_matmul(const infer_ctx *c, sr_node *nd)
     int64_t kb = b.d[b.rank - 2], n = b.d[b.rank - 1];
     if (k != kb) return fail(c, "inner dimensions differ: %" PRId64 " vs %" PRId64, k, kb);
     sr_shape ba = {.rank = a.rank - 2}, bb = {.rank = b.rank - 2}, batch;
-    for (int i = 0; i < ba.rank; i++) ba.d[i] = a.d[i];
-    for (int i = 0; i < bb.rank; i++) bb.d[i] = b.d[i];
+    for (int i = 0; i < ba.rank; i++)
+        ba.d[i] = a.d[i];
+    for (int i = 0; i < bb.rank; i++)
+        bb.d[i] = b.d[i];
     if (!broadcast(&ba, &bb, &batch)) return fail(c, "batch dimensions do not broadcast");
     if (batch.rank + 2 > SR_MAX_RANK) return fail(c, "result rank exceeds %d", SR_MAX_RANK);
     sr_shape out = batch;
@@ -518,8 +522,7 @@ static sr_status infer_matmul(const infer_ctx *c, sr_node *nd)
     if (!b_vec) out.d[out.rank++] = n;
     nd->out = out;
     int64_t nb, macs;
-    if (!numel_ok(&batch, &nb) || !mul_ok(nb, m, &macs) || !mul_ok(macs, k, &macs) ||
-        !mul_ok(macs, n, &macs))
+    if (!numel_ok(&batch, &nb) || !mul_ok(nb, m, &macs) || !mul_ok(macs, k, &macs) || !mul_ok(macs, n, &macs))
         return fail(c, "sizes overflow");
     nd->macs = macs;
     return SR_OK;
@@ -553,10 +556,13 @@ static sr_status infer_flatten(const infer_ctx *c, sr_node *nd)
 {
     const sr_shape *x = in_shape(c, 0);
     int axis = norm_axis(nd->attr.axis, x->rank);
-    if (axis < 0 || axis > x->rank) return fail(c, "axis %d out of range for rank %d", nd->attr.axis, x->rank);
+    if (axis < 0 || axis > x->rank)
+        return fail(c, "axis %d out of range for rank %d", nd->attr.axis, x->rank);
     int64_t outer = 1, inner = 1;
-    for (int i = 0; i < axis; i++) outer *= x->d[i];
-    for (int i = axis; i < x->rank; i++) inner *= x->d[i];
+    for (int i = 0; i < axis; i++)
+        outer *= x->d[i];
+    for (int i = axis; i < x->rank; i++)
+        inner *= x->d[i];
     nd->out.rank = 2;
     nd->out.d[0] = outer;
     nd->out.d[1] = inner;
@@ -575,7 +581,8 @@ static sr_status infer_reshape(const infer_ctx *c, sr_node *nd)
     for (int i = 0; i < out.rank; i++) {
         int64_t v = a->reshape[i];
         if (v == 0) {
-            if (i >= x->rank) return fail(c, "target dimension %d is 0 (copy) but the input has rank %d", i, x->rank);
+            if (i >= x->rank)
+                return fail(c, "target dimension %d is 0 (copy) but the input has rank %d", i, x->rank);
             v = x->d[i];
         } else if (v == -1) {
             if (infer_at >= 0) return fail(c, "more than one -1 in the target shape");
@@ -633,9 +640,11 @@ static sr_status infer_node(const infer_ctx *c, sr_node *nd)
         return infer_pool(c, nd);
     case SR_OP_GLOBAL_AVGPOOL: {
         const sr_shape *x = in_shape(c, 0);
-        if (x->rank < 3) return fail(c, "input must have spatial dimensions (rank >= 3), got rank %d", x->rank);
+        if (x->rank < 3)
+            return fail(c, "input must have spatial dimensions (rank >= 3), got rank %d", x->rank);
         nd->out = *x;
-        for (int i = 2; i < x->rank; i++) nd->out.d[i] = 1;
+        for (int i = 2; i < x->rank; i++)
+            nd->out.d[i] = 1;
         return SR_OK;
     }
     case SR_OP_FC: {
@@ -726,7 +735,8 @@ int64_t sr_node_input_bytes(const sr_graph *g, int id, sr_precision p)
     assert(nd);
     if (!nd) return 0;
     int64_t sum = 0;
-    for (int i = 0; i < nd->n_inputs; i++) sum += sr_node_output_bytes(g, nd->inputs[i], p);
+    for (int i = 0; i < nd->n_inputs; i++)
+        sum += sr_node_output_bytes(g, nd->inputs[i], p);
     return sum;
 }
 

@@ -44,13 +44,14 @@ static int chk(zb *b, int id, const char *name)
 {
     if (id < 0 && b->st == SR_OK) {
         b->st = (sr_status)id;
-        if (b->err && b->err_size) snprintf(b->err, b->err_size, "cannot add node '%s': %s", name, sr_status_message(id));
+        if (b->err && b->err_size)
+            snprintf(b->err, b->err_size, "cannot add node '%s': %s", name, sr_status_message(id));
     }
     return id;
 }
 
 #if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
+static const char *nm(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 #endif
 static const char *nm(char *buf, size_t size, const char *fmt, ...)
 {
@@ -264,8 +265,8 @@ static int conv_bn_relu6(zb *b, const char *p, int x, int oc, int k, int stride,
 static void build_mobilenetv2(zb *b, int x)
 {
     static const int cfg[7][4] = {/* t, c, n, s */
-                                  {1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
-                                  {6, 96, 3, 1},  {6, 160, 3, 2}, {6, 320, 1, 1}};
+                                  {1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                                  {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
     char p[SR_NAME_MAX], n[SR_NAME_MAX];
     x = conv_bn_relu6(b, "features.0", x, 32, 3, 2, 1);
     int inp = 32, idx = 1;
@@ -274,8 +275,10 @@ static void build_mobilenetv2(zb *b, int x)
         for (int i = 0; i < cfg[r][2]; i++, idx++) {
             int stride = i == 0 ? cfg[r][3] : 1;
             int hidden = inp * t, k = 0, y = x;
-            if (t != 1) y = conv_bn_relu6(b, nm(p, sizeof p, "features.%d.conv.%d", idx, k++), y, hidden, 1, 1, 1);
-            y = conv_bn_relu6(b, nm(p, sizeof p, "features.%d.conv.%d", idx, k++), y, hidden, 3, stride, hidden);
+            if (t != 1)
+                y = conv_bn_relu6(b, nm(p, sizeof p, "features.%d.conv.%d", idx, k++), y, hidden, 1, 1, 1);
+            y = conv_bn_relu6(b, nm(p, sizeof p, "features.%d.conv.%d", idx, k++), y, hidden, 3, stride,
+                              hidden);
             y = conv(b, nm(n, sizeof n, "features.%d.conv.%d", idx, k++), y, c, 1, 1, 0, 1, 0);
             y = bn(b, nm(n, sizeof n, "features.%d.conv.%d", idx, k++), y, TV_BN_EPS);
             if (stride == 1 && inp == c) y = add2(b, nm(n, sizeof n, "features.%d.add", idx), x, y);
@@ -329,8 +332,8 @@ static void build_yolov2(zb *b, int x)
 {
     /* cfg layers 0..24: 'M' is a 2x2/2 maxpool, otherwise filters and size of a BN+leaky conv. */
     static const int backbone[25][2] = {
-        {32, 3},  {0, 0},    {64, 3},  {0, 0},    {128, 3},  {64, 1},  {128, 3},  {0, 0},    {256, 3},
-        {128, 1}, {256, 3},  {0, 0},   {512, 3},  {256, 1},  {512, 3}, {256, 1},  {512, 3},  {0, 0},
+        {32, 3},   {0, 0},   {64, 3},   {0, 0},   {128, 3},  {64, 1},   {128, 3}, {0, 0},   {256, 3},
+        {128, 1},  {256, 3}, {0, 0},    {512, 3}, {256, 1},  {512, 3},  {256, 1}, {512, 3}, {0, 0},
         {1024, 3}, {512, 1}, {1024, 3}, {512, 1}, {1024, 3}, {1024, 3}, {1024, 3}};
     int out[25];
     for (int l = 0; l < 25; l++) {
@@ -459,8 +462,8 @@ sr_status sr_zoo_build_err(const char *name, int c, int h, int w, sr_graph **out
     }
     if (c < 0 || h < 0 || w < 0 || c > ZOO_MAX_DIM || h > ZOO_MAX_DIM || w > ZOO_MAX_DIM) {
         if (err && err_size)
-            snprintf(err, err_size, "%s: input %dx%dx%d out of range (each dimension 0..%d, 0 = default)", name,
-                     c, h, w, ZOO_MAX_DIM);
+            snprintf(err, err_size, "%s: input %dx%dx%d out of range (each dimension 0..%d, 0 = default)",
+                     name, c, h, w, ZOO_MAX_DIM);
         return SR_ERR_INVALID;
     }
     if (c == 0) c = e->c;

@@ -29,7 +29,8 @@ static sr_shape shp(int rank, ...)
     sr_shape s = {.rank = rank};
     va_list ap;
     va_start(ap, rank);
-    for (int i = 0; i < rank; i++) s.d[i] = va_arg(ap, int);
+    for (int i = 0; i < rank; i++)
+        s.d[i] = va_arg(ap, int);
     va_end(ap);
     return s;
 }
@@ -74,7 +75,8 @@ static void test_op_and_precision_names(void **state)
     /* every op has a distinct non-empty name */
     for (int i = 0; i < SR_OP_COUNT; i++) {
         assert_true(strlen(sr_op_name((sr_op)i)) > 0);
-        for (int j = 0; j < i; j++) assert_string_not_equal(sr_op_name((sr_op)i), sr_op_name((sr_op)j));
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(sr_op_name((sr_op)i), sr_op_name((sr_op)j));
     }
     assert_int_equal(sr_precision_bytes(SR_PREC_FP32), 4);
     assert_int_equal(sr_precision_bytes(SR_PREC_FP16), 2);
@@ -165,7 +167,8 @@ static void test_many_nodes(void **state)
     (void)state;
     sr_graph *g = new_graph();
     int x = sr_graph_add_input(g, "input", sr_shape_nchw(1, 2, 3, 3));
-    for (int i = 0; i < 1000; i++) x = sr_graph_unary(g, SR_OP_RELU, NULL, x);
+    for (int i = 0; i < 1000; i++)
+        x = sr_graph_unary(g, SR_OP_RELU, NULL, x);
     assert_int_equal(x, 1000);
     infer_ok(g);
     assert_int_equal(sr_graph_find(g, "relu777"), 777);
@@ -257,8 +260,8 @@ static void test_conv_errors(void **state)
     sr_graph_free(g);
 }
 
-static int add_pool(sr_graph *g, sr_op op, const char *name, int in, int k, int s, int pt, int pl, int pb, int pr,
-                    int ceil_mode)
+static int add_pool(sr_graph *g, sr_op op, const char *name, int in, int k, int s, int pt, int pl, int pb,
+                    int pr, int ceil_mode)
 {
     sr_node_attr a = sr_node_attr_default();
     a.kernel_h = a.kernel_w = k;
@@ -482,7 +485,8 @@ static void test_flatten_reshape(void **state)
     r.reshape[0] = 120;
     int r3 = sr_graph_add(g, SR_OP_RESHAPE, "r3", &x, 1, &r);
     infer_ok(g);
-    for (int i = 0; i < 5; i++) assert_shape(g, ids[i], expect[i]);
+    for (int i = 0; i < 5; i++)
+        assert_shape(g, ids[i], expect[i]);
     assert_shape(g, dflt, "2x60");
     assert_shape(g, r1, "2x60");
     assert_shape(g, r2, "2x3x2x10");
@@ -506,7 +510,8 @@ static void test_flatten_reshape(void **state)
         x = sr_graph_add_input(g, "x", sr_shape_nchw(2, 3, 4, 5));
         r = sr_node_attr_default();
         r.reshape_rank = bad[i].rank;
-        for (int k = 0; k < bad[i].rank; k++) r.reshape[k] = bad[i].d[k];
+        for (int k = 0; k < bad[i].rank; k++)
+            r.reshape[k] = bad[i].d[k];
         sr_graph_add(g, SR_OP_RESHAPE, "reshape_bad", &x, 1, &r);
         infer_fails(g, "reshape_bad", bad[i].why);
         sr_graph_free(g);
@@ -529,7 +534,8 @@ static void test_elementwise_bn_reorg(void **state)
     int x = sr_graph_add_input(g, "x", sr_shape_nchw(1, 64, 26, 26));
     sr_op same[] = {SR_OP_RELU, SR_OP_RELU6, SR_OP_LEAKY_RELU, SR_OP_CLIP, SR_OP_SIGMOID, SR_OP_DROPOUT};
     int ids[6];
-    for (int i = 0; i < 6; i++) ids[i] = sr_graph_unary(g, same[i], NULL, x);
+    for (int i = 0; i < 6; i++)
+        ids[i] = sr_graph_unary(g, same[i], NULL, x);
     int b = sr_graph_unary(g, SR_OP_BATCHNORM, "bn", x);
     int sm = sr_graph_unary(g, SR_OP_SOFTMAX, "softmax", x);
     sr_node_attr a = sr_node_attr_default();
@@ -596,7 +602,8 @@ static void test_overflow(void **state)
     infer_fails(g, "huge_fc", "overflow");
     sr_graph_free(g);
     g = new_graph();
-    assert_int_equal(sr_graph_add_input(g, "x", sr_shape_nchw(1 << 30, 1 << 30, 1 << 30, 1 << 30)), SR_ERR_INVALID);
+    assert_int_equal(sr_graph_add_input(g, "x", sr_shape_nchw(1 << 30, 1 << 30, 1 << 30, 1 << 30)),
+                     SR_ERR_INVALID);
     sr_graph_free(g);
 }
 
@@ -660,7 +667,8 @@ static void test_print(void **state)
     assert_non_null(strstr(buf, "3,584"));
     assert_non_null(strstr(buf, "MACs 86,704,128, params 1,792"));
     int lines = 0;
-    for (char *p = buf; *p; p++) lines += *p == '\n';
+    for (char *p = buf; *p; p++)
+        lines += *p == '\n';
     assert_int_equal(lines, 1 + 1 + 3 + 1);
     /* aligned: every row has the same length */
     char *row = strchr(buf, '\n') + 1;

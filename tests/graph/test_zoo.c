@@ -48,7 +48,8 @@ static void assert_out_shape(const sr_graph *g, const char *node, const char *ex
 static int count_op(const sr_graph *g, sr_op op)
 {
     int n = 0;
-    for (int i = 0; i < sr_graph_node_count(g); i++) n += sr_graph_node(g, i)->op == op;
+    for (int i = 0; i < sr_graph_node_count(g); i++)
+        n += sr_graph_node(g, i)->op == op;
     return n;
 }
 
@@ -68,8 +69,8 @@ static double flops_of(const sr_graph *g, sr_op op1, sr_op op2)
 static void test_catalogue(void **state)
 {
     (void)state;
-    const char *expect[] = {"vgg16", "alexnet", "resnet50", "resnet152", "mobilenetv2", "yolov2", "tiny-yolov2",
-                            "sine"};
+    const char *expect[] = {"vgg16",       "alexnet", "resnet50",    "resnet152",
+                            "mobilenetv2", "yolov2",  "tiny-yolov2", "sine"};
     assert_int_equal(sr_zoo_count(), 8);
     for (int i = 0; i < sr_zoo_count(); i++) {
         assert_string_equal(sr_zoo_name(i), expect[i]);
@@ -227,7 +228,7 @@ static void test_yolov2(void **state)
     assert_out_shape(g, "reorg27", "1x256x13x13");
     assert_out_shape(g, "route28", "1x1280x13x13");
     assert_out_shape(g, "maxpool1", "1x32x208x208");
-    assert_int_equal(sr_graph_find(g, "conv1"), -1);  /* layer 1 is a maxpool */
+    assert_int_equal(sr_graph_find(g, "conv1"), -1);   /* layer 1 is a maxpool */
     assert_int_equal(sr_graph_find(g, "route25"), -1); /* a one-layer route is only a reference */
     /* BN convs have no bias, the head has one */
     assert_int_equal(sr_graph_node(g, sr_graph_find(g, "conv0"))->params, 32 * 27);
@@ -291,7 +292,7 @@ static void test_names_and_structure(void **state)
     (void)state;
     sr_graph *g = build("vgg16", 0, 0, 0);
     const char *vgg[] = {"input", "conv1_1", "relu1_1", "conv1_2", "pool1", "conv3_3", "conv5_3", "relu5_3",
-                         "pool5", "fc6", "relu6", "drop6", "fc7", "relu7", "drop7", "fc8"};
+                         "pool5", "fc6",     "relu6",   "drop6",   "fc7",   "relu7",   "drop7",   "fc8"};
     for (size_t i = 0; i < sizeof vgg / sizeof vgg[0]; i++)
         if (sr_graph_find(g, vgg[i]) < 0) fail_msg("vgg16 lacks %s", vgg[i]);
     assert_int_equal(count_op(g, SR_OP_CONV), 13);
@@ -300,8 +301,12 @@ static void test_names_and_structure(void **state)
     sr_graph_free(g);
 
     g = build("resnet50", 0, 0, 0);
-    const char *rn[] = {"conv1", "bn1", "relu", "maxpool", "layer1.0.conv1", "layer1.0.downsample.0",
-                        "layer1.0.add", "layer1.0.relu", "layer2.0.conv2", "layer4.2.relu", "avgpool", "fc"};
+    const char *rn[] = {"conv1",          "bn1",
+                        "relu",           "maxpool",
+                        "layer1.0.conv1", "layer1.0.downsample.0",
+                        "layer1.0.add",   "layer1.0.relu",
+                        "layer2.0.conv2", "layer4.2.relu",
+                        "avgpool",        "fc"};
     for (size_t i = 0; i < sizeof rn / sizeof rn[0]; i++)
         if (sr_graph_find(g, rn[i]) < 0) fail_msg("resnet50 lacks %s", rn[i]);
     assert_int_equal(sr_graph_find(g, "layer1.1.downsample.0"), -1);
@@ -314,9 +319,10 @@ static void test_names_and_structure(void **state)
     sr_graph_free(g);
 
     g = build("mobilenetv2", 0, 0, 0);
-    const char *mb[] = {"features.0.0", "features.1.conv.0.0", "features.1.conv.1", "features.2.conv.0.0",
-                        "features.2.conv.1.0", "features.2.conv.2", "features.2.conv.3", "features.3.add",
-                        "features.17.conv.3", "features.18.2", "avgpool", "classifier.1"};
+    const char *mb[] = {
+        "features.0.0",        "features.1.conv.0.0", "features.1.conv.1", "features.2.conv.0.0",
+        "features.2.conv.1.0", "features.2.conv.2",   "features.2.conv.3", "features.3.add",
+        "features.17.conv.3",  "features.18.2",       "avgpool",           "classifier.1"};
     for (size_t i = 0; i < sizeof mb / sizeof mb[0]; i++)
         if (sr_graph_find(g, mb[i]) < 0) fail_msg("mobilenetv2 lacks %s", mb[i]);
     assert_int_equal(count_op(g, SR_OP_ADD), 10);
