@@ -1,0 +1,761 @@
+/* sr_engine.c: executes the plans of an experiment's frames on SimGrid (see sr_engine.h).
+ *
+ * Actors: one per source instance (emits frames at its arrival times), and one per task of a frame,
+ * started when the task's predecessors have finished (so fan-out branches run concurrently and an actor
+ * only ever waits on one activity: an exec or a host-to-host transfer, never both, as SimGrid 3.32
+ * requires). Per device: a FIFO mutex and an occupancy counter (frames waiting or being served) for the
+ * max_queue drop rule. The plan of a source instance is computed once, before the simulation.
+ * No global state: everything hangs off one `engine` struct passed as actor data. */
+#include "sr_engine.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <simgrid/link.h>
+#include <simgrid/mutex.h>
+#include <simgrid/plugins/energy.h>
+#include <xbt/log.h>
+
+#include "arrival.h"
+#include "sr_platform.h"
+#include "sr_policy.h"
+#include "sr_sg_shim.h"
+#include "sr_zoo.h"
+
+#define ERR(...)                                                                                       \
+    do {                                                                                               \
+        if (err)                                                                                       \
+            snprintf(err, err_size, __VA_ARGS__);                                                      \
+    } while (0)
+
+typedef struct eng_host {
+    sg_host_t sg;
+    sg_mutex_t mtx;
+    double speed_flops; /* the host's speed: one core of speed_flops * cores */
+    int occupancy;      /* frames at the device: being served + waiting */
+    int max_queue;
+    double busy_s;
+    int64_t tasks;
+} eng_host;
+
+typedef struct eng_link {
+    int64_t bytes, transfers;
+} eng_link;
+
+/* A source instance's plan with what the engine needs precomputed. */
+typedef struct eng_plan {
+    sr_plan *plan;
+    int n_tasks;
+    int *host;                   /* compute: device; transfer: source host */
+    int *dst;                    /* transfer: destination host */
+    const sr_topo_route **route; /* transfer: route */
+    int *n_preds;
+    int *succ_first, *succ;      /* successors, CSR */
+} eng_plan;
+
+struct engine;
+
+typedef struct eng_source {
+    struct engine *eng;
+    int index; /* global source instance index */
+    int host;
+    sr_arrival_gen *gen;
+    eng_plan plan;
+    int64_t n_frames;
+} eng_source;
+
+typedef struct eng_frame {
+    eng_source *src;
+    int64_t k;
+    double capture_s;
+    int remaining; /* tasks not finished */
+    double queue_s, compute_s, transfer_s;
+    int64_t bytes;
+    int dropped;
+    int pending[]; /* per task: predecessors not finished */
+} eng_frame;
+
+typedef struct eng_task_arg {
+    eng_frame *f;
+    int task;
+} eng_task_arg;
+
+typedef struct engine {
+    const sr_experiment *e;
+    sr_topology *topo;
+    eng_host *hosts;
+    int n_hosts;
+    eng_link *links;
+    eng_source *sources;
+    int n_sources;
+    sr_frame_record *recs;
+    size_t n_recs, cap_recs;
+    sr_status fail; /* first failure inside the simulation (out of memory) */
+    double duration_s;
+} engine;
+
+/* Names from the X-macro lists of sr_experiment.h (kept here so the engine needs no config code). */
+static const char *device_class_name(sr_device_class c)
+{
+    switch (c) {
+#define SR_DEV_CASE(id, name)                                                                          \
+    case id:                                                                                           \
+        return name;
+        SR_DEVICE_CLASS_MAP(SR_DEV_CASE)
+#undef SR_DEV_CASE
+    case SR_DEV_CLASS_COUNT:
+        break;
+    }
+    return "?";
+}
+
+static const char *link_type_name(sr_link_type t)
+{
+    switch (t) {
+#define SR_LINK_CASE(id, name)                                                                         \
+    case id:                                                                                           \
+        return name;
+        SR_LINK_TYPE_MAP(SR_LINK_CASE)
+#undef SR_LINK_CASE
+    case SR_LINK_TYPE_COUNT:
+        break;
+    }
+    return "?";
+}
+
+static const char *policy_label(const sr_policy_spec *p)
+{
+    if (p->name)
+        return p->name;
+    switch (p->kind) {
+#define SR_POL_CASE(id, name)                                                                          \
+    case id:                                                                                           \
+        return name;
+        SR_POLICY_KIND_MAP(SR_POL_CASE)
+#undef SR_POL_CASE
+    case SR_POLICY_KIND_COUNT:
+        break;
+    }
+    return "?";
+}
+
+/* ---- simulation ---- */
+
+static void task_actor(int argc, char **argv);
+
+static void spawn_task(eng_frame *f, int task)
+{
+    engine *eng = f->src->eng;
+    eng_task_arg *a = malloc(sizeof *a);
+    if (!a) {
+        eng->fail = SR_ERR_NOMEM;
+        return;
+    }
+    a->f = f;
+    a->task = task;
+    sg_actor_t actor = sg_actor_init("task", eng->hosts[f->src->plan.host[task]].sg);
+    sg_actor_set_data(actor, a);
+    sg_actor_start(actor, task_actor, 0, NULL);
+}
+
+static void finish_frame(eng_frame *f)
+{
+    engine *eng = f->src->eng;
+    if (eng->n_recs == eng->cap_recs) {
+        size_t cap = eng->cap_recs ? 2 * eng->cap_recs : 256;
+        sr_frame_record *r = realloc(eng->recs, cap * sizeof *r);
+        if (!r) {
+            eng->fail = SR_ERR_NOMEM;
+            free(f);
+            return;
+        }
+        eng->recs = r;
+        eng->cap_recs = cap;
+    }
+    sr_frame_record *r = &eng->recs[eng->n_recs++];
+    memset(r, 0, sizeof *r);
+    r->frame = f->k;
+    r->source = f->src->index;
+    snprintf(r->device, sizeof r->device, "%s", sr_topology_host_at(eng->topo, f->src->host)->name);
+    r->capture_s = f->capture_s;
+    r->queue_s = f->queue_s;
+    r->compute_s = f->compute_s;
+    r->transfer_s = f->transfer_s;
+    r->dropped = f->dropped;
+    r->complete_s = f->dropped ? -1.0 : simgrid_get_clock();
+    r->latency_s = f->dropped ? -1.0 : r->complete_s - f->capture_s;
+    r->bytes_sent = f->bytes;
+    free(f);
+}
+
+static void run_compute(engine *eng, eng_frame *f, const sr_plan_task *t, eng_host *h)
+{
+    double t0 = simgrid_get_clock();
+    if (h->max_queue > 0 && h->occupancy - 1 >= h->max_queue) {
+        f->dropped = 1;
+        return;
+    }
+    h->occupancy++;
+    sg_mutex_lock(h->mtx);
+    double t1 = simgrid_get_clock();
+    double flops = t->seconds * h->speed_flops;
+    if (flops > 0)
+        sg_actor_execute(flops);
+    double t2 = simgrid_get_clock();
+    sg_mutex_unlock(h->mtx);
+    h->occupancy--;
+    f->queue_s += t1 - t0;
+    f->compute_s += t2 - t1;
+    h->busy_s += t2 - t1;
+    h->tasks++;
+    (void)eng;
+}
+
+static void run_transfer(engine *eng, eng_frame *f, int task)
+{
+    const eng_plan *p = &f->src->plan;
+    const sr_plan_task *t = sr_plan_task_at(p->plan, task);
+    double t0 = simgrid_get_clock();
+    sg_host_sendto(eng->hosts[p->host[task]].sg, eng->hosts[p->dst[task]].sg, t->bytes);
+    f->transfer_s += simgrid_get_clock() - t0;
+    int64_t bytes = (int64_t)llround(t->bytes);
+    f->bytes += bytes;
+    const sr_topo_route *r = p->route[task];
+    for (int k = 0; k < r->n_links; k++) {
+        eng_link *l = &eng->links[sr_topology_route_link(eng->topo, r, k)];
+        l->bytes += bytes;
+        l->transfers++;
+    }
+}
+
+static void task_actor(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    eng_task_arg *a = sg_actor_self_get_data();
+    eng_frame *f = a->f;
+    int task = a->task;
+    free(a);
+    engine *eng = f->src->eng;
+    const eng_plan *p = &f->src->plan;
+    const sr_plan_task *t = sr_plan_task_at(p->plan, task);
+    if (!f->dropped) {
+        switch (t->kind) {
+        case SR_TASK_COMPUTE:
+            run_compute(eng, f, t, &eng->hosts[p->host[task]]);
+            break;
+        case SR_TASK_TRANSFER:
+            run_transfer(eng, f, task);
+            break;
+        case SR_TASK_KIND_COUNT:
+            break;
+        }
+    }
+    for (int s = p->succ_first[task]; s < p->succ_first[task + 1]; s++)
+        if (--f->pending[p->succ[s]] == 0)
+            spawn_task(f, p->succ[s]);
+    if (--f->remaining == 0)
+        finish_frame(f);
+}
+
+static void start_frame(eng_source *s, double capture_s)
+{
+    const eng_plan *p = &s->plan;
+    eng_frame *f = calloc(1, sizeof *f + (size_t)p->n_tasks * sizeof f->pending[0]);
+    if (!f) {
+        s->eng->fail = SR_ERR_NOMEM;
+        return;
+    }
+    f->src = s;
+    f->k = s->n_frames++;
+    f->capture_s = capture_s;
+    f->remaining = p->n_tasks;
+    for (int i = 0; i < p->n_tasks; i++)
+        f->pending[i] = p->n_preds[i];
+    for (int i = 0; i < p->n_tasks; i++)
+        if (p->n_preds[i] == 0)
+            spawn_task(f, i);
+}
+
+static void source_actor(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    eng_source *s = sg_actor_self_get_data();
+    for (;;) {
+        double t = sr_arrival_next(s->gen);
+        if (!(t < s->eng->duration_s) || s->eng->fail != SR_OK)
+            break;
+        if (t > simgrid_get_clock())
+            sg_actor_sleep_until(t);
+        start_frame(s, t);
+    }
+}
+
+/* ---- preparation (no SimGrid) ---- */
+
+static void plan_clear(eng_plan *p)
+{
+    sr_plan_free(p->plan);
+    free(p->host);
+    free(p->dst);
+    free(p->route);
+    free(p->n_preds);
+    free(p->succ_first);
+    free(p->succ);
+    memset(p, 0, sizeof *p);
+}
+
+/* Resolves the plan's devices to hosts and routes, and builds its successor lists. */
+static sr_status plan_prepare(const engine *eng, eng_plan *p, const char *source_name, char *err, size_t err_size)
+{
+    const sr_experiment *e = eng->e;
+    int n = sr_plan_task_count(p->plan), nd = sr_plan_dep_count(p->plan);
+    p->n_tasks = n;
+    p->host = calloc((size_t)n, sizeof *p->host);
+    p->dst = calloc((size_t)n, sizeof *p->dst);
+    p->route = calloc((size_t)n, sizeof *p->route);
+    p->n_preds = calloc((size_t)n, sizeof *p->n_preds);
+    p->succ_first = calloc((size_t)n + 1, sizeof *p->succ_first);
+    p->succ = calloc((size_t)(nd ? nd : 1), sizeof *p->succ);
+    if (!p->host || !p->dst || !p->route || !p->n_preds || !p->succ_first || !p->succ)
+        return SR_ERR_NOMEM;
+    for (int i = 0; i < n; i++) {
+        const sr_plan_task *t = sr_plan_task_at(p->plan, i);
+        const sr_plan_dev *a = t->kind == SR_TASK_COMPUTE ? &t->dev : &t->src;
+        p->host[i] = a->group < e->n_devices ? sr_topology_host(eng->topo, a->group, a->instance) : -1;
+        p->dst[i] = -1;
+        if (t->kind == SR_TASK_TRANSFER)
+            p->dst[i] = t->dst.group < e->n_devices ? sr_topology_host(eng->topo, t->dst.group, t->dst.instance) : -1;
+        if (p->host[i] < 0 || (t->kind == SR_TASK_TRANSFER && p->dst[i] < 0)) {
+            ERR("policy %s: plan task '%s' of source '%s' names a device that does not exist", policy_label(&e->policy),
+                t->label, source_name);
+            return SR_ERR_INVALID;
+        }
+        if (t->kind == SR_TASK_TRANSFER) {
+            p->route[i] = sr_topology_route(eng->topo, p->host[i], p->dst[i]);
+            if (!p->route[i]) {
+                ERR("no route from '%s' to '%s', which policy %s needs for source '%s' (%s); add a route between "
+                    "them",
+                    sr_topology_host_at(eng->topo, p->host[i])->name, sr_topology_host_at(eng->topo, p->dst[i])->name,
+                    policy_label(&e->policy), source_name, t->label);
+                return SR_ERR_NOT_FOUND;
+            }
+        }
+    }
+    for (int d = 0; d < nd; d++) {
+        int b, a;
+        sr_plan_dep_at(p->plan, d, &b, &a);
+        p->n_preds[a]++;
+        p->succ_first[b + 1]++;
+    }
+    for (int i = 0; i < n; i++)
+        p->succ_first[i + 1] += p->succ_first[i];
+    int *fill = calloc((size_t)n + 1, sizeof *fill);
+    if (!fill)
+        return SR_ERR_NOMEM;
+    for (int d = 0; d < nd; d++) {
+        int b, a;
+        sr_plan_dep_at(p->plan, d, &b, &a);
+        p->succ[p->succ_first[b] + fill[b]++] = a;
+    }
+    free(fill);
+    return SR_OK;
+}
+
+static sr_status load_zoo_graph(const sr_model_spec *m, void *user, sr_graph **out, char *err, size_t err_size)
+{
+    (void)user;
+    sr_status st = sr_zoo_build(m->source, m->input_c, m->input_h, m->input_w, out);
+    if (st != SR_OK)
+        ERR("model '%s': cannot build '%s' from the zoo: %s", m->name, m->source, sr_status_message(st));
+    return st;
+}
+
+static int find_device(const sr_experiment *e, const char *name)
+{
+    for (int g = 0; name && g < e->n_devices; g++)
+        if (strcmp(e->devices[g].name, name) == 0)
+            return g;
+    return -1;
+}
+
+static int find_model(const sr_experiment *e, const char *name)
+{
+    for (int m = 0; name && m < e->n_models; m++)
+        if (strcmp(e->models[m].name, name) == 0)
+            return m;
+    return -1;
+}
+
+static sr_status check_devices(const sr_experiment *e, char *err, size_t err_size)
+{
+    for (int g = 0; g < e->n_devices; g++) {
+        const sr_device_spec *d = &e->devices[g];
+        if (!(d->speed_flops > 0) || !isfinite(d->speed_flops) || d->cores < 1 || d->count < 1 || !d->instances) {
+            ERR("device '%s': needs a positive speed, cores and count", d->name);
+            return SR_ERR_INVALID;
+        }
+    }
+    for (int s = 0; s < e->n_links; s++) {
+        const sr_link_spec *l = &e->links[s];
+        if (!(l->bw_bps > 0) || !isfinite(l->bw_bps) || !(l->latency_s >= 0) || l->count < 1 || !l->instances) {
+            ERR("link '%s': needs a positive bandwidth, a latency >= 0 and at least one instance", l->name);
+            return SR_ERR_INVALID;
+        }
+        if (l->sharing == SR_SHARING_WIFI && l->latency_s != 0) {
+            ERR("link '%s': SimGrid's WIFI links have no latency; set it to 0 and put the latency on the wired link "
+                "behind the access point",
+                l->name);
+            return SR_ERR_INVALID;
+        }
+    }
+    return SR_OK;
+}
+
+/* Builds the topology, graphs, plans and arrival generators. */
+static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts, sr_graph **graphs, char *err,
+                         size_t err_size)
+{
+    const sr_experiment *e = eng->e;
+    sr_status st = check_devices(e, err, err_size);
+    if (st != SR_OK)
+        return st;
+    st = sr_topology_build(e, &eng->topo, err, err_size);
+    if (st != SR_OK)
+        return st;
+    /* WIFI stations need a rate level of their link */
+    for (int h = 0; h < sr_topology_host_count(eng->topo); h++) {
+        const sr_topo_host *th = sr_topology_host_at(eng->topo, h);
+        if (th->cell < 0)
+            continue;
+        const sr_link_spec *ls = &e->links[sr_topology_link_at(eng->topo, sr_topology_cell_link(eng->topo, th->cell))->spec];
+        int levels = ls->n_rates > 0 ? ls->n_rates : 1;
+        int level = e->devices[th->group].wifi_level;
+        if (level < 0 || level >= levels) {
+            ERR("device '%s': wifi_level %d is not a rate level of WIFI link '%s' (0..%d)", th->name, level, ls->name,
+                levels - 1);
+            return SR_ERR_RANGE;
+        }
+    }
+    eng->n_hosts = sr_topology_host_count(eng->topo);
+    eng->hosts = calloc((size_t)eng->n_hosts, sizeof *eng->hosts);
+    eng->links = calloc((size_t)(sr_topology_link_count(eng->topo) + 1), sizeof *eng->links);
+    if (!eng->hosts || !eng->links)
+        return SR_ERR_NOMEM;
+    for (int h = 0; h < eng->n_hosts; h++) {
+        const sr_device_spec *d = &e->devices[sr_topology_host_at(eng->topo, h)->group];
+        eng->hosts[h].speed_flops = d->speed_flops * (double)d->cores;
+        eng->hosts[h].max_queue = d->max_queue;
+    }
+
+    const sr_policy *pol = sr_policy_get(e->policy.kind);
+    if (!pol) {
+        ERR("unknown policy kind %d", (int)e->policy.kind);
+        return SR_ERR_INVALID;
+    }
+    int target_group = -1;
+    if (e->policy.target) {
+        target_group = find_device(e, e->policy.target);
+        if (target_group < 0) {
+            ERR("%s:%d:%d: error: policy target '%s' is not a device group", e->policy.loc.file ? e->policy.loc.file : "experiment",
+                e->policy.loc.line, e->policy.loc.col, e->policy.target);
+            return SR_ERR_NOT_FOUND;
+        }
+    }
+    sr_cost_model *own_cost = NULL;
+    const sr_cost_model *cost = opts && opts->cost ? opts->cost : NULL;
+    if (!cost) {
+        st = sr_cost_roofline_create(&own_cost);
+        if (st != SR_OK)
+            return st;
+        cost = own_cost;
+    }
+
+    int n_src = 0;
+    for (int s = 0; s < e->n_sources; s++) {
+        int g = find_device(e, e->sources[s].devices);
+        if (g < 0) {
+            ERR("%s:%d:%d: error: source '%s': '%s' is not a device group",
+                e->sources[s].loc.file ? e->sources[s].loc.file : "experiment", e->sources[s].loc.line,
+                e->sources[s].loc.col, e->sources[s].name, e->sources[s].devices ? e->sources[s].devices : "(none)");
+            st = SR_ERR_NOT_FOUND;
+            goto out;
+        }
+        n_src += e->devices[g].count;
+    }
+    eng->sources = calloc((size_t)(n_src ? n_src : 1), sizeof *eng->sources);
+    if (!eng->sources) {
+        st = SR_ERR_NOMEM;
+        goto out;
+    }
+    for (int s = 0; s < e->n_sources && st == SR_OK; s++) {
+        const sr_source_spec *ss = &e->sources[s];
+        int g = find_device(e, ss->devices);
+        int m = find_model(e, ss->model);
+        if (m < 0) {
+            ERR("%s:%d:%d: error: source '%s': unknown model '%s'", ss->loc.file ? ss->loc.file : "experiment",
+                ss->loc.line, ss->loc.col, ss->name, ss->model ? ss->model : "(none)");
+            st = SR_ERR_NOT_FOUND;
+            break;
+        }
+        if (!(ss->fps > 0) || !isfinite(ss->fps) || !(ss->start_s >= 0)) {
+            ERR("source '%s': needs fps > 0 and start >= 0", ss->name);
+            st = SR_ERR_INVALID;
+            break;
+        }
+        if (!graphs[m]) {
+            st = opts && opts->load_graph ? opts->load_graph(&e->models[m], opts->user, &graphs[m], err, err_size)
+                                          : load_zoo_graph(&e->models[m], NULL, &graphs[m], err, err_size);
+            if (st != SR_OK)
+                break;
+        }
+        for (int i = 0; i < e->devices[g].count && st == SR_OK; i++) {
+            eng_source *src = &eng->sources[eng->n_sources];
+            src->eng = eng;
+            src->index = eng->n_sources++;
+            src->host = sr_topology_host(eng->topo, g, i);
+            sr_policy_ctx ctx = {e, &e->policy, ss, graphs[m], e->models[m].precision, cost, g, i, target_group};
+            st = sr_policy_plan(pol, &ctx, &src->plan.plan, err, err_size);
+            if (st != SR_OK)
+                break;
+            st = plan_prepare(eng, &src->plan, e->devices[g].instances[i], err, err_size);
+            if (st != SR_OK)
+                break;
+            sr_arrival_process kind =
+                ss->arrival == SR_ARRIVAL_POISSON ? SR_ARRIVAL_PROC_POISSON : SR_ARRIVAL_PROC_PERIODIC;
+            st = sr_arrival_create(kind, ss->fps, ss->start_s, sr_arrival_phase(i, ss->fps),
+                                   sr_arrival_seed(seed, (uint64_t)src->index), &src->gen);
+        }
+    }
+out:
+    sr_cost_model_free(own_cost);
+    return st;
+}
+
+static void engine_clear(engine *eng)
+{
+    for (int s = 0; s < eng->n_sources; s++) {
+        plan_clear(&eng->sources[s].plan);
+        sr_arrival_free(eng->sources[s].gen);
+    }
+    free(eng->sources);
+    free(eng->hosts);
+    free(eng->links);
+    free(eng->recs);
+    sr_topology_free(eng->topo);
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+    const sr_frame_record *x = a, *y = b;
+    if (x->source != y->source)
+        return x->source < y->source ? -1 : 1;
+    return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+/* ---- SimGrid ---- */
+
+/* Every WIFI station gets its rate level (C++-only call, through the shim). */
+static sr_status attach_stations(engine *eng, char *err, size_t err_size)
+{
+    for (int h = 0; h < eng->n_hosts; h++) {
+        const sr_topo_host *th = sr_topology_host_at(eng->topo, h);
+        if (th->cell < 0)
+            continue;
+        const sr_topo_link *tl = sr_topology_link_at(eng->topo, sr_topology_cell_link(eng->topo, th->cell));
+        sg_link_t l = sg_link_by_name(tl->name);
+        if (!l) {
+            ERR("SimGrid did not create WIFI link '%s'", tl->name);
+            return SR_ERR_SIM;
+        }
+        sr_sg_link_set_host_wifi_rate(l, eng->hosts[h].sg, eng->e->devices[th->group].wifi_level);
+    }
+    return SR_OK;
+}
+
+static sr_status write_platform(const engine *eng, char *path, size_t path_size, char *err, size_t err_size)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    snprintf(path, path_size, "%s/simrun-platform-XXXXXX.xml", dir);
+    int fd = mkstemps(path, 4);
+    if (fd < 0) {
+        ERR("cannot create the platform file in %s", dir);
+        return SR_ERR_IO;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(path);
+        ERR("cannot write the platform file %s", path);
+        return SR_ERR_IO;
+    }
+    sr_status st = sr_topology_write_xml(eng->topo, eng->e, f);
+    if (fclose(f) != 0 || st != SR_OK) {
+        unlink(path);
+        ERR("cannot write the platform file %s", path);
+        return SR_ERR_IO;
+    }
+    return SR_OK;
+}
+
+static void init_simgrid(const sr_experiment *e)
+{
+    const char *log = getenv("SR_LOG");
+    xbt_log_control_set(log && *log ? log : "root.thres:critical");
+    char *args[8];
+    int argc = 0;
+    args[argc++] = "simrun";
+    if (e->net_model == SR_NET_CM02) {
+        args[argc++] = "--cfg=network/model:CM02";
+        args[argc++] = "--cfg=network/crosstraffic:0";
+        args[argc++] = "--cfg=network/TCP-gamma:0";
+    }
+#ifdef SR_SANITIZE
+    args[argc++] = "--cfg=contexts/factory:thread";
+#endif
+    args[argc] = NULL;
+    simgrid_init(&argc, args);
+}
+
+static int needs_link_energy(const sr_experiment *e)
+{
+    for (int s = 0; s < e->n_links; s++)
+        if (e->links[s].sharing != SR_SHARING_WIFI && (e->links[s].power_idle_w > 0 || e->links[s].power_busy_w > 0))
+            return 1;
+    return 0;
+}
+
+static sr_status collect(engine *eng, sr_run_output *out)
+{
+    const sr_experiment *e = eng->e;
+    sr_status st = SR_OK;
+    qsort(eng->recs, eng->n_recs, sizeof *eng->recs, rec_cmp);
+    int64_t bytes_total = 0;
+    for (size_t i = 0; i < eng->n_recs && st == SR_OK; i++) {
+        bytes_total += eng->recs[i].bytes_sent;
+        st = sr_run_output_add_frame(out, &eng->recs[i]);
+    }
+    double energy_total = 0;
+    for (int h = 0; h < eng->n_hosts && st == SR_OK; h++) {
+        const sr_topo_host *th = sr_topology_host_at(eng->topo, h);
+        sr_host_stat hs;
+        memset(&hs, 0, sizeof hs);
+        snprintf(hs.name, sizeof hs.name, "%s", th->name);
+        snprintf(hs.device_class, sizeof hs.device_class, "%s", device_class_name(e->devices[th->group].cls));
+        hs.busy_s = eng->hosts[h].busy_s;
+        hs.tasks = eng->hosts[h].tasks;
+        hs.energy_j = sg_host_get_consumed_energy(eng->hosts[h].sg);
+        energy_total += hs.energy_j;
+        st = sr_run_output_add_host(out, &hs);
+    }
+    int link_energy = needs_link_energy(e);
+    for (int l = 0; l < sr_topology_link_count(eng->topo) && st == SR_OK; l++) {
+        const sr_topo_link *tl = sr_topology_link_at(eng->topo, l);
+        const sr_link_spec *ls = &e->links[tl->spec];
+        sr_link_stat s;
+        memset(&s, 0, sizeof s);
+        snprintf(s.name, sizeof s.name, "%s", tl->name);
+        snprintf(s.type, sizeof s.type, "%s", link_type_name(ls->type));
+        s.bw_bps = ls->bw_bps;
+        s.latency_s = ls->latency_s;
+        s.bytes = eng->links[l].bytes;
+        s.transfers = eng->links[l].transfers;
+        if (link_energy && ls->sharing != SR_SHARING_WIFI) {
+            sg_link_t sl = sg_link_by_name(tl->name);
+            s.energy_j = sl ? sg_link_get_consumed_energy(sl) : 0.0;
+            energy_total += s.energy_j;
+        }
+        st = sr_run_output_add_link(out, &s);
+    }
+    out->end_s = simgrid_get_clock();
+    if (st == SR_OK)
+        st = sr_run_output_summarize(out, e->metrics.warmup_s);
+    if (st == SR_OK)
+        st = sr_run_output_add_metric(out, "energy_total_j", energy_total, "J");
+    if (st == SR_OK)
+        st = sr_run_output_add_metric(out, "bytes_total", (double)bytes_total, "B");
+    return st;
+}
+
+sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_engine_opts *opts, sr_run_output *out,
+                             char *err, size_t err_size)
+{
+    if (err && err_size)
+        err[0] = '\0';
+    if (!e || !out) {
+        ERR("engine: no experiment or output");
+        return SR_ERR_INVALID;
+    }
+    if (!(e->duration_s > 0) || !isfinite(e->duration_s)) {
+        ERR("experiment duration must be > 0");
+        return SR_ERR_INVALID;
+    }
+    engine eng;
+    memset(&eng, 0, sizeof eng);
+    eng.e = e;
+    eng.duration_s = e->duration_s;
+    sr_graph **graphs = calloc((size_t)(e->n_models ? e->n_models : 1), sizeof *graphs);
+    if (!graphs)
+        return SR_ERR_NOMEM;
+    char path[4096] = "";
+    sr_status st = prepare(&eng, seed, opts, graphs, err, err_size);
+    if (st == SR_OK)
+        st = write_platform(&eng, path, sizeof path, err, err_size);
+    if (st != SR_OK)
+        goto done;
+
+    init_simgrid(e);
+    sg_host_energy_plugin_init();
+    if (needs_link_energy(e))
+        sg_link_energy_plugin_init();
+    simgrid_load_platform(path);
+    unlink(path);
+    for (int h = 0; h < eng.n_hosts; h++) {
+        const sr_topo_host *th = sr_topology_host_at(eng.topo, h);
+        eng.hosts[h].sg = sg_host_by_name(th->name);
+        if (!eng.hosts[h].sg) {
+            ERR("SimGrid did not create host '%s'", th->name);
+            st = SR_ERR_SIM;
+            goto done;
+        }
+        eng.hosts[h].mtx = sg_mutex_init();
+    }
+    st = attach_stations(&eng, err, err_size);
+    if (st != SR_OK)
+        goto done;
+    for (int s = 0; s < eng.n_sources; s++) {
+        sg_actor_t a = sg_actor_init("source", eng.hosts[eng.sources[s].host].sg);
+        sg_actor_set_data(a, &eng.sources[s]);
+        sg_actor_start(a, source_actor, 0, NULL);
+    }
+    simgrid_run();
+    if (eng.fail != SR_OK) {
+        st = eng.fail;
+        ERR("simulation failed: %s", sr_status_message(st));
+        goto done;
+    }
+    st = collect(&eng, out);
+    for (int h = 0; h < eng.n_hosts; h++)
+        if (eng.hosts[h].mtx)
+            sg_mutex_destroy(eng.hosts[h].mtx);
+done:
+    for (int m = 0; m < e->n_models; m++)
+        sr_graph_free(graphs[m]);
+    free(graphs);
+    engine_clear(&eng);
+    return st;
+}
+
+sr_status sr_engine_run(const sr_experiment *e, uint64_t seed, sr_run_output *out, char *err, size_t err_size)
+{
+    return sr_engine_run_opts(e, seed, NULL, out, err, err_size);
+}

@@ -1,0 +1,69 @@
+/* sr_platform.h: the simulated platform of an experiment, before SimGrid sees it.
+ *
+ * sr_topology_build() expands device groups into hosts, link groups into link instances and route specs
+ * into one route per ordered host pair (symmetric routes add the reverse with the links reversed), and
+ * checks everything SimGrid would otherwise abort on: unknown names, per-device links that belong to
+ * neither end, duplicate pairs, WIFI links used anywhere but as the first hop of a station (or the last
+ * hop towards it). sr_topology_write_xml() then writes the SimGrid 4.1 platform:
+ *
+ *   world (Full)
+ *     wired (Full): every host not on a WIFI cell, one gateway router per cell, all wired links and routes
+ *     cell_<link> (Wifi): its stations, the WIFI link (one bandwidth per rate level), an access-point router
+ *     zoneRoute cell -> wired: access point -> the cell's gateway router (the wired part of a station's
+ *       route is a route from the gateway router to the destination host inside `wired`)
+ *
+ * Hosts have one core whose speed is speed_flops * cores (a frame's compute uses the whole device) and
+ * wattage_per_state "idle:busy:busy" (so one busy core draws the device's busy power). No SimGrid call
+ * here: the topology is also what the engine uses for per-link statistics. */
+#ifndef SR_PLATFORM_H
+#define SR_PLATFORM_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sr_experiment.h"
+
+typedef struct sr_topo_host {
+    const char *name; /* borrowed from the experiment */
+    int group, instance;
+    int cell;         /* index of the WIFI link instance it is a station of, or -1 */
+} sr_topo_host;
+
+typedef struct sr_topo_link {
+    const char *name; /* borrowed from the experiment */
+    int spec;         /* index in e->links */
+    int instance;
+} sr_topo_link;
+
+typedef struct sr_topo_route {
+    int src, dst;  /* host indices */
+    int n_links;
+    int first;     /* offset of its link indices in the topology's link pool */
+    int spec;      /* route spec it came from */
+} sr_topo_route;
+
+typedef struct sr_topology sr_topology;
+
+/* Builds and validates the topology. On bad input returns SR_ERR_INVALID / SR_ERR_NOT_FOUND and a
+ * message naming the route (file:line when known) in err. Caller frees with sr_topology_free. */
+sr_status sr_topology_build(const sr_experiment *e, sr_topology **out, char *err, size_t err_size);
+void sr_topology_free(sr_topology *t); /* NULL is a no-op */
+
+int sr_topology_host_count(const sr_topology *t);
+const sr_topo_host *sr_topology_host_at(const sr_topology *t, int i);
+/* Host index of instance `instance` of device group `group`; -1 when out of range. */
+int sr_topology_host(const sr_topology *t, int group, int instance);
+int sr_topology_link_count(const sr_topology *t);
+const sr_topo_link *sr_topology_link_at(const sr_topology *t, int i);
+/* Route from host src to host dst; NULL when none was declared. */
+const sr_topo_route *sr_topology_route(const sr_topology *t, int src, int dst);
+/* Link index (into sr_topology_link_at) of the k-th link of route r. */
+int sr_topology_route_link(const sr_topology *t, const sr_topo_route *r, int k);
+
+/* Link index of WIFI cell `cell` (sr_topo_host.cell). */
+int sr_topology_cell_link(const sr_topology *t, int cell);
+
+/* Writes the SimGrid platform XML. */
+sr_status sr_topology_write_xml(const sr_topology *t, const sr_experiment *e, FILE *f);
+
+#endif

@@ -1,0 +1,294 @@
+/* test_engine.c: simulated runs checked against closed forms (each run in a forked child).
+ *
+ * Platform used by most cases: "cam" (1 Gflop/s) and "cloud" (10 Gflop/s) joined by "wan"
+ * (100 Mb/s = 12.5 MB/s, 10 ms, SHARED). The model is the fixture's tiny graph (in -> fc1 -> fc2) priced
+ * by the unit cost model: each layer costs 1e9 flop, i.e. 1 s on cam and 0.1 s on cloud. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine_fixture.h"
+
+#define BW_BPS 100e6
+#define BW_BYTES (BW_BPS / 8.0)
+#define LAT_S 0.01
+
+static void assert_rel(double got, double want, double tol)
+{
+    double d = fabs(got - want) / (fabs(want) > 0 ? fabs(want) : 1.0);
+    if (!(d <= tol)) {
+        print_error("got %.12g want %.12g (rel err %.3g > %.3g)\n", got, want, d, tol);
+        fail();
+    }
+}
+
+static const char *const WAN[] = {"wan", NULL};
+
+/* cam -> cloud over wan, one source on cam. */
+static sr_experiment *base(double duration_s, sr_net_model net, double fps)
+{
+    sr_experiment *e = fx_new(duration_s, net);
+    fx_device(e, "cam", 1, 1e9, 2.0, 10.0);
+    fx_device(e, "cloud", 1, 1e10, 5.0, 50.0);
+    fx_link(e, "wan", BW_BPS, LAT_S, SR_SHARING_SHARED, NULL, 1);
+    fx_route(e, "cam", "cloud", 1, WAN);
+    fx_model(e, "m", "tiny");
+    fx_source(e, "s", "cam", "m", fps, SR_ARRIVAL_PERIODIC, 0.0);
+    return e;
+}
+
+static sr_run_output run(const sr_experiment *e, uint64_t seed, int act_features)
+{
+    sr_engine_opts o = fx_opts(&act_features);
+    sr_run_output out;
+    sr_run_output_init(&out);
+    char err[1024];
+    sr_status st = fx_run_forked(e, seed, &o, &out, err, sizeof err);
+    if (st != SR_OK)
+        print_error("engine failed: %s (%s)\n", sr_status_name(st), err);
+    assert_int_equal(st, SR_OK);
+    return out;
+}
+
+static double metric(const sr_run_output *o, const char *name)
+{
+    double v = NAN;
+    assert_int_equal(sr_run_output_metric(o, name, &v), SR_OK);
+    return v;
+}
+
+/* (1) One frame, split after fc1: 1 s on cam, the 1 MB activation (250 000 fp32) over wan, 0.1 s on cloud.
+ * CM02 with crosstraffic 0 and TCP-gamma 0 applies no factor: the latency factor and bandwidth factor are
+ * 1 (only LV08 sets 13.01 / 0.97), no reverse cross-traffic load is added and no TCP window caps the rate,
+ * so transfer = latency + bytes / bandwidth exactly. */
+static void test_one_frame_cm02(void **state)
+{
+    (void)state;
+    sr_experiment *e = base(0.5, SR_NET_CM02, 1.0);
+    fx_policy(e, SR_POLICY_SPLIT, "cloud", "fc1", 0);
+    sr_run_output o = run(e, 1, 250000);
+    assert_int_equal(o.n_frames, 1);
+    const sr_frame_record *r = &o.frames[0];
+    double transfer = LAT_S + 1e6 / BW_BYTES;
+    assert_false(r->dropped);
+    assert_rel(r->capture_s + 1.0, 1.0, 1e-12);
+    assert_rel(r->latency_s, 1.0 + transfer + 0.1, 1e-6);
+    assert_rel(r->transfer_s, transfer, 1e-6);
+    assert_rel(r->compute_s, 1.1, 1e-6);
+    assert_rel(r->queue_s + 1.0, 1.0, 1e-9);
+    assert_int_equal(r->bytes_sent, 1000000);
+    assert_int_equal(o.n_links, 1);
+    assert_string_equal(o.links[0].name, "wan");
+    assert_int_equal(o.links[0].bytes, 1000000);
+    assert_int_equal(o.links[0].transfers, 1);
+    assert_rel(metric(&o, "bytes_total"), 1e6, 0);
+    assert_int_equal(o.n_hosts, 2);
+    assert_int_equal(o.hosts[0].tasks, 1);
+    assert_rel(o.hosts[0].busy_s, 1.0, 1e-6);
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
+/* (2) Same under LV08: SimGrid's LV08 multiplies the latency by 13.01 and the bandwidth by 0.97
+ * (network/latency-factor, network/bandwidth-factor defaults of the LV08 model, shared/SIMGRID.md 3.4).
+ * The TCP window bound gamma / (2 latency) = 4 MiB / (2 * 0.1301 s) = 16 MB/s does not bind under
+ * 0.97 * 12.5 MB/s. Cross-traffic puts 5 % of the flow on the reverse path; wan is one SHARED link in
+ * both directions, so the flow and its own reverse load share the capacity: rate = 0.97 bw / 1.05. */
+static void test_one_frame_lv08(void **state)
+{
+    (void)state;
+    sr_experiment *e = base(0.5, SR_NET_LV08, 1.0);
+    fx_policy(e, SR_POLICY_SPLIT, "cloud", "fc1", 0);
+    sr_run_output o = run(e, 1, 250000);
+    assert_int_equal(o.n_frames, 1);
+    double transfer = LAT_S * 13.01 + 1e6 / (0.97 * BW_BYTES / 1.05);
+    assert_rel(o.frames[0].transfer_s, transfer, 1e-6);
+    assert_rel(o.frames[0].latency_s, 1.1 + transfer, 1e-6);
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
+/* (3) Two 1 MB frames from two cameras start together on the shared wan: each gets half the bandwidth,
+ * both arrive at lat + 2 size / bw; the cloud then serves them FIFO (0.2 s each). */
+static void test_two_flows_share(void **state)
+{
+    (void)state;
+    sr_experiment *e = fx_new(0.5, SR_NET_CM02);
+    fx_device(e, "camA", 1, 1e9, 0, 0);
+    fx_device(e, "camB", 1, 1e9, 0, 0);
+    fx_device(e, "cloud", 1, 1e10, 0, 0);
+    fx_link(e, "wan", BW_BPS, LAT_S, SR_SHARING_SHARED, NULL, 1);
+    fx_route(e, "camA", "cloud", 1, WAN);
+    fx_route(e, "camB", "cloud", 1, WAN);
+    fx_model(e, "m", "tiny");
+    fx_source(e, "a", "camA", "m", 1.0, SR_ARRIVAL_PERIODIC, 0.0);
+    fx_source(e, "b", "camB", "m", 1.0, SR_ARRIVAL_PERIODIC, 0.0);
+    fx_policy(e, SR_POLICY_CLOUD_ONLY, "cloud", NULL, 1e6);
+    sr_run_output o = run(e, 1, 100);
+    assert_int_equal(o.n_frames, 2);
+    double arrive = LAT_S + 2 * 1e6 / BW_BYTES;
+    assert_rel(o.frames[0].transfer_s, arrive, 1e-6);
+    assert_rel(o.frames[1].transfer_s, arrive, 1e-6);
+    double l0 = o.frames[0].latency_s, l1 = o.frames[1].latency_s;
+    assert_rel(l0 < l1 ? l0 : l1, arrive + 0.2, 1e-6);
+    assert_rel(l0 < l1 ? l1 : l0, arrive + 0.4, 1e-6);
+    assert_int_equal(o.links[0].bytes, 2000000);
+    assert_int_equal(o.links[0].transfers, 2);
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
+/* (4) device_only on cam: 2 s per frame, arrivals every 0.7 s (no arrival coincides with a completion).
+ * Unbounded queue: frame k completes at 2 (k + 1) and waited 2k - 0.7k. With max_queue 1 (one frame may
+ * wait): f0 [0,2], f1 waits -> [2,4], f2 (1.4) dropped, f3 (2.1) waits -> [4,6], f4 (2.8) and f5 (3.5)
+ * dropped, f6 (4.2) waits -> [6,8]. */
+static void test_queue_and_drops(void **state)
+{
+    (void)state;
+    double period = 0.7;
+    sr_experiment *e = base(4.5, SR_NET_CM02, 1.0 / period);
+    fx_policy(e, SR_POLICY_DEVICE_ONLY, NULL, NULL, 0);
+    sr_run_output o = run(e, 1, 100);
+    assert_int_equal(o.n_frames, 7);
+    for (int k = 0; k < 7; k++) {
+        const sr_frame_record *r = &o.frames[k];
+        assert_int_equal(r->frame, k);
+        assert_false(r->dropped);
+        assert_rel(r->complete_s, 2.0 * (k + 1), 1e-6);
+        assert_rel(r->queue_s + 1.0, 2.0 * k - period * k + 1.0, 1e-6);
+        assert_rel(r->compute_s, 2.0, 1e-6);
+    }
+    sr_run_output_clear(&o);
+
+    e->devices[0].max_queue = 1;
+    o = run(e, 1, 100);
+    assert_int_equal(o.n_frames, 7);
+    const int dropped[7] = {0, 0, 1, 0, 1, 1, 0};
+    const double done[7] = {2, 4, -1, 6, -1, -1, 8};
+    for (int k = 0; k < 7; k++) {
+        assert_int_equal(o.frames[k].dropped, dropped[k]);
+        if (dropped[k])
+            assert_true(o.frames[k].complete_s < 0 && o.frames[k].latency_s < 0);
+        else
+            assert_rel(o.frames[k].complete_s, done[k], 1e-6);
+    }
+    assert_rel(metric(&o, "frames_dropped"), 3, 0);
+    assert_int_equal(o.hosts[0].tasks, 4);
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
+/* (5) Same seed -> identical records; another seed -> different Poisson arrivals. */
+static void test_determinism(void **state)
+{
+    (void)state;
+    sr_experiment *e = base(5.0, SR_NET_CM02, 4.0);
+    e->sources[0].arrival = SR_ARRIVAL_POISSON;
+    fx_policy(e, SR_POLICY_CLOUD_ONLY, "cloud", NULL, 2e5);
+    sr_run_output a = run(e, 42, 100), b = run(e, 42, 100), c = run(e, 43, 100);
+    assert_true(a.n_frames > 5);
+    assert_int_equal(a.n_frames, b.n_frames);
+    assert_memory_equal(a.frames, b.frames, a.n_frames * sizeof *a.frames);
+    assert_memory_equal(a.hosts, b.hosts, a.n_hosts * sizeof *a.hosts);
+    int differ = a.n_frames != c.n_frames;
+    for (size_t i = 0; !differ && i < a.n_frames; i++)
+        differ = a.frames[i].capture_s != c.frames[i].capture_s;
+    assert_true(differ);
+    for (size_t i = 1; i < a.n_frames; i++)
+        assert_true(a.frames[i].capture_s > a.frames[i - 1].capture_s);
+    sr_run_output_clear(&a);
+    sr_run_output_clear(&b);
+    sr_run_output_clear(&c);
+    fx_free(e);
+}
+
+/* (6) Energy: cloud_only, one frame. The run ends at T = transfer + 0.2 s; the cloud is busy t = 0.2 s:
+ * E_cloud = idle (T - t) + busy t; the camera only sends (third-party transfer, no compute): idle T. */
+static void test_energy(void **state)
+{
+    (void)state;
+    sr_experiment *e = base(0.5, SR_NET_CM02, 1.0);
+    fx_policy(e, SR_POLICY_CLOUD_ONLY, "cloud", NULL, 1e6);
+    sr_run_output o = run(e, 1, 100);
+    double T = LAT_S + 1e6 / BW_BYTES + 0.2, t = 0.2;
+    assert_rel(o.end_s, T, 1e-6);
+    assert_string_equal(o.hosts[1].name, "cloud");
+    assert_rel(o.hosts[1].busy_s, t, 1e-6);
+    assert_rel(o.hosts[1].energy_j, 5.0 * (T - t) + 50.0 * t, 1e-6);
+    assert_rel(o.hosts[0].energy_j, 2.0 * T, 1e-6);
+    assert_rel(metric(&o, "energy_total_j"), 5.0 * (T - t) + 50.0 * t + 2.0 * T, 1e-6);
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
+/* (7) WIFI: two stations at 54 and 24 Mb/s upload 1 MB together through one access point and a 1 Gb/s,
+ * 1 ms wire: SimGrid's WIFI sharing gives both the same throughput x = 1 / (1/r1 + 1/r2) (the 802.11
+ * performance anomaly), so both transfers take 1 ms + 1 MB / x. */
+static void test_wifi_anomaly(void **state)
+{
+    (void)state;
+    sr_experiment *e = fx_new(0.5, SR_NET_CM02);
+    int a = fx_device(e, "camA", 1, 1e9, 0, 0);
+    int b = fx_device(e, "camB", 1, 1e9, 0, 0);
+    fx_device(e, "cloud", 1, 1e10, 0, 0);
+    int ap = fx_link(e, "ap", 54e6, 0, SR_SHARING_WIFI, NULL, 1);
+    e->links[ap].n_rates = 2;
+    e->links[ap].rates_bps[1] = 24e6;
+    e->devices[a].wifi_level = 0;
+    e->devices[b].wifi_level = 1;
+    fx_link(e, "wire", 1e9, 1e-3, SR_SHARING_SHARED, NULL, 1);
+    const char *const path[] = {"ap", "wire", NULL};
+    fx_route(e, "camA", "cloud", 1, path);
+    fx_route(e, "camB", "cloud", 1, path);
+    fx_model(e, "m", "tiny");
+    fx_source(e, "a", "camA", "m", 1.0, SR_ARRIVAL_PERIODIC, 0.0);
+    fx_source(e, "b", "camB", "m", 1.0, SR_ARRIVAL_PERIODIC, 0.0);
+    fx_policy(e, SR_POLICY_CLOUD_ONLY, "cloud", NULL, 1e6);
+    sr_run_output o = run(e, 1, 100);
+    assert_int_equal(o.n_frames, 2);
+    double x = 1.0 / (1.0 / (54e6 / 8) + 1.0 / (24e6 / 8));
+    assert_rel(o.frames[0].transfer_s, 1e-3 + 1e6 / x, 1e-6);
+    assert_rel(o.frames[1].transfer_s, 1e-3 + 1e6 / x, 1e-6);
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
+/* A transfer the policy needs but no route provides is reported before SimGrid starts. */
+static void test_missing_route(void **state)
+{
+    (void)state;
+    sr_experiment *e = fx_new(1.0, SR_NET_CM02);
+    fx_device(e, "cam", 1, 1e9, 0, 0);
+    fx_device(e, "cloud", 1, 1e10, 0, 0);
+    fx_device(e, "edge", 1, 1e10, 0, 0);
+    fx_link(e, "wan", BW_BPS, LAT_S, SR_SHARING_SHARED, NULL, 1);
+    fx_route(e, "cam", "edge", 1, WAN);
+    fx_model(e, "m", "tiny");
+    fx_source(e, "s", "cam", "m", 1.0, SR_ARRIVAL_PERIODIC, 0.0);
+    fx_policy(e, SR_POLICY_CLOUD_ONLY, "cloud", NULL, 0);
+    int act = 100;
+    sr_engine_opts opts = fx_opts(&act);
+    sr_run_output o;
+    sr_run_output_init(&o);
+    char err[1024] = "";
+    assert_int_equal(fx_run_forked(e, 1, &opts, &o, err, sizeof err), SR_ERR_NOT_FOUND);
+    assert_non_null(strstr(err, "no route from 'cam' to 'cloud'"));
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_frame_cm02), cmocka_unit_test(test_one_frame_lv08),
+        cmocka_unit_test(test_two_flows_share), cmocka_unit_test(test_queue_and_drops),
+        cmocka_unit_test(test_determinism),     cmocka_unit_test(test_energy),
+        cmocka_unit_test(test_wifi_anomaly),    cmocka_unit_test(test_missing_route),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
