@@ -1,0 +1,1508 @@
+/* sr_config.c: experiment YAML -> validated run points (sr_config.h).
+ *
+ * Load = parse the text into a tree (sr_ytree.c), read the sweep section, then build the experiment of
+ * every grid combination with the section tables (sr_config_tables.c) plus the checks that span
+ * sections (catalogue defaults, references, routes, layers). A sweep value is not copied into the tree:
+ * it is an override that the section parser uses in place of the written value, so it is checked by
+ * exactly the same code, and its errors point at the value inside the sweep list. Every message is
+ * collected; identical ones (the same mistake seen from several combinations) are printed once. */
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sr_config_internal.h"
+#include "sr_linkclass.h"
+#include "sr_profile.h"
+#include "sr_zoo.h"
+
+#define MAX_POINTS 10000000
+
+typedef struct axis {
+    char *path;                /* as written */
+    const sr_section *sec;
+    char *elem;                /* element name for named sections, else NULL */
+    const char *key;           /* borrowed from the table */
+    int n_values;
+    const sr_ynode **values;   /* borrowed from the tree */
+} axis;
+
+typedef struct zoo_entry {
+    char *source;
+    int c, h, w;
+    sr_status st;
+    sr_graph *g;
+} zoo_entry;
+
+typedef struct zoo_cache {
+    zoo_entry *e;
+    int n, cap;
+} zoo_cache;
+
+typedef struct point_ref {
+    int combo;  /* grid combination index */
+    int policy; /* policy index */
+} point_ref;
+
+struct sr_config {
+    char *path, *dir, *text;
+    char hash[17];
+    char *name;
+    sr_ydoc *doc;
+    int n_axes;
+    axis *axes;
+    int replications;
+    int n_policies;
+    char **policy_elem; /* the name sweep paths use for each policy (name, else type, as written) */
+    int n_points;
+    sr_point *points;
+    point_ref *refs;
+    zoo_cache zoo;
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t fnv1a64(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static uint64_t point_seed(uint64_t base, int replication)
+{
+    return splitmix64(base ^ splitmix64((uint64_t)replication + 0x632be59bd9b4e019ULL));
+}
+
+static char *xstrdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Growable string for lists in messages and params_json. */
+typedef struct sbuf {
+    char *s;
+    size_t n, cap;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (w < 0) return;
+    if (b->n + (size_t)w + 1 > b->cap) {
+        size_t cap = (b->cap ? b->cap * 2 : 64) + (size_t)w;
+        char *ns = realloc(b->s, cap);
+        if (!ns) return;
+        b->s = ns;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)w;
+}
+
+static const char *sb_str(const sbuf *b)
+{
+    return b->s ? b->s : "";
+}
+
+static void sb_json_str(sbuf *b, const char *s)
+{
+    sb_add(b, "\"");
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            sb_add(b, "\\%c", ch);
+        else if (ch < 0x20)
+            sb_add(b, "\\u%04x", ch);
+        else
+            sb_add(b, "%c", ch);
+    }
+    sb_add(b, "\"");
+}
+
+/* ---- zoo ---- */
+
+static int is_file_source(const char *s)
+{
+    size_t n = strlen(s);
+    return (n > 5 && strcmp(s + n - 5, ".onnx") == 0) || (n > 4 && strcmp(s + n - 4, ".cfg") == 0);
+}
+
+static int zoo_index(const char *name)
+{
+    for (int i = 0; i < sr_zoo_count(); i++)
+        if (strcmp(sr_zoo_name(i), name) == 0) return i;
+    return -1;
+}
+
+/* Graph of zoo model `source` at c x h x w (cached; borrowed). */
+static sr_status zoo_get(zoo_cache *zc, const char *source, int c, int h, int w, const sr_graph **out)
+{
+    for (int i = 0; i < zc->n; i++) {
+        zoo_entry *z = &zc->e[i];
+        if (z->c == c && z->h == h && z->w == w && strcmp(z->source, source) == 0) {
+            *out = z->g;
+            return z->st;
+        }
+    }
+    if (zc->n == zc->cap) {
+        int cap = zc->cap ? 2 * zc->cap : 8;
+        zoo_entry *ne = realloc(zc->e, (size_t)cap * sizeof *ne);
+        if (!ne) return SR_ERR_NOMEM;
+        zc->e = ne;
+        zc->cap = cap;
+    }
+    zoo_entry *z = &zc->e[zc->n];
+    z->source = strdup(source);
+    if (!z->source) return SR_ERR_NOMEM;
+    z->c = c, z->h = h, z->w = w;
+    z->g = NULL;
+    z->st = sr_zoo_build(source, c, h, w, &z->g);
+    if (z->st != SR_OK) z->g = NULL;
+    zc->n++;
+    *out = z->g;
+    return z->st;
+}
+
+static void zoo_clear(zoo_cache *zc)
+{
+    for (int i = 0; i < zc->n; i++) {
+        free(zc->e[i].source);
+        sr_graph_free(zc->e[i].g);
+    }
+    free(zc->e);
+    memset(zc, 0, sizeof *zc);
+}
+
+/* ---- building one experiment ---- */
+
+typedef struct pol_info {
+    const sr_ynode *node, *target, *split_at, *name_or_type;
+} pol_info;
+
+typedef struct bctx {
+    sr_parse_ctx pc;
+    const sr_config *cfg;
+    zoo_cache *zc; /* NULL: layer names are not checked (already validated) */
+    sr_experiment *e;
+    sr_policy_spec *pols;
+    pol_info *pinfo;
+    int n_pols;
+    const sr_ynode **dev_given; /* n_devices x field count of sr_sec_device */
+    const sr_ynode **src_given;
+    const sr_ynode **model_given;
+} bctx;
+
+#define BERR(n, ...) sr_diag_error(b->pc.diag, (n)->line, (n)->col, __VA_ARGS__)
+#define NF(sec) ((sec).n_fields)
+#define GIVEN(arr, i, sec, key) ((arr)[(size_t)(i) * (size_t)NF(sec) + (size_t)sr_field_index(&(sec), key)])
+
+static sr_loc loc_of(const bctx *b, const sr_ynode *n)
+{
+    return (sr_loc){b->e->file, n ? n->line : 0, n ? n->col : 0};
+}
+
+/* Name an element will be known by before it is parsed (for messages and overrides). */
+static const char *elem_name(const sr_ynode *map, const char *key)
+{
+    const sr_ynode *n = sr_ynode_get(map, key);
+    return n && n->type == SR_YN_SCALAR && !n->is_null ? n->text : NULL;
+}
+
+static void list_device_groups(const sr_experiment *e, sbuf *sb)
+{
+    for (int i = 0; i < e->n_devices; i++) sb_add(sb, "%s%s", i ? ", " : "", e->devices[i].name);
+}
+
+static int find_group(const sr_experiment *e, const char *name)
+{
+    for (int i = 0; i < e->n_devices; i++)
+        if (e->devices[i].name && strcmp(e->devices[i].name, name) == 0) return i;
+    return -1;
+}
+
+/* Resolves a group or instance name: group index, and *inst = instance index or -1 for the group. */
+static int find_device(const sr_experiment *e, const char *name, int *inst)
+{
+    int g = find_group(e, name);
+    *inst = -1;
+    if (g >= 0) {
+        if (e->devices[g].count == 1) *inst = 0;
+        return g;
+    }
+    for (int i = 0; i < e->n_devices; i++) {
+        const sr_device_spec *d = &e->devices[i];
+        if (!d->name || d->count <= 1) continue;
+        size_t ln = strlen(d->name);
+        if (strncmp(name, d->name, ln) != 0) continue;
+        const char *r = name + ln;
+        if (!*r || (r[0] == '0' && r[1]) || strspn(r, "0123456789") != strlen(r) || strlen(r) > 9) continue;
+        long k = strtol(r, NULL, 10);
+        if (k < d->count) {
+            *inst = (int)k;
+            return i;
+        }
+    }
+    return -1;
+}
+
+static int find_link(const sr_experiment *e, const char *name)
+{
+    for (int i = 0; i < e->n_links; i++)
+        if (e->links[i].name && strcmp(e->links[i].name, name) == 0) return i;
+    return -1;
+}
+
+static char **make_instances(const char *name, int count, int numbered)
+{
+    char **v = calloc((size_t)count, sizeof *v);
+    if (!v) return NULL;
+    for (int i = 0; i < count; i++) {
+        if (!numbered) {
+            v[i] = strdup(name);
+        } else {
+            size_t n = strlen(name) + 12;
+            v[i] = malloc(n);
+            if (v[i]) snprintf(v[i], n, "%s%d", name, i);
+        }
+        if (!v[i]) {
+            for (int k = 0; k < i; k++) free(v[k]);
+            free(v);
+            return NULL;
+        }
+    }
+    return v;
+}
+
+typedef struct inst_ref {
+    const char *name;
+    int group;
+} inst_ref;
+
+static int inst_cmp(const void *a, const void *b)
+{
+    const inst_ref *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c) return c;
+    return (x->group > y->group) - (x->group < y->group);
+}
+
+/* Reports instance names shared by two different groups (names[i] of group i, instances[i][k]). */
+static void check_instance_clash(bctx *b, const char *what, int n, char *const *names, const int *counts,
+                                 char **const *instances, const sr_loc *locs)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        if (instances[i]) total += (size_t)counts[i];
+    if (total < 2) return;
+    inst_ref *v = malloc(total * sizeof *v);
+    if (!v) return;
+    size_t k = 0;
+    for (int i = 0; i < n; i++)
+        if (instances[i])
+            for (int j = 0; j < counts[i]; j++) v[k++] = (inst_ref){instances[i][j], i};
+    qsort(v, total, sizeof *v, inst_cmp);
+    for (size_t i = 1; i < total; i++) {
+        if (strcmp(v[i].name, v[i - 1].name) != 0 || v[i].group == v[i - 1].group) continue;
+        int g1 = v[i - 1].group, g2 = v[i].group;
+        if (strcmp(names[g1], names[g2]) == 0) continue; /* duplicate names are reported separately */
+        sr_diag_error(b->pc.diag, locs[g2].line, locs[g2].col, "%s name '%s' of '%s' is also a %s of '%s'", what,
+                      v[i].name, names[g2], what, names[g1]);
+    }
+    free(v);
+}
+
+static void parse_devices(bctx *b, const sr_ynode *seq)
+{
+    sr_experiment *e = b->e;
+    if (seq->n == 0) {
+        BERR(seq, "platform.devices must list at least one device group");
+        return;
+    }
+    e->devices = calloc((size_t)seq->n, sizeof *e->devices);
+    b->dev_given = calloc((size_t)seq->n * (size_t)NF(sr_sec_device), sizeof *b->dev_given);
+    if (!e->devices || !b->dev_given) return;
+    for (int i = 0; i < seq->n; i++) {
+        const sr_ynode *it = seq->vals[i];
+        if (it->type != SR_YN_MAP) {
+            BERR(it, "each entry of platform.devices must be a mapping (name:, profile:, ...), not %s",
+                 sr_ynode_type_name(it));
+            continue;
+        }
+        int di = e->n_devices++;
+        sr_device_spec *d = &e->devices[di];
+        const sr_ynode **g = &b->dev_given[(size_t)di * (size_t)NF(sr_sec_device)];
+        const char *nm = elem_name(it, "name");
+        sr_section_parse(&b->pc, &sr_sec_device, it, nm, d, g);
+        d->loc = loc_of(b, it);
+        const sr_ynode *gprof = GIVEN(b->dev_given, di, sr_sec_device, "profile");
+        const sr_profile *p = NULL;
+        if (gprof && d->profile) {
+            p = sr_profile_find(d->profile);
+            if (!p) {
+                sbuf sb = {0};
+                for (int k = 0; k < sr_profile_count(); k++)
+                    sb_add(&sb, "%s%s", k ? ", " : "", sr_profile_at(k)->name);
+                BERR(gprof, "unknown profile '%s' (profiles: %s)", d->profile, sb_str(&sb));
+                free(sb.s);
+            }
+        }
+        const char *who = d->name ? d->name : "?";
+        if (!GIVEN(b->dev_given, di, sr_sec_device, "class")) {
+            int found = 0;
+            for (int k = 0; p && k < SR_DEV_CLASS_COUNT; k++)
+                if (strcmp(sr_device_class_name((sr_device_class)k), p->device_class) == 0) {
+                    d->cls = (sr_device_class)k;
+                    found = 1;
+                }
+            if (!found && !(gprof && !p)) BERR(it, "device '%s' needs a class (or a profile that gives one)", who);
+        }
+        if (!GIVEN(b->dev_given, di, sr_sec_device, "speed")) {
+            if (p)
+                d->speed_flops = p->speed_flops;
+            else if (!gprof)
+                BERR(it, "device '%s' needs a speed (or a profile that gives one)", who);
+        }
+        if (!GIVEN(b->dev_given, di, sr_sec_device, "cores")) d->cores = p ? p->cores : 1;
+        if (!GIVEN(b->dev_given, di, sr_sec_device, "efficiency")) d->efficiency = p ? p->efficiency : 1.0;
+        if (!GIVEN(b->dev_given, di, sr_sec_device, "mem_bw")) d->mem_bw_Bps = p ? p->mem_bw_Bps : 0.0;
+        if (!GIVEN(b->dev_given, di, sr_sec_device, "power_idle")) d->power_idle_w = p ? p->power_idle_w : 0.0;
+        if (!GIVEN(b->dev_given, di, sr_sec_device, "power_busy")) d->power_busy_w = p ? p->power_busy_w : 0.0;
+        if (d->name && d->count >= 1) d->instances = make_instances(d->name, d->count, d->count > 1);
+        if (!d->instances) d->count = 0;
+        for (int k = 0; k < di && d->name; k++)
+            if (e->devices[k].name && strcmp(e->devices[k].name, d->name) == 0) {
+                const sr_ynode *nn = GIVEN(b->dev_given, di, sr_sec_device, "name");
+                BERR(nn, "duplicate device name '%s' (first defined at line %d)", d->name, e->devices[k].loc.line);
+                break;
+            }
+    }
+    int n = e->n_devices;
+    char **names = calloc((size_t)n + 1, sizeof *names);
+    int *counts = calloc((size_t)n + 1, sizeof *counts);
+    char ***inst = calloc((size_t)n + 1, sizeof *inst);
+    sr_loc *locs = calloc((size_t)n + 1, sizeof *locs);
+    if (names && counts && inst && locs) {
+        for (int i = 0; i < n; i++) {
+            names[i] = e->devices[i].name;
+            counts[i] = e->devices[i].count;
+            inst[i] = e->devices[i].name ? e->devices[i].instances : NULL;
+            locs[i] = e->devices[i].loc;
+        }
+        check_instance_clash(b, "device", n, names, counts, inst, locs);
+    }
+    free(names), free(counts), free(inst), free(locs);
+}
+
+static int sharing_from_name(const char *s, sr_sharing *out)
+{
+    for (int k = 0; k < SR_SHARING_COUNT; k++)
+        if (strcmp(sr_sharing_name((sr_sharing)k), s) == 0) {
+            *out = (sr_sharing)k;
+            return 0;
+        }
+    return -1;
+}
+
+static void parse_link_rates(bctx *b, sr_link_spec *l, const sr_ynode *rates, int bw_given)
+{
+    static const sr_field rate_field = {"rates", SR_F_QTY, SR_UNIT_RATE, SR_FF_HAS_MIN | SR_FF_MIN_EXCL,
+                                        .doc = "rate level", .offset = 0};
+    if (l->sharing != SR_SHARING_WIFI) {
+        BERR(rates, "'rates' is only for links with sharing: wifi");
+        return;
+    }
+    if (rates->n == 0) {
+        BERR(rates, "'rates' needs at least one rate");
+        return;
+    }
+    if (bw_given) {
+        BERR(rates, "give either 'bandwidth' or 'rates' (the bandwidth is the first rate)");
+        return;
+    }
+    int n = 0;
+    for (int i = 0; i < rates->n; i++) {
+        if (i >= 8) {
+            BERR(rates->vals[i], "at most 8 rate levels");
+            break;
+        }
+        /* One-field section so that the value goes through the same parser. */
+        sr_section one = {"platform.links", "link", 0, "", &rate_field, 1};
+        sr_ynode key = {.type = SR_YN_SCALAR, .text = (char *)"rates"};
+        sr_ynode *keys[1] = {&key};
+        sr_ynode *vals[1] = {rates->vals[i]};
+        sr_ynode map = {.type = SR_YN_MAP, .line = rates->line, .col = rates->col, .n = 1, .keys = keys, .vals = vals};
+        const sr_ynode *given[1];
+        double v = 0;
+        sr_parse_ctx pc = {b->pc.diag, NULL, 0};
+        if (sr_section_parse(&pc, &one, &map, NULL, &v, given) == 0) l->rates_bps[n++] = v;
+    }
+    l->n_rates = n;
+    if (n > 0) l->bw_bps = l->rates_bps[0];
+}
+
+static void parse_links(bctx *b, const sr_ynode *seq)
+{
+    sr_experiment *e = b->e;
+    if (!seq || seq->n == 0) return;
+    e->links = calloc((size_t)seq->n, sizeof *e->links);
+    if (!e->links) return;
+    const int nf = NF(sr_sec_link);
+    const sr_ynode **g = calloc((size_t)nf, sizeof *g);
+    if (!g) return;
+    for (int i = 0; i < seq->n; i++) {
+        const sr_ynode *it = seq->vals[i];
+        if (it->type != SR_YN_MAP) {
+            BERR(it, "each entry of platform.links must be a mapping (name:, type:, ...), not %s",
+                 sr_ynode_type_name(it));
+            continue;
+        }
+        sr_link_spec *l = &e->links[e->n_links++];
+        const char *nm = elem_name(it, "name");
+        int errs = sr_section_parse(&b->pc, &sr_sec_link, it, nm, l, g);
+        l->loc = loc_of(b, it);
+        const sr_ynode *gtype = g[sr_field_index(&sr_sec_link, "type")];
+        const sr_ynode *gbw = g[sr_field_index(&sr_sec_link, "bandwidth")];
+        const sr_ynode *glat = g[sr_field_index(&sr_sec_link, "latency")];
+        const sr_ynode *gsh = g[sr_field_index(&sr_sec_link, "sharing")];
+        const sr_ynode *grates = g[sr_field_index(&sr_sec_link, "rates")];
+        const sr_ynode *gper = g[sr_field_index(&sr_sec_link, "per_device")];
+        const sr_link_class *cls = gtype ? sr_link_class_find(sr_link_type_name(l->type)) : NULL;
+        if (gtype && !cls && (!gbw || !glat || !gsh))
+            BERR(gtype, "link type '%s' has no catalogue defaults: give bandwidth, latency and sharing",
+                 sr_link_type_name(l->type));
+        if (cls) {
+            if (!gbw) l->bw_bps = cls->bw_bps;
+            if (!glat) l->latency_s = cls->latency_s;
+            if (!gsh && sharing_from_name(cls->sharing, &l->sharing) != 0)
+                BERR(gtype, "link class '%s' has an unknown sharing '%s'", cls->name, cls->sharing);
+        }
+        if (grates && grates->type == SR_YN_SEQ && (gtype || gsh)) parse_link_rates(b, l, grates, gbw != NULL);
+        if (l->sharing == SR_SHARING_WIFI && l->n_rates == 0) {
+            l->n_rates = 1;
+            l->rates_bps[0] = l->bw_bps;
+        }
+        if (l->sharing == SR_SHARING_WIFI && l->latency_s != 0.0 && (gtype || gsh) && !errs) {
+            if (glat)
+                BERR(glat, "a link with sharing wifi must have latency 0 (SimGrid's WIFI links have none)");
+            else
+                BERR(gsh ? gsh : gtype,
+                     "sharing wifi needs latency 0, but type '%s' defaults to %gs: add latency: 0s",
+                     sr_link_type_name(l->type), l->latency_s);
+        }
+        l->count = 1;
+        if (gper && l->per_device) {
+            int gi = find_group(e, l->per_device);
+            if (gi < 0) {
+                sbuf sb = {0};
+                list_device_groups(e, &sb);
+                BERR(gper, "unknown device group '%s' for per_device (groups: %s)", l->per_device, sb_str(&sb));
+                free(sb.s);
+            } else {
+                l->count = e->devices[gi].count > 0 ? e->devices[gi].count : 1;
+            }
+        }
+        if (l->name) {
+            l->instances = make_instances(l->name, l->count, l->per_device != NULL);
+            if (!l->instances) l->count = 0;
+        }
+        for (int k = 0; k < e->n_links - 1 && l->name; k++)
+            if (e->links[k].name && strcmp(e->links[k].name, l->name) == 0) {
+                const sr_ynode *nn = g[sr_field_index(&sr_sec_link, "name")];
+                BERR(nn, "duplicate link name '%s' (first defined at line %d)", l->name, e->links[k].loc.line);
+                break;
+            }
+    }
+    free(g);
+    int n = e->n_links;
+    char **names = calloc((size_t)n + 1, sizeof *names);
+    int *counts = calloc((size_t)n + 1, sizeof *counts);
+    char ***inst = calloc((size_t)n + 1, sizeof *inst);
+    sr_loc *locs = calloc((size_t)n + 1, sizeof *locs);
+    if (names && counts && inst && locs) {
+        for (int i = 0; i < n; i++) {
+            names[i] = e->links[i].name;
+            counts[i] = e->links[i].count;
+            inst[i] = e->links[i].name ? e->links[i].instances : NULL;
+            locs[i] = e->links[i].loc;
+        }
+        check_instance_clash(b, "link", n, names, counts, inst, locs);
+    }
+    free(names), free(counts), free(inst), free(locs);
+}
+
+static void parse_routes(bctx *b, const sr_ynode *seq)
+{
+    sr_experiment *e = b->e;
+    if (!seq || seq->n == 0) return;
+    e->routes = calloc((size_t)seq->n, sizeof *e->routes);
+    const int nf = NF(sr_sec_route);
+    const sr_ynode **g = calloc((size_t)nf, sizeof *g);
+    if (!e->routes || !g) {
+        free(g);
+        return;
+    }
+    for (int i = 0; i < seq->n; i++) {
+        const sr_ynode *it = seq->vals[i];
+        if (it->type != SR_YN_MAP) {
+            BERR(it, "each entry of platform.routes must be a mapping (src:, dst:, links:), not %s",
+                 sr_ynode_type_name(it));
+            continue;
+        }
+        sr_route_spec *r = &e->routes[e->n_routes++];
+        sr_section_parse(&b->pc, &sr_sec_route, it, NULL, r, g);
+        r->loc = loc_of(b, it);
+        const sr_ynode *ends[2] = {g[sr_field_index(&sr_sec_route, "src")], g[sr_field_index(&sr_sec_route, "dst")]};
+        const char *endv[2] = {r->src, r->dst};
+        int grp[2] = {-1, -1};
+        for (int k = 0; k < 2; k++) {
+            if (!ends[k] || !endv[k]) continue;
+            int inst;
+            grp[k] = find_device(e, endv[k], &inst);
+            if (grp[k] < 0) {
+                sbuf sb = {0};
+                list_device_groups(e, &sb);
+                BERR(ends[k], "unknown device '%s' in route %s (groups: %s)", endv[k], k ? "dst" : "src", sb_str(&sb));
+                free(sb.s);
+            }
+        }
+        const sr_ynode *gl = g[sr_field_index(&sr_sec_route, "links")];
+        if (!gl || gl->type != SR_YN_SEQ) continue;
+        if (gl->n == 0) {
+            BERR(gl, "a route needs at least one link");
+            continue;
+        }
+        r->links = calloc((size_t)gl->n, sizeof *r->links);
+        if (!r->links) continue;
+        for (int k = 0; k < gl->n; k++) {
+            const sr_ynode *ln = gl->vals[k];
+            if (ln->type != SR_YN_SCALAR || ln->is_null) {
+                BERR(ln, "route links must be link names, not %s", sr_ynode_type_name(ln));
+                continue;
+            }
+            int li = find_link(e, ln->text);
+            if (li < 0) {
+                sbuf sb = {0};
+                for (int j = 0; j < e->n_links; j++)
+                    if (e->links[j].name) sb_add(&sb, "%s%s", sb.n ? ", " : "", e->links[j].name);
+                BERR(ln, "unknown link '%s' (links: %s)", ln->text, e->n_links ? sb_str(&sb) : "none declared");
+                free(sb.s);
+                continue;
+            }
+            const sr_link_spec *l = &e->links[li];
+            if (l->per_device) {
+                int pg = find_group(e, l->per_device);
+                if (pg >= 0 && pg != grp[0] && pg != grp[1] && grp[0] >= 0 && grp[1] >= 0)
+                    BERR(ln, "link '%s' is per-device for group '%s', which is neither the route's src ('%s') "
+                         "nor dst ('%s')",
+                         l->name, l->per_device, r->src, r->dst);
+            }
+            r->links[r->n_links++] = strdup(ln->text);
+        }
+    }
+    free(g);
+}
+
+static void parse_models(bctx *b, const sr_ynode *seq)
+{
+    sr_experiment *e = b->e;
+    if (seq->n == 0) {
+        BERR(seq, "models must list at least one model");
+        return;
+    }
+    e->models = calloc((size_t)seq->n, sizeof *e->models);
+    b->model_given = calloc((size_t)seq->n * (size_t)NF(sr_sec_model), sizeof *b->model_given);
+    if (!e->models || !b->model_given) return;
+    for (int i = 0; i < seq->n; i++) {
+        const sr_ynode *it = seq->vals[i];
+        if (it->type != SR_YN_MAP) {
+            BERR(it, "each entry of models must be a mapping (name:, source:, ...), not %s", sr_ynode_type_name(it));
+            continue;
+        }
+        int mi = e->n_models++;
+        sr_model_spec *m = &e->models[mi];
+        const sr_ynode **g = &b->model_given[(size_t)mi * (size_t)NF(sr_sec_model)];
+        int errs = sr_section_parse(&b->pc, &sr_sec_model, it, elem_name(it, "name"), m, g);
+        m->loc = loc_of(b, it);
+        const sr_ynode *gsrc = GIVEN(b->model_given, mi, sr_sec_model, "source");
+        if (gsrc && m->source) {
+            if (is_file_source(m->source)) {
+                char *full = NULL;
+                if (m->source[0] == '/') {
+                    full = strdup(m->source);
+                } else {
+                    size_t n = strlen(b->cfg->dir) + strlen(m->source) + 2;
+                    full = malloc(n);
+                    if (full) snprintf(full, n, "%s/%s", b->cfg->dir, m->source);
+                }
+                struct stat st;
+                if (full && (stat(full, &st) != 0 || !S_ISREG(st.st_mode)))
+                    BERR(gsrc, "model file '%s' not found (looked for '%s')", m->source, full);
+                if (full) {
+                    free(m->source);
+                    m->source = full;
+                }
+            } else if (zoo_index(m->source) < 0) {
+                sbuf sb = {0};
+                for (int k = 0; k < sr_zoo_count(); k++) sb_add(&sb, "%s%s", k ? ", " : "", sr_zoo_name(k));
+                BERR(gsrc, "unknown model source '%s' (zoo models: %s; or a path to a .onnx or .cfg file)", m->source,
+                     sb_str(&sb));
+                free(sb.s);
+            } else if (b->zc && !errs) {
+                const sr_graph *gr;
+                sr_status st = zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr);
+                const sr_ynode *gin = GIVEN(b->model_given, mi, sr_sec_model, "input");
+                if (st == SR_ERR_SHAPE)
+                    BERR(gin ? gin : gsrc, "input %dx%dx%d is too small for %s", m->input_c, m->input_h, m->input_w,
+                         m->source);
+                else if (st != SR_OK)
+                    BERR(gin ? gin : gsrc, "cannot build %s: %s", m->source, sr_status_message(st));
+            }
+        }
+        for (int k = 0; k < mi && m->name; k++)
+            if (e->models[k].name && strcmp(e->models[k].name, m->name) == 0) {
+                BERR(GIVEN(b->model_given, mi, sr_sec_model, "name"), "duplicate model name '%s' (first defined at line %d)",
+                     m->name, e->models[k].loc.line);
+                break;
+            }
+    }
+}
+
+static int find_model(const sr_experiment *e, const char *name)
+{
+    for (int i = 0; i < e->n_models; i++)
+        if (e->models[i].name && strcmp(e->models[i].name, name) == 0) return i;
+    return -1;
+}
+
+static void parse_sources(bctx *b, const sr_ynode *seq)
+{
+    sr_experiment *e = b->e;
+    if (seq->n == 0) {
+        BERR(seq, "workload.sources must list at least one source");
+        return;
+    }
+    e->sources = calloc((size_t)seq->n, sizeof *e->sources);
+    b->src_given = calloc((size_t)seq->n * (size_t)NF(sr_sec_source), sizeof *b->src_given);
+    if (!e->sources || !b->src_given) return;
+    for (int i = 0; i < seq->n; i++) {
+        const sr_ynode *it = seq->vals[i];
+        if (it->type != SR_YN_MAP) {
+            BERR(it, "each entry of workload.sources must be a mapping (name:, devices:, ...), not %s",
+                 sr_ynode_type_name(it));
+            continue;
+        }
+        int si = e->n_sources++;
+        sr_source_spec *s = &e->sources[si];
+        const sr_ynode **g = &b->src_given[(size_t)si * (size_t)NF(sr_sec_source)];
+        sr_section_parse(&b->pc, &sr_sec_source, it, elem_name(it, "name"), s, g);
+        s->loc = loc_of(b, it);
+        const sr_ynode *gdev = GIVEN(b->src_given, si, sr_sec_source, "devices");
+        if (gdev && s->devices && find_group(e, s->devices) < 0) {
+            sbuf sb = {0};
+            list_device_groups(e, &sb);
+            int inst;
+            if (find_device(e, s->devices, &inst) >= 0)
+                BERR(gdev, "'%s' is one device of a group; sources take a device group (groups: %s)", s->devices,
+                     sb_str(&sb));
+            else
+                BERR(gdev, "unknown device group '%s' (groups: %s)", s->devices, sb_str(&sb));
+            free(sb.s);
+        }
+        const sr_ynode *gm = GIVEN(b->src_given, si, sr_sec_source, "model");
+        if (gm && s->model && find_model(e, s->model) < 0) {
+            sbuf sb = {0};
+            for (int k = 0; k < e->n_models; k++)
+                if (e->models[k].name) sb_add(&sb, "%s%s", sb.n ? ", " : "", e->models[k].name);
+            BERR(gm, "unknown model '%s' (models: %s)", s->model, sb_str(&sb));
+            free(sb.s);
+        }
+        for (int k = 0; k < si && s->name; k++)
+            if (e->sources[k].name && strcmp(e->sources[k].name, s->name) == 0) {
+                BERR(GIVEN(b->src_given, si, sr_sec_source, "name"), "duplicate source name '%s' (first defined at line %d)",
+                     s->name, e->sources[k].loc.line);
+                break;
+            }
+    }
+}
+
+/* Does route r connect instance (ga, ia) to (gb, ib)? */
+static int end_covers(const sr_experiment *e, const char *end, int g, int inst)
+{
+    int ei;
+    int eg = find_device(e, end, &ei);
+    return eg == g && (ei < 0 || e->devices[eg].count == 1 || ei == inst);
+}
+
+static int connected(const sr_experiment *e, int ga, int ia, int gb, int ib)
+{
+    for (int r = 0; r < e->n_routes; r++) {
+        const sr_route_spec *rt = &e->routes[r];
+        if (!rt->src || !rt->dst) continue;
+        if (end_covers(e, rt->src, ga, ia) && end_covers(e, rt->dst, gb, ib)) return 1;
+        if (rt->symmetric && end_covers(e, rt->dst, ga, ia) && end_covers(e, rt->src, gb, ib)) return 1;
+    }
+    return 0;
+}
+
+/* Reports the first source instance that cannot reach the target group of a policy. */
+static void check_reachable(bctx *b, const sr_policy_spec *p, const sr_ynode *at)
+{
+    const sr_experiment *e = b->e;
+    int tg = find_group(e, p->target);
+    if (tg < 0) return;
+    const sr_device_spec *t = &e->devices[tg];
+    for (int s = 0; s < e->n_sources; s++) {
+        const sr_source_spec *src = &e->sources[s];
+        int sg = src->devices ? find_group(e, src->devices) : -1;
+        if (sg < 0) continue;
+        const sr_device_spec *d = &e->devices[sg];
+        int missing = 0, first_i = -1, first_j = -1, total = 0;
+        for (int i = 0; i < d->count; i++)
+            for (int j = 0; j < t->count; j++) {
+                if (sg == tg && i == j) continue;
+                total++;
+                if (!connected(e, sg, i, tg, j)) {
+                    if (!missing) first_i = i, first_j = j;
+                    missing++;
+                }
+            }
+        if (!missing) continue;
+        if (missing == total)
+            BERR(at, "no route from '%s' to '%s' (declare one under platform.routes)", d->name, t->name);
+        else
+            BERR(at, "no route from '%s' to '%s' (declare one under platform.routes)", d->instances[first_i],
+                 t->instances[first_j]);
+    }
+}
+
+/* Up to 8 layer names spread over the graph, for messages. */
+static void sample_layers(const sr_graph *g, sbuf *sb)
+{
+    int n = sr_graph_node_count(g);
+    int shown = n < 8 ? n : 8;
+    for (int k = 0; k < shown; k++) {
+        int id = shown > 1 ? (int)((long long)k * (n - 1) / (shown - 1)) : 0;
+        sb_add(sb, "%s%s", k ? ", " : "", sr_graph_node(g, id)->name);
+    }
+}
+
+static void parse_policies(bctx *b, const sr_ynode *node)
+{
+    sr_experiment *e = b->e;
+    int n = node->type == SR_YN_MAP ? 1 : node->n;
+    if (n == 0) {
+        BERR(node, "policy must give at least one policy");
+        return;
+    }
+    b->pols = calloc((size_t)n, sizeof *b->pols);
+    b->pinfo = calloc((size_t)n, sizeof *b->pinfo);
+    const int nf = NF(sr_sec_policy);
+    const sr_ynode **g = calloc((size_t)nf, sizeof *g);
+    if (!b->pols || !b->pinfo || !g) {
+        free(g);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const sr_ynode *it = node->type == SR_YN_MAP ? node : node->vals[i];
+        if (it->type != SR_YN_MAP) {
+            BERR(it, "each policy must be a mapping (type:, target:, ...), not %s", sr_ynode_type_name(it));
+            continue;
+        }
+        int pi = b->n_pols++;
+        sr_policy_spec *p = &b->pols[pi];
+        const char *en = elem_name(it, "name");
+        if (!en) en = elem_name(it, "type");
+        int errs = sr_section_parse(&b->pc, &sr_sec_policy, it, en, p, g);
+        p->loc = loc_of(b, it);
+        const sr_ynode *gtype = g[sr_field_index(&sr_sec_policy, "type")];
+        const sr_ynode *gname = g[sr_field_index(&sr_sec_policy, "name")];
+        const sr_ynode *gtarget = g[sr_field_index(&sr_sec_policy, "target")];
+        const sr_ynode *gsplit = g[sr_field_index(&sr_sec_policy, "split_at")];
+        const sr_ynode *gprec = g[sr_field_index(&sr_sec_policy, "activation_precision")];
+        const sr_ynode *gframe = g[sr_field_index(&sr_sec_policy, "frame_size")];
+        b->pinfo[pi] = (pol_info){it, gtarget, gsplit, gname ? gname : gtype};
+        if (!gtype) continue;
+        if (!p->name) p->name = strdup(sr_policy_kind_name(p->kind));
+        const char *who = p->name ? p->name : "?";
+        int needs_target = p->kind == SR_POLICY_CLOUD_ONLY || p->kind == SR_POLICY_SPLIT;
+        if (needs_target && !gtarget)
+            BERR(it, "policy '%s' (%s) needs a target device group", who, sr_policy_kind_name(p->kind));
+        if (!needs_target && gtarget)
+            BERR(gtarget, "'target' is only for cloud_only and split policies");
+        if (p->kind == SR_POLICY_SPLIT && !gsplit)
+            BERR(it, "policy '%s' (split) needs split_at, the last layer run on the source", who);
+        if (p->kind != SR_POLICY_SPLIT && gsplit) BERR(gsplit, "'split_at' is only for split policies");
+        if (p->kind != SR_POLICY_SPLIT && gprec) BERR(gprec, "'activation_precision' is only for split policies");
+        if (p->kind != SR_POLICY_CLOUD_ONLY && gframe) BERR(gframe, "'frame_size' is only for cloud_only policies");
+        int target_ok = 0;
+        if (needs_target && gtarget && p->target) {
+            if (find_group(e, p->target) < 0) {
+                sbuf sb = {0};
+                list_device_groups(e, &sb);
+                BERR(gtarget, "unknown device group '%s' for target (groups: %s)", p->target, sb_str(&sb));
+                free(sb.s);
+            } else {
+                target_ok = 1;
+            }
+        }
+        if (p->kind == SR_POLICY_SPLIT && gsplit && p->split_at && b->zc && !errs) {
+            int checked = 0;
+            for (int s = 0; s < e->n_sources; s++) {
+                int mi = e->sources[s].model ? find_model(e, e->sources[s].model) : -1;
+                if (mi < 0) continue;
+                const sr_model_spec *m = &e->models[mi];
+                if (!m->source || is_file_source(m->source) || zoo_index(m->source) < 0) continue;
+                const sr_graph *gr = NULL;
+                if (zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr) != SR_OK || !gr) continue;
+                if (checked++ > 0 && sr_graph_find(gr, p->split_at) >= 0) continue;
+                if (sr_graph_find(gr, p->split_at) >= 0) continue;
+                /* A block name ("layer2") stands for the block's last layer ("layer2.3.relu"). */
+                int last = -1;
+                size_t ln = strlen(p->split_at);
+                for (int id = 0; id < sr_graph_node_count(gr); id++) {
+                    const char *nn = sr_graph_node(gr, id)->name;
+                    if (strncmp(nn, p->split_at, ln) == 0 && nn[ln] == '.') last = id;
+                }
+                if (last >= 0 && checked == 1) {
+                    char *r = strdup(sr_graph_node(gr, last)->name);
+                    if (r) {
+                        free(p->split_at);
+                        p->split_at = r;
+                    }
+                    continue;
+                }
+                sbuf sb = {0};
+                sample_layers(gr, &sb);
+                BERR(gsplit, "model '%s' (%s) has no layer '%s' (layers include: %s)", m->name, m->source,
+                     p->split_at, sb_str(&sb));
+                free(sb.s);
+                break;
+            }
+        }
+        if (target_ok && b->zc) check_reachable(b, p, gtarget);
+        for (int k = 0; k < pi; k++)
+            if (b->pols[k].name && strcmp(b->pols[k].name, p->name) == 0) {
+                BERR(gname ? gname : gtype, "duplicate policy name '%s' (give each policy a distinct name:)", p->name);
+                break;
+            }
+    }
+    free(g);
+}
+
+static void check_wifi_levels(bctx *b)
+{
+    const sr_experiment *e = b->e;
+    for (int di = 0; di < e->n_devices; di++) {
+        const sr_device_spec *d = &e->devices[di];
+        const sr_ynode *gl = GIVEN(b->dev_given, di, sr_sec_device, "wifi_level");
+        if (!gl || !d->name || d->wifi_level == 0) continue;
+        for (int r = 0; r < e->n_routes; r++) {
+            const sr_route_spec *rt = &e->routes[r];
+            int i1, i2;
+            int s = rt->src ? find_device(e, rt->src, &i1) : -1, t = rt->dst ? find_device(e, rt->dst, &i2) : -1;
+            if (s != di && t != di) continue;
+            for (int k = 0; k < rt->n_links; k++) {
+                int li = find_link(e, rt->links[k]);
+                if (li < 0 || e->links[li].sharing != SR_SHARING_WIFI) continue;
+                if (d->wifi_level >= e->links[li].n_rates)
+                    BERR(gl, "wifi_level %d but link '%s' has %d rate level(s) (0..%d)", d->wifi_level,
+                         e->links[li].name, e->links[li].n_rates, e->links[li].n_rates - 1);
+            }
+        }
+    }
+}
+
+static void bctx_free(bctx *b)
+{
+    if (b->pols) {
+        for (int i = 0; i < b->n_pols; i++) {
+            free(b->pols[i].name);
+            free(b->pols[i].target);
+            free(b->pols[i].split_at);
+        }
+    }
+    free(b->pols);
+    free(b->pinfo);
+    free(b->dev_given);
+    free(b->src_given);
+    free(b->model_given);
+}
+
+static char *default_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
+        n -= 5;
+    else if (n > 4 && strcmp(base + n - 4, ".yml") == 0)
+        n -= 4;
+    return strndup(base, n ? n : strlen(base));
+}
+
+/* Builds the experiment with the given overrides. All policies are parsed and checked; the experiment
+ * carries policy `policy` (if it exists). *labels (optional) receives the policy names (caller frees).
+ * Returns NULL only when out of memory; errors are in diag. */
+static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov, int policy, sr_diag *diag,
+                            zoo_cache *zc, char ***labels, int *n_labels)
+{
+    sr_experiment *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    bctx bc = {{diag, ov, n_ov}, c, zc, e, NULL, NULL, 0, NULL, NULL, NULL};
+    bctx *b = &bc;
+    e->file = strdup(c->path);
+    const sr_ynode *root = sr_ydoc_root(c->doc);
+    if (!e->file || !root) goto done;
+    if (root->type != SR_YN_MAP) {
+        BERR(root, "an experiment file is a mapping of sections (name:, platform:, models:, ...), not %s",
+             sr_ynode_type_name(root));
+        goto done;
+    }
+    const sr_ynode *tg[16];
+    assert(NF(sr_sec_top) <= 16);
+    sr_section_parse(&b->pc, &sr_sec_top, root, NULL, e, tg);
+#define TOP(key) tg[sr_field_index(&sr_sec_top, key)]
+    if (!e->name) e->name = default_name(c->path);
+    const sr_ynode *sg[4];
+    if (TOP("output") && TOP("output")->type == SR_YN_MAP)
+        sr_section_parse(&b->pc, &sr_sec_output, TOP("output"), NULL, e, sg);
+    if (e->name) {
+        size_t n = strlen(e->name) + 16;
+        if (!e->output_db && (e->output_db = malloc(n))) snprintf(e->output_db, n, "results/%s.db", e->name);
+        if (!e->output_figures && (e->output_figures = malloc(n)))
+            snprintf(e->output_figures, n, "results/%s", e->name);
+    }
+    const sr_ynode *mg[8];
+    const sr_ynode *metrics = TOP("metrics");
+    sr_ynode empty_map = {.type = SR_YN_MAP};
+    sr_section_parse(&b->pc, &sr_sec_metrics, metrics && metrics->type == SR_YN_MAP ? metrics : &empty_map, NULL,
+                     &e->metrics, mg);
+    const sr_ynode *gw = mg[sr_field_index(&sr_sec_metrics, "warmup")];
+    if (gw && TOP("duration") && e->metrics.warmup_s >= e->duration_s)
+        BERR(gw, "warmup (%gs) must be shorter than duration (%gs)", e->metrics.warmup_s, e->duration_s);
+    else if (gw && !TOP("duration") && e->metrics.warmup_s >= e->duration_s)
+        BERR(gw, "warmup (%gs) must be shorter than duration (%gs, the default)", e->metrics.warmup_s, e->duration_s);
+
+    const sr_ynode *plat = TOP("platform");
+    if (plat && plat->type == SR_YN_MAP) {
+        const sr_ynode *pg[4];
+        sr_section_parse(&b->pc, &sr_sec_platform, plat, NULL, NULL, pg);
+        const sr_ynode *devs = pg[sr_field_index(&sr_sec_platform, "devices")];
+        const sr_ynode *links = pg[sr_field_index(&sr_sec_platform, "links")];
+        const sr_ynode *routes = pg[sr_field_index(&sr_sec_platform, "routes")];
+        if (devs && devs->type == SR_YN_SEQ) parse_devices(b, devs);
+        if (links && links->type == SR_YN_SEQ) parse_links(b, links);
+        if (routes && routes->type == SR_YN_SEQ) parse_routes(b, routes);
+        check_wifi_levels(b);
+    }
+    const sr_ynode *models = TOP("models");
+    if (models && models->type == SR_YN_SEQ) parse_models(b, models);
+    const sr_ynode *wl = TOP("workload");
+    if (wl && wl->type == SR_YN_MAP) {
+        const sr_ynode *wg[2];
+        sr_section_parse(&b->pc, &sr_sec_workload, wl, NULL, NULL, wg);
+        const sr_ynode *srcs = wg[0];
+        if (srcs && srcs->type == SR_YN_SEQ) parse_sources(b, srcs);
+    }
+    const sr_ynode *pol = TOP("policy");
+    if (pol && pol->type != SR_YN_SCALAR) parse_policies(b, pol);
+#undef TOP
+    if (labels) {
+        *labels = calloc((size_t)b->n_pols + 1, sizeof **labels);
+        *n_labels = 0;
+        for (int i = 0; *labels && i < b->n_pols; i++) (*labels)[(*n_labels)++] = xstrdup(b->pols[i].name);
+    }
+    if (policy >= 0 && policy < b->n_pols) {
+        e->policy = b->pols[policy];
+        memset(&b->pols[policy], 0, sizeof b->pols[policy]);
+    }
+    for (int i = 0; i < e->n_devices; i++) e->devices[i].loc.file = e->file;
+    for (int i = 0; i < e->n_links; i++) e->links[i].loc.file = e->file;
+done:
+    bctx_free(b);
+    return e;
+}
+
+/* ---- sweep ---- */
+
+typedef struct named_sec {
+    const char *prefix;
+    const sr_section *sec;
+    const char *list_path[2]; /* where the list lives in the tree */
+} named_sec;
+
+static const named_sec named_secs[] = {
+    {"platform.devices", &sr_sec_device, {"platform", "devices"}},
+    {"platform.links", &sr_sec_link, {"platform", "links"}},
+    {"models", &sr_sec_model, {"models", NULL}},
+    {"workload.sources", &sr_sec_source, {"workload", "sources"}},
+    {"policy", &sr_sec_policy, {"policy", NULL}},
+};
+
+/* Name of element `it` of a named section (policies are known by their type when unnamed). */
+static const char *named_elem(const sr_section *sec, const sr_ynode *it)
+{
+    const char *n = elem_name(it, "name");
+    if (!n && sec == &sr_sec_policy) n = elem_name(it, "type");
+    return n;
+}
+
+static int resolve_key(sr_config *c, sr_diag *d, const sr_ynode *at, const sr_section *sec, const char *key,
+                       axis *ax)
+{
+    const sr_field *f = sr_section_field(sec, key);
+    if (!f) {
+        const char *cands[32];
+        int nc = 0;
+        for (int j = 0; j < sec->n_fields && nc < 32; j++)
+            if (sr_field_sweepable(&sec->fields[j])) cands[nc++] = sec->fields[j].key;
+        char list[512];
+        sr_join_names(cands, nc, list, sizeof list);
+        sr_diag_error(d, at->line, at->col, "bad sweep path '%s': '%s' is not a key of %s (sweepable keys: %s)",
+                      ax->path, key, sec->path[0] ? sec->path : "the top level", list);
+        return -1;
+    }
+    if (!sr_field_sweepable(f)) {
+        sr_diag_error(d, at->line, at->col, "bad sweep path '%s': '%s' cannot be swept (only single values other "
+                      "than names can)", ax->path, key);
+        return -1;
+    }
+    (void)c;
+    ax->sec = sec;
+    ax->key = f->key;
+    return 0;
+}
+
+static int resolve_path(sr_config *c, sr_diag *d, const sr_ynode *at, axis *ax)
+{
+    const char *p = ax->path;
+    const sr_ynode *root = sr_ydoc_root(c->doc);
+    for (size_t i = 0; i < sizeof named_secs / sizeof named_secs[0]; i++) {
+        const named_sec *ns = &named_secs[i];
+        size_t lp = strlen(ns->prefix);
+        if (strncmp(p, ns->prefix, lp) != 0 || (p[lp] != '.' && p[lp] != '\0')) continue;
+        const char *rest = p[lp] ? p + lp + 1 : "";
+        const char *dot = strrchr(rest, '.');
+        if (!*rest || !dot) {
+            sr_diag_error(d, at->line, at->col,
+                          "bad sweep path '%s': expected %s.<name>.<key> (e.g. the %s's name, then a key)", p,
+                          ns->prefix, ns->sec->what);
+            return -1;
+        }
+        char *elem = strndup(rest, (size_t)(dot - rest));
+        if (!elem) return -1;
+        const sr_ynode *list = sr_ynode_get(root, ns->list_path[0]);
+        if (ns->list_path[1]) list = sr_ynode_get(list, ns->list_path[1]);
+        int found = 0;
+        sbuf sb = {0};
+        if (list && list->type == SR_YN_MAP && ns->sec == &sr_sec_policy) {
+            const char *n = named_elem(ns->sec, list);
+            found = n && !strcmp(n, elem);
+            if (n) sb_add(&sb, "%s", n);
+        } else if (list && list->type == SR_YN_SEQ) {
+            for (int k = 0; k < list->n; k++) {
+                const char *n = named_elem(ns->sec, list->vals[k]);
+                if (!n) continue;
+                if (!strcmp(n, elem)) found = 1;
+                sb_add(&sb, "%s%s", sb.n ? ", " : "", n);
+            }
+        }
+        if (!found) {
+            sr_diag_error(d, at->line, at->col, "bad sweep path '%s': no %s named '%s' (%ss: %s)", p, ns->sec->what,
+                          elem, ns->sec->what, sb.n ? sb_str(&sb) : "none");
+            free(sb.s);
+            free(elem);
+            return -1;
+        }
+        free(sb.s);
+        ax->elem = elem;
+        return resolve_key(c, d, at, ns->sec, dot + 1, ax);
+    }
+    if (!strchr(p, '.')) return resolve_key(c, d, at, &sr_sec_top, p, ax);
+    static const sr_section *const plain[] = {&sr_sec_output, &sr_sec_metrics};
+    for (size_t i = 0; i < 2; i++) {
+        size_t lp = strlen(plain[i]->path);
+        if (strncmp(p, plain[i]->path, lp) == 0 && p[lp] == '.' && !strchr(p + lp + 1, '.'))
+            return resolve_key(c, d, at, plain[i], p + lp + 1, ax);
+    }
+    sr_diag_error(d, at->line, at->col,
+                  "bad sweep path '%s' (paths are a top-level key, output.<key>, metrics.<key>, "
+                  "platform.devices.<name>.<key>, platform.links.<name>.<key>, models.<name>.<key>, "
+                  "workload.sources.<name>.<key> or policy.<name>.<key>)",
+                  p);
+    return -1;
+}
+
+static void parse_sweep(sr_config *c, sr_diag *d)
+{
+    c->replications = 1;
+    const sr_ynode *sw = sr_ynode_get(sr_ydoc_root(c->doc), "sweep");
+    if (!sw || sw->type != SR_YN_MAP) return; /* a wrong type is reported by the top-level table */
+    sr_sweep_opts opts = {1};
+    const sr_ynode *g[4];
+    sr_parse_ctx pc = {d, NULL, 0};
+    sr_section_parse(&pc, &sr_sec_sweep, sw, NULL, &opts, g);
+    c->replications = opts.replications >= 1 ? opts.replications : 1;
+    const sr_ynode *grid = g[sr_field_index(&sr_sec_sweep, "grid")];
+    if (!grid || grid->type != SR_YN_MAP) return;
+    c->axes = calloc((size_t)grid->n + 1, sizeof *c->axes);
+    if (!c->axes) return;
+    for (int i = 0; i < grid->n; i++) {
+        const sr_ynode *k = grid->keys[i], *v = grid->vals[i];
+        axis ax = {0};
+        ax.path = strdup(k->text);
+        if (!ax.path) return;
+        int ok = resolve_path(c, d, k, &ax) == 0;
+        if (v->type != SR_YN_SEQ) {
+            sr_diag_error(d, v->line, v->col, "sweep axis '%s' needs a list of values, like [1, 2], not %s", ax.path,
+                          sr_ynode_type_name(v));
+            ok = 0;
+        } else if (v->n == 0) {
+            sr_diag_error(d, v->line, v->col, "sweep axis '%s' has no values", ax.path);
+            ok = 0;
+        } else {
+            for (int j = 0; j < v->n; j++)
+                if (v->vals[j]->type != SR_YN_SCALAR) {
+                    sr_diag_error(d, v->vals[j]->line, v->vals[j]->col, "sweep values must be single values, not %s",
+                                  sr_ynode_type_name(v->vals[j]));
+                    ok = 0;
+                }
+        }
+        if (ok) {
+            ax.n_values = v->n;
+            ax.values = malloc((size_t)v->n * sizeof *ax.values);
+            if (ax.values)
+                for (int j = 0; j < v->n; j++) ax.values[j] = v->vals[j];
+        }
+        c->axes[c->n_axes++] = ax;
+    }
+}
+
+/* Value indices of grid combination `combo` (last axis fastest). */
+static void combo_indices(const sr_config *c, long long combo, int *idx)
+{
+    for (int a = c->n_axes - 1; a >= 0; a--) {
+        idx[a] = (int)(combo % c->axes[a].n_values);
+        combo /= c->axes[a].n_values;
+    }
+}
+
+static void combo_overrides(const sr_config *c, const int *idx, sr_override *ov)
+{
+    for (int a = 0; a < c->n_axes; a++)
+        ov[a] = (sr_override){c->axes[a].sec, c->axes[a].elem, c->axes[a].key, c->axes[a].values[idx[a]]};
+}
+
+/* Does axis a apply to policy p (policy axes apply to their policy only)? */
+static int axis_applies(const sr_config *c, int a, int p)
+{
+    if (c->axes[a].sec != &sr_sec_policy) return 1;
+    return p < c->n_policies && c->policy_elem[p] && strcmp(c->policy_elem[p], c->axes[a].elem) == 0;
+}
+
+static int expand(sr_config *c, sr_diag *d)
+{
+    long long combos = 1;
+    for (int a = 0; a < c->n_axes; a++) {
+        combos *= c->axes[a].n_values;
+        if (combos > MAX_POINTS) break;
+    }
+    if (combos * (c->n_policies ? c->n_policies : 1) * c->replications > MAX_POINTS) {
+        sr_diag_error(d, 0, 0, "the sweep has more than %d run points", MAX_POINTS);
+        return -1;
+    }
+    int *idx = calloc((size_t)c->n_axes + 1, sizeof *idx);
+    sr_override *ov = calloc((size_t)c->n_axes + 1, sizeof *ov);
+    size_t cap = (size_t)combos * (size_t)(c->n_policies ? c->n_policies : 1) * (size_t)c->replications;
+    c->points = calloc(cap, sizeof *c->points);
+    c->refs = calloc(cap, sizeof *c->refs);
+    if (!idx || !ov || !c->points || !c->refs) {
+        free(idx), free(ov);
+        return -1;
+    }
+    for (long long ci = 0; ci < combos; ci++) {
+        combo_indices(c, ci, idx);
+        combo_overrides(c, idx, ov);
+        char **labels = NULL;
+        int n_labels = 0;
+        int before = sr_diag_count(d);
+        sr_experiment *e = build(c, ov, c->n_axes, -1, d, &c->zoo, &labels, &n_labels);
+        if (!e) {
+            free(idx), free(ov);
+            return -1;
+        }
+        if (sr_diag_count(d) == before && n_labels == c->n_policies) {
+            for (int p = 0; p < c->n_policies; p++) {
+                int skip = 0;
+                for (int a = 0; a < c->n_axes; a++)
+                    if (!axis_applies(c, a, p) && idx[a] > 0) skip = 1;
+                if (skip) continue;
+                for (int r = 0; r < c->replications; r++) {
+                    sr_point *pt = &c->points[c->n_points];
+                    sbuf sb = {0};
+                    sb_add(&sb, "{");
+                    for (int a = 0; a < c->n_axes; a++) {
+                        if (!axis_applies(c, a, p)) continue;
+                        sb_json_str(&sb, c->axes[a].path);
+                        sb_add(&sb, ": ");
+                        sb_json_str(&sb, c->axes[a].values[idx[a]]->text);
+                        sb_add(&sb, ", ");
+                    }
+                    sb_add(&sb, "\"policy\": ");
+                    sb_json_str(&sb, labels[p] ? labels[p] : "");
+                    sb_add(&sb, ", \"replication\": %d}", r);
+                    pt->index = c->n_points;
+                    pt->replication = r;
+                    pt->seed = point_seed(e->seed, r);
+                    pt->policy = xstrdup(labels[p]);
+                    pt->params_json = sb.s;
+                    snprintf(pt->hash, sizeof pt->hash, "%016llx",
+                             (unsigned long long)fnv1a64(sb_str(&sb), sb.n));
+                    c->refs[c->n_points] = (point_ref){(int)ci, p};
+                    c->n_points++;
+                }
+            }
+        }
+        for (int i = 0; i < n_labels; i++) free(labels[i]);
+        free(labels);
+        sr_experiment_free(e);
+    }
+    free(idx), free(ov);
+    return 0;
+}
+
+/* ---- public API ---- */
+
+static void policy_elems(sr_config *c)
+{
+    const sr_ynode *pol = sr_ynode_get(sr_ydoc_root(c->doc), "policy");
+    if (!pol || pol->type == SR_YN_SCALAR) return;
+    int n = pol->type == SR_YN_MAP ? 1 : pol->n;
+    c->policy_elem = calloc((size_t)n + 1, sizeof *c->policy_elem);
+    if (!c->policy_elem) return;
+    for (int i = 0; i < n; i++) {
+        const sr_ynode *it = pol->type == SR_YN_MAP ? pol : pol->vals[i];
+        if (it->type != SR_YN_MAP) continue;
+        c->policy_elem[c->n_policies++] = xstrdup(named_elem(&sr_sec_policy, it));
+    }
+}
+
+sr_status sr_config_load_string(const char *path, const char *text, FILE *errf, sr_config **out)
+{
+    if (!path || !text || !out) return SR_ERR_INVALID;
+    *out = NULL;
+    if (!errf) errf = stderr;
+    sr_config *c = calloc(1, sizeof *c);
+    if (!c) return SR_ERR_NOMEM;
+    c->path = strdup(path);
+    c->text = strdup(text);
+    const char *slash = strrchr(path, '/');
+    c->dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    if (!c->path || !c->text || !c->dir) {
+        sr_config_free(c);
+        return SR_ERR_NOMEM;
+    }
+    snprintf(c->hash, sizeof c->hash, "%016llx", (unsigned long long)fnv1a64(text, strlen(text)));
+    sr_diag *d = sr_diag_create(c->path, c->text);
+    if (!d) {
+        sr_config_free(c);
+        return SR_ERR_NOMEM;
+    }
+    sr_status st = SR_OK;
+    c->doc = sr_ydoc_parse(c->text, strlen(c->text), d);
+    if (c->doc) {
+        parse_sweep(c, d);
+        policy_elems(c);
+        /* The base document is checked on its own first when the sweep itself is broken. */
+        int bad_sweep = 0;
+        for (int a = 0; a < c->n_axes; a++)
+            if (!c->axes[a].sec || !c->axes[a].values) bad_sweep = 1;
+        if (bad_sweep || sr_diag_count(d) > 0) {
+            sr_experiment *e = build(c, NULL, 0, -1, d, &c->zoo, NULL, NULL);
+            sr_experiment_free(e);
+        } else if (expand(c, d) != 0 && sr_diag_count(d) == 0) {
+            st = SR_ERR_NOMEM;
+        }
+        if (st == SR_OK && sr_diag_count(d) == 0) {
+            sr_experiment *e = build(c, NULL, 0, -1, NULL, NULL, NULL, NULL);
+            if (e && e->name) c->name = strdup(e->name);
+            sr_experiment_free(e);
+        }
+    }
+    if (sr_diag_count(d) > 0) {
+        sr_diag_print(d, errf);
+        st = SR_ERR_PARSE;
+    }
+    sr_diag_free(d);
+    zoo_clear(&c->zoo);
+    if (st != SR_OK) {
+        sr_config_free(c);
+        return st;
+    }
+    *out = c;
+    return SR_OK;
+}
+
+sr_status sr_config_load(const char *path, FILE *errf, sr_config **out)
+{
+    if (!path || !out) return SR_ERR_INVALID;
+    *out = NULL;
+    if (!errf) errf = stderr;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(errf, "%s: error: cannot open: %s\n", path, strerror(errno));
+        return SR_ERR_IO;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return SR_ERR_NOMEM;
+            }
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, 4096, f);
+        n += r;
+        if (r < 4096) break;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        fprintf(errf, "%s: error: cannot read\n", path);
+        free(buf);
+        return SR_ERR_IO;
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        fprintf(errf, "%s: error: the file contains a NUL byte (not a YAML text file)\n", path);
+        free(buf);
+        return SR_ERR_PARSE;
+    }
+    sr_status st = sr_config_load_string(path, buf, errf, out);
+    free(buf);
+    return st;
+}
+
+void sr_config_free(sr_config *c)
+{
+    if (!c) return;
+    for (int i = 0; i < c->n_points; i++) {
+        free(c->points[i].policy);
+        free(c->points[i].params_json);
+    }
+    free(c->points);
+    free(c->refs);
+    for (int i = 0; i < c->n_axes; i++) {
+        free(c->axes[i].path);
+        free(c->axes[i].elem);
+        free(c->axes[i].values);
+    }
+    free(c->axes);
+    for (int i = 0; i < c->n_policies; i++) free(c->policy_elem[i]);
+    free(c->policy_elem);
+    zoo_clear(&c->zoo);
+    sr_ydoc_free(c->doc);
+    free(c->name);
+    free(c->path);
+    free(c->dir);
+    free(c->text);
+    free(c);
+}
+
+const char *sr_config_text(const sr_config *c)
+{
+    return c ? c->text : NULL;
+}
+
+const char *sr_config_hash(const sr_config *c)
+{
+    return c ? c->hash : NULL;
+}
+
+const char *sr_config_name(const sr_config *c)
+{
+    return c ? c->name : NULL;
+}
+
+int sr_config_point_count(const sr_config *c)
+{
+    return c ? c->n_points : 0;
+}
+
+const sr_point *sr_config_point(const sr_config *c, int i)
+{
+    if (!c || i < 0 || i >= c->n_points) return NULL;
+    return &c->points[i];
+}
+
+int sr_config_axis_count(const sr_config *c)
+{
+    return c ? c->n_axes : 0;
+}
+
+const char *sr_config_axis(const sr_config *c, int i)
+{
+    if (!c || i < 0 || i >= c->n_axes) return NULL;
+    return c->axes[i].path;
+}
+
+int sr_config_replications(const sr_config *c)
+{
+    return c ? c->replications : 0;
+}
+
+sr_status sr_config_experiment(const sr_config *c, int i, sr_experiment **out)
+{
+    if (!c || !out || i < 0 || i >= c->n_points) return SR_ERR_INVALID;
+    *out = NULL;
+    int *idx = calloc((size_t)c->n_axes + 1, sizeof *idx);
+    sr_override *ov = calloc((size_t)c->n_axes + 1, sizeof *ov);
+    sr_diag *d = sr_diag_create(c->path, c->text);
+    sr_experiment *e = NULL;
+    sr_status st = SR_ERR_NOMEM;
+    if (!idx || !ov || !d) goto cleanup;
+    combo_indices(c, c->refs[i].combo, idx);
+    combo_overrides(c, idx, ov);
+    zoo_cache zc = {0};
+    e = build(c, ov, c->n_axes, c->refs[i].policy, d, &zc, NULL, NULL);
+    zoo_clear(&zc);
+    if (!e) goto cleanup;
+    if (sr_diag_count(d) > 0) { /* validated at load: only a bug gets here */
+        sr_experiment_free(e);
+        e = NULL;
+        st = SR_ERR_PARSE;
+        goto cleanup;
+    }
+    st = SR_OK;
+cleanup:
+    free(idx);
+    free(ov);
+    sr_diag_free(d);
+    *out = e;
+    return st;
+}

@@ -1,0 +1,411 @@
+/* sr_ytree.c: YAML text -> a small read-only tree with 1-based locations, and the diagnostics collector.
+ *
+ * libfyaml 0.7 does not export node positions, so the tree is built from its event stream, where every
+ * event carries a mark. Building our own tree also lets us report duplicate keys where they are, resolve
+ * aliases by sharing nodes, and substitute sweep values without copying documents. libfyaml's own
+ * messages (syntax errors) are collected through a silent fy_diag and re-printed in our format. */
+#include <libfyaml.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sr_config_internal.h"
+
+/* ---- diagnostics ---- */
+
+typedef struct diag_entry {
+    int line, col, seq;
+    char *msg;
+} diag_entry;
+
+struct sr_diag {
+    const char *file, *text;
+    diag_entry *e;
+    int n, cap;
+};
+
+sr_diag *sr_diag_create(const char *file, const char *text)
+{
+    sr_diag *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->file = file;
+    d->text = text;
+    return d;
+}
+
+void sr_diag_free(sr_diag *d)
+{
+    if (!d) return;
+    for (int i = 0; i < d->n; i++) free(d->e[i].msg);
+    free(d->e);
+    free(d);
+}
+
+void sr_diag_error(sr_diag *d, int line, int col, const char *fmt, ...)
+{
+    if (!d) return;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (d->n == d->cap) {
+        int cap = d->cap ? 2 * d->cap : 16;
+        diag_entry *ne = realloc(d->e, (size_t)cap * sizeof *ne);
+        if (!ne) return;
+        d->e = ne;
+        d->cap = cap;
+    }
+    char *m = strdup(buf);
+    if (!m) return;
+    d->e[d->n] = (diag_entry){line, col, d->n, m};
+    d->n++;
+}
+
+int sr_diag_count(const sr_diag *d)
+{
+    return d ? d->n : 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const diag_entry *x = a, *y = b;
+    if (x->line != y->line) return x->line < y->line ? -1 : 1;
+    if (x->col != y->col) return x->col < y->col ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Writes source line `line` (1-based) and a caret under character column `col`. */
+static void print_source(FILE *f, const char *text, int line, int col)
+{
+    const char *s = text;
+    for (int l = 1; l < line && s; l++) {
+        s = strchr(s, '\n');
+        if (s) s++;
+    }
+    if (!s) s = "";
+    size_t len = strcspn(s, "\r\n");
+    fprintf(f, "    %.*s\n    ", (int)len, s);
+    /* Step over col-1 characters (UTF-8 aware), keeping tabs so the caret lines up. */
+    size_t i = 0;
+    for (int c = 1; c < col; c++) {
+        if (i < len && s[i] == '\t') {
+            fputc('\t', f);
+            i++;
+            continue;
+        }
+        fputc(' ', f);
+        if (i < len) {
+            i++;
+            while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80) i++;
+        }
+    }
+    fputs("^\n", f);
+}
+
+void sr_diag_print(const sr_diag *d, FILE *f)
+{
+    if (!d || d->n == 0) return;
+    diag_entry *s = malloc((size_t)d->n * sizeof *s);
+    if (!s) return;
+    memcpy(s, d->e, (size_t)d->n * sizeof *s);
+    qsort(s, (size_t)d->n, sizeof *s, entry_cmp);
+    for (int i = 0; i < d->n; i++) {
+        int dup = 0;
+        for (int j = i - 1; j >= 0 && s[j].line == s[i].line && s[j].col == s[i].col; j--)
+            if (strcmp(s[j].msg, s[i].msg) == 0) dup = 1;
+        if (dup) continue;
+        if (s[i].line <= 0) {
+            fprintf(f, "%s: error: %s\n", d->file, s[i].msg);
+            continue;
+        }
+        fprintf(f, "%s:%d:%d: error: %s\n", d->file, s[i].line, s[i].col, s[i].msg);
+        if (d->text) print_source(f, d->text, s[i].line, s[i].col);
+    }
+    free(s);
+}
+
+/* ---- tree ---- */
+
+typedef struct anchor {
+    char *name;
+    sr_ynode *node;
+} anchor;
+
+struct sr_ydoc {
+    sr_ynode *root;
+    sr_ynode **all; /* every node, for freeing (aliases share nodes) */
+    int n_all, cap_all;
+    anchor *anchors;
+    int n_anchors, cap_anchors;
+};
+
+typedef struct builder {
+    sr_ydoc *doc;
+    struct fy_parser *p;
+    sr_diag *diag;
+    int failed;
+} builder;
+
+static sr_ynode *new_node(builder *b, sr_yn_type t, const struct fy_mark *m)
+{
+    sr_ydoc *doc = b->doc;
+    if (doc->n_all == doc->cap_all) {
+        int cap = doc->cap_all ? 2 * doc->cap_all : 64;
+        sr_ynode **na = realloc(doc->all, (size_t)cap * sizeof *na);
+        if (!na) return NULL;
+        doc->all = na;
+        doc->cap_all = cap;
+    }
+    sr_ynode *n = calloc(1, sizeof *n);
+    if (!n) return NULL;
+    n->type = t;
+    n->line = m ? m->line + 1 : 0;
+    n->col = m ? m->column + 1 : 0;
+    doc->all[doc->n_all++] = n;
+    return n;
+}
+
+static int push_child(sr_ynode *parent, sr_ynode *key, sr_ynode *val)
+{
+    if ((parent->n & (parent->n - 1)) == 0) { /* grow at powers of two */
+        int cap = parent->n ? 2 * parent->n : 4;
+        sr_ynode **nv = realloc(parent->vals, (size_t)cap * sizeof *nv);
+        if (!nv) return -1;
+        parent->vals = nv;
+        if (parent->type == SR_YN_MAP) {
+            sr_ynode **nk = realloc(parent->keys, (size_t)cap * sizeof *nk);
+            if (!nk) return -1;
+            parent->keys = nk;
+        }
+    }
+    if (parent->type == SR_YN_MAP) parent->keys[parent->n] = key;
+    parent->vals[parent->n++] = val;
+    return 0;
+}
+
+static void add_anchor(builder *b, struct fy_token *t, sr_ynode *n)
+{
+    if (!t || !n) return;
+    size_t len;
+    const char *s = fy_token_get_text(t, &len);
+    if (!s) return;
+    sr_ydoc *doc = b->doc;
+    if (doc->n_anchors == doc->cap_anchors) {
+        int cap = doc->cap_anchors ? 2 * doc->cap_anchors : 8;
+        anchor *na = realloc(doc->anchors, (size_t)cap * sizeof *na);
+        if (!na) return;
+        doc->anchors = na;
+        doc->cap_anchors = cap;
+    }
+    char *name = strndup(s, len);
+    if (!name) return;
+    doc->anchors[doc->n_anchors++] = (anchor){name, n};
+}
+
+/* Builds the node starting with event e (consumed); NULL on error (reported or stream error). */
+static sr_ynode *build_node(builder *b, struct fy_event *e);
+
+static sr_ynode *build_collection(builder *b, struct fy_event *e)
+{
+    int is_map = e->type == FYET_MAPPING_START;
+    sr_ynode *n = new_node(b, is_map ? SR_YN_MAP : SR_YN_SEQ, fy_event_start_mark(e));
+    add_anchor(b, is_map ? e->mapping_start.anchor : e->sequence_start.anchor, n);
+    fy_parser_event_free(b->p, e);
+    if (!n) return NULL;
+    for (;;) {
+        struct fy_event *c = fy_parser_parse(b->p);
+        if (!c) return NULL;
+        if (c->type == FYET_MAPPING_END || c->type == FYET_SEQUENCE_END) {
+            fy_parser_event_free(b->p, c);
+            return n;
+        }
+        sr_ynode *key = NULL;
+        if (is_map) {
+            key = build_node(b, c);
+            if (!key) return NULL;
+            c = fy_parser_parse(b->p);
+            if (!c) return NULL;
+        }
+        sr_ynode *val = build_node(b, c);
+        if (!val) return NULL;
+        if (is_map) {
+            if (key->type != SR_YN_SCALAR) {
+                sr_diag_error(b->diag, key->line, key->col, "mapping keys must be plain words");
+                b->failed = 1;
+                continue;
+            }
+            int dup = 0;
+            for (int i = 0; i < n->n && !dup; i++)
+                if (strcmp(n->keys[i]->text, key->text) == 0) {
+                    sr_diag_error(b->diag, key->line, key->col,
+                                  "duplicate key '%s' (first given at line %d)", key->text, n->keys[i]->line);
+                    b->failed = 1;
+                    dup = 1;
+                }
+            if (dup) continue;
+        }
+        if (push_child(n, key, val) != 0) return NULL;
+    }
+}
+
+static sr_ynode *build_node(builder *b, struct fy_event *e)
+{
+    switch (e->type) {
+    case FYET_SCALAR: {
+        sr_ynode *n = new_node(b, SR_YN_SCALAR, fy_event_start_mark(e));
+        if (n) {
+            size_t len = 0;
+            const char *s = fy_token_get_text(e->scalar.value, &len);
+            n->text = strndup(s ? s : "", s ? len : 0);
+            int plain = fy_token_scalar_style(e->scalar.value) == FYSS_PLAIN;
+            if (n->text && plain &&
+                (!n->text[0] || !strcmp(n->text, "~") || !strcmp(n->text, "null") ||
+                 !strcmp(n->text, "Null") || !strcmp(n->text, "NULL")))
+                n->is_null = 1;
+            add_anchor(b, e->scalar.anchor, n);
+            if (!n->text) n = NULL;
+        }
+        fy_parser_event_free(b->p, e);
+        return n;
+    }
+    case FYET_ALIAS: {
+        size_t len = 0;
+        const char *s = fy_token_get_text(e->alias.anchor, &len);
+        const struct fy_mark *m = fy_event_start_mark(e);
+        sr_ynode *found = NULL;
+        for (int i = b->doc->n_anchors - 1; i >= 0 && !found; i--)
+            if (s && strlen(b->doc->anchors[i].name) == len && !memcmp(b->doc->anchors[i].name, s, len))
+                found = b->doc->anchors[i].node;
+        if (!found) { /* libfyaml reports unknown aliases itself; this is a safety net */
+            sr_diag_error(b->diag, m ? m->line + 1 : 0, m ? m->column + 1 : 0, "unknown alias '*%.*s'",
+                          (int)len, s ? s : "");
+            b->failed = 1;
+            found = new_node(b, SR_YN_SCALAR, m);
+            if (found) found->text = strdup("");
+            if (found && !found->text) found = NULL;
+        }
+        fy_parser_event_free(b->p, e);
+        return found;
+    }
+    case FYET_MAPPING_START:
+    case FYET_SEQUENCE_START:
+        return build_collection(b, e);
+    default:
+        fy_parser_event_free(b->p, e);
+        return NULL;
+    }
+}
+
+static void silent_output(struct fy_diag *diag, void *user, const char *buf, size_t len)
+{
+    (void)diag, (void)user, (void)buf, (void)len;
+}
+
+sr_ydoc *sr_ydoc_parse(const char *text, size_t len, sr_diag *d)
+{
+    sr_ydoc *doc = calloc(1, sizeof *doc);
+    struct fy_diag_cfg dc;
+    fy_diag_cfg_default(&dc);
+    dc.fp = NULL;
+    dc.output_fn = silent_output;
+    dc.colorize = false;
+    struct fy_diag *fyd = fy_diag_create(&dc);
+    struct fy_parser *p = NULL;
+    if (!doc || !fyd) goto fail;
+    fy_diag_set_collect_errors(fyd, true);
+    struct fy_parse_cfg pc = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = fyd};
+    p = fy_parser_create(&pc);
+    if (!p || fy_parser_set_string(p, text, len) != 0) goto fail;
+
+    builder b = {doc, p, d, 0};
+    int docs = 0;
+    struct fy_event *e;
+    while ((e = fy_parser_parse(p))) {
+        if (e->type == FYET_DOCUMENT_START) {
+            const struct fy_mark *m = fy_event_start_mark(e);
+            if (++docs > 1) {
+                sr_diag_error(d, m ? m->line + 1 : 0, m ? m->column + 1 : 0,
+                              "only one YAML document per experiment file");
+                b.failed = 1;
+            }
+            fy_parser_event_free(p, e);
+            continue;
+        }
+        if (e->type == FYET_SCALAR || e->type == FYET_ALIAS || e->type == FYET_MAPPING_START ||
+            e->type == FYET_SEQUENCE_START) {
+            sr_ynode *n = build_node(&b, e);
+            if (!n) break;
+            if (!doc->root) doc->root = n;
+            continue;
+        }
+        fy_parser_event_free(p, e);
+    }
+    int errs = 0;
+    void *it = NULL;
+    struct fy_diag_error *de;
+    while ((de = fy_diag_errors_iterate(fyd, &it))) {
+        if (de->type < FYET_ERROR) continue;
+        sr_diag_error(d, de->line, de->column, "%s", de->msg ? de->msg : "YAML syntax error");
+        errs++;
+    }
+    if (errs == 0 && fy_parser_get_stream_error(p)) {
+        sr_diag_error(d, 0, 0, "YAML syntax error");
+        errs++;
+    }
+    if (errs || b.failed) goto fail;
+    if (!doc->root || (doc->root->type == SR_YN_SCALAR && doc->root->is_null)) {
+        sr_diag_error(d, 1, 1, "empty experiment file (expected a mapping with name:, platform:, models:, ...)");
+        goto fail;
+    }
+    fy_parser_destroy(p);
+    fy_diag_destroy(fyd);
+    return doc;
+fail:
+    if (p) fy_parser_destroy(p);
+    if (fyd) fy_diag_destroy(fyd);
+    sr_ydoc_free(doc);
+    return NULL;
+}
+
+void sr_ydoc_free(sr_ydoc *doc)
+{
+    if (!doc) return;
+    for (int i = 0; i < doc->n_all; i++) {
+        free(doc->all[i]->text);
+        free(doc->all[i]->keys);
+        free(doc->all[i]->vals);
+        free(doc->all[i]);
+    }
+    free(doc->all);
+    for (int i = 0; i < doc->n_anchors; i++) free(doc->anchors[i].name);
+    free(doc->anchors);
+    free(doc);
+}
+
+const sr_ynode *sr_ydoc_root(const sr_ydoc *doc)
+{
+    return doc ? doc->root : NULL;
+}
+
+const sr_ynode *sr_ynode_get(const sr_ynode *map, const char *key)
+{
+    if (!map || map->type != SR_YN_MAP) return NULL;
+    for (int i = 0; i < map->n; i++)
+        if (strcmp(map->keys[i]->text, key) == 0) return map->vals[i];
+    return NULL;
+}
+
+const char *sr_ynode_type_name(const sr_ynode *n)
+{
+    if (!n) return "nothing";
+    switch (n->type) {
+    case SR_YN_SCALAR:
+        return n->is_null ? "nothing" : "a single value";
+    case SR_YN_MAP:
+        return "a mapping";
+    case SR_YN_SEQ:
+        return "a list";
+    }
+    return "?";
+}
