@@ -103,7 +103,7 @@ sr_status sr_y4m_parse_header(const char *line, sr_y4m_info *info, char *err, si
             }
             break;
         case 'C':
-            if ((len == 9 && !strncmp(tok, "C420jpeg", 8)) || (len == 4 && !strncmp(tok, "C420", 4)) ||
+            if ((len == 8 && !strncmp(tok, "C420jpeg", 8)) || (len == 4 && !strncmp(tok, "C420", 4)) ||
                 (len == 9 && !strncmp(tok, "C420mpeg2", 9)) || (len == 9 && !strncmp(tok, "C420paldv", 9)))
                 in.chroma = SR_Y4M_420;
             else if (len == 4 && !strncmp(tok, "C444", 4))
