@@ -1,0 +1,328 @@
+/* test_policy.c: plans of the built-in policies, the plan DAG, and platform expansion/validation (no
+ * SimGrid involved). The tiny graph: in -> fc1 (act features) -> fc2; the unit cost model prices each
+ * layer at 1e9 flop: 1 s on cam (1 Gflop/s), 0.1 s on cloud (10 Gflop/s). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine_fixture.h"
+#include "sr_platform.h"
+#include "sr_policy.h"
+
+static const char *const WAN[] = {"wan", NULL};
+
+static sr_experiment *exp3(void)
+{
+    sr_experiment *e = fx_new(1.0, SR_NET_CM02);
+    fx_device(e, "cam", 3, 1e9, 0, 0);
+    fx_device(e, "cloud", 2, 1e10, 0, 0);
+    fx_link(e, "wan", 1e8, 0.01, SR_SHARING_SHARED, NULL, 1);
+    fx_route(e, "cam", "cloud", 1, WAN);
+    fx_model(e, "m", "tiny");
+    fx_source(e, "s", "cam", "m", 1.0, SR_ARRIVAL_PERIODIC, 0.0);
+    return e;
+}
+
+static sr_policy_ctx ctx_of(const sr_experiment *e, const sr_graph *g, int instance)
+{
+    sr_policy_ctx c = {e, &e->policy, &e->sources[0], g, SR_PREC_FP32, fx_unit_cost(), 0, instance,
+                       sr_policy_device_index(e, e->policy.target)};
+    return c;
+}
+
+static void test_registry(void **state)
+{
+    (void)state;
+    assert_ptr_equal(sr_policy_find("split"), &sr_policy_split);
+    assert_ptr_equal(sr_policy_find("cloud_only"), &sr_policy_cloud_only);
+    assert_ptr_equal(sr_policy_get(SR_POLICY_DEVICE_ONLY), &sr_policy_device_only);
+    assert_null(sr_policy_find("nope"));
+    assert_null(sr_policy_find(NULL));
+}
+
+static void test_device_only(void **state)
+{
+    (void)state;
+    sr_experiment *e = exp3();
+    fx_policy(e, SR_POLICY_DEVICE_ONLY, NULL, NULL, 0);
+    sr_graph *g = NULL;
+    assert_int_equal(fx_tiny_graph(100, &g), SR_OK);
+    sr_policy_ctx c = ctx_of(e, g, 1);
+    sr_plan *p = NULL;
+    char err[256];
+    assert_int_equal(sr_policy_plan(&sr_policy_device_only, &c, &p, err, sizeof err), SR_OK);
+    assert_int_equal(sr_plan_task_count(p), 1);
+    const sr_plan_task *t = sr_plan_task_at(p, 0);
+    assert_int_equal(t->kind, SR_TASK_COMPUTE);
+    assert_int_equal(t->dev.group, 0);
+    assert_int_equal(t->dev.instance, 1);
+    assert_int_equal(t->dev.role, SR_ROLE_SOURCE);
+    assert_float_equal(t->seconds, 2.0, 1e-12);
+    assert_int_equal(t->first_layer, 0);
+    assert_int_equal(t->last_layer, 2);
+    assert_int_equal(sr_plan_dep_count(p), 0);
+    sr_plan_free(p);
+    sr_graph_free(g);
+    fx_free(e);
+}
+
+static void test_cloud_only(void **state)
+{
+    (void)state;
+    sr_experiment *e = exp3();
+    fx_policy(e, SR_POLICY_CLOUD_ONLY, "cloud", NULL, 0);
+    sr_graph *g = NULL;
+    assert_int_equal(fx_tiny_graph(100, &g), SR_OK);
+    char err[256];
+    for (int i = 0; i < 3; i++) {
+        sr_policy_ctx c = ctx_of(e, g, i);
+        sr_plan *p = NULL;
+        assert_int_equal(sr_policy_plan(&sr_policy_cloud_only, &c, &p, err, sizeof err), SR_OK);
+        assert_int_equal(sr_plan_task_count(p), 2);
+        const sr_plan_task *x = sr_plan_task_at(p, 0), *m = sr_plan_task_at(p, 1);
+        assert_int_equal(x->kind, SR_TASK_TRANSFER);
+        assert_float_equal(x->bytes, 100.0 * 100.0 * 3.0, 0); /* raw RGB of the 100x100 fixture source */
+        assert_int_equal(x->src.instance, i);
+        assert_int_equal(x->dst.group, 1);
+        assert_int_equal(x->dst.instance, i % 2);
+        assert_int_equal(m->kind, SR_TASK_COMPUTE);
+        assert_int_equal(m->dev.instance, i % 2);
+        assert_float_equal(m->seconds, 0.2, 1e-12);
+        int b, a;
+        assert_int_equal(sr_plan_dep_count(p), 1);
+        sr_plan_dep_at(p, 0, &b, &a);
+        assert_int_equal(b, 0);
+        assert_int_equal(a, 1);
+        sr_plan_free(p);
+    }
+    e->policy.frame_bytes = 12345;
+    sr_policy_ctx c = ctx_of(e, g, 0);
+    sr_plan *p = NULL;
+    assert_int_equal(sr_policy_plan(&sr_policy_cloud_only, &c, &p, err, sizeof err), SR_OK);
+    assert_float_equal(sr_plan_transfer_bytes(p), 12345, 0);
+    sr_plan_free(p);
+    c.target_group = -1;
+    assert_int_equal(sr_policy_plan(&sr_policy_cloud_only, &c, &p, err, sizeof err), SR_ERR_INVALID);
+    assert_non_null(strstr(err, "target"));
+    sr_graph_free(g);
+    fx_free(e);
+}
+
+static void test_split(void **state)
+{
+    (void)state;
+    sr_experiment *e = exp3();
+    fx_policy(e, SR_POLICY_SPLIT, "cloud", "fc1", 0);
+    e->policy.activation_precision = SR_PREC_FP16;
+    sr_graph *g = NULL;
+    assert_int_equal(fx_tiny_graph(5000, &g), SR_OK);
+    sr_policy_ctx c = ctx_of(e, g, 2);
+    sr_plan *p = NULL;
+    char err[256];
+    assert_int_equal(sr_policy_plan(&sr_policy_split, &c, &p, err, sizeof err), SR_OK);
+    assert_int_equal(sr_plan_task_count(p), 3);
+    assert_float_equal(sr_plan_task_at(p, 0)->seconds, 1.0, 1e-12);
+    assert_int_equal(sr_plan_task_at(p, 0)->last_layer, 1);
+    assert_float_equal(sr_plan_task_at(p, 1)->bytes, 5000 * 2, 0);
+    assert_int_equal(sr_plan_task_at(p, 2)->first_layer, 2);
+    assert_float_equal(sr_plan_task_at(p, 2)->seconds, 0.1, 1e-12);
+    assert_int_equal(sr_plan_task_at(p, 2)->dev.instance, 0);
+    assert_int_equal(sr_plan_dep_count(p), 2);
+    sr_plan_free(p);
+
+    /* split at the output: the result is sent, nothing runs on the target */
+    fx_policy(e, SR_POLICY_SPLIT, "cloud", "fc2", 0);
+    c = ctx_of(e, g, 0);
+    assert_int_equal(sr_policy_plan(&sr_policy_split, &c, &p, err, sizeof err), SR_OK);
+    assert_int_equal(sr_plan_task_count(p), 2);
+    assert_float_equal(sr_plan_task_at(p, 1)->bytes, 10 * 2, 0); /* fc2's 10 outputs at fp16 */
+    sr_plan_free(p);
+
+    fx_policy(e, SR_POLICY_SPLIT, "cloud", "nope", 0);
+    c = ctx_of(e, g, 0);
+    assert_int_equal(sr_policy_plan(&sr_policy_split, &c, &p, err, sizeof err), SR_ERR_NOT_FOUND);
+    assert_non_null(strstr(err, "nope"));
+    sr_graph_free(g);
+    fx_free(e);
+}
+
+/* in -> a -> b -> add(a, b): cutting after a is clean (only a crosses), after b is not (a crosses too). */
+static void test_split_non_chain(void **state)
+{
+    (void)state;
+    sr_graph *g = NULL;
+    assert_int_equal(sr_graph_create("res", &g), SR_OK);
+    int in = sr_graph_add_input(g, "in", sr_shape_nchw(1, 4, 8, 8));
+    int a = sr_graph_conv(g, "a", in, 4, 3, 1, 1, 1, 0);
+    int b = sr_graph_conv(g, "b", a, 4, 3, 1, 1, 1, 0);
+    int ab[2] = {a, b};
+    assert_true(sr_graph_add(g, SR_OP_ADD, "add", ab, 2, NULL) >= 0);
+    assert_int_equal(sr_graph_infer(g, NULL, 0), SR_OK);
+    sr_experiment *e = exp3();
+    fx_policy(e, SR_POLICY_SPLIT, "cloud", "a", 0);
+    sr_policy_ctx c = ctx_of(e, g, 0);
+    sr_plan *p = NULL;
+    char err[256];
+    assert_int_equal(sr_policy_plan(&sr_policy_split, &c, &p, err, sizeof err), SR_OK);
+    assert_float_equal(sr_plan_transfer_bytes(p), 4 * 8 * 8 * 4, 0);
+    sr_plan_free(p);
+    fx_policy(e, SR_POLICY_SPLIT, "cloud", "b", 0);
+    c = ctx_of(e, g, 0);
+    assert_int_equal(sr_policy_plan(&sr_policy_split, &c, &p, err, sizeof err), SR_ERR_INVALID);
+    assert_non_null(strstr(err, "not clean"));
+    sr_graph_free(g);
+    fx_free(e);
+}
+
+static void test_plan_dag(void **state)
+{
+    (void)state;
+    sr_plan *p = NULL;
+    assert_int_equal(sr_plan_create(&p), SR_OK);
+    char err[128];
+    assert_int_equal(sr_plan_validate(p, err, sizeof err), SR_ERR_INVALID);
+    sr_plan_dev hub = {SR_ROLE_TARGET, 1, 0}, d0 = {SR_ROLE_OTHER, 2, 0}, d1 = {SR_ROLE_OTHER, 2, 1};
+    /* fan-out to two devices, fan-in on the hub */
+    int s0 = sr_plan_add_transfer(p, hub, d0, 100, "scatter0");
+    int s1 = sr_plan_add_transfer(p, hub, d1, 100, "scatter1");
+    int c0 = sr_plan_add_compute(p, d0, 0.5, 0, 3, "tile0");
+    int c1 = sr_plan_add_compute(p, d1, 0.25, 0, 3, "tile1");
+    int g0 = sr_plan_add_transfer(p, d0, hub, 10, "gather0");
+    int g1 = sr_plan_add_transfer(p, d1, hub, 10, "gather1");
+    int st = sr_plan_add_compute(p, hub, 0.1, 4, 4, "stitch");
+    assert_int_equal(st, 6);
+    assert_int_equal(sr_plan_add_dep(p, s0, c0), SR_OK);
+    assert_int_equal(sr_plan_add_dep(p, s1, c1), SR_OK);
+    assert_int_equal(sr_plan_add_dep(p, c0, g0), SR_OK);
+    assert_int_equal(sr_plan_add_dep(p, c1, g1), SR_OK);
+    assert_int_equal(sr_plan_add_dep(p, g0, st), SR_OK);
+    assert_int_equal(sr_plan_add_dep(p, g1, st), SR_OK);
+    assert_int_equal(sr_plan_add_dep(p, st, g0), SR_ERR_INVALID); /* backwards */
+    assert_int_equal(sr_plan_add_dep(p, 0, 7), SR_ERR_INVALID);   /* no such task */
+    assert_int_equal(sr_plan_dep_count(p), 6);
+    assert_float_equal(sr_plan_compute_seconds(p), 0.85, 1e-12);
+    assert_float_equal(sr_plan_transfer_bytes(p), 220, 0);
+    assert_int_equal(sr_plan_validate(p, err, sizeof err), SR_OK);
+    assert_int_equal(sr_plan_add_compute(p, hub, -1, 0, 0, "x"), SR_ERR_INVALID);
+    assert_int_equal(sr_plan_add_transfer(p, hub, d0, NAN, "x"), SR_ERR_INVALID);
+    char buf[1024];
+    sr_plan_format(p, buf, sizeof buf);
+    assert_non_null(strstr(buf, "6 compute stitch on target(1,0)"));
+    assert_int_equal(sr_plan_add_transfer(p, hub, hub, 1, "self"), 7);
+    assert_int_equal(sr_plan_validate(p, err, sizeof err), SR_ERR_INVALID);
+    sr_plan_free(p);
+    sr_plan_free(NULL);
+}
+
+/* ---- platform expansion ---- */
+
+static void test_topology_routes(void **state)
+{
+    (void)state;
+    sr_experiment *e = fx_new(1.0, SR_NET_CM02);
+    fx_device(e, "cam", 3, 1e9, 0, 0);
+    fx_device(e, "cloud", 1, 1e10, 0, 0);
+    fx_link(e, "up", 1e7, 0.01, SR_SHARING_SHARED, "cam", 3);
+    fx_link(e, "wan", 1e8, 0.02, SR_SHARING_FATPIPE, NULL, 1);
+    const char *const path[] = {"up", "wan", NULL};
+    fx_route(e, "cam", "cloud", 1, path);
+    sr_topology *t = NULL;
+    char err[512] = "";
+    assert_int_equal(sr_topology_build(e, &t, err, sizeof err), SR_OK);
+    assert_int_equal(sr_topology_host_count(t), 4);
+    assert_int_equal(sr_topology_link_count(t), 4);
+    int cam2 = sr_topology_host(t, 0, 2), cloud = sr_topology_host(t, 1, 0);
+    assert_string_equal(sr_topology_host_at(t, cam2)->name, "cam2");
+    const sr_topo_route *r = sr_topology_route(t, cam2, cloud);
+    assert_non_null(r);
+    assert_int_equal(r->n_links, 2);
+    assert_string_equal(sr_topology_link_at(t, sr_topology_route_link(t, r, 0))->name, "up2");
+    assert_string_equal(sr_topology_link_at(t, sr_topology_route_link(t, r, 1))->name, "wan");
+    r = sr_topology_route(t, cloud, cam2); /* symmetric: reversed */
+    assert_non_null(r);
+    assert_string_equal(sr_topology_link_at(t, sr_topology_route_link(t, r, 0))->name, "wan");
+    assert_null(sr_topology_route(t, sr_topology_host(t, 0, 0), sr_topology_host(t, 0, 1)));
+    char xml[8192];
+    FILE *f = fmemopen(xml, sizeof xml, "w");
+    assert_int_equal(sr_topology_write_xml(t, e, f), SR_OK);
+    fclose(f);
+    assert_non_null(strstr(xml, "<host id=\"cam2\" speed=\"1000000000f\" core=\"1\">"));
+    assert_non_null(strstr(xml, "<link id=\"wan\" sharing_policy=\"FATPIPE\" bandwidth=\"12500000Bps\" latency=\"0.02s\"/>"));
+    assert_non_null(strstr(xml, "<route src=\"cam1\" dst=\"cloud\" symmetrical=\"NO\"><link_ctn id=\"up1\"/><link_ctn id=\"wan\"/></route>"));
+    sr_topology_free(t);
+
+    /* the same pair twice */
+    fx_route(e, "cloud", "cam1", 0, WAN);
+    assert_int_equal(sr_topology_build(e, &t, err, sizeof err), SR_ERR_INVALID);
+    assert_non_null(strstr(err, "declared twice"));
+    /* per-device link of neither end */
+    fx_device(e, "edge", 1, 1e9, 0, 0);
+    free(e->routes[1].src);
+    e->routes[1].src = strdup("edge");
+    free(e->routes[1].dst);
+    e->routes[1].dst = strdup("cloud");
+    free(e->routes[1].links[0]);
+    e->routes[1].links[0] = strdup("up");
+    assert_int_equal(sr_topology_build(e, &t, err, sizeof err), SR_ERR_INVALID);
+    assert_non_null(strstr(err, "belongs to neither end"));
+    free(e->routes[1].links[0]);
+    e->routes[1].links[0] = strdup("nolink");
+    assert_int_equal(sr_topology_build(e, &t, err, sizeof err), SR_ERR_NOT_FOUND);
+    assert_non_null(strstr(err, "unknown link 'nolink'"));
+    free(e->routes[1].src);
+    e->routes[1].src = strdup("ghost");
+    assert_int_equal(sr_topology_build(e, &t, err, sizeof err), SR_ERR_NOT_FOUND);
+    assert_non_null(strstr(err, "'ghost' is not a device"));
+    fx_free(e);
+}
+
+static void test_topology_wifi_rules(void **state)
+{
+    (void)state;
+    sr_experiment *e = fx_new(1.0, SR_NET_CM02);
+    fx_device(e, "cam", 2, 1e9, 0, 0);
+    fx_device(e, "cloud", 1, 1e10, 0, 0);
+    fx_link(e, "ap", 54e6, 0, SR_SHARING_WIFI, NULL, 1);
+    fx_link(e, "wire", 1e9, 0.001, SR_SHARING_SHARED, NULL, 1);
+    const char *const bad[] = {"wire", "ap", "wire", NULL};
+    fx_route(e, "cam", "cloud", 1, bad);
+    sr_topology *t = NULL;
+    char err[512] = "";
+    assert_int_equal(sr_topology_build(e, &t, err, sizeof err), SR_ERR_INVALID);
+    assert_non_null(strstr(err, "first or last"));
+    free(e->routes[0].links[0]);
+    e->routes[0].links[0] = strdup("ap");
+    free(e->routes[0].links[1]);
+    e->routes[0].links[1] = strdup("wire");
+    e->routes[0].n_links = 2;
+    free(e->routes[0].links[2]);
+    e->routes[0].links[2] = NULL;
+    assert_int_equal(sr_topology_build(e, &t, err, sizeof err), SR_OK);
+    assert_true(sr_topology_host_at(t, 0)->cell >= 0);
+    assert_true(sr_topology_host_at(t, 2)->cell < 0);
+    char xml[8192];
+    FILE *f = fmemopen(xml, sizeof xml, "w");
+    assert_int_equal(sr_topology_write_xml(t, e, f), SR_OK);
+    fclose(f);
+    assert_non_null(strstr(xml, "routing=\"Wifi\""));
+    assert_non_null(strstr(xml, "sharing_policy=\"WIFI\" bandwidth=\"6750000Bps\" latency=\"0s\""));
+    sr_topology_free(t);
+    fx_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_registry),        cmocka_unit_test(test_device_only),
+        cmocka_unit_test(test_cloud_only),      cmocka_unit_test(test_split),
+        cmocka_unit_test(test_split_non_chain), cmocka_unit_test(test_plan_dag),
+        cmocka_unit_test(test_topology_routes), cmocka_unit_test(test_topology_wifi_rules),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
