@@ -20,8 +20,7 @@ static const sr_fpga_params k_fpga_presets[] = {
 
 sr_status sr_fpga_preset(const char *name, sr_fpga_params *out)
 {
-    if (name == NULL || out == NULL)
-        return SR_ERR_INVALID;
+    if (name == NULL || out == NULL) return SR_ERR_INVALID;
     for (size_t i = 0; i < sizeof k_fpga_presets / sizeof k_fpga_presets[0]; i++) {
         if (strcmp(k_fpga_presets[i].name, name) == 0) {
             *out = k_fpga_presets[i];
@@ -105,14 +104,18 @@ sr_status sr_fpga_nws_conv(const sr_fpga_nws *e, const sr_hw_conv *l, const int1
                                         for (int too = 0; too < tm; too++) {
                                             int64_t acc = 0;
                                             for (int tii = 0; tii < tn; tii++) {
-                                                int64_t v = inside ? inb[(ti + tii) * in_plane + (int64_t)iy * W + ix]
-                                                                   : 0;
-                                                int64_t wv = w[(((int64_t)(to + too) * N + ti + tii) * l->r + i) *
-                                                                   l->s + j];
+                                                int64_t v =
+                                                    inside ? inb[(ti + tii) * in_plane + (int64_t)iy * W + ix]
+                                                           : 0;
+                                                int64_t wv =
+                                                    w[(((int64_t)(to + too) * N + ti + tii) * l->r + i) *
+                                                          l->s +
+                                                      j];
                                                 acc += wv * v;
                                             }
                                             c.macs += tn;
-                                            ob[(to + too) * out_plane + (int64_t)(row + trr) * ow + col + tcc] += acc;
+                                            ob[(to + too) * out_plane + (int64_t)(row + trr) * ow + col +
+                                               tcc] += acc;
                                         }
                                     }
                     }
@@ -122,16 +125,14 @@ sr_status sr_fpga_nws_conv(const sr_fpga_nws *e, const sr_hw_conv *l, const int1
         }
     }
     c.mult_slots = c.cycles * e->tm * e->tn;
-    if (cnt != NULL)
-        *cnt = c;
+    if (cnt != NULL) *cnt = c;
     return SR_OK;
 }
 
 sr_status sr_fpga_nws_conv_model(const sr_fpga_nws *e, const sr_hw_conv *l, sr_fpga_count *cnt)
 {
     int oh, ow;
-    if (!nws_ok(e) || sr_hw_conv_out(l, &oh, &ow) != SR_OK || cnt == NULL)
-        return SR_ERR_INVALID;
+    if (!nws_ok(e) || sr_hw_conv_out(l, &oh, &ow) != SR_OK || cnt == NULL) return SR_ERR_INVALID;
     const int64_t n = l->n, M = l->m, N = l->c, k2 = (int64_t)l->r * l->s, rc = (int64_t)oh * ow;
     count_zero(cnt);
     cnt->cycles = n * ceil_div(M, e->tm) * ceil_div(N, e->tn) * rc * k2;
@@ -146,16 +147,15 @@ sr_status sr_fpga_nws_conv_model(const sr_fpga_nws *e, const sr_hw_conv *l, sr_f
 
 double sr_fpga_util_eq4(const sr_fpga_nws *e, int n_in, int m_out)
 {
-    if (!nws_ok(e) || n_in <= 0 || m_out <= 0)
-        return 0.0;
+    if (!nws_ok(e) || n_in <= 0 || m_out <= 0) return 0.0;
     return (double)n_in * m_out /
            ((double)e->tn * e->tm * (double)ceil_div(n_in, e->tn) * (double)ceil_div(m_out, e->tm));
 }
 
 /* One cycle of the Tm x Tn engine on an FC layer: outputs [to, to+tm) of sample b get the dot products
  * over inputs [ti, ti+tn). */
-static void fc_cycle(const sr_hw_fc *l, const int16_t *in, const int16_t *w, int64_t *out, int b, int to, int tm,
-                     int ti, int tn, sr_fpga_count *c)
+static void fc_cycle(const sr_hw_fc *l, const int16_t *in, const int16_t *w, int64_t *out, int b, int to,
+                     int tm, int ti, int tn, sr_fpga_count *c)
 {
     c->cycles++;
     for (int too = 0; too < tm; too++) {
@@ -200,15 +200,13 @@ sr_status sr_fpga_nws_fc(const sr_fpga_nws *e, const sr_hw_fc *l, int batched, c
     }
     c.output_words = (int64_t)l->n * l->out;
     c.mult_slots = c.cycles * e->tm * e->tn;
-    if (cnt != NULL)
-        *cnt = c;
+    if (cnt != NULL) *cnt = c;
     return SR_OK;
 }
 
 sr_status sr_fpga_nws_fc_model(const sr_fpga_nws *e, const sr_hw_fc *l, int batched, sr_fpga_count *cnt)
 {
-    if (!nws_ok(e) || sr_hw_fc_check(l) != SR_OK || cnt == NULL)
-        return SR_ERR_INVALID;
+    if (!nws_ok(e) || sr_hw_fc_check(l) != SR_OK || cnt == NULL) return SR_ERR_INVALID;
     const int64_t B = l->n, N = l->in, M = l->out;
     count_zero(cnt);
     cnt->cycles = ceil_div(N, e->tn) * ceil_div(M, e->tm) * B;
@@ -240,8 +238,8 @@ int64_t sr_fpga_nws_dsp(const sr_fpga_nws *e, const sr_fpga_params *p)
     return (int64_t)e->tm * e->tn * p->dsp_per_mult;
 }
 
-sr_status sr_fpga_wss_conv(int tr, int tc, int group, const sr_hw_conv *l, const int16_t *in, const int16_t *w,
-                           int64_t *out, sr_fpga_count *cnt)
+sr_status sr_fpga_wss_conv(int tr, int tc, int group, const sr_hw_conv *l, const int16_t *in,
+                           const int16_t *w, int64_t *out, sr_fpga_count *cnt)
 {
     int oh, ow;
     if (tr <= 0 || tc <= 0 || group <= 0 || sr_hw_conv_out(l, &oh, &ow) != SR_OK || in == NULL || w == NULL ||
@@ -280,7 +278,8 @@ sr_status sr_fpga_wss_conv(int tr, int tc, int group, const sr_hw_conv *l, const
                                             int64_t v = (iy >= 0 && iy < H && ix >= 0 && ix < W)
                                                             ? inb[ci * in_plane + (int64_t)iy * W + ix]
                                                             : 0;
-                                            ob[m * out_plane + (int64_t)(row + trr) * ow + col + tcc] += wv * v;
+                                            ob[m * out_plane + (int64_t)(row + trr) * ow + col + tcc] +=
+                                                wv * v;
                                         }
                                     }
                                     c.macs += (int64_t)trows * tcols;
@@ -292,8 +291,7 @@ sr_status sr_fpga_wss_conv(int tr, int tc, int group, const sr_hw_conv *l, const
         c.output_words += (int64_t)M * out_plane;
     }
     c.mult_slots = c.cycles * group * tr * tc;
-    if (cnt != NULL)
-        *cnt = c;
+    if (cnt != NULL) *cnt = c;
     return SR_OK;
 }
 
@@ -318,14 +316,12 @@ sr_status sr_fpga_wss_conv_model(int tr, int tc, int group, const sr_hw_conv *l,
 sr_status sr_fpga_conv_time_eq11(const sr_fpga_params *p, const sr_fpga_wss *e, const sr_hw_conv *l,
                                  double *time_s)
 {
-    if (sr_fpga_check(p) != SR_OK || e == NULL || time_s == NULL)
-        return SR_ERR_INVALID;
+    if (sr_fpga_check(p) != SR_OK || e == NULL || time_s == NULL) return SR_ERR_INVALID;
     sr_hw_conv one = *l;
     one.n = 1;
     sr_fpga_count c;
     sr_status st = sr_fpga_wss_conv_model(e->tr, e->tc, e->group, &one, &c);
-    if (st != SR_OK)
-        return st;
+    if (st != SR_OK) return st;
     *time_s = (double)c.cycles / p->freq_hz;
     return SR_OK;
 }
@@ -333,7 +329,8 @@ sr_status sr_fpga_conv_time_eq11(const sr_fpga_params *p, const sr_fpga_wss *e, 
 /* ---- Co-running ---- */
 
 sr_status sr_fpga_corun_conv(sr_fpga_arch arch, const sr_fpga_nws *nws, const sr_fpga_wss *wss,
-                             const sr_hw_conv *inf, const sr_hw_conv *diag, int shared, sr_fpga_corun_result *out)
+                             const sr_hw_conv *inf, const sr_hw_conv *diag, int shared,
+                             sr_fpga_corun_result *out)
 {
     if (inf == NULL || diag == NULL || out == NULL || inf->n != 1 || inf->c != diag->c || inf->m != diag->m ||
         inf->r != diag->r || inf->s != diag->s)
@@ -345,7 +342,8 @@ sr_status sr_fpga_corun_conv(sr_fpga_arch arch, const sr_fpga_nws *nws, const sr
     memset(out, 0, sizeof *out);
     switch (arch) {
     case SR_FPGA_ARCH_NWS:
-        if ((st = sr_fpga_nws_conv_model(nws, inf, &ci)) != SR_OK || (st = sr_fpga_nws_conv_model(nws, diag, &cd)) != SR_OK)
+        if ((st = sr_fpga_nws_conv_model(nws, inf, &ci)) != SR_OK ||
+            (st = sr_fpga_nws_conv_model(nws, diag, &cd)) != SR_OK)
             return st;
         out->cycles = ci.cycles + cd.cycles; /* one engine, the tasks one after the other */
         out->weight_words = 2 * layer_weights;
@@ -354,7 +352,8 @@ sr_status sr_fpga_corun_conv(sr_fpga_arch arch, const sr_fpga_nws *nws, const sr
     case SR_FPGA_ARCH_WS: {
         sr_hw_conv one = *diag;
         one.n = 1;
-        if ((st = sr_fpga_nws_conv_model(nws, inf, &ci)) != SR_OK || (st = sr_fpga_nws_conv_model(nws, &one, &cd)) != SR_OK)
+        if ((st = sr_fpga_nws_conv_model(nws, inf, &ci)) != SR_OK ||
+            (st = sr_fpga_nws_conv_model(nws, &one, &cd)) != SR_OK)
             return st;
         /* one engine per patch, all patches at once */
         out->cycles = ci.cycles > cd.cycles ? ci.cycles : cd.cycles;
@@ -365,8 +364,7 @@ sr_status sr_fpga_corun_conv(sr_fpga_arch arch, const sr_fpga_nws *nws, const sr
         break;
     }
     case SR_FPGA_ARCH_WSS: {
-        if (wss == NULL || wss->diag_engines <= 0)
-            return SR_ERR_INVALID;
+        if (wss == NULL || wss->diag_engines <= 0) return SR_ERR_INVALID;
         sr_hw_conv one = *diag;
         one.n = 1;
         if ((st = sr_fpga_wss_conv_model(wss->tr, wss->tc, wss->group, inf, &ci)) != SR_OK ||
@@ -384,30 +382,30 @@ sr_status sr_fpga_corun_conv(sr_fpga_arch arch, const sr_fpga_nws *nws, const sr
         return SR_ERR_INVALID;
     }
     out->idle_fraction = 1.0 - (double)(ci.macs + cd.macs) / ((double)out->multipliers * (double)out->cycles);
-    out->diag_idle_fraction =
-        diag_mults > 0 ? 1.0 - (double)cd.macs / ((double)diag_mults * (double)out->cycles) : out->idle_fraction;
+    out->diag_idle_fraction = diag_mults > 0
+                                  ? 1.0 - (double)cd.macs / ((double)diag_mults * (double)out->cycles)
+                                  : out->idle_fraction;
     return SR_OK;
 }
 
 /* ---- Pipeline (eqs. 10, 13, 14) ---- */
 
 sr_status sr_fpga_pipeline_time(const sr_fpga_params *p, const sr_fpga_wss *wss, const sr_fpga_nws *nws,
-                                const sr_hw_layer *layers, int n_layers, int batch, sr_fpga_pipeline_result *out)
+                                const sr_hw_layer *layers, int n_layers, int batch,
+                                sr_fpga_pipeline_result *out)
 {
     if (sr_fpga_check(p) != SR_OK || wss == NULL || wss->tr <= 0 || wss->tc <= 0 || wss->group <= 0 ||
         wss->diag_engines < 0 || !nws_ok(nws) || layers == NULL || n_layers <= 0 || batch <= 0 || out == NULL)
         return SR_ERR_INVALID;
     memset(out, 0, sizeof *out);
     out->dsp_used = wss->group * sr_fpga_wss_dsp(wss, p) + sr_fpga_nws_dsp(nws, p);
-    if (out->dsp_used > p->dsp_total)
-        return SR_ERR_RANGE;
+    if (out->dsp_used > p->dsp_total) return SR_ERR_RANGE;
     for (int i = 0; i < n_layers; i++) {
         sr_status st;
         switch (layers[i].kind) {
         case SR_HW_CONV: {
             double t;
-            if ((st = sr_fpga_conv_time_eq11(p, wss, &layers[i].u.conv, &t)) != SR_OK)
-                return st;
+            if ((st = sr_fpga_conv_time_eq11(p, wss, &layers[i].u.conv, &t)) != SR_OK) return st;
             out->t_all_conv_s += t;
             break;
         }
@@ -415,8 +413,7 @@ sr_status sr_fpga_pipeline_time(const sr_fpga_params *p, const sr_fpga_wss *wss,
             sr_hw_fc f = layers[i].u.fc;
             f.n = batch;
             sr_fpga_count c;
-            if ((st = sr_fpga_nws_fc_model(nws, &f, 1, &c)) != SR_OK)
-                return st;
+            if ((st = sr_fpga_nws_fc_model(nws, &f, 1, &c)) != SR_OK) return st;
             out->t_all_fc_s += sr_fpga_fc_time_s(p, &c);
             break;
         }
@@ -429,23 +426,19 @@ sr_status sr_fpga_pipeline_time(const sr_fpga_params *p, const sr_fpga_wss *wss,
     return SR_OK;
 }
 
-sr_status sr_fpga_pipeline_select_batch(const sr_fpga_params *p, const sr_fpga_wss *wss, const sr_fpga_nws *nws,
-                                        const sr_hw_layer *layers, int n_layers, double t_user_s, int b_cap,
-                                        int *batch)
+sr_status sr_fpga_pipeline_select_batch(const sr_fpga_params *p, const sr_fpga_wss *wss,
+                                        const sr_fpga_nws *nws, const sr_hw_layer *layers, int n_layers,
+                                        double t_user_s, int b_cap, int *batch)
 {
-    if (b_cap <= 0 || batch == NULL || !(t_user_s > 0))
-        return SR_ERR_INVALID;
+    if (b_cap <= 0 || batch == NULL || !(t_user_s > 0)) return SR_ERR_INVALID;
     sr_fpga_pipeline_result r;
     sr_status st = sr_fpga_pipeline_time(p, wss, nws, layers, n_layers, 1, &r);
-    if (st != SR_OK)
-        return st;
-    if (r.latency_s > t_user_s)
-        return SR_ERR_NOT_FOUND;
+    if (st != SR_OK) return st;
+    if (r.latency_s > t_user_s) return SR_ERR_NOT_FOUND;
     int lo = 1, hi = b_cap; /* lo meets the bound */
     while (lo < hi) {
         int mid = lo + (hi - lo + 1) / 2;
-        if ((st = sr_fpga_pipeline_time(p, wss, nws, layers, n_layers, mid, &r)) != SR_OK)
-            return st;
+        if ((st = sr_fpga_pipeline_time(p, wss, nws, layers, n_layers, mid, &r)) != SR_OK) return st;
         if (r.latency_s <= t_user_s)
             lo = mid;
         else
@@ -460,8 +453,7 @@ sr_status sr_fpga_pipeline_select_batch(const sr_fpga_params *p, const sr_fpga_w
 sr_status sr_fpga_nws_set_cycles(const sr_fpga_nws *e, const sr_hw_layer *layers, int n_layers, int batch,
                                  int64_t *cycles)
 {
-    if (!nws_ok(e) || layers == NULL || n_layers <= 0 || batch <= 0 || cycles == NULL)
-        return SR_ERR_INVALID;
+    if (!nws_ok(e) || layers == NULL || n_layers <= 0 || batch <= 0 || cycles == NULL) return SR_ERR_INVALID;
     int64_t sum = 0;
     for (int i = 0; i < n_layers; i++) {
         sr_fpga_count c;
@@ -480,8 +472,7 @@ sr_status sr_fpga_nws_set_cycles(const sr_fpga_nws *e, const sr_hw_layer *layers
             break;
         }
         }
-        if (st != SR_OK)
-            return st;
+        if (st != SR_OK) return st;
         sum += c.cycles;
     }
     *cycles = sum;
@@ -491,18 +482,15 @@ sr_status sr_fpga_nws_set_cycles(const sr_fpga_nws *e, const sr_hw_layer *layers
 sr_status sr_fpga_wss_set_cycles(int tr, int tc, int group, const sr_hw_layer *layers, int n_layers,
                                  int64_t *cycles)
 {
-    if (layers == NULL || n_layers <= 0 || cycles == NULL)
-        return SR_ERR_INVALID;
+    if (layers == NULL || n_layers <= 0 || cycles == NULL) return SR_ERR_INVALID;
     int64_t sum = 0;
     for (int i = 0; i < n_layers; i++) {
-        if (layers[i].kind != SR_HW_CONV)
-            continue;
+        if (layers[i].kind != SR_HW_CONV) continue;
         sr_hw_conv l = layers[i].u.conv;
         l.n = 1;
         sr_fpga_count c;
         sr_status st = sr_fpga_wss_conv_model(tr, tc, group, &l, &c);
-        if (st != SR_OK)
-            return st;
+        if (st != SR_OK) return st;
         sum += c.cycles;
     }
     *cycles = sum;
@@ -522,22 +510,18 @@ static sr_status set_extents(const sr_hw_layer *layers, int n_layers, int *max_m
             int oh, ow;
             sr_hw_conv l = layers[i].u.conv;
             l.n = 1;
-            if (sr_hw_conv_out(&l, &oh, &ow) != SR_OK)
-                return SR_ERR_INVALID;
+            if (sr_hw_conv_out(&l, &oh, &ow) != SR_OK) return SR_ERR_INVALID;
             m = l.m;
             n = l.c;
-            if (oh > *max_r)
-                *max_r = oh;
-            if (ow > *max_c)
-                *max_c = ow;
+            if (oh > *max_r) *max_r = oh;
+            if (ow > *max_c) *max_c = ow;
             (*n_conv)++;
             break;
         }
         case SR_HW_FC: {
             sr_hw_fc l = layers[i].u.fc;
             l.n = 1;
-            if (sr_hw_fc_check(&l) != SR_OK)
-                return SR_ERR_INVALID;
+            if (sr_hw_fc_check(&l) != SR_OK) return SR_ERR_INVALID;
             m = l.out;
             n = l.in;
             break;
@@ -545,24 +529,20 @@ static sr_status set_extents(const sr_hw_layer *layers, int n_layers, int *max_m
         default:
             return SR_ERR_INVALID;
         }
-        if (m > *max_m)
-            *max_m = m;
-        if (n > *max_n)
-            *max_n = n;
+        if (m > *max_m) *max_m = m;
+        if (n > *max_n) *max_n = n;
     }
     return SR_OK;
 }
 
 /* (cycles, dsp, a, b, c) lexicographic "less than". */
-static int cand_better(int64_t cy, int64_t dsp, const int *k, int64_t bcy, int64_t bdsp, const int *bk, int nk)
+static int cand_better(int64_t cy, int64_t dsp, const int *k, int64_t bcy, int64_t bdsp, const int *bk,
+                       int nk)
 {
-    if (cy != bcy)
-        return cy < bcy;
-    if (dsp != bdsp)
-        return dsp < bdsp;
+    if (cy != bcy) return cy < bcy;
+    if (dsp != bdsp) return dsp < bdsp;
     for (int i = 0; i < nk; i++)
-        if (k[i] != bk[i])
-            return k[i] < bk[i];
+        if (k[i] != bk[i]) return k[i] < bk[i];
     return 0;
 }
 
@@ -576,8 +556,7 @@ sr_status sr_fpga_search_nws(const sr_fpga_params *p, int dsp_budget, const sr_h
     if (set_extents(layers, n_layers, &max_m, &max_n, &max_r, &max_c, &n_conv) != SR_OK)
         return SR_ERR_INVALID;
     int mults = dsp_budget / p->dsp_per_mult;
-    if (mults < 1)
-        return SR_ERR_NOT_FOUND;
+    if (mults < 1) return SR_ERR_NOT_FOUND;
     int found = 0, bk[2] = {0, 0};
     int64_t bcy = 0, bdsp = 0;
     for (int tm = 1; tm <= imin(max_m, mults); tm++) {
@@ -585,16 +564,14 @@ sr_status sr_fpga_search_nws(const sr_fpga_params *p, int dsp_budget, const sr_h
         sr_fpga_nws e = {.tm = tm, .tn = tn_hi, .tr = 1, .tc = 1};
         int64_t target;
         sr_status st = sr_fpga_nws_set_cycles(&e, layers, n_layers, batch, &target);
-        if (st != SR_OK)
-            return st;
+        if (st != SR_OK) return st;
         /* smallest tn reaching the same cycles (cycles are non-increasing in tn) */
         int lo = 1, hi = tn_hi;
         while (lo < hi) {
             int mid = lo + (hi - lo) / 2;
             int64_t cy;
             e.tn = mid;
-            if ((st = sr_fpga_nws_set_cycles(&e, layers, n_layers, batch, &cy)) != SR_OK)
-                return st;
+            if ((st = sr_fpga_nws_set_cycles(&e, layers, n_layers, batch, &cy)) != SR_OK) return st;
             if (cy == target)
                 hi = mid;
             else
@@ -626,8 +603,7 @@ sr_status sr_fpga_search_wss(const sr_fpga_params *p, int dsp_budget, const sr_h
         return SR_ERR_INVALID;
     if (set_extents(layers, n_layers, &max_m, &max_n, &max_r, &max_c, &n_conv) != SR_OK)
         return SR_ERR_INVALID;
-    if (n_conv == 0)
-        return SR_ERR_INVALID;
+    if (n_conv == 0) return SR_ERR_INVALID;
     int mults = dsp_budget / p->dsp_per_mult;
     int found = 0, bk[3] = {0, 0, 0};
     int64_t bcy = 0, bdsp = 0;
@@ -636,14 +612,12 @@ sr_status sr_fpga_search_wss(const sr_fpga_params *p, int dsp_budget, const sr_h
             int g_hi = imin((int)(mults / ((int64_t)tr * tc)), max_m);
             int64_t target;
             sr_status st = sr_fpga_wss_set_cycles(tr, tc, g_hi, layers, n_layers, &target);
-            if (st != SR_OK)
-                return st;
+            if (st != SR_OK) return st;
             int lo = 1, hi = g_hi;
             while (lo < hi) {
                 int mid = lo + (hi - lo) / 2;
                 int64_t cy;
-                if ((st = sr_fpga_wss_set_cycles(tr, tc, mid, layers, n_layers, &cy)) != SR_OK)
-                    return st;
+                if ((st = sr_fpga_wss_set_cycles(tr, tc, mid, layers, n_layers, &cy)) != SR_OK) return st;
                 if (cy == target)
                     hi = mid;
                 else
@@ -659,8 +633,7 @@ sr_status sr_fpga_search_wss(const sr_fpga_params *p, int dsp_budget, const sr_h
             }
         }
     }
-    if (!found)
-        return SR_ERR_NOT_FOUND;
+    if (!found) return SR_ERR_NOT_FOUND;
     memset(best, 0, sizeof *best);
     best->tr = bk[0];
     best->tc = bk[1];

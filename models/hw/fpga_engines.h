@@ -88,9 +88,9 @@ double sr_fpga_fc_time_s(const sr_fpga_params *p, const sr_fpga_count *cnt);
 
 /* ---- WSS ---- */
 typedef struct sr_fpga_wss {
-    int tr, tc;       /* inference PE array (paper: 14 x 14) */
-    int group;        /* WSS Group_size: arrays working on different output maps */
-    int diag_engines; /* diagnosis arrays per WSS (paper: 9, one per patch); 0 = inference only */
+    int tr, tc;           /* inference PE array (paper: 14 x 14) */
+    int group;            /* WSS Group_size: arrays working on different output maps */
+    int diag_engines;     /* diagnosis arrays per WSS (paper: 9, one per patch); 0 = inference only */
     int diag_tr, diag_tc; /* diagnosis PE array (paper: 7 x 7) */
 } sr_fpga_wss;
 
@@ -101,8 +101,8 @@ int64_t sr_fpga_nws_dsp(const sr_fpga_nws *e, const sr_fpga_params *p);
 
 /* Functional conv on one WSS group of G arrays of tr x tc PEs (samples one after another).
  * Same buffers and ownership as sr_fpga_nws_conv. */
-sr_status sr_fpga_wss_conv(int tr, int tc, int group, const sr_hw_conv *l, const int16_t *in, const int16_t *w,
-                           int64_t *out, sr_fpga_count *cnt);
+sr_status sr_fpga_wss_conv(int tr, int tc, int group, const sr_hw_conv *l, const int16_t *in,
+                           const int16_t *w, int64_t *out, sr_fpga_count *cnt);
 /* Closed form (exact for every shape); the cycles are eq. 11 times Frequency:
  *   cycles  = n ceil(M/G) N K^2 ceil(R/Tr) ceil(C/Tc)
  *   weights = n M N K^2 (each layer's weights loaded once per sample)
@@ -118,11 +118,11 @@ sr_status sr_fpga_conv_time_eq11(const sr_fpga_params *p, const sr_fpga_wss *e, 
 typedef enum { SR_FPGA_ARCH_NWS, SR_FPGA_ARCH_WS, SR_FPGA_ARCH_WSS } sr_fpga_arch;
 
 typedef struct sr_fpga_corun_result {
-    int64_t cycles;       /* both tasks done */
-    int64_t weight_words; /* off-chip weight words of both tasks */
-    double idle_fraction; /* 1 - useful MACs / (all multipliers x cycles) */
+    int64_t cycles;            /* both tasks done */
+    int64_t weight_words;      /* off-chip weight words of both tasks */
+    double idle_fraction;      /* 1 - useful MACs / (all multipliers x cycles) */
     double diag_idle_fraction; /* the same over the diagnosis multipliers only (WS, WSS; NWS: = idle) */
-    int64_t multipliers;  /* multipliers the architecture instantiates */
+    int64_t multipliers;       /* multipliers the architecture instantiates */
 } sr_fpga_corun_result;
 
 /* Closed-form co-running of one layer (batch 1 inference image; diag->n patches):
@@ -132,26 +132,28 @@ typedef struct sr_fpga_corun_result {
  *        with the patches spread over the diagnosis arrays.
  * shared = 1: the layer's weights are shared (loaded once) where the architecture allows it (WS, WSS). */
 sr_status sr_fpga_corun_conv(sr_fpga_arch arch, const sr_fpga_nws *nws, const sr_fpga_wss *wss,
-                             const sr_hw_conv *inf, const sr_hw_conv *diag, int shared, sr_fpga_corun_result *out);
+                             const sr_hw_conv *inf, const sr_hw_conv *diag, int shared,
+                             sr_fpga_corun_result *out);
 
 /* ---- Pipeline WSS group (CONV) + NWS (FC), eqs. 10, 13, 14 ---- */
 typedef struct sr_fpga_pipeline_result {
-    double t_all_conv_s; /* sum of eq. 11 over conv layers, one sample */
-    double t_all_fc_s;   /* sum of eq. 12 over FC layers at the batch (Fig. 13 batching) */
-    double latency_s;    /* eq. 13: 2 max(T_all_conv B, T_all_fc) */
+    double t_all_conv_s;     /* sum of eq. 11 over conv layers, one sample */
+    double t_all_fc_s;       /* sum of eq. 12 over FC layers at the batch (Fig. 13 batching) */
+    double latency_s;        /* eq. 13: 2 max(T_all_conv B, T_all_fc) */
     double throughput_per_s; /* B / max(T_all_conv B, T_all_fc) */
-    int64_t dsp_used;    /* left side of eq. 10 */
+    int64_t dsp_used;        /* left side of eq. 10 */
 } sr_fpga_pipeline_result;
 
 /* Eq. 13 at batch b for a layer set (conv layers on the WSS group, FC layers on NWS; each layer's n is
  * ignored). SR_ERR_RANGE when the configuration breaks eq. 10 (DSPs). */
 sr_status sr_fpga_pipeline_time(const sr_fpga_params *p, const sr_fpga_wss *wss, const sr_fpga_nws *nws,
-                                const sr_hw_layer *layers, int n_layers, int batch, sr_fpga_pipeline_result *out);
+                                const sr_hw_layer *layers, int n_layers, int batch,
+                                sr_fpga_pipeline_result *out);
 /* Eq. 14: the largest b in [1, b_cap] with eq. 13 <= t_user_s (eq. 13 is non-decreasing in b, so a
  * binary search). SR_ERR_NOT_FOUND when b = 1 is already too slow. */
-sr_status sr_fpga_pipeline_select_batch(const sr_fpga_params *p, const sr_fpga_wss *wss, const sr_fpga_nws *nws,
-                                        const sr_hw_layer *layers, int n_layers, double t_user_s, int b_cap,
-                                        int *batch);
+sr_status sr_fpga_pipeline_select_batch(const sr_fpga_params *p, const sr_fpga_wss *wss,
+                                        const sr_fpga_nws *nws, const sr_hw_layer *layers, int n_layers,
+                                        double t_user_s, int b_cap, int *batch);
 
 /* ---- Configuration search ---- */
 /* Total NWS compute cycles of a layer set at batch b: conv layers by sr_fpga_nws_conv_model, FC by

@@ -23,16 +23,16 @@
 /* A GPU as the model sees it. Every field is documented with its source in the presets (.c) and in
  * docs/hw-models.md. */
 typedef struct sr_gpu_insitu_params {
-    const char *name;        /* static string */
-    double freq_hz;          /* Freq of eq. 7 */
-    int n_cuda_cores;        /* nCUDACore of eq. 7 */
-    int n_sm;                /* streaming multiprocessors */
-    int blocks_per_sm;       /* resident thread blocks per SM; maxBlocks = n_sm * blocks_per_sm */
-    int tile_m, tile_n;      /* m x n output sub-matrix per thread block (eq. 2) */
-    double mem_bw_Bps;       /* MBW of eq. 6, bytes/s */
-    double ram_bytes;        /* RAM_capacity of eq. 9 */
-    int bytes_per_elem;      /* element size for eqs. 6, 8, 9 (4 = fp32) */
-    const char *source;      /* where the numbers come from (static string) */
+    const char *name;   /* static string */
+    double freq_hz;     /* Freq of eq. 7 */
+    int n_cuda_cores;   /* nCUDACore of eq. 7 */
+    int n_sm;           /* streaming multiprocessors */
+    int blocks_per_sm;  /* resident thread blocks per SM; maxBlocks = n_sm * blocks_per_sm */
+    int tile_m, tile_n; /* m x n output sub-matrix per thread block (eq. 2) */
+    double mem_bw_Bps;  /* MBW of eq. 6, bytes/s */
+    double ram_bytes;   /* RAM_capacity of eq. 9 */
+    int bytes_per_elem; /* element size for eqs. 6, 8, 9 (4 = fp32) */
+    const char *source; /* where the numbers come from (static string) */
 } sr_gpu_insitu_params;
 
 /* Fills *out with a named preset: "jetson-tx1" (the paper's in-situ GPU), "titan-x-maxwell",
@@ -64,15 +64,16 @@ sr_status sr_gpu_insitu_conv_time(const sr_gpu_insitu_params *p, const sr_hw_con
 /* Result of the FC roofline (eqs. 6-8). */
 typedef struct sr_gpu_insitu_fc_result {
     double time_s;
-    double ops;          /* 2 M N B */
-    double util;         /* eq. 3 */
+    double ops;              /* 2 M N B */
+    double util;             /* eq. 3 */
     double ctm_ops_per_byte; /* eq. 8 */
-    double perf_ops_s;   /* eq. 6: min(maxOPS_GPU, CTM * MBW) */
-    int memory_bound;    /* 1 when CTM * MBW < maxOPS_GPU */
+    double perf_ops_s;       /* eq. 6: min(maxOPS_GPU, CTM * MBW) */
+    int memory_bound;        /* 1 when CTM * MBW < maxOPS_GPU */
 } sr_gpu_insitu_fc_result;
 
 /* Eqs. 6-8 for an FC layer at its batch: time = ops / min(maxOPS_GPU, CTM * MBW). */
-sr_status sr_gpu_insitu_fc_time(const sr_gpu_insitu_params *p, const sr_hw_fc *l, sr_gpu_insitu_fc_result *out);
+sr_status sr_gpu_insitu_fc_time(const sr_gpu_insitu_params *p, const sr_hw_fc *l,
+                                sr_gpu_insitu_fc_result *out);
 
 /* Eq. 8's data terms in elements: D_in = N K^2 R C B (the im2col matrix), D_w = M N K^2,
  * D_out = M R C B (K = R = C = 1 for FC). bytes = elements * bytes_per_elem. */

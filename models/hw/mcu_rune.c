@@ -10,15 +10,13 @@ _Static_assert(sizeof k_mode_names / sizeof k_mode_names[0] == SR_RUNE_MODE_COUN
 
 const char *sr_rune_mode_name(sr_rune_mode m)
 {
-    if ((unsigned)m >= SR_RUNE_MODE_COUNT)
-        return "?";
+    if ((unsigned)m >= SR_RUNE_MODE_COUNT) return "?";
     return k_mode_names[m];
 }
 
 sr_status sr_rune_mode_parse(const char *s, sr_rune_mode *out)
 {
-    if (s == NULL || out == NULL)
-        return SR_ERR_INVALID;
+    if (s == NULL || out == NULL) return SR_ERR_INVALID;
     for (int i = 0; i < SR_RUNE_MODE_COUNT; i++) {
         if (strcmp(s, k_mode_names[i]) == 0) {
             *out = (sr_rune_mode)i;
@@ -46,8 +44,8 @@ double sr_mcu_rune_paper_overhead(sr_rune_mode m)
 sr_status sr_mcu_rune_paper_params(sr_rune_mode m, double t_native_inf_s, double data_layer_share,
                                    sr_mcu_rune_params *out)
 {
-    if (out == NULL || (unsigned)m >= SR_RUNE_MODE_COUNT || !(t_native_inf_s > 0) || !(data_layer_share >= 0) ||
-        !(data_layer_share <= 1))
+    if (out == NULL || (unsigned)m >= SR_RUNE_MODE_COUNT || !(t_native_inf_s > 0) ||
+        !(data_layer_share >= 0) || !(data_layer_share <= 1))
         return SR_ERR_INVALID;
     double ov = sr_mcu_rune_paper_overhead(m);
     assert(ov >= 0);
@@ -60,7 +58,8 @@ sr_status sr_mcu_rune_paper_params(sr_rune_mode m, double t_native_inf_s, double
 
 static int params_ok(const sr_mcu_rune_params *p)
 {
-    return p != NULL && p->sandbox_factor >= 0 && p->ser_fixed_s >= 0 && p->ser_per_byte_s >= 0 && p->startup_s >= 0;
+    return p != NULL && p->sandbox_factor >= 0 && p->ser_fixed_s >= 0 && p->ser_per_byte_s >= 0 &&
+           p->startup_s >= 0;
 }
 
 sr_status sr_mcu_rune_time(const sr_mcu_rune_params *p, double t_native_inf_s, int64_t in_bytes,
@@ -79,11 +78,9 @@ sr_status sr_mcu_rune_overhead(const sr_mcu_rune_params *p, double t_native_inf_
                                int64_t out_bytes, int64_t n_inferences, double *overhead)
 {
     double t_rune;
-    if (overhead == NULL)
-        return SR_ERR_INVALID;
+    if (overhead == NULL) return SR_ERR_INVALID;
     sr_status st = sr_mcu_rune_time(p, t_native_inf_s, in_bytes, out_bytes, n_inferences, &t_rune);
-    if (st != SR_OK)
-        return st;
+    if (st != SR_OK) return st;
     double t_native = (double)n_inferences * t_native_inf_s;
     *overhead = (t_rune - t_native) / t_native;
     return SR_OK;

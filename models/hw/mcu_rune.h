@@ -27,10 +27,10 @@ const char *sr_rune_mode_name(sr_rune_mode m);
 sr_status sr_rune_mode_parse(const char *s, sr_rune_mode *out);
 
 typedef struct sr_mcu_rune_params {
-    double sandbox_factor;  /* relative slowdown of the model's compute inside the VM (>= 0) */
-    double ser_fixed_s;     /* fixed (de)serialization cost per message, seconds (>= 0) */
-    double ser_per_byte_s;  /* (de)serialization cost per payload byte, seconds (>= 0) */
-    double startup_s;       /* one-off container start per run, seconds (>= 0; the paper: not reported) */
+    double sandbox_factor; /* relative slowdown of the model's compute inside the VM (>= 0) */
+    double ser_fixed_s;    /* fixed (de)serialization cost per message, seconds (>= 0) */
+    double ser_per_byte_s; /* (de)serialization cost per payload byte, seconds (>= 0) */
+    double startup_s;      /* one-off container start per run, seconds (>= 0; the paper: not reported) */
 } sr_mcu_rune_params;
 
 /* Paper-reported total overhead of a mode: 0 (native), 0.40 (Rust serialization: "around 40% at 100k

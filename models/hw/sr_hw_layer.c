@@ -10,34 +10,28 @@ sr_status sr_hw_conv_out(const sr_hw_conv *l, int *out_h, int *out_w)
         l->s <= 0 || l->stride <= 0 || l->pad < 0)
         return SR_ERR_INVALID;
     int64_t ph = (int64_t)l->h + 2 * (int64_t)l->pad, pw = (int64_t)l->w + 2 * (int64_t)l->pad;
-    if (ph < l->r || pw < l->s)
-        return SR_ERR_INVALID;
-    if (out_h != NULL)
-        *out_h = (int)((ph - l->r) / l->stride + 1);
-    if (out_w != NULL)
-        *out_w = (int)((pw - l->s) / l->stride + 1);
+    if (ph < l->r || pw < l->s) return SR_ERR_INVALID;
+    if (out_h != NULL) *out_h = (int)((ph - l->r) / l->stride + 1);
+    if (out_w != NULL) *out_w = (int)((pw - l->s) / l->stride + 1);
     return SR_OK;
 }
 
 sr_status sr_hw_fc_check(const sr_hw_fc *l)
 {
-    if (l == NULL || l->n <= 0 || l->in <= 0 || l->out <= 0)
-        return SR_ERR_INVALID;
+    if (l == NULL || l->n <= 0 || l->in <= 0 || l->out <= 0) return SR_ERR_INVALID;
     return SR_OK;
 }
 
 int64_t sr_hw_conv_macs(const sr_hw_conv *l)
 {
     int oh, ow;
-    if (sr_hw_conv_out(l, &oh, &ow) != SR_OK)
-        return 0;
+    if (sr_hw_conv_out(l, &oh, &ow) != SR_OK) return 0;
     return (int64_t)l->n * l->m * l->c * l->r * l->s * (int64_t)oh * ow;
 }
 
 int64_t sr_hw_fc_macs(const sr_hw_fc *l)
 {
-    if (sr_hw_fc_check(l) != SR_OK)
-        return 0;
+    if (sr_hw_fc_check(l) != SR_OK) return 0;
     return (int64_t)l->n * l->in * l->out;
 }
 

@@ -20,10 +20,10 @@
 /* A convolution: n samples of c x h x w in, m output channels, r x s kernel, one stride and one
  * symmetric zero padding for both axes. */
 typedef struct sr_hw_conv {
-    int n;          /* batch (paper B_size) */
-    int c, h, w;    /* input channels (paper N), input height, width */
-    int m;          /* output channels (paper M) */
-    int r, s;       /* kernel height, width (paper K x K) */
+    int n;       /* batch (paper B_size) */
+    int c, h, w; /* input channels (paper N), input height, width */
+    int m;       /* output channels (paper M) */
+    int r, s;    /* kernel height, width (paper K x K) */
     int stride, pad;
 } sr_hw_conv;
 

@@ -40,8 +40,7 @@ static void ref_conv(const sr_hw_conv *l, const int16_t *in, const int16_t *w, i
                         for (int i = 0; i < l->r; i++)
                             for (int j = 0; j < l->s; j++) {
                                 int iy = y * l->stride + i - l->pad, ix = x * l->stride + j - l->pad;
-                                if (iy < 0 || iy >= l->h || ix < 0 || ix >= l->w)
-                                    continue;
+                                if (iy < 0 || iy >= l->h || ix < 0 || ix >= l->w) continue;
                                 acc += (int64_t)in[((int64_t)(b * l->c + c) * l->h + iy) * l->w + ix] *
                                        w[((int64_t)(m * l->c + c) * l->r + i) * l->s + j];
                             }
@@ -68,7 +67,9 @@ static const sr_hw_conv k_shapes[] = {
     {.n = 1, .c = 1, .h = 4, .w = 4, .m = 1, .r = 4, .s = 4, .stride = 1, .pad = 0},
 };
 static const sr_fpga_nws k_nws[] = {
-    {.tm = 4, .tn = 2, .tr = 4, .tc = 4}, {.tm = 3, .tn = 4, .tr = 5, .tc = 3}, {.tm = 1, .tn = 1, .tr = 1, .tc = 1},
+    {.tm = 4, .tn = 2, .tr = 4, .tc = 4},
+    {.tm = 3, .tn = 4, .tr = 5, .tc = 3},
+    {.tm = 1, .tn = 1, .tr = 1, .tc = 1},
     {.tm = 16, .tn = 8, .tr = 32, .tc = 32},
 };
 
@@ -147,11 +148,13 @@ static void test_nws_fc(void **state)
     (void)state;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 7);
-    const sr_hw_fc shapes[] = {{.n = 3, .in = 37, .out = 11}, {.n = 1, .in = 64, .out = 32}, {.n = 5, .in = 8, .out = 9}};
+    const sr_hw_fc shapes[] = {
+        {.n = 3, .in = 37, .out = 11}, {.n = 1, .in = 64, .out = 32}, {.n = 5, .in = 8, .out = 9}};
     for (size_t si = 0; si < 3; si++) {
         const sr_hw_fc *l = &shapes[si];
         int16_t *in = random_i16(rng, (int64_t)l->n * l->in), *w = random_i16(rng, (int64_t)l->in * l->out);
-        int64_t *ref = calloc((size_t)(l->n * l->out), sizeof *ref), *got = malloc(sizeof *got * (size_t)(l->n * l->out));
+        int64_t *ref = calloc((size_t)(l->n * l->out), sizeof *ref),
+                *got = malloc(sizeof *got * (size_t)(l->n * l->out));
         assert_non_null(ref);
         assert_non_null(got);
         for (int b = 0; b < l->n; b++)
@@ -178,8 +181,13 @@ static void test_nws_fc(void **state)
      * comp = 64 * 16 * 4 = 4096 cycles = 40.96 us; batched words = 524,288 + 8192 + 1024 = 533,504
      * -> 1,067,008 B -> 1.067008 ms: memory bound. Unbatched weights x4: 2,097,152 + 9216 words
      * -> 4.212736 ms. */
-    sr_fpga_params p = {.name = "toy", .dsp_total = 3600, .dsp_per_mult = 1, .freq_hz = 100e6, .mem_bw_Bps = 1e9,
-                        .bytes_per_word = 2, .source = "test"};
+    sr_fpga_params p = {.name = "toy",
+                        .dsp_total = 3600,
+                        .dsp_per_mult = 1,
+                        .freq_hz = 100e6,
+                        .mem_bw_Bps = 1e9,
+                        .bytes_per_word = 2,
+                        .source = "test"};
     sr_fpga_nws e = {.tm = 16, .tn = 32, .tr = 1, .tc = 1};
     sr_hw_fc l = sr_hw_fc_make(4, 2048, 256);
     sr_fpga_count c;
@@ -260,8 +268,13 @@ static void test_corun_paper(void **state)
 static void test_pipeline(void **state)
 {
     (void)state;
-    sr_fpga_params p = {.name = "toy", .dsp_total = 3600, .dsp_per_mult = 1, .freq_hz = 100e6, .mem_bw_Bps = 1e9,
-                        .bytes_per_word = 2, .source = "test"};
+    sr_fpga_params p = {.name = "toy",
+                        .dsp_total = 3600,
+                        .dsp_per_mult = 1,
+                        .freq_hz = 100e6,
+                        .mem_bw_Bps = 1e9,
+                        .bytes_per_word = 2,
+                        .source = "test"};
     sr_fpga_wss wss = {.tr = 8, .tc = 8, .group = 4, .diag_engines = 0};
     sr_fpga_nws nws = {.tm = 16, .tn = 32, .tr = 1, .tc = 1};
     sr_hw_layer set[2] = {sr_hw_layer_conv(8, 16, 16, 16, 3, 1, 1), sr_hw_layer_fc(2048, 256)};
@@ -283,8 +296,7 @@ static void test_pipeline(void **state)
         int want = 0;
         for (int bb = 1; bb <= 500; bb++) {
             assert_int_equal(sr_fpga_pipeline_time(&p, &wss, &nws, set, 2, bb, &r), SR_OK);
-            if (r.latency_s <= bound)
-                want = bb;
+            if (r.latency_s <= bound) want = bb;
         }
         assert_int_equal(sr_fpga_pipeline_select_batch(&p, &wss, &nws, set, 2, bound, 500, &b), SR_OK);
         assert_int_equal(b, want);
@@ -361,7 +373,8 @@ static void test_search_wss_brute_force(void **state)
                     int better = cy < bf_cy || (cy == bf_cy && dsp < bf_dsp);
                     if (cy == bf_cy && dsp == bf_dsp)
                         better = memcmp(k, bk, sizeof k) != 0 &&
-                                 (k[0] < bk[0] || (k[0] == bk[0] && (k[1] < bk[1] || (k[1] == bk[1] && k[2] < bk[2]))));
+                                 (k[0] < bk[0] ||
+                                  (k[0] == bk[0] && (k[1] < bk[1] || (k[1] == bk[1] && k[2] < bk[2]))));
                     if (better) {
                         bf_cy = cy;
                         bf_dsp = dsp;

@@ -126,7 +126,8 @@ static double brute_layer_time(const sr_gpu_insitu_params *p, const sr_hw_layer 
     double mb = (double)p->n_sm * p->blocks_per_sm;
     if (l->kind == SR_HW_CONV) {
         const sr_hw_conv *c = &l->u.conv;
-        double oh = (c->h + 2 * c->pad - c->r) / c->stride + 1, ow = (c->w + 2 * c->pad - c->s) / c->stride + 1;
+        double oh = (c->h + 2 * c->pad - c->r) / c->stride + 1,
+               ow = (c->w + 2 * c->pad - c->s) / c->stride + 1;
         double ops = 2.0 * c->m * c->c * c->r * c->s * oh * ow * b;
         double grid = ceil((double)c->m / p->tile_m) * ceil(oh * ow * b / p->tile_n);
         double util = grid / (mb * ceil(grid / mb));

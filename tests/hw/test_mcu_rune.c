@@ -23,7 +23,8 @@ static void test_paper_ratios(void **state)
             double share = si / 2.0; /* all VM, half-half, all data layer */
             for (size_t ti = 0; ti < 2; ti++) {
                 sr_mcu_rune_params p;
-                assert_int_equal(sr_mcu_rune_paper_params((sr_rune_mode)mode, k_t_native[ti], share, &p), SR_OK);
+                assert_int_equal(sr_mcu_rune_paper_params((sr_rune_mode)mode, k_t_native[ti], share, &p),
+                                 SR_OK);
                 for (size_t k = 0; k < 4; k++) {
                     double ov;
                     assert_int_equal(sr_mcu_rune_overhead(&p, k_t_native[ti], SR_RUNE_SINE_IN_BYTES,
@@ -32,8 +33,7 @@ static void test_paper_ratios(void **state)
                     /* inside the reported 28-45 % range ... */
                     assert_true(ov >= 0.28 - 1e-12 && ov <= 0.45 + 1e-12);
                     /* ... and ~40 % (Rust) at 100k and 1M */
-                    if (mode == SR_RUNE_RUST && k_iters[k] >= 100000)
-                        assert_true(fabs(ov - 0.40) < 1e-9);
+                    if (mode == SR_RUNE_RUST && k_iters[k] >= 100000) assert_true(fabs(ov - 0.40) < 1e-9);
                 }
             }
         }
