@@ -8,11 +8,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "engine_fixture.h"
+#include "sr_zoo.h"
 
 #define BW_BPS 100e6
 #define BW_BYTES (BW_BPS / 8.0)
@@ -258,6 +260,45 @@ static void test_wifi_anomaly(void **state)
     fx_free(e);
 }
 
+/* The default path: a zoo model priced by the roofline model. device_only on a camera with a memory
+ * bound: the frame's latency is the roofline time of the whole graph. */
+static void test_zoo_roofline_default(void **state)
+{
+    (void)state;
+    sr_experiment *e = base(0.5, SR_NET_CM02, 1.0);
+    free(e->models[0].source);
+    e->models[0].source = strdup("sine");
+    e->devices[0].efficiency = 0.25;
+    e->devices[0].mem_bw_Bps = 1e6;
+    fx_policy(e, SR_POLICY_DEVICE_ONLY, NULL, NULL, 0);
+    sr_run_output o;
+    sr_run_output_init(&o);
+    char err[1024];
+    assert_int_equal(fx_run_forked(e, 1, NULL, &o, err, sizeof err), SR_OK);
+    assert_int_equal(o.n_frames, 1);
+    sr_graph *g = NULL;
+    assert_int_equal(sr_zoo_build("sine", 0, 0, 0, &g), SR_OK);
+    sr_cost_model *m = NULL;
+    assert_int_equal(sr_cost_roofline_create(&m), SR_OK);
+    sr_cost_device d = {"cam", 1e9, 1, 0.25, 1e6};
+    double t = 0;
+    assert_int_equal(sr_cost_layers(m, &d, g, 0, sr_graph_node_count(g) - 1, SR_PREC_FP32, 1, &t), SR_OK);
+    assert_true(t > 0);
+    assert_rel(o.frames[0].latency_s, t, 1e-6);
+    sr_cost_model_free(m);
+    sr_graph_free(g);
+    sr_run_output_clear(&o);
+
+    /* an unknown zoo model is an error before SimGrid starts */
+    free(e->models[0].source);
+    e->models[0].source = strdup("no-such-model");
+    sr_run_output_init(&o);
+    assert_int_equal(fx_run_forked(e, 1, NULL, &o, err, sizeof err), SR_ERR_NOT_FOUND);
+    assert_non_null(strstr(err, "no-such-model"));
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
 /* A transfer the policy needs but no route provides is reported before SimGrid starts. */
 static void test_missing_route(void **state)
 {
@@ -289,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_two_flows_share), cmocka_unit_test(test_queue_and_drops),
         cmocka_unit_test(test_determinism),     cmocka_unit_test(test_energy),
         cmocka_unit_test(test_wifi_anomaly),    cmocka_unit_test(test_missing_route),
+        cmocka_unit_test(test_zoo_roofline_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
