@@ -442,6 +442,14 @@ static void gp_quote(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Writes free text into a data file: control characters become spaces and '"' becomes '\'', so a
+ * label can never start a new record or end a quoted column early. */
+static void dat_text(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc((unsigned char)*s < 0x20 ? ' ' : *s == '"' ? '\'' : *s, f);
+}
+
 static FILE *open_out(const char *dir, const char *name, FILE *log)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
@@ -553,7 +561,9 @@ static sr_status figure_cdf(sqlite3 *db, exp_data *e, const char *out_dir, FILE 
         qsort(lat, n, sizeof *lat, cmp_double);
         if (n_blocks)
             fprintf(d, "\n\n");
-        fprintf(d, "# policy %s: %zu frames\n", e->policies.s[p], n);
+        fputs("# policy ", d);
+        dat_text(d, e->policies.s[p]);
+        fprintf(d, ": %zu frames\n", n);
         size_t pts = n <= SR_REPORT_CDF_POINTS ? n : SR_REPORT_CDF_POINTS;
         for (size_t k = 0; k < pts; k++) {
             size_t i = pts == n ? k : (size_t)((double)k * (double)(n - 1) / (double)(pts - 1) + 0.5);
@@ -730,13 +740,17 @@ static sr_status figure_metric(exp_data *e, size_t key, size_t metric, const cha
             has |= cells[s * xs.n + x].n > 0;
         if (!has)
             continue;
-        fprintf(d, "%s# series %s\n", n_blocks ? "\n\n" : "", series.s[s]);
+        fprintf(d, "%s# series ", n_blocks ? "\n\n" : "");
+        dat_text(d, series.s[s]);
+        fputc('\n', d);
         for (size_t oi = 0; oi < xs.n; oi++) {
             size_t x = order[oi];
             const cell *c = &cells[s * xs.n + x];
-            if (c->n)
-                fprintf(d, "%.17g %.17g %.17g %.17g %d \"%s\"\n", xval[x], c->sum / c->n, c->min, c->max, c->n,
-                        xs.s[x]);
+            if (!c->n)
+                continue;
+            fprintf(d, "%.17g %.17g %.17g %.17g %d \"", xval[x], c->sum / c->n, c->min, c->max, c->n);
+            dat_text(d, xs.s[x]);
+            fputs("\"\n", d);
         }
         block_of[s] = n_blocks++;
     }

@@ -276,12 +276,67 @@ static void test_report_errors(void **state)
     free(txt);
 }
 
+/* Large runs: the CDF is thinned to 1000 ranks, keeping the first and the last; odd policy names survive
+ * the trip through gnuplot's quoting. */
+static void test_report_cdf_thinning(void **state)
+{
+    (void)state;
+    char *dir = tr_mkdtemp();
+    assert_non_null(dir);
+    char *db = tr_path(dir, "big.db"), *out = tr_path(dir, "out");
+    char err[512];
+    sr_results *r = NULL;
+    assert_int_equal(sr_results_open(db, &r, err, sizeof err), SR_OK);
+    int64_t exp_id = 0;
+    assert_int_equal(sr_results_experiment(r, "big", "name: big\n", "bbbb", &exp_id), SR_OK);
+    sr_run_output o;
+    tr_make_output(&o, 5000, 0.01);
+    const char *policy = "odd \"quoted\" \\ policy";
+    sr_run_info info = {.exp_id = exp_id, .point_hash = "b0", .params_json = "{\"replication\": 0}",
+                        .policy = policy, .status = "ok"};
+    assert_int_equal(sr_results_write_run(r, &info, &o, NULL), SR_OK);
+    sr_results_close(r);
+    sr_run_output_clear(&o);
+    assert_int_equal(sr_report_generate(db, out, NULL), SR_OK);
+
+    char *dat = read_out(out, "bbbb-latency-cdf.dat");
+    int lines = 0;
+    double prev_x = -1, first_frac = -1, frac = -1;
+    for (char *line = dat; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        if (*line == '#' || *line == '\n')
+            continue;
+        double x;
+        assert_int_equal(sscanf(line, "%lf %lf", &x, &frac), 2);
+        assert_true(x >= prev_x);
+        prev_x = x;
+        if (lines++ == 0)
+            first_frac = frac;
+    }
+    const int completed = 5000 - 5000 / 7; /* every 7th frame is dropped */
+    assert_int_equal(lines, 1000);
+    assert_true(fabs(first_frac - 1.0 / completed) <= 1e-8 / completed); /* written with 9 digits */
+    assert_true(frac == 1.0);
+    free(dat);
+    char *svg = read_out(out, "bbbb-latency-cdf.svg");
+    assert_non_null(strstr(svg, "odd \"quoted\" \\ policy"));
+    free(svg);
+    char *html = read_out(out, "index.html");
+    assert_int_equal(count(html, "<img "), 1);
+    assert_non_null(strstr(html, "odd &quot;quoted&quot; \\ policy"));
+    free(html);
+    tr_rmtree(dir);
+    free(dir);
+    free(db);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_report_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_deterministic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_errors, setup, teardown),
+        cmocka_unit_test(test_report_cdf_thinning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
