@@ -210,6 +210,9 @@ typedef struct bctx {
     const sr_ynode **dev_given; /* n_devices x field count of sr_sec_device */
     const sr_ynode **src_given;
     const sr_ynode **model_given;
+    int dev_bad;    /* the device list is missing or broken: references to devices are not checked */
+    int models_bad; /* same for models */
+    int routes_bad; /* a route did not resolve: reachability is not checked */
 } bctx;
 
 #define BERR(n, ...) sr_diag_error(b->pc.diag, (n)->line, (n)->col, __VA_ARGS__)
@@ -510,7 +513,7 @@ static void parse_links(bctx *b, const sr_ynode *seq)
                      sr_link_type_name(l->type), l->latency_s);
         }
         l->count = 1;
-        if (gper && l->per_device) {
+        if (gper && l->per_device && !b->dev_bad) {
             int gi = find_group(e, l->per_device);
             if (gi < 0) {
                 sbuf sb = {0};
@@ -575,13 +578,14 @@ static void parse_routes(bctx *b, const sr_ynode *seq)
         const char *endv[2] = {r->src, r->dst};
         int grp[2] = {-1, -1};
         for (int k = 0; k < 2; k++) {
-            if (!ends[k] || !endv[k]) continue;
+            if (!ends[k] || !endv[k] || b->dev_bad) continue;
             int inst;
             grp[k] = find_device(e, endv[k], &inst);
             if (grp[k] < 0) {
                 sbuf sb = {0};
                 list_device_groups(e, &sb);
                 BERR(ends[k], "unknown device '%s' in route %s (groups: %s)", endv[k], k ? "dst" : "src", sb_str(&sb));
+                b->routes_bad = 1;
                 free(sb.s);
             }
         }
@@ -605,6 +609,7 @@ static void parse_routes(bctx *b, const sr_ynode *seq)
                 for (int j = 0; j < e->n_links; j++)
                     if (e->links[j].name) sb_add(&sb, "%s%s", sb.n ? ", " : "", e->links[j].name);
                 BERR(ln, "unknown link '%s' (links: %s)", ln->text, e->n_links ? sb_str(&sb) : "none declared");
+                b->routes_bad = 1;
                 free(sb.s);
                 continue;
             }
@@ -717,7 +722,7 @@ static void parse_sources(bctx *b, const sr_ynode *seq)
         sr_section_parse(&b->pc, &sr_sec_source, it, elem_name(it, "name"), s, g);
         s->loc = loc_of(b, it);
         const sr_ynode *gdev = GIVEN(b->src_given, si, sr_sec_source, "devices");
-        if (gdev && s->devices && find_group(e, s->devices) < 0) {
+        if (gdev && s->devices && !b->dev_bad && find_group(e, s->devices) < 0) {
             sbuf sb = {0};
             list_device_groups(e, &sb);
             int inst;
@@ -729,7 +734,7 @@ static void parse_sources(bctx *b, const sr_ynode *seq)
             free(sb.s);
         }
         const sr_ynode *gm = GIVEN(b->src_given, si, sr_sec_source, "model");
-        if (gm && s->model && find_model(e, s->model) < 0) {
+        if (gm && s->model && !b->models_bad && find_model(e, s->model) < 0) {
             sbuf sb = {0};
             for (int k = 0; k < e->n_models; k++)
                 if (e->models[k].name) sb_add(&sb, "%s%s", sb.n ? ", " : "", e->models[k].name);
@@ -846,16 +851,16 @@ static void parse_policies(bctx *b, const sr_ynode *node)
         const char *who = p->name ? p->name : "?";
         int needs_target = p->kind == SR_POLICY_CLOUD_ONLY || p->kind == SR_POLICY_SPLIT;
         if (needs_target && !gtarget)
-            BERR(it, "policy '%s' (%s) needs a target device group", who, sr_policy_kind_name(p->kind));
+            BERR(it, "%s policy '%s' needs a target device group", sr_policy_kind_name(p->kind), who);
         if (!needs_target && gtarget)
             BERR(gtarget, "'target' is only for cloud_only and split policies");
         if (p->kind == SR_POLICY_SPLIT && !gsplit)
-            BERR(it, "policy '%s' (split) needs split_at, the last layer run on the source", who);
+            BERR(it, "split policy '%s' needs split_at, the last layer run on the source", who);
         if (p->kind != SR_POLICY_SPLIT && gsplit) BERR(gsplit, "'split_at' is only for split policies");
         if (p->kind != SR_POLICY_SPLIT && gprec) BERR(gprec, "'activation_precision' is only for split policies");
         if (p->kind != SR_POLICY_CLOUD_ONLY && gframe) BERR(gframe, "'frame_size' is only for cloud_only policies");
         int target_ok = 0;
-        if (needs_target && gtarget && p->target) {
+        if (needs_target && gtarget && p->target && !b->dev_bad) {
             if (find_group(e, p->target) < 0) {
                 sbuf sb = {0};
                 list_device_groups(e, &sb);
@@ -899,7 +904,7 @@ static void parse_policies(bctx *b, const sr_ynode *node)
                 break;
             }
         }
-        if (target_ok && b->zc) check_reachable(b, p, gtarget);
+        if (target_ok && b->zc && !b->routes_bad) check_reachable(b, p, gtarget);
         for (int k = 0; k < pi; k++)
             if (b->pols[k].name && strcmp(b->pols[k].name, p->name) == 0) {
                 BERR(gname ? gname : gtype, "duplicate policy name '%s' (give each policy a distinct name:)", p->name);
@@ -968,7 +973,7 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
 {
     sr_experiment *e = calloc(1, sizeof *e);
     if (!e) return NULL;
-    bctx bc = {{diag, ov, n_ov}, c, zc, e, NULL, NULL, 0, NULL, NULL, NULL};
+    bctx bc = {.pc = {diag, ov, n_ov}, .cfg = c, .zc = zc, .e = e};
     bctx *b = &bc;
     e->file = strdup(c->path);
     const sr_ynode *root = sr_ydoc_root(c->doc);
@@ -1004,18 +1009,21 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
         BERR(gw, "warmup (%gs) must be shorter than duration (%gs, the default)", e->metrics.warmup_s, e->duration_s);
 
     const sr_ynode *plat = TOP("platform");
+    b->dev_bad = 1;
     if (plat && plat->type == SR_YN_MAP) {
         const sr_ynode *pg[4];
         sr_section_parse(&b->pc, &sr_sec_platform, plat, NULL, NULL, pg);
         const sr_ynode *devs = pg[sr_field_index(&sr_sec_platform, "devices")];
         const sr_ynode *links = pg[sr_field_index(&sr_sec_platform, "links")];
         const sr_ynode *routes = pg[sr_field_index(&sr_sec_platform, "routes")];
+        b->dev_bad = !devs || devs->type != SR_YN_SEQ || devs->n == 0;
         if (devs && devs->type == SR_YN_SEQ) parse_devices(b, devs);
         if (links && links->type == SR_YN_SEQ) parse_links(b, links);
         if (routes && routes->type == SR_YN_SEQ) parse_routes(b, routes);
         check_wifi_levels(b);
     }
     const sr_ynode *models = TOP("models");
+    b->models_bad = !models || models->type != SR_YN_SEQ || models->n == 0;
     if (models && models->type == SR_YN_SEQ) parse_models(b, models);
     const sr_ynode *wl = TOP("workload");
     if (wl && wl->type == SR_YN_MAP) {

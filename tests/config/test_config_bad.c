@@ -1,0 +1,112 @@
+/* test_config_bad.c: every malformed experiment in tests/config/bad/NN-name.yaml must fail with SR_ERR_PARSE
+ * and print exactly the text of its sibling NN-name.expected (messages, source lines, carets).
+ *
+ * The files are loaded by relative name from inside that folder, as a user would, so the expected text
+ * does not depend on where the tree is checked out. SR_CONFIG_BLESS=1 rewrites the .expected files from
+ * the current output (review the diff before committing). */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sr_config.h"
+
+#define BAD_DIR SR_SOURCE_DIR "/tests/config/bad"
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s) s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static void test_bad_files(void **state)
+{
+    (void)state;
+    char old_cwd[4096];
+    assert_non_null(getcwd(old_cwd, sizeof old_cwd));
+    assert_int_equal(chdir(BAD_DIR), 0);
+    DIR *d = opendir(".");
+    assert_non_null(d);
+    char *names[256];
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < 256) {
+        size_t l = strlen(de->d_name);
+        if (l > 5 && strcmp(de->d_name + l - 5, ".yaml") == 0) names[n++] = strdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof names[0], name_cmp);
+    assert_true(n >= 24);
+    int bless = getenv("SR_CONFIG_BLESS") != NULL;
+    int failures = 0;
+    for (int i = 0; i < n; i++) {
+        char *out = NULL;
+        size_t out_len = 0;
+        FILE *errf = open_memstream(&out, &out_len);
+        assert_non_null(errf);
+        sr_config *c = (sr_config *)(void *)1;
+        sr_status st = sr_config_load(names[i], errf, &c);
+        fclose(errf);
+        char exp_path[512];
+        snprintf(exp_path, sizeof exp_path, "%.*s.expected", (int)(strlen(names[i]) - 5), names[i]);
+        if (st != SR_ERR_PARSE || c != NULL) {
+            fprintf(stderr, "%s: expected SR_ERR_PARSE and no config, got %s\n", names[i], sr_status_name(st));
+            failures++;
+            sr_config_free(c);
+        }
+        if (bless) {
+            FILE *f = fopen(exp_path, "wb");
+            assert_non_null(f);
+            fputs(out, f);
+            fclose(f);
+        } else {
+            char *expected = read_all(exp_path);
+            if (!expected) {
+                fprintf(stderr, "%s: missing %s\n", names[i], exp_path);
+                failures++;
+            } else if (strcmp(expected, out) != 0) {
+                fprintf(stderr, "%s: stderr differs\n--- expected\n%s--- got\n%s---\n", names[i], expected, out);
+                failures++;
+            }
+            free(expected);
+        }
+        /* Every message has the FILE:LINE:COL: error: prefix (or FILE: error: without a position). */
+        size_t nl = strlen(names[i]);
+        if (strncmp(out, names[i], nl) != 0 || out[nl] != ':') {
+            fprintf(stderr, "%s: output does not start with the file name\n", names[i]);
+            failures++;
+        }
+        free(out);
+        free(names[i]);
+    }
+    assert_int_equal(chdir(old_cwd), 0);
+    assert_int_equal(failures, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_bad_files)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
