@@ -48,6 +48,8 @@ struct sr_codec {
     int zstd_level;
     side_state enc, dec; /* enc mirrors the decoder, driven by the encoder's own output */
     long enc_frames;
+    float *key_steps; /* encoder: uniform steps of the last key frame, per quantizer group */
+    int have_key_steps;
     int last_key;
     /* scratch */
     float *res, *t, *r, *kmean, *kbasis;
@@ -89,6 +91,10 @@ static int parse_stage(sr_codec *c, const char *tok)
 {
     const char *s = tok;
     long v;
+    if (strcmp(s, "raw") == 0) {
+        c->xf = XF_NONE;
+        return 0;
+    }
     if (prefix(&s, "dct")) {
         c->xf = XF_DCT;
         c->dct_block = 0;
@@ -182,7 +188,7 @@ static sr_status parse_chain(sr_codec *c, const char *chain, char *err, size_t e
     for (char *tok = strtok_r(buf, "+", &save); tok && st == SR_OK; tok = strtok_r(NULL, "+", &save)) {
         int p = parse_stage(c, tok);
         if (p < 0) {
-            set_err(err, err_size, "codec pipeline: unknown or malformed stage '%s' (expected dct[B], klt[K][.key], "
+            set_err(err, err_size, "codec pipeline: unknown or malformed stage '%s' (expected raw, dct[B], klt[K][.key], "
                     "quant<b>[.pc][.clip<P>], lloyd<b>[.pc], mulaw<b>[.pc][.mu<M>], zrle, huffman, rans, zstd[L])", tok);
             st = SR_ERR_INVALID;
         } else if (p <= phase) {
@@ -248,6 +254,7 @@ sr_status sr_codec_create(const char *pipeline, int c, int h, int w, sr_codec **
         k->runs = k->zrle ? malloc((n + 1) * sizeof(uint32_t)) : NULL;
         k->vals = k->zrle ? malloc(n * sizeof(uint32_t)) : NULL;
         k->kmean = malloc((size_t)c * sizeof(float));
+        k->key_steps = malloc((size_t)c * sizeof(float));
         k->kbasis = malloc(kb * sizeof(float));
         k->enc.mean = malloc((size_t)c * sizeof(float));
         k->enc.basis = malloc(kb * sizeof(float));
@@ -255,7 +262,7 @@ sr_status sr_codec_create(const char *pipeline, int c, int h, int w, sr_codec **
         k->dec.basis = malloc(kb * sizeof(float));
         k->enc.prev = k->inter ? malloc(n * sizeof(float)) : NULL;
         k->dec.prev = k->inter ? malloc(n * sizeof(float)) : NULL;
-        if (!k->res || !k->t || !k->r || !k->sym || (k->zrle && (!k->runs || !k->vals)) || !k->kmean ||
+        if (!k->res || !k->t || !k->r || !k->sym || (k->zrle && (!k->runs || !k->vals)) || !k->kmean || !k->key_steps ||
             !k->kbasis || !k->enc.mean || !k->enc.basis || !k->dec.mean || !k->dec.basis ||
             (k->inter && (!k->enc.prev || !k->dec.prev)))
             st = SR_ERR_NOMEM;
@@ -274,7 +281,7 @@ void sr_codec_free(sr_codec *c)
         return;
     free(c->name);
     free(c->res), free(c->t), free(c->r), free(c->sym), free(c->runs), free(c->vals);
-    free(c->kmean), free(c->kbasis);
+    free(c->kmean), free(c->kbasis), free(c->key_steps);
     free(c->enc.prev), free(c->enc.mean), free(c->enc.basis);
     free(c->dec.prev), free(c->dec.mean), free(c->dec.basis);
     free(c);
@@ -463,7 +470,12 @@ sr_status sr_codec_encode(sr_codec *c, const float *x, uint8_t **bytes, size_t *
     if (st == SR_OK && c->has_quant) {
         sr_wbuf side;
         sr_wbuf_init(&side);
-        st = sr_quant_encode(&c->q, c->t, kc, c->m, c->sym, &side);
+        /* residual frames keep the key frame's absolute step (uniform quantizer) */
+        sr_quant_params qp = c->q;
+        qp.fixed_step = (!key && c->have_key_steps && qp.kind == SR_QUANT_UNIFORM) ? c->key_steps : NULL;
+        st = sr_quant_encode(&qp, c->t, kc, c->m, c->sym, &side, key ? c->key_steps : NULL);
+        if (st == SR_OK && key)
+            c->have_key_steps = 1;
         if (st == SR_OK) {
             sr_wbuf_varint(&out, side.len);
             sr_wbuf_put(&out, side.data, side.len);
@@ -525,6 +537,7 @@ void sr_codec_reset(sr_codec *c)
     c->enc.have_prev = c->dec.have_prev = 0;
     c->enc.have_basis = c->dec.have_basis = 0;
     c->enc_frames = 0;
+    c->have_key_steps = 0;
 }
 
 const char *sr_codec_name(const sr_codec *c) { return c->name; }

@@ -1,7 +1,7 @@
 /* sr_codec.h: activation codec pipelines (fp32 tensors c x h x w <-> byte streams) and error metrics.
  *
  * A pipeline is named by a string of stages joined by '+', in this order (each part optional):
- *   transform  dct8 | dct<B> (B x B blocks) | dct (whole map) | klt | klt<K> (keep K components);
+ *   transform  raw (none) | dct8 | dct<B> (B x B blocks) | dct (whole map) | klt | klt<K> (keep K components);
  *              klt[.key]: inside inter(...), fit the basis on key frames only and reuse it on P frames
  *   quantizer  quant<b>[.pc][.clip<P>]  uniform, b = 1..16 bits, per tensor or per channel (.pc),
  *                                       min/max or the [100-P, P] percentile range
@@ -9,7 +9,7 @@
  *              mulaw<b>[.pc][.mu<M>]     mu-law companding (default mu 255) + uniform
  *   zrle       zero-run coding of the symbols (needs a quantizer)
  *   entropy    huffman | rans | zstd[<L>] (needs a quantizer; without one, symbols are bit-packed)
- * A pipeline without a quantizer sends the (transformed) floats raw. Examples: "quant8",
+ * A pipeline without a quantizer sends the (transformed) floats raw ("raw" alone is bit-exact). Examples: "quant8",
  * "quant8+zrle+rans", "dct8+quant6+huffman", "klt+quant8+rans".
  * inter(<pipeline>,key=K) codes every K-th frame (and the first) as a key frame and the others as the
  * residual against the previous frame's *reconstruction*; the encoder decodes its own output to keep

@@ -72,20 +72,39 @@ static void clip_range(const float *x, size_t n, double pct, double *lo, double 
 
 /* ---- uniform ---------------------------------------------------------------------------------- */
 
-static sr_status uniform_encode(const float *x, size_t n, int bits, double clip, uint32_t *sym, sr_wbuf *side)
+static sr_status uniform_encode(const float *x, size_t n, int bits, double clip, float fixed, uint32_t *sym,
+                                sr_wbuf *side, float *step_out)
 {
     double lo, hi;
     sr_status st = min_max(x, n, &lo, &hi);
     if (st)
         return st;
     clip_range(x, n, clip, &lo, &hi);
+    double step = hi > lo ? (hi - lo) / ((1u << bits) - 1) : 0;
+    if (fixed > 0) { /* grid through 0 with the given step: widen the range to include 0 */
+        step = fixed;
+        lo = fmin(lo, 0);
+        hi = fmax(hi, 0);
+        double levels = ceil(-lo / step) + ceil(hi / step) + 1;
+        bits = 1;
+        while (bits < 16 && (double)(1u << bits) < levels)
+            bits++;
+    }
     uint32_t N = 1u << bits;
-    double step = hi > lo ? (hi - lo) / (N - 1) : 0;
     float step_f = (float)step, base_f = (float)lo;
     if (!isfinite(step_f) || !isfinite(base_f))
         return SR_ERR_RANGE;
+    if (step_out)
+        *step_out = step_f;
+    sr_wbuf_u8(side, (uint8_t)bits);
     long zp = 0;
-    if (step_f > 0 && lo <= 0 && hi >= 0) {
+    if (fixed > 0 && step_f > 0) {
+        /* centre the grid on the data: zp levels below zero */
+        double below = ceil(-lo / step_f), above = ceil(hi / step_f);
+        double extra = (double)N - 1 - below - above; /* spare levels when clamping is not needed */
+        zp = (long)(extra >= 0 ? below : fmin(below, (double)N / 2));
+        base_f = 0;
+    } else if (step_f > 0 && lo <= 0 && hi >= 0) {
         zp = lround(-lo / step_f);
         zp = zp < 0 ? 0 : zp > (long)N - 1 ? (long)N - 1 : zp;
         base_f = 0;
@@ -103,10 +122,13 @@ static sr_status uniform_encode(const float *x, size_t n, int bits, double clip,
     return sr_wbuf_status(side);
 }
 
-static sr_status uniform_decode(sr_rbuf *side, const uint32_t *sym, size_t n, int bits, float *y)
+static sr_status uniform_decode(sr_rbuf *side, const uint32_t *sym, size_t n, float *y)
 {
     float base, step;
     uint64_t zp;
+    uint8_t bits;
+    if (sr_rbuf_u8(side, &bits) || bits < 1 || bits > 16)
+        return SR_ERR_CORRUPT;
     uint32_t N = 1u << bits;
     if (sr_rbuf_f32(side, &base) || sr_rbuf_f32(side, &step) || step < 0 || sr_rbuf_varint_max(side, N - 1, &zp))
         return SR_ERR_CORRUPT;
@@ -260,17 +282,17 @@ static sr_status mulaw_encode(const float *x, size_t n, int bits, double mu, dou
         t[i] = (float)(x[i] < 0 ? -c : c);
     }
     sr_wbuf_f32(side, a_f);
-    st = uniform_encode(t, n, bits, clip, sym, side);
+    st = uniform_encode(t, n, bits, clip, 0, sym, side, NULL);
     free(t);
     return st;
 }
 
-static sr_status mulaw_decode(sr_rbuf *side, const uint32_t *sym, size_t n, int bits, double mu, float *y)
+static sr_status mulaw_decode(sr_rbuf *side, const uint32_t *sym, size_t n, double mu, float *y)
 {
     float a;
     if (sr_rbuf_f32(side, &a) || !(a > 0))
         return SR_ERR_CORRUPT;
-    sr_status st = uniform_decode(side, sym, n, bits, y);
+    sr_status st = uniform_decode(side, sym, n, y);
     if (st)
         return st;
     for (size_t i = 0; i < n; i++) {
@@ -283,7 +305,8 @@ static sr_status mulaw_decode(sr_rbuf *side, const uint32_t *sym, size_t n, int 
 
 /* ---- groups ----------------------------------------------------------------------------------- */
 
-sr_status sr_quant_encode(const sr_quant_params *p, const float *x, int c, size_t m, uint32_t *sym, sr_wbuf *side)
+sr_status sr_quant_encode(const sr_quant_params *p, const float *x, int c, size_t m, uint32_t *sym, sr_wbuf *side,
+                          float *steps_out)
 {
     sr_status st = sr_quant_check(p);
     if (st || c < 1)
@@ -293,9 +316,12 @@ sr_status sr_quant_encode(const sr_quant_params *p, const float *x, int c, size_
     for (int g = 0; g < groups && st == SR_OK; g++) {
         const float *xg = x + (size_t)g * gn;
         uint32_t *sg = sym + (size_t)g * gn;
+        if (steps_out)
+            steps_out[g] = 0;
         switch (p->kind) {
         case SR_QUANT_UNIFORM:
-            st = uniform_encode(xg, gn, p->bits, p->clip_pct, sg, side);
+            st = uniform_encode(xg, gn, p->bits, p->clip_pct, p->fixed_step ? p->fixed_step[g] : 0, sg, side,
+                                steps_out ? &steps_out[g] : NULL);
             break;
         case SR_QUANT_LLOYD:
             st = lloyd_encode(xg, gn, p->bits, p->lloyd_iters, sg, side);
@@ -322,13 +348,13 @@ sr_status sr_quant_decode(const sr_quant_params *p, sr_rbuf *side, const uint32_
         float *yg = y + (size_t)g * gn;
         switch (p->kind) {
         case SR_QUANT_UNIFORM:
-            st = uniform_decode(side, sg, gn, p->bits, yg);
+            st = uniform_decode(side, sg, gn, yg);
             break;
         case SR_QUANT_LLOYD:
             st = lloyd_decode(side, sg, gn, p->bits, yg);
             break;
         case SR_QUANT_MULAW:
-            st = mulaw_decode(side, sg, gn, p->bits, p->mu, yg);
+            st = mulaw_decode(side, sg, gn, p->mu, yg);
             break;
         case SR_QUANT_KIND_COUNT:
             return SR_ERR_INVALID;

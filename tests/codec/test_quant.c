@@ -36,7 +36,7 @@ static void run(const sr_quant_params *p, const float *x, float *y, uint32_t *sy
 {
     sr_wbuf side;
     sr_wbuf_init(&side);
-    assert_int_equal(sr_quant_encode(p, x, C, M, sym, &side), SR_OK);
+    assert_int_equal(sr_quant_encode(p, x, C, M, sym, &side, NULL), SR_OK);
     sr_rbuf r;
     sr_rbuf_init(&r, side.data, side.len);
     assert_int_equal(sr_quant_decode(p, &r, sym, C, M, y), SR_OK);
@@ -161,14 +161,14 @@ static void test_bad_input(void **state)
     sr_wbuf side;
     sr_wbuf_init(&side);
     sr_quant_params bad = {.kind = SR_QUANT_UNIFORM, .bits = 17};
-    assert_int_equal(sr_quant_encode(&bad, x, C, 4, sym, &side), SR_ERR_INVALID);
+    assert_int_equal(sr_quant_encode(&bad, x, C, 4, sym, &side, NULL), SR_ERR_INVALID);
     sr_quant_params p = {.kind = SR_QUANT_UNIFORM, .bits = 8};
     x[3] = NAN;
-    assert_int_equal(sr_quant_encode(&p, x, C, 4, sym, &side), SR_ERR_INVALID);
+    assert_int_equal(sr_quant_encode(&p, x, C, 4, sym, &side, NULL), SR_ERR_INVALID);
     x[3] = 1;
     sr_wbuf_free(&side);
     sr_wbuf_init(&side);
-    assert_int_equal(sr_quant_encode(&p, x, C, 4, sym, &side), SR_OK);
+    assert_int_equal(sr_quant_encode(&p, x, C, 4, sym, &side, NULL), SR_OK);
     /* symbol out of range, truncated side info */
     sym[0] = 256;
     sr_rbuf r;
