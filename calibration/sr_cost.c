@@ -19,8 +19,7 @@ sr_status sr_cost_layers(const sr_cost_model *m, const sr_cost_device *dev, cons
         p >= SR_PREC_COUNT)
         return SR_ERR_INVALID;
     int n = sr_graph_node_count(g);
-    if (first < 0 || last >= n || first > last)
-        return SR_ERR_RANGE;
+    if (first < 0 || last >= n || first > last) return SR_ERR_RANGE;
     return m->ops->layers(m, dev, g, first, last, p, batch, seconds);
 }
 
@@ -31,11 +30,9 @@ const char *sr_cost_model_name(const sr_cost_model *m)
 
 sr_status sr_cost_model_create(const sr_cost_model_ops *ops, void *state, sr_cost_model **out)
 {
-    if (!ops || !ops->layers || !out)
-        return SR_ERR_INVALID;
+    if (!ops || !ops->layers || !out) return SR_ERR_INVALID;
     sr_cost_model *m = malloc(sizeof *m);
-    if (!m)
-        return SR_ERR_NOMEM;
+    if (!m) return SR_ERR_NOMEM;
     m->ops = ops;
     m->state = state;
     *out = m;
@@ -44,9 +41,7 @@ sr_status sr_cost_model_create(const sr_cost_model_ops *ops, void *state, sr_cos
 
 void sr_cost_model_free(sr_cost_model *m)
 {
-    if (!m)
-        return;
-    if (m->ops && m->ops->destroy)
-        m->ops->destroy(m->state);
+    if (!m) return;
+    if (m->ops && m->ops->destroy) m->ops->destroy(m->state);
     free(m);
 }

@@ -21,11 +21,11 @@
 
 /* What a cost model knows about a device: the roofline numbers of one device (not an instance). */
 typedef struct sr_cost_device {
-    const char *name;       /* for messages; borrowed, may be NULL */
-    double speed_flops;     /* peak flop/s of one core */
+    const char *name;   /* for messages; borrowed, may be NULL */
+    double speed_flops; /* peak flop/s of one core */
     int cores;
-    double efficiency;      /* achieved fraction of peak on DNN layers, in (0, 1] */
-    double mem_bw_Bps;      /* memory bandwidth, bytes/s; <= 0 means "no memory bound" */
+    double efficiency; /* achieved fraction of peak on DNN layers, in (0, 1] */
+    double mem_bw_Bps; /* memory bandwidth, bytes/s; <= 0 means "no memory bound" */
 } sr_cost_device;
 
 typedef struct sr_cost_model sr_cost_model;

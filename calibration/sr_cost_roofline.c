@@ -13,8 +13,7 @@
 double sr_cost_roofline_node(const sr_cost_device *dev, const sr_graph *g, int id, sr_precision p, int batch)
 {
     const sr_node *nd = sr_graph_node(g, id);
-    if (!nd || nd->op == SR_OP_INPUT || nd->op == SR_OP_CONST)
-        return 0.0;
+    if (!nd || nd->op == SR_OP_INPUT || nd->op == SR_OP_CONST) return 0.0;
     double peak = dev->speed_flops * (double)dev->cores * dev->efficiency;
     double t_compute = (double)batch * sr_node_flops(g, id) / peak;
     double bytes = (double)batch * (double)(sr_node_input_bytes(g, id, p) + sr_node_output_bytes(g, id, p)) +

@@ -15,8 +15,7 @@ static sr_status device_only_plan(const sr_policy_ctx *ctx, sr_plan **out, char 
         return st;
     }
     st = sr_plan_create(out);
-    if (st != SR_OK)
-        return st;
+    if (st != SR_OK) return st;
     sr_plan_dev src = {SR_ROLE_SOURCE, ctx->source_group, ctx->source_instance};
     int id = sr_plan_add_compute(*out, src, t, 0, last, "model");
     return id < 0 ? (sr_status)id : SR_OK;

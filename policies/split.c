@@ -12,19 +12,18 @@ static sr_status split_plan(const sr_policy_ctx *ctx, sr_plan **out, char *err, 
 {
     const sr_graph *g = ctx->graph;
     if (ctx->target_group < 0) {
-        if (err)
-            snprintf(err, err_size, "split: the policy needs a target device group");
+        if (err) snprintf(err, err_size, "split: the policy needs a target device group");
         return SR_ERR_INVALID;
     }
     if (!ctx->spec->split_at) {
-        if (err)
-            snprintf(err, err_size, "split: split_at (the last layer run on the source) is missing");
+        if (err) snprintf(err, err_size, "split: split_at (the last layer run on the source) is missing");
         return SR_ERR_INVALID;
     }
     int cut = sr_graph_find(g, ctx->spec->split_at);
     if (cut < 0) {
         if (err)
-            snprintf(err, err_size, "split: model '%s' has no layer '%s'", sr_graph_name(g), ctx->spec->split_at);
+            snprintf(err, err_size, "split: model '%s' has no layer '%s'", sr_graph_name(g),
+                     ctx->spec->split_at);
         return SR_ERR_NOT_FOUND;
     }
     int n = sr_graph_node_count(g);
@@ -44,11 +43,9 @@ static sr_status split_plan(const sr_policy_ctx *ctx, sr_plan **out, char *err, 
     }
     double t_src = 0, t_dst = 0;
     sr_status st = sr_policy_cost_range(ctx, ctx->source_group, 0, cut, &t_src);
-    if (st == SR_OK && cut + 1 < n)
-        st = sr_policy_cost_range(ctx, ctx->target_group, cut + 1, n - 1, &t_dst);
+    if (st == SR_OK && cut + 1 < n) st = sr_policy_cost_range(ctx, ctx->target_group, cut + 1, n - 1, &t_dst);
     if (st != SR_OK) {
-        if (err)
-            snprintf(err, err_size, "split: cannot price the model: %s", sr_status_message(st));
+        if (err) snprintf(err, err_size, "split: cannot price the model: %s", sr_status_message(st));
         return st;
     }
     double bytes = (double)sr_node_output_bytes(g, cut, ctx->spec->activation_precision);
@@ -61,18 +58,14 @@ static sr_status split_plan(const sr_policy_ctx *ctx, sr_plan **out, char *err, 
         return SR_ERR_INVALID;
     }
     st = sr_plan_create(out);
-    if (st != SR_OK)
-        return st;
+    if (st != SR_OK) return st;
     int a = sr_plan_add_compute(*out, src, t_src, 0, cut, "head");
     int b = sr_plan_add_transfer(*out, src, dst, bytes, "activation");
-    if (a < 0 || b < 0)
-        return a < 0 ? (sr_status)a : (sr_status)b;
+    if (a < 0 || b < 0) return a < 0 ? (sr_status)a : (sr_status)b;
     st = sr_plan_add_dep(*out, a, b);
-    if (st != SR_OK || cut + 1 >= n)
-        return st;
+    if (st != SR_OK || cut + 1 >= n) return st;
     int c = sr_plan_add_compute(*out, dst, t_dst, cut + 1, n - 1, "tail");
-    if (c < 0)
-        return (sr_status)c;
+    if (c < 0) return (sr_status)c;
     return sr_plan_add_dep(*out, b, c);
 }
 

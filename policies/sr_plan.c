@@ -30,16 +30,14 @@ const char *sr_dev_role_name(sr_dev_role r)
 
 sr_status sr_plan_create(sr_plan **out)
 {
-    if (!out)
-        return SR_ERR_INVALID;
+    if (!out) return SR_ERR_INVALID;
     *out = calloc(1, sizeof **out);
     return *out ? SR_OK : SR_ERR_NOMEM;
 }
 
 void sr_plan_free(sr_plan *p)
 {
-    if (!p)
-        return;
+    if (!p) return;
     free(p->tasks);
     free(p->deps);
     free(p);
@@ -50,8 +48,7 @@ static int push_task(sr_plan *p, const sr_plan_task *t)
     if (p->n_tasks == p->cap_tasks) {
         int cap = p->cap_tasks ? 2 * p->cap_tasks : 4;
         sr_plan_task *n = realloc(p->tasks, (size_t)cap * sizeof *n);
-        if (!n)
-            return SR_ERR_NOMEM;
+        if (!n) return SR_ERR_NOMEM;
         p->tasks = n;
         p->cap_tasks = cap;
     }
@@ -67,8 +64,7 @@ static void set_label(sr_plan_task *t, const char *label)
 int sr_plan_add_compute(sr_plan *p, sr_plan_dev dev, double seconds, int first_layer, int last_layer,
                         const char *label)
 {
-    if (!p || !isfinite(seconds) || seconds < 0 || dev.group < 0 || dev.instance < 0)
-        return SR_ERR_INVALID;
+    if (!p || !isfinite(seconds) || seconds < 0 || dev.group < 0 || dev.instance < 0) return SR_ERR_INVALID;
     sr_plan_task t;
     memset(&t, 0, sizeof t);
     t.kind = SR_TASK_COMPUTE;
@@ -102,13 +98,11 @@ int sr_plan_add_transfer(sr_plan *p, sr_plan_dev src, sr_plan_dev dst, double by
 
 sr_status sr_plan_add_dep(sr_plan *p, int before, int after)
 {
-    if (!p || before < 0 || after >= p->n_tasks || before >= after)
-        return SR_ERR_INVALID;
+    if (!p || before < 0 || after >= p->n_tasks || before >= after) return SR_ERR_INVALID;
     if (p->n_deps == p->cap_deps) {
         int cap = p->cap_deps ? 2 * p->cap_deps : 4;
         int(*n)[2] = realloc(p->deps, (size_t)cap * sizeof *n);
-        if (!n)
-            return SR_ERR_NOMEM;
+        if (!n) return SR_ERR_NOMEM;
         p->deps = n;
         p->cap_deps = cap;
     }
@@ -143,8 +137,7 @@ double sr_plan_compute_seconds(const sr_plan *p)
 {
     double s = 0;
     for (int i = 0; i < p->n_tasks; i++)
-        if (p->tasks[i].kind == SR_TASK_COMPUTE)
-            s += p->tasks[i].seconds;
+        if (p->tasks[i].kind == SR_TASK_COMPUTE) s += p->tasks[i].seconds;
     return s;
 }
 
@@ -152,21 +145,20 @@ double sr_plan_transfer_bytes(const sr_plan *p)
 {
     double s = 0;
     for (int i = 0; i < p->n_tasks; i++)
-        if (p->tasks[i].kind == SR_TASK_TRANSFER)
-            s += p->tasks[i].bytes;
+        if (p->tasks[i].kind == SR_TASK_TRANSFER) s += p->tasks[i].bytes;
     return s;
 }
 
 sr_status sr_plan_validate(const sr_plan *p, char *err, size_t err_size)
 {
     if (!p || p->n_tasks == 0) {
-        if (err)
-            snprintf(err, err_size, "plan has no task");
+        if (err) snprintf(err, err_size, "plan has no task");
         return SR_ERR_INVALID;
     }
     for (int i = 0; i < p->n_tasks; i++) {
         const sr_plan_task *t = &p->tasks[i];
-        if (t->kind == SR_TASK_TRANSFER && t->src.group == t->dst.group && t->src.instance == t->dst.instance) {
+        if (t->kind == SR_TASK_TRANSFER && t->src.group == t->dst.group &&
+            t->src.instance == t->dst.instance) {
             if (err)
                 snprintf(err, err_size, "plan task %d (%s): transfer from a device to itself", i, t->label);
             return SR_ERR_INVALID;
@@ -178,8 +170,7 @@ sr_status sr_plan_validate(const sr_plan *p, char *err, size_t err_size)
 void sr_plan_format(const sr_plan *p, char *buf, size_t size)
 {
     size_t used = 0;
-    if (size == 0)
-        return;
+    if (size == 0) return;
     buf[0] = '\0';
     for (int i = 0; i < p->n_tasks && used < size; i++) {
         const sr_plan_task *t = &p->tasks[i];
@@ -189,11 +180,10 @@ void sr_plan_format(const sr_plan *p, char *buf, size_t size)
                          t->label, sr_dev_role_name(t->dev.role), t->dev.group, t->dev.instance, t->seconds,
                          t->first_layer, t->last_layer);
         else
-            w = snprintf(buf + used, size - used, "%d transfer %s %s(%d,%d) -> %s(%d,%d) %.0f B\n", i, t->label,
-                         sr_dev_role_name(t->src.role), t->src.group, t->src.instance,
+            w = snprintf(buf + used, size - used, "%d transfer %s %s(%d,%d) -> %s(%d,%d) %.0f B\n", i,
+                         t->label, sr_dev_role_name(t->src.role), t->src.group, t->src.instance,
                          sr_dev_role_name(t->dst.role), t->dst.group, t->dst.instance, t->bytes);
-        if (w < 0)
-            break;
+        if (w < 0) break;
         used += (size_t)w;
     }
 }

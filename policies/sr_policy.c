@@ -14,18 +14,15 @@ _Static_assert(sizeof registry / sizeof registry[0] == SR_POLICY_KIND_COUNT, "on
 const sr_policy *sr_policy_get(sr_policy_kind kind)
 {
     for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
-        if (registry[i]->kind == kind)
-            return registry[i];
+        if (registry[i]->kind == kind) return registry[i];
     return NULL;
 }
 
 const sr_policy *sr_policy_find(const char *name)
 {
-    if (!name)
-        return NULL;
+    if (!name) return NULL;
     for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
-        if (strcmp(registry[i]->name, name) == 0)
-            return registry[i];
+        if (strcmp(registry[i]->name, name) == 0) return registry[i];
     return NULL;
 }
 
@@ -35,8 +32,7 @@ sr_status sr_policy_plan(const sr_policy *policy, const sr_policy_ctx *ctx, sr_p
     if (!policy || !ctx || !out || !ctx->exp || !ctx->spec || !ctx->graph || !ctx->cost || !ctx->source ||
         ctx->source_group < 0 || ctx->source_group >= ctx->exp->n_devices || ctx->source_instance < 0 ||
         ctx->source_instance >= ctx->exp->devices[ctx->source_group].count) {
-        if (err)
-            snprintf(err, err_size, "policy: incomplete planning context");
+        if (err) snprintf(err, err_size, "policy: incomplete planning context");
         return SR_ERR_INVALID;
     }
     sr_plan *p = NULL;
@@ -67,11 +63,9 @@ sr_cost_device sr_policy_cost_device(const sr_device_spec *d)
 
 int sr_policy_device_index(const sr_experiment *e, const char *name)
 {
-    if (!e || !name)
-        return -1;
+    if (!e || !name) return -1;
     for (int i = 0; i < e->n_devices; i++)
-        if (e->devices[i].name && strcmp(e->devices[i].name, name) == 0)
-            return i;
+        if (e->devices[i].name && strcmp(e->devices[i].name, name) == 0) return i;
     return -1;
 }
 
@@ -83,8 +77,7 @@ int sr_policy_target_instance(const sr_policy_ctx *ctx)
 
 sr_status sr_policy_cost_range(const sr_policy_ctx *ctx, int group, int first, int last, double *seconds)
 {
-    if (group < 0 || group >= ctx->exp->n_devices)
-        return SR_ERR_INVALID;
+    if (group < 0 || group >= ctx->exp->n_devices) return SR_ERR_INVALID;
     sr_cost_device dev = sr_policy_cost_device(&ctx->exp->devices[group]);
     return sr_cost_layers(ctx->cost, &dev, ctx->graph, first, last, ctx->precision, 1, seconds);
 }

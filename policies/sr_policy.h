@@ -20,19 +20,24 @@
 #include "sr_plan.h"
 
 typedef struct sr_policy_ctx {
-    const sr_experiment *exp;       /* borrowed */
-    const sr_policy_spec *spec;     /* the run point's policy (normally &exp->policy) */
-    const sr_source_spec *source;   /* the source whose frames are planned */
-    const sr_graph *graph;          /* the source's model, inferred */
-    sr_precision precision;         /* the model's compute precision */
-    const sr_cost_model *cost;      /* prices layer ranges */
-    int source_group;               /* index in exp->devices of the device group emitting frames */
-    int source_instance;            /* which instance of it */
-    int target_group;               /* index in exp->devices of spec->target; -1 when none */
+    const sr_experiment *exp;     /* borrowed */
+    const sr_policy_spec *spec;   /* the run point's policy (normally &exp->policy) */
+    const sr_source_spec *source; /* the source whose frames are planned */
+    const sr_graph *graph;        /* the source's model, inferred */
+    sr_precision precision;       /* the model's compute precision */
+    const sr_cost_model *cost;    /* prices layer ranges */
+    int source_group;             /* index in exp->devices of the device group emitting frames */
+    int source_instance;          /* which instance of it */
+    int target_group;             /* index in exp->devices of spec->target; -1 when none */
 } sr_policy_ctx;
 
 /* An event a policy may react to (hook; unused for now). */
-typedef enum { SR_EVENT_LINK_CHANGE, SR_EVENT_DEVICE_DOWN, SR_EVENT_DEVICE_UP, SR_EVENT_KIND_COUNT } sr_event_kind;
+typedef enum {
+    SR_EVENT_LINK_CHANGE,
+    SR_EVENT_DEVICE_DOWN,
+    SR_EVENT_DEVICE_UP,
+    SR_EVENT_KIND_COUNT
+} sr_event_kind;
 typedef struct sr_policy_event {
     sr_event_kind kind;
     double time_s;

@@ -9,9 +9,9 @@
 struct sr_arrival_gen {
     sr_arrival_process kind;
     double rate_hz, start_s, phase_s;
-    int64_t k;      /* arrivals returned so far */
-    double last_s;  /* Poisson: previous arrival */
-    gsl_rng *rng;   /* Poisson only */
+    int64_t k;     /* arrivals returned so far */
+    double last_s; /* Poisson: previous arrival */
+    gsl_rng *rng;  /* Poisson only */
 };
 
 uint64_t sr_arrival_seed(uint64_t run_seed, uint64_t stream)
@@ -29,8 +29,7 @@ uint64_t sr_arrival_seed(uint64_t run_seed, uint64_t stream)
 
 double sr_arrival_phase(int instance, double rate_hz)
 {
-    if (instance <= 0 || !(rate_hz > 0))
-        return 0.0;
+    if (instance <= 0 || !(rate_hz > 0)) return 0.0;
     double f = fmod((double)instance * 0.6180339887498949, 1.0);
     return f / rate_hz;
 }
@@ -42,8 +41,7 @@ sr_status sr_arrival_create(sr_arrival_process kind, double rate_hz, double star
         !isfinite(start_s) || start_s < 0 || !isfinite(phase_s) || phase_s < 0)
         return SR_ERR_INVALID;
     sr_arrival_gen *g = calloc(1, sizeof *g);
-    if (!g)
-        return SR_ERR_NOMEM;
+    if (!g) return SR_ERR_NOMEM;
     g->kind = kind;
     g->rate_hz = rate_hz;
     g->start_s = start_s;
@@ -64,10 +62,8 @@ sr_status sr_arrival_create(sr_arrival_process kind, double rate_hz, double star
 
 void sr_arrival_free(sr_arrival_gen *g)
 {
-    if (!g)
-        return;
-    if (g->rng)
-        gsl_rng_free(g->rng);
+    if (!g) return;
+    if (g->rng) gsl_rng_free(g->rng);
     free(g);
 }
 

@@ -28,10 +28,9 @@
 #include "sr_sg_shim.h"
 #include "sr_zoo.h"
 
-#define ERR(...)                                                                                       \
-    do {                                                                                               \
-        if (err)                                                                                       \
-            snprintf(err, err_size, __VA_ARGS__);                                                      \
+#define ERR(...)                                                                                             \
+    do {                                                                                                     \
+        if (err) snprintf(err, err_size, __VA_ARGS__);                                                       \
     } while (0)
 
 typedef struct eng_host {
@@ -56,7 +55,7 @@ typedef struct eng_plan {
     int *dst;                    /* transfer: destination host */
     const sr_topo_route **route; /* transfer: route */
     int *n_preds;
-    int *succ_first, *succ;      /* successors, CSR */
+    int *succ_first, *succ; /* successors, CSR */
 } eng_plan;
 
 struct engine;
@@ -104,8 +103,8 @@ typedef struct engine {
 static const char *device_class_name(sr_device_class c)
 {
     switch (c) {
-#define SR_DEV_CASE(id, name)                                                                          \
-    case id:                                                                                           \
+#define SR_DEV_CASE(id, name)                                                                                \
+    case id:                                                                                                 \
         return name;
         SR_DEVICE_CLASS_MAP(SR_DEV_CASE)
 #undef SR_DEV_CASE
@@ -118,8 +117,8 @@ static const char *device_class_name(sr_device_class c)
 static const char *link_type_name(sr_link_type t)
 {
     switch (t) {
-#define SR_LINK_CASE(id, name)                                                                         \
-    case id:                                                                                           \
+#define SR_LINK_CASE(id, name)                                                                               \
+    case id:                                                                                                 \
         return name;
         SR_LINK_TYPE_MAP(SR_LINK_CASE)
 #undef SR_LINK_CASE
@@ -131,11 +130,10 @@ static const char *link_type_name(sr_link_type t)
 
 static const char *policy_label(const sr_policy_spec *p)
 {
-    if (p->name)
-        return p->name;
+    if (p->name) return p->name;
     switch (p->kind) {
-#define SR_POL_CASE(id, name)                                                                          \
-    case id:                                                                                           \
+#define SR_POL_CASE(id, name)                                                                                \
+    case id:                                                                                                 \
         return name;
         SR_POLICY_KIND_MAP(SR_POL_CASE)
 #undef SR_POL_CASE
@@ -205,8 +203,7 @@ static void run_compute(engine *eng, eng_frame *f, const sr_plan_task *t, eng_ho
     sg_mutex_lock(h->mtx);
     double t1 = simgrid_get_clock();
     double flops = t->seconds * h->speed_flops;
-    if (flops > 0)
-        sg_actor_execute(flops);
+    if (flops > 0) sg_actor_execute(flops);
     double t2 = simgrid_get_clock();
     sg_mutex_unlock(h->mtx);
     h->occupancy--;
@@ -258,10 +255,8 @@ static void task_actor(int argc, char **argv)
         }
     }
     for (int s = p->succ_first[task]; s < p->succ_first[task + 1]; s++)
-        if (--f->pending[p->succ[s]] == 0)
-            spawn_task(f, p->succ[s]);
-    if (--f->remaining == 0)
-        finish_frame(f);
+        if (--f->pending[p->succ[s]] == 0) spawn_task(f, p->succ[s]);
+    if (--f->remaining == 0) finish_frame(f);
 }
 
 static void start_frame(eng_source *s, double capture_s)
@@ -279,8 +274,7 @@ static void start_frame(eng_source *s, double capture_s)
     for (int i = 0; i < p->n_tasks; i++)
         f->pending[i] = p->n_preds[i];
     for (int i = 0; i < p->n_tasks; i++)
-        if (p->n_preds[i] == 0)
-            spawn_task(f, i);
+        if (p->n_preds[i] == 0) spawn_task(f, i);
 }
 
 static void source_actor(int argc, char **argv)
@@ -290,10 +284,8 @@ static void source_actor(int argc, char **argv)
     eng_source *s = sg_actor_self_get_data();
     for (;;) {
         double t = sr_arrival_next(s->gen);
-        if (!(t < s->eng->duration_s) || s->eng->fail != SR_OK)
-            break;
-        if (t > simgrid_get_clock())
-            sg_actor_sleep_until(t);
+        if (!(t < s->eng->duration_s) || s->eng->fail != SR_OK) break;
+        if (t > simgrid_get_clock()) sg_actor_sleep_until(t);
         start_frame(s, t);
     }
 }
@@ -313,7 +305,8 @@ static void plan_clear(eng_plan *p)
 }
 
 /* Resolves the plan's devices to hosts and routes, and builds its successor lists. */
-static sr_status plan_prepare(const engine *eng, eng_plan *p, const char *source_name, char *err, size_t err_size)
+static sr_status plan_prepare(const engine *eng, eng_plan *p, const char *source_name, char *err,
+                              size_t err_size)
 {
     const sr_experiment *e = eng->e;
     int n = sr_plan_task_count(p->plan), nd = sr_plan_dep_count(p->plan);
@@ -324,27 +317,29 @@ static sr_status plan_prepare(const engine *eng, eng_plan *p, const char *source
     p->n_preds = calloc((size_t)n, sizeof *p->n_preds);
     p->succ_first = calloc((size_t)n + 1, sizeof *p->succ_first);
     p->succ = calloc((size_t)(nd ? nd : 1), sizeof *p->succ);
-    if (!p->host || !p->dst || !p->route || !p->n_preds || !p->succ_first || !p->succ)
-        return SR_ERR_NOMEM;
+    if (!p->host || !p->dst || !p->route || !p->n_preds || !p->succ_first || !p->succ) return SR_ERR_NOMEM;
     for (int i = 0; i < n; i++) {
         const sr_plan_task *t = sr_plan_task_at(p->plan, i);
         const sr_plan_dev *a = t->kind == SR_TASK_COMPUTE ? &t->dev : &t->src;
         p->host[i] = a->group < e->n_devices ? sr_topology_host(eng->topo, a->group, a->instance) : -1;
         p->dst[i] = -1;
         if (t->kind == SR_TASK_TRANSFER)
-            p->dst[i] = t->dst.group < e->n_devices ? sr_topology_host(eng->topo, t->dst.group, t->dst.instance) : -1;
+            p->dst[i] =
+                t->dst.group < e->n_devices ? sr_topology_host(eng->topo, t->dst.group, t->dst.instance) : -1;
         if (p->host[i] < 0 || (t->kind == SR_TASK_TRANSFER && p->dst[i] < 0)) {
-            ERR("policy %s: plan task '%s' of source '%s' names a device that does not exist", policy_label(&e->policy),
-                t->label, source_name);
+            ERR("policy %s: plan task '%s' of source '%s' names a device that does not exist",
+                policy_label(&e->policy), t->label, source_name);
             return SR_ERR_INVALID;
         }
         if (t->kind == SR_TASK_TRANSFER) {
             p->route[i] = sr_topology_route(eng->topo, p->host[i], p->dst[i]);
             if (!p->route[i]) {
-                ERR("no route from '%s' to '%s', which policy %s needs for source '%s' (%s); add a route between "
+                ERR("no route from '%s' to '%s', which policy %s needs for source '%s' (%s); add a route "
+                    "between "
                     "them",
-                    sr_topology_host_at(eng->topo, p->host[i])->name, sr_topology_host_at(eng->topo, p->dst[i])->name,
-                    policy_label(&e->policy), source_name, t->label);
+                    sr_topology_host_at(eng->topo, p->host[i])->name,
+                    sr_topology_host_at(eng->topo, p->dst[i])->name, policy_label(&e->policy), source_name,
+                    t->label);
                 return SR_ERR_NOT_FOUND;
             }
         }
@@ -358,8 +353,7 @@ static sr_status plan_prepare(const engine *eng, eng_plan *p, const char *source
     for (int i = 0; i < n; i++)
         p->succ_first[i + 1] += p->succ_first[i];
     int *fill = calloc((size_t)n + 1, sizeof *fill);
-    if (!fill)
-        return SR_ERR_NOMEM;
+    if (!fill) return SR_ERR_NOMEM;
     for (int d = 0; d < nd; d++) {
         int b, a;
         sr_plan_dep_at(p->plan, d, &b, &a);
@@ -369,7 +363,8 @@ static sr_status plan_prepare(const engine *eng, eng_plan *p, const char *source
     return SR_OK;
 }
 
-static sr_status load_zoo_graph(const sr_model_spec *m, void *user, sr_graph **out, char *err, size_t err_size)
+static sr_status load_zoo_graph(const sr_model_spec *m, void *user, sr_graph **out, char *err,
+                                size_t err_size)
 {
     (void)user;
     sr_status st = sr_zoo_build(m->source, m->input_c, m->input_h, m->input_w, out);
@@ -381,16 +376,14 @@ static sr_status load_zoo_graph(const sr_model_spec *m, void *user, sr_graph **o
 static int find_device(const sr_experiment *e, const char *name)
 {
     for (int g = 0; name && g < e->n_devices; g++)
-        if (strcmp(e->devices[g].name, name) == 0)
-            return g;
+        if (strcmp(e->devices[g].name, name) == 0) return g;
     return -1;
 }
 
 static int find_model(const sr_experiment *e, const char *name)
 {
     for (int m = 0; name && m < e->n_models; m++)
-        if (strcmp(e->models[m].name, name) == 0)
-            return m;
+        if (strcmp(e->models[m].name, name) == 0) return m;
     return -1;
 }
 
@@ -398,19 +391,22 @@ static sr_status check_devices(const sr_experiment *e, char *err, size_t err_siz
 {
     for (int g = 0; g < e->n_devices; g++) {
         const sr_device_spec *d = &e->devices[g];
-        if (!(d->speed_flops > 0) || !isfinite(d->speed_flops) || d->cores < 1 || d->count < 1 || !d->instances) {
+        if (!(d->speed_flops > 0) || !isfinite(d->speed_flops) || d->cores < 1 || d->count < 1 ||
+            !d->instances) {
             ERR("device '%s': needs a positive speed, cores and count", d->name);
             return SR_ERR_INVALID;
         }
     }
     for (int s = 0; s < e->n_links; s++) {
         const sr_link_spec *l = &e->links[s];
-        if (!(l->bw_bps > 0) || !isfinite(l->bw_bps) || !(l->latency_s >= 0) || l->count < 1 || !l->instances) {
+        if (!(l->bw_bps > 0) || !isfinite(l->bw_bps) || !(l->latency_s >= 0) || l->count < 1 ||
+            !l->instances) {
             ERR("link '%s': needs a positive bandwidth, a latency >= 0 and at least one instance", l->name);
             return SR_ERR_INVALID;
         }
         if (l->sharing == SR_SHARING_WIFI && l->latency_s != 0) {
-            ERR("link '%s': SimGrid's WIFI links have no latency; set it to 0 and put the latency on the wired link "
+            ERR("link '%s': SimGrid's WIFI links have no latency; set it to 0 and put the latency on the "
+                "wired link "
                 "behind the access point",
                 l->name);
             return SR_ERR_INVALID;
@@ -425,30 +421,27 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
 {
     const sr_experiment *e = eng->e;
     sr_status st = check_devices(e, err, err_size);
-    if (st != SR_OK)
-        return st;
+    if (st != SR_OK) return st;
     st = sr_topology_build(e, &eng->topo, err, err_size);
-    if (st != SR_OK)
-        return st;
+    if (st != SR_OK) return st;
     /* WIFI stations need a rate level of their link */
     for (int h = 0; h < sr_topology_host_count(eng->topo); h++) {
         const sr_topo_host *th = sr_topology_host_at(eng->topo, h);
-        if (th->cell < 0)
-            continue;
-        const sr_link_spec *ls = &e->links[sr_topology_link_at(eng->topo, sr_topology_cell_link(eng->topo, th->cell))->spec];
+        if (th->cell < 0) continue;
+        const sr_link_spec *ls =
+            &e->links[sr_topology_link_at(eng->topo, sr_topology_cell_link(eng->topo, th->cell))->spec];
         int levels = ls->n_rates > 0 ? ls->n_rates : 1;
         int level = e->devices[th->group].wifi_level;
         if (level < 0 || level >= levels) {
-            ERR("device '%s': wifi_level %d is not a rate level of WIFI link '%s' (0..%d)", th->name, level, ls->name,
-                levels - 1);
+            ERR("device '%s': wifi_level %d is not a rate level of WIFI link '%s' (0..%d)", th->name, level,
+                ls->name, levels - 1);
             return SR_ERR_RANGE;
         }
     }
     eng->n_hosts = sr_topology_host_count(eng->topo);
     eng->hosts = calloc((size_t)eng->n_hosts, sizeof *eng->hosts);
     eng->links = calloc((size_t)(sr_topology_link_count(eng->topo) + 1), sizeof *eng->links);
-    if (!eng->hosts || !eng->links)
-        return SR_ERR_NOMEM;
+    if (!eng->hosts || !eng->links) return SR_ERR_NOMEM;
     for (int h = 0; h < eng->n_hosts; h++) {
         const sr_device_spec *d = &e->devices[sr_topology_host_at(eng->topo, h)->group];
         eng->hosts[h].speed_flops = d->speed_flops * (double)d->cores;
@@ -464,8 +457,9 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
     if (e->policy.target) {
         target_group = find_device(e, e->policy.target);
         if (target_group < 0) {
-            ERR("%s:%d:%d: error: policy target '%s' is not a device group", e->policy.loc.file ? e->policy.loc.file : "experiment",
-                e->policy.loc.line, e->policy.loc.col, e->policy.target);
+            ERR("%s:%d:%d: error: policy target '%s' is not a device group",
+                e->policy.loc.file ? e->policy.loc.file : "experiment", e->policy.loc.line, e->policy.loc.col,
+                e->policy.target);
             return SR_ERR_NOT_FOUND;
         }
     }
@@ -473,8 +467,7 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
     const sr_cost_model *cost = opts && opts->cost ? opts->cost : NULL;
     if (!cost) {
         st = sr_cost_roofline_create(&own_cost);
-        if (st != SR_OK)
-            return st;
+        if (st != SR_OK) return st;
         cost = own_cost;
     }
 
@@ -484,7 +477,8 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
         if (g < 0) {
             ERR("%s:%d:%d: error: source '%s': '%s' is not a device group",
                 e->sources[s].loc.file ? e->sources[s].loc.file : "experiment", e->sources[s].loc.line,
-                e->sources[s].loc.col, e->sources[s].name, e->sources[s].devices ? e->sources[s].devices : "(none)");
+                e->sources[s].loc.col, e->sources[s].name,
+                e->sources[s].devices ? e->sources[s].devices : "(none)");
             st = SR_ERR_NOT_FOUND;
             goto out;
         }
@@ -500,8 +494,9 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
         int g = find_device(e, ss->devices);
         int m = find_model(e, ss->model);
         if (m < 0) {
-            ERR("%s:%d:%d: error: source '%s': unknown model '%s'", ss->loc.file ? ss->loc.file : "experiment",
-                ss->loc.line, ss->loc.col, ss->name, ss->model ? ss->model : "(none)");
+            ERR("%s:%d:%d: error: source '%s': unknown model '%s'",
+                ss->loc.file ? ss->loc.file : "experiment", ss->loc.line, ss->loc.col, ss->name,
+                ss->model ? ss->model : "(none)");
             st = SR_ERR_NOT_FOUND;
             break;
         }
@@ -511,23 +506,22 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
             break;
         }
         if (!graphs[m]) {
-            st = opts && opts->load_graph ? opts->load_graph(&e->models[m], opts->user, &graphs[m], err, err_size)
-                                          : load_zoo_graph(&e->models[m], NULL, &graphs[m], err, err_size);
-            if (st != SR_OK)
-                break;
+            st = opts && opts->load_graph
+                     ? opts->load_graph(&e->models[m], opts->user, &graphs[m], err, err_size)
+                     : load_zoo_graph(&e->models[m], NULL, &graphs[m], err, err_size);
+            if (st != SR_OK) break;
         }
         for (int i = 0; i < e->devices[g].count && st == SR_OK; i++) {
             eng_source *src = &eng->sources[eng->n_sources];
             src->eng = eng;
             src->index = eng->n_sources++;
             src->host = sr_topology_host(eng->topo, g, i);
-            sr_policy_ctx ctx = {e, &e->policy, ss, graphs[m], e->models[m].precision, cost, g, i, target_group};
+            sr_policy_ctx ctx = {e,    &e->policy, ss, graphs[m],   e->models[m].precision,
+                                 cost, g,          i,  target_group};
             st = sr_policy_plan(pol, &ctx, &src->plan.plan, err, err_size);
-            if (st != SR_OK)
-                break;
+            if (st != SR_OK) break;
             st = plan_prepare(eng, &src->plan, e->devices[g].instances[i], err, err_size);
-            if (st != SR_OK)
-                break;
+            if (st != SR_OK) break;
             sr_arrival_process kind =
                 ss->arrival == SR_ARRIVAL_POISSON ? SR_ARRIVAL_PROC_POISSON : SR_ARRIVAL_PROC_PERIODIC;
             st = sr_arrival_create(kind, ss->fps, ss->start_s, sr_arrival_phase(i, ss->fps),
@@ -555,8 +549,7 @@ static void engine_clear(engine *eng)
 static int rec_cmp(const void *a, const void *b)
 {
     const sr_frame_record *x = a, *y = b;
-    if (x->source != y->source)
-        return x->source < y->source ? -1 : 1;
+    if (x->source != y->source) return x->source < y->source ? -1 : 1;
     return x->frame < y->frame ? -1 : x->frame > y->frame;
 }
 
@@ -567,8 +560,7 @@ static sr_status attach_stations(engine *eng, char *err, size_t err_size)
 {
     for (int h = 0; h < eng->n_hosts; h++) {
         const sr_topo_host *th = sr_topology_host_at(eng->topo, h);
-        if (th->cell < 0)
-            continue;
+        if (th->cell < 0) continue;
         const sr_topo_link *tl = sr_topology_link_at(eng->topo, sr_topology_cell_link(eng->topo, th->cell));
         sg_link_t l = sg_link_by_name(tl->name);
         if (!l) {
@@ -583,8 +575,7 @@ static sr_status attach_stations(engine *eng, char *err, size_t err_size)
 static sr_status write_platform(const engine *eng, char *path, size_t path_size, char *err, size_t err_size)
 {
     const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
+    if (!dir || !*dir) dir = "/tmp";
     snprintf(path, path_size, "%s/simrun-platform-XXXXXX.xml", dir);
     int fd = mkstemps(path, 4);
     if (fd < 0) {
@@ -629,7 +620,8 @@ static void init_simgrid(const sr_experiment *e)
 static int needs_link_energy(const sr_experiment *e)
 {
     for (int s = 0; s < e->n_links; s++)
-        if (e->links[s].sharing != SR_SHARING_WIFI && (e->links[s].power_idle_w > 0 || e->links[s].power_busy_w > 0))
+        if (e->links[s].sharing != SR_SHARING_WIFI &&
+            (e->links[s].power_idle_w > 0 || e->links[s].power_busy_w > 0))
             return 1;
     return 0;
 }
@@ -677,20 +669,16 @@ static sr_status collect(engine *eng, sr_run_output *out)
         st = sr_run_output_add_link(out, &s);
     }
     out->end_s = simgrid_get_clock();
-    if (st == SR_OK)
-        st = sr_run_output_summarize(out, e->metrics.warmup_s);
-    if (st == SR_OK)
-        st = sr_run_output_add_metric(out, "energy_total_j", energy_total, "J");
-    if (st == SR_OK)
-        st = sr_run_output_add_metric(out, "bytes_total", (double)bytes_total, "B");
+    if (st == SR_OK) st = sr_run_output_summarize(out, e->metrics.warmup_s);
+    if (st == SR_OK) st = sr_run_output_add_metric(out, "energy_total_j", energy_total, "J");
+    if (st == SR_OK) st = sr_run_output_add_metric(out, "bytes_total", (double)bytes_total, "B");
     return st;
 }
 
-sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_engine_opts *opts, sr_run_output *out,
-                             char *err, size_t err_size)
+sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_engine_opts *opts,
+                             sr_run_output *out, char *err, size_t err_size)
 {
-    if (err && err_size)
-        err[0] = '\0';
+    if (err && err_size) err[0] = '\0';
     if (!e || !out) {
         ERR("engine: no experiment or output");
         return SR_ERR_INVALID;
@@ -704,19 +692,15 @@ sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_eng
     eng.e = e;
     eng.duration_s = e->duration_s;
     sr_graph **graphs = calloc((size_t)(e->n_models ? e->n_models : 1), sizeof *graphs);
-    if (!graphs)
-        return SR_ERR_NOMEM;
+    if (!graphs) return SR_ERR_NOMEM;
     char path[4096] = "";
     sr_status st = prepare(&eng, seed, opts, graphs, err, err_size);
-    if (st == SR_OK)
-        st = write_platform(&eng, path, sizeof path, err, err_size);
-    if (st != SR_OK)
-        goto done;
+    if (st == SR_OK) st = write_platform(&eng, path, sizeof path, err, err_size);
+    if (st != SR_OK) goto done;
 
     init_simgrid(e);
     sg_host_energy_plugin_init();
-    if (needs_link_energy(e))
-        sg_link_energy_plugin_init();
+    if (needs_link_energy(e)) sg_link_energy_plugin_init();
     simgrid_load_platform(path);
     unlink(path);
     for (int h = 0; h < eng.n_hosts; h++) {
@@ -730,8 +714,7 @@ sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_eng
         eng.hosts[h].mtx = sg_mutex_init();
     }
     st = attach_stations(&eng, err, err_size);
-    if (st != SR_OK)
-        goto done;
+    if (st != SR_OK) goto done;
     for (int s = 0; s < eng.n_sources; s++) {
         sg_actor_t a = sg_actor_init("source", eng.hosts[eng.sources[s].host].sg);
         sg_actor_set_data(a, &eng.sources[s]);
@@ -745,8 +728,7 @@ sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_eng
     }
     st = collect(&eng, out);
     for (int h = 0; h < eng.n_hosts; h++)
-        if (eng.hosts[h].mtx)
-            sg_mutex_destroy(eng.hosts[h].mtx);
+        if (eng.hosts[h].mtx) sg_mutex_destroy(eng.hosts[h].mtx);
 done:
     for (int m = 0; m < e->n_models; m++)
         sr_graph_free(graphs[m]);

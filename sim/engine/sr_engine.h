@@ -36,8 +36,9 @@ typedef struct sr_engine_opts {
 /* Runs the experiment e with run seed `seed`; results are appended to out (initialised by the caller).
  * Errors (bad platform, unknown model, missing route, ...) return a negative status with a message in err
  * before SimGrid starts. */
-sr_status sr_engine_run(const sr_experiment *e, uint64_t seed, sr_run_output *out, char *err, size_t err_size);
-sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_engine_opts *opts, sr_run_output *out,
-                             char *err, size_t err_size);
+sr_status sr_engine_run(const sr_experiment *e, uint64_t seed, sr_run_output *out, char *err,
+                        size_t err_size);
+sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_engine_opts *opts,
+                             sr_run_output *out, char *err, size_t err_size);
 
 #endif

@@ -8,21 +8,20 @@
 struct sr_topology {
     sr_topo_host *hosts;
     int n_hosts;
-    int *group_base;  /* host index of instance 0 of each device group */
+    int *group_base; /* host index of instance 0 of each device group */
     sr_topo_link *links;
     int n_links;
     sr_topo_route *routes; /* sorted by (src, dst) */
     int n_routes, cap_routes;
-    int *pool;             /* link indices of all routes */
+    int *pool; /* link indices of all routes */
     int n_pool, cap_pool;
-    int *cell_link;        /* link index of each WIFI cell (link instances with WIFI sharing) */
+    int *cell_link; /* link index of each WIFI cell (link instances with WIFI sharing) */
     int n_cells;
 };
 
-#define ERR(...)                                                                                       \
-    do {                                                                                               \
-        if (err)                                                                                       \
-            snprintf(err, err_size, __VA_ARGS__);                                                      \
+#define ERR(...)                                                                                             \
+    do {                                                                                                     \
+        if (err) snprintf(err, err_size, __VA_ARGS__);                                                       \
     } while (0)
 
 static const char *loc_file(const sr_loc *l)
@@ -63,23 +62,19 @@ static int resolve_link(const sr_experiment *e, const char *name, int sg, int si
 {
     for (int s = 0; s < e->n_links; s++) {
         const sr_link_spec *l = &e->links[s];
-        if (strcmp(l->name, name) != 0)
-            continue;
-        if (!l->per_device)
-            return l->count >= 1 ? link_base(e, s) : -1;
+        if (strcmp(l->name, name) != 0) continue;
+        if (!l->per_device) return l->count >= 1 ? link_base(e, s) : -1;
         int inst = -1;
         if (strcmp(l->per_device, e->devices[sg].name) == 0)
             inst = si;
         else if (strcmp(l->per_device, e->devices[dg].name) == 0)
             inst = di;
-        if (inst < 0 || inst >= l->count)
-            return -2;
+        if (inst < 0 || inst >= l->count) return -2;
         return link_base(e, s) + inst;
     }
     for (int s = 0; s < e->n_links; s++)
         for (int k = 0; k < e->links[s].count; k++)
-            if (strcmp(e->links[s].instances[k], name) == 0)
-                return link_base(e, s) + k;
+            if (strcmp(e->links[s].instances[k], name) == 0) return link_base(e, s) + k;
     return -1;
 }
 
@@ -88,16 +83,14 @@ static sr_status push_route(sr_topology *t, int src, int dst, const int *links, 
     if (t->n_routes == t->cap_routes) {
         int cap = t->cap_routes ? 2 * t->cap_routes : 16;
         sr_topo_route *r = realloc(t->routes, (size_t)cap * sizeof *r);
-        if (!r)
-            return SR_ERR_NOMEM;
+        if (!r) return SR_ERR_NOMEM;
         t->routes = r;
         t->cap_routes = cap;
     }
     while (t->n_pool + n > t->cap_pool) {
         int cap = t->cap_pool ? 2 * t->cap_pool : 64;
         int *p = realloc(t->pool, (size_t)cap * sizeof *p);
-        if (!p)
-            return SR_ERR_NOMEM;
+        if (!p) return SR_ERR_NOMEM;
         t->pool = p;
         t->cap_pool = cap;
     }
@@ -115,10 +108,8 @@ static sr_status push_route(sr_topology *t, int src, int dst, const int *links, 
 static int route_cmp(const void *a, const void *b)
 {
     const sr_topo_route *x = a, *y = b;
-    if (x->src != y->src)
-        return x->src < y->src ? -1 : 1;
-    if (x->dst != y->dst)
-        return x->dst < y->dst ? -1 : 1;
+    if (x->src != y->src) return x->src < y->src ? -1 : 1;
+    if (x->dst != y->dst) return x->dst < y->dst ? -1 : 1;
     return 0;
 }
 
@@ -128,21 +119,20 @@ static int is_wifi(const sr_experiment *e, const sr_topology *t, int link)
 }
 
 /* Marks `host` as a station of WIFI link `link`; error when it already belongs to another cell. */
-static sr_status attach_station(const sr_experiment *e, sr_topology *t, int host, int link, const sr_route_spec *rs,
-                                char *err, size_t err_size)
+static sr_status attach_station(const sr_experiment *e, sr_topology *t, int host, int link,
+                                const sr_route_spec *rs, char *err, size_t err_size)
 {
     int cell = -1;
     for (int c = 0; c < t->n_cells; c++)
-        if (t->cell_link[c] == link)
-            cell = c;
+        if (t->cell_link[c] == link) cell = c;
     if (cell < 0) {
         cell = t->n_cells++;
         t->cell_link[cell] = link;
     }
     if (t->hosts[host].cell >= 0 && t->hosts[host].cell != cell) {
-        ERR("%s:%d:%d: error: device '%s' would be a station of two WIFI cells ('%s' and '%s')", loc_file(&rs->loc),
-            rs->loc.line, rs->loc.col, t->hosts[host].name, t->links[t->cell_link[t->hosts[host].cell]].name,
-            t->links[link].name);
+        ERR("%s:%d:%d: error: device '%s' would be a station of two WIFI cells ('%s' and '%s')",
+            loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->hosts[host].name,
+            t->links[t->cell_link[t->hosts[host].cell]].name, t->links[link].name);
         return SR_ERR_UNSUPPORTED;
     }
     t->hosts[host].cell = cell;
@@ -154,18 +144,16 @@ static sr_status expand_routes(const sr_experiment *e, sr_topology *t, char *err
 {
     int max_links = 0;
     for (int r = 0; r < e->n_routes; r++)
-        if (e->routes[r].n_links > max_links)
-            max_links = e->routes[r].n_links;
+        if (e->routes[r].n_links > max_links) max_links = e->routes[r].n_links;
     int *buf = malloc((size_t)(max_links + 1) * sizeof *buf);
-    if (!buf)
-        return SR_ERR_NOMEM;
+    if (!buf) return SR_ERR_NOMEM;
     sr_status st = SR_OK;
     for (int r = 0; r < e->n_routes && st == SR_OK; r++) {
         const sr_route_spec *rs = &e->routes[r];
         int sg, slo, shi, dg, dlo, dhi;
         if (!rs->src || !resolve_endpoint(e, rs->src, &sg, &slo, &shi)) {
-            ERR("%s:%d:%d: error: route source '%s' is not a device", loc_file(&rs->loc), rs->loc.line, rs->loc.col,
-                rs->src ? rs->src : "(none)");
+            ERR("%s:%d:%d: error: route source '%s' is not a device", loc_file(&rs->loc), rs->loc.line,
+                rs->loc.col, rs->src ? rs->src : "(none)");
             st = SR_ERR_NOT_FOUND;
             break;
         }
@@ -176,45 +164,41 @@ static sr_status expand_routes(const sr_experiment *e, sr_topology *t, char *err
             break;
         }
         if (rs->n_links < 1) {
-            ERR("%s:%d:%d: error: route %s -> %s has no link", loc_file(&rs->loc), rs->loc.line, rs->loc.col, rs->src,
-                rs->dst);
+            ERR("%s:%d:%d: error: route %s -> %s has no link", loc_file(&rs->loc), rs->loc.line, rs->loc.col,
+                rs->src, rs->dst);
             st = SR_ERR_INVALID;
             break;
         }
         for (int i = slo; i <= shi && st == SR_OK; i++)
             for (int j = dlo; j <= dhi && st == SR_OK; j++) {
                 int a = t->group_base[sg] + i, b = t->group_base[dg] + j;
-                if (a == b)
-                    continue;
+                if (a == b) continue;
                 for (int k = 0; k < rs->n_links; k++) {
                     int l = resolve_link(e, rs->links[k], sg, i, dg, j);
                     if (l == -1) {
-                        ERR("%s:%d:%d: error: route %s -> %s: unknown link '%s'", loc_file(&rs->loc), rs->loc.line,
-                            rs->loc.col, rs->src, rs->dst, rs->links[k]);
+                        ERR("%s:%d:%d: error: route %s -> %s: unknown link '%s'", loc_file(&rs->loc),
+                            rs->loc.line, rs->loc.col, rs->src, rs->dst, rs->links[k]);
                         st = SR_ERR_NOT_FOUND;
                     } else if (l == -2) {
-                        ERR("%s:%d:%d: error: route %s -> %s: per-device link '%s' belongs to neither end", loc_file(&rs->loc),
-                            rs->loc.line, rs->loc.col, rs->src, rs->dst, rs->links[k]);
+                        ERR("%s:%d:%d: error: route %s -> %s: per-device link '%s' belongs to neither end",
+                            loc_file(&rs->loc), rs->loc.line, rs->loc.col, rs->src, rs->dst, rs->links[k]);
                         st = SR_ERR_INVALID;
                     }
-                    if (st != SR_OK)
-                        break;
+                    if (st != SR_OK) break;
                     buf[k] = l;
                 }
-                if (st == SR_OK)
-                    st = push_route(t, a, b, buf, rs->n_links, 0, r);
-                if (st == SR_OK && rs->symmetric)
-                    st = push_route(t, b, a, buf, rs->n_links, 1, r);
+                if (st == SR_OK) st = push_route(t, a, b, buf, rs->n_links, 0, r);
+                if (st == SR_OK && rs->symmetric) st = push_route(t, b, a, buf, rs->n_links, 1, r);
             }
     }
     free(buf);
-    if (st != SR_OK)
-        return st;
+    if (st != SR_OK) return st;
     qsort(t->routes, (size_t)t->n_routes, sizeof *t->routes, route_cmp);
     for (int r = 1; r < t->n_routes; r++)
         if (route_cmp(&t->routes[r - 1], &t->routes[r]) == 0) {
             const sr_route_spec *rs = &e->routes[t->routes[r].spec];
-            ERR("%s:%d:%d: error: the route from '%s' to '%s' is declared twice (a symmetric route also covers "
+            ERR("%s:%d:%d: error: the route from '%s' to '%s' is declared twice (a symmetric route also "
+                "covers "
                 "the reverse direction)",
                 loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->hosts[t->routes[r].src].name,
                 t->hosts[t->routes[r].dst].name);
@@ -232,41 +216,44 @@ static sr_status check_wifi(const sr_experiment *e, sr_topology *t, char *err, s
             const sr_route_spec *rs = &e->routes[ro->spec];
             const int *L = &t->pool[ro->first];
             for (int k = 0; k < ro->n_links; k++) {
-                if (!is_wifi(e, t, L[k]))
-                    continue;
+                if (!is_wifi(e, t, L[k])) continue;
                 if (k != 0 && k != ro->n_links - 1) {
-                    ERR("%s:%d:%d: error: WIFI link '%s' must be the first or last link of a route", loc_file(&rs->loc),
-                        rs->loc.line, rs->loc.col, t->links[L[k]].name);
+                    ERR("%s:%d:%d: error: WIFI link '%s' must be the first or last link of a route",
+                        loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->links[L[k]].name);
                     return SR_ERR_INVALID;
                 }
                 if (ro->n_links > 1 && k == 0 && is_wifi(e, t, L[ro->n_links - 1])) {
                     ERR("%s:%d:%d: error: routes between two WIFI stations are not supported yet (%s -> %s)",
-                        loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->hosts[ro->src].name, t->hosts[ro->dst].name);
+                        loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->hosts[ro->src].name,
+                        t->hosts[ro->dst].name);
                     return SR_ERR_UNSUPPORTED;
                 }
                 if (ro->n_links == 1) {
-                    ERR("%s:%d:%d: error: a route through WIFI link '%s' needs a wired link behind the access point "
+                    ERR("%s:%d:%d: error: a route through WIFI link '%s' needs a wired link behind the "
+                        "access point "
                         "(%s -> %s)",
-                        loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->links[L[k]].name, t->hosts[ro->src].name,
-                        t->hosts[ro->dst].name);
+                        loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->links[L[k]].name,
+                        t->hosts[ro->src].name, t->hosts[ro->dst].name);
                     return SR_ERR_UNSUPPORTED;
                 }
                 if (pass == 0) {
                     sr_status st = attach_station(e, t, k == 0 ? ro->src : ro->dst, L[k], rs, err, err_size);
-                    if (st != SR_OK)
-                        return st;
+                    if (st != SR_OK) return st;
                 }
             }
             if (pass == 1) { /* every route of a station goes through its cell */
                 int s = t->hosts[ro->src].cell, d = t->hosts[ro->dst].cell;
-                if ((s >= 0 && L[0] != t->cell_link[s]) || (d >= 0 && L[ro->n_links - 1] != t->cell_link[d])) {
-                    ERR("%s:%d:%d: error: route %s -> %s must start/end with the WIFI link of its station", loc_file(&rs->loc),
-                        rs->loc.line, rs->loc.col, t->hosts[ro->src].name, t->hosts[ro->dst].name);
+                if ((s >= 0 && L[0] != t->cell_link[s]) ||
+                    (d >= 0 && L[ro->n_links - 1] != t->cell_link[d])) {
+                    ERR("%s:%d:%d: error: route %s -> %s must start/end with the WIFI link of its station",
+                        loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->hosts[ro->src].name,
+                        t->hosts[ro->dst].name);
                     return SR_ERR_INVALID;
                 }
                 if (s >= 0 && d >= 0) {
                     ERR("%s:%d:%d: error: routes between two WIFI stations are not supported yet (%s -> %s)",
-                        loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->hosts[ro->src].name, t->hosts[ro->dst].name);
+                        loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->hosts[ro->src].name,
+                        t->hosts[ro->dst].name);
                     return SR_ERR_UNSUPPORTED;
                 }
             }
@@ -275,22 +262,21 @@ static sr_status check_wifi(const sr_experiment *e, sr_topology *t, char *err, s
     for (int r = 0; r < t->n_routes; r++) {
         const sr_topo_route *a = &t->routes[r];
         int ca = t->hosts[a->src].cell >= 0 ? t->hosts[a->src].cell : t->hosts[a->dst].cell;
-        if (ca < 0)
-            continue;
+        if (ca < 0) continue;
         int wired_host = t->hosts[a->src].cell >= 0 ? a->dst : a->src;
         for (int q = r + 1; q < t->n_routes; q++) {
             const sr_topo_route *b = &t->routes[q];
             int from_station_a = t->hosts[a->src].cell >= 0, from_station_b = t->hosts[b->src].cell >= 0;
             int cb = from_station_b ? t->hosts[b->src].cell : t->hosts[b->dst].cell;
             int wired_b = from_station_b ? b->dst : b->src;
-            if (cb != ca || wired_b != wired_host || from_station_a != from_station_b)
-                continue;
+            if (cb != ca || wired_b != wired_host || from_station_a != from_station_b) continue;
             int same = a->n_links == b->n_links;
             for (int k = 0; same && k < a->n_links; k++)
                 same = t->pool[a->first + k] == t->pool[b->first + k];
             if (!same) {
                 const sr_route_spec *rs = &e->routes[b->spec];
-                ERR("%s:%d:%d: error: stations of WIFI cell '%s' must reach '%s' through the same wired links",
+                ERR("%s:%d:%d: error: stations of WIFI cell '%s' must reach '%s' through the same wired "
+                    "links",
                     loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->links[t->cell_link[ca]].name,
                     t->hosts[wired_host].name);
                 return SR_ERR_UNSUPPORTED;
@@ -302,11 +288,9 @@ static sr_status check_wifi(const sr_experiment *e, sr_topology *t, char *err, s
 
 sr_status sr_topology_build(const sr_experiment *e, sr_topology **out, char *err, size_t err_size)
 {
-    if (!e || !out)
-        return SR_ERR_INVALID;
+    if (!e || !out) return SR_ERR_INVALID;
     sr_topology *t = calloc(1, sizeof *t);
-    if (!t)
-        return SR_ERR_NOMEM;
+    if (!t) return SR_ERR_NOMEM;
     sr_status st = SR_OK;
     int nh = 0, nl = 0;
     for (int g = 0; g < e->n_devices; g++)
@@ -339,10 +323,8 @@ sr_status sr_topology_build(const sr_experiment *e, sr_topology **out, char *err
             l->instance = k;
         }
     st = expand_routes(e, t, err, err_size);
-    if (st == SR_OK)
-        st = check_wifi(e, t, err, err_size);
-    if (st != SR_OK)
-        goto fail;
+    if (st == SR_OK) st = check_wifi(e, t, err, err_size);
+    if (st != SR_OK) goto fail;
     *out = t;
     return SR_OK;
 fail:
@@ -352,8 +334,7 @@ fail:
 
 void sr_topology_free(sr_topology *t)
 {
-    if (!t)
-        return;
+    if (!t) return;
     free(t->hosts);
     free(t->group_base);
     free(t->links);
@@ -375,11 +356,9 @@ const sr_topo_host *sr_topology_host_at(const sr_topology *t, int i)
 
 int sr_topology_host(const sr_topology *t, int group, int instance)
 {
-    if (group < 0 || instance < 0)
-        return -1;
+    if (group < 0 || instance < 0) return -1;
     int h = t->group_base[group] + instance;
-    if (h >= t->n_hosts || t->hosts[h].group != group)
-        return -1;
+    if (h >= t->n_hosts || t->hosts[h].group != group) return -1;
     return h;
 }
 
@@ -415,12 +394,23 @@ static void xml_str(FILE *f, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        default: fputc(*s, f);
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&apos;", f);
+            break;
+        default:
+            fputc(*s, f);
         }
     }
 }
@@ -441,8 +431,8 @@ static void write_link(FILE *f, const sr_experiment *e, const sr_topo_link *l, c
                 s->sharing == SR_SHARING_FATPIPE ? "FATPIPE" : "SHARED", s->bw_bps / 8.0, s->latency_s);
     }
     if (s->sharing != SR_SHARING_WIFI && (s->power_idle_w > 0 || s->power_busy_w > 0)) {
-        fprintf(f, ">\n%s  <prop id=\"wattage_range\" value=\"%.17g:%.17g\"/>\n%s</link>\n", indent, s->power_idle_w,
-                s->power_busy_w, indent);
+        fprintf(f, ">\n%s  <prop id=\"wattage_range\" value=\"%.17g:%.17g\"/>\n%s</link>\n", indent,
+                s->power_idle_w, s->power_busy_w, indent);
     } else {
         fputs("/>\n", f);
     }
@@ -484,16 +474,14 @@ sr_status sr_topology_write_xml(const sr_topology *t, const sr_experiment *e, FI
           "  <zone id=\"__sr_wired\" routing=\"Full\">\n",
           f);
     for (int h = 0; h < t->n_hosts; h++)
-        if (t->hosts[h].cell < 0)
-            write_host(f, e, &t->hosts[h], "    ");
+        if (t->hosts[h].cell < 0) write_host(f, e, &t->hosts[h], "    ");
     for (int c = 0; c < t->n_cells; c++) {
         fputs("    <router id=\"", f);
         write_gw_name(f, t, c);
         fputs("\"/>\n", f);
     }
     for (int l = 0; l < t->n_links; l++)
-        if (!is_wifi(e, t, l))
-            write_link(f, e, &t->links[l], "    ");
+        if (!is_wifi(e, t, l)) write_link(f, e, &t->links[l], "    ");
     /* wired routes; for station routes, the wired part between the cell gateway and the wired host, once
      * per (cell, host, direction) */
     for (int r = 0; r < t->n_routes; r++) {
@@ -509,8 +497,7 @@ sr_status sr_topology_write_xml(const sr_topology *t, const sr_experiment *e, FI
                 else
                     dup = t->hosts[p->dst].cell == dc && p->src == ro->src;
             }
-            if (dup)
-                continue;
+            if (dup) continue;
             if (sc >= 0)
                 first = 1;
             else
@@ -543,8 +530,7 @@ sr_status sr_topology_write_xml(const sr_topology *t, const sr_experiment *e, FI
         write_ap_name(f, t, c);
         fputs("\"/>\n", f);
         for (int h = 0; h < t->n_hosts; h++)
-            if (t->hosts[h].cell == c)
-                write_host(f, e, &t->hosts[h], "    ");
+            if (t->hosts[h].cell == c) write_host(f, e, &t->hosts[h], "    ");
         write_link(f, e, l, "    ");
         fputs("    <router id=\"", f);
         write_ap_name(f, t, c);

@@ -26,7 +26,7 @@
 typedef struct sr_topo_host {
     const char *name; /* borrowed from the experiment */
     int group, instance;
-    int cell;         /* index of the WIFI link instance it is a station of, or -1 */
+    int cell; /* index of the WIFI link instance it is a station of, or -1 */
 } sr_topo_host;
 
 typedef struct sr_topo_link {
@@ -36,10 +36,10 @@ typedef struct sr_topo_link {
 } sr_topo_link;
 
 typedef struct sr_topo_route {
-    int src, dst;  /* host indices */
+    int src, dst; /* host indices */
     int n_links;
-    int first;     /* offset of its link indices in the topology's link pool */
-    int spec;      /* route spec it came from */
+    int first; /* offset of its link indices in the topology's link pool */
+    int spec;  /* route spec it came from */
 } sr_topo_route;
 
 typedef struct sr_topology sr_topology;

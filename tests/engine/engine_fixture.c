@@ -36,8 +36,7 @@ static void free_strv(char **v, int n)
 
 void fx_free(sr_experiment *e)
 {
-    if (!e)
-        return;
+    if (!e) return;
     for (int i = 0; i < e->n_devices; i++) {
         free(e->devices[i].name);
         free(e->devices[i].profile);
@@ -169,7 +168,8 @@ int fx_source(sr_experiment *e, const char *name, const char *devices, const cha
     return e->n_sources++;
 }
 
-void fx_policy(sr_experiment *e, sr_policy_kind kind, const char *target, const char *split_at, double frame_bytes)
+void fx_policy(sr_experiment *e, sr_policy_kind kind, const char *target, const char *split_at,
+               double frame_bytes)
 {
     e->policy.kind = kind;
     free(e->policy.target);
@@ -183,8 +183,7 @@ sr_status fx_tiny_graph(int act_features, sr_graph **out)
 {
     sr_graph *g = NULL;
     sr_status st = sr_graph_create("tiny", &g);
-    if (st != SR_OK)
-        return st;
+    if (st != SR_OK) return st;
     int in = sr_graph_add_input(g, "in", sr_shape_nchw(1, 1, 1, 1000));
     int a = sr_graph_fc(g, "fc1", in, act_features, 1);
     int b = sr_graph_fc(g, "fc2", a, 10, 1);
@@ -238,8 +237,7 @@ static int write_all(int fd, const void *buf, size_t n)
     const char *p = buf;
     while (n > 0) {
         ssize_t w = write(fd, p, n);
-        if (w <= 0)
-            return -1;
+        if (w <= 0) return -1;
         p += w;
         n -= (size_t)w;
     }
@@ -251,8 +249,7 @@ static int read_all(int fd, void *buf, size_t n)
     char *p = buf;
     while (n > 0) {
         ssize_t r = read(fd, p, n);
-        if (r <= 0)
-            return -1;
+        if (r <= 0) return -1;
         p += r;
         n -= (size_t)r;
     }
@@ -263,12 +260,10 @@ sr_status fx_run_forked(const sr_experiment *e, uint64_t seed, const sr_engine_o
                         char *err, size_t err_size)
 {
     int fds[2];
-    if (pipe(fds) != 0)
-        return SR_ERR_IO;
+    if (pipe(fds) != 0) return SR_ERR_IO;
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0)
-        return SR_ERR_IO;
+    if (pid < 0) return SR_ERR_IO;
     if (pid == 0) {
         close(fds[0]);
         sr_run_output o;
@@ -280,14 +275,10 @@ sr_status fx_run_forked(const sr_experiment *e, uint64_t seed, const sr_engine_o
         write_all(fds[1], msg, sizeof msg);
         write_all(fds[1], n, sizeof n);
         write_all(fds[1], &o.end_s, sizeof o.end_s);
-        if (n[0])
-            write_all(fds[1], o.frames, n[0] * sizeof *o.frames);
-        if (n[1])
-            write_all(fds[1], o.hosts, n[1] * sizeof *o.hosts);
-        if (n[2])
-            write_all(fds[1], o.links, n[2] * sizeof *o.links);
-        if (n[3])
-            write_all(fds[1], o.metrics, n[3] * sizeof *o.metrics);
+        if (n[0]) write_all(fds[1], o.frames, n[0] * sizeof *o.frames);
+        if (n[1]) write_all(fds[1], o.hosts, n[1] * sizeof *o.hosts);
+        if (n[2]) write_all(fds[1], o.links, n[2] * sizeof *o.links);
+        if (n[3]) write_all(fds[1], o.metrics, n[3] * sizeof *o.metrics);
         close(fds[1]);
         _exit(0);
     }
@@ -299,23 +290,19 @@ sr_status fx_run_forked(const sr_experiment *e, uint64_t seed, const sr_engine_o
         read_all(fds[0], n, sizeof n) == 0 && read_all(fds[0], &out->end_s, sizeof out->end_s) == 0) {
         for (size_t i = 0; i < n[0]; i++) {
             sr_frame_record r;
-            if (read_all(fds[0], &r, sizeof r) == 0)
-                sr_run_output_add_frame(out, &r);
+            if (read_all(fds[0], &r, sizeof r) == 0) sr_run_output_add_frame(out, &r);
         }
         for (size_t i = 0; i < n[1]; i++) {
             sr_host_stat h;
-            if (read_all(fds[0], &h, sizeof h) == 0)
-                sr_run_output_add_host(out, &h);
+            if (read_all(fds[0], &h, sizeof h) == 0) sr_run_output_add_host(out, &h);
         }
         for (size_t i = 0; i < n[2]; i++) {
             sr_link_stat l;
-            if (read_all(fds[0], &l, sizeof l) == 0)
-                sr_run_output_add_link(out, &l);
+            if (read_all(fds[0], &l, sizeof l) == 0) sr_run_output_add_link(out, &l);
         }
         for (size_t i = 0; i < n[3]; i++) {
             sr_metric m;
-            if (read_all(fds[0], &m, sizeof m) == 0)
-                sr_run_output_add_metric(out, m.name, m.value, m.unit);
+            if (read_all(fds[0], &m, sizeof m) == 0) sr_run_output_add_metric(out, m.name, m.value, m.unit);
         }
     } else {
         st = SR_ERR_CHILD;
@@ -323,9 +310,7 @@ sr_status fx_run_forked(const sr_experiment *e, uint64_t seed, const sr_engine_o
     close(fds[0]);
     int ws = 0;
     waitpid(pid, &ws, 0);
-    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-        st = SR_ERR_CHILD;
-    if (err)
-        snprintf(err, err_size, "%s", msg);
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) st = SR_ERR_CHILD;
+    if (err) snprintf(err, err_size, "%s", msg);
     return (sr_status)st;
 }

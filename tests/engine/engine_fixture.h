@@ -14,7 +14,8 @@
 sr_experiment *fx_new(double duration_s, sr_net_model net);
 void fx_free(sr_experiment *e);
 /* count 1 gives one instance called `name`; otherwise name0..name{count-1}. Power idle/busy in W. */
-int fx_device(sr_experiment *e, const char *name, int count, double speed_flops, double idle_w, double busy_w);
+int fx_device(sr_experiment *e, const char *name, int count, double speed_flops, double idle_w,
+              double busy_w);
 int fx_link(sr_experiment *e, const char *name, double bw_bps, double latency_s, sr_sharing sharing,
             const char *per_device, int count);
 /* links: NULL-terminated list of names */
@@ -22,7 +23,8 @@ int fx_route(sr_experiment *e, const char *src, const char *dst, int symmetric, 
 int fx_model(sr_experiment *e, const char *name, const char *source);
 int fx_source(sr_experiment *e, const char *name, const char *devices, const char *model, double fps,
               sr_arrival arrival, double start_s);
-void fx_policy(sr_experiment *e, sr_policy_kind kind, const char *target, const char *split_at, double frame_bytes);
+void fx_policy(sr_experiment *e, sr_policy_kind kind, const char *target, const char *split_at,
+               double frame_bytes);
 
 /* Graph "tiny": in (1x1x1x1000) -> fc1 (act_features outputs) -> fc2 (10 outputs). Ids 0, 1, 2. */
 sr_status fx_tiny_graph(int act_features, sr_graph **out);

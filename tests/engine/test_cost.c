@@ -52,7 +52,8 @@ static void test_roofline_per_layer(void **state)
     assert_float_equal(t, 0.0, 0);
     assert_int_equal(sr_cost_layers(m, &DEV, g, 0, 3, SR_PREC_FP32, 1, &t), SR_OK);
     assert_float_equal(t, 0.13824 + 0.02048 + 0.11344, 1e-12);
-    /* batch 4: conv 4 x 13824 / 1e5; relu 4 x 2048 / 1e5; fc compute 4 x 5120 / 1e5 beats (4 x 1064 + 10280) / 1e5 */
+    /* batch 4: conv 4 x 13824 / 1e5; relu 4 x 2048 / 1e5; fc compute 4 x 5120 / 1e5 beats (4 x 1064 + 10280)
+     * / 1e5 */
     assert_int_equal(sr_cost_layers(m, &DEV, g, 1, 3, SR_PREC_FP32, 4, &t), SR_OK);
     assert_float_equal(t, 0.55296 + 0.08192 + 0.2048, 1e-12);
     /* fp16 halves the bytes: fc memory (1024 + 40 + 10280) / 2 / 1e5 = 0.05672 > 0.0512 */

@@ -51,8 +51,7 @@ static sr_run_output run(const sr_experiment *e, uint64_t seed, int act_features
     sr_run_output_init(&out);
     char err[1024];
     sr_status st = fx_run_forked(e, seed, &o, &out, err, sizeof err);
-    if (st != SR_OK)
-        print_error("engine failed: %s (%s)\n", sr_status_name(st), err);
+    if (st != SR_OK) print_error("engine failed: %s (%s)\n", sr_status_name(st), err);
     assert_int_equal(st, SR_OK);
     return out;
 }
@@ -326,10 +325,10 @@ static void test_missing_route(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_one_frame_cm02), cmocka_unit_test(test_one_frame_lv08),
-        cmocka_unit_test(test_two_flows_share), cmocka_unit_test(test_queue_and_drops),
-        cmocka_unit_test(test_determinism),     cmocka_unit_test(test_energy),
-        cmocka_unit_test(test_wifi_anomaly),    cmocka_unit_test(test_missing_route),
+        cmocka_unit_test(test_one_frame_cm02),       cmocka_unit_test(test_one_frame_lv08),
+        cmocka_unit_test(test_two_flows_share),      cmocka_unit_test(test_queue_and_drops),
+        cmocka_unit_test(test_determinism),          cmocka_unit_test(test_energy),
+        cmocka_unit_test(test_wifi_anomaly),         cmocka_unit_test(test_missing_route),
         cmocka_unit_test(test_zoo_roofline_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

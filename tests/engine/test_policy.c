@@ -31,8 +31,9 @@ static sr_experiment *exp3(void)
 
 static sr_policy_ctx ctx_of(const sr_experiment *e, const sr_graph *g, int instance)
 {
-    sr_policy_ctx c = {e, &e->policy, &e->sources[0], g, SR_PREC_FP32, fx_unit_cost(), 0, instance,
-                       sr_policy_device_index(e, e->policy.target)};
+    sr_policy_ctx c = {e, &e->policy,   &e->sources[0],
+                       g, SR_PREC_FP32, fx_unit_cost(),
+                       0, instance,     sr_policy_device_index(e, e->policy.target)};
     return c;
 }
 
@@ -253,8 +254,10 @@ static void test_topology_routes(void **state)
     assert_int_equal(sr_topology_write_xml(t, e, f), SR_OK);
     fclose(f);
     assert_non_null(strstr(xml, "<host id=\"cam2\" speed=\"1000000000f\" core=\"1\">"));
-    assert_non_null(strstr(xml, "<link id=\"wan\" sharing_policy=\"FATPIPE\" bandwidth=\"12500000Bps\" latency=\"0.02s\"/>"));
-    assert_non_null(strstr(xml, "<route src=\"cam1\" dst=\"cloud\" symmetrical=\"NO\"><link_ctn id=\"up1\"/><link_ctn id=\"wan\"/></route>"));
+    assert_non_null(strstr(
+        xml, "<link id=\"wan\" sharing_policy=\"FATPIPE\" bandwidth=\"12500000Bps\" latency=\"0.02s\"/>"));
+    assert_non_null(strstr(xml, "<route src=\"cam1\" dst=\"cloud\" symmetrical=\"NO\"><link_ctn "
+                                "id=\"up1\"/><link_ctn id=\"wan\"/></route>"));
     sr_topology_free(t);
 
     /* the same pair twice */
