@@ -219,6 +219,10 @@ static int inspect(sqlite3 *db, int *ours, int64_t *version, int64_t *n_tables)
     if (rc != SQLITE_OK || !has_meta)
         return rc;
     rc = query_int(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'", version);
+    if (rc == SQLITE_ERROR) { /* someone else's meta table, without our columns */
+        *version = 0;
+        return SQLITE_OK;
+    }
     if (rc == SQLITE_OK && *version > 0)
         *ours = 1;
     return rc;

@@ -344,6 +344,16 @@ static void test_foreign_files(void **state)
     sqlite3_close(db);
     expect_refused(other, "not a simrun results database");
 
+    /* Someone else's table that happens to be called meta. */
+    char *other_meta = tr_path(f->dir, "other_meta.db");
+    assert_int_equal(sqlite3_open(other_meta, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE meta(a INTEGER, b TEXT); INSERT INTO meta VALUES(1, 'x');",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    expect_refused(other_meta, "not a simrun results database");
+    free(other_meta);
+
     /* A newer schema version. */
     sr_results *r = open_ok(f->db_path);
     sr_results_close(r);
