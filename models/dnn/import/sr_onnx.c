@@ -320,10 +320,11 @@ static void ox_feed_to_const(ox_val *v)
 {
     if (v->feed && !v->is_const) {
         v->is_const = 1;
-        v->elem_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+        v->elem_type = v->feed->data ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT : ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
         v->shape = v->feed->shape;
         v->n = sr_shape_numel(&v->shape);
         v->f = v->feed->data;
+        v->i64 = v->feed->data_i64;
     }
 }
 
@@ -336,6 +337,9 @@ static sr_status ox_val_node(ox_ctx *c, ox_val *v, int *id)
     }
     sr_status st;
     if (v->feed) {
+        if (v->feed->data == NULL)
+            return ox_fail(c, SR_ERR_UNSUPPORTED, "int64 input '%s' is used as data (only float32 data is supported)",
+                           v->name);
         st = ox_add_input_node(c, v->name, v->feed->shape, &v->node);
     } else if (v->is_const) {
         if (v->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
@@ -701,9 +705,9 @@ static sr_status ox_gemm(ox_ctx *c)
         return st;
     const char *base = ox_out_name(c);
     /* A: data, or a constant (transposed here when transA=1) */
-    ox_val *Ac;
+    ox_val *Ac = NULL;
     int a_id;
-    if ((st = ox_const_in(c, 0, 1, 1, &Ac)) != SR_OK)
+    if (ta && (st = ox_const_in(c, 0, 1, 1, &Ac)) != SR_OK)
         return st;
     if (Ac && ta) {
         if ((st = ox_const_float(c, Ac, "A", -1)) != SR_OK)
@@ -1161,6 +1165,8 @@ static sr_status ox_node(ox_ctx *c)
     const char *op = nd->op_type ? nd->op_type : "";
     if (nd->domain && nd->domain[0] && strcmp(nd->domain, "ai.onnx") != 0)
         return ox_fail(c, SR_ERR_UNSUPPORTED, "operator domain '%s' is not supported", nd->domain);
+    if (c->opset < 0)
+        return ox_fail(c, SR_ERR_PARSE, "the model declares no opset for the default ONNX domain");
     if (nd->n_output < 1)
         return ox_fail(c, SR_ERR_PARSE, "node has no output");
     sr_node_attr a = sr_node_attr_default();
@@ -1245,8 +1251,6 @@ static sr_status ox_build(ox_ctx *c, const Onnx__ModelProto *m)
         if ((o->domain == NULL || o->domain[0] == '\0' || strcmp(o->domain, "ai.onnx") == 0) && o->has_version)
             c->opset = o->version;
     }
-    if (c->opset < 0)
-        return ox_fail(c, SR_ERR_PARSE, "the model declares no opset for the default ONNX domain");
     if (gp->n_sparse_initializer > 0)
         return ox_fail(c, SR_ERR_UNSUPPORTED, "sparse initializers are not supported");
 
@@ -1480,17 +1484,16 @@ sr_status sr_onnx_tensor_read(const char *path, sr_onnx_tensor *out, char *err, 
         return ox_fail(&c, SR_ERR_PARSE, "not a valid ONNX TensorProto");
     ox_val v = {.name = t->name ? t->name : "", .node = -1};
     st = ox_tensor_to_val(&c, t, &v);
-    if (st == SR_OK && v.elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
-        st = ox_fail(&c, SR_ERR_UNSUPPORTED, "tensor has element type %s (only FLOAT)", ox_type_name(v.elem_type));
     if (st == SR_OK) {
-        out->data = malloc((size_t)v.n * sizeof(float));
-        if (out->data == NULL) {
-            st = SR_ERR_NOMEM;
-        } else {
-            memcpy(out->data, v.f, (size_t)v.n * sizeof(float));
-            out->shape = v.shape;
-            snprintf(out->name, sizeof out->name, "%s", t->name ? t->name : "");
-        }
+        /* the values already live in a context buffer: take it over */
+        void *buf = v.f ? (void *)v.f : (void *)v.i64;
+        for (int i = 0; i < c.n_owned; i++)
+            if (c.owned[i] == buf)
+                c.owned[i] = NULL;
+        out->data = (float *)v.f;
+        out->data_i64 = (int64_t *)v.i64;
+        out->shape = v.shape;
+        snprintf(out->name, sizeof out->name, "%s", t->name ? t->name : "");
     }
     onnx__tensor_proto__free_unpacked(t, NULL);
     ox_ctx_clear(&c);
@@ -1502,5 +1505,6 @@ void sr_onnx_tensor_clear(sr_onnx_tensor *t)
     if (t == NULL)
         return;
     free(t->data);
+    free(t->data_i64);
     memset(t, 0, sizeof *t);
 }

@@ -17,6 +17,7 @@
 #define SR_ONNX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sr_graph.h"
 #include "sr_weights.h"
@@ -24,14 +25,17 @@
 #define SR_ONNX_MAX_IO 16
 #define SR_ONNX_IO_NAME_MAX 128
 
-/* A named float32 tensor (an ONNX TensorProto file such as the backend tests' input_0.pb). */
+/* A named float32 (or int64) tensor, e.g. an ONNX TensorProto file such as the backend tests'
+ * input_0.pb. Exactly one of data / data_i64 is set. int64 tensors can only be fed where the graph
+ * needs a constant (a Reshape shape). */
 typedef struct sr_onnx_tensor {
     char name[SR_ONNX_IO_NAME_MAX];
-    sr_shape shape;  /* rank 0 for a scalar */
-    float *data;     /* sr_shape_numel(&shape) floats; owned, released by sr_onnx_tensor_clear */
+    sr_shape shape;     /* rank 0 for a scalar */
+    float *data;        /* sr_shape_numel(&shape) floats; owned, released by sr_onnx_tensor_clear */
+    int64_t *data_i64;  /* or int64 values; owned likewise */
 } sr_onnx_tensor;
 
-/* Reads a serialized TensorProto of type float32 from path into *out (caller clears it with
+/* Reads a serialized TensorProto of type float32 or int64 from path into *out (caller clears it with
  * sr_onnx_tensor_clear). SR_ERR_UNSUPPORTED for other element types. */
 sr_status sr_onnx_tensor_read(const char *path, sr_onnx_tensor *out, char *err, size_t err_size);
 void sr_onnx_tensor_clear(sr_onnx_tensor *t); /* NULL or an already cleared tensor is a no-op */
