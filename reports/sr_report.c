@@ -38,9 +38,9 @@ static const struct {
     const char *name;
     const char *label;
 } k_metrics[] = {
-    {"latency_p50_s", "median latency (s)"},   {"latency_p95_s", "95th percentile latency (s)"},
+    {"latency_p50_s", "median latency (s)"},     {"latency_p95_s", "95th percentile latency (s)"},
     {"throughput_fps", "throughput (frames/s)"}, {"drop_rate", "drop rate"},
-    {"energy_total_j", "total energy (J)"},    {"bytes_total", "bytes sent (B)"},
+    {"energy_total_j", "total energy (J)"},      {"bytes_total", "bytes sent (B)"},
 };
 #define N_METRICS (sizeof k_metrics / sizeof k_metrics[0])
 
@@ -62,8 +62,7 @@ static void strlist_free(strlist *l)
 static long strlist_find(const strlist *l, const char *s)
 {
     for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->s[i], s) == 0)
-            return (long)i;
+        if (strcmp(l->s[i], s) == 0) return (long)i;
     return -1;
 }
 
@@ -73,14 +72,12 @@ static long strlist_push(strlist *l, const char *s)
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 16;
         char **p = realloc(l->s, cap * sizeof *p);
-        if (!p)
-            return -1;
+        if (!p) return -1;
         l->s = p;
         l->cap = cap;
     }
     char *c = strdup(s);
-    if (!c)
-        return -1;
+    if (!c) return -1;
     l->s[l->n] = c;
     return (long)l->n++;
 }
@@ -106,8 +103,7 @@ typedef struct sbuf {
 
 static void sbuf_printf(sbuf *b, const char *fmt, ...)
 {
-    if (b->oom)
-        return;
+    if (b->oom) return;
     for (;;) {
         va_list ap;
         va_start(ap, fmt);
@@ -188,8 +184,7 @@ static const char *param_of(const run_row *r, const char *key)
 
 static void logf_(FILE *log, const char *fmt, ...)
 {
-    if (!log)
-        return;
+    if (!log) return;
     va_list ap;
     va_start(ap, fmt);
     vfprintf(log, fmt, ap);
@@ -206,8 +201,7 @@ static char *dup_col(sqlite3_stmt *s, int i)
 static char *sanitize(const char *s)
 {
     char *o = strdup(s);
-    if (!o)
-        return NULL;
+    if (!o) return NULL;
     for (char *p = o; *p; p++) {
         char c = *p;
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -226,9 +220,10 @@ static sr_status load_runs(sqlite3 *db, exp_data *e, FILE *log)
                            "SELECT id, policy, replication, params FROM runs"
                            " WHERE experiment_id = ?1 AND status = 'ok' ORDER BY point_index, id",
                            -1, &qr, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT key, value FROM json_each(?1) WHERE type NOT IN ('object', 'array')", -1,
-                           &qp, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT name, value FROM metrics WHERE run_id = ?1", -1, &qm, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(db, "SELECT key, value FROM json_each(?1) WHERE type NOT IN ('object', 'array')",
+                           -1, &qp, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT name, value FROM metrics WHERE run_id = ?1", -1, &qm, NULL) !=
+            SQLITE_OK) {
         logf_(log, "report: cannot query the runs: %s\n", sqlite3_errmsg(db));
         st = SR_ERR_DB;
         goto done;
@@ -262,8 +257,7 @@ static sr_status load_runs(sqlite3 *db, exp_data *e, FILE *log)
         while ((rc = sqlite3_step(qp)) == SQLITE_ROW) {
             const char *key = (const char *)sqlite3_column_text(qp, 0);
             const char *val = (const char *)sqlite3_column_text(qp, 1);
-            if (!key || strcmp(key, "policy") == 0 || strcmp(key, "replication") == 0)
-                continue;
+            if (!key || strcmp(key, "policy") == 0 || strcmp(key, "replication") == 0) continue;
             if (strlist_push(&r->pkeys, key) < 0 || strlist_push(&r->pvals, val ? val : "null") < 0 ||
                 strlist_intern(&e->keys, key) < 0) {
                 st = SR_ERR_NOMEM;
@@ -293,8 +287,7 @@ static sr_status load_runs(sqlite3 *db, exp_data *e, FILE *log)
         st = SR_ERR_DB;
         goto done;
     }
-    if (e->keys.n)
-        qsort(e->keys.s, e->keys.n, sizeof *e->keys.s, cmp_str);
+    if (e->keys.n) qsort(e->keys.s, e->keys.n, sizeof *e->keys.s, cmp_str);
     e->key_varies = calloc(e->keys.n ? e->keys.n : 1, sizeof *e->key_varies);
     if (!e->key_varies) {
         st = SR_ERR_NOMEM;
@@ -320,8 +313,7 @@ static int parse_quantity(const char *s, double *value, char *base, size_t base_
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || errno == ERANGE || !isfinite(v))
-        return -1;
+    if (end == s || errno == ERANGE || !isfinite(v)) return -1;
     while (*end == ' ')
         end++;
     size_t len = strlen(end);
@@ -350,8 +342,7 @@ static int parse_quantity(const char *s, double *value, char *base, size_t base_
             break;
         }
     }
-    if (len - skip >= base_size)
-        return -1;
+    if (len - skip >= base_size) return -1;
     memcpy(base, end + skip, len - skip);
     base[len - skip] = '\0';
     *value = v * mult;
@@ -368,8 +359,7 @@ static sr_status run_gnuplot(const char *dir, const char *script, FILE *log)
         logf_(log, "report: pipe: %s\n", strerror(errno));
         return SR_ERR_IO;
     }
-    if (log)
-        fflush(log);
+    if (log) fflush(log);
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
@@ -397,13 +387,10 @@ static sr_status run_gnuplot(const char *dir, const char *script, FILE *log)
     for (;;) {
         char chunk[4096];
         ssize_t got = read(fds[0], chunk, sizeof chunk);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
         size_t take = (size_t)got;
-        if (take > sizeof buf - 1 - n)
-            take = sizeof buf - 1 - n;
+        if (take > sizeof buf - 1 - n) take = sizeof buf - 1 - n;
         memcpy(buf + n, chunk, take);
         n += take;
     }
@@ -416,11 +403,10 @@ static sr_status run_gnuplot(const char *dir, const char *script, FILE *log)
             return SR_ERR_IO;
         }
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return SR_OK;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return SR_OK;
     if (WIFEXITED(status))
-        logf_(log, "report: gnuplot %s/%s failed with exit status %d:\n%s\n", dir, script, WEXITSTATUS(status),
-              buf);
+        logf_(log, "report: gnuplot %s/%s failed with exit status %d:\n%s\n", dir, script,
+              WEXITSTATUS(status), buf);
     else
         logf_(log, "report: gnuplot %s/%s was killed by signal %d:\n%s\n", dir, script,
               WIFSIGNALED(status) ? WTERMSIG(status) : 0, buf);
@@ -432,8 +418,7 @@ static void gp_quote(FILE *f, const char *s)
 {
     fputc('"', f);
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
+        if (*s == '"' || *s == '\\') fputc('\\', f);
         if (*s == '\n' || *s == '\r')
             fputc(' ', f);
         else
@@ -454,12 +439,10 @@ static FILE *open_out(const char *dir, const char *name, FILE *log)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
     char *p = malloc(n);
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     snprintf(p, n, "%s/%s", dir, name);
     FILE *f = fopen(p, "w");
-    if (!f)
-        logf_(log, "report: cannot write %s: %s\n", p, strerror(errno));
+    if (!f) logf_(log, "report: cannot write %s: %s\n", p, strerror(errno));
     free(p);
     return f;
 }
@@ -491,10 +474,8 @@ static sr_status draw(exp_data *e, const char *out_dir, const char *stem, const 
     snprintf(script, sizeof script, "%s.gp", stem);
     snprintf(svg, sizeof svg, "%s.svg", stem);
     sr_status st = run_gnuplot(out_dir, script, log);
-    if (st)
-        return st;
-    if (strlist_push(&e->figures, svg) < 0 || strlist_push(&e->captions, caption) < 0)
-        return SR_ERR_NOMEM;
+    if (st) return st;
+    if (strlist_push(&e->figures, svg) < 0 || strlist_push(&e->captions, caption) < 0) return SR_ERR_NOMEM;
     logf_(log, "report: wrote %s/%s\n", out_dir, svg);
     return SR_OK;
 }
@@ -532,7 +513,8 @@ static sr_status figure_cdf(sqlite3 *db, exp_data *e, const char *out_dir, FILE 
     size_t cap = 0;
     int n_blocks = 0;
     strlist titles = {0};
-    fprintf(d, "# latency CDF of completed frames, experiment %s; one block per policy\n# latency_ms fraction\n",
+    fprintf(d,
+            "# latency CDF of completed frames, experiment %s; one block per policy\n# latency_ms fraction\n",
             e->hash);
     for (size_t p = 0; p < e->policies.n && !st; p++) {
         size_t n = 0;
@@ -556,11 +538,9 @@ static sr_status figure_cdf(sqlite3 *db, exp_data *e, const char *out_dir, FILE 
             logf_(log, "report: cannot read frames: %s\n", sqlite3_errmsg(db));
             st = SR_ERR_DB;
         }
-        if (st || n == 0)
-            continue;
+        if (st || n == 0) continue;
         qsort(lat, n, sizeof *lat, cmp_double);
-        if (n_blocks)
-            fprintf(d, "\n\n");
+        if (n_blocks) fprintf(d, "\n\n");
         fputs("# policy ", d);
         dat_text(d, e->policies.s[p]);
         fprintf(d, ": %zu frames\n", n);
@@ -569,15 +549,13 @@ static sr_status figure_cdf(sqlite3 *db, exp_data *e, const char *out_dir, FILE 
             size_t i = pts == n ? k : (size_t)((double)k * (double)(n - 1) / (double)(pts - 1) + 0.5);
             fprintf(d, "%.9g %.9g\n", lat[i] * 1e3, (double)(i + 1) / (double)n);
         }
-        if (strlist_push(&titles, e->policies.s[p]) < 0)
-            st = SR_ERR_NOMEM;
+        if (strlist_push(&titles, e->policies.s[p]) < 0) st = SR_ERR_NOMEM;
         n_blocks++;
     }
     free(lat);
     sqlite3_finalize(q);
     sr_status cst = close_out(d, name, log);
-    if (!st)
-        st = cst;
+    if (!st) st = cst;
     if (st || n_blocks == 0) {
         if (!st) {
             logf_(log, "report: experiment %s has no completed frames recorded; no latency CDF\n", e->hash);
@@ -611,8 +589,7 @@ static sr_status figure_cdf(sqlite3 *db, exp_data *e, const char *out_dir, FILE 
     fprintf(g, "\n");
     strlist_free(&titles);
     st = close_out(g, name, log);
-    if (st)
-        return st;
+    if (st) return st;
     return draw(e, out_dir, stem, "latency CDF per policy", log);
 }
 
@@ -637,8 +614,7 @@ static sr_status figure_metric(exp_data *e, size_t key, size_t metric, const cha
     int numeric = 1;
     FILE *d = NULL, *g = NULL;
     char *pfile = sanitize(pname);
-    if (!pfile)
-        return SR_ERR_NOMEM;
+    if (!pfile) return SR_ERR_NOMEM;
     char stem[400], name[420];
     snprintf(stem, sizeof stem, "%s-%s-vs-%s", e->base, k_metrics[metric].name, pfile);
     free(pfile);
@@ -665,11 +641,11 @@ static sr_status figure_metric(exp_data *e, size_t key, size_t metric, const cha
         }
         run_x[i] = (int)xi;
         run_s[i] = (int)si;
-        if (!isnan(r->m[metric]))
-            any = 1;
+        if (!isnan(r->m[metric])) any = 1;
     }
     if (!any) {
-        logf_(log, "report: experiment %s: no values of %s; skipping %s\n", e->hash, k_metrics[metric].name, stem);
+        logf_(log, "report: experiment %s: no values of %s; skipping %s\n", e->hash, k_metrics[metric].name,
+              stem);
         goto done;
     }
     /* Numeric x when every value is a quantity in one base unit. */
@@ -682,17 +658,16 @@ static sr_status figure_metric(exp_data *e, size_t key, size_t metric, const cha
     }
     for (size_t x = 0; x < xs.n; x++) {
         char unit[32];
-        if (parse_quantity(xs.s[x], &xval[x], unit, sizeof unit) != 0 || (x > 0 && strcmp(unit, base_unit) != 0)) {
+        if (parse_quantity(xs.s[x], &xval[x], unit, sizeof unit) != 0 ||
+            (x > 0 && strcmp(unit, base_unit) != 0)) {
             numeric = 0;
             break;
         }
-        if (x == 0)
-            snprintf(base_unit, sizeof base_unit, "%s", unit);
+        if (x == 0) snprintf(base_unit, sizeof base_unit, "%s", unit);
     }
     for (size_t x = 0; x < xs.n; x++) {
         order[x] = x;
-        if (!numeric)
-            xval[x] = (double)x;
+        if (!numeric) xval[x] = (double)x;
     }
     if (numeric) { /* insertion sort of the x indexes by value (few values) */
         for (size_t a = 1; a < xs.n; a++)
@@ -704,20 +679,16 @@ static sr_status figure_metric(exp_data *e, size_t key, size_t metric, const cha
     }
     for (size_t i = 0; i < e->n_runs; i++) {
         double v = e->runs[i].m[metric];
-        if (isnan(v))
-            continue;
+        if (isnan(v)) continue;
         cell *c = &cells[(size_t)run_s[i] * xs.n + (size_t)run_x[i]];
-        if (c->n == 0 || v < c->min)
-            c->min = v;
-        if (c->n == 0 || v > c->max)
-            c->max = v;
+        if (c->n == 0 || v < c->min) c->min = v;
+        if (c->n == 0 || v > c->max) c->max = v;
         c->sum += v;
         c->n++;
     }
     int errorbars = 0;
     for (size_t i = 0; i < xs.n * series.n; i++)
-        if (cells[i].n > 1)
-            errorbars = 1;
+        if (cells[i].n > 1) errorbars = 1;
 
     snprintf(name, sizeof name, "%s.dat", stem);
     d = open_out(out_dir, name, log);
@@ -738,16 +709,14 @@ static sr_status figure_metric(exp_data *e, size_t key, size_t metric, const cha
         int has = 0;
         for (size_t x = 0; x < xs.n; x++)
             has |= cells[s * xs.n + x].n > 0;
-        if (!has)
-            continue;
+        if (!has) continue;
         fprintf(d, "%s# series ", n_blocks ? "\n\n" : "");
         dat_text(d, series.s[s]);
         fputc('\n', d);
         for (size_t oi = 0; oi < xs.n; oi++) {
             size_t x = order[oi];
             const cell *c = &cells[s * xs.n + x];
-            if (!c->n)
-                continue;
+            if (!c->n) continue;
             fprintf(d, "%.17g %.17g %.17g %.17g %d \"", xval[x], c->sum / c->n, c->min, c->max, c->n);
             dat_text(d, xs.s[x]);
             fputs("\"\n", d);
@@ -784,13 +753,11 @@ static sr_status figure_metric(exp_data *e, size_t key, size_t metric, const cha
     fprintf(g, "\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
     if (numeric) {
         double lo = xval[order[0]], hi = xval[order[xs.n - 1]];
-        if (lo > 0 && hi / lo >= 100)
-            fprintf(g, "set logscale x\n");
+        if (lo > 0 && hi / lo >= 100) fprintf(g, "set logscale x\n");
         if (xs.n <= 12) { /* tics at the swept values, labelled as written in the experiment */
             fprintf(g, "set xtics (");
             for (size_t oi = 0; oi < xs.n; oi++) {
-                if (oi)
-                    fprintf(g, ", ");
+                if (oi) fprintf(g, ", ");
                 gp_quote(g, xs.s[order[oi]]);
                 fprintf(g, " %.17g", xval[order[oi]]);
             }
@@ -801,8 +768,7 @@ static sr_status figure_metric(exp_data *e, size_t key, size_t metric, const cha
     } else {
         fprintf(g, "set xtics (");
         for (size_t x = 0; x < xs.n; x++) {
-            if (x)
-                fprintf(g, ", ");
+            if (x) fprintf(g, ", ");
             gp_quote(g, xs.s[x]);
             fprintf(g, " %zu", x);
         }
@@ -810,27 +776,24 @@ static sr_status figure_metric(exp_data *e, size_t key, size_t metric, const cha
     }
     fprintf(g, "plot ");
     for (size_t s = 0; s < series.n; s++) {
-        if (block_of[s] < 0)
-            continue;
-        fprintf(g, "%s'%s.dat' index %d using 1:2%s with %s lw 2 pt 7 ps 0.8 title ", block_of[s] ? ", \\\n     " : "", stem,
-                block_of[s], errorbars ? ":3:4" : "", errorbars ? "yerrorlines" : "linespoints");
+        if (block_of[s] < 0) continue;
+        fprintf(g, "%s'%s.dat' index %d using 1:2%s with %s lw 2 pt 7 ps 0.8 title ",
+                block_of[s] ? ", \\\n     " : "", stem, block_of[s], errorbars ? ":3:4" : "",
+                errorbars ? "yerrorlines" : "linespoints");
         gp_quote(g, series.s[s]);
     }
     fprintf(g, "\n");
     free(block_of);
     st = close_out(g, name, log);
     g = NULL;
-    if (st)
-        goto done;
+    if (st) goto done;
     char caption[400];
     snprintf(caption, sizeof caption, "%s vs %s", k_metrics[metric].name, pname);
     st = draw(e, out_dir, stem, caption, log);
 
 done:
-    if (d)
-        fclose(d);
-    if (g)
-        fclose(g);
+    if (d) fclose(d);
+    if (g) fclose(g);
     strlist_free(&xs);
     strlist_free(&series);
     free(xval);
@@ -848,12 +811,23 @@ static void html_esc(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
         }
     }
 }
@@ -872,7 +846,8 @@ static sr_status html_experiment(sqlite3 *db, FILE *h, exp_data *e)
     html_esc(h, e->name);
     fputs("</h2>\n<p>hash <code>", h);
     html_esc(h, e->hash);
-    fprintf(h, "</code>; %zu successful runs</p>\n<details><summary>experiment YAML</summary><pre>", e->n_runs);
+    fprintf(h, "</code>; %zu successful runs</p>\n<details><summary>experiment YAML</summary><pre>",
+            e->n_runs);
     html_esc(h, e->yaml);
     fputs("</pre></details>\n", h);
 
@@ -880,8 +855,7 @@ static sr_status html_experiment(sqlite3 *db, FILE *h, exp_data *e)
     strlist rows = {0};
     sbuf key = {0};
     int *row_of = malloc((e->n_runs ? e->n_runs : 1) * sizeof *row_of);
-    if (!row_of)
-        return SR_ERR_NOMEM;
+    if (!row_of) return SR_ERR_NOMEM;
     for (size_t i = 0; i < e->n_runs; i++) {
         key.n = 0;
         sbuf_printf(&key, "%s", e->runs[i].policy);
@@ -916,10 +890,8 @@ static sr_status html_experiment(sqlite3 *db, FILE *h, exp_data *e)
         double sum[N_METRICS] = {0};
         int cnt[N_METRICS] = {0};
         for (size_t i = 0; i < e->n_runs; i++) {
-            if (row_of[i] != (int)r)
-                continue;
-            if (n++ == 0)
-                first = i;
+            if (row_of[i] != (int)r) continue;
+            if (n++ == 0) first = i;
             for (size_t m = 0; m < N_METRICS; m++)
                 if (!isnan(e->runs[i].m[m])) {
                     sum[m] += e->runs[i].m[m];
@@ -954,7 +926,8 @@ static sr_status html_experiment(sqlite3 *db, FILE *h, exp_data *e)
     int n_failed = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
         if (n_failed++ == 0)
-            fputs("<h3>failed runs</h3>\n<table>\n<tr><th>point</th><th>policy</th><th>params</th><th>error</th></tr>\n",
+            fputs("<h3>failed "
+                  "runs</h3>\n<table>\n<tr><th>point</th><th>policy</th><th>params</th><th>error</th></tr>\n",
                   h);
         fprintf(h, "<tr><td>%d</td><td>", sqlite3_column_int(q, 0));
         html_esc(h, (const char *)sqlite3_column_text(q, 1));
@@ -964,8 +937,7 @@ static sr_status html_experiment(sqlite3 *db, FILE *h, exp_data *e)
         html_esc(h, (const char *)sqlite3_column_text(q, 3));
         fputs("</td></tr>\n", h);
     }
-    if (n_failed)
-        fputs("</table>\n", h);
+    if (n_failed) fputs("</table>\n", h);
     sqlite3_finalize(q);
 
     for (size_t i = 0; i < e->figures.n; i++) {
@@ -986,11 +958,9 @@ static sr_status html_experiment(sqlite3 *db, FILE *h, exp_data *e)
 static sr_status make_dir(const char *path, FILE *log)
 {
     char *p = strdup(path);
-    if (!p)
-        return SR_ERR_NOMEM;
+    if (!p) return SR_ERR_NOMEM;
     for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
+        if (*s != '/') continue;
         *s = '\0';
         if (mkdir(p, 0777) != 0 && errno != EEXIST) {
             logf_(log, "report: cannot create %s: %s\n", p, strerror(errno));
@@ -1024,8 +994,7 @@ static sr_status open_db(const char *db_path, sqlite3 **out, FILE *log)
     FILE *f = fopen(db_path, "rb");
     char head[16] = {0};
     size_t got = f ? fread(head, 1, sizeof head, f) : 0;
-    if (f)
-        fclose(f);
+    if (f) fclose(f);
     if (got != sizeof head || memcmp(head, "SQLite format 3", 16) != 0) {
         logf_(log, "report: %s: not an SQLite database\n", db_path);
         return SR_ERR_DB;
@@ -1055,19 +1024,16 @@ static sr_status open_db(const char *db_path, sqlite3 **out, FILE *log)
 
 sr_status sr_report_generate(const char *db_path, const char *out_dir, FILE *log)
 {
-    if (!db_path || !out_dir || !out_dir[0])
-        return SR_ERR_INVALID;
+    if (!db_path || !out_dir || !out_dir[0]) return SR_ERR_INVALID;
     sqlite3 *db = NULL;
     sr_status st = open_db(db_path, &db, log);
-    if (st)
-        return st;
+    if (st) return st;
     FILE *h = NULL;
     sqlite3_stmt *qe = NULL;
     exp_data e;
     memset(&e, 0, sizeof e);
     st = make_dir(out_dir, log);
-    if (st)
-        goto done;
+    if (st) goto done;
     h = open_out(out_dir, "index.html", log);
     if (!h) {
         st = SR_ERR_IO;
@@ -1110,28 +1076,22 @@ sr_status sr_report_generate(const char *db_path, const char *out_dir, FILE *log
         }
         logf_(log, "report: experiment %s (%s)\n", e.name, e.hash);
         st = load_runs(db, &e, log);
-        if (!st)
-            st = figure_cdf(db, &e, out_dir, log);
+        if (!st) st = figure_cdf(db, &e, out_dir, log);
         for (size_t k = 0; k < e.keys.n && !st; k++)
             for (size_t m = 0; m < N_METRICS && !st; m++)
                 st = figure_metric(&e, k, m, out_dir, log);
-        if (!st)
-            st = html_experiment(db, h, &e);
-        if (st)
-            goto done;
+        if (!st) st = html_experiment(db, h, &e);
+        if (st) goto done;
         exp_free(&e);
         n_exp++;
     }
-    if (n_exp == 0)
-        fputs("<p>The database holds no experiment yet.</p>\n", h);
+    if (n_exp == 0) fputs("<p>The database holds no experiment yet.</p>\n", h);
     fputs("</body></html>\n", h);
     st = close_out(h, "index.html", log);
     h = NULL;
-    if (!st)
-        logf_(log, "report: wrote %s/index.html (%d experiments)\n", out_dir, n_exp);
+    if (!st) logf_(log, "report: wrote %s/index.html (%d experiments)\n", out_dir, n_exp);
 done:
-    if (h)
-        fclose(h);
+    if (h) fclose(h);
     exp_free(&e);
     sqlite3_finalize(qe);
     sqlite3_close(db);

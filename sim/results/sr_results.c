@@ -139,8 +139,7 @@ struct sr_results {
 
 static void set_err(char *err, size_t err_size, const char *fmt, ...)
 {
-    if (!err || !err_size)
-        return;
+    if (!err || !err_size) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, err_size, fmt, ap);
@@ -163,14 +162,12 @@ static void utc_now(char buf[32])
 static sr_status check_file_header(const char *path, char *err, size_t err_size)
 {
     struct stat sb;
-    if (stat(path, &sb) != 0)
-        return SR_OK; /* a new file */
+    if (stat(path, &sb) != 0) return SR_OK; /* a new file */
     if (!S_ISREG(sb.st_mode)) {
         set_err(err, err_size, "%s: not a regular file", path);
         return SR_ERR_DB;
     }
-    if (sb.st_size == 0)
-        return SR_OK;
+    if (sb.st_size == 0) return SR_OK;
     FILE *f = fopen(path, "rb");
     if (!f) {
         set_err(err, err_size, "%s: cannot read the file", path);
@@ -191,8 +188,7 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out)
 {
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
+    if (rc != SQLITE_OK) return rc;
     *out = 0;
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -216,15 +212,13 @@ static int inspect(sqlite3 *db, int *ours, int64_t *version, int64_t *n_tables)
                        &has_meta);
     *ours = 0;
     *version = 0;
-    if (rc != SQLITE_OK || !has_meta)
-        return rc;
+    if (rc != SQLITE_OK || !has_meta) return rc;
     rc = query_int(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'", version);
     if (rc == SQLITE_ERROR) { /* someone else's meta table, without our columns */
         *version = 0;
         return SQLITE_OK;
     }
-    if (rc == SQLITE_OK && *version > 0)
-        *ours = 1;
+    if (rc == SQLITE_OK && *version > 0) *ours = 1;
     return rc;
 }
 
@@ -284,15 +278,13 @@ sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t 
 {
     assert(out);
     *out = NULL;
-    if (err && err_size)
-        err[0] = '\0';
+    if (err && err_size) err[0] = '\0';
     if (!path || !path[0]) {
         set_err(err, err_size, "no database path given");
         return SR_ERR_INVALID;
     }
     sr_status st = check_file_header(path, err, err_size);
-    if (st)
-        return st;
+    if (st) return st;
 
     sr_results *r = calloc(1, sizeof *r);
     if (!r || !(r->path = strdup(path))) {
@@ -331,7 +323,8 @@ sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t 
     }
 
     char *msg = NULL;
-    rc = sqlite3_exec(r->db, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+    rc = sqlite3_exec(r->db,
+                      "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
                       NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         set_err(err, err_size, "%s: cannot configure the database: %s", path, msg ? msg : "?");
@@ -369,8 +362,7 @@ fail:
 
 void sr_results_close(sr_results *r)
 {
-    if (!r)
-        return;
+    if (!r) return;
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(r->stmt[i]);
     sqlite3_close(r->db);
@@ -382,7 +374,6 @@ const char *sr_results_errmsg(const sr_results *r)
 {
     return r ? r->errmsg : "no database";
 }
-
 
 static sr_status db_fail(sr_results *r, const char *what)
 {
@@ -406,8 +397,7 @@ sr_status sr_results_experiment(sr_results *r, const char *name, const char *yam
                                 "INSERT INTO experiments(name, hash, yaml, simrun_version, created_utc)"
                                 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(hash) DO NOTHING",
                                 -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return db_fail(r, "preparing the experiment insert");
+    if (rc != SQLITE_OK) return db_fail(r, "preparing the experiment insert");
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, yaml_text, -1, SQLITE_STATIC);
@@ -415,11 +405,9 @@ sr_status sr_results_experiment(sr_results *r, const char *name, const char *yam
     sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return db_fail(r, "inserting the experiment");
+    if (rc != SQLITE_DONE) return db_fail(r, "inserting the experiment");
     rc = sqlite3_prepare_v2(r->db, "SELECT id FROM experiments WHERE hash = ?1", -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return db_fail(r, "preparing the experiment lookup");
+    if (rc != SQLITE_OK) return db_fail(r, "preparing the experiment lookup");
     sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
@@ -435,11 +423,10 @@ sr_status sr_results_point_done(sr_results *r, int64_t exp_id, const char *point
     assert(r && point_hash && done);
     *done = 0;
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(r->db,
-                                "SELECT 1 FROM runs WHERE experiment_id = ?1 AND point_hash = ?2 AND status = 'ok'",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return db_fail(r, "preparing the point lookup");
+    int rc = sqlite3_prepare_v2(
+        r->db, "SELECT 1 FROM runs WHERE experiment_id = ?1 AND point_hash = ?2 AND status = 'ok'", -1, &s,
+        NULL);
+    if (rc != SQLITE_OK) return db_fail(r, "preparing the point lookup");
     sqlite3_bind_int64(s, 1, exp_id);
     sqlite3_bind_text(s, 2, point_hash, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
@@ -492,11 +479,11 @@ static int exec_stmt(sqlite3_stmt *s)
 }
 
 /* The body of sr_results_write_run, inside BEGIN IMMEDIATE; any non-zero return rolls back. */
-static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_run_output *out, int64_t *run_id)
+static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_run_output *out,
+                              int64_t *run_id)
 {
     sqlite3_stmt *s = stmt(r, ST_FIND_RUN);
-    if (!s)
-        return db_fail(r, "preparing the run lookup");
+    if (!s) return db_fail(r, "preparing the run lookup");
     sqlite3_bind_int64(s, 1, info->exp_id);
     sqlite3_bind_text(s, 2, info->point_hash, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
@@ -506,18 +493,16 @@ static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_r
         sqlite3_reset(s);
         if (old_ok) {
             snprintf(r->errmsg, sizeof r->errmsg,
-                     "%s: point %s (index %d) of experiment %" PRId64 " already has a successful run", r->path,
-                     info->point_hash, info->point_index, info->exp_id);
+                     "%s: point %s (index %d) of experiment %" PRId64 " already has a successful run",
+                     r->path, info->point_hash, info->point_index, info->exp_id);
             return SR_ERR_DB;
         }
         static const int dels[] = {ST_DEL_FRAMES, ST_DEL_METRICS, ST_DEL_LINKS, ST_DEL_HOSTS, ST_DEL_RUN};
         for (size_t i = 0; i < sizeof dels / sizeof dels[0]; i++) {
             sqlite3_stmt *d = stmt(r, dels[i]);
-            if (!d)
-                return db_fail(r, "preparing a delete");
+            if (!d) return db_fail(r, "preparing a delete");
             sqlite3_bind_int64(d, 1, old_id);
-            if (exec_stmt(d) != SQLITE_OK)
-                return db_fail(r, "deleting the earlier failed run");
+            if (exec_stmt(d) != SQLITE_OK) return db_fail(r, "deleting the earlier failed run");
         }
     } else if (rc != SQLITE_DONE) {
         sqlite3_reset(s);
@@ -530,8 +515,7 @@ static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_r
     utc_now(now);
     snprintf(seed, sizeof seed, "%" PRIu64, info->seed);
     s = stmt(r, ST_INS_RUN);
-    if (!s)
-        return db_fail(r, "preparing the run insert");
+    if (!s) return db_fail(r, "preparing the run insert");
     sqlite3_bind_int64(s, 1, info->exp_id);
     sqlite3_bind_int(s, 2, info->point_index);
     sqlite3_bind_text(s, 3, info->point_hash, -1, SQLITE_STATIC);
@@ -544,26 +528,22 @@ static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_r
     bind_text_or_null(s, 10, info->error);
     bind_text_or_null(s, 11, info->net_model);
     sqlite3_bind_text(s, 12, now, -1, SQLITE_STATIC);
-    if (exec_stmt(s) != SQLITE_OK)
-        return db_fail(r, "inserting the run");
+    if (exec_stmt(s) != SQLITE_OK) return db_fail(r, "inserting the run");
     int64_t id = sqlite3_last_insert_rowid(r->db);
 
     if (out) {
         for (size_t i = 0; i < out->n_metrics; i++) {
             const sr_metric *m = &out->metrics[i];
             s = stmt(r, ST_INS_METRIC);
-            if (!s)
-                return db_fail(r, "preparing the metric insert");
+            if (!s) return db_fail(r, "preparing the metric insert");
             sqlite3_bind_int64(s, 1, id);
             sqlite3_bind_text(s, 2, m->name, -1, SQLITE_STATIC);
             bind_real(s, 3, m->value);
             sqlite3_bind_text(s, 4, m->unit, -1, SQLITE_STATIC);
-            if (exec_stmt(s) != SQLITE_OK)
-                return db_fail(r, "inserting a metric");
+            if (exec_stmt(s) != SQLITE_OK) return db_fail(r, "inserting a metric");
         }
         s = stmt(r, ST_INS_FRAME);
-        if (!s && out->n_frames)
-            return db_fail(r, "preparing the frame insert");
+        if (!s && out->n_frames) return db_fail(r, "preparing the frame insert");
         for (size_t i = 0; i < out->n_frames; i++) {
             const sr_frame_record *f = &out->frames[i];
             int completed = !f->dropped && f->latency_s >= 0;
@@ -579,14 +559,12 @@ static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_r
             bind_real(s, 10, completed ? f->latency_s : NAN);
             sqlite3_bind_int(s, 11, completed ? 0 : 1);
             sqlite3_bind_int64(s, 12, f->bytes_sent);
-            if (exec_stmt(s) != SQLITE_OK)
-                return db_fail(r, "inserting a frame");
+            if (exec_stmt(s) != SQLITE_OK) return db_fail(r, "inserting a frame");
         }
         for (size_t i = 0; i < out->n_links; i++) {
             const sr_link_stat *l = &out->links[i];
             s = stmt(r, ST_INS_LINK);
-            if (!s)
-                return db_fail(r, "preparing the link insert");
+            if (!s) return db_fail(r, "preparing the link insert");
             sqlite3_bind_int64(s, 1, id);
             sqlite3_bind_text(s, 2, l->name, -1, SQLITE_STATIC);
             sqlite3_bind_text(s, 3, l->type, -1, SQLITE_STATIC);
@@ -595,22 +573,19 @@ static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_r
             sqlite3_bind_int64(s, 6, l->bytes);
             sqlite3_bind_int64(s, 7, l->transfers);
             bind_real(s, 8, l->energy_j);
-            if (exec_stmt(s) != SQLITE_OK)
-                return db_fail(r, "inserting a link");
+            if (exec_stmt(s) != SQLITE_OK) return db_fail(r, "inserting a link");
         }
         for (size_t i = 0; i < out->n_hosts; i++) {
             const sr_host_stat *h = &out->hosts[i];
             s = stmt(r, ST_INS_HOST);
-            if (!s)
-                return db_fail(r, "preparing the host insert");
+            if (!s) return db_fail(r, "preparing the host insert");
             sqlite3_bind_int64(s, 1, id);
             sqlite3_bind_text(s, 2, h->name, -1, SQLITE_STATIC);
             sqlite3_bind_text(s, 3, h->device_class, -1, SQLITE_STATIC);
             bind_real(s, 4, h->busy_s);
             sqlite3_bind_int64(s, 5, h->tasks);
             bind_real(s, 6, h->energy_j);
-            if (exec_stmt(s) != SQLITE_OK)
-                return db_fail(r, "inserting a host");
+            if (exec_stmt(s) != SQLITE_OK) return db_fail(r, "inserting a host");
         }
     }
     *run_id = id;
@@ -622,8 +597,7 @@ sr_status sr_results_write_run(sr_results *r, const sr_run_info *info, const sr_
 {
     assert(r && info);
     int64_t dummy;
-    if (!run_id)
-        run_id = &dummy;
+    if (!run_id) run_id = &dummy;
     r->errmsg[0] = '\0';
     if (!info->point_hash || !info->point_hash[0] || !info->status ||
         (strcmp(info->status, "ok") != 0 && strcmp(info->status, "failed") != 0)) {
@@ -635,7 +609,6 @@ sr_status sr_results_write_run(sr_results *r, const sr_run_info *info, const sr_
     sr_status st = write_run_tx(r, info, out, run_id);
     if (st == SR_OK && sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         st = db_fail(r, "committing the run");
-    if (st != SR_OK && !sqlite3_get_autocommit(r->db))
-        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+    if (st != SR_OK && !sqlite3_get_autocommit(r->db)) sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
     return st;
 }

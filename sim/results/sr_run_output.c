@@ -31,8 +31,7 @@ void sr_run_output_init(sr_run_output *o)
 
 void sr_run_output_clear(sr_run_output *o)
 {
-    if (!o)
-        return;
+    if (!o) return;
     free(o->frames);
     free(o->links);
     free(o->hosts);
@@ -43,14 +42,11 @@ void sr_run_output_clear(sr_run_output *o)
 /* Makes room for one more element in *arr (elements of elem_size bytes, *n used, *cap allocated). */
 static sr_status grow(void **arr, size_t *n, size_t *cap, size_t elem_size)
 {
-    if (*n < *cap)
-        return SR_OK;
+    if (*n < *cap) return SR_OK;
     size_t new_cap = *cap ? *cap * 2 : 64;
-    if (new_cap < *cap || new_cap > SIZE_MAX / elem_size)
-        return SR_ERR_NOMEM;
+    if (new_cap < *cap || new_cap > SIZE_MAX / elem_size) return SR_ERR_NOMEM;
     void *p = realloc(*arr, new_cap * elem_size);
-    if (!p)
-        return SR_ERR_NOMEM;
+    if (!p) return SR_ERR_NOMEM;
     *arr = p;
     *cap = new_cap;
     return SR_OK;
@@ -60,10 +56,8 @@ static sr_status grow(void **arr, size_t *n, size_t *cap, size_t elem_size)
 static void copy_name(char *dst, size_t dst_size, const char *src)
 {
     size_t len = src ? strlen(src) : 0;
-    if (len >= dst_size)
-        len = dst_size - 1;
-    if (len)
-        memcpy(dst, src, len);
+    if (len >= dst_size) len = dst_size - 1;
+    if (len) memcpy(dst, src, len);
     dst[len] = '\0';
 }
 
@@ -71,8 +65,7 @@ sr_status sr_run_output_add_frame(sr_run_output *o, const sr_frame_record *r)
 {
     assert(o && r);
     sr_status st = grow((void **)&o->frames, &o->n_frames, &o->cap_frames, sizeof *o->frames);
-    if (st)
-        return st;
+    if (st) return st;
     o->frames[o->n_frames] = *r;
     o->frames[o->n_frames].device[sizeof r->device - 1] = '\0';
     o->n_frames++;
@@ -83,8 +76,7 @@ sr_status sr_run_output_add_link(sr_run_output *o, const sr_link_stat *s)
 {
     assert(o && s);
     sr_status st = grow((void **)&o->links, &o->n_links, &o->cap_links, sizeof *o->links);
-    if (st)
-        return st;
+    if (st) return st;
     o->links[o->n_links] = *s;
     o->links[o->n_links].name[sizeof s->name - 1] = '\0';
     o->links[o->n_links].type[sizeof s->type - 1] = '\0';
@@ -96,8 +88,7 @@ sr_status sr_run_output_add_host(sr_run_output *o, const sr_host_stat *s)
 {
     assert(o && s);
     sr_status st = grow((void **)&o->hosts, &o->n_hosts, &o->cap_hosts, sizeof *o->hosts);
-    if (st)
-        return st;
+    if (st) return st;
     o->hosts[o->n_hosts] = *s;
     o->hosts[o->n_hosts].name[sizeof s->name - 1] = '\0';
     o->hosts[o->n_hosts].device_class[sizeof s->device_class - 1] = '\0';
@@ -110,10 +101,8 @@ sr_status sr_run_output_add_host(sr_run_output *o, const sr_host_stat *s)
 sr_status sr_run_output_add_metric(sr_run_output *o, const char *name, double value, const char *unit)
 {
     assert(o);
-    if (!name || !name[0] || strlen(name) >= sizeof o->metrics[0].name)
-        return SR_ERR_INVALID;
-    if (unit && strlen(unit) >= sizeof o->metrics[0].unit)
-        return SR_ERR_INVALID;
+    if (!name || !name[0] || strlen(name) >= sizeof o->metrics[0].name) return SR_ERR_INVALID;
+    if (unit && strlen(unit) >= sizeof o->metrics[0].unit) return SR_ERR_INVALID;
     for (size_t i = 0; i < o->n_metrics; i++) {
         if (strcmp(o->metrics[i].name, name) == 0) {
             o->metrics[i].value = value;
@@ -122,8 +111,7 @@ sr_status sr_run_output_add_metric(sr_run_output *o, const char *name, double va
         }
     }
     sr_status st = grow((void **)&o->metrics, &o->n_metrics, &o->cap_metrics, sizeof *o->metrics);
-    if (st)
-        return st;
+    if (st) return st;
     sr_metric *m = &o->metrics[o->n_metrics++];
     copy_name(m->name, sizeof m->name, name);
     m->value = value;
@@ -152,12 +140,10 @@ static int cmp_double(const void *a, const void *b)
 /* Linear-interpolation percentile of sorted x[0..n-1] (numpy's default), p in [0, 1]. */
 static double percentile_sorted(const double *x, size_t n, double p)
 {
-    if (n == 0)
-        return NAN;
+    if (n == 0) return NAN;
     double h = (double)(n - 1) * p;
     size_t lo = (size_t)floor(h);
-    if (lo >= n - 1)
-        return x[n - 1];
+    if (lo >= n - 1) return x[n - 1];
     return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
 }
 
@@ -169,8 +155,7 @@ sr_status sr_run_output_summarize(sr_run_output *o, double warmup_s)
     for (size_t i = 0; i < o->n_frames; i++) {
         const sr_frame_record *f = &o->frames[i];
         bytes_total += f->bytes_sent;
-        if (!(f->capture_s >= warmup_s))
-            continue;
+        if (!(f->capture_s >= warmup_s)) continue;
         total++;
         if (!f->dropped && f->latency_s >= 0)
             completed++;
@@ -180,8 +165,7 @@ sr_status sr_run_output_summarize(sr_run_output *o, double warmup_s)
     double *lat = NULL;
     if (completed) {
         lat = malloc(completed * sizeof *lat);
-        if (!lat)
-            return SR_ERR_NOMEM;
+        if (!lat) return SR_ERR_NOMEM;
     }
     size_t k = 0;
     double sum = 0;
@@ -193,8 +177,7 @@ sr_status sr_run_output_summarize(sr_run_output *o, double warmup_s)
         }
     }
     assert(k == completed);
-    if (completed)
-        qsort(lat, completed, sizeof *lat, cmp_double);
+    if (completed) qsort(lat, completed, sizeof *lat, cmp_double);
 
     double window_s = o->end_s - warmup_s;
     struct {
@@ -217,8 +200,7 @@ sr_status sr_run_output_summarize(sr_run_output *o, double warmup_s)
     free(lat);
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
         sr_status st = sr_run_output_add_metric(o, m[i].name, m[i].value, m[i].unit);
-        if (st)
-            return st;
+        if (st) return st;
     }
     double energy = 0;
     if (sr_run_output_metric(o, "energy_total_j", &energy) == SR_ERR_NOT_FOUND) {
@@ -227,8 +209,7 @@ sr_status sr_run_output_summarize(sr_run_output *o, double warmup_s)
         for (size_t i = 0; i < o->n_links; i++)
             energy += o->links[i].energy_j;
         sr_status st = sr_run_output_add_metric(o, "energy_total_j", energy, "J");
-        if (st)
-            return st;
+        if (st) return st;
     }
     return SR_OK;
 }

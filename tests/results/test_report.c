@@ -21,8 +21,8 @@
 
 static const char *const k_policies[2] = {"cloud_only", "split"};
 static const char *const k_bws[3] = {"54Mbps", "500kbps", "5.85Mbps"}; /* sweep order is not value order */
-static const char *const k_fig_metrics[6] = {"latency_p50_s", "latency_p95_s", "throughput_fps",
-                                              "drop_rate",     "energy_total_j", "bytes_total"};
+static const char *const k_fig_metrics[6] = {"latency_p50_s", "latency_p95_s",  "throughput_fps",
+                                             "drop_rate",     "energy_total_j", "bytes_total"};
 #define HASH1 "feedc0ffee123456"
 #define HASH2 "0123456789abcdef"
 
@@ -42,28 +42,44 @@ static void build_db(const char *path)
     sr_results *r = NULL;
     assert_int_equal(sr_results_open(path, &r, err, sizeof err), SR_OK);
     int64_t exp1 = 0, exp2 = 0;
-    assert_int_equal(sr_results_experiment(r, "bw sweep", "name: bw sweep # a < b & c\n", HASH1, &exp1), SR_OK);
+    assert_int_equal(sr_results_experiment(r, "bw sweep", "name: bw sweep # a < b & c\n", HASH1, &exp1),
+                     SR_OK);
     int index = 0;
     for (int b = 0; b < 3; b++)
         for (int p = 0; p < 2; p++)
             for (int rep = 0; rep < 2; rep++) {
                 sr_run_output o;
                 tr_make_output(&o, 30, 0.02 * (p + 1));
-                assert_int_equal(sr_run_output_add_metric(&o, "latency_p50_s", p50_of(p, b, rep), "s"), SR_OK);
+                assert_int_equal(sr_run_output_add_metric(&o, "latency_p50_s", p50_of(p, b, rep), "s"),
+                                 SR_OK);
                 char params[256], hash[32];
-                snprintf(params, sizeof params, "{\"links.wifi.bw\": \"%s\", \"policy\": \"%s\", \"replication\": %d}",
-                         k_bws[b], k_policies[p], rep);
+                snprintf(params, sizeof params,
+                         "{\"links.wifi.bw\": \"%s\", \"policy\": \"%s\", \"replication\": %d}", k_bws[b],
+                         k_policies[p], rep);
                 snprintf(hash, sizeof hash, "pt%d", index);
-                sr_run_info info = {.exp_id = exp1, .point_index = index++, .point_hash = hash,
-                                    .params_json = params, .policy = k_policies[p], .replication = rep,
-                                    .seed = 42u + (unsigned)rep, .status = "ok", .wall_s = 0.5, .net_model = "cm02"};
+                sr_run_info info = {.exp_id = exp1,
+                                    .point_index = index++,
+                                    .point_hash = hash,
+                                    .params_json = params,
+                                    .policy = k_policies[p],
+                                    .replication = rep,
+                                    .seed = 42u + (unsigned)rep,
+                                    .status = "ok",
+                                    .wall_s = 0.5,
+                                    .net_model = "cm02"};
                 assert_int_equal(sr_results_write_run(r, &info, &o, NULL), SR_OK);
                 sr_run_output_clear(&o);
             }
     /* A failed run: listed in the index, not plotted. */
-    sr_run_info failed = {.exp_id = exp1, .point_index = index, .point_hash = "ptfail",
-                          .params_json = "{\"links.wifi.bw\": \"1Gbps\", \"policy\": \"split\", \"replication\": 0}",
-                          .policy = "split", .status = "failed", .error = "route <missing>", .net_model = "cm02"};
+    sr_run_info failed = {.exp_id = exp1,
+                          .point_index = index,
+                          .point_hash = "ptfail",
+                          .params_json =
+                              "{\"links.wifi.bw\": \"1Gbps\", \"policy\": \"split\", \"replication\": 0}",
+                          .policy = "split",
+                          .status = "failed",
+                          .error = "route <missing>",
+                          .net_model = "cm02"};
     assert_int_equal(sr_results_write_run(r, &failed, NULL, NULL), SR_OK);
 
     /* A second experiment with a categorical parameter, one replication, no frames. */
@@ -74,11 +90,15 @@ static void build_db(const char *path)
         sr_run_output_init(&o);
         assert_int_equal(sr_run_output_add_metric(&o, "latency_p50_s", 0.3 - 0.1 * m, "s"), SR_OK);
         char params[128], hash[16];
-        snprintf(params, sizeof params, "{\"model\": \"%s\", \"policy\": \"device_only\", \"replication\": 0}",
-                 models[m]);
+        snprintf(params, sizeof params,
+                 "{\"model\": \"%s\", \"policy\": \"device_only\", \"replication\": 0}", models[m]);
         snprintf(hash, sizeof hash, "m%d", m);
-        sr_run_info info = {.exp_id = exp2, .point_index = m, .point_hash = hash, .params_json = params,
-                            .policy = "device_only", .status = "ok"};
+        sr_run_info info = {.exp_id = exp2,
+                            .point_index = m,
+                            .point_hash = hash,
+                            .params_json = params,
+                            .policy = "device_only",
+                            .status = "ok"};
         assert_int_equal(sr_results_write_run(r, &info, &o, NULL), SR_OK);
         sr_run_output_clear(&o);
     }
@@ -89,8 +109,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     f->dir = tr_mkdtemp();
-    if (!f->dir)
-        return -1;
+    if (!f->dir) return -1;
     f->db_path = tr_path(f->dir, "results.db");
     f->out = tr_path(f->dir, "report/sub");
     build_db(f->db_path);
@@ -116,8 +135,7 @@ static char *read_out(const char *dir, const char *name)
 {
     char *p = tr_path(dir, name);
     char *s = tr_read_file(p, NULL);
-    if (!s)
-        fprintf(stderr, "missing %s\n", p);
+    if (!s) fprintf(stderr, "missing %s\n", p);
     free(p);
     assert_non_null(s);
     return s;
@@ -128,8 +146,7 @@ static void expect_svg(const char *dir, const char *name, const char *const *tit
     char *s = read_out(dir, name);
     assert_non_null(strstr(s, "<svg"));
     for (int i = 0; i < n_titles; i++) {
-        if (!strstr(s, titles[i]))
-            fprintf(stderr, "%s lacks %s\n", name, titles[i]);
+        if (!strstr(s, titles[i])) fprintf(stderr, "%s lacks %s\n", name, titles[i]);
         assert_non_null(strstr(s, titles[i]));
     }
     free(s);
@@ -220,7 +237,8 @@ static void test_report_deterministic(void **state)
     char *out2 = tr_path(f->dir, "again");
     assert_int_equal(sr_report_generate(f->db_path, f->out, NULL), SR_OK);
     assert_int_equal(sr_report_generate(f->db_path, out2, NULL), SR_OK);
-    const char *names[3] = {"index.html", HASH1 "-latency-cdf.dat", HASH1 "-bytes_total-vs-links.wifi.bw.svg"};
+    const char *names[3] = {"index.html", HASH1 "-latency-cdf.dat",
+                            HASH1 "-bytes_total-vs-links.wifi.bw.svg"};
     for (int i = 0; i < 3; i++) {
         char *a = read_out(f->out, names[i]), *b = read_out(out2, names[i]);
         /* index.html names its own database path, identical here */
@@ -292,8 +310,11 @@ static void test_report_cdf_thinning(void **state)
     sr_run_output o;
     tr_make_output(&o, 5000, 0.01);
     const char *policy = "odd \"quoted\" \\ policy";
-    sr_run_info info = {.exp_id = exp_id, .point_hash = "b0", .params_json = "{\"replication\": 0}",
-                        .policy = policy, .status = "ok"};
+    sr_run_info info = {.exp_id = exp_id,
+                        .point_hash = "b0",
+                        .params_json = "{\"replication\": 0}",
+                        .policy = policy,
+                        .status = "ok"};
     assert_int_equal(sr_results_write_run(r, &info, &o, NULL), SR_OK);
     sr_results_close(r);
     sr_run_output_clear(&o);
@@ -303,14 +324,12 @@ static void test_report_cdf_thinning(void **state)
     int lines = 0;
     double prev_x = -1, first_frac = -1, frac = -1;
     for (char *line = dat; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        if (*line == '#' || *line == '\n')
-            continue;
+        if (*line == '#' || *line == '\n') continue;
         double x;
         assert_int_equal(sscanf(line, "%lf %lf", &x, &frac), 2);
         assert_true(x >= prev_x);
         prev_x = x;
-        if (lines++ == 0)
-            first_frac = frac;
+        if (lines++ == 0) first_frac = frac;
     }
     const int completed = 5000 - 5000 / 7; /* every 7th frame is dropped */
     assert_int_equal(lines, 1000);

@@ -28,8 +28,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     f->dir = tr_mkdtemp();
-    if (!f->dir)
-        return -1;
+    if (!f->dir) return -1;
     f->db_path = tr_path(f->dir, "results.db");
     *state = f;
     return 0;
@@ -50,8 +49,7 @@ static sr_results *open_ok(const char *path)
     char err[512] = "";
     sr_results *r = NULL;
     sr_status st = sr_results_open(path, &r, err, sizeof err);
-    if (st)
-        fprintf(stderr, "open failed: %s\n", err);
+    if (st) fprintf(stderr, "open failed: %s\n", err);
     assert_int_equal(st, SR_OK);
     assert_non_null(r);
     return r;
@@ -108,7 +106,8 @@ static void test_write_and_read_back(void **state)
     s = tr_query_text(db, "PRAGMA journal_mode");
     assert_string_equal(s, "wal");
     free(s);
-    s = tr_query_text(db, "SELECT name || '|' || hash || '|' || yaml || '|' || simrun_version FROM experiments");
+    s = tr_query_text(db,
+                      "SELECT name || '|' || hash || '|' || yaml || '|' || simrun_version FROM experiments");
     assert_string_equal(s, "quick|00112233aabbccdd|name: quick\nseed: 1\n|0.1.0");
     free(s);
     assert_int_equal(tr_query_int(db, "SELECT length(created_utc) FROM experiments"), 20);
@@ -118,8 +117,8 @@ static void test_write_and_read_back(void **state)
                           " || '|' || replication || '|' || seed || '|' || status || '|' || wall_s || '|' ||"
                           " ifnull(error, 'NULL') || '|' || net_model FROM runs");
     char expect[256];
-    snprintf(expect, sizeof expect, "%" PRId64 "|3|a1b2c3d4e5f60718|split|1|18446744073709551557|ok|0.125|NULL|cm02",
-             exp_id);
+    snprintf(expect, sizeof expect,
+             "%" PRId64 "|3|a1b2c3d4e5f60718|split|1|18446744073709551557|ok|0.125|NULL|cm02", exp_id);
     assert_string_equal(s, expect);
     free(s);
     s = tr_query_text(db, "SELECT json_extract(params, '$.\"links.wifi.bw\"') FROM runs");
@@ -130,8 +129,8 @@ static void test_write_and_read_back(void **state)
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM metrics"), (int64_t)o.n_metrics);
     for (size_t i = 0; i < o.n_metrics; i++) {
         char sql[256];
-        snprintf(sql, sizeof sql, "SELECT value FROM metrics WHERE run_id = %" PRId64 " AND name = '%s'", run_id,
-                 o.metrics[i].name);
+        snprintf(sql, sizeof sql, "SELECT value FROM metrics WHERE run_id = %" PRId64 " AND name = '%s'",
+                 run_id, o.metrics[i].name);
         assert_true(tr_query_double(db, sql) == o.metrics[i].value);
         snprintf(sql, sizeof sql, "SELECT unit FROM metrics WHERE name = '%s'", o.metrics[i].name);
         s = tr_query_text(db, sql);
@@ -173,12 +172,14 @@ static void test_write_and_read_back(void **state)
     assert_int_equal(n, o.n_frames);
 
     /* links and hosts */
-    s = tr_query_text(db, "SELECT name || '|' || type || '|' || bw_bps || '|' || latency_s || '|' || bytes || '|'"
-                          " || transfers || '|' || energy_j FROM links");
+    s = tr_query_text(db,
+                      "SELECT name || '|' || type || '|' || bw_bps || '|' || latency_s || '|' || bytes || '|'"
+                      " || transfers || '|' || energy_j FROM links");
     assert_string_equal(s, "wifi_cell|wifi|54000000.0|0.002|123456|20|0.75");
     free(s);
-    s = tr_query_text(db, "SELECT group_concat(name || ':' || class || ':' || busy_s || ':' || tasks || ':' ||"
-                          " energy_j, ',') FROM (SELECT * FROM hosts ORDER BY name)");
+    s = tr_query_text(db,
+                      "SELECT group_concat(name || ':' || class || ':' || busy_s || ':' || tasks || ':' ||"
+                      " energy_j, ',') FROM (SELECT * FROM hosts ORDER BY name)");
     assert_string_equal(s, "cam0:camera:0.5:10:1.25,edge0:edge:2.0:20:30.5");
     free(s);
 
@@ -315,8 +316,7 @@ static void expect_refused(const char *path, const char *message_part)
     assert_int_equal(sr_results_open(path, &r, err, sizeof err), SR_ERR_DB);
     assert_null(r);
     assert_non_null(strstr(err, path));
-    if (!strstr(err, message_part))
-        fprintf(stderr, "unexpected message: %s\n", err);
+    if (!strstr(err, message_part)) fprintf(stderr, "unexpected message: %s\n", err);
     assert_non_null(strstr(err, message_part));
     char *after = tr_read_file(path, &after_n);
     assert_non_null(after);
@@ -337,8 +337,9 @@ static void test_foreign_files(void **state)
     char *other = tr_path(f->dir, "other.db");
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(other, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "CREATE TABLE customers(id INTEGER, name TEXT);"
-                                      "INSERT INTO customers VALUES(1, 'ada');",
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TABLE customers(id INTEGER, name TEXT);"
+                                  "INSERT INTO customers VALUES(1, 'ada');",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -347,7 +348,8 @@ static void test_foreign_files(void **state)
     /* Someone else's table that happens to be called meta. */
     char *other_meta = tr_path(f->dir, "other_meta.db");
     assert_int_equal(sqlite3_open(other_meta, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "CREATE TABLE meta(a INTEGER, b TEXT); INSERT INTO meta VALUES(1, 'x');",
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TABLE meta(a INTEGER, b TEXT); INSERT INTO meta VALUES(1, 'x');",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -358,8 +360,9 @@ static void test_foreign_files(void **state)
     sr_results *r = open_ok(f->db_path);
     sr_results_close(r);
     db = raw_open(f->db_path);
-    assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version';"
-                                      "PRAGMA wal_checkpoint(TRUNCATE);",
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE meta SET value = '99' WHERE key = 'schema_version';"
+                                  "PRAGMA wal_checkpoint(TRUNCATE);",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -392,7 +395,8 @@ static void test_many_frames(void **state)
     sqlite3 *db = raw_open(f->db_path);
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frames"), 100000);
     /* sum of 1000 + i for i < 100000 */
-    assert_int_equal(tr_query_int(db, "SELECT sum(bytes_sent) FROM frames"), INT64_C(100000) * 1000 + INT64_C(4999950000));
+    assert_int_equal(tr_query_int(db, "SELECT sum(bytes_sent) FROM frames"),
+                     INT64_C(100000) * 1000 + INT64_C(4999950000));
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frames WHERE dropped = 1"), 100000 / 7);
     sqlite3_close(db);
     sr_run_output_clear(&o);
@@ -414,8 +418,7 @@ static void test_concurrent_writers(void **state)
         if (pids[p] == 0) {
             char err[512];
             sr_results *cr = NULL;
-            if (sr_results_open(f->db_path, &cr, err, sizeof err))
-                _exit(2);
+            if (sr_results_open(f->db_path, &cr, err, sizeof err)) _exit(2);
             sr_run_output o;
             tr_make_output(&o, 200, 0.01);
             int bad = 0;

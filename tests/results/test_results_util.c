@@ -11,8 +11,7 @@
 char *tr_mkdtemp(void)
 {
     char tmpl[] = "/tmp/sr_results_test_XXXXXX";
-    if (!mkdtemp(tmpl))
-        return NULL;
+    if (!mkdtemp(tmpl)) return NULL;
     return strdup(tmpl);
 }
 
@@ -27,24 +26,21 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 
 void tr_rmtree(const char *path)
 {
-    if (path)
-        nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (path) nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 char *tr_path(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
     char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
+    if (p) snprintf(p, n, "%s/%s", dir, name);
     return p;
 }
 
 char *tr_read_file(const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap + 1);
     size_t got;
@@ -64,8 +60,7 @@ char *tr_read_file(const char *path, size_t *size)
     fclose(f);
     if (buf) {
         buf[n] = '\0';
-        if (size)
-            *size = n;
+        if (size) *size = n;
     }
     return buf;
 }
@@ -73,8 +68,7 @@ char *tr_read_file(const char *path, size_t *size)
 int tr_write_file(const char *path, const char *data, size_t size)
 {
     FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
+    if (!f) return -1;
     size_t put = fwrite(data, 1, size, f);
     return (fclose(f) == 0 && put == size) ? 0 : -1;
 }
@@ -98,10 +92,16 @@ void tr_make_output(sr_run_output *o, int n_frames, double base_latency_s)
         f.bytes_sent = 1000 + i;
         sr_run_output_add_frame(o, &f);
     }
-    sr_host_stat h1 = {.name = "cam0", .device_class = "camera", .busy_s = 0.5, .tasks = 10, .energy_j = 1.25};
+    sr_host_stat h1 = {
+        .name = "cam0", .device_class = "camera", .busy_s = 0.5, .tasks = 10, .energy_j = 1.25};
     sr_host_stat h2 = {.name = "edge0", .device_class = "edge", .busy_s = 2.0, .tasks = 20, .energy_j = 30.5};
-    sr_link_stat l = {.name = "wifi_cell", .type = "wifi", .bw_bps = 54e6, .latency_s = 2e-3, .bytes = 123456,
-                      .transfers = 20, .energy_j = 0.75};
+    sr_link_stat l = {.name = "wifi_cell",
+                      .type = "wifi",
+                      .bw_bps = 54e6,
+                      .latency_s = 2e-3,
+                      .bytes = 123456,
+                      .transfers = 20,
+                      .energy_j = 0.75};
     sr_run_output_add_host(o, &h1);
     sr_run_output_add_host(o, &h2);
     sr_run_output_add_link(o, &l);

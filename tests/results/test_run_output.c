@@ -39,8 +39,7 @@ static double metric(const sr_run_output *o, const char *name)
 static const char *unit_of(const sr_run_output *o, const char *name)
 {
     for (size_t i = 0; i < o->n_metrics; i++)
-        if (strcmp(o->metrics[i].name, name) == 0)
-            return o->metrics[i].unit;
+        if (strcmp(o->metrics[i].name, name) == 0) return o->metrics[i].unit;
     return NULL;
 }
 
@@ -76,8 +75,13 @@ static void test_summary_known_set(void **state)
     add(&o, 3.0, 0, 1, 0);
     o.end_s = 6.0;
     sr_host_stat h = {.name = "edge0", .device_class = "edge", .busy_s = 1, .tasks = 3, .energy_j = 2.5};
-    sr_link_stat l = {.name = "wifi0", .type = "wifi", .bw_bps = 1e6, .latency_s = 1e-3, .bytes = 10,
-                      .transfers = 1, .energy_j = 0.25};
+    sr_link_stat l = {.name = "wifi0",
+                      .type = "wifi",
+                      .bw_bps = 1e6,
+                      .latency_s = 1e-3,
+                      .bytes = 10,
+                      .transfers = 1,
+                      .energy_j = 0.25};
     assert_int_equal(sr_run_output_add_host(&o, &h), SR_OK);
     assert_int_equal(sr_run_output_add_link(&o, &l), SR_OK);
 
