@@ -1,0 +1,253 @@
+/* bench_kernels.c: performance of simrun's fp32 kernels against anchors measured in the same run.
+ *
+ *  1. Every conv layer of VGG-16 and ResNet-50 at 3x224x224: GFLOP/s of sr_conv2d and its ratio to a
+ *     raw cblas_sgemm of the same M, N, K (per group), each the best of R runs (target >= 0.9 on
+ *     large layers, i.e. >= 0.5 GFLOP).
+ *  2. Whole-model forward (sr_exec_run) of VGG-16, ResNet-50, MobileNetV2 at batch 1 against the sum
+ *     of raw sgemm times of its conv/FC layers (target <= 1.15; depthwise layers have no GEMM and
+ *     count as overhead).
+ *  3. Peak memory of a VGG-16 forward (VmHWM growth of this process and the executor's planned
+ *     bytes) against weights + two largest activations + im2col workspace.
+ * All single-threaded BLAS (as simulations run it). `--quick`: one run per measurement, fewer layers. */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sr_exec.h"
+#include "sr_graph.h"
+#include "sr_kernels.h"
+#include "sr_weights.h"
+#include "sr_zoo.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static float *filled(size_t n)
+{
+    float *x = malloc(sizeof(float) * (n ? n : 1));
+    if (!x) {
+        fprintf(stderr, "bench_kernels: out of memory\n");
+        abort();
+    }
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+    return x;
+}
+
+static long vm_hwm_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld", &v) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static sr_win2d conv_win(const sr_graph *g, const sr_node *nd)
+{
+    const sr_shape *is = &sr_graph_node(g, nd->inputs[0])->out;
+    sr_win2d p = {0};
+    p.n = (int)is->d[0], p.in_c = (int)is->d[1], p.in_h = (int)is->d[2], p.in_w = (int)is->d[3];
+    p.out_c = (int)nd->out.d[1], p.out_h = (int)nd->out.d[2], p.out_w = (int)nd->out.d[3];
+    p.k_h = nd->attr.kernel_h, p.k_w = nd->attr.kernel_w;
+    p.stride_h = nd->attr.stride_h, p.stride_w = nd->attr.stride_w;
+    p.dil_h = nd->attr.dilation_h, p.dil_w = nd->attr.dilation_w;
+    p.pad_top = nd->attr.pad_top, p.pad_left = nd->attr.pad_left;
+    return p;
+}
+
+/* Best-of-reps seconds of the raw GEMMs a conv/fc node lowers to. */
+static double raw_gemm_s(const sr_graph *g, const sr_node *nd, int reps)
+{
+    int m, n, k, groups = 1;
+    if (nd->op == SR_OP_CONV) {
+        sr_win2d p = conv_win(g, nd);
+        groups = nd->attr.groups;
+        if (groups == p.in_c && groups == p.out_c && groups > 1)
+            return 0.0; /* depthwise: no GEMM */
+        m = p.out_c / groups, n = p.out_h * p.out_w, k = p.in_c / groups * p.k_h * p.k_w;
+    } else if (nd->op == SR_OP_FC) {
+        const sr_shape *is = &sr_graph_node(g, nd->inputs[0])->out;
+        m = (int)is->d[0], n = nd->attr.out_channels, k = (int)(sr_shape_numel(is) / is->d[0]);
+    } else
+        return 0.0;
+    float *A = filled((size_t)m * k), *B = filled((size_t)k * n), *C = filled((size_t)m * n);
+    double best = INFINITY;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now_s();
+        for (int gi = 0; gi < groups; gi++)
+            if (nd->op == SR_OP_FC)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, A, k, B, k, 1.0f, C, n);
+            else
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, A, k, B, n, 1.0f, C, n);
+        double t = now_s() - t0;
+        if (t < best)
+            best = t;
+    }
+    free(A), free(B), free(C);
+    return best;
+}
+
+static void bench_convs(const char *model, int reps, int quick, double *ratio_sum, int *ratio_n)
+{
+    sr_graph *g = NULL;
+    if (sr_zoo_build(model, 0, 0, 0, &g) != SR_OK) {
+        fprintf(stderr, "bench_kernels: cannot build %s\n", model);
+        return;
+    }
+    printf("\n%s conv layers at 224 (best of %d)\n", model, reps);
+    printf("%-26s %5s %7s %7s %8s %9s %9s %7s\n", "layer", "M", "N", "K", "GFLOP", "sr GF/s", "gemm GF/s",
+           "ratio");
+    int done = 0;
+    for (int id = 0; id < sr_graph_node_count(g); id++) {
+        const sr_node *nd = sr_graph_node(g, id);
+        if (nd->op != SR_OP_CONV)
+            continue;
+        if (quick && done >= 8)
+            break;
+        done++;
+        sr_win2d p = conv_win(g, nd);
+        int groups = nd->attr.groups;
+        size_t in_n = (size_t)p.in_c * p.in_h * p.in_w, out_n = (size_t)p.out_c * p.out_h * p.out_w;
+        size_t w_n = (size_t)p.out_c * (p.in_c / groups) * p.k_h * p.k_w;
+        size_t ws_n = sr_conv2d_workspace_floats(&p, groups);
+        float *x = filled(in_n), *w = filled(w_n), *y = filled(out_n), *ws = filled(ws_n), *b = filled((size_t)p.out_c);
+        double best = INFINITY;
+        for (int r = 0; r < reps; r++) {
+            double t0 = now_s();
+            sr_conv2d(&p, groups, x, w, b, 0, p.out_c, y, ws);
+            double t = now_s() - t0;
+            if (t < best)
+                best = t;
+        }
+        double gemm = raw_gemm_s(g, nd, reps);
+        double gflop = 2.0 * (double)nd->macs / 1e9;
+        int64_t m = p.out_c / groups, n = (int64_t)p.out_h * p.out_w, k = (int64_t)p.in_c / groups * p.k_h * p.k_w;
+        double ratio = gemm > 0 ? gemm / best : 0;
+        printf("%-26s %5lld %7lld %7lld %8.3f %9.2f %9.2f %7.3f%s\n", nd->name, (long long)m, (long long)n,
+               (long long)k, gflop, gflop / best, gemm > 0 ? gflop / gemm : 0.0, ratio, gflop >= 0.5 ? " *" : "");
+        if (gflop >= 0.5) {
+            *ratio_sum += ratio;
+            (*ratio_n)++;
+        }
+        free(x), free(w), free(y), free(ws), free(b);
+    }
+    sr_graph_free(g);
+}
+
+static void bench_forward(const char *model, int reps)
+{
+    sr_graph *g = NULL;
+    sr_weights *w = NULL;
+    sr_exec *e = NULL;
+    char err[256];
+    if (sr_zoo_build(model, 0, 0, 0, &g) != SR_OK || sr_weights_create(g, &w) != SR_OK) {
+        fprintf(stderr, "bench_kernels: cannot build %s\n", model);
+        goto done;
+    }
+    sr_weights_init_he(w, 1);
+    if (sr_exec_create(g, w, 0, &e, err, sizeof err) != SR_OK) {
+        fprintf(stderr, "bench_kernels: %s\n", err);
+        goto done;
+    }
+    float *x = sr_exec_input(e, 0);
+    int64_t n = sr_shape_numel(&sr_graph_node(g, 0)->out);
+    for (int64_t i = 0; i < n; i++)
+        x[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
+    sr_exec_run(e); /* warm-up: page in the arena */
+    double best = INFINITY;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now_s();
+        sr_exec_run(e);
+        double t = now_s() - t0;
+        if (t < best)
+            best = t;
+    }
+    double gemm = 0;
+    for (int id = 0; id < sr_graph_node_count(g); id++)
+        gemm += raw_gemm_s(g, sr_graph_node(g, id), reps);
+    printf("%-12s forward %9.2f ms   sum of raw GEMMs %9.2f ms   ratio %.3f (target <= 1.15)\n", model,
+           best * 1e3, gemm * 1e3, best / gemm);
+done:
+    sr_exec_free(e);
+    sr_weights_free(w);
+    sr_graph_free(g);
+}
+
+static void bench_memory(void)
+{
+    long base_kib = vm_hwm_kib();
+    sr_graph *g = NULL;
+    sr_weights *w = NULL;
+    sr_exec *e = NULL;
+    if (sr_zoo_build("vgg16", 0, 0, 0, &g) != SR_OK || sr_weights_create(g, &w) != SR_OK ||
+        sr_exec_create(g, w, 0, &e, NULL, 0) != SR_OK) {
+        fprintf(stderr, "bench_kernels: cannot build vgg16\n");
+        goto done;
+    }
+    sr_weights_init_he(w, 1);
+    float *x = sr_exec_input(e, 0);
+    for (int64_t i = 0; i < 3 * 224 * 224; i++)
+        x[i] = 0.5f;
+    sr_exec_run(e);
+    long peak_kib = vm_hwm_kib();
+    sr_graph_totals t;
+    sr_graph_totals_get(g, &t);
+    int64_t a1 = 0, a2 = 0;
+    for (int id = 0; id < sr_graph_node_count(g); id++) {
+        int64_t b = sr_node_output_bytes(g, id, SR_PREC_FP32);
+        if (b > a1)
+            a2 = a1, a1 = b;
+        else if (b > a2)
+            a2 = b;
+    }
+    double mib = 1024.0 * 1024.0;
+    double bound = (double)t.weight_bytes_fp32 + (double)a1 + (double)a2 + (double)sr_exec_workspace_bytes(e);
+    double planned = (double)t.weight_bytes_fp32 + (double)sr_exec_arena_bytes(e);
+    printf("\nVGG-16 forward memory: weights %.1f MiB, two largest activations %.1f MiB, im2col workspace %.1f MiB\n",
+           (double)t.weight_bytes_fp32 / mib, (double)(a1 + a2) / mib, (double)sr_exec_workspace_bytes(e) / mib);
+    printf("  reference (weights + 2 largest activations + workspace): %8.1f MiB\n", bound / mib);
+    printf("  planned by the executor (weights + arena + workspace + input): %8.1f MiB (ratio %.3f)\n",
+           planned / mib, planned / bound);
+    printf("  measured VmHWM growth of the process:                  %8.1f MiB (ratio %.3f)\n",
+           (double)(peak_kib - base_kib) / 1024.0, (double)(peak_kib - base_kib) * 1024.0 / bound);
+done:
+    sr_exec_free(e);
+    sr_weights_free(w);
+    sr_graph_free(g);
+}
+
+int main(int argc, char **argv)
+{
+    int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    if (argc > 1 && !quick) {
+        fprintf(stderr, "usage: bench_kernels [--quick]\n");
+        return 2;
+    }
+    int reps = quick ? 1 : 3;
+    sr_kernels_set_blas_threads(1);
+    bench_memory(); /* first, so the high-water mark is this forward's */
+    double rs = 0;
+    int rn = 0;
+    bench_convs("vgg16", reps, quick, &rs, &rn);
+    bench_convs("resnet50", reps, quick, &rs, &rn);
+    if (rn)
+        printf("\nmean sr/gemm speed ratio over %d large conv layers (>= 0.5 GFLOP): %.3f (target >= 0.9)\n", rn,
+               rs / rn);
+    printf("\nwhole-model forward at batch 1 (best of %d)\n", reps);
+    bench_forward("vgg16", reps);
+    bench_forward("resnet50", reps);
+    bench_forward("mobilenetv2", reps);
+    return 0;
+}
