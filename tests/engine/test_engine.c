@@ -227,6 +227,26 @@ static void test_energy(void **state)
     fx_free(e);
 }
 
+/* Link energy (idle:busy W on wan): SimGrid's link energy plugin charges busy power while the flow is
+ * in flight, latency phase included (shared/SIMGRID.md 4: 2 W x 9 s + 5 W x 1.01 s for a 1 s + 10 ms
+ * transfer), so E = idle (T - tr) + busy tr with tr = latency + bytes / bw. */
+static void test_link_energy(void **state)
+{
+    (void)state;
+    sr_experiment *e = base(0.5, SR_NET_CM02, 1.0);
+    e->links[0].power_idle_w = 2.0;
+    e->links[0].power_busy_w = 5.0;
+    fx_policy(e, SR_POLICY_CLOUD_ONLY, "cloud", NULL, 1e6);
+    sr_run_output o = run(e, 1, 100);
+    double tr = LAT_S + 1e6 / BW_BYTES, T = tr + 0.2;
+    assert_rel(o.links[0].energy_j, 2.0 * (T - tr) + 5.0 * tr, 1e-6);
+    /* hosts (camera idle, cloud busy 0.2 s) + link */
+    assert_rel(metric(&o, "energy_total_j"), 2.0 * T + 5.0 * (T - 0.2) + 50.0 * 0.2 + o.links[0].energy_j,
+               1e-6);
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
 /* (7) WIFI: two stations at 54 and 24 Mb/s upload 1 MB together through one access point and a 1 Gb/s,
  * 1 ms wire: SimGrid's WIFI sharing gives both the same throughput x = 1 / (1/r1 + 1/r2) (the 802.11
  * performance anomaly), so both transfers take 1 ms + 1 MB / x. */
@@ -329,7 +349,7 @@ int main(void)
         cmocka_unit_test(test_two_flows_share),      cmocka_unit_test(test_queue_and_drops),
         cmocka_unit_test(test_determinism),          cmocka_unit_test(test_energy),
         cmocka_unit_test(test_wifi_anomaly),         cmocka_unit_test(test_missing_route),
-        cmocka_unit_test(test_zoo_roofline_default),
+        cmocka_unit_test(test_zoo_roofline_default), cmocka_unit_test(test_link_energy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
