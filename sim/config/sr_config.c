@@ -328,8 +328,9 @@ static void check_instance_clash(bctx *b, const char *what, int n, char *const *
         if (strcmp(v[i].name, v[i - 1].name) != 0 || v[i].group == v[i - 1].group) continue;
         int g1 = v[i - 1].group, g2 = v[i].group;
         if (strcmp(names[g1], names[g2]) == 0) continue; /* duplicate names are reported separately */
-        sr_diag_error(b->pc.diag, locs[g2].line, locs[g2].col, "%s name '%s' of '%s' is also a %s of '%s'", what,
-                      v[i].name, names[g2], what, names[g1]);
+        sr_diag_error(b->pc.diag, locs[g2].line, locs[g2].col,
+                      "%s name '%s' is used by both '%s' and '%s' (a group of count N is named <name>0..<name>{N-1})",
+                      what, v[i].name, names[g1], names[g2]);
     }
     free(v);
 }

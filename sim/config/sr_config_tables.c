@@ -669,7 +669,7 @@ static void write_section(FILE *f, const sr_section *s)
         range_text(fl, range, sizeof range);
         const char *def = (fl->flags & SR_FF_REQUIRED) ? "**required**" : fl->def ? fl->def : fl->def_doc;
         fprintf(f, "| `%s` | %s | %s | %s | %s%s |\n", fl->key, type, def ? def : "", range, fl->doc,
-                sr_field_sweepable(fl) ? "" : " (not sweepable)");
+                fl->type == SR_F_NAME ? " (not sweepable)" : "");
     }
     fputc('\n', f);
 }
