@@ -686,9 +686,11 @@ static sr_status figure_metric(exp_data *e, size_t key, size_t metric, const cha
         c->sum += v;
         c->n++;
     }
-    int errorbars = 0;
-    for (size_t i = 0; i < xs.n * series.n; i++)
+    int errorbars = 0, nonneg = 1;
+    for (size_t i = 0; i < xs.n * series.n; i++) {
         if (cells[i].n > 1) errorbars = 1;
+        if (cells[i].n > 0 && cells[i].min < 0) nonneg = 0;
+    }
 
     snprintf(name, sizeof name, "%s.dat", stem);
     d = open_out(out_dir, name, log);
@@ -750,7 +752,10 @@ static sr_status figure_metric(exp_data *e, size_t key, size_t metric, const cha
     gp_quote(g, xlabel);
     fprintf(g, "\nset ylabel ");
     gp_quote(g, k_metrics[metric].label);
-    fprintf(g, "\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
+    if (nonneg) /* every summary metric is >= 0: start the axis at 0 rather than at an arbitrary value */
+        fprintf(g, "\nset offsets graph 0.05, graph 0.05, graph 0.05, 0\nset yrange [0:*]\n");
+    else
+        fprintf(g, "\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
     if (numeric) {
         double lo = xval[order[0]], hi = xval[order[xs.n - 1]];
         if (lo > 0 && hi / lo >= 100) fprintf(g, "set logscale x\n");

@@ -202,6 +202,7 @@ static void test_report_files(void **state)
     char *gp = read_out(f->out, HASH1 "-latency_p50_s-vs-links.wifi.bw.gp");
     assert_non_null(strstr(gp, "yerrorlines"));
     assert_non_null(strstr(gp, "set logscale x"));
+    assert_non_null(strstr(gp, "set yrange [0:*]")); /* non-negative metric: axis from 0 */
     assert_non_null(strstr(gp, "links.wifi.bw (bps)"));
     assert_non_null(strstr(gp, "set xtics (\"500kbps\" 500000, \"5.85Mbps\" 5850000, \"54Mbps\" 54000000)"));
     free(gp);
