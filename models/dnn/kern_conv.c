@@ -103,11 +103,20 @@ static void im2col_block(const sr_win2d *p, const float *img, int c_first, int c
                             for (int ox = hi > lo ? hi : lo; ox < ox1; ox++)
                                 *d++ = 0.0f;
                         } else {
+                            /* valid ox: 0 <= ox*s + xoff < in_w */
+                            const int s = p->stride_w;
+                            int lo = xoff >= 0 ? 0 : (-xoff + s - 1) / s;
+                            int hi = p->in_w - xoff <= 0 ? 0 : (p->in_w - xoff + s - 1) / s;
+                            lo = lo < ox0 ? ox0 : lo > ox1 ? ox1 : lo;
+                            hi = hi > ox1 ? ox1 : hi < lo ? lo : hi;
                             float *d = dst + q;
-                            for (int ox = ox0; ox < ox1; ox++) {
-                                int ix = ox * p->stride_w + xoff;
-                                *d++ = (ix >= 0 && ix < p->in_w) ? row[ix] : 0.0f;
-                            }
+                            for (int ox = ox0; ox < lo; ox++)
+                                *d++ = 0.0f;
+                            const float *sp = row + (int64_t)lo * s + xoff;
+                            for (int ox = lo; ox < hi; ox++, sp += s)
+                                *d++ = *sp;
+                            for (int ox = hi; ox < ox1; ox++)
+                                *d++ = 0.0f;
                         }
                     }
                     q += ox1 - ox0;

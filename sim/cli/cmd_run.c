@@ -38,22 +38,38 @@ static int make_parents(const char *path)
     return 0;
 }
 
-static double metric(sqlite3 *db, sqlite3_int64 run_id, const char *name)
+/* "platform.links.uplink.bandwidth=5.85Mbps workload..." -> "uplink.bandwidth=5.85Mbps ...": keeps the
+ * last two components of each axis path so that the table stays narrow. */
+static void shorten_point(const char *in, char *out, size_t size)
 {
-    sqlite3_stmt *st = NULL;
-    double v = 0.0 / 0.0;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM metrics WHERE run_id=?1 AND name=?2", -1, &st, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-            v = sqlite3_column_double(st, 0);
+    size_t o = 0;
+    out[0] = '\0';
+    while (*in && o + 1 < size) {
+        const char *end = strchr(in, ' ');
+        size_t len = end ? (size_t)(end - in) : strlen(in);
+        const char *eq = memchr(in, '=', len);
+        const char *start = in;
+        if (eq) {
+            int dots = 0;
+            for (const char *q = eq; q > in; q--)
+                if (q[-1] == '.' && ++dots == 2) {
+                    start = q;
+                    break;
+                }
+        }
+        int n = snprintf(out + o, size - o, "%s%.*s", o ? " " : "", (int)(len - (size_t)(start - in)), start);
+        if (n < 0) break;
+        o += (size_t)n;
+        if (o >= size) {
+            out[size - 1] = '\0';
+            break;
+        }
+        in += len;
+        while (*in == ' ') in++;
     }
-    sqlite3_finalize(st);
-    return v;
 }
 
-/* Prints one line per run point of the experiment: policy, swept parameters and the key metrics. */
+/* Prints one line per (policy, sweep point), averaged over replications, read back from the database. */
 static void print_summary(const char *db_path, const char *hash)
 {
     sqlite3 *db = NULL;
@@ -61,32 +77,42 @@ static void print_summary(const char *db_path, const char *hash)
         sqlite3_close(db);
         return;
     }
+#define M(name) "(SELECT value FROM metrics WHERE run_id = r.id AND name = '" name "')"
+    const char *sql =
+        "SELECT r.policy, (SELECT group_concat(key || '=' || value, ' ') FROM json_each(r.params) "
+        "                  WHERE key NOT IN ('policy', 'replication')) AS point, "
+        "count(*), sum(r.status <> 'ok'), avg(" M("latency_p50_s") "), avg(" M("latency_p95_s") "), "
+        "avg(" M("throughput_fps") "), avg(" M("drop_rate") "), avg(" M("energy_total_j") "), "
+        "avg(" M("bytes_total") ") "
+        "FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.hash = ?1 "
+        "GROUP BY r.policy, point ORDER BY min(r.point_index)";
+#undef M
     sqlite3_stmt *st = NULL;
-    const char *sql = "SELECT r.id, r.policy, r.params, r.status, r.replication FROM runs r "
-                      "JOIN experiments e ON e.id = r.experiment_id WHERE e.hash = ?1 ORDER BY r.point_index";
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "simrun: summary query failed: %s\n", sqlite3_errmsg(db));
         sqlite3_close(db);
         return;
     }
     sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-    printf("%-14s %-44s %10s %10s %9s %7s %10s\n", "policy", "point", "p50 (ms)", "p95 (ms)", "fps", "drop%",
-           "energy J");
+    printf("%-16s %-30s %4s %10s %10s %8s %7s %10s %12s\n", "policy", "point", "reps", "p50 ms", "p95 ms", "fps",
+           "drop %", "energy J", "net bytes");
     while (sqlite3_step(st) == SQLITE_ROW) {
-        sqlite3_int64 id = sqlite3_column_int64(st, 0);
-        const char *policy = (const char *)sqlite3_column_text(st, 1);
-        const char *params = (const char *)sqlite3_column_text(st, 2);
-        const char *status = (const char *)sqlite3_column_text(st, 3);
-        char point[45];
-        snprintf(point, sizeof point, "%s", params ? params : "");
-        if (strcmp(status ? status : "", "ok") != 0) {
-            printf("%-14s %-44s %s\n", policy ? policy : "", point, "FAILED (see runs.error)");
+        const char *policy = (const char *)sqlite3_column_text(st, 0);
+        const char *point = (const char *)sqlite3_column_text(st, 1);
+        char shortp[31];
+        shorten_point(point ? point : "", shortp, sizeof shortp);
+        int reps = sqlite3_column_int(st, 2), failed = sqlite3_column_int(st, 3);
+        printf("%-16s %-30s %4d", policy ? policy : "", shortp[0] ? shortp : "-", reps);
+        if (failed == reps) {
+            printf("  FAILED (see runs.error)\n");
             continue;
         }
-        printf("%-14s %-44s %10.2f %10.2f %9.2f %7.2f %10.2f\n", policy ? policy : "", point,
-               metric(db, id, "latency_p50_s") * 1e3, metric(db, id, "latency_p95_s") * 1e3,
-               metric(db, id, "throughput_fps"), metric(db, id, "drop_rate") * 100.0,
-               metric(db, id, "energy_total_j"));
+        printf(" %10.2f %10.2f %8.2f %7.2f %10.1f %12.0f%s\n", sqlite3_column_double(st, 4) * 1e3,
+               sqlite3_column_double(st, 5) * 1e3, sqlite3_column_double(st, 6),
+               sqlite3_column_double(st, 7) * 100.0, sqlite3_column_double(st, 8), sqlite3_column_double(st, 9),
+               failed ? "  (some replications failed)" : "");
     }
+    printf("(means over replications; latency percentiles of completed frames after the warm-up)\n");
     sqlite3_finalize(st);
     sqlite3_close(db);
 }
@@ -156,7 +182,7 @@ int sr_cmd_run(int argc, char **argv)
     }
     if (!quiet) {
         print_summary(db_path, sr_config_hash(c));
-        printf("\n%d points: %d ok, %d skipped (--resume), %d failed in %.1f s\n", stats.total, stats.ok,
+        printf("\n%d points: %d ok, %d skipped (--resume), %d failed in %.2f s\n", stats.total, stats.ok,
                stats.skipped, stats.failed, stats.wall_s);
         printf("database: %s\n", db_path);
     }
