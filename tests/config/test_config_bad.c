@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,8 +106,79 @@ static void test_bad_files(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* Deterministic mutations of a good file (bytes deleted, duplicated, replaced by YAML punctuation): every
+ * one must either load or fail with SR_ERR_PARSE and well-formed diagnostics, never crash (run under
+ * ASan in CI). */
+static void test_mutations(void **state)
+{
+    (void)state;
+    char *good = read_all(SR_SOURCE_DIR "/tests/config/good/quickstart.yaml");
+    assert_non_null(good);
+    size_t n = strlen(good);
+    char *buf = malloc(2 * n + 16);
+    assert_non_null(buf);
+    static const char punct[] = ":{}[],-#&*!|>'\"%@` \n\t0x";
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    int ok = 0, parse_err = 0;
+    for (int iter = 0; iter < 600; iter++) {
+        memcpy(buf, good, n + 1);
+        size_t len = n;
+        int edits = 1 + iter % 3;
+        for (int k = 0; k < edits; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t pos = (size_t)(x % len);
+            switch ((x >> 32) % 3) {
+            case 0: /* delete a byte */
+                memmove(buf + pos, buf + pos + 1, len - pos);
+                len--;
+                break;
+            case 1: /* replace by punctuation */
+                buf[pos] = punct[(x >> 40) % (sizeof punct - 1)];
+                break;
+            default: /* duplicate a byte */
+                memmove(buf + pos + 1, buf + pos, len - pos + 1);
+                len++;
+                break;
+            }
+        }
+        char *out = NULL;
+        size_t out_len = 0;
+        FILE *errf = open_memstream(&out, &out_len);
+        assert_non_null(errf);
+        sr_config *c = NULL;
+        sr_status st = sr_config_load_string("mut.yaml", buf, errf, &c);
+        fclose(errf);
+        if (st == SR_OK) {
+            ok++;
+            assert_non_null(c);
+            for (int i = 0; i < sr_config_point_count(c); i++) {
+                sr_experiment *e = NULL;
+                assert_int_equal(sr_config_experiment(c, i, &e), SR_OK);
+                sr_experiment_free(e);
+            }
+        } else {
+            if (st != SR_ERR_PARSE) fail_msg("mutation %d: status %s\n%s", iter, sr_status_name(st), buf);
+            parse_err++;
+            assert_null(c);
+            /* Each message line starts with the file name; source and caret lines are indented. */
+            for (char *line = out; line && *line;) {
+                if (strncmp(line, "mut.yaml:", 9) != 0 && strncmp(line, "    ", 4) != 0)
+                    fail_msg("mutation %d: bad diagnostic line: %s", iter, line);
+                line = strchr(line, '\n');
+                if (line) line++;
+            }
+        }
+        sr_config_free(c);
+        free(out);
+    }
+    assert_true(parse_err > 300); /* most mutations break something */
+    assert_true(ok > 0);
+    free(buf);
+    free(good);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_bad_files)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_bad_files), cmocka_unit_test(test_mutations)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
