@@ -32,6 +32,7 @@ static sr_run_info run_info(const sr_config *c, const sr_point *pt, int64_t exp_
     info.replication = pt->replication;
     info.seed = pt->seed;
     info.net_model = net_model;
+    info.replace = 1; /* with --resume finished points are never re-run; without it a re-run replaces them */
     return info;
 }
 
@@ -63,7 +64,7 @@ static int worker(const sr_config *c, int i, int64_t exp_id, const char *db_path
         int64_t run_id = 0;
         sr_status wst = sr_results_write_run(db, &info, st == SR_OK ? &out : NULL, &run_id);
         if (wst != SR_OK) {
-            fprintf(stderr, "simrun: point %d: cannot write results: %s\n", i, sr_status_message(wst));
+            fprintf(stderr, "simrun: point %d: cannot write results: %s\n", i, sr_results_errmsg(db));
             code = 3;
         } else if (st != SR_OK) {
             fprintf(stderr, "simrun: point %d (%s) failed: %s\n", i, pt->params_json, err);

@@ -491,7 +491,7 @@ static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_r
         int64_t old_id = sqlite3_column_int64(s, 0);
         int old_ok = strcmp((const char *)sqlite3_column_text(s, 1), "ok") == 0;
         sqlite3_reset(s);
-        if (old_ok) {
+        if (old_ok && !info->replace) {
             snprintf(r->errmsg, sizeof r->errmsg,
                      "%s: point %s (index %d) of experiment %" PRId64 " already has a successful run",
                      r->path, info->point_hash, info->point_index, info->exp_id);
@@ -502,7 +502,7 @@ static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_r
             sqlite3_stmt *d = stmt(r, dels[i]);
             if (!d) return db_fail(r, "preparing a delete");
             sqlite3_bind_int64(d, 1, old_id);
-            if (exec_stmt(d) != SQLITE_OK) return db_fail(r, "deleting the earlier failed run");
+            if (exec_stmt(d) != SQLITE_OK) return db_fail(r, "deleting the earlier run");
         }
     } else if (rc != SQLITE_DONE) {
         sqlite3_reset(s);

@@ -37,10 +37,12 @@ typedef struct sr_run_info {
     double wall_s;
     const char *error;       /* NULL when ok */
     const char *net_model;   /* network model used, recorded with the results */
+    int replace;             /* 1: an earlier ok run of the same point is replaced (a deliberate re-run);
+                                0: it is an error (SR_ERR_DB) */
 } sr_run_info;
 
 /* Writes the run row and (when out is not NULL) its metrics, frames, links and hosts in one
- * transaction; replaces an earlier failed run of the same point. *run_id gets the new row id. */
+ * transaction; replaces an earlier failed run of the same point (and an ok one when info->replace). *run_id gets the new row id. */
 sr_status sr_results_write_run(sr_results *r, const sr_run_info *info, const sr_run_output *out,
                                int64_t *run_id);
 

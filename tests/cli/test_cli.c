@@ -171,6 +171,13 @@ static void test_run_resume_and_determinism(void **state)
     free(before);
     free(after);
 
+    /* a deliberate re-run (no --resume) replaces every point in place: same count, new run ids */
+    int64_t max_id = query_int("a.db", "SELECT max(id) FROM runs");
+    assert_int_equal(simrun("run tiny.yaml --db a.db --no-report --quiet"), 0);
+    assert_int_equal(query_int("a.db", "SELECT count(*) FROM runs"), 4);
+    assert_int_equal(query_int("a.db", "SELECT min(id) FROM runs"), max_id + 1);
+    assert_int_equal(query_int("a.db", "SELECT count(*) FROM frames"), frames);
+
     /* same experiment, same seed, two jobs: identical frames and metrics */
     assert_int_equal(simrun("run tiny.yaml --db b.db --no-report --quiet --jobs 2"), 0);
     const char *frames_sql = "SELECT r.point_hash, f.source, f.frame, f.device, f.capture_s, f.queue_s, "
