@@ -313,6 +313,15 @@ static int inst_cmp(const void *a, const void *b)
 static void check_instance_clash(bctx *b, const char *what, int n, char *const *names, const int *counts,
                                  char **const *instances, const sr_loc *locs)
 {
+    /* Instances are <group name>[digits]: two can only be equal when one group name starts with the
+     * other. Without such a pair there is nothing to sort. */
+    int prefix = 0;
+    for (int i = 0; i < n && !prefix; i++)
+        for (int j = 0; j < n && !prefix; j++)
+            if (i != j && names[i] && names[j] && strcmp(names[i], names[j]) != 0 &&
+                strncmp(names[i], names[j], strlen(names[i])) == 0)
+                prefix = 1;
+    if (!prefix) return;
     size_t total = 0;
     for (int i = 0; i < n; i++)
         if (instances[i]) total += (size_t)counts[i];
@@ -782,6 +791,14 @@ static void check_reachable(bctx *b, const sr_policy_spec *p, const sr_ynode *at
         int sg = src->devices ? find_group(e, src->devices) : -1;
         if (sg < 0) continue;
         const sr_device_spec *d = &e->devices[sg];
+        int whole = 0; /* fast path: one route joins the two whole groups */
+        for (int r = 0; r < e->n_routes && !whole; r++) {
+            const sr_route_spec *rt = &e->routes[r];
+            if (!rt->src || !rt->dst) continue;
+            int a = find_group(e, rt->src), z = find_group(e, rt->dst);
+            whole = (a == sg && z == tg) || (rt->symmetric && a == tg && z == sg);
+        }
+        if (whole) continue;
         int missing = 0, first_i = -1, first_j = -1, total = 0;
         for (int i = 0; i < d->count; i++)
             for (int j = 0; j < t->count; j++) {

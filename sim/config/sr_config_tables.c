@@ -86,7 +86,8 @@ static const sr_field policy_fields[] = {
      .doc = "device group that receives offloaded work (required for cloud_only and split)",
      OFF(sr_policy_spec, target)},
     {"split_at", SR_F_STR, .def_doc = "-",
-     .doc = "split: name of the last layer run on the source device (a layer of every source's model)",
+     .doc = "split: the last layer run on the source device (a layer of every source's model; a block name such "
+            "as layer2 means the block's last layer)",
      OFF(sr_policy_spec, split_at)},
     {"activation_precision", SR_F_ENUM, ENUM_OF(precisions), .def = "fp32",
      .doc = "split: precision of the activation sent to target", OFF(sr_policy_spec, activation_precision)},
