@@ -21,12 +21,12 @@
 #define MAX_POINTS 10000000
 
 typedef struct axis {
-    char *path;                /* as written */
+    char *path; /* as written */
     const sr_section *sec;
-    char *elem;                /* element name for named sections, else NULL */
-    const char *key;           /* borrowed from the table */
+    char *elem;      /* element name for named sections, else NULL */
+    const char *key; /* borrowed from the table */
     int n_values;
-    const sr_ynode **values;   /* borrowed from the tree */
+    const sr_ynode **values; /* borrowed from the tree */
 } axis;
 
 typedef struct zoo_entry {
@@ -233,7 +233,8 @@ static const char *elem_name(const sr_ynode *map, const char *key)
 
 static void list_device_groups(const sr_experiment *e, sbuf *sb)
 {
-    for (int i = 0; i < e->n_devices; i++) sb_add(sb, "%s%s", i ? ", " : "", e->devices[i].name);
+    for (int i = 0; i < e->n_devices; i++)
+        sb_add(sb, "%s%s", i ? ", " : "", e->devices[i].name);
 }
 
 static int find_group(const sr_experiment *e, const char *name)
@@ -288,7 +289,8 @@ static char **make_instances(const char *name, int count, int numbered)
             if (v[i]) snprintf(v[i], n, "%s%d", name, i);
         }
         if (!v[i]) {
-            for (int k = 0; k < i; k++) free(v[k]);
+            for (int k = 0; k < i; k++)
+                free(v[k]);
             free(v);
             return NULL;
         }
@@ -331,15 +333,17 @@ static void check_instance_clash(bctx *b, const char *what, int n, char *const *
     size_t k = 0;
     for (int i = 0; i < n; i++)
         if (instances[i])
-            for (int j = 0; j < counts[i]; j++) v[k++] = (inst_ref){instances[i][j], i};
+            for (int j = 0; j < counts[i]; j++)
+                v[k++] = (inst_ref){instances[i][j], i};
     qsort(v, total, sizeof *v, inst_cmp);
     for (size_t i = 1; i < total; i++) {
         if (strcmp(v[i].name, v[i - 1].name) != 0 || v[i].group == v[i - 1].group) continue;
         int g1 = v[i - 1].group, g2 = v[i].group;
         if (strcmp(names[g1], names[g2]) == 0) continue; /* duplicate names are reported separately */
-        sr_diag_error(b->pc.diag, locs[g2].line, locs[g2].col,
-                      "%s name '%s' is used by both '%s' and '%s' (a group of count N is named <name>0..<name>{N-1})",
-                      what, v[i].name, names[g1], names[g2]);
+        sr_diag_error(
+            b->pc.diag, locs[g2].line, locs[g2].col,
+            "%s name '%s' is used by both '%s' and '%s' (a group of count N is named <name>0..<name>{N-1})",
+            what, v[i].name, names[g1], names[g2]);
     }
     free(v);
 }
@@ -387,7 +391,8 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
                     d->cls = (sr_device_class)k;
                     found = 1;
                 }
-            if (!found && !(gprof && !p)) BERR(it, "device '%s' needs a class (or a profile that gives one)", who);
+            if (!found && !(gprof && !p))
+                BERR(it, "device '%s' needs a class (or a profile that gives one)", who);
         }
         if (!GIVEN(b->dev_given, di, sr_sec_device, "speed")) {
             if (p)
@@ -398,14 +403,17 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
         if (!GIVEN(b->dev_given, di, sr_sec_device, "cores")) d->cores = p ? p->cores : 1;
         if (!GIVEN(b->dev_given, di, sr_sec_device, "efficiency")) d->efficiency = p ? p->efficiency : 1.0;
         if (!GIVEN(b->dev_given, di, sr_sec_device, "mem_bw")) d->mem_bw_Bps = p ? p->mem_bw_Bps : 0.0;
-        if (!GIVEN(b->dev_given, di, sr_sec_device, "power_idle")) d->power_idle_w = p ? p->power_idle_w : 0.0;
-        if (!GIVEN(b->dev_given, di, sr_sec_device, "power_busy")) d->power_busy_w = p ? p->power_busy_w : 0.0;
+        if (!GIVEN(b->dev_given, di, sr_sec_device, "power_idle"))
+            d->power_idle_w = p ? p->power_idle_w : 0.0;
+        if (!GIVEN(b->dev_given, di, sr_sec_device, "power_busy"))
+            d->power_busy_w = p ? p->power_busy_w : 0.0;
         if (d->name && d->count >= 1) d->instances = make_instances(d->name, d->count, d->count > 1);
         if (!d->instances) d->count = 0;
         for (int k = 0; k < di && d->name; k++)
             if (e->devices[k].name && strcmp(e->devices[k].name, d->name) == 0) {
                 const sr_ynode *nn = GIVEN(b->dev_given, di, sr_sec_device, "name");
-                BERR(nn, "duplicate device name '%s' (first defined at line %d)", d->name, e->devices[k].loc.line);
+                BERR(nn, "duplicate device name '%s' (first defined at line %d)", d->name,
+                     e->devices[k].loc.line);
                 break;
             }
     }
@@ -438,8 +446,8 @@ static int sharing_from_name(const char *s, sr_sharing *out)
 
 static void parse_link_rates(bctx *b, sr_link_spec *l, const sr_ynode *rates, int bw_given)
 {
-    static const sr_field rate_field = {"rates", SR_F_QTY, SR_UNIT_RATE, SR_FF_HAS_MIN | SR_FF_MIN_EXCL,
-                                        .doc = "rate level", .offset = 0};
+    static const sr_field rate_field = {
+        "rates", SR_F_QTY, SR_UNIT_RATE, SR_FF_HAS_MIN | SR_FF_MIN_EXCL, .doc = "rate level", .offset = 0};
     if (l->sharing != SR_SHARING_WIFI) {
         BERR(rates, "'rates' is only for links with sharing: wifi");
         return;
@@ -463,7 +471,8 @@ static void parse_link_rates(bctx *b, sr_link_spec *l, const sr_ynode *rates, in
         sr_ynode key = {.type = SR_YN_SCALAR, .text = (char *)"rates"};
         sr_ynode *keys[1] = {&key};
         sr_ynode *vals[1] = {rates->vals[i]};
-        sr_ynode map = {.type = SR_YN_MAP, .line = rates->line, .col = rates->col, .n = 1, .keys = keys, .vals = vals};
+        sr_ynode map = {
+            .type = SR_YN_MAP, .line = rates->line, .col = rates->col, .n = 1, .keys = keys, .vals = vals};
         const sr_ynode *given[1];
         double v = 0;
         sr_parse_ctx pc = {b->pc.diag, NULL, 0};
@@ -509,7 +518,8 @@ static void parse_links(bctx *b, const sr_ynode *seq)
             if (!gsh && sharing_from_name(cls->sharing, &l->sharing) != 0)
                 BERR(gtype, "link class '%s' has an unknown sharing '%s'", cls->name, cls->sharing);
         }
-        if (grates && grates->type == SR_YN_SEQ && (gtype || gsh)) parse_link_rates(b, l, grates, gbw != NULL);
+        if (grates && grates->type == SR_YN_SEQ && (gtype || gsh))
+            parse_link_rates(b, l, grates, gbw != NULL);
         if (l->sharing == SR_SHARING_WIFI && l->n_rates == 0) {
             l->n_rates = 1;
             l->rates_bps[0] = l->bw_bps;
@@ -528,7 +538,8 @@ static void parse_links(bctx *b, const sr_ynode *seq)
             if (gi < 0) {
                 sbuf sb = {0};
                 list_device_groups(e, &sb);
-                BERR(gper, "unknown device group '%s' for per_device (groups: %s)", l->per_device, sb_str(&sb));
+                BERR(gper, "unknown device group '%s' for per_device (groups: %s)", l->per_device,
+                     sb_str(&sb));
                 free(sb.s);
             } else {
                 l->count = e->devices[gi].count > 0 ? e->devices[gi].count : 1;
@@ -541,7 +552,8 @@ static void parse_links(bctx *b, const sr_ynode *seq)
         for (int k = 0; k < e->n_links - 1 && l->name; k++)
             if (e->links[k].name && strcmp(e->links[k].name, l->name) == 0) {
                 const sr_ynode *nn = g[sr_field_index(&sr_sec_link, "name")];
-                BERR(nn, "duplicate link name '%s' (first defined at line %d)", l->name, e->links[k].loc.line);
+                BERR(nn, "duplicate link name '%s' (first defined at line %d)", l->name,
+                     e->links[k].loc.line);
                 break;
             }
     }
@@ -584,7 +596,8 @@ static void parse_routes(bctx *b, const sr_ynode *seq)
         sr_route_spec *r = &e->routes[e->n_routes++];
         sr_section_parse(&b->pc, &sr_sec_route, it, NULL, r, g);
         r->loc = loc_of(b, it);
-        const sr_ynode *ends[2] = {g[sr_field_index(&sr_sec_route, "src")], g[sr_field_index(&sr_sec_route, "dst")]};
+        const sr_ynode *ends[2] = {g[sr_field_index(&sr_sec_route, "src")],
+                                   g[sr_field_index(&sr_sec_route, "dst")]};
         const char *endv[2] = {r->src, r->dst};
         int grp[2] = {-1, -1};
         for (int k = 0; k < 2; k++) {
@@ -594,7 +607,8 @@ static void parse_routes(bctx *b, const sr_ynode *seq)
             if (grp[k] < 0) {
                 sbuf sb = {0};
                 list_device_groups(e, &sb);
-                BERR(ends[k], "unknown device '%s' in route %s (groups: %s)", endv[k], k ? "dst" : "src", sb_str(&sb));
+                BERR(ends[k], "unknown device '%s' in route %s (groups: %s)", endv[k], k ? "dst" : "src",
+                     sb_str(&sb));
                 b->routes_bad = 1;
                 free(sb.s);
             }
@@ -618,7 +632,8 @@ static void parse_routes(bctx *b, const sr_ynode *seq)
                 sbuf sb = {0};
                 for (int j = 0; j < e->n_links; j++)
                     if (e->links[j].name) sb_add(&sb, "%s%s", sb.n ? ", " : "", e->links[j].name);
-                BERR(ln, "unknown link '%s' (links: %s)", ln->text, e->n_links ? sb_str(&sb) : "none declared");
+                BERR(ln, "unknown link '%s' (links: %s)", ln->text,
+                     e->n_links ? sb_str(&sb) : "none declared");
                 b->routes_bad = 1;
                 free(sb.s);
                 continue;
@@ -627,7 +642,8 @@ static void parse_routes(bctx *b, const sr_ynode *seq)
             if (l->per_device) {
                 int pg = find_group(e, l->per_device);
                 if (pg >= 0 && pg != grp[0] && pg != grp[1] && grp[0] >= 0 && grp[1] >= 0)
-                    BERR(ln, "link '%s' is per-device for group '%s', which is neither the route's src ('%s') "
+                    BERR(ln,
+                         "link '%s' is per-device for group '%s', which is neither the route's src ('%s') "
                          "nor dst ('%s')",
                          l->name, l->per_device, r->src, r->dst);
             }
@@ -650,7 +666,8 @@ static void parse_models(bctx *b, const sr_ynode *seq)
     for (int i = 0; i < seq->n; i++) {
         const sr_ynode *it = seq->vals[i];
         if (it->type != SR_YN_MAP) {
-            BERR(it, "each entry of models must be a mapping (name:, source:, ...), not %s", sr_ynode_type_name(it));
+            BERR(it, "each entry of models must be a mapping (name:, source:, ...), not %s",
+                 sr_ynode_type_name(it));
             continue;
         }
         int mi = e->n_models++;
@@ -678,25 +695,26 @@ static void parse_models(bctx *b, const sr_ynode *seq)
                 }
             } else if (zoo_index(m->source) < 0) {
                 sbuf sb = {0};
-                for (int k = 0; k < sr_zoo_count(); k++) sb_add(&sb, "%s%s", k ? ", " : "", sr_zoo_name(k));
-                BERR(gsrc, "unknown model source '%s' (zoo models: %s; or a path to a .onnx or .cfg file)", m->source,
-                     sb_str(&sb));
+                for (int k = 0; k < sr_zoo_count(); k++)
+                    sb_add(&sb, "%s%s", k ? ", " : "", sr_zoo_name(k));
+                BERR(gsrc, "unknown model source '%s' (zoo models: %s; or a path to a .onnx or .cfg file)",
+                     m->source, sb_str(&sb));
                 free(sb.s);
             } else if (b->zc && !errs) {
                 const sr_graph *gr;
                 sr_status st = zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr);
                 const sr_ynode *gin = GIVEN(b->model_given, mi, sr_sec_model, "input");
                 if (st == SR_ERR_SHAPE)
-                    BERR(gin ? gin : gsrc, "input %dx%dx%d is too small for %s", m->input_c, m->input_h, m->input_w,
-                         m->source);
+                    BERR(gin ? gin : gsrc, "input %dx%dx%d is too small for %s", m->input_c, m->input_h,
+                         m->input_w, m->source);
                 else if (st != SR_OK)
                     BERR(gin ? gin : gsrc, "cannot build %s: %s", m->source, sr_status_message(st));
             }
         }
         for (int k = 0; k < mi && m->name; k++)
             if (e->models[k].name && strcmp(e->models[k].name, m->name) == 0) {
-                BERR(GIVEN(b->model_given, mi, sr_sec_model, "name"), "duplicate model name '%s' (first defined at line %d)",
-                     m->name, e->models[k].loc.line);
+                BERR(GIVEN(b->model_given, mi, sr_sec_model, "name"),
+                     "duplicate model name '%s' (first defined at line %d)", m->name, e->models[k].loc.line);
                 break;
             }
     }
@@ -737,8 +755,8 @@ static void parse_sources(bctx *b, const sr_ynode *seq)
             list_device_groups(e, &sb);
             int inst;
             if (find_device(e, s->devices, &inst) >= 0)
-                BERR(gdev, "'%s' is one device of a group; sources take a device group (groups: %s)", s->devices,
-                     sb_str(&sb));
+                BERR(gdev, "'%s' is one device of a group; sources take a device group (groups: %s)",
+                     s->devices, sb_str(&sb));
             else
                 BERR(gdev, "unknown device group '%s' (groups: %s)", s->devices, sb_str(&sb));
             free(sb.s);
@@ -753,8 +771,9 @@ static void parse_sources(bctx *b, const sr_ynode *seq)
         }
         for (int k = 0; k < si && s->name; k++)
             if (e->sources[k].name && strcmp(e->sources[k].name, s->name) == 0) {
-                BERR(GIVEN(b->src_given, si, sr_sec_source, "name"), "duplicate source name '%s' (first defined at line %d)",
-                     s->name, e->sources[k].loc.line);
+                BERR(GIVEN(b->src_given, si, sr_sec_source, "name"),
+                     "duplicate source name '%s' (first defined at line %d)", s->name,
+                     e->sources[k].loc.line);
                 break;
             }
     }
@@ -870,13 +889,14 @@ static void parse_policies(bctx *b, const sr_ynode *node)
         int needs_target = p->kind == SR_POLICY_CLOUD_ONLY || p->kind == SR_POLICY_SPLIT;
         if (needs_target && !gtarget)
             BERR(it, "%s policy '%s' needs a target device group", sr_policy_kind_name(p->kind), who);
-        if (!needs_target && gtarget)
-            BERR(gtarget, "'target' is only for cloud_only and split policies");
+        if (!needs_target && gtarget) BERR(gtarget, "'target' is only for cloud_only and split policies");
         if (p->kind == SR_POLICY_SPLIT && !gsplit)
             BERR(it, "split policy '%s' needs split_at, the last layer run on the source", who);
         if (p->kind != SR_POLICY_SPLIT && gsplit) BERR(gsplit, "'split_at' is only for split policies");
-        if (p->kind != SR_POLICY_SPLIT && gprec) BERR(gprec, "'activation_precision' is only for split policies");
-        if (p->kind != SR_POLICY_CLOUD_ONLY && gframe) BERR(gframe, "'frame_size' is only for cloud_only policies");
+        if (p->kind != SR_POLICY_SPLIT && gprec)
+            BERR(gprec, "'activation_precision' is only for split policies");
+        if (p->kind != SR_POLICY_CLOUD_ONLY && gframe)
+            BERR(gframe, "'frame_size' is only for cloud_only policies");
         int target_ok = 0;
         if (needs_target && gtarget && p->target && !b->dev_bad) {
             if (find_group(e, p->target) < 0) {
@@ -896,7 +916,8 @@ static void parse_policies(bctx *b, const sr_ynode *node)
                 const sr_model_spec *m = &e->models[mi];
                 if (!m->source || is_file_source(m->source) || zoo_index(m->source) < 0) continue;
                 const sr_graph *gr = NULL;
-                if (zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr) != SR_OK || !gr) continue;
+                if (zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr) != SR_OK || !gr)
+                    continue;
                 if (checked++ > 0 && sr_graph_find(gr, p->split_at) >= 0) continue;
                 if (sr_graph_find(gr, p->split_at) >= 0) continue;
                 /* A block name ("layer2") stands for the block's last layer ("layer2.3.relu"). */
@@ -925,7 +946,8 @@ static void parse_policies(bctx *b, const sr_ynode *node)
         if (target_ok && b->zc && !b->routes_bad) check_reachable(b, p, gtarget);
         for (int k = 0; k < pi; k++)
             if (b->pols[k].name && strcmp(b->pols[k].name, p->name) == 0) {
-                BERR(gname ? gname : gtype, "duplicate policy name '%s' (give each policy a distinct name:)", p->name);
+                BERR(gname ? gname : gtype, "duplicate policy name '%s' (give each policy a distinct name:)",
+                     p->name);
                 break;
             }
     }
@@ -942,7 +964,8 @@ static void check_wifi_levels(bctx *b)
         for (int r = 0; r < e->n_routes; r++) {
             const sr_route_spec *rt = &e->routes[r];
             int i1, i2;
-            int s = rt->src ? find_device(e, rt->src, &i1) : -1, t = rt->dst ? find_device(e, rt->dst, &i2) : -1;
+            int s = rt->src ? find_device(e, rt->src, &i1) : -1,
+                t = rt->dst ? find_device(e, rt->dst, &i2) : -1;
             if (s != di && t != di) continue;
             for (int k = 0; k < rt->n_links; k++) {
                 int li = find_link(e, rt->links[k]);
@@ -1018,13 +1041,14 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
     const sr_ynode *mg[8];
     const sr_ynode *metrics = TOP("metrics");
     sr_ynode empty_map = {.type = SR_YN_MAP};
-    sr_section_parse(&b->pc, &sr_sec_metrics, metrics && metrics->type == SR_YN_MAP ? metrics : &empty_map, NULL,
-                     &e->metrics, mg);
+    sr_section_parse(&b->pc, &sr_sec_metrics, metrics && metrics->type == SR_YN_MAP ? metrics : &empty_map,
+                     NULL, &e->metrics, mg);
     const sr_ynode *gw = mg[sr_field_index(&sr_sec_metrics, "warmup")];
     if (gw && TOP("duration") && e->metrics.warmup_s >= e->duration_s)
         BERR(gw, "warmup (%gs) must be shorter than duration (%gs)", e->metrics.warmup_s, e->duration_s);
     else if (gw && !TOP("duration") && e->metrics.warmup_s >= e->duration_s)
-        BERR(gw, "warmup (%gs) must be shorter than duration (%gs, the default)", e->metrics.warmup_s, e->duration_s);
+        BERR(gw, "warmup (%gs) must be shorter than duration (%gs, the default)", e->metrics.warmup_s,
+             e->duration_s);
 
     const sr_ynode *plat = TOP("platform");
     b->dev_bad = 1;
@@ -1056,14 +1080,17 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
     if (labels) {
         *labels = calloc((size_t)b->n_pols + 1, sizeof **labels);
         *n_labels = 0;
-        for (int i = 0; *labels && i < b->n_pols; i++) (*labels)[(*n_labels)++] = xstrdup(b->pols[i].name);
+        for (int i = 0; *labels && i < b->n_pols; i++)
+            (*labels)[(*n_labels)++] = xstrdup(b->pols[i].name);
     }
     if (policy >= 0 && policy < b->n_pols) {
         e->policy = b->pols[policy];
         memset(&b->pols[policy], 0, sizeof b->pols[policy]);
     }
-    for (int i = 0; i < e->n_devices; i++) e->devices[i].loc.file = e->file;
-    for (int i = 0; i < e->n_links; i++) e->links[i].loc.file = e->file;
+    for (int i = 0; i < e->n_devices; i++)
+        e->devices[i].loc.file = e->file;
+    for (int i = 0; i < e->n_links; i++)
+        e->links[i].loc.file = e->file;
 done:
     bctx_free(b);
     return e;
@@ -1104,13 +1131,16 @@ static int resolve_key(sr_config *c, sr_diag *d, const sr_ynode *at, const sr_se
             if (sr_field_sweepable(&sec->fields[j])) cands[nc++] = sec->fields[j].key;
         char list[512];
         sr_join_names(cands, nc, list, sizeof list);
-        sr_diag_error(d, at->line, at->col, "bad sweep path '%s': '%s' is not a key of %s (sweepable keys: %s)",
-                      ax->path, key, sec->path[0] ? sec->path : "the top level", list);
+        sr_diag_error(d, at->line, at->col,
+                      "bad sweep path '%s': '%s' is not a key of %s (sweepable keys: %s)", ax->path, key,
+                      sec->path[0] ? sec->path : "the top level", list);
         return -1;
     }
     if (!sr_field_sweepable(f)) {
-        sr_diag_error(d, at->line, at->col, "bad sweep path '%s': '%s' cannot be swept (only single values other "
-                      "than names can)", ax->path, key);
+        sr_diag_error(d, at->line, at->col,
+                      "bad sweep path '%s': '%s' cannot be swept (only single values other "
+                      "than names can)",
+                      ax->path, key);
         return -1;
     }
     (void)c;
@@ -1154,8 +1184,8 @@ static int resolve_path(sr_config *c, sr_diag *d, const sr_ynode *at, axis *ax)
             }
         }
         if (!found) {
-            sr_diag_error(d, at->line, at->col, "bad sweep path '%s': no %s named '%s' (%ss: %s)", p, ns->sec->what,
-                          elem, ns->sec->what, sb.n ? sb_str(&sb) : "none");
+            sr_diag_error(d, at->line, at->col, "bad sweep path '%s': no %s named '%s' (%ss: %s)", p,
+                          ns->sec->what, elem, ns->sec->what, sb.n ? sb_str(&sb) : "none");
             free(sb.s);
             free(elem);
             return -1;
@@ -1200,8 +1230,8 @@ static void parse_sweep(sr_config *c, sr_diag *d)
         if (!ax.path) return;
         int ok = resolve_path(c, d, k, &ax) == 0;
         if (v->type != SR_YN_SEQ) {
-            sr_diag_error(d, v->line, v->col, "sweep axis '%s' needs a list of values, like [1, 2], not %s", ax.path,
-                          sr_ynode_type_name(v));
+            sr_diag_error(d, v->line, v->col, "sweep axis '%s' needs a list of values, like [1, 2], not %s",
+                          ax.path, sr_ynode_type_name(v));
             ok = 0;
         } else if (v->n == 0) {
             sr_diag_error(d, v->line, v->col, "sweep axis '%s' has no values", ax.path);
@@ -1209,7 +1239,8 @@ static void parse_sweep(sr_config *c, sr_diag *d)
         } else {
             for (int j = 0; j < v->n; j++)
                 if (v->vals[j]->type != SR_YN_SCALAR) {
-                    sr_diag_error(d, v->vals[j]->line, v->vals[j]->col, "sweep values must be single values, not %s",
+                    sr_diag_error(d, v->vals[j]->line, v->vals[j]->col,
+                                  "sweep values must be single values, not %s",
                                   sr_ynode_type_name(v->vals[j]));
                     ok = 0;
                 }
@@ -1218,7 +1249,8 @@ static void parse_sweep(sr_config *c, sr_diag *d)
             ax.n_values = v->n;
             ax.values = malloc((size_t)v->n * sizeof *ax.values);
             if (ax.values)
-                for (int j = 0; j < v->n; j++) ax.values[j] = v->vals[j];
+                for (int j = 0; j < v->n; j++)
+                    ax.values[j] = v->vals[j];
         }
         c->axes[c->n_axes++] = ax;
     }
@@ -1309,7 +1341,8 @@ static int expand(sr_config *c, sr_diag *d)
                 }
             }
         }
-        for (int i = 0; i < n_labels; i++) free(labels[i]);
+        for (int i = 0; i < n_labels; i++)
+            free(labels[i]);
         free(labels);
         sr_experiment_free(e);
     }
@@ -1449,7 +1482,8 @@ void sr_config_free(sr_config *c)
         free(c->axes[i].values);
     }
     free(c->axes);
-    for (int i = 0; i < c->n_policies; i++) free(c->policy_elem[i]);
+    for (int i = 0; i < c->n_policies; i++)
+        free(c->policy_elem[i]);
     free(c->policy_elem);
     zoo_clear(&c->zoo);
     sr_ydoc_free(c->doc);

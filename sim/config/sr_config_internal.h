@@ -37,8 +37,7 @@ typedef struct sr_diag sr_diag;
 /* file and text are borrowed and must outlive the collector. */
 sr_diag *sr_diag_create(const char *file, const char *text);
 void sr_diag_free(sr_diag *d);
-void sr_diag_error(sr_diag *d, int line, int col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+void sr_diag_error(sr_diag *d, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int sr_diag_count(const sr_diag *d);
 /* Prints every message, sorted by position, identical ones once. */
 void sr_diag_print(const sr_diag *d, FILE *f);
@@ -104,25 +103,24 @@ typedef struct sr_field {
     double min, max;
     const char *const *names; /* SR_F_ENUM */
     int n_names;
-    const char *def;      /* default, parsed like a written value; NULL: none or computed */
-    const char *def_doc;  /* default as documented when def is NULL ("from the profile") */
+    const char *def;     /* default, parsed like a written value; NULL: none or computed */
+    const char *def_doc; /* default as documented when def is NULL ("from the profile") */
     const char *doc;
-    size_t offset;        /* into the section's struct; unused for MAP/SEQ */
+    size_t offset;         /* into the section's struct; unused for MAP/SEQ */
     const sr_section *sub; /* MAP/SEQ/MAPSEQ: the section of the elements (docs, sweep paths) */
 } sr_field;
 
 struct sr_section {
-    const char *path;  /* "platform.links"; "" for the top level */
-    const char *what;  /* "link", for messages */
-    int named;         /* a list of elements with a `name` (sweep paths address them by name) */
+    const char *path; /* "platform.links"; "" for the top level */
+    const char *what; /* "link", for messages */
+    int named;        /* a list of elements with a `name` (sweep paths address them by name) */
     const char *doc;
     const sr_field *fields;
     int n_fields;
 };
 
-extern const sr_section sr_sec_top, sr_sec_output, sr_sec_platform, sr_sec_device, sr_sec_link,
-    sr_sec_route, sr_sec_model, sr_sec_workload, sr_sec_source, sr_sec_policy, sr_sec_sweep,
-    sr_sec_metrics;
+extern const sr_section sr_sec_top, sr_sec_output, sr_sec_platform, sr_sec_device, sr_sec_link, sr_sec_route,
+    sr_sec_model, sr_sec_workload, sr_sec_source, sr_sec_policy, sr_sec_sweep, sr_sec_metrics;
 
 /* A sweep value substituted for the key `key` of the element named `elem` (NULL for unnamed sections)
  * of section `sec`. */

@@ -71,8 +71,8 @@ static const sr_field sweep_fields[] = {
     {"replications", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .min = 1, .def = "1",
      .doc = "runs of every combination and policy with different seeds", OFF(sr_sweep_opts, replications)},
 };
-const sr_section sr_sec_sweep = {"sweep", "sweep", 0,
-                                 "Parameter sweep: grid axes x policies x replications.", FIELDS(sweep_fields)};
+const sr_section sr_sec_sweep = {"sweep", "sweep", 0, "Parameter sweep: grid axes x policies x replications.",
+                                 FIELDS(sweep_fields)};
 
 /* ---- policy ---- */
 static const sr_field policy_fields[] = {
@@ -86,8 +86,9 @@ static const sr_field policy_fields[] = {
      .doc = "device group that receives offloaded work (required for cloud_only and split)",
      OFF(sr_policy_spec, target)},
     {"split_at", SR_F_STR, .def_doc = "-",
-     .doc = "split: the last layer run on the source device (a layer of every source's model; a block name such "
-            "as layer2 means the block's last layer)",
+     .doc =
+         "split: the last layer run on the source device (a layer of every source's model; a block name such "
+         "as layer2 means the block's last layer)",
      OFF(sr_policy_spec, split_at)},
     {"activation_precision", SR_F_ENUM, ENUM_OF(precisions), .def = "fp32",
      .doc = "split: precision of the activation sent to target", OFF(sr_policy_spec, activation_precision)},
@@ -110,8 +111,8 @@ static const sr_field source_fields[] = {
      .doc = "frames per second per instance (a number, or with Hz)", OFF(sr_source_spec, fps)},
     {"arrival", SR_F_ENUM, ENUM_OF(arrivals), .def = "periodic",
      .doc = "periodic (fixed interval, instances phase-shifted) or poisson", OFF(sr_source_spec, arrival)},
-    {"resolution", SR_F_RES, .flags = RQ, .doc = "frame size WIDTHxHEIGHT in pixels (raw frame = W*H*3 bytes)",
-     OFF(sr_source_spec, width)},
+    {"resolution", SR_F_RES, .flags = RQ,
+     .doc = "frame size WIDTHxHEIGHT in pixels (raw frame = W*H*3 bytes)", OFF(sr_source_spec, width)},
     {"start", SR_F_QTY, SR_UNIT_TIME, HAS_MIN, .def = "0s", .doc = "time of the first frame",
      OFF(sr_source_spec, start_s)},
 };
@@ -164,7 +165,8 @@ static const sr_field device_fields[] = {
     {"max_queue", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .def = "0",
      .doc = "frames allowed to wait for this device; 0 = unbounded", OFF(sr_device_spec, max_queue)},
     {"wifi_level", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .def = "0",
-     .doc = "index into the `rates` of the wifi link the device is attached to", OFF(sr_device_spec, wifi_level)},
+     .doc = "index into the `rates` of the wifi link the device is attached to",
+     OFF(sr_device_spec, wifi_level)},
 };
 const sr_section sr_sec_device = {"platform.devices", "device", 1, "Device groups.", FIELDS(device_fields)};
 
@@ -185,8 +187,8 @@ static const sr_field link_fields[] = {
      .doc = "wifi only: up to 8 rate levels (bandwidth = the first); devices pick one with wifi_level"},
     {"per_device", SR_F_STR, .def_doc = "-", .doc = "device group: one link per instance of the group",
      OFF(sr_link_spec, per_device)},
-    {"power_idle", SR_F_QTY, SR_UNIT_POWER, HAS_MIN, .def = "0W", .doc = "link power when idle (0 = not modelled)",
-     OFF(sr_link_spec, power_idle_w)},
+    {"power_idle", SR_F_QTY, SR_UNIT_POWER, HAS_MIN, .def = "0W",
+     .doc = "link power when idle (0 = not modelled)", OFF(sr_link_spec, power_idle_w)},
     {"power_busy", SR_F_QTY, SR_UNIT_POWER, HAS_MIN, .def = "0W", .doc = "link power when transmitting",
      OFF(sr_link_spec, power_busy_w)},
 };
@@ -297,8 +299,10 @@ static int edit_distance(const char *a, const char *b)
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63) return 99;
     int d[64][64];
-    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
     for (size_t i = 1; i <= la; i++)
         for (size_t j = 1; j <= lb; j++) {
             int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
@@ -356,8 +360,8 @@ static int check_range(const sr_parse_ctx *ctx, const sr_field *f, const sr_ynod
         return ERR(v, "'%s' must be %s %g and <= %g (got '%s')", f->key,
                    (f->flags & SR_FF_MIN_EXCL) ? ">" : ">=", f->min, f->max, v->text);
     if (lo_bad)
-        return ERR(v, "'%s' must be %s %g (got '%s')", f->key, (f->flags & SR_FF_MIN_EXCL) ? ">" : ">=", f->min,
-                   v->text);
+        return ERR(v, "'%s' must be %s %g (got '%s')", f->key,
+                   (f->flags & SR_FF_MIN_EXCL) ? ">" : ">=", f->min, v->text);
     return ERR(v, "'%s' must be <= %g (got '%s')", f->key, f->max, v->text);
 }
 
@@ -411,14 +415,16 @@ static int parse_value(const sr_parse_ctx *ctx, const sr_field *f, const sr_ynod
     char *dst = out ? (char *)out + f->offset : NULL;
     switch (f->type) {
     case SR_F_MAP:
-        if (v->type != SR_YN_MAP) return ERR(v, "'%s' must be a mapping, not %s", f->key, sr_ynode_type_name(v));
+        if (v->type != SR_YN_MAP)
+            return ERR(v, "'%s' must be a mapping, not %s", f->key, sr_ynode_type_name(v));
         return 0;
     case SR_F_SEQ:
         if (v->type != SR_YN_SEQ) return ERR(v, "'%s' must be a list, not %s", f->key, sr_ynode_type_name(v));
         return 0;
     case SR_F_MAPSEQ:
         if (v->type == SR_YN_SCALAR)
-            return ERR(v, "'%s' must be a mapping or a list of mappings, not %s", f->key, sr_ynode_type_name(v));
+            return ERR(v, "'%s' must be a mapping or a list of mappings, not %s", f->key,
+                       sr_ynode_type_name(v));
         return 0;
     case SR_F_STR:
     case SR_F_NAME:
@@ -432,13 +438,13 @@ static int parse_value(const sr_parse_ctx *ctx, const sr_field *f, const sr_ynod
     case SR_F_RES:
         break;
     }
-    if (v->type != SR_YN_SCALAR) return ERR(v, "'%s' must be a single value, not %s", f->key, sr_ynode_type_name(v));
+    if (v->type != SR_YN_SCALAR)
+        return ERR(v, "'%s' must be a single value, not %s", f->key, sr_ynode_type_name(v));
     if (v->is_null) return ERR(v, "'%s' has no value", f->key);
     const char *t = v->text;
     switch (f->type) {
     case SR_F_NAME:
-        if (!valid_name(t))
-            return ERR(v, "'%s' is not a valid name (use letters, digits, '_' and '-')", t);
+        if (!valid_name(t)) return ERR(v, "'%s' is not a valid name (use letters, digits, '_' and '-')", t);
         /* fall through */
     case SR_F_STR: {
         char *s = strdup(t);
@@ -459,7 +465,8 @@ static int parse_value(const sr_parse_ctx *ctx, const sr_field *f, const sr_ynod
     }
     case SR_F_U64: {
         for (const char *q = t; *q; q++)
-            if (!isdigit((unsigned char)*q)) return ERR(v, "'%s' must be a non-negative integer (got '%s')", f->key, t);
+            if (!isdigit((unsigned char)*q))
+                return ERR(v, "'%s' must be a non-negative integer (got '%s')", f->key, t);
         errno = 0;
         unsigned long long x = strtoull(t, NULL, 10);
         if (errno) return ERR(v, "'%s' is too large (got '%s')", f->key, t);
@@ -499,10 +506,11 @@ static int parse_value(const sr_parse_ctx *ctx, const sr_field *f, const sr_ynod
             break;
         case SR_QTY_BAD_NUMBER:
             if (k == SR_UNIT_NONE) return ERR(v, "'%s' must be a number (got '%s')", f->key, t);
-            return ERR(v, "'%s' must be a %s like %s (got '%s')", f->key, sr_unit_kind_name(k), example_of(k), t);
+            return ERR(v, "'%s' must be a %s like %s (got '%s')", f->key, sr_unit_kind_name(k), example_of(k),
+                       t);
         case SR_QTY_NO_UNIT:
-            return ERR(v, "'%s' needs a unit, like %s (%s units: %s)", f->key, example_of(k), sr_unit_kind_name(k),
-                       sr_unit_list(k));
+            return ERR(v, "'%s' needs a unit, like %s (%s units: %s)", f->key, example_of(k),
+                       sr_unit_kind_name(k), sr_unit_list(k));
         case SR_QTY_BAD_UNIT:
             if (k == SR_UNIT_NONE) return ERR(v, "'%s' must be a plain number (got '%s')", f->key, t);
             return ERR(v, "unknown %s unit in '%s' (valid: %s)", sr_unit_kind_name(k), t, sr_unit_list(k));
@@ -522,7 +530,8 @@ static int parse_value(const sr_parse_ctx *ctx, const sr_field *f, const sr_ynod
     case SR_F_RES: {
         int d[2];
         if (parse_dims(t, d, 2) != 0)
-            return ERR(v, "'%s' must be WIDTHxHEIGHT with positive integers, like 1280x720 (got '%s')", f->key, t);
+            return ERR(v, "'%s' must be WIDTHxHEIGHT with positive integers, like 1280x720 (got '%s')",
+                       f->key, t);
         memcpy(dst, d, sizeof d);
         return 0;
     }
@@ -557,7 +566,8 @@ int sr_section_parse(const sr_parse_ctx *ctx, const sr_section *sec, const sr_yn
         if (sr_field_index(sec, k->text) >= 0) continue;
         const char *cands[32];
         int nc = 0;
-        for (int j = 0; j < sec->n_fields && nc < 32; j++) cands[nc++] = sec->fields[j].key;
+        for (int j = 0; j < sec->n_fields && nc < 32; j++)
+            cands[nc++] = sec->fields[j].key;
         char list[512];
         sr_join_names(cands, nc, list, sizeof list);
         const char *near = closest(k->text, cands, nc);
@@ -660,8 +670,8 @@ static void range_text(const sr_field *f, char *buf, size_t size)
 
 static void write_section(FILE *f, const sr_section *s)
 {
-    fprintf(f, "## `%s`%s\n\n%s\n\n", s->path[0] ? s->path : "(top level)", s->named ? " (list of mappings)" : "",
-            s->doc);
+    fprintf(f, "## `%s`%s\n\n%s\n\n", s->path[0] ? s->path : "(top level)",
+            s->named ? " (list of mappings)" : "", s->doc);
     fprintf(f, "| key | type | default | range | description |\n|---|---|---|---|---|\n");
     for (int i = 0; i < s->n_fields; i++) {
         const sr_field *fl = &s->fields[i];
@@ -677,59 +687,67 @@ static void write_section(FILE *f, const sr_section *s)
 
 void sr_config_write_reference(FILE *f)
 {
-    fputs("# Experiment file reference\n\n"
-          "Generated by `sr_config_write_reference()` from the section tables in "
-          "`sim/config/sr_config_tables.c`.\n"
-          "Do not edit by hand: `tests/config` fails when this file differs from what the code generates "
-          "(the failing test\nwrites the current text to `<build>/yaml-reference.md`; copy it here).\n\n"
-          "An experiment is one YAML document. Unknown keys are errors; every problem is reported as\n"
-          "`FILE:LINE:COL: error: MESSAGE` with the source line and a caret, all of them at once.\n\n"
-          "Names (devices, links, models, sources, policies) use letters, digits, `_` and `-`, and are unique "
-          "within their list.\n\n",
-          f);
-    fputs("## Units\n\nQuantities are a number followed by a unit (`5.85Mbps`, `10ms`, `60KiB`). A bare number "
-          "is accepted only\nwhere the type says so. Units are case-sensitive (`b` = bit, `B` = byte).\n\n"
-          "| kind | units | stored as |\n|---|---|---|\n",
-          f);
+    fputs(
+        "# Experiment file reference\n\n"
+        "Generated by `sr_config_write_reference()` from the section tables in "
+        "`sim/config/sr_config_tables.c`.\n"
+        "Do not edit by hand: `tests/config` fails when this file differs from what the code generates "
+        "(the failing test\nwrites the current text to `<build>/yaml-reference.md`; copy it here).\n\n"
+        "An experiment is one YAML document. Unknown keys are errors; every problem is reported as\n"
+        "`FILE:LINE:COL: error: MESSAGE` with the source line and a caret, all of them at once.\n\n"
+        "Names (devices, links, models, sources, policies) use letters, digits, `_` and `-`, and are unique "
+        "within their list.\n\n",
+        f);
+    fputs(
+        "## Units\n\nQuantities are a number followed by a unit (`5.85Mbps`, `10ms`, `60KiB`). A bare number "
+        "is accepted only\nwhere the type says so. Units are case-sensitive (`b` = bit, `B` = byte).\n\n"
+        "| kind | units | stored as |\n|---|---|---|\n",
+        f);
     for (int k = SR_UNIT_TIME; k < SR_UNIT_COUNT; k++)
         fprintf(f, "| %s | %s | %s |\n", sr_unit_kind_name((sr_unit_kind)k), sr_unit_list((sr_unit_kind)k),
                 sr_unit_base((sr_unit_kind)k));
     fputc('\n', f);
-    const sr_section *order[] = {&sr_sec_top,      &sr_sec_output,   &sr_sec_platform, &sr_sec_device,
-                                 &sr_sec_link,     &sr_sec_route,    &sr_sec_model,    &sr_sec_workload,
-                                 &sr_sec_source,   &sr_sec_policy,   &sr_sec_sweep,    &sr_sec_metrics};
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) write_section(f, order[i]);
-    fputs("## Cross-checks\n\n"
-          "- Device groups: `count: N` gives instances `name0`..`name{N-1}`; `count: 1` a device called `name`. "
-          "Instance\n  names must not clash with other devices. Without `profile`, `class` and `speed` are "
-          "required.\n"
-          "- Links: `per_device: G` gives one link per instance of group G, named `<name><i>` (always "
-          "numbered, also when G\n  has one member). `sharing: wifi` needs latency 0 and allows `rates`.\n"
-          "- Routes: `src`/`dst` are groups or single devices, `links` must exist; a per-device link in a route "
-          "must belong to\n  the src or dst group. Every source's devices need a route to every policy's "
-          "`target` (symmetric routes\n  count in both directions).\n"
-          "- Models: `source` is a zoo name or a `.onnx`/`.cfg` path relative to the experiment file (must "
-          "exist).\n"
-          "- Policies: `target` is required for cloud_only and split and must be a device group; `split_at` is "
-          "required for\n  split and must be a layer of every source's model (checked for zoo models).\n\n",
-          f);
-    fputs("## Sweep paths\n\n"
-          "An axis of `sweep.grid` is a path to one single-valued key, followed by the list of values it takes:\n\n"
-          "| path | addresses |\n|---|---|\n"
-          "| `duration`, `seed`, `network_model` | a top-level key |\n"
-          "| `output.<key>`, `metrics.<key>` | a key of that section |\n"
-          "| `platform.devices.<name>.<key>` | a device group |\n"
-          "| `platform.links.<name>.<key>` | a link |\n"
-          "| `models.<name>.<key>` | a model |\n"
-          "| `workload.sources.<name>.<key>` | a source |\n"
-          "| `policy.<name>.<key>` | one policy (other policies are not multiplied by this axis) |\n\n"
-          "Each value is checked exactly like a value written in place (units, ranges, references), and "
-          "errors point at the\nvalue inside the sweep list. Names and lists cannot be swept; routes cannot be "
-          "swept.\n\n"
-          "Run points are ordered grid combinations (last axis fastest) x policies x replications. Each "
-          "point has\n`params_json` = `{\"<axis>\": \"<value as written>\", ..., \"policy\": \"<name>\", "
-          "\"replication\": r}`, a 16-hex-digit hash of\nit (FNV-1a 64), and a seed derived (splitmix64) from "
-          "the experiment seed and the replication only, so every\npolicy and grid value of one replication "
-          "sees the same random draws.\n",
-          f);
+    const sr_section *order[] = {&sr_sec_top,    &sr_sec_output, &sr_sec_platform, &sr_sec_device,
+                                 &sr_sec_link,   &sr_sec_route,  &sr_sec_model,    &sr_sec_workload,
+                                 &sr_sec_source, &sr_sec_policy, &sr_sec_sweep,    &sr_sec_metrics};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        write_section(f, order[i]);
+    fputs(
+        "## Cross-checks\n\n"
+        "- Device groups: `count: N` gives instances `name0`..`name{N-1}`; `count: 1` a device called "
+        "`name`. "
+        "Instance\n  names must not clash with other devices. Without `profile`, `class` and `speed` are "
+        "required.\n"
+        "- Links: `per_device: G` gives one link per instance of group G, named `<name><i>` (always "
+        "numbered, also when G\n  has one member). `sharing: wifi` needs latency 0 and allows `rates`.\n"
+        "- Routes: `src`/`dst` are groups or single devices, `links` must exist; a per-device link in a "
+        "route "
+        "must belong to\n  the src or dst group. Every source's devices need a route to every policy's "
+        "`target` (symmetric routes\n  count in both directions).\n"
+        "- Models: `source` is a zoo name or a `.onnx`/`.cfg` path relative to the experiment file (must "
+        "exist).\n"
+        "- Policies: `target` is required for cloud_only and split and must be a device group; `split_at` is "
+        "required for\n  split and must be a layer of every source's model (checked for zoo models).\n\n",
+        f);
+    fputs(
+        "## Sweep paths\n\n"
+        "An axis of `sweep.grid` is a path to one single-valued key, followed by the list of values it "
+        "takes:\n\n"
+        "| path | addresses |\n|---|---|\n"
+        "| `duration`, `seed`, `network_model` | a top-level key |\n"
+        "| `output.<key>`, `metrics.<key>` | a key of that section |\n"
+        "| `platform.devices.<name>.<key>` | a device group |\n"
+        "| `platform.links.<name>.<key>` | a link |\n"
+        "| `models.<name>.<key>` | a model |\n"
+        "| `workload.sources.<name>.<key>` | a source |\n"
+        "| `policy.<name>.<key>` | one policy (other policies are not multiplied by this axis) |\n\n"
+        "Each value is checked exactly like a value written in place (units, ranges, references), and "
+        "errors point at the\nvalue inside the sweep list. Names and lists cannot be swept; routes cannot be "
+        "swept.\n\n"
+        "Run points are ordered grid combinations (last axis fastest) x policies x replications. Each "
+        "point has\n`params_json` = `{\"<axis>\": \"<value as written>\", ..., \"policy\": \"<name>\", "
+        "\"replication\": r}`, a 16-hex-digit hash of\nit (FNV-1a 64), and a seed derived (splitmix64) from "
+        "the experiment seed and the replication only, so every\npolicy and grid value of one replication "
+        "sees the same random draws.\n",
+        f);
 }

@@ -70,7 +70,8 @@ const char *sr_policy_kind_name(sr_policy_kind k)
 static void free_strv(char **v, int n)
 {
     if (!v) return;
-    for (int i = 0; i < n; i++) free(v[i]);
+    for (int i = 0; i < n; i++)
+        free(v[i]);
     free(v);
 }
 

@@ -16,9 +16,9 @@ typedef struct unit {
 
 static const unit time_units[] = {{"s", 1},     {"ms", 1e-3}, {"us", 1e-6},
                                   {"ns", 1e-9}, {"min", 60},  {"h", 3600}};
-static const unit rate_units[] = {{"bps", 1},     {"Kbps", 1e3}, {"kbps", 1e3},  {"Mbps", 1e6},
-                                  {"Gbps", 1e9},  {"Tbps", 1e12}, {"Bps", 8},    {"KBps", 8e3},
-                                  {"kBps", 8e3},  {"MBps", 8e6}, {"GBps", 8e9},  {"TBps", 8e12}};
+static const unit rate_units[] = {{"bps", 1},    {"Kbps", 1e3},  {"kbps", 1e3}, {"Mbps", 1e6},
+                                  {"Gbps", 1e9}, {"Tbps", 1e12}, {"Bps", 8},    {"KBps", 8e3},
+                                  {"kBps", 8e3}, {"MBps", 8e6},  {"GBps", 8e9}, {"TBps", 8e12}};
 static const unit size_units[] = {{"B", 1},
                                   {"KB", 1e3},
                                   {"kB", 1e3},
@@ -32,8 +32,8 @@ static const unit size_units[] = {{"B", 1},
 static const unit freq_units[] = {{"Hz", 1}, {"kHz", 1e3}, {"MHz", 1e6}, {"GHz", 1e9}};
 static const unit power_units[] = {{"mW", 1e-3}, {"W", 1}, {"kW", 1e3}};
 static const unit energy_units[] = {{"J", 1}, {"mJ", 1e-3}, {"kJ", 1e3}, {"Wh", 3600}, {"kWh", 3.6e6}};
-static const unit flops_units[] = {{"f", 1},       {"kf", 1e3},      {"Mf", 1e6},      {"Gf", 1e9},
-                                   {"Tf", 1e12},    {"Pf", 1e15},     {"flops", 1},     {"kflops", 1e3},
+static const unit flops_units[] = {{"f", 1},        {"kf", 1e3},     {"Mf", 1e6},      {"Gf", 1e9},
+                                   {"Tf", 1e12},    {"Pf", 1e15},    {"flops", 1},     {"kflops", 1e3},
                                    {"Mflops", 1e6}, {"Gflops", 1e9}, {"Tflops", 1e12}, {"Pflops", 1e15}};
 
 typedef struct kind_info {
@@ -46,7 +46,8 @@ typedef struct kind_info {
 static const kind_info kinds[SR_UNIT_COUNT] = {
     [SR_UNIT_NONE] = {"number", "", "", NULL, 0},
     [SR_UNIT_TIME] = {"time", "s", "s, ms, us, ns, min, h", UNITS(time_units)},
-    [SR_UNIT_RATE] = {"rate", "bit/s", "bps, Kbps, Mbps, Gbps, Tbps (bits); Bps, KBps, MBps, GBps, TBps (bytes)",
+    [SR_UNIT_RATE] = {"rate", "bit/s",
+                      "bps, Kbps, Mbps, Gbps, Tbps (bits); Bps, KBps, MBps, GBps, TBps (bytes)",
                       UNITS(rate_units)},
     [SR_UNIT_SIZE] = {"size", "B", "B, KB, MB, GB, TB (decimal); KiB, MiB, GiB, TiB (binary)",
                       UNITS(size_units)},
@@ -77,17 +78,20 @@ static size_t number_len(const char *s)
 {
     size_t i = 0, digits = 0;
     if (s[i] == '+' || s[i] == '-') i++;
-    while (isdigit((unsigned char)s[i])) i++, digits++;
+    while (isdigit((unsigned char)s[i]))
+        i++, digits++;
     if (s[i] == '.') {
         i++;
-        while (isdigit((unsigned char)s[i])) i++, digits++;
+        while (isdigit((unsigned char)s[i]))
+            i++, digits++;
     }
     if (digits == 0) return 0;
     if (s[i] == 'e' || s[i] == 'E') {
         size_t j = i + 1;
         if (s[j] == '+' || s[j] == '-') j++;
         if (isdigit((unsigned char)s[j])) {
-            while (isdigit((unsigned char)s[j])) j++;
+            while (isdigit((unsigned char)s[j]))
+                j++;
             i = j;
         }
     }
@@ -98,7 +102,8 @@ sr_qty_result sr_quantity_parse_ex(const char *text, sr_unit_kind kind, int unit
 {
     if (!text || (unsigned)kind >= SR_UNIT_COUNT) return SR_QTY_BAD_NUMBER;
     const char *s = text;
-    while (*s == ' ') s++;
+    while (*s == ' ')
+        s++;
     size_t n = number_len(s);
     if (n == 0) return SR_QTY_BAD_NUMBER;
     char buf[64];
@@ -108,9 +113,11 @@ sr_qty_result sr_quantity_parse_ex(const char *text, sr_unit_kind kind, int unit
     double v = strtod(buf, NULL);
     if (!isfinite(v)) return SR_QTY_BAD_NUMBER;
     const char *u = s + n;
-    while (*u == ' ') u++;
+    while (*u == ' ')
+        u++;
     size_t ulen = strlen(u);
-    while (ulen > 0 && u[ulen - 1] == ' ') ulen--;
+    while (ulen > 0 && u[ulen - 1] == ' ')
+        ulen--;
     if (ulen == 0) {
         if (kind != SR_UNIT_NONE && !unit_optional) return SR_QTY_NO_UNIT;
         *out = v;

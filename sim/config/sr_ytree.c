@@ -36,7 +36,8 @@ sr_diag *sr_diag_create(const char *file, const char *text)
 void sr_diag_free(sr_diag *d)
 {
     if (!d) return;
-    for (int i = 0; i < d->n; i++) free(d->e[i].msg);
+    for (int i = 0; i < d->n; i++)
+        free(d->e[i].msg);
     free(d->e);
     free(d);
 }
@@ -97,7 +98,8 @@ static void print_source(FILE *f, const char *text, int line, int col)
         fputc(' ', f);
         if (i < len) {
             i++;
-            while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80) i++;
+            while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
+                i++;
         }
     }
     fputs("^\n", f);
@@ -238,8 +240,8 @@ static sr_ynode *build_collection(builder *b, struct fy_event *e)
             int dup = 0;
             for (int i = 0; i < n->n && !dup; i++)
                 if (strcmp(n->keys[i]->text, key->text) == 0) {
-                    sr_diag_error(b->diag, key->line, key->col,
-                                  "duplicate key '%s' (first given at line %d)", key->text, n->keys[i]->line);
+                    sr_diag_error(b->diag, key->line, key->col, "duplicate key '%s' (first given at line %d)",
+                                  key->text, n->keys[i]->line);
                     b->failed = 1;
                     dup = 1;
                 }
@@ -355,7 +357,8 @@ sr_ydoc *sr_ydoc_parse(const char *text, size_t len, sr_diag *d)
     }
     if (errs || b.failed) goto fail;
     if (!doc->root || (doc->root->type == SR_YN_SCALAR && doc->root->is_null)) {
-        sr_diag_error(d, 1, 1, "empty experiment file (expected a mapping with name:, platform:, models:, ...)");
+        sr_diag_error(d, 1, 1,
+                      "empty experiment file (expected a mapping with name:, platform:, models:, ...)");
         goto fail;
     }
     fy_parser_destroy(p);
@@ -378,7 +381,8 @@ void sr_ydoc_free(sr_ydoc *doc)
         free(doc->all[i]);
     }
     free(doc->all);
-    for (int i = 0; i < doc->n_anchors; i++) free(doc->anchors[i].name);
+    for (int i = 0; i < doc->n_anchors; i++)
+        free(doc->anchors[i].name);
     free(doc->anchors);
     free(doc);
 }

@@ -19,7 +19,8 @@
 static uint64_t fnv1a(const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
     return h;
 }
 
@@ -86,7 +87,7 @@ static void test_resolved_values(void **state)
     assert_string_equal(cloud->name, "cloud");
     assert_int_equal(cloud->count, 1);
     assert_string_equal(cloud->instances[0], "cloud"); /* count 1: the name itself */
-    assert_int_equal(cloud->cls, SR_DEV_CLOUD);      /* from the profile */
+    assert_int_equal(cloud->cls, SR_DEV_CLOUD);        /* from the profile */
     assert_true(cloud->speed_flops == v100->speed_flops);
     assert_int_equal(cloud->max_queue, 64);
 
@@ -232,7 +233,8 @@ static void test_sweep_points(void **state)
         assert_string_equal(p->hash, hash);
         /* Common random numbers: the seed depends on the replication only. */
         assert_true(p->seed == sr_config_point(c, rep)->seed);
-        for (int j = 0; j < i; j++) assert_string_not_equal(sr_config_point(c, j)->hash, p->hash);
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(sr_config_point(c, j)->hash, p->hash);
         sr_experiment *e = NULL;
         assert_int_equal(sr_config_experiment(c, i, &e), SR_OK);
         assert_true(e->links[0].bw_bps == bw_bps[combo]);
@@ -291,12 +293,14 @@ static void test_policy_axis_and_defaults(void **state)
     assert_int_equal(sr_config_point_count(c), 8);
     assert_string_equal(sr_config_point(c, 0)->params_json,
                         "{\"duration\": \"5s\", \"policy\": \"cloud_only\", \"replication\": 0}");
-    assert_string_equal(sr_config_point(c, 1)->params_json,
-                        "{\"duration\": \"5s\", \"policy.split.split_at\": \"layer1\", \"policy\": \"split\", "
-                        "\"replication\": 0}");
-    assert_string_equal(sr_config_point(c, 2)->params_json,
-                        "{\"duration\": \"5s\", \"policy.split.split_at\": \"layer2.0.relu\", \"policy\": \"split\", "
-                        "\"replication\": 0}");
+    assert_string_equal(
+        sr_config_point(c, 1)->params_json,
+        "{\"duration\": \"5s\", \"policy.split.split_at\": \"layer1\", \"policy\": \"split\", "
+        "\"replication\": 0}");
+    assert_string_equal(
+        sr_config_point(c, 2)->params_json,
+        "{\"duration\": \"5s\", \"policy.split.split_at\": \"layer2.0.relu\", \"policy\": \"split\", "
+        "\"replication\": 0}");
     assert_string_equal(sr_config_point(c, 4)->params_json,
                         "{\"duration\": \"10s\", \"policy\": \"cloud_only\", \"replication\": 0}");
     sr_experiment *e = NULL;
@@ -343,7 +347,8 @@ static void test_swept_seed_and_single_policy(void **state)
     assert_int_equal(sr_config_point_count(c), 6);
     for (int r = 0; r < 3; r++) {
         assert_true(sr_config_point(c, r)->seed != sr_config_point(c, 3 + r)->seed); /* base seed differs */
-        for (int q = 0; q < r; q++) assert_true(sr_config_point(c, r)->seed != sr_config_point(c, q)->seed);
+        for (int q = 0; q < r; q++)
+            assert_true(sr_config_point(c, r)->seed != sr_config_point(c, q)->seed);
     }
     assert_string_equal(sr_config_point(c, 5)->params_json,
                         "{\"seed\": \"8\", \"policy\": \"device_only\", \"replication\": 2}");
@@ -354,13 +359,16 @@ static void test_swept_seed_and_single_policy(void **state)
     sr_config_free(c);
 
     /* Same seed text, same seeds: the derivation is a pure function of (seed, replication). */
-    snprintf(text, sizeof text, "seed: 7\n%spolicy: { type: device_only }\nsweep: { replications: 3 }\n", base_yaml);
+    snprintf(text, sizeof text, "seed: 7\n%spolicy: { type: device_only }\nsweep: { replications: 3 }\n",
+             base_yaml);
     sr_config *c2 = load_text(text);
     assert_int_equal(sr_config_point_count(c2), 3);
     assert_int_equal(sr_config_axis_count(c2), 0);
-    assert_string_equal(sr_config_point(c2, 1)->params_json, "{\"policy\": \"device_only\", \"replication\": 1}");
+    assert_string_equal(sr_config_point(c2, 1)->params_json,
+                        "{\"policy\": \"device_only\", \"replication\": 1}");
     c = load_text(text);
-    for (int r = 0; r < 3; r++) assert_true(sr_config_point(c, r)->seed == sr_config_point(c2, r)->seed);
+    for (int r = 0; r < 3; r++)
+        assert_true(sr_config_point(c, r)->seed == sr_config_point(c2, r)->seed);
     sr_config_free(c);
     sr_config_free(c2);
 }
@@ -410,9 +418,12 @@ static void test_shipped_experiments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_resolved_values),          cmocka_unit_test(test_sweep_points),
-        cmocka_unit_test(test_policy_axis_and_defaults), cmocka_unit_test(test_swept_seed_and_single_policy),
-        cmocka_unit_test(test_api_errors),               cmocka_unit_test(test_shipped_experiments),
+        cmocka_unit_test(test_resolved_values),
+        cmocka_unit_test(test_sweep_points),
+        cmocka_unit_test(test_policy_axis_and_defaults),
+        cmocka_unit_test(test_swept_seed_and_single_policy),
+        cmocka_unit_test(test_api_errors),
+        cmocka_unit_test(test_shipped_experiments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,7 +73,8 @@ static void test_bad_files(void **state)
         char exp_path[512];
         snprintf(exp_path, sizeof exp_path, "%.*s.expected", (int)(strlen(names[i]) - 5), names[i]);
         if (st != SR_ERR_PARSE || c != NULL) {
-            fprintf(stderr, "%s: expected SR_ERR_PARSE and no config, got %s\n", names[i], sr_status_name(st));
+            fprintf(stderr, "%s: expected SR_ERR_PARSE and no config, got %s\n", names[i],
+                    sr_status_name(st));
             failures++;
             sr_config_free(c);
         }
@@ -88,7 +89,8 @@ static void test_bad_files(void **state)
                 fprintf(stderr, "%s: missing %s\n", names[i], exp_path);
                 failures++;
             } else if (strcmp(expected, out) != 0) {
-                fprintf(stderr, "%s: stderr differs\n--- expected\n%s--- got\n%s---\n", names[i], expected, out);
+                fprintf(stderr, "%s: stderr differs\n--- expected\n%s--- got\n%s---\n", names[i], expected,
+                        out);
                 failures++;
             }
             free(expected);

@@ -49,8 +49,8 @@ static void test_reference_up_to_date(void **state)
             fputs(gen, o);
             fclose(o);
         }
-        fprintf(stderr, "docs/yaml-reference.md is out of date: cp %s/yaml-reference.md %s/docs/\n", SR_BINARY_DIR,
-                SR_SOURCE_DIR);
+        fprintf(stderr, "docs/yaml-reference.md is out of date: cp %s/yaml-reference.md %s/docs/\n",
+                SR_BINARY_DIR, SR_SOURCE_DIR);
     }
     free(checked_in);
     free(gen);

@@ -14,7 +14,8 @@ static void assert_qty(const char *text, sr_unit_kind k, double expected)
     sr_status st = sr_parse_quantity(text, k, &v);
     if (st != SR_OK) fail_msg("'%s' did not parse (%d)", text, st);
     double tol = 1e-12 * (expected < 0 ? -expected : expected);
-    if (v < expected - tol || v > expected + tol) fail_msg("'%s' -> %.17g, expected %.17g", text, v, expected);
+    if (v < expected - tol || v > expected + tol)
+        fail_msg("'%s' -> %.17g, expected %.17g", text, v, expected);
 }
 
 static void assert_bad(const char *text, sr_unit_kind k)
@@ -123,8 +124,10 @@ static void test_bare_and_malformed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time),        cmocka_unit_test(test_rate),
-        cmocka_unit_test(test_size),        cmocka_unit_test(test_other_families),
+        cmocka_unit_test(test_time),
+        cmocka_unit_test(test_rate),
+        cmocka_unit_test(test_size),
+        cmocka_unit_test(test_other_families),
         cmocka_unit_test(test_bare_and_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
