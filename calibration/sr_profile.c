@@ -1,45 +1,52 @@
-/* sr_profile.c: built-in roofline device profiles and their sources.
+/* sr_profile.c: built-in device profiles and their sources, the profile -> cost model choice, and the
+ * `simrun show profile` printout.
  *
- * Peak = cores x clock x fp32 flops/cycle (vendor figures). Efficiencies are assumptions until
- * `simrun calibrate` (issue 5) replaces them with fitted models; they are labelled as such. */
+ * Peak = cores x clock x fp32 flops/cycle (vendor figures). Efficiencies are assumptions (labelled as
+ * such). Profiles with a fit_file get their per-layer costs from the fitted model stored in that file
+ * (calibration/profiles/, written by `simrun calibrate`; docs/calibration.md says how each was made). */
 #include "sr_profile.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "sr_cost_fitted.h"
+#include "sr_profile_file.h"
 
 static const sr_profile profiles[] = {
     {"camera-soc", "camera", "smart-camera SoC, 4x Cortex-A7 @ 1.2 GHz", 1.2e9 * 4, 4, 0.25, 3.2e9, 1.5, 3.0,
      "peak: 4 cores x 1.2 GHz x 4 fp32 flop/cycle (NEON); efficiency 0.25 assumed; power typical of "
-     "IP-camera SoCs"},
+     "IP-camera SoCs", NULL, NULL},
     {"mcu-h7", "mcu", "Arduino Portenta H7 (STM32H747, Cortex-M7 @ 480 MHz)", 480e6 * 2, 1, 0.3, 1.0e9, 0.15,
      0.45,
      "ST STM32H747 datasheet: Cortex-M7 at 480 MHz with a single-precision FPU (1 FMA/cycle = 2 flop); "
-     "efficiency 0.3 assumed; power from the datasheet's run-mode current at 3.3 V"},
+     "efficiency 0.3 assumed; power from the datasheet's run-mode current at 3.3 V", NULL, NULL},
     {"rpi3", "iot", "Raspberry Pi 3 B (4x Cortex-A53 @ 1.2 GHz)", 1.2e9 * 4, 4, 0.2, 2.0e9, 1.4, 3.7,
      "peak: 4 x 1.2 GHz x 4 fp32 flop/cycle; power: Raspberry Pi Foundation figures for idle / "
-     "full load; efficiency 0.2 assumed"},
+     "full load; efficiency 0.2 assumed", NULL, NULL},
     {"rpi4", "iot", "Raspberry Pi 4 B (4x Cortex-A72 @ 1.5 GHz)", 1.5e9 * 8, 4, 0.25, 4.0e9, 2.7, 6.4,
      "peak: 4 x 1.5 GHz x 8 fp32 flop/cycle (2x 128-bit NEON FMA); idle/load power as commonly measured "
-     "for the Pi 4 B; efficiency 0.25 assumed"},
+     "for the Pi 4 B; efficiency 0.25 assumed", NULL, NULL},
     {"jetson-tx1", "gpu", "NVIDIA Jetson TX1 (256 Maxwell CUDA cores)", 512e9, 1, 0.4, 25.6e9, 3.5, 15.0,
      "NVIDIA: 1 TFLOPS fp16 / 512 GFLOPS fp32, 25.6 GB/s LPDDR4, 10-15 W module; In-situ AI "
-     "(shared/seeds/003) uses a TX1 as its IoT GPU; efficiency 0.4 assumed"},
+     "(shared/seeds/003) uses a TX1 as its IoT GPU; efficiency 0.4 assumed", NULL, NULL},
     {"jetson-nano", "gpu", "NVIDIA Jetson Nano (128 Maxwell CUDA cores)", 236e9, 1, 0.4, 25.6e9, 1.5, 10.0,
-     "NVIDIA: 472 GFLOPS fp16 / 236 GFLOPS fp32, 25.6 GB/s, 5-10 W modes; efficiency 0.4 assumed"},
+     "NVIDIA: 472 GFLOPS fp16 / 236 GFLOPS fp32, 25.6 GB/s, 5-10 W modes; efficiency 0.4 assumed", NULL, NULL},
     {"titanx", "cloud", "NVIDIA Titan X (Pascal) cloud GPU", 11e12, 1, 0.5, 480e9, 15.0, 250.0,
      "NVIDIA: 11 TFLOPS fp32, 480 GB/s GDDR5X, 250 W board power; In-situ AI's cloud GPU; efficiency 0.5 "
-     "assumed"},
+     "assumed", NULL, NULL},
     {"v100", "cloud", "NVIDIA Tesla V100 (PCIe) cloud GPU", 14e12, 1, 0.5, 900e9, 25.0, 250.0,
-     "NVIDIA V100 PCIe datasheet: 14 TFLOPS fp32, 900 GB/s HBM2, 250 W; efficiency 0.5 assumed"},
+     "NVIDIA V100 PCIe datasheet: 14 TFLOPS fp32, 900 GB/s HBM2, 250 W; efficiency 0.5 assumed", NULL, NULL},
     {"vx690t", "fpga", "Xilinx Virtex-7 VX690T FPGA accelerator", 3600.0 * 2 * 150e6, 1, 0.8, 12.8e9, 5.0,
      25.0,
      "Xilinx DS180: 3600 DSP48E1 slices; 2 ops/DSP/cycle at the 150 MHz In-situ AI (shared/seeds/003) "
-     "designs run at; efficiency 0.8 assumed for a well-tiled engine; power assumed"},
+     "designs run at; efficiency 0.8 assumed for a well-tiled engine; power assumed", NULL, NULL},
     {"xeon-e5-2620", "edge", "Intel Xeon E5-2620 (6 cores @ 2.0 GHz, Sandy Bridge) server", 2.0e9 * 16, 6, 0.5,
      42.6e9, 50.0, 95.0,
      "Intel ARK: 6 cores, 2.0 GHz, AVX (16 fp32 flop/cycle), 4x DDR3-1333 = 42.6 GB/s, 95 W TDP; "
-     "idle power and efficiency assumed"},
+     "idle power and efficiency assumed", NULL, NULL},
     {"cloud-cpu", "cloud", "cloud VM, 16 vCPU AVX2 @ 2.5 GHz", 2.5e9 * 32, 16, 0.5, 100e9, 60.0, 200.0,
-     "peak: 16 x 2.5 GHz x 32 fp32 flop/cycle (2 AVX2 FMA units); power and efficiency assumed"},
+     "peak: 16 x 2.5 GHz x 32 fp32 flop/cycle (2 AVX2 FMA units); power and efficiency assumed", NULL, NULL},
 };
 
 int sr_profile_count(void)
@@ -58,4 +65,138 @@ const sr_profile *sr_profile_find(const char *name)
     for (int i = 0; i < sr_profile_count(); i++)
         if (strcmp(profiles[i].name, name) == 0) return &profiles[i];
     return NULL;
+}
+
+sr_cost_device sr_profile_device(const sr_profile *p)
+{
+    sr_cost_device d = {p->name, p->speed_flops, p->cores, p->efficiency, p->mem_bw_Bps};
+    return d;
+}
+
+const char *sr_profile_dir(void)
+{
+    const char *env = getenv("SR_PROFILE_DIR");
+    if (env && env[0]) return env;
+#ifdef SR_PROFILE_DIR_DEFAULT
+    return SR_PROFILE_DIR_DEFAULT;
+#else
+    return "calibration/profiles";
+#endif
+}
+
+sr_status sr_profile_get_fit(const sr_profile *p, const sr_profile_fit **fit, sr_profile **loaded, char *err,
+                             size_t err_size)
+{
+    if (!p || !fit || !loaded) return SR_ERR_INVALID;
+    *fit = NULL;
+    *loaded = NULL;
+    if (p->fit) {
+        *fit = p->fit;
+        return SR_OK;
+    }
+    if (!p->fit_file) return SR_OK;
+    char path[4096];
+    if (p->fit_file[0] == '/')
+        snprintf(path, sizeof path, "%s", p->fit_file);
+    else
+        snprintf(path, sizeof path, "%s/%s", sr_profile_dir(), p->fit_file);
+    sr_status st = sr_profile_file_load(path, loaded, err, err_size);
+    if (st != SR_OK) return st;
+    if (!(*loaded)->fit) {
+        if (err) snprintf(err, err_size, "%s: profile has no fit section", path);
+        sr_profile_file_free(*loaded);
+        *loaded = NULL;
+        return SR_ERR_PARSE;
+    }
+    *fit = (*loaded)->fit;
+    return SR_OK;
+}
+
+sr_status sr_profile_cost_model_err(const sr_profile *p, sr_cost_model **out, char *err, size_t err_size)
+{
+    if (!p || !out) return SR_ERR_INVALID;
+    const sr_profile_fit *fit = NULL;
+    sr_profile *loaded = NULL;
+    sr_status st = sr_profile_get_fit(p, &fit, &loaded, err, err_size);
+    if (st != SR_OK) return st;
+    st = fit ? sr_cost_fitted_create(fit, out) : sr_cost_roofline_create(out);
+    sr_profile_file_free(loaded);
+    return st;
+}
+
+sr_status sr_profile_cost_model(const sr_profile *p, sr_cost_model **out)
+{
+    return sr_profile_cost_model_err(p, out, NULL, 0);
+}
+
+static void print_fit(const sr_profile_fit *fit, FILE *f)
+{
+    fprintf(f, "fit:          reference %.4g GFLOP/s, %.4g GB/s\n", fit->ref_flops / 1e9, fit->ref_mem_bw_Bps / 1e9);
+    if (fit->scaling[0]) fprintf(f, "scaling:      %s\n", fit->scaling);
+    fprintf(f, "  %-11s %-9s %-7s %6s %8s %6s  coefficients (features)\n", "class", "form", "bound", "R2",
+            "cv-err", "points");
+    for (int c = 0; c < SR_LC_COUNT; c++) {
+        const sr_profile_class_fit *cf = &fit->cls[c];
+        if (!cf->fitted) {
+            fprintf(f, "  %-11s (no fit: roofline)\n", sr_layer_class_name((sr_layer_class)c));
+            continue;
+        }
+        sr_feature feats[SR_FIT_MAX_COEF];
+        int n = sr_layer_class_features((sr_layer_class)c, feats);
+        fprintf(f, "  %-11s %-9s %-7s %6.3f %7.1f%% %6d ", sr_layer_class_name((sr_layer_class)c),
+                sr_fit_form_name(cf->form), sr_layer_class_compute_bound((sr_layer_class)c) ? "compute" : "memory",
+                cf->r2, 100.0 * cf->cv_median_rel_err, cf->n_points);
+        for (int j = 0; j < n && j < cf->n_coef; j++)
+            fprintf(f, " %.4g*%s", cf->coef[j], sr_feature_name(feats[j]));
+        fputc('\n', f);
+    }
+    if (fit->holdout_layers > 0)
+        fprintf(f, "held out:     %s: %d layers, per-layer relative error median %.1f%% p90 %.1f%%; whole model "
+                   "median %.1f%% p90 %.1f%%\n",
+                fit->holdout_models, fit->holdout_layers, 100 * fit->holdout_layer_median,
+                100 * fit->holdout_layer_p90, 100 * fit->holdout_model_median, 100 * fit->holdout_model_p90);
+    for (int i = 0; i < fit->n_codecs; i++)
+        fprintf(f, "codec:        %-20s encode %.3g ns/elem, decode %.3g ns/elem, %.3g bytes/elem\n",
+                fit->codecs[i].pipeline, 1e9 * fit->codecs[i].encode_s_per_elem,
+                1e9 * fit->codecs[i].decode_s_per_elem, fit->codecs[i].bytes_per_elem);
+    if (fit->memcpy_Bps > 0)
+        fprintf(f, "copy:         memcpy %.3g GB/s, raw tensor serialization %.3g ns/byte\n", fit->memcpy_Bps / 1e9,
+                1e9 * fit->ser_raw_s_per_byte);
+    if (fit->pb_encode_s_per_byte > 0 || fit->pb_encode_fixed_s > 0)
+        fprintf(f, "protobuf-c:   pack %.3g us + %.3g ns/byte, unpack %.3g us + %.3g ns/byte\n",
+                1e6 * fit->pb_encode_fixed_s, 1e9 * fit->pb_encode_s_per_byte, 1e6 * fit->pb_decode_fixed_s,
+                1e9 * fit->pb_decode_s_per_byte);
+    if (fit->rune_native_inf_s > 0)
+        fprintf(f, "rune (sine):  native %.3g us/inference, with protobuf-c I/O %.3g us: overhead %.1f%% "
+                   "(paper, Portenta H7: 28-45%%)\n",
+                1e6 * fit->rune_native_inf_s, 1e6 * fit->rune_pb_inf_s, 100 * fit->rune_overhead);
+}
+
+void sr_profile_print(const sr_profile *p, FILE *f)
+{
+    if (!p || !f) return;
+    fprintf(f, "profile:      %s\nclass:        %s\ndescription:  %s\n", p->name, p->device_class, p->description);
+    fprintf(f, "peak:         %.4g GFLOP/s (%d cores x %.4g GFLOP/s)\n", p->speed_flops * p->cores / 1e9, p->cores,
+            p->speed_flops / 1e9);
+    fprintf(f, "efficiency:   %.2f (roofline compute ceiling %.4g GFLOP/s)\n", p->efficiency,
+            p->speed_flops * p->cores * p->efficiency / 1e9);
+    fprintf(f, "memory bw:    %.4g GB/s\npower:        %.3g W idle, %.3g W busy\n", p->mem_bw_Bps / 1e9,
+            p->power_idle_w, p->power_busy_w);
+    fprintf(f, "source:       %s\n", p->source);
+    const sr_profile_fit *fit = NULL;
+    sr_profile *loaded = NULL;
+    char err[512] = "";
+    sr_status st = sr_profile_get_fit(p, &fit, &loaded, err, sizeof err);
+    if (st != SR_OK) {
+        fprintf(f, "cost model:   roofline (fit file unreadable: %s)\n", err);
+        return;
+    }
+    if (!fit) {
+        fprintf(f, "cost model:   roofline, t = max(flops / (peak x efficiency), bytes / memory bw) per layer\n");
+        return;
+    }
+    fprintf(f, "cost model:   fitted per layer type%s%s; roofline for types without a fit\n",
+            p->fit_file ? ", from " : "", p->fit_file ? p->fit_file : "");
+    print_fit(fit, f);
+    sr_profile_file_free(loaded);
 }
