@@ -8,6 +8,7 @@
 #include "sr_experiment.h"
 #include "sr_graph.h"
 #include "sr_linkclass.h"
+#include "sr_model_source.h"
 #include "sr_profile.h"
 #include "sr_zoo.h"
 
@@ -145,20 +146,14 @@ static int show_model(int argc, char **argv)
         }
     }
     if (!name) {
-        fprintf(stderr, "usage: simrun show model NAME [--input CxHxW] [--precision fp32|fp16|int8] "
+        fprintf(stderr, "usage: simrun show model NAME|FILE.onnx|FILE.cfg [--input CxHxW] [--precision fp32|fp16|int8] "
                         "[--amplification]\n");
         return 2;
     }
     sr_graph *g = NULL;
-    sr_status st = sr_zoo_build(name, c, h, w, &g);
-    if (st == SR_ERR_NOT_FOUND) {
-        fprintf(stderr, "simrun show model: unknown model '%s'; known:", name);
-        for (int i = 0; i < sr_zoo_count(); i++) fprintf(stderr, " %s", sr_zoo_name(i));
-        fputc('\n', stderr);
-        return 2;
-    }
-    if (st != SR_OK) {
-        fprintf(stderr, "simrun show model: %s at that input: %s\n", name, sr_status_message(st));
+    char err[1024] = "";
+    if (sr_model_load(name, c, h, w, 0, &g, NULL, err, sizeof err) != SR_OK) {
+        fprintf(stderr, "simrun show model: %s\n", err);
         return 2;
     }
     if (amplification)
@@ -192,7 +187,7 @@ int sr_cmd_show(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "model") == 0) return show_model(argc, argv);
     if (argc == 3 && strcmp(argv[1], "profile") == 0) return show_profile(argv[2]);
-    fprintf(stderr, "usage: simrun show model NAME [--input CxHxW] [--precision P]\n"
+    fprintf(stderr, "usage: simrun show model NAME|FILE.onnx|FILE.cfg [--input CxHxW] [--precision P]\n"
                     "       simrun show profile NAME\n");
     return 2;
 }
