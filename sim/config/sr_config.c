@@ -16,6 +16,7 @@
 #include "sr_config_internal.h"
 #include "sr_linkclass.h"
 #include "sr_profile.h"
+#include "sr_model_source.h"
 #include "sr_zoo.h"
 
 #define MAX_POINTS 10000000
@@ -34,6 +35,7 @@ typedef struct zoo_entry {
     int c, h, w;
     sr_status st;
     sr_graph *g;
+    char err[512]; /* why loading failed */
 } zoo_entry;
 
 typedef struct zoo_cache {
@@ -155,12 +157,14 @@ static int zoo_index(const char *name)
 }
 
 /* Graph of zoo model `source` at c x h x w (cached; borrowed). */
-static sr_status zoo_get(zoo_cache *zc, const char *source, int c, int h, int w, const sr_graph **out)
+static sr_status zoo_get(zoo_cache *zc, const char *source, int c, int h, int w, const sr_graph **out,
+                         const char **errmsg)
 {
     for (int i = 0; i < zc->n; i++) {
         zoo_entry *z = &zc->e[i];
         if (z->c == c && z->h == h && z->w == w && strcmp(z->source, source) == 0) {
             *out = z->g;
+            if (errmsg) *errmsg = z->err;
             return z->st;
         }
     }
@@ -176,10 +180,12 @@ static sr_status zoo_get(zoo_cache *zc, const char *source, int c, int h, int w,
     if (!z->source) return SR_ERR_NOMEM;
     z->c = c, z->h = h, z->w = w;
     z->g = NULL;
-    z->st = sr_zoo_build(source, c, h, w, &z->g);
+    z->err[0] = '\0';
+    z->st = sr_model_load(source, c, h, w, 0, &z->g, NULL, z->err, sizeof z->err);
     if (z->st != SR_OK) z->g = NULL;
     zc->n++;
     *out = z->g;
+    if (errmsg) *errmsg = z->err;
     return z->st;
 }
 
@@ -689,6 +695,12 @@ static void parse_models(bctx *b, const sr_ynode *seq)
                 struct stat st;
                 if (full && (stat(full, &st) != 0 || !S_ISREG(st.st_mode)))
                     BERR(gsrc, "model file '%s' not found (looked for '%s')", m->source, full);
+                else if (full && b->zc && !errs) {
+                    const sr_graph *gr;
+                    const char *msg = NULL;
+                    if (zoo_get(b->zc, full, m->input_c, m->input_h, m->input_w, &gr, &msg) != SR_OK)
+                        BERR(gsrc, "cannot load model file '%s': %s", m->source, msg);
+                }
                 if (full) {
                     free(m->source);
                     m->source = full;
@@ -702,7 +714,7 @@ static void parse_models(bctx *b, const sr_ynode *seq)
                 free(sb.s);
             } else if (b->zc && !errs) {
                 const sr_graph *gr;
-                sr_status st = zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr);
+                sr_status st = zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr, NULL);
                 const sr_ynode *gin = GIVEN(b->model_given, mi, sr_sec_model, "input");
                 if (st == SR_ERR_SHAPE)
                     BERR(gin ? gin : gsrc, "input %dx%dx%d is too small for %s", m->input_c, m->input_h,
@@ -914,9 +926,9 @@ static void parse_policies(bctx *b, const sr_ynode *node)
                 int mi = e->sources[s].model ? find_model(e, e->sources[s].model) : -1;
                 if (mi < 0) continue;
                 const sr_model_spec *m = &e->models[mi];
-                if (!m->source || is_file_source(m->source) || zoo_index(m->source) < 0) continue;
+                if (!m->source || (!is_file_source(m->source) && zoo_index(m->source) < 0)) continue;
                 const sr_graph *gr = NULL;
-                if (zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr) != SR_OK || !gr)
+                if (zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr, NULL) != SR_OK || !gr)
                     continue;
                 if (checked++ > 0 && sr_graph_find(gr, p->split_at) >= 0) continue;
                 if (sr_graph_find(gr, p->split_at) >= 0) continue;
