@@ -146,11 +146,14 @@ static void bench_convs(const char *model, int reps, int quick, double *ratio_su
     sr_graph_free(g);
 }
 
-static void bench_forward(const char *model, int reps)
+/* Whole-model forward: best-of-reps total, per-node minimum over the same runs, and each conv/fc
+ * node's raw-GEMM anchor. detail != 0 lists every conv/fc node. */
+static void bench_forward(const char *model, int reps, int detail)
 {
     sr_graph *g = NULL;
     sr_weights *w = NULL;
     sr_exec *e = NULL;
+    double *node_best = NULL, *node_gemm = NULL;
     char err[256];
     if (sr_zoo_build(model, 0, 0, 0, &g) != SR_OK || sr_weights_create(g, &w) != SR_OK) {
         fprintf(stderr, "bench_kernels: cannot build %s\n", model);
@@ -161,6 +164,11 @@ static void bench_forward(const char *model, int reps)
         fprintf(stderr, "bench_kernels: %s\n", err);
         goto done;
     }
+    const int nn = sr_graph_node_count(g);
+    node_best = malloc(sizeof(double) * (size_t)nn);
+    node_gemm = malloc(sizeof(double) * (size_t)nn);
+    if (!node_best || !node_gemm)
+        goto done;
     float *x = sr_exec_input(e, 0);
     int64_t n = sr_shape_numel(&sr_graph_node(g, 0)->out);
     for (int64_t i = 0; i < n; i++)
@@ -173,13 +181,40 @@ static void bench_forward(const char *model, int reps)
         double t = now_s() - t0;
         if (t < best)
             best = t;
+        for (int id = 0; id < nn; id++) {
+            double s = sr_exec_node_seconds(e, id);
+            if (r == 0 || s < node_best[id])
+                node_best[id] = s;
+        }
     }
     double gemm = 0;
-    for (int id = 0; id < sr_graph_node_count(g); id++)
-        gemm += raw_gemm_s(g, sr_graph_node(g, id), reps);
+    for (int id = 0; id < nn; id++) {
+        node_gemm[id] = raw_gemm_s(g, sr_graph_node(g, id), reps);
+        gemm += node_gemm[id];
+    }
+    double per_op[SR_OP_COUNT] = {0}, per_op_gemm[SR_OP_COUNT] = {0};
+    for (int id = 0; id < nn; id++) {
+        per_op[sr_graph_node(g, id)->op] += node_best[id];
+        per_op_gemm[sr_graph_node(g, id)->op] += node_gemm[id];
+    }
+    if (detail)
+        for (int id = 0; id < nn; id++) {
+            const sr_node *nd = sr_graph_node(g, id);
+            if (nd->op == SR_OP_CONV || nd->op == SR_OP_FC)
+                printf("  %-28s %-5s %8.3f ms  gemm %8.3f ms  ratio %6.3f\n", nd->name, sr_op_name(nd->op),
+                       node_best[id] * 1e3, node_gemm[id] * 1e3,
+                       node_gemm[id] > 0 ? node_best[id] / node_gemm[id] : 0.0);
+        }
+    printf("%-12s per op (sum of per-node minima):", model);
+    for (int op = 0; op < SR_OP_COUNT; op++)
+        if (per_op[op] >= 5e-6)
+            printf(" %s %.2f", sr_op_name((sr_op)op), per_op[op] * 1e3);
+    printf(" ms; conv GEMMs %.2f ms\n", per_op_gemm[SR_OP_CONV] * 1e3);
     printf("%-12s forward %9.2f ms   sum of raw GEMMs %9.2f ms   ratio %.3f (target <= 1.15)\n", model,
            best * 1e3, gemm * 1e3, best / gemm);
 done:
+    free(node_best);
+    free(node_gemm);
     sr_exec_free(e);
     sr_weights_free(w);
     sr_graph_free(g);
@@ -230,24 +265,34 @@ done:
 
 int main(int argc, char **argv)
 {
-    int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-    if (argc > 1 && !quick) {
-        fprintf(stderr, "usage: bench_kernels [--quick]\n");
-        return 2;
+    int quick = 0, forward_only = 0, detail = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0)
+            quick = 1;
+        else if (strcmp(argv[i], "--forward") == 0)
+            forward_only = 1;
+        else if (strcmp(argv[i], "--detail") == 0)
+            detail = 1;
+        else {
+            fprintf(stderr, "usage: bench_kernels [--quick] [--forward] [--detail]\n");
+            return 2;
+        }
     }
     int reps = quick ? 1 : 3;
     sr_kernels_set_blas_threads(1);
-    bench_memory(); /* first, so the high-water mark is this forward's */
-    double rs = 0;
-    int rn = 0;
-    bench_convs("vgg16", reps, quick, &rs, &rn);
-    bench_convs("resnet50", reps, quick, &rs, &rn);
-    if (rn)
-        printf("\nmean sr/gemm speed ratio over %d large conv layers (>= 0.5 GFLOP): %.3f (target >= 0.9)\n", rn,
-               rs / rn);
+    if (!forward_only) {
+        bench_memory(); /* first, so the high-water mark is this forward's */
+        double rs = 0;
+        int rn = 0;
+        bench_convs("vgg16", reps, quick, &rs, &rn);
+        bench_convs("resnet50", reps, quick, &rs, &rn);
+        if (rn)
+            printf("\nmean sr/gemm speed ratio over %d large conv layers (>= 0.5 GFLOP): %.3f (target >= 0.9)\n", rn,
+                   rs / rn);
+    }
     printf("\nwhole-model forward at batch 1 (best of %d)\n", reps);
-    bench_forward("vgg16", reps);
-    bench_forward("resnet50", reps);
-    bench_forward("mobilenetv2", reps);
+    bench_forward("vgg16", reps, detail);
+    bench_forward("resnet50", reps, detail);
+    bench_forward("mobilenetv2", reps, detail);
     return 0;
 }

@@ -3,19 +3,27 @@
  * The im2col path lowers one group and one block of output pixels at a time into a workspace
  * whose size is bounded by SR_CONV_COL_BLOCK columns (fewer when K is large), so the lowered
  * matrix stays in cache while sgemm packs it; the output block is written in place through
- * sgemm's ldc. 1x1 stride-1 unpadded convolutions skip im2col and multiply the input directly. */
-/* These loops must vectorize to be memory-bound rather than branch-bound (10x on ReLU at -O2 vs -O3
- * with GCC 12, whose -O2 cost model refuses loops needing an alias check). O3 keeps IEEE semantics:
- * no reassociation, so reductions keep their order and results stay bit-identical. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("O3")
-#endif
+ * sgemm's ldc. 1x1 stride-1 unpadded convolutions skip im2col and multiply the input directly, in
+ * column blocks too. After each block's sgemm the fused output pass (sr_conv_post: batch norm,
+ * residual add, activation) runs on the block while it is still in cache.
+ *
+ * The depthwise kernel computes one output row at a time; for 3x3 windows (stride 1 or 2, any row
+ * dilation, column dilation 1) the columns whose taps are all inside the input are computed with
+ * all nine taps in registers, in a loop over contiguous output columns that GCC vectorises. Every
+ * output sums bias then taps in (ky, kx) order, skipping taps that fall into padding, on every path.
+ *
+ * Compiled at -O3 (models/dnn/CMakeLists.txt) with -ffp-contract=off: no reassociation, no FMA
+ * contraction, so results are bit-identical run to run and between the fused and unfused paths. */
 
 #include <assert.h>
 #include <cblas.h>
+#include <math.h>
 #include <string.h>
 
 #include "sr_kernels.h"
+
+/* Depthwise filters up to this height use the direct kernel (rows are gathered on the stack). */
+#define SR_DW_MAX_KH 64
 
 /* Upper bound of workspace floats per column block: K x cols <= this (cols >= 64). */
 #define SR_CONV_COL_FLOATS (1u << 20)
@@ -56,7 +64,7 @@ size_t sr_conv2d_im2col_workspace_floats(const sr_win2d *p, int groups)
 
 size_t sr_conv2d_workspace_floats(const sr_win2d *p, int groups)
 {
-    if (is_depthwise(p, groups) || is_pointwise(p))
+    if ((is_depthwise(p, groups) && p->k_h <= SR_DW_MAX_KH) || is_pointwise(p))
         return 0;
     return sr_conv2d_im2col_workspace_floats(p, groups);
 }
@@ -137,8 +145,77 @@ static void fill_bias(float *out, int channels, int64_t hw, const float *bias, i
     }
 }
 
-void sr_conv2d_im2col(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias,
-                      int oc0, int oc1, float *out, float *ws)
+/* Activation of one contiguous run, the expressions of sr_relu / sr_relu6 / sr_leaky_relu / sr_clip. */
+static void act_run(const sr_conv_post *post, float *restrict o, int64_t len)
+{
+    switch (post->act) {
+    case SR_ACT_NONE:
+        break;
+    case SR_ACT_RELU:
+        for (int64_t i = 0; i < len; i++)
+            o[i] = o[i] > 0.0f ? o[i] : 0.0f;
+        break;
+    case SR_ACT_RELU6:
+        for (int64_t i = 0; i < len; i++) {
+            float v = o[i] > 0.0f ? o[i] : 0.0f;
+            o[i] = v < 6.0f ? v : 6.0f;
+        }
+        break;
+    case SR_ACT_LEAKY: {
+        const float alpha = post->alpha;
+        for (int64_t i = 0; i < len; i++)
+            o[i] = o[i] > 0.0f ? o[i] : alpha * o[i];
+        break;
+    }
+    case SR_ACT_CLIP: {
+        const float lo = post->lo, hi = post->hi;
+        for (int64_t i = 0; i < len; i++) {
+            float v = o[i] < lo ? lo : o[i];
+            o[i] = v > hi ? hi : v;
+        }
+        break;
+    }
+    }
+}
+
+/* Fused output pass over one run of channel c (full index): batch norm, residual r (may be NULL),
+ * activation; see sr_conv_post. */
+static void post_run(const sr_conv_post *post, int c, float *restrict o, const float *restrict r, int64_t len)
+{
+    if (post->bn_scale) {
+        /* The expressions of sr_batchnorm. */
+        const float a = post->bn_scale[c] / sqrtf(post->bn_var[c] + post->bn_eps);
+        const float s = post->bn_shift[c] - a * post->bn_mean[c];
+        for (int64_t i = 0; i < len; i++)
+            o[i] = a * o[i] + s;
+    }
+    if (r)
+        for (int64_t i = 0; i < len; i++)
+            o[i] = o[i] + r[i];
+    act_run(post, o, len);
+}
+
+/* post_run over rows [0, rows) of a block whose row i is channel c0 + i, at C + i*ld (residual at
+ * R + i*ld, R may be NULL), columns [0, len). */
+static void post_block(const sr_conv_post *post, int c0, int rows, float *C, const float *R, int64_t ld,
+                       int64_t len)
+{
+    for (int i = 0; i < rows; i++)
+        post_run(post, c0 + i, C + (int64_t)i * ld, R ? R + (int64_t)i * ld : NULL, len);
+}
+
+/* Output pixels per sgemm call of a 1x1 stride-1 convolution with m output rows: the output block
+ * (m x cols) stays within about 512 KiB so the fused output pass finds it in cache. */
+#define SR_CONV_PW_FLOATS (1 << 17)
+static int64_t pw_block(int64_t m, int64_t hw)
+{
+    int64_t cols = SR_CONV_PW_FLOATS / (m > 0 ? m : 1);
+    cols = cols < 256 ? 256 : cols / 16 * 16;
+    return cols < hw ? cols : hw;
+}
+
+static void conv_im2col(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias, int oc0,
+                        int oc1, float *out, float *ws, const sr_conv_post *post)
 {
     assert(groups >= 1 && p->in_c % groups == 0 && p->out_c % groups == 0);
     assert(0 <= oc0 && oc0 <= oc1 && oc1 <= p->out_c);
@@ -147,13 +224,13 @@ void sr_conv2d_im2col(const sr_win2d *p, int groups, const float *in, const floa
     const int64_t hw = (int64_t)p->out_h * p->out_w;
     const int64_t in_img = (int64_t)p->in_c * p->in_h * p->in_w;
     const int64_t out_img = (int64_t)(oc1 - oc0) * hw;
-    const int64_t blk = col_block(p, k);
     const int direct = is_pointwise(p);
     if (hw == 0 || oc1 == oc0)
         return;
     for (int b = 0; b < p->n; b++) {
         const float *img = in + b * in_img;
         float *o = out + b * out_img;
+        const float *res = post && post->residual ? post->residual + b * out_img : NULL;
         fill_bias(o, oc1 - oc0, hw, bias, oc0);
         for (int g = 0; g < groups; g++) {
             int lo = g * ocg > oc0 ? g * ocg : oc0;
@@ -162,75 +239,173 @@ void sr_conv2d_im2col(const sr_win2d *p, int groups, const float *in, const floa
                 continue;
             const float *A = W + (int64_t)lo * k;
             float *C = o + (int64_t)(lo - oc0) * hw;
-            if (direct) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, (int)hw, (int)k, 1.0f, A,
-                            (int)k, img + (int64_t)g * icg * hw, (int)hw, 1.0f, C, (int)hw);
-                continue;
-            }
+            const float *R = res ? res + (int64_t)(lo - oc0) * hw : NULL;
+            const int64_t blk = direct ? pw_block(hi - lo, hw) : col_block(p, k);
             for (int64_t p0 = 0; p0 < hw; p0 += blk) {
                 int64_t p1 = p0 + blk < hw ? p0 + blk : hw;
-                im2col_block(p, img, g * icg, icg, p0, p1, ws);
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, (int)(p1 - p0), (int)k, 1.0f,
-                            A, (int)k, ws, (int)(p1 - p0), 1.0f, C + p0, (int)hw);
+                if (direct) {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, (int)(p1 - p0), (int)k, 1.0f,
+                                A, (int)k, img + (int64_t)g * icg * hw + p0, (int)hw, 1.0f, C + p0, (int)hw);
+                } else {
+                    im2col_block(p, img, g * icg, icg, p0, p1, ws);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, (int)(p1 - p0), (int)k, 1.0f,
+                                A, (int)k, ws, (int)(p1 - p0), 1.0f, C + p0, (int)hw);
+                }
+                if (post)
+                    post_block(post, lo, hi - lo, C + p0, R ? R + p0 : NULL, hw, p1 - p0);
             }
         }
     }
 }
 
-/* Direct depthwise convolution (one filter per channel), channels [oc0, oc1). Each output sums its
- * taps in (ky, kx) order after the bias. */
+void sr_conv2d_im2col(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias,
+                      int oc0, int oc1, float *out, float *ws)
+{
+    conv_im2col(p, groups, in, W, bias, oc0, oc1, out, ws, NULL);
+}
+
+/* Depthwise taps of output columns [x0, x1) of one output row: rows[j] is the input row of filter
+ * row wk[j] (k_w taps each), j < nr; taps outside [0, in_w) are skipped. o already holds the bias. */
+static void dw_taps(const sr_win2d *p, float *o, int x0, int x1, const float *const *rows, const float *const *wk,
+                    int nr)
+{
+    const int s = p->stride_w;
+    for (int j = 0; j < nr; j++) {
+        const float *row = rows[j];
+        for (int kx = 0; kx < p->k_w; kx++) {
+            const float wv = wk[j][kx];
+            const int xoff = kx * p->dil_w - p->pad_left;
+            /* valid ox: 0 <= ox*s + xoff < in_w */
+            int lo = xoff >= 0 ? 0 : (-xoff + s - 1) / s;
+            int hi = p->in_w - xoff <= 0 ? 0 : (p->in_w - xoff + s - 1) / s;
+            lo = lo < x0 ? x0 : lo;
+            hi = hi > x1 ? x1 : hi;
+            if (s == 1)
+                for (int ox = lo; ox < hi; ox++)
+                    o[ox] += wv * row[ox + xoff];
+            else
+                for (int ox = lo; ox < hi; ox++)
+                    o[ox] += wv * row[ox * s + xoff];
+        }
+    }
+}
+
+/* 3x3 taps of output columns [x0, x1) whose nine taps are all inside the input: q0..q2 are the three
+ * input rows, pl the left padding, w the 9 weights. Written for stride S (1 or 2) so that
+ * GCC vectorises the loop over contiguous output columns. */
+#define SR_DW3_ROW(NAME, S)                                                                                   \
+    static void NAME(float *restrict o, const float *restrict q0, const float *restrict q1,                   \
+                     const float *restrict q2, const float *restrict w, float bv, int pl, int x0, int x1)     \
+    {                                                                                                         \
+        const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7],   \
+                    w8 = w[8];                                                                                \
+        for (int ox = x0; ox < x1; ox++) {                                                                    \
+            const int ix = ox * (S) - pl;                                                                     \
+            float acc = bv;                                                                                   \
+            acc += w0 * q0[ix];                                                                               \
+            acc += w1 * q0[ix + 1];                                                                           \
+            acc += w2 * q0[ix + 2];                                                                           \
+            acc += w3 * q1[ix];                                                                               \
+            acc += w4 * q1[ix + 1];                                                                           \
+            acc += w5 * q1[ix + 2];                                                                           \
+            acc += w6 * q2[ix];                                                                               \
+            acc += w7 * q2[ix + 1];                                                                           \
+            acc += w8 * q2[ix + 2];                                                                           \
+            o[ox] = acc;                                                                                      \
+        }                                                                                                     \
+    }
+SR_DW3_ROW(dw3_row_s1, 1)
+SR_DW3_ROW(dw3_row_s2, 2)
+#undef SR_DW3_ROW
+
+/* One output column of a 3x3 depthwise row (three valid input rows) that has taps in the padding. */
+static float dw3_edge(const sr_win2d *p, const float *const *rows, const float *w, float acc, int ox)
+{
+    const int x0 = ox * p->stride_w - p->pad_left;
+    for (int j = 0; j < 3; j++)
+        for (int kx = 0; kx < 3; kx++) {
+            const int ix = x0 + kx;
+            if (ix >= 0 && ix < p->in_w)
+                acc += w[j * 3 + kx] * rows[j][ix];
+        }
+    return acc;
+}
+
+/* Direct depthwise convolution (one filter per channel), channels [oc0, oc1), with the fused output
+ * pass post (may be NULL) applied to each output row. */
 static void conv_depthwise(const sr_win2d *p, const float *in, const float *W, const float *bias, int oc0,
-                           int oc1, float *out)
+                           int oc1, float *out, const sr_conv_post *post)
 {
     const int64_t hw = (int64_t)p->out_h * p->out_w;
     const int64_t plane = (int64_t)p->in_h * p->in_w;
     const int kk = p->k_h * p->k_w;
+    const int fast = p->k_h == 3 && p->k_w == 3 && p->dil_w == 1 && (p->stride_w == 1 || p->stride_w == 2);
+    /* Output columns whose taps are all inside [0, in_w): ox*s - pad_left >= 0 and
+     * ox*s - pad_left + 2 < in_w. */
+    int xa = 0, xb = 0;
+    if (fast) {
+        const int s = p->stride_w, pl = p->pad_left;
+        xa = pl > 0 ? (pl + s - 1) / s : 0;
+        xb = p->in_w - 3 + pl < 0 ? 0 : (p->in_w - 3 + pl) / s + 1;
+        xa = xa > p->out_w ? p->out_w : xa;
+        xb = xb > p->out_w ? p->out_w : xb < xa ? xa : xb;
+    }
+    const float *rows[SR_DW_MAX_KH];
+    const float *wk[SR_DW_MAX_KH];
     for (int b = 0; b < p->n; b++) {
         for (int c = oc0; c < oc1; c++) {
             const float *src = in + ((int64_t)b * p->in_c + c) * plane;
             const float *w = W + (int64_t)c * kk;
-            float *o = out + ((int64_t)b * (oc1 - oc0) + (c - oc0)) * hw;
-            float bv = bias ? bias[c] : 0.0f;
-            for (int64_t i = 0; i < hw; i++)
-                o[i] = bv;
+            const int64_t off = ((int64_t)b * (oc1 - oc0) + (c - oc0)) * hw;
+            float *o = out + off;
+            const float *res = post && post->residual ? post->residual + off : NULL;
+            const float bv = bias ? bias[c] : 0.0f;
             for (int oy = 0; oy < p->out_h; oy++) {
                 float *orow = o + (int64_t)oy * p->out_w;
+                int nr = 0;
                 for (int ky = 0; ky < p->k_h; ky++) {
                     int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
                     if (iy < 0 || iy >= p->in_h)
                         continue;
-                    const float *row = src + (int64_t)iy * p->in_w;
-                    for (int kx = 0; kx < p->k_w; kx++) {
-                        float wv = w[ky * p->k_w + kx];
-                        int xoff = kx * p->dil_w - p->pad_left;
-                        /* valid ox: 0 <= ox*s + xoff < in_w */
-                        int s = p->stride_w;
-                        int lo = xoff >= 0 ? 0 : (-xoff + s - 1) / s;
-                        int hi = p->in_w - xoff <= 0 ? 0 : (p->in_w - xoff + s - 1) / s;
-                        if (hi > p->out_w)
-                            hi = p->out_w;
-                        if (s == 1) {
-                            for (int ox = lo; ox < hi; ox++)
-                                orow[ox] += wv * row[ox + xoff];
-                        } else {
-                            for (int ox = lo; ox < hi; ox++)
-                                orow[ox] += wv * row[ox * s + xoff];
-                        }
-                    }
+                    rows[nr] = src + (int64_t)iy * p->in_w;
+                    wk[nr] = w + ky * p->k_w;
+                    nr++;
                 }
+                if (fast && nr == 3 && xb > xa) {
+                    for (int ox = 0; ox < xa; ox++)
+                        orow[ox] = dw3_edge(p, rows, w, bv, ox);
+                    for (int ox = xb; ox < p->out_w; ox++)
+                        orow[ox] = dw3_edge(p, rows, w, bv, ox);
+                    if (p->stride_w == 1)
+                        dw3_row_s1(orow, rows[0], rows[1], rows[2], w, bv, p->pad_left, xa, xb);
+                    else
+                        dw3_row_s2(orow, rows[0], rows[1], rows[2], w, bv, p->pad_left, xa, xb);
+                } else {
+                    for (int ox = 0; ox < p->out_w; ox++)
+                        orow[ox] = bv;
+                    dw_taps(p, orow, 0, p->out_w, rows, wk, nr);
+                }
+                if (post)
+                    post_run(post, c, orow, res ? res + (int64_t)oy * p->out_w : NULL, p->out_w);
             }
         }
     }
+}
+
+void sr_conv2d_post(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias, int oc0,
+                    int oc1, float *out, float *ws, const sr_conv_post *post)
+{
+    if (is_depthwise(p, groups) && p->k_h <= SR_DW_MAX_KH) {
+        conv_depthwise(p, in, W, bias, oc0, oc1, out, post);
+        return;
+    }
+    conv_im2col(p, groups, in, W, bias, oc0, oc1, out, ws, post);
 }
 
 void sr_conv2d(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias, int oc0,
                int oc1, float *out, float *ws)
 {
-    if (is_depthwise(p, groups)) {
-        conv_depthwise(p, in, W, bias, oc0, oc1, out);
-        return;
-    }
-    sr_conv2d_im2col(p, groups, in, W, bias, oc0, oc1, out, ws);
+    sr_conv2d_post(p, groups, in, W, bias, oc0, oc1, out, ws, NULL);
 }
 
 void sr_conv2d_ref(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias,

@@ -3,12 +3,8 @@
  * Windows follow sr_win2d (sr_kernels.h). Max pooling ignores padding (PyTorch, Caffe and darknet
  * agree: darknet's maxpool pads with -inf through its offset). Average pooling takes its divisor
  * from the window clipped to the padded input (count_include_pad) or to the real input. */
-/* These loops must vectorize to be memory-bound rather than branch-bound (10x on ReLU at -O2 vs -O3
- * with GCC 12, whose -O2 cost model refuses loops needing an alias check). O3 keeps IEEE semantics:
- * no reassociation, so reductions keep their order and results stay bit-identical. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("O3")
-#endif
+/* Compiled at -O3 -ffp-contract=off (models/dnn/CMakeLists.txt): the loops vectorise, results stay
+ * bit-identical run to run (no reassociation, no FMA contraction). */
 
 #include <float.h>
 

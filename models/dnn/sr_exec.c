@@ -8,6 +8,15 @@
  * pointers sr_exec_input returns survive re-planning by sr_exec_keep. keep_all gives every root its
  * own slot. The conv im2col workspace is sized to the largest need. sr_exec_run allocates nothing.
  *
+ * Fusion: a convolution followed by a chain of [batch norm] [add of a same-shape tensor computed
+ * before the conv] [relu / relu6 / leaky relu / clip] (each step optional, in this order, each node
+ * the only consumer of the previous one, and no node of the chain but the last kept) runs as one
+ * sr_conv2d_post call: the element-wise steps are applied to each output block while it is in
+ * cache instead of in separate passes over memory. The fused nodes become aliases of the conv's
+ * storage, do nothing when run and report 0 seconds (their time is in the conv's). The fused pass
+ * uses the stand-alone kernels' exact expressions, so outputs are bit-identical to the unfused run
+ * (keep_all, or sr_exec_keep on the intermediate nodes, turns fusion off where it is asked).
+ *
  * Determinism: sr_exec_create sets OpenBLAS to one thread (sr_kernels_set_blas_threads(1)). */
 #include <assert.h>
 #include <limits.h>
@@ -36,6 +45,12 @@ struct sr_exec {
     float *ws;
     size_t ws_floats;
     double *seconds;
+    int *n_uses;    /* number of input slots that read each node */
+    int *user;      /* the last node reading each node */
+    int *fused;     /* conv head a node is fused into, or -1 */
+    int *post_bn;   /* for a conv head: its fused batch norm node, or -1 */
+    int *post_res;  /* ... the other input of its fused add, or -1 */
+    int *post_act;  /* ... its fused activation node, or -1 */
 };
 
 static int is_alias_op(sr_op op)
@@ -186,6 +201,56 @@ static sr_status check_node(const sr_graph *g, const sr_weights *w, int id, char
     return SR_OK;
 }
 
+static int out_is_kept(const sr_exec *e, int id);
+
+static int same_shape(const sr_shape *a, const sr_shape *b)
+{
+    if (a->rank != b->rank)
+        return 0;
+    for (int i = 0; i < a->rank; i++)
+        if (a->d[i] != b->d[i])
+            return 0;
+    return 1;
+}
+
+/* Decides which batch norm / add / activation nodes run inside their conv (see the top of the file). */
+static void plan_fusion(sr_exec *e)
+{
+    for (int i = 0; i < e->n; i++)
+        e->fused[i] = e->post_bn[i] = e->post_res[i] = e->post_act[i] = -1;
+    if (e->keep_all)
+        return;
+    for (int h = 0; h < e->n; h++) {
+        const sr_node *hn = sr_graph_node(e->g, h);
+        if (hn->op != SR_OP_CONV)
+            continue;
+        int t = h, stage = 0; /* stage: 1 after batch norm, 2 after add, 3 after activation */
+        while (stage < 3 && !out_is_kept(e, t) && e->n_uses[t] == 1) {
+            const int f = e->user[t];
+            const sr_node *fn = sr_graph_node(e->g, f);
+            if (fn->op == SR_OP_BATCHNORM && stage == 0 && fn->n_inputs == 1) {
+                e->post_bn[h] = f;
+                stage = 1;
+            } else if (fn->op == SR_OP_ADD && stage <= 1 && fn->n_inputs == 2) {
+                const int other = fn->inputs[0] == t ? fn->inputs[1] : fn->inputs[0];
+                if (other >= h || !same_shape(&sr_graph_node(e->g, other)->out, &hn->out) ||
+                    !same_shape(&fn->out, &hn->out))
+                    break;
+                e->post_res[h] = other;
+                stage = 2;
+            } else if (fn->op == SR_OP_RELU || fn->op == SR_OP_RELU6 || fn->op == SR_OP_LEAKY_RELU ||
+                       fn->op == SR_OP_CLIP) {
+                e->post_act[h] = f;
+                stage = 3;
+            } else {
+                break;
+            }
+            e->fused[f] = h;
+            t = f;
+        }
+    }
+}
+
 /* Assigns slots and lays out the arena. */
 static sr_status plan(sr_exec *e)
 {
@@ -199,9 +264,13 @@ static sr_status plan(sr_exec *e)
     if (!last || !owner || !size || !used)
         goto cleanup;
     const int out_id = sr_graph_output(e->g);
+    plan_fusion(e);
     for (int i = 0; i < n; i++) {
         const sr_node *nd = sr_graph_node(e->g, i);
-        e->root[i] = (is_alias_op(nd->op) && nd->n_inputs > 0) ? e->root[nd->inputs[0]] : i;
+        if (e->fused[i] >= 0)
+            e->root[i] = e->root[e->fused[i]];
+        else
+            e->root[i] = (is_alias_op(nd->op) && nd->n_inputs > 0) ? e->root[nd->inputs[0]] : i;
         last[i] = i;
     }
     for (int i = 0; i < n; i++) {
@@ -315,9 +384,23 @@ sr_status sr_exec_create(const sr_graph *g, const sr_weights *w, int keep_all, s
     e->buf = calloc(nn, sizeof(float *));
     e->inputs = calloc(nn, sizeof(float *));
     e->seconds = calloc(nn, sizeof(double));
+    e->n_uses = calloc(nn, sizeof(int));
+    e->user = calloc(nn, sizeof(int));
+    e->fused = calloc(nn, sizeof(int));
+    e->post_bn = calloc(nn, sizeof(int));
+    e->post_res = calloc(nn, sizeof(int));
+    e->post_act = calloc(nn, sizeof(int));
     st = SR_ERR_NOMEM;
-    if (!e->keep || !e->root || !e->slot || !e->buf || !e->inputs || !e->seconds)
+    if (!e->keep || !e->root || !e->slot || !e->buf || !e->inputs || !e->seconds || !e->n_uses || !e->user ||
+        !e->fused || !e->post_bn || !e->post_res || !e->post_act)
         goto fail;
+    for (int i = 0; i < e->n; i++) {
+        const sr_node *nd = sr_graph_node(g, i);
+        for (int k = 0; k < nd->n_inputs; k++) {
+            e->n_uses[nd->inputs[k]]++;
+            e->user[nd->inputs[k]] = i;
+        }
+    }
     for (int i = 0; i < e->n; i++) {
         const sr_node *nd = sr_graph_node(g, i);
         if (nd->op == SR_OP_INPUT) {
@@ -363,6 +446,12 @@ void sr_exec_free(sr_exec *e)
     free(e->arena);
     free(e->ws);
     free(e->seconds);
+    free(e->n_uses);
+    free(e->user);
+    free(e->fused);
+    free(e->post_bn);
+    free(e->post_res);
+    free(e->post_act);
     free(e);
 }
 
@@ -459,6 +548,49 @@ static void run_matmul(const sr_node *nd, const sr_shape *as, const float *a, co
     }
 }
 
+/* The fused output pass of conv node id; 0 when nothing is fused into it. */
+static int conv_post(const sr_exec *e, int id, sr_conv_post *post)
+{
+    const int bn = e->post_bn[id], res = e->post_res[id], act = e->post_act[id];
+    memset(post, 0, sizeof(*post));
+    if (bn < 0 && res < 0 && act < 0)
+        return 0;
+    if (bn >= 0) {
+        post->bn_scale = sr_weights_get_const(e->w, bn, SR_PARAM_BN_SCALE, NULL);
+        post->bn_shift = sr_weights_get_const(e->w, bn, SR_PARAM_BN_SHIFT, NULL);
+        post->bn_mean = sr_weights_get_const(e->w, bn, SR_PARAM_BN_MEAN, NULL);
+        post->bn_var = sr_weights_get_const(e->w, bn, SR_PARAM_BN_VAR, NULL);
+        post->bn_eps = sr_graph_node(e->g, bn)->attr.eps;
+    }
+    if (res >= 0)
+        post->residual = e->buf[res];
+    post->act = SR_ACT_NONE;
+    if (act >= 0) {
+        const sr_node *an = sr_graph_node(e->g, act);
+        switch (an->op) {
+        case SR_OP_RELU:
+            post->act = SR_ACT_RELU;
+            break;
+        case SR_OP_RELU6:
+            post->act = SR_ACT_RELU6;
+            break;
+        case SR_OP_LEAKY_RELU:
+            post->act = SR_ACT_LEAKY;
+            post->alpha = an->attr.alpha;
+            break;
+        case SR_OP_CLIP:
+            post->act = SR_ACT_CLIP;
+            post->lo = an->attr.clip_min;
+            post->hi = an->attr.clip_max;
+            break;
+        default:
+            assert(0);
+            break;
+        }
+    }
+    return 1;
+}
+
 static void run_node(sr_exec *e, int id)
 {
     const sr_graph *g = e->g;
@@ -467,6 +599,8 @@ static void run_node(sr_exec *e, int id)
     const float *x = nd->n_inputs > 0 ? e->buf[nd->inputs[0]] : NULL;
     const sr_shape *xs = nd->n_inputs > 0 ? &in_node(g, nd, 0)->out : NULL;
     const int64_t numel = sr_shape_numel(&nd->out);
+    if (e->fused[id] >= 0)
+        return; /* computed by its conv */
     switch (nd->op) {
     case SR_OP_INPUT:
     case SR_OP_CONST:
@@ -479,8 +613,11 @@ static void run_node(sr_exec *e, int id)
         break;
     case SR_OP_CONV: {
         sr_win2d p = node_win(g, nd);
-        sr_conv2d(&p, attr_or1(nd->attr.groups), x, sr_weights_get_const(e->w, id, SR_PARAM_WEIGHT, NULL),
-                  sr_weights_get_const(e->w, id, SR_PARAM_BIAS, NULL), 0, p.out_c, out, e->ws);
+        sr_conv_post post;
+        int has_post = conv_post(e, id, &post);
+        sr_conv2d_post(&p, attr_or1(nd->attr.groups), x, sr_weights_get_const(e->w, id, SR_PARAM_WEIGHT, NULL),
+                       sr_weights_get_const(e->w, id, SR_PARAM_BIAS, NULL), 0, p.out_c, out, e->ws,
+                       has_post ? &post : NULL);
         break;
     }
     case SR_OP_MAXPOOL: {

@@ -47,6 +47,32 @@ size_t sr_conv2d_workspace_floats(const sr_win2d *p, int groups);
  * ws: workspace of sr_conv2d_workspace_floats(p, groups) floats (borrowed; may be NULL when 0). */
 void sr_conv2d(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias, int oc0,
                int oc1, float *out, float *ws);
+/* Element-wise work fused into a convolution's output pass, applied in this order to every output
+ * value y (each step exactly the expression of the stand-alone kernel, so a fused conv is
+ * bit-identical to sr_conv2d followed by sr_batchnorm, sr_add_broadcast and the activation):
+ *   1. batch norm (bn_scale != NULL): a = bn_scale[c] / sqrtf(bn_var[c] + bn_eps),
+ *      s = bn_shift[c] - a * bn_mean[c], y = a * y + s; parameters indexed by the layer's full output
+ *      channel c (like the bias);
+ *   2. residual (residual != NULL): y = y + r, r from a tensor laid out like `out`
+ *      (n x (oc1-oc0) x out_h x out_w);
+ *   3. activation act: SR_ACT_RELU, SR_ACT_RELU6, SR_ACT_LEAKY (alpha), SR_ACT_CLIP (lo, hi).
+ * The output block is still in cache when this runs, so it costs far less than separate passes.
+ * All pointers borrowed. */
+typedef enum { SR_ACT_NONE, SR_ACT_RELU, SR_ACT_RELU6, SR_ACT_LEAKY, SR_ACT_CLIP } sr_act;
+typedef struct sr_conv_post {
+    const float *bn_scale, *bn_shift, *bn_mean, *bn_var;
+    float bn_eps;
+    const float *residual;
+    sr_act act;
+    float alpha;  /* SR_ACT_LEAKY */
+    float lo, hi; /* SR_ACT_CLIP */
+} sr_conv_post;
+
+/* sr_conv2d followed by the fused output pass `post` (NULL: none, same as sr_conv2d). out must not
+ * overlap in, W or post->residual. */
+void sr_conv2d_post(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias, int oc0,
+                    int oc1, float *out, float *ws, const sr_conv_post *post);
+
 /* The naive 7-loop reference of sr_conv2d (all channels), for tests. */
 void sr_conv2d_ref(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias,
                    float *out);
