@@ -50,6 +50,7 @@ typedef struct sr_calib_sample {
     sr_layer_class cls;
     double x[SR_FIT_MAX_COEF]; /* features (sr_layer_features) */
     double measured_s;         /* median over the repeats */
+    double pred_s;             /* held-out samples: the fitted model's prediction (0 otherwise) */
     int train;                 /* 1: used by the fit; 0: held out (models left out of the fit) */
 } sr_calib_sample;
 

@@ -78,9 +78,10 @@ int sr_layer_class_of(const sr_graph *g, int id)
         return SR_LC_BN;
     case SR_OP_RELU:
     case SR_OP_RELU6:
-    case SR_OP_LEAKY_RELU:
     case SR_OP_CLIP:
         return SR_LC_ACT;
+    case SR_OP_LEAKY_RELU:
+        return SR_LC_LEAKY;
     case SR_OP_SIGMOID:
         return SR_LC_SIGMOID;
     case SR_OP_ADD:
@@ -126,6 +127,7 @@ int sr_layer_class_features(sr_layer_class c, sr_feature *feats)
         break;
     case SR_LC_BN:
     case SR_LC_ACT:
+    case SR_LC_LEAKY:
     case SR_LC_SIGMOID:
     case SR_LC_ADD:
     case SR_LC_COPY:

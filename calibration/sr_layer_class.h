@@ -21,7 +21,8 @@
     X(SR_LC_MAXPOOL, "maxpool", 0)                                                                     \
     X(SR_LC_AVGPOOL, "avgpool", 0)     /* average and global average pooling */                        \
     X(SR_LC_BN, "bn", 0)                                                                               \
-    X(SR_LC_ACT, "act", 0)             /* relu, relu6, leaky relu, clip */                             \
+    X(SR_LC_ACT, "act", 0)             /* relu, relu6, clip */                                         \
+    X(SR_LC_LEAKY, "leaky", 0)         /* leaky relu (branchy when run in place: its own class) */     \
     X(SR_LC_SIGMOID, "sigmoid", 0)                                                                     \
     X(SR_LC_ADD, "add", 0)                                                                             \
     X(SR_LC_COPY, "copy", 0)           /* concat, reorg */                                             \
