@@ -26,7 +26,7 @@
 #include "sr_platform.h"
 #include "sr_policy.h"
 #include "sr_sg_shim.h"
-#include "sr_zoo.h"
+#include "sr_model_source.h"
 
 #define ERR(...)                                                                                             \
     do {                                                                                                     \
@@ -363,13 +363,15 @@ static sr_status plan_prepare(const engine *eng, eng_plan *p, const char *source
     return SR_OK;
 }
 
-static sr_status load_zoo_graph(const sr_model_spec *m, void *user, sr_graph **out, char *err,
-                                size_t err_size)
+/* Default model loader: zoo names, .onnx and darknet .cfg files (sr_model_load), no weights. */
+static sr_status load_model_graph(const sr_model_spec *m, void *user, sr_graph **out, char *err,
+                                  size_t err_size)
 {
     (void)user;
-    sr_status st = sr_zoo_build(m->source, m->input_c, m->input_h, m->input_w, out);
-    if (st != SR_OK)
-        ERR("model '%s': cannot build '%s' from the zoo: %s", m->name, m->source, sr_status_message(st));
+    char msg[512] = "";
+    sr_status st =
+        sr_model_load(m->source, m->input_c, m->input_h, m->input_w, 0, out, NULL, msg, sizeof msg);
+    if (st != SR_OK) ERR("model '%s': %s", m->name, msg[0] ? msg : sr_status_message(st));
     return st;
 }
 
@@ -508,7 +510,7 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
         if (!graphs[m]) {
             st = opts && opts->load_graph
                      ? opts->load_graph(&e->models[m], opts->user, &graphs[m], err, err_size)
-                     : load_zoo_graph(&e->models[m], NULL, &graphs[m], err, err_size);
+                     : load_model_graph(&e->models[m], NULL, &graphs[m], err, err_size);
             if (st != SR_OK) break;
         }
         for (int i = 0; i < e->devices[g].count && st == SR_OK; i++) {

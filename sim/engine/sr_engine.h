@@ -27,7 +27,7 @@
 /* Optional overrides (tests, future callers). Zero-initialised means defaults. */
 typedef struct sr_engine_opts {
     const sr_cost_model *cost; /* NULL: the roofline model; borrowed */
-    /* NULL: models come from the zoo (sr_zoo_build with the spec's input size). Otherwise returns the
+    /* NULL: models come from sr_model_load (zoo name, .onnx or darknet .cfg). Otherwise returns the
      * inferred graph of model spec m in *out (caller of the hook frees it). */
     sr_status (*load_graph)(const sr_model_spec *m, void *user, sr_graph **out, char *err, size_t err_size);
     void *user;
