@@ -18,10 +18,9 @@ static sr_status fitted_layers(const sr_cost_model *m, const sr_cost_device *dev
 
 static const sr_cost_model_ops fitted_ops = {"fitted", fitted_layers, fitted_destroy};
 
-double sr_cost_fitted_node(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int id,
-                           sr_precision p, int batch, int *used_fit)
+static double node_cost(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int id,
+                        sr_precision p, int batch, int *used_fit)
 {
-    assert(m && m->ops == &fitted_ops);
     const sr_profile_fit *fit = m->state;
     if (used_fit) *used_fit = 0;
     int c = sr_layer_class_of(g, id);
@@ -46,11 +45,31 @@ double sr_cost_fitted_node(const sr_cost_model *m, const sr_cost_device *dev, co
 static sr_status fitted_layers(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int first,
                                int last, sr_precision p, int batch, double *seconds)
 {
+    int n = sr_graph_node_count(g);
+    int *fused = malloc((size_t)n * sizeof *fused);
+    if (!fused) return SR_ERR_NOMEM;
+    sr_status st = sr_layer_fusion(g, fused);
     double t = 0.0;
-    for (int id = first; id <= last; id++)
-        t += sr_cost_fitted_node(m, dev, g, id, p, batch, NULL);
+    for (int id = first; id <= last && st == SR_OK; id++)
+        if (fused[id] < 0) t += node_cost(m, dev, g, id, p, batch, NULL);
+    free(fused);
     *seconds = t;
-    return SR_OK;
+    return st;
+}
+
+double sr_cost_fitted_node(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int id,
+                           sr_precision p, int batch, int *used_fit)
+{
+    assert(m && m->ops == &fitted_ops);
+    int n = sr_graph_node_count(g);
+    int *fused = malloc((size_t)(n ? n : 1) * sizeof *fused);
+    int is_fused = fused && sr_layer_fusion(g, fused) == SR_OK && id >= 0 && id < n && fused[id] >= 0;
+    free(fused);
+    if (is_fused) {
+        if (used_fit) *used_fit = 1;
+        return 0.0;
+    }
+    return node_cost(m, dev, g, id, p, batch, used_fit);
 }
 
 sr_status sr_cost_fitted_create(const sr_profile_fit *fit, sr_cost_model **out)

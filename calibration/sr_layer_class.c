@@ -3,6 +3,7 @@
 #include "sr_layer_class.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const class_names[] = {
@@ -180,4 +181,60 @@ void sr_layer_features(const sr_graph *g, int id, sr_layer_class c, int batch, d
     int n = sr_layer_class_features(c, f);
     for (int j = 0; j < n; j++)
         x[j] = feature_value(g, id, f[j], batch);
+}
+
+static int same_shape(const sr_shape *a, const sr_shape *b)
+{
+    if (a->rank != b->rank) return 0;
+    for (int i = 0; i < a->rank; i++)
+        if (a->d[i] != b->d[i]) return 0;
+    return 1;
+}
+
+sr_status sr_layer_fusion(const sr_graph *g, int *fused)
+{
+    int n = sr_graph_node_count(g);
+    int *uses = calloc((size_t)(n ? n : 1), sizeof *uses), *user = malloc((size_t)(n ? n : 1) * sizeof *user);
+    if (!uses || !user) {
+        free(uses);
+        free(user);
+        return SR_ERR_NOMEM;
+    }
+    for (int i = 0; i < n; i++) {
+        fused[i] = -1;
+        const sr_node *nd = sr_graph_node(g, i);
+        for (int k = 0; k < nd->n_inputs; k++) {
+            uses[nd->inputs[k]]++;
+            user[nd->inputs[k]] = i;
+        }
+    }
+    int out = sr_graph_output(g);
+    for (int h = 0; h < n; h++) {
+        const sr_node *hn = sr_graph_node(g, h);
+        if (hn->op != SR_OP_CONV) continue;
+        int t = h, stage = 0;
+        while (stage < 3 && t != out && uses[t] == 1) {
+            int f = user[t];
+            const sr_node *fn = sr_graph_node(g, f);
+            if (fn->op == SR_OP_BATCHNORM && stage == 0 && fn->n_inputs == 1) {
+                stage = 1;
+            } else if (fn->op == SR_OP_ADD && stage <= 1 && fn->n_inputs == 2) {
+                int other = fn->inputs[0] == t ? fn->inputs[1] : fn->inputs[0];
+                if (other >= h || !same_shape(&sr_graph_node(g, other)->out, &hn->out) ||
+                    !same_shape(&fn->out, &hn->out))
+                    break;
+                stage = 2;
+            } else if (fn->op == SR_OP_RELU || fn->op == SR_OP_RELU6 || fn->op == SR_OP_LEAKY_RELU ||
+                       fn->op == SR_OP_CLIP) {
+                stage = 3;
+            } else {
+                break;
+            }
+            fused[f] = h;
+            t = f;
+        }
+    }
+    free(uses);
+    free(user);
+    return SR_OK;
 }

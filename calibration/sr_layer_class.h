@@ -62,6 +62,13 @@ const char *sr_feature_name(sr_feature f);                          /* "macs" */
  * are priced by the roofline. */
 int sr_layer_class_of(const sr_graph *g, int id);
 
+/* The executor's conv fusion (sr_exec.c): a convolution followed by a chain of [batch norm] [add of a
+ * same-shape tensor computed before the conv] [relu / relu6 / leaky relu / clip], each node the only
+ * consumer of the previous one and the chain ending at the graph output at the latest, runs as one
+ * node; the followers report 0 s and their time is in the conv's. fused (n = node count entries) gets
+ * for every node the id of the conv it is fused into, or -1. SR_ERR_NOMEM on allocation failure. */
+sr_status sr_layer_fusion(const sr_graph *g, int *fused);
+
 /* The features class c regresses on: writes up to SR_FIT_MAX_COEF ids into feats and returns the count. */
 int sr_layer_class_features(sr_layer_class c, sr_feature *feats);
 

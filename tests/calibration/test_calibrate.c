@@ -124,6 +124,25 @@ static void test_fallback_to_roofline(void **state)
         sum += sr_cost_fitted_node(m, &dev, g, id, SR_PREC_INT8, 1, NULL);
     assert_true(fabs(total - sum) <= 1e-15 + 1e-12 * sum);
     assert_int_equal(sr_cost_layers(m, &dev, g, 3, 1, SR_PREC_FP32, 1, &total), SR_ERR_RANGE);
+    sr_graph_free(g);
+
+    /* conv -> bn -> relu: the executor fuses bn and relu into the conv; they cost 0, the conv its fit */
+    assert_int_equal(sr_graph_create("f", &g), SR_OK);
+    in = sr_graph_add_input(g, "x", sr_shape_nchw(1, 8, 16, 16));
+    cv = sr_graph_conv(g, "c3", in, 16, 3, 1, 1, 1, 1);
+    int bn = sr_graph_unary(g, SR_OP_BATCHNORM, "bn", cv);
+    re = sr_graph_unary(g, SR_OP_RELU, "relu", bn);
+    int tail = sr_graph_pool(g, SR_OP_MAXPOOL, "tail", re, 2, 2, 0);
+    assert_int_equal(sr_graph_infer(g, NULL, 0), SR_OK);
+    int fused[5];
+    assert_int_equal(sr_layer_fusion(g, fused), SR_OK);
+    assert_true(fused[0] == -1 && fused[1] == -1 && fused[2] == cv && fused[3] == cv && fused[4] == -1);
+    assert_true(sr_cost_fitted_node(m, &dev, g, bn, SR_PREC_FP32, 1, &used) == 0.0 && used == 1);
+    assert_true(sr_cost_fitted_node(m, &dev, g, re, SR_PREC_FP32, 1, NULL) == 0.0);
+    assert_int_equal(sr_cost_layers(m, &dev, g, 0, tail, SR_PREC_FP32, 1, &total), SR_OK);
+    double conv_t = sr_cost_fitted_node(m, &dev, g, cv, SR_PREC_FP32, 1, NULL);
+    double tail_t = sr_cost_roofline_node(&dev, g, tail, SR_PREC_FP32, 1);
+    assert_true(conv_t > 0 && fabs(total - (conv_t + tail_t)) <= 1e-12 * total);
     sr_cost_model_free(m);
     sr_graph_free(g);
 
@@ -154,13 +173,14 @@ static void test_scaled_profile_consistent(void **state)
     assert_int_equal(sr_graph_create("t", &g), SR_OK);
     int in = sr_graph_add_input(g, "x", sr_shape_nchw(1, 8, 16, 16));
     int cv = sr_graph_conv(g, "c3", in, 16, 3, 1, 1, 1, 1);
-    int re = sr_graph_unary(g, SR_OP_RELU, "relu", cv);
+    int mp = sr_graph_pool(g, SR_OP_MAXPOOL, "mp", cv, 1, 1, 0); /* keeps the relu out of the conv's fusion */
+    int re = sr_graph_unary(g, SR_OP_RELU, "relu", mp);
     assert_int_equal(sr_graph_infer(g, NULL, 0), SR_OK);
     sr_cost_model *a = NULL, *b = NULL;
     assert_int_equal(sr_cost_fitted_create(&fit, &a), SR_OK);
     assert_int_equal(sr_profile_cost_model(scaled, &b), SR_OK);
     sr_cost_device dev = sr_profile_device(rpi);
-    for (int id = cv; id <= re; id++) {
+    for (int id = cv; id <= re; id += re - cv) {
         double ta = sr_cost_fitted_node(a, &dev, g, id, SR_PREC_FP32, 1, NULL);
         double tb = sr_cost_fitted_node(b, &dev, g, id, SR_PREC_FP32, 1, NULL);
         assert_true(ta > 0 && fabs(ta - tb) <= 1e-9 * ta);
