@@ -3,9 +3,10 @@
  * The im2col path lowers one group and one block of output pixels at a time into a workspace
  * whose size is bounded by SR_CONV_COL_BLOCK columns (fewer when K is large), so the lowered
  * matrix stays in cache while sgemm packs it; the output block is written in place through
- * sgemm's ldc. 1x1 stride-1 unpadded convolutions skip im2col and multiply the input directly, in
- * column blocks too. After each block's sgemm the fused output pass (sr_conv_post: batch norm,
- * residual add, activation) runs on the block while it is still in cache.
+ * sgemm's ldc (beta = 0). 1x1 stride-1 unpadded convolutions skip im2col and multiply the input
+ * directly, in column blocks too. After each block's sgemm the output pass adds the bias and runs the
+ * fused steps (sr_conv_post: batch norm, residual add, activation) on the block while it is still in
+ * cache: y = (sum of products) + bias.
  *
  * The depthwise kernel computes one output row at a time; for 3x3 windows (stride 1 or 2, any row
  * dilation, column dilation 1) the columns whose taps are all inside the input are computed with
@@ -70,78 +71,57 @@ size_t sr_conv2d_workspace_floats(const sr_win2d *p, int groups)
 }
 
 /* Lowers channels [c_first, c_first+cg) of one image into col[(c*kh+ky)*kw+kx][q], q = pixel - p0,
- * for output pixels [p0, p1). */
+ * for output pixels [p0, p1). For each filter column kx the range of output columns whose input
+ * column is inside the image is computed once; each output row then costs a zero prefix, one
+ * contiguous (stride 1) or strided copy and a zero suffix. */
 static void im2col_block(const sr_win2d *p, const float *img, int c_first, int cg, int64_t p0, int64_t p1,
                          float *col)
 {
     const int64_t pn = p1 - p0;
     const int64_t plane = (int64_t)p->in_h * p->in_w;
+    const int ow = p->out_w, s = p->stride_w;
+    const int oy_first = (int)(p0 / ow), oy_last = (int)((p1 - 1) / ow);
     for (int c = 0; c < cg; c++) {
         const float *src = img + (int64_t)(c_first + c) * plane;
         for (int ky = 0; ky < p->k_h; ky++) {
             for (int kx = 0; kx < p->k_w; kx++) {
-                float *dst = col + ((int64_t)(c * p->k_h + ky) * p->k_w + kx) * pn;
-                int64_t q = 0;
-                int64_t pix = p0;
-                while (pix < p1) {
-                    int oy = (int)(pix / p->out_w);
-                    int ox0 = (int)(pix % p->out_w);
-                    int ox1 = p->out_w;
-                    if ((int64_t)oy * p->out_w + ox1 > p1)
-                        ox1 = (int)(p1 - (int64_t)oy * p->out_w);
-                    int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                float *restrict d = col + ((int64_t)(c * p->k_h + ky) * p->k_w + kx) * pn;
+                const int xoff = kx * p->dil_w - p->pad_left;
+                /* valid ox: 0 <= ox*s + xoff < in_w */
+                int vlo = xoff >= 0 ? 0 : (-xoff + s - 1) / s;
+                int vhi = p->in_w - xoff <= 0 ? 0 : (p->in_w - xoff + s - 1) / s;
+                vhi = vhi > ow ? ow : vhi;
+                vlo = vlo > vhi ? vhi : vlo;
+                for (int oy = oy_first; oy <= oy_last; oy++) {
+                    const int64_t row0 = (int64_t)oy * ow;
+                    const int ox0 = oy == oy_first ? (int)(p0 - row0) : 0;
+                    const int ox1 = oy == oy_last ? (int)(p1 - row0) : ow;
+                    const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
                     if (iy < 0 || iy >= p->in_h) {
-                        memset(dst + q, 0, sizeof(float) * (size_t)(ox1 - ox0));
-                    } else {
-                        const float *row = src + (int64_t)iy * p->in_w;
-                        int xoff = kx * p->dil_w - p->pad_left;
-                        if (p->stride_w == 1) {
-                            /* valid ox: 0 <= ox + xoff < in_w */
-                            int lo = -xoff > ox0 ? -xoff : ox0;
-                            int hi = p->in_w - xoff < ox1 ? p->in_w - xoff : ox1;
-                            if (hi < lo)
-                                hi = lo = ox1 < lo ? ox1 : lo;
-                            float *d = dst + q;
-                            for (int ox = ox0; ox < lo; ox++)
-                                *d++ = 0.0f;
-                            if (hi > lo) {
-                                memcpy(d, row + lo + xoff, sizeof(float) * (size_t)(hi - lo));
-                                d += hi - lo;
-                            }
-                            for (int ox = hi > lo ? hi : lo; ox < ox1; ox++)
-                                *d++ = 0.0f;
-                        } else {
-                            /* valid ox: 0 <= ox*s + xoff < in_w */
-                            const int s = p->stride_w;
-                            int lo = xoff >= 0 ? 0 : (-xoff + s - 1) / s;
-                            int hi = p->in_w - xoff <= 0 ? 0 : (p->in_w - xoff + s - 1) / s;
-                            lo = lo < ox0 ? ox0 : lo > ox1 ? ox1 : lo;
-                            hi = hi > ox1 ? ox1 : hi < lo ? lo : hi;
-                            float *d = dst + q;
-                            for (int ox = ox0; ox < lo; ox++)
-                                *d++ = 0.0f;
-                            const float *sp = row + (int64_t)lo * s + xoff;
-                            for (int ox = lo; ox < hi; ox++, sp += s)
-                                *d++ = *sp;
-                            for (int ox = hi; ox < ox1; ox++)
-                                *d++ = 0.0f;
-                        }
+                        for (int ox = ox0; ox < ox1; ox++)
+                            *d++ = 0.0f;
+                        continue;
                     }
-                    q += ox1 - ox0;
-                    pix += ox1 - ox0;
+                    const int lo = vlo < ox0 ? ox0 : vlo > ox1 ? ox1 : vlo;
+                    const int hi = vhi > ox1 ? ox1 : vhi < lo ? lo : vhi;
+                    for (int ox = ox0; ox < lo; ox++)
+                        *d++ = 0.0f;
+                    const float *restrict sp = src + (int64_t)iy * p->in_w + xoff;
+                    if (s == 1) {
+                        for (int ox = lo; ox < hi; ox++)
+                            *d++ = sp[ox];
+                    } else if (s == 2) { /* constant stride: vectorised as two loads and a shuffle */
+                        for (int ox = lo; ox < hi; ox++)
+                            *d++ = sp[2 * (int64_t)ox];
+                    } else {
+                        for (int ox = lo; ox < hi; ox++)
+                            *d++ = sp[(int64_t)ox * s];
+                    }
+                    for (int ox = hi; ox < ox1; ox++)
+                        *d++ = 0.0f;
                 }
             }
         }
-    }
-}
-
-static void fill_bias(float *out, int channels, int64_t hw, const float *bias, int oc0)
-{
-    for (int c = 0; c < channels; c++) {
-        float b = bias ? bias[oc0 + c] : 0.0f;
-        float *o = out + (int64_t)c * hw;
-        for (int64_t i = 0; i < hw; i++)
-            o[i] = b;
     }
 }
 
@@ -163,8 +143,10 @@ static void act_run(const sr_conv_post *post, float *restrict o, int64_t len)
         break;
     case SR_ACT_LEAKY: {
         const float alpha = post->alpha;
-        for (int64_t i = 0; i < len; i++)
-            o[i] = o[i] > 0.0f ? o[i] : alpha * o[i];
+        for (int64_t i = 0; i < len; i++) {
+            const float v = o[i], m = alpha * v; /* unconditional, so the loop vectorises */
+            o[i] = v > 0.0f ? v : m;
+        }
         break;
     }
     case SR_ACT_CLIP: {
@@ -178,10 +160,18 @@ static void act_run(const sr_conv_post *post, float *restrict o, int64_t len)
     }
 }
 
-/* Fused output pass over one run of channel c (full index): batch norm, residual r (may be NULL),
- * activation; see sr_conv_post. */
-static void post_run(const sr_conv_post *post, int c, float *restrict o, const float *restrict r, int64_t len)
+/* Output pass over one run of channel c (full index) after sgemm: bias (may be NULL), then the
+ * fused steps of post (may be NULL; residual run r may be NULL). */
+static void out_run(const float *bias, const sr_conv_post *post, int c, float *restrict o, const float *restrict r,
+                    int64_t len)
 {
+    if (bias) {
+        const float b = bias[c];
+        for (int64_t i = 0; i < len; i++)
+            o[i] = o[i] + b;
+    }
+    if (!post)
+        return;
     if (post->bn_scale) {
         /* The expressions of sr_batchnorm. */
         const float a = post->bn_scale[c] / sqrtf(post->bn_var[c] + post->bn_eps);
@@ -195,13 +185,13 @@ static void post_run(const sr_conv_post *post, int c, float *restrict o, const f
     act_run(post, o, len);
 }
 
-/* post_run over rows [0, rows) of a block whose row i is channel c0 + i, at C + i*ld (residual at
+/* out_run over rows [0, rows) of a block whose row i is channel c0 + i, at C + i*ld (residual at
  * R + i*ld, R may be NULL), columns [0, len). */
-static void post_block(const sr_conv_post *post, int c0, int rows, float *C, const float *R, int64_t ld,
-                       int64_t len)
+static void out_block(const float *bias, const sr_conv_post *post, int c0, int rows, float *C, const float *R,
+                      int64_t ld, int64_t len)
 {
     for (int i = 0; i < rows; i++)
-        post_run(post, c0 + i, C + (int64_t)i * ld, R ? R + (int64_t)i * ld : NULL, len);
+        out_run(bias, post, c0 + i, C + (int64_t)i * ld, R ? R + (int64_t)i * ld : NULL, len);
 }
 
 /* Output pixels per sgemm call of a 1x1 stride-1 convolution with m output rows: the output block
@@ -231,7 +221,6 @@ static void conv_im2col(const sr_win2d *p, int groups, const float *in, const fl
         const float *img = in + b * in_img;
         float *o = out + b * out_img;
         const float *res = post && post->residual ? post->residual + b * out_img : NULL;
-        fill_bias(o, oc1 - oc0, hw, bias, oc0);
         for (int g = 0; g < groups; g++) {
             int lo = g * ocg > oc0 ? g * ocg : oc0;
             int hi = (g + 1) * ocg < oc1 ? (g + 1) * ocg : oc1;
@@ -245,14 +234,14 @@ static void conv_im2col(const sr_win2d *p, int groups, const float *in, const fl
                 int64_t p1 = p0 + blk < hw ? p0 + blk : hw;
                 if (direct) {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, (int)(p1 - p0), (int)k, 1.0f,
-                                A, (int)k, img + (int64_t)g * icg * hw + p0, (int)hw, 1.0f, C + p0, (int)hw);
+                                A, (int)k, img + (int64_t)g * icg * hw + p0, (int)hw, 0.0f, C + p0, (int)hw);
                 } else {
                     im2col_block(p, img, g * icg, icg, p0, p1, ws);
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, (int)(p1 - p0), (int)k, 1.0f,
-                                A, (int)k, ws, (int)(p1 - p0), 1.0f, C + p0, (int)hw);
+                                A, (int)k, ws, (int)(p1 - p0), 0.0f, C + p0, (int)hw);
                 }
-                if (post)
-                    post_block(post, lo, hi - lo, C + p0, R ? R + p0 : NULL, hw, p1 - p0);
+                if (bias || post)
+                    out_block(bias, post, lo, hi - lo, C + p0, R ? R + p0 : NULL, hw, p1 - p0);
             }
         }
     }
@@ -386,7 +375,7 @@ static void conv_depthwise(const sr_win2d *p, const float *in, const float *W, c
                     dw_taps(p, orow, 0, p->out_w, rows, wk, nr);
                 }
                 if (post)
-                    post_run(post, c, orow, res ? res + (int64_t)oy * p->out_w : NULL, p->out_w);
+                    out_run(NULL, post, c, orow, res ? res + (int64_t)oy * p->out_w : NULL, p->out_w);
             }
         }
     }

@@ -67,8 +67,10 @@ void sr_relu6(int64_t count, const float *in, float *out)
 
 void sr_leaky_relu(int64_t count, float alpha, const float *in, float *out)
 {
-    for (int64_t i = 0; i < count; i++)
-        out[i] = in[i] > 0.0f ? in[i] : alpha * in[i];
+    for (int64_t i = 0; i < count; i++) {
+        const float v = in[i], m = alpha * v; /* unconditional, so the loop vectorises */
+        out[i] = v > 0.0f ? v : m;
+    }
 }
 
 void sr_clip(int64_t count, float lo, float hi, const float *in, float *out)
