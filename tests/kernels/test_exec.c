@@ -320,6 +320,122 @@ static void test_deterministic_and_reuse_safe(void **state)
     sr_graph_free(g);
 }
 
+/* ResNet / MobileNet-like chains that the executor fuses into their convs. Returns the graph; *bn_mid
+ * gets a batch norm node inside a fusable chain. */
+static sr_graph *build_fusion_graph(int *bn_mid)
+{
+    sr_graph *g = NULL;
+    assert_int_equal(sr_graph_create("fuse", &g), SR_OK);
+    int x = sr_graph_add_input(g, "x", sr_shape_nchw(1, 8, 12, 12));
+    /* conv -> bn -> relu */
+    int c1 = sr_graph_conv(g, "c1", x, 8, 3, 1, 1, 1, 0);
+    int b1 = add_node(g, SR_OP_BATCHNORM, "b1", c1, -1, NULL);
+    int r1 = sr_graph_unary(g, SR_OP_RELU, "r1", b1);
+    /* conv -> bn -> add(identity) -> relu, identity computed before the conv */
+    int c2 = sr_graph_conv(g, "c2", r1, 8, 1, 1, 0, 1, 0);
+    int b2 = add_node(g, SR_OP_BATCHNORM, "b2", c2, -1, NULL);
+    int a2 = add_node(g, SR_OP_ADD, "a2", b2, x, NULL);
+    int r2 = sr_graph_unary(g, SR_OP_RELU, "r2", a2);
+    /* downsample pattern: the main branch's bn is computed before the shortcut conv */
+    int c3 = sr_graph_conv(g, "c3", r2, 16, 3, 2, 1, 1, 0);
+    int b3 = add_node(g, SR_OP_BATCHNORM, "b3", c3, -1, NULL);
+    int d3 = sr_graph_conv(g, "d3", r2, 16, 1, 2, 0, 1, 0);
+    int e3 = add_node(g, SR_OP_BATCHNORM, "e3", d3, -1, NULL);
+    int a3 = add_node(g, SR_OP_ADD, "a3", b3, e3, NULL);
+    int r3 = sr_graph_unary(g, SR_OP_RELU, "r3", a3);
+    /* depthwise stride 2 -> bn -> relu6 */
+    int dw = sr_graph_conv(g, "dw", r3, 16, 3, 2, 1, 16, 0);
+    int b4 = add_node(g, SR_OP_BATCHNORM, "b4", dw, -1, NULL);
+    int r4 = sr_graph_unary(g, SR_OP_RELU6, "r4", b4);
+    /* conv read twice: not fused */
+    int c5 = sr_graph_conv(g, "c5", r4, 16, 1, 1, 0, 1, 1);
+    int r5 = sr_graph_unary(g, SR_OP_RELU, "r5", c5);
+    int a5 = add_node(g, SR_OP_ADD, "a5", r5, c5, NULL);
+    /* conv (bias) -> leaky; conv -> clip, the graph output */
+    sr_node_attr a = sr_node_attr_default();
+    a.alpha = 0.1f;
+    int c6 = sr_graph_conv(g, "c6", a5, 16, 3, 1, 1, 1, 1);
+    int l6 = add_node(g, SR_OP_LEAKY_RELU, "l6", c6, -1, &a);
+    int c7 = sr_graph_conv(g, "c7", l6, 4, 3, 1, 1, 1, 1);
+    a = sr_node_attr_default();
+    a.clip_min = -0.3f, a.clip_max = 0.4f;
+    add_node(g, SR_OP_CLIP, "clip", c7, -1, &a);
+    assert_int_equal(sr_graph_infer(g, NULL, 0), SR_OK);
+    *bn_mid = b2;
+    return g;
+}
+
+/* Fused chains give outputs bit-identical to the unfused executor (keep_all) and close to the
+ * reference; fused nodes report no time of their own and keep no buffer; keeping a node inside a
+ * chain stops the fusion there. */
+static void test_fusion(void **state)
+{
+    (void)state;
+    int bn_mid;
+    sr_graph *g = build_fusion_graph(&bn_mid);
+    sr_weights *w = NULL;
+    assert_int_equal(sr_weights_create(g, &w), SR_OK);
+    sr_weights_init_he(w, 5);
+    /* He init leaves BN near identity; make it matter. */
+    for (int i = 0; i < sr_graph_node_count(g); i++) {
+        int64_t cnt;
+        float *sc = sr_weights_get(w, i, SR_PARAM_BN_SCALE, &cnt);
+        float *mu = sr_weights_get(w, i, SR_PARAM_BN_MEAN, NULL);
+        for (int64_t k = 0; sc && k < cnt; k++)
+            sc[k] = 0.5f + 0.1f * (float)k, mu[k] = 0.05f * (float)(k % 3);
+    }
+    int64_t in_n = sr_shape_numel(&sr_graph_node(g, 0)->out);
+    float *input = malloc(sizeof(float) * (size_t)in_n);
+    fill_input(input, in_n, 9);
+    float **ref = reference(g, w, input);
+    int out = sr_graph_output(g);
+    size_t out_n = (size_t)sr_shape_numel(&sr_graph_node(g, out)->out);
+    size_t mid_n = (size_t)sr_shape_numel(&sr_graph_node(g, bn_mid)->out);
+
+    sr_exec *fused = NULL, *all = NULL, *kept = NULL;
+    assert_int_equal(sr_exec_create(g, w, 0, &fused, NULL, 0), SR_OK);
+    assert_int_equal(sr_exec_create(g, w, 1, &all, NULL, 0), SR_OK);
+    assert_int_equal(sr_exec_create(g, w, 0, &kept, NULL, 0), SR_OK);
+    assert_int_equal(sr_exec_keep(kept, bn_mid), SR_OK);
+    memcpy(sr_exec_input(fused, 0), input, sizeof(float) * (size_t)in_n);
+    memcpy(sr_exec_input(all, 0), input, sizeof(float) * (size_t)in_n);
+    memcpy(sr_exec_input(kept, 0), input, sizeof(float) * (size_t)in_n);
+    assert_int_equal(sr_exec_run(fused), SR_OK);
+    assert_int_equal(sr_exec_run(all), SR_OK);
+    assert_int_equal(sr_exec_run(kept), SR_OK);
+    assert_close(sr_exec_output(all, out), ref[out], out_n);
+    assert_memory_equal(sr_exec_output(fused, out), sr_exec_output(all, out), sizeof(float) * out_n);
+    assert_memory_equal(sr_exec_output(kept, out), sr_exec_output(all, out), sizeof(float) * out_n);
+    assert_memory_equal(sr_exec_output(kept, bn_mid), sr_exec_output(all, bn_mid), sizeof(float) * mid_n);
+    /* Which nodes ran inside their conv: they report exactly 0 s. */
+    static const char *const in_conv[] = {"b1", "r1", "b2", "a2", "r2", "b3", "e3", "a3", "r3", "b4", "r4", "l6", "clip"};
+    static const char *const own[] = {"c1", "c2", "c3", "d3", "dw", "c5", "r5", "a5", "c6", "c7"};
+    for (size_t i = 0; i < sizeof(in_conv) / sizeof(in_conv[0]); i++) {
+        int id = sr_graph_find(g, in_conv[i]);
+        assert_true(id >= 0);
+        if (sr_exec_node_seconds(fused, id) != 0.0)
+            fail_msg("%s was not fused", in_conv[i]);
+        assert_true(sr_exec_node_seconds(all, id) > 0.0);
+    }
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+        if (!(sr_exec_node_seconds(fused, sr_graph_find(g, own[i])) > 0.0))
+            fail_msg("%s did not run on its own", own[i]);
+    /* Keeping b2 stops its chain at b2: a2 then runs on its own. */
+    assert_true(sr_exec_node_seconds(kept, sr_graph_find(g, "a2")) > 0.0);
+    assert_null(sr_exec_output(fused, bn_mid));
+    /* Fusion saves the intermediate buffers. */
+    assert_true(sr_exec_arena_bytes(fused) <= sr_exec_arena_bytes(kept));
+    sr_exec_free(fused);
+    sr_exec_free(all);
+    sr_exec_free(kept);
+    for (int i = 0; i < sr_graph_node_count(g); i++)
+        free(ref[i]);
+    free(ref);
+    free(input);
+    sr_weights_free(w);
+    sr_graph_free(g);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -352,6 +468,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forward_matches_reference),
         cmocka_unit_test(test_deterministic_and_reuse_safe),
+        cmocka_unit_test(test_fusion),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

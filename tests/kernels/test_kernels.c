@@ -84,6 +84,13 @@ static const conv_case conv_cases[] = {
     {1, 12, 12, 12, 12, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1, 12}, /* depthwise (direct kernel) asym pad */
     {1, 12, 12, 12, 12, 5, 5, 1, 1, 2, 2, 4, 4, 4, 4, 12}, /* depthwise dilated */
     {1, 4, 10, 10, 4, 3, 3, 1, 1, 1, 1, -1, -2, 1, 1, 1},  /* negative pad: starts inside the data */
+    /* 3x3 depthwise fast path: border columns, row dilation, tiny and negative-pad inputs */
+    {2, 6, 9, 13, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6},     /* s1 pad 1 */
+    {1, 5, 11, 12, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5},    /* s2 pad 1, even width */
+    {1, 5, 11, 11, 5, 3, 3, 2, 2, 1, 1, 2, 2, 2, 2, 5},    /* s2 pad 2 */
+    {1, 4, 12, 12, 4, 3, 3, 1, 1, 2, 1, 2, 0, 2, 0, 4},    /* row dilation, no column padding */
+    {1, 3, 5, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},      /* width 2: no interior column */
+    {1, 4, 10, 10, 4, 3, 3, 1, 2, 1, 1, -1, -2, 1, 1, 4},  /* negative pad (a tile) */
 };
 
 static void test_conv_vs_reference(void **state)
@@ -142,6 +149,98 @@ static void test_depthwise_direct_vs_im2col(void **state)
         sr_conv2d_im2col(&p, c->groups, x, w, b, 0, c->oc, g, ws);
         assert_close(d, g, out_n);
         free(x), free(w), free(b), free(d), free(g), free(ws);
+    }
+    gsl_rng_free(r);
+}
+
+/* Stand-alone reference of the fused output pass: batch norm, residual add, activation, each with
+ * its own kernel. */
+static void post_separately(const sr_win2d *p, int oc0, int oc1, const sr_conv_post *post, float *y)
+{
+    const int nc = oc1 - oc0;
+    const int64_t hw = (int64_t)p->out_h * p->out_w, cnt = (int64_t)p->n * nc * hw;
+    if (post->bn_scale)
+        sr_batchnorm(p->n, nc, hw, y, post->bn_scale + oc0, post->bn_shift + oc0, post->bn_mean + oc0,
+                     post->bn_var + oc0, post->bn_eps, y);
+    if (post->residual) {
+        const int64_t d[1] = {cnt};
+        assert_int_equal(sr_add_broadcast(y, 1, d, post->residual, 1, d, y, 1, d), SR_OK);
+    }
+    switch (post->act) {
+    case SR_ACT_NONE:
+        break;
+    case SR_ACT_RELU:
+        sr_relu(cnt, y, y);
+        break;
+    case SR_ACT_RELU6:
+        sr_relu6(cnt, y, y);
+        break;
+    case SR_ACT_LEAKY:
+        sr_leaky_relu(cnt, post->alpha, y, y);
+        break;
+    case SR_ACT_CLIP:
+        sr_clip(cnt, post->lo, post->hi, y, y);
+        break;
+    }
+}
+
+/* sr_conv2d_post is bit-identical to sr_conv2d followed by the stand-alone kernels, on every conv path
+ * (im2col, pointwise in several column blocks, grouped, depthwise fast and generic), with channel
+ * subsets, and its output differs from the plain conv (the post really runs). */
+static void test_conv_post_matches_separate_ops(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 3);
+    const conv_case cases[] = {
+        {1, 5, 13, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},      /* im2col */
+        {1, 8, 20, 20, 512, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},    /* pointwise, 2 column blocks */
+        {2, 6, 9, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3},        /* grouped strided, batch 2 */
+        {1, 8, 14, 14, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},      /* depthwise s1 (fast) */
+        {1, 8, 15, 15, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8},      /* depthwise s2 (fast) */
+        {1, 8, 12, 12, 8, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 8},      /* depthwise 5x5 (generic) */
+    };
+    const sr_act acts[] = {SR_ACT_NONE, SR_ACT_RELU, SR_ACT_RELU6, SR_ACT_LEAKY, SR_ACT_CLIP};
+    for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
+        const conv_case *c = &cases[t];
+        sr_win2d p = conv_geom(c);
+        size_t in_n = (size_t)c->n * c->ic * c->ih * c->iw;
+        size_t w_n = (size_t)c->oc * (c->ic / c->groups) * c->kh * c->kw;
+        size_t out_n = (size_t)c->n * c->oc * p.out_h * p.out_w;
+        float *x = rand_buf(r, in_n), *w = rand_buf(r, w_n), *b = rand_buf(r, (size_t)c->oc);
+        float *sc = rand_buf(r, (size_t)c->oc), *sh = rand_buf(r, (size_t)c->oc), *mu = rand_buf(r, (size_t)c->oc);
+        float *var = rand_buf(r, (size_t)c->oc), *res = rand_buf(r, out_n);
+        for (int i = 0; i < c->oc; i++)
+            var[i] = var[i] * var[i] + 0.1f;
+        float *want = malloc(sizeof(float) * out_n), *got = malloc(sizeof(float) * out_n);
+        size_t wsn = sr_conv2d_workspace_floats(&p, c->groups);
+        float *ws = malloc(sizeof(float) * (wsn ? wsn : 1));
+        for (size_t a = 0; a < sizeof(acts) / sizeof(acts[0]); a++)
+            for (int variant = 0; variant < 4; variant++) {
+                /* variant bit 0: batch norm, bit 1: residual; channel subset on odd a */
+                sr_conv_post post = {0};
+                if (variant & 1) {
+                    post.bn_scale = sc, post.bn_shift = sh, post.bn_mean = mu, post.bn_var = var;
+                    post.bn_eps = 1e-5f;
+                }
+                post.act = acts[a];
+                post.alpha = 0.1f;
+                post.lo = -0.25f, post.hi = 0.5f;
+                int oc0 = a % 2 ? c->oc / 3 : 0, oc1 = a % 2 ? c->oc - 1 : c->oc;
+                post.residual = variant & 2 ? res : NULL;
+                const float *bias = variant == 2 ? NULL : b;
+                sr_conv2d(&p, c->groups, x, w, bias, oc0, oc1, want, ws);
+                size_t sub_n = (size_t)c->n * (oc1 - oc0) * p.out_h * p.out_w;
+                memcpy(got, want, sizeof(float) * sub_n);
+                post_separately(&p, oc0, oc1, &post, want);
+                if (variant || acts[a] != SR_ACT_NONE)
+                    assert_true(memcmp(got, want, sizeof(float) * sub_n) != 0);
+                memset(got, 0, sizeof(float) * sub_n);
+                sr_conv2d_post(&p, c->groups, x, w, bias, oc0, oc1, got, ws, &post);
+                assert_memory_equal(got, want, sizeof(float) * sub_n);
+            }
+        free(x), free(w), free(b), free(sc), free(sh), free(mu), free(var), free(res);
+        free(want), free(got), free(ws);
     }
     gsl_rng_free(r);
 }
@@ -362,6 +461,7 @@ int main(void)
     sr_kernels_set_blas_threads(1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_vs_reference),   cmocka_unit_test(test_depthwise_direct_vs_im2col),
+        cmocka_unit_test(test_conv_post_matches_separate_ops),
         cmocka_unit_test(test_pool_hand_checked),   cmocka_unit_test(test_batchnorm_and_activations),
         cmocka_unit_test(test_softmax_axis),        cmocka_unit_test(test_add_broadcast),
         cmocka_unit_test(test_concat),              cmocka_unit_test(test_reorg_hand_checked),
