@@ -12,6 +12,8 @@
  * dilation, column dilation 1) the columns whose taps are all inside the input are computed with
  * all nine taps in registers, in a loop over contiguous output columns that GCC vectorises. Every
  * output sums bias then taps in (ky, kx) order, skipping taps that fall into padding, on every path.
+ * The 3x3 row loops also have an AVX2 clone (GCC target_clones, picked once at load time; same
+ * operations in the same order, so the same bits as the SSE2 version).
  *
  * Compiled at -O3 (models/dnn/CMakeLists.txt) with -ffp-contract=off: no reassociation, no FMA
  * contraction, so results are bit-identical run to run and between the fused and unfused paths. */
@@ -282,8 +284,13 @@ static void dw_taps(const sr_win2d *p, float *o, int x0, int x1, const float *co
 /* 3x3 taps of output columns [x0, x1) whose nine taps are all inside the input: q0..q2 are the three
  * input rows, pl the left padding, w the 9 weights. Written for stride S (1 or 2) so that
  * GCC vectorises the loop over contiguous output columns. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(SR_SANITIZE)
+#define SR_DW3_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SR_DW3_CLONES
+#endif
 #define SR_DW3_ROW(NAME, S)                                                                                   \
-    static void NAME(float *restrict o, const float *restrict q0, const float *restrict q1,                   \
+    SR_DW3_CLONES static void NAME(float *restrict o, const float *restrict q0, const float *restrict q1,                   \
                      const float *restrict q2, const float *restrict w, float bv, int pl, int x0, int x1)     \
     {                                                                                                         \
         const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7],   \
