@@ -41,6 +41,7 @@ static const struct {
     {"latency_p50_s", "median latency (s)"},     {"latency_p95_s", "95th percentile latency (s)"},
     {"throughput_fps", "throughput (frames/s)"}, {"drop_rate", "drop rate"},
     {"energy_total_j", "total energy (J)"},      {"bytes_total", "bytes sent (B)"},
+    {"amplification", "bytes sent per frame / raw frame"},
 };
 #define N_METRICS (sizeof k_metrics / sizeof k_metrics[0])
 

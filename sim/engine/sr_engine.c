@@ -64,6 +64,7 @@ typedef struct eng_source {
     struct engine *eng;
     int index; /* global source instance index */
     int host;
+    double raw_frame_bytes; /* width * height * 3: the 8-bit RGB frame it captures */
     sr_arrival_gen *gen;
     eng_plan plan;
     int64_t n_frames;
@@ -517,6 +518,7 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
             eng_source *src = &eng->sources[eng->n_sources];
             src->eng = eng;
             src->index = eng->n_sources++;
+            src->raw_frame_bytes = sr_policy_raw_frame_bytes(ss);
             src->host = sr_topology_host(eng->topo, g, i);
             sr_policy_ctx ctx = {e,    &e->policy, ss, graphs[m],   e->models[m].precision,
                                  cost, g,          i,  target_group};
@@ -634,9 +636,17 @@ static sr_status collect(engine *eng, sr_run_output *out)
     sr_status st = SR_OK;
     qsort(eng->recs, eng->n_recs, sizeof *eng->recs, rec_cmp);
     int64_t bytes_total = 0;
+    double amplification_sum = 0.0;
+    size_t n_sent = 0;
     for (size_t i = 0; i < eng->n_recs && st == SR_OK; i++) {
-        bytes_total += eng->recs[i].bytes_sent;
-        st = sr_run_output_add_frame(out, &eng->recs[i]);
+        const sr_frame_record *r = &eng->recs[i];
+        bytes_total += r->bytes_sent;
+        if (!r->dropped && r->source >= 0 && r->source < eng->n_sources &&
+            eng->sources[r->source].raw_frame_bytes > 0) {
+            amplification_sum += (double)r->bytes_sent / eng->sources[r->source].raw_frame_bytes;
+            n_sent++;
+        }
+        st = sr_run_output_add_frame(out, r);
     }
     double energy_total = 0;
     for (int h = 0; h < eng->n_hosts && st == SR_OK; h++) {
@@ -674,6 +684,13 @@ static sr_status collect(engine *eng, sr_run_output *out)
     if (st == SR_OK) st = sr_run_output_summarize(out, e->metrics.warmup_s);
     if (st == SR_OK) st = sr_run_output_add_metric(out, "energy_total_j", energy_total, "J");
     if (st == SR_OK) st = sr_run_output_add_metric(out, "bytes_total", (double)bytes_total, "B");
+    /* Emmons et al.'s data amplification: network bytes of a completed frame / its raw 8-bit RGB frame. */
+    if (st == SR_OK)
+        st = sr_run_output_add_metric(out, "bytes_per_frame",
+                                      eng->n_recs ? (double)bytes_total / (double)eng->n_recs : 0.0, "B");
+    if (st == SR_OK)
+        st = sr_run_output_add_metric(out, "amplification", n_sent ? amplification_sum / (double)n_sent : 0.0,
+                                      "1");
     return st;
 }
 

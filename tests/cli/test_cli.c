@@ -219,6 +219,28 @@ static void test_report(void **state)
     assert_int_equal(simrun("report no-such.db --out figs2"), 2);
 }
 
+/* experiments/amplification.yaml: Emmons et al.'s data amplification of ResNet-152 at 1280x720. */
+static void test_amplification_experiment(void **state)
+{
+    (void)state;
+    char args[1024];
+    snprintf(args, sizeof args, "run %s/experiments/amplification.yaml --db amp.db --quiet --no-report",
+             SR_SOURCE_DIR);
+    assert_int_equal(simrun(args), 0);
+    assert_int_equal(query_int("amp.db", "SELECT count(*) FROM runs WHERE status='ok'"), 8);
+    /* conv1: 64x360x640 fp32 values over the 1280x720x3 8-bit frame = 21.333... (paper: 21x) */
+    const double want = 64.0 * 360 * 640 * 4 / (1280.0 * 720 * 3);
+    int64_t got_ppm = query_int("amp.db", "SELECT CAST(round(m.value*1e6) AS INTEGER) FROM metrics m JOIN runs r ON "
+                                          "r.id=m.run_id WHERE m.name='amplification' AND "
+                                          "json_extract(r.params, '$.\"policy.split.split_at\"')='conv1'");
+    assert_int_equal(got_ppm, (int64_t)(want * 1e6 + 0.5));
+    /* the logits are far smaller than the frame */
+    assert_int_equal(query_int("amp.db", "SELECT m.value < 0.01 FROM metrics m JOIN runs r ON r.id=m.run_id "
+                                         "WHERE m.name='amplification' AND "
+                                         "json_extract(r.params, '$.\"policy.split.split_at\"')='fc'"),
+                     1);
+}
+
 static void test_show_and_list(void **state)
 {
     (void)state;
@@ -243,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_validate_ok),
         cmocka_unit_test(test_run_resume_and_determinism),
         cmocka_unit_test(test_report),
+        cmocka_unit_test(test_amplification_experiment),
         cmocka_unit_test(test_show_and_list),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
