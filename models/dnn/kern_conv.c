@@ -25,6 +25,14 @@
 
 #include "sr_kernels.h"
 
+/* AVX2 clones of the hottest element-wise loops (GCC target_clones, resolved once at load time; no
+ * FMA, so the same bits as the baseline SSE2 version). Not under the sanitizers. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(SR_SANITIZE)
+#define SR_DW3_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SR_DW3_CLONES
+#endif
+
 /* Depthwise filters up to this height use the direct kernel (rows are gathered on the stack). */
 #define SR_DW_MAX_KH 64
 
@@ -127,65 +135,61 @@ static void im2col_block(const sr_win2d *p, const float *img, int c_first, int c
     }
 }
 
-/* Activation of one contiguous run, the expressions of sr_relu / sr_relu6 / sr_leaky_relu / sr_clip. */
-static void act_run(const sr_conv_post *post, float *restrict o, int64_t len)
+/* One loop of the output pass for activation ACT: v + bias (has_b), then a*v + s (has_bn), then + r[i]
+ * (r != NULL), then the activation; one load and one store per value. The flags are loop-invariant,
+ * so GCC unswitches them and vectorises each version. */
+#define SR_OUT_LOOP(ACT_EXPR)                                                                                 \
+    for (int64_t i = 0; i < len; i++) {                                                                       \
+        float v = o[i];                                                                                       \
+        if (has_b)                                                                                            \
+            v = v + b;                                                                                        \
+        if (has_bn)                                                                                           \
+            v = a * v + s;                                                                                    \
+        if (r)                                                                                                \
+            v = v + r[i];                                                                                     \
+        ACT_EXPR;                                                                                             \
+        o[i] = v;                                                                                             \
+    }
+
+/* Output pass over one run of channel c (full index) after sgemm: bias (may be NULL), then the
+ * fused steps of post (may be NULL; residual run r may be NULL), each with the expression of its
+ * stand-alone kernel. */
+SR_DW3_CLONES static void out_run(const float *bias, const sr_conv_post *post, int c, float *restrict o,
+                                  const float *restrict r, int64_t len)
 {
-    switch (post->act) {
+    const int has_b = bias != NULL, has_bn = post && post->bn_scale;
+    const float b = has_b ? bias[c] : 0.0f;
+    float a = 1.0f, s = 0.0f;
+    if (has_bn) {
+        /* The expressions of sr_batchnorm. */
+        a = post->bn_scale[c] / sqrtf(post->bn_var[c] + post->bn_eps);
+        s = post->bn_shift[c] - a * post->bn_mean[c];
+    }
+    if (!post)
+        r = NULL;
+    switch (post ? post->act : SR_ACT_NONE) {
     case SR_ACT_NONE:
+        SR_OUT_LOOP((void)0)
         break;
     case SR_ACT_RELU:
-        for (int64_t i = 0; i < len; i++)
-            o[i] = o[i] > 0.0f ? o[i] : 0.0f;
+        SR_OUT_LOOP(v = v > 0.0f ? v : 0.0f)
         break;
     case SR_ACT_RELU6:
-        for (int64_t i = 0; i < len; i++) {
-            float v = o[i] > 0.0f ? o[i] : 0.0f;
-            o[i] = v < 6.0f ? v : 6.0f;
-        }
+        SR_OUT_LOOP(v = v > 0.0f ? v : 0.0f; v = v < 6.0f ? v : 6.0f)
         break;
     case SR_ACT_LEAKY: {
         const float alpha = post->alpha;
-        for (int64_t i = 0; i < len; i++) {
-            const float v = o[i], m = alpha * v; /* unconditional, so the loop vectorises */
-            o[i] = v > 0.0f ? v : m;
-        }
+        SR_OUT_LOOP(const float m = alpha * v; v = v > 0.0f ? v : m)
         break;
     }
     case SR_ACT_CLIP: {
         const float lo = post->lo, hi = post->hi;
-        for (int64_t i = 0; i < len; i++) {
-            float v = o[i] < lo ? lo : o[i];
-            o[i] = v > hi ? hi : v;
-        }
+        SR_OUT_LOOP(v = v < lo ? lo : v; v = v > hi ? hi : v)
         break;
     }
     }
 }
-
-/* Output pass over one run of channel c (full index) after sgemm: bias (may be NULL), then the
- * fused steps of post (may be NULL; residual run r may be NULL). */
-static void out_run(const float *bias, const sr_conv_post *post, int c, float *restrict o, const float *restrict r,
-                    int64_t len)
-{
-    if (bias) {
-        const float b = bias[c];
-        for (int64_t i = 0; i < len; i++)
-            o[i] = o[i] + b;
-    }
-    if (!post)
-        return;
-    if (post->bn_scale) {
-        /* The expressions of sr_batchnorm. */
-        const float a = post->bn_scale[c] / sqrtf(post->bn_var[c] + post->bn_eps);
-        const float s = post->bn_shift[c] - a * post->bn_mean[c];
-        for (int64_t i = 0; i < len; i++)
-            o[i] = a * o[i] + s;
-    }
-    if (r)
-        for (int64_t i = 0; i < len; i++)
-            o[i] = o[i] + r[i];
-    act_run(post, o, len);
-}
+#undef SR_OUT_LOOP
 
 /* out_run over rows [0, rows) of a block whose row i is channel c0 + i, at C + i*ld (residual at
  * R + i*ld, R may be NULL), columns [0, len). */
@@ -284,11 +288,6 @@ static void dw_taps(const sr_win2d *p, float *o, int x0, int x1, const float *co
 /* 3x3 taps of output columns [x0, x1) whose nine taps are all inside the input: q0..q2 are the three
  * input rows, pl the left padding, w the 9 weights. Written for stride S (1 or 2) so that
  * GCC vectorises the loop over contiguous output columns. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(SR_SANITIZE)
-#define SR_DW3_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define SR_DW3_CLONES
-#endif
 #define SR_DW3_ROW(NAME, S)                                                                                   \
     SR_DW3_CLONES static void NAME(float *restrict o, const float *restrict q0, const float *restrict q1,                   \
                      const float *restrict q2, const float *restrict w, float bv, int pl, int x0, int x1)     \
