@@ -24,21 +24,22 @@
 
 /* What to measure. Strings and arrays are borrowed for the duration of the call. */
 typedef struct sr_codectab_params {
-    const char *model;              /* zoo name, .onnx or darknet .cfg (sr_model_load) */
-    int in_c, in_h, in_w;           /* model input (0: the model's default) */
-    const char *const *splits;      /* layer names: the activation after each is coded */
+    const char *model;         /* zoo name, .onnx or darknet .cfg (sr_model_load) */
+    int in_c, in_h, in_w;      /* model input (0: the model's default) */
+    const char *const *splits; /* layer names: the activation after each is coded */
     int n_splits;
-    const char *const *pipelines;   /* codec pipelines (sr_codec.h grammar) */
+    const char *const *pipelines; /* codec pipelines (sr_codec.h grammar) */
     int n_pipelines;
-    int frames;                     /* video frames, >= 1 */
-    int width, height;              /* video resolution (0: the model input's W x H) */
-    double fps;                     /* video and H.264 frame rate, > 0 */
-    int jpeg_quality;               /* 1..100 */
-    double h264_crf;                /* x264 constant rate factor, 0..51 */
-    uint64_t seed;                  /* video and (zoo) weights */
+    int frames;        /* video frames, >= 1 */
+    int width, height; /* video resolution (0: the model input's W x H) */
+    double fps;        /* video and H.264 frame rate, > 0 */
+    int jpeg_quality;  /* 1..100 */
+    double h264_crf;   /* x264 constant rate factor, 0..51 */
+    uint64_t seed;     /* video and (zoo) weights */
 } sr_codectab_params;
 
-/* Defaults: 5 frames, model resolution, 30 fps, JPEG quality 90, CRF 23, seed 1; no model/splits/pipelines. */
+/* Defaults: 5 frames, model resolution, 30 fps, JPEG quality 90, CRF 23, seed 1; no model/splits/pipelines.
+ */
 sr_codectab_params sr_codectab_default_params(void);
 
 /* One measured (model, split layer, pipeline). Ratios are mean compressed activation bytes divided by the
@@ -48,21 +49,21 @@ sr_codectab_params sr_codectab_default_params(void);
  * frames of ||y - y_ref|| / ||y_ref|| of the final output; top1_agreement the fraction of frames whose
  * final-output argmax is unchanged. */
 typedef struct sr_codectab_row {
-    int64_t id;                          /* row id in the DB (0 before storing) */
-    char created_utc[32];                /* "YYYY-MM-DDTHH:MM:SSZ" (set when stored) */
+    int64_t id;           /* row id in the DB (0 before storing) */
+    char created_utc[32]; /* "YYYY-MM-DDTHH:MM:SSZ" (set when stored) */
     char model[SR_CODECTAB_TEXT_MAX];
-    char input[48];                      /* model input "CxHxW" */
+    char input[48]; /* model input "CxHxW" */
     char split_layer[SR_NAME_MAX];
     char pipeline[SR_CODECTAB_TEXT_MAX]; /* canonical name (sr_codec_name) */
     int frames;
-    char resolution[32];                 /* video "WxH" */
-    int64_t elements;                    /* floats in the split activation */
+    char resolution[32]; /* video "WxH" */
+    int64_t elements;    /* floats in the split activation */
     double bits_per_element;
     double ratio_raw_fp32, ratio_jpeg, ratio_h264;
     double encode_s_per_element, decode_s_per_element;
     double snr_db, max_abs_err;
     double output_rel_l2, top1_agreement;
-    char simrun_version[32];             /* set when stored */
+    char simrun_version[32]; /* set when stored */
     uint64_t seed;
 } sr_codectab_row;
 
@@ -80,8 +81,8 @@ sr_status sr_codectab_tail_create(const sr_graph *g, const sr_weights *w, int sp
  * whose cut is not clean, a pipeline that does not parse for that layer's shape, numbers out of range) give
  * SR_ERR_INVALID / SR_ERR_NOT_FOUND / SR_ERR_PARSE ... with a message in err, before any frame is computed.
  * progress (may be NULL) gets one line per frame. */
-sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **rows, int *n_rows, FILE *progress,
-                              char *err, size_t err_size);
+sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **rows, int *n_rows,
+                              FILE *progress, char *err, size_t err_size);
 
 /* Checks, without creating or changing anything, that db_path can take the table: an existing file must be
  * an SQLite database that this process can write, whose codec_table (if any) has the expected columns; a
@@ -90,16 +91,16 @@ sr_status sr_codectab_db_check(const char *db_path, char *err, size_t err_size);
 
 /* Appends rows (creating the file and the table when absent) in one transaction: all rows or none. Sets each
  * row's id, created_utc (now, UTC) and simrun_version. A new file that could not be filled is removed. */
-sr_status sr_codectab_store(const char *db_path, sr_codectab_row *rows, int n_rows, const char *simrun_version,
-                            char *err, size_t err_size);
+sr_status sr_codectab_store(const char *db_path, sr_codectab_row *rows, int n_rows,
+                            const char *simrun_version, char *err, size_t err_size);
 
 /* Most recent row (largest id) for model, split layer and pipeline (given as stored, or any spelling that
  * sr_codec_create canonicalises to the stored name). SR_ERR_NOT_FOUND with a message saying what the table
  * has for that model (and the command that would measure the row) when there is none, also when the file
  * or its codec_table does not exist; SR_ERR_DB for a file that is not an SQLite database or a table with
  * other columns. The DB is opened read-only. */
-sr_status sr_codectab_lookup(const char *db_path, const char *model, const char *split_layer, const char *pipeline,
-                             sr_codectab_row *out, char *err, size_t err_size);
+sr_status sr_codectab_lookup(const char *db_path, const char *model, const char *split_layer,
+                             const char *pipeline, sr_codectab_row *out, char *err, size_t err_size);
 
 /* Prints rows as an aligned text table (one line per row) to f. */
 void sr_codectab_print(const sr_codectab_row *rows, int n_rows, FILE *f);

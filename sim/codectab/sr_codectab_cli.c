@@ -40,11 +40,9 @@ static int split_list(char *s, char **items, int *n, int max)
         if ((*p == ',' && depth == 0) || *p == '\0') {
             int end = *p == '\0';
             *p = '\0';
-            if (*n >= max)
-                return -1;
+            if (*n >= max) return -1;
             items[(*n)++] = start;
-            if (end)
-                break;
+            if (end) break;
             start = p + 1;
         }
     }
@@ -56,8 +54,7 @@ static int parse_int(const char *s, long lo, long hi, long *out)
     char *end = NULL;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return -1;
+    if (errno || end == s || *end || v < lo || v > hi) return -1;
     *out = v;
     return 0;
 }
@@ -66,11 +63,9 @@ static int parse_u64(const char *s, uint64_t *out)
 {
     char *end = NULL;
     errno = 0;
-    if (!s[0] || s[0] == '-')
-        return -1;
+    if (!s[0] || s[0] == '-') return -1;
     unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end)
-        return -1;
+    if (errno || end == s || *end) return -1;
     *out = (uint64_t)v;
     return 0;
 }
@@ -80,8 +75,7 @@ static int parse_double(const char *s, double *out)
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v))
-        return -1;
+    if (errno || end == s || *end || !isfinite(v)) return -1;
     *out = v;
     return 0;
 }
@@ -93,15 +87,12 @@ static int parse_dims(const char *s, int n, int *v)
     for (int i = 0; i < n; i++) {
         char *end = NULL;
         errno = 0;
-        if (*p < '0' || *p > '9')
-            return -1;
+        if (*p < '0' || *p > '9') return -1;
         long x = strtol(p, &end, 10);
-        if (errno || end == p || x < 1 || x > 1000000)
-            return -1;
+        if (errno || end == p || x < 1 || x > 1000000) return -1;
         v[i] = (int)x;
         if (i < n - 1) {
-            if (*end != 'x' && *end != 'X')
-                return -1;
+            if (*end != 'x' && *end != 'X') return -1;
             p = end + 1;
         } else if (*end) {
             return -1;
@@ -178,18 +169,17 @@ int sr_codectab_main(int argc, char **argv, const char *simrun_version, FILE *ou
                 goto done;
             }
             owned[n_owned++] = copy;
-            if (split_list(copy, is_split ? splits : pipes, is_split ? &n_splits : &n_pipes, MAX_ITEMS) != 0) {
+            if (split_list(copy, is_split ? splits : pipes, is_split ? &n_splits : &n_pipes, MAX_ITEMS) !=
+                0) {
                 fprintf(errf, "codec-table: at most %d items for %s\n", MAX_ITEMS, name);
                 goto done;
             }
         } else if (strcmp(name, "--frames") == 0) {
-            if ((bad = parse_int(val, 1, 100000, &v)) == 0)
-                p.frames = (int)v;
+            if ((bad = parse_int(val, 1, 100000, &v)) == 0) p.frames = (int)v;
         } else if (strcmp(name, "--fps") == 0) {
             bad = parse_double(val, &p.fps) || !(p.fps > 0 && p.fps <= 1000);
         } else if (strcmp(name, "--jpeg-quality") == 0) {
-            if ((bad = parse_int(val, 1, 100, &v)) == 0)
-                p.jpeg_quality = (int)v;
+            if ((bad = parse_int(val, 1, 100, &v)) == 0) p.jpeg_quality = (int)v;
         } else if (strcmp(name, "--h264-crf") == 0) {
             bad = parse_double(val, &p.h264_crf) || !(p.h264_crf >= 0 && p.h264_crf <= 51);
         } else if (strcmp(name, "--seed") == 0) {
@@ -215,15 +205,17 @@ int sr_codectab_main(int argc, char **argv, const char *simrun_version, FILE *ou
             };
             const char *want = "a valid value";
             for (size_t k = 0; k < sizeof k_want / sizeof k_want[0]; k++)
-                if (strcmp(k_want[k].opt, name) == 0)
-                    want = k_want[k].want;
+                if (strcmp(k_want[k].opt, name) == 0) want = k_want[k].want;
             fprintf(errf, "codec-table: bad value '%s' for %s: expected %s\n", val, name, want);
             goto done;
         }
     }
     if (!p.model || !n_splits || !n_pipes || !db_path) {
         fprintf(errf, "codec-table: %s is required\n",
-                !p.model ? "--model" : !n_splits ? "--split" : !n_pipes ? "--codec" : "--db");
+                !p.model    ? "--model"
+                : !n_splits ? "--split"
+                : !n_pipes  ? "--codec"
+                            : "--db");
         usage(errf);
         goto done;
     }
@@ -241,8 +233,8 @@ int sr_codectab_main(int argc, char **argv, const char *simrun_version, FILE *ou
     if (st != SR_OK) {
         fprintf(errf, "codec-table: %s\n", err[0] ? err : sr_status_message(st));
         /* Parameter problems are bad input; anything else is a failure of the work itself. */
-        rc = (st == SR_ERR_INVALID || st == SR_ERR_NOT_FOUND || st == SR_ERR_PARSE || st == SR_ERR_UNSUPPORTED ||
-              st == SR_ERR_SHAPE || st == SR_ERR_RANGE || st == SR_ERR_IO)
+        rc = (st == SR_ERR_INVALID || st == SR_ERR_NOT_FOUND || st == SR_ERR_PARSE ||
+              st == SR_ERR_UNSUPPORTED || st == SR_ERR_SHAPE || st == SR_ERR_RANGE || st == SR_ERR_IO)
                  ? 2
                  : 1;
         goto done;

@@ -72,8 +72,7 @@ static const char *const k_create_sql =
 static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t n, const char *fmt, ...)
 {
-    if (!err || !n)
-        return;
+    if (!err || !n) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, n, fmt, ap);
@@ -84,8 +83,9 @@ static void set_err(char *err, size_t n, const char *fmt, ...)
 static int table_exists(sqlite3 *db, int *exists)
 {
     sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
-                                    "'codec_table'",
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                                "'codec_table'",
                                 -1, &q, NULL);
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(q);
@@ -110,8 +110,7 @@ static sr_status check_columns(sqlite3 *db, const char *path, char *err, size_t 
     int i = 0, ok = 1;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(q, 1);
-        if (i >= N_COLUMNS || !name || strcmp(name, k_columns[i]) != 0)
-            ok = 0;
+        if (i >= N_COLUMNS || !name || strcmp(name, k_columns[i]) != 0) ok = 0;
         i++;
     }
     sqlite3_finalize(q);
@@ -142,28 +141,26 @@ static sr_status open_checked(const char *path, int flags, sqlite3 **db, int *ha
     rc = table_exists(*db, has_table);
     if (rc != SQLITE_OK) {
         if (rc == SQLITE_NOTADB)
-            set_err(err, n, "%s: not an SQLite database (give a new file or a simrun results DB as --db)", path);
+            set_err(err, n, "%s: not an SQLite database (give a new file or a simrun results DB as --db)",
+                    path);
         else
             set_err(err, n, "%s: cannot read: %s", path, sqlite3_errmsg(*db));
         return SR_ERR_DB;
     }
-    if (*has_table)
-        return check_columns(*db, path, err, n);
+    if (*has_table) return check_columns(*db, path, err, n);
     return SR_OK;
 }
 
 sr_status sr_codectab_db_check(const char *db_path, char *err, size_t err_size)
 {
-    if (err && err_size)
-        err[0] = '\0';
+    if (err && err_size) err[0] = '\0';
     if (!db_path || !db_path[0]) {
         set_err(err, err_size, "no database path given (--db)");
         return SR_ERR_INVALID;
     }
     struct stat sb;
     char *copy = strdup(db_path);
-    if (!copy)
-        return SR_ERR_NOMEM;
+    if (!copy) return SR_ERR_NOMEM;
     const char *dir = dirname(copy);
     sr_status st = SR_OK;
     if (stat(db_path, &sb) != 0) {
@@ -171,8 +168,9 @@ sr_status sr_codectab_db_check(const char *db_path, char *err, size_t err_size)
             set_err(err, err_size, "%s: %s", db_path, strerror(errno));
             st = SR_ERR_IO;
         } else if (access(dir, W_OK | X_OK) != 0) {
-            set_err(err, err_size, "%s: cannot create the database: folder '%s' is not writable or does not exist",
-                    db_path, dir);
+            set_err(err, err_size,
+                    "%s: cannot create the database: folder '%s' is not writable or does not exist", db_path,
+                    dir);
             st = SR_ERR_IO;
         }
         free(copy);
@@ -185,12 +183,12 @@ sr_status sr_codectab_db_check(const char *db_path, char *err, size_t err_size)
         set_err(err, err_size, "%s: not writable", db_path);
         st = SR_ERR_IO;
     } else if (access(dir, W_OK | X_OK) != 0) {
-        set_err(err, err_size, "%s: folder '%s' is not writable (SQLite needs it for its journal)", db_path, dir);
+        set_err(err, err_size, "%s: folder '%s' is not writable (SQLite needs it for its journal)", db_path,
+                dir);
         st = SR_ERR_IO;
     }
     free(copy);
-    if (st != SR_OK)
-        return st;
+    if (st != SR_OK) return st;
     sqlite3 *db = NULL;
     int has = 0;
     st = open_checked(db_path, SQLITE_OPEN_READONLY, &db, &has, err, err_size);
@@ -206,16 +204,13 @@ static void utc_now(char *buf, size_t n)
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tmv);
 }
 
-sr_status sr_codectab_store(const char *db_path, sr_codectab_row *rows, int n_rows, const char *simrun_version,
-                            char *err, size_t err_size)
+sr_status sr_codectab_store(const char *db_path, sr_codectab_row *rows, int n_rows,
+                            const char *simrun_version, char *err, size_t err_size)
 {
-    if (err && err_size)
-        err[0] = '\0';
-    if (!db_path || (!rows && n_rows > 0) || n_rows < 0)
-        return SR_ERR_INVALID;
+    if (err && err_size) err[0] = '\0';
+    if (!db_path || (!rows && n_rows > 0) || n_rows < 0) return SR_ERR_INVALID;
     sr_status st = sr_codectab_db_check(db_path, err, err_size);
-    if (st != SR_OK)
-        return st;
+    if (st != SR_OK) return st;
     struct stat sb;
     const int existed = stat(db_path, &sb) == 0;
     sqlite3 *db = NULL;
@@ -224,8 +219,7 @@ sr_status sr_codectab_store(const char *db_path, sr_codectab_row *rows, int n_ro
     char created[32];
     utc_now(created, sizeof created);
     st = open_checked(db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, &has, err, err_size);
-    if (st != SR_OK)
-        goto fail;
+    if (st != SR_OK) goto fail;
     st = SR_ERR_DB;
     char *msg = NULL;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
@@ -240,16 +234,16 @@ sr_status sr_codectab_store(const char *db_path, sr_codectab_row *rows, int n_ro
         goto fail;
     }
     /* Another process may have created the table between the check and the transaction. */
-    if ((st = check_columns(db, db_path, err, err_size)) != SR_OK)
-        goto fail;
+    if ((st = check_columns(db, db_path, err, err_size)) != SR_OK) goto fail;
     st = SR_ERR_DB;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO codec_table(created_utc, model, input, split_layer, pipeline, frames, "
-                           "resolution, elements, bits_per_element, ratio_raw_fp32, ratio_jpeg, ratio_h264, "
-                           "encode_s_per_element, decode_s_per_element, snr_db, max_abs_err, output_rel_l2, "
-                           "top1_agreement, simrun_version, seed) "
-                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &ins, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            db,
+            "INSERT INTO codec_table(created_utc, model, input, split_layer, pipeline, frames, "
+            "resolution, elements, bits_per_element, ratio_raw_fp32, ratio_jpeg, ratio_h264, "
+            "encode_s_per_element, decode_s_per_element, snr_db, max_abs_err, output_rel_l2, "
+            "top1_agreement, simrun_version, seed) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            -1, &ins, NULL) != SQLITE_OK) {
         set_err(err, err_size, "%s: %s", db_path, sqlite3_errmsg(db));
         goto fail;
     }
@@ -266,9 +260,10 @@ sr_status sr_codectab_store(const char *db_path, sr_codectab_row *rows, int n_ro
         sqlite3_bind_int(ins, k++, r->frames);
         sqlite3_bind_text(ins, k++, r->resolution, -1, SQLITE_STATIC);
         sqlite3_bind_int64(ins, k++, r->elements);
-        const double reals[] = {r->bits_per_element,     r->ratio_raw_fp32,       r->ratio_jpeg, r->ratio_h264,
-                                r->encode_s_per_element, r->decode_s_per_element, r->snr_db,     r->max_abs_err,
-                                r->output_rel_l2,        r->top1_agreement};
+        const double reals[] = {r->bits_per_element, r->ratio_raw_fp32,       r->ratio_jpeg,
+                                r->ratio_h264,       r->encode_s_per_element, r->decode_s_per_element,
+                                r->snr_db,           r->max_abs_err,          r->output_rel_l2,
+                                r->top1_agreement};
         for (size_t j = 0; j < sizeof reals / sizeof reals[0]; j++)
             sqlite3_bind_double(ins, k++, reals[j]);
         sqlite3_bind_text(ins, k++, version, -1, SQLITE_STATIC);
@@ -294,13 +289,11 @@ sr_status sr_codectab_store(const char *db_path, sr_codectab_row *rows, int n_ro
     return SR_OK;
 fail:
     sqlite3_finalize(ins);
-    if (in_tx)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if (in_tx) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(db);
     for (int i = 0; i < n_rows; i++)
         rows[i].id = 0;
-    if (!existed)
-        unlink(db_path);
+    if (!existed) unlink(db_path);
     return st;
 }
 
@@ -338,46 +331,46 @@ static void describe_model(sqlite3 *db, const char *path, const char *model, con
     sqlite3_stmt *q = NULL;
     int rows = 0;
     const char *layers = "", *pipes = "";
-    if (sqlite3_prepare_v2(db,
-                           "SELECT count(*), group_concat(DISTINCT split_layer), group_concat(DISTINCT pipeline) "
-                           "FROM codec_table WHERE model = ?",
-                           -1, &q, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT count(*), group_concat(DISTINCT split_layer), group_concat(DISTINCT pipeline) "
+            "FROM codec_table WHERE model = ?",
+            -1, &q, NULL) == SQLITE_OK) {
         sqlite3_bind_text(q, 1, model, -1, SQLITE_STATIC);
         if (sqlite3_step(q) == SQLITE_ROW) {
             rows = sqlite3_column_int(q, 0);
-            if (sqlite3_column_text(q, 1))
-                layers = (const char *)sqlite3_column_text(q, 1);
-            if (sqlite3_column_text(q, 2))
-                pipes = (const char *)sqlite3_column_text(q, 2);
+            if (sqlite3_column_text(q, 1)) layers = (const char *)sqlite3_column_text(q, 1);
+            if (sqlite3_column_text(q, 2)) pipes = (const char *)sqlite3_column_text(q, 2);
         }
     }
     if (rows == 0)
-        set_err(err, n,
-                "%s: codec_table has no rows for model '%s'; measure them with `simrun codec-table --model %s "
-                "--split %s --codec '%s' --db %s`",
-                path, model, model, split, pipeline, path);
+        set_err(
+            err, n,
+            "%s: codec_table has no rows for model '%s'; measure them with `simrun codec-table --model %s "
+            "--split %s --codec '%s' --db %s`",
+            path, model, model, split, pipeline, path);
     else
-        set_err(err, n,
-                "%s: codec_table has no row for model '%s', layer '%s', pipeline '%s' (it has %d rows for '%s': "
-                "layers [%.200s], pipelines [%.200s]); measure it with `simrun codec-table --model %s --split %s "
-                "--codec '%s' --db %s`",
-                path, model, split, pipeline, rows, model, layers, pipes, model, split, pipeline, path);
+        set_err(
+            err, n,
+            "%s: codec_table has no row for model '%s', layer '%s', pipeline '%s' (it has %d rows for '%s': "
+            "layers [%.200s], pipelines [%.200s]); measure it with `simrun codec-table --model %s --split %s "
+            "--codec '%s' --db %s`",
+            path, model, split, pipeline, rows, model, layers, pipes, model, split, pipeline, path);
     sqlite3_finalize(q);
 }
 
-sr_status sr_codectab_lookup(const char *db_path, const char *model, const char *split_layer, const char *pipeline,
-                             sr_codectab_row *out, char *err, size_t err_size)
+sr_status sr_codectab_lookup(const char *db_path, const char *model, const char *split_layer,
+                             const char *pipeline, sr_codectab_row *out, char *err, size_t err_size)
 {
-    if (err && err_size)
-        err[0] = '\0';
-    if (!db_path || !model || !split_layer || !pipeline || !out)
-        return SR_ERR_INVALID;
+    if (err && err_size) err[0] = '\0';
+    if (!db_path || !model || !split_layer || !pipeline || !out) return SR_ERR_INVALID;
     struct stat sb;
     if (stat(db_path, &sb) != 0) {
-        set_err(err, err_size,
-                "%s: no codec table database there; measure one with `simrun codec-table --model %s --split %s "
-                "--codec '%s' --db %s`",
-                db_path, model, split_layer, pipeline, db_path);
+        set_err(
+            err, err_size,
+            "%s: no codec table database there; measure one with `simrun codec-table --model %s --split %s "
+            "--codec '%s' --db %s`",
+            db_path, model, split_layer, pipeline, db_path);
         return SR_ERR_NOT_FOUND;
     }
     /* The canonical spelling, as stored; a shape the pipeline cannot take leaves the name as given. */
@@ -392,13 +385,13 @@ sr_status sr_codectab_lookup(const char *db_path, const char *model, const char 
     sqlite3_stmt *q = NULL;
     int has = 0;
     sr_status st = open_checked(db_path, SQLITE_OPEN_READONLY, &db, &has, err, err_size);
-    if (st != SR_OK)
-        goto done;
+    if (st != SR_OK) goto done;
     if (!has) {
-        set_err(err, err_size,
-                "%s: has no codec_table; measure it with `simrun codec-table --model %s --split %s --codec '%s' "
-                "--db %s`",
-                db_path, model, split_layer, pipeline, db_path);
+        set_err(
+            err, err_size,
+            "%s: has no codec_table; measure it with `simrun codec-table --model %s --split %s --codec '%s' "
+            "--db %s`",
+            db_path, model, split_layer, pipeline, db_path);
         st = SR_ERR_NOT_FOUND;
         goto done;
     }
@@ -436,14 +429,13 @@ done:
 
 void sr_codectab_print(const sr_codectab_row *rows, int n_rows, FILE *f)
 {
-    if (!f)
-        return;
+    if (!f) return;
     if (n_rows > 0)
         fprintf(f, "model %s, input %s, video %s, %d frames, seed %llu\n", rows[0].model, rows[0].input,
                 rows[0].resolution, rows[0].frames, (unsigned long long)rows[0].seed);
     fprintf(f, "%-22s %-28s %10s %8s %9s %9s %9s %9s %9s %8s %10s %10s %6s\n", "split_layer", "pipeline",
-            "elements", "bits/el", "x_fp32", "x_jpeg", "x_h264", "enc_ns/el", "dec_ns/el", "snr_db", "max_abs",
-            "out_rel_l2", "top1");
+            "elements", "bits/el", "x_fp32", "x_jpeg", "x_h264", "enc_ns/el", "dec_ns/el", "snr_db",
+            "max_abs", "out_rel_l2", "top1");
     for (int i = 0; i < n_rows; i++) {
         const sr_codectab_row *r = &rows[i];
         fprintf(f, "%-22s %-28s %10lld %8.3f %9.4f %9.3f %9.3f %9.2f %9.2f %8.2f %10.4g %10.4g %6.3f\n",

@@ -25,8 +25,7 @@
 static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t n, const char *fmt, ...)
 {
-    if (!err || !n)
-        return;
+    if (!err || !n) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, n, fmt, ap);
@@ -70,8 +69,7 @@ static int64_t argmax(const float *x, int64_t n)
 {
     int64_t best = 0;
     for (int64_t i = 1; i < n; i++)
-        if (x[i] > x[best])
-            best = i;
+        if (x[i] > x[best]) best = i;
     return best;
 }
 
@@ -81,20 +79,16 @@ static void resize_rgb(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw,
     const double sx = (double)sw / dw, sy = (double)sh / dh;
     for (int y = 0; y < dh; y++) {
         double fy = (y + 0.5) * sy - 0.5;
-        if (fy < 0)
-            fy = 0;
+        if (fy < 0) fy = 0;
         int y0 = (int)fy;
-        if (y0 > sh - 1)
-            y0 = sh - 1;
+        if (y0 > sh - 1) y0 = sh - 1;
         int y1 = y0 + 1 < sh ? y0 + 1 : sh - 1;
         double wy = fy - y0;
         for (int x = 0; x < dw; x++) {
             double fx = (x + 0.5) * sx - 0.5;
-            if (fx < 0)
-                fx = 0;
+            if (fx < 0) fx = 0;
             int x0 = (int)fx;
-            if (x0 > sw - 1)
-                x0 = sw - 1;
+            if (x0 > sw - 1) x0 = sw - 1;
             int x1 = x0 + 1 < sw ? x0 + 1 : sw - 1;
             double wx = fx - x0;
             for (int k = 0; k < 3; k++) {
@@ -112,10 +106,10 @@ typedef struct split_ctx {
     int id;
     int c, h, w;
     int64_t elements;
-    sr_graph *tg;     /* tail graph (NULL when the split is the last layer) */
+    sr_graph *tg; /* tail graph (NULL when the split is the last layer) */
     sr_weights *tw;
     sr_exec *te;
-    float *decoded;   /* decoded activation */
+    float *decoded; /* decoded activation */
 } split_ctx;
 
 /* Per (split, pipeline): the codec and the running sums. */
@@ -132,13 +126,11 @@ typedef struct combo_ctx {
  * N x F -> 1, 1, F. */
 static int act_geometry(const sr_shape *s, int *c, int *h, int *w)
 {
-    if (s->rank < 1 || s->d[0] != 1)
-        return -1;
+    if (s->rank < 1 || s->d[0] != 1) return -1;
     int64_t rest = 1;
     for (int i = 1; i < s->rank; i++)
         rest *= s->d[i];
-    if (rest <= 0 || rest > INT32_MAX)
-        return -1;
+    if (rest <= 0 || rest > INT32_MAX) return -1;
     if (s->rank >= 4) {
         *c = (int)s->d[1];
         *h = (int)s->d[2];
@@ -216,15 +208,12 @@ static sr_status check_params(const sr_codectab_params *p, char *err, size_t n)
 sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **rows_out, int *n_rows_out,
                               FILE *progress, char *err, size_t err_size)
 {
-    if (err && err_size)
-        err[0] = '\0';
-    if (!p || !rows_out || !n_rows_out)
-        return SR_ERR_INVALID;
+    if (err && err_size) err[0] = '\0';
+    if (!p || !rows_out || !n_rows_out) return SR_ERR_INVALID;
     *rows_out = NULL;
     *n_rows_out = 0;
     sr_status st = check_params(p, err, err_size);
-    if (st != SR_OK)
-        return st;
+    if (st != SR_OK) return st;
 
     const int ns = p->n_splits, np = p->n_pipelines, nf = p->frames;
     sr_graph *g = NULL;
@@ -256,8 +245,10 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
     const int mc = (int)in0->out.d[1], mh = (int)in0->out.d[2], mw = (int)in0->out.d[3];
     const int vw = p->width ? p->width : mw, vh = p->height ? p->height : mh;
     if (vw < 16 || vh < 16) {
-        set_err(err, err_size, "video resolution %dx%d (the model input) is below the 16x16 minimum; give "
-                               "--resolution", vw, vh);
+        set_err(err, err_size,
+                "video resolution %dx%d (the model input) is below the 16x16 minimum; give "
+                "--resolution",
+                vw, vh);
         st = SR_ERR_RANGE;
         goto done;
     }
@@ -265,29 +256,28 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
     sp = calloc((size_t)ns, sizeof *sp);
     cb = calloc((size_t)ns * (size_t)np, sizeof *cb);
     st = SR_ERR_NOMEM;
-    if (!sp || !cb)
-        goto done;
+    if (!sp || !cb) goto done;
     const int last = sr_graph_output(g);
     for (int s = 0; s < ns; s++) {
         split_ctx *x = &sp[s];
         x->id = sr_graph_find(g, p->splits[s]);
         if (x->id < 0) {
-            set_err(err, err_size, "model '%s' has no layer '%s' (`simrun show model %s` lists them)", p->model,
-                    p->splits[s], p->model);
+            set_err(err, err_size, "model '%s' has no layer '%s' (`simrun show model %s` lists them)",
+                    p->model, p->splits[s], p->model);
             st = SR_ERR_NOT_FOUND;
             goto done;
         }
         const sr_node *nd = sr_graph_node(g, x->id);
         if (nd->op == SR_OP_CONST || act_geometry(&nd->out, &x->c, &x->h, &x->w) != 0) {
-            set_err(err, err_size, "layer '%s' of '%s' has no batch-1 activation to code", p->splits[s], p->model);
+            set_err(err, err_size, "layer '%s' of '%s' has no batch-1 activation to code", p->splits[s],
+                    p->model);
             st = SR_ERR_UNSUPPORTED;
             goto done;
         }
         x->elements = sr_shape_numel(&nd->out);
         if (x->id != last) {
             st = sr_codectab_tail_create(g, wts, x->id, &x->tg, &x->tw, err, err_size);
-            if (st != SR_OK)
-                goto done;
+            if (st != SR_OK) goto done;
             st = sr_exec_create(x->tg, x->tw, 0, &x->te, msg, sizeof msg);
             if (st != SR_OK) {
                 set_err(err, err_size, "model '%s' after layer '%s': %s", p->model, p->splits[s], msg);
@@ -296,8 +286,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
         }
         st = SR_ERR_NOMEM;
         x->decoded = malloc(sizeof(float) * (size_t)x->elements);
-        if (!x->decoded)
-            goto done;
+        if (!x->decoded) goto done;
         for (int q = 0; q < np; q++) {
             combo_ctx *c = &cb[s * np + q];
             st = sr_codec_create(p->pipelines[q], x->c, x->h, x->w, &c->codec, msg, sizeof msg);
@@ -315,8 +304,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
             c->enc_s = calloc((size_t)nf, sizeof(double));
             c->dec_s = calloc((size_t)nf, sizeof(double));
             st = SR_ERR_NOMEM;
-            if (!c->enc_s || !c->dec_s)
-                goto done;
+            if (!c->enc_s || !c->dec_s) goto done;
         }
     }
     st = sr_exec_create(g, wts, 0, &ex, msg, sizeof msg);
@@ -325,15 +313,13 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
         goto done;
     }
     for (int s = 0; s < ns; s++)
-        if ((st = sr_exec_keep(ex, sp[s].id)) != SR_OK)
-            goto done;
+        if ((st = sr_exec_keep(ex, sp[s].id)) != SR_OK) goto done;
 
     /* Video source and the frame-codec baselines. */
     sr_video_params vp = sr_video_default_params(vw, vh, p->seed);
     vp.fps_num = (int)lround(p->fps * 1000.0);
     vp.fps_den = 1000;
-    if (vp.fps_num < 1)
-        vp.fps_num = 1;
+    if (vp.fps_num < 1) vp.fps_num = 1;
     if ((st = sr_video_create(&vp, &video)) != SR_OK) {
         set_err(err, err_size, "synthetic video %dx%d at %g fps: %s", vw, vh, p->fps, sr_status_message(st));
         goto done;
@@ -369,12 +355,10 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
     float *xin = sr_exec_input(ex, 0);
     const int64_t out_n = sr_shape_numel(&sr_graph_node(g, last)->out);
     for (int f = 0; f < nf; f++) {
-        if ((st = sr_video_next_rgb(video, rgb)) != SR_OK)
-            break;
+        if ((st = sr_video_next_rgb(video, rgb)) != SR_OK) break;
         uint8_t *jb = NULL;
         size_t jn = 0;
-        if ((st = sr_jpeg_encode(rgb, vw, vh, p->jpeg_quality, &jb, &jn)) != SR_OK)
-            break;
+        if ((st = sr_jpeg_encode(rgb, vw, vh, p->jpeg_quality, &jb, &jn)) != SR_OK) break;
         free(jb);
         jpeg_total += (double)jn;
         for (int y = 0; y < eh; y++)
@@ -384,8 +368,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
         uint8_t *hb = NULL;
         size_t hn = 0;
         int key = 0;
-        if ((st = sr_h264_encode(h264, yp, up, vpl, &hb, &hn, &key)) != SR_OK)
-            break;
+        if ((st = sr_h264_encode(h264, yp, up, vpl, &hb, &hn, &key)) != SR_OK) break;
         free(hb);
         h264_total += (double)hn;
 
@@ -402,8 +385,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
             for (size_t i = 0; i < (size_t)mw * mh; i++)
                 xin[i] = (float)yy[i] / 255.0f;
         }
-        if ((st = sr_exec_run(ex)) != SR_OK)
-            break;
+        if ((st = sr_exec_run(ex)) != SR_OK) break;
         const float *ref = sr_exec_output(ex, last);
         const int64_t ref_top = argmax(ref, out_n);
         for (int s = 0; s < ns && st == SR_OK; s++) {
@@ -416,8 +398,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
                 double t0 = now_s();
                 st = sr_codec_encode(c->codec, act, &bytes, &nb);
                 double t1 = now_s();
-                if (st == SR_OK)
-                    st = sr_codec_decode(c->codec, bytes, nb, x->decoded);
+                if (st == SR_OK) st = sr_codec_decode(c->codec, bytes, nb, x->decoded);
                 double t2 = now_s();
                 free(bytes);
                 if (st != SR_OK) {
@@ -432,22 +413,19 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
                     double a = act[i], d = a - x->decoded[i];
                     c->sig2 += a * a;
                     c->err2 += d * d;
-                    if (fabs(d) > c->max_abs)
-                        c->max_abs = fabs(d);
+                    if (fabs(d) > c->max_abs) c->max_abs = fabs(d);
                 }
                 const float *out = x->decoded;
                 if (x->te) {
                     memcpy(sr_exec_input(x->te, 0), x->decoded, sizeof(float) * (size_t)x->elements);
-                    if ((st = sr_exec_run(x->te)) != SR_OK)
-                        goto frames_done;
+                    if ((st = sr_exec_run(x->te)) != SR_OK) goto frames_done;
                     out = sr_exec_output(x->te, sr_graph_output(x->tg));
                 }
                 c->rel_l2_sum += sr_metric_rel_l2(ref, out, (size_t)out_n);
                 c->top1_same += argmax(out, out_n) == ref_top;
             }
         }
-        if (progress)
-            fprintf(progress, "codec-table: frame %d/%d done\n", f + 1, nf);
+        if (progress) fprintf(progress, "codec-table: frame %d/%d done\n", f + 1, nf);
     }
 frames_done:
     free(crop);
@@ -460,18 +438,15 @@ frames_done:
         uint8_t *hb = NULL;
         size_t hn = 0;
         int key = 0;
-        if ((st = sr_h264_flush(h264, &hb, &hn, &key)) != SR_OK)
-            goto done;
+        if ((st = sr_h264_flush(h264, &hb, &hn, &key)) != SR_OK) goto done;
         free(hb);
-        if (hn == 0)
-            break;
+        if (hn == 0) break;
         h264_total += (double)hn;
     }
 
     st = SR_ERR_NOMEM;
     rows = calloc((size_t)ns * (size_t)np, sizeof *rows);
-    if (!rows)
-        goto done;
+    if (!rows) goto done;
     for (int s = 0; s < ns; s++) {
         for (int q = 0; q < np; q++) {
             combo_ctx *c = &cb[s * np + q];

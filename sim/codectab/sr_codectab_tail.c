@@ -16,8 +16,7 @@
 static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t n, const char *fmt, ...)
 {
-    if (!err || !n)
-        return;
+    if (!err || !n) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, n, fmt, ap);
@@ -31,14 +30,13 @@ static sr_status copy_params(const sr_weights *w, int old_id, sr_weights *tw, in
         int64_t n_src = 0, n_dst = 0;
         const float *src = sr_weights_get_const(w, old_id, (sr_param_role)r, &n_src);
         float *dst = sr_weights_get(tw, new_id, (sr_param_role)r, &n_dst);
-        if (!src && !dst)
-            continue;
+        if (!src && !dst) continue;
         if (!src || !dst || n_src != n_dst) {
-            set_err(err, err_size, "layer '%s': its parameters do not match its copy in the tail graph", name);
+            set_err(err, err_size, "layer '%s': its parameters do not match its copy in the tail graph",
+                    name);
             return SR_ERR_SHAPE;
         }
-        if (n_src > 0)
-            memcpy(dst, src, sizeof(float) * (size_t)n_src);
+        if (n_src > 0) memcpy(dst, src, sizeof(float) * (size_t)n_src);
     }
     return SR_OK;
 }
@@ -46,10 +44,8 @@ static sr_status copy_params(const sr_weights *w, int old_id, sr_weights *tw, in
 sr_status sr_codectab_tail_create(const sr_graph *g, const sr_weights *w, int split, sr_graph **tail_g,
                                   sr_weights **tail_w, char *err, size_t err_size)
 {
-    if (err && err_size)
-        err[0] = '\0';
-    if (!g || !w || !tail_g || !tail_w)
-        return SR_ERR_INVALID;
+    if (err && err_size) err[0] = '\0';
+    if (!g || !w || !tail_g || !tail_w) return SR_ERR_INVALID;
     *tail_g = NULL;
     *tail_w = NULL;
     const int n = sr_graph_node_count(g);
@@ -64,7 +60,8 @@ sr_status sr_codectab_tail_create(const sr_graph *g, const sr_weights *w, int sp
         return SR_ERR_INVALID;
     }
     if (sn->op == SR_OP_CONST) {
-        set_err(err, err_size, "layer '%s' of '%s' is a constant, not an activation", sn->name, sr_graph_name(g));
+        set_err(err, err_size, "layer '%s' of '%s' is a constant, not an activation", sn->name,
+                sr_graph_name(g));
         return SR_ERR_INVALID;
     }
     /* The cut must be clean before anything is built. */
@@ -80,7 +77,8 @@ sr_status sr_codectab_tail_create(const sr_graph *g, const sr_weights *w, int sp
             if (in < split && sr_graph_node(g, in)->op != SR_OP_CONST) {
                 if (err && err_size)
                     snprintf(err, err_size,
-                             "splitting '%s' after layer '%s' is not clean: layer '%s' also reads '%s' from before "
+                             "splitting '%s' after layer '%s' is not clean: layer '%s' also reads '%s' from "
+                             "before "
                              "the cut (only the split layer's output may cross it; pick a block output)",
                              sr_graph_name(g), sn->name, nd->name, sr_graph_node(g, in)->name);
                 return SR_ERR_INVALID;
@@ -92,14 +90,12 @@ sr_status sr_codectab_tail_create(const sr_graph *g, const sr_weights *w, int sp
     int *map = malloc(sizeof(int) * (size_t)n); /* old id -> new id, -1 when not copied */
     sr_graph *tg = NULL;
     sr_weights *tw = NULL;
-    if (!map)
-        goto fail;
+    if (!map) goto fail;
     for (int i = 0; i < n; i++)
         map[i] = -1;
     char name[SR_NAME_MAX + 16];
     snprintf(name, sizeof name, "%s.tail", sr_graph_name(g));
-    if ((st = sr_graph_create(name, &tg)) != SR_OK)
-        goto fail;
+    if ((st = sr_graph_create(name, &tg)) != SR_OK) goto fail;
     int id_in = sr_graph_add_input(tg, sn->name, sn->out);
     if (id_in < 0) {
         st = (sr_status)id_in;
@@ -132,8 +128,7 @@ sr_status sr_codectab_tail_create(const sr_graph *g, const sr_weights *w, int sp
         }
         map[id] = nid;
     }
-    if ((st = sr_graph_infer(tg, err, err_size)) != SR_OK)
-        goto fail;
+    if ((st = sr_graph_infer(tg, err, err_size)) != SR_OK) goto fail;
     for (int id = split + 1; id < n; id++) {
         const sr_shape *a = &sr_graph_node(g, id)->out, *b = &sr_graph_node(tg, map[id])->out;
         if (a->rank != b->rank || memcmp(a->d, b->d, sizeof(a->d[0]) * (size_t)a->rank) != 0) {
@@ -143,8 +138,7 @@ sr_status sr_codectab_tail_create(const sr_graph *g, const sr_weights *w, int sp
             goto fail;
         }
     }
-    if ((st = sr_weights_create(tg, &tw)) != SR_OK)
-        goto fail;
+    if ((st = sr_weights_create(tg, &tw)) != SR_OK) goto fail;
     for (int id = 0; id < n; id++)
         if (map[id] >= 0 && id != split &&
             (st = copy_params(w, id, tw, map[id], sr_graph_node(g, id)->name, err, err_size)) != SR_OK)

@@ -36,8 +36,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/sr_ctab_XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
+    if (!mkdtemp(f->dir)) return -1;
     snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
     *state = f;
     return 0;
@@ -110,7 +109,8 @@ static int64_t count_rows(const char *db_path, const char *sql)
 }
 
 /* The tail after a clean cut, run on the full run's split activation, gives the full run's output bit for
- * bit (MobileNetV2 inside its residual chain, ResNet-50 at a block output whose next block has a shortcut). */
+ * bit (MobileNetV2 inside its residual chain, ResNet-50 at a block output whose next block has a shortcut).
+ */
 static void check_tail_exact(const char *model, const char *layer)
 {
     sr_graph *g = NULL, *tg = NULL;
@@ -166,18 +166,21 @@ static void test_tail_refuses_unclean_cut(void **state)
     char err[512];
     assert_int_equal(sr_model_load("resnet50", 3, 64, 64, 1, &g, &w, err, sizeof err), SR_OK);
     /* Inside a bottleneck: the shortcut (downsample) also reads the block input. */
-    assert_int_equal(sr_codectab_tail_create(g, w, sr_graph_find(g, "layer1.0.conv1"), &tg, &tw, err, sizeof err),
-                     SR_ERR_INVALID);
+    assert_int_equal(
+        sr_codectab_tail_create(g, w, sr_graph_find(g, "layer1.0.conv1"), &tg, &tw, err, sizeof err),
+        SR_ERR_INVALID);
     assert_non_null(strstr(err, "not clean"));
     assert_non_null(strstr(err, "layer1.0.downsample.0"));
     assert_null(tg);
     assert_null(tw);
     /* The residual add of layer1.1 reads layer1.0.relu, which is before layer1.1.conv2. */
-    assert_int_equal(sr_codectab_tail_create(g, w, sr_graph_find(g, "layer1.1.conv2"), &tg, &tw, err, sizeof err),
-                     SR_ERR_INVALID);
+    assert_int_equal(
+        sr_codectab_tail_create(g, w, sr_graph_find(g, "layer1.1.conv2"), &tg, &tw, err, sizeof err),
+        SR_ERR_INVALID);
     assert_non_null(strstr(err, "layer1.1.add"));
     /* The last layer has no tail. */
-    assert_int_equal(sr_codectab_tail_create(g, w, sr_graph_output(g), &tg, &tw, err, sizeof err), SR_ERR_INVALID);
+    assert_int_equal(sr_codectab_tail_create(g, w, sr_graph_output(g), &tg, &tw, err, sizeof err),
+                     SR_ERR_INVALID);
     assert_null(tg);
     sr_weights_free(w);
     sr_graph_free(g);
@@ -196,8 +199,9 @@ static void test_lossless_and_lossy(void **state)
     sr_codec_free(c);
 
     char msg[2048];
-    int rc = run_cmd(msg, sizeof msg, "--model", MODEL, "--input", INPUT, "--split", "features.3.add,features.6.add",
-                     "--codec", "raw,quant2", "--frames", "3", "--db", f->db, NULL);
+    int rc = run_cmd(msg, sizeof msg, "--model", MODEL, "--input", INPUT, "--split",
+                     "features.3.add,features.6.add", "--codec", "raw,quant2", "--frames", "3", "--db", f->db,
+                     NULL);
     assert_int_equal(rc, 0);
     assert_int_equal(count_rows(f->db, "SELECT count(*) FROM codec_table"), 4);
 
@@ -226,7 +230,8 @@ static void test_lossless_and_lossy(void **state)
     assert_true(r.encode_s_per_element >= 0 && r.decode_s_per_element >= 0);
 
     sr_codectab_row q;
-    assert_int_equal(sr_codectab_lookup(f->db, MODEL, "features.6.add", "quant2", &q, err, sizeof err), SR_OK);
+    assert_int_equal(sr_codectab_lookup(f->db, MODEL, "features.6.add", "quant2", &q, err, sizeof err),
+                     SR_OK);
     assert_int_equal(q.elements, 32 * 8 * 8);
     assert_true(q.output_rel_l2 > 0.0);
     assert_true(q.max_abs_err > 0.0);
@@ -256,15 +261,16 @@ static void test_lossless_and_lossy(void **state)
 static void test_lookup_most_recent(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(run_cmd(NULL, 0, "--model", MODEL, "--input", INPUT, "--split", "features.3.add", "--codec",
-                             "quant4", "--frames", "1", "--seed", "5", "--db", f->db, NULL),
+    assert_int_equal(run_cmd(NULL, 0, "--model", MODEL, "--input", INPUT, "--split", "features.3.add",
+                             "--codec", "quant4", "--frames", "1", "--seed", "5", "--db", f->db, NULL),
                      0);
-    assert_int_equal(run_cmd(NULL, 0, "--model", MODEL, "--input", INPUT, "--split", "features.3.add", "--codec",
-                             "quant4", "--frames", "2", "--seed", "9", "--db", f->db, NULL),
+    assert_int_equal(run_cmd(NULL, 0, "--model", MODEL, "--input", INPUT, "--split", "features.3.add",
+                             "--codec", "quant4", "--frames", "2", "--seed", "9", "--db", f->db, NULL),
                      0);
     sr_codectab_row r;
     char err[512];
-    assert_int_equal(sr_codectab_lookup(f->db, MODEL, "features.3.add", "quant4", &r, err, sizeof err), SR_OK);
+    assert_int_equal(sr_codectab_lookup(f->db, MODEL, "features.3.add", "quant4", &r, err, sizeof err),
+                     SR_OK);
     assert_int_equal(r.seed, 9);
     assert_int_equal(r.frames, 2);
     assert_int_equal(r.id, count_rows(f->db, "SELECT max(id) FROM codec_table"));
@@ -324,8 +330,8 @@ static void test_measure_deterministic(void **state)
 static void test_bad_input_leaves_db(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(run_cmd(NULL, 0, "--model", MODEL, "--input", INPUT, "--split", "features.3.add", "--codec",
-                             "quant8", "--frames", "1", "--db", f->db, NULL),
+    assert_int_equal(run_cmd(NULL, 0, "--model", MODEL, "--input", INPUT, "--split", "features.3.add",
+                             "--codec", "quant8", "--frames", "1", "--db", f->db, NULL),
                      0);
     size_t n0 = 0;
     unsigned char *before = slurp(f->db, &n0);
@@ -358,10 +364,11 @@ static void test_bad_input_leaves_db(void **state)
         int other = strcmp(cases[i].opt, "--model") && strcmp(cases[i].opt, "--split") &&
                     strcmp(cases[i].opt, "--codec") && strcmp(cases[i].opt, "--input");
         char msg[2048];
-        int rc = other ? run_cmd(msg, sizeof msg, "--model", model, "--input", input, "--split", split, "--codec",
-                                 codec, "--frames", "1", "--db", f->db, cases[i].opt, cases[i].val, NULL)
-                       : run_cmd(msg, sizeof msg, "--model", model, "--input", input, "--split", split, "--codec",
-                                 codec, "--frames", "1", "--db", f->db, NULL);
+        int rc =
+            other ? run_cmd(msg, sizeof msg, "--model", model, "--input", input, "--split", split, "--codec",
+                            codec, "--frames", "1", "--db", f->db, cases[i].opt, cases[i].val, NULL)
+                  : run_cmd(msg, sizeof msg, "--model", model, "--input", input, "--split", split, "--codec",
+                            codec, "--frames", "1", "--db", f->db, NULL);
         if (rc != 2 || !strstr(msg, cases[i].expect))
             fail_msg("case %zu (%s %s): rc %d, message: %s", i, cases[i].opt, cases[i].val, rc, msg);
         size_t n1 = 0;
@@ -372,8 +379,9 @@ static void test_bad_input_leaves_db(void **state)
     }
     /* Missing required options. */
     char msg[2048];
-    assert_int_equal(run_cmd(msg, sizeof msg, "--model", MODEL, "--split", "features.3.add", "--codec", "quant8", NULL),
-                     2);
+    assert_int_equal(
+        run_cmd(msg, sizeof msg, "--model", MODEL, "--split", "features.3.add", "--codec", "quant8", NULL),
+        2);
     assert_non_null(strstr(msg, "--db"));
     assert_int_equal(run_cmd(msg, sizeof msg, "--help", NULL), 0);
     free(before);
@@ -412,8 +420,8 @@ static void test_bad_db_files(void **state)
     snprintf(path, sizeof path, "%s/other.db", f->dir);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "CREATE TABLE codec_table(a, b); INSERT INTO codec_table VALUES(1, 2);", NULL,
-                                  NULL, NULL),
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE codec_table(a, b); INSERT INTO codec_table VALUES(1, 2);",
+                                  NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
     size_t n0 = 0;
@@ -429,7 +437,8 @@ static void test_bad_db_files(void **state)
     free(after);
     sr_codectab_row r;
     char err[512];
-    assert_int_equal(sr_codectab_lookup(path, MODEL, "features.3.add", "quant8", &r, err, sizeof err), SR_ERR_DB);
+    assert_int_equal(sr_codectab_lookup(path, MODEL, "features.3.add", "quant8", &r, err, sizeof err),
+                     SR_ERR_DB);
 }
 
 /* An existing database with other tables (a results DB): codec_table is added, the rest left as it was. */
@@ -438,14 +447,16 @@ static void test_shares_results_db(void **state)
     fixture *f = *state;
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "PRAGMA journal_mode = WAL; CREATE TABLE runs(id INTEGER PRIMARY KEY, status TEXT);"
-                                  "INSERT INTO runs(status) VALUES('ok'), ('failed');",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "PRAGMA journal_mode = WAL; CREATE TABLE runs(id INTEGER PRIMARY KEY, status TEXT);"
+                     "INSERT INTO runs(status) VALUES('ok'), ('failed');",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(db);
-    assert_int_equal(run_cmd(NULL, 0, "--model", MODEL, "--input", INPUT, "--split", "features.6.add", "--codec",
-                             "quant8+zrle+rans,inter(quant8,key=10)", "--frames", "2", "--db", f->db, NULL),
+    assert_int_equal(run_cmd(NULL, 0, "--model", MODEL, "--input", INPUT, "--split", "features.6.add",
+                             "--codec", "quant8+zrle+rans,inter(quant8,key=10)", "--frames", "2", "--db",
+                             f->db, NULL),
                      0);
     assert_int_equal(count_rows(f->db, "SELECT count(*) FROM runs"), 2);
     assert_int_equal(count_rows(f->db, "SELECT count(*) FROM runs WHERE status = 'failed' AND id = 2"), 1);
@@ -453,8 +464,9 @@ static void test_shares_results_db(void **state)
     assert_int_equal(count_rows(f->db, "SELECT count(*) FROM codec_table"), 2);
     sr_codectab_row r;
     char err[512];
-    assert_int_equal(sr_codectab_lookup(f->db, MODEL, "features.6.add", "inter(quant8,key=10)", &r, err, sizeof err),
-                     SR_OK);
+    assert_int_equal(
+        sr_codectab_lookup(f->db, MODEL, "features.6.add", "inter(quant8,key=10)", &r, err, sizeof err),
+        SR_OK);
     assert_int_equal(r.frames, 2);
 }
 
