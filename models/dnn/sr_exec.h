@@ -32,7 +32,9 @@ float *sr_exec_input(sr_exec *e, int id);
 sr_status sr_exec_run(sr_exec *e);
 /* Output of node id after a run; NULL when the node's buffer was not kept. Borrowed. */
 const float *sr_exec_output(const sr_exec *e, int id);
-/* Seconds the last run spent in node id (wall clock, for `simrun exec` and calibration). */
+/* Seconds the last run spent in node id (wall clock, for `simrun exec` and calibration). Nodes fused into
+ * the convolution before them (BN, residual add, activation applied in the conv's output pass) report 0:
+ * their time is counted in the conv. sr_exec_keep() on a node stops fusion at that node. */
 double sr_exec_node_seconds(const sr_exec *e, int id);
 
 /* Bytes the executor holds for tensors: planned activation arena + conv workspace + input buffers
