@@ -171,15 +171,7 @@ static int show_profile(const char *name)
         fprintf(stderr, "simrun show profile: unknown profile '%s' (see `simrun list devices`)\n", name);
         return 2;
     }
-    printf("profile:      %s\nclass:        %s\ndescription:  %s\n", p->name, p->device_class, p->description);
-    printf("peak:         %.4g GFLOP/s (%d cores x %.4g GFLOP/s)\n", p->speed_flops * p->cores / 1e9, p->cores,
-           p->speed_flops / 1e9);
-    printf("efficiency:   %.2f (roofline compute ceiling %.4g GFLOP/s)\n", p->efficiency,
-           p->speed_flops * p->cores * p->efficiency / 1e9);
-    printf("memory bw:    %.4g GB/s\npower:        %.3g W idle, %.3g W busy\n", p->mem_bw_Bps / 1e9,
-           p->power_idle_w, p->power_busy_w);
-    printf("cost model:   roofline, t = max(flops / (peak x efficiency), bytes / memory bw) per layer\n");
-    printf("source:       %s\n", p->source);
+    sr_profile_print(p, stdout);
     return 0;
 }
 
