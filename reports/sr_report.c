@@ -18,6 +18,8 @@
  * SR_ERR_IO with gnuplot's stderr copied to the log. */
 #include "sr_report.h"
 
+#include "sr_file.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -815,27 +817,7 @@ done:
 
 static void html_esc(FILE *f, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
+    sr_fputs_xml_escaped(s, f);
 }
 
 static void html_num(FILE *f, double v)

@@ -7,6 +7,8 @@
  * binary .weights file in layer order. */
 #include "sr_darknet.h"
 
+#include "sr_file.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -697,25 +699,10 @@ static sr_status dn_read_weights(dn_ctx *c, sr_weights *w, const char *wpath)
         c->path = wpath;
         return dn_fail(c, SR_ERR_IO, 0, "cannot open: %s", strerror(errno));
     }
-    unsigned char *buf = NULL;
-    size_t n = 0, cap = 0;
-    sr_status st = SR_OK;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1 << 16;
-            unsigned char *p = realloc(buf, cap);
-            if (p == NULL) {
-                st = SR_ERR_NOMEM;
-                break;
-            }
-            buf = p;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (st == SR_OK && ferror(f)) {
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    sr_status st = sr_file_read_stream(f, &buf, &n);
+    if (st == SR_ERR_IO) {
         c->path = wpath;
         st = dn_fail(c, SR_ERR_IO, 0, "read error");
     }

@@ -8,6 +8,8 @@
  * its tensors can be allocated. Every failure names the file, and the node and operator at fault. */
 #include "sr_onnx.h"
 
+#include "sr_file.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -1350,41 +1352,6 @@ static sr_status ox_build(ox_ctx *c, const Onnx__ModelProto *m)
     return ox_infer(c);
 }
 
-static sr_status ox_read_file(const char *path, uint8_t **data, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return SR_ERR_IO;
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    sr_status st = SR_OK;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1 << 16;
-            uint8_t *p = realloc(buf, cap);
-            if (p == NULL) {
-                st = SR_ERR_NOMEM;
-                break;
-            }
-            buf = p;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (st == SR_OK && ferror(f))
-        st = SR_ERR_IO;
-    fclose(f);
-    if (st != SR_OK) {
-        free(buf);
-        return st;
-    }
-    *data = buf;
-    *size = n;
-    return SR_OK;
-}
-
 static void ox_ctx_clear(ox_ctx *c)
 {
     for (int i = 0; i < c->n_owned; i++)
@@ -1410,7 +1377,7 @@ sr_status sr_onnx_load_ex(const char *path, const sr_onnx_options *opt, sr_graph
     size_t size = 0;
     Onnx__ModelProto *m = NULL;
     sr_weights *wt = NULL;
-    sr_status st = ox_read_file(path, &data, &size);
+    sr_status st = sr_file_read(path, &data, &size);
     if (st != SR_OK) {
         ox_fail(&c, st, "cannot read: %s", st == SR_ERR_IO ? strerror(errno) : sr_status_message(st));
         goto cleanup;
@@ -1475,7 +1442,7 @@ sr_status sr_onnx_tensor_read(const char *path, sr_onnx_tensor *out, char *err, 
     ox_ctx c = {.path = path, .err = err, .err_size = err_size};
     uint8_t *data = NULL;
     size_t size = 0;
-    sr_status st = ox_read_file(path, &data, &size);
+    sr_status st = sr_file_read(path, &data, &size);
     if (st != SR_OK)
         return ox_fail(&c, st, "cannot read: %s", st == SR_ERR_IO ? strerror(errno) : sr_status_message(st));
     Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, size, data);

@@ -1,0 +1,70 @@
+/* sr_file.c: whole-file reads and XML/HTML escaping (see sr_file.h). */
+#include "sr_file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+sr_status sr_file_read_stream(FILE *f, uint8_t **data, size_t *size)
+{
+    uint8_t *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 1 >= cap) {
+            size_t ncap = cap ? 2 * cap : (size_t)1 << 16;
+            uint8_t *p = realloc(buf, ncap);
+            if (!p) {
+                free(buf);
+                return SR_ERR_NOMEM;
+            }
+            buf = p;
+            cap = ncap;
+        }
+        size_t r = fread(buf + n, 1, cap - n - 1, f);
+        n += r;
+        if (r == 0) break;
+    }
+    if (ferror(f)) {
+        free(buf);
+        return SR_ERR_IO;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *size = n;
+    return SR_OK;
+}
+
+sr_status sr_file_read(const char *path, uint8_t **data, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return SR_ERR_IO;
+    sr_status st = sr_file_read_stream(f, data, size);
+    int saved = errno;
+    fclose(f);
+    errno = saved;
+    return st;
+}
+
+void sr_fputs_xml_escaped(const char *s, FILE *f)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+/* sr_file.h: small file helpers shared by the importers, the config parser and the report writers. */
+#ifndef SR_FILE_H
+#define SR_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sr_status.h"
+
+/* Reads the rest of f into a new buffer (*data, caller frees), NUL-terminated one byte past *size so
+ * text callers can use it as a string. SR_ERR_IO on a read error, SR_ERR_NOMEM. f stays open. */
+sr_status sr_file_read_stream(FILE *f, uint8_t **data, size_t *size);
+/* Same for the file at path (SR_ERR_IO when it cannot be opened: errno tells why). */
+sr_status sr_file_read(const char *path, uint8_t **data, size_t *size);
+
+/* Writes s to f with &, <, >, " and ' escaped: valid in XML attributes and HTML text alike. */
+void sr_fputs_xml_escaped(const char *s, FILE *f);
+
+#endif
