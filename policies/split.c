@@ -1,6 +1,10 @@
 /* split.c: layers [0..split_at] on the source device, the activation of split_at (its output bytes at
  * activation_precision) sent to a target instance, the remaining layers there.
  *
+ * With an activation codec (ctx->codec, from a codec table): head -> "encode" on the source (elements x
+ * encode_s_per_element, scaled to the device as sr_policy_codec says) -> the coded activation
+ * (ceil(elements x bits_per_element / 8) bytes) -> "decode" on the target -> tail.
+ *
  * The graph need not be a chain, but the cut must be clean: split_at's output must be the only tensor
  * that a node after the cut reads from a node before it (constants excepted: weights live on both sides).
  * When split_at is the last node, the result itself is sent and the target computes nothing. */
@@ -60,10 +64,38 @@ static sr_status split_plan(const sr_policy_ctx *ctx, sr_plan **out, char *err, 
     st = sr_plan_create(out);
     if (st != SR_OK) return st;
     int a = sr_plan_add_compute(*out, src, t_src, 0, cut, "head");
+    if (a < 0) return (sr_status)a;
+    const sr_policy_codec *cd = ctx->codec;
+    if (cd) {
+        double elements = (double)sr_shape_numel(&sr_graph_node(g, cut)->out);
+        if (!(cd->bits_per_element >= 0) || !(cd->encode_s_per_element >= 0) || !(cd->decode_s_per_element >= 0)) {
+            if (err) snprintf(err, err_size, "split: codec '%s' has negative or unknown costs", cd->pipeline);
+            return SR_ERR_INVALID;
+        }
+        bytes = sr_policy_codec_bytes(elements, cd->bits_per_element);
+        int enc = sr_plan_add_compute(
+            *out, src, sr_policy_codec_seconds(ctx, ctx->source_group, elements, cd->encode_s_per_element), -1,
+            -1, "encode");
+        if (enc < 0) return (sr_status)enc;
+        st = sr_plan_add_dep(*out, a, enc);
+        if (st != SR_OK) return st;
+        a = enc;
+    }
     int b = sr_plan_add_transfer(*out, src, dst, bytes, "activation");
-    if (a < 0 || b < 0) return a < 0 ? (sr_status)a : (sr_status)b;
+    if (b < 0) return (sr_status)b;
     st = sr_plan_add_dep(*out, a, b);
-    if (st != SR_OK || cut + 1 >= n) return st;
+    if (st != SR_OK) return st;
+    if (cd) {
+        double elements = (double)sr_shape_numel(&sr_graph_node(g, cut)->out);
+        int dec = sr_plan_add_compute(
+            *out, dst, sr_policy_codec_seconds(ctx, ctx->target_group, elements, cd->decode_s_per_element), -1,
+            -1, "decode");
+        if (dec < 0) return (sr_status)dec;
+        st = sr_plan_add_dep(*out, b, dec);
+        if (st != SR_OK) return st;
+        b = dec;
+    }
+    if (cut + 1 >= n) return SR_OK;
     int c = sr_plan_add_compute(*out, dst, t_dst, cut + 1, n - 1, "tail");
     if (c < 0) return (sr_status)c;
     return sr_plan_add_dep(*out, b, c);

@@ -1,6 +1,7 @@
 /* sr_policy.c: the policy registry and the helpers the policies share (sr_policy.h). */
 #include "sr_policy.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -79,7 +80,23 @@ sr_status sr_policy_cost_range(const sr_policy_ctx *ctx, int group, int first, i
 {
     if (group < 0 || group >= ctx->exp->n_devices) return SR_ERR_INVALID;
     sr_cost_device dev = sr_policy_cost_device(&ctx->exp->devices[group]);
-    return sr_cost_layers(ctx->cost, &dev, ctx->graph, first, last, ctx->precision, 1, seconds);
+    const sr_cost_model *m = ctx->group_cost && ctx->group_cost[group] ? ctx->group_cost[group] : ctx->cost;
+    return sr_cost_layers(m, &dev, ctx->graph, first, last, ctx->precision, 1, seconds);
+}
+
+double sr_policy_codec_seconds(const sr_policy_ctx *ctx, int group, double elements, double s_per_element)
+{
+    double t = elements * s_per_element;
+    const sr_device_spec *d = &ctx->exp->devices[group];
+    double eff = d->efficiency > 0 ? d->efficiency : 1.0;
+    if (ctx->codec && ctx->codec->host_flops > 0 && d->speed_flops > 0)
+        t *= ctx->codec->host_flops / (d->speed_flops * eff);
+    return t;
+}
+
+double sr_policy_codec_bytes(double elements, double bits_per_element)
+{
+    return ceil(elements * bits_per_element / 8.0);
 }
 
 double sr_policy_raw_frame_bytes(const sr_source_spec *s)

@@ -19,6 +19,16 @@
 #include "sr_graph.h"
 #include "sr_plan.h"
 
+/* The activation codec of a split (model mode: one row of a codec table, sr_codectab.h). */
+typedef struct sr_policy_codec {
+    const char *pipeline;        /* borrowed; for labels */
+    double bits_per_element;     /* transfer bytes = ceil(elements * bits_per_element / 8) */
+    double encode_s_per_element; /* seconds per activation element on the host that measured the table */
+    double decode_s_per_element;
+    double host_flops; /* that host's single-core speed; > 0: times scale by host_flops / (device speed_flops x
+                          efficiency) (the codecs run on one core); 0: times are used as measured */
+} sr_policy_codec;
+
 typedef struct sr_policy_ctx {
     const sr_experiment *exp;     /* borrowed */
     const sr_policy_spec *spec;   /* the run point's policy (normally &exp->policy) */
@@ -29,6 +39,10 @@ typedef struct sr_policy_ctx {
     int source_group;             /* index in exp->devices of the device group emitting frames */
     int source_instance;          /* which instance of it */
     int target_group;             /* index in exp->devices of spec->target; -1 when none */
+    const sr_policy_codec *codec; /* split: activation codec (NULL: the raw activation at activation_precision) */
+    /* Optional per device group cost models (array of exp->n_devices, NULL entries allowed): a group's
+     * layers are priced by group_cost[g] when set, by `cost` otherwise. Borrowed. */
+    const sr_cost_model *const *group_cost;
 } sr_policy_ctx;
 
 /* An event a policy may react to (hook; unused for now). */
@@ -73,6 +87,10 @@ int sr_policy_device_index(const sr_experiment *e, const char *name);
 int sr_policy_target_instance(const sr_policy_ctx *ctx);
 /* Seconds for nodes [first..last] of ctx->graph on device group `group` at ctx->precision, batch 1. */
 sr_status sr_policy_cost_range(const sr_policy_ctx *ctx, int group, int first, int last, double *seconds);
+/* Seconds of `elements` x s_per_element of codec work on device group `group` (scaled as sr_policy_codec says). */
+double sr_policy_codec_seconds(const sr_policy_ctx *ctx, int group, double elements, double s_per_element);
+/* Bytes of a coded activation: ceil(elements * bits_per_element / 8). */
+double sr_policy_codec_bytes(double elements, double bits_per_element);
 /* Raw frame bytes of the source (width * height * 3). */
 double sr_policy_raw_frame_bytes(const sr_source_spec *s);
 

@@ -8,11 +8,14 @@
  * collected; identical ones (the same mistake seen from several combinations) are printed once. */
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sr_codec.h"
+#include "sr_codectab.h"
 #include "sr_config_internal.h"
 #include "sr_linkclass.h"
 #include "sr_profile.h"
@@ -860,6 +863,129 @@ static void sample_layers(const sr_graph *g, sbuf *sb)
     }
 }
 
+/* Codec geometry of a batch-1 activation: N x C x H x W -> C, H, W (trailing dims folded into W);
+ * N x C x L -> C, 1, L; N x F -> 1, 1, F. -1 when it is not a batch-1 tensor. */
+static int act_geometry(const sr_shape *s, int *c, int *h, int *w)
+{
+    if (s->rank < 1 || s->d[0] != 1) return -1;
+    int64_t rest = 1;
+    for (int i = 1; i < s->rank; i++)
+        rest *= s->d[i];
+    if (rest <= 0 || rest > INT32_MAX) return -1;
+    *c = s->rank >= 3 ? (int)s->d[1] : 1;
+    *h = s->rank >= 4 ? (int)s->d[2] : 1;
+    *w = (int)(rest / ((int64_t)*c * *h));
+    return 0;
+}
+
+/* Resolves a path written relative to the experiment file. Caller frees. */
+static char *relative_to_file(const bctx *b, const char *path)
+{
+    if (path[0] == '/') return strdup(path);
+    size_t n = strlen(b->cfg->dir) + strlen(path) + 2;
+    char *full = malloc(n);
+    if (full) snprintf(full, n, "%s/%s", b->cfg->dir, path);
+    return full;
+}
+
+/* The split policy's codec keys: the pipeline parses for the split activation of every source's model,
+ * the codec table exists and has a row for each (model, split layer, pipeline) in model mode. */
+static void check_codec(bctx *b, sr_policy_spec *p, const sr_ynode *gcodec,
+                        const sr_ynode *gtable, const sr_ynode *ghost, const sr_ynode *gprec)
+{
+    sr_experiment *e = b->e;
+    const char *who = p->name ? p->name : "?";
+    if (p->kind != SR_POLICY_SPLIT) {
+        if (gcodec) BERR(gcodec, "'codec' is only for split policies");
+        if (gtable) BERR(gtable, "'codec_table' is only for split policies");
+        if (ghost) BERR(ghost, "'codec_host_speed' is only for split policies");
+        return;
+    }
+    if (!gcodec) {
+        if (gtable) BERR(gtable, "'codec_table' needs 'codec' (the pipeline whose row to read)");
+        if (ghost) BERR(ghost, "'codec_host_speed' needs 'codec'");
+        return;
+    }
+    if (!p->codec) return;
+    if (gprec)
+        BERR(gprec, "'activation_precision' and 'codec' exclude each other: the codec decides how the activation "
+                    "is sent (use e.g. codec: quant8, or codec: raw for fp32)");
+    if (p->codec_table) {
+        char *full = relative_to_file(b, p->codec_table);
+        if (full) {
+            free(p->codec_table);
+            p->codec_table = full;
+        }
+    }
+    if (!b->zc) return; /* already validated */
+    if (e->mode == SR_MODE_MODEL && !gtable)
+        BERR(gcodec,
+             "split policy '%s' has a codec but no codec_table: model mode prices the codec from a table made by "
+             "`simrun codec-table` (or use mode: exact)",
+             who);
+    int table_ok = 0;
+    if (gtable && p->codec_table) {
+        struct stat st;
+        if (stat(p->codec_table, &st) != 0 || !S_ISREG(st.st_mode))
+            BERR(gtable, "codec table file '%s' not found (looked for '%s'); make it with `simrun codec-table`",
+                 gtable->text, p->codec_table);
+        else
+            table_ok = 1;
+    }
+    int checked = 0, bad_codec = 0;
+    for (int s = 0; s < e->n_sources; s++) {
+        int mi = e->sources[s].model ? find_model(e, e->sources[s].model) : -1;
+        if (mi < 0 || !p->split_at) continue;
+        const sr_model_spec *m = &e->models[mi];
+        if (!m->source || (!is_file_source(m->source) && zoo_index(m->source) < 0)) continue;
+        const sr_graph *gr = NULL;
+        if (zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr, NULL) != SR_OK || !gr) continue;
+        int cut = sr_graph_find(gr, p->split_at);
+        if (cut < 0) continue; /* reported with split_at */
+        int c, h, w;
+        if (act_geometry(&sr_graph_node(gr, cut)->out, &c, &h, &w) != 0) {
+            BERR(gcodec, "layer '%s' of model '%s' has no batch-1 activation to code", p->split_at, m->name);
+            bad_codec = 1;
+            break;
+        }
+        checked++;
+        char msg[512];
+        sr_codec *cd = NULL;
+        if (sr_codec_create(p->codec, c, h, w, &cd, msg, sizeof msg) != SR_OK) {
+            BERR(gcodec, "bad codec pipeline '%s' for layer '%s' of model '%s' (%dx%dx%d): %s", p->codec,
+                 p->split_at, m->name, c, h, w, msg);
+            bad_codec = 1;
+            break;
+        }
+        sr_codec_free(cd);
+        if (!table_ok) continue;
+        sr_codectab_row row;
+        char terr[1024];
+        if (sr_codectab_lookup(p->codec_table, m->source, p->split_at, p->codec, &row, terr, sizeof terr) !=
+            SR_OK) {
+            if (e->mode == SR_MODE_MODEL) BERR(gtable, "%s", terr);
+            else BERR(gtable, "%s (exact mode reads encode/decode times from it)", terr);
+            break;
+        }
+        int64_t numel = sr_shape_numel(&sr_graph_node(gr, cut)->out);
+        if (row.elements != numel) {
+            BERR(gtable,
+                 "codec table row for %s / %s / %s has %lld elements (input %s) but model '%s' gives %lld; "
+                 "measure it at this input with `simrun codec-table --input ...`",
+                 m->source, p->split_at, p->codec, (long long)row.elements, row.input, m->name, (long long)numel);
+            break;
+        }
+    }
+    if (!checked && !bad_codec) {
+        /* no model graph to take the shape from: at least check the pipeline's grammar */
+        char msg[512];
+        sr_codec *cd = NULL;
+        if (sr_codec_create(p->codec, 64, 16, 16, &cd, msg, sizeof msg) != SR_OK)
+            BERR(gcodec, "bad codec pipeline '%s': %s", p->codec, msg);
+        sr_codec_free(cd);
+    }
+}
+
 static void parse_policies(bctx *b, const sr_ynode *node)
 {
     sr_experiment *e = b->e;
@@ -894,6 +1020,9 @@ static void parse_policies(bctx *b, const sr_ynode *node)
         const sr_ynode *gsplit = g[sr_field_index(&sr_sec_policy, "split_at")];
         const sr_ynode *gprec = g[sr_field_index(&sr_sec_policy, "activation_precision")];
         const sr_ynode *gframe = g[sr_field_index(&sr_sec_policy, "frame_size")];
+        const sr_ynode *gcodec = g[sr_field_index(&sr_sec_policy, "codec")];
+        const sr_ynode *gtable = g[sr_field_index(&sr_sec_policy, "codec_table")];
+        const sr_ynode *ghost = g[sr_field_index(&sr_sec_policy, "codec_host_speed")];
         b->pinfo[pi] = (pol_info){it, gtarget, gsplit, gname ? gname : gtype};
         if (!gtype) continue;
         if (!p->name) p->name = strdup(sr_policy_kind_name(p->kind));
@@ -955,6 +1084,7 @@ static void parse_policies(bctx *b, const sr_ynode *node)
                 break;
             }
         }
+        if (!errs) check_codec(b, p, gcodec, gtable, ghost, gprec);
         if (target_ok && b->zc && !b->routes_bad) check_reachable(b, p, gtarget);
         for (int k = 0; k < pi; k++)
             if (b->pols[k].name && strcmp(b->pols[k].name, p->name) == 0) {
@@ -964,6 +1094,26 @@ static void parse_policies(bctx *b, const sr_ynode *node)
             }
     }
     free(g);
+}
+
+/* Exact mode runs the real kernels for every frame: refuse run points with more than SR_EXACT_MAX_FRAMES
+ * expected frames ((duration - start) x fps per instance, summed over the sources). */
+static void check_exact_budget(bctx *b, const sr_ynode *at)
+{
+    const sr_experiment *e = b->e;
+    double frames = 0;
+    for (int s = 0; s < e->n_sources; s++) {
+        const sr_source_spec *src = &e->sources[s];
+        int g = src->devices ? find_group(e, src->devices) : -1;
+        if (g < 0 || !(src->fps > 0)) continue;
+        double span = e->duration_s - src->start_s;
+        if (span > 0) frames += (double)e->devices[g].count * ceil(span * src->fps);
+    }
+    if (frames > SR_EXACT_MAX_FRAMES)
+        BERR(at,
+             "exact mode runs the real kernels for every frame: this run point has about %.0f frames, more than "
+             "the %d allowed (shorten duration, lower fps or instances, or use mode: model)",
+             frames, SR_EXACT_MAX_FRAMES);
 }
 
 static void check_wifi_levels(bctx *b)
@@ -997,6 +1147,8 @@ static void bctx_free(bctx *b)
             free(b->pols[i].name);
             free(b->pols[i].target);
             free(b->pols[i].split_at);
+            free(b->pols[i].codec);
+            free(b->pols[i].codec_table);
         }
     }
     free(b->pols);
@@ -1086,6 +1238,7 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
         const sr_ynode *srcs = wg[0];
         if (srcs && srcs->type == SR_YN_SEQ) parse_sources(b, srcs);
     }
+    if (e->mode == SR_MODE_EXACT && TOP("mode")) check_exact_budget(b, TOP("mode"));
     const sr_ynode *pol = TOP("policy");
     if (pol && pol->type != SR_YN_SCALAR) parse_policies(b, pol);
 #undef TOP

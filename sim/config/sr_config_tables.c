@@ -17,7 +17,7 @@
 static_assert(sizeof(sr_device_class) == sizeof(int) && sizeof(sr_link_type) == sizeof(int) &&
                   sizeof(sr_sharing) == sizeof(int) && sizeof(sr_net_model) == sizeof(int) &&
                   sizeof(sr_arrival) == sizeof(int) && sizeof(sr_policy_kind) == sizeof(int) &&
-                  sizeof(sr_precision) == sizeof(int),
+                  sizeof(sr_precision) == sizeof(int) && sizeof(sr_run_mode) == sizeof(int),
               "enum fields are stored as int");
 
 static const char *const device_classes[] = {
@@ -38,6 +38,8 @@ static const char *const policy_kinds[] = {
 static const char *const sharings[] = {"shared", "fatpipe", "wifi"};
 static const char *const net_models[] = {"cm02", "lv08"};
 static const char *const arrivals[] = {"periodic", "poisson"};
+static const char *const run_modes[] = {"model", "exact"}; /* sr_run_mode order */
+static_assert(SR_MODE_COUNT == 2 && SR_MODE_MODEL == 0 && SR_MODE_EXACT == 1, "run mode names follow sr_run_mode");
 static const char *const precisions[] = {"fp32", "fp16", "int8"}; /* sr_precision order */
 static_assert(SR_PREC_COUNT == 3 && SR_PREC_FP32 == 0 && SR_PREC_FP16 == 1 && SR_PREC_INT8 == 2,
               "precision names follow sr_precision");
@@ -94,6 +96,19 @@ static const sr_field policy_fields[] = {
      .doc = "split: precision of the activation sent to target", OFF(sr_policy_spec, activation_precision)},
     {"frame_size", SR_F_QTY, SR_UNIT_SIZE, HAS_MIN, .def_doc = "raw RGB: width*height*3",
      .doc = "cloud_only: bytes sent per frame (e.g. a JPEG size)", OFF(sr_policy_spec, frame_bytes)},
+    {"codec", SR_F_STR, .def_doc = "none (raw activation)",
+     .doc = "split: activation codec pipeline (docs/codec-table.md), e.g. quant8+rans; adds an encode task on "
+            "the source and a decode task on the target; excludes activation_precision",
+     OFF(sr_policy_spec, codec)},
+    {"codec_table", SR_F_STR, .def_doc = "-",
+     .doc = "split + codec: SQLite file made by `simrun codec-table` (relative to the experiment file) giving "
+            "bits per element, encode/decode time and fidelity; required in model mode, optional in exact mode "
+            "(encode/decode then cost 0 simulated seconds)",
+     OFF(sr_policy_spec, codec_table)},
+    {"codec_host_speed", SR_F_QTY, SR_UNIT_FLOPS, HAS_MIN, .def = "0f",
+     .doc = "split + codec: single-core speed of the machine that measured codec_table; encode/decode times are "
+            "scaled by it / (device speed x efficiency); 0 = used as measured",
+     OFF(sr_policy_spec, codec_host_flops)},
 };
 const sr_section sr_sec_policy = {
     "policy", "policy", 1,
@@ -233,6 +248,10 @@ static const sr_field top_fields[] = {
      .doc = "frames are captured during [0, duration); the run ends when all are done",
      OFF(sr_experiment, duration_s)},
     {"output", SR_F_MAP, .def_doc = "see output", .doc = "result paths", .sub = &sr_sec_output},
+    {"mode", SR_F_ENUM, ENUM_OF(run_modes), .def = "model",
+     .doc = "model: tasks priced by the cost model and codec tables; exact: the kernels and codecs also run for "
+            "every frame (real coded sizes, output checks; at most 2000 frames per run point)",
+     OFF(sr_experiment, mode)},
     {"network_model", SR_F_ENUM, ENUM_OF(net_models), .def = "cm02",
      .doc = "cm02: latency + size/bandwidth (no TCP window, no cross-traffic); lv08: SimGrid's default",
      OFF(sr_experiment, net_model)},
@@ -727,7 +746,13 @@ void sr_config_write_reference(FILE *f)
         "- Models: `source` is a zoo name or a `.onnx`/`.cfg` path relative to the experiment file (must "
         "exist).\n"
         "- Policies: `target` is required for cloud_only and split and must be a device group; `split_at` is "
-        "required for\n  split and must be a layer of every source's model (checked for zoo models).\n\n",
+        "required for\n  split and must be a layer of every source's model (checked for zoo models).\n"
+        "- Codecs: `codec`, `codec_table` and `codec_host_speed` are for split policies only; `codec` must parse "
+        "for the split\n  layer's activation shape of every source's model and excludes `activation_precision`; "
+        "in model mode `codec_table`\n  is required, must exist and must hold a row for every (model, split_at, "
+        "codec) with the model's element count.\n"
+        "- `mode: exact` refuses run points with more than 2000 expected frames ((duration - start) x fps x "
+        "instances,\n  summed over the sources).\n\n",
         f);
     fputs(
         "## Sweep paths\n\n"

@@ -36,6 +36,8 @@ static const char *const net_model_names[] = {"cm02", "lv08"};
 static_assert(sizeof net_model_names / sizeof net_model_names[0] == SR_NET_MODEL_COUNT, "net model names");
 static const char *const arrival_names[] = {"periodic", "poisson"};
 static_assert(sizeof arrival_names / sizeof arrival_names[0] == SR_ARRIVAL_COUNT, "arrival names");
+static const char *const run_mode_names[] = {"model", "exact"};
+static_assert(sizeof run_mode_names / sizeof run_mode_names[0] == SR_MODE_COUNT, "run mode names");
 
 const char *sr_device_class_name(sr_device_class c)
 {
@@ -65,6 +67,11 @@ const char *sr_arrival_name(sr_arrival a)
 const char *sr_policy_kind_name(sr_policy_kind k)
 {
     return (unsigned)k < SR_POLICY_KIND_COUNT ? policy_kind_names[k] : "?";
+}
+
+const char *sr_run_mode_name(sr_run_mode m)
+{
+    return (unsigned)m < SR_MODE_COUNT ? run_mode_names[m] : "?";
 }
 
 static void free_strv(char **v, int n)
@@ -117,6 +124,8 @@ void sr_experiment_free(sr_experiment *e)
     free(e->policy.name);
     free(e->policy.target);
     free(e->policy.split_at);
+    free(e->policy.codec);
+    free(e->policy.codec_table);
     free(e);
 }
 

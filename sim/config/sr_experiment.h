@@ -60,6 +60,10 @@ typedef enum {
 } sr_sharing;
 
 typedef enum { SR_NET_CM02, SR_NET_LV08, SR_NET_MODEL_COUNT } sr_net_model;
+/* model: every task priced from the cost model and codec tables (scales to big runs); exact: the kernels and
+ * codecs also really run for every simulated frame (small runs, at most SR_EXACT_MAX_FRAMES frames). */
+typedef enum { SR_MODE_MODEL, SR_MODE_EXACT, SR_MODE_COUNT } sr_run_mode;
+#define SR_EXACT_MAX_FRAMES 2000 /* frames per run point (all sources together) that exact mode accepts */
 typedef enum { SR_ARRIVAL_PERIODIC, SR_ARRIVAL_POISSON, SR_ARRIVAL_COUNT } sr_arrival;
 
 #define SR_POLICY_KIND_MAP(X)                                                                          \
@@ -80,6 +84,7 @@ const char *sr_sharing_name(sr_sharing s);
 const char *sr_net_model_name(sr_net_model m);
 const char *sr_arrival_name(sr_arrival a);
 const char *sr_policy_kind_name(sr_policy_kind k);
+const char *sr_run_mode_name(sr_run_mode m);
 
 /* A device group: `count` instances named name0..name{count-1}, or a single device called `name`
  * when count is 1 and no range was given. */
@@ -154,6 +159,9 @@ typedef struct sr_policy_spec {
     char *split_at;          /* split: name of the last layer run on the source device */
     sr_precision activation_precision; /* split: precision of the activation sent */
     double frame_bytes;      /* cloud_only: bytes sent per frame; 0 = raw RGB width*height*3 */
+    char *codec;             /* split: activation codec pipeline (sr_codec.h), or NULL (raw activation) */
+    char *codec_table;       /* split + codec: SQLite file of `simrun codec-table` (absolute path), or NULL */
+    double codec_host_flops; /* speed of the host that measured the codec table; 0 = do not scale its times */
     sr_loc loc;
 } sr_policy_spec;
 
@@ -171,6 +179,7 @@ typedef struct sr_experiment {
     char *output_db;         /* path of the SQLite database */
     char *output_figures;    /* directory for figures */
     sr_net_model net_model;
+    sr_run_mode mode;        /* model (default) or exact */
 
     int n_devices;
     sr_device_spec *devices;

@@ -23,7 +23,10 @@
 #include <xbt/log.h>
 
 #include "arrival.h"
+#include "sr_codectab.h"
+#include "sr_exact.h"
 #include "sr_platform.h"
+#include "sr_profile.h"
 #include "sr_policy.h"
 #include "sr_sg_shim.h"
 #include "sr_model_source.h"
@@ -56,6 +59,7 @@ typedef struct eng_plan {
     const sr_topo_route **route; /* transfer: route */
     int *n_preds;
     int *succ_first, *succ; /* successors, CSR */
+    int act_task;           /* the transfer carrying the (coded) split activation, or -1 */
 } eng_plan;
 
 struct engine;
@@ -68,6 +72,8 @@ typedef struct eng_source {
     sr_arrival_gen *gen;
     eng_plan plan;
     int64_t n_frames;
+    int model;       /* index in e->models */
+    sr_exact *exact; /* exact mode: the instance's real computation; NULL in model mode */
 } eng_source;
 
 typedef struct eng_frame {
@@ -78,7 +84,8 @@ typedef struct eng_frame {
     double queue_s, compute_s, transfer_s;
     int64_t bytes;
     int dropped;
-    int pending[]; /* per task: predecessors not finished */
+    double act_bytes; /* exact mode with a codec: real coded size of the activation; -1: the plan's bytes */
+    int pending[];    /* per task: predecessors not finished */
 } eng_frame;
 
 typedef struct eng_task_arg {
@@ -96,8 +103,18 @@ typedef struct engine {
     int n_sources;
     sr_frame_record *recs;
     size_t n_recs, cap_recs;
-    sr_status fail; /* first failure inside the simulation (out of memory) */
+    sr_status fail; /* first failure inside the simulation (out of memory, exact-mode kernel error) */
+    char fail_msg[512];
     double duration_s;
+    /* per model (e->n_models) */
+    sr_weights **weights;      /* exact mode: the weights the kernels run with */
+    sr_codectab_row *rows;     /* split + codec_table: the table row of the model */
+    int *has_row;
+    sr_policy_codec *codecs;   /* split + codec: what the policy prices the codec with */
+    sr_cost_model **group_cost; /* per device group: its profile's cost model, or NULL (the default model) */
+    /* exact-mode results */
+    int64_t ex_frames, ex_top1;
+    double ex_rel_l2_sum, ex_sig2, ex_err2, ex_wall_s;
 } engine;
 
 /* Names from the X-macro lists of sr_experiment.h (kept here so the engine needs no config code). */
@@ -219,10 +236,11 @@ static void run_transfer(engine *eng, eng_frame *f, int task)
 {
     const eng_plan *p = &f->src->plan;
     const sr_plan_task *t = sr_plan_task_at(p->plan, task);
+    double size = task == p->act_task && f->act_bytes >= 0 ? f->act_bytes : t->bytes;
     double t0 = simgrid_get_clock();
-    sg_host_sendto(eng->hosts[p->host[task]].sg, eng->hosts[p->dst[task]].sg, t->bytes);
+    sg_host_sendto(eng->hosts[p->host[task]].sg, eng->hosts[p->dst[task]].sg, size);
     f->transfer_s += simgrid_get_clock() - t0;
-    int64_t bytes = (int64_t)llround(t->bytes);
+    int64_t bytes = (int64_t)llround(size);
     f->bytes += bytes;
     const sr_topo_route *r = p->route[task];
     for (int k = 0; k < r->n_links; k++) {
@@ -260,6 +278,33 @@ static void task_actor(int argc, char **argv)
     if (--f->remaining == 0) finish_frame(f);
 }
 
+/* Exact mode: the real computation of the frame, at its capture (frames are computed in capture order, so
+ * an inter-frame codec sees the stream in order; a frame dropped later was still computed). */
+static sr_status exact_frame(eng_source *s, eng_frame *f)
+{
+    engine *eng = s->eng;
+    if (eng->ex_frames >= 2 * SR_EXACT_MAX_FRAMES) {
+        eng->fail = SR_ERR_RANGE;
+        snprintf(eng->fail_msg, sizeof eng->fail_msg, "exact mode: more than %d frames computed; use mode: model",
+                 2 * SR_EXACT_MAX_FRAMES);
+        return eng->fail;
+    }
+    sr_exact_result r;
+    sr_status st = sr_exact_run_frame(s->exact, &r, eng->fail_msg, sizeof eng->fail_msg);
+    if (st != SR_OK) {
+        eng->fail = st;
+        return st;
+    }
+    f->act_bytes = r.coded_bytes;
+    eng->ex_frames++;
+    eng->ex_top1 += r.top1_same;
+    eng->ex_rel_l2_sum += r.out_rel_l2;
+    eng->ex_sig2 += r.act_sig2;
+    eng->ex_err2 += r.act_err2;
+    eng->ex_wall_s += r.wall_s;
+    return SR_OK;
+}
+
 static void start_frame(eng_source *s, double capture_s)
 {
     const eng_plan *p = &s->plan;
@@ -272,6 +317,11 @@ static void start_frame(eng_source *s, double capture_s)
     f->k = s->n_frames++;
     f->capture_s = capture_s;
     f->remaining = p->n_tasks;
+    f->act_bytes = -1;
+    if (s->exact && exact_frame(s, f) != SR_OK) {
+        free(f);
+        return;
+    }
     for (int i = 0; i < p->n_tasks; i++)
         f->pending[i] = p->n_preds[i];
     for (int i = 0; i < p->n_tasks; i++)
@@ -319,8 +369,10 @@ static sr_status plan_prepare(const engine *eng, eng_plan *p, const char *source
     p->succ_first = calloc((size_t)n + 1, sizeof *p->succ_first);
     p->succ = calloc((size_t)(nd ? nd : 1), sizeof *p->succ);
     if (!p->host || !p->dst || !p->route || !p->n_preds || !p->succ_first || !p->succ) return SR_ERR_NOMEM;
+    p->act_task = -1;
     for (int i = 0; i < n; i++) {
         const sr_plan_task *t = sr_plan_task_at(p->plan, i);
+        if (t->kind == SR_TASK_TRANSFER && strcmp(t->label, "activation") == 0) p->act_task = i;
         const sr_plan_dev *a = t->kind == SR_TASK_COMPUTE ? &t->dev : &t->src;
         p->host[i] = a->group < e->n_devices ? sr_topology_host(eng->topo, a->group, a->instance) : -1;
         p->dst[i] = -1;
@@ -418,6 +470,97 @@ static sr_status check_devices(const sr_experiment *e, char *err, size_t err_siz
     return SR_OK;
 }
 
+/* Expected frames of a run point: (duration - start) x fps per source instance, rounded up. */
+static double expected_frames(const sr_experiment *e)
+{
+    double frames = 0;
+    for (int s = 0; s < e->n_sources; s++) {
+        const sr_source_spec *ss = &e->sources[s];
+        int g = find_device(e, ss->devices);
+        double span = e->duration_s - ss->start_s;
+        if (g >= 0 && ss->fps > 0 && span > 0) frames += (double)e->devices[g].count * ceil(span * ss->fps);
+    }
+    return frames;
+}
+
+/* The cost model of every device group that names a known profile. */
+static sr_status profile_costs(engine *eng, char *err, size_t err_size)
+{
+    const sr_experiment *e = eng->e;
+    eng->group_cost = calloc((size_t)(e->n_devices ? e->n_devices : 1), sizeof *eng->group_cost);
+    if (!eng->group_cost) return SR_ERR_NOMEM;
+    for (int g = 0; g < e->n_devices; g++) {
+        const sr_profile *p = e->devices[g].profile ? sr_profile_find(e->devices[g].profile) : NULL;
+        if (!p) continue;
+        char msg[512] = "";
+        sr_status st = sr_profile_cost_model_err(p, &eng->group_cost[g], msg, sizeof msg);
+        if (st != SR_OK) {
+            ERR("device '%s': cost model of profile '%s': %s", e->devices[g].name, p->name,
+                msg[0] ? msg : sr_status_message(st));
+            return st;
+        }
+    }
+    return SR_OK;
+}
+
+/* The codec the split policy prices for model m (NULL: no codec). */
+static const sr_policy_codec *codec_of(const engine *eng, int m)
+{
+    return eng->codecs && eng->e->policy.kind == SR_POLICY_SPLIT && eng->e->policy.codec ? &eng->codecs[m] : NULL;
+}
+
+/* Loads every model a source uses (exact mode: with weights, seeded with the experiment's seed), and, for a
+ * split with a codec, reads each model's codec table row. */
+static sr_status models_prepare(engine *eng, const sr_engine_opts *opts, sr_graph **graphs, char *err,
+                                size_t err_size)
+{
+    const sr_experiment *e = eng->e;
+    const sr_policy_spec *pol = &e->policy;
+    int nm = e->n_models ? e->n_models : 1;
+    eng->weights = calloc((size_t)nm, sizeof *eng->weights);
+    eng->rows = calloc((size_t)nm, sizeof *eng->rows);
+    eng->has_row = calloc((size_t)nm, sizeof *eng->has_row);
+    eng->codecs = calloc((size_t)nm, sizeof *eng->codecs);
+    if (!eng->weights || !eng->rows || !eng->has_row || !eng->codecs) return SR_ERR_NOMEM;
+    int with_codec = pol->kind == SR_POLICY_SPLIT && pol->codec;
+    if (with_codec && e->mode == SR_MODE_MODEL && !pol->codec_table) {
+        ERR("split policy '%s': model mode prices the codec '%s' from a codec table; give codec_table (made by "
+            "`simrun codec-table`) or use mode: exact",
+            policy_label(pol), pol->codec);
+        return SR_ERR_INVALID;
+    }
+    for (int s = 0; s < e->n_sources; s++) {
+        int m = find_model(e, e->sources[s].model);
+        if (m < 0 || graphs[m]) continue;
+        const sr_model_spec *ms = &e->models[m];
+        sr_status st;
+        if (e->mode == SR_MODE_EXACT) {
+            char msg[512] = "";
+            st = sr_model_load(ms->source, ms->input_c, ms->input_h, ms->input_w, e->seed, &graphs[m],
+                               &eng->weights[m], msg, sizeof msg);
+            if (st != SR_OK) ERR("model '%s': %s", ms->name, msg[0] ? msg : sr_status_message(st));
+        } else {
+            st = opts && opts->load_graph ? opts->load_graph(ms, opts->user, &graphs[m], err, err_size)
+                                          : load_model_graph(ms, NULL, &graphs[m], err, err_size);
+        }
+        if (st != SR_OK) return st;
+        if (!with_codec) continue;
+        sr_policy_codec *c = &eng->codecs[m];
+        c->pipeline = pol->codec;
+        c->bits_per_element = 32.0; /* exact mode without a table: replaced by the real coded size */
+        c->host_flops = pol->codec_host_flops;
+        if (!pol->codec_table) continue;
+        st = sr_codectab_lookup(pol->codec_table, ms->source, pol->split_at ? pol->split_at : "", pol->codec,
+                                &eng->rows[m], err, err_size);
+        if (st != SR_OK) return st;
+        eng->has_row[m] = 1;
+        c->bits_per_element = eng->rows[m].bits_per_element;
+        c->encode_s_per_element = eng->rows[m].encode_s_per_element;
+        c->decode_s_per_element = eng->rows[m].decode_s_per_element;
+    }
+    return SR_OK;
+}
+
 /* Builds the topology, graphs, plans and arrival generators. */
 static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts, sr_graph **graphs, char *err,
                          size_t err_size)
@@ -472,6 +615,21 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
         st = sr_cost_roofline_create(&own_cost);
         if (st != SR_OK) return st;
         cost = own_cost;
+        /* each device group with a profile is priced by the profile's cost model (fitted when it has a fit) */
+        st = profile_costs(eng, err, err_size);
+        if (st != SR_OK) goto out;
+    }
+    st = models_prepare(eng, opts, graphs, err, err_size);
+    if (st != SR_OK) goto out;
+    if (e->mode == SR_MODE_EXACT) {
+        double frames = expected_frames(e);
+        if (frames > SR_EXACT_MAX_FRAMES) {
+            ERR("exact mode runs the real kernels for every frame: this run point has about %.0f frames, more "
+                "than the %d allowed (use mode: model)",
+                frames, SR_EXACT_MAX_FRAMES);
+            st = SR_ERR_RANGE;
+            goto out;
+        }
     }
 
     int n_src = 0;
@@ -508,11 +666,15 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
             st = SR_ERR_INVALID;
             break;
         }
-        if (!graphs[m]) {
-            st = opts && opts->load_graph
-                     ? opts->load_graph(&e->models[m], opts->user, &graphs[m], err, err_size)
-                     : load_model_graph(&e->models[m], NULL, &graphs[m], err, err_size);
-            if (st != SR_OK) break;
+        const sr_policy_codec *codec = codec_of(eng, m);
+        int cut = -1;
+        if (e->policy.kind == SR_POLICY_SPLIT && e->policy.split_at) {
+            cut = sr_graph_find(graphs[m], e->policy.split_at);
+            if (cut < 0) {
+                ERR("split: model '%s' has no layer '%s'", e->models[m].name, e->policy.split_at);
+                st = SR_ERR_NOT_FOUND;
+                break;
+            }
         }
         for (int i = 0; i < e->devices[g].count && st == SR_OK; i++) {
             eng_source *src = &eng->sources[eng->n_sources];
@@ -520,8 +682,10 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
             src->index = eng->n_sources++;
             src->raw_frame_bytes = sr_policy_raw_frame_bytes(ss);
             src->host = sr_topology_host(eng->topo, g, i);
+            src->model = m;
             sr_policy_ctx ctx = {e,    &e->policy, ss, graphs[m],   e->models[m].precision,
-                                 cost, g,          i,  target_group};
+                                 cost, g,          i,  target_group, codec,
+                                 (const sr_cost_model *const *)eng->group_cost};
             st = sr_policy_plan(pol, &ctx, &src->plan.plan, err, err_size);
             if (st != SR_OK) break;
             st = plan_prepare(eng, &src->plan, e->devices[g].instances[i], err, err_size);
@@ -530,6 +694,13 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
                 ss->arrival == SR_ARRIVAL_POISSON ? SR_ARRIVAL_PROC_POISSON : SR_ARRIVAL_PROC_PERIODIC;
             st = sr_arrival_create(kind, ss->fps, ss->start_s, sr_arrival_phase(i, ss->fps),
                                    sr_arrival_seed(seed, (uint64_t)src->index), &src->gen);
+            if (st == SR_OK && e->mode == SR_MODE_EXACT) {
+                /* the instance's video has its own stream, independent of the arrival streams */
+                uint64_t video_seed = sr_arrival_seed(seed ^ UINT64_C(0x766964656f), (uint64_t)src->index);
+                st = sr_exact_create(graphs[m], eng->weights[m], cut,
+                                     e->policy.kind == SR_POLICY_SPLIT ? e->policy.codec : NULL, ss->width,
+                                     ss->height, video_seed, &src->exact, err, err_size);
+            }
         }
     }
 out:
@@ -542,7 +713,17 @@ static void engine_clear(engine *eng)
     for (int s = 0; s < eng->n_sources; s++) {
         plan_clear(&eng->sources[s].plan);
         sr_arrival_free(eng->sources[s].gen);
+        sr_exact_free(eng->sources[s].exact);
     }
+    for (int m = 0; eng->weights && m < eng->e->n_models; m++)
+        sr_weights_free(eng->weights[m]);
+    free(eng->weights);
+    free(eng->rows);
+    free(eng->has_row);
+    free(eng->codecs);
+    for (int g = 0; eng->group_cost && g < eng->e->n_devices; g++)
+        sr_cost_model_free(eng->group_cost[g]);
+    free(eng->group_cost);
     free(eng->sources);
     free(eng->hosts);
     free(eng->links);
@@ -630,6 +811,48 @@ static int needs_link_energy(const sr_experiment *e)
     return 0;
 }
 
+/* Fidelity next to latency. Exact mode: what the real computation measured (activation_snr_db pools the
+ * activation and coding-error energy of every frame; output_rel_l2_mean and top1_agreement compare the path's
+ * final output with the full forward; exact_kernel_wall_s is the only wall-clock value). Model mode with a
+ * codec table: the table rows' activation_snr_db, output_rel_l2 and top1_agreement (mean over the source
+ * instances' models). */
+static sr_status fidelity_metrics(const engine *eng, sr_run_output *out)
+{
+    const sr_experiment *e = eng->e;
+    int with_codec = e->policy.kind == SR_POLICY_SPLIT && e->policy.codec;
+    sr_status st = SR_OK;
+    if (e->mode == SR_MODE_EXACT) {
+        double n = (double)eng->ex_frames;
+        st = sr_run_output_add_metric(out, "exact_frames", n, "1");
+        if (st == SR_OK)
+            st = sr_run_output_add_metric(out, "output_rel_l2_mean", n > 0 ? eng->ex_rel_l2_sum / n : 0.0, "1");
+        if (st == SR_OK)
+            st = sr_run_output_add_metric(out, "top1_agreement", n > 0 ? (double)eng->ex_top1 / n : 1.0, "1");
+        if (st == SR_OK && with_codec)
+            st = sr_run_output_add_metric(out, "activation_snr_db",
+                                          eng->ex_err2 > 0 ? 10.0 * log10(eng->ex_sig2 / eng->ex_err2) : INFINITY,
+                                          "dB");
+        if (st == SR_OK) st = sr_run_output_add_metric(out, "exact_kernel_wall_s", eng->ex_wall_s, "s");
+        return st;
+    }
+    if (!with_codec) return SR_OK;
+    double snr = 0, rel = 0, top1 = 0;
+    int n = 0;
+    for (int s = 0; s < eng->n_sources; s++) {
+        int m = eng->sources[s].model;
+        if (!eng->has_row[m]) continue;
+        snr += eng->rows[m].snr_db;
+        rel += eng->rows[m].output_rel_l2;
+        top1 += eng->rows[m].top1_agreement;
+        n++;
+    }
+    if (n == 0) return SR_OK;
+    st = sr_run_output_add_metric(out, "activation_snr_db", snr / n, "dB");
+    if (st == SR_OK) st = sr_run_output_add_metric(out, "output_rel_l2", rel / n, "1");
+    if (st == SR_OK) st = sr_run_output_add_metric(out, "top1_agreement", top1 / n, "1");
+    return st;
+}
+
 static sr_status collect(engine *eng, sr_run_output *out)
 {
     const sr_experiment *e = eng->e;
@@ -691,6 +914,7 @@ static sr_status collect(engine *eng, sr_run_output *out)
     if (st == SR_OK)
         st = sr_run_output_add_metric(out, "amplification", n_sent ? amplification_sum / (double)n_sent : 0.0,
                                       "1");
+    if (st == SR_OK) st = fidelity_metrics(eng, out);
     return st;
 }
 
@@ -742,7 +966,7 @@ sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_eng
     simgrid_run();
     if (eng.fail != SR_OK) {
         st = eng.fail;
-        ERR("simulation failed: %s", sr_status_message(st));
+        ERR("simulation failed: %s", eng.fail_msg[0] ? eng.fail_msg : sr_status_message(st));
         goto done;
     }
     st = collect(&eng, out);

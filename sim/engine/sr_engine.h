@@ -13,7 +13,23 @@
  * SimGrid cannot be initialised twice: call the engine at most once per process (fork a process per
  * run point). Network model: cm02 = CM02 without cross-traffic or TCP window (latency + size / bw),
  * lv08 = SimGrid's defaults. Logs are silenced unless the SR_LOG environment variable holds an XBT log
- * setting (e.g. SR_LOG=root.thres:info). Deterministic: same experiment + seed -> identical output. */
+ * setting (e.g. SR_LOG=root.thres:info). Deterministic: same experiment + seed -> identical output.
+ *
+ * Pricing: a device group whose `profile` is a known profile is priced by that profile's cost model
+ * (sr_profile_cost_model: fitted when the profile has a fit, else its roofline); other groups, and all groups
+ * when opts->cost is given, by the roofline (or opts->cost). A split with a codec adds "encode" / "decode"
+ * tasks priced from the codec table row of (model, split layer, pipeline) (sr_codectab_lookup), and sends
+ * ceil(elements x bits_per_element / 8) bytes.
+ *
+ * Exact mode (e->mode == SR_MODE_EXACT, sr_exact.h): the plan and the simulated times are exactly those of
+ * model mode (times still come from the cost model and the codec table; without a table, encode/decode cost
+ * 0 s), but at every frame's capture the engine also really runs it: the instance's synthetic video frame
+ * (seeded per source instance from `seed`), the model's kernels (weights seeded with e->seed; the load_graph
+ * hook is not used), and the codec, whose real output size replaces the planned bytes of the "activation"
+ * transfer. Metrics added: exact_frames, output_rel_l2_mean, top1_agreement, activation_snr_db (with a
+ * codec) and exact_kernel_wall_s (wall-clock seconds of the kernels and codecs: the only value that
+ * differs between two runs of the same point). Runs above SR_EXACT_MAX_FRAMES expected frames are refused.
+ * Model mode with a codec table adds the table's activation_snr_db, output_rel_l2 and top1_agreement. */
 #ifndef SR_ENGINE_H
 #define SR_ENGINE_H
 

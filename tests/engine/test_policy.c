@@ -31,9 +31,17 @@ static sr_experiment *exp3(void)
 
 static sr_policy_ctx ctx_of(const sr_experiment *e, const sr_graph *g, int instance)
 {
-    sr_policy_ctx c = {e, &e->policy,   &e->sources[0],
-                       g, SR_PREC_FP32, fx_unit_cost(),
-                       0, instance,     sr_policy_device_index(e, e->policy.target)};
+    sr_policy_ctx c;
+    memset(&c, 0, sizeof c);
+    c.exp = e;
+    c.spec = &e->policy;
+    c.source = &e->sources[0];
+    c.graph = g;
+    c.precision = SR_PREC_FP32;
+    c.cost = fx_unit_cost();
+    c.source_group = 0;
+    c.source_instance = instance;
+    c.target_group = sr_policy_device_index(e, e->policy.target);
     return c;
 }
 

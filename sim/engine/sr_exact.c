@@ -1,0 +1,276 @@
+/* sr_exact.c: exact mode's per-frame computation (sr_exact.h): video frame -> model input -> full forward
+ * (reference and split activation) -> codec encode/decode -> tail forward -> output comparison. */
+#include "sr_exact.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sr_codec.h"
+#include "sr_codectab.h"
+#include "sr_exec.h"
+#include "video.h"
+
+struct sr_exact {
+    const sr_graph *g;
+    int split, last;
+    int mc, mh, mw;         /* model input */
+    int fw, fh;             /* frame */
+    sr_exec *full;          /* whole model, keeps the split activation */
+    sr_graph *tail_g;       /* nodes after the split (NULL when no split or the split is the last node) */
+    sr_weights *tail_w;
+    sr_exec *tail;
+    sr_codec *codec;        /* NULL: the activation crosses as it is */
+    int64_t act_n, out_n;
+    float *decoded;         /* decoded activation (act_n) */
+    sr_video *video;
+    uint8_t *rgb, *rgb_model, *planes;
+};
+
+static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t n, const char *fmt, ...)
+{
+    if (!err || !n) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Codec geometry of a batch-1 activation (as sr_codectab does): C, H, rest folded into W. */
+static int act_geometry(const sr_shape *s, int *c, int *h, int *w)
+{
+    if (s->rank < 1 || s->d[0] != 1) return -1;
+    int64_t rest = 1;
+    for (int i = 1; i < s->rank; i++)
+        rest *= s->d[i];
+    if (rest <= 0 || rest > INT32_MAX) return -1;
+    *c = s->rank >= 3 ? (int)s->d[1] : 1;
+    *h = s->rank >= 4 ? (int)s->d[2] : 1;
+    *w = (int)(rest / ((int64_t)*c * *h));
+    return 0;
+}
+
+/* Bilinear RGB24 resize, pixel centres aligned. */
+static void resize_rgb(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh)
+{
+    const double sx = (double)sw / dw, sy = (double)sh / dh;
+    for (int y = 0; y < dh; y++) {
+        double fy = (y + 0.5) * sy - 0.5;
+        if (fy < 0) fy = 0;
+        int y0 = (int)fy < sh - 1 ? (int)fy : sh - 1;
+        int y1 = y0 + 1 < sh ? y0 + 1 : sh - 1;
+        double wy = fy - y0;
+        for (int x = 0; x < dw; x++) {
+            double fx = (x + 0.5) * sx - 0.5;
+            if (fx < 0) fx = 0;
+            int x0 = (int)fx < sw - 1 ? (int)fx : sw - 1;
+            int x1 = x0 + 1 < sw ? x0 + 1 : sw - 1;
+            double wx = fx - x0;
+            for (int k = 0; k < 3; k++) {
+                double a = src[((size_t)y0 * sw + x0) * 3 + k], b = src[((size_t)y0 * sw + x1) * 3 + k];
+                double c = src[((size_t)y1 * sw + x0) * 3 + k], d = src[((size_t)y1 * sw + x1) * 3 + k];
+                double v = (1 - wy) * ((1 - wx) * a + wx * b) + wy * ((1 - wx) * c + wx * d);
+                dst[((size_t)y * dw + x) * 3 + k] = (uint8_t)(v + 0.5);
+            }
+        }
+    }
+}
+
+static int64_t argmax(const float *x, int64_t n)
+{
+    int64_t best = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (x[i] > x[best]) best = i;
+    return best;
+}
+
+void sr_exact_free(sr_exact *x)
+{
+    if (!x) return;
+    sr_exec_free(x->full);
+    sr_exec_free(x->tail);
+    sr_graph_free(x->tail_g);
+    sr_weights_free(x->tail_w);
+    sr_codec_free(x->codec);
+    sr_video_free(x->video);
+    free(x->decoded);
+    free(x->rgb);
+    free(x->rgb_model);
+    free(x->planes);
+    free(x);
+}
+
+sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, const char *pipeline, int frame_w,
+                          int frame_h, uint64_t video_seed, sr_exact **out, char *err, size_t err_size)
+{
+    if (!g || !w || !out || frame_w < 16 || frame_h < 16 || split >= sr_graph_node_count(g)) {
+        set_err(err, err_size, "exact mode: bad arguments (frames must be at least 16x16)");
+        return SR_ERR_INVALID;
+    }
+    *out = NULL;
+    const sr_node *in0 = sr_graph_node(g, 0);
+    int n_inputs = 0;
+    for (int i = 0; i < sr_graph_node_count(g); i++)
+        n_inputs += sr_graph_node(g, i)->op == SR_OP_INPUT;
+    if (!in0 || in0->op != SR_OP_INPUT || n_inputs != 1 || in0->out.rank != 4 || in0->out.d[0] != 1 ||
+        (in0->out.d[1] != 3 && in0->out.d[1] != 1)) {
+        set_err(err, err_size, "exact mode: model '%s' does not take one 1xCxHxW image (C = 1 or 3)",
+                sr_graph_name(g));
+        return SR_ERR_UNSUPPORTED;
+    }
+    sr_exact *x = calloc(1, sizeof *x);
+    if (!x) return SR_ERR_NOMEM;
+    x->g = g;
+    x->split = split;
+    x->last = sr_graph_output(g);
+    x->mc = (int)in0->out.d[1];
+    x->mh = (int)in0->out.d[2];
+    x->mw = (int)in0->out.d[3];
+    x->fw = frame_w;
+    x->fh = frame_h;
+    x->out_n = sr_shape_numel(&sr_graph_node(g, x->last)->out);
+    char msg[512];
+    sr_status st = sr_exec_create(g, w, 0, &x->full, msg, sizeof msg);
+    if (st != SR_OK) {
+        set_err(err, err_size, "exact mode: model '%s': %s", sr_graph_name(g), msg);
+        goto fail;
+    }
+    if (split >= 0) {
+        const sr_node *nd = sr_graph_node(g, split);
+        int c, h, ww;
+        if (nd->op == SR_OP_CONST || act_geometry(&nd->out, &c, &h, &ww) != 0) {
+            set_err(err, err_size, "exact mode: layer '%s' has no batch-1 activation", nd->name);
+            st = SR_ERR_UNSUPPORTED;
+            goto fail;
+        }
+        x->act_n = sr_shape_numel(&nd->out);
+        if ((st = sr_exec_keep(x->full, split)) != SR_OK) goto fail;
+        if (split != x->last) {
+            st = sr_codectab_tail_create(g, w, split, &x->tail_g, &x->tail_w, err, err_size);
+            if (st != SR_OK) goto fail;
+            st = sr_exec_create(x->tail_g, x->tail_w, 0, &x->tail, msg, sizeof msg);
+            if (st != SR_OK) {
+                set_err(err, err_size, "exact mode: model '%s' after layer '%s': %s", sr_graph_name(g), nd->name,
+                        msg);
+                goto fail;
+            }
+            if (!sr_exec_input(x->tail, 0)) {
+                set_err(err, err_size, "exact mode: the tail graph after '%s' has no input node 0", nd->name);
+                st = SR_ERR_INVALID;
+                goto fail;
+            }
+        }
+        if (pipeline) {
+            st = sr_codec_create(pipeline, c, h, ww, &x->codec, msg, sizeof msg);
+            if (st != SR_OK) {
+                set_err(err, err_size, "exact mode: codec pipeline '%s' for layer '%s' (%dx%dx%d): %s", pipeline,
+                        nd->name, c, h, ww, msg);
+                goto fail;
+            }
+        }
+        st = SR_ERR_NOMEM;
+        x->decoded = malloc(sizeof(float) * (size_t)x->act_n);
+        if (!x->decoded) goto fail;
+    }
+    sr_video_params vp = sr_video_default_params(frame_w, frame_h, video_seed);
+    if ((st = sr_video_create(&vp, &x->video)) != SR_OK) {
+        set_err(err, err_size, "exact mode: synthetic video %dx%d: %s", frame_w, frame_h, sr_status_message(st));
+        goto fail;
+    }
+    st = SR_ERR_NOMEM;
+    x->rgb = malloc((size_t)frame_w * frame_h * 3);
+    x->rgb_model = malloc((size_t)x->mw * x->mh * 3);
+    x->planes = malloc((size_t)x->mw * x->mh * 3);
+    if (!x->rgb || !x->rgb_model || !x->planes) goto fail;
+    *out = x;
+    return SR_OK;
+fail:
+    sr_exact_free(x);
+    return st;
+}
+
+sr_status sr_exact_run_frame(sr_exact *x, sr_exact_result *r, char *err, size_t err_size)
+{
+    if (!x || !r) return SR_ERR_INVALID;
+    memset(r, 0, sizeof *r);
+    r->coded_bytes = -1;
+    sr_status st = sr_video_next_rgb(x->video, x->rgb);
+    if (st != SR_OK) {
+        set_err(err, err_size, "exact mode: video frame: %s", sr_status_message(st));
+        return st;
+    }
+    const uint8_t *src = x->rgb;
+    if (x->fw != x->mw || x->fh != x->mh) {
+        resize_rgb(x->rgb, x->fw, x->fh, x->rgb_model, x->mw, x->mh);
+        src = x->rgb_model;
+    }
+    float *xin = sr_exec_input(x->full, 0);
+    if (x->mc == 3) {
+        sr_rgb_to_chw_imagenet(src, x->mw, x->mh, xin);
+    } else {
+        size_t n = (size_t)x->mw * x->mh;
+        uint8_t *yy = x->planes, *uu = yy + n, *vv = uu + n;
+        sr_rgb_to_yuv444(src, x->mw, x->mh, yy, uu, vv);
+        for (size_t i = 0; i < n; i++)
+            xin[i] = (float)yy[i] / 255.0f;
+    }
+    double t0 = now_s();
+    if ((st = sr_exec_run(x->full)) != SR_OK) {
+        set_err(err, err_size, "exact mode: running '%s': %s", sr_graph_name(x->g), sr_status_message(st));
+        return st;
+    }
+    const float *ref = sr_exec_output(x->full, x->last);
+    r->top1_same = 1;
+    if (x->split < 0) {
+        r->wall_s = now_s() - t0;
+        return SR_OK;
+    }
+    const float *act = sr_exec_output(x->full, x->split);
+    const float *recv = act;
+    if (x->codec) {
+        uint8_t *bytes = NULL;
+        size_t nb = 0;
+        if ((st = sr_codec_encode(x->codec, act, &bytes, &nb)) != SR_OK) {
+            set_err(err, err_size, "exact mode: encoding the activation: %s", sr_status_message(st));
+            return st;
+        }
+        st = sr_codec_decode(x->codec, bytes, nb, x->decoded);
+        free(bytes);
+        if (st != SR_OK) {
+            set_err(err, err_size, "exact mode: decoding the activation: %s", sr_status_message(st));
+            return st;
+        }
+        r->coded_bytes = (double)nb;
+        for (int64_t i = 0; i < x->act_n; i++) {
+            double a = act[i], d = (double)act[i] - (double)x->decoded[i];
+            r->act_sig2 += a * a;
+            r->act_err2 += d * d;
+        }
+        recv = x->decoded;
+    }
+    const float *y = recv; /* the split is the last node: what arrives is the output */
+    if (x->tail) {
+        memcpy(sr_exec_input(x->tail, 0), recv, sizeof(float) * (size_t)x->act_n);
+        if ((st = sr_exec_run(x->tail)) != SR_OK) {
+            set_err(err, err_size, "exact mode: running the tail of '%s': %s", sr_graph_name(x->g),
+                    sr_status_message(st));
+            return st;
+        }
+        y = sr_exec_output(x->tail, sr_graph_output(x->tail_g));
+    }
+    r->wall_s = now_s() - t0;
+    r->out_rel_l2 = sr_metric_rel_l2(ref, y, (size_t)x->out_n);
+    r->top1_same = argmax(ref, x->out_n) == argmax(y, x->out_n);
+    return SR_OK;
+}

@@ -1,0 +1,45 @@
+/* sr_exact.h: the real computation behind exact mode (one object per source instance).
+ *
+ * For each frame: the next frame of the instance's synthetic video (workloads/video.h, its own seed) is
+ * rendered at the source resolution, resized (bilinear) to the model input, converted to the model's input
+ * tensor (ImageNet-normalised RGB, or luma / 255 for 1-channel models), and run through the whole model with
+ * the executor: this full forward is the reference output and, since the head of a split is a prefix of the
+ * graph, it also yields the split activation. With a split, the activation is coded and decoded with the
+ * real codec (when there is one; the bytes sent are the encoder's output size) and the rest of the network
+ * (sr_codectab_tail_create) runs on what the target would receive; its output is compared with the reference
+ * (relative L2, same top-1). Without a split (device_only, cloud_only) the path is the full forward itself.
+ * Deterministic: same graph, weights, pipeline and seed -> identical results (wall times aside). */
+#ifndef SR_EXACT_H
+#define SR_EXACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sr_graph.h"
+#include "sr_status.h"
+#include "sr_weights.h"
+
+typedef struct sr_exact sr_exact;
+
+typedef struct sr_exact_result {
+    double coded_bytes; /* encoder output bytes of the activation; -1 without a codec */
+    double out_rel_l2;  /* ||y - y_ref|| / ||y_ref|| of the final output */
+    int top1_same;      /* argmax(y) == argmax(y_ref) */
+    double act_sig2;    /* sum of squares of the activation (0 without a codec) */
+    double act_err2;    /* sum of squared coding errors of the activation (0 without a codec) */
+    double wall_s;      /* wall-clock seconds of the kernels and the codec (not the video rendering) */
+} sr_exact_result;
+
+/* g, w: the inferred model and its weights (borrowed, must outlive the object). split: the id of the last
+ * node run on the source, or -1 for no split. pipeline: codec pipeline (sr_codec.h) for the split
+ * activation, or NULL (the activation crosses as it is). frame_w x frame_h: the source resolution (>= 16).
+ * SR_ERR_UNSUPPORTED when the model does not take one 1xCxHxW image (C = 1 or 3); SR_ERR_INVALID for a bad
+ * pipeline or a split whose cut is not clean. Caller frees. */
+sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, const char *pipeline, int frame_w,
+                          int frame_h, uint64_t video_seed, sr_exact **out, char *err, size_t err_size);
+void sr_exact_free(sr_exact *x); /* NULL is a no-op */
+
+/* Computes the next frame of the stream. */
+sr_status sr_exact_run_frame(sr_exact *x, sr_exact_result *r, char *err, size_t err_size);
+
+#endif
