@@ -69,6 +69,8 @@ void fx_free(sr_experiment *e)
     free(e->policy.name);
     free(e->policy.target);
     free(e->policy.split_at);
+    free(e->policy.codec);
+    free(e->policy.codec_table);
     free(e->name);
     free(e);
 }
