@@ -327,11 +327,83 @@ static void test_topology_wifi_rules(void **state)
     fx_free(e);
 }
 
+/* Split with an activation codec: head -> encode (source) -> coded activation -> decode (target) -> tail, the
+ * bytes rounded up to whole bytes, codec times scaled by host speed / (device speed x efficiency) when the
+ * host speed is given; a per-group cost model prices that group's layers. */
+static void test_split_codec(void **state)
+{
+    (void)state;
+    sr_experiment *e = exp3();
+    fx_policy(e, SR_POLICY_SPLIT, "cloud", "fc1", 0);
+    sr_graph *g = NULL;
+    assert_int_equal(fx_tiny_graph(1000, &g), SR_OK);
+    sr_policy_codec cd = {"quantX", 3.3, 1e-6, 2e-6, 0.0};
+    sr_policy_ctx c = ctx_of(e, g, 0);
+    c.codec = &cd;
+    sr_plan *p = NULL;
+    char err[256];
+    assert_int_equal(sr_policy_plan(&sr_policy_split, &c, &p, err, sizeof err), SR_OK);
+    assert_int_equal(sr_plan_task_count(p), 5);
+    const char *labels[] = {"head", "encode", "activation", "decode", "tail"};
+    const sr_task_kind kinds[] = {SR_TASK_COMPUTE, SR_TASK_TRANSFER};
+    for (int i = 0; i < 5; i++) {
+        const sr_plan_task *t = sr_plan_task_at(p, i);
+        assert_string_equal(t->label, labels[i]);
+        assert_int_equal(t->kind, kinds[i == 2]);
+    }
+    assert_int_equal(sr_plan_dep_count(p), 4);
+    for (int i = 0; i < 4; i++) {
+        int b, a;
+        sr_plan_dep_at(p, i, &b, &a);
+        assert_int_equal(b, i);
+        assert_int_equal(a, i + 1);
+    }
+    assert_float_equal(sr_plan_task_at(p, 2)->bytes, 413.0, 0); /* ceil(1000 x 3.3 / 8) = ceil(412.5) */
+    assert_float_equal(sr_plan_task_at(p, 1)->seconds, 1000 * 1e-6, 1e-15);
+    assert_int_equal(sr_plan_task_at(p, 1)->dev.group, 0);
+    assert_float_equal(sr_plan_task_at(p, 3)->seconds, 1000 * 2e-6, 1e-15);
+    assert_int_equal(sr_plan_task_at(p, 3)->dev.group, 1);
+    assert_float_equal(sr_plan_task_at(p, 0)->seconds, 1.0, 1e-12); /* unit cost: fc1 on cam */
+    assert_float_equal(sr_plan_task_at(p, 4)->seconds, 0.1, 1e-12); /* unit cost: fc2 on cloud */
+    sr_plan_free(p);
+
+    /* host at 4 Gflop/s: cam (1 Gflop/s) encodes 4x slower, cloud (10 Gflop/s) decodes 2.5x faster; the cloud
+     * group priced by the roofline instead of the unit cost */
+    cd.host_flops = 4e9;
+    sr_cost_model *roof = NULL;
+    assert_int_equal(sr_cost_roofline_create(&roof), SR_OK);
+    const sr_cost_model *per_group[2] = {NULL, roof};
+    c.group_cost = per_group;
+    assert_int_equal(sr_policy_plan(&sr_policy_split, &c, &p, err, sizeof err), SR_OK);
+    assert_float_equal(sr_plan_task_at(p, 1)->seconds, 4 * 1000 * 1e-6, 1e-15);
+    assert_float_equal(sr_plan_task_at(p, 3)->seconds, 0.4 * 1000 * 2e-6, 1e-15);
+    assert_float_equal(sr_plan_task_at(p, 0)->seconds, 1.0, 1e-12);
+    sr_cost_device cloud = sr_policy_cost_device(&e->devices[1]);
+    double want = sr_cost_roofline_node(&cloud, g, 2, SR_PREC_FP32, 1);
+    assert_true(want > 0 && want < 0.01);
+    assert_float_equal(sr_plan_task_at(p, 4)->seconds, want, 1e-15);
+    sr_plan_free(p);
+
+    /* split at the last layer: encode, send, decode, no tail */
+    free(e->policy.split_at);
+    e->policy.split_at = strdup("fc2");
+    assert_int_equal(sr_policy_plan(&sr_policy_split, &c, &p, err, sizeof err), SR_OK);
+    assert_int_equal(sr_plan_task_count(p), 4);
+    assert_string_equal(sr_plan_task_at(p, 3)->label, "decode");
+    assert_float_equal(sr_plan_task_at(p, 2)->bytes, 5.0, 0); /* ceil(10 x 3.3 / 8) = ceil(4.125) */
+    sr_plan_free(p);
+    cd.bits_per_element = -1;
+    assert_int_equal(sr_policy_plan(&sr_policy_split, &c, &p, err, sizeof err), SR_ERR_INVALID);
+    sr_cost_model_free(roof);
+    sr_graph_free(g);
+    fx_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registry),        cmocka_unit_test(test_device_only),
-        cmocka_unit_test(test_cloud_only),      cmocka_unit_test(test_split),
+        cmocka_unit_test(test_cloud_only),      cmocka_unit_test(test_split), cmocka_unit_test(test_split_codec),
         cmocka_unit_test(test_split_non_chain), cmocka_unit_test(test_plan_dag),
         cmocka_unit_test(test_topology_routes), cmocka_unit_test(test_topology_wifi_rules),
     };
