@@ -17,15 +17,15 @@
 struct sr_exact {
     const sr_graph *g;
     int split, last;
-    int mc, mh, mw;         /* model input */
-    int fw, fh;             /* frame */
-    sr_exec *full;          /* whole model, keeps the split activation */
-    sr_graph *tail_g;       /* nodes after the split (NULL when no split or the split is the last node) */
+    int mc, mh, mw;   /* model input */
+    int fw, fh;       /* frame */
+    sr_exec *full;    /* whole model, keeps the split activation */
+    sr_graph *tail_g; /* nodes after the split (NULL when no split or the split is the last node) */
     sr_weights *tail_w;
     sr_exec *tail;
-    sr_codec *codec;        /* NULL: the activation crosses as it is */
+    sr_codec *codec; /* NULL: the activation crosses as it is */
     int64_t act_n, out_n;
-    float *decoded;         /* decoded activation (act_n) */
+    float *decoded; /* decoded activation (act_n) */
     sr_video *video;
     uint8_t *rgb, *rgb_model, *planes;
 };
@@ -111,8 +111,9 @@ void sr_exact_free(sr_exact *x)
     free(x);
 }
 
-sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, const char *pipeline, int frame_w,
-                          int frame_h, uint64_t video_seed, sr_exact **out, char *err, size_t err_size)
+sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, const char *pipeline,
+                          int frame_w, int frame_h, uint64_t video_seed, sr_exact **out, char *err,
+                          size_t err_size)
 {
     if (!g || !w || !out || frame_w < 16 || frame_h < 16 || split >= sr_graph_node_count(g)) {
         set_err(err, err_size, "exact mode: bad arguments (frames must be at least 16x16)");
@@ -161,8 +162,8 @@ sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, con
             if (st != SR_OK) goto fail;
             st = sr_exec_create(x->tail_g, x->tail_w, 0, &x->tail, msg, sizeof msg);
             if (st != SR_OK) {
-                set_err(err, err_size, "exact mode: model '%s' after layer '%s': %s", sr_graph_name(g), nd->name,
-                        msg);
+                set_err(err, err_size, "exact mode: model '%s' after layer '%s': %s", sr_graph_name(g),
+                        nd->name, msg);
                 goto fail;
             }
             if (!sr_exec_input(x->tail, 0)) {
@@ -174,8 +175,8 @@ sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, con
         if (pipeline) {
             st = sr_codec_create(pipeline, c, h, ww, &x->codec, msg, sizeof msg);
             if (st != SR_OK) {
-                set_err(err, err_size, "exact mode: codec pipeline '%s' for layer '%s' (%dx%dx%d): %s", pipeline,
-                        nd->name, c, h, ww, msg);
+                set_err(err, err_size, "exact mode: codec pipeline '%s' for layer '%s' (%dx%dx%d): %s",
+                        pipeline, nd->name, c, h, ww, msg);
                 goto fail;
             }
         }
@@ -185,7 +186,8 @@ sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, con
     }
     sr_video_params vp = sr_video_default_params(frame_w, frame_h, video_seed);
     if ((st = sr_video_create(&vp, &x->video)) != SR_OK) {
-        set_err(err, err_size, "exact mode: synthetic video %dx%d: %s", frame_w, frame_h, sr_status_message(st));
+        set_err(err, err_size, "exact mode: synthetic video %dx%d: %s", frame_w, frame_h,
+                sr_status_message(st));
         goto fail;
     }
     st = SR_ERR_NOMEM;

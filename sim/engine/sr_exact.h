@@ -35,8 +35,9 @@ typedef struct sr_exact_result {
  * activation, or NULL (the activation crosses as it is). frame_w x frame_h: the source resolution (>= 16).
  * SR_ERR_UNSUPPORTED when the model does not take one 1xCxHxW image (C = 1 or 3); SR_ERR_INVALID for a bad
  * pipeline or a split whose cut is not clean. Caller frees. */
-sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, const char *pipeline, int frame_w,
-                          int frame_h, uint64_t video_seed, sr_exact **out, char *err, size_t err_size);
+sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, const char *pipeline,
+                          int frame_w, int frame_h, uint64_t video_seed, sr_exact **out, char *err,
+                          size_t err_size);
 void sr_exact_free(sr_exact *x); /* NULL is a no-op */
 
 /* Computes the next frame of the stream. */

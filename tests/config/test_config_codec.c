@@ -54,7 +54,8 @@ static int teardown(void **state)
 }
 
 /* The experiment with `policy_line` as its only policy, `extra` appended at the top level. */
-static sr_status load(const char *input, const char *policy_line, const char *extra, sr_config **c, char **msgs)
+static sr_status load(const char *input, const char *policy_line, const char *extra, sr_config **c,
+                      char **msgs)
 {
     char text[4096];
     snprintf(text, sizeof text,
@@ -88,10 +89,11 @@ static void test_codec_table_ok(void **state)
     (void)state;
     sr_config *c = NULL;
     char *msgs = NULL;
-    sr_status st = load("3x64x64",
-                        "{ type: split, target: cloud, split_at: features.3.add, codec: quant8, codec_table: t.db, "
-                        "codec_host_speed: 50Gf }",
-                        "sweep:\n  grid:\n    mode: [model, exact]\n", &c, &msgs);
+    sr_status st =
+        load("3x64x64",
+             "{ type: split, target: cloud, split_at: features.3.add, codec: quant8, codec_table: t.db, "
+             "codec_host_speed: 50Gf }",
+             "sweep:\n  grid:\n    mode: [model, exact]\n", &c, &msgs);
     if (st != SR_OK) print_error("%s\n", msgs);
     assert_int_equal(st, SR_OK);
     assert_int_equal(sr_config_point_count(c), 2);
@@ -115,31 +117,36 @@ static void test_codec_table_missing_row(void **state)
     sr_config *c = NULL;
     char *msgs = NULL;
     /* a pipeline the table does not have */
-    assert_int_equal(load("3x64x64",
-                          "{ type: split, target: cloud, split_at: features.3.add, codec: quant4, codec_table: t.db }",
-                          "", &c, &msgs),
-                     SR_ERR_PARSE);
+    assert_int_equal(
+        load("3x64x64",
+             "{ type: split, target: cloud, split_at: features.3.add, codec: quant4, codec_table: t.db }", "",
+             &c, &msgs),
+        SR_ERR_PARSE);
     assert_null(c);
     assert_non_null(strstr(msgs, "exp.yaml:16:"));
-    assert_non_null(strstr(msgs, "simrun codec-table --model mobilenetv2 --split features.3.add --codec 'quant4'"));
+    assert_non_null(
+        strstr(msgs, "simrun codec-table --model mobilenetv2 --split features.3.add --codec 'quant4'"));
     free(msgs);
     msgs = NULL;
     /* the row exists, but it was measured at another input: its element count does not match */
-    assert_int_equal(load("3x96x96",
-                          "{ type: split, target: cloud, split_at: features.3.add, codec: quant8, codec_table: t.db }",
-                          "", &c, &msgs),
-                     SR_ERR_PARSE);
+    assert_int_equal(
+        load("3x96x96",
+             "{ type: split, target: cloud, split_at: features.3.add, codec: quant8, codec_table: t.db }", "",
+             &c, &msgs),
+        SR_ERR_PARSE);
     assert_non_null(strstr(msgs, "has 6144 elements (input 3x64x64) but model 'net' gives 13824"));
     free(msgs);
     msgs = NULL;
     /* exact mode needs no table, and checks the pipeline against the real layer shape */
-    assert_int_equal(load("3x64x64", "{ type: split, target: cloud, split_at: features.3.add, codec: klt99+quant8 }",
+    assert_int_equal(load("3x64x64",
+                          "{ type: split, target: cloud, split_at: features.3.add, codec: klt99+quant8 }",
                           "mode: exact\n", &c, &msgs),
                      SR_ERR_PARSE);
     assert_non_null(strstr(msgs, "(24x16x16)"));
     free(msgs);
     msgs = NULL;
-    assert_int_equal(load("3x64x64", "{ type: split, target: cloud, split_at: features.3.add, codec: quant2 }",
+    assert_int_equal(load("3x64x64",
+                          "{ type: split, target: cloud, split_at: features.3.add, codec: quant2 }",
                           "mode: exact\n", &c, &msgs),
                      SR_OK);
     sr_config_free(c);

@@ -154,7 +154,8 @@ static void test_exact_lossy_codec(void **state)
 }
 
 /* Model mode reads the codec table: bytes = ceil(elements x bits / 8), encode + decode add
- * elements x (encode + decode seconds per element) to the frame's compute time, fidelity comes from the row. */
+ * elements x (encode + decode seconds per element) to the frame's compute time, fidelity comes from the row.
+ */
 static void test_model_mode_codec_table(void **state)
 {
     (void)state;
