@@ -697,9 +697,14 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
             if (st == SR_OK && e->mode == SR_MODE_EXACT) {
                 /* the instance's video has its own stream, independent of the arrival streams */
                 uint64_t video_seed = sr_arrival_seed(seed ^ UINT64_C(0x766964656f), (uint64_t)src->index);
-                st = sr_exact_create(graphs[m], eng->weights[m], cut,
-                                     e->policy.kind == SR_POLICY_SPLIT ? e->policy.codec : NULL, ss->width,
-                                     ss->height, video_seed, &src->exact, err, err_size);
+                /* instances of one model share its executors (sr_exact_clone) */
+                const sr_exact *proto = NULL;
+                for (int k = 0; k < src->index && !proto; k++)
+                    if (eng->sources[k].model == m) proto = eng->sources[k].exact;
+                st = proto ? sr_exact_clone(proto, ss->width, ss->height, video_seed, &src->exact, err, err_size)
+                           : sr_exact_create(graphs[m], eng->weights[m], cut,
+                                             e->policy.kind == SR_POLICY_SPLIT ? e->policy.codec : NULL,
+                                             ss->width, ss->height, video_seed, &src->exact, err, err_size);
             }
         }
     }

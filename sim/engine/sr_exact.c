@@ -23,6 +23,9 @@ struct sr_exact {
     sr_graph *tail_g; /* nodes after the split (NULL when no split or the split is the last node) */
     sr_weights *tail_w;
     sr_exec *tail;
+    int shared;      /* the executors and tail belong to another object (sr_exact_clone) */
+    int ac, ah, aw;  /* codec geometry of the split activation */
+    char *pipeline;  /* owned copy, or NULL */
     sr_codec *codec; /* NULL: the activation crosses as it is */
     int64_t act_n, out_n;
     float *decoded; /* decoded activation (act_n) */
@@ -98,10 +101,13 @@ static int64_t argmax(const float *x, int64_t n)
 void sr_exact_free(sr_exact *x)
 {
     if (!x) return;
-    sr_exec_free(x->full);
-    sr_exec_free(x->tail);
-    sr_graph_free(x->tail_g);
-    sr_weights_free(x->tail_w);
+    if (!x->shared) {
+        sr_exec_free(x->full);
+        sr_exec_free(x->tail);
+        sr_graph_free(x->tail_g);
+        sr_weights_free(x->tail_w);
+    }
+    free(x->pipeline);
     sr_codec_free(x->codec);
     sr_video_free(x->video);
     free(x->decoded);
@@ -109,6 +115,67 @@ void sr_exact_free(sr_exact *x)
     free(x->rgb_model);
     free(x->planes);
     free(x);
+}
+
+/* The per-stream part: codec state, video and buffers. */
+static sr_status stream_init(sr_exact *x, int frame_w, int frame_h, uint64_t video_seed, char *err,
+                             size_t err_size)
+{
+    char msg[512];
+    sr_status st;
+    x->fw = frame_w;
+    x->fh = frame_h;
+    if (x->split >= 0) {
+        if (x->pipeline) {
+            st = sr_codec_create(x->pipeline, x->ac, x->ah, x->aw, &x->codec, msg, sizeof msg);
+            if (st != SR_OK) {
+                set_err(err, err_size, "exact mode: codec pipeline '%s' for layer '%s' (%dx%dx%d): %s",
+                        x->pipeline, sr_graph_node(x->g, x->split)->name, x->ac, x->ah, x->aw, msg);
+                return st;
+            }
+        }
+        x->decoded = malloc(sizeof(float) * (size_t)x->act_n);
+        if (!x->decoded) return SR_ERR_NOMEM;
+    }
+    sr_video_params vp = sr_video_default_params(frame_w, frame_h, video_seed);
+    if ((st = sr_video_create(&vp, &x->video)) != SR_OK) {
+        set_err(err, err_size, "exact mode: synthetic video %dx%d: %s", frame_w, frame_h,
+                sr_status_message(st));
+        return st;
+    }
+    x->rgb = malloc((size_t)frame_w * frame_h * 3);
+    x->rgb_model = malloc((size_t)x->mw * x->mh * 3);
+    x->planes = malloc((size_t)x->mw * x->mh * 3);
+    if (!x->rgb || !x->rgb_model || !x->planes) return SR_ERR_NOMEM;
+    return SR_OK;
+}
+
+sr_status sr_exact_clone(const sr_exact *proto, int frame_w, int frame_h, uint64_t video_seed, sr_exact **out,
+                         char *err, size_t err_size)
+{
+    if (!proto || !out || frame_w < 16 || frame_h < 16) {
+        set_err(err, err_size, "exact mode: bad arguments (frames must be at least 16x16)");
+        return SR_ERR_INVALID;
+    }
+    *out = NULL;
+    sr_exact *x = calloc(1, sizeof *x);
+    if (!x) return SR_ERR_NOMEM;
+    *x = *proto;
+    x->shared = 1;
+    x->pipeline = NULL;
+    x->codec = NULL;
+    x->decoded = NULL;
+    x->video = NULL;
+    x->rgb = x->rgb_model = x->planes = NULL;
+    sr_status st = SR_OK;
+    if (proto->pipeline && !(x->pipeline = strdup(proto->pipeline))) st = SR_ERR_NOMEM;
+    if (st == SR_OK) st = stream_init(x, frame_w, frame_h, video_seed, err, err_size);
+    if (st != SR_OK) {
+        sr_exact_free(x);
+        return st;
+    }
+    *out = x;
+    return SR_OK;
 }
 
 sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, const char *pipeline,
@@ -138,8 +205,6 @@ sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, con
     x->mc = (int)in0->out.d[1];
     x->mh = (int)in0->out.d[2];
     x->mw = (int)in0->out.d[3];
-    x->fw = frame_w;
-    x->fh = frame_h;
     x->out_n = sr_shape_numel(&sr_graph_node(g, x->last)->out);
     char msg[512];
     sr_status st = sr_exec_create(g, w, 0, &x->full, msg, sizeof msg);
@@ -172,29 +237,11 @@ sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, con
                 goto fail;
             }
         }
-        if (pipeline) {
-            st = sr_codec_create(pipeline, c, h, ww, &x->codec, msg, sizeof msg);
-            if (st != SR_OK) {
-                set_err(err, err_size, "exact mode: codec pipeline '%s' for layer '%s' (%dx%dx%d): %s",
-                        pipeline, nd->name, c, h, ww, msg);
-                goto fail;
-            }
-        }
-        st = SR_ERR_NOMEM;
-        x->decoded = malloc(sizeof(float) * (size_t)x->act_n);
-        if (!x->decoded) goto fail;
-    }
-    sr_video_params vp = sr_video_default_params(frame_w, frame_h, video_seed);
-    if ((st = sr_video_create(&vp, &x->video)) != SR_OK) {
-        set_err(err, err_size, "exact mode: synthetic video %dx%d: %s", frame_w, frame_h,
-                sr_status_message(st));
-        goto fail;
+        x->ac = c, x->ah = h, x->aw = ww;
     }
     st = SR_ERR_NOMEM;
-    x->rgb = malloc((size_t)frame_w * frame_h * 3);
-    x->rgb_model = malloc((size_t)x->mw * x->mh * 3);
-    x->planes = malloc((size_t)x->mw * x->mh * 3);
-    if (!x->rgb || !x->rgb_model || !x->planes) goto fail;
+    if (pipeline && x->split >= 0 && !(x->pipeline = strdup(pipeline))) goto fail;
+    if ((st = stream_init(x, frame_w, frame_h, video_seed, err, err_size)) != SR_OK) goto fail;
     *out = x;
     return SR_OK;
 fail:

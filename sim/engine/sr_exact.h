@@ -8,6 +8,8 @@
  * real codec (when there is one; the bytes sent are the encoder's output size) and the rest of the network
  * (sr_codectab_tail_create) runs on what the target would receive; its output is compared with the reference
  * (relative L2, same top-1). Without a split (device_only, cloud_only) the path is the full forward itself.
+ * Without a codec the fp32 activation reaches the tail unchanged, whatever activation_precision says (the
+ * planned bytes follow activation_precision; its rounding is not emulated).
  * Deterministic: same graph, weights, pipeline and seed -> identical results (wall times aside). */
 #ifndef SR_EXACT_H
 #define SR_EXACT_H
@@ -38,6 +40,11 @@ typedef struct sr_exact_result {
 sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, const char *pipeline,
                           int frame_w, int frame_h, uint64_t video_seed, sr_exact **out, char *err,
                           size_t err_size);
+/* Another stream (source instance) of the same model, split and pipeline: its own video, codec state and
+ * buffers, sharing proto's executors (proto is borrowed and must outlive the clone). Sharing is safe because
+ * one frame's computation (sr_exact_run_frame) runs to completion before another starts. Caller frees. */
+sr_status sr_exact_clone(const sr_exact *proto, int frame_w, int frame_h, uint64_t video_seed, sr_exact **out,
+                         char *err, size_t err_size);
 void sr_exact_free(sr_exact *x); /* NULL is a no-op */
 
 /* Computes the next frame of the stream. */

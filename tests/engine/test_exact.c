@@ -47,6 +47,19 @@ static sr_experiment *base(sr_run_mode mode, const char *codec, const char *tabl
     return e;
 }
 
+/* Makes "cam" a group of two instances (cam0, cam1), both routed to the cloud. */
+static void make_two_cams(sr_experiment *e)
+{
+    sr_device_spec *d = &e->devices[0];
+    for (int i = 0; i < d->count; i++)
+        free(d->instances[i]);
+    free(d->instances);
+    d->count = 2;
+    d->instances = calloc(2, sizeof *d->instances);
+    d->instances[0] = strdup("cam0");
+    d->instances[1] = strdup("cam1");
+}
+
 static sr_status run_status(const sr_experiment *e, sr_run_output *out, char *err, size_t n)
 {
     sr_engine_opts o;
@@ -121,6 +134,19 @@ static void test_exact_lossless_codec(void **state)
     assert_true(metric(&o, "top1_agreement") == 1.0);
     assert_true(isinf(metric(&o, "activation_snr_db")));
     sr_run_output_clear(&o);
+    fx_free(e);
+
+    /* two cameras: each instance has its own video and codec stream, both share the model's executors */
+    e = base(SR_MODE_EXACT, "raw", NULL);
+    make_two_cams(e);
+    sr_run_output two;
+    char err[1024] = "";
+    assert_int_equal(run_status(e, &two, err, sizeof err), SR_OK);
+    assert_int_equal(two.n_frames, 2 * N_FRAMES);
+    assert_true(metric(&two, "exact_frames") == 2 * N_FRAMES);
+    assert_true(metric(&two, "output_rel_l2_mean") == 0.0);
+    assert_true(metric(&two, "top1_agreement") == 1.0);
+    sr_run_output_clear(&two);
     fx_free(e);
 }
 
