@@ -19,6 +19,7 @@
 #include "sr_config_internal.h"
 #include "sr_linkclass.h"
 #include "sr_profile.h"
+#include "sr_file.h"
 #include "sr_model_source.h"
 #include "sr_zoo.h"
 
@@ -1597,31 +1598,15 @@ sr_status sr_config_load(const char *path, FILE *errf, sr_config **out)
         fprintf(errf, "%s: error: cannot open: %s\n", path, strerror(errno));
         return SR_ERR_IO;
     }
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return SR_ERR_NOMEM;
-            }
-            buf = nb;
-        }
-        size_t r = fread(buf + n, 1, 4096, f);
-        n += r;
-        if (r < 4096) break;
-    }
-    int err = ferror(f);
+    uint8_t *data = NULL;
+    size_t n = 0;
+    sr_status rst = sr_file_read_stream(f, &data, &n);
     fclose(f);
-    if (err) {
-        fprintf(errf, "%s: error: cannot read\n", path);
-        free(buf);
-        return SR_ERR_IO;
+    if (rst != SR_OK) {
+        if (rst == SR_ERR_IO) fprintf(errf, "%s: error: cannot read\n", path);
+        return rst;
     }
-    buf[n] = '\0';
+    char *buf = (char *)data;
     if (strlen(buf) != n) {
         fprintf(errf, "%s: error: the file contains a NUL byte (not a YAML text file)\n", path);
         free(buf);
