@@ -2,7 +2,8 @@
  *
  * Reads the database only, opened read-only. For each experiment (by id), with its runs of status "ok":
  * - <hash>-latency-cdf.{dat,gp,svg}: the empirical CDF of the completed frames' latency, one curve per
- *   policy, over every ok run of that policy. Above SR_REPORT_CDF_POINTS frames a curve is thinned to
+ *   policy and sweep point (replications pooled), or per policy when there are more than
+ *   SR_REPORT_CDF_CURVES such pairs. Above SR_REPORT_CDF_POINTS frames a curve is thinned to
  *   that many evenly spaced ranks (always keeping the first and the last), which is invisible at
  *   figure resolution and keeps the SVG small.
  * - <hash>-<metric>-vs-<param>.{dat,gp,svg}: each summary metric against each swept parameter (keys of
@@ -34,6 +35,8 @@
 #include <unistd.h>
 
 #define SR_REPORT_CDF_POINTS 1000
+/* Above this many (policy, sweep point) pairs the CDF pools each policy's points into one curve. */
+#define SR_REPORT_CDF_CURVES 12
 
 /* The summary metrics drawn against every swept parameter and shown in the summary table. */
 static const struct {
@@ -44,6 +47,8 @@ static const struct {
     {"throughput_fps", "throughput (frames/s)"}, {"drop_rate", "drop rate"},
     {"energy_total_j", "total energy (J)"},      {"bytes_total", "bytes sent (B)"},
     {"amplification", "bytes sent per frame / raw frame"},
+    {"output_rel_l2_mean", "output drift (relative L2 vs uncompressed)"},
+    {"top1_agreement", "top-1 agreement with uncompressed"},
 };
 #define N_METRICS (sizeof k_metrics / sizeof k_metrics[0])
 
@@ -496,14 +501,45 @@ static sr_status figure_cdf(sqlite3 *db, exp_data *e, const char *out_dir, FILE 
     char stem[300];
     snprintf(stem, sizeof stem, "%s-latency-cdf", e->base);
     sqlite3_stmt *q = NULL;
+    /* One curve per policy and sweep point (replications pooled); with too many points, one per policy. */
+#define SR_POINT_EXPR                                                                                        \
+    "coalesce((SELECT group_concat(key || '=' || value, ', ') FROM json_each(r.params)"                    \
+    " WHERE key NOT IN ('policy', 'replication')), '')"
+    strlist cpol = {0}, cpt = {0};
+    sqlite3_stmt *gq = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT r.policy, " SR_POINT_EXPR " AS pt FROM runs r WHERE r.experiment_id = ?1"
+                           " AND r.status = 'ok' GROUP BY r.policy, pt ORDER BY min(r.point_index)",
+                           -1, &gq, NULL) != SQLITE_OK) {
+        logf_(log, "report: cannot query runs: %s\n", sqlite3_errmsg(db));
+        return SR_ERR_DB;
+    }
+    sqlite3_bind_int64(gq, 1, e->id);
+    while (sqlite3_step(gq) == SQLITE_ROW) {
+        if (strlist_push(&cpol, (const char *)sqlite3_column_text(gq, 0)) < 0 ||
+            strlist_push(&cpt, (const char *)sqlite3_column_text(gq, 1)) < 0)
+            break;
+    }
+    sqlite3_finalize(gq);
+    int per_point = cpol.n <= SR_REPORT_CDF_CURVES;
+    if (!per_point) {
+        strlist_free(&cpol);
+        strlist_free(&cpt);
+        for (size_t p = 0; p < e->policies.n; p++)
+            if (strlist_push(&cpol, e->policies.s[p]) < 0 || strlist_push(&cpt, "") < 0) break;
+    }
     if (sqlite3_prepare_v2(db,
                            "SELECT f.latency_s FROM frames f JOIN runs r ON r.id = f.run_id"
                            " WHERE r.experiment_id = ?1 AND r.status = 'ok' AND r.policy = ?2"
+                           " AND (?4 = 0 OR " SR_POINT_EXPR " = ?3)"
                            " AND f.dropped = 0 AND f.latency_s IS NOT NULL",
                            -1, &q, NULL) != SQLITE_OK) {
         logf_(log, "report: cannot query frames: %s\n", sqlite3_errmsg(db));
+        strlist_free(&cpol);
+        strlist_free(&cpt);
         return SR_ERR_DB;
     }
+#undef SR_POINT_EXPR
     char name[320];
     snprintf(name, sizeof name, "%s.dat", stem);
     FILE *d = open_out(out_dir, name, log);
@@ -517,13 +553,18 @@ static sr_status figure_cdf(sqlite3 *db, exp_data *e, const char *out_dir, FILE 
     int n_blocks = 0;
     strlist titles = {0};
     fprintf(d,
-            "# latency CDF of completed frames, experiment %s; one block per policy\n# latency_ms fraction\n",
+            "# latency CDF of completed frames, experiment %s; one block per curve\n# latency_ms fraction\n",
             e->hash);
-    for (size_t p = 0; p < e->policies.n && !st; p++) {
+    for (size_t p = 0; p < cpol.n && !st; p++) {
         size_t n = 0;
         sqlite3_reset(q);
         sqlite3_bind_int64(q, 1, e->id);
-        sqlite3_bind_text(q, 2, e->policies.s[p], -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, cpol.s[p], -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, cpt.s[p], -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 4, per_point);
+        char label[512];
+        snprintf(label, sizeof label, "%s%s%s%s", cpol.s[p], cpt.s[p][0] ? " (" : "", cpt.s[p],
+                 cpt.s[p][0] ? ")" : "");
         int rc;
         while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
             if (n == cap) {
@@ -544,17 +585,19 @@ static sr_status figure_cdf(sqlite3 *db, exp_data *e, const char *out_dir, FILE 
         if (st || n == 0) continue;
         qsort(lat, n, sizeof *lat, cmp_double);
         if (n_blocks) fprintf(d, "\n\n");
-        fputs("# policy ", d);
-        dat_text(d, e->policies.s[p]);
+        fputs("# ", d);
+        dat_text(d, label);
         fprintf(d, ": %zu frames\n", n);
         size_t pts = n <= SR_REPORT_CDF_POINTS ? n : SR_REPORT_CDF_POINTS;
         for (size_t k = 0; k < pts; k++) {
             size_t i = pts == n ? k : (size_t)((double)k * (double)(n - 1) / (double)(pts - 1) + 0.5);
             fprintf(d, "%.9g %.9g\n", lat[i] * 1e3, (double)(i + 1) / (double)n);
         }
-        if (strlist_push(&titles, e->policies.s[p]) < 0) st = SR_ERR_NOMEM;
+        if (strlist_push(&titles, label) < 0) st = SR_ERR_NOMEM;
         n_blocks++;
     }
+    strlist_free(&cpol);
+    strlist_free(&cpt);
     free(lat);
     sqlite3_finalize(q);
     sr_status cst = close_out(d, name, log);

@@ -146,6 +146,13 @@ static void test_bad_yaml_writes_nothing(void **state)
 static void test_validate_ok(void **state)
 {
     (void)state;
+    /* every shipped experiment stays valid */
+    static const char *shipped[] = {"quickstart", "amplification", "split-brain"};
+    for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+        char args[1024];
+        snprintf(args, sizeof args, "validate %s/experiments/%s.yaml", SR_SOURCE_DIR, shipped[i]);
+        assert_int_equal(simrun(args), 0);
+    }
     assert_int_equal(simrun("validate tiny.yaml"), 0);
     char *out = output();
     assert_non_null(strstr(out, "4 run points"));
