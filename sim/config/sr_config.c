@@ -265,13 +265,13 @@ static int find_device(const sr_experiment *e, const char *name, int *inst)
     }
     for (int i = 0; i < e->n_devices; i++) {
         const sr_device_spec *d = &e->devices[i];
-        if (!d->name || d->count <= 1) continue;
+        if (!d->name || (d->count <= 1 && !d->range)) continue;
         size_t ln = strlen(d->name);
         if (strncmp(name, d->name, ln) != 0) continue;
         const char *r = name + ln;
         if (!*r || (r[0] == '0' && r[1]) || strspn(r, "0123456789") != strlen(r) || strlen(r) > 9) continue;
-        long k = strtol(r, NULL, 10);
-        if (k < d->count) {
+        long k = strtol(r, NULL, 10) - d->first_index;
+        if (k >= 0 && k < d->count) {
             *inst = (int)k;
             return i;
         }
@@ -286,7 +286,7 @@ static int find_link(const sr_experiment *e, const char *name)
     return -1;
 }
 
-static char **make_instances(const char *name, int count, int numbered)
+static char **make_instances(const char *name, int count, int numbered, int first)
 {
     char **v = calloc((size_t)count, sizeof *v);
     if (!v) return NULL;
@@ -296,7 +296,7 @@ static char **make_instances(const char *name, int count, int numbered)
         } else {
             size_t n = strlen(name) + 12;
             v[i] = malloc(n);
-            if (v[i]) snprintf(v[i], n, "%s%d", name, i);
+            if (v[i]) snprintf(v[i], n, "%s%d", name, first + i);
         }
         if (!v[i]) {
             for (int k = 0; k < i; k++)
@@ -417,7 +417,21 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
             d->power_idle_w = p ? p->power_idle_w : 0.0;
         if (!GIVEN(b->dev_given, di, sr_sec_device, "power_busy"))
             d->power_busy_w = p ? p->power_busy_w : 0.0;
-        if (d->name && d->count >= 1) d->instances = make_instances(d->name, d->count, d->count > 1);
+        const sr_ynode *grange = GIVEN(b->dev_given, di, sr_sec_device, "range");
+        if (grange && d->range) {
+            long lo = -1, hi = -1;
+            char tail = 0;
+            if (sscanf(d->range, "%ld-%ld%c", &lo, &hi, &tail) != 2 || lo < 0 || hi < lo || hi - lo >= 10000000) {
+                BERR(grange, "range '%s' must be FIRST-LAST with 0 <= FIRST <= LAST (e.g. 0-99)", d->range);
+            } else if (GIVEN(b->dev_given, di, sr_sec_device, "count")) {
+                BERR(grange, "device '%s' gives both count and range; keep one", who);
+            } else {
+                d->count = (int)(hi - lo + 1);
+                d->first_index = (int)lo;
+            }
+        }
+        if (d->name && d->count >= 1)
+            d->instances = make_instances(d->name, d->count, d->count > 1 || d->range, d->first_index);
         if (!d->instances) d->count = 0;
         for (int k = 0; k < di && d->name; k++)
             if (e->devices[k].name && strcmp(e->devices[k].name, d->name) == 0) {
@@ -556,7 +570,9 @@ static void parse_links(bctx *b, const sr_ynode *seq)
             }
         }
         if (l->name) {
-            l->instances = make_instances(l->name, l->count, l->per_device != NULL);
+            int gi = l->per_device ? find_group(e, l->per_device) : -1;
+            l->instances = make_instances(l->name, l->count, l->per_device != NULL,
+                                          gi >= 0 ? e->devices[gi].first_index : 0);
             if (!l->instances) l->count = 0;
         }
         for (int k = 0; k < e->n_links - 1 && l->name; k++)

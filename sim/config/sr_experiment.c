@@ -94,6 +94,7 @@ void sr_experiment_free(sr_experiment *e)
         free(d->name);
         free_strv(d->instances, d->count);
         free(d->profile);
+        free(d->range);
     }
     free(e->devices);
     for (int i = 0; i < e->n_links; i++) {

@@ -86,8 +86,8 @@ const char *sr_arrival_name(sr_arrival a);
 const char *sr_policy_kind_name(sr_policy_kind k);
 const char *sr_run_mode_name(sr_run_mode m);
 
-/* A device group: `count` instances named name0..name{count-1}, or a single device called `name`
- * when count is 1 and no range was given. */
+/* A device group: `count` instances named name0..name{count-1} (or nameF..name{F+count-1} with a range
+ * F-L), or a single device called `name` when count is 1 and no range was given. */
 typedef struct sr_device_spec {
     char *name;
     int count;
@@ -103,6 +103,8 @@ typedef struct sr_device_spec {
     int max_queue;           /* frames allowed to wait for this device; 0 = unbounded */
     int wifi_level;          /* rate level index when attached to a WIFI link */
     sr_loc loc;
+    char *range;             /* "FIRST-LAST" as written (NULL when count was used) */
+    int first_index;         /* number of the first instance: name<first_index>.. (0 unless a range) */
 } sr_device_spec;
 
 /* A link. With per_device set, one instance per member of that device group ("<name><i>"),

@@ -333,6 +333,47 @@ static void test_policy_axis_and_defaults(void **state)
     sr_config_free(c);
 }
 
+/* Name ranges: `range: 10-12` gives cam10..cam12; per-device links follow the devices' numbers. */
+static void test_device_ranges(void **state)
+{
+    (void)state;
+    const char *text = "name: ranges\n"
+                       "platform:\n"
+                       "  devices:\n"
+                       "    - { name: cam, range: 10-12, class: camera, profile: camera-soc }\n"
+                       "    - { name: solo, range: 7-7, class: camera, profile: camera-soc }\n"
+                       "    - { name: cloud, class: cloud, profile: v100 }\n"
+                       "  links:\n"
+                       "    - { name: up, type: lte, per_device: cam }\n"
+                       "  routes:\n"
+                       "    - { src: cam, dst: cloud, links: [up] }\n"
+                       "    - { src: cam11, dst: solo7, links: [up] }\n"
+                       "models: [ { name: net, source: mobilenetv2 } ]\n"
+                       "workload: { sources: [ { name: v, devices: cam, model: net, fps: 1, resolution: 64x64 } ] }\n"
+                       "policy: { type: cloud_only, target: cloud }\n";
+    sr_config *c = load_text(text);
+    sr_experiment *e = NULL;
+    assert_int_equal(sr_config_experiment(c, 0, &e), SR_OK);
+    const sr_device_spec *cam = sr_experiment_device(e, "cam");
+    assert_non_null(cam);
+    assert_int_equal(cam->count, 3);
+    assert_int_equal(cam->first_index, 10);
+    assert_string_equal(cam->instances[0], "cam10");
+    assert_string_equal(cam->instances[2], "cam12");
+    assert_true(sr_experiment_device(e, "cam12") == cam);
+    assert_null(sr_experiment_device(e, "cam9"));
+    assert_null(sr_experiment_device(e, "cam13"));
+    const sr_device_spec *solo = sr_experiment_device(e, "solo");
+    assert_int_equal(solo->count, 1);
+    assert_string_equal(solo->instances[0], "solo7");
+    const sr_link_spec *up = sr_experiment_link(e, "up");
+    assert_int_equal(up->count, 3);
+    assert_string_equal(up->instances[0], "up10");
+    assert_string_equal(up->instances[2], "up12");
+    sr_experiment_free(e);
+    sr_config_free(c);
+}
+
 static void test_swept_seed_and_single_policy(void **state)
 {
     (void)state;
@@ -422,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_sweep_points),
         cmocka_unit_test(test_policy_axis_and_defaults),
         cmocka_unit_test(test_swept_seed_and_single_policy),
+        cmocka_unit_test(test_device_ranges),
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_shipped_experiments),
     };
