@@ -1,21 +1,21 @@
 #!/bin/sh
 # fuzz.sh: builds the libFuzzer targets with clang (build-fuzz/) and runs each for a bounded time
-# (SR_FUZZ_SECONDS, default 60) starting from the kept corpus in tests/codec/corpus. A crash fails the
+# (SR_FUZZ_SECONDS, default 30) starting from the kept corpus in tests/codec/corpus. A crash fails the
 # script and leaves the input in build-fuzz/artifacts/: copy it into tests/codec/corpus so that the normal
 # suite replays it from then on (tests test_fuzz_replay_*).
 set -eu
 cd "$(dirname "$0")/.."
-SECONDS_EACH=${SR_FUZZ_SECONDS:-60}
+SECONDS_EACH=${SR_FUZZ_SECONDS:-30}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DSR_FUZZ=ON -DSR_BUILD_BENCH=OFF >build-fuzz.configure.log 2>&1 || {
     cat build-fuzz.configure.log >&2
     exit 1
 }
-cmake --build build-fuzz --target fuzz_codec_decode fuzz_entropy_decode -j 2 >build-fuzz.build.log 2>&1 || {
+cmake --build build-fuzz --target fuzz_codec_decode fuzz_entropy_decode fuzz_jpeg_decode fuzz_y4m_read -j 2 >build-fuzz.build.log 2>&1 || {
     tail -n 40 build-fuzz.build.log >&2
     exit 1
 }
 mkdir -p build-fuzz/artifacts
-for t in fuzz_codec_decode fuzz_entropy_decode; do
+for t in fuzz_codec_decode fuzz_entropy_decode fuzz_jpeg_decode fuzz_y4m_read; do
     work="build-fuzz/corpus-$t"
     mkdir -p "$work"
     echo "fuzz: $t for ${SECONDS_EACH}s"
