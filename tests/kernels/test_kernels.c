@@ -79,7 +79,13 @@ static const conv_case conv_cases[] = {
     {1, 6, 15, 15, 9, 3, 3, 1, 2, 2, 3, 2, 0, 1, 3, 3},   /* dilation 2x3, asym pad, groups 3 */
     {1, 8, 9, 10, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},   /* pointwise (direct sgemm path) */
     {1, 8, 9, 10, 16, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 4},   /* strided 1x1 grouped */
-    {1, 5, 45, 40, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* > 1024 output pixels: several col blocks */
+    {1, 5, 90, 80, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},   /* strided, > 1024 output pixels: im2col blocks */
+    /* 3x3 stride 1 with >= 512 output pixels: nine shifted products over row blocks */
+    {2, 6, 100, 26, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* batch 2, two row blocks, short last block */
+    {1, 4, 40, 30, 6, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1},   /* no padding: in_w != out_w */
+    {1, 4, 30, 40, 6, 3, 3, 1, 1, 1, 1, -1, -2, 2, 3, 1}, /* negative top/left pad (a tile), asym */
+    {1, 16, 6, 1000, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, /* rows limited by the im2col-sized workspace */
+    {1, 16, 3, 2000, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, /* too wide for it: falls back to im2col */
     {1, 3, 20, 20, 4, 7, 7, 2, 2, 1, 1, 3, 2, 2, 3, 1},   /* 7x7/2 asym */
     {1, 12, 12, 12, 12, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1, 12}, /* depthwise (direct kernel) asym pad */
     {1, 12, 12, 12, 12, 5, 5, 1, 1, 2, 2, 4, 4, 4, 4, 12}, /* depthwise dilated */
@@ -185,7 +191,7 @@ static void post_separately(const sr_win2d *p, int oc0, int oc1, const sr_conv_p
 }
 
 /* sr_conv2d_post is bit-identical to sr_conv2d followed by the stand-alone kernels, on every conv path
- * (im2col, pointwise in several column blocks, grouped, depthwise fast and generic), with channel
+ * (im2col, 3x3 shifted products, pointwise in several column blocks, grouped, depthwise fast and generic), with channel
  * subsets, and its output differs from the plain conv (the post really runs). */
 static void test_conv_post_matches_separate_ops(void **state)
 {
@@ -194,6 +200,7 @@ static void test_conv_post_matches_separate_ops(void **state)
     gsl_rng_set(r, 3);
     const conv_case cases[] = {
         {1, 5, 13, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},      /* im2col */
+        {1, 6, 40, 30, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     /* 3x3 s1 shifted products */
         {1, 8, 20, 20, 512, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},    /* pointwise, 2 column blocks */
         {2, 6, 9, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3},        /* grouped strided, batch 2 */
         {1, 8, 14, 14, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},      /* depthwise s1 (fast) */
