@@ -5,9 +5,13 @@
  * only ever waits on one activity: an exec or a host-to-host transfer, never both, as SimGrid 3.32
  * requires). Per device: a FIFO mutex and an occupancy counter (frames waiting or being served) for the
  * max_queue drop rule. The plan of a source instance is computed once, before the simulation.
+ * When the experiment stores per-frame rows (metrics.frames), every executed task also appends a compact
+ * timing record (eng_task_rec: indices and times, no strings) to one growable array; names and labels are
+ * filled in from the plans after the simulation (collect).
  * No global state: everything hangs off one `engine` struct passed as actor data. */
 #include "sr_engine.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +97,14 @@ typedef struct eng_task_arg {
     int task;
 } eng_task_arg;
 
+/* What the hot path records per executed task; expanded to sr_task_record after the run. */
+typedef struct eng_task_rec {
+    int64_t frame;
+    int source, task;
+    double ready_s, start_s, end_s;
+    int64_t bytes;
+} eng_task_rec;
+
 typedef struct engine {
     const sr_experiment *e;
     sr_topology *topo;
@@ -103,6 +115,9 @@ typedef struct engine {
     int n_sources;
     sr_frame_record *recs;
     size_t n_recs, cap_recs;
+    int want_tasks; /* metrics.frames: record every executed task */
+    eng_task_rec *trecs;
+    size_t n_trecs, cap_trecs;
     sr_status fail; /* first failure inside the simulation (out of memory, exact-mode kernel error) */
     char fail_msg[512];
     double duration_s;
@@ -210,12 +225,39 @@ static void finish_frame(eng_frame *f)
     free(f);
 }
 
-static void run_compute(engine *eng, eng_frame *f, const sr_plan_task *t, eng_host *h)
+/* Appends a task's timing record (metrics.frames only); amortised growth, no per-task allocation. */
+static void record_task(engine *eng, const eng_frame *f, int task, double ready_s, double start_s, double end_s,
+                        int64_t bytes)
+{
+    if (!eng->want_tasks) return;
+    if (eng->n_trecs == eng->cap_trecs) {
+        size_t cap = eng->cap_trecs ? 2 * eng->cap_trecs : 1024;
+        eng_task_rec *r = realloc(eng->trecs, cap * sizeof *r);
+        if (!r) {
+            eng->fail = SR_ERR_NOMEM;
+            return;
+        }
+        eng->trecs = r;
+        eng->cap_trecs = cap;
+    }
+    eng_task_rec *r = &eng->trecs[eng->n_trecs++];
+    r->frame = f->k;
+    r->source = f->src->index;
+    r->task = task;
+    r->ready_s = ready_s;
+    r->start_s = start_s;
+    r->end_s = end_s;
+    r->bytes = bytes;
+}
+
+/* Returns 1 when the task ran (*start_s: device acquired, *end_s: done), 0 when the frame was dropped. */
+static int run_compute(engine *eng, eng_frame *f, const sr_plan_task *t, eng_host *h, double *start_s,
+                       double *end_s)
 {
     double t0 = simgrid_get_clock();
     if (h->max_queue > 0 && h->occupancy - 1 >= h->max_queue) {
         f->dropped = 1;
-        return;
+        return 0;
     }
     h->occupancy++;
     sg_mutex_lock(h->mtx);
@@ -229,17 +271,22 @@ static void run_compute(engine *eng, eng_frame *f, const sr_plan_task *t, eng_ho
     f->compute_s += t2 - t1;
     h->busy_s += t2 - t1;
     h->tasks++;
+    *start_s = t1;
+    *end_s = t2;
     (void)eng;
+    return 1;
 }
 
-static void run_transfer(engine *eng, eng_frame *f, int task)
+/* *start_s / *end_s: when the transfer started and finished; returns the bytes sent. */
+static int64_t run_transfer(engine *eng, eng_frame *f, int task, double *start_s, double *end_s)
 {
     const eng_plan *p = &f->src->plan;
     const sr_plan_task *t = sr_plan_task_at(p->plan, task);
     double size = task == p->act_task && f->act_bytes >= 0 ? f->act_bytes : t->bytes;
     double t0 = simgrid_get_clock();
     sg_host_sendto(eng->hosts[p->host[task]].sg, eng->hosts[p->dst[task]].sg, size);
-    f->transfer_s += simgrid_get_clock() - t0;
+    double t1 = simgrid_get_clock();
+    f->transfer_s += t1 - t0;
     int64_t bytes = (int64_t)llround(size);
     f->bytes += bytes;
     const sr_topo_route *r = p->route[task];
@@ -248,6 +295,9 @@ static void run_transfer(engine *eng, eng_frame *f, int task)
         l->bytes += bytes;
         l->transfers++;
     }
+    *start_s = t0;
+    *end_s = t1;
+    return bytes;
 }
 
 static void task_actor(int argc, char **argv)
@@ -262,12 +312,16 @@ static void task_actor(int argc, char **argv)
     const eng_plan *p = &f->src->plan;
     const sr_plan_task *t = sr_plan_task_at(p->plan, task);
     if (!f->dropped) {
+        double ready_s = simgrid_get_clock(), start_s = 0, end_s = 0; /* started when its predecessors finished */
+        int64_t bytes = 0;
         switch (t->kind) {
         case SR_TASK_COMPUTE:
-            run_compute(eng, f, t, &eng->hosts[p->host[task]]);
+            if (run_compute(eng, f, t, &eng->hosts[p->host[task]], &start_s, &end_s))
+                record_task(eng, f, task, ready_s, start_s, end_s, 0);
             break;
         case SR_TASK_TRANSFER:
-            run_transfer(eng, f, task);
+            bytes = run_transfer(eng, f, task, &start_s, &end_s);
+            record_task(eng, f, task, ready_s, start_s, end_s, bytes);
             break;
         case SR_TASK_KIND_COUNT:
             break;
@@ -733,6 +787,7 @@ static void engine_clear(engine *eng)
     free(eng->hosts);
     free(eng->links);
     free(eng->recs);
+    free(eng->trecs);
     sr_topology_free(eng->topo);
 }
 
@@ -741,6 +796,54 @@ static int rec_cmp(const void *a, const void *b)
     const sr_frame_record *x = a, *y = b;
     if (x->source != y->source) return x->source < y->source ? -1 : 1;
     return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+static int trec_cmp(const void *a, const void *b)
+{
+    const eng_task_rec *x = a, *y = b;
+    if (x->source != y->source) return x->source < y->source ? -1 : 1;
+    if (x->frame != y->frame) return x->frame < y->frame ? -1 : 1;
+    return (x->task > y->task) - (x->task < y->task);
+}
+
+/* The task records in (source, frame, task) order, with the plan's kinds and labels and the host names. */
+static sr_status collect_tasks(engine *eng, sr_run_output *out)
+{
+    qsort(eng->trecs, eng->n_trecs, sizeof *eng->trecs, trec_cmp);
+    for (size_t i = 0; i < eng->n_trecs; i++) {
+        const eng_task_rec *tr = &eng->trecs[i];
+        assert(tr->source >= 0 && tr->source < eng->n_sources);
+        const eng_plan *p = &eng->sources[tr->source].plan;
+        assert(tr->task >= 0 && tr->task < p->n_tasks);
+        const sr_plan_task *t = sr_plan_task_at(p->plan, tr->task);
+        sr_task_record r;
+        memset(&r, 0, sizeof r);
+        r.frame = tr->frame;
+        r.source = tr->source;
+        r.task = tr->task;
+        const char *kind = "?";
+        switch (t->kind) {
+        case SR_TASK_COMPUTE:
+            kind = "compute";
+            break;
+        case SR_TASK_TRANSFER:
+            kind = "transfer";
+            snprintf(r.dst, sizeof r.dst, "%s", sr_topology_host_at(eng->topo, p->dst[tr->task])->name);
+            break;
+        case SR_TASK_KIND_COUNT:
+            break;
+        }
+        snprintf(r.kind, sizeof r.kind, "%s", kind);
+        snprintf(r.label, sizeof r.label, "%s", t->label);
+        snprintf(r.device, sizeof r.device, "%s", sr_topology_host_at(eng->topo, p->host[tr->task])->name);
+        r.ready_s = tr->ready_s;
+        r.start_s = tr->start_s;
+        r.end_s = tr->end_s;
+        r.bytes = tr->bytes;
+        sr_status st = sr_run_output_add_task(out, &r);
+        if (st != SR_OK) return st;
+    }
+    return SR_OK;
 }
 
 /* ---- SimGrid ---- */
@@ -876,6 +979,7 @@ static sr_status collect(engine *eng, sr_run_output *out)
         }
         st = sr_run_output_add_frame(out, r);
     }
+    if (st == SR_OK && eng->want_tasks) st = collect_tasks(eng, out);
     double energy_total = 0;
     for (int h = 0; h < eng->n_hosts && st == SR_OK; h++) {
         const sr_topo_host *th = sr_topology_host_at(eng->topo, h);
@@ -939,6 +1043,7 @@ sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_eng
     memset(&eng, 0, sizeof eng);
     eng.e = e;
     eng.duration_s = e->duration_s;
+    eng.want_tasks = e->metrics.frames != 0;
     sr_graph **graphs = calloc((size_t)(e->n_models ? e->n_models : 1), sizeof *graphs);
     if (!graphs) return SR_ERR_NOMEM;
     char path[4096] = "";

@@ -1,6 +1,6 @@
 /* sr_run_output.c: the growable arrays of one run point's output and their summary metrics.
  *
- * The engine appends per-frame records and per-link / per-host statistics; sr_run_output_summarize()
+ * The engine appends per-frame records, per-task records (each compute and transfer of a frame) and per-link / per-host statistics; sr_run_output_summarize()
  * turns the frame records into the summary metrics stored with every run (see docs/db-schema.md).
  *
  * Summary definitions (warmup = the warmup_s argument, end = o->end_s):
@@ -33,6 +33,7 @@ void sr_run_output_clear(sr_run_output *o)
 {
     if (!o) return;
     free(o->frames);
+    free(o->tasks);
     free(o->links);
     free(o->hosts);
     free(o->metrics);
@@ -69,6 +70,48 @@ sr_status sr_run_output_add_frame(sr_run_output *o, const sr_frame_record *r)
     o->frames[o->n_frames] = *r;
     o->frames[o->n_frames].device[sizeof r->device - 1] = '\0';
     o->n_frames++;
+    return SR_OK;
+}
+
+/* Terminates the strings of a copied task record. */
+static void terminate_task(sr_task_record *t)
+{
+    t->kind[sizeof t->kind - 1] = '\0';
+    t->label[sizeof t->label - 1] = '\0';
+    t->device[sizeof t->device - 1] = '\0';
+    t->dst[sizeof t->dst - 1] = '\0';
+}
+
+sr_status sr_run_output_add_task(sr_run_output *o, const sr_task_record *r)
+{
+    assert(o && r);
+    sr_status st = grow((void **)&o->tasks, &o->n_tasks, &o->cap_tasks, sizeof *o->tasks);
+    if (st) return st;
+    o->tasks[o->n_tasks] = *r;
+    terminate_task(&o->tasks[o->n_tasks]);
+    o->n_tasks++;
+    return SR_OK;
+}
+
+sr_status sr_run_output_add_tasks(sr_run_output *o, const sr_task_record *r, size_t n)
+{
+    assert(o && (r || n == 0));
+    if (n == 0) return SR_OK;
+    if (n > SIZE_MAX / sizeof *o->tasks - o->n_tasks) return SR_ERR_NOMEM;
+    size_t need = o->n_tasks + n;
+    if (need > o->cap_tasks) {
+        size_t cap = o->cap_tasks ? o->cap_tasks : 64;
+        while (cap < need)
+            cap = cap > SIZE_MAX / sizeof *o->tasks / 2 ? need : 2 * cap;
+        sr_task_record *p = realloc(o->tasks, cap * sizeof *p);
+        if (!p) return SR_ERR_NOMEM;
+        o->tasks = p;
+        o->cap_tasks = cap;
+    }
+    memcpy(o->tasks + o->n_tasks, r, n * sizeof *r);
+    for (size_t i = 0; i < n; i++)
+        terminate_task(&o->tasks[o->n_tasks + i]);
+    o->n_tasks = need;
     return SR_OK;
 }
 

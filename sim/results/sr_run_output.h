@@ -23,6 +23,22 @@ typedef struct sr_frame_record {
     int64_t bytes_sent;    /* bytes put on the network for this frame */
 } sr_frame_record;
 
+/* One executed task of a frame's plan: a computation on one device or a transfer between two hosts.
+ * Tasks that did not run (a dropped frame's remaining tasks) have no record. */
+typedef struct sr_task_record {
+    int64_t frame;         /* sequence number within its source instance (as sr_frame_record.frame) */
+    int source;            /* index of the source instance */
+    int task;              /* index of the task in the frame's plan */
+    char kind[12];         /* "compute" or "transfer" */
+    char label[32];        /* the plan task's label ("head", "tail", "encode", "activation", "frame", ...) */
+    char device[48];       /* compute: the host computing; transfer: the sending host */
+    char dst[48];          /* transfer: the receiving host; "" for a computation */
+    double ready_s;        /* every predecessor finished */
+    double start_s;        /* compute: device acquired; transfer: sending started */
+    double end_s;          /* finished */
+    int64_t bytes;         /* transfer: bytes sent; 0 for a computation */
+} sr_task_record;
+
 typedef struct sr_link_stat {
     char name[64];
     char type[16];
@@ -49,6 +65,8 @@ typedef struct sr_metric {
 typedef struct sr_run_output {
     sr_frame_record *frames;
     size_t n_frames, cap_frames;
+    sr_task_record *tasks; /* per-task records (empty when the experiment stores no per-frame rows) */
+    size_t n_tasks, cap_tasks;
     sr_link_stat *links;
     size_t n_links, cap_links;
     sr_host_stat *hosts;
@@ -61,6 +79,10 @@ typedef struct sr_run_output {
 void sr_run_output_init(sr_run_output *o);
 void sr_run_output_clear(sr_run_output *o); /* frees the arrays, keeps o usable */
 sr_status sr_run_output_add_frame(sr_run_output *o, const sr_frame_record *r);
+/* Appends one task record (copied; the strings are terminated when they fill their field). */
+sr_status sr_run_output_add_task(sr_run_output *o, const sr_task_record *r);
+/* Appends n task records at once (copied; one reallocation at most). */
+sr_status sr_run_output_add_tasks(sr_run_output *o, const sr_task_record *r, size_t n);
 sr_status sr_run_output_add_link(sr_run_output *o, const sr_link_stat *s);
 sr_status sr_run_output_add_host(sr_run_output *o, const sr_host_stat *s);
 sr_status sr_run_output_add_metric(sr_run_output *o, const char *name, double value, const char *unit);

@@ -272,7 +272,7 @@ sr_status fx_run_forked(const sr_experiment *e, uint64_t seed, const sr_engine_o
         sr_run_output_init(&o);
         char msg[1024] = "";
         int st = sr_engine_run_opts(e, seed, opts, &o, msg, sizeof msg);
-        size_t n[4] = {o.n_frames, o.n_hosts, o.n_links, o.n_metrics};
+        size_t n[5] = {o.n_frames, o.n_hosts, o.n_links, o.n_metrics, o.n_tasks};
         write_all(fds[1], &st, sizeof st);
         write_all(fds[1], msg, sizeof msg);
         write_all(fds[1], n, sizeof n);
@@ -281,13 +281,14 @@ sr_status fx_run_forked(const sr_experiment *e, uint64_t seed, const sr_engine_o
         if (n[1]) write_all(fds[1], o.hosts, n[1] * sizeof *o.hosts);
         if (n[2]) write_all(fds[1], o.links, n[2] * sizeof *o.links);
         if (n[3]) write_all(fds[1], o.metrics, n[3] * sizeof *o.metrics);
+        if (n[4]) write_all(fds[1], o.tasks, n[4] * sizeof *o.tasks);
         close(fds[1]);
         _exit(0);
     }
     close(fds[1]);
     int st = SR_ERR_CHILD;
     char msg[1024] = "child died";
-    size_t n[4] = {0, 0, 0, 0};
+    size_t n[5] = {0, 0, 0, 0, 0};
     if (read_all(fds[0], &st, sizeof st) == 0 && read_all(fds[0], msg, sizeof msg) == 0 &&
         read_all(fds[0], n, sizeof n) == 0 && read_all(fds[0], &out->end_s, sizeof out->end_s) == 0) {
         for (size_t i = 0; i < n[0]; i++) {
@@ -305,6 +306,10 @@ sr_status fx_run_forked(const sr_experiment *e, uint64_t seed, const sr_engine_o
         for (size_t i = 0; i < n[3]; i++) {
             sr_metric m;
             if (read_all(fds[0], &m, sizeof m) == 0) sr_run_output_add_metric(out, m.name, m.value, m.unit);
+        }
+        for (size_t i = 0; i < n[4]; i++) {
+            sr_task_record t;
+            if (read_all(fds[0], &t, sizeof t) == 0) sr_run_output_add_task(out, &t);
         }
     } else {
         st = SR_ERR_CHILD;

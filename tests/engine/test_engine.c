@@ -29,6 +29,15 @@ static void assert_rel(double got, double want, double tol)
     }
 }
 
+/* |got - want| <= tol (absolute: simulated times of a few seconds). */
+static void assert_abs(double got, double want, double tol)
+{
+    if (!(fabs(got - want) <= tol)) {
+        print_error("got %.15g want %.15g (abs err %.3g > %.3g)\n", got, want, fabs(got - want), tol);
+        fail();
+    }
+}
+
 static const char *const WAN[] = {"wan", NULL};
 
 /* cam -> cloud over wan, one source on cam. */
@@ -184,6 +193,150 @@ static void test_queue_and_drops(void **state)
     fx_free(e);
 }
 
+/* The task records agree with their frame records: per frame, the compute durations sum to compute_s, the
+ * transfer durations to transfer_s, the computations' waits (start - ready) to queue_s and the transfers'
+ * bytes to bytes_sent; a transfer starts when it is ready; a completed frame completes when its last task
+ * ends; records come in (source, frame, task) order. Returns the number of records checked. */
+static size_t check_task_sums(const sr_run_output *o)
+{
+    size_t seen = 0;
+    for (size_t j = 1; j < o->n_tasks; j++) {
+        const sr_task_record *a = &o->tasks[j - 1], *b = &o->tasks[j];
+        assert_true(a->source < b->source || (a->source == b->source && a->frame < b->frame) ||
+                    (a->source == b->source && a->frame == b->frame && a->task < b->task));
+    }
+    for (size_t i = 0; i < o->n_frames; i++) {
+        const sr_frame_record *fr = &o->frames[i];
+        double compute = 0, transfer = 0, queue = 0, last_end = -1;
+        int64_t bytes = 0;
+        for (size_t j = 0; j < o->n_tasks; j++) {
+            const sr_task_record *t = &o->tasks[j];
+            if (t->source != fr->source || t->frame != fr->frame) continue;
+            seen++;
+            assert_true(fr->capture_s <= t->ready_s && t->ready_s <= t->start_s && t->start_s <= t->end_s);
+            if (t->end_s > last_end) last_end = t->end_s;
+            if (strcmp(t->kind, "compute") == 0) {
+                compute += t->end_s - t->start_s;
+                queue += t->start_s - t->ready_s;
+                assert_string_equal(t->dst, "");
+                assert_int_equal(t->bytes, 0);
+            } else {
+                assert_string_equal(t->kind, "transfer");
+                assert_true(t->start_s == t->ready_s);
+                assert_true(t->dst[0] != '\0');
+                transfer += t->end_s - t->start_s;
+                bytes += t->bytes;
+            }
+        }
+        assert_abs(compute, fr->compute_s, 1e-9);
+        assert_abs(transfer, fr->transfer_s, 1e-9);
+        assert_abs(queue, fr->queue_s, 1e-9);
+        assert_int_equal(bytes, fr->bytes_sent);
+        if (!fr->dropped) assert_true(last_end == fr->complete_s);
+    }
+    assert_int_equal(seen, o->n_tasks);
+    return seen;
+}
+
+static void expect_task(const sr_task_record *t, int64_t frame, int task, const char *kind, const char *label,
+                        const char *device, const char *dst, double ready_s, double start_s, double end_s,
+                        int64_t bytes)
+{
+    assert_int_equal(t->source, 0);
+    assert_int_equal(t->frame, frame);
+    assert_int_equal(t->task, task);
+    assert_string_equal(t->kind, kind);
+    assert_string_equal(t->label, label);
+    assert_string_equal(t->device, device);
+    assert_string_equal(t->dst, dst);
+    assert_abs(t->ready_s, ready_s, 1e-9);
+    assert_abs(t->start_s, start_s, 1e-9);
+    assert_abs(t->end_s, end_s, 1e-9);
+    assert_int_equal(t->bytes, bytes);
+}
+
+/* Per-task records of a split on one link (CM02: transfer = latency + bytes / bw, see (1)). Frame k is
+ * captured at c = k T: head on cam [max(c, k), max(c, k) + 1] (cam is busy with the previous head until
+ * k when T < 1 s), the 1 MB activation cam -> cloud over the next tr = lat + 1e6 / bw, the tail on cloud
+ * for 0.1 s (never queued: a tail ends 0.19 s after its head, long before the next one). T = 1.25 s: no
+ * queue, head [c, c + 1]; T = 0.8 s: frame k waits k - 0.8 k for cam, which is its queue_s. */
+static void test_task_records_split(void **state)
+{
+    (void)state;
+    const double periods[2] = {1.25, 0.8};
+    double tr = LAT_S + 1e6 / BW_BYTES;
+    for (int pi = 0; pi < 2; pi++) {
+        double T = periods[pi];
+        sr_experiment *e = base(2.5 * T, SR_NET_CM02, 1.0 / T);
+        fx_policy(e, SR_POLICY_SPLIT, "cloud", "fc1", 0);
+        sr_run_output o = run(e, 1, 250000);
+        assert_int_equal(o.n_frames, 3);
+        assert_int_equal(o.n_tasks, 9);
+        assert_int_equal(check_task_sums(&o), 9);
+        for (int k = 0; k < 3; k++) {
+            double c = k * T, h = c > k ? c : (double)k;
+            const sr_task_record *t = &o.tasks[3 * k];
+            expect_task(&t[0], k, 0, "compute", "head", "cam", "", c, h, h + 1.0, 0);
+            expect_task(&t[1], k, 1, "transfer", "activation", "cam", "cloud", h + 1.0, h + 1.0, h + 1.0 + tr,
+                        1000000);
+            expect_task(&t[2], k, 2, "compute", "tail", "cloud", "", h + 1.0 + tr, h + 1.0 + tr, h + 1.1 + tr, 0);
+            assert_abs(o.frames[k].queue_s, h - c, 1e-9);
+            assert_abs(t[0].start_s - t[0].ready_s, o.frames[k].queue_s, 1e-9);
+        }
+        sr_run_output_clear(&o);
+
+        /* metrics.frames: false -> the engine records no task (the frame records still feed the summary) */
+        e->metrics.frames = 0;
+        o = run(e, 1, 250000);
+        assert_int_equal(o.n_frames, 3);
+        assert_int_equal(o.n_tasks, 0);
+        assert_null(o.tasks);
+        sr_run_output_clear(&o);
+        fx_free(e);
+    }
+}
+
+/* cloud_only: the frame's transfer (label "frame") and the model on the target. */
+static void test_task_records_cloud_only(void **state)
+{
+    (void)state;
+    sr_experiment *e = base(0.5, SR_NET_CM02, 1.0);
+    fx_policy(e, SR_POLICY_CLOUD_ONLY, "cloud", NULL, 1e6);
+    sr_run_output o = run(e, 1, 100);
+    assert_int_equal(o.n_tasks, 2);
+    assert_int_equal(check_task_sums(&o), 2);
+    double tr = LAT_S + 1e6 / BW_BYTES;
+    expect_task(&o.tasks[0], 0, 0, "transfer", "frame", "cam", "cloud", 0.0, 0.0, tr, 1000000);
+    expect_task(&o.tasks[1], 0, 1, "compute", "model", "cloud", "", tr, tr, tr + 0.2, 0);
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
+/* device_only, 2 s per frame, arrivals every 0.7 s, max_queue 1 (the drop pattern of (4)): the frames that
+ * ran have one record each, ready at capture and started when the previous frame finished (start - ready
+ * = queue_s); the dropped frames 2, 4 and 5 have none. */
+static void test_task_records_queue_drop(void **state)
+{
+    (void)state;
+    double period = 0.7;
+    sr_experiment *e = base(4.5, SR_NET_CM02, 1.0 / period);
+    fx_policy(e, SR_POLICY_DEVICE_ONLY, NULL, NULL, 0);
+    e->devices[0].max_queue = 1;
+    sr_run_output o = run(e, 1, 100);
+    assert_int_equal(o.n_frames, 7);
+    assert_int_equal(o.n_tasks, 4);
+    assert_int_equal(check_task_sums(&o), 4);
+    const int ran[4] = {0, 1, 3, 6};
+    for (int i = 0; i < 4; i++) {
+        int k = ran[i];
+        expect_task(&o.tasks[i], k, 0, "compute", "model", "cam", "", period * k, 2.0 * i, 2.0 * i + 2.0, 0);
+        assert_abs(o.tasks[i].start_s - o.tasks[i].ready_s, o.frames[k].queue_s, 1e-9);
+        assert_abs(o.frames[k].queue_s, 2.0 * i - period * k, 1e-9);
+    }
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
 /* (5) Same seed -> identical records; another seed -> different Poisson arrivals. */
 static void test_determinism(void **state)
 {
@@ -196,6 +349,15 @@ static void test_determinism(void **state)
     assert_int_equal(a.n_frames, b.n_frames);
     assert_memory_equal(a.frames, b.frames, a.n_frames * sizeof *a.frames);
     assert_memory_equal(a.hosts, b.hosts, a.n_hosts * sizeof *a.hosts);
+    assert_int_equal(a.n_tasks, 2 * a.n_frames);
+    assert_int_equal(a.n_tasks, b.n_tasks);
+    for (size_t i = 0; i < a.n_tasks; i++) {
+        const sr_task_record *x = &a.tasks[i], *y = &b.tasks[i];
+        assert_true(x->frame == y->frame && x->source == y->source && x->task == y->task);
+        assert_true(x->ready_s == y->ready_s && x->start_s == y->start_s && x->end_s == y->end_s);
+        assert_true(x->bytes == y->bytes && strcmp(x->label, y->label) == 0 && strcmp(x->dst, y->dst) == 0);
+    }
+    check_task_sums(&a);
     int differ = a.n_frames != c.n_frames;
     for (size_t i = 0; !differ && i < a.n_frames; i++)
         differ = a.frames[i].capture_s != c.frames[i].capture_s;
@@ -350,6 +512,8 @@ int main(void)
         cmocka_unit_test(test_determinism),          cmocka_unit_test(test_energy),
         cmocka_unit_test(test_wifi_anomaly),         cmocka_unit_test(test_missing_route),
         cmocka_unit_test(test_zoo_roofline_default), cmocka_unit_test(test_link_energy),
+        cmocka_unit_test(test_task_records_split),   cmocka_unit_test(test_task_records_cloud_only),
+        cmocka_unit_test(test_task_records_queue_drop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
