@@ -97,6 +97,10 @@ static const conv_case conv_cases[] = {
     {1, 4, 12, 12, 4, 3, 3, 1, 1, 2, 1, 2, 0, 2, 0, 4},    /* row dilation, no column padding */
     {1, 3, 5, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},      /* width 2: no interior column */
     {1, 4, 10, 10, 4, 3, 3, 1, 2, 1, 1, -1, -2, 1, 1, 4},  /* negative pad (a tile) */
+    /* planes past the padded-plane limit: row-by-row path with edge columns */
+    {1, 3, 70, 66, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},    /* s1 */
+    {2, 2, 131, 130, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2},  /* s2, batch 2 */
+    {1, 2, 70, 66, 2, 3, 3, 1, 1, 1, 1, -1, 0, 2, 3, 2},   /* s1, negative top pad, asym */
 };
 
 static void test_conv_vs_reference(void **state)
@@ -203,8 +207,10 @@ static void test_conv_post_matches_separate_ops(void **state)
         {1, 6, 40, 30, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     /* 3x3 s1 shifted products */
         {1, 8, 20, 20, 512, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},    /* pointwise, 2 column blocks */
         {2, 6, 9, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3},        /* grouped strided, batch 2 */
-        {1, 8, 14, 14, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},      /* depthwise s1 (fast) */
-        {1, 8, 15, 15, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8},      /* depthwise s2 (fast) */
+        {1, 8, 14, 14, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},      /* depthwise s1 (padded plane) */
+        {1, 8, 15, 15, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8},      /* depthwise s2 (padded plane) */
+        {1, 3, 70, 66, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},      /* depthwise s1, large plane */
+        {1, 2, 131, 130, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2},    /* depthwise s2, large plane */
         {1, 8, 12, 12, 8, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 8},      /* depthwise 5x5 (generic) */
     };
     const sr_act acts[] = {SR_ACT_NONE, SR_ACT_RELU, SR_ACT_RELU6, SR_ACT_LEAKY, SR_ACT_CLIP};
