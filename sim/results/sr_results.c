@@ -3,7 +3,12 @@
  * The schema is documented in docs/db-schema.md (keep the two in step; SR_RESULTS_SCHEMA_VERSION
  * is stored in meta.schema_version). Several worker processes may write one file: WAL journal, a
  * 60 s busy timeout, and BEGIN IMMEDIATE for every write transaction so that writers queue instead
- * of failing on a lock upgrade. A file that is not ours is refused before anything is written to it. */
+ * of failing on a lock upgrade. A file that is not ours is refused before anything is written to it.
+ *
+ * Schema versions: k_schema_sql is the version-1 schema; k_migrations[v] takes a version-v database to v + 1.
+ * A new file gets version 1 and then every migration, so a fresh database and an upgraded one have the same
+ * schema. Opening an older file upgrades it in place, in the same BEGIN IMMEDIATE transaction that checks it
+ * (all migrations or none); a newer file is refused untouched. */
 #include "sr_results.h"
 
 #include <assert.h>
@@ -94,10 +99,30 @@ static const char *const k_schema_sql =
     "  r.policy, r.replication, r.seed, r.params, r.status, m.name AS metric, m.value, m.unit"
     " FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN metrics m ON m.run_id = r.id;";
 
+/* k_migrations[v]: version v -> v + 1 (the statement that sets meta.schema_version included). */
+static const char *const k_migrations[SR_RESULTS_SCHEMA_VERSION] = {
+    [1] = "CREATE TABLE frame_tasks("
+          " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+          " source INTEGER NOT NULL,"
+          " frame INTEGER NOT NULL,"
+          " task INTEGER NOT NULL CHECK(task >= 0),"
+          " kind TEXT NOT NULL CHECK(kind IN ('compute', 'transfer')),"
+          " label TEXT NOT NULL,"
+          " device TEXT NOT NULL CHECK(device <> ''),"
+          " dst TEXT NOT NULL CHECK((kind = 'transfer') = (dst <> '')),"
+          " ready_s REAL NOT NULL,"
+          " start_s REAL NOT NULL CHECK(start_s >= ready_s),"
+          " end_s REAL NOT NULL CHECK(end_s >= start_s),"
+          " bytes INTEGER NOT NULL CHECK(bytes >= 0),"
+          " PRIMARY KEY(run_id, source, frame, task)) WITHOUT ROWID;"
+          "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+};
+
 /* Prepared statements of the run-writing transaction, prepared once per connection and reused. */
 enum {
     ST_FIND_RUN,
     ST_DEL_FRAMES,
+    ST_DEL_TASKS,
     ST_DEL_METRICS,
     ST_DEL_LINKS,
     ST_DEL_HOSTS,
@@ -105,6 +130,7 @@ enum {
     ST_INS_RUN,
     ST_INS_METRIC,
     ST_INS_FRAME,
+    ST_INS_TASK,
     ST_INS_LINK,
     ST_INS_HOST,
     ST_COUNT
@@ -113,6 +139,7 @@ enum {
 static const char *const k_stmt_sql[ST_COUNT] = {
     [ST_FIND_RUN] = "SELECT id, status FROM runs WHERE experiment_id = ?1 AND point_hash = ?2",
     [ST_DEL_FRAMES] = "DELETE FROM frames WHERE run_id = ?1",
+    [ST_DEL_TASKS] = "DELETE FROM frame_tasks WHERE run_id = ?1",
     [ST_DEL_METRICS] = "DELETE FROM metrics WHERE run_id = ?1",
     [ST_DEL_LINKS] = "DELETE FROM links WHERE run_id = ?1",
     [ST_DEL_HOSTS] = "DELETE FROM hosts WHERE run_id = ?1",
@@ -124,6 +151,8 @@ static const char *const k_stmt_sql[ST_COUNT] = {
     [ST_INS_FRAME] = "INSERT INTO frames(run_id, source, frame, device, capture_s, queue_s, compute_s,"
                      " transfer_s, complete_s, latency_s, dropped, bytes_sent)"
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [ST_INS_TASK] = "INSERT INTO frame_tasks(run_id, source, frame, task, kind, label, device, dst, ready_s,"
+                    " start_s, end_s, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [ST_INS_LINK] = "INSERT INTO links(run_id, name, type, bw_bps, latency_s, bytes, transfers, energy_j)"
                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [ST_INS_HOST] = "INSERT INTO hosts(run_id, name, class, busy_s, tasks, energy_j)"
@@ -222,7 +251,33 @@ static int inspect(sqlite3 *db, int *ours, int64_t *version, int64_t *n_tables)
     return rc;
 }
 
-/* Checks the database content; creates the schema inside the transaction when the database is empty. */
+/* Applies the migrations from version `from` to SR_RESULTS_SCHEMA_VERSION; the caller's transaction makes
+ * them all-or-nothing. */
+static sr_status migrate(sr_results *r, int64_t from, char *err, size_t err_size)
+{
+    for (int64_t v = from; v < SR_RESULTS_SCHEMA_VERSION; v++) {
+        assert(v >= 1 && k_migrations[v]);
+        char *msg = NULL;
+        if (sqlite3_exec(r->db, k_migrations[v], NULL, NULL, &msg) != SQLITE_OK) {
+            set_err(err, err_size, "%s: cannot upgrade the results schema from version %" PRId64 " to %" PRId64 ": %s",
+                    r->path, v, v + 1, msg ? msg : sqlite3_errmsg(r->db));
+            sqlite3_free(msg);
+            return SR_ERR_DB;
+        }
+    }
+    int64_t version = 0;
+    if (query_int(r->db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'", &version) !=
+            SQLITE_OK ||
+        version != SR_RESULTS_SCHEMA_VERSION) {
+        set_err(err, err_size, "%s: schema version %" PRId64 " after the upgrade, expected %d", r->path, version,
+                SR_RESULTS_SCHEMA_VERSION);
+        return SR_ERR_DB;
+    }
+    return SR_OK;
+}
+
+/* Checks the database content inside the caller's transaction: creates the schema when the database is
+ * empty and upgrades an older version (both only when may_create). */
 static sr_status check_or_create(sr_results *r, int may_create, char *err, size_t err_size)
 {
     int ours = 0;
@@ -241,9 +296,8 @@ static sr_status check_or_create(sr_results *r, int may_create, char *err, size_
             return SR_ERR_DB;
         }
         if (version < SR_RESULTS_SCHEMA_VERSION) {
-            set_err(err, err_size, "%s: results schema version %" PRId64 " is older than %d (no migration)",
-                    r->path, version, SR_RESULTS_SCHEMA_VERSION);
-            return SR_ERR_DB;
+            if (!may_create) return SR_OK; /* upgraded later, inside the write transaction */
+            return migrate(r, version, err, err_size);
         }
         return SR_OK;
     }
@@ -260,18 +314,14 @@ static sr_status check_or_create(sr_results *r, int may_create, char *err, size_
     }
     char *msg = NULL;
     rc = sqlite3_exec(r->db, k_schema_sql, NULL, NULL, &msg);
-    if (rc == SQLITE_OK) {
-        char sql[128];
-        snprintf(sql, sizeof sql, "INSERT INTO meta(key, value) VALUES('schema_version', '%d')",
-                 SR_RESULTS_SCHEMA_VERSION);
-        rc = sqlite3_exec(r->db, sql, NULL, NULL, &msg);
-    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(r->db, "INSERT INTO meta(key, value) VALUES('schema_version', '1')", NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         set_err(err, err_size, "%s: cannot create the schema: %s", r->path, msg ? msg : "?");
         sqlite3_free(msg);
         return SR_ERR_DB;
     }
-    return SR_OK;
+    return migrate(r, 1, err, err_size);
 }
 
 sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t err_size)
@@ -315,7 +365,7 @@ sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t 
             assert(st);
             goto fail;
         }
-        if (ours && version != SR_RESULTS_SCHEMA_VERSION) {
+        if (ours && version > SR_RESULTS_SCHEMA_VERSION) {
             st = check_or_create(r, 0, err, err_size);
             assert(st);
             goto fail;
@@ -497,7 +547,8 @@ static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_r
                      r->path, info->point_hash, info->point_index, info->exp_id);
             return SR_ERR_DB;
         }
-        static const int dels[] = {ST_DEL_FRAMES, ST_DEL_METRICS, ST_DEL_LINKS, ST_DEL_HOSTS, ST_DEL_RUN};
+        static const int dels[] = {ST_DEL_FRAMES, ST_DEL_TASKS, ST_DEL_METRICS, ST_DEL_LINKS, ST_DEL_HOSTS,
+                                   ST_DEL_RUN};
         for (size_t i = 0; i < sizeof dels / sizeof dels[0]; i++) {
             sqlite3_stmt *d = stmt(r, dels[i]);
             if (!d) return db_fail(r, "preparing a delete");
@@ -560,6 +611,24 @@ static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_r
             sqlite3_bind_int(s, 11, completed ? 0 : 1);
             sqlite3_bind_int64(s, 12, f->bytes_sent);
             if (exec_stmt(s) != SQLITE_OK) return db_fail(r, "inserting a frame");
+        }
+        for (size_t i = 0; i < out->n_tasks; i++) {
+            const sr_task_record *t = &out->tasks[i];
+            s = stmt(r, ST_INS_TASK);
+            if (!s) return db_fail(r, "preparing the frame task insert");
+            sqlite3_bind_int64(s, 1, id);
+            sqlite3_bind_int(s, 2, t->source);
+            sqlite3_bind_int64(s, 3, t->frame);
+            sqlite3_bind_int(s, 4, t->task);
+            sqlite3_bind_text(s, 5, t->kind, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 6, t->label, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 7, t->device, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 8, t->dst, -1, SQLITE_STATIC);
+            bind_real(s, 9, t->ready_s);
+            bind_real(s, 10, t->start_s);
+            bind_real(s, 11, t->end_s);
+            sqlite3_bind_int64(s, 12, t->bytes);
+            if (exec_stmt(s) != SQLITE_OK) return db_fail(r, "inserting a frame task");
         }
         for (size_t i = 0; i < out->n_links; i++) {
             const sr_link_stat *l = &out->links[i];

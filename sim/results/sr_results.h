@@ -12,8 +12,10 @@
 
 typedef struct sr_results sr_results;
 
-/* Opens (creating the schema when the file is new) the database at path. A file that is not a simrun
- * database, or has a newer schema version, gives SR_ERR_DB with a message in err. Caller closes. */
+/* Opens (creating the schema when the file is new) the database at path. A database of an older schema
+ * version is upgraded in place, in one transaction (all of it or nothing). A file that is not a simrun
+ * database, or has a newer schema version, gives SR_ERR_DB with a message in err and is left untouched.
+ * Caller closes. */
 sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t err_size);
 void sr_results_close(sr_results *r); /* NULL is a no-op */
 
@@ -41,15 +43,16 @@ typedef struct sr_run_info {
                                 0: it is an error (SR_ERR_DB) */
 } sr_run_info;
 
-/* Writes the run row and (when out is not NULL) its metrics, frames, links and hosts in one
- * transaction; replaces an earlier failed run of the same point (and an ok one when info->replace). *run_id gets the new row id. */
+/* Writes the run row and (when out is not NULL) its metrics, frames, frame tasks (out->tasks; the engine
+ * fills them only when the experiment's metrics.frames is true), links and hosts in one transaction; replaces an earlier failed run of the same point (and an ok one when info->replace). *run_id gets the new row id. */
 sr_status sr_results_write_run(sr_results *r, const sr_run_info *info, const sr_run_output *out,
                                int64_t *run_id);
 
 /* Additions (results helper). */
 
-/* Schema version written to meta.schema_version; files with another version are refused. */
-#define SR_RESULTS_SCHEMA_VERSION 1
+/* Schema version written to meta.schema_version (2: table frame_tasks). Older files are upgraded on open;
+ * newer ones are refused. */
+#define SR_RESULTS_SCHEMA_VERSION 2
 
 /* Message of the last failed call on r (borrowed; "" after a success of sr_results_write_run). */
 const char *sr_results_errmsg(const sr_results *r);

@@ -1,7 +1,8 @@
 /* test_results.c: the SQLite results database (sr_results.h) on real files in a temporary directory.
  *
  * Every table is read back with plain SQL and compared exactly with what was written; a failure in the
- * middle of a run's transaction must leave no row behind; foreign files must be refused untouched. */
+ * middle of a run's transaction must leave no row behind; foreign files must be refused untouched; a
+ * version-1 database is upgraded in place (all of it or nothing). */
 #include <inttypes.h>
 #include <math.h>
 #include <setjmp.h>
@@ -92,6 +93,8 @@ static void test_write_and_read_back(void **state)
 
     sr_run_output o;
     tr_make_output(&o, 50, 0.02);
+    tr_add_tasks(&o);
+    assert_int_equal(o.n_tasks, 3 * 50 - 2 * 7);
     sr_run_info info = info_for(exp_id, 3, "a1b2c3d4e5f60718", "ok");
     int64_t run_id = 0;
     assert_int_equal(sr_results_write_run(r, &info, &o, &run_id), SR_OK);
@@ -101,7 +104,7 @@ static void test_write_and_read_back(void **state)
     sqlite3 *db = raw_open(f->db_path);
     char *s;
     s = tr_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'");
-    assert_string_equal(s, "1");
+    assert_string_equal(s, "2");
     free(s);
     s = tr_query_text(db, "PRAGMA journal_mode");
     assert_string_equal(s, "wal");
@@ -171,6 +174,38 @@ static void test_write_and_read_back(void **state)
     sqlite3_finalize(q);
     assert_int_equal(n, o.n_frames);
 
+    /* frame_tasks: every column of every row, in (source, frame, task) order as written */
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT run_id, source, frame, task, kind, label, device, dst, ready_s,"
+                                        " start_s, end_s, bytes FROM frame_tasks ORDER BY source, frame, task",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    n = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        assert_true(n < o.n_tasks);
+        const sr_task_record *t = &o.tasks[n++];
+        assert_int_equal(sqlite3_column_int64(q, 0), run_id);
+        assert_int_equal(sqlite3_column_int(q, 1), t->source);
+        assert_int_equal(sqlite3_column_int64(q, 2), t->frame);
+        assert_int_equal(sqlite3_column_int(q, 3), t->task);
+        assert_string_equal((const char *)sqlite3_column_text(q, 4), t->kind);
+        assert_string_equal((const char *)sqlite3_column_text(q, 5), t->label);
+        assert_string_equal((const char *)sqlite3_column_text(q, 6), t->device);
+        assert_string_equal((const char *)sqlite3_column_text(q, 7), t->dst);
+        assert_true(sqlite3_column_double(q, 8) == t->ready_s);
+        assert_true(sqlite3_column_double(q, 9) == t->start_s);
+        assert_true(sqlite3_column_double(q, 10) == t->end_s);
+        assert_int_equal(sqlite3_column_int64(q, 11), t->bytes);
+    }
+    sqlite3_finalize(q);
+    assert_int_equal(n, o.n_tasks);
+    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frame_tasks WHERE kind = 'transfer'"), 50 - 7);
+    /* a frame's transfers carry its bytes_sent */
+    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frames f JOIN frame_tasks t ON t.run_id = f.run_id"
+                                      " AND t.source = f.source AND t.frame = f.frame AND t.kind = 'transfer'"
+                                      " WHERE t.bytes <> f.bytes_sent"),
+                     0);
+
     /* links and hosts */
     s = tr_query_text(db,
                       "SELECT name || '|' || type || '|' || bw_bps || '|' || latency_s || '|' || bytes || '|'"
@@ -200,6 +235,7 @@ static void test_failed_write_leaves_nothing(void **state)
     assert_int_equal(sr_results_experiment(r, "e", "y", "hash1", &exp_id), SR_OK);
     sr_run_output o;
     tr_make_output(&o, 40, 0.01);
+    tr_add_tasks(&o);
     o.frames[25].device[0] = '\0'; /* violates CHECK(device <> '') after 25 frames went in */
     sr_run_info info = info_for(exp_id, 0, "p0", "ok");
     int64_t run_id = -7;
@@ -215,6 +251,7 @@ static void test_failed_write_leaves_nothing(void **state)
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM runs"), 0);
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM metrics"), 0);
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frames"), 0);
+    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frame_tasks"), 0);
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM links"), 0);
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM hosts"), 0);
     sqlite3_close(db);
@@ -235,6 +272,26 @@ static void test_failed_write_leaves_nothing(void **state)
     assert_int_equal(sr_results_write_run(r, &bad, &o, NULL), SR_ERR_DB);
     db = raw_open(f->db_path);
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM runs"), 1);
+    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frame_tasks"), (int64_t)o.n_tasks);
+    sqlite3_close(db);
+
+    /* A failure inside the frame tasks, and one after them (a host), leave none of the run's tasks. */
+    sr_run_info p2 = info_for(exp_id, 2, "p2", "ok");
+    char saved[sizeof o.tasks[0].kind];
+    memcpy(saved, o.tasks[o.n_tasks / 2].kind, sizeof saved);
+    snprintf(o.tasks[o.n_tasks / 2].kind, sizeof o.tasks[0].kind, "bogus");
+    assert_int_equal(sr_results_write_run(r, &p2, &o, NULL), SR_ERR_DB);
+    assert_non_null(strstr(sr_results_errmsg(r), "frame task"));
+    assert_non_null(strstr(sr_results_errmsg(r), "CHECK"));
+    memcpy(o.tasks[o.n_tasks / 2].kind, saved, sizeof saved);
+    o.hosts[1].name[0] = '\0';
+    assert_int_equal(sr_results_write_run(r, &p2, &o, NULL), SR_ERR_DB);
+    assert_non_null(strstr(sr_results_errmsg(r), "host"));
+    db = raw_open(f->db_path);
+    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM runs"), 1);
+    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frame_tasks"), (int64_t)o.n_tasks);
+    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frame_tasks WHERE run_id <> (SELECT id FROM runs)"),
+                     0);
     sqlite3_close(db);
     sr_results_close(r);
     sr_run_output_clear(&o);
@@ -253,6 +310,7 @@ static void test_resume_and_replace(void **state)
     /* A failed run (with partial output) is recorded but not done. */
     sr_run_output partial;
     tr_make_output(&partial, 10, 0.5);
+    tr_add_tasks(&partial);
     sr_run_info failed = info_for(exp_id, 4, "pt", "failed");
     int64_t failed_id = 0;
     assert_int_equal(sr_results_write_run(r, &failed, &partial, &failed_id), SR_OK);
@@ -262,6 +320,7 @@ static void test_resume_and_replace(void **state)
     /* The later ok run replaces it and its rows. */
     sr_run_output o;
     tr_make_output(&o, 30, 0.01);
+    tr_add_tasks(&o);
     sr_run_info ok = info_for(exp_id, 4, "pt", "ok");
     int64_t ok_id = 0;
     assert_int_equal(sr_results_write_run(r, &ok, &o, &ok_id), SR_OK);
@@ -288,6 +347,9 @@ static void test_resume_and_replace(void **state)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM metrics WHERE run_id <> %" PRId64, ok_id);
     assert_int_equal(tr_query_int(db, sql), 0);
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frames"), 30);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM frame_tasks WHERE run_id <> %" PRId64, ok_id);
+    assert_int_equal(tr_query_int(db, sql), 0);
+    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frame_tasks"), (int64_t)o.n_tasks);
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM hosts"), 2);
     char *s = tr_query_text(db, "SELECT status FROM runs");
     assert_string_equal(s, "ok");
@@ -381,6 +443,131 @@ static void test_foreign_files(void **state)
     free(other);
 }
 
+/* Every schema object as text, to compare two databases' schemas. Caller frees. */
+static char *schema_text(sqlite3 *db)
+{
+    return tr_query_text(db, "SELECT group_concat(type || ' ' || name || ' ' || ifnull(sql, ''), char(10)) FROM"
+                             " (SELECT * FROM sqlite_schema ORDER BY type, name)");
+}
+
+/* Turns a current database back into the version-1 layout (no frame_tasks, schema_version 1). */
+static void downgrade_to_v1(const char *path)
+{
+    sqlite3 *db = raw_open(path);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE frame_tasks;"
+                                  "UPDATE meta SET value = '1' WHERE key = 'schema_version';"
+                                  "PRAGMA wal_checkpoint(TRUNCATE);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'frame_tasks%'"), 0);
+    sqlite3_close(db);
+}
+
+/* A version-1 database (runs in it) is upgraded on open: version 2, the same schema as a new file, the old
+ * rows kept, frame tasks writable; opening it again changes nothing. */
+static void test_upgrade_v1(void **state)
+{
+    fixture *f = *state;
+    char *fresh_path = tr_path(f->dir, "fresh.db");
+    sr_results *r = open_ok(fresh_path);
+    sr_results_close(r);
+    sqlite3 *db = raw_open(fresh_path);
+    char *fresh = schema_text(db);
+    sqlite3_close(db);
+    assert_non_null(strstr(fresh, "table frame_tasks CREATE TABLE frame_tasks("));
+
+    r = open_ok(f->db_path);
+    int64_t exp_id = 0;
+    assert_int_equal(sr_results_experiment(r, "old", "y", "hashV1", &exp_id), SR_OK);
+    sr_run_output o;
+    tr_make_output(&o, 20, 0.01);
+    sr_run_info info = info_for(exp_id, 0, "v1run", "ok");
+    assert_int_equal(sr_results_write_run(r, &info, &o, NULL), SR_OK);
+    sr_results_close(r);
+    downgrade_to_v1(f->db_path);
+    db = raw_open(f->db_path);
+    char *old = schema_text(db);
+    sqlite3_close(db);
+    assert_string_not_equal(old, fresh);
+
+    for (int pass = 0; pass < 2; pass++) {
+        r = open_ok(f->db_path);
+        sr_results_close(r);
+        db = raw_open(f->db_path);
+        char *s = tr_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+        assert_string_equal(s, "2");
+        free(s);
+        s = schema_text(db);
+        assert_string_equal(s, fresh);
+        free(s);
+        assert_int_equal(tr_query_int(db, "SELECT count(*) FROM runs"), 1);
+        assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frames"), 20);
+        assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frame_tasks"), 0);
+        sqlite3_close(db);
+    }
+
+    r = open_ok(f->db_path);
+    tr_add_tasks(&o);
+    info = info_for(exp_id, 1, "v2run", "ok");
+    int64_t run_id = 0;
+    assert_int_equal(sr_results_write_run(r, &info, &o, &run_id), SR_OK);
+    sr_results_close(r);
+    db = raw_open(f->db_path);
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM frame_tasks WHERE run_id = %" PRId64, run_id);
+    assert_int_equal(tr_query_int(db, sql), (int64_t)o.n_tasks);
+    sqlite3_close(db);
+
+    free(old);
+    free(fresh);
+    free(fresh_path);
+    sr_run_output_clear(&o);
+}
+
+/* An upgrade that fails half-way (a trigger refuses the schema_version update after frame_tasks was
+ * created) is rolled back whole: the file stays at version 1 without frame_tasks; once the obstacle is
+ * gone the upgrade goes through. */
+static void test_upgrade_failure_rolls_back(void **state)
+{
+    fixture *f = *state;
+    sr_results *r = open_ok(f->db_path);
+    sr_results_close(r);
+    downgrade_to_v1(f->db_path);
+    sqlite3 *db = raw_open(f->db_path);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TRIGGER no_upgrade BEFORE UPDATE ON meta"
+                                  " BEGIN SELECT RAISE(ABORT, 'upgrade blocked'); END;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+
+    char err[512] = "";
+    r = (sr_results *)0x1;
+    assert_int_equal(sr_results_open(f->db_path, &r, err, sizeof err), SR_ERR_DB);
+    assert_null(r);
+    assert_non_null(strstr(err, f->db_path));
+    assert_non_null(strstr(err, "from version 1 to 2"));
+    assert_non_null(strstr(err, "upgrade blocked"));
+
+    db = raw_open(f->db_path);
+    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'frame_tasks'"), 0);
+    char *s = tr_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+    assert_string_equal(s, "1");
+    free(s);
+    assert_int_equal(sqlite3_exec(db, "DROP TRIGGER no_upgrade;", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    r = open_ok(f->db_path);
+    sr_results_close(r);
+    db = raw_open(f->db_path);
+    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'frame_tasks'"), 1);
+    s = tr_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+    assert_string_equal(s, "2");
+    free(s);
+    sqlite3_close(db);
+}
+
 static void test_many_frames(void **state)
 {
     fixture *f = *state;
@@ -455,6 +642,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_write_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_and_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_failure_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
     };

@@ -109,6 +109,42 @@ void tr_make_output(sr_run_output *o, int n_frames, double base_latency_s)
     sr_run_output_summarize(o, 0.0);
 }
 
+static void add_task(sr_run_output *o, const sr_frame_record *f, int task, const char *kind, const char *label,
+                     const char *device, const char *dst, double ready_s, double start_s, double end_s,
+                     int64_t bytes)
+{
+    sr_task_record t;
+    memset(&t, 0, sizeof t);
+    t.frame = f->frame;
+    t.source = f->source;
+    t.task = task;
+    snprintf(t.kind, sizeof t.kind, "%s", kind);
+    snprintf(t.label, sizeof t.label, "%s", label);
+    snprintf(t.device, sizeof t.device, "%s", device);
+    snprintf(t.dst, sizeof t.dst, "%s", dst);
+    t.ready_s = ready_s;
+    t.start_s = start_s;
+    t.end_s = end_s;
+    t.bytes = bytes;
+    sr_run_output_add_task(o, &t);
+}
+
+void tr_add_tasks(sr_run_output *o)
+{
+    for (int source = 0; source < 2; source++) {
+        for (size_t i = 0; i < o->n_frames; i++) {
+            const sr_frame_record *f = &o->frames[i];
+            if (f->source != source) continue;
+            double t0 = f->capture_s + f->queue_s, t1 = t0 + f->compute_s / 3.0;
+            add_task(o, f, 0, "compute", "head", f->device, "", f->capture_s, t0, t1, 0);
+            if (f->dropped) continue;
+            double t2 = t1 + f->transfer_s, t3 = t2 + f->compute_s * (2.0 / 3.0);
+            add_task(o, f, 1, "transfer", "activation", f->device, "edge0", t1, t1, t2, f->bytes_sent);
+            add_task(o, f, 2, "compute", "tail", "edge0", "", t2, t2, t3, 0);
+        }
+    }
+}
+
 static sqlite3_stmt *query(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *s = NULL;

@@ -22,6 +22,10 @@ int tr_write_file(const char *path, const char *data, size_t size);
  * base_latency_s + 1e-3 (i % 5), every 7th frame dropped, bytes_sent 1000 + i; two hosts, one link;
  * summarized with warmup 0. */
 void tr_make_output(sr_run_output *o, int n_frames, double base_latency_s);
+/* Appends task records to a tr_make_output output, in (source, frame, task) order: per frame a "head"
+ * compute on its camera; a frame that was not dropped also gets an "activation" transfer to "edge0" and a
+ * "tail" compute there (3 n - 2 dropped records in all). */
+void tr_add_tasks(sr_run_output *o);
 /* First column of the first row of sql as int64 / double / text (text: caller frees). */
 int64_t tr_query_int(sqlite3 *db, const char *sql);
 double tr_query_double(sqlite3 *db, const char *sql);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -176,12 +177,76 @@ static void test_arrays_and_metrics(void **state)
     sr_run_output_clear(NULL);
 }
 
+/* Task records: one at a time and in bulk, copied in order with every field, strings terminated even when
+ * the caller filled a field to the end; clear frees them and leaves the output reusable. */
+static void test_task_records(void **state)
+{
+    (void)state;
+    sr_run_output o;
+    sr_run_output_init(&o);
+    sr_task_record t;
+    memset(&t, 0, sizeof t);
+    for (int i = 0; i < 100; i++) {
+        t.frame = i / 3;
+        t.source = i % 2;
+        t.task = i % 3;
+        snprintf(t.kind, sizeof t.kind, "%s", i % 3 == 1 ? "transfer" : "compute");
+        snprintf(t.label, sizeof t.label, "task%d", i);
+        snprintf(t.device, sizeof t.device, "dev%d", i % 4);
+        snprintf(t.dst, sizeof t.dst, "%s", i % 3 == 1 ? "cloud" : "");
+        t.ready_s = i / 7.0;
+        t.start_s = t.ready_s + 1.0 / 3.0;
+        t.end_s = t.start_s + 0.1 * i;
+        t.bytes = i % 3 == 1 ? 1000 * (int64_t)i : 0;
+        assert_int_equal(sr_run_output_add_task(&o, &t), SR_OK);
+    }
+    assert_int_equal(o.n_tasks, 100);
+    assert_true(o.cap_tasks >= 100);
+    for (int i = 0; i < 100; i++) {
+        const sr_task_record *r = &o.tasks[i];
+        char label[32];
+        snprintf(label, sizeof label, "task%d", i);
+        assert_int_equal(r->frame, i / 3);
+        assert_int_equal(r->task, i % 3);
+        assert_string_equal(r->label, label);
+        assert_string_equal(r->kind, i % 3 == 1 ? "transfer" : "compute");
+        assert_true(r->ready_s == i / 7.0 && r->end_s == r->start_s + 0.1 * i);
+        assert_int_equal(r->bytes, i % 3 == 1 ? 1000 * (int64_t)i : 0);
+    }
+
+    /* bulk: 300 more at once, the first 100 copied again; an unterminated label is cut at its field */
+    sr_task_record *many = calloc(300, sizeof *many);
+    assert_non_null(many);
+    for (int i = 0; i < 300; i++) {
+        many[i] = o.tasks[i % 100];
+        many[i].frame = 1000 + i;
+    }
+    memset(many[7].label, 'x', sizeof many[7].label);
+    assert_int_equal(sr_run_output_add_tasks(&o, many, 300), SR_OK);
+    assert_int_equal(sr_run_output_add_tasks(&o, NULL, 0), SR_OK);
+    assert_int_equal(o.n_tasks, 400);
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(o.tasks[100 + i].frame, 1000 + i);
+    assert_int_equal(strlen(o.tasks[107].label), sizeof o.tasks[0].label - 1);
+    assert_string_equal(o.tasks[108].label, "task8");
+    free(many);
+
+    sr_run_output_clear(&o);
+    assert_null(o.tasks);
+    assert_int_equal(o.n_tasks, 0);
+    assert_int_equal(o.cap_tasks, 0);
+    assert_int_equal(sr_run_output_add_task(&o, &t), SR_OK);
+    assert_int_equal(o.n_tasks, 1);
+    sr_run_output_clear(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_known_set),
         cmocka_unit_test(test_summary_small_and_empty),
         cmocka_unit_test(test_arrays_and_metrics),
+        cmocka_unit_test(test_task_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
