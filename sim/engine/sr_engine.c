@@ -226,8 +226,8 @@ static void finish_frame(eng_frame *f)
 }
 
 /* Appends a task's timing record (metrics.frames only); amortised growth, no per-task allocation. */
-static void record_task(engine *eng, const eng_frame *f, int task, double ready_s, double start_s, double end_s,
-                        int64_t bytes)
+static void record_task(engine *eng, const eng_frame *f, int task, double ready_s, double start_s,
+                        double end_s, int64_t bytes)
 {
     if (!eng->want_tasks) return;
     if (eng->n_trecs == eng->cap_trecs) {
@@ -312,7 +312,8 @@ static void task_actor(int argc, char **argv)
     const eng_plan *p = &f->src->plan;
     const sr_plan_task *t = sr_plan_task_at(p->plan, task);
     if (!f->dropped) {
-        double ready_s = simgrid_get_clock(), start_s = 0, end_s = 0; /* started when its predecessors finished */
+        /* the actor starts when the task's last predecessor finishes */
+        double ready_s = simgrid_get_clock(), start_s = 0, end_s = 0;
         int64_t bytes = 0;
         switch (t->kind) {
         case SR_TASK_COMPUTE:

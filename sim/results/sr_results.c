@@ -259,7 +259,8 @@ static sr_status migrate(sr_results *r, int64_t from, char *err, size_t err_size
         assert(v >= 1 && k_migrations[v]);
         char *msg = NULL;
         if (sqlite3_exec(r->db, k_migrations[v], NULL, NULL, &msg) != SQLITE_OK) {
-            set_err(err, err_size, "%s: cannot upgrade the results schema from version %" PRId64 " to %" PRId64 ": %s",
+            set_err(err, err_size,
+                    "%s: cannot upgrade the results schema from version %" PRId64 " to %" PRId64 ": %s",
                     r->path, v, v + 1, msg ? msg : sqlite3_errmsg(r->db));
             sqlite3_free(msg);
             return SR_ERR_DB;
@@ -269,8 +270,8 @@ static sr_status migrate(sr_results *r, int64_t from, char *err, size_t err_size
     if (query_int(r->db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'", &version) !=
             SQLITE_OK ||
         version != SR_RESULTS_SCHEMA_VERSION) {
-        set_err(err, err_size, "%s: schema version %" PRId64 " after the upgrade, expected %d", r->path, version,
-                SR_RESULTS_SCHEMA_VERSION);
+        set_err(err, err_size, "%s: schema version %" PRId64 " after the upgrade, expected %d", r->path,
+                version, SR_RESULTS_SCHEMA_VERSION);
         return SR_ERR_DB;
     }
     return SR_OK;
@@ -315,7 +316,8 @@ static sr_status check_or_create(sr_results *r, int may_create, char *err, size_
     char *msg = NULL;
     rc = sqlite3_exec(r->db, k_schema_sql, NULL, NULL, &msg);
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(r->db, "INSERT INTO meta(key, value) VALUES('schema_version', '1')", NULL, NULL, &msg);
+        rc = sqlite3_exec(r->db, "INSERT INTO meta(key, value) VALUES('schema_version', '1')", NULL, NULL,
+                          &msg);
     if (rc != SQLITE_OK) {
         set_err(err, err_size, "%s: cannot create the schema: %s", r->path, msg ? msg : "?");
         sqlite3_free(msg);
@@ -547,8 +549,8 @@ static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_r
                      r->path, info->point_hash, info->point_index, info->exp_id);
             return SR_ERR_DB;
         }
-        static const int dels[] = {ST_DEL_FRAMES, ST_DEL_TASKS, ST_DEL_METRICS, ST_DEL_LINKS, ST_DEL_HOSTS,
-                                   ST_DEL_RUN};
+        static const int dels[] = {ST_DEL_FRAMES, ST_DEL_TASKS, ST_DEL_METRICS,
+                                   ST_DEL_LINKS,  ST_DEL_HOSTS, ST_DEL_RUN};
         for (size_t i = 0; i < sizeof dels / sizeof dels[0]; i++) {
             sqlite3_stmt *d = stmt(r, dels[i]);
             if (!d) return db_fail(r, "preparing a delete");

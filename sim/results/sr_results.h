@@ -44,7 +44,8 @@ typedef struct sr_run_info {
 } sr_run_info;
 
 /* Writes the run row and (when out is not NULL) its metrics, frames, frame tasks (out->tasks; the engine
- * fills them only when the experiment's metrics.frames is true), links and hosts in one transaction; replaces an earlier failed run of the same point (and an ok one when info->replace). *run_id gets the new row id. */
+ * fills them only when the experiment's metrics.frames is true), links and hosts in one transaction; replaces
+ * an earlier failed run of the same point (and an ok one when info->replace). *run_id gets the new row id. */
 sr_status sr_results_write_run(sr_results *r, const sr_run_info *info, const sr_run_output *out,
                                int64_t *run_id);
 

@@ -1,7 +1,8 @@
 /* sr_run_output.c: the growable arrays of one run point's output and their summary metrics.
  *
- * The engine appends per-frame records, per-task records (each compute and transfer of a frame) and per-link / per-host statistics; sr_run_output_summarize()
- * turns the frame records into the summary metrics stored with every run (see docs/db-schema.md).
+ * The engine appends per-frame records, per-task records (each compute and transfer of a frame) and per-link
+ * / per-host statistics; sr_run_output_summarize() turns the frame records into the summary metrics stored
+ * with every run (see docs/db-schema.md).
  *
  * Summary definitions (warmup = the warmup_s argument, end = o->end_s):
  * - the measurement window is every frame captured at or after warmup (capture_s >= warmup_s);

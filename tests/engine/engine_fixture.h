@@ -34,7 +34,8 @@ const sr_cost_model *fx_unit_cost(void);
 sr_engine_opts fx_opts(int *act_features);
 
 /* Runs sr_engine_run_opts(e, seed, opts) in a forked child and copies its frames, hosts, links,
- * metrics and task records into out (initialised by the caller). Returns the engine's status; err gets its message. */
+ * metrics and task records into out (initialised by the caller). Returns the engine's status; err gets its
+ * message. */
 sr_status fx_run_forked(const sr_experiment *e, uint64_t seed, const sr_engine_opts *opts, sr_run_output *out,
                         char *err, size_t err_size);
 

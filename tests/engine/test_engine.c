@@ -279,7 +279,8 @@ static void test_task_records_split(void **state)
             expect_task(&t[0], k, 0, "compute", "head", "cam", "", c, h, h + 1.0, 0);
             expect_task(&t[1], k, 1, "transfer", "activation", "cam", "cloud", h + 1.0, h + 1.0, h + 1.0 + tr,
                         1000000);
-            expect_task(&t[2], k, 2, "compute", "tail", "cloud", "", h + 1.0 + tr, h + 1.0 + tr, h + 1.1 + tr, 0);
+            expect_task(&t[2], k, 2, "compute", "tail", "cloud", "", h + 1.0 + tr, h + 1.0 + tr, h + 1.1 + tr,
+                        0);
             assert_abs(o.frames[k].queue_s, h - c, 1e-9);
             assert_abs(t[0].start_s - t[0].ready_s, o.frames[k].queue_s, 1e-9);
         }
@@ -507,12 +508,18 @@ static void test_missing_route(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_one_frame_cm02),       cmocka_unit_test(test_one_frame_lv08),
-        cmocka_unit_test(test_two_flows_share),      cmocka_unit_test(test_queue_and_drops),
-        cmocka_unit_test(test_determinism),          cmocka_unit_test(test_energy),
-        cmocka_unit_test(test_wifi_anomaly),         cmocka_unit_test(test_missing_route),
-        cmocka_unit_test(test_zoo_roofline_default), cmocka_unit_test(test_link_energy),
-        cmocka_unit_test(test_task_records_split),   cmocka_unit_test(test_task_records_cloud_only),
+        cmocka_unit_test(test_one_frame_cm02),
+        cmocka_unit_test(test_one_frame_lv08),
+        cmocka_unit_test(test_two_flows_share),
+        cmocka_unit_test(test_queue_and_drops),
+        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_energy),
+        cmocka_unit_test(test_wifi_anomaly),
+        cmocka_unit_test(test_missing_route),
+        cmocka_unit_test(test_zoo_roofline_default),
+        cmocka_unit_test(test_link_energy),
+        cmocka_unit_test(test_task_records_split),
+        cmocka_unit_test(test_task_records_cloud_only),
         cmocka_unit_test(test_task_records_queue_drop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

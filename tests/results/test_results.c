@@ -175,11 +175,12 @@ static void test_write_and_read_back(void **state)
     assert_int_equal(n, o.n_frames);
 
     /* frame_tasks: every column of every row, in (source, frame, task) order as written */
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT run_id, source, frame, task, kind, label, device, dst, ready_s,"
-                                        " start_s, end_s, bytes FROM frame_tasks ORDER BY source, frame, task",
-                                        -1, &q, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT run_id, source, frame, task, kind, label, device, dst, ready_s,"
+                           " start_s, end_s, bytes FROM frame_tasks ORDER BY source, frame, task",
+                           -1, &q, NULL),
+        SQLITE_OK);
     n = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
         assert_true(n < o.n_tasks);
@@ -201,9 +202,10 @@ static void test_write_and_read_back(void **state)
     assert_int_equal(n, o.n_tasks);
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frame_tasks WHERE kind = 'transfer'"), 50 - 7);
     /* a frame's transfers carry its bytes_sent */
-    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frames f JOIN frame_tasks t ON t.run_id = f.run_id"
-                                      " AND t.source = f.source AND t.frame = f.frame AND t.kind = 'transfer'"
-                                      " WHERE t.bytes <> f.bytes_sent"),
+    assert_int_equal(tr_query_int(db,
+                                  "SELECT count(*) FROM frames f JOIN frame_tasks t ON t.run_id = f.run_id"
+                                  " AND t.source = f.source AND t.frame = f.frame AND t.kind = 'transfer'"
+                                  " WHERE t.bytes <> f.bytes_sent"),
                      0);
 
     /* links and hosts */
@@ -290,8 +292,8 @@ static void test_failed_write_leaves_nothing(void **state)
     db = raw_open(f->db_path);
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM runs"), 1);
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frame_tasks"), (int64_t)o.n_tasks);
-    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM frame_tasks WHERE run_id <> (SELECT id FROM runs)"),
-                     0);
+    assert_int_equal(
+        tr_query_int(db, "SELECT count(*) FROM frame_tasks WHERE run_id <> (SELECT id FROM runs)"), 0);
     sqlite3_close(db);
     sr_results_close(r);
     sr_run_output_clear(&o);
@@ -446,8 +448,9 @@ static void test_foreign_files(void **state)
 /* Every schema object as text, to compare two databases' schemas. Caller frees. */
 static char *schema_text(sqlite3 *db)
 {
-    return tr_query_text(db, "SELECT group_concat(type || ' ' || name || ' ' || ifnull(sql, ''), char(10)) FROM"
-                             " (SELECT * FROM sqlite_schema ORDER BY type, name)");
+    return tr_query_text(db,
+                         "SELECT group_concat(type || ' ' || name || ' ' || ifnull(sql, ''), char(10)) FROM"
+                         " (SELECT * FROM sqlite_schema ORDER BY type, name)");
 }
 
 /* Turns a current database back into the version-1 layout (no frame_tasks, schema_version 1). */
@@ -460,7 +463,8 @@ static void downgrade_to_v1(const char *path)
                                   "PRAGMA wal_checkpoint(TRUNCATE);",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
-    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'frame_tasks%'"), 0);
+    assert_int_equal(tr_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'frame_tasks%'"),
+                     0);
     sqlite3_close(db);
 }
 

@@ -109,9 +109,9 @@ void tr_make_output(sr_run_output *o, int n_frames, double base_latency_s)
     sr_run_output_summarize(o, 0.0);
 }
 
-static void add_task(sr_run_output *o, const sr_frame_record *f, int task, const char *kind, const char *label,
-                     const char *device, const char *dst, double ready_s, double start_s, double end_s,
-                     int64_t bytes)
+static void add_task(sr_run_output *o, const sr_frame_record *f, int task, const char *kind,
+                     const char *label, const char *device, const char *dst, double ready_s, double start_s,
+                     double end_s, int64_t bytes)
 {
     sr_task_record t;
     memset(&t, 0, sizeof t);
