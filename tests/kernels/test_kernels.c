@@ -275,6 +275,58 @@ static sr_win2d pool_geom(int h, int w, int k, int s, int pt, int pl, int oh, in
     return p;
 }
 
+/* Max pooling equals a per-window scan (first value, then v > m replaces m) bit for bit, on the
+ * vectorised inner columns and the clipped edges: strides 1, 2, 3, padding, negative padding (a tile),
+ * ceil-mode windows past the input, and values with NaNs and signed zeros. */
+static void test_maxpool_vs_scan(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 11);
+    /* h w k s pad_top pad_left out_h out_w */
+    const int cases[][8] = {
+        {112, 112, 3, 2, 1, 1, 56, 56}, {13, 17, 3, 1, 1, 1, 13, 17}, {15, 15, 2, 2, 0, 0, 8, 8},
+        {20, 22, 5, 3, 2, 1, 7, 8},     {12, 12, 3, 2, -1, -2, 5, 4}, {4, 40, 3, 2, 0, 0, 2, 20},
+    };
+    for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
+        const int *c = cases[t];
+        sr_win2d p = pool_geom(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+        p.n = 2;
+        p.in_c = p.out_c = 3;
+        const size_t in_n = (size_t)6 * c[0] * c[1], out_n = (size_t)6 * c[6] * c[7];
+        float *x = rand_buf(r, in_n), *got = malloc(sizeof(float) * out_n), *want = malloc(sizeof(float) * out_n);
+        for (size_t i = 0; i < in_n; i++) {
+            double u = gsl_rng_uniform(r);
+            if (u < 0.02)
+                x[i] = NAN;
+            else if (u < 0.2)
+                x[i] = u < 0.11 ? 0.0f : -0.0f;
+            else if (u < 0.3)
+                x[i] = 0.5f; /* ties */
+        }
+        for (int pl = 0; pl < 6; pl++)
+            for (int oy = 0; oy < c[6]; oy++)
+                for (int ox = 0; ox < c[7]; ox++) {
+                    float m = 0.0f;
+                    int any = 0;
+                    for (int y = oy * c[3] - c[4]; y < oy * c[3] - c[4] + c[2]; y++)
+                        for (int xx = ox * c[3] - c[5]; xx < ox * c[3] - c[5] + c[2]; xx++) {
+                            if (y < 0 || y >= c[0] || xx < 0 || xx >= c[1])
+                                continue;
+                            float v = x[((size_t)pl * c[0] + y) * c[1] + xx];
+                            if (!any || v > m)
+                                m = v;
+                            any = 1;
+                        }
+                    want[((size_t)pl * c[6] + oy) * c[7] + ox] = m;
+                }
+        sr_maxpool2d(&p, x, got);
+        assert_memory_equal(got, want, sizeof(float) * out_n);
+        free(x), free(got), free(want);
+    }
+    gsl_rng_free(r);
+}
+
 /* 4x4 input 0..15, hand-computed PyTorch results. */
 static void test_pool_hand_checked(void **state)
 {
@@ -475,7 +527,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_vs_reference),   cmocka_unit_test(test_depthwise_direct_vs_im2col),
         cmocka_unit_test(test_conv_post_matches_separate_ops),
-        cmocka_unit_test(test_pool_hand_checked),   cmocka_unit_test(test_batchnorm_and_activations),
+        cmocka_unit_test(test_pool_hand_checked),   cmocka_unit_test(test_maxpool_vs_scan),   cmocka_unit_test(test_batchnorm_and_activations),
         cmocka_unit_test(test_softmax_axis),        cmocka_unit_test(test_add_broadcast),
         cmocka_unit_test(test_concat),              cmocka_unit_test(test_reorg_hand_checked),
         cmocka_unit_test(test_fc_and_matmul),
