@@ -62,13 +62,51 @@ static int is_depthwise(const sr_win2d *p, int groups)
     return groups > 1 && groups == p->in_c && groups == p->out_c;
 }
 
-/* Output pixels per im2col block for reduction length k. */
-static int64_t col_block(const sr_win2d *p, int64_t k)
+/* Output pixels per sgemm call that keep a product of m output rows and reduction k on OpenBLAS's
+ * "direct" kernel, or 0 when that does not apply. On AVX-512 machines OpenBLAS (0.3.21, measured on
+ * AMD Zen 4 with bench/kernels) runs row-major beta = 0 products with m*n*k below about a million
+ * through an unpacked kernel that writes C once (no clearing pass, no packing); for small m*k, column
+ * blocks of m*k*cols <= SR_CONV_DIRECT_MNK then run 10-30 % faster than larger calls, and leave each
+ * block in cache for the output pass. */
+#define SR_CONV_DIRECT_MNK 884736
+static int64_t direct_cols(int64_t m, int64_t k)
+{
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    static int avx512 = -1;
+    if (avx512 < 0)
+        avx512 = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    if (avx512 && m * k > 0) {
+        int64_t cols = SR_CONV_DIRECT_MNK / (m * k) / 16 * 16;
+        cols = cols > 1024 ? 1024 : cols;
+        return cols >= 64 ? cols : 0;
+    }
+#else
+    (void)m, (void)k;
+#endif
+    return 0;
+}
+
+/* Output pixels per sgemm call of a 1x1 stride-1 convolution with m output rows and reduction k:
+ * one sgemm over all pixels beats column blocks for every ResNet-50 / MobileNetV2 shape (blocks
+ * re-pack the weights, clear C with beta = 0 block by block and run at lower efficiency), except
+ * where direct-kernel blocks apply. */
+static int64_t pw_block(int64_t m, int64_t k, int64_t hw)
+{
+    const int64_t cols = direct_cols(m, k);
+    return cols > 0 && cols < hw ? cols : hw;
+}
+
+/* Output pixels per im2col block for reduction length k with `groups` groups (direct-kernel blocks
+ * where they apply: ResNet-50's 7x7/2 stem 1.15 -> 0.99 of its GEMM). */
+static int64_t col_block(const sr_win2d *p, int groups, int64_t k)
 {
     int64_t hw = (int64_t)p->out_h * p->out_w;
     int64_t cols = (int64_t)SR_CONV_COL_FLOATS / (k > 0 ? k : 1);
     if (cols > SR_CONV_COL_BLOCK)
         cols = SR_CONV_COL_BLOCK;
+    const int64_t dc = direct_cols(p->out_c / (groups > 0 ? groups : 1), k);
+    if (dc > 0 && dc < cols)
+        cols = dc;
     if (cols < 64)
         cols = 64;
     return cols < hw ? cols : hw;
@@ -77,7 +115,7 @@ static int64_t col_block(const sr_win2d *p, int64_t k)
 size_t sr_conv2d_im2col_workspace_floats(const sr_win2d *p, int groups)
 {
     int64_t k = (int64_t)(p->in_c / groups) * p->k_h * p->k_w;
-    return (size_t)(k * col_block(p, k));
+    return (size_t)(k * col_block(p, groups, k));
 }
 
 size_t sr_conv2d_workspace_floats(const sr_win2d *p, int groups)
@@ -207,32 +245,6 @@ static void out_block(const float *bias, const sr_conv_post *post, int c0, int r
         out_run(bias, post, c0 + i, C + (int64_t)i * ld, R ? R + (int64_t)i * ld : NULL, len);
 }
 
-/* Output pixels per sgemm call of a 1x1 stride-1 convolution with m output rows and reduction k.
- * Measured with OpenBLAS 0.3.21 (AMD Zen 4, bench/kernels): one sgemm over all pixels beats column
- * blocks for every ResNet-50 / MobileNetV2 shape (blocks re-pack the weights, clear C with beta = 0
- * block by block and run at lower efficiency), except where m*k is small: on AVX-512 machines
- * OpenBLAS runs row-major beta = 0 products with m*n*k below about a million through its unpacked
- * "direct" kernel, which writes C once; blocks of m*k*cols <= SR_CONV_PW_DIRECT_MNK then run 10-30 %
- * faster than one big call and leave each block in cache for the output pass. */
-#define SR_CONV_PW_DIRECT_MNK 884736
-static int64_t pw_block(int64_t m, int64_t k, int64_t hw)
-{
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-    static int avx512 = -1;
-    if (avx512 < 0)
-        avx512 = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    if (avx512 && m * k > 0) {
-        int64_t cols = SR_CONV_PW_DIRECT_MNK / (m * k) / 16 * 16;
-        cols = cols > 1024 ? 1024 : cols;
-        if (cols >= 64)
-            return cols < hw ? cols : hw;
-    }
-#else
-    (void)m, (void)k;
-#endif
-    return hw;
-}
-
 static void conv_im2col(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias, int oc0,
                         int oc1, float *out, float *ws, const sr_conv_post *post)
 {
@@ -258,7 +270,7 @@ static void conv_im2col(const sr_win2d *p, int groups, const float *in, const fl
             const float *A = W + (int64_t)lo * k;
             float *C = o + (int64_t)(lo - oc0) * hw;
             const float *R = res ? res + (int64_t)(lo - oc0) * hw : NULL;
-            const int64_t blk = direct ? pw_block(hi - lo, k, hw) : col_block(p, k);
+            const int64_t blk = direct ? pw_block(hi - lo, k, hw) : col_block(p, groups, k);
             for (int64_t p0 = 0; p0 < hw; p0 += blk) {
                 int64_t p1 = p0 + blk < hw ? p0 + blk : hw;
                 if (direct) {
@@ -291,13 +303,16 @@ static void conv_im2col(const sr_win2d *p, int groups, const float *in, const fl
  * 112x112x64 0.99 -> 0.88; at 14x14x256 both paths 1.09 (the weight regrouping costs what it saves). */
 #define SR_SHIFT_COLS 2048
 #define SR_SHIFT_MIN_HW 512
+/* Fewer input channels make each tap's product too thin (VGG's first layer, C = 3, stays on im2col). */
+#define SR_SHIFT_MIN_C 16
 
 /* Output rows per block of the shifted path for m output channels, or 0 when the path does not
  * apply or would need more workspace than im2col. */
 static int shift_rows(const sr_win2d *p, int groups, int64_t m)
 {
     if (groups != 1 || p->k_h != 3 || p->k_w != 3 || p->stride_h != 1 || p->stride_w != 1 || p->dil_h != 1 ||
-        p->dil_w != 1 || p->out_w <= 0 || p->out_h <= 0 || (int64_t)p->out_h * p->out_w < SR_SHIFT_MIN_HW)
+        p->dil_w != 1 || p->out_w <= 0 || p->out_h <= 0 || (int64_t)p->out_h * p->out_w < SR_SHIFT_MIN_HW ||
+        p->in_c < SR_SHIFT_MIN_C)
         return 0;
     const int64_t c = p->in_c, budget = (int64_t)sr_conv2d_im2col_workspace_floats(p, groups);
     int64_t rows = SR_SHIFT_COLS / p->out_w;
