@@ -73,8 +73,7 @@ static int64_t direct_cols(int64_t m, int64_t k)
 {
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
     static int avx512 = -1;
-    if (avx512 < 0)
-        avx512 = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f") ? 1 : 0;
     if (avx512 && m * k > 0) {
         int64_t cols = SR_CONV_DIRECT_MNK / (m * k) / 16 * 16;
         cols = cols > 1024 ? 1024 : cols;
@@ -102,13 +101,10 @@ static int64_t col_block(const sr_win2d *p, int groups, int64_t k)
 {
     int64_t hw = (int64_t)p->out_h * p->out_w;
     int64_t cols = (int64_t)SR_CONV_COL_FLOATS / (k > 0 ? k : 1);
-    if (cols > SR_CONV_COL_BLOCK)
-        cols = SR_CONV_COL_BLOCK;
+    if (cols > SR_CONV_COL_BLOCK) cols = SR_CONV_COL_BLOCK;
     const int64_t dc = direct_cols(p->out_c / (groups > 0 ? groups : 1), k);
-    if (dc > 0 && dc < cols)
-        cols = dc;
-    if (cols < 64)
-        cols = 64;
+    if (dc > 0 && dc < cols) cols = dc;
+    if (cols < 64) cols = 64;
     return cols < hw ? cols : hw;
 }
 
@@ -120,8 +116,7 @@ size_t sr_conv2d_im2col_workspace_floats(const sr_win2d *p, int groups)
 
 size_t sr_conv2d_workspace_floats(const sr_win2d *p, int groups)
 {
-    if ((is_depthwise(p, groups) && p->k_h <= SR_DW_MAX_KH) || is_pointwise(p))
-        return 0;
+    if ((is_depthwise(p, groups) && p->k_h <= SR_DW_MAX_KH) || is_pointwise(p)) return 0;
     return sr_conv2d_im2col_workspace_floats(p, groups);
 }
 
@@ -183,17 +178,14 @@ static void im2col_block(const sr_win2d *p, const float *img, int c_first, int c
 /* One loop of the output pass for activation ACT: v + bias (has_b), then a*v + s (has_bn), then + r[i]
  * (r != NULL), then the activation; one load and one store per value. The flags are loop-invariant,
  * so GCC unswitches them and vectorises each version. */
-#define SR_OUT_LOOP(ACT_EXPR)                                                                                 \
-    for (int64_t i = 0; i < len; i++) {                                                                       \
-        float v = o[i];                                                                                       \
-        if (has_b)                                                                                            \
-            v = v + b;                                                                                        \
-        if (has_bn)                                                                                           \
-            v = a * v + s;                                                                                    \
-        if (r)                                                                                                \
-            v = v + r[i];                                                                                     \
-        ACT_EXPR;                                                                                             \
-        o[i] = v;                                                                                             \
+#define SR_OUT_LOOP(ACT_EXPR)                                                                                \
+    for (int64_t i = 0; i < len; i++) {                                                                      \
+        float v = o[i];                                                                                      \
+        if (has_b) v = v + b;                                                                                \
+        if (has_bn) v = a * v + s;                                                                           \
+        if (r) v = v + r[i];                                                                                 \
+        ACT_EXPR;                                                                                            \
+        o[i] = v;                                                                                            \
     }
 
 /* Output pass over one run of channel c (full index) after sgemm: bias (may be NULL), then the
@@ -210,8 +202,7 @@ SR_DW3_CLONES static void out_run(const float *bias, const sr_conv_post *post, i
         a = post->bn_scale[c] / sqrtf(post->bn_var[c] + post->bn_eps);
         s = post->bn_shift[c] - a * post->bn_mean[c];
     }
-    if (!post)
-        r = NULL;
+    if (!post) r = NULL;
     switch (post ? post->act : SR_ACT_NONE) {
     case SR_ACT_NONE:
         SR_OUT_LOOP((void)0)
@@ -245,8 +236,8 @@ static void out_block(const float *bias, const sr_conv_post *post, int c0, int r
         out_run(bias, post, c0 + i, C + (int64_t)i * ld, R ? R + (int64_t)i * ld : NULL, len);
 }
 
-static void conv_im2col(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias, int oc0,
-                        int oc1, float *out, float *ws, const sr_conv_post *post)
+static void conv_im2col(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias,
+                        int oc0, int oc1, float *out, float *ws, const sr_conv_post *post)
 {
     assert(groups >= 1 && p->in_c % groups == 0 && p->out_c % groups == 0);
     assert(0 <= oc0 && oc0 <= oc1 && oc1 <= p->out_c);
@@ -256,8 +247,7 @@ static void conv_im2col(const sr_win2d *p, int groups, const float *in, const fl
     const int64_t in_img = (int64_t)p->in_c * p->in_h * p->in_w;
     const int64_t out_img = (int64_t)(oc1 - oc0) * hw;
     const int direct = is_pointwise(p);
-    if (hw == 0 || oc1 == oc0)
-        return;
+    if (hw == 0 || oc1 == oc0) return;
     for (int b = 0; b < p->n; b++) {
         const float *img = in + b * in_img;
         float *o = out + b * out_img;
@@ -265,8 +255,7 @@ static void conv_im2col(const sr_win2d *p, int groups, const float *in, const fl
         for (int g = 0; g < groups; g++) {
             int lo = g * ocg > oc0 ? g * ocg : oc0;
             int hi = (g + 1) * ocg < oc1 ? (g + 1) * ocg : oc1;
-            if (lo >= hi)
-                continue;
+            if (lo >= hi) continue;
             const float *A = W + (int64_t)lo * k;
             float *C = o + (int64_t)(lo - oc0) * hw;
             const float *R = res ? res + (int64_t)(lo - oc0) * hw : NULL;
@@ -274,15 +263,15 @@ static void conv_im2col(const sr_win2d *p, int groups, const float *in, const fl
             for (int64_t p0 = 0; p0 < hw; p0 += blk) {
                 int64_t p1 = p0 + blk < hw ? p0 + blk : hw;
                 if (direct) {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, (int)(p1 - p0), (int)k, 1.0f,
-                                A, (int)k, img + (int64_t)g * icg * hw + p0, (int)hw, 0.0f, C + p0, (int)hw);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, (int)(p1 - p0), (int)k,
+                                1.0f, A, (int)k, img + (int64_t)g * icg * hw + p0, (int)hw, 0.0f, C + p0,
+                                (int)hw);
                 } else {
                     im2col_block(p, img, g * icg, icg, p0, p1, ws);
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, (int)(p1 - p0), (int)k, 1.0f,
-                                A, (int)k, ws, (int)(p1 - p0), 0.0f, C + p0, (int)hw);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, (int)(p1 - p0), (int)k,
+                                1.0f, A, (int)k, ws, (int)(p1 - p0), 0.0f, C + p0, (int)hw);
                 }
-                if (bias || post)
-                    out_block(bias, post, lo, hi - lo, C + p0, R ? R + p0 : NULL, hw, p1 - p0);
+                if (bias || post) out_block(bias, post, lo, hi - lo, C + p0, R ? R + p0 : NULL, hw, p1 - p0);
             }
         }
     }
@@ -318,13 +307,12 @@ static int shift_rows(const sr_win2d *p, int groups, int64_t m)
     int64_t rows = SR_SHIFT_COLS / p->out_w;
     rows = rows < 1 ? 1 : rows > p->out_h ? p->out_h : rows;
     const int64_t fixed = 9 * m * c, per_row = 3 * c * p->out_w;
-    if (fixed + per_row * (rows + 2) > budget)
-        rows = (budget - fixed) / per_row - 2;
+    if (fixed + per_row * (rows + 2) > budget) rows = (budget - fixed) / per_row - 2;
     return rows >= 1 ? (int)rows : 0;
 }
 
-static void conv_shift3(const sr_win2d *p, int rows, const float *in, const float *W, const float *bias, int oc0,
-                        int oc1, float *out, float *ws, const sr_conv_post *post)
+static void conv_shift3(const sr_win2d *p, int rows, const float *in, const float *W, const float *bias,
+                        int oc0, int oc1, float *out, float *ws, const sr_conv_post *post)
 {
     const int m = oc1 - oc0, c = p->in_c, ow = p->out_w, iw = p->in_w;
     const int64_t hw = (int64_t)p->out_h * ow, plane = (int64_t)p->in_h * iw;
@@ -357,21 +345,20 @@ static void conv_shift3(const sr_win2d *p, int rows, const float *in, const floa
                             memset(d, 0, sizeof(float) * (size_t)ow);
                             continue;
                         }
-                        if (lo > 0)
-                            memset(d, 0, sizeof(float) * (size_t)lo);
+                        if (lo > 0) memset(d, 0, sizeof(float) * (size_t)lo);
                         if (hi > lo)
                             memcpy(d + lo, img + ci * plane + (int64_t)iy * iw + lo + xoff,
                                    sizeof(float) * (size_t)(hi - lo));
-                        if (hi < ow)
-                            memset(d + hi, 0, sizeof(float) * (size_t)(ow - hi));
+                        if (hi < ow) memset(d + hi, 0, sizeof(float) * (size_t)(ow - hi));
                     }
                 }
             }
             float *C = o + (int64_t)y0 * ow;
             for (int t = 0; t < 9; t++) {
                 const int ky = t / 3, kx = t % 3;
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, r * ow, c, 1.0f, wt + (int64_t)t * m * c,
-                            c, copy + (int64_t)kx * c * ld + (int64_t)ky * ow, (int)ld, t ? 1.0f : 0.0f, C, (int)hw);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, r * ow, c, 1.0f,
+                            wt + (int64_t)t * m * c, c, copy + (int64_t)kx * c * ld + (int64_t)ky * ow,
+                            (int)ld, t ? 1.0f : 0.0f, C, (int)hw);
             }
             if (bias || post)
                 out_block(bias, post, oc0, m, C, res ? res + (int64_t)y0 * ow : NULL, hw, (int64_t)r * ow);
@@ -387,8 +374,8 @@ void sr_conv2d_im2col(const sr_win2d *p, int groups, const float *in, const floa
 
 /* Depthwise taps of output columns [x0, x1) of one output row: rows[j] is the input row of filter
  * row wk[j] (k_w taps each), j < nr; taps outside [0, in_w) are skipped. o already holds the bias. */
-static void dw_taps(const sr_win2d *p, float *o, int x0, int x1, const float *const *rows, const float *const *wk,
-                    int nr)
+static void dw_taps(const sr_win2d *p, float *o, int x0, int x1, const float *const *rows,
+                    const float *const *wk, int nr)
 {
     const int s = p->stride_w;
     for (int j = 0; j < nr; j++) {
@@ -414,26 +401,27 @@ static void dw_taps(const sr_win2d *p, float *o, int x0, int x1, const float *co
 /* 3x3 taps of output columns [x0, x1) whose nine taps are all inside the input: q0..q2 are the three
  * input rows, pl the left padding, w the 9 weights. Written for stride S (1 or 2) so that
  * GCC vectorises the loop over contiguous output columns. */
-#define SR_DW3_ROW(NAME, S)                                                                                   \
-    SR_DW3_CLONES static void NAME(float *restrict o, const float *restrict q0, const float *restrict q1,                   \
-                     const float *restrict q2, const float *restrict w, float bv, int pl, int x0, int x1)     \
-    {                                                                                                         \
-        const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7],   \
-                    w8 = w[8];                                                                                \
-        for (int ox = x0; ox < x1; ox++) {                                                                    \
-            const int ix = ox * (S) - pl;                                                                     \
-            float acc = bv;                                                                                   \
-            acc += w0 * q0[ix];                                                                               \
-            acc += w1 * q0[ix + 1];                                                                           \
-            acc += w2 * q0[ix + 2];                                                                           \
-            acc += w3 * q1[ix];                                                                               \
-            acc += w4 * q1[ix + 1];                                                                           \
-            acc += w5 * q1[ix + 2];                                                                           \
-            acc += w6 * q2[ix];                                                                               \
-            acc += w7 * q2[ix + 1];                                                                           \
-            acc += w8 * q2[ix + 2];                                                                           \
-            o[ox] = acc;                                                                                      \
-        }                                                                                                     \
+#define SR_DW3_ROW(NAME, S)                                                                                  \
+    SR_DW3_CLONES static void NAME(float *restrict o, const float *restrict q0, const float *restrict q1,    \
+                                   const float *restrict q2, const float *restrict w, float bv, int pl,      \
+                                   int x0, int x1)                                                           \
+    {                                                                                                        \
+        const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7],  \
+                    w8 = w[8];                                                                               \
+        for (int ox = x0; ox < x1; ox++) {                                                                   \
+            const int ix = ox * (S)-pl;                                                                      \
+            float acc = bv;                                                                                  \
+            acc += w0 * q0[ix];                                                                              \
+            acc += w1 * q0[ix + 1];                                                                          \
+            acc += w2 * q0[ix + 2];                                                                          \
+            acc += w3 * q1[ix];                                                                              \
+            acc += w4 * q1[ix + 1];                                                                          \
+            acc += w5 * q1[ix + 2];                                                                          \
+            acc += w6 * q2[ix];                                                                              \
+            acc += w7 * q2[ix + 1];                                                                          \
+            acc += w8 * q2[ix + 2];                                                                          \
+            o[ox] = acc;                                                                                     \
+        }                                                                                                    \
     }
 SR_DW3_ROW(dw3_row_s1, 1)
 SR_DW3_ROW(dw3_row_s2, 2)
@@ -446,8 +434,7 @@ static float dw3_edge(const sr_win2d *p, const float *const *rows, const float *
     for (int j = 0; j < 3; j++)
         for (int kx = 0; kx < 3; kx++) {
             const int ix = x0 + kx;
-            if (ix >= 0 && ix < p->in_w)
-                acc += w[j * 3 + kx] * rows[j][ix];
+            if (ix >= 0 && ix < p->in_w) acc += w[j * 3 + kx] * rows[j][ix];
         }
     return acc;
 }
@@ -484,8 +471,7 @@ static int dw3_strip_rows(const sr_win2d *p)
     if (!(p->k_h == 3 && p->k_w == 3 && p->dil_w == 1 && (p->stride_w == 1 || p->stride_w == 2) &&
           p->stride_h >= 1 && p->dil_h >= 1 && p->out_h > 0 && p->out_w > 0))
         return 0;
-    if (dw_pad_floats(p, 1) > SR_DW_PAD_FLOATS)
-        return 0;
+    if (dw_pad_floats(p, 1) > SR_DW_PAD_FLOATS) return 0;
     if (p->stride_h != 1 || p->stride_w != 1) /* whole planes only */
         return dw_pad_floats(p, p->out_h) <= SR_DW_PAD_FLOATS ? p->out_h : 0;
     int64_t lo = 1, hi = p->out_h; /* largest r with dw_pad_floats(r) <= SR_DW_PAD_FLOATS */
@@ -499,8 +485,8 @@ static int dw3_strip_rows(const sr_win2d *p)
     return (int)lo;
 }
 
-static void conv_depthwise_padded(const sr_win2d *p, int rows, const float *in, const float *W, const float *bias,
-                                  int oc0, int oc1, float *out, const sr_conv_post *post)
+static void conv_depthwise_padded(const sr_win2d *p, int rows, const float *in, const float *W,
+                                  const float *bias, int oc0, int oc1, float *out, const sr_conv_post *post)
 {
     float pad[SR_DW_PAD_FLOATS], tmp[SR_DW_PAD_FLOATS];
     const int64_t pitch = dw_pad_pitch(p), hw = (int64_t)p->out_h * p->out_w;
@@ -526,8 +512,7 @@ static void conv_depthwise_padded(const sr_win2d *p, int rows, const float *in, 
                 for (int r = 0; r < ph; r++) {
                     const int iy = oy0 * sh - p->pad_top + r;
                     const int inside = iy >= 0 && iy < p->in_h;
-                    if (!inside && !multi)
-                        continue;
+                    if (!inside && !multi) continue;
                     float *restrict d = pad + (int64_t)r * pitch + xlo;
                     if (inside) {
                         const float *restrict sp = src + (int64_t)iy * p->in_w;
@@ -543,14 +528,14 @@ static void conv_depthwise_padded(const sr_win2d *p, int rows, const float *in, 
                 if (sh != 1 || p->stride_w != 1) {
                     for (int oy = 0; oy < nr; oy++) {
                         const float *q0 = pad + (int64_t)oy * sh * pitch;
-                        const float *q1 = q0 + (int64_t)p->dil_h * pitch, *q2 = q1 + (int64_t)p->dil_h * pitch;
+                        const float *q1 = q0 + (int64_t)p->dil_h * pitch,
+                                    *q2 = q1 + (int64_t)p->dil_h * pitch;
                         if (p->stride_w == 1)
                             dw3_row_s1(o + (int64_t)oy * ow, q0, q1, q2, w, bv, 0, 0, ow);
                         else
                             dw3_row_s2(o + (int64_t)oy * ow, q0, q1, q2, w, bv, 0, 0, ow);
                     }
-                    if (post)
-                        out_run(NULL, post, c, o, ro, (int64_t)nr * ow);
+                    if (post) out_run(NULL, post, c, o, ro, (int64_t)nr * ow);
                     continue;
                 }
                 /* one loop over the strip at the padded pitch, the output pass there when there is
@@ -558,16 +543,14 @@ static void conv_depthwise_padded(const sr_win2d *p, int rows, const float *in, 
                 const int64_t len = (int64_t)(nr - 1) * pitch + ow;
                 const float *q1 = pad + (int64_t)p->dil_h * pitch, *q2 = q1 + (int64_t)p->dil_h * pitch;
                 dw3_row_s1(tmp, pad, q1, q2, w, bv, 0, 0, (int)len);
-                if (post && !ro)
-                    out_run(NULL, post, c, tmp, NULL, len);
+                if (post && !ro) out_run(NULL, post, c, tmp, NULL, len);
                 for (int oy = 0; oy < nr; oy++) {
                     float *restrict d = o + (int64_t)oy * ow;
                     const float *restrict t = tmp + (int64_t)oy * pitch;
                     for (int x = 0; x < ow; x++)
                         d[x] = t[x];
                 }
-                if (post && ro)
-                    out_run(NULL, post, c, o, ro, (int64_t)nr * ow);
+                if (post && ro) out_run(NULL, post, c, o, ro, (int64_t)nr * ow);
             }
         }
 }
@@ -606,8 +589,7 @@ static void conv_depthwise(const sr_win2d *p, const float *in, const float *W, c
                 int nr = 0;
                 for (int ky = 0; ky < p->k_h; ky++) {
                     int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
-                    if (iy < 0 || iy >= p->in_h)
-                        continue;
+                    if (iy < 0 || iy >= p->in_h) continue;
                     rows[nr] = src + (int64_t)iy * p->in_w;
                     wk[nr] = w + ky * p->k_w;
                     nr++;
@@ -626,15 +608,14 @@ static void conv_depthwise(const sr_win2d *p, const float *in, const float *W, c
                         orow[ox] = bv;
                     dw_taps(p, orow, 0, p->out_w, rows, wk, nr);
                 }
-                if (post)
-                    out_run(NULL, post, c, orow, res ? res + (int64_t)oy * p->out_w : NULL, p->out_w);
+                if (post) out_run(NULL, post, c, orow, res ? res + (int64_t)oy * p->out_w : NULL, p->out_w);
             }
         }
     }
 }
 
-void sr_conv2d_post(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias, int oc0,
-                    int oc1, float *out, float *ws, const sr_conv_post *post)
+void sr_conv2d_post(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias,
+                    int oc0, int oc1, float *out, float *ws, const sr_conv_post *post)
 {
     if (is_depthwise(p, groups) && p->k_h <= SR_DW_MAX_KH) {
         const int rows = dw3_strip_rows(p);
@@ -673,10 +654,9 @@ void sr_conv2d_ref(const sr_win2d *p, int groups, const float *in, const float *
                             for (int kx = 0; kx < p->k_w; kx++) {
                                 int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
                                 int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
-                                if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)
-                                    continue;
-                                double x = in[(((int64_t)b * p->in_c + g * icg + ic) * p->in_h + iy) * p->in_w +
-                                              ix];
+                                if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) continue;
+                                double x =
+                                    in[(((int64_t)b * p->in_c + g * icg + ic) * p->in_h + iy) * p->in_w + ix];
                                 double w = W[(((int64_t)oc * icg + ic) * p->k_h + ky) * p->k_w + kx];
                                 acc += x * w;
                             }

@@ -29,8 +29,7 @@ static float max_window(const sr_win2d *p, const float *src, int oy, int ox)
     for (int y = y0; y < y1; y++)
         for (int x = x0; x < x1; x++) {
             float v = src[(int64_t)y * p->in_w + x];
-            if (!any || v > m)
-                m = v;
+            if (!any || v > m) m = v;
             any = 1;
         }
     return any ? m : 0.0f;
@@ -107,23 +106,17 @@ void sr_avgpool2d(const sr_win2d *p, int pad_end_h, int pad_end_w, int count_inc
         for (int oy = 0; oy < p->out_h; oy++) {
             int y0 = oy * p->stride_h - p->pad_top;
             int y1 = y0 + p->k_h;
-            if (y1 > pad_end_h)
-                y1 = pad_end_h;
+            if (y1 > pad_end_h) y1 = pad_end_h;
             int wy = y1 - y0;
-            if (y0 < 0)
-                y0 = 0;
-            if (y1 > p->in_h)
-                y1 = p->in_h;
+            if (y0 < 0) y0 = 0;
+            if (y1 > p->in_h) y1 = p->in_h;
             for (int ox = 0; ox < p->out_w; ox++) {
                 int x0 = ox * p->stride_w - p->pad_left;
                 int x1 = x0 + p->k_w;
-                if (x1 > pad_end_w)
-                    x1 = pad_end_w;
+                if (x1 > pad_end_w) x1 = pad_end_w;
                 int wx = x1 - x0;
-                if (x0 < 0)
-                    x0 = 0;
-                if (x1 > p->in_w)
-                    x1 = p->in_w;
+                if (x0 < 0) x0 = 0;
+                if (x1 > p->in_w) x1 = p->in_w;
                 float s = 0.0f;
                 for (int y = y0; y < y1; y++)
                     for (int x = x0; x < x1; x++)

@@ -28,8 +28,7 @@ static double max_abs(const float *x, size_t n)
 {
     double m = 0;
     for (size_t i = 0; i < n; i++)
-        if (fabs(x[i]) > m)
-            m = fabs(x[i]);
+        if (fabs(x[i]) > m) m = fabs(x[i]);
     return m;
 }
 
@@ -40,11 +39,9 @@ static void assert_close(const float *got, const float *ref, size_t n)
     double worst = 0;
     for (size_t i = 0; i < n; i++) {
         double d = fabs((double)got[i] - ref[i]);
-        if (!(d <= worst))
-            worst = d;
+        if (!(d <= worst)) worst = d;
     }
-    if (!(worst <= tol))
-        fail_msg("max abs diff %g > tol %g over %zu values", worst, tol, n);
+    if (!(worst <= tol)) fail_msg("max abs diff %g > tol %g over %zu values", worst, tol, n);
 }
 
 typedef struct conv_case {
@@ -74,33 +71,33 @@ static sr_win2d conv_geom(const conv_case *c)
 
 static const conv_case conv_cases[] = {
     /* n ic ih iw oc kh kw sh sw dh dw pt pl pb pr g */
-    {1, 3, 17, 19, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* plain 3x3 same */
-    {2, 4, 13, 11, 6, 3, 5, 2, 1, 1, 1, 0, 2, 1, 2, 2},   /* batch 2, groups 2, rect kernel, stride 2x1 */
-    {1, 6, 15, 15, 9, 3, 3, 1, 2, 2, 3, 2, 0, 1, 3, 3},   /* dilation 2x3, asym pad, groups 3 */
-    {1, 8, 9, 10, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},   /* pointwise (direct sgemm path) */
-    {1, 8, 9, 10, 16, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 4},   /* strided 1x1 grouped */
-    {1, 5, 90, 80, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},   /* strided, > 1024 output pixels: im2col blocks */
+    {1, 3, 17, 19, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, /* plain 3x3 same */
+    {2, 4, 13, 11, 6, 3, 5, 2, 1, 1, 1, 0, 2, 1, 2, 2}, /* batch 2, groups 2, rect kernel, stride 2x1 */
+    {1, 6, 15, 15, 9, 3, 3, 1, 2, 2, 3, 2, 0, 1, 3, 3}, /* dilation 2x3, asym pad, groups 3 */
+    {1, 8, 9, 10, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1}, /* pointwise (direct sgemm path) */
+    {1, 8, 9, 10, 16, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 4}, /* strided 1x1 grouped */
+    {1, 5, 90, 80, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}, /* strided, > 1024 output pixels: im2col blocks */
     /* 3x3 stride 1 with >= 512 output pixels: nine shifted products over row blocks */
-    {2, 6, 100, 26, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* batch 2, two row blocks, short last block */
-    {1, 4, 40, 30, 6, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1},   /* no padding: in_w != out_w */
-    {1, 4, 30, 40, 6, 3, 3, 1, 1, 1, 1, -1, -2, 2, 3, 1}, /* negative top/left pad (a tile), asym */
-    {1, 16, 6, 1000, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, /* rows limited by the im2col-sized workspace */
-    {1, 16, 3, 2000, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, /* too wide for it: falls back to im2col */
-    {1, 3, 20, 20, 4, 7, 7, 2, 2, 1, 1, 3, 2, 2, 3, 1},   /* 7x7/2 asym */
+    {2, 6, 100, 26, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* batch 2, two row blocks, short last block */
+    {1, 4, 40, 30, 6, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1},    /* no padding: in_w != out_w */
+    {1, 4, 30, 40, 6, 3, 3, 1, 1, 1, 1, -1, -2, 2, 3, 1},  /* negative top/left pad (a tile), asym */
+    {1, 16, 6, 1000, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* rows limited by the im2col-sized workspace */
+    {1, 16, 3, 2000, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* too wide for it: falls back to im2col */
+    {1, 3, 20, 20, 4, 7, 7, 2, 2, 1, 1, 3, 2, 2, 3, 1},    /* 7x7/2 asym */
     {1, 12, 12, 12, 12, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1, 12}, /* depthwise (direct kernel) asym pad */
     {1, 12, 12, 12, 12, 5, 5, 1, 1, 2, 2, 4, 4, 4, 4, 12}, /* depthwise dilated */
     {1, 4, 10, 10, 4, 3, 3, 1, 1, 1, 1, -1, -2, 1, 1, 1},  /* negative pad: starts inside the data */
     /* 3x3 depthwise fast path: border columns, row dilation, tiny and negative-pad inputs */
-    {2, 6, 9, 13, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6},     /* s1 pad 1 */
-    {1, 5, 11, 12, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5},    /* s2 pad 1, even width */
-    {1, 5, 11, 11, 5, 3, 3, 2, 2, 1, 1, 2, 2, 2, 2, 5},    /* s2 pad 2 */
-    {1, 4, 12, 12, 4, 3, 3, 1, 1, 2, 1, 2, 0, 2, 0, 4},    /* row dilation, no column padding */
-    {1, 3, 5, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},      /* width 2: no interior column */
-    {1, 4, 10, 10, 4, 3, 3, 1, 2, 1, 1, -1, -2, 1, 1, 4},  /* negative pad (a tile) */
+    {2, 6, 9, 13, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6},    /* s1 pad 1 */
+    {1, 5, 11, 12, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5},   /* s2 pad 1, even width */
+    {1, 5, 11, 11, 5, 3, 3, 2, 2, 1, 1, 2, 2, 2, 2, 5},   /* s2 pad 2 */
+    {1, 4, 12, 12, 4, 3, 3, 1, 1, 2, 1, 2, 0, 2, 0, 4},   /* row dilation, no column padding */
+    {1, 3, 5, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},     /* width 2: no interior column */
+    {1, 4, 10, 10, 4, 3, 3, 1, 2, 1, 1, -1, -2, 1, 1, 4}, /* negative pad (a tile) */
     /* planes past the padded-plane limit: row-by-row path with edge columns */
-    {1, 3, 70, 66, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},    /* s1 */
-    {2, 2, 131, 130, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2},  /* s2, batch 2 */
-    {1, 2, 70, 66, 2, 3, 3, 1, 1, 1, 1, -1, 0, 2, 3, 2},   /* s1, negative top pad, asym */
+    {1, 3, 70, 66, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},   /* s1 */
+    {2, 2, 131, 130, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2}, /* s2, batch 2 */
+    {1, 2, 70, 66, 2, 3, 3, 1, 1, 1, 1, -1, 0, 2, 3, 2},  /* s1, negative top pad, asym */
 };
 
 static void test_conv_vs_reference(void **state)
@@ -195,23 +192,23 @@ static void post_separately(const sr_win2d *p, int oc0, int oc1, const sr_conv_p
 }
 
 /* sr_conv2d_post is bit-identical to sr_conv2d followed by the stand-alone kernels, on every conv path
- * (im2col, 3x3 shifted products, pointwise in several column blocks, grouped, depthwise fast and generic), with channel
- * subsets, and its output differs from the plain conv (the post really runs). */
+ * (im2col, 3x3 shifted products, pointwise in several column blocks, grouped, depthwise fast and generic),
+ * with channel subsets, and its output differs from the plain conv (the post really runs). */
 static void test_conv_post_matches_separate_ops(void **state)
 {
     (void)state;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 3);
     const conv_case cases[] = {
-        {1, 5, 13, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},      /* im2col */
-        {1, 6, 40, 30, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     /* 3x3 s1 shifted products */
-        {1, 8, 20, 20, 512, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},    /* pointwise, 2 column blocks */
-        {2, 6, 9, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3},        /* grouped strided, batch 2 */
-        {1, 8, 14, 14, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},      /* depthwise s1 (padded plane) */
-        {1, 8, 15, 15, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8},      /* depthwise s2 (padded plane) */
-        {1, 3, 70, 66, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},      /* depthwise s1, large plane */
-        {1, 2, 131, 130, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2},    /* depthwise s2, large plane */
-        {1, 8, 12, 12, 8, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 8},      /* depthwise 5x5 (generic) */
+        {1, 5, 13, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* im2col */
+        {1, 6, 40, 30, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* 3x3 s1 shifted products */
+        {1, 8, 20, 20, 512, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1}, /* pointwise, 2 column blocks */
+        {2, 6, 9, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3},     /* grouped strided, batch 2 */
+        {1, 8, 14, 14, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},   /* depthwise s1 (padded plane) */
+        {1, 8, 15, 15, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8},   /* depthwise s2 (padded plane) */
+        {1, 3, 70, 66, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},   /* depthwise s1, large plane */
+        {1, 2, 131, 130, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2}, /* depthwise s2, large plane */
+        {1, 8, 12, 12, 8, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 8},   /* depthwise 5x5 (generic) */
     };
     const sr_act acts[] = {SR_ACT_NONE, SR_ACT_RELU, SR_ACT_RELU6, SR_ACT_LEAKY, SR_ACT_CLIP};
     for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
@@ -221,7 +218,8 @@ static void test_conv_post_matches_separate_ops(void **state)
         size_t w_n = (size_t)c->oc * (c->ic / c->groups) * c->kh * c->kw;
         size_t out_n = (size_t)c->n * c->oc * p.out_h * p.out_w;
         float *x = rand_buf(r, in_n), *w = rand_buf(r, w_n), *b = rand_buf(r, (size_t)c->oc);
-        float *sc = rand_buf(r, (size_t)c->oc), *sh = rand_buf(r, (size_t)c->oc), *mu = rand_buf(r, (size_t)c->oc);
+        float *sc = rand_buf(r, (size_t)c->oc), *sh = rand_buf(r, (size_t)c->oc),
+              *mu = rand_buf(r, (size_t)c->oc);
         float *var = rand_buf(r, (size_t)c->oc), *res = rand_buf(r, out_n);
         for (int i = 0; i < c->oc; i++)
             var[i] = var[i] * var[i] + 0.1f;
@@ -294,7 +292,8 @@ static void test_maxpool_vs_scan(void **state)
         p.n = 2;
         p.in_c = p.out_c = 3;
         const size_t in_n = (size_t)6 * c[0] * c[1], out_n = (size_t)6 * c[6] * c[7];
-        float *x = rand_buf(r, in_n), *got = malloc(sizeof(float) * out_n), *want = malloc(sizeof(float) * out_n);
+        float *x = rand_buf(r, in_n), *got = malloc(sizeof(float) * out_n),
+              *want = malloc(sizeof(float) * out_n);
         for (size_t i = 0; i < in_n; i++) {
             double u = gsl_rng_uniform(r);
             if (u < 0.02)
@@ -311,11 +310,9 @@ static void test_maxpool_vs_scan(void **state)
                     int any = 0;
                     for (int y = oy * c[3] - c[4]; y < oy * c[3] - c[4] + c[2]; y++)
                         for (int xx = ox * c[3] - c[5]; xx < ox * c[3] - c[5] + c[2]; xx++) {
-                            if (y < 0 || y >= c[0] || xx < 0 || xx >= c[1])
-                                continue;
+                            if (y < 0 || y >= c[0] || xx < 0 || xx >= c[1]) continue;
                             float v = x[((size_t)pl * c[0] + y) * c[1] + xx];
-                            if (!any || v > m)
-                                m = v;
+                            if (!any || v > m) m = v;
                             any = 1;
                         }
                     want[((size_t)pl * c[6] + oy) * c[7] + ox] = m;
@@ -525,11 +522,16 @@ int main(void)
 {
     sr_kernels_set_blas_threads(1);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_conv_vs_reference),   cmocka_unit_test(test_depthwise_direct_vs_im2col),
+        cmocka_unit_test(test_conv_vs_reference),
+        cmocka_unit_test(test_depthwise_direct_vs_im2col),
         cmocka_unit_test(test_conv_post_matches_separate_ops),
-        cmocka_unit_test(test_pool_hand_checked),   cmocka_unit_test(test_maxpool_vs_scan),   cmocka_unit_test(test_batchnorm_and_activations),
-        cmocka_unit_test(test_softmax_axis),        cmocka_unit_test(test_add_broadcast),
-        cmocka_unit_test(test_concat),              cmocka_unit_test(test_reorg_hand_checked),
+        cmocka_unit_test(test_pool_hand_checked),
+        cmocka_unit_test(test_maxpool_vs_scan),
+        cmocka_unit_test(test_batchnorm_and_activations),
+        cmocka_unit_test(test_softmax_axis),
+        cmocka_unit_test(test_add_broadcast),
+        cmocka_unit_test(test_concat),
+        cmocka_unit_test(test_reorg_hand_checked),
         cmocka_unit_test(test_fc_and_matmul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
