@@ -43,7 +43,11 @@ size_t sr_conv2d_workspace_floats(const sr_win2d *p, int groups);
 /* Grouped, dilated, strided convolution; computes output channels [oc0, oc1) of a layer whose full
  * weight tensor is W [full_out_c][in_c/groups][k_h][k_w] (full_out_c = p->out_c; bias [full_out_c] or
  * NULL). out gets n x (oc1-oc0) x out_h x out_w. p->in_c is the full input channel count.
- * Depthwise (groups == in_c == out_c) uses a direct kernel, others im2col + cblas_sgemm.
+ * Depthwise (groups == in_c == out_c) uses a direct kernel; 1x1 stride-1 unpadded convolutions multiply
+ * the input with cblas_sgemm; 3x3 stride-1 convolutions with >= 512 output pixels and >= 16 input channels
+ * run as nine shifted 1x1 products (within the same workspace bound); the others im2col + cblas_sgemm.
+ * The path and the sgemm blocking depend only on the geometry, the channel range [oc0, oc1) and whether
+ * the CPU has AVX-512, never on the data.
  * ws: workspace of sr_conv2d_workspace_floats(p, groups) floats (borrowed; may be NULL when 0). */
 void sr_conv2d(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias, int oc0,
                int oc1, float *out, float *ws);
