@@ -19,13 +19,13 @@
 #include "sr_status.h"
 
 typedef struct sr_win2d {
-    int n;                       /* batch */
-    int in_c, in_h, in_w;        /* input tensor actually given */
-    int out_c, out_h, out_w;     /* output tensor to compute */
+    int n;                   /* batch */
+    int in_c, in_h, in_w;    /* input tensor actually given */
+    int out_c, out_h, out_w; /* output tensor to compute */
     int k_h, k_w;
     int stride_h, stride_w;
-    int dil_h, dil_w;            /* conv only; pools use 1 */
-    int pad_top, pad_left;       /* may be negative (see above) */
+    int dil_h, dil_w;      /* conv only; pools use 1 */
+    int pad_top, pad_left; /* may be negative (see above) */
 } sr_win2d;
 
 /* Sets OpenBLAS's thread count (default used by sr_exec: 1, for bit-identical results and because
@@ -74,8 +74,8 @@ typedef struct sr_conv_post {
 
 /* sr_conv2d followed by the fused output pass `post` (NULL: none, same as sr_conv2d). out must not
  * overlap in, W or post->residual. */
-void sr_conv2d_post(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias, int oc0,
-                    int oc1, float *out, float *ws, const sr_conv_post *post);
+void sr_conv2d_post(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias,
+                    int oc0, int oc1, float *out, float *ws, const sr_conv_post *post);
 
 /* The naive 7-loop reference of sr_conv2d (all channels), for tests. */
 void sr_conv2d_ref(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias,
