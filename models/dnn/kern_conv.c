@@ -72,9 +72,8 @@ static int is_depthwise(const sr_win2d *p, int groups)
 static int64_t direct_cols(int64_t m, int64_t k)
 {
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-    static int avx512 = -1;
-    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    if (avx512 && m * k > 0) {
+    /* no cached flag: libgcc sets up the CPU model at load time, the test is a load and a mask */
+    if (__builtin_cpu_supports("avx512f") && m * k > 0) {
         int64_t cols = SR_CONV_DIRECT_MNK / (m * k) / 16 * 16;
         cols = cols > 1024 ? 1024 : cols;
         return cols >= 64 ? cols : 0;
