@@ -4,7 +4,9 @@
  * sr_exec_run() allocates nothing. Tensors of nodes marked with sr_exec_keep() (and the graph output)
  * stay readable after the run. Deterministic: same weights and inputs -> bit-identical outputs:
  * sr_exec_create sets OpenBLAS to a single thread (simulations run many processes in parallel; call
- * sr_kernels_set_blas_threads() afterwards to trade bit-identity across thread counts for speed). */
+ * sr_kernels_set_blas_threads() afterwards to trade bit-identity across thread counts for speed).
+ * Bit-identity holds on one machine: OpenBLAS picks its kernels for the CPU it runs on, and the conv
+ * blocking takes AVX-512 into account, so another CPU may round differently in the last bits. */
 #ifndef SR_EXEC_H
 #define SR_EXEC_H
 
