@@ -20,6 +20,7 @@
 #include "sr_report.h"
 
 #include "sr_file.h"
+#include "sr_results.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -1044,8 +1045,9 @@ static sr_status open_db(const char *db_path, sqlite3 **out, FILE *log)
         sqlite3_step(q) == SQLITE_ROW)
         version = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
-    if (version != 1) {
-        logf_(log, "report: %s: not a simrun results database of schema version 1\n", db_path);
+    if (version < 1 || version > SR_RESULTS_SCHEMA_VERSION) {
+        logf_(log, "report: %s: not a simrun results database (schema versions 1..%d)\n", db_path,
+              SR_RESULTS_SCHEMA_VERSION);
         sqlite3_close(db);
         return SR_ERR_DB;
     }

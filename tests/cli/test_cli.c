@@ -212,6 +212,26 @@ static void test_run_resume_and_determinism(void **state)
     assert_true(slow > fast);
 }
 
+/* metrics.frames / links: false keep those rows out of the database, not the summary metrics. */
+static void test_metrics_flags(void **state)
+{
+    (void)state;
+    assert_int_equal(simrun("run tiny-noframes.yaml --db nf.db --no-report --quiet"), 0);
+    assert_int_equal(query_int("nf.db", "SELECT count(*) FROM runs WHERE status='ok'"), 4);
+    assert_int_equal(query_int("nf.db", "SELECT count(*) FROM frames"), 0);
+    assert_int_equal(query_int("nf.db", "SELECT count(*) FROM frame_tasks"), 0);
+    assert_int_equal(query_int("nf.db", "SELECT count(*) FROM links"), 0);
+    assert_true(query_int("nf.db", "SELECT count(*) FROM hosts") >= 8);
+    assert_int_equal(query_int("nf.db", "SELECT count(*) FROM metrics WHERE name='latency_p95_s'"), 4);
+    assert_true(query_int("nf.db", "SELECT sum(value) FROM metrics WHERE name='frames_completed'") > 8);
+    /* with frames on, every frame has task rows: compute and transfers (cloud_only) or compute alone */
+    assert_int_equal(simrun("run tiny.yaml --db tf.db --no-report --quiet"), 0);
+    assert_int_equal(query_int("tf.db", "SELECT count(*) FROM frames f WHERE f.dropped = 0 AND NOT EXISTS "
+                                        "(SELECT 1 FROM frame_tasks t WHERE t.run_id = f.run_id AND "
+                                        "t.source = f.source AND t.frame = f.frame)"),
+                     0);
+}
+
 static void test_report(void **state)
 {
     (void)state;
@@ -272,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_bad_yaml_writes_nothing),
         cmocka_unit_test(test_validate_ok),
         cmocka_unit_test(test_run_resume_and_determinism),
+        cmocka_unit_test(test_metrics_flags),
         cmocka_unit_test(test_report),
         cmocka_unit_test(test_amplification_experiment),
         cmocka_unit_test(test_show_and_list),
