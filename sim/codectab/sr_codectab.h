@@ -110,4 +110,9 @@ void sr_codectab_print(const sr_codectab_row *rows, int n_rows, FILE *f);
  * input or usage (nothing written then). */
 int sr_codectab_main(int argc, char **argv, const char *simrun_version, FILE *out, FILE *errf);
 
+/* Codec geometry of a batch-1 activation, as codec tables, the split policy and exact mode all code it:
+ * N x C x H x W -> C, H, W (trailing dims folded into W); N x C x L -> C, 1, L; N x F -> 1, 1, F.
+ * Returns -1 when the tensor is not batch 1 or too large, 0 otherwise. */
+int sr_codectab_act_geometry(const sr_shape *s, int *c, int *h, int *w);
+
 #endif

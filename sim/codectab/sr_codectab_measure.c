@@ -122,31 +122,6 @@ typedef struct combo_ctx {
     int top1_same;
 } combo_ctx;
 
-/* Codec geometry of an activation of shape s (batch 1): N x C x H x W -> C, H, W; N x C x L... -> C, 1, rest;
- * N x F -> 1, 1, F. */
-static int act_geometry(const sr_shape *s, int *c, int *h, int *w)
-{
-    if (s->rank < 1 || s->d[0] != 1) return -1;
-    int64_t rest = 1;
-    for (int i = 1; i < s->rank; i++)
-        rest *= s->d[i];
-    if (rest <= 0 || rest > INT32_MAX) return -1;
-    if (s->rank >= 4) {
-        *c = (int)s->d[1];
-        *h = (int)s->d[2];
-        *w = (int)(rest / (s->d[1] * s->d[2]));
-    } else if (s->rank == 3) {
-        *c = (int)s->d[1];
-        *h = 1;
-        *w = (int)s->d[2];
-    } else {
-        *c = 1;
-        *h = 1;
-        *w = (int)rest;
-    }
-    return 0;
-}
-
 static sr_status check_params(const sr_codectab_params *p, char *err, size_t n)
 {
     if (!p->model || !p->model[0]) {
@@ -268,7 +243,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
             goto done;
         }
         const sr_node *nd = sr_graph_node(g, x->id);
-        if (nd->op == SR_OP_CONST || act_geometry(&nd->out, &x->c, &x->h, &x->w) != 0) {
+        if (nd->op == SR_OP_CONST || sr_codectab_act_geometry(&nd->out, &x->c, &x->h, &x->w) != 0) {
             set_err(err, err_size, "layer '%s' of '%s' has no batch-1 activation to code", p->splits[s],
                     p->model);
             st = SR_ERR_UNSUPPORTED;
@@ -502,4 +477,17 @@ done:
     sr_weights_free(wts);
     sr_graph_free(g);
     return st;
+}
+
+int sr_codectab_act_geometry(const sr_shape *s, int *c, int *h, int *w)
+{
+    if (s->rank < 1 || s->d[0] != 1) return -1;
+    int64_t rest = 1;
+    for (int i = 1; i < s->rank; i++)
+        rest *= s->d[i];
+    if (rest <= 0 || rest > INT32_MAX) return -1;
+    *c = s->rank >= 3 ? (int)s->d[1] : 1;
+    *h = s->rank >= 4 ? (int)s->d[2] : 1;
+    *w = (int)(rest / ((int64_t)*c * *h));
+    return 0;
 }

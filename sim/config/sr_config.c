@@ -880,21 +880,6 @@ static void sample_layers(const sr_graph *g, sbuf *sb)
     }
 }
 
-/* Codec geometry of a batch-1 activation: N x C x H x W -> C, H, W (trailing dims folded into W);
- * N x C x L -> C, 1, L; N x F -> 1, 1, F. -1 when it is not a batch-1 tensor. */
-static int act_geometry(const sr_shape *s, int *c, int *h, int *w)
-{
-    if (s->rank < 1 || s->d[0] != 1) return -1;
-    int64_t rest = 1;
-    for (int i = 1; i < s->rank; i++)
-        rest *= s->d[i];
-    if (rest <= 0 || rest > INT32_MAX) return -1;
-    *c = s->rank >= 3 ? (int)s->d[1] : 1;
-    *h = s->rank >= 4 ? (int)s->d[2] : 1;
-    *w = (int)(rest / ((int64_t)*c * *h));
-    return 0;
-}
-
 /* Resolves a path written relative to the experiment file. Caller frees. */
 static char *relative_to_file(const bctx *b, const char *path)
 {
@@ -960,7 +945,7 @@ static void check_codec(bctx *b, sr_policy_spec *p, const sr_ynode *gcodec,
         int cut = sr_graph_find(gr, p->split_at);
         if (cut < 0) continue; /* reported with split_at */
         int c, h, w;
-        if (act_geometry(&sr_graph_node(gr, cut)->out, &c, &h, &w) != 0) {
+        if (sr_codectab_act_geometry(&sr_graph_node(gr, cut)->out, &c, &h, &w) != 0) {
             BERR(gcodec, "layer '%s' of model '%s' has no batch-1 activation to code", p->split_at, m->name);
             bad_codec = 1;
             break;
