@@ -1,14 +1,19 @@
 /* sr_engine.c: executes the plans of an experiment's frames on SimGrid (see sr_engine.h).
  *
- * Actors: one per source instance (emits frames at its arrival times), and one per task of a frame,
- * started when the task's predecessors have finished (so fan-out branches run concurrently and an actor
- * only ever waits on one activity: an exec or a host-to-host transfer, never both, as SimGrid 3.32
- * requires). Per device: a FIFO mutex and an occupancy counter (frames waiting or being served) for the
- * max_queue drop rule. The plan of a source instance is computed once, before the simulation.
+ * No SimGrid actors at all, so the number of actors does not grow with the load (the per-task actors of
+ * the first design hit SimGrid's ~32k-actor limit under overload). Everything runs in maestro, through the
+ * C++ shim (sr_sg_shim.h): a kernel timer per source instance fires at each arrival time; every exec and
+ * transfer is started from maestro, and SimGrid reports its end to one completion callback
+ * (activity_done), which finishes the task and makes its successors ready (fan-out branches run
+ * concurrently: each is its own activity). Per device: a FIFO ring buffer of ready compute tasks served
+ * one at a time (one exec in flight per device), and an occupancy counter (tasks waiting or being served)
+ * for the max_queue drop rule. Transfers start as soon as they are ready and share links max-min. The
+ * plan of a source instance is computed once, before the simulation.
  * When the experiment stores per-frame rows (metrics.frames), every executed task also appends a compact
  * timing record (eng_task_rec: indices and times, no strings) to one growable array; names and labels are
  * filled in from the plans after the simulation (collect).
- * No global state: everything hangs off one `engine` struct passed as actor data. */
+ * No global state here: everything hangs off one `engine` struct given to the callbacks (the shim keeps the
+ * callback pointer; SimGrid runs once per process). */
 #include "sr_engine.h"
 
 #include <assert.h>
@@ -22,7 +27,6 @@
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <simgrid/link.h>
-#include <simgrid/mutex.h>
 #include <simgrid/plugins/energy.h>
 #include <xbt/log.h>
 
@@ -40,12 +44,16 @@
         if (err) snprintf(err, err_size, __VA_ARGS__);                                                       \
     } while (0)
 
+/* A device host: a FIFO of ready compute tasks served one at a time (no actor: the engine starts each exec
+ * from maestro and is called back when it ends). */
 typedef struct eng_host {
     sg_host_t sg;
-    sg_mutex_t mtx;
     double speed_flops; /* the host's speed: one core of speed_flops * cores */
-    int occupancy;      /* frames at the device: being served + waiting */
+    int occupancy;      /* tasks at the device: being served + waiting (the max_queue drop rule) */
     int max_queue;
+    int busy;                  /* a task is being served (or the queue is being drained) */
+    struct eng_slot **q;       /* ring buffer of waiting tasks */
+    size_t q_head, q_len, q_cap;
     double busy_s;
     int64_t tasks;
 } eng_host;
@@ -68,9 +76,20 @@ typedef struct eng_plan {
 
 struct engine;
 
+/* Per task of an in-flight frame: its predecessors left and times, and the user data of its activity. A
+ * source's arrival marker is a slot with f == NULL (task: the source index). */
+typedef struct eng_slot {
+    struct eng_frame *f;
+    int task;
+    int pending; /* predecessors not finished */
+    double ready_s, start_s;
+} eng_slot;
+
 typedef struct eng_source {
     struct engine *eng;
     int index; /* global source instance index */
+    double next_s;   /* capture time of the arrival being started */
+    eng_slot marker; /* the arrival's zero-flop exec (see source_timer) */
     int host;
     double raw_frame_bytes; /* width * height * 3: the 8-bit RGB frame it captures */
     sr_arrival_gen *gen;
@@ -89,13 +108,8 @@ typedef struct eng_frame {
     int64_t bytes;
     int dropped;
     double act_bytes; /* exact mode with a codec: real coded size of the activation; -1: the plan's bytes */
-    int pending[];    /* per task: predecessors not finished */
+    eng_slot slot[];  /* per task */
 } eng_frame;
-
-typedef struct eng_task_arg {
-    eng_frame *f;
-    int task;
-} eng_task_arg;
 
 /* What the hot path records per executed task; expanded to sr_task_record after the run. */
 typedef struct eng_task_rec {
@@ -176,24 +190,9 @@ static const char *policy_label(const sr_policy_spec *p)
     return "?";
 }
 
-/* ---- simulation ---- */
+/* ---- simulation (maestro callbacks: no actor per task, device or source) ---- */
 
-static void task_actor(int argc, char **argv);
-
-static void spawn_task(eng_frame *f, int task)
-{
-    engine *eng = f->src->eng;
-    eng_task_arg *a = malloc(sizeof *a);
-    if (!a) {
-        eng->fail = SR_ERR_NOMEM;
-        return;
-    }
-    a->f = f;
-    a->task = task;
-    sg_actor_t actor = sg_actor_init("task", eng->hosts[f->src->plan.host[task]].sg);
-    sg_actor_set_data(actor, a);
-    sg_actor_start(actor, task_actor, 0, NULL);
-}
+static void task_ready(eng_slot *sl);
 
 static void finish_frame(eng_frame *f)
 {
@@ -250,87 +249,141 @@ static void record_task(engine *eng, const eng_frame *f, int task, double ready_
     r->bytes = bytes;
 }
 
-/* Returns 1 when the task ran (*start_s: device acquired, *end_s: done), 0 when the frame was dropped. */
-static int run_compute(engine *eng, eng_frame *f, const sr_plan_task *t, eng_host *h, double *start_s,
-                       double *end_s)
+/* A task has finished (or was skipped in a dropped frame): its successors whose predecessors are all done
+ * become ready now, in the plan's successor order; the frame ends with its last task. */
+static void task_done(eng_slot *sl)
 {
-    double t0 = simgrid_get_clock();
-    if (h->max_queue > 0 && h->occupancy - 1 >= h->max_queue) {
-        f->dropped = 1;
-        return 0;
+    eng_frame *f = sl->f;
+    const eng_plan *p = &f->src->plan;
+    int task = sl->task;
+    /* f->remaining >= 1 (this task) during the loop, so the frame cannot end inside it */
+    for (int s = p->succ_first[task]; s < p->succ_first[task + 1]; s++)
+        if (--f->slot[p->succ[s]].pending == 0) task_ready(&f->slot[p->succ[s]]);
+    if (--f->remaining == 0) finish_frame(f);
+}
+
+static int host_push(eng_host *h, eng_slot *sl)
+{
+    if (h->q_len == h->q_cap) {
+        size_t cap = h->q_cap ? 2 * h->q_cap : 8;
+        eng_slot **q = malloc(cap * sizeof *q);
+        if (!q) return 0;
+        for (size_t i = 0; i < h->q_len; i++)
+            q[i] = h->q[(h->q_head + i) % h->q_cap];
+        free(h->q);
+        h->q = q;
+        h->q_head = 0;
+        h->q_cap = cap;
     }
-    h->occupancy++;
-    sg_mutex_lock(h->mtx);
-    double t1 = simgrid_get_clock();
-    double flops = t->seconds * h->speed_flops;
-    if (flops > 0) sg_actor_execute(flops);
-    double t2 = simgrid_get_clock();
-    sg_mutex_unlock(h->mtx);
-    h->occupancy--;
-    f->queue_s += t1 - t0;
-    f->compute_s += t2 - t1;
-    h->busy_s += t2 - t1;
-    h->tasks++;
-    *start_s = t1;
-    *end_s = t2;
-    (void)eng;
+    h->q[(h->q_head + h->q_len) % h->q_cap] = sl;
+    h->q_len++;
     return 1;
 }
 
-/* *start_s / *end_s: when the transfer started and finished; returns the bytes sent. */
-static int64_t run_transfer(engine *eng, eng_frame *f, int task, double *start_s, double *end_s)
+static eng_slot *host_pop(eng_host *h)
 {
+    assert(h->q_len > 0);
+    eng_slot *sl = h->q[h->q_head];
+    h->q_head = (h->q_head + 1) % h->q_cap;
+    h->q_len--;
+    return sl;
+}
+
+/* A compute task leaves its device at `now` (it ran from sl->start_s). */
+static void compute_finish(engine *eng, eng_host *h, eng_slot *sl)
+{
+    eng_frame *f = sl->f;
+    double now = simgrid_get_clock();
+    h->occupancy--;
+    f->queue_s += sl->start_s - sl->ready_s;
+    f->compute_s += now - sl->start_s;
+    h->busy_s += now - sl->start_s;
+    h->tasks++;
+    record_task(eng, f, sl->task, sl->ready_s, sl->start_s, now, 0);
+    task_done(sl);
+}
+
+/* Serves the device's queue in FIFO order until an exec is under way (or the queue is empty). Zero-flop tasks
+ * take their turn and end at once. h->busy stays set while draining, so tasks that become ready meanwhile on
+ * this device are only queued. */
+static void host_serve(engine *eng, eng_host *h)
+{
+    h->busy = 1;
+    while (h->q_len > 0) {
+        eng_slot *sl = host_pop(h);
+        const sr_plan_task *t = sr_plan_task_at(sl->f->src->plan.plan, sl->task);
+        sl->start_s = simgrid_get_clock();
+        double flops = t->seconds * h->speed_flops;
+        if (flops > 0) {
+            sr_sg_exec_start(h->sg, flops, sl);
+            return;
+        }
+        compute_finish(eng, h, sl);
+    }
+    h->busy = 0;
+}
+
+/* A task's predecessors have all finished (or the frame was just captured and it has none). */
+static void task_ready(eng_slot *sl)
+{
+    eng_frame *f = sl->f;
+    engine *eng = f->src->eng;
     const eng_plan *p = &f->src->plan;
+    int task = sl->task;
     const sr_plan_task *t = sr_plan_task_at(p->plan, task);
-    double size = task == p->act_task && f->act_bytes >= 0 ? f->act_bytes : t->bytes;
-    double t0 = simgrid_get_clock();
-    sg_host_sendto(eng->hosts[p->host[task]].sg, eng->hosts[p->dst[task]].sg, size);
-    double t1 = simgrid_get_clock();
-    f->transfer_s += t1 - t0;
+    if (f->dropped || eng->fail != SR_OK) {
+        task_done(sl); /* a dropped frame's later tasks do not run */
+        return;
+    }
+    sl->ready_s = simgrid_get_clock();
+    switch (t->kind) {
+    case SR_TASK_COMPUTE: {
+        eng_host *h = &eng->hosts[p->host[task]];
+        /* drop when max_queue tasks already wait behind the one being served */
+        if (h->max_queue > 0 && h->occupancy - 1 >= h->max_queue) {
+            f->dropped = 1;
+            task_done(sl);
+            return;
+        }
+        if (!host_push(h, sl)) {
+            eng->fail = SR_ERR_NOMEM;
+            task_done(sl);
+            return;
+        }
+        h->occupancy++;
+        if (!h->busy) host_serve(eng, h);
+        return;
+    }
+    case SR_TASK_TRANSFER: {
+        double size = task == p->act_task && f->act_bytes >= 0 ? f->act_bytes : t->bytes;
+        sl->start_s = sl->ready_s;
+        sr_sg_sendto_start(eng->hosts[p->host[task]].sg, eng->hosts[p->dst[task]].sg, size, sl);
+        return;
+    }
+    case SR_TASK_KIND_COUNT:
+        break;
+    }
+    task_done(sl);
+}
+
+static void transfer_finish(engine *eng, eng_slot *sl)
+{
+    eng_frame *f = sl->f;
+    const eng_plan *p = &f->src->plan;
+    const sr_plan_task *t = sr_plan_task_at(p->plan, sl->task);
+    double size = sl->task == p->act_task && f->act_bytes >= 0 ? f->act_bytes : t->bytes;
+    double now = simgrid_get_clock();
+    f->transfer_s += now - sl->start_s;
     int64_t bytes = (int64_t)llround(size);
     f->bytes += bytes;
-    const sr_topo_route *r = p->route[task];
+    const sr_topo_route *r = p->route[sl->task];
     for (int k = 0; k < r->n_links; k++) {
         eng_link *l = &eng->links[sr_topology_route_link(eng->topo, r, k)];
         l->bytes += bytes;
         l->transfers++;
     }
-    *start_s = t0;
-    *end_s = t1;
-    return bytes;
-}
-
-static void task_actor(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    eng_task_arg *a = sg_actor_self_get_data();
-    eng_frame *f = a->f;
-    int task = a->task;
-    free(a);
-    engine *eng = f->src->eng;
-    const eng_plan *p = &f->src->plan;
-    const sr_plan_task *t = sr_plan_task_at(p->plan, task);
-    if (!f->dropped) {
-        /* the actor starts when the task's last predecessor finishes */
-        double ready_s = simgrid_get_clock(), start_s = 0, end_s = 0;
-        int64_t bytes = 0;
-        switch (t->kind) {
-        case SR_TASK_COMPUTE:
-            if (run_compute(eng, f, t, &eng->hosts[p->host[task]], &start_s, &end_s))
-                record_task(eng, f, task, ready_s, start_s, end_s, 0);
-            break;
-        case SR_TASK_TRANSFER:
-            bytes = run_transfer(eng, f, task, &start_s, &end_s);
-            record_task(eng, f, task, ready_s, start_s, end_s, bytes);
-            break;
-        case SR_TASK_KIND_COUNT:
-            break;
-        }
-    }
-    for (int s = p->succ_first[task]; s < p->succ_first[task + 1]; s++)
-        if (--f->pending[p->succ[s]] == 0) spawn_task(f, p->succ[s]);
-    if (--f->remaining == 0) finish_frame(f);
+    record_task(eng, f, sl->task, sl->ready_s, sl->start_s, now, bytes);
+    task_done(sl);
 }
 
 /* Exact mode: the real computation of the frame, at its capture (frames are computed in capture order, so
@@ -363,7 +416,7 @@ static sr_status exact_frame(eng_source *s, eng_frame *f)
 static void start_frame(eng_source *s, double capture_s)
 {
     const eng_plan *p = &s->plan;
-    eng_frame *f = calloc(1, sizeof *f + (size_t)p->n_tasks * sizeof f->pending[0]);
+    eng_frame *f = calloc(1, sizeof *f + (size_t)p->n_tasks * sizeof f->slot[0]);
     if (!f) {
         s->eng->fail = SR_ERR_NOMEM;
         return;
@@ -377,22 +430,63 @@ static void start_frame(eng_source *s, double capture_s)
         free(f);
         return;
     }
+    for (int i = 0; i < p->n_tasks; i++) {
+        f->slot[i].f = f;
+        f->slot[i].task = i;
+        f->slot[i].pending = p->n_preds[i];
+    }
+    if (p->n_tasks == 0) {
+        finish_frame(f);
+        return;
+    }
     for (int i = 0; i < p->n_tasks; i++)
-        f->pending[i] = p->n_preds[i];
-    for (int i = 0; i < p->n_tasks; i++)
-        if (p->n_preds[i] == 0) spawn_task(f, i);
+        if (p->n_preds[i] == 0) task_ready(&f->slot[i]);
 }
 
-static void source_actor(int argc, char **argv)
+/* Arms the source's next arrival, if it falls before the end of the run. */
+static void source_arm(eng_source *s);
+
+/* A source's arrival time has come. The frame starts when a zero-flop exec on the source's host ends, i.e.
+ * after the activities that end at this same date have been handled (SimGrid runs due timers before it
+ * reports the activities that ended at that date): a device that finishes a task at the instant a frame
+ * arrives has already let it go when the frame's tasks look at its queue (departures before arrivals). */
+static void source_timer(void *arg)
 {
-    (void)argc;
-    (void)argv;
-    eng_source *s = sg_actor_self_get_data();
-    for (;;) {
-        double t = sr_arrival_next(s->gen);
-        if (!(t < s->eng->duration_s) || s->eng->fail != SR_OK) break;
-        if (t > simgrid_get_clock()) sg_actor_sleep_until(t);
-        start_frame(s, t);
+    eng_source *s = arg;
+    sr_sg_exec_start(s->eng->hosts[s->host].sg, 0.0, &s->marker);
+}
+
+static void source_arm(eng_source *s)
+{
+    double t = sr_arrival_next(s->gen);
+    if (!(t < s->eng->duration_s) || s->eng->fail != SR_OK) return;
+    s->next_s = t;
+    sr_sg_timer_set(t, source_timer, s);
+}
+
+/* Completion of every activity the engine started (maestro). */
+static void activity_done(void *data, int ok, void *user)
+{
+    engine *eng = user;
+    eng_slot *sl = data;
+    if (!ok && eng->fail == SR_OK) {
+        eng->fail = SR_ERR_SIM;
+        snprintf(eng->fail_msg, sizeof eng->fail_msg, "a SimGrid activity failed or was cancelled");
+    }
+    if (!sl->f) { /* a source's arrival marker */
+        eng_source *s = &eng->sources[sl->task];
+        start_frame(s, s->next_s);
+        source_arm(s);
+        return;
+    }
+    const eng_plan *p = &sl->f->src->plan;
+    const sr_plan_task *t = sr_plan_task_at(p->plan, sl->task);
+    if (t->kind == SR_TASK_COMPUTE) {
+        eng_host *h = &eng->hosts[p->host[sl->task]];
+        compute_finish(eng, h, sl);
+        host_serve(eng, h);
+    } else {
+        transfer_finish(eng, sl);
     }
 }
 
@@ -785,6 +879,8 @@ static void engine_clear(engine *eng)
         sr_cost_model_free(eng->group_cost[g]);
     free(eng->group_cost);
     free(eng->sources);
+    for (int h = 0; eng->hosts && h < eng->n_hosts; h++)
+        free(eng->hosts[h].q);
     free(eng->hosts);
     free(eng->links);
     free(eng->recs);
@@ -1065,24 +1161,23 @@ sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_eng
             st = SR_ERR_SIM;
             goto done;
         }
-        eng.hosts[h].mtx = sg_mutex_init();
     }
     st = attach_stations(&eng, err, err_size);
     if (st != SR_OK) goto done;
+    sr_sg_set_done_callback(activity_done, &eng);
     for (int s = 0; s < eng.n_sources; s++) {
-        sg_actor_t a = sg_actor_init("source", eng.hosts[eng.sources[s].host].sg);
-        sg_actor_set_data(a, &eng.sources[s]);
-        sg_actor_start(a, source_actor, 0, NULL);
+        eng.sources[s].marker.f = NULL;
+        eng.sources[s].marker.task = s;
+        source_arm(&eng.sources[s]);
     }
     simgrid_run();
+    sr_sg_release_ended();
     if (eng.fail != SR_OK) {
         st = eng.fail;
         ERR("simulation failed: %s", eng.fail_msg[0] ? eng.fail_msg : sr_status_message(st));
         goto done;
     }
     st = collect(&eng, out);
-    for (int h = 0; h < eng.n_hosts; h++)
-        if (eng.hosts[h].mtx) sg_mutex_destroy(eng.hosts[h].mtx);
 done:
     for (int m = 0; m < e->n_models; m++)
         sr_graph_free(graphs[m]);

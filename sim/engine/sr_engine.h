@@ -1,14 +1,16 @@
 /* sr_engine.h: runs one simulated run point on SimGrid.
  *
  * sr_engine_run() builds the platform from the experiment (sr_platform.h), plans every source
- * instance's frames with the experiment's policy (sr_policy.h), then simulates: one actor per source
- * instance emits frames (periodic with a per-instance phase, or Poisson from a per-instance GSL stream
- * seeded from `seed`) during [0, duration); each frame runs through its plan, with compute tasks waiting
+ * instance's frames with the experiment's policy (sr_policy.h), then simulates: every source instance
+ * emits frames (periodic with a per-instance phase, or Poisson from a per-instance GSL stream seeded from
+ * `seed`) during [0, duration); each frame runs through its plan, with compute tasks waiting
  * FIFO for their device (one task at a time per device; a frame that finds max_queue frames already
  * waiting is dropped) and transfers moving through the routed links (concurrent flows share links
  * max-min). It fills `out` with per-frame records (sorted by source, frame), per-link and per-host
  * statistics, the summary metrics (sr_run_output_summarize with the experiment's warmup) and
- * energy_total_j / bytes_total.
+ * energy_total_j / bytes_total. The simulation uses no SimGrid actors (timers and activities driven from
+ * SimGrid's kernel, see sr_engine.c), so its memory grows with devices and in-flight frames, not with
+ * actors, and overload (frames piling up at a device) does not hit SimGrid's actor limits.
  *
  * SimGrid cannot be initialised twice: call the engine at most once per process (fork a process per
  * run point). Network model: cm02 = CM02 without cross-traffic or TCP window (latency + size / bw),
