@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "sr_cmd.h"
+#include "sr_model_source.h"
 #include "sr_exec.h"
 #include "sr_graph.h"
 #include "sr_weights.h"
@@ -21,7 +22,9 @@
 
 static void exec_usage(FILE *f)
 {
-    fprintf(f, "usage: simrun exec MODEL [--input CxHxW] [--seed N] [--repeat N]\n"
+    fprintf(f, "usage: simrun exec MODEL|FILE.onnx|FILE.cfg [--input CxHxW] [--seed N] [--repeat N] [--stats]\n"
+               "  --stats   keep every layer's output and print its min/max/mean/std (disables buffer reuse and\n"
+               "            conv fusion, so per-layer times are those of the unfused layers)\n"
                "  Runs MODEL's real fp32 kernels forward on He-initialised weights and a seeded random\n"
                "  input; prints per-layer time (ms), output shape, output min/max/mean/std and total.\n"
                "  MODEL: one of");
@@ -60,6 +63,25 @@ static int parse_chw(const char *s, int *c, int *h, int *w)
     return 0;
 }
 
+typedef struct tensor_stats {
+    double min, max, mean, std;
+} tensor_stats;
+
+/* Min, max, mean and (population) standard deviation of x[0..n). */
+static void stats_of(const float *x, int64_t n, tensor_stats *s)
+{
+    double mn = INFINITY, mx = -INFINITY, sum = 0, sq = 0;
+    for (int64_t k = 0; k < n; k++) {
+        mn = x[k] < mn ? x[k] : mn;
+        mx = x[k] > mx ? x[k] : mx;
+        sum += x[k];
+    }
+    double mean = n ? sum / (double)n : 0;
+    for (int64_t k = 0; k < n; k++)
+        sq += (x[k] - mean) * (x[k] - mean);
+    s->min = mn, s->max = mx, s->mean = mean, s->std = n ? sqrt(sq / (double)n) : 0.0;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -72,11 +94,14 @@ int sr_cmd_exec(int argc, char **argv)
     const char *model = NULL;
     int c = 0, h = 0, w = 0;
     long seed = 1, repeat = 1;
+    int stats = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             exec_usage(stdout);
             return 0;
+        } else if (!strcmp(a, "--stats")) {
+            stats = 1;
         } else if (!strcmp(a, "--input") || !strcmp(a, "--seed") || !strcmp(a, "--repeat")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "simrun exec: %s needs a value\n", a);
@@ -115,24 +140,16 @@ int sr_cmd_exec(int argc, char **argv)
     gsl_rng *rng = NULL;
     double *best = NULL;
     int rc = 1;
-    sr_status st = sr_zoo_build(model, c, h, w, &g);
-    if (st == SR_ERR_NOT_FOUND) {
-        fprintf(stderr, "simrun exec: unknown model '%s'\n", model);
-        exec_usage(stderr);
-        return 2;
-    }
+    char err[1024];
+    sr_status st = sr_model_load(model, c, h, w, (uint64_t)seed, &g, &wt, err, sizeof err);
     if (st != SR_OK) {
-        fprintf(stderr, "simrun exec: cannot build %s at %dx%dx%d: %s\n", model, c, h, w, sr_status_message(st));
+        fprintf(stderr, "simrun exec: %s\n", err);
+        if (st == SR_ERR_NOT_FOUND) exec_usage(stderr);
         return 2;
     }
-    char err[256];
-    if ((st = sr_weights_create(g, &wt)) != SR_OK) {
-        fprintf(stderr, "simrun exec: weights: %s\n", sr_status_message(st));
-        goto cleanup;
-    }
-    sr_weights_init_he(wt, (uint64_t)seed);
-    if ((st = sr_exec_create(g, wt, 0, &e, err, sizeof(err))) != SR_OK) {
+    if ((st = sr_exec_create(g, wt, stats, &e, err, sizeof(err))) != SR_OK) {
         fprintf(stderr, "simrun exec: %s: %s\n", sr_status_message(st), err);
+        rc = st == SR_ERR_UNSUPPORTED ? 2 : 1;
         goto cleanup;
     }
     rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -167,31 +184,32 @@ int sr_cmd_exec(int argc, char **argv)
     }
     printf("%s: forward on fp32 kernels, seed %ld, %ld run(s); per-layer time is the minimum over runs\n",
            sr_graph_name(g), seed, repeat);
-    printf("%4s %-28s %-8s %-18s %14s %10s\n", "id", "layer", "op", "output", "MACs", "time_ms");
+    printf("%4s %-28s %-8s %-18s %14s %10s", "id", "layer", "op", "output", "MACs", "time_ms");
+    if (stats) printf(" %11s %11s %11s %11s", "min", "max", "mean", "std");
+    printf("\n");
     for (int i = 0; i < sr_graph_node_count(g); i++) {
         const sr_node *nd = sr_graph_node(g, i);
         char shp[64];
         sr_shape_format(&nd->out, shp, sizeof(shp));
-        printf("%4d %-28s %-8s %-18s %14lld %10.3f\n", i, nd->name, sr_op_name(nd->op), shp, (long long)nd->macs,
+        printf("%4d %-28s %-8s %-18s %14lld %10.3f", i, nd->name, sr_op_name(nd->op), shp, (long long)nd->macs,
                best[i] * 1e3);
+        const float *yi = stats ? sr_exec_output(e, i) : NULL;
+        if (yi) {
+            tensor_stats st_i;
+            stats_of(yi, sr_shape_numel(&nd->out), &st_i);
+            printf(" %11.4g %11.4g %11.4g %11.4g", st_i.min, st_i.max, st_i.mean, st_i.std);
+        }
+        printf("\n");
     }
     int out_id = sr_graph_output(g);
-    const float *y = sr_exec_output(e, out_id);
-    int64_t n = sr_shape_numel(&sr_graph_node(g, out_id)->out);
-    double mn = INFINITY, mx = -INFINITY, sum = 0, sq = 0;
-    for (int64_t k = 0; k < n; k++) {
-        mn = y[k] < mn ? y[k] : mn;
-        mx = y[k] > mx ? y[k] : mx;
-        sum += y[k];
-    }
-    double mean = n ? sum / (double)n : 0;
-    for (int64_t k = 0; k < n; k++)
-        sq += (y[k] - mean) * (y[k] - mean);
+    tensor_stats so;
+    stats_of(sr_exec_output(e, out_id), sr_shape_numel(&sr_graph_node(g, out_id)->out), &so);
+    double mn = so.min, mx = so.max, mean = so.mean;
     char shp[64];
     sr_shape_format(&sr_graph_node(g, out_id)->out, shp, sizeof(shp));
     sr_graph_totals tot;
     sr_graph_totals_get(g, &tot);
-    printf("output %s: min %.6g max %.6g mean %.6g std %.6g\n", shp, mn, mx, mean, n ? sqrt(sq / (double)n) : 0.0);
+    printf("output %s: min %.6g max %.6g mean %.6g std %.6g\n", shp, mn, mx, mean, so.std);
     printf("total: %.3f ms (fastest run), %.3f ms (mean), %.3f GMAC, %.2f GFLOP/s; activation arena %.1f MiB\n",
            best_total * 1e3, sum_total / (double)repeat * 1e3, (double)tot.macs / 1e9,
            2.0 * (double)tot.macs / best_total / 1e9, (double)sr_exec_arena_bytes(e) / (1024.0 * 1024.0));

@@ -283,6 +283,19 @@ static void test_show_and_list(void **state)
     free(out);
     assert_int_equal(simrun("list devices"), 0);
     assert_int_equal(simrun("show profile v100"), 0);
+
+    /* real kernels: per-layer statistics; the sine MLP's last layer is its output */
+    assert_int_equal(simrun("exec sine --stats"), 0);
+    out = output();
+    assert_non_null(strstr(out, "dense3"));
+    assert_non_null(strstr(out, "std"));
+    free(out);
+    char args[1024];
+    snprintf(args, sizeof args, "exec %s/experiments/models/yolov2-tiny.cfg --input 3x416x416", SR_SOURCE_DIR);
+    assert_int_equal(simrun(args), 0);
+    snprintf(args, sizeof args, "exec %s/experiments/models/yolov2-tiny.cfg --input 3x64x64", SR_SOURCE_DIR);
+    assert_int_equal(simrun(args), 2); /* a cfg file fixes its input */
+    assert_int_equal(simrun("exec no-such-model"), 2);
 }
 
 int main(void)
