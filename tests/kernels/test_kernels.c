@@ -98,6 +98,12 @@ static const conv_case conv_cases[] = {
     {1, 3, 70, 66, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},   /* s1 */
     {2, 2, 131, 130, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2}, /* s2, batch 2 */
     {1, 2, 70, 66, 2, 3, 3, 1, 1, 1, 1, -1, 0, 2, 3, 2},  /* s1, negative top pad, asym */
+    /* AVX-512 path (where the CPU has it): one partial vector per row, several vectors, stride 2 */
+    {1, 6, 7, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6},      /* 7x7 s1 */
+    {1, 5, 14, 14, 5, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 5},    /* 14x14 s2, padding at the end only */
+    {1, 2, 20, 300, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2},   /* 19 vectors per row, s1 */
+    {1, 2, 9, 301, 2, 3, 3, 2, 2, 2, 1, 2, 1, 2, 1, 2},    /* s2 odd width, row dilation */
+    {1, 2, 4, 1100, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2},   /* too wide for its masks: other paths */
 };
 
 static void test_conv_vs_reference(void **state)
@@ -209,6 +215,9 @@ static void test_conv_post_matches_separate_ops(void **state)
         {1, 3, 70, 66, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},   /* depthwise s1, large plane */
         {1, 2, 131, 130, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2}, /* depthwise s2, large plane */
         {1, 8, 12, 12, 8, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 8},   /* depthwise 5x5 (generic) */
+        {2, 6, 7, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6},     /* depthwise 7x7 s1 (AVX-512 path) */
+        {1, 5, 14, 14, 5, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 5},   /* depthwise 14x14 s2 (AVX-512 path) */
+        {1, 2, 20, 300, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2},  /* depthwise wide s1 (AVX-512 path) */
     };
     const sr_act acts[] = {SR_ACT_NONE, SR_ACT_RELU, SR_ACT_RELU6, SR_ACT_LEAKY, SR_ACT_CLIP};
     for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
