@@ -39,7 +39,7 @@ static void totals(const char *name, int64_t *params, int64_t *macs)
 static void assert_out_shape(const sr_graph *g, const char *node, const char *expect)
 {
     int id = node ? sr_graph_find(g, node) : sr_graph_output(g);
-    if (id < 0) fail_msg("no node '%s' in %s", node, sr_graph_name(g));
+    if (id < 0) fail_msg("no node '%s' in %s", node ? node : "(output)", sr_graph_name(g));
     char buf[64];
     sr_shape_format(&sr_graph_node(g, id)->out, buf, sizeof buf);
     assert_string_equal(buf, expect);

@@ -467,7 +467,7 @@ static sr_status dn_connected(dn_ctx *c, dn_section *s, int layer, int in, int *
 /* Resolves a darknet layer reference (negative: relative to `layer`) to an existing layer index. */
 static sr_status dn_layer_ref(dn_ctx *c, const dn_kv *kv, const char *text, int layer, int *ref)
 {
-    int v;
+    int v = 0;
     sr_status st = dn_parse_int(c, kv, text, INT_MIN / 2, INT_MAX / 2, &v);
     if (st != SR_OK)
         return st;
@@ -496,7 +496,7 @@ static sr_status dn_route(dn_ctx *c, dn_section *s, int layer, int *out)
     for (char *tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (n == SR_MAX_INPUTS)
             return dn_fail(c, SR_ERR_UNSUPPORTED, kv->line, "layers: at most %d layers per route", SR_MAX_INPUTS);
-        int ref;
+        int ref = 0;
         sr_status st = dn_layer_ref(c, kv, tok, layer, &ref);
         if (st != SR_OK)
             return st;
@@ -518,7 +518,7 @@ static sr_status dn_shortcut(dn_ctx *c, dn_section *s, int layer, int in, int *o
     dn_kv *kv = dn_find(s, "from");
     if (kv == NULL)
         return dn_fail(c, SR_ERR_PARSE, s->line, "[shortcut] needs 'from=<index>' (missing)");
-    int ref;
+    int ref = 0;
     sr_status st = dn_layer_ref(c, kv, kv->val, layer, &ref);
     if (st != SR_OK)
         return st;

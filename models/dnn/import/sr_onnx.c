@@ -647,7 +647,7 @@ static sr_status ox_conv(ox_ctx *c)
     a.has_bias = B != NULL;
     if (B && (st = ox_const_float(c, B, "bias", W->shape.d[0])) != SR_OK)
         return st;
-    int id;
+    int id = -1;
     if ((st = ox_add(c, SR_OP_CONV, ox_out_name(c), NULL, &x, 1, &a, &id)) != SR_OK ||
         (st = ox_add_fill(c, id, SR_PARAM_WEIGHT, W->f, W->n)) != SR_OK)
         return st;
@@ -687,7 +687,7 @@ static sr_status ox_pool(ox_ctx *c, sr_op op)
         return st;
     a.ceil_mode = ceil_mode != 0;
     a.count_include_pad = cip != 0;
-    int id;
+    int id = -1;
     if ((st = ox_add(c, op, ox_out_name(c), NULL, &x, 1, &a, &id)) != SR_OK)
         return st;
     return ox_bind(c, 0, id);
@@ -749,7 +749,7 @@ static sr_status ox_gemm(ox_ctx *c)
     if ((st = ox_const_in(c, 1, 1, 1, &B)) != SR_OK || (st = ox_const_in(c, 2, 0, 1, &C)) != SR_OK)
         return st;
     int has_c = ox_in_name(c->cur, 2) != NULL && beta != 0.0f;
-    int id;
+    int id = -1;
     int64_t N;
     if (B) {
         /* fc: W[n][k] = alpha * op(B)[k][n] */
@@ -841,7 +841,7 @@ static sr_status ox_gemm(ox_ctx *c)
 
 static sr_status ox_unary(ox_ctx *c, sr_op op, const sr_node_attr *a)
 {
-    int x, id;
+    int x = -1, id = -1;
     sr_status st;
     if ((st = ox_data(c, 0, &x)) != SR_OK || (st = ox_add(c, op, ox_out_name(c), NULL, &x, 1, a, &id)) != SR_OK)
         return st;
@@ -905,7 +905,7 @@ static sr_status ox_batchnorm(ox_ctx *c)
         if ((st = ox_const_in(c, k + 1, 1, 0, &p[k])) != SR_OK ||
             (st = ox_const_float(c, p[k], what[k], xs.d[1])) != SR_OK)
             return st;
-    int id;
+    int id = -1;
     if ((st = ox_add(c, SR_OP_BATCHNORM, ox_out_name(c), NULL, &x, 1, &a, &id)) != SR_OK ||
         (st = ox_add_fill(c, id, SR_PARAM_BN_SCALE, p[0]->f, p[0]->n)) != SR_OK ||
         (st = ox_add_fill(c, id, SR_PARAM_BN_SHIFT, p[1]->f, p[1]->n)) != SR_OK ||
@@ -927,7 +927,7 @@ static sr_status ox_binary(ox_ctx *c, sr_op op)
     }
     if ((st = ox_check_attrs(c, (const char *const[]){"broadcast", NULL})) != SR_OK)
         return st;
-    int in[2], id;
+    int in[2] = {-1, -1}, id = -1;
     if ((st = ox_data(c, 0, &in[0])) != SR_OK || (st = ox_data(c, 1, &in[1])) != SR_OK ||
         (st = ox_add(c, op, ox_out_name(c), NULL, in, 2, NULL, &id)) != SR_OK)
         return st;
@@ -1037,7 +1037,7 @@ static sr_status ox_softmax(ox_ctx *c)
         return ox_fail(c, SR_ERR_SHAPE, "axis %lld out of range for rank %d", (long long)axis, xs.rank);
     int ax = (int)(axis < 0 ? axis + xs.rank : axis);
     sr_node_attr a = sr_node_attr_default();
-    int id;
+    int id = -1;
     const char *base = ox_out_name(c);
     if (c->opset >= 13 || ax == xs.rank - 1) {
         a.axis = ax;
@@ -1102,7 +1102,7 @@ static sr_status ox_identity(ox_ctx *c)
     out->name = nm;
     if (copy.feed && copy.node < 0) {
         /* the input node must be shared: create it now for both names */
-        int id;
+        int id = -1;
         ox_val *src = ox_find(c, name);
         if ((st = ox_val_node(c, src, &id)) != SR_OK)
             return st;
