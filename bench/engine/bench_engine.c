@@ -5,18 +5,24 @@
  * GPU is far from saturated (N x 2 fps of MobileNetV2 on a V100), so queues stay short.
  * - engine: simrun's sr_engine_run on that experiment (plans, queues, per-frame records, energy, stats);
  * - anchor: a bare SimGrid program on the same generated platform: one actor per camera that sleeps until
- *   each capture time and moves the frame with sg_host_sendto, and one cloud actor executing the same flops
- *   per frame in arrival order.
+ *   each capture time, moves the frame with sg_host_sendto and releases a semaphore (the cloud's queue), and
+ *   one cloud actor that acquires it and executes the same flops per frame, in arrival order. (A first
+ *   anchor handed frames over through a mailbox with a permanent receiver: under overload SimGrid's
+ *   mailbox removal is linear in the queued comms, and that anchor took minutes; the semaphore is O(1).)
  * Each runs in its own forked process (SimGrid runs once per process). Printed: wall seconds of both, their
  * ratio (engine / anchor), simulated frames per wall second, and the peak RSS of each process per device.
  *
- * usage: bench_engine [--quick] [--cameras N] */
+ * Rows: 100, 1000, 3000 and 10000 cameras at 2 fps, then an overload row: 3000 cameras at 10 fps, 30 000
+ * frames/s for a cloud that serves fewer, so frames pile up in its queue (unbounded) until the end; the first
+ * engine (one actor per task of every in-flight frame) aborted there above ~32k actors.
+ *
+ * usage: bench_engine [--quick] [--cameras N] [--fps F] */
 #include <math.h>
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/exec.h>
 #include <simgrid/host.h>
-#include <simgrid/mailbox.h>
+#include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +41,9 @@
 #include "sr_policy.h"
 #include "sr_zoo.h"
 
-#define FPS 2.0
 #define DURATION_S 10.0
+
+static double g_fps = 2.0; /* frames per second per camera: set per row before the children fork */
 
 typedef struct bench_result {
     double wall_s;
@@ -69,7 +76,7 @@ static char *experiment_yaml(int n)
              "    - { name: v, devices: cam, model: net, fps: %g, arrival: periodic, resolution: 224x224 }\n"
              "policy: { type: cloud_only, target: cloud, frame_size: 20KiB }\n"
              "metrics: { frames: true }\n",
-             DURATION_S, n, FPS);
+             DURATION_S, n, g_fps);
     return text;
 }
 
@@ -89,32 +96,29 @@ static double g_frame_bytes, g_cloud_flops;
 static int g_frames_per_cam;
 static long g_done, g_expected;
 static sg_host_t g_cloud;
-static int g_token;
+static sg_sem_t g_queue; /* frames arrived at the cloud and not yet taken */
 
 static void anchor_camera(int argc, char **argv)
 {
     (void)argc;
     int i = atoi(argv[1]);
     sg_host_t self = sg_host_self();
-    sg_mailbox_t mb = sg_mailbox_by_name("cloud");
-    double phase = sr_arrival_phase(i, FPS);
+    double phase = sr_arrival_phase(i, g_fps);
     for (int k = 0; k < g_frames_per_cam; k++) {
-        double t = phase + k / FPS;
+        double t = phase + k / g_fps;
         if (t >= DURATION_S) break;
         double wait = t - simgrid_get_clock();
         if (wait > 0) sg_actor_sleep_for(wait);
         sg_host_sendto(self, g_cloud, g_frame_bytes);
-        sg_mailbox_put(mb, &g_token, 0); /* hand the frame to the cloud's queue */
+        sg_sem_release(g_queue); /* hand the frame to the cloud's queue */
     }
 }
 
 static void anchor_cloud(int argc, char **argv)
 {
     (void)argc, (void)argv;
-    sg_mailbox_t mb = sg_mailbox_by_name("cloud");
-    sg_mailbox_set_receiver("cloud");
     while (g_done < g_expected) {
-        sg_mailbox_get(mb);
+        sg_sem_acquire(g_queue);
         sg_actor_execute(g_cloud_flops);
         g_done++;
     }
@@ -145,7 +149,7 @@ static int run_anchor(const sr_experiment *e, bench_result *r)
     sr_cost_layers(cost, &dev, g, 0, sr_graph_node_count(g) - 1, SR_PREC_FP32, 1, &seconds);
     g_cloud_flops = seconds * cloud->speed_flops * cloud->cores;
     g_frame_bytes = 20 * 1024;
-    g_frames_per_cam = (int)ceil(DURATION_S * FPS);
+    g_frames_per_cam = (int)ceil(DURATION_S * g_fps);
 
     int argc = 4;
     char *argv[] = {"bench", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0", "--cfg=network/TCP-gamma:0",
@@ -155,10 +159,11 @@ static int run_anchor(const sr_experiment *e, bench_result *r)
     simgrid_load_platform(path);
     unlink(path);
     g_cloud = sg_host_by_name(cloud->instances[0]);
+    g_queue = sg_sem_init(0);
     g_expected = 0;
     for (int i = 0; i < cam->count; i++)
         for (int k = 0; k < g_frames_per_cam; k++)
-            if (sr_arrival_phase(i, FPS) + k / FPS < DURATION_S) g_expected++;
+            if (sr_arrival_phase(i, g_fps) + k / g_fps < DURATION_S) g_expected++;
     double t0 = now_s();
     sg_actor_create("cloud", g_cloud, anchor_cloud, 0, NULL);
     for (int i = 0; i < cam->count; i++) {
@@ -219,31 +224,39 @@ static bench_result in_child(int (*fn)(const sr_experiment *, bench_result *), i
 
 int main(int argc, char **argv)
 {
-    int sizes[4] = {100, 1000, 3000, 0};
+    int sizes[6] = {100, 1000, 3000, 10000, 3000, 0};
+    double rates[6] = {2, 2, 2, 2, 10, 0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             sizes[1] = 0;
         } else if (strcmp(argv[i], "--cameras") == 0 && i + 1 < argc) {
             sizes[0] = atoi(argv[++i]);
             sizes[1] = 0;
+        } else if (strcmp(argv[i], "--fps") == 0 && i + 1 < argc) {
+            rates[0] = atof(argv[++i]);
         } else {
-            fprintf(stderr, "usage: bench_engine [--quick] [--cameras N]\n");
+            fprintf(stderr, "usage: bench_engine [--quick] [--cameras N] [--fps F]\n");
             return 2;
         }
     }
-    printf("engine vs bare SimGrid: N cameras x %g fps x %g s, cloud_only over private access links\n", FPS,
+    if (!(sizes[0] > 0) || !(rates[0] > 0) || !isfinite(rates[0])) {
+        fprintf(stderr, "bench_engine: --cameras and --fps must be positive\n");
+        return 2;
+    }
+    printf("engine vs bare SimGrid: N cameras x F fps x %g s, cloud_only over private access links\n",
            DURATION_S);
-    printf("%8s %9s %10s %10s %8s %12s %13s %13s\n", "cameras", "frames", "engine s", "anchor s", "ratio",
-           "frames/s", "engine KiB/dev", "anchor KiB/dev");
+    printf("%8s %5s %9s %10s %10s %8s %12s %13s %13s\n", "cameras", "fps", "frames", "engine s", "anchor s",
+           "ratio", "frames/s", "engine KiB/dev", "anchor KiB/dev");
     for (int k = 0; sizes[k] > 0; k++) {
         int n = sizes[k];
+        g_fps = rates[k];
         bench_result a = in_child(run_anchor, n);
         bench_result b = in_child(run_engine, n);
         if (!a.ok || !b.ok) {
-            printf("%8d  failed (engine ok=%d, anchor ok=%d)\n", n, b.ok, a.ok);
+            printf("%8d %5g  failed (engine ok=%d, anchor ok=%d)\n", n, g_fps, b.ok, a.ok);
             continue;
         }
-        printf("%8d %9ld %10.3f %10.3f %8.2f %12.0f %13.1f %13.1f\n", n, b.frames, b.wall_s, a.wall_s,
+        printf("%8d %5g %9ld %10.3f %10.3f %8.2f %12.0f %13.1f %13.1f\n", n, g_fps, b.frames, b.wall_s, a.wall_s,
                b.wall_s / a.wall_s, (double)b.frames / b.wall_s, (double)b.max_rss_kib / n,
                (double)a.max_rss_kib / n);
         if (a.frames != b.frames) printf("         (anchor completed %ld frames)\n", a.frames);
