@@ -152,8 +152,8 @@ static int run_anchor(const sr_experiment *e, bench_result *r)
     g_frames_per_cam = (int)ceil(DURATION_S * g_fps);
 
     int argc = 4;
-    char *argv[] = {"bench", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0", "--cfg=network/TCP-gamma:0",
-                    NULL};
+    char *argv[] = {"bench", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
+                    "--cfg=network/TCP-gamma:0", NULL};
     xbt_log_control_set("root.thres:critical");
     simgrid_init(&argc, argv);
     simgrid_load_platform(path);
@@ -256,8 +256,8 @@ int main(int argc, char **argv)
             printf("%8d %5g  failed (engine ok=%d, anchor ok=%d)\n", n, g_fps, b.ok, a.ok);
             continue;
         }
-        printf("%8d %5g %9ld %10.3f %10.3f %8.2f %12.0f %13.1f %13.1f\n", n, g_fps, b.frames, b.wall_s, a.wall_s,
-               b.wall_s / a.wall_s, (double)b.frames / b.wall_s, (double)b.max_rss_kib / n,
+        printf("%8d %5g %9ld %10.3f %10.3f %8.2f %12.0f %13.1f %13.1f\n", n, g_fps, b.frames, b.wall_s,
+               a.wall_s, b.wall_s / a.wall_s, (double)b.frames / b.wall_s, (double)b.max_rss_kib / n,
                (double)a.max_rss_kib / n);
         if (a.frames != b.frames) printf("         (anchor completed %ld frames)\n", a.frames);
     }

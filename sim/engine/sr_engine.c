@@ -51,8 +51,8 @@ typedef struct eng_host {
     double speed_flops; /* the host's speed: one core of speed_flops * cores */
     int occupancy;      /* tasks at the device: being served + waiting (the max_queue drop rule) */
     int max_queue;
-    int busy;                  /* a task is being served (or the queue is being drained) */
-    struct eng_slot **q;       /* ring buffer of waiting tasks */
+    int busy;            /* a task is being served (or the queue is being drained) */
+    struct eng_slot **q; /* ring buffer of waiting tasks */
     size_t q_head, q_len, q_cap;
     double busy_s;
     int64_t tasks;
@@ -87,7 +87,7 @@ typedef struct eng_slot {
 
 typedef struct eng_source {
     struct engine *eng;
-    int index; /* global source instance index */
+    int index;       /* global source instance index */
     double next_s;   /* capture time of the arrival being started */
     eng_slot marker; /* the arrival's zero-flop exec (see source_timer) */
     int host;
@@ -136,10 +136,10 @@ typedef struct engine {
     char fail_msg[512];
     double duration_s;
     /* per model (e->n_models) */
-    sr_weights **weights;      /* exact mode: the weights the kernels run with */
-    sr_codectab_row *rows;     /* split + codec_table: the table row of the model */
+    sr_weights **weights;  /* exact mode: the weights the kernels run with */
+    sr_codectab_row *rows; /* split + codec_table: the table row of the model */
     int *has_row;
-    sr_policy_codec *codecs;   /* split + codec: what the policy prices the codec with */
+    sr_policy_codec *codecs;    /* split + codec: what the policy prices the codec with */
     sr_cost_model **group_cost; /* per device group: its profile's cost model, or NULL (the default model) */
     /* exact-mode results */
     int64_t ex_frames, ex_top1;
@@ -393,8 +393,8 @@ static sr_status exact_frame(eng_source *s, eng_frame *f)
     engine *eng = s->eng;
     if (eng->ex_frames >= 2 * SR_EXACT_MAX_FRAMES) {
         eng->fail = SR_ERR_RANGE;
-        snprintf(eng->fail_msg, sizeof eng->fail_msg, "exact mode: more than %d frames computed; use mode: model",
-                 2 * SR_EXACT_MAX_FRAMES);
+        snprintf(eng->fail_msg, sizeof eng->fail_msg,
+                 "exact mode: more than %d frames computed; use mode: model", 2 * SR_EXACT_MAX_FRAMES);
         return eng->fail;
     }
     sr_exact_result r;
@@ -655,7 +655,8 @@ static sr_status profile_costs(engine *eng, char *err, size_t err_size)
 /* The codec the split policy prices for model m (NULL: no codec). */
 static const sr_policy_codec *codec_of(const engine *eng, int m)
 {
-    return eng->codecs && eng->e->policy.kind == SR_POLICY_SPLIT && eng->e->policy.codec ? &eng->codecs[m] : NULL;
+    return eng->codecs && eng->e->policy.kind == SR_POLICY_SPLIT && eng->e->policy.codec ? &eng->codecs[m]
+                                                                                         : NULL;
 }
 
 /* Loads every model a source uses (exact mode: with weights, seeded with the experiment's seed), and, for a
@@ -673,7 +674,8 @@ static sr_status models_prepare(engine *eng, const sr_engine_opts *opts, sr_grap
     if (!eng->weights || !eng->rows || !eng->has_row || !eng->codecs) return SR_ERR_NOMEM;
     int with_codec = pol->kind == SR_POLICY_SPLIT && pol->codec;
     if (with_codec && e->mode == SR_MODE_MODEL && !pol->codec_table) {
-        ERR("split policy '%s': model mode prices the codec '%s' from a codec table; give codec_table (made by "
+        ERR("split policy '%s': model mode prices the codec '%s' from a codec table; give codec_table (made "
+            "by "
             "`simrun codec-table`) or use mode: exact",
             policy_label(pol), pol->codec);
         return SR_ERR_INVALID;
@@ -764,7 +766,8 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
         st = sr_cost_roofline_create(&own_cost);
         if (st != SR_OK) return st;
         cost = own_cost;
-        /* each device group with a profile is priced by the profile's cost model (fitted when it has a fit) */
+        /* each device group with a profile is priced by the profile's cost model (fitted when it has a fit)
+         */
         st = profile_costs(eng, err, err_size);
         if (st != SR_OK) goto out;
     }
@@ -773,7 +776,8 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
     if (e->mode == SR_MODE_EXACT) {
         double frames = expected_frames(e);
         if (frames > SR_EXACT_MAX_FRAMES) {
-            ERR("exact mode runs the real kernels for every frame: this run point has about %.0f frames, more "
+            ERR("exact mode runs the real kernels for every frame: this run point has about %.0f frames, "
+                "more "
                 "than the %d allowed (use mode: model)",
                 frames, SR_EXACT_MAX_FRAMES);
             st = SR_ERR_RANGE;
@@ -832,8 +836,16 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
             src->raw_frame_bytes = sr_policy_raw_frame_bytes(ss);
             src->host = sr_topology_host(eng->topo, g, i);
             src->model = m;
-            sr_policy_ctx ctx = {e,    &e->policy, ss, graphs[m],   e->models[m].precision,
-                                 cost, g,          i,  target_group, codec,
+            sr_policy_ctx ctx = {e,
+                                 &e->policy,
+                                 ss,
+                                 graphs[m],
+                                 e->models[m].precision,
+                                 cost,
+                                 g,
+                                 i,
+                                 target_group,
+                                 codec,
                                  (const sr_cost_model *const *)eng->group_cost};
             st = sr_policy_plan(pol, &ctx, &src->plan.plan, err, err_size);
             if (st != SR_OK) break;
@@ -850,7 +862,8 @@ static sr_status prepare(engine *eng, uint64_t seed, const sr_engine_opts *opts,
                 const sr_exact *proto = NULL;
                 for (int k = 0; k < src->index && !proto; k++)
                     if (eng->sources[k].model == m) proto = eng->sources[k].exact;
-                st = proto ? sr_exact_clone(proto, ss->width, ss->height, video_seed, &src->exact, err, err_size)
+                st = proto ? sr_exact_clone(proto, ss->width, ss->height, video_seed, &src->exact, err,
+                                            err_size)
                            : sr_exact_create(graphs[m], eng->weights[m], cut,
                                              e->policy.kind == SR_POLICY_SPLIT ? e->policy.codec : NULL,
                                              ss->width, ss->height, video_seed, &src->exact, err, err_size);
@@ -1030,13 +1043,14 @@ static sr_status fidelity_metrics(const engine *eng, sr_run_output *out)
         double n = (double)eng->ex_frames;
         st = sr_run_output_add_metric(out, "exact_frames", n, "1");
         if (st == SR_OK)
-            st = sr_run_output_add_metric(out, "output_rel_l2_mean", n > 0 ? eng->ex_rel_l2_sum / n : 0.0, "1");
+            st = sr_run_output_add_metric(out, "output_rel_l2_mean", n > 0 ? eng->ex_rel_l2_sum / n : 0.0,
+                                          "1");
         if (st == SR_OK)
             st = sr_run_output_add_metric(out, "top1_agreement", n > 0 ? (double)eng->ex_top1 / n : 1.0, "1");
         if (st == SR_OK && with_codec)
-            st = sr_run_output_add_metric(out, "activation_snr_db",
-                                          eng->ex_err2 > 0 ? 10.0 * log10(eng->ex_sig2 / eng->ex_err2) : INFINITY,
-                                          "dB");
+            st = sr_run_output_add_metric(
+                out, "activation_snr_db",
+                eng->ex_err2 > 0 ? 10.0 * log10(eng->ex_sig2 / eng->ex_err2) : INFINITY, "dB");
         if (st == SR_OK) st = sr_run_output_add_metric(out, "exact_kernel_wall_s", eng->ex_wall_s, "s");
         return st;
     }
@@ -1172,6 +1186,7 @@ sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_eng
     }
     simgrid_run();
     sr_sg_release_ended();
+    sr_sg_set_done_callback(NULL, NULL); /* eng lives on this stack frame */
     if (eng.fail != SR_OK) {
         st = eng.fail;
         ERR("simulation failed: %s", eng.fail_msg[0] ? eng.fail_msg : sr_status_message(st));

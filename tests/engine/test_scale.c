@@ -90,8 +90,10 @@ static void test_overload_drops(void **state)
     assert_int_equal(o.n_frames, n);
     for (int k = 0; k < n; k++) {
         assert_int_equal(o.frames[k].dropped, k > 3);
-        if (k <= 3) assert_abs(o.frames[k].complete_s, 2.0 * (k + 1), 1e-6);
-        else assert_true(o.frames[k].complete_s < 0 && o.frames[k].compute_s == 0);
+        if (k <= 3)
+            assert_abs(o.frames[k].complete_s, 2.0 * (k + 1), 1e-6);
+        else
+            assert_true(o.frames[k].complete_s < 0 && o.frames[k].compute_s == 0);
     }
     assert_int_equal(o.hosts[0].tasks, 4);
     assert_abs(o.end_s, 8.0, 1e-6);
@@ -115,8 +117,10 @@ static void test_departures_before_arrivals(void **state)
     const double done[8] = {2, 4, 6, -1, 8, -1, 10, -1};
     for (int k = 0; k < 8; k++) {
         assert_int_equal(o.frames[k].dropped, dropped[k]);
-        if (dropped[k]) assert_true(o.frames[k].complete_s < 0);
-        else assert_abs(o.frames[k].complete_s, done[k], 1e-9);
+        if (dropped[k])
+            assert_true(o.frames[k].complete_s < 0);
+        else
+            assert_abs(o.frames[k].complete_s, done[k], 1e-9);
     }
     assert_int_equal(o.hosts[0].tasks, 5);
     /* one task record per frame that ran: ready at capture, started when the previous one ended */
