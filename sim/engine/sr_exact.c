@@ -50,20 +50,6 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Codec geometry of a batch-1 activation (as sr_codectab does): C, H, rest folded into W. */
-static int act_geometry(const sr_shape *s, int *c, int *h, int *w)
-{
-    if (s->rank < 1 || s->d[0] != 1) return -1;
-    int64_t rest = 1;
-    for (int i = 1; i < s->rank; i++)
-        rest *= s->d[i];
-    if (rest <= 0 || rest > INT32_MAX) return -1;
-    *c = s->rank >= 3 ? (int)s->d[1] : 1;
-    *h = s->rank >= 4 ? (int)s->d[2] : 1;
-    *w = (int)(rest / ((int64_t)*c * *h));
-    return 0;
-}
-
 /* Bilinear RGB24 resize, pixel centres aligned. */
 static void resize_rgb(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh)
 {
@@ -215,7 +201,7 @@ sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, con
     if (split >= 0) {
         const sr_node *nd = sr_graph_node(g, split);
         int c, h, ww;
-        if (nd->op == SR_OP_CONST || act_geometry(&nd->out, &c, &h, &ww) != 0) {
+        if (nd->op == SR_OP_CONST || sr_codectab_act_geometry(&nd->out, &c, &h, &ww) != 0) {
             set_err(err, err_size, "exact mode: layer '%s' has no batch-1 activation", nd->name);
             st = SR_ERR_UNSUPPORTED;
             goto fail;
