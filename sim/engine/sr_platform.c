@@ -2,6 +2,8 @@
  * (sr_platform.h). */
 #include "sr_platform.h"
 
+#include "sr_file.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -392,27 +394,7 @@ int sr_topology_cell_link(const sr_topology *t, int cell)
 
 static void xml_str(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&apos;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
+    sr_fputs_xml_escaped(s, f);
 }
 
 static void write_link(FILE *f, const sr_experiment *e, const sr_topo_link *l, const char *indent)
