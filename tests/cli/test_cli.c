@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sr_file.h"
+
 static char tmpdir[256];
 
 /* Runs simrun with the given argument string (shell-quoted by the caller); returns its exit code and
@@ -26,25 +28,19 @@ static int simrun(const char *args)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static char *slurp(const char *path)
+/* The whole file at path as a NUL-terminated string (caller frees), or NULL. */
+static char *read_text(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
+    uint8_t *data = NULL;
+    size_t n = 0;
+    return sr_file_read(path, &data, &n) == SR_OK ? (char *)data : NULL;
 }
 
 static char *output(void)
 {
     char p[512];
     snprintf(p, sizeof p, "%s/out.txt", tmpdir);
-    return slurp(p);
+    return read_text(p);
 }
 
 static int64_t query_int(const char *db_name, const char *sql)
@@ -240,7 +236,7 @@ static void test_report(void **state)
     assert_true(exists("figs/index.html"));
     char p[512];
     snprintf(p, sizeof p, "%s/figs/index.html", tmpdir);
-    char *html = slurp(p);
+    char *html = read_text(p);
     assert_non_null(html);
     assert_non_null(strstr(html, ".svg"));
     free(html);

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "sr_file.h"
 #include "sr_config.h"
 
 #define BAD_DIR SR_SOURCE_DIR "/tests/config/bad"
@@ -25,21 +26,12 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *read_all(const char *path)
+/* The whole file at path as a NUL-terminated string (caller frees), or NULL. */
+static char *read_text(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s) s[n] = '\0';
-    fclose(f);
-    return s;
+    uint8_t *data = NULL;
+    size_t n = 0;
+    return sr_file_read(path, &data, &n) == SR_OK ? (char *)data : NULL;
 }
 
 static void test_bad_files(void **state)
@@ -84,7 +76,7 @@ static void test_bad_files(void **state)
             fputs(out, f);
             fclose(f);
         } else {
-            char *expected = read_all(exp_path);
+            char *expected = read_text(exp_path);
             if (!expected) {
                 fprintf(stderr, "%s: missing %s\n", names[i], exp_path);
                 failures++;
@@ -114,7 +106,7 @@ static void test_bad_files(void **state)
 static void test_mutations(void **state)
 {
     (void)state;
-    char *good = read_all(SR_SOURCE_DIR "/tests/config/good/quickstart.yaml");
+    char *good = read_text(SR_SOURCE_DIR "/tests/config/good/quickstart.yaml");
     assert_non_null(good);
     size_t n = strlen(good);
     char *buf = malloc(2 * n + 16);

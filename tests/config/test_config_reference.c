@@ -10,23 +10,15 @@
 
 #include <cmocka.h>
 
+#include "sr_file.h"
 #include "sr_config.h"
 
-static char *read_all(const char *path)
+/* The whole file at path as a NUL-terminated string (caller frees), or NULL. */
+static char *read_text(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s) s[n] = '\0';
-    fclose(f);
-    return s;
+    uint8_t *data = NULL;
+    size_t n = 0;
+    return sr_file_read(path, &data, &n) == SR_OK ? (char *)data : NULL;
 }
 
 static void test_reference_up_to_date(void **state)
@@ -41,7 +33,7 @@ static void test_reference_up_to_date(void **state)
     assert_true(len > 1000);
     assert_non_null(strstr(gen, "`platform.links`"));
     assert_non_null(strstr(gen, "| `bandwidth` | rate |"));
-    char *checked_in = read_all(SR_SOURCE_DIR "/docs/yaml-reference.md");
+    char *checked_in = read_text(SR_SOURCE_DIR "/docs/yaml-reference.md");
     int same = checked_in && strcmp(checked_in, gen) == 0;
     if (!same) {
         FILE *o = fopen(SR_BINARY_DIR "/yaml-reference.md", "wb");

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "sr_file.h"
 #include "onnx.pb-c.h"
 #include "sr_exec.h"
 #include "sr_onnx.h"
@@ -68,16 +69,10 @@ static int file_exists(const char *p)
 
 static Onnx__ModelProto *read_model(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc((size_t)(n > 0 ? n : 1));
-    size_t got = buf ? fread(buf, 1, (size_t)n, f) : 0;
-    fclose(f);
-    Onnx__ModelProto *m = buf && got == (size_t)n ? onnx__model_proto__unpack(NULL, got, buf) : NULL;
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    if (sr_file_read(path, &buf, &n) != SR_OK) return NULL;
+    Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, n, buf);
     free(buf);
     return m;
 }
