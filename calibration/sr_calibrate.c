@@ -896,10 +896,12 @@ sr_status sr_calibrate_run(const sr_calib_options *o, sr_calib_result **out, cha
     for (int c = 0; c < SR_LC_COUNT; c++) {
         fit_class(&s, (sr_layer_class)c, &fit->cls[c]);
         const sr_profile_class_fit *cf = &fit->cls[c];
-        if (cf->fitted)
-            logf_(o, "  %-11s %-9s %6.3f %7.1f%% %6d\n", sr_layer_class_name((sr_layer_class)c),
-                  sr_fit_form_name(cf->form), cf->r2, 100 * cf->cv_median_rel_err, cf->n_points);
-        else
+        if (cf->fitted) {
+            char cv[16] = "     n/a"; /* fewer than 5 folds' worth of points */
+            if (!isnan(cf->cv_median_rel_err)) snprintf(cv, sizeof cv, "%7.1f%%", 100 * cf->cv_median_rel_err);
+            logf_(o, "  %-11s %-9s %6.3f %8s %6d\n", sr_layer_class_name((sr_layer_class)c),
+                  sr_fit_form_name(cf->form), cf->r2, cv, cf->n_points);
+        } else
             logf_(o, "  %-11s (too few points: roofline)\n", sr_layer_class_name((sr_layer_class)c));
     }
 

@@ -271,8 +271,10 @@ static int get_num(pctx *c, struct fy_node *v, struct fy_node *k, const char *wh
         *out = NAN;
         return 0;
     }
-    if (strcmp(s, ".inf") == 0 || strcmp(s, "inf") == 0) {
-        *out = INFINITY;
+    /* YAML 1.2 core-schema infinities, as emit_num writes them */
+    const char *u = (*s == '+' || *s == '-') ? s + 1 : s;
+    if (strcmp(u, ".inf") == 0 || strcmp(u, ".Inf") == 0 || strcmp(u, ".INF") == 0 || strcmp(u, "inf") == 0) {
+        *out = *s == '-' ? -INFINITY : INFINITY;
         return 0;
     }
     char *end = NULL;

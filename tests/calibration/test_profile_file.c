@@ -30,6 +30,10 @@ static void make_fit(sr_profile_fit *fit)
     c = &fit->cls[SR_LC_ACT];
     c->fitted = 1, c->form = SR_FIT_LOGLINEAR, c->n_coef = 2, c->r2 = -0.25, c->n_points = 3;
     c->coef[0] = log(2e-7), c->coef[1] = 0.95; /* cv_median_rel_err stays NAN */
+    /* a class whose training times were all equal and not fitted exactly: R^2 = -inf (issue: CI read '-.inf') */
+    c = &fit->cls[SR_LC_ADD];
+    c->fitted = 1, c->form = SR_FIT_LINEAR, c->n_coef = 2, c->r2 = -INFINITY, c->n_points = 4;
+    c->coef[0] = 1e-7, c->coef[1] = 1e-12;
     snprintf(fit->holdout_models, sizeof fit->holdout_models, "mobilenetv2, resnet152");
     fit->holdout_layers = 696;
     fit->holdout_layer_median = 0.044, fit->holdout_layer_p90 = 0.298;
