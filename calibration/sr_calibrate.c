@@ -64,15 +64,16 @@ sr_status sr_calib_layer_graph(const sr_calib_layer *l, sr_graph **g, int *node)
     case SR_OP_CONV:
         /* conv -> bn -> relu: the executor fuses the two into the conv (as in the zoo's models), so the
          * conv node's time includes that epilogue and the followers report 0 */
-        id = sr_graph_conv(gr, "layer", in, l->out_c, l->k, l->stride, l->pad, l->groups > 0 ? l->groups : 1, 1);
+        id = sr_graph_conv(gr, "layer", in, l->out_c, l->k, l->stride, l->pad, l->groups > 0 ? l->groups : 1,
+                           1);
         if (id >= 0) {
             int bn = sr_graph_unary(gr, SR_OP_BATCHNORM, "bn", id);
             /* odd output-channel counts end in a leaky relu (darknet's chain), the others in a relu */
             sr_node_attr la = sr_node_attr_default();
             la.alpha = 0.1f;
             int act = bn < 0 ? bn
-                             : sr_graph_add(gr, l->out_c % 32 == 16 ? SR_OP_LEAKY_RELU : SR_OP_RELU, "act", &bn, 1,
-                                            &la);
+                             : sr_graph_add(gr, l->out_c % 32 == 16 ? SR_OP_LEAKY_RELU : SR_OP_RELU, "act",
+                                            &bn, 1, &la);
             if (act < 0) id = act;
         }
         break;
@@ -149,7 +150,8 @@ static double median_of(double *v, int n)
 }
 
 /* Runs g (1 warm-up + reps runs) and writes the median seconds of each node into node_s (n nodes). */
-static sr_status time_graph(const sr_graph *g, uint64_t seed, int reps, double *node_s, char *err, size_t err_size)
+static sr_status time_graph(const sr_graph *g, uint64_t seed, int reps, double *node_s, char *err,
+                            size_t err_size)
 {
     int n = sr_graph_node_count(g);
     sr_weights *w = NULL;
@@ -225,7 +227,8 @@ static void grid_add(grid *gr, sr_calib_layer l)
         int oh = (l.h + 2 * l.pad - l.k) / l.stride + 1, ow = (l.w + 2 * l.pad - l.k) / l.stride + 1;
         if (l.h + 2 * l.pad < l.k || oh < 1 || ow < 1) return;
         if (l.op == SR_OP_CONV) {
-            double macs = (double)l.out_c * oh * ow * (double)(l.c / (l.groups > 0 ? l.groups : 1)) * l.k * l.k;
+            double macs =
+                (double)l.out_c * oh * ow * (double)(l.c / (l.groups > 0 ? l.groups : 1)) * l.k * l.k;
             if (macs > gr->max_macs) return;
             if ((double)l.out_c * oh * ow > gr->max_elems) return;
         }
@@ -291,20 +294,28 @@ static void build_grid(sr_calib_level lvl, grid *gr)
     static const int dw_full[] = {16, 32, 64, 96, 144, 192, 384, 576, 960}, dw_quick[] = {16, 96, 384},
                      dw_tiny[] = {8, 32};
     const int *dw = lvl == SR_CALIB_FULL ? dw_full : lvl == SR_CALIB_QUICK ? dw_quick : dw_tiny;
-    int ndw = lvl == SR_CALIB_FULL ? COUNT_OF(dw_full) : lvl == SR_CALIB_QUICK ? COUNT_OF(dw_quick) : COUNT_OF(dw_tiny);
+    int ndw = lvl == SR_CALIB_FULL    ? COUNT_OF(dw_full)
+              : lvl == SR_CALIB_QUICK ? COUNT_OF(dw_quick)
+                                      : COUNT_OF(dw_tiny);
     for (int a = 0; a < ndw; a++)
         for (int d = 0; d < nhw; d++)
             for (int s = 1; s <= 2; s++) {
                 grid_add(gr, L(SR_OP_CONV, dw[a], hw[d], hw[d], dw[a], 3, s, 1, dw[a]));
-                if (!tiny && hw[d] >= 14) grid_add(gr, L(SR_OP_CONV, dw[a], hw[d] * 2, hw[d] * 2, dw[a], 3, s, 1, dw[a]));
+                if (!tiny && hw[d] >= 14)
+                    grid_add(gr, L(SR_OP_CONV, dw[a], hw[d] * 2, hw[d] * 2, dw[a], 3, s, 1, dw[a]));
             }
     /* fully connected */
     static const int fin_full[] = {64, 256, 1024, 4096, 9216}, fout_full[] = {10, 100, 1000, 4096};
-    static const int fin_q[] = {64, 512, 4096}, fout_q[] = {10, 256, 1000}, fin_t[] = {32, 256}, fout_t[] = {16, 64};
+    static const int fin_q[] = {64, 512, 4096}, fout_q[] = {10, 256, 1000}, fin_t[] = {32, 256},
+                     fout_t[] = {16, 64};
     const int *fin = lvl == SR_CALIB_FULL ? fin_full : lvl == SR_CALIB_QUICK ? fin_q : fin_t;
     const int *fout = lvl == SR_CALIB_FULL ? fout_full : lvl == SR_CALIB_QUICK ? fout_q : fout_t;
-    int nfin = lvl == SR_CALIB_FULL ? COUNT_OF(fin_full) : lvl == SR_CALIB_QUICK ? COUNT_OF(fin_q) : COUNT_OF(fin_t);
-    int nfout = lvl == SR_CALIB_FULL ? COUNT_OF(fout_full) : lvl == SR_CALIB_QUICK ? COUNT_OF(fout_q) : COUNT_OF(fout_t);
+    int nfin = lvl == SR_CALIB_FULL    ? COUNT_OF(fin_full)
+               : lvl == SR_CALIB_QUICK ? COUNT_OF(fin_q)
+                                       : COUNT_OF(fin_t);
+    int nfout = lvl == SR_CALIB_FULL    ? COUNT_OF(fout_full)
+                : lvl == SR_CALIB_QUICK ? COUNT_OF(fout_q)
+                                        : COUNT_OF(fout_t);
     for (int a = 0; a < nfin; a++)
         for (int b = 0; b < nfout; b++) {
             grid_add(gr, L(SR_OP_FC, fin[a], 1, 1, fout[b], 0, 1, 0, 1));
@@ -313,7 +324,9 @@ static void build_grid(sr_calib_level lvl, grid *gr)
     /* pooling and element-wise layers over c x hw x hw */
     static const int ce_full[] = {16, 64, 256}, ce_q[] = {16, 128}, ce_t[] = {4, 16};
     const int *ce = lvl == SR_CALIB_FULL ? ce_full : lvl == SR_CALIB_QUICK ? ce_q : ce_t;
-    int nce = lvl == SR_CALIB_FULL ? COUNT_OF(ce_full) : lvl == SR_CALIB_QUICK ? COUNT_OF(ce_q) : COUNT_OF(ce_t);
+    int nce = lvl == SR_CALIB_FULL    ? COUNT_OF(ce_full)
+              : lvl == SR_CALIB_QUICK ? COUNT_OF(ce_q)
+                                      : COUNT_OF(ce_t);
     static const sr_op acts[] = {SR_OP_RELU, SR_OP_RELU6, SR_OP_CLIP};
     int rot = 0;
     for (int a = 0; a < nce; a++)
@@ -374,7 +387,8 @@ static void fit_class(const samples *s, sr_layer_class c, sr_profile_class_fit *
             double *re = malloc((size_t)n * sizeof *re);
             if (!re) continue;
             for (int i = 0; i < n; i++)
-                re[i] = fabs(fmax(sr_fit_predict((sr_fit_form)f, coef, X + (size_t)i * k, k), 0) - y[i]) / y[i];
+                re[i] =
+                    fabs(fmax(sr_fit_predict((sr_fit_form)f, coef, X + (size_t)i * k, k), 0) - y[i]) / y[i];
             err[f] = sr_fit_quantile(re, n, 0.5);
             free(re);
         }
@@ -585,8 +599,9 @@ static void measure_serialization(const sr_calib_options *o, sr_profile_fit *fit
         fit->pb_encode_fixed_s = fmax(ce[0], 0), fit->pb_encode_s_per_byte = fmax(ce[1], 0);
         fit->pb_decode_fixed_s = fmax(cdd[0], 0), fit->pb_decode_s_per_byte = fmax(cdd[1], 0);
     }
-    logf_(o, "  serialization: raw %.3g ns/byte; protobuf-c pack %.3g us + %.3g ns/byte, unpack %.3g us + %.3g "
-             "ns/byte (%d sizes)\n",
+    logf_(o,
+          "  serialization: raw %.3g ns/byte; protobuf-c pack %.3g us + %.3g ns/byte, unpack %.3g us + %.3g "
+          "ns/byte (%d sizes)\n",
           1e9 * fit->ser_raw_s_per_byte, 1e6 * fit->pb_encode_fixed_s, 1e9 * fit->pb_encode_s_per_byte,
           1e6 * fit->pb_decode_fixed_s, 1e9 * fit->pb_decode_s_per_byte, m);
 }
@@ -599,7 +614,8 @@ static void measure_rune(const sr_calib_options *o, sr_profile_fit *fit, long it
     sr_weights *w = NULL;
     sr_exec *e = NULL;
     double *tn = malloc((size_t)reps * sizeof *tn), *tp = malloc((size_t)reps * sizeof *tp);
-    if (!tn || !tp || sr_zoo_build("sine", 0, 0, 0, &g) != SR_OK || sr_weights_create(g, &w) != SR_OK) goto cleanup;
+    if (!tn || !tp || sr_zoo_build("sine", 0, 0, 0, &g) != SR_OK || sr_weights_create(g, &w) != SR_OK)
+        goto cleanup;
     sr_weights_init_he(w, o->seed);
     if (sr_exec_create(g, w, 0, &e, NULL, 0) != SR_OK) goto cleanup;
     int in_id = 0, out_id = sr_graph_output(g);
@@ -642,8 +658,10 @@ static void measure_rune(const sr_calib_options *o, sr_profile_fit *fit, long it
     fit->rune_native_inf_s = median_of(tn, reps);
     fit->rune_pb_inf_s = median_of(tp, reps);
     fit->rune_overhead = (fit->rune_pb_inf_s - fit->rune_native_inf_s) / fit->rune_native_inf_s;
-    logf_(o, "  rune (sine MLP, %ld inferences x %d): native %.3f us, with protobuf-c I/O %.3f us: overhead %.1f%% "
-             "(paper, Portenta H7: 28-45%%)\n",
+    logf_(o,
+          "  rune (sine MLP, %ld inferences x %d): native %.3f us, with protobuf-c I/O %.3f us: overhead "
+          "%.1f%% "
+          "(paper, Portenta H7: 28-45%%)\n",
           iters, reps, 1e6 * fit->rune_native_inf_s, 1e6 * fit->rune_pb_inf_s, 100 * fit->rune_overhead);
 cleanup:
     sr_exec_free(e);
@@ -685,8 +703,8 @@ static void cpu_model(char *buf, size_t size)
 }
 
 /* Times zoo model `name` and appends one sample per priced node. */
-static sr_status add_model_samples(const sr_calib_options *o, samples *s, const char *name, int train, int reps,
-                                   char *err, size_t err_size)
+static sr_status add_model_samples(const sr_calib_options *o, samples *s, const char *name, int train,
+                                   int reps, char *err, size_t err_size)
 {
     sr_graph *g = NULL;
     sr_status st = sr_zoo_build_err(name, 0, 0, 0, &g, err, err_size);
@@ -764,12 +782,13 @@ static void holdout(const sr_calib_options *o, samples *s, const sr_profile *pro
                 double tp = sr_cost_fitted_node(m, &dev, g, a->node, SR_PREC_FP32, 1, &used);
                 s->v[q].pred_s = tp;
                 pred += tp, meas += a->measured_s;
-                if (a->cls != SR_LC_ALIAS && a->measured_s > 0) lay[nl++] = fabs(tp - a->measured_s) / a->measured_s;
+                if (a->cls != SR_LC_ALIAS && a->measured_s > 0)
+                    lay[nl++] = fabs(tp - a->measured_s) / a->measured_s;
             }
             /* nodes without a class (inputs) are priced 0 by both */
             if (nm < 16 && meas > 0) modl[nm++] = fabs(pred - meas) / meas;
-            logf_(o, "  held out %-12s measured %8.2f ms  predicted %8.2f ms  error %+6.1f%%\n", p->model, 1e3 * meas,
-                  1e3 * pred, 100 * (pred - meas) / meas);
+            logf_(o, "  held out %-12s measured %8.2f ms  predicted %8.2f ms  error %+6.1f%%\n", p->model,
+                  1e3 * meas, 1e3 * pred, 100 * (pred - meas) / meas);
             size_t len = strlen(names);
             snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", p->model);
             sr_graph_free(g);
@@ -787,7 +806,8 @@ static void holdout(const sr_calib_options *o, samples *s, const sr_profile *pro
         }
         if (cnt)
             logf_(o, "    class %-11s %4d layers  measured %8.2f ms  predicted %8.2f ms  (%+.1f%%)\n",
-                  sr_layer_class_name((sr_layer_class)c), cnt, 1e3 * mm, 1e3 * pm, mm > 0 ? 100 * (pm - mm) / mm : 0.0);
+                  sr_layer_class_name((sr_layer_class)c), cnt, 1e3 * mm, 1e3 * pm,
+                  mm > 0 ? 100 * (pm - mm) / mm : 0.0);
     }
     if (nl > 0) {
         snprintf(fit->holdout_models, sizeof fit->holdout_models, "%s", names);
@@ -796,10 +816,11 @@ static void holdout(const sr_calib_options *o, samples *s, const sr_profile *pro
         fit->holdout_layer_p90 = sr_fit_quantile(lay, nl, 0.9);
         fit->holdout_model_median = sr_fit_quantile(modl, nm, 0.5);
         fit->holdout_model_p90 = sr_fit_quantile(modl, nm, 0.9);
-        logf_(o, "  held-out layers: %d, relative error median %.1f%%, p90 %.1f%%; whole models: median %.1f%%, "
-                 "p90 %.1f%%\n",
-              nl, 100 * fit->holdout_layer_median, 100 * fit->holdout_layer_p90, 100 * fit->holdout_model_median,
-              100 * fit->holdout_model_p90);
+        logf_(o,
+              "  held-out layers: %d, relative error median %.1f%%, p90 %.1f%%; whole models: median %.1f%%, "
+              "p90 %.1f%%\n",
+              nl, 100 * fit->holdout_layer_median, 100 * fit->holdout_layer_p90,
+              100 * fit->holdout_model_median, 100 * fit->holdout_model_p90);
     }
 cleanup:
     free(lay);
@@ -838,7 +859,9 @@ sr_status sr_calibrate_run(const sr_calib_options *o, sr_calib_result **out, cha
     fit->ref_flops = flops;
     fit->ref_mem_bw_Bps = 2.0 * cp; /* read + write traffic, the roofline's byte count */
     snprintf(fit->scaling, sizeof fit->scaling, "measured on this machine (single-threaded OpenBLAS, fp32)");
-    logf_(o, "roofline: sgemm %dx%d %.2f GFLOP/s (best of repeats, 1 thread); memcpy %.2f GB/s (%.2f GB/s traffic)\n",
+    logf_(o,
+          "roofline: sgemm %dx%d %.2f GFLOP/s (best of repeats, 1 thread); memcpy %.2f GB/s (%.2f GB/s "
+          "traffic)\n",
           gemm_n, gemm_n, flops / 1e9, cp / 1e9, 2 * cp / 1e9);
 
     /* grid of single layers */
@@ -850,8 +873,9 @@ sr_status sr_calibrate_run(const sr_calib_options *o, sr_calib_result **out, cha
         int node = -1;
         st = sr_calib_layer_graph(&gr.v[i], &g, &node);
         if (st != SR_OK) {
-            if (err) snprintf(err, err_size, "calibrate: grid layer %d (%s): %s", i, sr_op_name(gr.v[i].op),
-                              sr_status_message(st));
+            if (err)
+                snprintf(err, err_size, "calibrate: grid layer %d (%s): %s", i, sr_op_name(gr.v[i].op),
+                         sr_status_message(st));
             goto fail;
         }
         double tn[8];
@@ -859,7 +883,8 @@ sr_status sr_calibrate_run(const sr_calib_options *o, sr_calib_result **out, cha
         int c = sr_layer_class_of(g, node);
         if (st == SR_OK && c >= 0) {
             sr_calib_sample *p = push_sample(&s);
-            if (!p) st = SR_ERR_NOMEM;
+            if (!p)
+                st = SR_ERR_NOMEM;
             else {
                 p->layer = gr.v[i];
                 p->node = node;
@@ -898,7 +923,8 @@ sr_status sr_calibrate_run(const sr_calib_options *o, sr_calib_result **out, cha
         const sr_profile_class_fit *cf = &fit->cls[c];
         if (cf->fitted) {
             char cv[16] = "     n/a"; /* fewer than 5 folds' worth of points */
-            if (!isnan(cf->cv_median_rel_err)) snprintf(cv, sizeof cv, "%7.1f%%", 100 * cf->cv_median_rel_err);
+            if (!isnan(cf->cv_median_rel_err))
+                snprintf(cv, sizeof cv, "%7.1f%%", 100 * cf->cv_median_rel_err);
             logf_(o, "  %-11s %-9s %6.3f %8s %6d\n", sr_layer_class_name((sr_layer_class)c),
                   sr_fit_form_name(cf->form), cf->r2, cv, cf->n_points);
         } else
@@ -911,19 +937,28 @@ sr_status sr_calibrate_run(const sr_calib_options *o, sr_calib_result **out, cha
     time_t now = time(NULL);
     struct tm tmv;
     strftime(date, sizeof date, "%Y-%m-%d", gmtime_r(&now, &tmv));
-    snprintf(desc, sizeof desc, "this host: %s, one core (single-threaded OpenBLAS, as the executor runs)", cpu);
-    snprintf(src, sizeof src,
-             "fitted on %s, simrun calibrate (%s), %s; peak = measured single-thread sgemm, memory bandwidth = "
-             "2 x measured memcpy rate (read + write traffic); power unknown for this host: assumed 10 W idle, "
-             "25 W busy for one core's share of a server socket",
-             cpu, lvl == SR_CALIB_FULL ? "full" : lvl == SR_CALIB_QUICK ? "quick" : "tiny", date);
-    sr_profile base = {o->name ? o->name : "host", "edge", desc, flops, 1, 1.0, 2.0 * cp, 10.0, 25.0, src, NULL,
-                       NULL};
+    snprintf(desc, sizeof desc, "this host: %s, one core (single-threaded OpenBLAS, as the executor runs)",
+             cpu);
+    snprintf(
+        src, sizeof src,
+        "fitted on %s, simrun calibrate (%s), %s; peak = measured single-thread sgemm, memory bandwidth = "
+        "2 x measured memcpy rate (read + write traffic); power unknown for this host: assumed 10 W idle, "
+        "25 W busy for one core's share of a server socket",
+        cpu,
+        lvl == SR_CALIB_FULL    ? "full"
+        : lvl == SR_CALIB_QUICK ? "quick"
+                                : "tiny",
+        date);
+    sr_profile base = {
+        o->name ? o->name : "host", "edge", desc, flops, 1, 1.0, 2.0 * cp, 10.0, 25.0, src, NULL, NULL};
     /* extra measurements */
     logf_(o, "codecs, serialization, rune:\n");
     int cch = lvl == SR_CALIB_FULL ? 64 : lvl == SR_CALIB_QUICK ? 32 : 8;
     measure_codecs(o, fit, cch, 28, 28, lvl == SR_CALIB_FULL ? 7 : 3);
-    measure_serialization(o, fit, 3, lvl == SR_CALIB_FULL ? 0.02 : lvl == SR_CALIB_QUICK ? 0.005 : 0.001,
+    measure_serialization(o, fit, 3,
+                          lvl == SR_CALIB_FULL    ? 0.02
+                          : lvl == SR_CALIB_QUICK ? 0.005
+                                                  : 0.001,
                           lvl == SR_CALIB_TINY ? 4096 : 262144);
     measure_rune(o, fit, lvl == SR_CALIB_FULL ? 100000 : lvl == SR_CALIB_QUICK ? 20000 : 500, 3);
 

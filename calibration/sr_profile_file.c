@@ -152,8 +152,9 @@ sr_status sr_profile_file_emit(const sr_profile *p, FILE *f)
             if (!cf->fitted) continue;
             sr_feature feats[SR_FIT_MAX_COEF];
             int n = sr_layer_class_features((sr_layer_class)c, feats);
-            fprintf(f, "    %s:\n      form: %s\n      bound: %s\n      features: [", sr_layer_class_name((sr_layer_class)c),
-                    sr_fit_form_name(cf->form), sr_layer_class_compute_bound((sr_layer_class)c) ? "compute" : "memory");
+            fprintf(f, "    %s:\n      form: %s\n      bound: %s\n      features: [",
+                    sr_layer_class_name((sr_layer_class)c), sr_fit_form_name(cf->form),
+                    sr_layer_class_compute_bound((sr_layer_class)c) ? "compute" : "memory");
             for (int j = 0; j < n; j++)
                 fprintf(f, "%s%s", j ? ", " : "", sr_feature_name(feats[j]));
             fputs("]\n      coef: [", f);
@@ -238,7 +239,8 @@ static void node_mark(struct fy_node *n, int *line, int *col)
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static void perr(pctx *c, struct fy_node *at, struct fy_node *key, const char *fmt, ...)
+static void
+perr(pctx *c, struct fy_node *at, struct fy_node *key, const char *fmt, ...)
 {
     if (c->failed) return; /* keep the first error */
     c->failed = 1;
@@ -360,7 +362,8 @@ static int next_pair(pctx *c, struct fy_node *m, void **it, struct fy_node **key
     return 1;
 }
 
-static void parse_class(pctx *c, struct fy_node *m, struct fy_node *mk, sr_layer_class cls, sr_profile_fit *fit)
+static void parse_class(pctx *c, struct fy_node *m, struct fy_node *mk, sr_layer_class cls,
+                        sr_profile_fit *fit)
 {
     if (want_map(c, m, mk, sr_layer_class_name(cls))) return;
     sr_profile_class_fit *cf = &fit->cls[cls];
@@ -380,8 +383,8 @@ static void parse_class(pctx *c, struct fy_node *m, struct fy_node *mk, sr_layer
             const char *s = scalar_of(c, v, k, "bound");
             const char *want = sr_layer_class_compute_bound(cls) ? "compute" : "memory";
             if (s && strcmp(s, want) != 0)
-                perr(c, v, k, "bound: class %s is %s-bound in this simrun, not '%s'", sr_layer_class_name(cls),
-                     want, s);
+                perr(c, v, k, "bound: class %s is %s-bound in this simrun, not '%s'",
+                     sr_layer_class_name(cls), want, s);
         } else if (strcmp(name, "features") == 0) {
             if (!fy_node_is_sequence(v) || fy_node_sequence_item_count(v) != nf) {
                 perr(c, v, k, "features: class %s has %d features", sr_layer_class_name(cls), nf);
@@ -413,8 +416,10 @@ static void parse_class(pctx *c, struct fy_node *m, struct fy_node *mk, sr_layer
         } else if (strcmp(name, "points") == 0) {
             get_int(c, v, k, "points", 0, 1 << 30, &cf->n_points);
         } else {
-            perr(c, k, k, "unknown key '%s' in layer class %s (form, bound, features, coef, r2, "
-                 "cv_median_rel_err, points)", name, sr_layer_class_name(cls));
+            perr(c, k, k,
+                 "unknown key '%s' in layer class %s (form, bound, features, coef, r2, "
+                 "cv_median_rel_err, points)",
+                 name, sr_layer_class_name(cls));
         }
     }
     if (!c->failed && (!have_form || !have_coef))
@@ -450,8 +455,10 @@ static void parse_codecs(pctx *c, struct fy_node *s, struct fy_node *sk, sr_prof
             else if (strcmp(name, "bytes_per_elem") == 0)
                 get_nonneg(c, v, k, name, &cc->bytes_per_elem);
             else
-                perr(c, k, k, "unknown key '%s' in a codecs entry (pipeline, encode_s_per_elem, "
-                     "decode_s_per_elem, bytes_per_elem)", name);
+                perr(c, k, k,
+                     "unknown key '%s' in a codecs entry (pipeline, encode_s_per_elem, "
+                     "decode_s_per_elem, bytes_per_elem)",
+                     name);
         }
         fit->n_codecs = i + 1;
     }
@@ -463,8 +470,8 @@ typedef struct numkey {
     int nonneg;
 } numkey;
 
-static void parse_nums(pctx *c, struct fy_node *m, struct fy_node *mk, const char *section, const numkey *keys,
-                       int n_keys)
+static void parse_nums(pctx *c, struct fy_node *m, struct fy_node *mk, const char *section,
+                       const numkey *keys, int n_keys)
 {
     if (want_map(c, m, mk, section)) return;
     void *it = NULL;
@@ -499,7 +506,8 @@ static void parse_fit(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profile
     const char *name;
     while (!c->failed && next_pair(c, m, &it, &k, &v, &name)) {
         if (strcmp(name, "ref_flops") == 0) {
-            if (get_num(c, v, k, name, &fit->ref_flops) == 0 && !(fit->ref_flops > 0 && isfinite(fit->ref_flops)))
+            if (get_num(c, v, k, name, &fit->ref_flops) == 0 &&
+                !(fit->ref_flops > 0 && isfinite(fit->ref_flops)))
                 perr(c, v, k, "ref_flops: must be > 0");
             have_ref |= 1;
         } else if (strcmp(name, "ref_mem_bw_Bps") == 0) {
@@ -548,7 +556,8 @@ static void parse_fit(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profile
         } else if (strcmp(name, "codecs") == 0) {
             parse_codecs(c, v, k, fit);
         } else if (strcmp(name, "copy") == 0) {
-            numkey keys[] = {{"memcpy_Bps", &fit->memcpy_Bps, 1}, {"raw_s_per_byte", &fit->ser_raw_s_per_byte, 1}};
+            numkey keys[] = {{"memcpy_Bps", &fit->memcpy_Bps, 1},
+                             {"raw_s_per_byte", &fit->ser_raw_s_per_byte, 1}};
             parse_nums(c, v, k, "copy", keys, 2);
         } else if (strcmp(name, "protobuf") == 0) {
             numkey keys[] = {{"encode_fixed_s", &fit->pb_encode_fixed_s, 1},
@@ -562,8 +571,10 @@ static void parse_fit(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profile
                              {"overhead", &fit->rune_overhead, 0}};
             parse_nums(c, v, k, "rune", keys, 3);
         } else {
-            perr(c, k, k, "unknown key '%s' in fit (ref_flops, ref_mem_bw_Bps, scaling, layers, holdout, "
-                 "codecs, copy, protobuf, rune)", name);
+            perr(c, k, k,
+                 "unknown key '%s' in fit (ref_flops, ref_mem_bw_Bps, scaling, layers, holdout, "
+                 "codecs, copy, protobuf, rune)",
+                 name);
         }
     }
     if (!c->failed && have_ref != 3) perr(c, mk, mk, "fit: needs ref_flops and ref_mem_bw_Bps");
@@ -618,8 +629,8 @@ static void parse_profile(pctx *c, struct fy_node *root, owned_profile *o)
             parse_fit(c, v, k, &o->fit);
             o->p.fit = &o->fit;
         } else {
-            perr(c, k, k, "unknown key '%s' (name, class, description, source, roofline, power, fit_file, fit)",
-                 name);
+            perr(c, k, k,
+                 "unknown key '%s' (name, class, description, source, roofline, power, fit_file, fit)", name);
         }
     }
     if (!c->failed && (have & 1) == 0) perr(c, first_key, first_key, "missing key 'name'");
@@ -658,8 +669,9 @@ sr_status sr_profile_file_load_string(const char *text, size_t len, const char *
     struct fy_diag_error *de;
     while ((de = fy_diag_errors_iterate(fyd, &it))) {
         if (de->type < FYET_ERROR) continue;
-        if (!c.failed && err) snprintf(err, err_size, "%s:%d:%d: %s", c.path, de->line, de->column,
-                                       de->msg ? de->msg : "YAML syntax error");
+        if (!c.failed && err)
+            snprintf(err, err_size, "%s:%d:%d: %s", c.path, de->line, de->column,
+                     de->msg ? de->msg : "YAML syntax error");
         c.failed = 1;
     }
     if (!doc && !c.failed) {

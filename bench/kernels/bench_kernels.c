@@ -200,7 +200,8 @@ static double gemm_sequence_s(const sr_graph *g, int reps, int include_dw)
                 const float *Ag = A[id] + (size_t)gi * m * k;
                 float *Cg = C + (size_t)gi * m * n;
                 if (nd->op == SR_OP_FC)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, B, k, Ag, k, 0.0f, Cg, n);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, B, k, Ag, k, 0.0f, Cg,
+                                n);
                 else
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, Ag, k,
                                 B + (dw ? (size_t)gi * k * n : 0), n, 0.0f, Cg, n);
@@ -335,8 +336,9 @@ static void bench_forward(const char *model, int reps, int detail)
     printf(" ms; conv anchors %.2f ms\n", per_op_gemm[SR_OP_CONV] * 1e3);
     const double seq = gemm_sequence_s(g, reps, 1);
     if (n_dw == 0) {
-        printf("%-12s forward %9.2f ms   sum of raw GEMMs %9.2f ms   ratio %.3f (each GEMM hot, best of %d)\n",
-               model, best * 1e3, gemm * 1e3, best / gemm, reps);
+        printf(
+            "%-12s forward %9.2f ms   sum of raw GEMMs %9.2f ms   ratio %.3f (each GEMM hot, best of %d)\n",
+            model, best * 1e3, gemm * 1e3, best / gemm, reps);
         printf("%-12s forward %9.2f ms   raw GEMMs run in sequence %9.2f ms   ratio %.3f (target <= 1.15)\n",
                model, best * 1e3, seq * 1e3, best / seq);
     } else {
@@ -346,14 +348,16 @@ static void bench_forward(const char *model, int reps, int detail)
         printf("%-12s forward %9.2f ms   sum of raw GEMMs %9.2f ms   ratio %.3f (GEMMs only, depthwise as "
                "overhead)\n",
                model, best * 1e3, gemm * 1e3, best / gemm);
-        printf("%-12s forward %9.2f ms   GEMMs + depthwise stream anchor %9.2f ms   ratio %.3f (a lower-bound "
-               "anchor)\n",
-               model, best * 1e3, (gemm + dw) * 1e3, best / (gemm + dw));
+        printf(
+            "%-12s forward %9.2f ms   GEMMs + depthwise stream anchor %9.2f ms   ratio %.3f (a lower-bound "
+            "anchor)\n",
+            model, best * 1e3, (gemm + dw) * 1e3, best / (gemm + dw));
         printf(
             "%-12s forward without its depthwise layers %9.2f ms   sum of raw GEMMs %9.2f ms   ratio %.3f\n",
             model, (best - dw_run) * 1e3, gemm * 1e3, (best - dw_run) / gemm);
         const double seq_nodw = gemm_sequence_s(g, reps, 0);
-        printf("%-12s forward without its depthwise layers %9.2f ms   raw GEMMs without depthwise run in sequence "
+        printf("%-12s forward without its depthwise layers %9.2f ms   raw GEMMs without depthwise run in "
+               "sequence "
                "%9.2f ms   ratio %.3f\n",
                model, (best - dw_run) * 1e3, seq_nodw * 1e3, (best - dw_run) / seq_nodw);
         printf("%-12s forward %9.2f ms   GEMMs + depthwise per-channel GEMMs (im2col lowering, hot operands) "

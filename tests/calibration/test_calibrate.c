@@ -111,14 +111,16 @@ static void test_fallback_to_roofline(void **state)
     assert_true(c1 > 0);
     assert_int_equal(sr_graph_infer(g, NULL, 0), SR_OK);
 
-    sr_cost_device dev = {"d", 5e10, 2, 0.5, 1e10}; /* effective 5e10 flop/s: compute scale 2, memory scale 2 */
+    sr_cost_device dev = {"d", 5e10, 2, 0.5,
+                          1e10}; /* effective 5e10 flop/s: compute scale 2, memory scale 2 */
     double t;
     int used = -1;
     /* fitted conv3x3: coef . features x (1e11 / 5e10) */
     double x[SR_FIT_MAX_COEF];
     sr_layer_features(g, cv, SR_LC_CONV3X3, 1, x);
     const sr_node *nd = sr_graph_node(g, cv);
-    assert_true(x[0] == 1.0 && x[1] == (double)nd->macs && x[3] == 16.0 * 16 * 16 && x[4] == (double)nd->params);
+    assert_true(x[0] == 1.0 && x[1] == (double)nd->macs && x[3] == 16.0 * 16 * 16 &&
+                x[4] == (double)nd->params);
     assert_true(x[2] == 8.0 * 9 * 16 * 16); /* im2col: in_c k k oh ow */
     double want = 0;
     for (int j = 0; j < 5; j++)
@@ -181,7 +183,8 @@ static void test_scaled_profile_consistent(void **state)
     sr_profile_fit fit;
     sr_profile_fit_init(&fit);
     fit.ref_flops = 1e11, fit.ref_mem_bw_Bps = 2e10;
-    fit.cls[SR_LC_CONV3X3] = (sr_profile_class_fit){1, SR_FIT_LINEAR, 5, {1e-5, 2e-11, 1e-10, 3e-10, 4e-10}, 0.9, 0.1, 10};
+    fit.cls[SR_LC_CONV3X3] =
+        (sr_profile_class_fit){1, SR_FIT_LINEAR, 5, {1e-5, 2e-11, 1e-10, 3e-10, 4e-10}, 0.9, 0.1, 10};
     fit.cls[SR_LC_ACT] = (sr_profile_class_fit){1, SR_FIT_LOGLINEAR, 2, {log(1e-9), 0.9}, 0.9, 0.1, 10};
     sr_profile measured = {"m", "edge", "", 1e11, 1, 1.0, 2e10, 0, 0, "", NULL, &fit};
     const sr_profile *rpi = sr_profile_find("rpi4");
@@ -250,9 +253,11 @@ static void test_command(void **state)
     assert_int_equal(sr_cmd_calibrate(5, bad_seed), 2);
     char *unknown[] = {"calibrate", "--fast", NULL};
     assert_int_equal(sr_cmd_calibrate(2, unknown), 2);
-    char *missing[] = {"calibrate", "--scale-from", "/nonexistent.yaml", "--profile", "rpi4", "--out", "/tmp/y.yaml", NULL};
+    char *missing[] = {"calibrate", "--scale-from", "/nonexistent.yaml", "--profile",
+                       "rpi4",      "--out",        "/tmp/y.yaml",       NULL};
     assert_int_equal(sr_cmd_calibrate(7, missing), 2);
-    char *badprof[] = {"calibrate", "--scale-from", "/nonexistent.yaml", "--profile", "nope", "--out", "/tmp/y.yaml", NULL};
+    char *badprof[] = {"calibrate", "--scale-from", "/nonexistent.yaml", "--profile",
+                       "nope",      "--out",        "/tmp/y.yaml",       NULL};
     assert_int_equal(sr_cmd_calibrate(7, badprof), 2);
     char *unwritable[] = {"calibrate", "--tiny", "--out", "/nonexistent/dir/p.yaml", NULL};
     assert_int_equal(sr_cmd_calibrate(4, unwritable), 1);

@@ -21,7 +21,7 @@ static void make_features(double *X)
 {
     for (int i = 0; i < N; i++) {
         X[i * K + 0] = 1.0;
-        X[i * K + 1] = 1e3 * pow(10.0, 4.0 * (i % 12) / 11.0);  /* 1e3 .. 1e7 */
+        X[i * K + 1] = 1e3 * pow(10.0, 4.0 * (i % 12) / 11.0);   /* 1e3 .. 1e7 */
         X[i * K + 2] = 1e2 * pow(10.0, 4.0 * (i % 5) / 4.0) + i; /* 1e2 .. 1e6 */
     }
 }
@@ -77,7 +77,8 @@ static void test_noisy_within_tolerance(void **state)
     const double truth[K] = {2e-6, 3e-9, 5e-10};
     make_features(X);
     for (int i = 0; i < N; i++) /* 2 % multiplicative noise, like repeated timings */
-        y[i] = (truth[0] + truth[1] * X[i * K + 1] + truth[2] * X[i * K + 2]) * (1.0 + gsl_ran_gaussian(r, 0.02));
+        y[i] = (truth[0] + truth[1] * X[i * K + 1] + truth[2] * X[i * K + 2]) *
+               (1.0 + gsl_ran_gaussian(r, 0.02));
     assert_int_equal(sr_fit(SR_FIT_LINEAR, X, y, N, K, coef, &r2), SR_OK);
     for (int j = 0; j < K; j++)
         assert_true(fabs(coef[j] - truth[j]) <= 0.05 * fabs(truth[j]));
@@ -146,9 +147,12 @@ static void test_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_linear_noiseless_exact), cmocka_unit_test(test_loglinear_power_law_exact),
-        cmocka_unit_test(test_noisy_within_tolerance), cmocka_unit_test(test_r2_hand_example),
-        cmocka_unit_test(test_quantiles),              cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_linear_noiseless_exact),
+        cmocka_unit_test(test_loglinear_power_law_exact),
+        cmocka_unit_test(test_noisy_within_tolerance),
+        cmocka_unit_test(test_r2_hand_example),
+        cmocka_unit_test(test_quantiles),
+        cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

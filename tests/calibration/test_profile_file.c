@@ -30,7 +30,8 @@ static void make_fit(sr_profile_fit *fit)
     c = &fit->cls[SR_LC_ACT];
     c->fitted = 1, c->form = SR_FIT_LOGLINEAR, c->n_coef = 2, c->r2 = -0.25, c->n_points = 3;
     c->coef[0] = log(2e-7), c->coef[1] = 0.95; /* cv_median_rel_err stays NAN */
-    /* a class whose training times were all equal and not fitted exactly: R^2 = -inf (issue: CI read '-.inf') */
+    /* a class whose training times were all equal and not fitted exactly: R^2 = -inf (issue: CI read '-.inf')
+     */
     c = &fit->cls[SR_LC_ADD];
     c->fitted = 1, c->form = SR_FIT_LINEAR, c->n_coef = 2, c->r2 = -INFINITY, c->n_points = 4;
     c->coef[0] = 1e-7, c->coef[1] = 1e-12;
@@ -52,8 +53,10 @@ static void make_fit(sr_profile_fit *fit)
 
 static void assert_same_double(double a, double b)
 {
-    if (isnan(a)) assert_true(isnan(b));
-    else assert_true(a == b);
+    if (isnan(a))
+        assert_true(isnan(b));
+    else
+        assert_true(a == b);
 }
 
 static void test_round_trip(void **state)
@@ -61,8 +64,8 @@ static void test_round_trip(void **state)
     (void)state;
     sr_profile_fit fit;
     make_fit(&fit);
-    sr_profile p = {"unit", "edge", "a: test\nprofile", 1.0 / 3.0 * 1e11, 3, 0.7, 2.5e10, 10, 25.5,
-                    "made up for the round trip", "unit.yaml", &fit};
+    sr_profile p = {"unit", "edge", "a: test\nprofile",           1.0 / 3.0 * 1e11, 3,   0.7, 2.5e10,
+                    10,     25.5,   "made up for the round trip", "unit.yaml",      &fit};
     char path[] = "/tmp/sr_profile_rt_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -108,7 +111,8 @@ static void test_round_trip(void **state)
         assert_true(g->codecs[i].bytes_per_elem == fit.codecs[i].bytes_per_elem);
     }
     assert_true(g->memcpy_Bps == fit.memcpy_Bps && g->ser_raw_s_per_byte == fit.ser_raw_s_per_byte);
-    assert_true(g->pb_encode_fixed_s == fit.pb_encode_fixed_s && g->pb_decode_s_per_byte == fit.pb_decode_s_per_byte);
+    assert_true(g->pb_encode_fixed_s == fit.pb_encode_fixed_s &&
+                g->pb_decode_s_per_byte == fit.pb_decode_s_per_byte);
     assert_true(g->rune_native_inf_s == fit.rune_native_inf_s && g->rune_overhead == fit.rune_overhead);
     /* a loaded profile gives the fitted cost model */
     sr_cost_model *m = NULL;
@@ -125,7 +129,8 @@ static void expect_error(const char *text, const char *want)
     sr_profile *p = NULL;
     char err[512] = "";
     sr_status st = sr_profile_file_load_string(text, strlen(text), "t.yaml", &p, err, sizeof err);
-    if (st == SR_OK || !strstr(err, want)) fprintf(stderr, "text:\n%s\nerror: '%s'\nwanted: '%s'\n", text, err, want);
+    if (st == SR_OK || !strstr(err, want))
+        fprintf(stderr, "text:\n%s\nerror: '%s'\nwanted: '%s'\n", text, err, want);
     assert_int_equal(st, SR_ERR_PARSE);
     assert_null(p);
     assert_non_null(strstr(err, want));
@@ -134,7 +139,8 @@ static void expect_error(const char *text, const char *want)
 static void test_malformed(void **state)
 {
     (void)state;
-    const char *ok = "name: x\nroofline:\n  speed_flops: 1e9\n  cores: 1\n  efficiency: 0.5\n  mem_bw_Bps: 1e9\n";
+    const char *ok =
+        "name: x\nroofline:\n  speed_flops: 1e9\n  cores: 1\n  efficiency: 0.5\n  mem_bw_Bps: 1e9\n";
     sr_profile *p = NULL;
     char err[512] = "";
     assert_int_equal(sr_profile_file_load_string(ok, strlen(ok), "t.yaml", &p, err, sizeof err), SR_OK);
@@ -148,7 +154,8 @@ static void test_malformed(void **state)
     expect_error("name: x\ndescription: \"abc\n", "t.yaml:2:"); /* syntax: unterminated quote on line 2 */
     expect_error("name: x: y\n", "t.yaml:1:8:");
     expect_error("name: x\ncolour: red\n", "t.yaml:2:1: unknown key 'colour'");
-    expect_error("name: x\nroofline:\n  speed_flops: fast\n", "t.yaml:3:16: speed_flops: 'fast' is not a number");
+    expect_error("name: x\nroofline:\n  speed_flops: fast\n",
+                 "t.yaml:3:16: speed_flops: 'fast' is not a number");
     expect_error("name: x\nroofline:\n  speed_flops: 1e9\n  cores: 1.5\n  efficiency: 1\n  mem_bw_Bps: 1\n",
                  "t.yaml:2:1: roofline: cores must be an integer");
     expect_error("roofline:\n  speed_flops: 1e9\n  cores: 1\n  efficiency: 1\n  mem_bw_Bps: 1\n",
@@ -157,17 +164,24 @@ static void test_malformed(void **state)
     expect_error("- a\n- b\n", "t.yaml:");
     const char *head = "name: x\nroofline: {speed_flops: 1e9, cores: 1, efficiency: 1, mem_bw_Bps: 1e9}\n";
     char buf[1024];
-    snprintf(buf, sizeof buf, "%sfit:\n  ref_flops: 1e9\n  ref_mem_bw_Bps: 1e9\n  layers:\n    conv9x9: {form: linear}\n",
+    snprintf(buf, sizeof buf,
+             "%sfit:\n  ref_flops: 1e9\n  ref_mem_bw_Bps: 1e9\n  layers:\n    conv9x9: {form: linear}\n",
              head);
     expect_error(buf, "t.yaml:7:5: unknown layer class 'conv9x9'");
-    snprintf(buf, sizeof buf, "%sfit:\n  ref_flops: 1e9\n  ref_mem_bw_Bps: 1e9\n  layers:\n    act:\n      form: linear\n"
-             "      coef: [1, 2, 3]\n", head);
+    snprintf(buf, sizeof buf,
+             "%sfit:\n  ref_flops: 1e9\n  ref_mem_bw_Bps: 1e9\n  layers:\n    act:\n      form: linear\n"
+             "      coef: [1, 2, 3]\n",
+             head);
     expect_error(buf, "t.yaml:9:7: coef: class act needs 2 coefficients");
-    snprintf(buf, sizeof buf, "%sfit:\n  ref_flops: 1e9\n  ref_mem_bw_Bps: 1e9\n  layers:\n    act:\n      form: cubic\n"
-             "      coef: [1, 2]\n", head);
+    snprintf(buf, sizeof buf,
+             "%sfit:\n  ref_flops: 1e9\n  ref_mem_bw_Bps: 1e9\n  layers:\n    act:\n      form: cubic\n"
+             "      coef: [1, 2]\n",
+             head);
     expect_error(buf, "t.yaml:8:13: form: unknown fit form 'cubic'");
-    snprintf(buf, sizeof buf, "%sfit:\n  ref_flops: 1e9\n  ref_mem_bw_Bps: 1e9\n  layers:\n    act:\n      form: linear\n"
-             "      features: [one, macs]\n      coef: [1, 2]\n", head);
+    snprintf(buf, sizeof buf,
+             "%sfit:\n  ref_flops: 1e9\n  ref_mem_bw_Bps: 1e9\n  layers:\n    act:\n      form: linear\n"
+             "      features: [one, macs]\n      coef: [1, 2]\n",
+             head);
     expect_error(buf, "features: item 1 of class act must be 'out', not 'macs'");
     snprintf(buf, sizeof buf, "%sfit:\n  ref_flops: -3\n  ref_mem_bw_Bps: 1e9\n", head);
     expect_error(buf, "t.yaml:4:14: ref_flops: must be > 0");
