@@ -1,7 +1,7 @@
 /* sr_fit.c: least-squares fits (linear on relative error, log-linear), R^2, quantiles and k-fold
  * cross-validation for the fitted cost models (see sr_fit.h). Numerics come from GSL's SVD-based
- * gsl_multifit_linear / gsl_multifit_wlinear, which also cope with collinear features (minimum-norm
- * solution). */
+ * truncated-SVD least squares (gsl_multifit_linear_tsvd / gsl_multifit_wlinear_tsvd), which cope with
+ * collinear features (minimum-norm solution over the kept singular directions). */
 #include "sr_fit.h"
 
 #include <gsl/gsl_errno.h>
@@ -11,6 +11,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Relative singular-value cut-off of the truncated SVD (columns are scaled to unit max first). */
+#define SR_FIT_RANK_TOL 1e-9
 
 static const char *const form_names[SR_FIT_FORM_COUNT] = {"linear", "loglinear"};
 
@@ -131,10 +134,16 @@ sr_status sr_fit(sr_fit_form f, const double *X, const double *y, int n, int k, 
         for (int i = 0; i < n; i++)
             gsl_matrix_set(A, (size_t)i, (size_t)j, gsl_matrix_get(A, (size_t)i, (size_t)j) / scale[j]);
     }
+    /* Truncated SVD: directions whose singular value is below SR_FIT_RANK_TOL of the largest are
+     * dropped (minimum-norm solution). Without it, exactly collinear features (a depthwise 3x3 layer's
+     * MACs are 9 x its outputs) got huge cancelling coefficients from rounding noise (host.yaml had
+     * conv_dw = 12322 s/MAC - 110896 s/output), which priced any other kernel size absurdly. */
     gsl_error_handler_t *old = gsl_set_error_handler_off();
     double chisq = 0.0;
-    int rc = f == SR_FIT_LOGLINEAR ? gsl_multifit_linear(A, b, c, cov, &chisq, ws)
-                                   : gsl_multifit_wlinear(A, w, b, c, cov, &chisq, ws);
+    size_t rank = 0;
+    int rc = f == SR_FIT_LOGLINEAR
+                 ? gsl_multifit_linear_tsvd(A, b, SR_FIT_RANK_TOL, c, cov, &chisq, &rank, ws)
+                 : gsl_multifit_wlinear_tsvd(A, w, b, SR_FIT_RANK_TOL, c, cov, &chisq, &rank, ws);
     gsl_set_error_handler(old);
     if (rc != GSL_SUCCESS) {
         st = SR_ERR_INVALID;

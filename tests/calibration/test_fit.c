@@ -92,6 +92,41 @@ static void test_noisy_within_tolerance(void **state)
     gsl_rng_free(r);
 }
 
+/* Exactly collinear features, as a depthwise 3x3 layer's (MACs = 9 x outputs, next to its input and
+ * output sizes), with timing noise: the fit must not trade huge cancelling coefficients (host.yaml once
+ * had +12322 s/MAC and -110896 s/output), so that a point off the training line (a 5x5 layer: 25 MACs
+ * per output) gets a sane price. Without the truncated SVD, 3 of these 200 seeded data sets fit
+ * |coef| > 1000. */
+static void test_collinear_features_stay_sane(void **state)
+{
+    (void)state;
+    enum { NP = 146, KP = 4 };
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    double X[NP * KP], y[NP], coef[KP], r2 = 0;
+    const double fixed = 2e-6, per_in = 3e-10, per_out = 1e-9; /* truth, in seconds */
+    for (unsigned long seed = 1; seed <= 200; seed++) {
+        gsl_rng_set(r, seed);
+        for (int i = 0; i < NP; i++) {
+            const double c = 16 << gsl_rng_uniform_int(r, 6), h = 7 << gsl_rng_uniform_int(r, 5);
+            const double s = 1 + (double)gsl_rng_uniform_int(r, 2), outs = c * floor(h / s) * floor(h / s);
+            X[i * KP + 0] = 1.0, X[i * KP + 1] = 9.0 * outs, X[i * KP + 2] = c * h * h, X[i * KP + 3] = outs;
+            y[i] = (fixed + per_in * c * h * h + per_out * outs) * (1.0 + gsl_ran_flat(r, -0.05, 0.05));
+        }
+        assert_int_equal(sr_fit(SR_FIT_LINEAR, X, y, NP, KP, coef, &r2), SR_OK);
+        assert_true(r2 > 0.99);
+        /* the collinear pair shares the per-output cost with coefficients of its own size */
+        assert_true(fabs(9.0 * coef[1] + coef[3] - per_out) <= 0.1 * per_out);
+        assert_true(fabs(coef[1]) <= per_out && fabs(coef[3]) <= per_out);
+        /* off the line: 25 MACs per output costs at least the 9-MAC price and at most 25/9 of it */
+        const double outs = 1e5, x5[KP] = {1.0, 25.0 * outs, outs, outs},
+                     x3[KP] = {1.0, 9.0 * outs, outs, outs};
+        const double t5 = sr_fit_predict(SR_FIT_LINEAR, coef, x5, KP);
+        const double t3 = sr_fit_predict(SR_FIT_LINEAR, coef, x3, KP);
+        assert_true(t5 >= t3 && t5 <= 25.0 / 9.0 * t3);
+    }
+    gsl_rng_free(r);
+}
+
 static void test_r2_hand_example(void **state)
 {
     (void)state;
@@ -150,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_linear_noiseless_exact),
         cmocka_unit_test(test_loglinear_power_law_exact),
         cmocka_unit_test(test_noisy_within_tolerance),
+        cmocka_unit_test(test_collinear_features_stay_sane),
         cmocka_unit_test(test_r2_hand_example),
         cmocka_unit_test(test_quantiles),
         cmocka_unit_test(test_bad_input),
