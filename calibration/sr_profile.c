@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sr_cost_fitted.h"
+#include "sr_cost_insitu.h"
 #include "sr_profile_file.h"
 
 /* fit_file: the shipped profile whose fit prices layers (calibration/profiles/): host.yaml's fit (measured
@@ -21,37 +22,48 @@
 static const sr_profile profiles[] = {
     {"camera-soc", "camera", "smart-camera SoC, 4x Cortex-A7 @ 1.2 GHz", 1.2e9 * 4, 4, 0.25, 3.2e9, 1.5, 3.0,
      "peak: 4 cores x 1.2 GHz x 4 fp32 flop/cycle (NEON); efficiency 0.25 assumed; power typical of "
-     "IP-camera SoCs", "camera-soc.yaml", NULL},
+     "IP-camera SoCs",
+     "camera-soc.yaml", NULL, NULL},
     {"mcu-h7", "mcu", "Arduino Portenta H7 (STM32H747, Cortex-M7 @ 480 MHz)", 480e6 * 2, 1, 0.3, 1.0e9, 0.15,
      0.45,
      "ST STM32H747 datasheet: Cortex-M7 at 480 MHz with a single-precision FPU (1 FMA/cycle = 2 flop); "
-     "efficiency 0.3 assumed; power from the datasheet's run-mode current at 3.3 V", "mcu-h7.yaml", NULL},
+     "efficiency 0.3 assumed; power from the datasheet's run-mode current at 3.3 V",
+     "mcu-h7.yaml", NULL, NULL},
     {"rpi3", "iot", "Raspberry Pi 3 B (4x Cortex-A53 @ 1.2 GHz)", 1.2e9 * 4, 4, 0.2, 2.0e9, 1.4, 3.7,
      "peak: 4 x 1.2 GHz x 4 fp32 flop/cycle; power: Raspberry Pi Foundation figures for idle / "
-     "full load; efficiency 0.2 assumed", "rpi3.yaml", NULL},
+     "full load; efficiency 0.2 assumed",
+     "rpi3.yaml", NULL, NULL},
     {"rpi4", "iot", "Raspberry Pi 4 B (4x Cortex-A72 @ 1.5 GHz)", 1.5e9 * 8, 4, 0.25, 4.0e9, 2.7, 6.4,
      "peak: 4 x 1.5 GHz x 8 fp32 flop/cycle (2x 128-bit NEON FMA); idle/load power as commonly measured "
-     "for the Pi 4 B; efficiency 0.25 assumed", "rpi4.yaml", NULL},
+     "for the Pi 4 B; efficiency 0.25 assumed",
+     "rpi4.yaml", NULL, NULL},
     {"jetson-tx1", "gpu", "NVIDIA Jetson TX1 (256 Maxwell CUDA cores)", 512e9, 1, 0.4, 25.6e9, 3.5, 15.0,
      "NVIDIA: 1 TFLOPS fp16 / 512 GFLOPS fp32, 25.6 GB/s LPDDR4, 10-15 W module; In-situ AI "
-     "(shared/seeds/003) uses a TX1 as its IoT GPU; efficiency 0.4 assumed", "jetson-tx1.yaml", NULL},
+     "(shared/seeds/003) uses a TX1 as its IoT GPU; efficiency 0.4 assumed",
+     "jetson-tx1.yaml", NULL, "jetson-tx1"},
     {"jetson-nano", "gpu", "NVIDIA Jetson Nano (128 Maxwell CUDA cores)", 236e9, 1, 0.4, 25.6e9, 1.5, 10.0,
-     "NVIDIA: 472 GFLOPS fp16 / 236 GFLOPS fp32, 25.6 GB/s, 5-10 W modes; efficiency 0.4 assumed", "jetson-nano.yaml", NULL},
+     "NVIDIA: 472 GFLOPS fp16 / 236 GFLOPS fp32, 25.6 GB/s, 5-10 W modes; efficiency 0.4 assumed",
+     "jetson-nano.yaml", NULL, NULL},
     {"titanx", "cloud", "NVIDIA Titan X (Pascal) cloud GPU", 11e12, 1, 0.5, 480e9, 15.0, 250.0,
      "NVIDIA: 11 TFLOPS fp32, 480 GB/s GDDR5X, 250 W board power; In-situ AI's cloud GPU; efficiency 0.5 "
-     "assumed", "titanx.yaml", NULL},
+     "assumed",
+     "titanx.yaml", NULL, "titan-x-pascal"},
     {"v100", "cloud", "NVIDIA Tesla V100 (PCIe) cloud GPU", 14e12, 1, 0.5, 900e9, 25.0, 250.0,
-     "NVIDIA V100 PCIe datasheet: 14 TFLOPS fp32, 900 GB/s HBM2, 250 W; efficiency 0.5 assumed", "v100.yaml", NULL},
+     "NVIDIA V100 PCIe datasheet: 14 TFLOPS fp32, 900 GB/s HBM2, 250 W; efficiency 0.5 assumed", "v100.yaml",
+     NULL, NULL},
     {"vx690t", "fpga", "Xilinx Virtex-7 VX690T FPGA accelerator", 3600.0 * 2 * 150e6, 1, 0.8, 12.8e9, 5.0,
      25.0,
      "Xilinx DS180: 3600 DSP48E1 slices; 2 ops/DSP/cycle at the 150 MHz In-situ AI (shared/seeds/003) "
-     "designs run at; efficiency 0.8 assumed for a well-tiled engine; power assumed", "vx690t.yaml", NULL},
-    {"xeon-e5-2620", "edge", "Intel Xeon E5-2620 (6 cores @ 2.0 GHz, Sandy Bridge) server", 2.0e9 * 16, 6, 0.5,
-     42.6e9, 50.0, 95.0,
+     "designs run at; efficiency 0.8 assumed for a well-tiled engine; power assumed",
+     "vx690t.yaml", NULL, NULL},
+    {"xeon-e5-2620", "edge", "Intel Xeon E5-2620 (6 cores @ 2.0 GHz, Sandy Bridge) server", 2.0e9 * 16, 6,
+     0.5, 42.6e9, 50.0, 95.0,
      "Intel ARK: 6 cores, 2.0 GHz, AVX (16 fp32 flop/cycle), 4x DDR3-1333 = 42.6 GB/s, 95 W TDP; "
-     "idle power and efficiency assumed", "xeon-e5-2620.yaml", NULL},
+     "idle power and efficiency assumed",
+     "xeon-e5-2620.yaml", NULL, NULL},
     {"cloud-cpu", "cloud", "cloud VM, 16 vCPU AVX2 @ 2.5 GHz", 2.5e9 * 32, 16, 0.5, 100e9, 60.0, 200.0,
-     "peak: 16 x 2.5 GHz x 32 fp32 flop/cycle (2 AVX2 FMA units); power and efficiency assumed", "cloud-cpu.yaml", NULL},
+     "peak: 16 x 2.5 GHz x 32 fp32 flop/cycle (2 AVX2 FMA units); power and efficiency assumed",
+     "cloud-cpu.yaml", NULL, NULL},
 };
 
 int sr_profile_count(void)
@@ -120,6 +132,15 @@ sr_status sr_profile_get_fit(const sr_profile *p, const sr_profile_fit **fit, sr
 sr_status sr_profile_cost_model_err(const sr_profile *p, sr_cost_model **out, char *err, size_t err_size)
 {
     if (!p || !out) return SR_ERR_INVALID;
+    if (p->gpu_model) {
+        sr_gpu_insitu_params gp;
+        sr_status st = sr_gpu_insitu_preset(p->gpu_model, &gp);
+        if (st != SR_OK) {
+            if (err && err_size) snprintf(err, err_size, "unknown In-situ AI GPU preset '%s'", p->gpu_model);
+            return st;
+        }
+        return sr_cost_insitu_create(&gp, out);
+    }
     const sr_profile_fit *fit = NULL;
     sr_profile *loaded = NULL;
     sr_status st = sr_profile_get_fit(p, &fit, &loaded, err, err_size);
@@ -136,7 +157,8 @@ sr_status sr_profile_cost_model(const sr_profile *p, sr_cost_model **out)
 
 static void print_fit(const sr_profile_fit *fit, FILE *f)
 {
-    fprintf(f, "fit:          reference %.4g GFLOP/s, %.4g GB/s\n", fit->ref_flops / 1e9, fit->ref_mem_bw_Bps / 1e9);
+    fprintf(f, "fit:          reference %.4g GFLOP/s, %.4g GB/s\n", fit->ref_flops / 1e9,
+            fit->ref_mem_bw_Bps / 1e9);
     if (fit->scaling[0]) fprintf(f, "scaling:      %s\n", fit->scaling);
     fprintf(f, "  %-11s %-9s %-7s %6s %8s %6s  coefficients (features)\n", "class", "form", "bound", "R2",
             "cv-err", "points");
@@ -149,15 +171,17 @@ static void print_fit(const sr_profile_fit *fit, FILE *f)
         sr_feature feats[SR_FIT_MAX_COEF];
         int n = sr_layer_class_features((sr_layer_class)c, feats);
         fprintf(f, "  %-11s %-9s %-7s %6.3f %7.1f%% %6d ", sr_layer_class_name((sr_layer_class)c),
-                sr_fit_form_name(cf->form), sr_layer_class_compute_bound((sr_layer_class)c) ? "compute" : "memory",
-                cf->r2, 100.0 * cf->cv_median_rel_err, cf->n_points);
+                sr_fit_form_name(cf->form),
+                sr_layer_class_compute_bound((sr_layer_class)c) ? "compute" : "memory", cf->r2,
+                100.0 * cf->cv_median_rel_err, cf->n_points);
         for (int j = 0; j < n && j < cf->n_coef; j++)
             fprintf(f, " %.4g*%s", cf->coef[j], sr_feature_name(feats[j]));
         fputc('\n', f);
     }
     if (fit->holdout_layers > 0)
-        fprintf(f, "held out:     %s: %d layers, per-layer relative error median %.1f%% p90 %.1f%%; whole model "
-                   "median %.1f%% p90 %.1f%%\n",
+        fprintf(f,
+                "held out:     %s: %d layers, per-layer relative error median %.1f%% p90 %.1f%%; whole model "
+                "median %.1f%% p90 %.1f%%\n",
                 fit->holdout_models, fit->holdout_layers, 100 * fit->holdout_layer_median,
                 100 * fit->holdout_layer_p90, 100 * fit->holdout_model_median, 100 * fit->holdout_model_p90);
     for (int i = 0; i < fit->n_codecs; i++)
@@ -165,43 +189,69 @@ static void print_fit(const sr_profile_fit *fit, FILE *f)
                 fit->codecs[i].pipeline, 1e9 * fit->codecs[i].encode_s_per_elem,
                 1e9 * fit->codecs[i].decode_s_per_elem, fit->codecs[i].bytes_per_elem);
     if (fit->memcpy_Bps > 0)
-        fprintf(f, "copy:         memcpy %.3g GB/s, raw tensor serialization %.3g ns/byte\n", fit->memcpy_Bps / 1e9,
-                1e9 * fit->ser_raw_s_per_byte);
+        fprintf(f, "copy:         memcpy %.3g GB/s, raw tensor serialization %.3g ns/byte\n",
+                fit->memcpy_Bps / 1e9, 1e9 * fit->ser_raw_s_per_byte);
     if (fit->pb_encode_s_per_byte > 0 || fit->pb_encode_fixed_s > 0)
         fprintf(f, "protobuf-c:   pack %.3g us + %.3g ns/byte, unpack %.3g us + %.3g ns/byte\n",
                 1e6 * fit->pb_encode_fixed_s, 1e9 * fit->pb_encode_s_per_byte, 1e6 * fit->pb_decode_fixed_s,
                 1e9 * fit->pb_decode_s_per_byte);
     if (fit->rune_native_inf_s > 0)
-        fprintf(f, "rune (sine):  native %.3g us/inference, with protobuf-c I/O %.3g us: overhead %.1f%% "
-                   "(paper, Portenta H7: 28-45%%)\n",
+        fprintf(f,
+                "rune (sine):  native %.3g us/inference, with protobuf-c I/O %.3g us: overhead %.1f%% "
+                "(paper, Portenta H7: 28-45%%)\n",
                 1e6 * fit->rune_native_inf_s, 1e6 * fit->rune_pb_inf_s, 100 * fit->rune_overhead);
 }
 
 void sr_profile_print(const sr_profile *p, FILE *f)
 {
     if (!p || !f) return;
-    fprintf(f, "profile:      %s\nclass:        %s\ndescription:  %s\n", p->name, p->device_class, p->description);
-    fprintf(f, "peak:         %.4g GFLOP/s (%d cores x %.4g GFLOP/s)\n", p->speed_flops * p->cores / 1e9, p->cores,
-            p->speed_flops / 1e9);
+    fprintf(f, "profile:      %s\nclass:        %s\ndescription:  %s\n", p->name, p->device_class,
+            p->description);
+    fprintf(f, "peak:         %.4g GFLOP/s (%d cores x %.4g GFLOP/s)\n", p->speed_flops * p->cores / 1e9,
+            p->cores, p->speed_flops / 1e9);
     fprintf(f, "efficiency:   %.2f (roofline compute ceiling %.4g GFLOP/s)\n", p->efficiency,
             p->speed_flops * p->cores * p->efficiency / 1e9);
     fprintf(f, "memory bw:    %.4g GB/s\npower:        %.3g W idle, %.3g W busy\n", p->mem_bw_Bps / 1e9,
             p->power_idle_w, p->power_busy_w);
     fprintf(f, "source:       %s\n", p->source);
+    if (p->gpu_model) {
+        sr_gpu_insitu_params gp;
+        if (sr_gpu_insitu_preset(p->gpu_model, &gp) != SR_OK) {
+            fprintf(f, "cost model:   unknown In-situ AI GPU preset '%s'\n", p->gpu_model);
+            return;
+        }
+        fprintf(f,
+                "cost model:   In-situ AI GPU model (Song et al. HPCA'18, eqs. 1-3, 5-8), preset %s: %.4g "
+                "MHz x %d "
+                "CUDA cores, %d SMs x %d resident blocks, %dx%d tiles, %.4g GB/s; conv and FC layers by the "
+                "model, "
+                "other layers memory-bound at its bandwidth (docs/calibration.md)\n"
+                "preset from:  %s\n",
+                gp.name, gp.freq_hz / 1e6, gp.n_cuda_cores, gp.n_sm, gp.blocks_per_sm, gp.tile_m, gp.tile_n,
+                gp.mem_bw_Bps / 1e9, gp.source);
+    }
     const sr_profile_fit *fit = NULL;
     sr_profile *loaded = NULL;
     char err[512] = "";
     sr_status st = sr_profile_get_fit(p, &fit, &loaded, err, sizeof err);
     if (st != SR_OK) {
-        fprintf(f, "cost model:   roofline (fit file unreadable: %s)\n", err);
+        fprintf(f, "%s:   roofline (fit file unreadable: %s)\n", p->gpu_model ? "fit" : "cost model", err);
         return;
     }
     if (!fit) {
-        fprintf(f, "cost model:   roofline, t = max(flops / (peak x efficiency), bytes / memory bw) per layer\n");
+        if (!p->gpu_model)
+            fprintf(f, "cost model:   roofline, t = max(flops / (peak x efficiency), bytes / memory bw) per "
+                       "layer\n");
         return;
     }
-    fprintf(f, "cost model:   fitted per layer type%s%s; roofline for types without a fit\n",
-            p->fit_file ? ", from " : "", p->fit_file ? p->fit_file : "");
+    if (p->gpu_model)
+        fprintf(f,
+                "fit:          %s%s (its layer classes are not used: the In-situ AI model prices layers; its "
+                "codec, copy and serialization costs are)\n",
+                p->fit_file ? "from " : "carried", p->fit_file ? p->fit_file : "");
+    else
+        fprintf(f, "cost model:   fitted per layer type%s%s; roofline for types without a fit\n",
+                p->fit_file ? ", from " : "", p->fit_file ? p->fit_file : "");
     print_fit(fit, f);
     sr_profile_file_free(loaded);
 }

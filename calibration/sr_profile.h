@@ -22,11 +22,11 @@
 typedef struct sr_profile_class_fit {
     int fitted; /* 0: no fit for this class, the cost model uses the roofline */
     sr_fit_form form;
-    int n_coef;                    /* == sr_layer_class_features(class) */
-    double coef[SR_FIT_MAX_COEF];  /* seconds per feature unit (linear) or power-law exponents (log) */
-    double r2;                     /* R^2 on the training points (time scale) */
-    double cv_median_rel_err;      /* 5-fold cross-validated median relative error, NAN if not run */
-    int n_points;                  /* training points */
+    int n_coef;                   /* == sr_layer_class_features(class) */
+    double coef[SR_FIT_MAX_COEF]; /* seconds per feature unit (linear) or power-law exponents (log) */
+    double r2;                    /* R^2 on the training points (time scale) */
+    double cv_median_rel_err;     /* 5-fold cross-validated median relative error, NAN if not run */
+    int n_points;                 /* training points */
 } sr_profile_class_fit;
 
 #define SR_PROFILE_MAX_CODECS 8
@@ -59,27 +59,30 @@ typedef struct sr_profile_fit {
     double ser_raw_s_per_byte;                      /* copying a tensor into a raw byte buffer */
     double pb_encode_fixed_s, pb_encode_s_per_byte; /* protobuf-c tensor message pack */
     double pb_decode_fixed_s, pb_decode_s_per_byte; /* protobuf-c tensor message unpack */
-    double rune_native_inf_s;  /* sine MLP, one native inference (sr_exec) */
-    double rune_pb_inf_s;      /* same plus protobuf-c (de)serialization of its input and output */
-    double rune_overhead;      /* (rune_pb_inf_s - rune_native_inf_s) / rune_native_inf_s */
+    double rune_native_inf_s;                       /* sine MLP, one native inference (sr_exec) */
+    double rune_pb_inf_s; /* same plus protobuf-c (de)serialization of its input and output */
+    double rune_overhead; /* (rune_pb_inf_s - rune_native_inf_s) / rune_native_inf_s */
 } sr_profile_fit;
 
 typedef struct sr_profile {
-    const char *name;          /* "rpi4" */
-    const char *device_class;  /* camera, mcu, iot, fpga, gpu, edge, cloud */
+    const char *name;         /* "rpi4" */
+    const char *device_class; /* camera, mcu, iot, fpga, gpu, edge, cloud */
     const char *description;
-    double speed_flops;        /* peak fp32 flop/s of one core (or of the whole accelerator, cores = 1) */
+    double speed_flops; /* peak fp32 flop/s of one core (or of the whole accelerator, cores = 1) */
     int cores;
-    double efficiency;         /* fraction of peak DNN layers reach */
-    double mem_bw_Bps;         /* memory bandwidth, bytes/s */
+    double efficiency; /* fraction of peak DNN layers reach */
+    double mem_bw_Bps; /* memory bandwidth, bytes/s */
     double power_idle_w, power_busy_w;
     const char *source;
     const char *fit_file;      /* built-in: YAML file in calibration/profiles/ holding the fit, or NULL */
     const sr_profile_fit *fit; /* fit carried by the profile (loaded files), or NULL */
+    /* In-situ AI GPU preset (sr_gpu_insitu_preset) that prices this device's layers instead of the fit
+     * (sr_cost_insitu.h), or NULL: the paper's own GPUs, Jetson TX1 and Titan X, use it. */
+    const char *gpu_model;
 } sr_profile;
 
 int sr_profile_count(void);
-const sr_profile *sr_profile_at(int i);            /* NULL when out of range */
+const sr_profile *sr_profile_at(int i);              /* NULL when out of range */
 const sr_profile *sr_profile_find(const char *name); /* NULL when unknown */
 
 /* The roofline device of a profile (borrowed strings). */
@@ -89,8 +92,9 @@ sr_cost_device sr_profile_device(const sr_profile *p);
  * calibration/profiles (borrowed string). */
 const char *sr_profile_dir(void);
 
-/* The cost model of profile p: the fitted model (sr_cost_fitted_create) when p carries a fit or names a
- * fit_file (read from sr_profile_dir()), the roofline otherwise. When a named fit file cannot be read,
+/* The cost model of profile p: the In-situ AI GPU model when p names a gpu_model, else the fitted model
+ * (sr_cost_fitted_create) when p carries a fit or names a fit_file (read from sr_profile_dir()), the
+ * roofline otherwise. When a named fit file cannot be read,
  * SR_ERR_IO / SR_ERR_PARSE. Caller frees *out with sr_cost_model_free. */
 sr_status sr_profile_cost_model(const sr_profile *p, sr_cost_model **out);
 /* As sr_profile_cost_model, with the reason of a failure in err (may be NULL). */

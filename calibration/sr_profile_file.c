@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gpu_insitu_time.h"
+
 typedef struct owned_profile {
     sr_profile p; /* first member: a sr_profile * of ours is an owned_profile * */
     sr_profile_fit fit;
-    char *name, *device_class, *description, *source, *fit_file;
+    char *name, *device_class, *description, *source, *fit_file, *gpu_model;
 } owned_profile;
 
 void sr_profile_fit_init(sr_profile_fit *fit)
@@ -34,6 +36,7 @@ void sr_profile_file_free(sr_profile *p)
     free(o->description);
     free(o->source);
     free(o->fit_file);
+    free(o->gpu_model);
     free(o);
 }
 
@@ -57,6 +60,7 @@ sr_status sr_profile_clone(const sr_profile *src, const sr_profile_fit *fit, sr_
     o->description = dup_or_null(src->description ? src->description : "", &fail);
     o->source = dup_or_null(src->source ? src->source : "", &fail);
     o->fit_file = dup_or_null(src->fit_file, &fail);
+    o->gpu_model = dup_or_null(src->gpu_model, &fail);
     if (fail) {
         sr_profile_file_free(&o->p);
         return SR_ERR_NOMEM;
@@ -66,6 +70,7 @@ sr_status sr_profile_clone(const sr_profile *src, const sr_profile_fit *fit, sr_
     o->p.description = o->description;
     o->p.source = o->source;
     o->p.fit_file = o->fit_file;
+    o->p.gpu_model = o->gpu_model;
     const sr_profile_fit *f = fit ? fit : src->fit;
     if (f) {
         o->fit = *f;
@@ -137,6 +142,14 @@ sr_status sr_profile_file_emit(const sr_profile *p, FILE *f)
     if (p->fit_file) {
         fputs("fit_file: ", f);
         emit_str(f, p->fit_file);
+        fputc('\n', f);
+    }
+    if (p->gpu_model) {
+        fputs("# layers priced by the In-situ AI GPU model with this preset (docs/calibration.md), not by "
+              "the fit\n"
+              "gpu_model: ",
+              f);
+        emit_str(f, p->gpu_model);
         fputc('\n', f);
     }
     const sr_profile_fit *fit = p->fit;
@@ -604,6 +617,14 @@ static void parse_profile(pctx *c, struct fy_node *root, owned_profile *o)
             get_str(c, v, k, name, &o->source);
         } else if (strcmp(name, "fit_file") == 0) {
             get_str(c, v, k, name, &o->fit_file);
+        } else if (strcmp(name, "gpu_model") == 0) {
+            sr_gpu_insitu_params gp;
+            if (get_str(c, v, k, name, &o->gpu_model) == 0 &&
+                sr_gpu_insitu_preset(o->gpu_model, &gp) != SR_OK)
+                perr(c, v, k,
+                     "gpu_model: unknown In-situ AI GPU preset '%s' (jetson-tx1, titan-x-maxwell, "
+                     "titan-x-pascal)",
+                     o->gpu_model);
         } else if (strcmp(name, "roofline") == 0) {
             double cores = 0;
             numkey keys[] = {{"speed_flops", &o->p.speed_flops, 1},
@@ -630,7 +651,9 @@ static void parse_profile(pctx *c, struct fy_node *root, owned_profile *o)
             o->p.fit = &o->fit;
         } else {
             perr(c, k, k,
-                 "unknown key '%s' (name, class, description, source, roofline, power, fit_file, fit)", name);
+                 "unknown key '%s' (name, class, description, source, roofline, power, fit_file, gpu_model, "
+                 "fit)",
+                 name);
         }
     }
     if (!c->failed && (have & 1) == 0) perr(c, first_key, first_key, "missing key 'name'");
@@ -686,6 +709,7 @@ sr_status sr_profile_file_load_string(const char *text, size_t len, const char *
     o->p.description = o->description ? o->description : (o->description = strdup(""));
     o->p.source = o->source ? o->source : (o->source = strdup(""));
     o->p.fit_file = o->fit_file;
+    o->p.gpu_model = o->gpu_model;
     if (!o->p.device_class || !o->p.description || !o->p.source) {
         st = SR_ERR_NOMEM;
         goto cleanup;

@@ -64,8 +64,19 @@ static void test_round_trip(void **state)
     (void)state;
     sr_profile_fit fit;
     make_fit(&fit);
-    sr_profile p = {"unit", "edge", "a: test\nprofile",           1.0 / 3.0 * 1e11, 3,   0.7, 2.5e10,
-                    10,     25.5,   "made up for the round trip", "unit.yaml",      &fit};
+    sr_profile p = {"unit",
+                    "edge",
+                    "a: test\nprofile",
+                    1.0 / 3.0 * 1e11,
+                    3,
+                    0.7,
+                    2.5e10,
+                    10,
+                    25.5,
+                    "made up for the round trip",
+                    "unit.yaml",
+                    &fit,
+                    "titan-x-maxwell"};
     char path[] = "/tmp/sr_profile_rt_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -80,6 +91,7 @@ static void test_round_trip(void **state)
     assert_string_equal(q->description, p.description);
     assert_string_equal(q->source, p.source);
     assert_string_equal(q->fit_file, p.fit_file);
+    assert_string_equal(q->gpu_model, p.gpu_model);
     assert_true(q->speed_flops == p.speed_flops && q->cores == p.cores && q->efficiency == p.efficiency);
     assert_true(q->mem_bw_Bps == p.mem_bw_Bps && q->power_idle_w == p.power_idle_w &&
                 q->power_busy_w == p.power_busy_w);
@@ -114,8 +126,12 @@ static void test_round_trip(void **state)
     assert_true(g->pb_encode_fixed_s == fit.pb_encode_fixed_s &&
                 g->pb_decode_s_per_byte == fit.pb_decode_s_per_byte);
     assert_true(g->rune_native_inf_s == fit.rune_native_inf_s && g->rune_overhead == fit.rune_overhead);
-    /* a loaded profile gives the fitted cost model */
+    /* a loaded profile gives the In-situ AI model when it names a GPU preset, else its fitted model */
     sr_cost_model *m = NULL;
+    assert_int_equal(sr_profile_cost_model(q, &m), SR_OK);
+    assert_string_equal(sr_cost_model_name(m), "insitu-gpu");
+    sr_cost_model_free(m);
+    q->gpu_model = NULL; /* the string stays owned by q */
     assert_int_equal(sr_profile_cost_model(q, &m), SR_OK);
     assert_string_equal(sr_cost_model_name(m), "fitted");
     sr_cost_model_free(m);
@@ -154,6 +170,9 @@ static void test_malformed(void **state)
     expect_error("name: x\ndescription: \"abc\n", "t.yaml:2:"); /* syntax: unterminated quote on line 2 */
     expect_error("name: x: y\n", "t.yaml:1:8:");
     expect_error("name: x\ncolour: red\n", "t.yaml:2:1: unknown key 'colour'");
+    expect_error(
+        "name: x\ngpu_model: gtx-480\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n",
+        "t.yaml:2:12: gpu_model: unknown In-situ AI GPU preset 'gtx-480'");
     expect_error("name: x\nroofline:\n  speed_flops: fast\n",
                  "t.yaml:3:16: speed_flops: 'fast' is not a number");
     expect_error("name: x\nroofline:\n  speed_flops: 1e9\n  cores: 1.5\n  efficiency: 1\n  mem_bw_Bps: 1\n",
@@ -195,7 +214,7 @@ static void test_malformed(void **state)
 static void test_shipped_profiles(void **state)
 {
     (void)state;
-    int with_fit = 0;
+    int with_fit = 0, with_insitu = 0;
     for (int i = 0; i < sr_profile_count(); i++) {
         const sr_profile *p = sr_profile_at(i);
         sr_cost_model *m = NULL;
@@ -203,7 +222,10 @@ static void test_shipped_profiles(void **state)
         sr_status st = sr_profile_cost_model_err(p, &m, err, sizeof err);
         if (st != SR_OK) fprintf(stderr, "%s: %s\n", p->name, err);
         assert_int_equal(st, SR_OK);
-        assert_string_equal(sr_cost_model_name(m), p->fit_file ? "fitted" : "roofline");
+        assert_string_equal(sr_cost_model_name(m), p->gpu_model  ? "insitu-gpu"
+                                                   : p->fit_file ? "fitted"
+                                                                 : "roofline");
+        with_insitu += p->gpu_model != NULL;
         with_fit += p->fit_file != NULL;
         sr_cost_model_free(m);
         /* the printout names the fit table when there is one */
@@ -217,13 +239,15 @@ static void test_shipped_profiles(void **state)
         assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
         fclose(f);
         assert_non_null(strstr(text, p->name));
-        if (p->fit_file) {
-            assert_non_null(strstr(text, "conv3x3"));
+        if (p->fit_file) assert_non_null(strstr(text, "conv3x3"));
+        if (p->gpu_model)
+            assert_non_null(strstr(text, "cost model:   In-situ AI GPU model"));
+        else if (p->fit_file)
             assert_non_null(strstr(text, "cost model:   fitted"));
-        }
         free(text);
     }
-    assert_true(with_fit >= 8); /* the devices of the calibration issue */
+    assert_true(with_fit >= 8);       /* the devices of the calibration issue */
+    assert_int_equal(with_insitu, 2); /* the In-situ AI paper's GPUs: Jetson TX1, Titan X */
     /* the measured host profile */
     char path[1024], err[512] = "";
     snprintf(path, sizeof path, "%s/host.yaml", sr_profile_dir());

@@ -14,7 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <math.h>
+
+#include "sr_cost_insitu.h"
 #include "sr_file.h"
+#include "sr_zoo.h"
 
 static char tmpdir[256];
 
@@ -75,10 +79,12 @@ static char *query_text(const char *db_name, const char *sql)
             const char *v = (const char *)sqlite3_column_text(st, c);
             size_t need = len + (v ? strlen(v) : 4) + 2;
             if (need >= cap) {
-                while (need >= cap) cap *= 2;
+                while (need >= cap)
+                    cap *= 2;
                 buf = realloc(buf, cap);
             }
-            len += (size_t)sprintf(buf + len, "%s%c", v ? v : "NULL", c + 1 < sqlite3_column_count(st) ? '|' : '\n');
+            len += (size_t)sprintf(buf + len, "%s%c", v ? v : "NULL",
+                                   c + 1 < sqlite3_column_count(st) ? '|' : '\n');
         }
     }
     sqlite3_finalize(st);
@@ -183,12 +189,14 @@ static void test_run_resume_and_determinism(void **state)
 
     /* same experiment, same seed, two jobs: identical frames and metrics */
     assert_int_equal(simrun("run tiny.yaml --db b.db --no-report --quiet --jobs 2"), 0);
-    const char *frames_sql = "SELECT r.point_hash, f.source, f.frame, f.device, f.capture_s, f.queue_s, "
-                             "f.compute_s, f.transfer_s, f.complete_s, f.latency_s, f.dropped, f.bytes_sent "
-                             "FROM frames f JOIN runs r ON r.id=f.run_id ORDER BY r.point_hash, f.source, f.frame";
+    const char *frames_sql =
+        "SELECT r.point_hash, f.source, f.frame, f.device, f.capture_s, f.queue_s, "
+        "f.compute_s, f.transfer_s, f.complete_s, f.latency_s, f.dropped, f.bytes_sent "
+        "FROM frames f JOIN runs r ON r.id=f.run_id ORDER BY r.point_hash, f.source, f.frame";
     /* wall-clock metrics (names ending in _wall_s) are the only ones allowed to differ */
-    const char *metrics_sql = "SELECT r.point_hash, m.name, m.value FROM metrics m JOIN runs r ON r.id=m.run_id "
-                              "WHERE m.name NOT LIKE '%\\_wall\\_s' ESCAPE '\\' ORDER BY r.point_hash, m.name";
+    const char *metrics_sql =
+        "SELECT r.point_hash, m.name, m.value FROM metrics m JOIN runs r ON r.id=m.run_id "
+        "WHERE m.name NOT LIKE '%\\_wall\\_s' ESCAPE '\\' ORDER BY r.point_hash, m.name";
     char *fa = query_text("a.db", frames_sql), *fb = query_text("b.db", frames_sql);
     assert_string_equal(fa, fb);
     free(fa);
@@ -199,12 +207,14 @@ static void test_run_resume_and_determinism(void **state)
     free(mb);
 
     /* the slower uplink makes cloud_only slower */
-    double slow = (double)query_int("a.db", "SELECT CAST(m.value*1e6 AS INTEGER) FROM metrics m JOIN runs r ON "
-                                            "r.id=m.run_id WHERE r.policy='cloud_only' AND m.name='latency_p50_s' "
-                                            "AND r.params LIKE '%2Mbps%'");
-    double fast = (double)query_int("a.db", "SELECT CAST(m.value*1e6 AS INTEGER) FROM metrics m JOIN runs r ON "
-                                            "r.id=m.run_id WHERE r.policy='cloud_only' AND m.name='latency_p50_s' "
-                                            "AND r.params LIKE '%10Mbps%'");
+    double slow =
+        (double)query_int("a.db", "SELECT CAST(m.value*1e6 AS INTEGER) FROM metrics m JOIN runs r ON "
+                                  "r.id=m.run_id WHERE r.policy='cloud_only' AND m.name='latency_p50_s' "
+                                  "AND r.params LIKE '%2Mbps%'");
+    double fast =
+        (double)query_int("a.db", "SELECT CAST(m.value*1e6 AS INTEGER) FROM metrics m JOIN runs r ON "
+                                  "r.id=m.run_id WHERE r.policy='cloud_only' AND m.name='latency_p50_s' "
+                                  "AND r.params LIKE '%10Mbps%'");
     assert_true(slow > fast);
 }
 
@@ -254,15 +264,56 @@ static void test_amplification_experiment(void **state)
     assert_int_equal(query_int("amp.db", "SELECT count(*) FROM runs WHERE status='ok'"), 8);
     /* conv1: 64x360x640 fp32 values over the 1280x720x3 8-bit frame = 21.333... (paper: 21x) */
     const double want = 64.0 * 360 * 640 * 4 / (1280.0 * 720 * 3);
-    int64_t got_ppm = query_int("amp.db", "SELECT CAST(round(m.value*1e6) AS INTEGER) FROM metrics m JOIN runs r ON "
-                                          "r.id=m.run_id WHERE m.name='amplification' AND "
-                                          "json_extract(r.params, '$.\"policy.split.split_at\"')='conv1'");
+    int64_t got_ppm =
+        query_int("amp.db", "SELECT CAST(round(m.value*1e6) AS INTEGER) FROM metrics m JOIN runs r ON "
+                            "r.id=m.run_id WHERE m.name='amplification' AND "
+                            "json_extract(r.params, '$.\"policy.split.split_at\"')='conv1'");
     assert_int_equal(got_ppm, (int64_t)(want * 1e6 + 0.5));
     /* the logits are far smaller than the frame */
     assert_int_equal(query_int("amp.db", "SELECT m.value < 0.01 FROM metrics m JOIN runs r ON r.id=m.run_id "
                                          "WHERE m.name='amplification' AND "
                                          "json_extract(r.params, '$.\"policy.split.split_at\"')='fc'"),
                      1);
+}
+
+static double query_double(const char *db_name, const char *sql)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", tmpdir, db_name);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    double v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* A Jetson TX1 (profile jetson-tx1) running MobileNetV2 on its own frames: every frame's compute time is
+ * the In-situ AI GPU model's time for the whole network (the profile's gpu_model), through the engine. */
+static void test_insitu_gpu_profile(void **state)
+{
+    (void)state;
+    assert_int_equal(simrun("run insitu-tx1.yaml --quiet --no-report"), 0);
+    assert_int_equal(query_int("insitu.db", "SELECT count(*) FROM frames WHERE dropped = 0"), 6);
+    sr_gpu_insitu_params p;
+    assert_int_equal(sr_gpu_insitu_preset("jetson-tx1", &p), SR_OK);
+    sr_cost_model *m = NULL;
+    assert_int_equal(sr_cost_insitu_create(&p, &m), SR_OK);
+    sr_graph *g = NULL;
+    assert_int_equal(sr_zoo_build("mobilenetv2", 0, 0, 0, &g), SR_OK);
+    sr_cost_device dev = {"tx1", 1e9, 1, 1.0, 1e9};
+    double want = 0;
+    assert_int_equal(sr_cost_layers(m, &dev, g, 0, sr_graph_node_count(g) - 1, SR_PREC_FP32, 1, &want),
+                     SR_OK);
+    const double lo = query_double("insitu.db", "SELECT min(compute_s) FROM frames");
+    const double hi = query_double("insitu.db", "SELECT max(compute_s) FROM frames");
+    if (!(fabs(lo - want) <= 1e-9 * want && fabs(hi - want) <= 1e-9 * want))
+        fail_msg("compute_s in [%.17g, %.17g], model %.17g", lo, hi, want);
+    sr_graph_free(g);
+    sr_cost_model_free(m);
 }
 
 static void test_show_and_list(void **state)
@@ -287,7 +338,8 @@ static void test_show_and_list(void **state)
     assert_non_null(strstr(out, "std"));
     free(out);
     char args[1024];
-    snprintf(args, sizeof args, "exec %s/experiments/models/yolov2-tiny.cfg --input 3x416x416", SR_SOURCE_DIR);
+    snprintf(args, sizeof args, "exec %s/experiments/models/yolov2-tiny.cfg --input 3x416x416",
+             SR_SOURCE_DIR);
     assert_int_equal(simrun(args), 0);
     snprintf(args, sizeof args, "exec %s/experiments/models/yolov2-tiny.cfg --input 3x64x64", SR_SOURCE_DIR);
     assert_int_equal(simrun(args), 2); /* a cfg file fixes its input */
@@ -305,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_report),
         cmocka_unit_test(test_amplification_experiment),
         cmocka_unit_test(test_show_and_list),
+        cmocka_unit_test(test_insitu_gpu_profile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
