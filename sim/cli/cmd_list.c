@@ -22,6 +22,12 @@ static void list_devices(void)
                p->speed_flops * p->cores / 1e9, p->cores, p->efficiency, p->mem_bw_Bps / 1e9, p->power_idle_w,
                p->power_busy_w, p->description);
         printf("%-14s source: %s\n", "", p->source);
+        if (p->gpu_model)
+            printf("%-14s layers: In-situ AI GPU model, preset %s\n", "", p->gpu_model);
+        else if (p->fit_file)
+            printf("%-14s layers: fitted per layer type (%s)\n", "", p->fit_file);
+        else
+            printf("%-14s layers: roofline\n", "");
     }
 }
 
