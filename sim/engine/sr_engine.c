@@ -919,7 +919,7 @@ static int trec_cmp(const void *a, const void *b)
 /* The task records in (source, frame, task) order, with the plan's kinds and labels and the host names. */
 static sr_status collect_tasks(engine *eng, sr_run_output *out)
 {
-    qsort(eng->trecs, eng->n_trecs, sizeof *eng->trecs, trec_cmp);
+    if (eng->n_trecs > 1) qsort(eng->trecs, eng->n_trecs, sizeof *eng->trecs, trec_cmp); /* NULL when none */
     for (size_t i = 0; i < eng->n_trecs; i++) {
         const eng_task_rec *tr = &eng->trecs[i];
         assert(tr->source >= 0 && tr->source < eng->n_sources);
@@ -1076,7 +1076,7 @@ static sr_status collect(engine *eng, sr_run_output *out)
 {
     const sr_experiment *e = eng->e;
     sr_status st = SR_OK;
-    qsort(eng->recs, eng->n_recs, sizeof *eng->recs, rec_cmp);
+    if (eng->n_recs > 1) qsort(eng->recs, eng->n_recs, sizeof *eng->recs, rec_cmp); /* NULL when none */
     int64_t bytes_total = 0;
     double amplification_sum = 0.0;
     size_t n_sent = 0;

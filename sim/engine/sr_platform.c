@@ -195,7 +195,8 @@ static sr_status expand_routes(const sr_experiment *e, sr_topology *t, char *err
     }
     free(buf);
     if (st != SR_OK) return st;
-    qsort(t->routes, (size_t)t->n_routes, sizeof *t->routes, route_cmp);
+    if (t->n_routes > 1) /* none at all in a platform without links: t->routes is NULL */
+        qsort(t->routes, (size_t)t->n_routes, sizeof *t->routes, route_cmp);
     for (int r = 1; r < t->n_routes; r++)
         if (route_cmp(&t->routes[r - 1], &t->routes[r]) == 0) {
             const sr_route_spec *rs = &e->routes[t->routes[r].spec];
