@@ -2,7 +2,6 @@
 #include "y4m.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,33 +22,20 @@ struct sr_y4m_reader {
     long frame;
 };
 
-static void fmt_err(char *err, size_t n, const char *fmt, ...)
-{
-    if (!err || !n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
-
 size_t sr_y4m_frame_bytes(const sr_y4m_info *i)
 {
     size_t luma = (size_t)i->width * (size_t)i->height;
-    if (i->chroma == SR_Y4M_444)
-        return 3 * luma;
+    if (i->chroma == SR_Y4M_444) return 3 * luma;
     return luma + 2 * (size_t)((i->width + 1) / 2) * (size_t)((i->height + 1) / 2);
 }
 
 static int parse_pos_int(const char *s, const char **end, long *v)
 {
-    if (*s < '0' || *s > '9')
-        return 0;
+    if (*s < '0' || *s > '9') return 0;
     char *e;
     errno = 0;
     long x = strtol(s, &e, 10);
-    if (errno || x <= 0)
-        return 0;
+    if (errno || x <= 0) return 0;
     *v = x;
     *end = e;
     return 1;
@@ -58,7 +44,7 @@ static int parse_pos_int(const char *s, const char **end, long *v)
 sr_status sr_y4m_parse_header(const char *line, sr_y4m_info *info, char *err, size_t err_size)
 {
     if (strncmp(line, "YUV4MPEG2", 9) != 0 || (line[9] != ' ' && line[9] != '\n' && line[9] != '\0')) {
-        fmt_err(err, err_size, "y4m: header does not start with 'YUV4MPEG2 '");
+        sr_errf(err, err_size, "y4m: header does not start with 'YUV4MPEG2 '");
         return SR_ERR_PARSE;
     }
     sr_y4m_info in = {0, 0, 0, 0, SR_Y4M_420};
@@ -76,7 +62,8 @@ sr_status sr_y4m_parse_header(const char *line, sr_y4m_info *info, char *err, si
         case 'W':
         case 'H':
             if (!parse_pos_int(tok + 1, &p, &a) || p != e || a > MAX_SIDE) {
-                fmt_err(err, err_size, "y4m: bad size token '%.*s' (expected %c<1..%d>)", len, tok, *tok, MAX_SIDE);
+                sr_errf(err, err_size, "y4m: bad size token '%.*s' (expected %c<1..%d>)", len, tok, *tok,
+                        MAX_SIDE);
                 return SR_ERR_PARSE;
             }
             if (*tok == 'W')
@@ -88,17 +75,16 @@ sr_status sr_y4m_parse_header(const char *line, sr_y4m_info *info, char *err, si
         case 'A':
             if (!parse_pos_int(tok + 1, &p, &a) || *p != ':' || !parse_pos_int(p + 1, &p, &b) || p != e ||
                 a > 1000000000L || b > 1000000000L) {
-                if (*tok == 'A' && len == 4 && strncmp(tok, "A0:0", 4) == 0)
-                    break; /* unknown aspect ratio */
-                fmt_err(err, err_size, "y4m: bad ratio token '%.*s' (expected %c<num>:<den>)", len, tok, *tok);
+                if (*tok == 'A' && len == 4 && strncmp(tok, "A0:0", 4) == 0) break; /* unknown aspect ratio */
+                sr_errf(err, err_size, "y4m: bad ratio token '%.*s' (expected %c<num>:<den>)", len, tok,
+                        *tok);
                 return SR_ERR_PARSE;
             }
-            if (*tok == 'F')
-                in.fps_num = (int)a, in.fps_den = (int)b;
+            if (*tok == 'F') in.fps_num = (int)a, in.fps_den = (int)b;
             break;
         case 'I':
             if (len != 2 || (tok[1] != 'p' && tok[1] != '?')) {
-                fmt_err(err, err_size, "y4m: interlacing '%.*s' not supported (only Ip)", len, tok);
+                sr_errf(err, err_size, "y4m: interlacing '%.*s' not supported (only Ip)", len, tok);
                 return SR_ERR_UNSUPPORTED;
             }
             break;
@@ -109,14 +95,15 @@ sr_status sr_y4m_parse_header(const char *line, sr_y4m_info *info, char *err, si
             else if (len == 4 && !strncmp(tok, "C444", 4))
                 in.chroma = SR_Y4M_444;
             else {
-                fmt_err(err, err_size, "y4m: colour space '%.*s' not supported (C420jpeg, C420, C444)", len, tok);
+                sr_errf(err, err_size, "y4m: colour space '%.*s' not supported (C420jpeg, C420, C444)", len,
+                        tok);
                 return SR_ERR_UNSUPPORTED;
             }
             break;
         case 'X':
             break;
         default:
-            fmt_err(err, err_size, "y4m: unknown header token '%.*s'", len, tok);
+            sr_errf(err, err_size, "y4m: unknown header token '%.*s'", len, tok);
             return SR_ERR_PARSE;
         }
         s = e;
@@ -124,7 +111,10 @@ sr_status sr_y4m_parse_header(const char *line, sr_y4m_info *info, char *err, si
             s++;
     }
     if (!in.width || !in.height || !in.fps_num) {
-        fmt_err(err, err_size, "y4m: header lacks %s", !in.width ? "W<width>" : !in.height ? "H<height>" : "F<n>:<d>");
+        sr_errf(err, err_size, "y4m: header lacks %s",
+                !in.width    ? "W<width>"
+                : !in.height ? "H<height>"
+                             : "F<n>:<d>");
         return SR_ERR_PARSE;
     }
     *info = in;
@@ -137,12 +127,12 @@ sr_status sr_y4m_writer_open(const char *path, const sr_y4m_info *info, sr_y4m_w
     *out = NULL;
     if (!info || info->width < 1 || info->height < 1 || info->width > MAX_SIDE || info->height > MAX_SIDE ||
         info->fps_num < 1 || info->fps_den < 1) {
-        fmt_err(err, err_size, "y4m: invalid stream parameters");
+        sr_errf(err, err_size, "y4m: invalid stream parameters");
         return SR_ERR_INVALID;
     }
     FILE *f = fopen(path, "wb");
     if (!f) {
-        fmt_err(err, err_size, "y4m: cannot create '%s': %s", path, strerror(errno));
+        sr_errf(err, err_size, "y4m: cannot create '%s': %s", path, strerror(errno));
         return SR_ERR_IO;
     }
     sr_y4m_writer *w = calloc(1, sizeof *w);
@@ -171,11 +161,9 @@ sr_status sr_y4m_write_frame(sr_y4m_writer *w, const uint8_t *planes)
 
 sr_status sr_y4m_writer_close(sr_y4m_writer *w)
 {
-    if (!w)
-        return SR_OK;
+    if (!w) return SR_OK;
     int bad = w->failed;
-    if (fclose(w->f) != 0)
-        bad = 1;
+    if (fclose(w->f) != 0) bad = 1;
     free(w);
     return bad ? SR_ERR_IO : SR_OK;
 }
@@ -190,8 +178,7 @@ static int read_line(FILE *f, char *buf)
             buf[n] = '\0';
             return 0;
         }
-        if (n >= MAX_LINE - 1 || ch == '\0')
-            return -1;
+        if (n >= MAX_LINE - 1 || ch == '\0') return -1;
         buf[n++] = (char)ch;
     }
     buf[n] = '\0';
@@ -203,13 +190,13 @@ sr_status sr_y4m_reader_open(const char *path, sr_y4m_reader **out, char *err, s
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fmt_err(err, err_size, "y4m: cannot open '%s': %s", path, strerror(errno));
+        sr_errf(err, err_size, "y4m: cannot open '%s': %s", path, strerror(errno));
         return SR_ERR_IO;
     }
     char line[MAX_LINE];
     if (read_line(f, line) != 0) {
         fclose(f);
-        fmt_err(err, err_size, "y4m: '%s': missing or overlong header line", path);
+        sr_errf(err, err_size, "y4m: '%s': missing or overlong header line", path);
         return SR_ERR_PARSE;
     }
     sr_y4m_info info;
@@ -217,7 +204,7 @@ sr_status sr_y4m_reader_open(const char *path, sr_y4m_reader **out, char *err, s
     sr_status st = sr_y4m_parse_header(line, &info, msg, sizeof msg);
     if (st) {
         fclose(f);
-        fmt_err(err, err_size, "%s: %s", path, msg);
+        sr_errf(err, err_size, "%s: %s", path, msg);
         return st;
     }
     sr_y4m_reader *r = calloc(1, sizeof *r);
@@ -232,7 +219,10 @@ sr_status sr_y4m_reader_open(const char *path, sr_y4m_reader **out, char *err, s
     return SR_OK;
 }
 
-const sr_y4m_info *sr_y4m_reader_info(const sr_y4m_reader *r) { return &r->info; }
+const sr_y4m_info *sr_y4m_reader_info(const sr_y4m_reader *r)
+{
+    return &r->info;
+}
 
 sr_status sr_y4m_read_frame(sr_y4m_reader *r, uint8_t *planes, int *eof, char *err, size_t err_size)
 {
@@ -244,12 +234,12 @@ sr_status sr_y4m_read_frame(sr_y4m_reader *r, uint8_t *planes, int *eof, char *e
         return SR_OK;
     }
     if (rc != 0 || strncmp(line, "FRAME", 5) != 0 || (line[5] != '\0' && line[5] != ' ')) {
-        fmt_err(err, err_size, "%s: frame %ld: expected a 'FRAME' line", r->path, r->frame);
+        sr_errf(err, err_size, "%s: frame %ld: expected a 'FRAME' line", r->path, r->frame);
         return SR_ERR_PARSE;
     }
     size_t n = sr_y4m_frame_bytes(&r->info);
     if (fread(planes, 1, n, r->f) != n) {
-        fmt_err(err, err_size, "%s: frame %ld: truncated (%zu bytes expected)", r->path, r->frame, n);
+        sr_errf(err, err_size, "%s: frame %ld: truncated (%zu bytes expected)", r->path, r->frame, n);
         return SR_ERR_PARSE;
     }
     r->frame++;
@@ -258,8 +248,7 @@ sr_status sr_y4m_read_frame(sr_y4m_reader *r, uint8_t *planes, int *eof, char *e
 
 void sr_y4m_reader_free(sr_y4m_reader *r)
 {
-    if (!r)
-        return;
+    if (!r) return;
     fclose(r->f);
     free(r->path);
     free(r);

@@ -8,7 +8,6 @@
 #include <libgen.h>
 #include <math.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,16 +68,6 @@ static const char *const k_create_sql =
     " seed INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS codec_table_key ON codec_table(model, split_layer, pipeline, id);";
 
-static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t n, const char *fmt, ...)
-{
-    if (!err || !n) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
-
 /* *exists = 1 when db has a table called codec_table. Fails (SQLITE_NOTADB ...) on a non-SQLite file. */
 static int table_exists(sqlite3 *db, int *exists)
 {
@@ -104,7 +93,7 @@ static sr_status check_columns(sqlite3 *db, const char *path, char *err, size_t 
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_prepare_v2(db, "PRAGMA table_info(codec_table)", -1, &q, NULL);
     if (rc != SQLITE_OK) {
-        set_err(err, n, "%s: cannot read codec_table's columns: %s", path, sqlite3_errmsg(db));
+        sr_errf(err, n, "%s: cannot read codec_table's columns: %s", path, sqlite3_errmsg(db));
         return SR_ERR_DB;
     }
     int i = 0, ok = 1;
@@ -115,11 +104,11 @@ static sr_status check_columns(sqlite3 *db, const char *path, char *err, size_t 
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE) {
-        set_err(err, n, "%s: cannot read codec_table's columns: %s", path, sqlite3_errmsg(db));
+        sr_errf(err, n, "%s: cannot read codec_table's columns: %s", path, sqlite3_errmsg(db));
         return SR_ERR_DB;
     }
     if (!ok || i != N_COLUMNS) {
-        set_err(err, n,
+        sr_errf(err, n,
                 "%s: has a table codec_table with other columns than simrun's (see docs/codec-table.md); "
                 "use another --db file",
                 path);
@@ -134,17 +123,17 @@ static sr_status open_checked(const char *path, int flags, sqlite3 **db, int *ha
 {
     int rc = sqlite3_open_v2(path, db, flags, NULL);
     if (rc != SQLITE_OK) {
-        set_err(err, n, "%s: cannot open: %s", path, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
+        sr_errf(err, n, "%s: cannot open: %s", path, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
         return SR_ERR_DB;
     }
     sqlite3_busy_timeout(*db, BUSY_TIMEOUT_MS);
     rc = table_exists(*db, has_table);
     if (rc != SQLITE_OK) {
         if (rc == SQLITE_NOTADB)
-            set_err(err, n, "%s: not an SQLite database (give a new file or a simrun results DB as --db)",
+            sr_errf(err, n, "%s: not an SQLite database (give a new file or a simrun results DB as --db)",
                     path);
         else
-            set_err(err, n, "%s: cannot read: %s", path, sqlite3_errmsg(*db));
+            sr_errf(err, n, "%s: cannot read: %s", path, sqlite3_errmsg(*db));
         return SR_ERR_DB;
     }
     if (*has_table) return check_columns(*db, path, err, n);
@@ -155,7 +144,7 @@ sr_status sr_codectab_db_check(const char *db_path, char *err, size_t err_size)
 {
     if (err && err_size) err[0] = '\0';
     if (!db_path || !db_path[0]) {
-        set_err(err, err_size, "no database path given (--db)");
+        sr_errf(err, err_size, "no database path given (--db)");
         return SR_ERR_INVALID;
     }
     struct stat sb;
@@ -165,10 +154,10 @@ sr_status sr_codectab_db_check(const char *db_path, char *err, size_t err_size)
     sr_status st = SR_OK;
     if (stat(db_path, &sb) != 0) {
         if (errno != ENOENT) {
-            set_err(err, err_size, "%s: %s", db_path, strerror(errno));
+            sr_errf(err, err_size, "%s: %s", db_path, strerror(errno));
             st = SR_ERR_IO;
         } else if (access(dir, W_OK | X_OK) != 0) {
-            set_err(err, err_size,
+            sr_errf(err, err_size,
                     "%s: cannot create the database: folder '%s' is not writable or does not exist", db_path,
                     dir);
             st = SR_ERR_IO;
@@ -177,13 +166,13 @@ sr_status sr_codectab_db_check(const char *db_path, char *err, size_t err_size)
         return st;
     }
     if (!S_ISREG(sb.st_mode)) {
-        set_err(err, err_size, "%s: not a regular file", db_path);
+        sr_errf(err, err_size, "%s: not a regular file", db_path);
         st = SR_ERR_IO;
     } else if (access(db_path, R_OK | W_OK) != 0) {
-        set_err(err, err_size, "%s: not writable", db_path);
+        sr_errf(err, err_size, "%s: not writable", db_path);
         st = SR_ERR_IO;
     } else if (access(dir, W_OK | X_OK) != 0) {
-        set_err(err, err_size, "%s: folder '%s' is not writable (SQLite needs it for its journal)", db_path,
+        sr_errf(err, err_size, "%s: folder '%s' is not writable (SQLite needs it for its journal)", db_path,
                 dir);
         st = SR_ERR_IO;
     }
@@ -223,13 +212,13 @@ sr_status sr_codectab_store(const char *db_path, sr_codectab_row *rows, int n_ro
     st = SR_ERR_DB;
     char *msg = NULL;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
-        set_err(err, err_size, "%s: cannot start a transaction: %s", db_path, msg ? msg : "?");
+        sr_errf(err, err_size, "%s: cannot start a transaction: %s", db_path, msg ? msg : "?");
         sqlite3_free(msg);
         goto fail;
     }
     in_tx = 1;
     if (sqlite3_exec(db, k_create_sql, NULL, NULL, &msg) != SQLITE_OK) {
-        set_err(err, err_size, "%s: cannot create codec_table: %s", db_path, msg ? msg : "?");
+        sr_errf(err, err_size, "%s: cannot create codec_table: %s", db_path, msg ? msg : "?");
         sqlite3_free(msg);
         goto fail;
     }
@@ -244,7 +233,7 @@ sr_status sr_codectab_store(const char *db_path, sr_codectab_row *rows, int n_ro
             "top1_agreement, simrun_version, seed) "
             "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             -1, &ins, NULL) != SQLITE_OK) {
-        set_err(err, err_size, "%s: %s", db_path, sqlite3_errmsg(db));
+        sr_errf(err, err_size, "%s: %s", db_path, sqlite3_errmsg(db));
         goto fail;
     }
     const char *version = simrun_version ? simrun_version : "unknown";
@@ -269,7 +258,7 @@ sr_status sr_codectab_store(const char *db_path, sr_codectab_row *rows, int n_ro
         sqlite3_bind_text(ins, k++, version, -1, SQLITE_STATIC);
         sqlite3_bind_int64(ins, k++, (sqlite3_int64)r->seed);
         if (sqlite3_step(ins) != SQLITE_DONE) {
-            set_err(err, err_size, "%s: cannot insert a row: %s", db_path, sqlite3_errmsg(db));
+            sr_errf(err, err_size, "%s: cannot insert a row: %s", db_path, sqlite3_errmsg(db));
             goto fail;
         }
         rows[i].id = (int64_t)sqlite3_last_insert_rowid(db);
@@ -277,7 +266,7 @@ sr_status sr_codectab_store(const char *db_path, sr_codectab_row *rows, int n_ro
     sqlite3_finalize(ins);
     ins = NULL;
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-        set_err(err, err_size, "%s: cannot commit: %s", db_path, msg ? msg : "?");
+        sr_errf(err, err_size, "%s: cannot commit: %s", db_path, msg ? msg : "?");
         sqlite3_free(msg);
         goto fail;
     }
@@ -344,13 +333,13 @@ static void describe_model(sqlite3 *db, const char *path, const char *model, con
         }
     }
     if (rows == 0)
-        set_err(
+        sr_errf(
             err, n,
             "%s: codec_table has no rows for model '%s'; measure them with `simrun codec-table --model %s "
             "--split %s --codec '%s' --db %s`",
             path, model, model, split, pipeline, path);
     else
-        set_err(
+        sr_errf(
             err, n,
             "%s: codec_table has no row for model '%s', layer '%s', pipeline '%s' (it has %d rows for '%s': "
             "layers [%.200s], pipelines [%.200s]); measure it with `simrun codec-table --model %s --split %s "
@@ -366,7 +355,7 @@ sr_status sr_codectab_lookup(const char *db_path, const char *model, const char 
     if (!db_path || !model || !split_layer || !pipeline || !out) return SR_ERR_INVALID;
     struct stat sb;
     if (stat(db_path, &sb) != 0) {
-        set_err(
+        sr_errf(
             err, err_size,
             "%s: no codec table database there; measure one with `simrun codec-table --model %s --split %s "
             "--codec '%s' --db %s`",
@@ -387,7 +376,7 @@ sr_status sr_codectab_lookup(const char *db_path, const char *model, const char 
     sr_status st = open_checked(db_path, SQLITE_OPEN_READONLY, &db, &has, err, err_size);
     if (st != SR_OK) goto done;
     if (!has) {
-        set_err(
+        sr_errf(
             err, err_size,
             "%s: has no codec_table; measure it with `simrun codec-table --model %s --split %s --codec '%s' "
             "--db %s`",
@@ -404,7 +393,7 @@ sr_status sr_codectab_lookup(const char *db_path, const char *model, const char 
                            "WHERE model = ?1 AND split_layer = ?2 AND (pipeline = ?3 OR pipeline = ?4) "
                            "ORDER BY id DESC LIMIT 1",
                            -1, &q, NULL) != SQLITE_OK) {
-        set_err(err, err_size, "%s: %s", db_path, sqlite3_errmsg(db));
+        sr_errf(err, err_size, "%s: %s", db_path, sqlite3_errmsg(db));
         goto done;
     }
     sqlite3_bind_text(q, 1, model, -1, SQLITE_STATIC);
@@ -419,7 +408,7 @@ sr_status sr_codectab_lookup(const char *db_path, const char *model, const char 
         describe_model(db, db_path, model, split_layer, pipeline, err, err_size);
         st = SR_ERR_NOT_FOUND;
     } else {
-        set_err(err, err_size, "%s: %s", db_path, sqlite3_errmsg(db));
+        sr_errf(err, err_size, "%s: %s", db_path, sqlite3_errmsg(db));
     }
 done:
     sqlite3_finalize(q);

@@ -10,7 +10,6 @@
  * Everything that can be wrong with the parameters (model, layers, cut, pipelines, numbers) is checked
  * before the first frame is computed. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,16 +20,6 @@
 #include "sr_framecodec.h"
 #include "sr_model_source.h"
 #include "video.h"
-
-static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t n, const char *fmt, ...)
-{
-    if (!err || !n) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
 
 sr_codectab_params sr_codectab_default_params(void)
 {
@@ -125,56 +114,56 @@ typedef struct combo_ctx {
 static sr_status check_params(const sr_codectab_params *p, char *err, size_t n)
 {
     if (!p->model || !p->model[0]) {
-        set_err(err, n, "no model given");
+        sr_errf(err, n, "no model given");
         return SR_ERR_INVALID;
     }
     if (strlen(p->model) >= SR_CODECTAB_TEXT_MAX) {
-        set_err(err, n, "model source is longer than %d characters", SR_CODECTAB_TEXT_MAX - 1);
+        sr_errf(err, n, "model source is longer than %d characters", SR_CODECTAB_TEXT_MAX - 1);
         return SR_ERR_INVALID;
     }
     if (p->n_splits < 1 || !p->splits) {
-        set_err(err, n, "no split layer given");
+        sr_errf(err, n, "no split layer given");
         return SR_ERR_INVALID;
     }
     if (p->n_pipelines < 1 || !p->pipelines) {
-        set_err(err, n, "no codec pipeline given");
+        sr_errf(err, n, "no codec pipeline given");
         return SR_ERR_INVALID;
     }
     for (int i = 0; i < p->n_pipelines; i++)
         if (!p->pipelines[i] || !p->pipelines[i][0] || strlen(p->pipelines[i]) >= SR_CODECTAB_TEXT_MAX) {
-            set_err(err, n, "codec pipeline %d is empty or longer than %d characters", i + 1,
+            sr_errf(err, n, "codec pipeline %d is empty or longer than %d characters", i + 1,
                     SR_CODECTAB_TEXT_MAX - 1);
             return SR_ERR_INVALID;
         }
     for (int i = 0; i < p->n_splits; i++)
         if (!p->splits[i] || !p->splits[i][0]) {
-            set_err(err, n, "split layer %d is empty", i + 1);
+            sr_errf(err, n, "split layer %d is empty", i + 1);
             return SR_ERR_INVALID;
         }
     if (p->in_c < 0 || p->in_h < 0 || p->in_w < 0) {
-        set_err(err, n, "input size must be positive (or 0 for the model's default)");
+        sr_errf(err, n, "input size must be positive (or 0 for the model's default)");
         return SR_ERR_INVALID;
     }
     if (p->frames < 1 || p->frames > 100000) {
-        set_err(err, n, "frames must be 1..100000 (got %d)", p->frames);
+        sr_errf(err, n, "frames must be 1..100000 (got %d)", p->frames);
         return SR_ERR_RANGE;
     }
     if ((p->width == 0) != (p->height == 0) || (p->width && (p->width < 16 || p->height < 16)) ||
         p->width > 16384 || p->height > 16384) {
-        set_err(err, n, "resolution must be at least 16x16 and at most 16384x16384 (got %dx%d)", p->width,
+        sr_errf(err, n, "resolution must be at least 16x16 and at most 16384x16384 (got %dx%d)", p->width,
                 p->height);
         return SR_ERR_RANGE;
     }
     if (!(p->fps > 0 && p->fps <= 1000)) {
-        set_err(err, n, "fps must be in (0, 1000] (got %g)", p->fps);
+        sr_errf(err, n, "fps must be in (0, 1000] (got %g)", p->fps);
         return SR_ERR_RANGE;
     }
     if (p->jpeg_quality < 1 || p->jpeg_quality > 100) {
-        set_err(err, n, "JPEG quality must be 1..100 (got %d)", p->jpeg_quality);
+        sr_errf(err, n, "JPEG quality must be 1..100 (got %d)", p->jpeg_quality);
         return SR_ERR_RANGE;
     }
     if (!(p->h264_crf >= 0 && p->h264_crf <= 51)) {
-        set_err(err, n, "H.264 CRF must be 0..51 (got %g)", p->h264_crf);
+        sr_errf(err, n, "H.264 CRF must be 0..51 (got %g)", p->h264_crf);
         return SR_ERR_RANGE;
     }
     return SR_OK;
@@ -204,7 +193,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
 
     st = sr_model_load(p->model, p->in_c, p->in_h, p->in_w, p->seed, &g, &wts, msg, sizeof msg);
     if (st != SR_OK) {
-        set_err(err, err_size, "%s", msg);
+        sr_errf(err, err_size, "%s", msg);
         goto done;
     }
     const sr_node *in0 = sr_graph_node(g, 0);
@@ -213,14 +202,14 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
         n_inputs += sr_graph_node(g, i)->op == SR_OP_INPUT;
     if (!in0 || in0->op != SR_OP_INPUT || n_inputs != 1 || in0->out.rank != 4 || in0->out.d[0] != 1 ||
         (in0->out.d[1] != 3 && in0->out.d[1] != 1)) {
-        set_err(err, err_size, "model '%s' does not take one 1xCxHxW image (C = 1 or 3) as input", p->model);
+        sr_errf(err, err_size, "model '%s' does not take one 1xCxHxW image (C = 1 or 3) as input", p->model);
         st = SR_ERR_UNSUPPORTED;
         goto done;
     }
     const int mc = (int)in0->out.d[1], mh = (int)in0->out.d[2], mw = (int)in0->out.d[3];
     const int vw = p->width ? p->width : mw, vh = p->height ? p->height : mh;
     if (vw < 16 || vh < 16) {
-        set_err(err, err_size,
+        sr_errf(err, err_size,
                 "video resolution %dx%d (the model input) is below the 16x16 minimum; give "
                 "--resolution",
                 vw, vh);
@@ -237,14 +226,14 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
         split_ctx *x = &sp[s];
         x->id = sr_graph_find(g, p->splits[s]);
         if (x->id < 0) {
-            set_err(err, err_size, "model '%s' has no layer '%s' (`simrun show model %s` lists them)",
+            sr_errf(err, err_size, "model '%s' has no layer '%s' (`simrun show model %s` lists them)",
                     p->model, p->splits[s], p->model);
             st = SR_ERR_NOT_FOUND;
             goto done;
         }
         const sr_node *nd = sr_graph_node(g, x->id);
         if (nd->op == SR_OP_CONST || sr_codectab_act_geometry(&nd->out, &x->c, &x->h, &x->w) != 0) {
-            set_err(err, err_size, "layer '%s' of '%s' has no batch-1 activation to code", p->splits[s],
+            sr_errf(err, err_size, "layer '%s' of '%s' has no batch-1 activation to code", p->splits[s],
                     p->model);
             st = SR_ERR_UNSUPPORTED;
             goto done;
@@ -255,7 +244,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
             if (st != SR_OK) goto done;
             st = sr_exec_create(x->tg, x->tw, 0, &x->te, msg, sizeof msg);
             if (st != SR_OK) {
-                set_err(err, err_size, "model '%s' after layer '%s': %s", p->model, p->splits[s], msg);
+                sr_errf(err, err_size, "model '%s' after layer '%s': %s", p->model, p->splits[s], msg);
                 goto done;
             }
         }
@@ -266,12 +255,12 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
             combo_ctx *c = &cb[s * np + q];
             st = sr_codec_create(p->pipelines[q], x->c, x->h, x->w, &c->codec, msg, sizeof msg);
             if (st != SR_OK) {
-                set_err(err, err_size, "codec pipeline '%s' for layer '%s' (%dx%dx%d): %s", p->pipelines[q],
+                sr_errf(err, err_size, "codec pipeline '%s' for layer '%s' (%dx%dx%d): %s", p->pipelines[q],
                         p->splits[s], x->c, x->h, x->w, msg);
                 goto done;
             }
             if (strlen(sr_codec_name(c->codec)) >= SR_CODECTAB_TEXT_MAX) {
-                set_err(err, err_size, "codec pipeline '%s' has a canonical name too long to store",
+                sr_errf(err, err_size, "codec pipeline '%s' has a canonical name too long to store",
                         p->pipelines[q]);
                 st = SR_ERR_INVALID;
                 goto done;
@@ -284,7 +273,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
     }
     st = sr_exec_create(g, wts, 0, &ex, msg, sizeof msg);
     if (st != SR_OK) {
-        set_err(err, err_size, "model '%s': %s", p->model, msg);
+        sr_errf(err, err_size, "model '%s': %s", p->model, msg);
         goto done;
     }
     for (int s = 0; s < ns; s++)
@@ -296,7 +285,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
     vp.fps_den = 1000;
     if (vp.fps_num < 1) vp.fps_num = 1;
     if ((st = sr_video_create(&vp, &video)) != SR_OK) {
-        set_err(err, err_size, "synthetic video %dx%d at %g fps: %s", vw, vh, p->fps, sr_status_message(st));
+        sr_errf(err, err_size, "synthetic video %dx%d at %g fps: %s", vw, vh, p->fps, sr_status_message(st));
         goto done;
     }
     const int ew = vw & ~1, eh = vh & ~1; /* H.264 codes the even-sized top-left part */
@@ -311,7 +300,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
     hp.preset = "medium";
     hp.tune = "zerolatency";
     if ((st = sr_h264_create(&hp, &h264, msg, sizeof msg)) != SR_OK) {
-        set_err(err, err_size, "H.264 encoder at %dx%d: %s", ew, eh, msg);
+        sr_errf(err, err_size, "H.264 encoder at %dx%d: %s", ew, eh, msg);
         goto done;
     }
     st = SR_ERR_NOMEM;
@@ -377,7 +366,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
                 double t2 = now_s();
                 free(bytes);
                 if (st != SR_OK) {
-                    set_err(err, err_size, "frame %d, layer '%s', pipeline '%s': %s", f, p->splits[s],
+                    sr_errf(err, err_size, "frame %d, layer '%s', pipeline '%s': %s", f, p->splits[s],
                             p->pipelines[q], sr_status_message(st));
                     goto frames_done;
                 }
@@ -406,7 +395,7 @@ frames_done:
     free(crop);
     if (st != SR_OK) {
         if (err && err_size && !err[0])
-            set_err(err, err_size, "measurement failed: %s", sr_status_message(st));
+            sr_errf(err, err_size, "measurement failed: %s", sr_status_message(st));
         goto done;
     }
     for (;;) {

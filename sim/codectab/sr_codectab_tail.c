@@ -6,22 +6,11 @@
  * output bit for bit. The cut rule is the split policy's: the split output is the only non-constant
  * tensor that a node after the cut may read from before it (ResNet's residual adds are fine when the split
  * is a block output, refused when it is inside a block). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sr_codectab.h"
-
-static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t n, const char *fmt, ...)
-{
-    if (!err || !n) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
 
 static sr_status copy_params(const sr_weights *w, int old_id, sr_weights *tw, int new_id, const char *name,
                              char *err, size_t err_size)
@@ -32,7 +21,7 @@ static sr_status copy_params(const sr_weights *w, int old_id, sr_weights *tw, in
         float *dst = sr_weights_get(tw, new_id, (sr_param_role)r, &n_dst);
         if (!src && !dst) continue;
         if (!src || !dst || n_src != n_dst) {
-            set_err(err, err_size, "layer '%s': its parameters do not match its copy in the tail graph",
+            sr_errf(err, err_size, "layer '%s': its parameters do not match its copy in the tail graph",
                     name);
             return SR_ERR_SHAPE;
         }
@@ -50,17 +39,17 @@ sr_status sr_codectab_tail_create(const sr_graph *g, const sr_weights *w, int sp
     *tail_w = NULL;
     const int n = sr_graph_node_count(g);
     if (split < 0 || split >= n) {
-        set_err(err, err_size, "split layer id out of range in model '%s'", sr_graph_name(g));
+        sr_errf(err, err_size, "split layer id out of range in model '%s'", sr_graph_name(g));
         return SR_ERR_RANGE;
     }
     const sr_node *sn = sr_graph_node(g, split);
     if (split == n - 1) {
-        set_err(err, err_size, "layer '%s' is the last layer of '%s': nothing runs after it", sn->name,
+        sr_errf(err, err_size, "layer '%s' is the last layer of '%s': nothing runs after it", sn->name,
                 sr_graph_name(g));
         return SR_ERR_INVALID;
     }
     if (sn->op == SR_OP_CONST) {
-        set_err(err, err_size, "layer '%s' of '%s' is a constant, not an activation", sn->name,
+        sr_errf(err, err_size, "layer '%s' of '%s' is a constant, not an activation", sn->name,
                 sr_graph_name(g));
         return SR_ERR_INVALID;
     }
@@ -68,7 +57,7 @@ sr_status sr_codectab_tail_create(const sr_graph *g, const sr_weights *w, int sp
     for (int id = split + 1; id < n; id++) {
         const sr_node *nd = sr_graph_node(g, id);
         if (nd->op == SR_OP_INPUT) {
-            set_err(err, err_size, "model '%s' has a second input '%s' after layer '%s'", sr_graph_name(g),
+            sr_errf(err, err_size, "model '%s' has a second input '%s' after layer '%s'", sr_graph_name(g),
                     nd->name, sn->name);
             return SR_ERR_INVALID;
         }
@@ -122,7 +111,7 @@ sr_status sr_codectab_tail_create(const sr_graph *g, const sr_weights *w, int sp
                                         : sr_graph_add(tg, nd->op, nd->name, ins, nd->n_inputs, &nd->attr);
         if (nid < 0) {
             st = (sr_status)nid;
-            set_err(err, err_size, "cannot copy layer '%s' into the tail graph: %s", nd->name,
+            sr_errf(err, err_size, "cannot copy layer '%s' into the tail graph: %s", nd->name,
                     sr_status_message(st));
             goto fail;
         }
@@ -132,7 +121,7 @@ sr_status sr_codectab_tail_create(const sr_graph *g, const sr_weights *w, int sp
     for (int id = split + 1; id < n; id++) {
         const sr_shape *a = &sr_graph_node(g, id)->out, *b = &sr_graph_node(tg, map[id])->out;
         if (a->rank != b->rank || memcmp(a->d, b->d, sizeof(a->d[0]) * (size_t)a->rank) != 0) {
-            set_err(err, err_size, "layer '%s' infers another shape in the tail graph",
+            sr_errf(err, err_size, "layer '%s' infers another shape in the tail graph",
                     sr_graph_node(g, id)->name);
             st = SR_ERR_SHAPE;
             goto fail;

@@ -3,7 +3,6 @@
 #include "sr_exact.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,16 +31,6 @@ struct sr_exact {
     sr_video *video;
     uint8_t *rgb, *rgb_model, *planes;
 };
-
-static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t n, const char *fmt, ...)
-{
-    if (!err || !n) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
 
 static double now_s(void)
 {
@@ -115,7 +104,7 @@ static sr_status stream_init(sr_exact *x, int frame_w, int frame_h, uint64_t vid
         if (x->pipeline) {
             st = sr_codec_create(x->pipeline, x->ac, x->ah, x->aw, &x->codec, msg, sizeof msg);
             if (st != SR_OK) {
-                set_err(err, err_size, "exact mode: codec pipeline '%s' for layer '%s' (%dx%dx%d): %s",
+                sr_errf(err, err_size, "exact mode: codec pipeline '%s' for layer '%s' (%dx%dx%d): %s",
                         x->pipeline, sr_graph_node(x->g, x->split)->name, x->ac, x->ah, x->aw, msg);
                 return st;
             }
@@ -125,7 +114,7 @@ static sr_status stream_init(sr_exact *x, int frame_w, int frame_h, uint64_t vid
     }
     sr_video_params vp = sr_video_default_params(frame_w, frame_h, video_seed);
     if ((st = sr_video_create(&vp, &x->video)) != SR_OK) {
-        set_err(err, err_size, "exact mode: synthetic video %dx%d: %s", frame_w, frame_h,
+        sr_errf(err, err_size, "exact mode: synthetic video %dx%d: %s", frame_w, frame_h,
                 sr_status_message(st));
         return st;
     }
@@ -140,7 +129,7 @@ sr_status sr_exact_clone(const sr_exact *proto, int frame_w, int frame_h, uint64
                          char *err, size_t err_size)
 {
     if (!proto || !out || frame_w < 16 || frame_h < 16) {
-        set_err(err, err_size, "exact mode: bad arguments (frames must be at least 16x16)");
+        sr_errf(err, err_size, "exact mode: bad arguments (frames must be at least 16x16)");
         return SR_ERR_INVALID;
     }
     *out = NULL;
@@ -169,7 +158,7 @@ sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, con
                           size_t err_size)
 {
     if (!g || !w || !out || frame_w < 16 || frame_h < 16 || split >= sr_graph_node_count(g)) {
-        set_err(err, err_size, "exact mode: bad arguments (frames must be at least 16x16)");
+        sr_errf(err, err_size, "exact mode: bad arguments (frames must be at least 16x16)");
         return SR_ERR_INVALID;
     }
     *out = NULL;
@@ -179,7 +168,7 @@ sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, con
         n_inputs += sr_graph_node(g, i)->op == SR_OP_INPUT;
     if (!in0 || in0->op != SR_OP_INPUT || n_inputs != 1 || in0->out.rank != 4 || in0->out.d[0] != 1 ||
         (in0->out.d[1] != 3 && in0->out.d[1] != 1)) {
-        set_err(err, err_size, "exact mode: model '%s' does not take one 1xCxHxW image (C = 1 or 3)",
+        sr_errf(err, err_size, "exact mode: model '%s' does not take one 1xCxHxW image (C = 1 or 3)",
                 sr_graph_name(g));
         return SR_ERR_UNSUPPORTED;
     }
@@ -195,14 +184,14 @@ sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, con
     char msg[512];
     sr_status st = sr_exec_create(g, w, 0, &x->full, msg, sizeof msg);
     if (st != SR_OK) {
-        set_err(err, err_size, "exact mode: model '%s': %s", sr_graph_name(g), msg);
+        sr_errf(err, err_size, "exact mode: model '%s': %s", sr_graph_name(g), msg);
         goto fail;
     }
     if (split >= 0) {
         const sr_node *nd = sr_graph_node(g, split);
         int c, h, ww;
         if (nd->op == SR_OP_CONST || sr_codectab_act_geometry(&nd->out, &c, &h, &ww) != 0) {
-            set_err(err, err_size, "exact mode: layer '%s' has no batch-1 activation", nd->name);
+            sr_errf(err, err_size, "exact mode: layer '%s' has no batch-1 activation", nd->name);
             st = SR_ERR_UNSUPPORTED;
             goto fail;
         }
@@ -213,12 +202,12 @@ sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, con
             if (st != SR_OK) goto fail;
             st = sr_exec_create(x->tail_g, x->tail_w, 0, &x->tail, msg, sizeof msg);
             if (st != SR_OK) {
-                set_err(err, err_size, "exact mode: model '%s' after layer '%s': %s", sr_graph_name(g),
+                sr_errf(err, err_size, "exact mode: model '%s' after layer '%s': %s", sr_graph_name(g),
                         nd->name, msg);
                 goto fail;
             }
             if (!sr_exec_input(x->tail, 0)) {
-                set_err(err, err_size, "exact mode: the tail graph after '%s' has no input node 0", nd->name);
+                sr_errf(err, err_size, "exact mode: the tail graph after '%s' has no input node 0", nd->name);
                 st = SR_ERR_INVALID;
                 goto fail;
             }
@@ -242,7 +231,7 @@ sr_status sr_exact_run_frame(sr_exact *x, sr_exact_result *r, char *err, size_t 
     r->coded_bytes = -1;
     sr_status st = sr_video_next_rgb(x->video, x->rgb);
     if (st != SR_OK) {
-        set_err(err, err_size, "exact mode: video frame: %s", sr_status_message(st));
+        sr_errf(err, err_size, "exact mode: video frame: %s", sr_status_message(st));
         return st;
     }
     const uint8_t *src = x->rgb;
@@ -262,7 +251,7 @@ sr_status sr_exact_run_frame(sr_exact *x, sr_exact_result *r, char *err, size_t 
     }
     double t0 = now_s();
     if ((st = sr_exec_run(x->full)) != SR_OK) {
-        set_err(err, err_size, "exact mode: running '%s': %s", sr_graph_name(x->g), sr_status_message(st));
+        sr_errf(err, err_size, "exact mode: running '%s': %s", sr_graph_name(x->g), sr_status_message(st));
         return st;
     }
     const float *ref = sr_exec_output(x->full, x->last);
@@ -277,13 +266,13 @@ sr_status sr_exact_run_frame(sr_exact *x, sr_exact_result *r, char *err, size_t 
         uint8_t *bytes = NULL;
         size_t nb = 0;
         if ((st = sr_codec_encode(x->codec, act, &bytes, &nb)) != SR_OK) {
-            set_err(err, err_size, "exact mode: encoding the activation: %s", sr_status_message(st));
+            sr_errf(err, err_size, "exact mode: encoding the activation: %s", sr_status_message(st));
             return st;
         }
         st = sr_codec_decode(x->codec, bytes, nb, x->decoded);
         free(bytes);
         if (st != SR_OK) {
-            set_err(err, err_size, "exact mode: decoding the activation: %s", sr_status_message(st));
+            sr_errf(err, err_size, "exact mode: decoding the activation: %s", sr_status_message(st));
             return st;
         }
         r->coded_bytes = (double)nb;
@@ -298,7 +287,7 @@ sr_status sr_exact_run_frame(sr_exact *x, sr_exact_result *r, char *err, size_t 
     if (x->tail) {
         memcpy(sr_exec_input(x->tail, 0), recv, sizeof(float) * (size_t)x->act_n);
         if ((st = sr_exec_run(x->tail)) != SR_OK) {
-            set_err(err, err_size, "exact mode: running the tail of '%s': %s", sr_graph_name(x->g),
+            sr_errf(err, err_size, "exact mode: running the tail of '%s': %s", sr_graph_name(x->g),
                     sr_status_message(st));
             return st;
         }

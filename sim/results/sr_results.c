@@ -15,7 +15,6 @@
 #include <inttypes.h>
 #include <math.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,15 +165,6 @@ struct sr_results {
     char errmsg[512];
 };
 
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-    if (!err || !err_size) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-}
-
 /* Current UTC time as ISO 8601 ("2026-01-31T12:00:00Z"). */
 static void utc_now(char buf[32])
 {
@@ -193,20 +183,20 @@ static sr_status check_file_header(const char *path, char *err, size_t err_size)
     struct stat sb;
     if (stat(path, &sb) != 0) return SR_OK; /* a new file */
     if (!S_ISREG(sb.st_mode)) {
-        set_err(err, err_size, "%s: not a regular file", path);
+        sr_errf(err, err_size, "%s: not a regular file", path);
         return SR_ERR_DB;
     }
     if (sb.st_size == 0) return SR_OK;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        set_err(err, err_size, "%s: cannot read the file", path);
+        sr_errf(err, err_size, "%s: cannot read the file", path);
         return SR_ERR_DB;
     }
     char head[16] = {0};
     size_t got = fread(head, 1, sizeof head, f);
     fclose(f);
     if (got != sizeof head || memcmp(head, "SQLite format 3", 16) != 0) {
-        set_err(err, err_size, "%s: not an SQLite database (refusing to touch it)", path);
+        sr_errf(err, err_size, "%s: not an SQLite database (refusing to touch it)", path);
         return SR_ERR_DB;
     }
     return SR_OK;
@@ -259,7 +249,7 @@ static sr_status migrate(sr_results *r, int64_t from, char *err, size_t err_size
         assert(v >= 1 && k_migrations[v]);
         char *msg = NULL;
         if (sqlite3_exec(r->db, k_migrations[v], NULL, NULL, &msg) != SQLITE_OK) {
-            set_err(err, err_size,
+            sr_errf(err, err_size,
                     "%s: cannot upgrade the results schema from version %" PRId64 " to %" PRId64 ": %s",
                     r->path, v, v + 1, msg ? msg : sqlite3_errmsg(r->db));
             sqlite3_free(msg);
@@ -270,7 +260,7 @@ static sr_status migrate(sr_results *r, int64_t from, char *err, size_t err_size
     if (query_int(r->db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'", &version) !=
             SQLITE_OK ||
         version != SR_RESULTS_SCHEMA_VERSION) {
-        set_err(err, err_size, "%s: schema version %" PRId64 " after the upgrade, expected %d", r->path,
+        sr_errf(err, err_size, "%s: schema version %" PRId64 " after the upgrade, expected %d", r->path,
                 version, SR_RESULTS_SCHEMA_VERSION);
         return SR_ERR_DB;
     }
@@ -285,12 +275,12 @@ static sr_status check_or_create(sr_results *r, int may_create, char *err, size_
     int64_t version = 0, n_tables = 0;
     int rc = inspect(r->db, &ours, &version, &n_tables);
     if (rc != SQLITE_OK) {
-        set_err(err, err_size, "%s: cannot read the database: %s", r->path, sqlite3_errmsg(r->db));
+        sr_errf(err, err_size, "%s: cannot read the database: %s", r->path, sqlite3_errmsg(r->db));
         return SR_ERR_DB;
     }
     if (ours) {
         if (version > SR_RESULTS_SCHEMA_VERSION) {
-            set_err(err, err_size,
+            sr_errf(err, err_size,
                     "%s: results schema version %" PRId64 " is newer than this simrun understands (%d); "
                     "use a newer simrun",
                     r->path, version, SR_RESULTS_SCHEMA_VERSION);
@@ -303,14 +293,14 @@ static sr_status check_or_create(sr_results *r, int may_create, char *err, size_
         return SR_OK;
     }
     if (n_tables > 0) {
-        set_err(err, err_size,
+        sr_errf(err, err_size,
                 "%s: an SQLite database but not a simrun results database (no meta.schema_version); "
                 "refusing to touch it",
                 r->path);
         return SR_ERR_DB;
     }
     if (!may_create) {
-        set_err(err, err_size, "%s: empty database, not a simrun results database", r->path);
+        sr_errf(err, err_size, "%s: empty database, not a simrun results database", r->path);
         return SR_ERR_DB;
     }
     char *msg = NULL;
@@ -319,7 +309,7 @@ static sr_status check_or_create(sr_results *r, int may_create, char *err, size_
         rc = sqlite3_exec(r->db, "INSERT INTO meta(key, value) VALUES('schema_version', '1')", NULL, NULL,
                           &msg);
     if (rc != SQLITE_OK) {
-        set_err(err, err_size, "%s: cannot create the schema: %s", r->path, msg ? msg : "?");
+        sr_errf(err, err_size, "%s: cannot create the schema: %s", r->path, msg ? msg : "?");
         sqlite3_free(msg);
         return SR_ERR_DB;
     }
@@ -332,7 +322,7 @@ sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t 
     *out = NULL;
     if (err && err_size) err[0] = '\0';
     if (!path || !path[0]) {
-        set_err(err, err_size, "no database path given");
+        sr_errf(err, err_size, "no database path given");
         return SR_ERR_INVALID;
     }
     sr_status st = check_file_header(path, err, err_size);
@@ -345,7 +335,7 @@ sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t 
     }
     int rc = sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
-        set_err(err, err_size, "%s: cannot open: %s", path, r->db ? sqlite3_errmsg(r->db) : "out of memory");
+        sr_errf(err, err_size, "%s: cannot open: %s", path, r->db ? sqlite3_errmsg(r->db) : "out of memory");
         st = SR_ERR_DB;
         goto fail;
     }
@@ -358,7 +348,7 @@ sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t 
         int64_t version = 0, n_tables = 0;
         rc = inspect(r->db, &ours, &version, &n_tables);
         if (rc != SQLITE_OK) {
-            set_err(err, err_size, "%s: not a readable SQLite database: %s", path, sqlite3_errmsg(r->db));
+            sr_errf(err, err_size, "%s: not a readable SQLite database: %s", path, sqlite3_errmsg(r->db));
             st = SR_ERR_DB;
             goto fail;
         }
@@ -379,14 +369,14 @@ sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t 
                       "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
                       NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        set_err(err, err_size, "%s: cannot configure the database: %s", path, msg ? msg : "?");
+        sr_errf(err, err_size, "%s: cannot configure the database: %s", path, msg ? msg : "?");
         sqlite3_free(msg);
         st = SR_ERR_DB;
         goto fail;
     }
     rc = sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        set_err(err, err_size, "%s: cannot lock the database: %s", path, msg ? msg : "?");
+        sr_errf(err, err_size, "%s: cannot lock the database: %s", path, msg ? msg : "?");
         sqlite3_free(msg);
         st = SR_ERR_DB;
         goto fail;
@@ -398,7 +388,7 @@ sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t 
     }
     rc = sqlite3_exec(r->db, "COMMIT", NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        set_err(err, err_size, "%s: cannot commit the schema: %s", path, msg ? msg : "?");
+        sr_errf(err, err_size, "%s: cannot commit the schema: %s", path, msg ? msg : "?");
         sqlite3_free(msg);
         sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
         st = SR_ERR_DB;
