@@ -755,124 +755,36 @@ __attribute__((target("avx512f"))) static void conv_dw3_avx512(const sr_win2d *p
         }
 }
 
-/* Stride-1 (both axes), row dilation 1 specialisation of conv_dw3_avx512: the same operations in the
- * same order (so the same bits), with every per-layer value in a local, a branch-free interior-row
- * loop and the column masks of planes of one chunk (out_w <= 16) held in mask registers. */
-__attribute__((target("avx512f"))) static void conv_dw3s1_avx512(const sr_win2d *p, const float *in,
-                                                                 const float *W, const float *bias, int oc0,
-                                                                 int oc1, float *out,
-                                                                 const sr_conv_post *post)
+/* One tap's 16 input values for output columns starting at r (stride S = 1 or 2, lanes outside the
+ * mask m read as 0): stride 1 is one masked load; stride 2 two masked loads and an even-lane permute. */
+__attribute__((target("avx512f"), always_inline)) static inline __m512 dw512_tap(const int S, uint32_t m,
+                                                                                 const float *r)
 {
-    const int ow = p->out_w, oh = p->out_h, iw = p->in_w, ih = p->in_h, pt = p->pad_top, pl = p->pad_left;
-    const int nch = (ow + 15) / 16;
-    const int64_t hw = (int64_t)oh * ow, plane = (int64_t)ih * iw;
-    __mmask16 cm[SR_DW512_MAX_CHUNKS][3], om[SR_DW512_MAX_CHUNKS];
-    for (int ch = 0; ch < nch; ch++) {
-        const int64_t x0 = (int64_t)ch * 16;
-        om[ch] = (__mmask16)bit_range32(0, ow - x0);
-        for (int kx = 0; kx < 3; kx++) {
-            const int64_t t = x0 - pl + kx;
-            cm[ch][kx] = (__mmask16)(bit_range32(-t, iw - t) & 0xffffu);
-        }
-    }
-    const int inline_act =
-        !post || post->act == SR_ACT_NONE || post->act == SR_ACT_RELU || post->act == SR_ACT_RELU6;
-    const int has_bn = post && post->bn_scale && inline_act;
-    const int relu = post && inline_act && post->act != SR_ACT_NONE;
-    const int relu6 = post && inline_act && post->act == SR_ACT_RELU6;
-    const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6.0f);
-    /* output rows [ya, yb) have all three input rows inside the plane */
-    int ya = pt > 0 ? pt : 0, yb = ih - 2 + pt;
-    yb = yb > oh ? oh : yb;
-    ya = ya > oh ? oh : ya;
-    yb = yb < ya ? ya : yb;
-    for (int b = 0; b < p->n; b++)
-        for (int c = oc0; c < oc1; c++) {
-            const float *src = in + ((int64_t)b * p->in_c + c) * plane;
-            const float *wc = W + (int64_t)c * 9;
-            const int64_t off = ((int64_t)b * (oc1 - oc0) + (c - oc0)) * hw;
-            float *o = out + off;
-            const float *res = post && inline_act && post->residual ? post->residual + off : NULL;
-            const __m512 w0 = _mm512_set1_ps(wc[0]), w1 = _mm512_set1_ps(wc[1]), w2 = _mm512_set1_ps(wc[2]),
-                         w3 = _mm512_set1_ps(wc[3]), w4 = _mm512_set1_ps(wc[4]), w5 = _mm512_set1_ps(wc[5]),
-                         w6 = _mm512_set1_ps(wc[6]), w7 = _mm512_set1_ps(wc[7]), w8 = _mm512_set1_ps(wc[8]);
-            const __m512 bv = _mm512_set1_ps(bias ? bias[c] : 0.0f);
-            float a = 1.0f, s = 0.0f;
-            if (has_bn) { /* the expressions of sr_batchnorm / out_run */
-                a = post->bn_scale[c] / sqrtf(post->bn_var[c] + post->bn_eps);
-                s = post->bn_shift[c] - a * post->bn_mean[c];
-            }
-            const __m512 av = _mm512_set1_ps(a), sv = _mm512_set1_ps(s);
-#define SR_DW512S1_VEC(R0, R1, R2, T, M0, M1, M2, OROW, RROW, OM)                                            \
-    do {                                                                                                     \
-        __m512 acc = _mm512_add_ps(bv, _mm512_mul_ps(w0, _mm512_maskz_loadu_ps(M0, (R0) + (T))));            \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w1, _mm512_maskz_loadu_ps(M1, (R0) + (T) + 1)));              \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w2, _mm512_maskz_loadu_ps(M2, (R0) + (T) + 2)));              \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w3, _mm512_maskz_loadu_ps(M0, (R1) + (T))));                  \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w4, _mm512_maskz_loadu_ps(M1, (R1) + (T) + 1)));              \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w5, _mm512_maskz_loadu_ps(M2, (R1) + (T) + 2)));              \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w6, _mm512_maskz_loadu_ps(M0, (R2) + (T))));                  \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w7, _mm512_maskz_loadu_ps(M1, (R2) + (T) + 1)));              \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w8, _mm512_maskz_loadu_ps(M2, (R2) + (T) + 2)));              \
-        if (has_bn) acc = _mm512_add_ps(_mm512_mul_ps(av, acc), sv);                                         \
-        if (RROW) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(OM, RROW));                                 \
-        if (relu) acc = _mm512_max_ps(acc, zero); /* v > 0 ? v : 0 */                                        \
-        if (relu6) acc = _mm512_min_ps(acc, six); /* v < 6 ? v : 6 */                                        \
-        _mm512_mask_storeu_ps(OROW, OM, acc);                                                                \
-    } while (0)
-            /* edge rows (some input row outside the plane: zeros) and planes wider than one chunk */
-            for (int oy = 0; oy < oh; oy++) {
-                if (nch == 1 && oy == ya && yb > ya) {
-                    /* interior rows of a one-chunk plane: masks in registers, pointers step by iw */
-                    const __mmask16 m0 = cm[0][0], m1 = cm[0][1], m2 = cm[0][2], m = om[0];
-                    const float *r0 = src + (int64_t)(ya - pt) * iw - pl;
-                    float *orow = o + (int64_t)ya * ow;
-                    const float *rrow = res ? res + (int64_t)ya * ow : NULL;
-                    for (int y = ya; y < yb; y++) {
-                        SR_DW512S1_VEC(r0, r0 + iw, r0 + 2 * iw, 0, m0, m1, m2, orow, rrow, m);
-                        r0 += iw, orow += ow;
-                        if (rrow) rrow += ow;
-                    }
-                    oy = yb - 1;
-                    continue;
-                }
-                const int iy = oy - pt;
-                const float *r0 = iy >= 0 && iy < ih ? src + (int64_t)iy * iw : dw512_zeros;
-                const float *r1 = iy + 1 >= 0 && iy + 1 < ih ? src + (int64_t)(iy + 1) * iw : dw512_zeros;
-                const float *r2 = iy + 2 >= 0 && iy + 2 < ih ? src + (int64_t)(iy + 2) * iw : dw512_zeros;
-                float *orow = o + (int64_t)oy * ow;
-                const float *rrow = res ? res + (int64_t)oy * ow : NULL;
-                for (int ch = 0; ch < nch; ch++) {
-                    const int64_t t = (int64_t)ch * 16 - pl;
-                    const float *rr = rrow ? rrow + (int64_t)ch * 16 : NULL;
-                    SR_DW512S1_VEC(r0, r1, r2, t, cm[ch][0], cm[ch][1], cm[ch][2], orow + (int64_t)ch * 16,
-                                   rr, om[ch]);
-                }
-            }
-#undef SR_DW512S1_VEC
-            if (post && !inline_act)
-                out_run(NULL, post, c, o, post->residual ? post->residual + off : NULL, hw);
-        }
+    if (S == 1) return _mm512_maskz_loadu_ps((__mmask16)m, r);
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    return _mm512_permutex2var_ps(_mm512_maskz_loadu_ps((__mmask16)(m & 0xffffu), r), even,
+                                  _mm512_maskz_loadu_ps((__mmask16)(m >> 16), r + 16));
 }
-/* Stride-2 (both axes), row dilation 1 specialisation of conv_dw3_avx512 (the same operations in the
- * same order): each tap is two masked loads and an even-lane permute. */
-__attribute__((target("avx512f"))) static void conv_dw3s2_avx512(const sr_win2d *p, const float *in,
-                                                                 const float *W, const float *bias, int oc0,
-                                                                 int oc1, float *out,
-                                                                 const sr_conv_post *post)
+
+/* Stride S x S (S = 1 or 2, a constant after inlining), row dilation 1 specialisation of
+ * conv_dw3_avx512: the same operations in the same order (so the same bits), with every per-layer
+ * value in a local, a branch-free interior-row loop and the column masks of planes of one chunk
+ * (out_w <= 16) hoisted out of it. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+dw3sq_avx512(const int S, const sr_win2d *p, const float *in, const float *W, const float *bias, int oc0,
+             int oc1, float *out, const sr_conv_post *post)
 {
     const int ow = p->out_w, oh = p->out_h, iw = p->in_w, ih = p->in_h, pt = p->pad_top, pl = p->pad_left;
     const int nch = (ow + 15) / 16;
     const int64_t hw = (int64_t)oh * ow, plane = (int64_t)ih * iw;
     uint32_t cm[SR_DW512_MAX_CHUNKS][3];
     __mmask16 om[SR_DW512_MAX_CHUNKS];
-    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     for (int ch = 0; ch < nch; ch++) {
         const int64_t x0 = (int64_t)ch * 16;
         om[ch] = (__mmask16)bit_range32(0, ow - x0);
         for (int kx = 0; kx < 3; kx++) {
-            const int64_t t = 2 * x0 - pl + kx;
-            cm[ch][kx] = bit_range32(-t, iw - t);
+            const int64_t t = S * x0 - pl + kx; /* window start column */
+            cm[ch][kx] = bit_range32(-t, iw - t) & (S == 1 ? 0xffffu : 0xffffffffu);
         }
     }
     const int inline_act =
@@ -881,8 +793,8 @@ __attribute__((target("avx512f"))) static void conv_dw3s2_avx512(const sr_win2d 
     const int relu = post && inline_act && post->act != SR_ACT_NONE;
     const int relu6 = post && inline_act && post->act == SR_ACT_RELU6;
     const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6.0f);
-    /* output rows [ya, yb) have all three input rows inside the plane */
-    int ya = pt > 0 ? (pt + 1) / 2 : 0, yb = ih - 3 + pt < 0 ? 0 : (ih - 3 + pt) / 2 + 1;
+    /* output rows [ya, yb) have all three input rows (S*oy - pt + 0..2) inside the plane */
+    int ya = pt > 0 ? (pt + S - 1) / S : 0, yb = ih - 3 + pt < 0 ? 0 : (ih - 3 + pt) / S + 1;
     yb = yb > oh ? oh : yb;
     ya = ya > oh ? oh : ya;
     yb = yb < ya ? ya : yb;
@@ -903,20 +815,17 @@ __attribute__((target("avx512f"))) static void conv_dw3s2_avx512(const sr_win2d 
                 s = post->bn_shift[c] - a * post->bn_mean[c];
             }
             const __m512 av = _mm512_set1_ps(a), sv = _mm512_set1_ps(s);
-#define SR_DW512S2_LD(M, R)                                                                                  \
-    _mm512_permutex2var_ps(_mm512_maskz_loadu_ps((__mmask16)((M)&0xffffu), (R)), even,                       \
-                           _mm512_maskz_loadu_ps((__mmask16)((M) >> 16), (R) + 16))
-#define SR_DW512S2_VEC(R0, R1, R2, T, M0, M1, M2, OROW, RROW, OM)                                            \
+#define SR_DW512SQ_VEC(R0, R1, R2, T, M0, M1, M2, OROW, RROW, OM)                                            \
     do {                                                                                                     \
-        __m512 acc = _mm512_add_ps(bv, _mm512_mul_ps(w0, SR_DW512S2_LD(M0, (R0) + (T))));                    \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w1, SR_DW512S2_LD(M1, (R0) + (T) + 1)));                      \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w2, SR_DW512S2_LD(M2, (R0) + (T) + 2)));                      \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w3, SR_DW512S2_LD(M0, (R1) + (T))));                          \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w4, SR_DW512S2_LD(M1, (R1) + (T) + 1)));                      \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w5, SR_DW512S2_LD(M2, (R1) + (T) + 2)));                      \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w6, SR_DW512S2_LD(M0, (R2) + (T))));                          \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w7, SR_DW512S2_LD(M1, (R2) + (T) + 1)));                      \
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(w8, SR_DW512S2_LD(M2, (R2) + (T) + 2)));                      \
+        __m512 acc = _mm512_add_ps(bv, _mm512_mul_ps(w0, dw512_tap(S, M0, (R0) + (T))));                     \
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(w1, dw512_tap(S, M1, (R0) + (T) + 1)));                       \
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(w2, dw512_tap(S, M2, (R0) + (T) + 2)));                       \
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(w3, dw512_tap(S, M0, (R1) + (T))));                           \
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(w4, dw512_tap(S, M1, (R1) + (T) + 1)));                       \
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(w5, dw512_tap(S, M2, (R1) + (T) + 2)));                       \
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(w6, dw512_tap(S, M0, (R2) + (T))));                           \
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(w7, dw512_tap(S, M1, (R2) + (T) + 1)));                       \
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(w8, dw512_tap(S, M2, (R2) + (T) + 2)));                       \
         if (has_bn) acc = _mm512_add_ps(_mm512_mul_ps(av, acc), sv);                                         \
         if (RROW) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(OM, RROW));                                 \
         if (relu) acc = _mm512_max_ps(acc, zero); /* v > 0 ? v : 0 */                                        \
@@ -926,38 +835,53 @@ __attribute__((target("avx512f"))) static void conv_dw3s2_avx512(const sr_win2d 
             /* edge rows (some input row outside the plane: zeros) and planes wider than one chunk */
             for (int oy = 0; oy < oh; oy++) {
                 if (nch == 1 && oy == ya && yb > ya) {
-                    /* interior rows of a one-chunk plane: masks in registers, pointers step by iw */
+                    /* interior rows of a one-chunk plane: masks hoisted, pointers step by S rows */
                     const uint32_t m0 = cm[0][0], m1 = cm[0][1], m2 = cm[0][2];
                     const __mmask16 m = om[0];
-                    const float *r0 = src + (int64_t)(2 * ya - pt) * iw - pl;
+                    const float *r0 = src + (int64_t)(S * ya - pt) * iw - pl;
                     float *orow = o + (int64_t)ya * ow;
                     const float *rrow = res ? res + (int64_t)ya * ow : NULL;
                     for (int y = ya; y < yb; y++) {
-                        SR_DW512S2_VEC(r0, r0 + iw, r0 + 2 * iw, 0, m0, m1, m2, orow, rrow, m);
-                        r0 += 2 * iw, orow += ow;
+                        SR_DW512SQ_VEC(r0, r0 + iw, r0 + 2 * iw, 0, m0, m1, m2, orow, rrow, m);
+                        r0 += (int64_t)S * iw, orow += ow;
                         if (rrow) rrow += ow;
                     }
                     oy = yb - 1;
                     continue;
                 }
-                const int iy = 2 * oy - pt;
+                const int iy = S * oy - pt;
                 const float *r0 = iy >= 0 && iy < ih ? src + (int64_t)iy * iw : dw512_zeros;
                 const float *r1 = iy + 1 >= 0 && iy + 1 < ih ? src + (int64_t)(iy + 1) * iw : dw512_zeros;
                 const float *r2 = iy + 2 >= 0 && iy + 2 < ih ? src + (int64_t)(iy + 2) * iw : dw512_zeros;
                 float *orow = o + (int64_t)oy * ow;
                 const float *rrow = res ? res + (int64_t)oy * ow : NULL;
                 for (int ch = 0; ch < nch; ch++) {
-                    const int64_t t = (int64_t)ch * 32 - pl;
+                    const int64_t t = (int64_t)ch * 16 * S - pl;
                     const float *rr = rrow ? rrow + (int64_t)ch * 16 : NULL;
-                    SR_DW512S2_VEC(r0, r1, r2, t, cm[ch][0], cm[ch][1], cm[ch][2], orow + (int64_t)ch * 16,
+                    SR_DW512SQ_VEC(r0, r1, r2, t, cm[ch][0], cm[ch][1], cm[ch][2], orow + (int64_t)ch * 16,
                                    rr, om[ch]);
                 }
             }
-#undef SR_DW512S2_VEC
-#undef SR_DW512S2_LD
+#undef SR_DW512SQ_VEC
             if (post && !inline_act)
                 out_run(NULL, post, c, o, post->residual ? post->residual + off : NULL, hw);
         }
+}
+
+__attribute__((target("avx512f"))) static void conv_dw3s1_avx512(const sr_win2d *p, const float *in,
+                                                                 const float *W, const float *bias, int oc0,
+                                                                 int oc1, float *out,
+                                                                 const sr_conv_post *post)
+{
+    dw3sq_avx512(1, p, in, W, bias, oc0, oc1, out, post);
+}
+
+__attribute__((target("avx512f"))) static void conv_dw3s2_avx512(const sr_win2d *p, const float *in,
+                                                                 const float *W, const float *bias, int oc0,
+                                                                 int oc1, float *out,
+                                                                 const sr_conv_post *post)
+{
+    dw3sq_avx512(2, p, in, W, bias, oc0, oc1, out, post);
 }
 #else
 static int dw512_applies(const sr_win2d *p)
