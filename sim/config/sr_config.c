@@ -358,6 +358,16 @@ static void check_instance_clash(bctx *b, const char *what, int n, char *const *
     free(v);
 }
 
+/* Entry i of a list section whose entries are mappings: the mapping, or NULL after reporting an entry
+ * that is not one ("each entry of <what> must be a mapping (<keys>), not <type>"). */
+static const sr_ynode *list_entry(bctx *b, const sr_ynode *seq, int i, const char *what, const char *keys)
+{
+    const sr_ynode *it = seq->vals[i];
+    if (it->type == SR_YN_MAP) return it;
+    BERR(it, "each entry of %s must be a mapping (%s), not %s", what, keys, sr_ynode_type_name(it));
+    return NULL;
+}
+
 static void parse_devices(bctx *b, const sr_ynode *seq)
 {
     sr_experiment *e = b->e;
@@ -369,12 +379,8 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
     b->dev_given = calloc((size_t)seq->n * (size_t)NF(sr_sec_device), sizeof *b->dev_given);
     if (!e->devices || !b->dev_given) return;
     for (int i = 0; i < seq->n; i++) {
-        const sr_ynode *it = seq->vals[i];
-        if (it->type != SR_YN_MAP) {
-            BERR(it, "each entry of platform.devices must be a mapping (name:, profile:, ...), not %s",
-                 sr_ynode_type_name(it));
-            continue;
-        }
+        const sr_ynode *it = list_entry(b, seq, i, "platform.devices", "name:, profile:, ...");
+        if (!it) continue;
         int di = e->n_devices++;
         sr_device_spec *d = &e->devices[di];
         const sr_ynode **g = &b->dev_given[(size_t)di * (size_t)NF(sr_sec_device)];
@@ -421,7 +427,8 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
         if (grange && d->range) {
             long lo = -1, hi = -1;
             char tail = 0;
-            if (sscanf(d->range, "%ld-%ld%c", &lo, &hi, &tail) != 2 || lo < 0 || hi < lo || hi - lo >= 10000000) {
+            if (sscanf(d->range, "%ld-%ld%c", &lo, &hi, &tail) != 2 || lo < 0 || hi < lo ||
+                hi - lo >= 10000000) {
                 BERR(grange, "range '%s' must be FIRST-LAST with 0 <= FIRST <= LAST (e.g. 0-99)", d->range);
             } else if (GIVEN(b->dev_given, di, sr_sec_device, "count")) {
                 BERR(grange, "device '%s' gives both count and range; keep one", who);
@@ -516,12 +523,8 @@ static void parse_links(bctx *b, const sr_ynode *seq)
     const sr_ynode **g = calloc((size_t)nf, sizeof *g);
     if (!g) return;
     for (int i = 0; i < seq->n; i++) {
-        const sr_ynode *it = seq->vals[i];
-        if (it->type != SR_YN_MAP) {
-            BERR(it, "each entry of platform.links must be a mapping (name:, type:, ...), not %s",
-                 sr_ynode_type_name(it));
-            continue;
-        }
+        const sr_ynode *it = list_entry(b, seq, i, "platform.links", "name:, type:, ...");
+        if (!it) continue;
         sr_link_spec *l = &e->links[e->n_links++];
         const char *nm = elem_name(it, "name");
         int errs = sr_section_parse(&b->pc, &sr_sec_link, it, nm, l, g);
@@ -613,12 +616,8 @@ static void parse_routes(bctx *b, const sr_ynode *seq)
         return;
     }
     for (int i = 0; i < seq->n; i++) {
-        const sr_ynode *it = seq->vals[i];
-        if (it->type != SR_YN_MAP) {
-            BERR(it, "each entry of platform.routes must be a mapping (src:, dst:, links:), not %s",
-                 sr_ynode_type_name(it));
-            continue;
-        }
+        const sr_ynode *it = list_entry(b, seq, i, "platform.routes", "src:, dst:, links:");
+        if (!it) continue;
         sr_route_spec *r = &e->routes[e->n_routes++];
         sr_section_parse(&b->pc, &sr_sec_route, it, NULL, r, g);
         r->loc = loc_of(b, it);
@@ -690,12 +689,8 @@ static void parse_models(bctx *b, const sr_ynode *seq)
     b->model_given = calloc((size_t)seq->n * (size_t)NF(sr_sec_model), sizeof *b->model_given);
     if (!e->models || !b->model_given) return;
     for (int i = 0; i < seq->n; i++) {
-        const sr_ynode *it = seq->vals[i];
-        if (it->type != SR_YN_MAP) {
-            BERR(it, "each entry of models must be a mapping (name:, source:, ...), not %s",
-                 sr_ynode_type_name(it));
-            continue;
-        }
+        const sr_ynode *it = list_entry(b, seq, i, "models", "name:, source:, ...");
+        if (!it) continue;
         int mi = e->n_models++;
         sr_model_spec *m = &e->models[mi];
         const sr_ynode **g = &b->model_given[(size_t)mi * (size_t)NF(sr_sec_model)];
@@ -770,12 +765,8 @@ static void parse_sources(bctx *b, const sr_ynode *seq)
     b->src_given = calloc((size_t)seq->n * (size_t)NF(sr_sec_source), sizeof *b->src_given);
     if (!e->sources || !b->src_given) return;
     for (int i = 0; i < seq->n; i++) {
-        const sr_ynode *it = seq->vals[i];
-        if (it->type != SR_YN_MAP) {
-            BERR(it, "each entry of workload.sources must be a mapping (name:, devices:, ...), not %s",
-                 sr_ynode_type_name(it));
-            continue;
-        }
+        const sr_ynode *it = list_entry(b, seq, i, "workload.sources", "name:, devices:, ...");
+        if (!it) continue;
         int si = e->n_sources++;
         sr_source_spec *s = &e->sources[si];
         const sr_ynode **g = &b->src_given[(size_t)si * (size_t)NF(sr_sec_source)];
@@ -892,8 +883,8 @@ static char *relative_to_file(const bctx *b, const char *path)
 
 /* The split policy's codec keys: the pipeline parses for the split activation of every source's model,
  * the codec table exists and has a row for each (model, split layer, pipeline) in model mode. */
-static void check_codec(bctx *b, sr_policy_spec *p, const sr_ynode *gcodec,
-                        const sr_ynode *gtable, const sr_ynode *ghost, const sr_ynode *gprec)
+static void check_codec(bctx *b, sr_policy_spec *p, const sr_ynode *gcodec, const sr_ynode *gtable,
+                        const sr_ynode *ghost, const sr_ynode *gprec)
 {
     sr_experiment *e = b->e;
     const char *who = p->name ? p->name : "?";
@@ -910,8 +901,9 @@ static void check_codec(bctx *b, sr_policy_spec *p, const sr_ynode *gcodec,
     }
     if (!p->codec) return;
     if (gprec)
-        BERR(gprec, "'activation_precision' and 'codec' exclude each other: the codec decides how the activation "
-                    "is sent (use e.g. codec: quant8, or codec: raw for fp32)");
+        BERR(gprec,
+             "'activation_precision' and 'codec' exclude each other: the codec decides how the activation "
+             "is sent (use e.g. codec: quant8, or codec: raw for fp32)");
     if (p->codec_table) {
         char *full = relative_to_file(b, p->codec_table);
         if (full) {
@@ -922,14 +914,16 @@ static void check_codec(bctx *b, sr_policy_spec *p, const sr_ynode *gcodec,
     if (!b->zc) return; /* already validated */
     if (e->mode == SR_MODE_MODEL && !gtable)
         BERR(gcodec,
-             "split policy '%s' has a codec but no codec_table: model mode prices the codec from a table made by "
+             "split policy '%s' has a codec but no codec_table: model mode prices the codec from a table "
+             "made by "
              "`simrun codec-table` (or use mode: exact)",
              who);
     int table_ok = 0;
     if (gtable && p->codec_table) {
         struct stat st;
         if (stat(p->codec_table, &st) != 0 || !S_ISREG(st.st_mode))
-            BERR(gtable, "codec table file '%s' not found (looked for '%s'); make it with `simrun codec-table`",
+            BERR(gtable,
+                 "codec table file '%s' not found (looked for '%s'); make it with `simrun codec-table`",
                  gtable->text, p->codec_table);
         else
             table_ok = 1;
@@ -941,7 +935,8 @@ static void check_codec(bctx *b, sr_policy_spec *p, const sr_ynode *gcodec,
         const sr_model_spec *m = &e->models[mi];
         if (!m->source || (!is_file_source(m->source) && zoo_index(m->source) < 0)) continue;
         const sr_graph *gr = NULL;
-        if (zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr, NULL) != SR_OK || !gr) continue;
+        if (zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr, NULL) != SR_OK || !gr)
+            continue;
         int cut = sr_graph_find(gr, p->split_at);
         if (cut < 0) continue; /* reported with split_at */
         int c, h, w;
@@ -965,8 +960,10 @@ static void check_codec(bctx *b, sr_policy_spec *p, const sr_ynode *gcodec,
         char terr[1024];
         if (sr_codectab_lookup(p->codec_table, m->source, p->split_at, p->codec, &row, terr, sizeof terr) !=
             SR_OK) {
-            if (e->mode == SR_MODE_MODEL) BERR(gtable, "%s", terr);
-            else BERR(gtable, "%s (exact mode reads encode/decode times from it)", terr);
+            if (e->mode == SR_MODE_MODEL)
+                BERR(gtable, "%s", terr);
+            else
+                BERR(gtable, "%s (exact mode reads encode/decode times from it)", terr);
             break;
         }
         int64_t numel = sr_shape_numel(&sr_graph_node(gr, cut)->out);
@@ -974,7 +971,8 @@ static void check_codec(bctx *b, sr_policy_spec *p, const sr_ynode *gcodec,
             BERR(gtable,
                  "codec table row for %s / %s / %s has %lld elements (input %s) but model '%s' gives %lld; "
                  "measure it at this input with `simrun codec-table --input ...`",
-                 m->source, p->split_at, p->codec, (long long)row.elements, row.input, m->name, (long long)numel);
+                 m->source, p->split_at, p->codec, (long long)row.elements, row.input, m->name,
+                 (long long)numel);
             break;
         }
     }
@@ -1113,7 +1111,8 @@ static void check_exact_budget(bctx *b, const sr_ynode *at)
     }
     if (frames > SR_EXACT_MAX_FRAMES)
         BERR(at,
-             "exact mode runs the real kernels for every frame: this run point has about %.0f frames, more than "
+             "exact mode runs the real kernels for every frame: this run point has about %.0f frames, more "
+             "than "
              "the %d allowed (shorten duration, lower fps or instances, or use mode: model)",
              frames, SR_EXACT_MAX_FRAMES);
 }
