@@ -85,23 +85,35 @@ static sr_win2d conv_win(const sr_graph *g, const sr_node *nd)
     return p;
 }
 
+/* GEMM shape(s) of a conv/fc node: *groups products of m x n x k (depthwise: its im2col lowering,
+ * out_c products of 1 x OH*OW x 9). Returns 0 for other nodes. */
+static int node_gemm_shape(const sr_graph *g, const sr_node *nd, int *m, int *n, int *k, int *groups)
+{
+    *groups = 1;
+    if (nd->op == SR_OP_CONV) {
+        sr_win2d p = conv_win(g, nd);
+        *groups = nd->attr.groups;
+        *m = p.out_c / *groups, *n = p.out_h * p.out_w, *k = p.in_c / *groups * p.k_h * p.k_w;
+        return 1;
+    }
+    if (nd->op == SR_OP_FC) {
+        const sr_shape *is = &sr_graph_node(g, nd->inputs[0])->out;
+        *m = (int)is->d[0], *n = nd->attr.out_channels, *k = (int)(sr_shape_numel(is) / is->d[0]);
+        return 1;
+    }
+    return 0;
+}
+
 /* Best-of-reps seconds of the raw GEMMs a conv/fc node lowers to. A depthwise conv has no GEMM worth the
  * name: with include_dw its im2col lowering's per-channel products (groups x sgemm M=1, N=OH*OW, K=KH*KW,
  * the same operand buffers reused for every channel, so hot in cache: a lower bound on that lowering's
  * time) are timed; without, it counts 0. */
 static double raw_gemm_s(const sr_graph *g, const sr_node *nd, int reps, int include_dw)
 {
-    int m, n, k, groups = 1;
-    if (nd->op == SR_OP_CONV) {
-        sr_win2d p = conv_win(g, nd);
-        groups = nd->attr.groups;
-        if (groups == p.in_c && groups == p.out_c && groups > 1 && !include_dw) return 0.0;
-        m = p.out_c / groups, n = p.out_h * p.out_w, k = p.in_c / groups * p.k_h * p.k_w;
-    } else if (nd->op == SR_OP_FC) {
-        const sr_shape *is = &sr_graph_node(g, nd->inputs[0])->out;
-        m = (int)is->d[0], n = nd->attr.out_channels, k = (int)(sr_shape_numel(is) / is->d[0]);
-    } else
-        return 0.0;
+    int m, n, k, groups;
+    if (!node_gemm_shape(g, nd, &m, &n, &k, &groups)) return 0.0;
+    if (nd->op == SR_OP_CONV && groups > 1 && groups == nd->out.d[1] && !include_dw)
+        return 0.0; /* depthwise */
     float *A = filled((size_t)m * k), *B = filled((size_t)k * n), *C = filled((size_t)m * n);
     double best = INFINITY;
     for (int r = 0; r < reps; r++) {
@@ -142,25 +154,6 @@ static double dw_stream_s(const sr_graph *g, const sr_node *nd, int reps, double
     free(a), free(b);
     *bytes = 2.0 * sizeof(float) * (double)half;
     return best;
-}
-
-/* GEMM shape(s) of a conv/fc node: *groups products of m x n x k (depthwise: its im2col lowering,
- * out_c products of 1 x OH*OW x 9). Returns 0 for other nodes. */
-static int node_gemm_shape(const sr_graph *g, const sr_node *nd, int *m, int *n, int *k, int *groups)
-{
-    *groups = 1;
-    if (nd->op == SR_OP_CONV) {
-        sr_win2d p = conv_win(g, nd);
-        *groups = nd->attr.groups;
-        *m = p.out_c / *groups, *n = p.out_h * p.out_w, *k = p.in_c / *groups * p.k_h * p.k_w;
-        return 1;
-    }
-    if (nd->op == SR_OP_FC) {
-        const sr_shape *is = &sr_graph_node(g, nd->inputs[0])->out;
-        *m = (int)is->d[0], *n = nd->attr.out_channels, *k = (int)(sr_shape_numel(is) / is->d[0]);
-        return 1;
-    }
-    return 0;
 }
 
 /* The model's raw GEMMs run back to back as a forward would run them, best of reps: every node has
