@@ -11,8 +11,8 @@
  * fused steps (sr_conv_post: batch norm, residual add, activation) on the block while it is still in
  * cache: y = (sum of products) + bias.
  *
- * On AVX-512 machines 3x3 depthwise layers run conv_dw3s1_avx512 / conv_dw3s2_avx512 (stride 1x1 or
- * 2x2, no dilation: MobileNet's layers) or conv_dw3_avx512 (the other 3x3 cases), see there. Elsewhere,
+ * On AVX-512 machines 3x3 depthwise layers with column dilation 1 and column stride 1 or 2 run
+ * conv_dw3_avx512, see there. Elsewhere,
  * depthwise 3x3 layers with small planes (the padded window fits SR_DW_PAD_FLOATS) copy each channel
  * into a zero-padded plane on the stack and run branch-free row loops (stride 1: one loop over the
  * whole plane at the padded pitch). Otherwise the depthwise kernel computes one output row at a
@@ -625,8 +625,10 @@ static void conv_depthwise(const sr_win2d *p, const float *in, const float *W, c
  * padded-plane path), then the fused output pass in registers for no / ReLU / ReLU6 activations (the
  * expressions of out_run in its order: a*v + s, + residual, max then min with their operand order, so
  * the same bits as the stand-alone kernels), else out_run on the channel's plane. Measured on
- * MobileNetV2 (bench/kernels --forward --detail, 17 depthwise layers 2.21 -> 1.93 ms): 7x7 / 14x14 stride
- * 1 -10 %, stride 2 -15..-40 %, 112x112 stride 1 -20 %. Per-chunk column masks are
+ * MobileNetV2 (bench/kernels --forward --detail, 17 depthwise layers): 2.21 ms on the padded-plane and
+ * row paths, 1.93 ms with this kernel, 1.45 ms once every per-layer value was a local and interior rows
+ * ran branch-free (isolated, BN + ReLU6 fused: 384x14x14 stride 1 65 -> 39 us, 96x112x112 stride 2
+ * 303 -> 251 us). Per-chunk column masks are
  * computed once per layer, for up to SR_DW512_MAX_CHUNKS chunks (wider planes take the other paths). */
 #define SR_DW512_MAX_CHUNKS 64
 
@@ -658,103 +660,6 @@ static int dw512_applies(const sr_win2d *p)
            __builtin_cpu_supports("avx512f");
 }
 
-__attribute__((target("avx512f"))) static void conv_dw3_avx512(const sr_win2d *p, const float *in,
-                                                               const float *W, const float *bias, int oc0,
-                                                               int oc1, float *out, const sr_conv_post *post)
-{
-    const int ow = p->out_w, oh = p->out_h, iw = p->in_w, ih = p->in_h, sw = p->stride_w;
-    const int nch = (ow + 15) / 16;
-    const int64_t hw = (int64_t)oh * ow, plane = (int64_t)ih * iw;
-    uint32_t cm[SR_DW512_MAX_CHUNKS][3];
-    __mmask16 om[SR_DW512_MAX_CHUNKS];
-    for (int ch = 0; ch < nch; ch++) {
-        const int64_t x0 = (int64_t)ch * 16;
-        om[ch] = (__mmask16)bit_range32(0, ow - x0);
-        for (int kx = 0; kx < 3; kx++) {
-            const int64_t t = x0 * sw - p->pad_left + kx; /* window start column */
-            uint32_t m = bit_range32(-t, iw - t);
-            if (sw == 1) m &= 0xffffu;
-            cm[ch][kx] = m;
-        }
-    }
-    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-    const int inline_act =
-        !post || post->act == SR_ACT_NONE || post->act == SR_ACT_RELU || post->act == SR_ACT_RELU6;
-    const int has_bn = post && post->bn_scale;
-    const sr_act act = post ? post->act : SR_ACT_NONE;
-    const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6.0f);
-    for (int b = 0; b < p->n; b++)
-        for (int c = oc0; c < oc1; c++) {
-            const float *src = in + ((int64_t)b * p->in_c + c) * plane;
-            const float *wc = W + (int64_t)c * 9;
-            const int64_t off = ((int64_t)b * (oc1 - oc0) + (c - oc0)) * hw;
-            float *o = out + off;
-            const float *res = post && post->residual ? post->residual + off : NULL;
-            const __m512 w0 = _mm512_set1_ps(wc[0]), w1 = _mm512_set1_ps(wc[1]), w2 = _mm512_set1_ps(wc[2]),
-                         w3 = _mm512_set1_ps(wc[3]), w4 = _mm512_set1_ps(wc[4]), w5 = _mm512_set1_ps(wc[5]),
-                         w6 = _mm512_set1_ps(wc[6]), w7 = _mm512_set1_ps(wc[7]), w8 = _mm512_set1_ps(wc[8]);
-            const __m512 bv = _mm512_set1_ps(bias ? bias[c] : 0.0f);
-            float a = 1.0f, s = 0.0f;
-            if (has_bn) { /* the expressions of sr_batchnorm / out_run */
-                a = post->bn_scale[c] / sqrtf(post->bn_var[c] + post->bn_eps);
-                s = post->bn_shift[c] - a * post->bn_mean[c];
-            }
-            const __m512 av = _mm512_set1_ps(a), sv = _mm512_set1_ps(s);
-            for (int oy = 0; oy < oh; oy++) {
-                const float *r0, *r1, *r2;
-                {
-                    const int iy = oy * p->stride_h - p->pad_top;
-                    const int iy1 = iy + p->dil_h, iy2 = iy1 + p->dil_h;
-                    r0 = iy >= 0 && iy < ih ? src + (int64_t)iy * iw : dw512_zeros;
-                    r1 = iy1 >= 0 && iy1 < ih ? src + (int64_t)iy1 * iw : dw512_zeros;
-                    r2 = iy2 >= 0 && iy2 < ih ? src + (int64_t)iy2 * iw : dw512_zeros;
-                }
-                float *orow = o + (int64_t)oy * ow;
-                const float *rrow = res ? res + (int64_t)oy * ow : NULL;
-                for (int ch = 0; ch < nch; ch++) {
-                    const int64_t t = (int64_t)ch * 16 * sw - p->pad_left;
-                    __m512 acc;
-                    if (sw == 1) {
-                        const __mmask16 m0 = (__mmask16)cm[ch][0], m1 = (__mmask16)cm[ch][1],
-                                        m2 = (__mmask16)cm[ch][2];
-                        acc = _mm512_add_ps(bv, _mm512_mul_ps(w0, _mm512_maskz_loadu_ps(m0, r0 + t)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w1, _mm512_maskz_loadu_ps(m1, r0 + t + 1)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w2, _mm512_maskz_loadu_ps(m2, r0 + t + 2)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w3, _mm512_maskz_loadu_ps(m0, r1 + t)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w4, _mm512_maskz_loadu_ps(m1, r1 + t + 1)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w5, _mm512_maskz_loadu_ps(m2, r1 + t + 2)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w6, _mm512_maskz_loadu_ps(m0, r2 + t)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w7, _mm512_maskz_loadu_ps(m1, r2 + t + 1)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w8, _mm512_maskz_loadu_ps(m2, r2 + t + 2)));
-                    } else {
-#define SR_DW512_S2(R, KX)                                                                                   \
-    _mm512_permutex2var_ps(_mm512_maskz_loadu_ps((__mmask16)(cm[ch][KX] & 0xffffu), (R) + t + (KX)), even,   \
-                           _mm512_maskz_loadu_ps((__mmask16)(cm[ch][KX] >> 16), (R) + t + (KX) + 16))
-                        acc = _mm512_add_ps(bv, _mm512_mul_ps(w0, SR_DW512_S2(r0, 0)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w1, SR_DW512_S2(r0, 1)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w2, SR_DW512_S2(r0, 2)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w3, SR_DW512_S2(r1, 0)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w4, SR_DW512_S2(r1, 1)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w5, SR_DW512_S2(r1, 2)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w6, SR_DW512_S2(r2, 0)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w7, SR_DW512_S2(r2, 1)));
-                        acc = _mm512_add_ps(acc, _mm512_mul_ps(w8, SR_DW512_S2(r2, 2)));
-#undef SR_DW512_S2
-                    }
-                    if (post && inline_act) {
-                        if (has_bn) acc = _mm512_add_ps(_mm512_mul_ps(av, acc), sv);
-                        if (rrow)
-                            acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(om[ch], rrow + (int64_t)ch * 16));
-                        if (act != SR_ACT_NONE) acc = _mm512_max_ps(acc, zero); /* v > 0 ? v : 0 */
-                        if (act == SR_ACT_RELU6) acc = _mm512_min_ps(acc, six); /* v < 6 ? v : 6 */
-                    }
-                    _mm512_mask_storeu_ps(orow + (int64_t)ch * 16, om[ch], acc);
-                }
-            }
-            if (post && !inline_act) out_run(NULL, post, c, o, res, hw);
-        }
-}
-
 /* One tap's 16 input values for output columns starting at r (stride S = 1 or 2, lanes outside the
  * mask m read as 0): stride 1 is one masked load; stride 2 two masked loads and an even-lane permute. */
 __attribute__((target("avx512f"), always_inline)) static inline __m512 dw512_tap(const int S, uint32_t m,
@@ -766,15 +671,16 @@ __attribute__((target("avx512f"), always_inline)) static inline __m512 dw512_tap
                                   _mm512_maskz_loadu_ps((__mmask16)(m >> 16), r + 16));
 }
 
-/* Stride S x S (S = 1 or 2, a constant after inlining), row dilation 1 specialisation of
- * conv_dw3_avx512: the same operations in the same order (so the same bits), with every per-layer
- * value in a local, a branch-free interior-row loop and the column masks of planes of one chunk
- * (out_w <= 16) hoisted out of it. */
+/* The kernel for column stride S (1 or 2, a constant after inlining), any row stride and row
+ * dilation: every per-layer value in a local, a branch-free interior-row loop (rows whose three input
+ * rows are all inside the plane) and the column masks of planes of one chunk (out_w <= 16) hoisted
+ * out of it. */
 __attribute__((target("avx512f"), always_inline)) static inline void
-dw3sq_avx512(const int S, const sr_win2d *p, const float *in, const float *W, const float *bias, int oc0,
-             int oc1, float *out, const sr_conv_post *post)
+dw3_avx512_body(const int S, const sr_win2d *p, const float *in, const float *W, const float *bias, int oc0,
+                int oc1, float *out, const sr_conv_post *post)
 {
     const int ow = p->out_w, oh = p->out_h, iw = p->in_w, ih = p->in_h, pt = p->pad_top, pl = p->pad_left;
+    const int sh = p->stride_h, dh = p->dil_h;
     const int nch = (ow + 15) / 16;
     const int64_t hw = (int64_t)oh * ow, plane = (int64_t)ih * iw;
     uint32_t cm[SR_DW512_MAX_CHUNKS][3];
@@ -793,8 +699,9 @@ dw3sq_avx512(const int S, const sr_win2d *p, const float *in, const float *W, co
     const int relu = post && inline_act && post->act != SR_ACT_NONE;
     const int relu6 = post && inline_act && post->act == SR_ACT_RELU6;
     const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6.0f);
-    /* output rows [ya, yb) have all three input rows (S*oy - pt + 0..2) inside the plane */
-    int ya = pt > 0 ? (pt + S - 1) / S : 0, yb = ih - 3 + pt < 0 ? 0 : (ih - 3 + pt) / S + 1;
+    /* output rows [ya, yb) have all three input rows (sh*oy - pt + {0, dh, 2dh}) inside the plane */
+    const int last = ih - 1 - 2 * dh + pt; /* the largest sh*oy allowed */
+    int ya = pt > 0 ? (pt + sh - 1) / sh : 0, yb = last < 0 ? 0 : last / sh + 1;
     yb = yb > oh ? oh : yb;
     ya = ya > oh ? oh : ya;
     yb = yb < ya ? ya : yb;
@@ -815,7 +722,7 @@ dw3sq_avx512(const int S, const sr_win2d *p, const float *in, const float *W, co
                 s = post->bn_shift[c] - a * post->bn_mean[c];
             }
             const __m512 av = _mm512_set1_ps(a), sv = _mm512_set1_ps(s);
-#define SR_DW512SQ_VEC(R0, R1, R2, T, M0, M1, M2, OROW, RROW, OM)                                            \
+#define SR_DW512_VEC(R0, R1, R2, T, M0, M1, M2, OROW, RROW, OM)                                              \
     do {                                                                                                     \
         __m512 acc = _mm512_add_ps(bv, _mm512_mul_ps(w0, dw512_tap(S, M0, (R0) + (T))));                     \
         acc = _mm512_add_ps(acc, _mm512_mul_ps(w1, dw512_tap(S, M1, (R0) + (T) + 1)));                       \
@@ -838,50 +745,45 @@ dw3sq_avx512(const int S, const sr_win2d *p, const float *in, const float *W, co
                     /* interior rows of a one-chunk plane: masks hoisted, pointers step by S rows */
                     const uint32_t m0 = cm[0][0], m1 = cm[0][1], m2 = cm[0][2];
                     const __mmask16 m = om[0];
-                    const float *r0 = src + (int64_t)(S * ya - pt) * iw - pl;
+                    const float *r0 = src + (int64_t)(sh * ya - pt) * iw - pl;
+                    const int64_t d1 = (int64_t)dh * iw, d2 = 2 * d1;
                     float *orow = o + (int64_t)ya * ow;
                     const float *rrow = res ? res + (int64_t)ya * ow : NULL;
                     for (int y = ya; y < yb; y++) {
-                        SR_DW512SQ_VEC(r0, r0 + iw, r0 + 2 * iw, 0, m0, m1, m2, orow, rrow, m);
-                        r0 += (int64_t)S * iw, orow += ow;
+                        SR_DW512_VEC(r0, r0 + d1, r0 + d2, 0, m0, m1, m2, orow, rrow, m);
+                        r0 += (int64_t)sh * iw, orow += ow;
                         if (rrow) rrow += ow;
                     }
                     oy = yb - 1;
                     continue;
                 }
-                const int iy = S * oy - pt;
+                const int iy = sh * oy - pt, iy1 = iy + dh, iy2 = iy1 + dh;
                 const float *r0 = iy >= 0 && iy < ih ? src + (int64_t)iy * iw : dw512_zeros;
-                const float *r1 = iy + 1 >= 0 && iy + 1 < ih ? src + (int64_t)(iy + 1) * iw : dw512_zeros;
-                const float *r2 = iy + 2 >= 0 && iy + 2 < ih ? src + (int64_t)(iy + 2) * iw : dw512_zeros;
+                const float *r1 = iy1 >= 0 && iy1 < ih ? src + (int64_t)iy1 * iw : dw512_zeros;
+                const float *r2 = iy2 >= 0 && iy2 < ih ? src + (int64_t)iy2 * iw : dw512_zeros;
                 float *orow = o + (int64_t)oy * ow;
                 const float *rrow = res ? res + (int64_t)oy * ow : NULL;
                 for (int ch = 0; ch < nch; ch++) {
                     const int64_t t = (int64_t)ch * 16 * S - pl;
                     const float *rr = rrow ? rrow + (int64_t)ch * 16 : NULL;
-                    SR_DW512SQ_VEC(r0, r1, r2, t, cm[ch][0], cm[ch][1], cm[ch][2], orow + (int64_t)ch * 16,
-                                   rr, om[ch]);
+                    SR_DW512_VEC(r0, r1, r2, t, cm[ch][0], cm[ch][1], cm[ch][2], orow + (int64_t)ch * 16, rr,
+                                 om[ch]);
                 }
             }
-#undef SR_DW512SQ_VEC
+#undef SR_DW512_VEC
             if (post && !inline_act)
                 out_run(NULL, post, c, o, post->residual ? post->residual + off : NULL, hw);
         }
 }
 
-__attribute__((target("avx512f"))) static void conv_dw3s1_avx512(const sr_win2d *p, const float *in,
-                                                                 const float *W, const float *bias, int oc0,
-                                                                 int oc1, float *out,
-                                                                 const sr_conv_post *post)
+__attribute__((target("avx512f"))) static void conv_dw3_avx512(const sr_win2d *p, const float *in,
+                                                               const float *W, const float *bias, int oc0,
+                                                               int oc1, float *out, const sr_conv_post *post)
 {
-    dw3sq_avx512(1, p, in, W, bias, oc0, oc1, out, post);
-}
-
-__attribute__((target("avx512f"))) static void conv_dw3s2_avx512(const sr_win2d *p, const float *in,
-                                                                 const float *W, const float *bias, int oc0,
-                                                                 int oc1, float *out,
-                                                                 const sr_conv_post *post)
-{
-    dw3sq_avx512(2, p, in, W, bias, oc0, oc1, out, post);
+    if (p->stride_w == 1)
+        dw3_avx512_body(1, p, in, W, bias, oc0, oc1, out, post);
+    else
+        dw3_avx512_body(2, p, in, W, bias, oc0, oc1, out, post);
 }
 #else
 static int dw512_applies(const sr_win2d *p)
@@ -895,36 +797,15 @@ static void conv_dw3_avx512(const sr_win2d *p, const float *in, const float *W, 
     (void)p, (void)in, (void)W, (void)bias, (void)oc0, (void)oc1, (void)out, (void)post;
     assert(0);
 }
-static void conv_dw3s1_avx512(const sr_win2d *p, const float *in, const float *W, const float *bias, int oc0,
-                              int oc1, float *out, const sr_conv_post *post)
-{
-    conv_dw3_avx512(p, in, W, bias, oc0, oc1, out, post);
-}
-static void conv_dw3s2_avx512(const sr_win2d *p, const float *in, const float *W, const float *bias, int oc0,
-                              int oc1, float *out, const sr_conv_post *post)
-{
-    conv_dw3_avx512(p, in, W, bias, oc0, oc1, out, post);
-}
 #endif
 
 void sr_conv2d_post(const sr_win2d *p, int groups, const float *in, const float *W, const float *bias,
                     int oc0, int oc1, float *out, float *ws, const sr_conv_post *post)
 {
     if (is_depthwise(p, groups) && p->k_h <= SR_DW_MAX_KH) {
-        /* MobileNet's cases (stride 1x1 or 2x2, no dilation) on their AVX-512 specialisations
-         * (bench/kernels --forward, 17 layers: 1.88 -> 1.45 ms) */
-        if (dw512_applies(p) && p->dil_h == 1 && p->stride_h == p->stride_w) {
-            if (p->stride_w == 1)
-                conv_dw3s1_avx512(p, in, W, bias, oc0, oc1, out, post);
-            else
-                conv_dw3s2_avx512(p, in, W, bias, oc0, oc1, out, post);
-            return;
-        }
-        /* other stride-1 planes wider than one vector whose whole padded plane fits run faster as
-         * one loop at the padded pitch (28x28: 0.091 vs 0.107 ms for 192 channels) */
-        const int s1_plane =
-            p->stride_h == 1 && p->stride_w == 1 && p->out_w > 16 && dw3_strip_rows(p) == p->out_h;
-        if (!s1_plane && dw512_applies(p)) {
+        /* every 3x3 layer with column dilation 1 and column stride 1 or 2 (MobileNet's layers:
+         * bench/kernels --forward, 17 layers 1.88 -> 1.45 ms with the interior-row loop) */
+        if (dw512_applies(p)) {
             conv_dw3_avx512(p, in, W, bias, oc0, oc1, out, post);
             return;
         }
