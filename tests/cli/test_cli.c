@@ -47,18 +47,39 @@ static char *output(void)
     return read_text(p);
 }
 
-static int64_t query_int(const char *db_name, const char *sql)
+/* The first row of a query on tmpdir/db_name (read-only); query_done closes both. */
+static sqlite3_stmt *query_row(const char *db_name, const char *sql, sqlite3 **db)
 {
     char p[512];
     snprintf(p, sizeof p, "%s/%s", tmpdir, db_name);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_open_v2(p, db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(*db, sql, -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
+    return st;
+}
+
+static void query_done(sqlite3 *db, sqlite3_stmt *st)
+{
     sqlite3_finalize(st);
     sqlite3_close(db);
+}
+
+static int64_t query_int(const char *db_name, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = query_row(db_name, sql, &db);
+    int64_t v = sqlite3_column_int64(st, 0);
+    query_done(db, st);
+    return v;
+}
+
+static double query_double(const char *db_name, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = query_row(db_name, sql, &db);
+    double v = sqlite3_column_double(st, 0);
+    query_done(db, st);
     return v;
 }
 
@@ -274,21 +295,6 @@ static void test_amplification_experiment(void **state)
                                          "WHERE m.name='amplification' AND "
                                          "json_extract(r.params, '$.\"policy.split.split_at\"')='fc'"),
                      1);
-}
-
-static double query_double(const char *db_name, const char *sql)
-{
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", tmpdir, db_name);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    double v = sqlite3_column_double(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
 }
 
 /* A Jetson TX1 (profile jetson-tx1) running MobileNetV2 on its own frames: every frame's compute time is
