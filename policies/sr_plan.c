@@ -1,4 +1,4 @@
-/* sr_plan.c: the per-frame task DAG (sr_plan.h): growable task and dependency arrays. */
+/* sr_plan.c: the job task DAG (sr_plan.h): growable task and dependency arrays. */
 #include "sr_plan.h"
 
 #include <math.h>
@@ -11,12 +11,19 @@ struct sr_plan {
     int n_tasks, cap_tasks;
     int (*deps)[2];
     int n_deps, cap_deps;
+    int version;
 };
 
-static const char *const kind_names[] = {"compute", "transfer"};
+static const char *const kind_names[] = {"compute", "transfer", "delay"};
 static const char *const role_names[] = {"source", "target", "other"};
+static const char *const work_names[] = {"layers", "encode", "decode", "seconds", "flops"};
+static const char *const payload_names[] = {"frame", "activation", "model", "bytes"};
+static const char *const cause_names[] = {"cold_start", "serialization", "runtime", "other"};
 _Static_assert(sizeof kind_names / sizeof kind_names[0] == SR_TASK_KIND_COUNT, "task kind names");
 _Static_assert(sizeof role_names / sizeof role_names[0] == SR_ROLE_COUNT, "role names");
+_Static_assert(sizeof work_names / sizeof work_names[0] == SR_WORK_KIND_COUNT, "work kind names");
+_Static_assert(sizeof payload_names / sizeof payload_names[0] == SR_PAYLOAD_KIND_COUNT, "payload names");
+_Static_assert(sizeof cause_names / sizeof cause_names[0] == SR_DELAY_CAUSE_COUNT, "delay cause names");
 
 const char *sr_task_kind_name(sr_task_kind k)
 {
@@ -26,6 +33,21 @@ const char *sr_task_kind_name(sr_task_kind k)
 const char *sr_dev_role_name(sr_dev_role r)
 {
     return r >= 0 && r < SR_ROLE_COUNT ? role_names[r] : "?";
+}
+
+const char *sr_work_kind_name(sr_work_kind k)
+{
+    return k >= 0 && k < SR_WORK_KIND_COUNT ? work_names[k] : "?";
+}
+
+const char *sr_payload_kind_name(sr_payload_kind k)
+{
+    return k >= 0 && k < SR_PAYLOAD_KIND_COUNT ? payload_names[k] : "?";
+}
+
+const char *sr_delay_cause_name(sr_delay_cause c)
+{
+    return c >= 0 && c < SR_DELAY_CAUSE_COUNT ? cause_names[c] : "?";
 }
 
 sr_status sr_plan_create(sr_plan **out)
@@ -43,6 +65,26 @@ void sr_plan_free(sr_plan *p)
     free(p);
 }
 
+static int dev_ok(sr_plan_dev d)
+{
+    return d.group >= 0 && d.instance >= 0;
+}
+
+/* A task with every optional field at its neutral value. */
+static sr_plan_task blank(sr_task_kind kind, sr_plan_dev dev, const char *label)
+{
+    sr_plan_task t;
+    memset(&t, 0, sizeof t);
+    t.kind = kind;
+    t.dev = t.dst = dev;
+    t.model = t.first_layer = t.last_layer = t.node = -1;
+    t.executor = -1;
+    t.batch_max = 1;
+    t.version = -1;
+    snprintf(t.label, sizeof t.label, "%s", label ? label : "");
+    return t;
+}
+
 static int push_task(sr_plan *p, const sr_plan_task *t)
 {
     if (p->n_tasks == p->cap_tasks) {
@@ -56,43 +98,62 @@ static int push_task(sr_plan *p, const sr_plan_task *t)
     return p->n_tasks++;
 }
 
-static void set_label(sr_plan_task *t, const char *label)
+int sr_plan_add_layers(sr_plan *p, sr_plan_dev dev, int model, int first_layer, int last_layer, const char *label)
 {
-    snprintf(t->label, sizeof t->label, "%s", label ? label : "");
-}
-
-int sr_plan_add_compute(sr_plan *p, sr_plan_dev dev, double seconds, int first_layer, int last_layer,
-                        const char *label)
-{
-    if (!p || !isfinite(seconds) || seconds < 0 || dev.group < 0 || dev.instance < 0) return SR_ERR_INVALID;
-    sr_plan_task t;
-    memset(&t, 0, sizeof t);
-    t.kind = SR_TASK_COMPUTE;
-    t.dev = dev;
-    t.seconds = seconds;
+    if (!p || !dev_ok(dev) || model < 0 || first_layer < 0 || last_layer < first_layer) return SR_ERR_INVALID;
+    sr_plan_task t = blank(SR_TASK_COMPUTE, dev, label);
+    t.work = SR_WORK_LAYERS;
+    t.model = model;
     t.first_layer = first_layer;
     t.last_layer = last_layer;
-    t.batch = 1;
-    t.src = t.dst = dev;
-    set_label(&t, label);
     return push_task(p, &t);
 }
 
-int sr_plan_add_transfer(sr_plan *p, sr_plan_dev src, sr_plan_dev dst, double bytes, const char *label)
+int sr_plan_add_codec(sr_plan *p, sr_plan_dev dev, sr_work_kind encode_or_decode, int model, int node,
+                      const sr_plan_codec *codec, const char *label)
 {
-    if (!p || !isfinite(bytes) || bytes < 0 || src.group < 0 || src.instance < 0 || dst.group < 0 ||
-        dst.instance < 0)
+    if (!p || !dev_ok(dev) || model < 0 || node < 0 || !codec ||
+        (encode_or_decode != SR_WORK_ENCODE && encode_or_decode != SR_WORK_DECODE))
         return SR_ERR_INVALID;
-    sr_plan_task t;
-    memset(&t, 0, sizeof t);
-    t.kind = SR_TASK_TRANSFER;
-    t.src = src;
+    sr_plan_task t = blank(SR_TASK_COMPUTE, dev, label);
+    t.work = encode_or_decode;
+    t.model = model;
+    t.node = node;
+    t.codec = codec;
+    return push_task(p, &t);
+}
+
+int sr_plan_add_work(sr_plan *p, sr_plan_dev dev, sr_work_kind seconds_or_flops, double amount, const char *label)
+{
+    if (!p || !dev_ok(dev) || !isfinite(amount) || amount < 0 ||
+        (seconds_or_flops != SR_WORK_SECONDS && seconds_or_flops != SR_WORK_FLOPS))
+        return SR_ERR_INVALID;
+    sr_plan_task t = blank(SR_TASK_COMPUTE, dev, label);
+    t.work = seconds_or_flops;
+    t.amount = amount;
+    return push_task(p, &t);
+}
+
+int sr_plan_add_transfer(sr_plan *p, sr_plan_dev src, sr_plan_dev dst, sr_payload_kind payload, double bytes,
+                         const char *label)
+{
+    if (!p || !isfinite(bytes) || bytes < 0 || !dev_ok(src) || !dev_ok(dst) || payload < 0 ||
+        payload >= SR_PAYLOAD_KIND_COUNT)
+        return SR_ERR_INVALID;
+    sr_plan_task t = blank(SR_TASK_TRANSFER, src, label);
     t.dst = dst;
-    t.dev = src;
+    t.payload = payload;
     t.bytes = bytes;
-    t.first_layer = t.last_layer = -1;
-    t.batch = 1;
-    set_label(&t, label);
+    return push_task(p, &t);
+}
+
+int sr_plan_add_delay(sr_plan *p, sr_plan_dev dev, sr_delay_cause cause, double seconds, const char *label)
+{
+    if (!p || !dev_ok(dev) || !isfinite(seconds) || seconds < 0 || cause < 0 || cause >= SR_DELAY_CAUSE_COUNT)
+        return SR_ERR_INVALID;
+    sr_plan_task t = blank(SR_TASK_DELAY, dev, label);
+    t.cause = cause;
+    t.seconds = seconds;
     return push_task(p, &t);
 }
 
@@ -122,6 +183,11 @@ const sr_plan_task *sr_plan_task_at(const sr_plan *p, int id)
     return p && id >= 0 && id < p->n_tasks ? &p->tasks[id] : NULL;
 }
 
+sr_plan_task *sr_plan_task_mut(sr_plan *p, int id)
+{
+    return p && id >= 0 && id < p->n_tasks ? &p->tasks[id] : NULL;
+}
+
 int sr_plan_dep_count(const sr_plan *p)
 {
     return p ? p->n_deps : 0;
@@ -131,6 +197,16 @@ void sr_plan_dep_at(const sr_plan *p, int i, int *before, int *after)
 {
     *before = p->deps[i][0];
     *after = p->deps[i][1];
+}
+
+int sr_plan_version(const sr_plan *p)
+{
+    return p ? p->version : 0;
+}
+
+void sr_plan_set_version(sr_plan *p, int version)
+{
+    if (p) p->version = version;
 }
 
 double sr_plan_compute_seconds(const sr_plan *p)
@@ -157,10 +233,18 @@ sr_status sr_plan_validate(const sr_plan *p, char *err, size_t err_size)
     }
     for (int i = 0; i < p->n_tasks; i++) {
         const sr_plan_task *t = &p->tasks[i];
-        if (t->kind == SR_TASK_TRANSFER && t->src.group == t->dst.group &&
-            t->src.instance == t->dst.instance) {
-            if (err)
-                snprintf(err, err_size, "plan task %d (%s): transfer from a device to itself", i, t->label);
+        const char *why = NULL;
+        if (t->kind == SR_TASK_TRANSFER && t->dev.group == t->dst.group && t->dev.instance == t->dst.instance)
+            why = "transfer from a device to itself";
+        else if (!isfinite(t->seconds) || t->seconds < 0)
+            why = "negative or non-finite seconds";
+        else if (t->kind == SR_TASK_COMPUTE && (t->batch_key < 0 || t->batch_max < 1 ||
+                                                !(t->batch_wait_s >= 0) || !isfinite(t->batch_wait_s)))
+            why = "bad batch key, size or wait";
+        else if (t->kind == SR_TASK_COMPUTE && t->executor < -1)
+            why = "bad executor";
+        if (why) {
+            if (err) snprintf(err, err_size, "plan task %d (%s): %s", i, t->label, why);
             return SR_ERR_INVALID;
         }
     }
@@ -174,15 +258,26 @@ void sr_plan_format(const sr_plan *p, char *buf, size_t size)
     buf[0] = '\0';
     for (int i = 0; i < p->n_tasks && used < size; i++) {
         const sr_plan_task *t = &p->tasks[i];
-        int w;
-        if (t->kind == SR_TASK_COMPUTE)
-            w = snprintf(buf + used, size - used, "%d compute %s on %s(%d,%d) %.9g s layers %d..%d\n", i,
-                         t->label, sr_dev_role_name(t->dev.role), t->dev.group, t->dev.instance, t->seconds,
-                         t->first_layer, t->last_layer);
-        else
-            w = snprintf(buf + used, size - used, "%d transfer %s %s(%d,%d) -> %s(%d,%d) %.0f B\n", i,
-                         t->label, sr_dev_role_name(t->src.role), t->src.group, t->src.instance,
-                         sr_dev_role_name(t->dst.role), t->dst.group, t->dst.instance, t->bytes);
+        int w = -1;
+        switch (t->kind) {
+        case SR_TASK_COMPUTE:
+            w = snprintf(buf + used, size - used, "%d compute %s (%s) on %s(%d,%d) %.9g s layers %d..%d\n", i,
+                         t->label, sr_work_kind_name(t->work), sr_dev_role_name(t->dev.role), t->dev.group,
+                         t->dev.instance, t->seconds, t->first_layer, t->last_layer);
+            break;
+        case SR_TASK_TRANSFER:
+            w = snprintf(buf + used, size - used, "%d transfer %s (%s) %s(%d,%d) -> %s(%d,%d) %.0f B\n", i,
+                         t->label, sr_payload_kind_name(t->payload), sr_dev_role_name(t->dev.role), t->dev.group,
+                         t->dev.instance, sr_dev_role_name(t->dst.role), t->dst.group, t->dst.instance, t->bytes);
+            break;
+        case SR_TASK_DELAY:
+            w = snprintf(buf + used, size - used, "%d delay %s (%s) on %s(%d,%d) %.9g s\n", i, t->label,
+                         sr_delay_cause_name(t->cause), sr_dev_role_name(t->dev.role), t->dev.group,
+                         t->dev.instance, t->seconds);
+            break;
+        case SR_TASK_KIND_COUNT:
+            break;
+        }
         if (w < 0) break;
         used += (size_t)w;
     }

@@ -1,14 +1,26 @@
-/* sr_policy.h: the placement-policy interface: plan(ctx) -> sr_plan, and the policy registry.
+/* sr_policy.h: the placement-policy interface, the registry, and what policies share.
  *
- * A policy turns (experiment, its policy spec, the model graph, a cost model, the source device
- * instance, the target device group) into the task DAG of one frame (sr_plan.h). Policies never call
- * SimGrid. The engine asks for one plan per source instance (plans may differ per instance, e.g. the
- * target instance); `replan` is the hook for policies that react to events (bandwidth change, device
- * failure); no policy implements it yet and the engine does not call it yet.
+ * A policy is one file (policies/<name>.c) defining `const sr_policy_ops sr_policy_<name>`, plus one line in
+ * sr_policy_list.h. Its YAML keys are its own declarative table (sr_params.h: types, units, defaults, ranges,
+ * one-line docs); the config parses a policy mapping's keys against that table into a struct the policy
+ * alone reads, reports bad values as file:line:col, lets sweeps address them (policy.<name>.<key>) and writes
+ * them into docs/yaml-reference.md. Nothing outside the policy tests which policy it is. See
+ * docs/writing-a-policy.md.
  *
- * Adding a policy: a new kind in sr_experiment.h's SR_POLICY_KIND_MAP, a file policies/<name>.c that
- * defines `const sr_policy sr_policy_<name>`, and one line in sr_policy.c's table (a static_assert
- * checks the count). */
+ * Life of a policy in a run point:
+ *   check(params, env, diag)      config time (`simrun validate` and every run): everything a run would reject
+ *                                 (unknown layers, unclean cuts, codecs, tables, routes) as diagnostics on its
+ *                                 keys. After check passes, init and plan do not fail on configuration.
+ *   init(params, env, &state)     engine preparation: private state (tables read, decisions precomputed).
+ *   plan(state, params, env, req) the task DAG of a job of one source instance (sr_plan.h), work only; the
+ *                                 engine prices it (sr_price.h), versions it and runs every job of that source
+ *                                 with it until the policy asks for a re-plan.
+ *   on_event(state, ev, sim)      optional: device / link failures and recoveries, bandwidth changes, timers the
+ *                                 policy set, finished jobs; the policy may re-plan, submit jobs (a model push,
+ *                                 a training run) or set timers through `sim`.
+ *   metrics(state, ..., add)      optional: summary metrics of the run the policy knows (e.g. codec fidelity).
+ *   fini(state)                   frees the state.
+ * Policies never call SimGrid and never include sim/ (the experiment they read is spec/sr_experiment.h). */
 #ifndef SR_POLICY_H
 #define SR_POLICY_H
 
@@ -17,86 +29,150 @@
 #include "sr_cost.h"
 #include "sr_experiment.h"
 #include "sr_graph.h"
+#include "sr_params.h"
 #include "sr_plan.h"
 
-/* The activation codec of a split (model mode: one row of a codec table, sr_codectab.h). */
-typedef struct sr_policy_codec {
-    const char *pipeline;        /* borrowed; for labels */
-    double bits_per_element;     /* transfer bytes = ceil(elements * bits_per_element / 8) */
-    double encode_s_per_element; /* seconds per activation element on the host that measured the table */
-    double decode_s_per_element;
-    double host_flops; /* that host's single-core speed; > 0: times scale by host_flops / (device speed_flops x
-                          efficiency) (the codecs run on one core); 0: times are used as measured */
-} sr_policy_codec;
+/* What a policy may read about the run point (borrowed, read-only). At check time (config) the cost models
+ * are NULL; graphs are loaded where the model could be loaded (a NULL entry was reported elsewhere). */
+typedef struct sr_policy_env {
+    const sr_experiment *exp;
+    const sr_graph *const *graphs;          /* per model (exp->n_models), inferred */
+    const sr_cost_model *const *group_cost; /* per device group; NULL entries (or NULL): default_cost */
+    const sr_cost_model *default_cost;
+    /* Is there a route from device instance (sg, si) to (dg, di)? */
+    int (*route_exists)(const void *user, int sg, int si, int dg, int di);
+    const void *route_user;
+} sr_policy_env;
 
-typedef struct sr_policy_ctx {
-    const sr_experiment *exp;     /* borrowed */
-    const sr_policy_spec *spec;   /* the run point's policy (normally &exp->policy) */
-    const sr_source_spec *source; /* the source whose frames are planned */
-    const sr_graph *graph;        /* the source's model, inferred */
-    sr_precision precision;       /* the model's compute precision */
-    const sr_cost_model *cost;    /* prices layer ranges */
-    int source_group;             /* index in exp->devices of the device group emitting frames */
-    int source_instance;          /* which instance of it */
-    int target_group;             /* index in exp->devices of spec->target; -1 when none */
-    const sr_policy_codec *codec; /* split: activation codec (NULL: the raw activation at activation_precision) */
-    /* Optional per device group cost models (array of exp->n_devices, NULL entries allowed): a group's
-     * layers are priced by group_cost[g] when set, by `cost` otherwise. Borrowed. */
-    const sr_cost_model *const *group_cost;
-} sr_policy_ctx;
+/* Diagnostics of check(): `key` names the policy key the message is about (NULL: the policy as a whole); the
+ * config turns it into file:line:col of that key's value. */
+typedef struct sr_policy_diag {
+    void (*emit)(void *user, const char *key, const char *msg);
+    int (*given)(void *user, const char *key); /* 1 when the key was written (or swept), not defaulted */
+    void *user;
+    int errors;
+} sr_policy_diag;
+void sr_policy_error(sr_policy_diag *d, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* An event a policy may react to (hook; unused for now). */
+/* A job to plan: which source instance emits it. */
+typedef struct sr_plan_req {
+    int source;          /* global source instance index (sources in order, instances in order) */
+    int source_spec;     /* index in exp->sources */
+    int group, instance; /* the device emitting it */
+    int model;           /* index in exp->models */
+    double now_s;        /* simulated time of the (re-)planning */
+} sr_plan_req;
+
 typedef enum {
-    SR_EVENT_LINK_CHANGE,
     SR_EVENT_DEVICE_DOWN,
     SR_EVENT_DEVICE_UP,
+    SR_EVENT_LINK_DOWN,
+    SR_EVENT_LINK_UP,
+    SR_EVENT_LINK_BANDWIDTH, /* a traced link's bandwidth changed to value (bit/s) */
+    SR_EVENT_TIMER,          /* a timer the policy set; tag is the policy's */
+    SR_EVENT_JOB_DONE,       /* a job ended (completed, dropped, failed or late) */
     SR_EVENT_KIND_COUNT
 } sr_event_kind;
+
+typedef enum {
+    SR_OUTCOME_COMPLETED,
+    SR_OUTCOME_DROPPED, /* a full queue or send buffer refused it */
+    SR_OUTCOME_FAILED,  /* a device or link it needed failed */
+    SR_OUTCOME_LATE,    /* completed after its deadline */
+    SR_OUTCOME_COUNT
+} sr_outcome;
+
 typedef struct sr_policy_event {
     sr_event_kind kind;
     double time_s;
-    int group, instance; /* device concerned (or -1) */
-    int link;            /* link spec index concerned (or -1) */
+    int group, instance; /* device events: the device; -1 otherwise */
+    int link;            /* link events: index in exp->links; -1 otherwise */
+    int link_instance;   /* link events: instance of that link */
+    double value;        /* SR_EVENT_LINK_BANDWIDTH: bit/s */
+    int tag;             /* SR_EVENT_TIMER */
+    int source;          /* SR_EVENT_JOB_DONE: global source index (-1: a submitted job) */
+    sr_outcome outcome;  /* SR_EVENT_JOB_DONE */
+    double latency_s;    /* SR_EVENT_JOB_DONE, completed or late */
 } sr_policy_event;
 
-typedef struct sr_policy {
-    sr_policy_kind kind;
-    const char *name;
-    /* Builds the plan of one frame. Caller frees *out. On bad input returns an error and writes a message
-     * naming the policy into err. */
-    sr_status (*plan)(const sr_policy_ctx *ctx, sr_plan **out, char *err, size_t err_size);
-    /* Optional (NULL): a new plan after an event; SR_ERR_UNSUPPORTED means "keep the current plan". */
-    sr_status (*replan)(const sr_policy_ctx *ctx, const sr_policy_event *ev, sr_plan **out, char *err,
+/* What a policy may do to the running simulation (given to on_event; implemented by the engine). */
+typedef struct sr_policy_sim {
+    void *eng;
+    double now_s;
+    /* New jobs of `source` (-1: every source) use a new plan from plan(); jobs in flight keep theirs. */
+    void (*replan)(void *eng, int source);
+    /* Runs `plan` (unpriced; takes ownership, also on error) as a job of its own, now. */
+    sr_status (*submit)(void *eng, sr_plan *plan, const char *label);
+    /* SR_EVENT_TIMER with `tag` at simulated time at_s. */
+    sr_status (*timer)(void *eng, double at_s, int tag);
+    /* 1 when the device instance is up. */
+    int (*device_up)(void *eng, int group, int instance);
+} sr_policy_sim;
+
+typedef void (*sr_policy_metric_fn)(void *user, const char *name, double value, const char *unit);
+
+typedef struct sr_policy_ops {
+    const char *name; /* `type:` in YAML */
+    const char *doc;  /* one line for `simrun list policies` and the reference */
+    const sr_section *params; /* its keys (besides type and name), size = its struct; NULL: none */
+    /* Optional. Errors go to d (d->errors counts them); the return value is SR_OK unless out of memory. */
+    sr_status (*check)(const void *params, const sr_policy_env *env, sr_policy_diag *d);
+    /* Optional (NULL: no state). Caller frees *state with fini. */
+    sr_status (*init)(const void *params, const sr_policy_env *env, void **state, char *err, size_t err_size);
+    /* The plan of jobs of one source instance. Caller frees *out. */
+    sr_status (*plan)(void *state, const void *params, const sr_policy_env *env, const sr_plan_req *req,
+                      sr_plan **out, char *err, size_t err_size);
+    /* Optional. */
+    sr_status (*on_event)(void *state, const void *params, const sr_policy_env *env, const sr_policy_event *ev,
+                          const sr_policy_sim *sim);
+    /* Optional: summary metrics at the end of a run. */
+    sr_status (*metrics)(void *state, const void *params, const sr_policy_env *env, sr_policy_metric_fn add,
+                         void *user);
+    void (*fini)(void *state); /* optional; NULL state is a no-op */
+} sr_policy_ops;
+
+/* ---- registry: the built-in policies (sr_policy_list.h) and any registered at run time ---- */
+
+const sr_policy_ops *sr_policy_find(const char *name); /* NULL when unknown */
+int sr_policy_count(void);
+const sr_policy_ops *sr_policy_at(int i);
+/* Adds a policy (tests, plugins). SR_ERR_INVALID for a name already taken or a policy without a name or
+ * plan; SR_ERR_RANGE when the registry is full. ops is borrowed and must outlive every use. */
+sr_status sr_policy_register(const sr_policy_ops *ops);
+
+/* The policy of a spec; NULL when its type is unknown. */
+const sr_policy_ops *sr_policy_of(const sr_policy_spec *spec);
+
+/* Calls ops->plan, prices the plan at batch 1 (sr_price_plan) and validates it. Caller frees *out. */
+sr_status sr_policy_plan(const sr_policy_ops *ops, void *state, const void *params, const sr_policy_env *env,
+                         const sr_plan_req *req, sr_plan **out, char *err, size_t err_size);
+
+/* ---- pricing: plans describe work; these turn it into seconds ---- */
+
+/* Seconds of compute task t at batch size `batch` (>= 1) on its device, from the device group's cost model
+ * (layers), the codec's per-element times (encode/decode, scaled as sr_plan_codec says) or the amount. Delay
+ * tasks: their seconds. Transfers: 0 (the network prices them). */
+sr_status sr_price_task(const sr_policy_env *env, const sr_plan_task *t, int batch, double *seconds, char *err,
                         size_t err_size);
-} sr_policy;
+/* Fills every compute task's seconds at batch 1. */
+sr_status sr_price_plan(const sr_policy_env *env, sr_plan *p, char *err, size_t err_size);
 
-/* Registry. NULL for an unknown kind/name. */
-const sr_policy *sr_policy_get(sr_policy_kind kind);
-const sr_policy *sr_policy_find(const char *name);
+/* ---- helpers shared by the policies ---- */
 
-/* Calls policy->plan and validates the result (sr_plan_validate). Caller frees *out. */
-sr_status sr_policy_plan(const sr_policy *policy, const sr_policy_ctx *ctx, sr_plan **out, char *err,
-                         size_t err_size);
-
-/* Helpers shared by the policies. */
-/* The cost-model view of a device group. */
-sr_cost_device sr_policy_cost_device(const sr_device_spec *d);
-/* Index of device group `name` in e->devices; -1 when absent. */
-int sr_policy_device_index(const sr_experiment *e, const char *name);
-/* Deterministic target instance for a source instance: source_instance % target count. */
-int sr_policy_target_instance(const sr_policy_ctx *ctx);
-/* Seconds for nodes [first..last] of ctx->graph on device group `group` at ctx->precision, batch 1. */
-sr_status sr_policy_cost_range(const sr_policy_ctx *ctx, int group, int first, int last, double *seconds);
-/* Seconds of `elements` x s_per_element of codec work on device group `group` (scaled as sr_policy_codec says). */
-double sr_policy_codec_seconds(const sr_policy_ctx *ctx, int group, double elements, double s_per_element);
+sr_cost_device sr_policy_cost_device(const sr_device_spec *d); /* the cost-model view of a device group */
+int sr_policy_device_index(const sr_experiment *e, const char *name); /* -1 when absent */
+/* Deterministic target instance of a source instance: instance % target count. */
+int sr_policy_target_instance(const sr_experiment *e, int target_group, int source_instance);
+/* Checks a `target` key: a device group every source instance has a route to. */
+void sr_policy_check_target(const sr_policy_env *env, sr_policy_diag *d, const char *key, const char *target);
 /* Bytes of a coded activation: ceil(elements * bits_per_element / 8). */
 double sr_policy_codec_bytes(double elements, double bits_per_element);
-/* Raw frame bytes of the source (width * height * 3). */
+/* Raw frame bytes of a source (width * height * 3). */
 double sr_policy_raw_frame_bytes(const sr_source_spec *s);
-
-/* The built-in policies (one per file). */
-extern const sr_policy sr_policy_cloud_only;
-extern const sr_policy sr_policy_device_only;
-extern const sr_policy sr_policy_split;
+/* Node id of `layer` in g: an exact node name, or a block name ("layer2") standing for the block's last node
+ * ("layer2.3.relu"); -1 when neither. */
+int sr_policy_find_layer(const sr_graph *g, const char *layer);
+/* Up to 8 layer names spread over g, comma-separated, into buf (for messages). */
+void sr_policy_sample_layers(const sr_graph *g, char *buf, size_t size);
 
 #endif

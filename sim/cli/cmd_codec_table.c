@@ -1,5 +1,5 @@
 /* cmd_codec_table.c: `simrun codec-table`: measures activation codecs on a model's split layers and stores
- * the codec table for the cost model (the work is in sim/codectab; docs/codec-table.md). */
+ * the codec table for the cost model (the work is in calibration/codectab; docs/codec-table.md). */
 #include <stdio.h>
 
 #include "sr_cmd.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sr_cmd.h"
+#include "sr_policy.h"
 #include "sr_experiment.h"
 #include "sr_graph.h"
 #include "sr_linkclass.h"
@@ -67,14 +68,14 @@ static void list_models(void)
 
 static void list_policies(void)
 {
-    static const char *docs[] = {
-        "send the frame (frame_size bytes, default raw RGB) to `target`, run the whole model there",
-        "run the whole model on the source device",
-        "run layers up to `split_at` on the source, send the activation, finish on `target`",
-    };
-    _Static_assert(sizeof docs / sizeof docs[0] == SR_POLICY_KIND_COUNT, "one doc line per policy kind");
-    for (int k = 0; k < SR_POLICY_KIND_COUNT; k++)
-        printf("%-12s %s\n", sr_policy_kind_name((sr_policy_kind)k), docs[k]);
+    for (int k = 0; k < sr_policy_count(); k++) {
+        const sr_policy_ops *ops = sr_policy_at(k);
+        printf("%-12s %s\n", ops->name, ops->doc);
+        for (int i = 0; ops->params && i < ops->params->n_fields; i++) {
+            const sr_field *f = &ops->params->fields[i];
+            printf("  %-22s %s%s\n", f->key, f->doc, (f->flags & SR_FF_REQUIRED) ? " (required)" : "");
+        }
+    }
 }
 
 int sr_cmd_list(int argc, char **argv)

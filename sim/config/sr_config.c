@@ -14,13 +14,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sr_codec.h"
-#include "sr_codectab.h"
 #include "sr_config_internal.h"
 #include "sr_linkclass.h"
 #include "sr_profile.h"
 #include "sr_file.h"
 #include "sr_model_source.h"
+#include "sr_policy.h"
 #include "sr_zoo.h"
 
 #define MAX_POINTS 10000000
@@ -30,6 +29,7 @@ typedef struct axis {
     const sr_section *sec;
     char *elem;      /* element name for named sections, else NULL */
     const char *key; /* borrowed from the table */
+    int is_policy;   /* a key of one policy (the common table or the policy's own) */
     int n_values;
     const sr_ynode **values; /* borrowed from the tree */
 } axis;
@@ -205,17 +205,12 @@ static void zoo_clear(zoo_cache *zc)
 
 /* ---- building one experiment ---- */
 
-typedef struct pol_info {
-    const sr_ynode *node, *target, *split_at, *name_or_type;
-} pol_info;
-
 typedef struct bctx {
     sr_parse_ctx pc;
     const sr_config *cfg;
     zoo_cache *zc; /* NULL: layer names are not checked (already validated) */
     sr_experiment *e;
     sr_policy_spec *pols;
-    pol_info *pinfo;
     int n_pols;
     const sr_ynode **dev_given; /* n_devices x field count of sr_sec_device */
     const sr_ynode **src_given;
@@ -498,7 +493,7 @@ static void parse_link_rates(bctx *b, sr_link_spec *l, const sr_ynode *rates, in
             break;
         }
         /* One-field section so that the value goes through the same parser. */
-        sr_section one = {"platform.links", "link", 0, "", &rate_field, 1};
+        sr_section one = {"platform.links", "link", 0, "", &rate_field, 1, 0};
         sr_ynode key = {.type = SR_YN_SCALAR, .text = (char *)"rates"};
         sr_ynode *keys[1] = {&key};
         sr_ynode *vals[1] = {rates->vals[i]};
@@ -821,54 +816,17 @@ static int connected(const sr_experiment *e, int ga, int ia, int gb, int ib)
     return 0;
 }
 
-/* Reports the first source instance that cannot reach the target group of a policy. */
-static void check_reachable(bctx *b, const sr_policy_spec *p, const sr_ynode *at)
+/* route_exists for policies' checks: one route joining the two whole groups, or one covering the pair. */
+static int route_exists(const void *user, int sg, int si, int dg, int di)
 {
-    const sr_experiment *e = b->e;
-    int tg = find_group(e, p->target);
-    if (tg < 0) return;
-    const sr_device_spec *t = &e->devices[tg];
-    for (int s = 0; s < e->n_sources; s++) {
-        const sr_source_spec *src = &e->sources[s];
-        int sg = src->devices ? find_group(e, src->devices) : -1;
-        if (sg < 0) continue;
-        const sr_device_spec *d = &e->devices[sg];
-        int whole = 0; /* fast path: one route joins the two whole groups */
-        for (int r = 0; r < e->n_routes && !whole; r++) {
-            const sr_route_spec *rt = &e->routes[r];
-            if (!rt->src || !rt->dst) continue;
-            int a = find_group(e, rt->src), z = find_group(e, rt->dst);
-            whole = (a == sg && z == tg) || (rt->symmetric && a == tg && z == sg);
-        }
-        if (whole) continue;
-        int missing = 0, first_i = -1, first_j = -1, total = 0;
-        for (int i = 0; i < d->count; i++)
-            for (int j = 0; j < t->count; j++) {
-                if (sg == tg && i == j) continue;
-                total++;
-                if (!connected(e, sg, i, tg, j)) {
-                    if (!missing) first_i = i, first_j = j;
-                    missing++;
-                }
-            }
-        if (!missing) continue;
-        if (missing == total)
-            BERR(at, "no route from '%s' to '%s' (declare one under platform.routes)", d->name, t->name);
-        else
-            BERR(at, "no route from '%s' to '%s' (declare one under platform.routes)", d->instances[first_i],
-                 t->instances[first_j]);
+    const sr_experiment *e = user;
+    for (int r = 0; r < e->n_routes; r++) {
+        const sr_route_spec *rt = &e->routes[r];
+        if (!rt->src || !rt->dst) continue;
+        int a = find_group(e, rt->src), z = find_group(e, rt->dst);
+        if ((a == sg && z == dg) || (rt->symmetric && a == dg && z == sg)) return 1;
     }
-}
-
-/* Up to 8 layer names spread over the graph, for messages. */
-static void sample_layers(const sr_graph *g, sbuf *sb)
-{
-    int n = sr_graph_node_count(g);
-    int shown = n < 8 ? n : 8;
-    for (int k = 0; k < shown; k++) {
-        int id = shown > 1 ? (int)((long long)k * (n - 1) / (shown - 1)) : 0;
-        sb_add(sb, "%s%s", k ? ", " : "", sr_graph_node(g, id)->name);
-    }
+    return connected(e, sg, si, dg, di);
 }
 
 /* Resolves a path written relative to the experiment file. Caller frees. */
@@ -881,109 +839,65 @@ static char *relative_to_file(const bctx *b, const char *path)
     return full;
 }
 
-/* The split policy's codec keys: the pipeline parses for the split activation of every source's model,
- * the codec table exists and has a row for each (model, split layer, pipeline) in model mode. */
-static void check_codec(bctx *b, sr_policy_spec *p, const sr_ynode *gcodec, const sr_ynode *gtable,
-                        const sr_ynode *ghost, const sr_ynode *gprec)
+/* What a policy's check() reports through: its keys' nodes in the mapping. */
+typedef struct pol_diag_ctx {
+    bctx *b;
+    const sr_ynode *map;
+    const sr_section *ps; /* the policy's table, or NULL */
+    const sr_ynode **pg;  /* nodes of its keys */
+    const sr_ynode **g;   /* nodes of the common keys */
+} pol_diag_ctx;
+
+static const sr_ynode *pol_key_node(const pol_diag_ctx *c, const char *key)
 {
-    sr_experiment *e = b->e;
-    const char *who = p->name ? p->name : "?";
-    if (p->kind != SR_POLICY_SPLIT) {
-        if (gcodec) BERR(gcodec, "'codec' is only for split policies");
-        if (gtable) BERR(gtable, "'codec_table' is only for split policies");
-        if (ghost) BERR(ghost, "'codec_host_speed' is only for split policies");
-        return;
+    if (!key) return NULL;
+    int i = c->ps ? sr_field_index(c->ps, key) : -1;
+    if (i >= 0) return c->pg[i];
+    i = sr_field_index(&sr_sec_policy, key);
+    return i >= 0 ? c->g[i] : NULL;
+}
+
+static void pol_emit(void *user, const char *key, const char *msg)
+{
+    pol_diag_ctx *c = user;
+    const sr_ynode *n = pol_key_node(c, key);
+    bctx *b = c->b;
+    BERR(n ? n : c->map, "%s", msg);
+}
+
+static int pol_given(void *user, const char *key)
+{
+    return pol_key_node(user, key) != NULL;
+}
+
+/* The inferred graph of every model (borrowed from the zoo cache; NULL where it cannot be loaded). Caller
+ * frees the array. */
+static const sr_graph **model_graphs(bctx *b)
+{
+    const sr_experiment *e = b->e;
+    const sr_graph **gs = calloc((size_t)(e->n_models ? e->n_models : 1), sizeof *gs);
+    for (int m = 0; gs && m < e->n_models; m++) {
+        const sr_model_spec *ms = &e->models[m];
+        if (!ms->source || (!is_file_source(ms->source) && zoo_index(ms->source) < 0)) continue;
+        if (zoo_get(b->zc, ms->source, ms->input_c, ms->input_h, ms->input_w, &gs[m], NULL) != SR_OK) gs[m] = NULL;
     }
-    if (!gcodec) {
-        if (gtable) BERR(gtable, "'codec_table' needs 'codec' (the pipeline whose row to read)");
-        if (ghost) BERR(ghost, "'codec_host_speed' needs 'codec'");
-        return;
-    }
-    if (!p->codec) return;
-    if (gprec)
-        BERR(gprec,
-             "'activation_precision' and 'codec' exclude each other: the codec decides how the activation "
-             "is sent (use e.g. codec: quant8, or codec: raw for fp32)");
-    if (p->codec_table) {
-        char *full = relative_to_file(b, p->codec_table);
-        if (full) {
-            free(p->codec_table);
-            p->codec_table = full;
-        }
-    }
-    if (!b->zc) return; /* already validated */
-    if (e->mode == SR_MODE_MODEL && !gtable)
-        BERR(gcodec,
-             "split policy '%s' has a codec but no codec_table: model mode prices the codec from a table "
-             "made by "
-             "`simrun codec-table` (or use mode: exact)",
-             who);
-    int table_ok = 0;
-    if (gtable && p->codec_table) {
-        struct stat st;
-        if (stat(p->codec_table, &st) != 0 || !S_ISREG(st.st_mode))
-            BERR(gtable,
-                 "codec table file '%s' not found (looked for '%s'); make it with `simrun codec-table`",
-                 gtable->text, p->codec_table);
-        else
-            table_ok = 1;
-    }
-    int checked = 0, bad_codec = 0;
-    for (int s = 0; s < e->n_sources; s++) {
-        int mi = e->sources[s].model ? find_model(e, e->sources[s].model) : -1;
-        if (mi < 0 || !p->split_at) continue;
-        const sr_model_spec *m = &e->models[mi];
-        if (!m->source || (!is_file_source(m->source) && zoo_index(m->source) < 0)) continue;
-        const sr_graph *gr = NULL;
-        if (zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr, NULL) != SR_OK || !gr)
-            continue;
-        int cut = sr_graph_find(gr, p->split_at);
-        if (cut < 0) continue; /* reported with split_at */
-        int c, h, w;
-        if (sr_codectab_act_geometry(&sr_graph_node(gr, cut)->out, &c, &h, &w) != 0) {
-            BERR(gcodec, "layer '%s' of model '%s' has no batch-1 activation to code", p->split_at, m->name);
-            bad_codec = 1;
-            break;
-        }
-        checked++;
-        char msg[512];
-        sr_codec *cd = NULL;
-        if (sr_codec_create(p->codec, c, h, w, &cd, msg, sizeof msg) != SR_OK) {
-            BERR(gcodec, "bad codec pipeline '%s' for layer '%s' of model '%s' (%dx%dx%d): %s", p->codec,
-                 p->split_at, m->name, c, h, w, msg);
-            bad_codec = 1;
-            break;
-        }
-        sr_codec_free(cd);
-        if (!table_ok) continue;
-        sr_codectab_row row;
-        char terr[1024];
-        if (sr_codectab_lookup(p->codec_table, m->source, p->split_at, p->codec, &row, terr, sizeof terr) !=
-            SR_OK) {
-            if (e->mode == SR_MODE_MODEL)
-                BERR(gtable, "%s", terr);
-            else
-                BERR(gtable, "%s (exact mode reads encode/decode times from it)", terr);
-            break;
-        }
-        int64_t numel = sr_shape_numel(&sr_graph_node(gr, cut)->out);
-        if (row.elements != numel) {
-            BERR(gtable,
-                 "codec table row for %s / %s / %s has %lld elements (input %s) but model '%s' gives %lld; "
-                 "measure it at this input with `simrun codec-table --input ...`",
-                 m->source, p->split_at, p->codec, (long long)row.elements, row.input, m->name,
-                 (long long)numel);
-            break;
-        }
-    }
-    if (!checked && !bad_codec) {
-        /* no model graph to take the shape from: at least check the pipeline's grammar */
-        char msg[512];
-        sr_codec *cd = NULL;
-        if (sr_codec_create(p->codec, 64, 16, 16, &cd, msg, sizeof msg) != SR_OK)
-            BERR(gcodec, "bad codec pipeline '%s': %s", p->codec, msg);
-        sr_codec_free(cd);
-    }
+    return gs;
+}
+
+/* "did you mean" over the registry's names, in the message the enum parser gives. */
+static void unknown_type(bctx *b, const sr_ynode *at)
+{
+    const char *names[64];
+    int n = 0;
+    for (int i = 0; i < sr_policy_count() && n < 64; i++)
+        names[n++] = sr_policy_at(i)->name;
+    char list[512];
+    sr_join_names(names, n, list, sizeof list);
+    const char *near = sr_closest_name(at->text, names, n);
+    if (near)
+        BERR(at, "unknown type '%s' (did you mean '%s'? valid: %s)", at->text, near, list);
+    else
+        BERR(at, "unknown type '%s' (valid: %s)", at->text, list);
 }
 
 static void parse_policies(bctx *b, const sr_ynode *node)
@@ -995,104 +909,71 @@ static void parse_policies(bctx *b, const sr_ynode *node)
         return;
     }
     b->pols = calloc((size_t)n, sizeof *b->pols);
-    b->pinfo = calloc((size_t)n, sizeof *b->pinfo);
     const int nf = NF(sr_sec_policy);
     const sr_ynode **g = calloc((size_t)nf, sizeof *g);
-    if (!b->pols || !b->pinfo || !g) {
-        free(g);
-        return;
-    }
+    const sr_graph **graphs = b->zc && !b->dev_bad ? model_graphs(b) : NULL;
+    if (!b->pols || !g) goto done;
     for (int i = 0; i < n; i++) {
         const sr_ynode *it = node->type == SR_YN_MAP ? node : node->vals[i];
         if (it->type != SR_YN_MAP) {
-            BERR(it, "each policy must be a mapping (type:, target:, ...), not %s", sr_ynode_type_name(it));
+            BERR(it, "each policy must be a mapping (type:, name:, ...), not %s", sr_ynode_type_name(it));
             continue;
         }
         int pi = b->n_pols++;
         sr_policy_spec *p = &b->pols[pi];
         const char *en = elem_name(it, "name");
         if (!en) en = elem_name(it, "type");
-        int errs = sr_section_parse(&b->pc, &sr_sec_policy, it, en, p, g);
+        const sr_ynode *tn = sr_ynode_get(it, "type");
+        const sr_policy_ops *ops = tn && tn->type == SR_YN_SCALAR ? sr_policy_find(tn->text) : NULL;
+        const sr_section *ps = ops ? ops->params : NULL;
+        /* with an unknown type, its other keys cannot be judged: only the type is reported */
+        int errs = sr_section_parse_ex(&b->pc, &sr_sec_policy, it, en, p, g, ps, ops || !tn);
         p->loc = loc_of(b, it);
-        const sr_ynode *gtype = g[sr_field_index(&sr_sec_policy, "type")];
+        if (!p->type) continue; /* missing type: reported */
+        if (!ops) {
+            unknown_type(b, g[sr_field_index(&sr_sec_policy, "type")]);
+            continue;
+        }
+        if (!p->name) p->name = strdup(ops->name);
+        const sr_ynode **pg = NULL;
+        if (ps) {
+            p->params = calloc(1, ps->size ? ps->size : 1);
+            pg = calloc((size_t)(ps->n_fields ? ps->n_fields : 1), sizeof *pg);
+            if (!p->params || !pg) {
+                free(pg);
+                goto done;
+            }
+            p->params_sec = ps;
+            errs += sr_section_parse_ex(&b->pc, ps, it, en, p->params, pg, &sr_sec_policy, 0);
+            for (int k = 0; k < ps->n_fields; k++) {
+                char **sp = (char **)((char *)p->params + ps->fields[k].offset);
+                if (ps->fields[k].type != SR_F_STR || !(ps->fields[k].flags & SR_FF_PATH) || !*sp) continue;
+                char *full = relative_to_file(b, *sp);
+                if (full) {
+                    free(*sp);
+                    *sp = full;
+                }
+            }
+        }
+        if (!errs && ops->check && graphs) {
+            sr_policy_env env = {.exp = e,
+                                 .graphs = graphs,
+                                 .route_exists = b->routes_bad ? NULL : route_exists,
+                                 .route_user = e};
+            pol_diag_ctx dc = {b, it, ps, pg, g};
+            sr_policy_diag d = {pol_emit, pol_given, &dc, 0};
+            ops->check(p->params, &env, &d);
+        }
+        free(pg);
         const sr_ynode *gname = g[sr_field_index(&sr_sec_policy, "name")];
-        const sr_ynode *gtarget = g[sr_field_index(&sr_sec_policy, "target")];
-        const sr_ynode *gsplit = g[sr_field_index(&sr_sec_policy, "split_at")];
-        const sr_ynode *gprec = g[sr_field_index(&sr_sec_policy, "activation_precision")];
-        const sr_ynode *gframe = g[sr_field_index(&sr_sec_policy, "frame_size")];
-        const sr_ynode *gcodec = g[sr_field_index(&sr_sec_policy, "codec")];
-        const sr_ynode *gtable = g[sr_field_index(&sr_sec_policy, "codec_table")];
-        const sr_ynode *ghost = g[sr_field_index(&sr_sec_policy, "codec_host_speed")];
-        b->pinfo[pi] = (pol_info){it, gtarget, gsplit, gname ? gname : gtype};
-        if (!gtype) continue;
-        if (!p->name) p->name = strdup(sr_policy_kind_name(p->kind));
-        const char *who = p->name ? p->name : "?";
-        int needs_target = p->kind == SR_POLICY_CLOUD_ONLY || p->kind == SR_POLICY_SPLIT;
-        if (needs_target && !gtarget)
-            BERR(it, "%s policy '%s' needs a target device group", sr_policy_kind_name(p->kind), who);
-        if (!needs_target && gtarget) BERR(gtarget, "'target' is only for cloud_only and split policies");
-        if (p->kind == SR_POLICY_SPLIT && !gsplit)
-            BERR(it, "split policy '%s' needs split_at, the last layer run on the source", who);
-        if (p->kind != SR_POLICY_SPLIT && gsplit) BERR(gsplit, "'split_at' is only for split policies");
-        if (p->kind != SR_POLICY_SPLIT && gprec)
-            BERR(gprec, "'activation_precision' is only for split policies");
-        if (p->kind != SR_POLICY_CLOUD_ONLY && gframe)
-            BERR(gframe, "'frame_size' is only for cloud_only policies");
-        int target_ok = 0;
-        if (needs_target && gtarget && p->target && !b->dev_bad) {
-            if (find_group(e, p->target) < 0) {
-                sbuf sb = {0};
-                list_device_groups(e, &sb);
-                BERR(gtarget, "unknown device group '%s' for target (groups: %s)", p->target, sb_str(&sb));
-                free(sb.s);
-            } else {
-                target_ok = 1;
-            }
-        }
-        if (p->kind == SR_POLICY_SPLIT && gsplit && p->split_at && b->zc && !errs) {
-            int checked = 0;
-            for (int s = 0; s < e->n_sources; s++) {
-                int mi = e->sources[s].model ? find_model(e, e->sources[s].model) : -1;
-                if (mi < 0) continue;
-                const sr_model_spec *m = &e->models[mi];
-                if (!m->source || (!is_file_source(m->source) && zoo_index(m->source) < 0)) continue;
-                const sr_graph *gr = NULL;
-                if (zoo_get(b->zc, m->source, m->input_c, m->input_h, m->input_w, &gr, NULL) != SR_OK || !gr)
-                    continue;
-                if (checked++ > 0 && sr_graph_find(gr, p->split_at) >= 0) continue;
-                if (sr_graph_find(gr, p->split_at) >= 0) continue;
-                /* A block name ("layer2") stands for the block's last layer ("layer2.3.relu"). */
-                int last = -1;
-                size_t ln = strlen(p->split_at);
-                for (int id = 0; id < sr_graph_node_count(gr); id++) {
-                    const char *nn = sr_graph_node(gr, id)->name;
-                    if (strncmp(nn, p->split_at, ln) == 0 && nn[ln] == '.') last = id;
-                }
-                if (last >= 0 && checked == 1) {
-                    char *r = strdup(sr_graph_node(gr, last)->name);
-                    if (r) {
-                        free(p->split_at);
-                        p->split_at = r;
-                    }
-                    continue;
-                }
-                sbuf sb = {0};
-                sample_layers(gr, &sb);
-                BERR(gsplit, "model '%s' (%s) has no layer '%s' (layers include: %s)", m->name, m->source,
-                     p->split_at, sb_str(&sb));
-                free(sb.s);
-                break;
-            }
-        }
-        if (!errs) check_codec(b, p, gcodec, gtable, ghost, gprec);
-        if (target_ok && b->zc && !b->routes_bad) check_reachable(b, p, gtarget);
         for (int k = 0; k < pi; k++)
             if (b->pols[k].name && strcmp(b->pols[k].name, p->name) == 0) {
-                BERR(gname ? gname : gtype, "duplicate policy name '%s' (give each policy a distinct name:)",
-                     p->name);
+                BERR(gname ? gname : tn, "duplicate policy name '%s' (give each policy a distinct name:)", p->name);
                 break;
             }
     }
+done:
+    free(graphs);
     free(g);
 }
 
@@ -1146,14 +1027,11 @@ static void bctx_free(bctx *b)
     if (b->pols) {
         for (int i = 0; i < b->n_pols; i++) {
             free(b->pols[i].name);
-            free(b->pols[i].target);
-            free(b->pols[i].split_at);
-            free(b->pols[i].codec);
-            free(b->pols[i].codec_table);
+            free(b->pols[i].type);
+            sr_params_free(b->pols[i].params_sec, b->pols[i].params);
         }
     }
     free(b->pols);
-    free(b->pinfo);
     free(b->dev_given);
     free(b->src_given);
     free(b->model_given);
@@ -1336,16 +1214,18 @@ static int resolve_path(sr_config *c, sr_diag *d, const sr_ynode *at, axis *ax)
         const sr_ynode *list = sr_ynode_get(root, ns->list_path[0]);
         if (ns->list_path[1]) list = sr_ynode_get(list, ns->list_path[1]);
         int found = 0;
+        const sr_ynode *found_node = NULL;
         sbuf sb = {0};
         if (list && list->type == SR_YN_MAP && ns->sec == &sr_sec_policy) {
             const char *n = named_elem(ns->sec, list);
             found = n && !strcmp(n, elem);
+            if (found) found_node = list;
             if (n) sb_add(&sb, "%s", n);
         } else if (list && list->type == SR_YN_SEQ) {
             for (int k = 0; k < list->n; k++) {
                 const char *n = named_elem(ns->sec, list->vals[k]);
                 if (!n) continue;
-                if (!strcmp(n, elem)) found = 1;
+                if (!strcmp(n, elem) && !found) found = 1, found_node = list->vals[k];
                 sb_add(&sb, "%s%s", sb.n ? ", " : "", n);
             }
         }
@@ -1358,6 +1238,26 @@ static int resolve_path(sr_config *c, sr_diag *d, const sr_ynode *at, axis *ax)
         }
         free(sb.s);
         ax->elem = elem;
+        if (ns->sec == &sr_sec_policy) {
+            /* a policy's own keys come from its table (the type decides which), type and name from the common */
+            ax->is_policy = 1;
+            const sr_ynode *tn = sr_ynode_get(found_node, "type");
+            const sr_policy_ops *ops = tn && tn->type == SR_YN_SCALAR ? sr_policy_find(tn->text) : NULL;
+            if (ops && ops->params && sr_section_field(ops->params, dot + 1))
+                return resolve_key(c, d, at, ops->params, dot + 1, ax);
+            if (ops && !sr_section_field(&sr_sec_policy, dot + 1)) {
+                const char *cands[40];
+                int nc = 0;
+                for (int j = 0; ops->params && j < ops->params->n_fields && nc < 32; j++)
+                    if (sr_field_sweepable(&ops->params->fields[j])) cands[nc++] = ops->params->fields[j].key;
+                char list2[512];
+                sr_join_names(cands, nc, list2, sizeof list2);
+                sr_diag_error(d, at->line, at->col,
+                              "bad sweep path '%s': '%s' is not a key of a %s policy (sweepable keys: %s)", ax->path,
+                              dot + 1, ops->name, nc ? list2 : "none");
+                return -1;
+            }
+        }
         return resolve_key(c, d, at, ns->sec, dot + 1, ax);
     }
     if (!strchr(p, '.')) return resolve_key(c, d, at, &sr_sec_top, p, ax);
@@ -1440,7 +1340,7 @@ static void combo_overrides(const sr_config *c, const int *idx, sr_override *ov)
 /* Does axis a apply to policy p (policy axes apply to their policy only)? */
 static int axis_applies(const sr_config *c, int a, int p)
 {
-    if (c->axes[a].sec != &sr_sec_policy) return 1;
+    if (!c->axes[a].is_policy) return 1;
     return p < c->n_policies && c->policy_elem[p] && strcmp(c->policy_elem[p], c->axes[a].elem) == 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "sr_experiment.h"
+#include "sr_params.h"
 
 typedef struct sr_config sr_config;
 
@@ -54,8 +55,6 @@ void sr_config_write_reference(FILE *f);
 
 /* Unit parsing shared with the CLI: "5.85Mbps" -> 5.85e6 (bits/s); "10ms" -> 0.01; "1.5MiB" -> 1572864.
  * Returns SR_ERR_INVALID on an unknown unit or a malformed number. */
-typedef enum { SR_UNIT_NONE, SR_UNIT_TIME, SR_UNIT_RATE, SR_UNIT_SIZE, SR_UNIT_FREQ, SR_UNIT_POWER,
-               SR_UNIT_ENERGY, SR_UNIT_FLOPS, SR_UNIT_COUNT } sr_unit_kind;
 sr_status sr_parse_quantity(const char *text, sr_unit_kind kind, double *out);
 
 #endif

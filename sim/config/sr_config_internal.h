@@ -68,57 +68,6 @@ const char *sr_ynode_type_name(const sr_ynode *n); /* "a mapping", "a list", "a 
 
 /* ---- section tables ---- */
 
-typedef enum {
-    SR_F_STR,    /* char * */
-    SR_F_NAME,   /* char *, letters/digits/_/- only; not sweepable */
-    SR_F_INT,    /* int */
-    SR_F_U64,    /* uint64_t */
-    SR_F_FLOAT,  /* double, no unit */
-    SR_F_BOOL,   /* int 0/1 */
-    SR_F_ENUM,   /* enum (int-sized) from names[] */
-    SR_F_QTY,    /* double, in the unit kind's base unit (bytes/s when SR_FF_BYTES) */
-    SR_F_DIMS3,  /* three ints "CxHxW" */
-    SR_F_RES,    /* two ints "WxH" */
-    SR_F_MAP,    /* a mapping, handled by the section's code */
-    SR_F_SEQ,    /* a list, handled by the section's code */
-    SR_F_MAPSEQ, /* a mapping or a list of mappings */
-} sr_ftype;
-
-enum {
-    SR_FF_REQUIRED = 1,
-    SR_FF_UNIT_OPTIONAL = 2, /* a bare number is taken in the base unit */
-    SR_FF_BYTES = 4,         /* rate stored in bytes/s (rate units in bits/s divided by 8) */
-    SR_FF_MIN_EXCL = 8,      /* value must be > min (otherwise >= min) */
-    SR_FF_HAS_MIN = 16,
-    SR_FF_HAS_MAX = 32,
-};
-
-typedef struct sr_section sr_section;
-
-typedef struct sr_field {
-    const char *key;
-    sr_ftype type;
-    sr_unit_kind unit;
-    unsigned flags;
-    double min, max;
-    const char *const *names; /* SR_F_ENUM */
-    int n_names;
-    const char *def;     /* default, parsed like a written value; NULL: none or computed */
-    const char *def_doc; /* default as documented when def is NULL ("from the profile") */
-    const char *doc;
-    size_t offset;         /* into the section's struct; unused for MAP/SEQ */
-    const sr_section *sub; /* MAP/SEQ/MAPSEQ: the section of the elements (docs, sweep paths) */
-} sr_field;
-
-struct sr_section {
-    const char *path; /* "platform.links"; "" for the top level */
-    const char *what; /* "link", for messages */
-    int named;        /* a list of elements with a `name` (sweep paths address them by name) */
-    const char *doc;
-    const sr_field *fields;
-    int n_fields;
-};
-
 extern const sr_section sr_sec_top, sr_sec_output, sr_sec_platform, sr_sec_device, sr_sec_link, sr_sec_route,
     sr_sec_model, sr_sec_workload, sr_sec_source, sr_sec_policy, sr_sec_sweep, sr_sec_metrics;
 
@@ -144,9 +93,12 @@ typedef struct sr_parse_ctx {
  * element in messages). Returns the number of errors. */
 int sr_section_parse(const sr_parse_ctx *ctx, const sr_section *sec, const sr_ynode *map, const char *elem,
                      void *out, const sr_ynode **given);
-const sr_field *sr_section_field(const sr_section *sec, const char *key);
-int sr_field_index(const sr_section *sec, const char *key);
-int sr_field_sweepable(const sr_field *f);
+/* The same, where the keys of `also` (another table parsed from the same mapping) are not unknown; unknown keys
+ * are reported only when report_unknown (parse one mapping with two tables: report them once). */
+int sr_section_parse_ex(const sr_parse_ctx *ctx, const sr_section *sec, const sr_ynode *map, const char *elem,
+                        void *out, const sr_ynode **given, const sr_section *also, int report_unknown);
+/* The candidate within edit distance 2 of word, or NULL ("did you mean"). */
+const char *sr_closest_name(const char *word, const char *const *cands, int n);
 /* Sweep options (sr_sec_sweep's struct). */
 typedef struct sr_sweep_opts {
     int replications;

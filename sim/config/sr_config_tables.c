@@ -13,10 +13,11 @@
 #include <string.h>
 
 #include "sr_config_internal.h"
+#include "sr_policy.h"
 
 static_assert(sizeof(sr_device_class) == sizeof(int) && sizeof(sr_link_type) == sizeof(int) &&
                   sizeof(sr_sharing) == sizeof(int) && sizeof(sr_net_model) == sizeof(int) &&
-                  sizeof(sr_arrival) == sizeof(int) && sizeof(sr_policy_kind) == sizeof(int) &&
+                  sizeof(sr_arrival) == sizeof(int) &&
                   sizeof(sr_precision) == sizeof(int) && sizeof(sr_run_mode) == sizeof(int),
               "enum fields are stored as int");
 
@@ -28,11 +29,6 @@ static const char *const device_classes[] = {
 static const char *const link_types[] = {
 #define X(id, name) name,
     SR_LINK_TYPE_MAP(X)
-#undef X
-};
-static const char *const policy_kinds[] = {
-#define X(id, name) name,
-    SR_POLICY_KIND_MAP(X)
 #undef X
 };
 static const char *const sharings[] = {"shared", "fatpipe", "wifi"};
@@ -76,44 +72,18 @@ static const sr_field sweep_fields[] = {
 const sr_section sr_sec_sweep = {"sweep", "sweep", 0, "Parameter sweep: grid axes x policies x replications.",
                                  FIELDS(sweep_fields)};
 
-/* ---- policy ---- */
+/* ---- policy: the keys every policy has; the rest is each policy's own table (policies/, sr_policy.h) ---- */
 static const sr_field policy_fields[] = {
-    {"type", SR_F_ENUM, .flags = RQ, ENUM_OF(policy_kinds),
-     .doc = "cloud_only: frame sent to target; device_only: all on the source; split: layers up to "
-            "split_at on the source, the rest on target",
-     OFF(sr_policy_spec, kind)},
+    {"type", SR_F_STR, .flags = RQ, .doc = "the policy (`simrun list policies`); its own keys follow below",
+     OFF(sr_policy_spec, type)},
     {"name", SR_F_NAME, .def_doc = "the type", .doc = "label of the policy in results; unique",
      OFF(sr_policy_spec, name)},
-    {"target", SR_F_STR, .def_doc = "-",
-     .doc = "device group that receives offloaded work (required for cloud_only and split)",
-     OFF(sr_policy_spec, target)},
-    {"split_at", SR_F_STR, .def_doc = "-",
-     .doc =
-         "split: the last layer run on the source device (a layer of every source's model; a block name such "
-         "as layer2 means the block's last layer)",
-     OFF(sr_policy_spec, split_at)},
-    {"activation_precision", SR_F_ENUM, ENUM_OF(precisions), .def = "fp32",
-     .doc = "split: precision of the activation sent to target", OFF(sr_policy_spec, activation_precision)},
-    {"frame_size", SR_F_QTY, SR_UNIT_SIZE, HAS_MIN, .def_doc = "raw RGB: width*height*3",
-     .doc = "cloud_only: bytes sent per frame (e.g. a JPEG size)", OFF(sr_policy_spec, frame_bytes)},
-    {"codec", SR_F_STR, .def_doc = "none (raw activation)",
-     .doc = "split: activation codec pipeline (docs/codec-table.md), e.g. quant8+rans; adds an encode task on "
-            "the source and a decode task on the target; excludes activation_precision",
-     OFF(sr_policy_spec, codec)},
-    {"codec_table", SR_F_STR, .def_doc = "-",
-     .doc = "split + codec: SQLite file made by `simrun codec-table` (relative to the experiment file) giving "
-            "bits per element, encode/decode time and fidelity; required in model mode, optional in exact mode "
-            "(encode/decode then cost 0 simulated seconds)",
-     OFF(sr_policy_spec, codec_table)},
-    {"codec_host_speed", SR_F_QTY, SR_UNIT_FLOPS, HAS_MIN, .def = "0f",
-     .doc = "split + codec: single-core speed of the machine that measured codec_table; encode/decode times are "
-            "scaled by it / (device speed x efficiency); 0 = used as measured",
-     OFF(sr_policy_spec, codec_host_flops)},
 };
 const sr_section sr_sec_policy = {
     "policy", "policy", 1,
     "One mapping, or a list of mappings: every policy is run at every sweep point. Sweep paths name a "
-    "policy by its `name` (default: its type).",
+    "policy by its `name` (default: its type). Besides `type` and `name`, each policy has its own keys "
+    "(the sections `policy (type ...)` below).",
     FIELDS(policy_fields)};
 
 /* ---- workload ---- */
@@ -130,6 +100,9 @@ static const sr_field source_fields[] = {
      .doc = "frame size WIDTHxHEIGHT in pixels (raw frame = W*H*3 bytes)", OFF(sr_source_spec, width)},
     {"start", SR_F_QTY, SR_UNIT_TIME, HAS_MIN, .def = "0s", .doc = "time of the first frame",
      OFF(sr_source_spec, start_s)},
+    {"deadline", SR_F_QTY, SR_UNIT_TIME, HAS_MIN, .def = "0s",
+     .doc = "a frame completed later than this after its capture counts as late (outcome late); 0 = no deadline",
+     OFF(sr_source_spec, deadline_s)},
 };
 const sr_section sr_sec_source = {"workload.sources", "source", 1, "Frame sources.", FIELDS(source_fields)};
 
@@ -181,7 +154,25 @@ static const sr_field device_fields[] = {
     {"power_busy", SR_F_QTY, SR_UNIT_POWER, HAS_MIN, .def_doc = "the profile's, else 0",
      .doc = "power with all cores busy", OFF(sr_device_spec, power_busy_w)},
     {"max_queue", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .def = "0",
-     .doc = "frames allowed to wait for this device; 0 = unbounded", OFF(sr_device_spec, max_queue)},
+     .doc = "tasks allowed to wait for this device beyond those its executors run (a frame arriving at a full "
+            "queue is dropped); 0 = unbounded",
+     OFF(sr_device_spec, max_queue)},
+    {"executors", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .min = 1, .def = "1",
+     .doc = "independent executors (GPU streams, FPGA engines): each runs at speed x cores / executors, tasks "
+            "wait in FIFO order for a free one",
+     OFF(sr_device_spec, executors)},
+    {"concurrency", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .min = 1, .def = "1",
+     .doc = "tasks one executor runs at once; above 1 they co-run and share the device's cores as SimGrid shares "
+            "a multicore host",
+     OFF(sr_device_spec, concurrency)},
+    {"max_in_flight", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .def = "1",
+     .doc = "transfers at once from this device to one destination (a connection, FIFO; 1 = one TCP connection); "
+            "0 = no connection: every transfer is its own flow at once",
+     OFF(sr_device_spec, max_in_flight)},
+    {"send_buffer", SR_F_QTY, SR_UNIT_SIZE, HAS_MIN, .def = "4MiB",
+     .doc = "bytes a connection holds (waiting or in flight) before a frame that does not fit is dropped (Linux's "
+            "default tcp_wmem maximum is 4 MiB); 0 = no limit",
+     OFF(sr_device_spec, send_buffer_bytes)},
     {"wifi_level", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .def = "0",
      .doc = "index into the `rates` of the wifi link the device is attached to",
      OFF(sr_device_spec, wifi_level)},
@@ -269,41 +260,6 @@ const sr_section sr_sec_top = {"", "the experiment", 0, "Top-level keys.", FIELD
 
 /* ---- generic parser ---- */
 
-const sr_field *sr_section_field(const sr_section *sec, const char *key)
-{
-    int i = sr_field_index(sec, key);
-    return i < 0 ? NULL : &sec->fields[i];
-}
-
-int sr_field_index(const sr_section *sec, const char *key)
-{
-    for (int i = 0; i < sec->n_fields; i++)
-        if (strcmp(sec->fields[i].key, key) == 0) return i;
-    return -1;
-}
-
-int sr_field_sweepable(const sr_field *f)
-{
-    switch (f->type) {
-    case SR_F_STR:
-    case SR_F_INT:
-    case SR_F_U64:
-    case SR_F_FLOAT:
-    case SR_F_BOOL:
-    case SR_F_ENUM:
-    case SR_F_QTY:
-    case SR_F_DIMS3:
-    case SR_F_RES:
-        return 1;
-    case SR_F_NAME:
-    case SR_F_MAP:
-    case SR_F_SEQ:
-    case SR_F_MAPSEQ:
-        return 0;
-    }
-    return 0;
-}
-
 void sr_join_names(const char *const *names, int n, char *buf, size_t size)
 {
     size_t used = 0;
@@ -335,7 +291,7 @@ static int edit_distance(const char *a, const char *b)
     return d[la][lb];
 }
 
-static const char *closest(const char *word, const char *const *cands, int n)
+const char *sr_closest_name(const char *word, const char *const *cands, int n)
 {
     const char *best = NULL;
     int bd = 3;
@@ -515,7 +471,7 @@ static int parse_value(const sr_parse_ctx *ctx, const sr_field *f, const sr_ynod
             }
         char list[512];
         sr_join_names(f->names, f->n_names, list, sizeof list);
-        const char *near = closest(t, f->names, f->n_names);
+        const char *near = sr_closest_name(t, f->names, f->n_names);
         if (near) return ERR(v, "unknown %s '%s' (did you mean '%s'? valid: %s)", f->key, t, near, list);
         return ERR(v, "unknown %s '%s' (valid: %s)", f->key, t, list);
     }
@@ -581,18 +537,26 @@ static const sr_ynode *find_override(const sr_parse_ctx *ctx, const sr_section *
 int sr_section_parse(const sr_parse_ctx *ctx, const sr_section *sec, const sr_ynode *map, const char *elem,
                      void *out, const sr_ynode **given)
 {
+    return sr_section_parse_ex(ctx, sec, map, elem, out, given, NULL, 1);
+}
+
+int sr_section_parse_ex(const sr_parse_ctx *ctx, const sr_section *sec, const sr_ynode *map, const char *elem,
+                        void *out, const sr_ynode **given, const sr_section *also, int report_unknown)
+{
     assert(map && map->type == SR_YN_MAP);
     int errs = 0;
-    for (int i = 0; i < map->n; i++) {
+    for (int i = 0; i < map->n && report_unknown; i++) {
         const sr_ynode *k = map->keys[i];
-        if (sr_field_index(sec, k->text) >= 0) continue;
-        const char *cands[32];
+        if (sr_field_index(sec, k->text) >= 0 || (also && sr_field_index(also, k->text) >= 0)) continue;
+        const char *cands[64];
         int nc = 0;
         for (int j = 0; j < sec->n_fields && nc < 32; j++)
             cands[nc++] = sec->fields[j].key;
+        for (int j = 0; also && j < also->n_fields && nc < 64; j++)
+            cands[nc++] = also->fields[j].key;
         char list[512];
         sr_join_names(cands, nc, list, sizeof list);
-        const char *near = closest(k->text, cands, nc);
+        const char *near = sr_closest_name(k->text, cands, nc);
         const char *where = sec->path[0] ? sec->path : "the top level";
         if (near)
             errs += ERR(k, "unknown key '%s' in %s (did you mean '%s'?)", k->text, where, near);
@@ -732,8 +696,18 @@ void sr_config_write_reference(FILE *f)
     const sr_section *order[] = {&sr_sec_top,    &sr_sec_output, &sr_sec_platform, &sr_sec_device,
                                  &sr_sec_link,   &sr_sec_route,  &sr_sec_model,    &sr_sec_workload,
                                  &sr_sec_source, &sr_sec_policy, &sr_sec_sweep,    &sr_sec_metrics};
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         write_section(f, order[i]);
+        if (order[i] != &sr_sec_policy) continue;
+        for (int k = 0; k < sr_policy_count(); k++) {
+            const sr_policy_ops *ops = sr_policy_at(k);
+            if (ops->params)
+                write_section(f, ops->params);
+            else
+                fprintf(f, "## `policy (type %s)`\n\n%s. No keys besides `type` and `name`.\n\n", ops->name,
+                        ops->doc);
+        }
+    }
     fputs(
         "## Cross-checks\n\n"
         "- Device groups: `count: N` gives instances `name0`..`name{N-1}`; `count: 1` a device called "
@@ -748,12 +722,11 @@ void sr_config_write_reference(FILE *f)
         "`target` (symmetric routes\n  count in both directions).\n"
         "- Models: `source` is a zoo name or a `.onnx`/`.cfg` path relative to the experiment file (must "
         "exist).\n"
-        "- Policies: `target` is required for cloud_only and split and must be a device group; `split_at` is "
-        "required for\n  split and must be a layer of every source's model (checked for zoo models).\n"
-        "- Codecs: `codec`, `codec_table` and `codec_host_speed` are for split policies only; `codec` must parse "
-        "for the split\n  layer's activation shape of every source's model and excludes `activation_precision`; "
-        "in model mode `codec_table`\n  is required, must exist and must hold a row for every (model, split_at, "
-        "codec) with the model's element count.\n"
+        "- Policies: each policy checks its own keys (policies/<type>.c): a `target` must be a device group that "
+        "every\n  source instance has a route to; split's `split_at` must be a layer of every source's model where "
+        "the cut is\n  clean; its `codec` must parse for that layer's activation shape and excludes "
+        "`activation_precision`; in model\n  mode `codec_table` is required, must exist and must hold a row for "
+        "every (model, split_at, codec) with the\n  model's element count.\n"
         "- `mode: exact` refuses run points with more than 2000 expected frames ((duration - start) x fps x "
         "instances,\n  summed over the sources).\n\n",
         f);

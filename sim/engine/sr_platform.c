@@ -426,9 +426,18 @@ static void write_host(FILE *f, const sr_experiment *e, const sr_topo_host *h, c
     const sr_device_spec *d = &e->devices[h->group];
     fprintf(f, "%s<host id=\"", indent);
     xml_str(f, h->name);
-    fprintf(f, "\" speed=\"%.17gf\" core=\"1\">\n", d->speed_flops * (double)d->cores);
-    fprintf(f, "%s  <prop id=\"wattage_per_state\" value=\"%.17g:%.17g:%.17g\"/>\n", indent, d->power_idle_w,
-            d->power_busy_w, d->power_busy_w);
+    /* one core per executor, each at the device's speed / executors; with one executor the busy device draws its
+     * busy power, with E executors the power grows linearly with the busy ones (SimGrid: idle:epsilon:all) */
+    int ex = d->executors > 1 ? d->executors : 1;
+    if (ex == 1) {
+        fprintf(f, "\" speed=\"%.17gf\" core=\"1\">\n", d->speed_flops * (double)d->cores);
+        fprintf(f, "%s  <prop id=\"wattage_per_state\" value=\"%.17g:%.17g:%.17g\"/>\n", indent, d->power_idle_w,
+                d->power_busy_w, d->power_busy_w);
+    } else {
+        fprintf(f, "\" speed=\"%.17gf\" core=\"%d\">\n", d->speed_flops * (double)d->cores / ex, ex);
+        fprintf(f, "%s  <prop id=\"wattage_per_state\" value=\"%.17g:%.17g:%.17g\"/>\n", indent, d->power_idle_w,
+                d->power_idle_w, d->power_busy_w);
+    }
     fprintf(f, "%s</host>\n", indent);
 }
 

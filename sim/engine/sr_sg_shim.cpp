@@ -11,6 +11,7 @@
 #include <simgrid/s4u/Activity.hpp>
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Exec.hpp>
+#include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Link.hpp>
 
 #include <cassert>
@@ -86,4 +87,22 @@ extern "C" void sr_sg_timer_set(double date_s, void (*fn)(void*), void* arg)
 extern "C" void sr_sg_release_ended(void)
 {
     release_ended();
+}
+
+namespace {
+sr_sg_host_state_fn g_host_state = nullptr;
+void* g_host_state_user          = nullptr;
+bool g_host_state_connected      = false;
+} // namespace
+
+extern "C" void sr_sg_set_host_state_callback(sr_sg_host_state_fn fn, void* user)
+{
+    g_host_state      = fn;
+    g_host_state_user = user;
+    if (!g_host_state_connected) {
+        simgrid::s4u::Host::on_state_change_cb([](simgrid::s4u::Host const& h) {
+            if (g_host_state) g_host_state(const_cast<simgrid::s4u::Host*>(&h), h.is_on() ? 1 : 0, g_host_state_user);
+        });
+        g_host_state_connected = true;
+    }
 }

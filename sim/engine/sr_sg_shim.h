@@ -41,6 +41,11 @@ void sr_sg_sendto_start(sg_host_t from, sg_host_t to, double bytes, void *data);
  * activity ends run before that activity's completion callback. */
 void sr_sg_timer_set(double date_s, void (*fn)(void *arg), void *arg);
 
+/* Called in maestro when a host turns off (on = 0) or back on (on = 1), e.g. by a state profile. One callback
+ * per process (a second call replaces it); NULL disconnects it. */
+typedef void (*sr_sg_host_state_fn)(sg_host_t host, int on, void *user);
+void sr_sg_set_host_state_callback(sr_sg_host_state_fn fn, void *user);
+
 /* Drops the engine's references to the activities that have ended (call after simgrid_run). */
 void sr_sg_release_ended(void);
 

@@ -6,8 +6,10 @@
  *
  * Summary definitions (warmup = the warmup_s argument, end = o->end_s):
  * - the measurement window is every frame captured at or after warmup (capture_s >= warmup_s);
- *   frames_total, frames_completed, frames_dropped, drop_rate and the latency statistics count only
- *   frames in the window. A frame is completed when it is not flagged dropped and its latency is >= 0.
+ *   frames_total, frames_completed, frames_dropped, frames_failed, frames_late, drop_rate and the latency
+ *   statistics count only frames in the window. A frame is completed when it is not flagged dropped and its
+ *   latency is >= 0 (late frames are completed too, and also counted in frames_late); a frame that is neither
+ *   completed nor failed (outcome "failed") is dropped.
  * - latency_mean_s is the arithmetic mean, latency_max_s the maximum of the completed frames' latencies;
  *   latency_p50_s / p95_s / p99_s use linear interpolation between closest ranks (numpy's default
  *   "linear" method): with the n latencies sorted x[0] <= ... <= x[n-1], h = (n-1) p and
@@ -194,7 +196,7 @@ static double percentile_sorted(const double *x, size_t n, double p)
 sr_status sr_run_output_summarize(sr_run_output *o, double warmup_s)
 {
     assert(o);
-    size_t total = 0, completed = 0, dropped = 0;
+    size_t total = 0, completed = 0, dropped = 0, failed = 0, late = 0;
     int64_t bytes_total = 0;
     for (size_t i = 0; i < o->n_frames; i++) {
         const sr_frame_record *f = &o->frames[i];
@@ -203,8 +205,11 @@ sr_status sr_run_output_summarize(sr_run_output *o, double warmup_s)
         total++;
         if (!f->dropped && f->latency_s >= 0)
             completed++;
+        else if (strcmp(f->outcome, "failed") == 0)
+            failed++;
         else
             dropped++;
+        if (strcmp(f->outcome, "late") == 0) late++;
     }
     double *lat = NULL;
     if (completed) {
@@ -240,6 +245,8 @@ sr_status sr_run_output_summarize(sr_run_output *o, double warmup_s)
         {"latency_max_s", completed ? lat[completed - 1] : NAN, "s"},
         {"throughput_fps", window_s > 0 ? (double)completed / window_s : 0.0, "fps"},
         {"bytes_total", (double)bytes_total, "B"},
+        {"frames_failed", (double)failed, "1"},
+        {"frames_late", (double)late, "1"},
     };
     free(lat);
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {

@@ -21,6 +21,9 @@ typedef struct sr_frame_record {
     double latency_s;      /* complete - capture; < 0 when dropped */
     int dropped;
     int64_t bytes_sent;    /* bytes put on the network for this frame */
+    char outcome[12];      /* "completed", "dropped", "failed" or "late" ("" is read as completed/dropped) */
+    char cause[64];        /* dropped / failed: which queue or which device / transfer; "" otherwise */
+    int plan_version;      /* version of the plan the job ran (1 = the first plan adopted); 0 when unknown */
 } sr_frame_record;
 
 /* One executed task of a frame's plan: a computation on one device or a transfer between two hosts.
@@ -29,7 +32,7 @@ typedef struct sr_task_record {
     int64_t frame;         /* sequence number within its source instance (as sr_frame_record.frame) */
     int source;            /* index of the source instance */
     int task;              /* index of the task in the frame's plan */
-    char kind[12];         /* "compute" or "transfer" */
+    char kind[12];         /* "compute", "transfer" or "delay" */
     char label[32];        /* the plan task's label ("head", "tail", "encode", "activation", "frame", ...) */
     char device[48];       /* compute: the host computing; transfer: the sending host */
     char dst[48];          /* transfer: the receiving host; "" for a computation */

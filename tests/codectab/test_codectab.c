@@ -1,4 +1,4 @@
-/* test_codectab.c: the codec table (sim/codectab): tail graphs, measurement, the SQLite table, lookups and
+/* test_codectab.c: the codec table (calibration/codectab): tail graphs, measurement, the SQLite table, lookups and
  * the `simrun codec-table` entry point (sr_codectab_main), on MobileNetV2 / ResNet-50 at 3x64x64 with
  * seeded weights.
  *

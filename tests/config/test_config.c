@@ -1,5 +1,6 @@
 /* test_config.c: a good experiment resolves to the expected values (defaults from the catalogues);
  * sweep expansion order, params_json, point hashes and seeds; policy-specific axes; API edge cases. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +11,14 @@
 #include <cmocka.h>
 
 #include "sr_config.h"
+#include "sr_policy.h"
 #include "sr_linkclass.h"
 #include "sr_profile.h"
 #include "sr_zoo.h"
+
+/* A key of the run point's policy (its own table). */
+#define PSTR(e, k) sr_params_get_str((e)->policy.params_sec, (e)->policy.params, k)
+#define PDBL(e, k) sr_params_get_dbl((e)->policy.params_sec, (e)->policy.params, k)
 
 #define GOOD SR_SOURCE_DIR "/tests/config/good/quickstart.yaml"
 
@@ -156,11 +162,11 @@ static void test_resolved_values(void **state)
     assert_int_equal(src->height, 720);
     assert_true(src->start_s == 0.0);
 
-    assert_int_equal(e->policy.kind, SR_POLICY_CLOUD_ONLY);
+    assert_string_equal(e->policy.type, "cloud_only");
     assert_string_equal(e->policy.name, "cloud_only");
-    assert_string_equal(e->policy.target, "cloud");
-    assert_true(e->policy.frame_bytes == 60.0 * 1024);
-    assert_null(e->policy.split_at);
+    assert_string_equal(PSTR(e, "target"), "cloud");
+    assert_true(PDBL(e, "frame_size") == 60.0 * 1024);
+    assert_null(PSTR(e, "split_at")); /* not a key of cloud_only */
 
     assert_int_equal(e->metrics.frames, 1);
     assert_int_equal(e->metrics.links, 0);
@@ -182,13 +188,13 @@ static void test_resolved_values(void **state)
 
     /* device_only and the split policy. */
     assert_int_equal(sr_config_experiment(c, 2, &e), SR_OK);
-    assert_int_equal(e->policy.kind, SR_POLICY_DEVICE_ONLY);
-    assert_null(e->policy.target);
+    assert_string_equal(e->policy.type, "device_only");
+    assert_null(e->policy.params); /* device_only has no keys */
     sr_experiment_free(e);
     assert_int_equal(sr_config_experiment(c, 4, &e), SR_OK);
-    assert_int_equal(e->policy.kind, SR_POLICY_SPLIT);
+    assert_string_equal(e->policy.type, "split");
     assert_string_equal(e->policy.name, "split-l2");
-    assert_int_equal(e->policy.activation_precision, SR_PREC_FP16);
+    assert_int_equal(sr_params_get_int(e->policy.params_sec, e->policy.params, "activation_precision"), SR_PREC_FP16);
     /* "layer2" names a block: it resolves to the block's last layer of the zoo graph. */
     sr_graph *g = NULL;
     assert_int_equal(sr_zoo_build("resnet50", 3, 224, 224, &g), SR_OK);
@@ -196,7 +202,8 @@ static void test_resolved_values(void **state)
     for (int id = 0; id < sr_graph_node_count(g); id++)
         if (strncmp(sr_graph_node(g, id)->name, "layer2.", 7) == 0) last = id;
     assert_true(last > 0);
-    assert_string_equal(e->policy.split_at, sr_graph_node(g, last)->name);
+    assert_string_equal(PSTR(e, "split_at"), "layer2"); /* as written; the policy resolves it */
+    assert_int_equal(sr_policy_find_layer(g, PSTR(e, "split_at")), last);
     sr_graph_free(g);
     sr_experiment_free(e);
 
@@ -305,7 +312,7 @@ static void test_policy_axis_and_defaults(void **state)
                         "{\"duration\": \"10s\", \"policy\": \"cloud_only\", \"replication\": 0}");
     sr_experiment *e = NULL;
     assert_int_equal(sr_config_experiment(c, 2, &e), SR_OK);
-    assert_string_equal(e->policy.split_at, "layer2.0.relu");
+    assert_string_equal(PSTR(e, "split_at"), "layer2.0.relu");
     assert_true(e->duration_s == 5.0);
     /* Defaults: name from the file, output paths from the name, seed 1, lv08 off, metrics on. */
     assert_string_equal(e->name, "inline-test");
@@ -323,12 +330,12 @@ static void test_policy_axis_and_defaults(void **state)
     assert_int_equal(e->links[0].n_rates, 1);
     assert_true(e->links[0].rates_bps[0] == e->links[0].bw_bps);
     assert_true(e->sources[0].fps == 2.0);
-    assert_true(e->policy.frame_bytes == 0.0); /* 0 = raw frame */
+    assert_true(isnan(PDBL(e, "frame_size"))); /* a cloud_only key: not one of split's */
     sr_experiment_free(e);
     assert_int_equal(sr_config_experiment(c, 7, &e), SR_OK);
     assert_true(e->duration_s == 10.0);
     assert_non_null(strstr(sr_config_point(c, 7)->params_json, "\"layer3\""));
-    assert_int_equal(strncmp(e->policy.split_at, "layer3.", 7), 0);
+    assert_string_equal(PSTR(e, "split_at"), "layer3"); /* a block name, resolved by the policy */
     sr_experiment_free(e);
     sr_config_free(c);
 }
@@ -444,7 +451,8 @@ static void test_api_errors(void **state)
     assert_string_equal(sr_sharing_name(SR_SHARING_FATPIPE), "fatpipe");
     assert_string_equal(sr_net_model_name(SR_NET_LV08), "lv08");
     assert_string_equal(sr_arrival_name(SR_ARRIVAL_POISSON), "poisson");
-    assert_string_equal(sr_policy_kind_name(SR_POLICY_SPLIT), "split");
+    assert_non_null(sr_policy_find("split"));
+    assert_null(sr_policy_find("nope"));
 }
 
 /* The shipped experiments must load (they are what users start from). */

@@ -101,9 +101,11 @@ static void test_codec_table_ok(void **state)
         sr_experiment *e = NULL;
         assert_int_equal(sr_config_experiment(c, i, &e), SR_OK);
         assert_int_equal(e->mode, i == 0 ? SR_MODE_MODEL : SR_MODE_EXACT);
-        assert_string_equal(e->policy.codec, "quant8");
-        assert_string_equal(e->policy.codec_table, db_path); /* resolved next to the experiment file */
-        assert_true(e->policy.codec_host_flops == 50e9);
+        const sr_section *ps = e->policy.params_sec;
+        assert_string_equal(sr_params_get_str(ps, e->policy.params, "codec"), "quant8");
+        /* resolved next to the experiment file */
+        assert_string_equal(sr_params_get_str(ps, e->policy.params, "codec_table"), db_path);
+        assert_true(sr_params_get_dbl(ps, e->policy.params, "codec_host_speed") == 50e9);
         sr_experiment_free(e);
     }
     assert_string_equal(sr_run_mode_name(SR_MODE_EXACT), "exact");

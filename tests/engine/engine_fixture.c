@@ -23,7 +23,6 @@ sr_experiment *fx_new(double duration_s, sr_net_model net)
     e->duration_s = duration_s;
     e->net_model = net;
     e->metrics.frames = e->metrics.links = e->metrics.hosts = 1;
-    e->policy.activation_precision = SR_PREC_FP32;
     return e;
 }
 
@@ -67,10 +66,8 @@ void fx_free(sr_experiment *e)
     free(e->models);
     free(e->sources);
     free(e->policy.name);
-    free(e->policy.target);
-    free(e->policy.split_at);
-    free(e->policy.codec);
-    free(e->policy.codec_table);
+    free(e->policy.type);
+    sr_params_free(e->policy.params_sec, e->policy.params);
     free(e->name);
     free(e);
 }
@@ -104,6 +101,8 @@ int fx_device(sr_experiment *e, const char *name, int count, double speed_flops,
     d->mem_bw_Bps = 0;
     d->power_idle_w = idle_w;
     d->power_busy_w = busy_w;
+    d->executors = d->concurrency = 1;
+    d->max_in_flight = 0; /* every transfer its own flow (the closed forms of the sharing tests) */
     return e->n_devices++;
 }
 
@@ -170,16 +169,25 @@ int fx_source(sr_experiment *e, const char *name, const char *devices, const cha
     return e->n_sources++;
 }
 
-void fx_policy(sr_experiment *e, sr_policy_kind kind, const char *target, const char *split_at,
-               double frame_bytes)
+void fx_policy(sr_experiment *e, const char *type, const char *target, const char *split_at, double frame_bytes)
 {
-    e->policy.kind = kind;
-    free(e->policy.target);
-    free(e->policy.split_at);
-    e->policy.target = dup_or_null(target);
-    e->policy.split_at = dup_or_null(split_at);
-    e->policy.frame_bytes = frame_bytes;
+    free(e->policy.name);
+    free(e->policy.type);
+    sr_params_free(e->policy.params_sec, e->policy.params);
+    e->policy.name = strdup(type);
+    e->policy.type = strdup(type);
+    e->policy.params = NULL;
+    e->policy.params_sec = NULL;
+    const sr_policy_ops *ops = sr_policy_find(type);
+    if (!ops || !ops->params) return;
+    /* zeroed parameters are the tables' defaults for the built-in policies */
+    e->policy.params_sec = ops->params;
+    e->policy.params = calloc(1, ops->params->size);
+    sr_params_set_str(ops->params, e->policy.params, "target", target);
+    sr_params_set_str(ops->params, e->policy.params, "split_at", split_at);
+    sr_params_set_dbl(ops->params, e->policy.params, "frame_size", frame_bytes);
 }
+
 
 sr_status fx_tiny_graph(int act_features, sr_graph **out)
 {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "sr_engine.h"
+#include "sr_policy.h"
 #include "sr_experiment.h"
 #include "sr_run_output.h"
 
@@ -23,8 +24,9 @@ int fx_route(sr_experiment *e, const char *src, const char *dst, int symmetric, 
 int fx_model(sr_experiment *e, const char *name, const char *source);
 int fx_source(sr_experiment *e, const char *name, const char *devices, const char *model, double fps,
               sr_arrival arrival, double start_s);
-void fx_policy(sr_experiment *e, sr_policy_kind kind, const char *target, const char *split_at,
-               double frame_bytes);
+/* The run point's policy: a registered type with its target / split_at / frame_size keys where it has them (the
+ * other keys at their zero defaults; change them with sr_params_set_*). */
+void fx_policy(sr_experiment *e, const char *type, const char *target, const char *split_at, double frame_bytes);
 
 /* Graph "tiny": in (1x1x1x1000) -> fc1 (act_features outputs) -> fc2 (10 outputs). Ids 0, 1, 2. */
 sr_status fx_tiny_graph(int act_features, sr_graph **out);

@@ -41,9 +41,9 @@ static sr_experiment *base(sr_run_mode mode, const char *codec, const char *tabl
     int s = fx_source(e, "s", "cam", "mv2", 10.0, SR_ARRIVAL_PERIODIC, 0.0);
     e->sources[s].width = 96;
     e->sources[s].height = 80;
-    fx_policy(e, SR_POLICY_SPLIT, "cloud", SPLIT, 0);
-    e->policy.codec = codec ? strdup(codec) : NULL;
-    e->policy.codec_table = table ? strdup(table) : NULL;
+    fx_policy(e, "split", "cloud", SPLIT, 0);
+    sr_params_set_str(e->policy.params_sec, e->policy.params, "codec", codec);
+    sr_params_set_str(e->policy.params_sec, e->policy.params, "codec_table", table);
     return e;
 }
 
@@ -231,7 +231,7 @@ static void test_model_mode_codec_table(void **state)
     sr_experiment *missing = base(SR_MODE_MODEL, "quant8", path);
     sr_run_output c;
     err[0] = '\0';
-    assert_int_equal(run_status(missing, &c, err, sizeof err), SR_ERR_NOT_FOUND);
+    assert_int_equal(run_status(missing, &c, err, sizeof err), SR_ERR_INVALID); /* split's check() */
     assert_non_null(strstr(err, "simrun codec-table"));
     assert_non_null(strstr(err, SPLIT));
     assert_non_null(strstr(err, "quant8"));

@@ -34,7 +34,7 @@ static sr_experiment *base(double duration_s, double fps)
     fx_route(e, "cam", "cloud", 1, WAN);
     fx_model(e, "m", "tiny");
     fx_source(e, "s", "cam", "m", fps, SR_ARRIVAL_PERIODIC, 0.0);
-    fx_policy(e, SR_POLICY_DEVICE_ONLY, NULL, NULL, 0);
+    fx_policy(e, "device_only", NULL, NULL, 0);
     return e;
 }
 

@@ -22,14 +22,6 @@ static const char *const link_type_names[] = {
 };
 static_assert(sizeof link_type_names / sizeof link_type_names[0] == SR_LINK_TYPE_COUNT, "link type names");
 
-static const char *const policy_kind_names[] = {
-#define SR_POLICY_NAME(id, name) name,
-    SR_POLICY_KIND_MAP(SR_POLICY_NAME)
-#undef SR_POLICY_NAME
-};
-static_assert(sizeof policy_kind_names / sizeof policy_kind_names[0] == SR_POLICY_KIND_COUNT,
-              "policy kind names");
-
 static const char *const sharing_names[] = {"shared", "fatpipe", "wifi"};
 static_assert(sizeof sharing_names / sizeof sharing_names[0] == SR_SHARING_COUNT, "sharing names");
 static const char *const net_model_names[] = {"cm02", "lv08"};
@@ -62,11 +54,6 @@ const char *sr_net_model_name(sr_net_model m)
 const char *sr_arrival_name(sr_arrival a)
 {
     return (unsigned)a < SR_ARRIVAL_COUNT ? arrival_names[a] : "?";
-}
-
-const char *sr_policy_kind_name(sr_policy_kind k)
-{
-    return (unsigned)k < SR_POLICY_KIND_COUNT ? policy_kind_names[k] : "?";
 }
 
 const char *sr_run_mode_name(sr_run_mode m)
@@ -123,10 +110,8 @@ void sr_experiment_free(sr_experiment *e)
     }
     free(e->sources);
     free(e->policy.name);
-    free(e->policy.target);
-    free(e->policy.split_at);
-    free(e->policy.codec);
-    free(e->policy.codec_table);
+    free(e->policy.type);
+    sr_params_free(e->policy.params_sec, e->policy.params);
     free(e);
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "sr_graph.h"
+#include "sr_params.h"
 #include "sr_status.h"
 
 /* Where something was written, for messages about it after parsing (route validation...). */
@@ -66,24 +67,11 @@ typedef enum { SR_MODE_MODEL, SR_MODE_EXACT, SR_MODE_COUNT } sr_run_mode;
 #define SR_EXACT_MAX_FRAMES 2000 /* frames per run point (all sources together) that exact mode accepts */
 typedef enum { SR_ARRIVAL_PERIODIC, SR_ARRIVAL_POISSON, SR_ARRIVAL_COUNT } sr_arrival;
 
-#define SR_POLICY_KIND_MAP(X)                                                                          \
-    X(SR_POLICY_CLOUD_ONLY, "cloud_only")   /* frame sent (at frame_size) to target, whole model there */ \
-    X(SR_POLICY_DEVICE_ONLY, "device_only") /* whole model on the source device */                     \
-    X(SR_POLICY_SPLIT, "split")             /* layers up to split_at on the source, rest on target */
-
-typedef enum {
-#define SR_POLICY_ENUM(id, name) id,
-    SR_POLICY_KIND_MAP(SR_POLICY_ENUM)
-#undef SR_POLICY_ENUM
-        SR_POLICY_KIND_COUNT
-} sr_policy_kind;
-
 const char *sr_device_class_name(sr_device_class c);
 const char *sr_link_type_name(sr_link_type t);
 const char *sr_sharing_name(sr_sharing s);
 const char *sr_net_model_name(sr_net_model m);
 const char *sr_arrival_name(sr_arrival a);
-const char *sr_policy_kind_name(sr_policy_kind k);
 const char *sr_run_mode_name(sr_run_mode m);
 
 /* A device group: `count` instances named name0..name{count-1} (or nameF..name{F+count-1} with a range
@@ -100,7 +88,11 @@ typedef struct sr_device_spec {
     double mem_bw_Bps;       /* memory bandwidth, bytes/s (roofline) */
     double power_idle_w;
     double power_busy_w;     /* all cores busy */
-    int max_queue;           /* frames allowed to wait for this device; 0 = unbounded */
+    int max_queue;           /* tasks allowed to wait for this device (beyond its executors); 0 = unbounded */
+    int executors;           /* independent executors (GPU streams, FPGA engines), each speed x cores / executors */
+    int concurrency;         /* tasks one executor runs at once (> 1: co-running, sharing its speed) */
+    int max_in_flight;       /* transfers at once per connection (destination); 0 = unlimited, one flow each */
+    double send_buffer_bytes; /* bytes waiting or in flight per connection before a job is dropped; 0 = no limit */
     int wifi_level;          /* rate level index when attached to a WIFI link */
     sr_loc loc;
     char *range;             /* "FIRST-LAST" as written (NULL when count was used) */
@@ -151,20 +143,18 @@ typedef struct sr_source_spec {
     sr_arrival arrival;
     int width, height;       /* frame resolution; the raw frame is width*height*3 bytes */
     double start_s;          /* first frame time (periodic sources are phase-shifted per instance) */
+    double deadline_s;       /* a job completing later than this after capture is late; 0 = no deadline */
     sr_loc loc;
 } sr_source_spec;
 
+/* The policy of a run point: its type names a policy of the registry (policies/sr_policy.h), whose own table
+ * (params_sec) the config parsed its keys with into `params`, a struct only that policy reads. */
 typedef struct sr_policy_spec {
-    char *name;              /* label used in results (defaults to the kind's name) */
-    sr_policy_kind kind;
-    char *target;            /* device group receiving offloaded work (cloud_only, split) */
-    char *split_at;          /* split: name of the last layer run on the source device */
-    sr_precision activation_precision; /* split: precision of the activation sent */
-    double frame_bytes;      /* cloud_only: bytes sent per frame; 0 = raw RGB width*height*3 */
-    char *codec;             /* split: activation codec pipeline (sr_codec.h), or NULL (raw activation) */
-    char *codec_table;       /* split + codec: SQLite file of `simrun codec-table` (absolute path), or NULL */
-    double codec_host_flops; /* speed of the host that measured the codec table; 0 = do not scale its times */
-    sr_loc loc;
+    char *name;                   /* label used in results (defaults to the type) */
+    char *type;                   /* registry name */
+    void *params;                 /* the policy's parameter struct (params_sec->size bytes), owned; NULL if none */
+    const sr_section *params_sec; /* the table params was parsed with (static, borrowed); NULL if none */
+    sr_loc loc;                   /* the policy's mapping */
 } sr_policy_spec;
 
 typedef struct sr_metrics_spec {

@@ -1,0 +1,23 @@
+#!/bin/sh
+# test_golden.sh SIMRUN SOURCE_DIR: the policy-runtime port changed no result. The golden databases were made by
+# the engine before the port (commit b5542ae: one flow per transfer); the experiments are rerun here with that
+# transfer model (max_in_flight: 0 on every device: no connections) and every row must be identical
+# (compare.sh). The default since the port (one connection per destination, FIFO) is checked by the closed-form
+# engine tests instead.
+set -eu
+simrun=$1
+src=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail=0
+for exp in quickstart split-brain; do
+    sed -E 's/\{ name: (cam|cloud),/{ name: \1, max_in_flight: 0,/' "$src/experiments/$exp.yaml" > "$dir/$exp.yaml"
+    grep -q 'max_in_flight: 0' "$dir/$exp.yaml" || { echo "$exp: could not set max_in_flight"; exit 1; }
+    (cd "$dir" && "$simrun" run "$exp.yaml" --jobs 2 --no-report > "$exp.log" 2>&1) || {
+        cat "$dir/$exp.log"
+        exit 1
+    }
+    echo "== $exp"
+    sh "$src/tests/golden/compare.sh" "$src/tests/golden/$exp.db" "$dir/results/$exp.db" || fail=1
+done
+exit $fail
