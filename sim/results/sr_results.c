@@ -115,6 +115,29 @@ static const char *const k_migrations[SR_RESULTS_SCHEMA_VERSION] = {
           " bytes INTEGER NOT NULL CHECK(bytes >= 0),"
           " PRIMARY KEY(run_id, source, frame, task)) WITHOUT ROWID;"
           "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+    /* v3 (policy runtime): job outcomes and plan versions on frames; delay tasks */
+    [2] = "ALTER TABLE frames ADD COLUMN outcome TEXT NOT NULL DEFAULT 'completed';"
+          "ALTER TABLE frames ADD COLUMN cause TEXT NOT NULL DEFAULT '';"
+          "ALTER TABLE frames ADD COLUMN plan_version INTEGER NOT NULL DEFAULT 0;"
+          "UPDATE frames SET outcome = 'dropped' WHERE dropped = 1;"
+          "CREATE TABLE frame_tasks_v3("
+          " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+          " source INTEGER NOT NULL,"
+          " frame INTEGER NOT NULL,"
+          " task INTEGER NOT NULL CHECK(task >= 0),"
+          " kind TEXT NOT NULL CHECK(kind IN ('compute', 'transfer', 'delay')),"
+          " label TEXT NOT NULL,"
+          " device TEXT NOT NULL CHECK(device <> ''),"
+          " dst TEXT NOT NULL CHECK((kind = 'transfer') = (dst <> '')),"
+          " ready_s REAL NOT NULL,"
+          " start_s REAL NOT NULL CHECK(start_s >= ready_s),"
+          " end_s REAL NOT NULL CHECK(end_s >= start_s),"
+          " bytes INTEGER NOT NULL CHECK(bytes >= 0),"
+          " PRIMARY KEY(run_id, source, frame, task)) WITHOUT ROWID;"
+          "INSERT INTO frame_tasks_v3 SELECT * FROM frame_tasks;"
+          "DROP TABLE frame_tasks;"
+          "ALTER TABLE frame_tasks_v3 RENAME TO frame_tasks;"
+          "UPDATE meta SET value = '3' WHERE key = 'schema_version';",
 };
 
 /* Prepared statements of the run-writing transaction, prepared once per connection and reused. */
@@ -148,8 +171,8 @@ static const char *const k_stmt_sql[ST_COUNT] = {
                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [ST_INS_METRIC] = "INSERT INTO metrics(run_id, name, value, unit) VALUES(?1, ?2, ?3, ?4)",
     [ST_INS_FRAME] = "INSERT INTO frames(run_id, source, frame, device, capture_s, queue_s, compute_s,"
-                     " transfer_s, complete_s, latency_s, dropped, bytes_sent)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     " transfer_s, complete_s, latency_s, dropped, bytes_sent, outcome, cause, plan_version)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [ST_INS_TASK] = "INSERT INTO frame_tasks(run_id, source, frame, task, kind, label, device, dst, ready_s,"
                     " start_s, end_s, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [ST_INS_LINK] = "INSERT INTO links(run_id, name, type, bw_bps, latency_s, bytes, transfers, energy_j)"
@@ -602,6 +625,11 @@ static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_r
             bind_real(s, 10, completed ? f->latency_s : NAN);
             sqlite3_bind_int(s, 11, completed ? 0 : 1);
             sqlite3_bind_int64(s, 12, f->bytes_sent);
+            /* records without an outcome (older writers) are completed or dropped */
+            sqlite3_bind_text(s, 13, f->outcome[0] ? f->outcome : completed ? "completed" : "dropped", -1,
+                              SQLITE_STATIC);
+            sqlite3_bind_text(s, 14, f->cause, -1, SQLITE_STATIC);
+            sqlite3_bind_int(s, 15, f->plan_version > 0 ? f->plan_version : 0);
             if (exec_stmt(s) != SQLITE_OK) return db_fail(r, "inserting a frame");
         }
         for (size_t i = 0; i < out->n_tasks; i++) {

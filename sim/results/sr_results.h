@@ -53,7 +53,7 @@ sr_status sr_results_write_run(sr_results *r, const sr_run_info *info, const sr_
 
 /* Schema version written to meta.schema_version (2: table frame_tasks). Older files are upgraded on open;
  * newer ones are refused. */
-#define SR_RESULTS_SCHEMA_VERSION 2
+#define SR_RESULTS_SCHEMA_VERSION 3
 
 /* Message of the last failed call on r (borrowed; "" after a success of sr_results_write_run). */
 const char *sr_results_errmsg(const sr_results *r);

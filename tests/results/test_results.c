@@ -104,7 +104,7 @@ static void test_write_and_read_back(void **state)
     sqlite3 *db = raw_open(f->db_path);
     char *s;
     s = tr_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'");
-    assert_string_equal(s, "2");
+    assert_string_equal(s, "3");
     free(s);
     s = tr_query_text(db, "PRAGMA journal_mode");
     assert_string_equal(s, "wal");
@@ -459,6 +459,9 @@ static void downgrade_to_v1(const char *path)
     sqlite3 *db = raw_open(path);
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TABLE frame_tasks;"
+                                  "ALTER TABLE frames DROP COLUMN outcome;"
+                                  "ALTER TABLE frames DROP COLUMN cause;"
+                                  "ALTER TABLE frames DROP COLUMN plan_version;"
                                   "UPDATE meta SET value = '1' WHERE key = 'schema_version';"
                                   "PRAGMA wal_checkpoint(TRUNCATE);",
                                   NULL, NULL, NULL),
@@ -468,7 +471,7 @@ static void downgrade_to_v1(const char *path)
     sqlite3_close(db);
 }
 
-/* A version-1 database (runs in it) is upgraded on open: version 2, the same schema as a new file, the old
+/* A version-1 database (runs in it) is upgraded on open: version 3, the same schema as a new file, the old
  * rows kept, frame tasks writable; opening it again changes nothing. */
 static void test_upgrade_v1(void **state)
 {
@@ -479,7 +482,7 @@ static void test_upgrade_v1(void **state)
     sqlite3 *db = raw_open(fresh_path);
     char *fresh = schema_text(db);
     sqlite3_close(db);
-    assert_non_null(strstr(fresh, "table frame_tasks CREATE TABLE frame_tasks("));
+    assert_non_null(strstr(fresh, "table frame_tasks CREATE TABLE \"frame_tasks\"(")); /* renamed by the v3 upgrade */
 
     r = open_ok(f->db_path);
     int64_t exp_id = 0;
@@ -500,7 +503,7 @@ static void test_upgrade_v1(void **state)
         sr_results_close(r);
         db = raw_open(f->db_path);
         char *s = tr_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'");
-        assert_string_equal(s, "2");
+        assert_string_equal(s, "3");
         free(s);
         s = schema_text(db);
         assert_string_equal(s, fresh);
@@ -567,7 +570,7 @@ static void test_upgrade_failure_rolls_back(void **state)
     db = raw_open(f->db_path);
     assert_int_equal(tr_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'frame_tasks'"), 1);
     s = tr_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'");
-    assert_string_equal(s, "2");
+    assert_string_equal(s, "3");
     free(s);
     sqlite3_close(db);
 }
