@@ -64,6 +64,7 @@ typedef struct sr_plan_req {
 } sr_plan_req;
 
 typedef enum {
+    SR_EVENT_START,          /* the simulation starts (time 0): set timers here */
     SR_EVENT_DEVICE_DOWN,
     SR_EVENT_DEVICE_UP,
     SR_EVENT_LINK_DOWN,

@@ -222,6 +222,7 @@ void eng_activity_done(void *data, int ok, void *user);
 void eng_host_state(sg_host_t host, int on, void *user);
 void eng_source_arm(eng_source *s);
 void eng_sim_init(engine *eng);
+void eng_policy_start(engine *eng); /* SR_EVENT_START to the policy, at time 0 */
 
 /* eng_sg.c */
 sr_status eng_sg_run(engine *eng, char *err, size_t err_size);

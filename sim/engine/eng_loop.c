@@ -6,7 +6,8 @@
  * concurrently: each is its own activity).
  *
  * Devices. A device has E executors (a SimGrid host of E cores, each at the device's speed / E) that each run
- * `concurrency` tasks at once (default 1: FIFO, one at a time). Ready compute tasks wait in the FIFO of the
+ * `concurrency` tasks at once (default 1: FIFO, one at a time). Tasks are priced on the whole device, so a task
+ * of s seconds takes E x s on one executor: splitting a device into executors adds concurrency, not capacity. Ready compute tasks wait in the FIFO of the
  * executor they name, or in the device's shared FIFO (executor -1); a free executor takes the oldest head of
  * the two. Contention model: tasks that run at the same time on one device share its cores as SimGrid shares
  * a multicore host (each running exec gets at most one core; when more execs than cores run, the cores are
@@ -248,7 +249,8 @@ static void host_serve(engine *eng, eng_host *h)
                 seconds = 0;
             }
         }
-        double flops = seconds * h->core_flops;
+        /* priced on the whole device; an executor has 1/E of its speed, so the task takes E x longer there */
+        double flops = seconds * h->core_flops * (double)h->n_exec;
         if (flops > 0) {
             h->exec[x].running++;
             sr_sg_exec_start(h->sg, flops, sl);
@@ -651,6 +653,16 @@ static void job_end_event(engine *eng, const eng_job *j)
     ev.source = j->src ? j->src->index : -1;
     ev.outcome = j->outcome;
     ev.latency_s = ev.time_s - j->capture_s;
+    policy_event(eng, &ev);
+}
+
+void eng_policy_start(engine *eng)
+{
+    sr_policy_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = SR_EVENT_START;
+    ev.time_s = simgrid_get_clock();
+    ev.group = ev.instance = ev.link = ev.link_instance = ev.source = -1;
     policy_event(eng, &ev);
 }
 

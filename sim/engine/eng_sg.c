@@ -108,6 +108,7 @@ sr_status eng_sg_run(engine *eng, char *err, size_t err_size)
     sr_sg_set_host_state_callback(eng_host_state, eng);
     for (int s = 0; s < eng->n_sources; s++)
         eng_source_arm(&eng->sources[s]);
+    eng_policy_start(eng);
     simgrid_run();
     sr_sg_release_ended();
     sr_sg_set_done_callback(NULL, NULL); /* eng lives on the caller's stack frame */
