@@ -113,6 +113,7 @@ typedef struct sr_link_spec {
     int count;               /* instances (1, or the group's count) */
     char **instances;        /* expanded link names */
     double power_idle_w, power_busy_w; /* link energy (0 = not modelled) */
+    int max_flows;           /* transfers crossing the link at once; more wait FIFO at its entrance; 0 = no limit */
     sr_loc loc;
 } sr_link_spec;
 

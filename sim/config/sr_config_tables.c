@@ -200,6 +200,11 @@ static const sr_field link_fields[] = {
      .doc = "link power when idle (0 = not modelled)", OFF(sr_link_spec, power_idle_w)},
     {"power_busy", SR_F_QTY, SR_UNIT_POWER, HAS_MIN, .def = "0W", .doc = "link power when transmitting",
      OFF(sr_link_spec, power_busy_w)},
+    {"max_flows", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .def = "0",
+     .doc = "transfers crossing this link at once (an admission limit: more wait FIFO at its entrance, so the "
+            "link's throughput is kept but its flows are served in order instead of shared); bounds the flow "
+            "solver's work on an overloaded shared link; 0 = no limit",
+     OFF(sr_link_spec, max_flows)},
 };
 const sr_section sr_sec_link = {"platform.links", "link", 1, "Links; defaults come from the link class.",
                                 FIELDS(link_fields)};

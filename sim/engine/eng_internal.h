@@ -50,6 +50,7 @@ typedef struct eng_slot {
     int64_t seq;            /* readiness order (FIFO order across an executor's queues) */
     struct eng_slot *next;  /* batch: the next member (the head is the one queued and executed) */
     int batch_n;            /* batch head: members, head included (1: not batched) */
+    int admitted;           /* transfer: admitted on the limited links of its route */
 } eng_slot;
 
 /* A batch being formed on one executor for one batch key. */
@@ -91,6 +92,9 @@ typedef struct eng_host {
 
 typedef struct eng_link {
     int64_t bytes, transfers;
+    int max_flows; /* admission limit (0: none) */
+    int flows;     /* admitted transfers crossing it */
+    eng_fifo wait; /* transfers waiting to be admitted */
 } eng_link;
 
 /* The transfers of one (sender, receiver) pair. */
@@ -103,6 +107,7 @@ typedef struct eng_conn {
 
 /* A priced plan resolved to hosts, shared by the jobs that run it. */
 typedef struct eng_plan {
+    int limited; /* some route of the plan crosses a link with an admission limit */
     sr_plan *plan;
     int version;
     int refs; /* jobs running it, + 1 while it is a source's current plan */

@@ -43,6 +43,7 @@
 
 static void task_ready(eng_slot *sl);
 static void job_end_event(engine *eng, const eng_job *j);
+static int link_admit(engine *eng, eng_slot *sl);
 
 /* ---- FIFOs ---- */
 
@@ -362,9 +363,50 @@ static double transfer_size(const eng_slot *sl, const sr_plan_task *t)
 static void transfer_start(engine *eng, eng_slot *sl)
 {
     const eng_plan *p = sl->job->plan;
+    if (p->limited && !sl->admitted) {
+        if (!link_admit(eng, sl)) return;
+    }
     const sr_plan_task *t = sr_plan_task_at(p->plan, sl->task);
     sl->start_s = simgrid_get_clock();
     sr_sg_sendto_start(eng->hosts[p->host[sl->task]].sg, eng->hosts[p->dst[sl->task]].sg, transfer_size(sl, t), sl);
+}
+
+/* ---- link admission (links with max_flows) ---- */
+
+/* Admits the transfer on every limited link of its route, or queues it at the first one that is full. */
+static int link_admit(engine *eng, eng_slot *sl)
+{
+    const eng_plan *p = sl->job->plan;
+    const sr_topo_route *r = p->route[sl->task];
+    for (int k = 0; k < r->n_links; k++) {
+        eng_link *l = &eng->links[sr_topology_route_link(eng->topo, r, k)];
+        if (l->max_flows > 0 && l->flows >= l->max_flows) {
+            if (!fifo_push(&l->wait, sl)) fail_oom(eng);
+            return 0;
+        }
+    }
+    for (int k = 0; k < r->n_links; k++) {
+        eng_link *l = &eng->links[sr_topology_route_link(eng->topo, r, k)];
+        if (l->max_flows > 0) l->flows++;
+    }
+    sl->admitted = 1;
+    return 1;
+}
+
+/* A transfer left the limited links of route r: admit what waits there, in order. */
+static void link_release(engine *eng, const sr_topo_route *r)
+{
+    for (int k = 0; k < r->n_links; k++) {
+        eng_link *l = &eng->links[sr_topology_route_link(eng->topo, r, k)];
+        if (l->max_flows > 0) l->flows--;
+    }
+    for (int k = 0; k < r->n_links; k++) {
+        eng_link *l = &eng->links[sr_topology_route_link(eng->topo, r, k)];
+        while (l->max_flows > 0 && l->flows < l->max_flows && l->wait.len > 0) {
+            eng_slot *sl = fifo_pop(&l->wait);
+            if (link_admit(eng, sl)) transfer_start(eng, sl); /* else queued again at a full link */
+        }
+    }
 }
 
 /* Starts the connection's waiting transfers while it has room. */
@@ -420,9 +462,11 @@ static void transfer_finish(engine *eng, eng_slot *sl, int ok)
     }
     if (!ok) job_stop(j, SR_OUTCOME_FAILED, ENG_CAUSE_TRANSFER, p->host[sl->task]);
     record_task(eng, j, sl->task, sl->ready_s, sl->start_s, now, bytes);
+    int limited = p->limited;
     eng_host *h = &eng->hosts[p->host[sl->task]];
     eng_conn *c = h->max_in_flight > 0 ? &eng->conns[p->conn[sl->task]] : NULL;
     task_done(sl);
+    if (limited) link_release(eng, r);
     if (c) {
         c->in_flight--;
         c->queued_bytes -= size;

@@ -159,6 +159,8 @@ sr_status eng_plan_adopt(engine *eng, sr_plan *plan, const char *who, eng_plan *
             break;
         }
         st = conn_get(eng, p->host[i], p->dst[i], &p->conn[i]);
+        for (int k = 0; k < p->route[i]->n_links; k++)
+            if (eng->links[sr_topology_route_link(eng->topo, p->route[i], k)].max_flows > 0) p->limited = 1;
     }
     if (st != SR_OK) goto done;
     for (int d = 0; d < nd; d++) {
@@ -485,6 +487,8 @@ sr_status eng_prepare(engine *eng, uint64_t seed, char *err, size_t err_size)
         hh->exec = calloc((size_t)d->executors, sizeof *hh->exec);
         if (!hh->exec) return SR_ERR_NOMEM;
     }
+    for (int l = 0; l < sr_topology_link_count(eng->topo); l++)
+        eng->links[l].max_flows = e->links[sr_topology_link_at(eng->topo, l)->spec].max_flows;
     if (eng->opts && eng->opts->cost) {
         eng->env.default_cost = eng->opts->cost;
     } else {
@@ -542,6 +546,8 @@ void eng_clear(engine *eng)
         free(eng->hosts[h].batches);
     }
     free(eng->hosts);
+    for (int l = 0; eng->links && l < sr_topology_link_count(eng->topo); l++)
+        free(eng->links[l].wait.q);
     free(eng->links);
     for (int c = 0; c < eng->n_conns; c++)
         free(eng->conns[c].q.q);
