@@ -28,6 +28,7 @@ static sr_run_info run_info(const sr_config *c, const sr_point *pt, int64_t exp_
     info.point_index = pt->index;
     info.point_hash = pt->hash;
     info.params_json = pt->params_json;
+    info.params_si_json = pt->params_si_json;
     info.policy = pt->policy;
     info.replication = pt->replication;
     info.seed = pt->seed;

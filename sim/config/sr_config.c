@@ -1344,6 +1344,45 @@ static int axis_applies(const sr_config *c, int a, int p)
     return p < c->n_policies && c->policy_elem[p] && strcmp(c->policy_elem[p], c->axes[a].elem) == 0;
 }
 
+/* A swept value as the experiment holds it (the field's parser already accepted the text). */
+static void si_value(sbuf *sb, const sr_field *f, const char *text)
+{
+    double v = 0;
+    switch (f ? f->type : SR_F_STR) {
+    case SR_F_QTY:
+        if (sr_quantity_parse_ex(text, f->unit, (f->flags & SR_FF_UNIT_OPTIONAL) != 0, &v) == SR_QTY_OK) {
+            if (f->flags & SR_FF_BYTES) v /= 8.0;
+            sb_add(sb, "%.17g", v);
+            return;
+        }
+        break;
+    case SR_F_INT:
+    case SR_F_U64:
+    case SR_F_FLOAT: {
+        char *end = NULL;
+        v = strtod(text, &end);
+        if (end && !*end && isfinite(v)) {
+            sb_add(sb, "%.17g", v);
+            return;
+        }
+        break;
+    }
+    case SR_F_BOOL:
+        sb_add(sb, "%s", (!strcmp(text, "true") || !strcmp(text, "True") || !strcmp(text, "TRUE")) ? "true" : "false");
+        return;
+    case SR_F_STR:
+    case SR_F_NAME:
+    case SR_F_ENUM:
+    case SR_F_DIMS3:
+    case SR_F_RES:
+    case SR_F_MAP:
+    case SR_F_SEQ:
+    case SR_F_MAPSEQ:
+        break;
+    }
+    sb_json_str(sb, text);
+}
+
 static int expand(sr_config *c, sr_diag *d)
 {
     long long combos = 1;
@@ -1383,18 +1422,27 @@ static int expand(sr_config *c, sr_diag *d)
                 if (skip) continue;
                 for (int r = 0; r < c->replications; r++) {
                     sr_point *pt = &c->points[c->n_points];
-                    sbuf sb = {0};
+                    sbuf sb = {0}, si = {0};
                     sb_add(&sb, "{");
+                    sb_add(&si, "{");
                     for (int a = 0; a < c->n_axes; a++) {
                         if (!axis_applies(c, a, p)) continue;
                         sb_json_str(&sb, c->axes[a].path);
                         sb_add(&sb, ": ");
                         sb_json_str(&sb, c->axes[a].values[idx[a]]->text);
                         sb_add(&sb, ", ");
+                        sb_json_str(&si, c->axes[a].path);
+                        sb_add(&si, ": ");
+                        si_value(&si, sr_section_field(c->axes[a].sec, c->axes[a].key), c->axes[a].values[idx[a]]->text);
+                        sb_add(&si, ", ");
                     }
                     sb_add(&sb, "\"policy\": ");
                     sb_json_str(&sb, labels[p] ? labels[p] : "");
                     sb_add(&sb, ", \"replication\": %d}", r);
+                    sb_add(&si, "\"policy\": ");
+                    sb_json_str(&si, labels[p] ? labels[p] : "");
+                    sb_add(&si, ", \"replication\": %d}", r);
+                    pt->params_si_json = si.s;
                     pt->index = c->n_points;
                     pt->replication = r;
                     pt->seed = point_seed(e->seed, r);
@@ -1523,6 +1571,7 @@ void sr_config_free(sr_config *c)
     for (int i = 0; i < c->n_points; i++) {
         free(c->points[i].policy);
         free(c->points[i].params_json);
+        free(c->points[i].params_si_json);
     }
     free(c->points);
     free(c->refs);

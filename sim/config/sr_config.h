@@ -28,6 +28,8 @@ typedef struct sr_point {
                                 numbers: every policy and grid value of one replication sees the same draws) */
     char *policy;            /* policy label */
     char *params_json;       /* {"axis.path": "value", ..., "policy": "...", "replication": r} */
+    char *params_si_json;    /* the same keys, each value as the experiment holds it: numbers in SI base units
+                                (quantities, integers, numbers), true/false, or the text (names, strings) */
     char hash[17];           /* 16 hex digits identifying the point within its experiment */
 } sr_point;
 

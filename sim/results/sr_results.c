@@ -120,6 +120,7 @@ static const char *const k_migrations[SR_RESULTS_SCHEMA_VERSION] = {
           "ALTER TABLE frames ADD COLUMN cause TEXT NOT NULL DEFAULT '';"
           "ALTER TABLE frames ADD COLUMN plan_version INTEGER NOT NULL DEFAULT 0;"
           "UPDATE frames SET outcome = 'dropped' WHERE dropped = 1;"
+          "ALTER TABLE runs ADD COLUMN params_si TEXT;"
           "CREATE TABLE frame_tasks_v3("
           " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
           " source INTEGER NOT NULL,"
@@ -167,8 +168,8 @@ static const char *const k_stmt_sql[ST_COUNT] = {
     [ST_DEL_HOSTS] = "DELETE FROM hosts WHERE run_id = ?1",
     [ST_DEL_RUN] = "DELETE FROM runs WHERE id = ?1",
     [ST_INS_RUN] = "INSERT INTO runs(experiment_id, point_index, point_hash, params, policy, replication,"
-                   " seed, status, wall_s, error, net_model, finished_utc)"
-                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                   " seed, status, wall_s, error, net_model, finished_utc, params_si)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, json(?13))",
     [ST_INS_METRIC] = "INSERT INTO metrics(run_id, name, value, unit) VALUES(?1, ?2, ?3, ?4)",
     [ST_INS_FRAME] = "INSERT INTO frames(run_id, source, frame, device, capture_s, queue_s, compute_s,"
                      " transfer_s, complete_s, latency_s, dropped, bytes_sent, outcome, cause, plan_version)"
@@ -594,6 +595,7 @@ static sr_status write_run_tx(sr_results *r, const sr_run_info *info, const sr_r
     bind_text_or_null(s, 10, info->error);
     bind_text_or_null(s, 11, info->net_model);
     sqlite3_bind_text(s, 12, now, -1, SQLITE_STATIC);
+    bind_text_or_null(s, 13, info->params_si_json);
     if (exec_stmt(s) != SQLITE_OK) return db_fail(r, "inserting the run");
     int64_t id = sqlite3_last_insert_rowid(r->db);
 

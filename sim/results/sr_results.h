@@ -32,6 +32,7 @@ typedef struct sr_run_info {
     int point_index;
     const char *point_hash;
     const char *params_json;
+    const char *params_si_json; /* the swept values as numbers in SI units (NULL: stored as NULL) */
     const char *policy;
     int replication;
     uint64_t seed;

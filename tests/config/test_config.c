@@ -310,6 +310,12 @@ static void test_policy_axis_and_defaults(void **state)
         "\"replication\": 0}");
     assert_string_equal(sr_config_point(c, 4)->params_json,
                         "{\"duration\": \"10s\", \"policy\": \"cloud_only\", \"replication\": 0}");
+    /* the same values as the experiment holds them: quantities as numbers in SI units, strings as text */
+    assert_string_equal(sr_config_point(c, 2)->params_si_json,
+                        "{\"duration\": 5, \"policy.split.split_at\": \"layer2.0.relu\", \"policy\": \"split\", "
+                        "\"replication\": 0}");
+    assert_string_equal(sr_config_point(c, 4)->params_si_json,
+                        "{\"duration\": 10, \"policy\": \"cloud_only\", \"replication\": 0}");
     sr_experiment *e = NULL;
     assert_int_equal(sr_config_experiment(c, 2, &e), SR_OK);
     assert_string_equal(PSTR(e, "split_at"), "layer2.0.relu");

@@ -462,6 +462,7 @@ static void downgrade_to_v1(const char *path)
                                   "ALTER TABLE frames DROP COLUMN outcome;"
                                   "ALTER TABLE frames DROP COLUMN cause;"
                                   "ALTER TABLE frames DROP COLUMN plan_version;"
+                                  "ALTER TABLE runs DROP COLUMN params_si;"
                                   "UPDATE meta SET value = '1' WHERE key = 'schema_version';"
                                   "PRAGMA wal_checkpoint(TRUNCATE);",
                                   NULL, NULL, NULL),
