@@ -245,6 +245,13 @@ static void test_metrics_flags(void **state)
     (void)state;
     assert_int_equal(simrun("run tiny-noframes.yaml --db nf.db --no-report --quiet"), 0);
     assert_int_equal(query_int("nf.db", "SELECT count(*) FROM runs WHERE status='ok'"), 4);
+    /* every run's swept values as numbers in SI units beside the text as written */
+    assert_int_equal(query_int("nf.db", "SELECT count(*) FROM runs WHERE params_si IS NULL OR NOT json_valid(params_si)"),
+                     0);
+    assert_int_equal(query_int("nf.db", "SELECT count(*) FROM runs WHERE json_extract(params, '$.\"platform.links.up."
+                                        "bandwidth\"') = '10Mbps' AND json_extract(params_si, '$.\"platform.links.up."
+                                        "bandwidth\"') = 1e7"),
+                     2);
     assert_int_equal(query_int("nf.db", "SELECT count(*) FROM frames"), 0);
     assert_int_equal(query_int("nf.db", "SELECT count(*) FROM frame_tasks"), 0);
     assert_int_equal(query_int("nf.db", "SELECT count(*) FROM links"), 0);
@@ -290,6 +297,11 @@ static void test_amplification_experiment(void **state)
                             "r.id=m.run_id WHERE m.name='amplification' AND "
                             "json_extract(r.params, '$.\"policy.split.split_at\"')='conv1'");
     assert_int_equal(got_ppm, (int64_t)(want * 1e6 + 0.5));
+    /* the swept layer names are stored as text in params_si too */
+    assert_int_equal(query_int("amp.db", "SELECT count(*) FROM runs WHERE "
+                                         "json_extract(params_si, '$.\"policy.split.split_at\"')='conv1'"),
+                     query_int("amp.db", "SELECT count(*) FROM runs WHERE "
+                                         "json_extract(params, '$.\"policy.split.split_at\"')='conv1'"));
     /* the logits are far smaller than the frame */
     assert_int_equal(query_int("amp.db", "SELECT m.value < 0.01 FROM metrics m JOIN runs r ON r.id=m.run_id "
                                          "WHERE m.name='amplification' AND "
