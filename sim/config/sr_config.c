@@ -19,6 +19,7 @@
 #include "sr_profile.h"
 #include "sr_file.h"
 #include "sr_model_source.h"
+#include "sr_platform.h"
 #include "sr_policy.h"
 #include "sr_zoo.h"
 
@@ -977,6 +978,27 @@ done:
     free(g);
 }
 
+/* The platform as the engine will build it (sr_platform.h): what SimGrid would abort on, and the route rules
+ * the section tables cannot see (a Wi-Fi hop needs a wired link behind its access point, ...). Its messages
+ * carry their own "file:line:col: error: " prefix; they are reported at that position. */
+static void check_topology(bctx *b, const sr_ynode *at)
+{
+    sr_topology *t = NULL;
+    char err[1024] = "";
+    if (sr_topology_build(b->e, &t, err, sizeof err) == SR_OK) {
+        sr_topology_free(t);
+        return;
+    }
+    const char *file = b->e->file ? b->e->file : "";
+    size_t fl = strlen(file);
+    int line = 0, col = 0, used = 0;
+    if (fl && strncmp(err, file, fl) == 0 && sscanf(err + fl, ":%d:%d: error: %n", &line, &col, &used) == 2 &&
+        used > 0)
+        sr_diag_error(b->pc.diag, line, col, "%s", err + fl + used);
+    else
+        BERR(at, "%s", err);
+}
+
 /* Exact mode runs the real kernels for every frame: refuse run points with more than SR_EXACT_MAX_FRAMES
  * expected frames ((duration - start) x fps per instance, summed over the sources). */
 static void check_exact_budget(bctx *b, const sr_ynode *at)
@@ -1059,6 +1081,7 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
     if (!e) return NULL;
     bctx bc = {.pc = {diag, ov, n_ov}, .cfg = c, .zc = zc, .e = e};
     bctx *b = &bc;
+    int errors_at_start = sr_diag_count(diag);
     e->file = strdup(c->path);
     const sr_ynode *root = sr_ydoc_root(c->doc);
     if (!e->file || !root) goto done;
@@ -1117,9 +1140,10 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
         const sr_ynode *srcs = wg[0];
         if (srcs && srcs->type == SR_YN_SEQ) parse_sources(b, srcs);
     }
-    if (e->mode == SR_MODE_EXACT && TOP("mode")) check_exact_budget(b, TOP("mode"));
+    if (e->mode == SR_MODE_EXACT) check_exact_budget(b, TOP("mode") ? TOP("mode") : root);
     const sr_ynode *pol = TOP("policy");
     if (pol && pol->type != SR_YN_SCALAR) parse_policies(b, pol);
+    if (b->zc && sr_diag_count(b->pc.diag) == errors_at_start) check_topology(b, TOP("platform") ? TOP("platform") : root);
 #undef TOP
     if (labels) {
         *labels = calloc((size_t)b->n_pols + 1, sizeof **labels);
