@@ -7,13 +7,27 @@
 // at the next completion, or by sr_sg_release_ended.
 #include "sr_sg_shim.h"
 
+#include <simgrid/kernel/ProfileBuilder.hpp>
 #include <simgrid/kernel/Timer.hpp>
+#include <simgrid/kernel/resource/Action.hpp>
+#include <simgrid/kernel/resource/Model.hpp>
+#include <simgrid/kernel/resource/NetworkModelIntf.hpp>
 #include <simgrid/s4u/Activity.hpp>
 #include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Exec.hpp>
+#include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Link.hpp>
+#include <simgrid/s4u/NetZone.hpp>
+#include <xbt/config.hpp>
 
+#include <algorithm>
 #include <cassert>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -66,9 +80,21 @@ extern "C" void sr_sg_exec_start(sg_host_t host, double flops, void* data)
     e->add_ref(); // released after its completion
 }
 
+namespace {
+void arm_link_signals(sg_host_t from);
+bool fails_at_start(sg_host_t from, sg_host_t to);
+void report_failure_now(void* data);
+void track_comm(const simgrid::s4u::Comm* c, sg_host_t from, sg_host_t to);
+} // namespace
+
 extern "C" void sr_sg_sendto_start(sg_host_t from, sg_host_t to, double bytes, void* data)
 {
     assert(data != nullptr);
+    arm_link_signals(from);
+    if (fails_at_start(from, to)) {
+        report_failure_now(data);
+        return;
+    }
     // what sg_host_sendto does (Comm::sendto_async: the comm starts once both ends are set), without the wait
     simgrid::s4u::CommPtr c = simgrid::s4u::Comm::sendto_init()
                                   ->set_payload_size(static_cast<uint64_t>(bytes))
@@ -76,6 +102,7 @@ extern "C" void sr_sg_sendto_start(sg_host_t from, sg_host_t to, double bytes, v
                                   ->set_destination(to);
     c->set_data(data);
     c->add_ref(); // released after its completion
+    track_comm(c.get(), from, to);
 }
 
 extern "C" void sr_sg_timer_set(double date_s, void (*fn)(void*), void* arg)
@@ -86,4 +113,375 @@ extern "C" void sr_sg_timer_set(double date_s, void (*fn)(void*), void* arg)
 extern "C" void sr_sg_release_ended(void)
 {
     release_ended();
+}
+
+// ---- profiles ----
+//
+// Hosts: a state profile built with ProfileBuilder::from_callback (exact doubles, no text round trip; dates
+// are deltas, a looping pattern is appended again each time it is exhausted).
+//
+// Links: SimGrid 3.32 refuses profiles on a sealed link (s4u_Link.cpp asserts "Cannot set a ... profile once
+// the Link is sealed"), and links loaded from XML are sealed, so a link's signal is replayed with kernel timers
+// calling Link::set_bandwidth / set_latency / turn_off / turn_on - what a profile event does
+// (NetworkCm02Link::apply_event). Timers would keep the simulation running and move its clock to the end of
+// the trace (for ever with a looping one), so they are armed only while transfers are in flight: the first
+// transfer started by sr_sg_sendto_start catches every signal up to the current date and arms its next change;
+// when the network has no running action left, the timers are removed. Link values only act on transfers, so
+// nothing is lost while they are disarmed.
+//
+// Rebound (sr_sg_set_rebound): comms started by sr_sg_sendto_start through a link with a bandwidth signal are
+// tracked (their kernel Action, found as the newest action of the network model right after the start, and
+// their route); Link::on_bandwidth_change re-applies CM02's bound (network_cm02.cpp:
+// comm_action_set_bounds + comm_action_set_variable) from the route's current bandwidths and latencies.
+// Action::set_bound drops a lazily-updated action from the model's heap; an action still paying its latency
+// only comes back through its heap entry, so that entry is put back with its date.
+
+namespace {
+using simgrid::kernel::profile::DatedValue;
+using simgrid::kernel::resource::Action;
+using simgrid::kernel::resource::ActionHeap;
+using simgrid::kernel::resource::Model;
+
+struct Tracked {
+    Action* action;
+    sg_host_t from, to;
+    std::vector<simgrid::s4u::Link*> route;
+};
+
+int g_profile_seq     = 0;    // profile names must be unique in a process
+bool g_rebound        = true;
+bool g_track_hosts    = false; // some host has a state profile
+bool g_link_states    = false; // some link has a state profile
+bool g_tracking_hooks = false;
+std::unordered_set<const simgrid::s4u::Link*> g_bw_links, g_lat_links, g_state_links;
+std::unordered_set<const simgrid::s4u::Host*> g_state_hosts;
+std::unordered_map<const void*, Tracked> g_tracked; // key: the comm's ActivityImpl
+std::unordered_map<const simgrid::s4u::Link*, std::unordered_set<const void*>> g_by_link;
+Model* g_net_model = nullptr;
+
+enum class SignalKind { bandwidth, latency, state };
+struct LinkSignal {
+    simgrid::s4u::Link* link;
+    SignalKind kind;
+    std::vector<double> t, v;
+    double period;
+    double nominal; // the link's value before the first point
+    simgrid::kernel::timer::Timer* timer = nullptr;
+};
+std::vector<std::unique_ptr<LinkSignal>> g_signals;
+bool g_signals_armed = false;
+
+void signal_apply(const LinkSignal& s, double v)
+{
+    switch (s.kind) {
+        case SignalKind::bandwidth:
+            if (s.link->get_bandwidth() != v) s.link->set_bandwidth(v);
+            break;
+        case SignalKind::latency:
+            if (s.link->get_latency() != v) s.link->set_latency(v);
+            break;
+        case SignalKind::state:
+            if (v > 0 && !s.link->is_on())
+                s.link->turn_on();
+            else if (v <= 0 && s.link->is_on())
+                s.link->turn_off();
+            break;
+    }
+}
+
+// Arms the timer of point j of pass k (the next pass when j is past the end of a looping pattern).
+void signal_schedule(LinkSignal* s, long long k, size_t j)
+{
+    s->timer = nullptr;
+    if (j >= s->t.size()) {
+        if (!(s->period > 0)) return;
+        k++;
+        j = 0;
+    }
+    double date = (s->period > 0 ? static_cast<double>(k) * s->period : 0.0) + s->t[j];
+    s->timer    = simgrid::kernel::timer::Timer::set(date, [s, k, j] {
+        s->timer = nullptr;
+        signal_apply(*s, s->v[j]);
+        signal_schedule(s, k, j + 1);
+    });
+}
+
+void signal_catch_up(LinkSignal* s, double now)
+{
+    long long k = 0;
+    double p    = now;
+    if (s->period > 0) {
+        k = static_cast<long long>(std::floor(now / s->period));
+        p = now - static_cast<double>(k) * s->period;
+    }
+    if (p < s->t[0]) {
+        signal_apply(*s, s->nominal);
+        signal_schedule(s, k, 0);
+        return;
+    }
+    size_t j = static_cast<size_t>(std::upper_bound(s->t.begin(), s->t.end(), p) - s->t.begin()) - 1;
+    signal_apply(*s, s->v[j]);
+    signal_schedule(s, k, j + 1);
+}
+
+Model* network_model_of(const simgrid::s4u::Host* h);
+
+void disarm_if_idle();
+
+void arm_link_signals(sg_host_t from)
+{
+    if (g_signals_armed || g_signals.empty()) return;
+    if (!g_net_model) g_net_model = network_model_of(from);
+    g_signals_armed = true;
+    double now      = simgrid::s4u::Engine::get_clock();
+    for (auto& s : g_signals)
+        signal_catch_up(s.get(), now);
+}
+
+void disarm_link_signals()
+{
+    if (!g_signals_armed) return;
+    g_signals_armed = false;
+    for (auto& s : g_signals)
+        if (s->timer) {
+            s->timer->remove();
+            s->timer = nullptr;
+        }
+}
+
+void disarm_if_idle()
+{
+    if (g_signals_armed && g_net_model && g_net_model->get_started_action_set()->empty()) disarm_link_signals();
+}
+
+void add_link_signal(simgrid::s4u::Link* link, SignalKind kind, const double* t, const double* v, int n,
+                     double period, double nominal)
+{
+    auto s    = std::make_unique<LinkSignal>();
+    s->link   = link;
+    s->kind   = kind;
+    s->t.assign(t, t + n);
+    s->v.assign(v, v + n);
+    s->period  = period;
+    s->nominal = nominal;
+    g_signals.push_back(std::move(s));
+}
+
+bool valid_signal(const double* t, const double* v, int n, double period, double vmin, bool vmin_excl)
+{
+    if (n < 1 || !t || !v || !(period >= 0) || !std::isfinite(period)) return false;
+    for (int i = 0; i < n; i++) {
+        if (!std::isfinite(t[i]) || !std::isfinite(v[i]) || t[i] < 0) return false;
+        if (i > 0 && !(t[i] > t[i - 1])) return false;
+        if (vmin_excl ? !(v[i] > vmin) : !(v[i] >= vmin)) return false;
+    }
+    if (period > 0 && (t[0] != 0.0 || !(t[n - 1] < period))) return false;
+    return true;
+}
+
+simgrid::kernel::profile::Profile* make_profile(const char* kind, const std::string& who, const double* t,
+                                                const double* v, int n, double period)
+{
+    std::vector<DatedValue> pattern;
+    double last = 0.0;
+    for (int i = 0; i < n; i++) {
+        pattern.emplace_back(t[i] - last, v[i]);
+        last = t[i];
+    }
+    bool loop  = period > 0;
+    double gap = loop ? period - t[n - 1] : 0.0;
+    auto cb    = [pattern, loop, gap](std::vector<DatedValue>& list) {
+        size_t first = list.size();
+        if (first > 0 && !loop) return;
+        list.insert(list.end(), pattern.begin(), pattern.end());
+        if (first > 0) list[first].date_ += gap;
+    };
+    std::string name = std::string("sr-") + kind + "-" + who + "-" + std::to_string(++g_profile_seq);
+    return simgrid::kernel::profile::ProfileBuilder::from_callback(name, cb, loop ? gap : -1.0);
+}
+
+Model* network_model_of(const simgrid::s4u::Host* h)
+{
+    // NetworkModel derives from both Model and NetworkModelIntf: a cross-cast through RTTI
+    return dynamic_cast<Model*>(h->get_englobing_zone()->get_network_model());
+}
+
+// CM02's bound of a flow on `route` with the links' current values.
+double flow_bound(const std::vector<simgrid::s4u::Link*>& route)
+{
+    double bw  = -1.0;
+    double lat = 0.0;
+    for (const auto* l : route) {
+        lat += l->get_latency();
+        if (l->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::WIFI) continue;
+        if (bw < 0 || l->get_bandwidth() < bw) bw = l->get_bandwidth();
+    }
+    if (!(lat > 0)) return bw;
+    double gamma  = simgrid::config::get_value<double>("network/TCP-gamma");
+    double window = gamma / (2.0 * lat);
+    return bw < 0 ? window : std::min(bw, window);
+}
+
+void set_bound_keep_heap(Action* a, double bound)
+{
+    Model* m      = a->get_model();
+    bool paying   = m->is_update_lazy() && a->get_type() == ActionHeap::Type::latency;
+    double date   = -1.0;
+    if (paying)
+        for (auto const& e : m->get_action_heap())
+            if (e.second == a) {
+                date = e.first;
+                break;
+            }
+    a->set_bound(bound);
+    if (paying && date >= 0 && a->get_type() == ActionHeap::Type::unset)
+        m->get_action_heap().insert(a, date, ActionHeap::Type::latency);
+}
+
+void untrack(const void* key)
+{
+    auto it = g_tracked.find(key);
+    if (it == g_tracked.end()) return;
+    for (const auto* l : it->second.route) {
+        auto bl = g_by_link.find(l);
+        if (bl != g_by_link.end()) bl->second.erase(key);
+    }
+    g_tracked.erase(it);
+}
+
+void on_bandwidth_change(simgrid::s4u::Link const& l)
+{
+    if (!g_rebound) return;
+    auto bl = g_by_link.find(&l);
+    if (bl == g_by_link.end()) return;
+    for (const void* key : bl->second) {
+        const Tracked& t = g_tracked.at(key);
+        if (t.action->get_state() == Action::State::STARTED) set_bound_keep_heap(t.action, flow_bound(t.route));
+    }
+}
+
+void on_host_state_change(simgrid::s4u::Host const& h)
+{
+    if (h.is_on()) return;
+    double now = simgrid::s4u::Engine::get_clock();
+    for (auto& [key, t] : g_tracked) {
+        if (t.from != &h && t.to != &h) continue;
+        if (t.action->get_state() == Action::State::INITED || t.action->get_state() == Action::State::STARTED) {
+            t.action->set_finish_time(now);
+            t.action->set_state(Action::State::FAILED); // reported by the engine's next handling of ended actions
+        }
+    }
+}
+
+void install_tracking_hooks()
+{
+    if (g_tracking_hooks) return;
+    g_tracking_hooks = true;
+    simgrid::s4u::Activity::on_completion_cb([](simgrid::s4u::Activity const& a) {
+        untrack(a.get_impl());
+        disarm_if_idle();
+    });
+    simgrid::s4u::Link::on_bandwidth_change_cb(on_bandwidth_change);
+    simgrid::s4u::Host::on_state_change_cb(on_host_state_change);
+    simgrid::s4u::Engine::on_simulation_end_cb([] {
+        disarm_link_signals();
+        g_tracked.clear();
+        g_by_link.clear();
+    });
+}
+
+void track_comm(const simgrid::s4u::Comm* c, sg_host_t from, sg_host_t to)
+{
+    if (g_bw_links.empty() && !g_track_hosts) return;
+    Model* m = network_model_of(from);
+    g_net_model = m;
+    if (!m || m->get_started_action_set()->empty()) return;
+    Action& a = m->get_started_action_set()->back(); // the action CommImpl::start just created
+    if (a.get_activity() != c->get_impl()) return;   // failed at start: nothing runs
+    Tracked t{&a, from, to, {}};
+    bool on_profiled = false;
+    if (!g_bw_links.empty()) {
+        double lat = 0;
+        from->route_to(to, t.route, &lat);
+        for (const auto* l : t.route)
+            if (g_bw_links.count(l)) on_profiled = true;
+    }
+    if (!on_profiled && !g_track_hosts) return;
+    const void* key = c->get_impl();
+    for (const auto* l : t.route)
+        if (g_bw_links.count(l)) g_by_link[l].insert(key);
+    g_tracked.emplace(key, std::move(t));
+}
+
+bool fails_at_start(sg_host_t from, sg_host_t to)
+{
+    if (!from->is_on() || !to->is_on()) return true;
+    if (!g_link_states) return false;
+    std::vector<simgrid::s4u::Link*> route;
+    double lat = 0;
+    from->route_to(to, route, &lat);
+    return std::any_of(route.begin(), route.end(), [](const simgrid::s4u::Link* l) { return !l->is_on(); });
+}
+
+void report_failure_now(void* data)
+{
+    simgrid::kernel::timer::Timer::set(simgrid::s4u::Engine::get_clock(), [data] {
+        if (g_done) g_done(data, 0, g_done_user);
+        disarm_if_idle();
+    });
+}
+} // namespace
+
+extern "C" int sr_sg_link_set_bandwidth_profile(sg_link_t link, const double* t_s, const double* bw_Bps, int n,
+                                                double period_s)
+{
+    if (!link || g_bw_links.count(link) || !valid_signal(t_s, bw_Bps, n, period_s, 0.0, true)) return -1;
+    add_link_signal(link, SignalKind::bandwidth, t_s, bw_Bps, n, period_s, link->get_bandwidth());
+    g_bw_links.insert(link);
+    install_tracking_hooks();
+    return 0;
+}
+
+extern "C" int sr_sg_link_set_latency_profile(sg_link_t link, const double* t_s, const double* lat_s, int n,
+                                              double period_s)
+{
+    if (!link || g_lat_links.count(link) || !valid_signal(t_s, lat_s, n, period_s, 0.0, false)) return -1;
+    add_link_signal(link, SignalKind::latency, t_s, lat_s, n, period_s, link->get_latency());
+    g_lat_links.insert(link);
+    install_tracking_hooks();
+    return 0;
+}
+
+static bool valid_state(const double* v, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] != 0.0 && v[i] != 1.0) return false;
+    return true;
+}
+
+extern "C" int sr_sg_link_set_state_profile(sg_link_t link, const double* t_s, const double* on, int n, double period_s)
+{
+    if (!link || g_state_links.count(link) || !valid_signal(t_s, on, n, period_s, 0.0, false) || !valid_state(on, n))
+        return -1;
+    add_link_signal(link, SignalKind::state, t_s, on, n, period_s, link->is_on() ? 1.0 : 0.0);
+    g_state_links.insert(link);
+    g_link_states = true;
+    install_tracking_hooks();
+    return 0;
+}
+
+extern "C" int sr_sg_host_set_state_profile(sg_host_t host, const double* t_s, const double* on, int n, double period_s)
+{
+    if (!host || g_state_hosts.count(host) || !valid_signal(t_s, on, n, period_s, 0.0, false) || !valid_state(on, n))
+        return -1;
+    host->set_state_profile(make_profile("state", host->get_name(), t_s, on, n, period_s));
+    g_state_hosts.insert(host);
+    g_track_hosts = true;
+    install_tracking_hooks();
+    return 0;
+}
+
+extern "C" void sr_sg_set_rebound(int on)
+{
+    g_rebound = on != 0;
 }
