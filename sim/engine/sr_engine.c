@@ -36,6 +36,7 @@
 #include "sr_platform.h"
 #include "sr_profile.h"
 #include "sr_policy.h"
+#include "sr_profiles.h"
 #include "sr_sg_shim.h"
 #include "sr_model_source.h"
 
@@ -1177,6 +1178,8 @@ sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_eng
         }
     }
     st = attach_stations(&eng, err, err_size);
+    if (st != SR_OK) goto done;
+    st = sr_profiles_apply(e, seed, err, err_size);
     if (st != SR_OK) goto done;
     sr_sg_set_done_callback(activity_done, &eng);
     for (int s = 0; s < eng.n_sources; s++) {
