@@ -23,7 +23,8 @@ sr_status sr_failures_check(const sr_outage *o, int n, int *bad, char *err, size
         }
         if (i > 0 && !(o[i].at_s > o[i - 1].at_s + o[i - 1].for_s)) {
             sr_errf(err, err_size,
-                    "the failure at %g s starts before the previous one (at %g s for %g s) is over: list failures "
+                    "the failure at %g s starts before the previous one (at %g s for %g s) is over: list "
+                    "failures "
                     "in time order, without overlap",
                     o[i].at_s, o[i - 1].at_s, o[i - 1].for_s);
             return SR_ERR_RANGE;
@@ -39,7 +40,7 @@ uint64_t sr_failures_seed(uint64_t run_seed, const char *name)
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
         h = (h ^ *p) * 1099511628211ULL;
     uint64_t x = run_seed ^ h ^ 0x6661696C75726573ULL; /* "failures": another stream family than arrivals */
-    x += 0x9E3779B97F4A7C15ULL;                         /* splitmix64 */
+    x += 0x9E3779B97F4A7C15ULL;                        /* splitmix64 */
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
     x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
     return x ^ (x >> 31);

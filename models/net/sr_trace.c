@@ -132,8 +132,8 @@ static int points_add(points *p, double t, double v)
 
 static const char *const value_units[] = {"bit/s", "seconds", "0 or 1"};
 
-sr_status sr_trace_parse_csv(const char *name, const char *text, size_t len, sr_trace_kind kind, sr_trace **out,
-                             char *err, size_t err_size)
+sr_status sr_trace_parse_csv(const char *name, const char *text, size_t len, sr_trace_kind kind,
+                             sr_trace **out, char *err, size_t err_size)
 {
     *out = NULL;
     if ((unsigned)kind >= SR_TRACE_KIND_COUNT) {
@@ -160,16 +160,17 @@ sr_status sr_trace_parse_csv(const char *name, const char *text, size_t len, sr_
         const char *comma = memchr(ls + a, ',', b - a);
         if (!comma) {
             quote_field(ls + a, b - a, q, sizeof q);
-            sr_errf(err, err_size, "%s:%d:%d: expected 'time, value' (two fields separated by a comma), got '%s'",
-                    name, it.line, (int)a + 1, q);
+            sr_errf(err, err_size,
+                    "%s:%d:%d: expected 'time, value' (two fields separated by a comma), got '%s'", name,
+                    it.line, (int)a + 1, q);
             st = SR_ERR_PARSE;
             break;
         }
         size_t c = (size_t)(comma - ls);
         const char *comma2 = memchr(comma + 1, ',', b - c - 1);
         if (comma2) {
-            sr_errf(err, err_size, "%s:%d:%d: unexpected third field (a line is 'time, value')", name, it.line,
-                    (int)(comma2 - ls) + 1);
+            sr_errf(err, err_size, "%s:%d:%d: unexpected third field (a line is 'time, value')", name,
+                    it.line, (int)(comma2 - ls) + 1);
             st = SR_ERR_PARSE;
             break;
         }
@@ -186,14 +187,15 @@ sr_status sr_trace_parse_csv(const char *name, const char *text, size_t len, sr_
                 continue;
             }
             quote_field(ls + ta, tb - ta, q, sizeof q);
-            sr_errf(err, err_size, "%s:%d:%d: expected a time in seconds, got '%s'", name, it.line, (int)ta + 1, q);
+            sr_errf(err, err_size, "%s:%d:%d: expected a time in seconds, got '%s'", name, it.line,
+                    (int)ta + 1, q);
             st = SR_ERR_PARSE;
             break;
         }
         if (parse_number(ls + va, vb - va, &v) != 0) {
             quote_field(ls + va, vb - va, q, sizeof q);
-            sr_errf(err, err_size, "%s:%d:%d: expected a %s value in %s, got '%s'", name, it.line, (int)va + 1,
-                    kind_names[kind], value_units[kind], q);
+            sr_errf(err, err_size, "%s:%d:%d: expected a %s value in %s, got '%s'", name, it.line,
+                    (int)va + 1, kind_names[kind], value_units[kind], q);
             st = SR_ERR_PARSE;
             break;
         }
@@ -203,12 +205,14 @@ sr_status sr_trace_parse_csv(const char *name, const char *text, size_t len, sr_
                     (int)ta + 1, t);
             st = SR_ERR_RANGE;
         } else if (p.n > 0 && !(t > p.t[p.n - 1])) {
-            sr_errf(err, err_size, "%s:%d:%d: time %g s is not after the previous one (%g s, line %d): times must "
+            sr_errf(err, err_size,
+                    "%s:%d:%d: time %g s is not after the previous one (%g s, line %d): times must "
                     "increase",
                     name, it.line, (int)ta + 1, t, p.t[p.n - 1], prev_line);
             st = SR_ERR_RANGE;
         } else if (kind == SR_TRACE_STATE && v != 0.0 && v != 1.0) {
-            sr_errf(err, err_size, "%s:%d:%d: a state is 0 (off) or 1 (on), got %g", name, it.line, (int)va + 1, v);
+            sr_errf(err, err_size, "%s:%d:%d: a state is 0 (off) or 1 (on), got %g", name, it.line,
+                    (int)va + 1, v);
             st = SR_ERR_RANGE;
         } else if (v < 0) {
             sr_errf(err, err_size, "%s:%d:%d: negative %s %g (%s must be >= 0)", name, it.line, (int)va + 1,
@@ -227,7 +231,8 @@ sr_status sr_trace_parse_csv(const char *name, const char *text, size_t len, sr_
         }
     }
     if (st == SR_OK && p.n == 0) {
-        sr_errf(err, err_size, "%s:%d:1: empty trace: no 'time, value' rows", name, it.line > 0 ? it.line : 1);
+        sr_errf(err, err_size, "%s:%d:1: empty trace: no 'time, value' rows", name,
+                it.line > 0 ? it.line : 1);
         st = SR_ERR_INVALID;
     }
     if (st == SR_OK) {
@@ -253,8 +258,8 @@ sr_status sr_trace_parse_csv(const char *name, const char *text, size_t len, sr_
 /* Largest timestamp accepted (2^53 ms, exact in a double; ~285 000 years). */
 #define MAX_TS_MS ((uint64_t)1 << 53)
 
-sr_status sr_trace_parse_mahimahi(const char *name, const char *text, size_t len, int64_t bin_ms, sr_trace **out,
-                                  char *err, size_t err_size)
+sr_status sr_trace_parse_mahimahi(const char *name, const char *text, size_t len, int64_t bin_ms,
+                                  sr_trace **out, char *err, size_t err_size)
 {
     *out = NULL;
     if (bin_ms < 1) {
@@ -287,19 +292,22 @@ sr_status sr_trace_parse_mahimahi(const char *name, const char *text, size_t len
         if (k != b || v > MAX_TS_MS) {
             quote_field(ls + a, b - a, q, sizeof q);
             if (v > MAX_TS_MS)
-                sr_errf(err, err_size, "%s:%d:%d: timestamp '%s' is too large (at most 2^53 ms)", name, it.line,
-                        (int)a + 1, q);
+                sr_errf(err, err_size, "%s:%d:%d: timestamp '%s' is too large (at most 2^53 ms)", name,
+                        it.line, (int)a + 1, q);
             else
-                sr_errf(err, err_size,
-                        "%s:%d:%d: expected a delivery time in milliseconds (a non-negative integer), got '%s'",
-                        name, it.line, (int)a + 1, q);
+                sr_errf(
+                    err, err_size,
+                    "%s:%d:%d: expected a delivery time in milliseconds (a non-negative integer), got '%s'",
+                    name, it.line, (int)a + 1, q);
             st = SR_ERR_PARSE;
             goto cleanup;
         }
         if (n > 0 && v < ts[n - 1]) {
-            sr_errf(err, err_size, "%s:%d:%d: timestamp %llu ms is before the previous one (%llu ms, line %d): "
+            sr_errf(err, err_size,
+                    "%s:%d:%d: timestamp %llu ms is before the previous one (%llu ms, line %d): "
                     "mahimahi timestamps never decrease",
-                    name, it.line, (int)a + 1, (unsigned long long)v, (unsigned long long)ts[n - 1], last_line);
+                    name, it.line, (int)a + 1, (unsigned long long)v, (unsigned long long)ts[n - 1],
+                    last_line);
             st = SR_ERR_RANGE;
             goto cleanup;
         }
@@ -325,7 +333,8 @@ sr_status sr_trace_parse_mahimahi(const char *name, const char *text, size_t len
         last_col = (int)a + 1;
     }
     if (n == 0) {
-        sr_errf(err, err_size, "%s:%d:1: empty trace: no delivery timestamps", name, it.line > 0 ? it.line : 1);
+        sr_errf(err, err_size, "%s:%d:1: empty trace: no delivery timestamps", name,
+                it.line > 0 ? it.line : 1);
         st = SR_ERR_INVALID;
         goto cleanup;
     }
@@ -341,10 +350,11 @@ sr_status sr_trace_parse_mahimahi(const char *name, const char *text, size_t len
     uint64_t bw = (uint64_t)bin_ms;
     uint64_t nbins = period / bw + (period % bw != 0);
     if (nbins > (uint64_t)SR_TRACE_MAX_POINTS) {
-        sr_errf(err, err_size, "%s:%d:%d: a period of %llu ms makes %llu bins of %lld ms (at most %d): use a "
+        sr_errf(err, err_size,
+                "%s:%d:%d: a period of %llu ms makes %llu bins of %lld ms (at most %d): use a "
                 "wider bin",
-                name, last_line, last_col, (unsigned long long)period, (unsigned long long)nbins, (long long)bin_ms,
-                SR_TRACE_MAX_POINTS);
+                name, last_line, last_col, (unsigned long long)period, (unsigned long long)nbins,
+                (long long)bin_ms, SR_TRACE_MAX_POINTS);
         st = SR_ERR_RANGE;
         goto cleanup;
     }
@@ -373,12 +383,13 @@ cleanup:
     return st;
 }
 
-sr_status sr_trace_read(const char *path, sr_trace_format fmt, sr_trace_kind kind, int64_t bin_ms, sr_trace **out,
-                        char *err, size_t err_size)
+sr_status sr_trace_read(const char *path, sr_trace_format fmt, sr_trace_kind kind, int64_t bin_ms,
+                        sr_trace **out, char *err, size_t err_size)
 {
     *out = NULL;
     if (fmt == SR_TRACE_MAHIMAHI && kind != SR_TRACE_BANDWIDTH) {
-        sr_errf(err, err_size, "%s: a mahimahi trace gives a bandwidth, not a %s", path, sr_trace_kind_name(kind));
+        sr_errf(err, err_size, "%s: a mahimahi trace gives a bandwidth, not a %s", path,
+                sr_trace_kind_name(kind));
         return SR_ERR_INVALID;
     }
     uint8_t *data = NULL;

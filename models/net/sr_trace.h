@@ -49,10 +49,10 @@ typedef enum { SR_TRACE_CSV, SR_TRACE_MAHIMAHI, SR_TRACE_FORMAT_COUNT } sr_trace
  * for ever otherwise. Before times_s[0] the signal is undefined (the caller's nominal value applies). */
 typedef struct sr_trace {
     sr_trace_kind kind;
-    int n;            /* >= 1 */
-    double *times_s;  /* strictly increasing, times_s[0] >= 0, times_s[n-1] < period_s when looping */
-    double *values;   /* SI base units (see sr_trace_kind) */
-    double period_s;  /* > 0: loop period; 0: no loop */
+    int n;           /* >= 1 */
+    double *times_s; /* strictly increasing, times_s[0] >= 0, times_s[n-1] < period_s when looping */
+    double *values;  /* SI base units (see sr_trace_kind) */
+    double period_s; /* > 0: loop period; 0: no loop */
 } sr_trace;
 
 const char *sr_trace_kind_name(sr_trace_kind k);     /* "bandwidth", "latency", "state" */
@@ -62,20 +62,20 @@ const char *sr_trace_format_name(sr_trace_format f); /* "csv", "mahimahi" */
  * messages. On success *out is a new trace (caller frees with sr_trace_free); on bad input returns
  * SR_ERR_PARSE (syntax), SR_ERR_RANGE (a value or time out of range) or SR_ERR_INVALID (empty trace)
  * with "name:line:col: message" in err, and *out is NULL. */
-sr_status sr_trace_parse_csv(const char *name, const char *text, size_t len, sr_trace_kind kind, sr_trace **out,
-                             char *err, size_t err_size);
+sr_status sr_trace_parse_csv(const char *name, const char *text, size_t len, sr_trace_kind kind,
+                             sr_trace **out, char *err, size_t err_size);
 
 /* Parses a mahimahi trace and bins it into a bandwidth trace (kind SR_TRACE_BANDWIDTH, period = the last
  * timestamp) with bins of bin_ms milliseconds (>= 1). Errors as sr_trace_parse_csv; a last timestamp of 0
  * (no period) is SR_ERR_INVALID. */
-sr_status sr_trace_parse_mahimahi(const char *name, const char *text, size_t len, int64_t bin_ms, sr_trace **out,
-                                  char *err, size_t err_size);
+sr_status sr_trace_parse_mahimahi(const char *name, const char *text, size_t len, int64_t bin_ms,
+                                  sr_trace **out, char *err, size_t err_size);
 
 /* Reads the file at path in format fmt (mahimahi is always a bandwidth trace; kind must then be
  * SR_TRACE_BANDWIDTH) with the parsers above; SR_ERR_IO with "path: cannot read: reason" when the file
  * cannot be read. */
-sr_status sr_trace_read(const char *path, sr_trace_format fmt, sr_trace_kind kind, int64_t bin_ms, sr_trace **out,
-                        char *err, size_t err_size);
+sr_status sr_trace_read(const char *path, sr_trace_format fmt, sr_trace_kind kind, int64_t bin_ms,
+                        sr_trace **out, char *err, size_t err_size);
 
 void sr_trace_free(sr_trace *t); /* NULL is a no-op */
 

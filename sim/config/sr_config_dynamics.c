@@ -74,8 +74,8 @@ void sr_config_device_dynamics(const sr_parse_ctx *ctx, sr_device_spec *d, const
 }
 
 /* Resolves path (relative to dir), reads it and stores the trace in *slot; errors at node g. */
-static void load_trace(const sr_parse_ctx *ctx, const char *dir, const sr_ynode *g, char **path, sr_trace **slot,
-                       sr_trace_format fmt, sr_trace_kind kind, int64_t bin_ms)
+static void load_trace(const sr_parse_ctx *ctx, const char *dir, const sr_ynode *g, char **path,
+                       sr_trace **slot, sr_trace_format fmt, sr_trace_kind kind, int64_t bin_ms)
 {
     const char *written = *path;
     size_t n = strlen(dir) + strlen(written) + 2;
@@ -88,8 +88,8 @@ static void load_trace(const sr_parse_ctx *ctx, const char *dir, const sr_ynode 
     char msg[1024];
     sr_status st = sr_trace_read(full, fmt, kind, bin_ms, slot, msg, sizeof msg);
     if (st == SR_ERR_IO)
-        DERR(g, "%s trace file '%s' not found or unreadable (looked for '%s')", sr_trace_kind_name(kind), written,
-             full);
+        DERR(g, "%s trace file '%s' not found or unreadable (looked for '%s')", sr_trace_kind_name(kind),
+             written, full);
     else if (st != SR_OK)
         DERR(g, "bad %s trace '%s': %s", sr_trace_kind_name(kind), written, msg);
     free(*path);
@@ -110,8 +110,9 @@ void sr_config_link_dynamics(const sr_parse_ctx *ctx, const char *dir, sr_link_s
     if (l->sharing == SR_SHARING_WIFI) {
         const sr_ynode *first = gbw ? gbw : glat ? glat : gfail ? gfail : gmtbf;
         if (first)
-            DERR(first, "traces and failures are not supported on wifi links (SimGrid gives each station its own "
-                        "rate): put them on the wired link behind the cell, or fail the stations");
+            DERR(first,
+                 "traces and failures are not supported on wifi links (SimGrid gives each station its own "
+                 "rate): put them on the wired link behind the cell, or fail the stations");
         return;
     }
     if (gfmt && !gbw) DERR(gfmt, "'trace_format' is the format of bandwidth_trace (latency traces are CSV)");

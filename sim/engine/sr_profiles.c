@@ -27,19 +27,22 @@ sr_status sr_profiles_link_bandwidth(sg_link_t link, const sr_trace *t)
 sr_status sr_profiles_link_latency(sg_link_t link, const sr_trace *t)
 {
     if (!link || !t || t->kind != SR_TRACE_LATENCY || t->n < 1) return SR_ERR_INVALID;
-    return sr_sg_link_set_latency_profile(link, t->times_s, t->values, t->n, t->period_s) == 0 ? SR_OK : SR_ERR_SIM;
+    return sr_sg_link_set_latency_profile(link, t->times_s, t->values, t->n, t->period_s) == 0 ? SR_OK
+                                                                                               : SR_ERR_SIM;
 }
 
 sr_status sr_profiles_link_state(sg_link_t link, const sr_trace *t)
 {
     if (!link || !t || t->kind != SR_TRACE_STATE || t->n < 1) return SR_ERR_INVALID;
-    return sr_sg_link_set_state_profile(link, t->times_s, t->values, t->n, t->period_s) == 0 ? SR_OK : SR_ERR_SIM;
+    return sr_sg_link_set_state_profile(link, t->times_s, t->values, t->n, t->period_s) == 0 ? SR_OK
+                                                                                             : SR_ERR_SIM;
 }
 
 sr_status sr_profiles_host_state(sg_host_t host, const sr_trace *t)
 {
     if (!host || !t || t->kind != SR_TRACE_STATE || t->n < 1) return SR_ERR_INVALID;
-    return sr_sg_host_set_state_profile(host, t->times_s, t->values, t->n, t->period_s) == 0 ? SR_OK : SR_ERR_SIM;
+    return sr_sg_host_set_state_profile(host, t->times_s, t->values, t->n, t->period_s) == 0 ? SR_OK
+                                                                                             : SR_ERR_SIM;
 }
 
 sr_status sr_profiles_outages(const sr_failure_spec *f, const char *instance, double horizon_s, uint64_t seed,
@@ -69,8 +72,8 @@ sr_status sr_profiles_outages(const sr_failure_spec *f, const char *instance, do
 }
 
 /* Gives `instance` (a link when link != NULL, else host) the state profile of its outages. */
-static sr_status apply_failures(const sr_failure_spec *f, const char *instance, sg_link_t link, sg_host_t host,
-                                double horizon_s, uint64_t seed, char *err, size_t err_size)
+static sr_status apply_failures(const sr_failure_spec *f, const char *instance, sg_link_t link,
+                                sg_host_t host, double horizon_s, uint64_t seed, char *err, size_t err_size)
 {
     if (f->n == 0 && !(f->mtbf_s > 0 && f->mttr_s > 0)) return SR_OK;
     sr_outage *o = NULL;

@@ -1,7 +1,8 @@
 /* test_config_dynamics.c: a valid experiment with traces and failures loads into the experiment spec with the
- * exact values (mahimahi bins at the requested width, CSV rows, explicit outages, mtbf/mttr in seconds), trace
- * paths sweep like any string key, and the engine's outage schedule of an instance (sr_profiles_outages) is the
- * explicit list merged with MTBF draws that depend only on the run seed and the instance name. */
+ * exact values (mahimahi bins at the requested width, CSV rows, explicit outages, mtbf/mttr in seconds),
+ * trace paths sweep like any string key, and the engine's outage schedule of an instance
+ * (sr_profiles_outages) is the explicit list merged with MTBF draws that depend only on the run seed and the
+ * instance name. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,7 +35,8 @@ static void write_file(const char *name, const char *text)
 static const char *const yaml =
     "name: dyn\nduration: 100s\n"
     "platform:\n  devices:\n"
-    "    - { name: cam, count: 2, profile: camera-soc, failures: [{at: 10s, for: 2s}, {at: 50s, for: 500ms}] }\n"
+    "    - { name: cam, count: 2, profile: camera-soc, failures: [{at: 10s, for: 2s}, {at: 50s, for: 500ms}] "
+    "}\n"
     "    - { name: cloud, profile: v100, mtbf: 20s, mttr: 1s }\n"
     "  links:\n"
     "    - { name: up, type: lte, per_device: cam, bandwidth_trace: a.mahimahi, trace_format: mahimahi, "

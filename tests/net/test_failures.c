@@ -31,8 +31,9 @@ static void test_check(void **state)
     sr_outage overlap[] = {{10, 2}, {11, 1}};
     assert_int_equal(sr_failures_check(overlap, 2, &bad, err, sizeof err), SR_ERR_RANGE);
     assert_int_equal(bad, 1);
-    assert_string_equal(err, "the failure at 11 s starts before the previous one (at 10 s for 2 s) is over: list "
-                             "failures in time order, without overlap");
+    assert_string_equal(err,
+                        "the failure at 11 s starts before the previous one (at 10 s for 2 s) is over: list "
+                        "failures in time order, without overlap");
     sr_outage touch[] = {{10, 2}, {12, 1}};
     assert_int_equal(sr_failures_check(touch, 2, &bad, err, sizeof err), SR_ERR_RANGE);
     sr_outage nan_at[] = {{NAN, 1}};

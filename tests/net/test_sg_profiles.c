@@ -38,7 +38,8 @@ static const char *const platform_xml =
     "<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
     "<platform version=\"4.1\">\n<zone id=\"w\" routing=\"Full\">\n"
     "<host id=\"a\" speed=\"1Gf\"/><host id=\"b\" speed=\"1Gf\"/><host id=\"c\" speed=\"1Gf\"/>\n"
-    "<link id=\"l\" bandwidth=\"8Mbps\" latency=\"10ms\"/><link id=\"z\" bandwidth=\"8Mbps\" latency=\"0ms\"/>\n"
+    "<link id=\"l\" bandwidth=\"8Mbps\" latency=\"10ms\"/><link id=\"z\" bandwidth=\"8Mbps\" "
+    "latency=\"0ms\"/>\n"
     "<route src=\"a\" dst=\"b\"><link_ctn id=\"l\"/></route>\n"
     "<route src=\"a\" dst=\"c\"><link_ctn id=\"z\"/></route>\n"
     "</zone>\n</platform>\n";
@@ -116,7 +117,8 @@ static int run_scenario(const char *gamma_cfg, int rebound, setup_fn setup, act 
             sr_sg_timer_set(g_acts[i].at_s, start_act, &g_acts[i]);
         simgrid_run();
         sr_sg_release_ended();
-        if (write(fds[1], g_acts, (size_t)n * sizeof *g_acts) != (ssize_t)((size_t)n * sizeof *g_acts)) _exit(4);
+        if (write(fds[1], g_acts, (size_t)n * sizeof *g_acts) != (ssize_t)((size_t)n * sizeof *g_acts))
+            _exit(4);
         close(fds[1]);
         fflush(NULL);
         _exit(0);
@@ -145,8 +147,8 @@ static int run_scenario(const char *gamma_cfg, int rebound, setup_fn setup, act 
 static void expect(const act *a, int ok, double end_s)
 {
     if (a->done != 1 || a->ok != ok || fabs(a->end_s - end_s) > 1e-6)
-        fprintf(stderr, "activity at %g: done %d ok %d end %.9f, expected ok %d end %.9f\n", a->at_s, a->done, a->ok,
-                a->end_s, ok, end_s);
+        fprintf(stderr, "activity at %g: done %d ok %d end %.9f, expected ok %d end %.9f\n", a->at_s, a->done,
+                a->ok, a->end_s, ok, end_s);
     assert_int_equal(a->done, 1);
     assert_int_equal(a->ok, ok);
     assert_true(fabs(a->end_s - end_s) <= 1e-6);
@@ -170,14 +172,14 @@ static void test_host_failure(void **state)
 {
     (void)state;
     act acts[] = {
-        {.at_s = 0.0, .from = "a", .amount = 2e9},                /* 2 s of work: fails at 1.0 */
-        {.at_s = 0.9, .from = "a", .to = "b", .amount = 1e6},     /* would end at 1.91: fails at 1.0 */
-        {.at_s = 0.5, .from = "b", .to = "a", .amount = 1e6},     /* towards a: fails at 1.0 */
-        {.at_s = 1.2, .from = "a", .amount = 1e9},                /* host off: fails at once */
-        {.at_s = 1.2, .from = "a", .to = "b", .amount = 1000},    /* host off: fails at once */
-        {.at_s = 1.6, .from = "a", .amount = 1e9},                /* back: 1.6 + 1 s */
-        {.at_s = 1.6, .from = "a", .to = "b", .amount = 1e6},     /* back: 1.6 + 0.01 + 1 s */
-        {.at_s = 0.0, .from = "b", .amount = 3e9},                /* another host: unaffected */
+        {.at_s = 0.0, .from = "a", .amount = 2e9},             /* 2 s of work: fails at 1.0 */
+        {.at_s = 0.9, .from = "a", .to = "b", .amount = 1e6},  /* would end at 1.91: fails at 1.0 */
+        {.at_s = 0.5, .from = "b", .to = "a", .amount = 1e6},  /* towards a: fails at 1.0 */
+        {.at_s = 1.2, .from = "a", .amount = 1e9},             /* host off: fails at once */
+        {.at_s = 1.2, .from = "a", .to = "b", .amount = 1000}, /* host off: fails at once */
+        {.at_s = 1.6, .from = "a", .amount = 1e9},             /* back: 1.6 + 1 s */
+        {.at_s = 1.6, .from = "a", .to = "b", .amount = 1e6},  /* back: 1.6 + 0.01 + 1 s */
+        {.at_s = 0.0, .from = "b", .amount = 3e9},             /* another host: unaffected */
     };
     int n = (int)(sizeof acts / sizeof acts[0]);
     assert_int_equal(run_scenario(GAMMA0, 1, host_fails, acts, n), 0);
@@ -229,7 +231,8 @@ static void bw_steps(void)
     const char *text = "time,bw\n0,8e6\n1,4e6\n2,16e6\n";
     sr_trace *t = NULL;
     char err[256];
-    assert_int_equal(sr_trace_parse_csv("steps", text, strlen(text), SR_TRACE_BANDWIDTH, &t, err, sizeof err), SR_OK);
+    assert_int_equal(sr_trace_parse_csv("steps", text, strlen(text), SR_TRACE_BANDWIDTH, &t, err, sizeof err),
+                     SR_OK);
     assert_int_equal(sr_profiles_link_bandwidth(sg_link_by_name("l"), t), SR_OK);
     assert_int_equal(sr_profiles_link_bandwidth(sg_link_by_name("z"), t), SR_OK);
     assert_int_equal(sr_profiles_link_bandwidth(sg_link_by_name("z"), t), SR_ERR_SIM); /* a second one */
@@ -253,14 +256,17 @@ static double piecewise_end(double t0, double bytes, double cap_Bps)
     return NAN;
 }
 
-/* Two flows that never share a link (l and z), and a third run alone on l (it would share l with the first). */
+/* Two flows that never share a link (l and z), and a third run alone on l (it would share l with the first).
+ */
 static const act step_pair[] = {
     {.at_s = 0.5, .from = "a", .to = "b", .amount = 2e6}, /* l: 10 ms, across the step down and up */
     {.at_s = 0.5, .from = "a", .to = "c", .amount = 2e6}, /* z: latency 0 */
 };
-static const act step_late = {.at_s = 1.995, .from = "a", .to = "b", .amount = 1e6}; /* paying latency at 2 s */
+static const act step_late = {
+    .at_s = 1.995, .from = "a", .to = "b", .amount = 1e6}; /* paying latency at 2 s */
 
-/* Runs both scenarios under gamma_cfg / rebound: ends of the pair into pair[2], of the late flow into *late. */
+/* Runs both scenarios under gamma_cfg / rebound: ends of the pair into pair[2], of the late flow into *late.
+ */
 static void run_steps(const char *gamma_cfg, int rebound, act *pair, act *late)
 {
     memcpy(pair, step_pair, sizeof step_pair);
@@ -292,7 +298,7 @@ static void test_bandwidth_steps(void **state)
     run_steps(GAMMA4M, 0, p, &late);
     expect(&p[0], 1, piecewise_end(0.51, 2e6, 1e6)); /* 3.01 */
     assert_true(fabs(p[0].end_s - 3.01) < 1e-6);
-    expect(&p[1], 1, piecewise_end(0.5, 2e6, 1e6)); /* 3.0 */
+    expect(&p[1], 1, piecewise_end(0.5, 2e6, 1e6));     /* 3.0 */
     expect(&late, 1, piecewise_end(2.005, 1e6, 0.5e6)); /* started at 0.5 MB/s: 4.005 */
     assert_true(fabs(late.end_s - 4.005) < 1e-6);
     /* ... and re-bounding restores the piecewise time, also for the flow that was paying its latency */
@@ -309,7 +315,8 @@ static void lat_step(void)
     const char *text = "0,0.01\n1,0.1\n";
     sr_trace *t = NULL;
     char err[256];
-    assert_int_equal(sr_trace_parse_csv("lat", text, strlen(text), SR_TRACE_LATENCY, &t, err, sizeof err), SR_OK);
+    assert_int_equal(sr_trace_parse_csv("lat", text, strlen(text), SR_TRACE_LATENCY, &t, err, sizeof err),
+                     SR_OK);
     assert_int_equal(sr_profiles_link_latency(sg_link_by_name("l"), t), SR_OK);
     sr_trace_free(t);
 }

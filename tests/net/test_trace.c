@@ -143,9 +143,10 @@ static void test_mahimahi_errors(void **state)
     /* bytes past a NUL are still read (no C-string assumption) */
     sr_trace *t = (sr_trace *)(void *)1;
     char err[256];
-    assert_int_equal(sr_trace_parse_mahimahi("x.trace", "1\n\0002\n", 5, 100, &t, err, sizeof err), SR_ERR_PARSE);
-    assert_string_equal(err,
-                        "x.trace:2:1: expected a delivery time in milliseconds (a non-negative integer), got '?2'");
+    assert_int_equal(sr_trace_parse_mahimahi("x.trace", "1\n\0002\n", 5, 100, &t, err, sizeof err),
+                     SR_ERR_PARSE);
+    assert_string_equal(
+        err, "x.trace:2:1: expected a delivery time in milliseconds (a non-negative integer), got '?2'");
     assert_int_equal(sr_trace_parse_mahimahi("x.trace", "1\n", 2, 0, &t, err, sizeof err), SR_ERR_INVALID);
 }
 
@@ -155,7 +156,8 @@ static void test_csv(void **state)
     const char *text = "# a step\ntime_s, bandwidth_bps\n0, 8e6   # start\n\n1.0,4000000\n 2.5 , 16e6\r\n";
     sr_trace *t = NULL;
     char err[256] = "";
-    assert_int_equal(sr_trace_parse_csv("x.csv", text, strlen(text), SR_TRACE_BANDWIDTH, &t, err, sizeof err), SR_OK);
+    assert_int_equal(sr_trace_parse_csv("x.csv", text, strlen(text), SR_TRACE_BANDWIDTH, &t, err, sizeof err),
+                     SR_OK);
     assert_int_equal(t->n, 3);
     assert_true(t->period_s == 0);
     assert_true(t->times_s[0] == 0 && t->times_s[1] == 1.0 && t->times_s[2] == 2.5);
@@ -165,7 +167,8 @@ static void test_csv(void **state)
     assert_true(sr_trace_integral(t, 0.5, 3.0) == 0.5 * 8e6 + 1.5 * 4e6 + 0.5 * 16e6);
     sr_trace_free(t);
     /* a first time > 0: before it the caller's value applies */
-    assert_int_equal(sr_trace_parse_csv("x.csv", "2,1\n3,0\n", 8, SR_TRACE_STATE, &t, err, sizeof err), SR_OK);
+    assert_int_equal(sr_trace_parse_csv("x.csv", "2,1\n3,0\n", 8, SR_TRACE_STATE, &t, err, sizeof err),
+                     SR_OK);
     assert_true(sr_trace_value_at(t, 1.0, 7) == 7);
     assert_true(sr_trace_value_at(t, 2.0, 7) == 1);
     assert_true(sr_trace_value_at(t, 3.5, 7) == 0);
@@ -182,8 +185,10 @@ static void test_csv_errors(void **state)
             "x.csv:3:1: time 1.5 s is not after the previous one (2 s, line 2): times must increase");
     csv_err("0,1\n0,2\n", SR_TRACE_LATENCY, SR_ERR_RANGE,
             "x.csv:2:1: time 0 s is not after the previous one (0 s, line 1): times must increase");
-    csv_err("-1,5\n", SR_TRACE_BANDWIDTH, SR_ERR_RANGE, "x.csv:1:1: negative time -1 s (times start at 0 or later)");
-    csv_err("0, -5\n", SR_TRACE_BANDWIDTH, SR_ERR_RANGE, "x.csv:1:4: negative bandwidth -5 (bit/s must be >= 0)");
+    csv_err("-1,5\n", SR_TRACE_BANDWIDTH, SR_ERR_RANGE,
+            "x.csv:1:1: negative time -1 s (times start at 0 or later)");
+    csv_err("0, -5\n", SR_TRACE_BANDWIDTH, SR_ERR_RANGE,
+            "x.csv:1:4: negative bandwidth -5 (bit/s must be >= 0)");
     csv_err("0, 0.01\n1, -0.5\n", SR_TRACE_LATENCY, SR_ERR_RANGE,
             "x.csv:2:4: negative latency -0.5 (seconds must be >= 0)");
     csv_err("0,1\n1,0.5\n", SR_TRACE_STATE, SR_ERR_RANGE, "x.csv:2:3: a state is 0 (off) or 1 (on), got 0.5");
@@ -193,11 +198,14 @@ static void test_csv_errors(void **state)
             "x.csv:2:3: expected a bandwidth value in bit/s, got 'nan'");
     csv_err("0,1\n1,1e999\n", SR_TRACE_BANDWIDTH, SR_ERR_PARSE,
             "x.csv:2:3: expected a bandwidth value in bit/s, got '1e999'");
-    csv_err("0,1\nsoon,2\n", SR_TRACE_BANDWIDTH, SR_ERR_PARSE, "x.csv:2:1: expected a time in seconds, got 'soon'");
+    csv_err("0,1\nsoon,2\n", SR_TRACE_BANDWIDTH, SR_ERR_PARSE,
+            "x.csv:2:1: expected a time in seconds, got 'soon'");
     csv_err("0,1\n  1 2\n", SR_TRACE_BANDWIDTH, SR_ERR_PARSE,
             "x.csv:2:3: expected 'time, value' (two fields separated by a comma), got '1 2'");
-    csv_err("0,1,2\n", SR_TRACE_BANDWIDTH, SR_ERR_PARSE, "x.csv:1:4: unexpected third field (a line is 'time, value')");
-    csv_err("0,\n", SR_TRACE_BANDWIDTH, SR_ERR_PARSE, "x.csv:1:3: expected a bandwidth value in bit/s, got ''");
+    csv_err("0,1,2\n", SR_TRACE_BANDWIDTH, SR_ERR_PARSE,
+            "x.csv:1:4: unexpected third field (a line is 'time, value')");
+    csv_err("0,\n", SR_TRACE_BANDWIDTH, SR_ERR_PARSE,
+            "x.csv:1:3: expected a bandwidth value in bit/s, got ''");
 }
 
 static void test_read_files(void **state)
@@ -211,7 +219,8 @@ static void test_read_files(void **state)
     close(fd);
     sr_trace *t = NULL;
     char err[512] = "";
-    assert_int_equal(sr_trace_read(path, SR_TRACE_MAHIMAHI, SR_TRACE_BANDWIDTH, 20, &t, err, sizeof err), SR_OK);
+    assert_int_equal(sr_trace_read(path, SR_TRACE_MAHIMAHI, SR_TRACE_BANDWIDTH, 20, &t, err, sizeof err),
+                     SR_OK);
     assert_int_equal(t->n, 2); /* [0,20): 10 and 40 (= 0 of the next period); [20,40): 20, 20 */
     assert_true(t->values[0] == 2 * 12000 / 0.02 && t->values[1] == 2 * 12000 / 0.02);
     sr_trace_free(t);
@@ -228,9 +237,12 @@ static void test_read_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mahimahi_constant), cmocka_unit_test(test_mahimahi_bins),
-        cmocka_unit_test(test_mahimahi_lossless), cmocka_unit_test(test_mahimahi_errors),
-        cmocka_unit_test(test_csv),               cmocka_unit_test(test_csv_errors),
+        cmocka_unit_test(test_mahimahi_constant),
+        cmocka_unit_test(test_mahimahi_bins),
+        cmocka_unit_test(test_mahimahi_lossless),
+        cmocka_unit_test(test_mahimahi_errors),
+        cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_read_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

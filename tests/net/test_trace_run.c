@@ -93,10 +93,12 @@ static void test_run_follows_trace(void **state)
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT capture_s, transfer_s, latency_s, compute_s, queue_s FROM frames "
-                                            "ORDER BY capture_s",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT capture_s, transfer_s, latency_s, compute_s, queue_s FROM frames "
+                           "ORDER BY capture_s",
+                           -1, &st, NULL),
+        SQLITE_OK);
     int n = 0;
     double base_rest = NAN;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -131,8 +133,9 @@ static void test_validate_rejects_bad_trace(void **state)
     assert_int_equal(simrun("validate trace.yaml"), 2);
     char *o = read_out();
     assert_non_null(o);
-    assert_non_null(strstr(o, "trace.yaml:11:80: error: bad bandwidth trace 'bw.csv': ./bw.csv:3:1: time 0.5 s is "
-                              "not after the previous one (0.6 s, line 2): times must increase"));
+    assert_non_null(
+        strstr(o, "trace.yaml:11:80: error: bad bandwidth trace 'bw.csv': ./bw.csv:3:1: time 0.5 s is "
+                  "not after the previous one (0.6 s, line 2): times must increase"));
     free(o);
 }
 
@@ -144,18 +147,20 @@ static void test_shipped_example(void **state)
     char args[1024];
     snprintf(args, sizeof args, "validate %s/experiments/lte-trace.yaml", SR_SOURCE_DIR);
     assert_int_equal(simrun(args), 0);
-    snprintf(args, sizeof args, "run %s/experiments/lte-trace.yaml --db lte.db --quiet --no-report", SR_SOURCE_DIR);
+    snprintf(args, sizeof args, "run %s/experiments/lte-trace.yaml --db lte.db --quiet --no-report",
+             SR_SOURCE_DIR);
     assert_int_equal(simrun(args), 0);
     char p[512];
     snprintf(p, sizeof p, "%s/lte.db", tmpdir);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT f.capture_s, f.transfer_s FROM frames f JOIN runs r ON r.id = f.run_id "
-                                        "WHERE r.policy = 'cloud_only' ORDER BY f.capture_s",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT f.capture_s, f.transfer_s FROM frames f JOIN runs r ON r.id = f.run_id "
+                           "WHERE r.policy = 'cloud_only' ORDER BY f.capture_s",
+                           -1, &st, NULL),
+        SQLITE_OK);
     int n = 0, in_outage = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         double cap = sqlite3_column_double(st, 0), tr = sqlite3_column_double(st, 1);

@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (int k = 0; k < SR_TRACE_KIND_COUNT; k++) {
         t = NULL;
-        if (sr_trace_parse_csv("fuzz", (const char *)data, size, (sr_trace_kind)k, &t, err, sizeof err) == SR_OK) {
+        if (sr_trace_parse_csv("fuzz", (const char *)data, size, (sr_trace_kind)k, &t, err, sizeof err) ==
+            SR_OK) {
             check(t);
             sr_trace_free(t);
         } else if (t != NULL || err[0] == '\0') {
