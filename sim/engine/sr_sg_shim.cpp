@@ -81,17 +81,20 @@ extern "C" void sr_sg_exec_start(sg_host_t host, double flops, void* data)
 }
 
 namespace {
-void arm_link_signals(sg_host_t from);
-bool fails_at_start(sg_host_t from, sg_host_t to);
+void prepare_route(sg_host_t from, sg_host_t to, std::vector<simgrid::s4u::Link*>& route);
+void release_idle(const std::vector<simgrid::s4u::Link*>& route);
+bool fails_at_start(sg_host_t from, sg_host_t to, const std::vector<simgrid::s4u::Link*>& route);
 void report_failure_now(void* data);
-void track_comm(const simgrid::s4u::Comm* c, sg_host_t from, sg_host_t to);
+void track_comm(const simgrid::s4u::Comm* c, sg_host_t from, sg_host_t to, std::vector<simgrid::s4u::Link*>&& route);
 } // namespace
 
 extern "C" void sr_sg_sendto_start(sg_host_t from, sg_host_t to, double bytes, void* data)
 {
     assert(data != nullptr);
-    arm_link_signals(from);
-    if (fails_at_start(from, to)) {
+    std::vector<simgrid::s4u::Link*> route; // only computed when links have traces
+    prepare_route(from, to, route);
+    if (fails_at_start(from, to, route)) {
+        release_idle(route);
         report_failure_now(data);
         return;
     }
@@ -102,7 +105,7 @@ extern "C" void sr_sg_sendto_start(sg_host_t from, sg_host_t to, double bytes, v
                                   ->set_destination(to);
     c->set_data(data);
     c->add_ref(); // released after its completion
-    track_comm(c.get(), from, to);
+    track_comm(c.get(), from, to, std::move(route));
 }
 
 extern "C" void sr_sg_timer_set(double date_s, void (*fn)(void*), void* arg)
@@ -124,10 +127,11 @@ extern "C" void sr_sg_release_ended(void)
 // the Link is sealed"), and links loaded from XML are sealed, so a link's signal is replayed with kernel timers
 // calling Link::set_bandwidth / set_latency / turn_off / turn_on - what a profile event does
 // (NetworkCm02Link::apply_event). Timers would keep the simulation running and move its clock to the end of
-// the trace (for ever with a looping one), so they are armed only while transfers are in flight: the first
-// transfer started by sr_sg_sendto_start catches every signal up to the current date and arms its next change;
-// when the network has no running action left, the timers are removed. Link values only act on transfers, so
-// nothing is lost while they are disarmed.
+// the trace (for ever with a looping one), so a link's timers are armed only while transfers started by
+// sr_sg_sendto_start cross it: the first one catches the link's signals up to the current date (before its
+// latency, bandwidth and state are read) and arms their next change; when the last one ends, the timers are
+// removed. A link's values only act on transfers through it, so nothing is lost while it is disarmed, and the
+// cost of a transfer is its route length, whatever the number of traced links.
 //
 // Rebound (sr_sg_set_rebound): comms started by sr_sg_sendto_start through a link with a bandwidth signal are
 // tracked (their kernel Action, found as the newest action of the network model right after the start, and
@@ -157,8 +161,6 @@ std::unordered_set<const simgrid::s4u::Link*> g_bw_links, g_lat_links, g_state_l
 std::unordered_set<const simgrid::s4u::Host*> g_state_hosts;
 std::unordered_map<const void*, Tracked> g_tracked; // key: the comm's ActivityImpl
 std::unordered_map<const simgrid::s4u::Link*, std::unordered_set<const void*>> g_by_link;
-Model* g_net_model = nullptr;
-
 enum class SignalKind { bandwidth, latency, state };
 struct LinkSignal {
     simgrid::s4u::Link* link;
@@ -168,8 +170,12 @@ struct LinkSignal {
     double nominal; // the link's value before the first point
     simgrid::kernel::timer::Timer* timer = nullptr;
 };
-std::vector<std::unique_ptr<LinkSignal>> g_signals;
-bool g_signals_armed = false;
+struct LinkSignals {
+    std::vector<std::unique_ptr<LinkSignal>> sigs;
+    int active = 0; // tracked transfers through the link
+    bool armed = false;
+};
+std::unordered_map<const simgrid::s4u::Link*, LinkSignals> g_link_sig;
 
 void signal_apply(const LinkSignal& s, double v)
 {
@@ -224,34 +230,24 @@ void signal_catch_up(LinkSignal* s, double now)
     signal_schedule(s, k, j + 1);
 }
 
-Model* network_model_of(const simgrid::s4u::Host* h);
-
-void disarm_if_idle();
-
-void arm_link_signals(sg_host_t from)
+void arm_link(LinkSignals& ls)
 {
-    if (g_signals_armed || g_signals.empty()) return;
-    if (!g_net_model) g_net_model = network_model_of(from);
-    g_signals_armed = true;
-    double now      = simgrid::s4u::Engine::get_clock();
-    for (auto& s : g_signals)
-        signal_catch_up(s.get(), now);
+    if (ls.armed) return;
+    ls.armed   = true;
+    double now = simgrid::s4u::Engine::get_clock();
+    for (auto& sig : ls.sigs)
+        signal_catch_up(sig.get(), now);
 }
 
-void disarm_link_signals()
+void disarm_link(LinkSignals& ls)
 {
-    if (!g_signals_armed) return;
-    g_signals_armed = false;
-    for (auto& s : g_signals)
-        if (s->timer) {
-            s->timer->remove();
-            s->timer = nullptr;
+    if (!ls.armed) return;
+    ls.armed = false;
+    for (auto& sig : ls.sigs)
+        if (sig->timer) {
+            sig->timer->remove();
+            sig->timer = nullptr;
         }
-}
-
-void disarm_if_idle()
-{
-    if (g_signals_armed && g_net_model && g_net_model->get_started_action_set()->empty()) disarm_link_signals();
 }
 
 void add_link_signal(simgrid::s4u::Link* link, SignalKind kind, const double* t, const double* v, int n,
@@ -264,7 +260,7 @@ void add_link_signal(simgrid::s4u::Link* link, SignalKind kind, const double* t,
     s->v.assign(v, v + n);
     s->period  = period;
     s->nominal = nominal;
-    g_signals.push_back(std::move(s));
+    g_link_sig[link].sigs.push_back(std::move(s));
 }
 
 bool valid_signal(const double* t, const double* v, int n, double period, double vmin, bool vmin_excl)
@@ -345,6 +341,8 @@ void untrack(const void* key)
     for (const auto* l : it->second.route) {
         auto bl = g_by_link.find(l);
         if (bl != g_by_link.end()) bl->second.erase(key);
+        auto ls = g_link_sig.find(l);
+        if (ls != g_link_sig.end() && --ls->second.active == 0) disarm_link(ls->second);
     }
     g_tracked.erase(it);
 }
@@ -377,57 +375,69 @@ void install_tracking_hooks()
 {
     if (g_tracking_hooks) return;
     g_tracking_hooks = true;
-    simgrid::s4u::Activity::on_completion_cb([](simgrid::s4u::Activity const& a) {
-        untrack(a.get_impl());
-        disarm_if_idle();
-    });
+    simgrid::s4u::Activity::on_completion_cb([](simgrid::s4u::Activity const& a) { untrack(a.get_impl()); });
     simgrid::s4u::Link::on_bandwidth_change_cb(on_bandwidth_change);
     simgrid::s4u::Host::on_state_change_cb(on_host_state_change);
     simgrid::s4u::Engine::on_simulation_end_cb([] {
-        disarm_link_signals();
+        for (auto& [link, ls] : g_link_sig) {
+            disarm_link(ls);
+            ls.active = 0;
+        }
         g_tracked.clear();
         g_by_link.clear();
     });
 }
 
-void track_comm(const simgrid::s4u::Comm* c, sg_host_t from, sg_host_t to)
+void prepare_route(sg_host_t from, sg_host_t to, std::vector<simgrid::s4u::Link*>& route)
 {
-    if (g_bw_links.empty() && !g_track_hosts) return;
-    Model* m = network_model_of(from);
-    g_net_model = m;
-    if (!m || m->get_started_action_set()->empty()) return;
-    Action& a = m->get_started_action_set()->back(); // the action CommImpl::start just created
-    if (a.get_activity() != c->get_impl()) return;   // failed at start: nothing runs
-    Tracked t{&a, from, to, {}};
-    bool on_profiled = false;
-    if (!g_bw_links.empty()) {
-        double lat = 0;
-        from->route_to(to, t.route, &lat);
-        for (const auto* l : t.route)
-            if (g_bw_links.count(l)) on_profiled = true;
-    }
-    if (!on_profiled && !g_track_hosts) return;
-    const void* key = c->get_impl();
-    for (const auto* l : t.route)
-        if (g_bw_links.count(l)) g_by_link[l].insert(key);
-    g_tracked.emplace(key, std::move(t));
-}
-
-bool fails_at_start(sg_host_t from, sg_host_t to)
-{
-    if (!from->is_on() || !to->is_on()) return true;
-    if (!g_link_states) return false;
-    std::vector<simgrid::s4u::Link*> route;
+    if (g_link_sig.empty()) return;
     double lat = 0;
     from->route_to(to, route, &lat);
-    return std::any_of(route.begin(), route.end(), [](const simgrid::s4u::Link* l) { return !l->is_on(); });
+    for (const auto* l : route) {
+        auto ls = g_link_sig.find(l);
+        if (ls != g_link_sig.end()) arm_link(ls->second);
+    }
+}
+
+// Disarms the links of a route that no tracked transfer crosses (after a transfer that did not start).
+void release_idle(const std::vector<simgrid::s4u::Link*>& route)
+{
+    for (const auto* l : route) {
+        auto ls = g_link_sig.find(l);
+        if (ls != g_link_sig.end() && ls->second.active == 0) disarm_link(ls->second);
+    }
+}
+
+void track_comm(const simgrid::s4u::Comm* c, sg_host_t from, sg_host_t to, std::vector<simgrid::s4u::Link*>&& route)
+{
+    if (g_link_sig.empty() && !g_track_hosts) return;
+    Model* m = network_model_of(from);
+    if (!m || m->get_started_action_set()->empty() ||
+        m->get_started_action_set()->back().get_activity() != c->get_impl()) { // failed at start: nothing runs
+        release_idle(route);
+        return;
+    }
+    Action& a       = m->get_started_action_set()->back(); // the action CommImpl::start just created
+    const void* key = c->get_impl();
+    for (const auto* l : route) {
+        if (g_bw_links.count(l)) g_by_link[l].insert(key);
+        auto ls = g_link_sig.find(l);
+        if (ls != g_link_sig.end()) ls->second.active++;
+    }
+    g_tracked.emplace(key, Tracked{&a, from, to, std::move(route)});
+}
+
+bool fails_at_start(sg_host_t from, sg_host_t to, const std::vector<simgrid::s4u::Link*>& route)
+{
+    if (!from->is_on() || !to->is_on()) return true;
+    return g_link_states &&
+           std::any_of(route.begin(), route.end(), [](const simgrid::s4u::Link* l) { return !l->is_on(); });
 }
 
 void report_failure_now(void* data)
 {
     simgrid::kernel::timer::Timer::set(simgrid::s4u::Engine::get_clock(), [data] {
         if (g_done) g_done(data, 0, g_done_user);
-        disarm_if_idle();
     });
 }
 } // namespace

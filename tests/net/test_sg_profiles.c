@@ -57,8 +57,9 @@ typedef struct act {
     int ok, done;
 } act;
 
-static act g_acts[MAX_ACTS];
+static act g_acts[MAX_ACTS + 1]; /* + the date at which simgrid_run returned, in end_s */
 static int g_n_acts;
+static double g_end_s; /* simulated date at which the last scenario's simgrid_run returned */
 
 static void on_done(void *data, int ok, void *user)
 {
@@ -117,15 +118,17 @@ static int run_scenario(const char *gamma_cfg, int rebound, setup_fn setup, act 
             sr_sg_timer_set(g_acts[i].at_s, start_act, &g_acts[i]);
         simgrid_run();
         sr_sg_release_ended();
-        if (write(fds[1], g_acts, (size_t)n * sizeof *g_acts) != (ssize_t)((size_t)n * sizeof *g_acts))
+        g_acts[n].end_s = simgrid_get_clock();
+        if (write(fds[1], g_acts, (size_t)(n + 1) * sizeof *g_acts) !=
+            (ssize_t)((size_t)(n + 1) * sizeof *g_acts))
             _exit(4);
         close(fds[1]);
         fflush(NULL);
         _exit(0);
     }
     close(fds[1]);
-    size_t want = (size_t)n * sizeof *acts, got = 0;
-    act buf[MAX_ACTS];
+    size_t want = (size_t)(n + 1) * sizeof *acts, got = 0;
+    act buf[MAX_ACTS + 1];
     while (got < want) {
         ssize_t r = read(fds[0], (char *)buf + got, want - got);
         if (r <= 0) break;
@@ -140,6 +143,7 @@ static int run_scenario(const char *gamma_cfg, int rebound, setup_fn setup, act 
             acts[i].ok = buf[i].ok;
             acts[i].done = buf[i].done;
         }
+        g_end_s = buf[n].end_s;
     }
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 && got == want ? 0 : -1;
 }
@@ -221,6 +225,7 @@ static void test_link_failure(void **state)
     expect(&acts[2], 1, 2.61);
     expect(&acts[3], 1, 1.9);
     expect(&acts[4], 1, 2.2);
+    assert_true(g_end_s == acts[2].end_s); /* the last activity, not the end of the failure schedule */
 }
 
 /* ---- bandwidth steps ---- */
@@ -359,6 +364,8 @@ static void test_mahimahi_rate(void **state)
     };
     assert_int_equal(run_scenario(GAMMA4M, 1, mahimahi_12mbps, acts, 1), 0);
     expect(&acts[0], 1, 2.26);
+    /* the looping trace's timers are gone once the transfer is over: the simulation ends with it */
+    assert_true(g_end_s == acts[0].end_s);
 }
 
 int main(void)
