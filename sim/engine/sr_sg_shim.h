@@ -48,7 +48,10 @@ void sr_sg_timer_set(double date_s, void (*fn)(void *arg), void *arg);
  * value holding for ever otherwise. Units: bytes/s (> 0: SimGrid 3.32's lazy solver aborts on a running flow of
  * rate 0), seconds (>= 0), state 0 = off / 1 = on. Call after the platform is loaded and before simgrid_run,
  * at most once per resource and kind. Return 0, or -1 when the signal is invalid or the resource already has
- * that kind of profile (nothing applied).
+ * that kind of profile (nothing applied). Hosts get a SimGrid state profile. SimGrid 3.32 refuses profiles on
+ * links loaded from XML (sealed), so a link's signals are replayed by kernel timers, armed only while transfers
+ * started by sr_sg_sendto_start cross the link (they would otherwise keep the simulation running): the values
+ * a transfer sees are the same, and transfers of other activities (actors' comms) do not see link signals.
  *
  * A link or host that turns off fails what runs on it at that date (done callback with ok = 0): executions on
  * a host, transfers through a link, and - once any host has a state profile - transfers started by
