@@ -24,6 +24,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -162,11 +164,41 @@ std::unordered_set<const simgrid::s4u::Host*> g_state_hosts;
 std::unordered_map<const void*, Tracked> g_tracked; // key: the comm's ActivityImpl
 std::unordered_map<const simgrid::s4u::Link*, std::unordered_set<const void*>> g_by_link;
 enum class SignalKind { bandwidth, latency, state };
+// The points of a signal, shared by every link given the same one (the instances of a per-device link all
+// follow their spec's trace: 100 000 copies of a long trace would dominate the memory of a big run).
+struct Pattern {
+    std::vector<double> t, v;
+    double period;
+};
+std::unordered_map<uint64_t, std::vector<std::shared_ptr<const Pattern>>> g_patterns; // by content hash
+
+std::shared_ptr<const Pattern> intern_pattern(const double* t, const double* v, int n, double period)
+{
+    uint64_t h = 14695981039346656037ULL;
+    auto mix   = [&h](double x) {
+        uint64_t b;
+        std::memcpy(&b, &x, sizeof b);
+        h = (h ^ b) * 1099511628211ULL;
+    };
+    for (int i = 0; i < n; i++) {
+        mix(t[i]);
+        mix(v[i]);
+    }
+    mix(period);
+    auto& bucket = g_patterns[h];
+    for (const auto& p : bucket)
+        if (p->period == period && p->t.size() == static_cast<size_t>(n) && std::equal(t, t + n, p->t.begin()) &&
+            std::equal(v, v + n, p->v.begin()))
+            return p;
+    auto p = std::make_shared<const Pattern>(Pattern{std::vector<double>(t, t + n), std::vector<double>(v, v + n), period});
+    bucket.push_back(p);
+    return p;
+}
+
 struct LinkSignal {
     simgrid::s4u::Link* link;
     SignalKind kind;
-    std::vector<double> t, v;
-    double period;
+    std::shared_ptr<const Pattern> pat;
     double nominal; // the link's value before the first point
     simgrid::kernel::timer::Timer* timer = nullptr;
 };
@@ -199,15 +231,16 @@ void signal_apply(const LinkSignal& s, double v)
 void signal_schedule(LinkSignal* s, long long k, size_t j)
 {
     s->timer = nullptr;
-    if (j >= s->t.size()) {
-        if (!(s->period > 0)) return;
+    const Pattern& pt = *s->pat;
+    if (j >= pt.t.size()) {
+        if (!(pt.period > 0)) return;
         k++;
         j = 0;
     }
-    double date = (s->period > 0 ? static_cast<double>(k) * s->period : 0.0) + s->t[j];
+    double date = (pt.period > 0 ? static_cast<double>(k) * pt.period : 0.0) + pt.t[j];
     s->timer    = simgrid::kernel::timer::Timer::set(date, [s, k, j] {
         s->timer = nullptr;
-        signal_apply(*s, s->v[j]);
+        signal_apply(*s, s->pat->v[j]);
         signal_schedule(s, k, j + 1);
     });
 }
@@ -216,17 +249,18 @@ void signal_catch_up(LinkSignal* s, double now)
 {
     long long k = 0;
     double p    = now;
-    if (s->period > 0) {
-        k = static_cast<long long>(std::floor(now / s->period));
-        p = now - static_cast<double>(k) * s->period;
+    const Pattern& pt = *s->pat;
+    if (pt.period > 0) {
+        k = static_cast<long long>(std::floor(now / pt.period));
+        p = now - static_cast<double>(k) * pt.period;
     }
-    if (p < s->t[0]) {
+    if (p < pt.t[0]) {
         signal_apply(*s, s->nominal);
         signal_schedule(s, k, 0);
         return;
     }
-    size_t j = static_cast<size_t>(std::upper_bound(s->t.begin(), s->t.end(), p) - s->t.begin()) - 1;
-    signal_apply(*s, s->v[j]);
+    size_t j = static_cast<size_t>(std::upper_bound(pt.t.begin(), pt.t.end(), p) - pt.t.begin()) - 1;
+    signal_apply(*s, pt.v[j]);
     signal_schedule(s, k, j + 1);
 }
 
@@ -256,9 +290,7 @@ void add_link_signal(simgrid::s4u::Link* link, SignalKind kind, const double* t,
     auto s    = std::make_unique<LinkSignal>();
     s->link   = link;
     s->kind   = kind;
-    s->t.assign(t, t + n);
-    s->v.assign(v, v + n);
-    s->period  = period;
+    s->pat     = intern_pattern(t, v, n, period);
     s->nominal = nominal;
     g_link_sig[link].sigs.push_back(std::move(s));
 }
