@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sr_trace.h"
+
 static const char *const device_class_names[] = {
 #define SR_DEV_NAME(id, name) name,
     SR_DEVICE_CLASS_MAP(SR_DEV_NAME)
@@ -82,6 +84,7 @@ void sr_experiment_free(sr_experiment *e)
         free_strv(d->instances, d->count);
         free(d->profile);
         free(d->range);
+        free(d->failures.list);
     }
     free(e->devices);
     for (int i = 0; i < e->n_links; i++) {
@@ -89,6 +92,11 @@ void sr_experiment_free(sr_experiment *e)
         free(l->name);
         free(l->per_device);
         free_strv(l->instances, l->count);
+        free(l->bandwidth_trace);
+        free(l->latency_trace);
+        sr_trace_free(l->bw_trace);
+        sr_trace_free(l->lat_trace);
+        free(l->failures.list);
     }
     free(e->links);
     for (int i = 0; i < e->n_routes; i++) {

@@ -74,6 +74,17 @@ const char *sr_net_model_name(sr_net_model m);
 const char *sr_arrival_name(sr_arrival a);
 const char *sr_run_mode_name(sr_run_mode m);
 
+/* Failures of a device or link (docs/user-guide.md, "Traces and failures"): an explicit schedule and/or
+ * outages drawn per instance from MTBF/MTTR with the run's seed (workloads/failures.h). */
+struct sr_outage;
+typedef struct sr_failure_spec {
+    int n;                    /* explicit outages, checked: in time order, no overlap */
+    struct sr_outage *list;   /* n outages {at_s, for_s}, owned */
+    double mtbf_s, mttr_s;    /* both > 0 for random failures; 0 = none */
+} sr_failure_spec;
+
+struct sr_trace;
+
 /* A device group: `count` instances named name0..name{count-1} (or nameF..name{F+count-1} with a range
  * F-L), or a single device called `name` when count is 1 and no range was given. */
 typedef struct sr_device_spec {
@@ -97,6 +108,7 @@ typedef struct sr_device_spec {
     sr_loc loc;
     char *range;             /* "FIRST-LAST" as written (NULL when count was used) */
     int first_index;         /* number of the first instance: name<first_index>.. (0 unless a range) */
+    sr_failure_spec failures;  /* every instance fails on this schedule (MTBF draws differ per instance) */
 } sr_device_spec;
 
 /* A link. With per_device set, one instance per member of that device group ("<name><i>"),
@@ -115,6 +127,14 @@ typedef struct sr_link_spec {
     double power_idle_w, power_busy_w; /* link energy (0 = not modelled) */
     int max_flows;           /* transfers crossing the link at once; more wait FIFO at its entrance; 0 = no limit */
     sr_loc loc;
+    /* Time-varying link, read and checked by the config (every instance follows the same traces). */
+    char *bandwidth_trace;       /* path (relative to the experiment file, resolved), or NULL */
+    char *latency_trace;         /* CSV path, or NULL */
+    int trace_format;            /* sr_trace_format of bandwidth_trace: csv or mahimahi */
+    double trace_bin_s;          /* mahimahi bin width (a whole number of milliseconds) */
+    struct sr_trace *bw_trace;   /* bandwidth (bit/s) over time, owned; NULL without bandwidth_trace */
+    struct sr_trace *lat_trace;  /* latency (s) over time, owned; NULL without latency_trace */
+    sr_failure_spec failures;
 } sr_link_spec;
 
 /* A route between two device groups (or single devices): every instance pair (i-th member of src

@@ -436,6 +436,7 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
         if (d->name && d->count >= 1)
             d->instances = make_instances(d->name, d->count, d->count > 1 || d->range, d->first_index);
         if (!d->instances) d->count = 0;
+        sr_config_device_dynamics(&b->pc, d, g, e->duration_s);
         for (int k = 0; k < di && d->name; k++)
             if (e->devices[k].name && strcmp(e->devices[k].name, d->name) == 0) {
                 const sr_ynode *nn = GIVEN(b->dev_given, di, sr_sec_device, "name");
@@ -555,6 +556,7 @@ static void parse_links(bctx *b, const sr_ynode *seq)
                      "sharing wifi needs latency 0, but type '%s' defaults to %gs: add latency: 0s",
                      sr_link_type_name(l->type), l->latency_s);
         }
+        sr_config_link_dynamics(&b->pc, b->cfg->dir, l, g, e->duration_s);
         l->count = 1;
         if (gper && l->per_device && !b->dev_bad) {
             int gi = find_group(e, l->per_device);

@@ -70,6 +70,7 @@ const char *sr_ynode_type_name(const sr_ynode *n); /* "a mapping", "a list", "a 
 
 extern const sr_section sr_sec_top, sr_sec_output, sr_sec_platform, sr_sec_device, sr_sec_link, sr_sec_route,
     sr_sec_model, sr_sec_workload, sr_sec_source, sr_sec_policy, sr_sec_sweep, sr_sec_metrics;
+extern const sr_section sr_sec_failure; /* entries of a device's or link's `failures` */
 
 /* A sweep value substituted for the key `key` of the element named `elem` (NULL for unnamed sections)
  * of section `sec`. */
@@ -106,5 +107,14 @@ typedef struct sr_sweep_opts {
 
 /* "periodic, poisson" into buf. */
 void sr_join_names(const char *const *names, int n, char *buf, size_t size);
+
+/* ---- time-varying devices and links (sr_config_dynamics.c) ----
+ * After a device or link entry is parsed (given: its sr_section_parse nodes): the failures list, mtbf/mttr,
+ * and for links the traces, read from files relative to dir and checked (errors at the key's value, with the
+ * trace's own file:line:col). duration_s bounds the number of MTBF draws. */
+void sr_config_device_dynamics(const sr_parse_ctx *ctx, sr_device_spec *d, const sr_ynode *const *given,
+                               double duration_s);
+void sr_config_link_dynamics(const sr_parse_ctx *ctx, const char *dir, sr_link_spec *l,
+                             const sr_ynode *const *given, double duration_s);
 
 #endif

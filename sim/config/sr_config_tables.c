@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "failures.h"
 #include "sr_config_internal.h"
 #include "sr_policy.h"
 
@@ -36,6 +37,9 @@ static const char *const net_models[] = {"cm02", "lv08"};
 static const char *const arrivals[] = {"periodic", "poisson"};
 static const char *const run_modes[] = {"model", "exact"}; /* sr_run_mode order */
 static_assert(SR_MODE_COUNT == 2 && SR_MODE_MODEL == 0 && SR_MODE_EXACT == 1, "run mode names follow sr_run_mode");
+static const char *const trace_formats[] = {"csv", "mahimahi"}; /* sr_trace_format order */
+static_assert(SR_TRACE_FORMAT_COUNT == 2 && SR_TRACE_CSV == 0 && SR_TRACE_MAHIMAHI == 1,
+              "trace format names follow sr_trace_format");
 static const char *const precisions[] = {"fp32", "fp16", "int8"}; /* sr_precision order */
 static_assert(SR_PREC_COUNT == 3 && SR_PREC_FP32 == 0 && SR_PREC_FP16 == 1 && SR_PREC_INT8 == 2,
               "precision names follow sr_precision");
@@ -127,6 +131,27 @@ static const sr_field model_fields[] = {
 const sr_section sr_sec_model = {"models", "model", 1, "DNN models.", FIELDS(model_fields)};
 
 /* ---- platform ---- */
+static const sr_field failure_fields[] = {
+    {"at", SR_F_QTY, SR_UNIT_TIME, RQ | HAS_MIN, .doc = "when the outage starts", OFF(sr_outage, at_s)},
+    {"for", SR_F_QTY, SR_UNIT_TIME, RQ | GT0, .doc = "how long it lasts", OFF(sr_outage, for_s)},
+};
+const sr_section sr_sec_failure = {
+    "failures", "failure", 0,
+    "One outage of a device or link (entries of `failures`, in time order, without overlap): it is down during "
+    "[at, at + for). Work running on it then fails (see the user guide, Traces and failures).",
+    FIELDS(failure_fields)};
+
+#define FAILURE_FIELDS(type)                                                                                     \
+    {"failures", SR_F_SEQ, .def_doc = "none",                                                                   \
+     .doc = "explicit outages `[{at: 10s, for: 2s}, ...]` of every instance (see failures)",                     \
+     .sub = &sr_sec_failure},                                                                                    \
+        {"mtbf", SR_F_QTY, SR_UNIT_TIME, GT0, .def_doc = "none",                                                 \
+         .doc = "mean time between failures: each instance also fails at exponential intervals drawn from the "  \
+                "run seed (needs mttr)",                                                                         \
+         OFF(type, failures.mtbf_s)},                                                                            \
+        {"mttr", SR_F_QTY, SR_UNIT_TIME, GT0, .def_doc = "none",                                                 \
+         .doc = "mean time to repair of the drawn failures (exponential; needs mtbf)", OFF(type, failures.mttr_s)}
+
 static const sr_field device_fields[] = {
     {"name", SR_F_NAME, .flags = RQ,
      .doc = "group name; with count N the instances are name0..name{N-1}, with count 1 just name",
@@ -176,6 +201,7 @@ static const sr_field device_fields[] = {
     {"wifi_level", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .def = "0",
      .doc = "index into the `rates` of the wifi link the device is attached to",
      OFF(sr_device_spec, wifi_level)},
+    FAILURE_FIELDS(sr_device_spec),
 };
 const sr_section sr_sec_device = {"platform.devices", "device", 1, "Device groups.", FIELDS(device_fields)};
 
@@ -205,6 +231,21 @@ static const sr_field link_fields[] = {
             "link's throughput is kept but its flows are served in order instead of shared); bounds the flow "
             "solver's work on an overloaded shared link; 0 = no limit",
      OFF(sr_link_spec, max_flows)},
+    {"bandwidth_trace", SR_F_STR, .def_doc = "none",
+     .doc = "file giving the bandwidth over time (in trace_format), relative to the experiment file; read and "
+            "checked when the experiment is loaded; before its first time the link has `bandwidth`",
+     OFF(sr_link_spec, bandwidth_trace)},
+    {"latency_trace", SR_F_STR, .def_doc = "none",
+     .doc = "CSV file `time, latency_s` giving the one-way latency over time, relative to the experiment file",
+     OFF(sr_link_spec, latency_trace)},
+    {"trace_format", SR_F_ENUM, ENUM_OF(trace_formats), .def = "csv",
+     .doc = "format of bandwidth_trace: csv (`time_s, bit/s` rows) or mahimahi (one ms timestamp per 1500-byte "
+            "delivery opportunity, looping)",
+     OFF(sr_link_spec, trace_format)},
+    {"trace_bin", SR_F_QTY, SR_UNIT_TIME, GT0, .def = "100ms",
+     .doc = "mahimahi only: width of the bins the delivery opportunities are averaged over (whole milliseconds)",
+     OFF(sr_link_spec, trace_bin_s)},
+    FAILURE_FIELDS(sr_link_spec),
 };
 const sr_section sr_sec_link = {"platform.links", "link", 1, "Links; defaults come from the link class.",
                                 FIELDS(link_fields)};
@@ -698,9 +739,10 @@ void sr_config_write_reference(FILE *f)
         fprintf(f, "| %s | %s | %s |\n", sr_unit_kind_name((sr_unit_kind)k), sr_unit_list((sr_unit_kind)k),
                 sr_unit_base((sr_unit_kind)k));
     fputc('\n', f);
-    const sr_section *order[] = {&sr_sec_top,    &sr_sec_output, &sr_sec_platform, &sr_sec_device,
-                                 &sr_sec_link,   &sr_sec_route,  &sr_sec_model,    &sr_sec_workload,
-                                 &sr_sec_source, &sr_sec_policy, &sr_sec_sweep,    &sr_sec_metrics};
+    const sr_section *order[] = {&sr_sec_top,    &sr_sec_output,  &sr_sec_platform, &sr_sec_device,
+                                 &sr_sec_link,   &sr_sec_failure, &sr_sec_route,    &sr_sec_model,
+                                 &sr_sec_workload, &sr_sec_source, &sr_sec_policy,  &sr_sec_sweep,
+                                 &sr_sec_metrics};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         write_section(f, order[i]);
         if (order[i] != &sr_sec_policy) continue;

@@ -201,6 +201,7 @@ struct engine {
     sr_status fail; /* first failure inside the simulation (out of memory, exact-mode kernel error) */
     char fail_msg[512];
     double duration_s;
+    uint64_t seed; /* the run point's seed */
     const sr_engine_opts *opts;
     sr_graph **graphs;
     sr_weights **weights;             /* exact mode: the weights the kernels run with */

@@ -12,6 +12,7 @@
 #include <xbt/log.h>
 
 #include "eng_internal.h"
+#include "sr_profiles.h"
 #include "sr_sg_shim.h"
 
 /* Every WIFI station gets its rate level (C++-only call, through the shim). */
@@ -103,6 +104,8 @@ sr_status eng_sg_run(engine *eng, char *err, size_t err_size)
         }
     }
     st = attach_stations(eng, err, err_size);
+    if (st != SR_OK) return st;
+    st = sr_profiles_apply(eng->e, eng->seed, err, err_size); /* traces and failures (sr_profiles.h) */
     if (st != SR_OK) return st;
     sr_sg_set_done_callback(eng_activity_done, eng);
     sr_sg_set_host_state_callback(eng_host_state, eng);

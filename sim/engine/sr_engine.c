@@ -22,6 +22,7 @@ sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_eng
     memset(&eng, 0, sizeof eng);
     eng.e = e;
     eng.opts = opts;
+    eng.seed = seed;
     eng.duration_s = e->duration_s;
     eng.want_tasks = e->metrics.frames != 0;
     sr_status st = eng_prepare(&eng, seed, err, err_size);

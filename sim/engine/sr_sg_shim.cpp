@@ -7,14 +7,29 @@
 // at the next completion, or by sr_sg_release_ended.
 #include "sr_sg_shim.h"
 
+#include <simgrid/kernel/ProfileBuilder.hpp>
 #include <simgrid/kernel/Timer.hpp>
+#include <simgrid/kernel/resource/Action.hpp>
+#include <simgrid/kernel/resource/Model.hpp>
+#include <simgrid/kernel/resource/NetworkModelIntf.hpp>
 #include <simgrid/s4u/Activity.hpp>
 #include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Exec.hpp>
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Link.hpp>
+#include <simgrid/s4u/NetZone.hpp>
+#include <xbt/config.hpp>
 
+#include <algorithm>
 #include <cassert>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -67,9 +82,24 @@ extern "C" void sr_sg_exec_start(sg_host_t host, double flops, void* data)
     e->add_ref(); // released after its completion
 }
 
+namespace {
+void prepare_route(sg_host_t from, sg_host_t to, std::vector<simgrid::s4u::Link*>& route);
+void release_idle(const std::vector<simgrid::s4u::Link*>& route);
+bool fails_at_start(sg_host_t from, sg_host_t to, const std::vector<simgrid::s4u::Link*>& route);
+void report_failure_now(void* data);
+void track_comm(const simgrid::s4u::Comm* c, sg_host_t from, sg_host_t to, std::vector<simgrid::s4u::Link*>&& route);
+} // namespace
+
 extern "C" void sr_sg_sendto_start(sg_host_t from, sg_host_t to, double bytes, void* data)
 {
     assert(data != nullptr);
+    std::vector<simgrid::s4u::Link*> route; // only computed when links have traces
+    prepare_route(from, to, route);
+    if (fails_at_start(from, to, route)) {
+        release_idle(route);
+        report_failure_now(data);
+        return;
+    }
     // what sg_host_sendto does (Comm::sendto_async: the comm starts once both ends are set), without the wait
     simgrid::s4u::CommPtr c = simgrid::s4u::Comm::sendto_init()
                                   ->set_payload_size(static_cast<uint64_t>(bytes))
@@ -77,6 +107,7 @@ extern "C" void sr_sg_sendto_start(sg_host_t from, sg_host_t to, double bytes, v
                                   ->set_destination(to);
     c->set_data(data);
     c->add_ref(); // released after its completion
+    track_comm(c.get(), from, to, std::move(route));
 }
 
 extern "C" void sr_sg_timer_set(double date_s, void (*fn)(void*), void* arg)
@@ -105,4 +136,411 @@ extern "C" void sr_sg_set_host_state_callback(sr_sg_host_state_fn fn, void* user
         });
         g_host_state_connected = true;
     }
+}
+// ---- profiles ----
+//
+// Hosts: a state profile built with ProfileBuilder::from_callback (exact doubles, no text round trip; dates
+// are deltas, a looping pattern is appended again each time it is exhausted).
+//
+// Links: SimGrid 3.32 refuses profiles on a sealed link (s4u_Link.cpp asserts "Cannot set a ... profile once
+// the Link is sealed"), and links loaded from XML are sealed, so a link's signal is replayed with kernel timers
+// calling Link::set_bandwidth / set_latency / turn_off / turn_on - what a profile event does
+// (NetworkCm02Link::apply_event). Timers would keep the simulation running and move its clock to the end of
+// the trace (for ever with a looping one), so a link's timers are armed only while transfers started by
+// sr_sg_sendto_start cross it: the first one catches the link's signals up to the current date (before its
+// latency, bandwidth and state are read) and arms their next change; when the last one ends, the timers are
+// removed. A link's values only act on transfers through it, so nothing is lost while it is disarmed, and the
+// cost of a transfer is its route length, whatever the number of traced links.
+//
+// Rebound (sr_sg_set_rebound): comms started by sr_sg_sendto_start through a link with a bandwidth signal are
+// tracked (their kernel Action, found as the newest action of the network model right after the start, and
+// their route); Link::on_bandwidth_change re-applies CM02's bound (network_cm02.cpp:
+// comm_action_set_bounds + comm_action_set_variable) from the route's current bandwidths and latencies.
+// Action::set_bound drops a lazily-updated action from the model's heap; an action still paying its latency
+// only comes back through its heap entry, so that entry is put back with its date.
+
+namespace {
+using simgrid::kernel::profile::DatedValue;
+using simgrid::kernel::resource::Action;
+using simgrid::kernel::resource::ActionHeap;
+using simgrid::kernel::resource::Model;
+
+struct Tracked {
+    Action* action;
+    sg_host_t from, to;
+    std::vector<simgrid::s4u::Link*> route;
+};
+
+int g_profile_seq     = 0;    // profile names must be unique in a process
+bool g_rebound        = true;
+bool g_track_hosts    = false; // some host has a state profile
+bool g_link_states    = false; // some link has a state profile
+bool g_tracking_hooks = false;
+std::unordered_set<const simgrid::s4u::Link*> g_bw_links, g_lat_links, g_state_links;
+std::unordered_set<const simgrid::s4u::Host*> g_state_hosts;
+std::unordered_map<const void*, Tracked> g_tracked; // key: the comm's ActivityImpl
+std::unordered_map<const simgrid::s4u::Link*, std::unordered_set<const void*>> g_by_link;
+enum class SignalKind { bandwidth, latency, state };
+// The points of a signal, shared by every link given the same one (the instances of a per-device link all
+// follow their spec's trace: 100 000 copies of a long trace would dominate the memory of a big run).
+struct Pattern {
+    std::vector<double> t, v;
+    double period;
+};
+std::unordered_map<uint64_t, std::vector<std::shared_ptr<const Pattern>>> g_patterns; // by content hash
+
+std::shared_ptr<const Pattern> intern_pattern(const double* t, const double* v, int n, double period)
+{
+    uint64_t h = 14695981039346656037ULL;
+    auto mix   = [&h](double x) {
+        uint64_t b;
+        std::memcpy(&b, &x, sizeof b);
+        h = (h ^ b) * 1099511628211ULL;
+    };
+    for (int i = 0; i < n; i++) {
+        mix(t[i]);
+        mix(v[i]);
+    }
+    mix(period);
+    auto& bucket = g_patterns[h];
+    for (const auto& p : bucket)
+        if (p->period == period && p->t.size() == static_cast<size_t>(n) && std::equal(t, t + n, p->t.begin()) &&
+            std::equal(v, v + n, p->v.begin()))
+            return p;
+    auto p = std::make_shared<const Pattern>(Pattern{std::vector<double>(t, t + n), std::vector<double>(v, v + n), period});
+    bucket.push_back(p);
+    return p;
+}
+
+struct LinkSignal {
+    simgrid::s4u::Link* link;
+    SignalKind kind;
+    std::shared_ptr<const Pattern> pat;
+    double nominal; // the link's value before the first point
+    simgrid::kernel::timer::Timer* timer = nullptr;
+};
+struct LinkSignals {
+    std::vector<std::unique_ptr<LinkSignal>> sigs;
+    int active = 0; // tracked transfers through the link
+    bool armed = false;
+};
+std::unordered_map<const simgrid::s4u::Link*, LinkSignals> g_link_sig;
+
+void signal_apply(const LinkSignal& s, double v)
+{
+    switch (s.kind) {
+        case SignalKind::bandwidth:
+            if (s.link->get_bandwidth() != v) s.link->set_bandwidth(v);
+            break;
+        case SignalKind::latency:
+            if (s.link->get_latency() != v) s.link->set_latency(v);
+            break;
+        case SignalKind::state:
+            if (v > 0 && !s.link->is_on())
+                s.link->turn_on();
+            else if (v <= 0 && s.link->is_on())
+                s.link->turn_off();
+            break;
+    }
+}
+
+// Arms the timer of point j of pass k (the next pass when j is past the end of a looping pattern).
+void signal_schedule(LinkSignal* s, long long k, size_t j)
+{
+    s->timer = nullptr;
+    const Pattern& pt = *s->pat;
+    if (j >= pt.t.size()) {
+        if (!(pt.period > 0)) return;
+        k++;
+        j = 0;
+    }
+    double date = (pt.period > 0 ? static_cast<double>(k) * pt.period : 0.0) + pt.t[j];
+    s->timer    = simgrid::kernel::timer::Timer::set(date, [s, k, j] {
+        s->timer = nullptr;
+        signal_apply(*s, s->pat->v[j]);
+        signal_schedule(s, k, j + 1);
+    });
+}
+
+void signal_catch_up(LinkSignal* s, double now)
+{
+    long long k = 0;
+    double p    = now;
+    const Pattern& pt = *s->pat;
+    if (pt.period > 0) {
+        k = static_cast<long long>(std::floor(now / pt.period));
+        p = now - static_cast<double>(k) * pt.period;
+    }
+    if (p < pt.t[0]) {
+        signal_apply(*s, s->nominal);
+        signal_schedule(s, k, 0);
+        return;
+    }
+    size_t j = static_cast<size_t>(std::upper_bound(pt.t.begin(), pt.t.end(), p) - pt.t.begin()) - 1;
+    signal_apply(*s, pt.v[j]);
+    signal_schedule(s, k, j + 1);
+}
+
+void arm_link(LinkSignals& ls)
+{
+    if (ls.armed) return;
+    ls.armed   = true;
+    double now = simgrid::s4u::Engine::get_clock();
+    for (auto& sig : ls.sigs)
+        signal_catch_up(sig.get(), now);
+}
+
+void disarm_link(LinkSignals& ls)
+{
+    if (!ls.armed) return;
+    ls.armed = false;
+    for (auto& sig : ls.sigs)
+        if (sig->timer) {
+            sig->timer->remove();
+            sig->timer = nullptr;
+        }
+}
+
+void add_link_signal(simgrid::s4u::Link* link, SignalKind kind, const double* t, const double* v, int n,
+                     double period, double nominal)
+{
+    auto s    = std::make_unique<LinkSignal>();
+    s->link   = link;
+    s->kind   = kind;
+    s->pat     = intern_pattern(t, v, n, period);
+    s->nominal = nominal;
+    g_link_sig[link].sigs.push_back(std::move(s));
+}
+
+bool valid_signal(const double* t, const double* v, int n, double period, double vmin, bool vmin_excl)
+{
+    if (n < 1 || !t || !v || !(period >= 0) || !std::isfinite(period)) return false;
+    for (int i = 0; i < n; i++) {
+        if (!std::isfinite(t[i]) || !std::isfinite(v[i]) || t[i] < 0) return false;
+        if (i > 0 && !(t[i] > t[i - 1])) return false;
+        if (vmin_excl ? !(v[i] > vmin) : !(v[i] >= vmin)) return false;
+    }
+    if (period > 0 && (t[0] != 0.0 || !(t[n - 1] < period))) return false;
+    return true;
+}
+
+simgrid::kernel::profile::Profile* make_profile(const char* kind, const std::string& who, const double* t,
+                                                const double* v, int n, double period)
+{
+    std::vector<DatedValue> pattern;
+    double last = 0.0;
+    for (int i = 0; i < n; i++) {
+        pattern.emplace_back(t[i] - last, v[i]);
+        last = t[i];
+    }
+    bool loop  = period > 0;
+    double gap = loop ? period - t[n - 1] : 0.0;
+    auto cb    = [pattern, loop, gap](std::vector<DatedValue>& list) {
+        size_t first = list.size();
+        if (first > 0 && !loop) return;
+        list.insert(list.end(), pattern.begin(), pattern.end());
+        if (first > 0) list[first].date_ += gap;
+    };
+    std::string name = std::string("sr-") + kind + "-" + who + "-" + std::to_string(++g_profile_seq);
+    return simgrid::kernel::profile::ProfileBuilder::from_callback(name, cb, loop ? gap : -1.0);
+}
+
+Model* network_model_of(const simgrid::s4u::Host* h)
+{
+    // NetworkModel derives from both Model and NetworkModelIntf: a cross-cast through RTTI
+    return dynamic_cast<Model*>(h->get_englobing_zone()->get_network_model());
+}
+
+// CM02's bound of a flow on `route` with the links' current values.
+double flow_bound(const std::vector<simgrid::s4u::Link*>& route)
+{
+    double bw  = -1.0;
+    double lat = 0.0;
+    for (const auto* l : route) {
+        lat += l->get_latency();
+        if (l->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::WIFI) continue;
+        if (bw < 0 || l->get_bandwidth() < bw) bw = l->get_bandwidth();
+    }
+    if (!(lat > 0)) return bw;
+    double gamma  = simgrid::config::get_value<double>("network/TCP-gamma");
+    double window = gamma / (2.0 * lat);
+    return bw < 0 ? window : std::min(bw, window);
+}
+
+void set_bound_keep_heap(Action* a, double bound)
+{
+    Model* m      = a->get_model();
+    bool paying   = m->is_update_lazy() && a->get_type() == ActionHeap::Type::latency;
+    double date   = -1.0;
+    if (paying)
+        for (auto const& e : m->get_action_heap())
+            if (e.second == a) {
+                date = e.first;
+                break;
+            }
+    a->set_bound(bound);
+    if (paying && date >= 0 && a->get_type() == ActionHeap::Type::unset)
+        m->get_action_heap().insert(a, date, ActionHeap::Type::latency);
+}
+
+void untrack(const void* key)
+{
+    auto it = g_tracked.find(key);
+    if (it == g_tracked.end()) return;
+    for (const auto* l : it->second.route) {
+        auto bl = g_by_link.find(l);
+        if (bl != g_by_link.end()) bl->second.erase(key);
+        auto ls = g_link_sig.find(l);
+        if (ls != g_link_sig.end() && --ls->second.active == 0) disarm_link(ls->second);
+    }
+    g_tracked.erase(it);
+}
+
+void on_bandwidth_change(simgrid::s4u::Link const& l)
+{
+    if (!g_rebound) return;
+    auto bl = g_by_link.find(&l);
+    if (bl == g_by_link.end()) return;
+    for (const void* key : bl->second) {
+        const Tracked& t = g_tracked.at(key);
+        if (t.action->get_state() == Action::State::STARTED) set_bound_keep_heap(t.action, flow_bound(t.route));
+    }
+}
+
+void on_host_state_change(simgrid::s4u::Host const& h)
+{
+    if (h.is_on()) return;
+    double now = simgrid::s4u::Engine::get_clock();
+    for (auto& [key, t] : g_tracked) {
+        if (t.from != &h && t.to != &h) continue;
+        if (t.action->get_state() == Action::State::INITED || t.action->get_state() == Action::State::STARTED) {
+            t.action->set_finish_time(now);
+            t.action->set_state(Action::State::FAILED); // reported by the engine's next handling of ended actions
+        }
+    }
+}
+
+void install_tracking_hooks()
+{
+    if (g_tracking_hooks) return;
+    g_tracking_hooks = true;
+    simgrid::s4u::Activity::on_completion_cb([](simgrid::s4u::Activity const& a) { untrack(a.get_impl()); });
+    simgrid::s4u::Link::on_bandwidth_change_cb(on_bandwidth_change);
+    simgrid::s4u::Host::on_state_change_cb(on_host_state_change);
+    simgrid::s4u::Engine::on_simulation_end_cb([] {
+        for (auto& [link, ls] : g_link_sig) {
+            disarm_link(ls);
+            ls.active = 0;
+        }
+        g_tracked.clear();
+        g_by_link.clear();
+    });
+}
+
+void prepare_route(sg_host_t from, sg_host_t to, std::vector<simgrid::s4u::Link*>& route)
+{
+    if (g_link_sig.empty()) return;
+    double lat = 0;
+    from->route_to(to, route, &lat);
+    for (const auto* l : route) {
+        auto ls = g_link_sig.find(l);
+        if (ls != g_link_sig.end()) arm_link(ls->second);
+    }
+}
+
+// Disarms the links of a route that no tracked transfer crosses (after a transfer that did not start).
+void release_idle(const std::vector<simgrid::s4u::Link*>& route)
+{
+    for (const auto* l : route) {
+        auto ls = g_link_sig.find(l);
+        if (ls != g_link_sig.end() && ls->second.active == 0) disarm_link(ls->second);
+    }
+}
+
+void track_comm(const simgrid::s4u::Comm* c, sg_host_t from, sg_host_t to, std::vector<simgrid::s4u::Link*>&& route)
+{
+    if (g_link_sig.empty() && !g_track_hosts) return;
+    Model* m = network_model_of(from);
+    if (!m || m->get_started_action_set()->empty() ||
+        m->get_started_action_set()->back().get_activity() != c->get_impl()) { // failed at start: nothing runs
+        release_idle(route);
+        return;
+    }
+    Action& a       = m->get_started_action_set()->back(); // the action CommImpl::start just created
+    const void* key = c->get_impl();
+    for (const auto* l : route) {
+        if (g_bw_links.count(l)) g_by_link[l].insert(key);
+        auto ls = g_link_sig.find(l);
+        if (ls != g_link_sig.end()) ls->second.active++;
+    }
+    g_tracked.emplace(key, Tracked{&a, from, to, std::move(route)});
+}
+
+bool fails_at_start(sg_host_t from, sg_host_t to, const std::vector<simgrid::s4u::Link*>& route)
+{
+    if (!from->is_on() || !to->is_on()) return true;
+    return g_link_states &&
+           std::any_of(route.begin(), route.end(), [](const simgrid::s4u::Link* l) { return !l->is_on(); });
+}
+
+void report_failure_now(void* data)
+{
+    simgrid::kernel::timer::Timer::set(simgrid::s4u::Engine::get_clock(), [data] {
+        if (g_done) g_done(data, 0, g_done_user);
+    });
+}
+} // namespace
+
+extern "C" int sr_sg_link_set_bandwidth_profile(sg_link_t link, const double* t_s, const double* bw_Bps, int n,
+                                                double period_s)
+{
+    if (!link || g_bw_links.count(link) || !valid_signal(t_s, bw_Bps, n, period_s, 0.0, true)) return -1;
+    add_link_signal(link, SignalKind::bandwidth, t_s, bw_Bps, n, period_s, link->get_bandwidth());
+    g_bw_links.insert(link);
+    install_tracking_hooks();
+    return 0;
+}
+
+extern "C" int sr_sg_link_set_latency_profile(sg_link_t link, const double* t_s, const double* lat_s, int n,
+                                              double period_s)
+{
+    if (!link || g_lat_links.count(link) || !valid_signal(t_s, lat_s, n, period_s, 0.0, false)) return -1;
+    add_link_signal(link, SignalKind::latency, t_s, lat_s, n, period_s, link->get_latency());
+    g_lat_links.insert(link);
+    install_tracking_hooks();
+    return 0;
+}
+
+static bool valid_state(const double* v, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] != 0.0 && v[i] != 1.0) return false;
+    return true;
+}
+
+extern "C" int sr_sg_link_set_state_profile(sg_link_t link, const double* t_s, const double* on, int n, double period_s)
+{
+    if (!link || g_state_links.count(link) || !valid_signal(t_s, on, n, period_s, 0.0, false) || !valid_state(on, n))
+        return -1;
+    add_link_signal(link, SignalKind::state, t_s, on, n, period_s, link->is_on() ? 1.0 : 0.0);
+    g_state_links.insert(link);
+    g_link_states = true;
+    install_tracking_hooks();
+    return 0;
+}
+
+extern "C" int sr_sg_host_set_state_profile(sg_host_t host, const double* t_s, const double* on, int n, double period_s)
+{
+    if (!host || g_state_hosts.count(host) || !valid_signal(t_s, on, n, period_s, 0.0, false) || !valid_state(on, n))
+        return -1;
+    host->set_state_profile(make_profile("state", host->get_name(), t_s, on, n, period_s));
+    g_state_hosts.insert(host);
+    g_track_hosts = true;
+    install_tracking_hooks();
+    return 0;
+}
+
+extern "C" void sr_sg_set_rebound(int on)
+{
+    g_rebound = on != 0;
 }

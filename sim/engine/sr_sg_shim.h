@@ -45,6 +45,36 @@ void sr_sg_timer_set(double date_s, void (*fn)(void *arg), void *arg);
  * per process (a second call replaces it); NULL disconnects it. */
 typedef void (*sr_sg_host_state_fn)(sg_host_t host, int on, void *user);
 void sr_sg_set_host_state_callback(sr_sg_host_state_fn fn, void *user);
+/* ---- profiles: time-varying links and hosts (sim/engine/sr_profiles.c builds them from traces) ----
+ *
+ * Each takes a piecewise-constant signal: value v[i] from date t_s[i] on (0 <= t_s[0] < t_s[1] < ...), the
+ * pattern repeating every period_s when period_s > 0 (then t_s[0] must be 0 and t_s[n-1] < period_s), the last
+ * value holding for ever otherwise. Units: bytes/s (> 0: SimGrid 3.32's lazy solver aborts on a running flow of
+ * rate 0), seconds (>= 0), state 0 = off / 1 = on. Call after the platform is loaded and before simgrid_run,
+ * at most once per resource and kind. Return 0, or -1 when the signal is invalid or the resource already has
+ * that kind of profile (nothing applied). Hosts get a SimGrid state profile. SimGrid 3.32 refuses profiles on
+ * links loaded from XML (sealed), so a link's signals are replayed by kernel timers, armed only while transfers
+ * started by sr_sg_sendto_start cross the link (they would otherwise keep the simulation running): the values
+ * a transfer sees are the same, and transfers of other activities (actors' comms) do not see link signals.
+ *
+ * A link or host that turns off fails what runs on it at that date (done callback with ok = 0): executions on
+ * a host, transfers through a link, and - once any host has a state profile - transfers started by
+ * sr_sg_sendto_start from or to a host that turns off (SimGrid itself only fails them when they end).
+ * sr_sg_sendto_start between hosts of which one is off, or (once any link has a state profile) through a link
+ * that is off, reports a failure at the current date instead of starting (SimGrid 3.32 aborts on the first and
+ * never reports the second). */
+int sr_sg_link_set_bandwidth_profile(sg_link_t link, const double *t_s, const double *bw_Bps, int n, double period_s);
+int sr_sg_link_set_latency_profile(sg_link_t link, const double *t_s, const double *lat_s, int n, double period_s);
+int sr_sg_link_set_state_profile(sg_link_t link, const double *t_s, const double *on, int n, double period_s);
+int sr_sg_host_set_state_profile(sg_host_t host, const double *t_s, const double *on, int n, double period_s);
+
+/* SimGrid 3.32 caps a flow at the smallest bandwidth of its route when it starts (and at
+ * TCP-gamma / (2 x route latency) when TCP-gamma > 0), so a later bandwidth increase does not speed up flows
+ * in flight. With rebound on (the default), every transfer started by sr_sg_sendto_start through a link that
+ * has a bandwidth profile gets its cap recomputed, with the same formula from the route's current bandwidths
+ * and latencies, each time one of those links changes bandwidth. Off reproduces SimGrid's own behaviour
+ * (tests compare both). */
+void sr_sg_set_rebound(int on);
 
 /* Drops the engine's references to the activities that have ended (call after simgrid_run). */
 void sr_sg_release_ended(void);

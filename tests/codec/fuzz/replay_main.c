@@ -9,9 +9,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The corpus folder; a target elsewhere (tests/net) compiles this file with its own SR_CORPUS_DIR. */
+#ifndef SR_CORPUS_DIR
+#define SR_CORPUS_DIR SR_SOURCE_DIR "/tests/codec/corpus"
+#endif
+
 int main(void)
 {
-    const char *dir_path = SR_SOURCE_DIR "/tests/codec/corpus";
+    const char *dir_path = SR_CORPUS_DIR;
     DIR *dir = opendir(dir_path);
     if (!dir) {
         fprintf(stderr, "cannot open corpus %s\n", dir_path);
