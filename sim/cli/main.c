@@ -19,6 +19,8 @@ static const subcommand subcommands[] = {
     {"list", sr_cmd_list, "list the catalogues: simrun list devices|links|models|policies"},
     {"show", sr_cmd_show, "show a model's layers or a device profile: simrun show model|profile NAME"},
     {"report", sr_cmd_report, "draw figures from a results database: simrun report DB --out DIR"},
+    {"trace", sr_cmd_trace, "a run's tasks as a Chrome/Perfetto trace: simrun trace DB --run N -o trace.json"},
+    {"export", sr_cmd_export, "tables as CSV for pandas/R: simrun export DB --csv DIR"},
     {"exec", sr_cmd_exec, "run a model's real kernels and time each layer: simrun exec MODEL"},
     {"calibrate", sr_cmd_calibrate, "time the kernels, fit per-layer cost models: simrun calibrate --out F.yaml"},
     {"codec-table", sr_cmd_codec_table, "measure activation codecs at split layers into a DB: simrun codec-table --help"},
