@@ -59,7 +59,7 @@ typedef struct sr_rep_metric {
     sr_rep_qty qty;
 } sr_rep_metric;
 
-#define SR_REP_N_METRICS 11
+#define SR_REP_N_METRICS 12
 extern const sr_rep_metric sr_rep_metrics[SR_REP_N_METRICS];
 
 /* The display multiplier and unit of a quantity whose largest magnitude is max_abs: latency -> 1e3 "ms",
