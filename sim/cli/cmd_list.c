@@ -213,9 +213,21 @@ static int show_model(int argc, char **argv)
 
 static int show_profile(const char *name)
 {
-    const sr_profile *p = sr_profile_find(name);
+    char why[1024] = "";
+    const sr_profile *p = sr_profile_find_err(name, why, sizeof why);
+    if (!p && why[0]) {
+        fprintf(stderr, "simrun show profile: %s\n", why);
+        return 2;
+    }
+    if (!p && sr_profile_is_path(name)) {
+        fprintf(stderr, "simrun show profile: cannot read profile file '%s'\n", name);
+        return 2;
+    }
     if (!p) {
-        fprintf(stderr, "simrun show profile: unknown profile '%s' (see `simrun list devices`)\n", name);
+        fprintf(stderr,
+                "simrun show profile: unknown profile '%s' (see `simrun list devices`; or a file written by "
+                "`simrun calibrate --out FILE`)\n",
+                name);
         return 2;
     }
     sr_profile_print(p, stdout);
@@ -226,14 +238,14 @@ static void show_usage(FILE *f)
 {
     fputs("usage: simrun show model NAME|FILE.onnx|FILE.cfg [--input CxHxW] [--precision fp32|fp16|int8]\n"
           "                        [--amplification]\n"
-          "       simrun show profile NAME\n\n"
+          "       simrun show profile NAME|FILE.yaml\n\n"
           "  model    the per-layer table of a zoo model (`simrun list models`), an ONNX file or a darknet "
           ".cfg:\n"
           "           shapes, MACs, parameters, bytes; --amplification: each layer's output size relative to "
           "the\n"
           "           raw 8-bit frame\n"
-          "  profile  a device profile's numbers, their sources and its fitted cost model (`simrun list "
-          "devices`)\n",
+          "  profile  a device profile's numbers, their sources and its fitted cost model: a built-in\n"
+          "           (`simrun list devices`), the shipped `host`, or a file written by `simrun calibrate --out`\n",
           f);
 }
 
