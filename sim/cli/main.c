@@ -21,6 +21,7 @@ static const subcommand subcommands[] = {
     {"report", sr_cmd_report, "draw figures from a results database: simrun report DB --out DIR"},
     {"trace", sr_cmd_trace, "a run's tasks as a Chrome/Perfetto trace: simrun trace DB --run N -o trace.json"},
     {"export", sr_cmd_export, "tables as CSV for pandas/R: simrun export DB --csv DIR"},
+    {"platform", sr_cmd_platform, "a point's SimGrid platform XML: simrun platform EXP.yaml -o platform.xml"},
     {"exec", sr_cmd_exec, "run a model's real kernels and time each layer: simrun exec MODEL"},
     {"calibrate", sr_cmd_calibrate, "time the kernels, fit per-layer cost models: simrun calibrate --out F.yaml"},
     {"codec-table", sr_cmd_codec_table, "measure activation codecs at split layers into a DB: simrun codec-table --help"},

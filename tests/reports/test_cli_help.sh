@@ -20,7 +20,7 @@ expect() { # expect CODE DESCRIPTION COMMAND...
         fail=1
     fi
 }
-for cmd in report show list trace export; do
+for cmd in report show list trace export platform; do
     expect 0 "$cmd --help" "$simrun" $cmd --help
     grep -q '^usage: simrun '"$cmd" "$tmp/out" || { echo "FAIL: $cmd --help prints no usage"; fail=1; }
 done
