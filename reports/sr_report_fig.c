@@ -97,14 +97,16 @@ static void gp_panel(FILE *g, const layout *L, const char *panel_title, const ch
         fprintf(g, "  set key off\n  set title ");
         sr_rep_gp_quote(g, panel_title);
     } else {
-        fprintf(g, "  set key outside right top\n  set title ");
+        fprintf(g, "  set key outside below center horizontal\n  set title ");
         sr_rep_gp_quote(g, title);
     }
     fputc('\n', g);
 }
 
-/* The legend cell of a multi-panel figure: every series's style and title, no axes. */
-static void gp_legend(FILE *g, const sr_rep_strlist *titles, const int *present, int with_points)
+/* The legend cell of a multi-panel figure: every series's style and title, no axes. Series s is drawn with
+ * lines only when line_only is NULL and !with_points, or line_only[s]. */
+static void gp_legend(FILE *g, const sr_rep_strlist *titles, const int *present, int with_points,
+                      const int *line_only)
 {
     fprintf(g, "  unset title; unset xlabel; unset ylabel; unset border; unset tics; unset grid;"
                " unset logscale\n  set key center center vertical noautotitle\n"
@@ -113,7 +115,7 @@ static void gp_legend(FILE *g, const sr_rep_strlist *titles, const int *present,
     for (size_t s = 0; s < titles->n; s++) {
         if (present && !present[s]) continue;
         fprintf(g, "%s2 with %s ls %zu title ", first ? "" : ", \\\n       ",
-                with_points ? "linespoints" : "lines", s + 1);
+                with_points && !(line_only && line_only[s]) ? "linespoints" : "lines", s + 1);
         sr_rep_gp_quote(g, titles->s[s]);
         first = 0;
     }
@@ -158,7 +160,7 @@ sr_status sr_rep_figure_metric(sr_rep_exp *e, size_t xa, long by, size_t m, cons
     sr_status st = SR_OK;
     sr_rep_strlist series = {0};
     sr_rep_sbuf lab = {0};
-    int *run_s = NULL, *block = NULL, *present = NULL;
+    int *run_s = NULL, *block = NULL, *present = NULL, *baseline = NULL;
     acc *cells = NULL;
     double *xpos = NULL;
     FILE *d = NULL, *g = NULL;
@@ -178,7 +180,6 @@ sr_status sr_rep_figure_metric(sr_rep_exp *e, size_t xa, long by, size_t m, cons
     for (size_t i = 0; i < e->n_runs; i++) {
         const sr_rep_run *r = &e->runs[i];
         run_s[i] = -1;
-        if (r->vi[xa] < 0 || (P && r->vi[by] < 0)) continue;
         lab.n = 0;
         sr_rep_sbuf_printf(&lab, "%s", r->policy);
         int extra = 0;
@@ -189,6 +190,8 @@ sr_status sr_rep_figure_metric(sr_rep_exp *e, size_t xa, long by, size_t m, cons
             sr_rep_sbuf_printf(&lab, "%s%s = %s", extra++ ? ", " : " (", e->axes[k].human, v);
         }
         if (extra) sr_rep_sbuf_printf(&lab, ")");
+        /* a run without this parameter (a policy that does not have it): a horizontal reference line */
+        if (r->vi[xa] < 0) sr_rep_sbuf_printf(&lab, " (no %s)", X->human);
         long si = lab.oom ? -1 : sr_rep_strlist_intern(&series, sr_rep_sbuf_str(&lab));
         if (si < 0) {
             st = SR_ERR_NOMEM;
@@ -202,6 +205,13 @@ sr_status sr_rep_figure_metric(sr_rep_exp *e, size_t xa, long by, size_t m, cons
         goto done;
     }
     size_t ns = series.n;
+    baseline = calloc(ns, sizeof *baseline);
+    if (!baseline) {
+        st = SR_ERR_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < e->n_runs; i++)
+        if (run_s[i] >= 0 && e->runs[i].vi[xa] < 0) baseline[run_s[i]] = 1;
     cells = calloc(np * ns * nx, sizeof *cells);
     block = malloc(np * ns * sizeof *block);
     present = calloc(ns, sizeof *present);
@@ -213,8 +223,12 @@ sr_status sr_rep_figure_metric(sr_rep_exp *e, size_t xa, long by, size_t m, cons
     for (size_t i = 0; i < e->n_runs; i++) {
         const sr_rep_run *r = &e->runs[i];
         if (run_s[i] < 0 || !isfinite(r->m[m])) continue; /* an infinite SNR (lossless) cannot be drawn */
-        size_t p = P ? (size_t)r->vi[by] : 0;
-        acc_add(&cells[(p * ns + (size_t)run_s[i]) * nx + (size_t)r->vi[xa]], r->m[m]);
+        /* a run without the x (or panel) parameter counts at every x (in every panel) */
+        size_t p0 = P && r->vi[by] >= 0 ? (size_t)r->vi[by] : 0, p1 = P && r->vi[by] >= 0 ? p0 + 1 : np;
+        size_t x0 = r->vi[xa] >= 0 ? (size_t)r->vi[xa] : 0, x1 = r->vi[xa] >= 0 ? x0 + 1 : nx;
+        for (size_t p = p0; p < p1; p++)
+            for (size_t x = x0; x < x1; x++)
+                acc_add(&cells[(p * ns + (size_t)run_s[i]) * nx + x], r->m[m]);
     }
     for (size_t oi = 0; oi < nx; oi++)
         xpos[X->order[oi]] = X->numeric ? X->si[X->order[oi]] * X->mult : (double)oi;
@@ -389,10 +403,13 @@ sr_status sr_rep_figure_metric(sr_rep_exp *e, size_t xa, long by, size_t m, cons
             if (b < 0) continue;
             fprintf(g, "%s'%s.dat' index %d using 1:2%s with %s ls %zu ", first ? "" : ", \\\n       ", stem,
                     b,
-                    !errorbars  ? ""
-                    : o->minmax ? ":5:6"
-                                : ":3:4",
-                    errorbars ? "yerrorlines" : "linespoints", s + 1);
+                    !errorbars || baseline[s] ? ""
+                    : o->minmax               ? ":5:6"
+                                              : ":3:4",
+                    baseline[s] ? "lines"
+                    : errorbars ? "yerrorlines"
+                                : "linespoints",
+                    s + 1);
             if (L.cells > 1)
                 fprintf(g, "notitle");
             else {
@@ -403,7 +420,7 @@ sr_status sr_rep_figure_metric(sr_rep_exp *e, size_t xa, long by, size_t m, cons
         }
         fputc('\n', g);
     }
-    if (L.cells > 1) gp_legend(g, &series, present, 1);
+    if (L.cells > 1) gp_legend(g, &series, present, 1, baseline);
     gp_end(g, &L);
     st = sr_rep_close_out(g, name, log);
     g = NULL;
@@ -421,6 +438,7 @@ done:
     free(run_s);
     free(block);
     free(present);
+    free(baseline);
     free(cells);
     free(xpos);
     return st;
@@ -583,7 +601,7 @@ static sr_status cdf_chunk(sqlite3 *db, sqlite3_stmt *q, sr_rep_exp *e, const in
         }
         fputc('\n', g);
     }
-    if (L.cells > 1) gp_legend(g, &e->policies, present, 0);
+    if (L.cells > 1) gp_legend(g, &e->policies, present, 0, NULL);
     gp_end(g, &L);
     st = sr_rep_close_out(g, name, log);
     g = NULL;

@@ -113,6 +113,21 @@ static void build_db(const char *path)
         assert_int_equal(sr_results_write_run(r, &info, &o, NULL), SR_OK);
         sr_run_output_clear(&o);
     }
+    /* A policy without the swept parameter: a reference line across the model axis. */
+    {
+        sr_run_output o;
+        sr_run_output_init(&o);
+        assert_int_equal(sr_run_output_add_metric(&o, "latency_p50_s", 0.125, "s"), SR_OK);
+        sr_run_info info = {.exp_id = exp2,
+                            .point_index = 3,
+                            .point_hash = "m3",
+                            .params_json = "{\"policy\": \"none\", \"replication\": 0}",
+                            .policy = "none",
+                            .status = "ok"};
+        assert_int_equal(sr_results_write_run(r, &info, &o, NULL), SR_OK);
+        sr_run_output_clear(&o);
+    }
+
     /* A third experiment with two swept parameters (fps 1, 5, 10 x bandwidth 1Mbps, 10Mbps), 2 policies,
      * 3 replications; p95 spans four decades (log y). */
     int64_t exp3 = 0;
@@ -271,7 +286,19 @@ static void test_report_files(void **state)
     gp = read_out(f->out, HASH2 "-latency_p50_s-vs-model.gp");
     assert_null(strstr(gp, "yerrorlines"));
     assert_non_null(strstr(gp, "set xtics (\"vgg16\" 0, \"resnet50\" 1, \"mobilenetv2\" 2)"));
+    /* the policy without a model parameter: a line at its value across every model */
+    assert_non_null(strstr(gp, "index 1 using 1:2 with lines ls 2 title \"none (no model)\""));
     free(gp);
+    dat = read_out(f->out, HASH2 "-latency_p50_s-vs-model.dat");
+    const char *ref = strstr(dat, "# series none (no model)\n");
+    assert_non_null(ref);
+    for (int k = 0; k < 3; k++) {
+        ref = strchr(ref, '\n') + 1;
+        double x, mean;
+        assert_int_equal(sscanf(ref, "%lf %lf", &x, &mean), 2);
+        assert_true(x == k && mean == 125.0);
+    }
+    free(dat);
     /* Every figure in three formats, each a real file of its kind. */
     size_t size = 0;
     char *pp = tr_path(f->out, HASH1 "-latency-cdf.pdf");
@@ -309,6 +336,7 @@ static void test_report_files(void **state)
     assert_int_equal(count(html, "<tr><td>cloud_only</td>"), 3);
     assert_int_equal(count(html, "<tr><td>split</td>"), 3);
     assert_int_equal(count(html, "<tr><td>device_only</td>"), 3);
+    assert_int_equal(count(html, "<tr><td>none</td><td data-v=\"\">&ndash;</td>"), 1);
     free(html);
 }
 
