@@ -6,9 +6,11 @@
  * (calibration/profiles/, written by `simrun calibrate`; docs/calibration.md says how each was made). */
 #include "sr_profile.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sr_cost_fitted.h"
 #include "sr_cost_insitu.h"
@@ -77,11 +79,58 @@ const sr_profile *sr_profile_at(int i)
     return &profiles[i];
 }
 
-const sr_profile *sr_profile_find(const char *name)
+/* Profiles read from files by sr_profile_find_err, kept until the process exits so that the pointers it hands
+ * out stay valid, like the built-ins' (they are never changed once loaded). Keyed by the file's real path. */
+typedef struct loaded_profile {
+    char *key;
+    sr_profile *p;
+    struct loaded_profile *next;
+} loaded_profile;
+static loaded_profile *g_loaded;
+
+int sr_profile_is_path(const char *name)
 {
+    size_t n = name ? strlen(name) : 0;
+    return n && (strchr(name, '/') || (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+                 (n > 4 && strcmp(name + n - 4, ".yml") == 0));
+}
+
+const sr_profile *sr_profile_find_err(const char *name, char *err, size_t err_size)
+{
+    if (err && err_size) err[0] = '\0';
+    if (!name || !name[0]) return NULL;
     for (int i = 0; i < sr_profile_count(); i++)
         if (strcmp(profiles[i].name, name) == 0) return &profiles[i];
-    return NULL;
+    char path[4096];
+    if (sr_profile_is_path(name)) {
+        snprintf(path, sizeof path, "%s", name);
+    } else { /* a shipped file that is not a built-in (host.yaml) */
+        snprintf(path, sizeof path, "%s/%s.yaml", sr_profile_dir(), name);
+        if (access(path, R_OK) != 0) return NULL;
+    }
+    char real[PATH_MAX];
+    const char *key = realpath(path, real) ? real : path;
+    for (loaded_profile *l = g_loaded; l; l = l->next)
+        if (strcmp(l->key, key) == 0) return l->p;
+    loaded_profile *l = calloc(1, sizeof *l);
+    if (!l || !(l->key = strdup(key))) {
+        free(l);
+        if (err && err_size) snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    if (sr_profile_file_load(path, &l->p, err, err_size) != SR_OK) {
+        free(l->key);
+        free(l);
+        return NULL;
+    }
+    l->next = g_loaded;
+    g_loaded = l;
+    return l->p;
+}
+
+const sr_profile *sr_profile_find(const char *name)
+{
+    return sr_profile_find_err(name, NULL, 0);
 }
 
 sr_cost_device sr_profile_device(const sr_profile *p)

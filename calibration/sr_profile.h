@@ -82,8 +82,17 @@ typedef struct sr_profile {
 } sr_profile;
 
 int sr_profile_count(void);
-const sr_profile *sr_profile_at(int i);              /* NULL when out of range */
-const sr_profile *sr_profile_find(const char *name); /* NULL when unknown */
+const sr_profile *sr_profile_at(int i); /* NULL when out of range */
+/* A profile by name or file: a built-in name ("rpi4"); a path to a profile file written by `simrun calibrate`
+ * (anything with a '/' or ending in .yaml/.yml, relative to the working directory); or the name of a shipped
+ * file that is not a built-in (sr_profile_dir()/NAME.yaml: "host"). A file is read once per process and kept
+ * until it exits (the same pointer for the same file). NULL when unknown or unreadable. */
+const sr_profile *sr_profile_find(const char *name);
+/* Same, with the reason in err (may be NULL): "path:line:col: message" for a bad file, the system's reason
+ * for one that cannot be opened; "" for an unknown name. */
+const sr_profile *sr_profile_find_err(const char *name, char *err, size_t err_size);
+/* 1 when sr_profile_find takes name as a file path. */
+int sr_profile_is_path(const char *name);
 
 /* The roofline device of a profile (borrowed strings). */
 sr_cost_device sr_profile_device(const sr_profile *p);

@@ -1,12 +1,15 @@
 #!/bin/sh
 # bootstrap.sh: installs the Debian 12 packages simrun needs. Idempotent; silent when all are present.
 # Run as root (or with sudo available).
+# gnuplot-nox has the cairo terminals (pdfcairo, pngcairo) the reports use; chromium renders the report page
+# in a test (tests/reports/test_report_browser.sh).
 set -eu
 
 PKGS="build-essential cmake pkg-config git
 libsimgrid-dev libgsl-dev libsqlite3-dev sqlite3 libopenblas-dev libcmocka-dev gnuplot-nox
 libfyaml-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
-libjpeg62-turbo-dev libx264-dev libzstd-dev clang libclang-rt-14-dev"
+libjpeg62-turbo-dev libx264-dev libzstd-dev clang libclang-rt-14-dev
+chromium"
 
 missing=""
 for p in $PKGS; do

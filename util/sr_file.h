@@ -16,5 +16,8 @@ sr_status sr_file_read(const char *path, uint8_t **data, size_t *size);
 
 /* Writes s to f with &, <, >, " and ' escaped: valid in XML attributes and HTML text alike. */
 void sr_fputs_xml_escaped(const char *s, FILE *f);
+/* Writes s to f as a JSON string, quotes included: '"', '\\' and control characters escaped (UTF-8 bytes
+ * pass through). NULL is written as "". */
+void sr_fputs_json_string(const char *s, FILE *f);
 
 #endif

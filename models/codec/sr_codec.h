@@ -1,19 +1,18 @@
 /* sr_codec.h: activation codec pipelines (fp32 tensors c x h x w <-> byte streams) and error metrics.
  *
  * A pipeline is named by a string of stages joined by '+', in this order (each part optional):
- *   transform  raw (none) | dct8 | dct<B> (B x B blocks) | dct (whole map) | klt | klt<K> (keep K components);
- *              klt[.key]: inside inter(...), fit the basis on key frames only and reuse it on P frames
+ *   transform  raw (none) | dct8 | dct<B> (B x B blocks) | dct (whole map) | klt | klt<K> (keep K
+ * components); klt[.key]: inside inter(...), fit the basis on key frames only and reuse it on P frames
  *   quantizer  quant<b>[.pc][.clip<P>]  uniform, b = 1..16 bits, per tensor or per channel (.pc),
  *                                       min/max or the [100-P, P] percentile range
  *              lloyd<b>[.pc]             Lloyd-Max, b = 1..12
  *              mulaw<b>[.pc][.mu<M>]     mu-law companding (default mu 255) + uniform
  *   zrle       zero-run coding of the symbols (needs a quantizer)
  *   entropy    huffman | rans | zstd[<L>] (needs a quantizer; without one, symbols are bit-packed)
- * A pipeline without a quantizer sends the (transformed) floats raw ("raw" alone is bit-exact). Examples: "quant8",
- * "quant8+zrle+rans", "dct8+quant6+huffman", "klt+quant8+rans".
- * inter(<pipeline>,key=K) codes every K-th frame (and the first) as a key frame and the others as the
- * residual against the previous frame's *reconstruction*; the encoder decodes its own output to keep
- * its reference identical to the decoder's.
+ * A pipeline without a quantizer sends the (transformed) floats raw ("raw" alone is bit-exact). Examples:
+ * "quant8", "quant8+zrle+rans", "dct8+quant6+huffman", "klt+quant8+rans". inter(<pipeline>,key=K) codes every
+ * K-th frame (and the first) as a key frame and the others as the residual against the previous frame's
+ * *reconstruction*; the encoder decodes its own output to keep its reference identical to the decoder's.
  *
  * One sr_codec holds an encoder side and a decoder side, which never share state, so one object can
  * play both ends of a link (or use two objects, one per end). Streams are self-checking: the decoder
@@ -31,7 +30,8 @@ typedef struct sr_codec sr_codec;
 
 /* Parses `pipeline` for tensors of c x h x w. On a bad name, SR_ERR_INVALID with the reason in err
  * (err may be NULL). Caller frees *out with sr_codec_free(). */
-sr_status sr_codec_create(const char *pipeline, int c, int h, int w, sr_codec **out, char *err, size_t err_size);
+sr_status sr_codec_create(const char *pipeline, int c, int h, int w, sr_codec **out, char *err,
+                          size_t err_size);
 void sr_codec_free(sr_codec *c); /* NULL is a no-op */
 
 /* Encodes the next frame x (c*h*w floats, borrowed). *bytes is malloc'ed: caller frees with free(). */
@@ -51,6 +51,17 @@ void sr_codec_reset(sr_codec *c);
 const char *sr_codec_name(const sr_codec *c);
 /* 1 when decode(encode(x)) == x bit for bit (no transform, no quantizer). */
 int sr_codec_is_lossless(const sr_codec *c);
+
+/* The grammar above as a table (sr_codec_grammar.c), one row per stage form, in pipeline order; every example
+ * parses. For `simrun list codecs` and the docs. Rows are static (borrowed). */
+typedef struct sr_codec_stage_doc {
+    const char *stage;   /* "transform", "quantizer", "zrle", "entropy", "inter" */
+    const char *syntax;  /* "quant<b>[.pc][.clip<P>]" */
+    const char *meaning; /* one line */
+    const char *example; /* a whole pipeline using it: "quant8.pc.clip99" */
+} sr_codec_stage_doc;
+int sr_codec_grammar_count(void);
+const sr_codec_stage_doc *sr_codec_grammar_at(int i); /* NULL out of range */
 
 /* Metrics between a reference x and a reconstruction y of n floats. SNR = 10 log10(sum x^2 /
  * sum (x-y)^2) in dB (INFINITY when identical); relative L2 = ||x-y|| / ||x|| (0 when x is all zero and

@@ -6,6 +6,7 @@
 
 #include "sr_cmd.h"
 #include "sr_policy.h"
+#include "sr_codec.h"
 #include "sr_experiment.h"
 #include "sr_graph.h"
 #include "sr_linkclass.h"
@@ -78,10 +79,46 @@ static void list_policies(void)
     }
 }
 
+/* The activation codec pipeline grammar (models/codec/sr_codec_grammar.c). */
+static void list_codecs(void)
+{
+    printf("Activation codec pipelines (policy key `codec:` of a split policy; `simrun codec-table` measures "
+           "them).\n"
+           "A pipeline is its stages joined by '+', in this order, each optional:\n"
+           "  [transform] [quantizer] [zrle] [entropy]     or     inter(<pipeline>,key=K)\n\n");
+    printf("%-10s %-27s %-34s %s\n", "stage", "syntax", "example", "meaning");
+    for (int i = 0; i < sr_codec_grammar_count(); i++) {
+        const sr_codec_stage_doc *d = sr_codec_grammar_at(i);
+        printf("%-10s %-27s %-34s %s\n", d->stage, d->syntax, d->example, d->meaning);
+    }
+    printf("\nWithout a quantizer the (transformed) floats are sent raw; zrle and the entropy coders need a "
+           "quantizer.\n"
+           "Whole-frame codecs for the cloud-only baseline (JPEG via libjpeg-turbo, H.264 via x264) are "
+           "measured by\n"
+           "`simrun codec-table`; see docs/codec-table.md.\n");
+}
+
+static void list_usage(FILE *f)
+{
+    fputs("usage: simrun list devices|profiles|links|models|policies|codecs\n\n"
+          "  devices, profiles  device profiles: peak speed, memory bandwidth, power, source, cost model\n"
+          "  links              link classes with their default bandwidth, latency and sources\n"
+          "  models             the model zoo with MACs and parameter counts\n"
+          "  policies           placement policies\n"
+          "  codecs             the grammar of an activation codec pipeline, with examples\n",
+          f);
+}
+
 int sr_cmd_list(int argc, char **argv)
 {
     const char *what = argc >= 2 ? argv[1] : "";
-    if (strcmp(what, "devices") == 0 || strcmp(what, "profiles") == 0)
+    if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
+        list_usage(stdout);
+        return 0;
+    }
+    if (strcmp(what, "codecs") == 0)
+        list_codecs();
+    else if (strcmp(what, "devices") == 0 || strcmp(what, "profiles") == 0)
         list_devices();
     else if (strcmp(what, "links") == 0)
         list_links();
@@ -90,8 +127,8 @@ int sr_cmd_list(int argc, char **argv)
     else if (strcmp(what, "policies") == 0)
         list_policies();
     else {
-        fprintf(stderr, "usage: simrun list devices|links|models|policies\n");
-        return strcmp(what, "--help") == 0 ? 0 : 2;
+        list_usage(stderr);
+        return 2;
     }
     return 0;
 }
@@ -137,12 +174,14 @@ static int show_model(int argc, char **argv)
         }
         if (strcmp(argv[i], "--input") == 0 && i + 1 < argc) {
             if (!parse_chw(argv[++i], &c, &h, &w)) {
-                fprintf(stderr, "simrun show model: --input wants CxHxW (e.g. 3x224x224), got '%s'\n", argv[i]);
+                fprintf(stderr, "simrun show model: --input wants CxHxW (e.g. 3x224x224), got '%s'\n",
+                        argv[i]);
                 return 2;
             }
         } else if (strcmp(argv[i], "--precision") == 0 && i + 1 < argc) {
             if (sr_precision_parse(argv[++i], &p) != SR_OK) {
-                fprintf(stderr, "simrun show model: --precision wants fp32, fp16 or int8, got '%s'\n", argv[i]);
+                fprintf(stderr, "simrun show model: --precision wants fp32, fp16 or int8, got '%s'\n",
+                        argv[i]);
                 return 2;
             }
         } else if (argv[i][0] != '-' && !name) {
@@ -153,8 +192,10 @@ static int show_model(int argc, char **argv)
         }
     }
     if (!name) {
-        fprintf(stderr, "usage: simrun show model NAME|FILE.onnx|FILE.cfg [--input CxHxW] [--precision fp32|fp16|int8] "
-                        "[--amplification]\n");
+        fprintf(
+            stderr,
+            "usage: simrun show model NAME|FILE.onnx|FILE.cfg [--input CxHxW] [--precision fp32|fp16|int8] "
+            "[--amplification]\n");
         return 2;
     }
     sr_graph *g = NULL;
@@ -173,20 +214,51 @@ static int show_model(int argc, char **argv)
 
 static int show_profile(const char *name)
 {
-    const sr_profile *p = sr_profile_find(name);
+    char why[1024] = "";
+    const sr_profile *p = sr_profile_find_err(name, why, sizeof why);
+    if (!p && why[0]) {
+        fprintf(stderr, "simrun show profile: %s\n", why);
+        return 2;
+    }
+    if (!p && sr_profile_is_path(name)) {
+        fprintf(stderr, "simrun show profile: cannot read profile file '%s'\n", name);
+        return 2;
+    }
     if (!p) {
-        fprintf(stderr, "simrun show profile: unknown profile '%s' (see `simrun list devices`)\n", name);
+        fprintf(stderr,
+                "simrun show profile: unknown profile '%s' (see `simrun list devices`; or a file written by "
+                "`simrun calibrate --out FILE`)\n",
+                name);
         return 2;
     }
     sr_profile_print(p, stdout);
     return 0;
 }
 
+static void show_usage(FILE *f)
+{
+    fputs("usage: simrun show model NAME|FILE.onnx|FILE.cfg [--input CxHxW] [--precision fp32|fp16|int8]\n"
+          "                        [--amplification]\n"
+          "       simrun show profile NAME|FILE.yaml\n\n"
+          "  model    the per-layer table of a zoo model (`simrun list models`), an ONNX file or a darknet "
+          ".cfg:\n"
+          "           shapes, MACs, parameters, bytes; --amplification: each layer's output size relative to "
+          "the\n"
+          "           raw 8-bit frame\n"
+          "  profile  a device profile's numbers, their sources and its fitted cost model: a built-in\n"
+          "           (`simrun list devices`), the shipped `host`, or a file written by `simrun calibrate --out`\n",
+          f);
+}
+
 int sr_cmd_show(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            show_usage(stdout);
+            return 0;
+        }
     if (argc >= 3 && strcmp(argv[1], "model") == 0) return show_model(argc, argv);
     if (argc == 3 && strcmp(argv[1], "profile") == 0) return show_profile(argv[2]);
-    fprintf(stderr, "usage: simrun show model NAME|FILE.onnx|FILE.cfg [--input CxHxW] [--precision P]\n"
-                    "       simrun show profile NAME\n");
+    show_usage(stderr);
     return 2;
 }

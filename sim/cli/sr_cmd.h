@@ -11,5 +11,8 @@ int sr_cmd_report(int argc, char **argv);
 int sr_cmd_exec(int argc, char **argv);        /* cmd_exec.c: per-layer forward timing of a model */
 int sr_cmd_codec_table(int argc, char **argv); /* cmd_codec_table.c */
 int sr_cmd_calibrate(int argc, char **argv);   /* cmd_calibrate.c */
+int sr_cmd_trace(int argc, char **argv);       /* cmd_trace.c: a run as a Chrome / Perfetto trace */
+int sr_cmd_export(int argc, char **argv);      /* cmd_export.c: tables as CSV files */
+int sr_cmd_platform(int argc, char **argv);    /* cmd_platform.c: a point's SimGrid platform XML */
 
 #endif

@@ -364,6 +364,8 @@ static const sr_ynode *list_entry(bctx *b, const sr_ynode *seq, int i, const cha
     return NULL;
 }
 
+static char *relative_to_file(const bctx *b, const char *path);
+
 static void parse_devices(bctx *b, const sr_ynode *seq)
 {
     sr_experiment *e = b->e;
@@ -385,7 +387,20 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
         d->loc = loc_of(b, it);
         const sr_ynode *gprof = GIVEN(b->dev_given, di, sr_sec_device, "profile");
         const sr_profile *p = NULL;
-        if (gprof && d->profile) {
+        if (gprof && d->profile && sr_profile_is_path(d->profile)) {
+            /* a profile file (simrun calibrate --out), relative to the experiment file */
+            char *full = relative_to_file(b, d->profile);
+            char why[512] = "";
+            if (full) {
+                free(d->profile);
+                d->profile = full;
+                p = sr_profile_find_err(full, why, sizeof why);
+            }
+            if (!p && why[0])
+                BERR(gprof, "cannot read profile file: %s", why);
+            else if (!p)
+                BERR(gprof, "cannot read profile file '%s': %s", d->profile, strerror(errno));
+        } else if (gprof && d->profile) {
             p = sr_profile_find(d->profile);
             if (!p) {
                 sbuf sb = {0};

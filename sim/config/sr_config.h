@@ -58,5 +58,12 @@ void sr_config_write_reference(FILE *f);
 /* Unit parsing shared with the CLI: "5.85Mbps" -> 5.85e6 (bits/s); "10ms" -> 0.01; "1.5MiB" -> 1572864.
  * Returns SR_ERR_INVALID on an unknown unit or a malformed number. */
 sr_status sr_parse_quantity(const char *text, sr_unit_kind kind, double *out);
+/* A quantity of any kind, the kind found from its unit: "1.1Mbps" -> 1.1e6, SR_UNIT_RATE; "20ms" -> 0.02,
+ * SR_UNIT_TIME; a bare number -> itself, SR_UNIT_NONE. Unit names are unique across kinds, so the answer is
+ * unambiguous. For reading sweep values back from a results database (runs.params holds them as written).
+ * Returns SR_ERR_INVALID (outputs untouched) when text is not a number with a known unit. */
+sr_status sr_parse_quantity_any(const char *text, double *value_si, sr_unit_kind *kind);
+/* Base unit of a kind as written in tables and axis titles: "s", "bit/s", "B", "Hz", "W", "J", "flop/s", "". */
+const char *sr_unit_kind_base(sr_unit_kind kind);
 
 #endif

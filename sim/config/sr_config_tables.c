@@ -164,7 +164,9 @@ static const sr_field device_fields[] = {
     {"class", SR_F_ENUM, ENUM_OF(device_classes), .def_doc = "the profile's",
      .doc = "device class (required without a profile)", OFF(sr_device_spec, cls)},
     {"profile", SR_F_STR, .def_doc = "none",
-     .doc = "device profile giving the defaults below (simrun list profiles)", OFF(sr_device_spec, profile)},
+     .doc = "device profile giving the defaults below: a name (simrun list profiles; host), or a file written by "
+            "simrun calibrate --out (a path ending in .yaml, relative to the experiment file)",
+     OFF(sr_device_spec, profile)},
     {"speed", SR_F_QTY, SR_UNIT_FLOPS, GT0, .def_doc = "the profile's",
      .doc = "peak flop/s of one core (required without a profile)", OFF(sr_device_spec, speed_flops)},
     {"cores", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .min = 1, .def_doc = "the profile's, else 1",

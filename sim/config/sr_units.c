@@ -141,3 +141,22 @@ sr_status sr_parse_quantity(const char *text, sr_unit_kind kind, double *out)
     *out = v;
     return SR_OK;
 }
+
+sr_status sr_parse_quantity_any(const char *text, double *value_si, sr_unit_kind *kind)
+{
+    if (!text || !value_si || !kind) return SR_ERR_INVALID;
+    for (int k = 0; k < SR_UNIT_COUNT; k++) {
+        double v;
+        if (sr_quantity_parse_ex(text, (sr_unit_kind)k, 0, &v) == SR_QTY_OK) {
+            *value_si = v;
+            *kind = (sr_unit_kind)k;
+            return SR_OK;
+        }
+    }
+    return SR_ERR_INVALID;
+}
+
+const char *sr_unit_kind_base(sr_unit_kind kind)
+{
+    return sr_unit_base(kind);
+}

@@ -1,4 +1,5 @@
 /* test_config_units.c: sr_parse_quantity for every unit family, bare numbers and malformed input. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,6 +122,37 @@ static void test_bare_and_malformed(void **state)
     assert_int_equal(sr_parse_quantity("1s", SR_UNIT_TIME, NULL), SR_ERR_INVALID);
 }
 
+/* The kind is found from the unit: one sample per family, and the bare number. */
+static void test_any_kind(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        sr_unit_kind kind;
+        double si;
+    } cases[] = {
+        {"1.1Mbps", SR_UNIT_RATE, 1.1e6}, {"2MBps", SR_UNIT_RATE, 16e6},  {"20ms", SR_UNIT_TIME, 0.02},
+        {"2min", SR_UNIT_TIME, 120},      {"60KiB", SR_UNIT_SIZE, 61440}, {"3MB", SR_UNIT_SIZE, 3e6},
+        {"2.4GHz", SR_UNIT_FREQ, 2.4e9},  {"250mW", SR_UNIT_POWER, 0.25}, {"1Wh", SR_UNIT_ENERGY, 3600},
+        {"1.5Tf", SR_UNIT_FLOPS, 1.5e12}, {"5", SR_UNIT_NONE, 5},         {"-0.5", SR_UNIT_NONE, -0.5},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double v = 0;
+        sr_unit_kind k = SR_UNIT_COUNT;
+        assert_int_equal(sr_parse_quantity_any(cases[i].text, &v, &k), SR_OK);
+        assert_int_equal(k, cases[i].kind);
+        assert_true(fabs(v - cases[i].si) <= 1e-12 * fabs(cases[i].si));
+    }
+    double v = 7;
+    sr_unit_kind k = SR_UNIT_TIME;
+    assert_int_equal(sr_parse_quantity_any("5 apples", &v, &k), SR_ERR_INVALID);
+    assert_int_equal(sr_parse_quantity_any("cloud_only", &v, &k), SR_ERR_INVALID);
+    assert_int_equal(sr_parse_quantity_any(NULL, &v, &k), SR_ERR_INVALID);
+    assert_true(v == 7 && k == SR_UNIT_TIME); /* untouched on error */
+    assert_string_equal(sr_unit_kind_base(SR_UNIT_RATE), "bit/s");
+    assert_string_equal(sr_unit_kind_base(SR_UNIT_NONE), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_size),
         cmocka_unit_test(test_other_families),
         cmocka_unit_test(test_bare_and_malformed),
+        cmocka_unit_test(test_any_kind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,6 +32,17 @@ static double p50_of(int p, int b, int r)
     return 0.1 * (p + 1) + 0.01 * b + 0.002 * r;
 }
 
+#define HASH3 "a1b2c3d4e5f60718"
+static const char *const k_grid_fps[3] = {"10", "1", "5"};
+static const char *const k_grid_bw[2] = {"10Mbps", "1Mbps"};
+static const char *const k_grid_policies[2] = {"edge", "cloud"};
+
+/* p95 of the grid experiment: 1 ms .. 10 s, so the means span more than two decades. */
+static double p95_of(int fi, int b, int p, int r)
+{
+    return 1e-3 * pow(10.0, fi + b) * (p + 1) + 1e-4 * r * r;
+}
+
 typedef struct fixture {
     char *dir, *db_path, *out;
 } fixture;
@@ -102,6 +113,51 @@ static void build_db(const char *path)
         assert_int_equal(sr_results_write_run(r, &info, &o, NULL), SR_OK);
         sr_run_output_clear(&o);
     }
+    /* A policy without the swept parameter: a reference line across the model axis. */
+    {
+        sr_run_output o;
+        sr_run_output_init(&o);
+        assert_int_equal(sr_run_output_add_metric(&o, "latency_p50_s", 0.125, "s"), SR_OK);
+        sr_run_info info = {.exp_id = exp2,
+                            .point_index = 3,
+                            .point_hash = "m3",
+                            .params_json = "{\"policy\": \"none\", \"replication\": 0}",
+                            .policy = "none",
+                            .status = "ok"};
+        assert_int_equal(sr_results_write_run(r, &info, &o, NULL), SR_OK);
+        sr_run_output_clear(&o);
+    }
+
+    /* A third experiment with two swept parameters (fps 1, 5, 10 x bandwidth 1Mbps, 10Mbps), 2 policies,
+     * 3 replications; p95 spans four decades (log y). */
+    int64_t exp3 = 0;
+    assert_int_equal(sr_results_experiment(r, "grid", "name: grid\n", HASH3, &exp3), SR_OK);
+    index = 0;
+    for (int fi = 0; fi < 3; fi++)
+        for (int b = 0; b < 2; b++)
+            for (int p = 0; p < 2; p++)
+                for (int rep = 0; rep < 3; rep++) {
+                    sr_run_output o;
+                    tr_make_output(&o, 12, 0.01 * (p + 1) * (b + 1));
+                    assert_int_equal(
+                        sr_run_output_add_metric(&o, "latency_p95_s", p95_of(fi, b, p, rep), "s"), SR_OK);
+                    char params[256], hash[32];
+                    snprintf(
+                        params, sizeof params,
+                        "{\"workload.sources.video.fps\": \"%s\", \"platform.links.up.bandwidth\": \"%s\","
+                        " \"policy\": \"%s\", \"replication\": %d}",
+                        k_grid_fps[fi], k_grid_bw[b], k_grid_policies[p], rep);
+                    snprintf(hash, sizeof hash, "g%d", index);
+                    sr_run_info info = {.exp_id = exp3,
+                                        .point_index = index++,
+                                        .point_hash = hash,
+                                        .params_json = params,
+                                        .policy = k_grid_policies[p],
+                                        .replication = rep,
+                                        .status = "ok"};
+                    assert_int_equal(sr_results_write_run(r, &info, &o, NULL), SR_OK);
+                    sr_run_output_clear(&o);
+                }
     sr_results_close(r);
 }
 
@@ -176,40 +232,87 @@ static void test_report_files(void **state)
     const char *cat_titles[4] = {"device_only", "vgg16", "resnet50", "mobilenetv2"};
     expect_svg(f->out, HASH2 "-latency_p50_s-vs-model.svg", cat_titles, 4);
 
-    /* The data behind p50 vs bandwidth: x in value order (bits/s), mean / min / max over 2 replications. */
+    /* The data behind p50 vs bandwidth: x in value order (Mbit/s), mean / 95 % CI / min / max over 2
+     * replications, in ms. t(0.975, 1) = 12.7062047361747; with two values the half-width is t |a - b| / 2.
+     */
     char *dat = read_out(f->out, HASH1 "-latency_p50_s-vs-links.wifi.bw.dat");
     const int value_order[3] = {1, 2, 0}; /* 500kbps, 5.85Mbps, 54Mbps */
-    const double xs[3] = {500e3, 5.85e6, 54e6};
+    const double xs[3] = {0.5, 5.85, 54};
     const char *line = dat;
     for (int p = 0; p < 2; p++) {
         for (int k = 0; k < 3; k++) {
             while (*line == '#' || *line == '\n') /* comments and block separators */
                 line = strchr(line, '\n') + 1;
-            double x, mean, lo, hi;
+            double x, mean, ci_lo, ci_hi, lo, hi;
             int n;
-            assert_int_equal(sscanf(line, "%lf %lf %lf %lf %d", &x, &mean, &lo, &hi, &n), 5);
+            assert_int_equal(
+                sscanf(line, "%lf %lf %lf %lf %lf %lf %d", &x, &mean, &ci_lo, &ci_hi, &lo, &hi, &n), 7);
             int b = value_order[k];
+            double a0 = 1e3 * p50_of(p, b, 0), a1 = 1e3 * p50_of(p, b, 1);
+            double half = 12.7062047361747 * fabs(a1 - a0) / 2;
             assert_true(fabs(x - xs[k]) <= 1e-9 * xs[k]);
-            assert_true(fabs(mean - 0.5 * (p50_of(p, b, 0) + p50_of(p, b, 1))) <= 1e-15);
-            assert_true(lo == p50_of(p, b, 0));
-            assert_true(hi == p50_of(p, b, 1));
+            assert_true(fabs(mean - 0.5 * (a0 + a1)) <= 1e-9 * mean);
+            assert_true(fabs(ci_lo - (mean - half)) <= 1e-8 * mean);
+            assert_true(fabs(ci_hi - (mean + half)) <= 1e-8 * mean);
+            assert_true(fabs(lo - a0) <= 1e-9 * a0);
+            assert_true(fabs(hi - a1) <= 1e-9 * a1);
             assert_int_equal(n, 2);
             line = strchr(line, '\n') + 1;
         }
     }
     free(dat);
-    /* Replications > 1: error bars; the numeric axis uses SI prefixes and a log scale (500k..54M). */
+    /* Replications > 1: CI error bars; the numeric axis in Mbit/s with tics at the swept values, log scale
+     * (500k..54M); latency in ms; the axis from 0. */
     char *gp = read_out(f->out, HASH1 "-latency_p50_s-vs-links.wifi.bw.gp");
-    assert_non_null(strstr(gp, "yerrorlines"));
+    assert_non_null(strstr(gp, "using 1:2:3:4 with yerrorlines"));
     assert_non_null(strstr(gp, "set logscale x"));
-    assert_non_null(strstr(gp, "set yrange [0:*]")); /* non-negative metric: axis from 0 */
-    assert_non_null(strstr(gp, "links.wifi.bw (bps)"));
-    assert_non_null(strstr(gp, "set xtics (\"500kbps\" 500000, \"5.85Mbps\" 5850000, \"54Mbps\" 54000000)"));
+    assert_null(strstr(gp, "set logscale y"));
+    assert_non_null(strstr(gp, "set yrange [0:"));
+    assert_non_null(strstr(gp, "\"wifi bw (Mbit/s)\""));
+    assert_non_null(strstr(gp, "\"median latency (ms)\""));
+    assert_non_null(strstr(gp, "set xtics (\"0.5\" 0.5, \"5.85\" 5.85, \"54\" 54)"));
+    assert_non_null(strstr(gp, "set terminal pdfcairo"));
+    assert_null(strstr(gp, "multiplot")); /* one swept parameter: one panel */
+    /* each series its own colour, marker and dash */
+    assert_non_null(strstr(gp, "set style line 1 lc rgb '#0072B2' pt 7 dt 1"));
+    assert_non_null(strstr(gp, "set style line 2 lc rgb '#D55E00' pt 5 dt 2"));
+    assert_non_null(strstr(gp, "ls 1 title \"cloud_only\""));
+    assert_non_null(strstr(gp, "ls 2 title \"split\""));
+    free(gp);
+    /* bytes_total (about 30 kB per run): kB on the axis */
+    gp = read_out(f->out, HASH1 "-bytes_total-vs-links.wifi.bw.gp");
+    assert_non_null(strstr(gp, "\"bytes sent (kB)\""));
     free(gp);
     gp = read_out(f->out, HASH2 "-latency_p50_s-vs-model.gp");
     assert_null(strstr(gp, "yerrorlines"));
     assert_non_null(strstr(gp, "set xtics (\"vgg16\" 0, \"resnet50\" 1, \"mobilenetv2\" 2)"));
+    /* the policy without a model parameter: a line at its value across every model */
+    assert_non_null(strstr(gp, "index 1 using 1:2 with lines ls 2 title \"none (no model)\""));
     free(gp);
+    dat = read_out(f->out, HASH2 "-latency_p50_s-vs-model.dat");
+    const char *ref = strstr(dat, "# series none (no model)\n");
+    assert_non_null(ref);
+    for (int k = 0; k < 3; k++) {
+        ref = strchr(ref, '\n') + 1;
+        double x, mean;
+        assert_int_equal(sscanf(ref, "%lf %lf", &x, &mean), 2);
+        assert_true(x == k && mean == 125.0);
+    }
+    free(dat);
+    /* Every figure in three formats, each a real file of its kind. */
+    size_t size = 0;
+    char *pp = tr_path(f->out, HASH1 "-latency-cdf.pdf");
+    char *pdf = tr_read_file(pp, &size);
+    assert_non_null(pdf);
+    assert_true(size > 1000 && memcmp(pdf, "%PDF-", 5) == 0);
+    free(pdf);
+    free(pp);
+    pp = tr_path(f->out, HASH1 "-latency_p95_s-vs-links.wifi.bw.png");
+    char *png = tr_read_file(pp, &size);
+    assert_non_null(png);
+    assert_true(size > 1000 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
+    free(png);
+    free(pp);
 
     /* index.html: names, hashes, escaped YAML, the failed run, and every figure. */
     char *html = read_out(f->out, "index.html");
@@ -223,13 +326,100 @@ static void test_report_files(void **state)
         snprintf(name, sizeof name, "<img src=\"" HASH1 "-%s-vs-links.wifi.bw.svg\"", k_fig_metrics[m]);
         assert_non_null(strstr(html, name));
     }
-    /* exp1: CDF + 6 metrics; exp2: no frames (no CDF), p50 only (other metrics absent) */
-    assert_int_equal(count(html, "<img "), 7 + 1);
+    /* exp1: CDF + 6 metrics; exp2: no frames (no CDF), p50 only (other metrics absent); exp3: CDF + 6
+     * metrics against each of its two parameters */
+    assert_int_equal(count(html, "<img "), 7 + 1 + 13);
+    /* human units in the summary table: 0.1 + 0.01 b + 0.001 -> "111 ms" (cloud_only, 500kbps) */
+    assert_non_null(strstr(html, ">111 ms</td>"));
+    assert_non_null(strstr(html, "<td data-v=\"500000\">0.5 Mbit/s</td>"));
     /* summary table: 2 policies x 3 bandwidths + 3 models */
     assert_int_equal(count(html, "<tr><td>cloud_only</td>"), 3);
     assert_int_equal(count(html, "<tr><td>split</td>"), 3);
     assert_int_equal(count(html, "<tr><td>device_only</td>"), 3);
+    assert_int_equal(count(html, "<tr><td>none</td><td data-v=\"\">&ndash;</td>"), 1);
     free(html);
+}
+
+/* Two swept parameters: panels by the one with fewer values (or --by), a log y axis over four decades, the
+ * legend in its own cell, one CDF panel per sweep point, min-max bars on request. */
+static void test_report_panels(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(sr_report_generate(f->db_path, f->out, NULL), SR_OK);
+    /* p95 vs fps: panels by bandwidth (2 values < 3), 2 panels + legend = 3 cells in a row. */
+    char *gp = read_out(f->out, HASH3 "-latency_p95_s-vs-workload.sources.video.fps.gp");
+    assert_non_null(strstr(gp, "set multiplot layout 1,3"));
+    assert_int_equal(count(gp, "set title \"up bandwidth = "), 2);
+    assert_non_null(strstr(gp, "set title \"up bandwidth = 1 Mbit/s\""));
+    assert_non_null(strstr(gp, "set title \"up bandwidth = 10 Mbit/s\""));
+    assert_non_null(strstr(gp, "set logscale y"));                          /* 1 ms .. 20 s */
+    assert_non_null(strstr(gp, "set xtics (\"1\" 1, \"5\" 5, \"10\" 10)")); /* bare numbers, value order */
+    assert_non_null(strstr(gp, "\"video fps\""));
+    assert_non_null(strstr(gp, "2 with linespoints ls 1 title \"edge\"")); /* the legend cell */
+    assert_non_null(strstr(gp, "2 with linespoints ls 2 title \"cloud\""));
+    free(gp);
+    /* Its data: 2 panels x 2 series, 3 points each, 3 replications; check one cell against the t-interval:
+     * t(0.975, 2) = 4.30265272974946. Panel 0 is bandwidth 10Mbps (sweep order), series edge, fps 1. */
+    char *dat = read_out(f->out, HASH3 "-latency_p95_s-vs-workload.sources.video.fps.dat");
+    assert_int_equal(count(dat, "# series "), 4);
+    const char *line = strstr(dat, "# series edge; panel up bandwidth = 10 Mbit/s\n");
+    assert_non_null(line);
+    line = strchr(line, '\n') + 1;
+    double x, mean, ci_lo, ci_hi, lo, hi;
+    int n;
+    assert_int_equal(sscanf(line, "%lf %lf %lf %lf %lf %lf %d", &x, &mean, &ci_lo, &ci_hi, &lo, &hi, &n), 7);
+    double v[3], m = 0, ss = 0;
+    for (int r = 0; r < 3; r++)
+        m += (v[r] = 1e3 * p95_of(1, 0, 0, r)) / 3;
+    for (int r = 0; r < 3; r++)
+        ss += (v[r] - m) * (v[r] - m);
+    double half = 4.30265272974946 * sqrt(ss / 2) / sqrt(3.0);
+    assert_true(x == 1.0);
+    assert_int_equal(n, 3);
+    assert_true(fabs(mean - m) <= 1e-9 * m);
+    assert_true(fabs(ci_hi - ci_lo - 2 * half) <= 1e-6 * half);
+    assert_true(fabs(lo - v[0]) <= 1e-9 * v[0] && fabs(hi - v[2]) <= 1e-9 * v[2]);
+    free(dat);
+    /* p95 vs bandwidth: panels by fps, 3 panels + legend in 2 x 2. */
+    gp = read_out(f->out, HASH3 "-latency_p95_s-vs-platform.links.up.bandwidth.gp");
+    assert_non_null(strstr(gp, "set multiplot layout 2,2"));
+    assert_int_equal(count(gp, "set title \"video fps = "), 3);
+    free(gp);
+    /* CDF: one panel per sweep point (6) + legend = 7 cells in 3 x 3, 12 curves (6 points x 2 policies). */
+    gp = read_out(f->out, HASH3 "-latency-cdf.gp");
+    assert_non_null(strstr(gp, "set multiplot layout 3,3"));
+    assert_int_equal(count(gp, " with steps ls "), 12);
+    assert_non_null(strstr(gp, "set title \"up bandwidth = 10 Mbit/s, video fps = 10\""));
+    free(gp);
+    dat = read_out(f->out, HASH3 "-latency-cdf.dat");
+    assert_int_equal(count(dat, " frames\n"), 12);
+    /* each curve pools 3 replications of 12 frames, 11 completed each (frame i = 6 is dropped) */
+    assert_non_null(strstr(dat, "# edge at up bandwidth = 10 Mbit/s, video fps = 10: 33 frames\n"));
+    free(dat);
+
+    /* --by fps: bandwidth figures keep fps panels; fps figures cannot be split by themselves and fall back to
+     * bandwidth panels; min-max bars; log y everywhere on request. */
+    char *out2 = tr_path(f->dir, "by");
+    sr_report_opts o = {.by = "fps", .minmax = 1, .log_y = 1};
+    assert_int_equal(sr_report_generate_ex(f->db_path, out2, &o, NULL), SR_OK);
+    gp = read_out(out2, HASH3 "-latency_p95_s-vs-workload.sources.video.fps.gp");
+    assert_non_null(strstr(gp, "using 1:2:5:6 with yerrorlines"));
+    assert_non_null(strstr(gp, "(mean, min-max over replications)"));
+    free(gp);
+    gp = read_out(out2, HASH3 "-throughput_fps-vs-platform.links.up.bandwidth.gp");
+    assert_non_null(strstr(gp, "set logscale y"));
+    assert_int_equal(count(gp, "set title \"video fps = "), 3);
+    free(gp);
+    o = (sr_report_opts){.by = "nosuchaxis"};
+    FILE *log = tmpfile();
+    assert_int_equal(sr_report_generate_ex(f->db_path, out2, &o, log), SR_ERR_INVALID);
+    rewind(log);
+    char buf[1024];
+    size_t got = fread(buf, 1, sizeof buf - 1, log);
+    buf[got] = '\0';
+    fclose(log);
+    assert_non_null(strstr(buf, "--by nosuchaxis"));
+    free(out2);
 }
 
 static void test_report_deterministic(void **state)
@@ -354,6 +544,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_report_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_panels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_deterministic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_errors, setup, teardown),
         cmocka_unit_test(test_report_cdf_thinning),

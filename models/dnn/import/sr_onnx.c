@@ -5,7 +5,14 @@
  * import time (initializer, Constant output, fed input). Operators read their data inputs as nodes
  * (constants are materialised as const nodes on first such use) and their parameter inputs as
  * constants; parameter values are queued and copied into sr_weights once the graph is complete and
- * its tensors can be allocated. Every failure names the file, and the node and operator at fault. */
+ * its tensors can be allocated. Every failure names the file, and the node and operator at fault.
+ *
+ * Memory: the file is mapped, not read, and unmapped as soon as protobuf-c has unpacked it; float initializers
+ * are used in place inside the unpacked message (no copy at import), and a Gemm with transB=1 and alpha=1 (how
+ * PyTorch exports Linear) uses its B as the weight as it is. Each parameter buffer is released right after its
+ * last copy into sr_weights, whose arena pages are only touched by those copies, so after unpacking the process
+ * holds about one copy of the weights at a time: the peak is about twice the file (mapped file + unpacked
+ * message, while unpacking), the steady state about once. */
 #include "sr_onnx.h"
 
 #include "sr_file.h"
@@ -15,7 +22,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "onnx.pb-c.h"
 
@@ -61,6 +73,8 @@ typedef struct ox_ctx {
     int n_fills, cap_fills;
     void **owned; /* buffers made at import time */
     int n_owned, cap_owned;
+    Onnx__TensorProto **lent; /* tensors of the unpacked model whose data values use in place */
+    int n_lent, cap_lent;
     const Onnx__NodeProto *cur; /* node being converted (for messages) */
     int cur_index;
 } ox_ctx;
@@ -113,6 +127,49 @@ static void *ox_own(ox_ctx *c, size_t bytes)
     if (b)
         c->owned[c->n_owned++] = b;
     return b;
+}
+
+/* Records that values use t's data in place (released by ox_release after its last copy). */
+static sr_status ox_lend(ox_ctx *c, Onnx__TensorProto *t)
+{
+    if (c->n_lent == c->cap_lent) {
+        int cap = c->cap_lent ? 2 * c->cap_lent : 32;
+        Onnx__TensorProto **p = realloc(c->lent, (size_t)cap * sizeof *p);
+        if (p == NULL)
+            return SR_ERR_NOMEM;
+        c->lent = p;
+        c->cap_lent = cap;
+    }
+    c->lent[c->n_lent++] = t;
+    return SR_OK;
+}
+
+/* Detaches the buffer holding src from where it lives (an import-time buffer, or the data of a tensor of the
+ * unpacked model, which is emptied so that protobuf-c's free skips it) and returns it (malloc'ed; NULL when src
+ * is not such a buffer, e.g. a caller's feed). */
+static void *ox_detach(ox_ctx *c, const void *src)
+{
+    for (int i = 0; i < c->n_owned; i++)
+        if (c->owned[i] == src) {
+            c->owned[i] = NULL;
+            return (void *)src;
+        }
+    for (int i = 0; i < c->n_lent; i++) {
+        Onnx__TensorProto *t = c->lent[i];
+        if (t->has_raw_data && (const void *)t->raw_data.data == src) {
+            void *b = t->raw_data.data; /* unpacked with the default allocator: malloc */
+            t->raw_data.data = NULL;
+            t->raw_data.len = 0;
+            return b;
+        }
+        if (t->n_float_data && (const void *)t->float_data == src) {
+            void *b = t->float_data;
+            t->float_data = NULL;
+            t->n_float_data = 0;
+            return b;
+        }
+    }
+    return NULL;
 }
 
 static ox_val *ox_find(ox_ctx *c, const char *name)
@@ -192,21 +249,32 @@ static sr_status ox_tensor_to_val(ox_ctx *c, const Onnx__TensorProto *t, ox_val 
     }
     int type = t->has_data_type ? t->data_type : 0;
     if (type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) {
-        float *f = ox_own(c, (size_t)n * sizeof *f);
-        if (f == NULL)
-            return SR_ERR_NOMEM;
+        /* in place (the unpacked model outlives the import; ONNX raw data is little-endian, as the hosts we
+         * build on); a copy only when the bytes are not aligned for floats */
+        Onnx__TensorProto *mt = (Onnx__TensorProto *)t; /* the unpacked model is ours */
         if (t->has_raw_data && t->raw_data.len > 0) {
             if (t->raw_data.len != (size_t)n * 4)
                 return ox_fail(c, SR_ERR_CORRUPT, "tensor '%s' has %zu bytes of raw data, its shape needs %lld", nm,
                                t->raw_data.len, (long long)n * 4);
-            memcpy(f, t->raw_data.data, (size_t)n * 4); /* ONNX raw data is little-endian */
+            if ((uintptr_t)t->raw_data.data % _Alignof(float) == 0) {
+                v->f = (const float *)(const void *)t->raw_data.data;
+                if (ox_lend(c, mt) != SR_OK)
+                    return SR_ERR_NOMEM;
+            } else {
+                float *f = ox_own(c, (size_t)n * sizeof *f);
+                if (f == NULL)
+                    return SR_ERR_NOMEM;
+                memcpy(f, t->raw_data.data, (size_t)n * 4);
+                v->f = f;
+            }
         } else {
             if (t->n_float_data != (size_t)n)
                 return ox_fail(c, SR_ERR_CORRUPT, "tensor '%s' has %zu float values, its shape needs %lld", nm,
                                t->n_float_data, (long long)n);
-            memcpy(f, t->float_data, (size_t)n * sizeof *f);
+            v->f = t->float_data;
+            if (ox_lend(c, mt) != SR_OK)
+                return SR_ERR_NOMEM;
         }
-        v->f = f;
     } else if (type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64) {
         int64_t *d = ox_own(c, (size_t)n * sizeof *d);
         if (d == NULL)
@@ -762,12 +830,16 @@ static sr_status ox_gemm(ox_ctx *c)
         if (bk != K)
             return ox_fail(c, SR_ERR_SHAPE, "A is %lldx%lld but op(B) has %lld rows", (long long)M, (long long)K,
                            (long long)bk);
-        float *W = ox_own(c, (size_t)(N * K) * sizeof *W);
-        if (W == NULL)
-            return SR_ERR_NOMEM;
-        for (int64_t nn = 0; nn < N; nn++)
-            for (int64_t kk = 0; kk < K; kk++)
-                W[nn * K + kk] = alpha * (tb ? B->f[nn * K + kk] : B->f[kk * N + nn]);
+        const float *W = B->f; /* transB=1, alpha=1 (PyTorch's Linear): B is the weight as it is */
+        if (!tb || alpha != 1.0f) {
+            float *Wt = ox_own(c, (size_t)(N * K) * sizeof *Wt);
+            if (Wt == NULL)
+                return SR_ERR_NOMEM;
+            for (int64_t nn = 0; nn < N; nn++)
+                for (int64_t kk = 0; kk < K; kk++)
+                    Wt[nn * K + kk] = alpha * (tb ? B->f[nn * K + kk] : B->f[kk * N + nn]);
+            W = Wt;
+        }
         /* bias: beta*C when C is one value per output (or a scalar) */
         float *bias = NULL;
         if (has_c && C) {
@@ -1357,6 +1429,7 @@ static void ox_ctx_clear(ox_ctx *c)
     for (int i = 0; i < c->n_owned; i++)
         free(c->owned[i]);
     free(c->owned);
+    free(c->lent);
     free(c->vals);
     free(c->fills);
 }
@@ -1373,16 +1446,35 @@ sr_status sr_onnx_load_ex(const char *path, const sr_onnx_options *opt, sr_graph
     if (io)
         memset(io, 0, sizeof *io);
     ox_ctx c = {.path = path, .err = err, .err_size = err_size, .opt = opt, .io = io};
-    uint8_t *data = NULL;
-    size_t size = 0;
     Onnx__ModelProto *m = NULL;
     sr_weights *wt = NULL;
-    sr_status st = sr_file_read(path, &data, &size);
-    if (st != SR_OK) {
-        ox_fail(&c, st, "cannot read: %s", st == SR_ERR_IO ? strerror(errno) : sr_status_message(st));
+    sr_status st = SR_OK;
+    /* The file is mapped only while protobuf-c unpacks it (it copies what it keeps). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        st = ox_fail(&c, SR_ERR_IO, "cannot read: %s", strerror(errno));
         goto cleanup;
     }
-    m = onnx__model_proto__unpack(NULL, size, data);
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        int e = S_ISDIR(sb.st_mode) ? EISDIR : errno;
+        close(fd);
+        st = ox_fail(&c, SR_ERR_IO, "cannot read: %s", strerror(e));
+        goto cleanup;
+    }
+    size_t size = (size_t)sb.st_size;
+    void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    int map_errno = errno;
+    close(fd);
+    if (map == MAP_FAILED) {
+        st = ox_fail(&c, SR_ERR_IO, "cannot map: %s", strerror(map_errno));
+        goto cleanup;
+    }
+    if (map)
+        madvise(map, size, MADV_SEQUENTIAL);
+    m = onnx__model_proto__unpack(NULL, size, map ? (const uint8_t *)map : (const uint8_t *)"");
+    if (map)
+        munmap(map, size);
     if (m == NULL) {
         st = ox_fail(&c, SR_ERR_PARSE, "not a valid ONNX model (protobuf decoding failed: truncated or not ONNX)");
         goto cleanup;
@@ -1408,6 +1500,11 @@ sr_status sr_onnx_load_ex(const char *path, const sr_onnx_options *opt, sr_graph
             goto cleanup;
         }
         memcpy(dst, f->src, (size_t)n * sizeof *dst);
+        int used_later = 0; /* one tensor can feed several parameters */
+        for (int j = i + 1; j < c.n_fills && !used_later; j++)
+            used_later = c.fills[j].src == f->src;
+        if (!used_later)
+            free(ox_detach(&c, f->src));
     }
     *g = c.g;
     *w = wt;
@@ -1421,7 +1518,6 @@ cleanup:
     ox_ctx_clear(&c);
     if (m)
         onnx__model_proto__free_unpacked(m, NULL);
-    free(data);
     return st;
 }
 
@@ -1452,13 +1548,12 @@ sr_status sr_onnx_tensor_read(const char *path, sr_onnx_tensor *out, char *err, 
     ox_val v = {.name = t->name ? t->name : "", .node = -1};
     st = ox_tensor_to_val(&c, t, &v);
     if (st == SR_OK) {
-        /* the values already live in a context buffer: take it over */
-        void *buf = v.f ? (void *)v.f : (void *)v.i64;
-        for (int i = 0; i < c.n_owned; i++)
-            if (c.owned[i] == buf)
-                c.owned[i] = NULL;
-        out->data = (float *)v.f;
-        out->data_i64 = (int64_t *)v.i64;
+        /* the values live in a context buffer or in the unpacked message: take the buffer over */
+        void *buf = ox_detach(&c, v.f ? (const void *)v.f : (const void *)v.i64);
+        if (buf == NULL)
+            st = ox_fail(&c, SR_ERR_INVALID, "tensor '%s': its values have no buffer to hand over", v.name);
+        out->data = v.f ? (float *)buf : NULL;
+        out->data_i64 = v.f ? NULL : (int64_t *)buf;
         out->shape = v.shape;
         snprintf(out->name, sizeof out->name, "%s", t->name ? t->name : "");
     }
