@@ -6,7 +6,8 @@
  *   layers with `layers`; on the source without a target), on `executor`, with a batch key when batch > 1;
  * - state and events: at push_at it submits a job of its own (a model version pushed from the first source device
  *   to the first target device), at replan_at it asks for new plans, which from then on end with a delay of
- *   replan_delay seconds (so the jobs of the new plan version are recognisable). */
+ *   replan_delay seconds (so the jobs of the new plan version are recognisable);
+ * - failures: while a target device is down it plans to `fallback`, and back when the device is up. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ typedef struct probe_params {
     double replan_at_s;
     double replan_delay_s;
     int layers;
+    char *fallback;
 } probe_params;
 
 static const sr_field fields[] = {
@@ -50,12 +52,15 @@ static const sr_field fields[] = {
      .doc = "delay added at the end of the plans made after the re-plan", .offset = offsetof(probe_params, replan_delay_s)},
     {"layers", SR_F_BOOL, .def = "false", .doc = "compute the model's layers (priced by the cost model) instead",
      .offset = offsetof(probe_params, layers)},
+    {"fallback", SR_F_STR, .def_doc = "none", .doc = "device group used while a target device is down",
+     .offset = offsetof(probe_params, fallback)},
 };
 static const sr_section params = {"policy (type probe)", "policy", 0, "A policy for the tests.", fields,
                                   (int)(sizeof fields / sizeof fields[0]), sizeof(probe_params)};
 
 typedef struct probe_state {
     int replanned; /* the re-plan timer fired */
+    int down;      /* target devices down (the fallback is used meanwhile) */
 } probe_state;
 
 static sr_status probe_check(const void *p_, const sr_policy_env *env, sr_policy_diag *d)
@@ -91,7 +96,7 @@ static sr_status probe_plan(void *state, const void *p_, const sr_policy_env *en
     if (st != SR_OK) return st;
     int last = -1;
     if (p->target) {
-        int tg = sr_policy_device_index(env->exp, p->target);
+        int tg = sr_policy_device_index(env->exp, s->down > 0 && p->fallback ? p->fallback : p->target);
         if (tg < 0) {
             if (err) snprintf(err, n, "probe: no target");
             return SR_ERR_INVALID;
@@ -152,6 +157,10 @@ static sr_status probe_event(void *state, const void *p_, const sr_policy_env *e
         return SR_OK;
     case SR_EVENT_DEVICE_DOWN:
     case SR_EVENT_DEVICE_UP:
+        if (!p->fallback || !p->target || ev->group != sr_policy_device_index(env->exp, p->target)) return SR_OK;
+        s->down += ev->kind == SR_EVENT_DEVICE_DOWN ? 1 : -1;
+        sim->replan(sim->eng, -1);
+        return SR_OK;
     case SR_EVENT_LINK_DOWN:
     case SR_EVENT_LINK_UP:
     case SR_EVENT_LINK_BANDWIDTH:

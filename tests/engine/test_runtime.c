@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "engine_fixture.h"
+#include "failures.h"
 #include "sr_config.h"
 #include "sr_policy.h"
 
@@ -298,6 +299,61 @@ static void test_replan_versions(void **state)
     fx_free(e);
 }
 
+/* Failures: frames every 0.5 s go to `edge` (1000 B, then 0.2 s there); the edge fails at 1.05 s for 1 s. The
+ * frame captured at 1.0 s is computing on it then: it fails at 1.05 s (outcome failed, cause "device edge down")
+ * and the run goes on; the policy hears the failure and re-plans to `cloud`, which the frames of 1.5 and 2.0 s
+ * use (plan version 2); the edge is back at 2.05 s, and from 2.5 s the frames use the edge again (version 3). */
+static void test_failure_replan(void **state)
+{
+    (void)state;
+    sr_experiment *e = base(3.2, 1, 1, 2.0);
+    int edge = fx_device(e, "edge", 1, 1e10, 0, 0);
+    fx_route(e, "cam", "edge", 1, WAN);
+    sr_outage *o = malloc(sizeof *o);
+    o->at_s = 1.05;
+    o->for_s = 1.0;
+    e->devices[edge].failures.n = 1;
+    e->devices[edge].failures.list = o;
+    probe_defaults(e);
+    set_str(e, "target", "edge");
+    set_str(e, "fallback", "cloud");
+    set_dbl(e, "compute", 0.2);
+    sr_run_output o_ = run(e, NULL);
+    sr_run_output *out = &o_;
+    assert_int_equal(out->n_frames, 7); /* 0, 0.5, ..., 3.0 */
+    double up = LAT_S + 1000 * 8 / BW_BPS; /* the frame's transfer */
+    for (int i = 0; i < 7; i++) {
+        const sr_frame_record *r = rec(out, 0, i);
+        if (i == 2) {
+            assert_string_equal(r->outcome, "failed");
+            assert_string_equal(r->cause, "device edge down");
+            assert_int_equal(r->plan_version, 1);
+            continue;
+        }
+        assert_string_equal(r->outcome, "completed");
+        assert_rel(r->latency_s, up + 0.2, 1e-9);
+        assert_int_equal(r->plan_version, i < 2 ? 1 : i < 5 ? 2 : 3);
+    }
+    int checked = 0;
+    for (size_t k = 0; k < out->n_tasks; k++) {
+        const sr_task_record *t = &out->tasks[k];
+        if (t->frame == 2 && strcmp(t->kind, "compute") == 0) { /* cut short by the failure */
+            assert_string_equal(t->device, "edge");
+            assert_rel(t->end_s, 1.05, 1e-9);
+            checked++;
+        }
+        if ((t->frame == 3 || t->frame == 4) && strcmp(t->kind, "compute") == 0) {
+            assert_string_equal(t->device, "cloud");
+            checked++;
+        }
+    }
+    assert_int_equal(checked, 3);
+    assert_rel(metric(out, "frames_failed"), 1, 0);
+    assert_rel(metric(out, "plan_versions"), 3, 0);
+    sr_run_output_clear(out);
+    fx_free(e);
+}
+
 /* The probe's keys through the config: a sweep axis over one of them, its default values, and its check()'s
  * diagnostic at the file:line:col of the key it names. */
 static void test_probe_yaml(void **state)
@@ -364,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_connection_back_to_back), cmocka_unit_test(test_executors),
         cmocka_unit_test(test_batches),                 cmocka_unit_test(test_model_push),
         cmocka_unit_test(test_replan_versions),         cmocka_unit_test(test_probe_yaml),
+        cmocka_unit_test(test_failure_replan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
