@@ -39,7 +39,10 @@
 #include <simgrid/host.h>
 
 #include "eng_internal.h"
+#include "failures.h"
+#include "sr_profiles.h"
 #include "sr_sg_shim.h"
+#include "sr_trace.h"
 
 static void task_ready(eng_slot *sl);
 static void job_end_event(engine *eng, const eng_job *j);
@@ -708,6 +711,72 @@ void eng_policy_start(engine *eng)
     ev.time_s = simgrid_get_clock();
     ev.group = ev.instance = ev.link = ev.link_instance = ev.source = -1;
     policy_event(eng, &ev);
+}
+
+/* ---- link events: from the same schedules sr_profiles applies to SimGrid (traces, outages) ---- */
+
+typedef struct link_event {
+    engine *eng;
+    sr_policy_event ev;
+} link_event;
+
+static void link_event_fire(void *arg)
+{
+    link_event *le = arg;
+    engine *eng = le->eng;
+    sr_policy_event ev = le->ev;
+    free(le);
+    ev.time_s = simgrid_get_clock();
+    policy_event(eng, &ev);
+}
+
+static sr_status link_event_at(engine *eng, double at_s, sr_event_kind kind, int link, int instance, double value)
+{
+    if (!(at_s < eng->duration_s)) return SR_OK;
+    link_event *le = calloc(1, sizeof *le);
+    if (!le) return SR_ERR_NOMEM;
+    le->eng = eng;
+    le->ev.kind = kind;
+    le->ev.group = le->ev.instance = le->ev.source = -1;
+    le->ev.link = link;
+    le->ev.link_instance = instance;
+    le->ev.value = value;
+    sr_sg_timer_set(at_s, link_event_fire, le);
+    return SR_OK;
+}
+
+sr_status eng_link_events(engine *eng, char *err, size_t err_size)
+{
+    const sr_experiment *e = eng->e;
+    if (!eng->pol->on_event) return SR_OK;
+    for (int l = 0; l < e->n_links; l++) {
+        const sr_link_spec *ls = &e->links[l];
+        const sr_trace *t = ls->bw_trace;
+        /* bandwidth changes: every point of the trace (and of its repetitions) before the end of the arrivals;
+         * every instance of the link follows the same trace, so one event stands for all (link_instance -1) */
+        for (int pass = 0; t && t->n > 0; pass++) {
+            double base = t->period_s > 0 ? pass * t->period_s : 0.0;
+            if (base >= eng->duration_s || (pass > 0 && !(t->period_s > 0))) break;
+            for (int i = 0; i < t->n; i++)
+                if (link_event_at(eng, base + t->times_s[i], SR_EVENT_LINK_BANDWIDTH, l, -1, t->values[i]) != SR_OK)
+                    return SR_ERR_NOMEM;
+        }
+        if (ls->failures.n == 0 && !(ls->failures.mtbf_s > 0)) continue;
+        for (int i = 0; i < ls->count; i++) {
+            sr_outage *o = NULL;
+            int n = 0;
+            sr_status st = sr_profiles_outages(&ls->failures, ls->instances[i], eng->duration_s, eng->seed, &o, &n,
+                                               err, err_size);
+            if (st != SR_OK) return st;
+            for (int k = 0; k < n && st == SR_OK; k++) {
+                st = link_event_at(eng, o[k].at_s, SR_EVENT_LINK_DOWN, l, i, 0);
+                if (st == SR_OK) st = link_event_at(eng, o[k].at_s + o[k].for_s, SR_EVENT_LINK_UP, l, i, 0);
+            }
+            free(o);
+            if (st != SR_OK) return st;
+        }
+    }
+    return SR_OK;
 }
 
 void eng_host_state(sg_host_t host, int on, void *user)

@@ -111,6 +111,8 @@ sr_status eng_sg_run(engine *eng, char *err, size_t err_size)
     sr_sg_set_host_state_callback(eng_host_state, eng);
     for (int s = 0; s < eng->n_sources; s++)
         eng_source_arm(&eng->sources[s]);
+    st = eng_link_events(eng, err, err_size);
+    if (st != SR_OK) return st;
     eng_policy_start(eng);
     simgrid_run();
     sr_sg_release_ended();

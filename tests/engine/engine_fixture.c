@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sr_graph.h"
+#include "sr_trace.h"
 
 #define GROW(arr, n) ((arr) = realloc((arr), (size_t)((n) + 1) * sizeof *(arr)))
 
@@ -43,6 +44,9 @@ void fx_free(sr_experiment *e)
         free_strv(e->devices[i].instances, e->devices[i].count);
     }
     for (int i = 0; i < e->n_links; i++) {
+        free(e->links[i].failures.list);
+        sr_trace_free(e->links[i].bw_trace);
+        sr_trace_free(e->links[i].lat_trace);
         free(e->links[i].name);
         free(e->links[i].per_device);
         free_strv(e->links[i].instances, e->links[i].count);

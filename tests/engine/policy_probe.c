@@ -61,6 +61,8 @@ static const sr_section params = {"policy (type probe)", "policy", 0, "A policy 
 typedef struct probe_state {
     int replanned; /* the re-plan timer fired */
     int down;      /* target devices down (the fallback is used meanwhile) */
+    int n_events[SR_EVENT_KIND_COUNT];
+    double last_bw_bps; /* the value of the last bandwidth event */
 } probe_state;
 
 static sr_status probe_check(const void *p_, const sr_policy_env *env, sr_policy_diag *d)
@@ -128,6 +130,8 @@ static sr_status probe_event(void *state, const void *p_, const sr_policy_env *e
 {
     const probe_params *p = p_;
     probe_state *s = state;
+    s->n_events[ev->kind]++;
+    if (ev->kind == SR_EVENT_LINK_BANDWIDTH) s->last_bw_bps = ev->value;
     switch (ev->kind) {
     case SR_EVENT_START:
         if (p->push_at_s >= 0) sim->timer(sim->eng, p->push_at_s, 1);
@@ -171,6 +175,20 @@ static sr_status probe_event(void *state, const void *p_, const sr_policy_env *e
     return SR_OK;
 }
 
+/* How many events of each kind it heard. */
+static sr_status probe_metrics(void *state, const void *p_, const sr_policy_env *env, sr_policy_metric_fn add,
+                               void *user)
+{
+    (void)p_, (void)env;
+    const probe_state *s = state;
+    add(user, "probe_link_bandwidth_events", s->n_events[SR_EVENT_LINK_BANDWIDTH], "1");
+    add(user, "probe_link_down_events", s->n_events[SR_EVENT_LINK_DOWN], "1");
+    add(user, "probe_link_up_events", s->n_events[SR_EVENT_LINK_UP], "1");
+    add(user, "probe_job_done_events", s->n_events[SR_EVENT_JOB_DONE], "1");
+    add(user, "probe_last_bw_bps", s->last_bw_bps, "bit/s");
+    return SR_OK;
+}
+
 const sr_policy_ops sr_policy_probe = {
     .name = "probe",
     .doc = "a policy for the tests",
@@ -179,5 +197,6 @@ const sr_policy_ops sr_policy_probe = {
     .init = probe_init,
     .plan = probe_plan,
     .on_event = probe_event,
+    .metrics = probe_metrics,
     .fini = probe_fini,
 };

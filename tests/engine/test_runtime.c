@@ -18,6 +18,7 @@
 
 #include "engine_fixture.h"
 #include "failures.h"
+#include "sr_trace.h"
 #include "sr_config.h"
 #include "sr_policy.h"
 
@@ -354,6 +355,37 @@ static void test_failure_replan(void **state)
     fx_free(e);
 }
 
+/* Link events reach the policy on time: a wan bandwidth trace of three points (the last one after the end of the
+ * arrivals, so not sent) and one outage of the wan; every job's end too. */
+static void test_link_events(void **state)
+{
+    (void)state;
+    sr_experiment *e = base(2.0, 1, 1, 2.0);
+    const char csv[] = "time, bw\n0, 8e7\n0.5, 4e7\n5, 8e7\n";
+    char err[256] = "";
+    assert_int_equal(sr_trace_parse_csv("bw.csv", csv, strlen(csv), SR_TRACE_BANDWIDTH, &e->links[0].bw_trace, err,
+                                        sizeof err),
+                     SR_OK);
+    sr_outage *o = malloc(sizeof *o);
+    o->at_s = 1.4;
+    o->for_s = 0.3;
+    e->links[0].failures.n = 1;
+    e->links[0].failures.list = o;
+    probe_defaults(e);
+    set_str(e, "target", "cloud");
+    sr_run_output out = run(e, NULL);
+    assert_rel(metric(&out, "probe_link_bandwidth_events"), 2, 0);
+    assert_rel(metric(&out, "probe_last_bw_bps"), 4e7, 0);
+    assert_rel(metric(&out, "probe_link_down_events"), 1, 0);
+    assert_rel(metric(&out, "probe_link_up_events"), 1, 0);
+    assert_rel(metric(&out, "probe_job_done_events"), (double)out.n_frames, 0);
+    /* the frame captured at 1.0 s has arrived before the outage [1.4, 1.7); the one at 1.5 s meets it and fails */
+    assert_string_equal(rec(&out, 0, 3)->outcome, "failed");
+    assert_string_equal(rec(&out, 0, 3)->cause, "transfer from cam failed");
+    sr_run_output_clear(&out);
+    fx_free(e);
+}
+
 /* The probe's keys through the config: a sweep axis over one of them, its default values, and its check()'s
  * diagnostic at the file:line:col of the key it names. */
 static void test_probe_yaml(void **state)
@@ -420,7 +452,7 @@ int main(void)
         cmocka_unit_test(test_connection_back_to_back), cmocka_unit_test(test_executors),
         cmocka_unit_test(test_batches),                 cmocka_unit_test(test_model_push),
         cmocka_unit_test(test_replan_versions),         cmocka_unit_test(test_probe_yaml),
-        cmocka_unit_test(test_failure_replan),
+        cmocka_unit_test(test_failure_replan),          cmocka_unit_test(test_link_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
