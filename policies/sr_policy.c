@@ -163,6 +163,7 @@ double sr_policy_codec_bytes(double elements, double bits_per_element)
 
 double sr_policy_raw_frame_bytes(const sr_source_spec *s)
 {
+    if (s->kind == SR_SOURCE_EVENTS) return s->event_bytes;
     return (double)s->width * (double)s->height * 3.0;
 }
 

@@ -168,7 +168,7 @@ int sr_policy_target_instance(const sr_experiment *e, int target_group, int sour
 void sr_policy_check_target(const sr_policy_env *env, sr_policy_diag *d, const char *key, const char *target);
 /* Bytes of a coded activation: ceil(elements * bits_per_element / 8). */
 double sr_policy_codec_bytes(double elements, double bits_per_element);
-/* Raw frame bytes of a source (width * height * 3). */
+/* Raw bytes of one job's input: a frame's width * height * 3, an event's event_size. */
 double sr_policy_raw_frame_bytes(const sr_source_spec *s);
 /* Node id of `layer` in g: an exact node name, or a block name ("layer2") standing for the block's last node
  * ("layer2.3.relu"); -1 when neither. */

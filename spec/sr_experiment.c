@@ -28,7 +28,7 @@ static const char *const sharing_names[] = {"shared", "fatpipe", "wifi"};
 static_assert(sizeof sharing_names / sizeof sharing_names[0] == SR_SHARING_COUNT, "sharing names");
 static const char *const net_model_names[] = {"cm02", "lv08"};
 static_assert(sizeof net_model_names / sizeof net_model_names[0] == SR_NET_MODEL_COUNT, "net model names");
-static const char *const arrival_names[] = {"periodic", "poisson"};
+static const char *const arrival_names[] = {"periodic", "poisson", "trace"};
 static_assert(sizeof arrival_names / sizeof arrival_names[0] == SR_ARRIVAL_COUNT, "arrival names");
 static const char *const run_mode_names[] = {"model", "exact"};
 static_assert(sizeof run_mode_names / sizeof run_mode_names[0] == SR_MODE_COUNT, "run mode names");
@@ -115,6 +115,8 @@ void sr_experiment_free(sr_experiment *e)
         free(e->sources[i].name);
         free(e->sources[i].devices);
         free(e->sources[i].model);
+        free(e->sources[i].arrival_trace);
+        free(e->sources[i].trace_times_s);
     }
     free(e->sources);
     free(e->policy.name);

@@ -65,7 +65,9 @@ typedef enum { SR_NET_CM02, SR_NET_LV08, SR_NET_MODEL_COUNT } sr_net_model;
  * codecs also really run for every simulated frame (small runs, at most SR_EXACT_MAX_FRAMES frames). */
 typedef enum { SR_MODE_MODEL, SR_MODE_EXACT, SR_MODE_COUNT } sr_run_mode;
 #define SR_EXACT_MAX_FRAMES 2000 /* frames per run point (all sources together) that exact mode accepts */
-typedef enum { SR_ARRIVAL_PERIODIC, SR_ARRIVAL_POISSON, SR_ARRIVAL_COUNT } sr_arrival;
+typedef enum { SR_ARRIVAL_PERIODIC, SR_ARRIVAL_POISSON, SR_ARRIVAL_TRACE, SR_ARRIVAL_COUNT } sr_arrival;
+/* frames: camera frames (a resolution, exact mode renders them); events: sensor events of event_size bytes */
+typedef enum { SR_SOURCE_FRAMES, SR_SOURCE_EVENTS, SR_SOURCE_KIND_COUNT } sr_source_kind;
 
 const char *sr_device_class_name(sr_device_class c);
 const char *sr_link_type_name(sr_link_type t);
@@ -160,9 +162,14 @@ typedef struct sr_source_spec {
     char *name;
     char *devices;           /* device group emitting frames (one source per instance) */
     char *model;             /* model spec name */
-    double fps;
+    sr_source_kind kind;
+    double fps;              /* arrivals per second per instance (periodic, Poisson; 0 with a trace) */
     sr_arrival arrival;
-    int width, height;       /* frame resolution; the raw frame is width*height*3 bytes */
+    char *arrival_trace;     /* arrival trace: path (resolved), or NULL */
+    double *trace_times_s;   /* arrival trace: its times (seconds, non-decreasing), owned; every instance */
+    int n_trace_times;
+    int width, height;       /* frames: resolution; the raw frame is width*height*3 bytes (0 for events) */
+    double event_bytes;      /* events: bytes of one event (the payload a policy sends) */
     double start_s;          /* first frame time (periodic sources are phase-shifted per instance) */
     double deadline_s;       /* a job completing later than this after capture is late; 0 = no deadline */
     sr_loc loc;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "arrival.h"
 #include "sr_config_internal.h"
 #include "sr_linkclass.h"
 #include "sr_profile.h"
@@ -767,6 +768,50 @@ static int find_model(const sr_experiment *e, const char *name)
     return -1;
 }
 
+/* The keys a source needs by its kind and arrival: a resolution for frames, an event size for events, fps for
+ * periodic and Poisson arrivals, an arrival trace (read and checked now) for trace arrivals. */
+static void source_arrivals(bctx *b, sr_source_spec *s, const sr_ynode *it, int si)
+{
+    const char *who = s->name ? s->name : "?";
+#define G(key) GIVEN(b->src_given, si, sr_sec_source, key)
+    if (s->kind == SR_SOURCE_FRAMES && !G("resolution"))
+        BERR(it, "missing required key 'resolution' in source '%s' (frames need a resolution)", who);
+    if (s->kind == SR_SOURCE_EVENTS && !G("event_size"))
+        BERR(it, "missing required key 'event_size' in source '%s' (events need a size)", who);
+    if (s->kind == SR_SOURCE_EVENTS && G("resolution"))
+        BERR(G("resolution"), "'resolution' is for frames; events have an event_size");
+    if (s->kind == SR_SOURCE_EVENTS && b->e->mode == SR_MODE_EXACT)
+        BERR(G("kind"), "exact mode renders camera frames; event sources need mode: model");
+    if (s->arrival != SR_ARRIVAL_TRACE) {
+        if (!G("fps")) BERR(it, "missing required key 'fps' in source '%s'", who);
+        if (G("arrival_trace")) BERR(G("arrival_trace"), "'arrival_trace' needs arrival: trace");
+        return;
+    }
+    if (G("fps")) BERR(G("fps"), "arrival: trace takes its times from arrival_trace, not fps");
+    if (G("start")) BERR(G("start"), "arrival: trace takes its times from arrival_trace (absolute seconds), not start");
+    if (!G("arrival_trace") || !s->arrival_trace) {
+        BERR(it, "missing required key 'arrival_trace' in source '%s' (arrival: trace)", who);
+        return;
+    }
+    char *full = relative_to_file(b, s->arrival_trace);
+    if (!full) return;
+    free(s->arrival_trace);
+    s->arrival_trace = full;
+    uint8_t *text = NULL;
+    size_t len = 0;
+    char msg[1024] = "";
+    if (sr_file_read(full, &text, &len) != SR_OK) {
+        BERR(G("arrival_trace"), "arrival trace file '%s' not found or unreadable (looked for '%s')",
+             G("arrival_trace")->text, full);
+        return;
+    }
+    if (sr_arrival_trace_parse(full, (const char *)text, len, &s->trace_times_s, &s->n_trace_times, msg,
+                               sizeof msg) != SR_OK)
+        BERR(G("arrival_trace"), "bad arrival trace: %s", msg);
+    free(text);
+#undef G
+}
+
 static void parse_sources(bctx *b, const sr_ynode *seq)
 {
     sr_experiment *e = b->e;
@@ -805,6 +850,7 @@ static void parse_sources(bctx *b, const sr_ynode *seq)
             BERR(gm, "unknown model '%s' (models: %s)", s->model, sb_str(&sb));
             free(sb.s);
         }
+        source_arrivals(b, s, it, si);
         for (int k = 0; k < si && s->name; k++)
             if (e->sources[k].name && strcmp(e->sources[k].name, s->name) == 0) {
                 BERR(GIVEN(b->src_given, si, sr_sec_source, "name"),
@@ -1025,7 +1071,13 @@ static void check_exact_budget(bctx *b, const sr_ynode *at)
     for (int s = 0; s < e->n_sources; s++) {
         const sr_source_spec *src = &e->sources[s];
         int g = src->devices ? find_group(e, src->devices) : -1;
-        if (g < 0 || !(src->fps > 0)) continue;
+        if (g < 0) continue;
+        if (src->arrival == SR_ARRIVAL_TRACE) {
+            for (int k = 0; k < src->n_trace_times && src->trace_times_s[k] < e->duration_s; k++)
+                frames += (double)e->devices[g].count;
+            continue;
+        }
+        if (!(src->fps > 0)) continue;
         double span = e->duration_s - src->start_s;
         if (span > 0) frames += (double)e->devices[g].count * ceil(span * src->fps);
     }

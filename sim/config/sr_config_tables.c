@@ -18,7 +18,7 @@
 
 static_assert(sizeof(sr_device_class) == sizeof(int) && sizeof(sr_link_type) == sizeof(int) &&
                   sizeof(sr_sharing) == sizeof(int) && sizeof(sr_net_model) == sizeof(int) &&
-                  sizeof(sr_arrival) == sizeof(int) &&
+                  sizeof(sr_arrival) == sizeof(int) && sizeof(sr_source_kind) == sizeof(int) &&
                   sizeof(sr_precision) == sizeof(int) && sizeof(sr_run_mode) == sizeof(int),
               "enum fields are stored as int");
 
@@ -34,7 +34,8 @@ static const char *const link_types[] = {
 };
 static const char *const sharings[] = {"shared", "fatpipe", "wifi"};
 static const char *const net_models[] = {"cm02", "lv08"};
-static const char *const arrivals[] = {"periodic", "poisson"};
+static const char *const arrivals[] = {"periodic", "poisson", "trace"};
+static const char *const source_kinds[] = {"frames", "events"}; /* sr_source_kind order */
 static const char *const run_modes[] = {"model", "exact"}; /* sr_run_mode order */
 static_assert(SR_MODE_COUNT == 2 && SR_MODE_MODEL == 0 && SR_MODE_EXACT == 1, "run mode names follow sr_run_mode");
 static const char *const trace_formats[] = {"csv", "mahimahi"}; /* sr_trace_format order */
@@ -93,22 +94,34 @@ const sr_section sr_sec_policy = {
 /* ---- workload ---- */
 static const sr_field source_fields[] = {
     {"name", SR_F_NAME, .flags = RQ, .doc = "unique source name", OFF(sr_source_spec, name)},
-    {"devices", SR_F_STR, .flags = RQ, .doc = "device group emitting frames (one stream per instance)",
+    {"devices", SR_F_STR, .flags = RQ, .doc = "device group emitting jobs (one stream per instance)",
      OFF(sr_source_spec, devices)},
     {"model", SR_F_STR, .flags = RQ, .doc = "name of an entry of `models`", OFF(sr_source_spec, model)},
-    {"fps", SR_F_QTY, SR_UNIT_FREQ, RQ | GT0 | SR_FF_UNIT_OPTIONAL,
-     .doc = "frames per second per instance (a number, or with Hz)", OFF(sr_source_spec, fps)},
+    {"kind", SR_F_ENUM, ENUM_OF(source_kinds), .def = "frames",
+     .doc = "frames (camera frames of `resolution`) or events (sensor events of `event_size` bytes)",
+     OFF(sr_source_spec, kind)},
+    {"fps", SR_F_QTY, SR_UNIT_FREQ, GT0 | SR_FF_UNIT_OPTIONAL, .def_doc = "- (required unless arrival: trace)",
+     .doc = "arrivals per second per instance (a number, or with Hz)", OFF(sr_source_spec, fps)},
     {"arrival", SR_F_ENUM, ENUM_OF(arrivals), .def = "periodic",
-     .doc = "periodic (fixed interval, instances phase-shifted) or poisson", OFF(sr_source_spec, arrival)},
-    {"resolution", SR_F_RES, .flags = RQ,
+     .doc = "periodic (fixed interval, instances phase-shifted), poisson, or trace (the times of arrival_trace)",
+     OFF(sr_source_spec, arrival)},
+    {"arrival_trace", SR_F_STR, .def_doc = "-",
+     .doc = "arrival: trace: a file of arrival times in seconds, one per line (first field; `#` comments, an "
+            "optional header), non-decreasing, relative to the experiment file; every instance follows it",
+     OFF(sr_source_spec, arrival_trace)},
+    {"resolution", SR_F_RES, .def_doc = "- (required for frames)",
      .doc = "frame size WIDTHxHEIGHT in pixels (raw frame = W*H*3 bytes)", OFF(sr_source_spec, width)},
-    {"start", SR_F_QTY, SR_UNIT_TIME, HAS_MIN, .def = "0s", .doc = "time of the first frame",
+    {"event_size", SR_F_QTY, SR_UNIT_SIZE, GT0, .def_doc = "- (required for events)",
+     .doc = "events: bytes of one event", OFF(sr_source_spec, event_bytes)},
+    {"start", SR_F_QTY, SR_UNIT_TIME, HAS_MIN, .def = "0s", .doc = "time of the first arrival (not with a trace)",
      OFF(sr_source_spec, start_s)},
     {"deadline", SR_F_QTY, SR_UNIT_TIME, HAS_MIN, .def = "0s",
-     .doc = "a frame completed later than this after its capture counts as late (outcome late); 0 = no deadline",
+     .doc = "a job completed later than this after its arrival counts as late (outcome late); 0 = no deadline",
      OFF(sr_source_spec, deadline_s)},
 };
-const sr_section sr_sec_source = {"workload.sources", "source", 1, "Frame sources.", FIELDS(source_fields)};
+const sr_section sr_sec_source = {"workload.sources", "source", 1,
+                                   "Sources of jobs: cameras' frames or sensors' events, with their arrivals.",
+                                   FIELDS(source_fields)};
 
 static const sr_field workload_fields[] = {
     {"sources", SR_F_SEQ, .flags = RQ, .doc = "list of frame sources (at least one)", .sub = &sr_sec_source},

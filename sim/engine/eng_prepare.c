@@ -253,7 +253,11 @@ static double expected_frames(const sr_experiment *e)
         const sr_source_spec *ss = &e->sources[s];
         int g = find_device(e, ss->devices);
         double span = e->duration_s - ss->start_s;
-        if (g >= 0 && ss->fps > 0 && span > 0) frames += (double)e->devices[g].count * ceil(span * ss->fps);
+        if (g >= 0 && ss->arrival == SR_ARRIVAL_TRACE)
+            for (int k = 0; k < ss->n_trace_times && ss->trace_times_s[k] < e->duration_s; k++)
+                frames += (double)e->devices[g].count;
+        else if (g >= 0 && ss->fps > 0 && span > 0)
+            frames += (double)e->devices[g].count * ceil(span * ss->fps);
     }
     return frames;
 }
@@ -400,8 +404,14 @@ static sr_status sources_prepare(engine *eng, uint64_t seed, char *err, size_t e
                     ss->loc.line, ss->loc.col, ss->name, ss->model ? ss->model : "(none)");
             return SR_ERR_NOT_FOUND;
         }
-        if (!(ss->fps > 0) || !isfinite(ss->fps) || !(ss->start_s >= 0) || !(ss->deadline_s >= 0)) {
-            ENG_ERR("source '%s': needs fps > 0, start >= 0 and deadline >= 0", ss->name);
+        int traced = ss->arrival == SR_ARRIVAL_TRACE;
+        if ((traced ? !ss->trace_times_s || ss->n_trace_times < 1 : !(ss->fps > 0) || !isfinite(ss->fps)) ||
+            !(ss->start_s >= 0) || !(ss->deadline_s >= 0)) {
+            ENG_ERR("source '%s': needs fps > 0 (or an arrival trace), start >= 0 and deadline >= 0", ss->name);
+            return SR_ERR_INVALID;
+        }
+        if (ss->kind == SR_SOURCE_EVENTS && e->mode == SR_MODE_EXACT) {
+            ENG_ERR("source '%s': exact mode renders camera frames; event sources need mode: model", ss->name);
             return SR_ERR_INVALID;
         }
         for (int i = 0; i < e->devices[g].count && st == SR_OK; i++) {
@@ -419,10 +429,14 @@ static sr_status sources_prepare(engine *eng, uint64_t seed, char *err, size_t e
             src->marker.task = src->index;
             st = eng_source_replan(eng, src, err, err_size);
             if (st != SR_OK) break;
-            sr_arrival_process kind =
-                ss->arrival == SR_ARRIVAL_POISSON ? SR_ARRIVAL_PROC_POISSON : SR_ARRIVAL_PROC_PERIODIC;
-            st = sr_arrival_create(kind, ss->fps, ss->start_s, sr_arrival_phase(i, ss->fps),
-                                   sr_arrival_seed(seed, (uint64_t)src->index), &src->gen);
+            if (traced) {
+                st = sr_arrival_create_trace(ss->trace_times_s, ss->n_trace_times, &src->gen);
+            } else {
+                sr_arrival_process kind =
+                    ss->arrival == SR_ARRIVAL_POISSON ? SR_ARRIVAL_PROC_POISSON : SR_ARRIVAL_PROC_PERIODIC;
+                st = sr_arrival_create(kind, ss->fps, ss->start_s, sr_arrival_phase(i, ss->fps),
+                                       sr_arrival_seed(seed, (uint64_t)src->index), &src->gen);
+            }
             if (st != SR_OK || e->mode != SR_MODE_EXACT) continue;
             /* the instance's video has its own stream, independent of the arrival streams */
             uint64_t video_seed = sr_arrival_seed(seed ^ UINT64_C(0x766964656f), (uint64_t)src->index);

@@ -170,7 +170,7 @@ static void test_validate_ok(void **state)
 {
     (void)state;
     /* every shipped experiment stays valid */
-    static const char *shipped[] = {"quickstart", "amplification", "split-brain"};
+    static const char *shipped[] = {"quickstart", "amplification", "split-brain", "sensor-events"};
     for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
         char args[1024];
         snprintf(args, sizeof args, "validate %s/experiments/%s.yaml", SR_SOURCE_DIR, shipped[i]);

@@ -6,6 +6,9 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "arrival.h"
 
 static void test_periodic(void **state)
@@ -70,12 +73,61 @@ static void test_invalid(void **state)
     assert_null(g);
 }
 
+/* Timestamp traces: a header, comments, blank lines, CRLF and extra fields are accepted; the generator replays the
+ * times and then returns infinity; bad input names file, line and column. */
+static void test_trace(void **state)
+{
+    (void)state;
+    const char good[] = "time_s,sensor\r\n# warm-up\n\n0.5, a\n0.5 b\n  1.25\t7\n3e0\n";
+    double *t = NULL;
+    int n = 0;
+    char err[256] = "";
+    assert_int_equal(sr_arrival_trace_parse("a.csv", good, strlen(good), &t, &n, err, sizeof err), SR_OK);
+    assert_int_equal(n, 4);
+    assert_true(t[0] == 0.5 && t[1] == 0.5 && t[2] == 1.25 && t[3] == 3.0);
+    sr_arrival_gen *g = NULL;
+    assert_int_equal(sr_arrival_create_trace(t, n, &g), SR_OK);
+    for (int i = 0; i < 4; i++) assert_true(sr_arrival_next(g) == t[i]);
+    assert_true(isinf(sr_arrival_next(g)));
+    assert_int_equal(sr_arrival_count(g), 5);
+    sr_arrival_free(g);
+    free(t);
+    struct {
+        const char *text;
+        sr_status st;
+        const char *msg;
+    } bad[] = {
+        {"1\n2\n1.5\n", SR_ERR_RANGE, "a.csv:3:1: time 1.5 is before the previous arrival (2)"},
+        {"0\n -1\n", SR_ERR_RANGE, "a.csv:2:2: time -1 is not a finite number >= 0"},
+        {"0\n1\nx2\n", SR_ERR_PARSE, "a.csv:3:1: expected a time in seconds, got 'x2'"},
+        {"# nothing\n\n", SR_ERR_INVALID, "no arrival time"},
+        {"time\nnan\n", SR_ERR_PARSE, "a.csv:2:1: expected a time in seconds, got 'nan'"},
+        {"1\ninf\n", SR_ERR_PARSE, "a.csv:2:1: expected a time in seconds, got 'inf'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        t = (double *)1;
+        assert_int_equal(sr_arrival_trace_parse("a.csv", bad[i].text, strlen(bad[i].text), &t, &n, err, sizeof err),
+                         bad[i].st);
+        assert_null(t);
+        if (!strstr(err, bad[i].msg)) fail_msg("case %zu: got '%s'", i, err);
+    }
+    /* the parser never reads past len: a text cut in the middle of a number */
+    assert_int_equal(sr_arrival_trace_parse("a.csv", "1\n2.5", 3, &t, &n, err, sizeof err), SR_OK);
+    assert_int_equal(n, 2);
+    assert_true(t[1] == 2.0);
+    free(t);
+    double dec[2] = {1, 0};
+    assert_int_equal(sr_arrival_create_trace(dec, 2, &g), SR_ERR_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_periodic),
         cmocka_unit_test(test_poisson),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_trace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

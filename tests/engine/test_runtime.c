@@ -386,6 +386,40 @@ static void test_link_events(void **state)
     fx_free(e);
 }
 
+/* A sensor's events (2000 B each) at the times of a trace, two at once, over one connection to the cloud with
+ * cloud_only: the second waits for the first transfer (0.01 + 2000 x 8 / 8e7 = 0.0102 s each) and for the cloud
+ * (0.2 s per job: two unit layers at 10 Gflop/s). */
+static void test_trace_events(void **state)
+{
+    (void)state;
+    sr_experiment *e = base(2.0, 1, 1, 1.0);
+    e->devices[0].max_in_flight = 1;
+    sr_source_spec *src = &e->sources[0];
+    static double times[3] = {0.1, 0.1, 0.7};
+    src->arrival = SR_ARRIVAL_TRACE;
+    src->fps = 0;
+    src->kind = SR_SOURCE_EVENTS;
+    src->width = src->height = 0;
+    src->event_bytes = 2000;
+    src->trace_times_s = times;
+    src->n_trace_times = 3;
+    fx_policy(e, "cloud_only", "cloud", NULL, 0);
+    sr_run_output out = run(e, NULL);
+    src->trace_times_s = NULL; /* static: not freed with the experiment */
+    assert_int_equal(out.n_frames, 3);
+    double x = LAT_S + 2000 * 8 / BW_BPS;
+    double want[3] = {0.1 + x + 0.2, 0.1 + x + 0.4, 0.7 + x + 0.2};
+    for (int i = 0; i < 3; i++) {
+        const sr_frame_record *r = rec(&out, 0, i);
+        assert_rel(r->capture_s, times[i], 0);
+        assert_rel(r->complete_s, want[i], 1e-9);
+        assert_int_equal(r->bytes_sent, 2000);
+    }
+    assert_rel(metric(&out, "amplification"), 1.0, 0); /* the event itself crosses the network */
+    sr_run_output_clear(&out);
+    fx_free(e);
+}
+
 /* The probe's keys through the config: a sweep axis over one of them, its default values, and its check()'s
  * diagnostic at the file:line:col of the key it names. */
 static void test_probe_yaml(void **state)
@@ -453,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_batches),                 cmocka_unit_test(test_model_push),
         cmocka_unit_test(test_replan_versions),         cmocka_unit_test(test_probe_yaml),
         cmocka_unit_test(test_failure_replan),          cmocka_unit_test(test_link_events),
+        cmocka_unit_test(test_trace_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
