@@ -11,5 +11,6 @@ int sr_cmd_report(int argc, char **argv);
 int sr_cmd_exec(int argc, char **argv);        /* cmd_exec.c: per-layer forward timing of a model */
 int sr_cmd_codec_table(int argc, char **argv); /* cmd_codec_table.c */
 int sr_cmd_calibrate(int argc, char **argv);   /* cmd_calibrate.c */
+int sr_cmd_merge(int argc, char **argv);       /* cmd_merge.c: combine results databases */
 
 #endif

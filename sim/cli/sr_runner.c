@@ -134,12 +134,18 @@ static void draw_progress(int done, int total, int failed, double elapsed_s)
     fflush(stderr);
 }
 
+int sr_runner_point_in_shard(const char *point_hash, int i, int n)
+{
+    if (n <= 1) return 1;
+    uint64_t h = strtoull(point_hash, NULL, 16);
+    return (int)(h % (uint64_t)n) == i;
+}
+
 sr_status sr_runner_run(const sr_config *c, const sr_runner_opts *opts, sr_runner_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
     double t0 = now_s();
     int n = sr_config_point_count(c);
-    stats->total = n;
 
     sr_results *db = NULL;
     char err[512] = "";
@@ -161,6 +167,8 @@ sr_status sr_runner_run(const sr_config *c, const sr_runner_opts *opts, sr_runne
     }
     int n_todo = 0;
     for (int i = 0; i < n; i++) {
+        if (!sr_runner_point_in_shard(sr_config_point(c, i)->hash, opts->shard_index, opts->shard_count)) continue;
+        stats->total++;
         int done = 0;
         if (opts->resume) sr_results_point_done(db, exp_id, sr_config_point(c, i)->hash, &done);
         if (done)
