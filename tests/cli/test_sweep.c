@@ -170,6 +170,93 @@ static void test_merge_conflicts_and_bad_inputs(void **state)
                      cli_query_int("c0.db", "SELECT count(*) FROM runs"));
 }
 
+/* 1 when some line of text contains all four strings. */
+static int has_line(const char *text, const char *a, const char *b, const char *c, const char *d)
+{
+    while (*text) {
+        const char *nl = strchr(text, '\n');
+        size_t n = nl ? (size_t)(nl - text) : strlen(text);
+        char *line = strndup(text, n);
+        int all = strstr(line, a) && strstr(line, b) && strstr(line, c) && strstr(line, d);
+        free(line);
+        if (all) return 1;
+        text += n + (nl != NULL);
+    }
+    return 0;
+}
+
+/* Writes a copy of sweep.yaml with one substitution (sed expression) as name. */
+static void variant(const char *name, const char *sed_expr)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd %s && sed '%s' sweep.yaml > %s", cli_dir(), sed_expr, name);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_check(void **state)
+{
+    (void)state;
+    assert_int_equal(cli_simrun("run sweep.yaml --db golden.db --no-report --quiet"), 0);
+    /* an identical rerun holds, exactly */
+    assert_int_equal(cli_simrun("check sweep.yaml --against golden.db --jobs 2"), 0);
+    char *out = cli_output();
+    assert_non_null(strstr(out, "18 points against golden.db (exact): 18 hold, 0 moved"));
+    free(out);
+
+    /* comments and formatting do not matter; one parameter of one policy does: cloud_only's frame size */
+    variant("commented.yaml", "s/^seed: 7/seed:   7   # the same seed/");
+    assert_int_equal(cli_simrun("check commented.yaml --against golden.db"), 0);
+    variant("changed.yaml", "s/frame_size: 30KiB/frame_size: 40KiB/");
+    assert_int_equal(cli_simrun("check changed.yaml --against golden.db"), 1);
+    out = cli_output();
+    assert_non_null(strstr(out, "9 hold, 9 moved"));
+    assert_non_null(strstr(out, "REGRESSION"));
+    /* the rows that moved are cloud_only's, with the bytes each frame sends: 30 KiB -> 40 KiB */
+    assert_true(has_line(out, "policy=cloud_only r=0 ", "metric bytes_per_frame ", " 30720 B ", " 40960 B "));
+    assert_true(has_line(out, "bandwidth=5Mbps policy=cloud_only r=2 ", "frames[source=0 frame=0].bytes_sent ",
+                         " 30720 ", " 40960 "));
+    assert_null(strstr(out, "policy=device_only"));
+    free(out);
+
+    /* tolerance mode on a metric that did not move */
+    assert_int_equal(cli_simrun("check changed.yaml --against golden.db --rtol 1e-9 --metric frames_total"), 0);
+    /* ... and on one that did: 30720 -> 40960 bytes is 10240 / 40960 = 0.25 relative */
+    assert_int_equal(cli_simrun("check changed.yaml --against golden.db --rtol 0.24 --metric bytes_per_frame"), 1);
+    assert_int_equal(cli_simrun("check changed.yaml --against golden.db --rtol 0.26 --metric bytes_per_frame"), 0);
+
+    /* reading the points from a database instead of running them */
+    assert_int_equal(cli_simrun("run changed.yaml --db changed.db --no-report --quiet"), 0);
+    assert_int_equal(cli_simrun("check changed.yaml --against golden.db --results changed.db"), 1);
+    assert_int_equal(cli_simrun("check sweep.yaml --against golden.db --results golden.db"), 0);
+
+    /* --update rewrites the golden file; then the change holds and the old experiment does not */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cp %s/golden.db %s/g2.db", cli_dir(), cli_dir());
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cli_simrun("check changed.yaml --against g2.db --update"), 0);
+    assert_int_equal(cli_simrun("check changed.yaml --against g2.db"), 0);
+    assert_int_equal(cli_simrun("check sweep.yaml --against g2.db"), 1);
+    assert_int_equal(cli_query_int("g2.db", "SELECT count(*) FROM runs"), SWEEP_POINTS);
+
+    /* a grown sweep: the new points are not in the golden file */
+    variant("grown2.yaml", "s/\\[2Mbps, 5Mbps, 10Mbps\\]/[2Mbps, 5Mbps, 10Mbps, 20Mbps]/");
+    assert_int_equal(cli_simrun("check grown2.yaml --against golden.db"), 1);
+    out = cli_output();
+    assert_non_null(strstr(out, "6 not in the golden file"));
+    free(out);
+
+    /* bad input */
+    snprintf(cmd, sizeof cmd, "cd %s && echo 'not a database' > junk2.db", cli_dir());
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cli_simrun("check sweep.yaml --against junk2.db"), 2);
+    assert_int_equal(cli_simrun("check sweep.yaml --against no-such.db"), 2);
+    assert_false(cli_exists("no-such.db"));
+    assert_int_equal(cli_simrun("check sweep.yaml --against golden.db --results junk2.db"), 2);
+    assert_int_equal(cli_simrun("check no-such.yaml --against golden.db"), 2);
+    assert_int_equal(cli_simrun("check sweep.yaml --against golden.db --rtol -1"), 2);
+    assert_int_equal(cli_simrun("check sweep.yaml"), 2);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -188,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_shards_partition),
         cmocka_unit_test(test_merge_equals_single),
         cmocka_unit_test(test_merge_conflicts_and_bad_inputs),
+        cmocka_unit_test(test_check),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
