@@ -26,6 +26,7 @@ static void run_usage(FILE *f)
                "  --db PATH         write to PATH instead of the experiment's output.db\n"
                "  --no-report       do not draw figures after the run\n"
                "  --partial-report  draw figures even from a partial sweep (a shard, an interrupted run)\n"
+               "  --progress        draw the progress line even when stderr is not a terminal\n"
                "  --quiet           no progress bar and no summary table\n");
 }
 
@@ -147,7 +148,7 @@ static void print_summary(const char *db_path, const char *hash)
 int sr_cmd_run(int argc, char **argv)
 {
     const char *path = NULL, *db_override = NULL;
-    int jobs = 1, resume = 0, report = 1, quiet = 0, partial_report = 0, shard_i = 0, shard_n = 1;
+    int jobs = 1, resume = 0, report = 1, quiet = 0, partial_report = 0, shard_i = 0, shard_n = 1, progress = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -165,6 +166,8 @@ int sr_cmd_run(int argc, char **argv)
             resume = 1;
         } else if (strcmp(a, "--no-report") == 0) {
             report = 0;
+        } else if (strcmp(a, "--progress") == 0) {
+            progress = 1;
         } else if (strcmp(a, "--partial-report") == 0) {
             partial_report = 1;
         } else if (strcmp(a, "--shard") == 0 && i + 1 < argc) {
@@ -207,7 +210,7 @@ int sr_cmd_run(int argc, char **argv)
         sr_config_free(c);
         return 1;
     }
-    sr_runner_opts opts = {.jobs = jobs, .resume = resume, .progress = !quiet && isatty(2), .db_path = db_path,
+    sr_runner_opts opts = {.jobs = jobs, .resume = resume, .progress = progress || (!quiet && isatty(2)), .db_path = db_path,
                            .shard_index = shard_i, .shard_count = shard_n};
     sr_runner_stats stats;
     if (!quiet && shard_n > 1)
@@ -222,17 +225,30 @@ int sr_cmd_run(int argc, char **argv)
     }
     if (!quiet) {
         print_summary(db_path, sr_config_hash(c));
-        printf("\n%d points: %d ok, %d skipped (--resume), %d failed in %.2f s\n", stats.total, stats.ok,
-               stats.skipped, stats.failed, stats.wall_s);
-        printf("database: %s\n", db_path);
+        printf("\n%d points: %d ok, %d skipped (--resume), %d failed", stats.total, stats.ok, stats.skipped,
+               stats.failed);
+        if (stats.stop_signal) printf(", %d not run (interrupted)", stats.not_run);
+        printf(" in %.2f s\ndatabase: %s\n", stats.wall_s, db_path);
     }
     int code = st == SR_OK ? 0 : 1;
-    if (report && shard_n > 1 && !partial_report) {
-        if (!quiet) printf("figures:  not drawn for one shard (merge the shards, or --partial-report)\n");
+    int partial = shard_n > 1 || stats.stop_signal;
+    if (stats.stop_signal) {
+        code = 128 + stats.stop_signal;
+        char extra[4200] = "";
+        if (db_override) snprintf(extra, sizeof extra, " --db %s", db_path);
+        if (shard_n > 1)
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " --shard %d/%d", shard_i, shard_n);
+        fprintf(stderr, "simrun: interrupted: %d points not run; `simrun run %s --resume%s` runs them\n",
+                stats.not_run, path, extra);
+    }
+    if (report && partial && !partial_report) {
+        if (!quiet)
+            printf("figures:  not drawn from a partial sweep (%s; --partial-report draws them)\n",
+                   stats.stop_signal ? "interrupted" : "one shard");
     } else if (report) {
         if (sr_report_generate(db_path, fig_dir, quiet ? NULL : stderr) != SR_OK) {
             fprintf(stderr, "simrun: drawing the figures failed\n");
-            code = 1;
+            code = code ? code : 1;
         } else if (!quiet) {
             printf("figures:  %s/index.html\n", fig_dir);
         }

@@ -460,6 +460,28 @@ sr_status sr_results_experiment(sr_results *r, const char *name, const char *yam
     return st;
 }
 
+sr_status sr_results_experiment_renamed(sr_results *r, const char *name, const char *hash, char other_hash[17],
+                                        int *found)
+{
+    assert(r && name && hash && found);
+    *found = 0;
+    other_hash[0] = '\0';
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(r->db, "SELECT hash FROM experiments WHERE name = ?1 AND hash <> ?2 AND NOT EXISTS"
+                           " (SELECT 1 FROM experiments WHERE hash = ?2) ORDER BY id DESC LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(r, "preparing the experiment lookup");
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        snprintf(other_hash, 17, "%s", (const char *)sqlite3_column_text(s, 0));
+        *found = 1;
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SR_OK : db_fail(r, "looking up the experiment");
+}
+
 sr_status sr_results_point_done(sr_results *r, int64_t exp_id, const char *point_hash, int *done)
 {
     assert(r && point_hash && done);

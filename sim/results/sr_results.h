@@ -24,6 +24,11 @@ void sr_results_close(sr_results *r); /* NULL is a no-op */
 sr_status sr_results_experiment(sr_results *r, const char *name, const char *yaml_text, const char *hash,
                                 int64_t *exp_id);
 
+/* When no experiment has this hash yet but another of this name does (its content changed): *found = 1 and
+ * other_hash gets the most recent such hash. */
+sr_status sr_results_experiment_renamed(sr_results *r, const char *name, const char *hash, char other_hash[17],
+                                        int *found);
+
 /* *done = 1 when the point (by hash) of the experiment already has a run with status "ok". */
 sr_status sr_results_point_done(sr_results *r, int64_t exp_id, const char *point_hash, int *done);
 

@@ -7,9 +7,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli_harness.h"
 
@@ -257,6 +263,152 @@ static void test_check(void **state)
     assert_int_equal(cli_simrun("check sweep.yaml"), 2);
 }
 
+/* Runs/ok points in the folder's database db, or -1 when it cannot be read yet. */
+static int ok_runs(const char *db)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", cli_dir(), db);
+    if (access(p, F_OK) != 0) return -1;
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+    if (sqlite3_open_v2(p, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, "SELECT count(*) FROM runs WHERE status = 'ok'", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+#define LONG_POINTS 12 /* long.yaml: 2 bandwidths x 2 policies x 3 replications */
+
+/* Ctrl-C (SIGINT to the whole process group, as a terminal sends it) during a sweep: the run stops with
+ * exit code 130, the points in flight are not recorded, no figures are drawn, every recorded point is
+ * complete, and --resume finishes the sweep with the same rows as an uninterrupted run. */
+static void test_interrupt_and_resume(void **state)
+{
+    (void)state;
+    assert_int_equal(cli_simrun("run long.yaml --db whole.db --jobs 2 --no-report --quiet"), 0);
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        if (chdir(cli_dir()) != 0) _exit(99);
+        int fd = open("int.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1), dup2(fd, 2);
+        char bin[512];
+        snprintf(bin, sizeof bin, "%s/simrun", SR_BINARY_DIR);
+        execl(bin, bin, "run", "long.yaml", "--db", "int.db", "--jobs", "2", (char *)NULL);
+        _exit(98);
+    }
+    setpgid(pid, pid);
+    /* wait for the first finished point, then interrupt */
+    int n = -1;
+    for (int i = 0; i < 6000 && n < 1; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        n = ok_runs("int.db");
+    }
+    assert_true(n >= 1);
+    assert_int_equal(kill(-pid, SIGINT), 0);
+    int ws = 0;
+    assert_int_equal(waitpid(pid, &ws, 0), pid);
+    assert_true(WIFEXITED(ws));
+    assert_int_equal(WEXITSTATUS(ws), 130);
+
+    int recorded = (int)cli_query_int("int.db", "SELECT count(*) FROM runs");
+    assert_true(recorded >= 1 && recorded < LONG_POINTS);
+    /* only complete, successful points: no "killed by signal", every run with all its metrics and hosts */
+    char *bad = cli_query_text("int.db", "SELECT point_index, status, error FROM runs WHERE status <> 'ok'");
+    if (bad[0]) print_message("unexpected runs: %s", bad);
+    free(bad);
+    assert_int_equal(cli_query_int("int.db", "SELECT count(*) FROM runs WHERE status <> 'ok'"), 0);
+    int64_t metrics = cli_query_int("whole.db", "SELECT count(*) FROM metrics WHERE run_id = 1");
+    assert_true(metrics >= 10);
+    assert_int_equal(cli_query_int("int.db", "SELECT count(*) FROM metrics"), metrics * recorded);
+    assert_int_equal(cli_query_int("int.db", "SELECT count(DISTINCT run_id) FROM hosts"), recorded);
+    assert_false(cli_exists("cli-long-figs"));
+    char *out = NULL;
+    {
+        char p[512];
+        snprintf(p, sizeof p, "cat %s/int.txt > %s/out.txt", cli_dir(), cli_dir());
+        assert_int_equal(system(p), 0);
+        out = cli_output();
+    }
+    assert_non_null(strstr(out, "--resume"));
+    assert_non_null(strstr(out, "not drawn from a partial sweep"));
+    assert_null(strstr(out, "killed by signal"));
+    free(out);
+
+    assert_int_equal(cli_simrun("run long.yaml --db int.db --jobs 2 --resume --no-report"), 0);
+    out = cli_output();
+    char expect[96];
+    snprintf(expect, sizeof expect, "%d skipped (--resume)", recorded);
+    assert_non_null(strstr(out, expect));
+    free(out);
+    char *a = cli_dump("whole.db"), *b = cli_dump("int.db");
+    assert_string_equal(a, b);
+    free(a), free(b);
+}
+
+/* The progress line moves while a long point runs: before the first point finishes, it shows the running
+ * point's simulated time strictly between 0 and the experiment's duration. */
+static void test_progress_during_a_point(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && sed 's/\\[2Mbps, 10Mbps\\]/[2Mbps]/; s/replications: 3/replications: 1/; "
+             "s/^duration: 60s/duration: 300s/' long.yaml > one-long.yaml",
+             cli_dir());
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cli_simrun("run one-long.yaml --db progress.db --jobs 1 --no-report --progress"), 0);
+    char *out = cli_output();
+    int mid_point = 0;
+    for (char *at = strstr(out, " 0/2 points"); at; at = strstr(at + 1, " 0/2 points")) {
+        char *run = strstr(at, "running: #0 ");
+        char *cr = strchr(at, '\r');
+        if (!run || (cr && run > cr)) continue;
+        double t = -1, d = -1;
+        if (sscanf(run, "running: #0 %lf/%lfs", &t, &d) == 2 && d == 300 && t > 0 && t < 300) mid_point = 1;
+    }
+    assert_true(mid_point);
+    assert_non_null(strstr(out, "2/2 points, 0 failed"));
+    free(out);
+}
+
+/* The experiment's identity is its parsed content: comments, formatting and key order keep the finished
+ * points; a real change is a new experiment, and simrun says so. */
+static void test_experiment_identity(void **state)
+{
+    (void)state;
+    assert_int_equal(cli_simrun("run sweep.yaml --db id.db --no-report --quiet"), 0);
+    variant("reformatted.yaml", "1i # a comment at the top\n"
+                                "s/^seed: 7/seed:   \"7\"   # quoted, spaced, commented/;"
+                                "s/{ name: up, type: lte }/{ type: lte,  name: up }/");
+    assert_int_equal(cli_simrun("run reformatted.yaml --db id.db --no-report --resume"), 0);
+    char *out = cli_output();
+    assert_non_null(strstr(out, "18 skipped (--resume)"));
+    assert_null(strstr(out, "changed since"));
+    free(out);
+    assert_int_equal(cli_query_int("id.db", "SELECT count(*) FROM experiments"), 1);
+
+    variant("changed-id.yaml", "s/frame_size: 30KiB/frame_size: 40KiB/");
+    assert_int_equal(cli_simrun("run changed-id.yaml --db id.db --no-report --resume"), 0);
+    out = cli_output();
+    assert_non_null(strstr(out, "experiment 'cli-sweep' changed since the runs in id.db"));
+    assert_non_null(strstr(out, "18 ok, 0 skipped"));
+    free(out);
+    assert_int_equal(cli_query_int("id.db", "SELECT count(*) FROM experiments"), 2);
+    /* the second time it is no longer news */
+    assert_int_equal(cli_simrun("run changed-id.yaml --db id.db --no-report --resume"), 0);
+    out = cli_output();
+    assert_null(strstr(out, "changed since"));
+    free(out);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -276,6 +428,9 @@ int main(void)
         cmocka_unit_test(test_merge_equals_single),
         cmocka_unit_test(test_merge_conflicts_and_bad_inputs),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_interrupt_and_resume),
+        cmocka_unit_test(test_progress_during_a_point),
+        cmocka_unit_test(test_experiment_identity),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
