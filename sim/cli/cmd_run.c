@@ -13,6 +13,7 @@
 #include "sr_config.h"
 #include "sr_report.h"
 #include "sr_runner.h"
+#include "sr_runner_mpi.h"
 
 static void run_usage(FILE *f)
 {
@@ -218,7 +219,24 @@ int sr_cmd_run(int argc, char **argv)
     else if (!quiet)
         fprintf(stderr, "simrun: %s: %d run points (%d jobs)\n", sr_config_name(c), sr_config_point_count(c),
                 jobs);
-    sr_status st = sr_runner_run(c, &opts, &stats);
+    sr_status st;
+    if (sr_mpi_launched()) {
+        if (!sr_mpi_available()) {
+            fprintf(stderr, "simrun: started by an MPI launcher, but this simrun was built without MPI "
+                            "(configure with -DSR_MPI=ON); refusing to run the whole sweep once per rank\n");
+            sr_config_free(c);
+            return 2;
+        }
+        int rank = 0;
+        opts.progress = 0;
+        st = sr_runner_mpi_run(c, &opts, &stats, &rank);
+        if (rank != 0) { /* rank 0 reports for everyone */
+            sr_config_free(c);
+            return st == SR_OK ? 0 : 1;
+        }
+    } else {
+        st = sr_runner_run(c, &opts, &stats);
+    }
     if (st == SR_ERR_DB || st == SR_ERR_NOMEM) {
         sr_config_free(c);
         return st == SR_ERR_DB ? 2 : 1;
