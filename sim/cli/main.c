@@ -19,6 +19,7 @@ static const subcommand subcommands[] = {
     {"list", sr_cmd_list, "list the catalogues: simrun list devices|links|models|policies"},
     {"show", sr_cmd_show, "show a model's layers or a device profile: simrun show model|profile NAME"},
     {"merge", sr_cmd_merge, "combine results databases (shards): simrun merge A.db B.db ... -o ALL.db"},
+    {"slurm", sr_cmd_slurm, "write a SLURM job-array script (shards + merge): simrun slurm EXP.yaml --array N"},
     {"check", sr_cmd_check, "compare an experiment with a golden DB: simrun check EXP.yaml --against GOLDEN.db"},
     {"report", sr_cmd_report, "draw figures from a results database: simrun report DB --out DIR"},
     {"exec", sr_cmd_exec, "run a model's real kernels and time each layer: simrun exec MODEL"},

@@ -13,5 +13,6 @@ int sr_cmd_codec_table(int argc, char **argv); /* cmd_codec_table.c */
 int sr_cmd_calibrate(int argc, char **argv);   /* cmd_calibrate.c */
 int sr_cmd_merge(int argc, char **argv);       /* cmd_merge.c: combine results databases */
 int sr_cmd_check(int argc, char **argv);       /* cmd_check.c: compare an experiment with a golden database */
+int sr_cmd_slurm(int argc, char **argv);       /* cmd_slurm.c: write an sbatch script for a job array */
 
 #endif
