@@ -17,18 +17,19 @@
 
 static void check_usage(FILE *f)
 {
-    fprintf(f, "usage: simrun check EXPERIMENT.yaml --against GOLDEN.db [--rtol R] [--metric NAME]...\n"
-               "                    [--results DB] [--jobs N] [--update] [--quiet]\n"
-               "  --against GOLDEN.db  the golden database to compare with\n"
-               "  --rtol R             tolerance mode: metrics only, |golden - now| <= R * max(|golden|, |now|)\n"
-               "                       (default: exact mode, every metric and every row of frames, frame_tasks,\n"
-               "                       links and hosts bit for bit; wall-clock values are never compared)\n"
-               "  --metric NAME        compare only this metric (repeatable; no per-frame rows then)\n"
-               "  --results DB         read the points from DB instead of running them again\n"
-               "  --jobs N             worker processes for the rerun (default 1)\n"
-               "  --update             write the results as the new golden file (say why in the commit)\n"
-               "  --quiet              print only the differences and the verdict\n"
-               "exit code: 0 everything holds, 1 something moved or is missing, 2 bad input\n");
+    fprintf(
+        f, "usage: simrun check EXPERIMENT.yaml --against GOLDEN.db [--rtol R] [--metric NAME]...\n"
+           "                    [--results DB] [--jobs N] [--update] [--quiet]\n"
+           "  --against GOLDEN.db  the golden database to compare with\n"
+           "  --rtol R             tolerance mode: metrics only, |golden - now| <= R * max(|golden|, |now|)\n"
+           "                       (default: exact mode, every metric and every row of frames, frame_tasks,\n"
+           "                       links and hosts bit for bit; wall-clock values are never compared)\n"
+           "  --metric NAME        compare only this metric (repeatable; no per-frame rows then)\n"
+           "  --results DB         read the points from DB instead of running them again\n"
+           "  --jobs N             worker processes for the rerun (default 1)\n"
+           "  --update             write the results as the new golden file (say why in the commit)\n"
+           "  --quiet              print only the differences and the verdict\n"
+           "exit code: 0 everything holds, 1 something moved or is missing, 2 bad input\n");
 }
 
 /* Removes the temporary database dir/check.db (and its WAL files) and dir. */
@@ -43,8 +44,8 @@ static void remove_tmp(const char *dir)
     rmdir(dir);
 }
 
-/* Writes the experiment (by hash) of results as the golden file: a fresh database next to it, compacted into a
- * single file (no WAL), renamed over it. Returns 0 on success. */
+/* Writes the experiment (by hash) of results as the golden file: a fresh database next to it, compacted into
+ * a single file (no WAL), renamed over it. Returns 0 on success. */
 static int update_golden(const char *golden, const char *results, const char *hash)
 {
     char tmp[4200];
@@ -65,7 +66,8 @@ static int update_golden(const char *golden, const char *results, const char *ha
     if (rc != SQLITE_OK) fprintf(stderr, "simrun check: compacting %s: %s\n", tmp, sqlite3_errmsg(db));
     sqlite3_close(db);
     if (rc != SQLITE_OK || ms.runs_added == 0 || rename(tmp, golden) != 0) {
-        if (rc == SQLITE_OK) fprintf(stderr, "simrun check: cannot write %s (%d runs)\n", golden, ms.runs_added);
+        if (rc == SQLITE_OK)
+            fprintf(stderr, "simrun check: cannot write %s (%d runs)\n", golden, ms.runs_added);
         unlink(tmp);
         return -1;
     }

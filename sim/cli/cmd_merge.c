@@ -11,11 +11,12 @@
 
 static void merge_usage(FILE *f)
 {
-    fprintf(f, "usage: simrun merge A.db B.db ... -o ALL.db [--quiet]\n"
-               "  Copies every experiment and run of the inputs into ALL.db (created, or merged into when it\n"
-               "  exists). A point present twice is kept once: equal copies are merged, an ok run replaces a\n"
-               "  failed one, and two ok runs that differ are reported as a conflict and not overwritten\n"
-               "  (exit code 1).\n");
+    fprintf(f,
+            "usage: simrun merge A.db B.db ... -o ALL.db [--quiet]\n"
+            "  Copies every experiment and run of the inputs into ALL.db (created, or merged into when it\n"
+            "  exists). A point present twice is kept once: equal copies are merged, an ok run replaces a\n"
+            "  failed one, and two ok runs that differ are reported as a conflict and not overwritten\n"
+            "  (exit code 1).\n");
 }
 
 int sr_cmd_merge(int argc, char **argv)

@@ -20,16 +20,17 @@
 
 static void slurm_usage(FILE *f)
 {
-    fprintf(f, "usage: simrun slurm EXPERIMENT.yaml --array N [--partition P] [--time T] [--mem M] [--jobs J]\n"
-               "                    [--db PATH] [--out SCRIPT]\n"
-               "  --array N      N array tasks, task I runs shard I/N of the sweep (simrun run --shard)\n"
-               "  --partition P  SLURM partition (default: the cluster's default)\n"
-               "  --time T       time limit per task, as sbatch takes it (e.g. 30, 2:00:00)\n"
-               "  --mem M        memory per task, as sbatch takes it (e.g. 2G)\n"
-               "  --jobs J       worker processes per task (and --cpus-per-task; default 1)\n"
-               "  --db PATH      the merged database (default: the experiment's output.db)\n"
-               "  --out SCRIPT   the script to write (default: NAME.sbatch)\n"
-               "Then `sh SCRIPT` submits the array and a merge job that runs after it.\n");
+    fprintf(f,
+            "usage: simrun slurm EXPERIMENT.yaml --array N [--partition P] [--time T] [--mem M] [--jobs J]\n"
+            "                    [--db PATH] [--out SCRIPT]\n"
+            "  --array N      N array tasks, task I runs shard I/N of the sweep (simrun run --shard)\n"
+            "  --partition P  SLURM partition (default: the cluster's default)\n"
+            "  --time T       time limit per task, as sbatch takes it (e.g. 30, 2:00:00)\n"
+            "  --mem M        memory per task, as sbatch takes it (e.g. 2G)\n"
+            "  --jobs J       worker processes per task (and --cpus-per-task; default 1)\n"
+            "  --db PATH      the merged database (default: the experiment's output.db)\n"
+            "  --out SCRIPT   the script to write (default: NAME.sbatch)\n"
+            "Then `sh SCRIPT` submits the array and a merge job that runs after it.\n");
 }
 
 /* An sbatch option value must not break the script: letters, digits and - _ . : , only. */
@@ -37,7 +38,8 @@ static int safe_value(const char *v)
 {
     if (!v[0]) return 0;
     for (const char *p = v; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-_.:,", *p)))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("-_.:,", *p)))
             return 0;
     return 1;
 }
@@ -71,7 +73,8 @@ static void absolute(const char *path, char *out, size_t size)
 
 int sr_cmd_slurm(int argc, char **argv)
 {
-    const char *path = NULL, *partition = NULL, *time_limit = NULL, *mem = NULL, *db_opt = NULL, *out_opt = NULL;
+    const char *path = NULL, *partition = NULL, *time_limit = NULL, *mem = NULL, *db_opt = NULL,
+               *out_opt = NULL;
     int array = 0, jobs = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -97,7 +100,8 @@ int sr_cmd_slurm(int argc, char **argv)
                    i + 1 < argc) {
             const char *v = argv[++i];
             if (!safe_value(v)) {
-                fprintf(stderr, "simrun slurm: %s '%s': only letters, digits and - _ . : , are allowed\n", a, v);
+                fprintf(stderr, "simrun slurm: %s '%s': only letters, digits and - _ . : , are allowed\n", a,
+                        v);
                 return 2;
             }
             if (a[2] == 'p') partition = v;
@@ -179,19 +183,23 @@ int sr_cmd_slurm(int argc, char **argv)
                "submit)\n"
                "    mkdir -p \"$SHARDS\"\n"
                "    script=$(cd \"$(dirname \"$0\")\" && pwd)/$(basename \"$0\")\n"
-               "    array=$(sbatch --parsable --array=0-$((N - 1)) --output=\"$SHARDS/slurm-%%A_%%a.out\" \"$script\" shard)\n"
+               "    array=$(sbatch --parsable --array=0-$((N - 1)) --output=\"$SHARDS/slurm-%%A_%%a.out\" "
+               "\"$script\" shard)\n"
                "    array=${array%%%%;*}\n"
-               "    merge=$(sbatch --parsable --dependency=afterany:\"$array\" --output=\"$SHARDS/slurm-merge-%%j.out\" \"$script\" merge)\n"
+               "    merge=$(sbatch --parsable --dependency=afterany:\"$array\" "
+               "--output=\"$SHARDS/slurm-merge-%%j.out\" \"$script\" merge)\n"
                "    merge=${merge%%%%;*}\n"
                "    echo \"submitted: array job $array ($N shards), merge job $merge -> $DB\"\n"
                "    ;;\n"
                "shard)\n"
                "    i=${SLURM_ARRAY_TASK_ID:?not an array task}\n"
-               "    \"$SIMRUN\" run \"$EXP\" --shard \"$i/$N\" --db \"$SHARDS/shard-$i-of-$N.db\" --jobs \"$JOBS\" --no-report --quiet\n"
+               "    \"$SIMRUN\" run \"$EXP\" --shard \"$i/$N\" --db \"$SHARDS/shard-$i-of-$N.db\" --jobs "
+               "\"$JOBS\" --no-report --quiet\n"
                "    ;;\n"
                "merge)\n"
                "    set --\n"
-               "    for f in \"$SHARDS\"/shard-*-of-$N.db; do if [ -e \"$f\" ]; then set -- \"$@\" \"$f\"; fi; done\n"
+               "    for f in \"$SHARDS\"/shard-*-of-$N.db; do if [ -e \"$f\" ]; then set -- \"$@\" \"$f\"; "
+               "fi; done\n"
                "    status=0\n"
                "    if [ \"$#\" -gt 0 ]; then \"$SIMRUN\" merge \"$@\" -o \"$DB\" || status=$?; fi\n"
                "    [ \"$status\" -le 1 ] || exit \"$status\"\n"
@@ -209,7 +217,7 @@ int sr_cmd_slurm(int argc, char **argv)
         return 1;
     }
     chmod(out, 0755);
-    printf("%s: SLURM job array of %d tasks for %s (%d points); submit with: sh %s\n", out, array, name, points,
-           out);
+    printf("%s: SLURM job array of %d tasks for %s (%d points); submit with: sh %s\n", out, array, name,
+           points, out);
     return 0;
 }

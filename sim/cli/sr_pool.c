@@ -22,10 +22,10 @@ typedef struct shared_slot {
 } shared_slot;
 
 typedef struct slot {
-    pid_t pid;         /* 0: free */
-    int fd;            /* read end of the worker's pipe */
+    pid_t pid; /* 0: free */
+    int fd;    /* read end of the worker's pipe */
     int point;
-    int stopped;       /* SIGTERM sent by sr_pool_stop */
+    int stopped; /* SIGTERM sent by sr_pool_stop */
     double t0;
     uint8_t *buf;
     size_t n, cap;
@@ -54,7 +54,8 @@ sr_status sr_pool_create(const sr_config *c, int jobs, sr_pool **out)
     p->c = c;
     p->jobs = jobs;
     p->slots = calloc((size_t)jobs, sizeof *p->slots);
-    p->shm = mmap(NULL, (size_t)jobs * sizeof *p->shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    p->shm =
+        mmap(NULL, (size_t)jobs * sizeof *p->shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (!p->slots || p->shm == MAP_FAILED) {
         if (p->shm == MAP_FAILED) p->shm = NULL;
         sr_pool_free(p);
@@ -119,9 +120,9 @@ static int write_all(int fd, const uint8_t *b, size_t n)
 /* Body of a worker: simulate point i, send it on fd. Returns the exit code (0: sent). */
 static int worker(const sr_config *c, int i, int fd, shared_slot *shm)
 {
-    /* SIGINT is the runner's business. Blocked, not only ignored: SimGrid installs its own SIGINT handler when
-     * its engine starts, which exits the process in the middle of the simulation (seen as "killed by signal
-     * 11"); a blocked signal is never delivered, whatever handler is installed later. */
+    /* SIGINT is the runner's business. Blocked, not only ignored: SimGrid installs its own SIGINT handler
+     * when its engine starts, which exits the process in the middle of the simulation (seen as "killed by
+     * signal 11"); a blocked signal is never delivered, whatever handler is installed later. */
     signal(SIGINT, SIG_IGN);
     sigset_t block;
     sigemptyset(&block);
@@ -167,7 +168,8 @@ static int worker(const sr_config *c, int i, int fd, shared_slot *shm)
 sr_status sr_pool_start(sr_pool *p, int i)
 {
     int k = 0;
-    while (k < p->jobs && p->slots[k].pid) k++;
+    while (k < p->jobs && p->slots[k].pid)
+        k++;
     if (k == p->jobs) return SR_ERR_RANGE;
     int fds[2];
     if (pipe(fds) != 0) return SR_ERR_CHILD;
@@ -214,7 +216,8 @@ static void finish(sr_pool *p, slot *s, sr_pool_result *r)
     r->point = s->point;
     r->wire.point_index = s->point;
     int sent = WIFEXITED(ws) && WEXITSTATUS(ws) == 0 &&
-               sr_run_wire_decode(s->buf, s->n, &r->wire, &r->out) == SR_OK && r->wire.point_index == s->point;
+               sr_run_wire_decode(s->buf, s->n, &r->wire, &r->out) == SR_OK &&
+               r->wire.point_index == s->point;
     if (sent) {
         r->outcome = SR_POOL_DONE;
         r->bytes = s->buf, r->n_bytes = s->n;

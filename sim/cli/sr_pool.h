@@ -23,11 +23,11 @@ typedef enum {
 } sr_pool_outcome;
 
 typedef struct sr_pool_result {
-    int point;               /* index of the point in the sweep */
+    int point; /* index of the point in the sweep */
     sr_pool_outcome outcome;
-    sr_run_wire wire;        /* status, wall time, network model, error */
-    sr_run_output out;       /* the output (empty unless DONE and wire.ok); sr_pool_result_clear frees it */
-    uint8_t *bytes;          /* the encoded point as received (DONE only), for forwarding */
+    sr_run_wire wire;  /* status, wall time, network model, error */
+    sr_run_output out; /* the output (empty unless DONE and wire.ok); sr_pool_result_clear frees it */
+    uint8_t *bytes;    /* the encoded point as received (DONE only), for forwarding */
     size_t n_bytes;
 } sr_pool_result;
 

@@ -41,7 +41,8 @@ sr_status sr_runner_prepare(const sr_config *c, const sr_runner_opts *opts, sr_r
     if (st == SR_OK)
         st = sr_results_experiment(*db, sr_config_name(c), sr_config_text(c), sr_config_hash(c), exp_id);
     if (st != SR_OK) {
-        fprintf(stderr, "simrun: %s: cannot record the experiment: %s\n", opts->db_path, sr_results_errmsg(*db));
+        fprintf(stderr, "simrun: %s: cannot record the experiment: %s\n", opts->db_path,
+                sr_results_errmsg(*db));
         goto fail;
     }
     if (renamed)
@@ -206,7 +207,8 @@ sr_status sr_runner_run(const sr_config *c, const sr_runner_opts *opts, sr_runne
         sr_pool_result r;
         if (sr_pool_wait(pool, opts->progress ? 200 : 1000, &r)) {
             finished++;
-            /* a worker that died while the run was being stopped is not recorded either: --resume reruns it */
+            /* a worker that died while the run was being stopped is not recorded either: --resume reruns it
+             */
             if (r.outcome == SR_POOL_STOPPED || (r.outcome == SR_POOL_CRASHED && g_stop_signal)) {
                 stats->not_run++;
             } else {
@@ -221,8 +223,8 @@ sr_status sr_runner_run(const sr_config *c, const sr_runner_opts *opts, sr_runne
             last_draw = t;
         }
     }
-    if (opts->progress && !stopping) draw_progress(NULL, stats->ok + stats->failed, n_todo, stats->failed,
-                                                   now_s() - t0, 1);
+    if (opts->progress && !stopping)
+        draw_progress(NULL, stats->ok + stats->failed, n_todo, stats->failed, now_s() - t0, 1);
     if (!stopping) {
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);

@@ -29,8 +29,8 @@ typedef struct sr_runner_opts {
 
 typedef struct sr_runner_stats {
     int total, skipped, ok, failed;
-    int not_run;         /* points not recorded because the run was stopped (in flight or not started) */
-    int stop_signal;     /* the signal that stopped the run (SIGINT, SIGTERM), 0 when it ran to the end */
+    int not_run;     /* points not recorded because the run was stopped (in flight or not started) */
+    int stop_signal; /* the signal that stopped the run (SIGINT, SIGTERM), 0 when it ran to the end */
     double wall_s;
 } sr_runner_stats;
 
@@ -49,11 +49,12 @@ sr_status sr_runner_run(const sr_config *c, const sr_runner_opts *opts, sr_runne
 /* Opens the database, records the experiment (saying on stderr when an experiment of the same name but
  * another hash is there: its points are not reused), and lists the points to run: those of the shard, less
  * the finished ones under --resume. *todo (caller frees) gets n_todo point indices in sweep order. */
-sr_status sr_runner_prepare(const sr_config *c, const sr_runner_opts *opts, sr_results **db,
-                            int64_t *exp_id, int **todo, int *n_todo, sr_runner_stats *stats);
+sr_status sr_runner_prepare(const sr_config *c, const sr_runner_opts *opts, sr_results **db, int64_t *exp_id,
+                            int **todo, int *n_todo, sr_runner_stats *stats);
 
 /* Writes one finished point (wire: its status; out: its output when wire->ok) as a run of exp_id, replacing
  * an earlier run of the point. Counts it in stats (ok or failed). */
-sr_status sr_runner_write(sr_results *db, const sr_config *c, int64_t exp_id, const sr_run_wire *wire, const sr_run_output *out, sr_runner_stats *stats);
+sr_status sr_runner_write(sr_results *db, const sr_config *c, int64_t exp_id, const sr_run_wire *wire,
+                          const sr_run_output *out, sr_runner_stats *stats);
 
 #endif

@@ -78,8 +78,8 @@ static sr_status worker_rank(const sr_config *c, int jobs)
                     snprintf(w.error, sizeof w.error, "cannot start a worker process on this rank");
                     uint8_t *buf = NULL;
                     size_t n = 0;
-                    if (sr_run_wire_encode(&w, NULL, &buf, &n) == SR_OK)
-                        MPI_Send(buf, (int)n, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
+                    if (sr_run_wire_encode(&w, NULL, &buf, &n) != SR_OK) MPI_Abort(MPI_COMM_WORLD, 1);
+                    MPI_Send(buf, (int)n, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
                     free(buf);
                 }
             } else {
@@ -92,12 +92,17 @@ static sr_status worker_rank(const sr_config *c, int jobs)
             uint8_t *buf = r.bytes;
             size_t n = r.n_bytes;
             uint8_t *own = NULL;
-            if (r.outcome != SR_POOL_DONE) { /* crashed: send the failure */
+            if (r.outcome == SR_POOL_DONE && n > (size_t)INT32_MAX) {
+                r.outcome = SR_POOL_CRASHED;
+                snprintf(r.wire.error, sizeof r.wire.error,
+                         "the point's results (%zu bytes) do not fit one MPI message; run it without MPI", n);
+            }
+            if (r.outcome != SR_POOL_DONE) { /* send the failure: rank 0 counts on one answer per point */
                 r.wire.ok = 0;
-                if (sr_run_wire_encode(&r.wire, NULL, &own, &n) != SR_OK) n = 0;
+                if (sr_run_wire_encode(&r.wire, NULL, &own, &n) != SR_OK) MPI_Abort(MPI_COMM_WORLD, 1);
                 buf = own;
             }
-            if (buf && n <= (size_t)INT32_MAX) MPI_Send(buf, (int)n, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
+            MPI_Send(buf, (int)n, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
             free(own);
             sr_pool_result_clear(&r);
         }
@@ -127,7 +132,8 @@ static sr_status root_rank(const sr_config *c, const sr_runner_opts *opts, int s
     for (;;) {
         int more = st == SR_OK && !db_failed && next < n_todo;
         if (!more && finished >= next && nones >= nones_due) break;
-        while (more && next < n_todo && sr_pool_idle_slots(pool) > 0 && sr_pool_start(pool, todo[next]) == SR_OK)
+        while (more && next < n_todo && sr_pool_idle_slots(pool) > 0 &&
+               sr_pool_start(pool, todo[next]) == SR_OK)
             next++;
         int flag = 1;
         while (flag) {
@@ -204,7 +210,8 @@ sr_status sr_runner_mpi_run(const sr_config *c, const sr_runner_opts *opts, sr_r
     MPI_Init(NULL, NULL);
     MPI_Comm_rank(MPI_COMM_WORLD, rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    sr_status st = *rank == 0 ? root_rank(c, opts, size, stats) : worker_rank(c, opts->jobs > 0 ? opts->jobs : 1);
+    sr_status st =
+        *rank == 0 ? root_rank(c, opts, size, stats) : worker_rank(c, opts->jobs > 0 ? opts->jobs : 1);
     MPI_Finalize();
     return st;
 }

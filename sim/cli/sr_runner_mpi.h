@@ -24,6 +24,7 @@ int sr_mpi_available(void);
 /* Initialises MPI, runs the points of c over the ranks (see above), finalises MPI. *rank gets this process's
  * rank: only rank 0 fills *stats and returns the run's status (as sr_runner_run); other ranks return SR_OK
  * after their last point (or an error of their own). SR_ERR_UNSUPPORTED without MPI support. */
-sr_status sr_runner_mpi_run(const sr_config *c, const sr_runner_opts *opts, sr_runner_stats *stats, int *rank);
+sr_status sr_runner_mpi_run(const sr_config *c, const sr_runner_opts *opts, sr_runner_stats *stats,
+                            int *rank);
 
 #endif

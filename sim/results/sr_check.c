@@ -17,7 +17,7 @@
 
 typedef struct check_ctx {
     FILE *table;
-    char point[256];    /* label of the point being compared */
+    char point[256]; /* label of the point being compared */
     int header_done;
 } check_ctx;
 
@@ -130,8 +130,10 @@ sr_status sr_results_check(const char *golden, const char *results, const sr_che
         goto cleanup;
     }
     if (table && g_by_name)
-        fprintf(table, "(%s: experiment '%s' matched by name: its text changed since the golden file was made; "
-                       "points are matched by their parameters)\n", golden, o->name);
+        fprintf(table,
+                "(%s: experiment '%s' matched by name: its text changed since the golden file was made; "
+                "points are matched by their parameters)\n",
+                golden, o->name);
 
     check_ctx c = {.table = table};
     sr_diff_opts d = {.rtol = o->rtol,
@@ -148,7 +150,8 @@ sr_status sr_results_check(const char *golden, const char *results, const sr_che
         const char *params = o->points[i];
         stats->points++;
         sqlite3_stmt *ins = NULL;
-        if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO temp.pts VALUES(?1)", -1, &ins, NULL) == SQLITE_OK) {
+        if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO temp.pts VALUES(?1)", -1, &ins, NULL) ==
+            SQLITE_OK) {
             sqlite3_bind_text(ins, 1, params, -1, SQLITE_STATIC);
             sqlite3_step(ins);
         }

@@ -17,11 +17,11 @@
 #include "sr_status.h"
 
 typedef struct sr_check_opts {
-    const char *name, *hash;         /* the experiment (borrowed) */
-    const char *const *points;       /* params JSON of each point of the experiment, in sweep order */
+    const char *name, *hash;   /* the experiment (borrowed) */
+    const char *const *points; /* params JSON of each point of the experiment, in sweep order */
     int n_points;
-    double rtol;                     /* < 0: exact mode */
-    const char *const *metrics;      /* compare only these metrics, and no child rows (NULL: all) */
+    double rtol;                /* < 0: exact mode */
+    const char *const *metrics; /* compare only these metrics, and no child rows (NULL: all) */
     int n_metrics;
 } sr_check_opts;
 

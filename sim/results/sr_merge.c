@@ -19,13 +19,13 @@
 typedef struct merge_ctx {
     sqlite3 *db;
     const char *out_path;
-    const char *input;      /* path of the input being merged */
-    int input_version;      /* its schema version */
+    const char *input; /* path of the input being merged */
+    int input_version; /* its schema version */
     FILE *report;
     sr_merge_stats *stats;
     char *err;
     size_t err_size;
-    int lines;              /* difference lines printed for the current conflict */
+    int lines; /* difference lines printed for the current conflict */
 } merge_ctx;
 
 static sr_status sql_fail(merge_ctx *m, const char *what)
@@ -71,13 +71,17 @@ static sr_status copy_run(merge_ctx *m, int64_t dst_exp, int64_t src_id)
         " FROM src.metrics WHERE run_id = ?2",
         "INSERT INTO main.frames(run_id, source, frame, device, capture_s, queue_s, compute_s, transfer_s,"
         " complete_s, latency_s, dropped, bytes_sent) SELECT ?1, source, frame, device, capture_s, queue_s,"
-        " compute_s, transfer_s, complete_s, latency_s, dropped, bytes_sent FROM src.frames WHERE run_id = ?2",
+        " compute_s, transfer_s, complete_s, latency_s, dropped, bytes_sent FROM src.frames WHERE run_id = "
+        "?2",
         "INSERT INTO main.links(run_id, name, type, bw_bps, latency_s, bytes, transfers, energy_j)"
-        " SELECT ?1, name, type, bw_bps, latency_s, bytes, transfers, energy_j FROM src.links WHERE run_id = ?2",
+        " SELECT ?1, name, type, bw_bps, latency_s, bytes, transfers, energy_j FROM src.links WHERE run_id = "
+        "?2",
         "INSERT INTO main.hosts(run_id, name, class, busy_s, tasks, energy_j)"
         " SELECT ?1, name, class, busy_s, tasks, energy_j FROM src.hosts WHERE run_id = ?2",
-        "INSERT INTO main.frame_tasks(run_id, source, frame, task, kind, label, device, dst, ready_s, start_s,"
-        " end_s, bytes) SELECT ?1, source, frame, task, kind, label, device, dst, ready_s, start_s, end_s, bytes"
+        "INSERT INTO main.frame_tasks(run_id, source, frame, task, kind, label, device, dst, ready_s, "
+        "start_s,"
+        " end_s, bytes) SELECT ?1, source, frame, task, kind, label, device, dst, ready_s, start_s, end_s, "
+        "bytes"
         " FROM src.frame_tasks WHERE run_id = ?2",
     };
     int n_children = (int)(sizeof children / sizeof children[0]) - (m->input_version < 2);
@@ -85,8 +89,8 @@ static sr_status copy_run(merge_ctx *m, int64_t dst_exp, int64_t src_id)
         st = exec_args(m, children[i], 2, c, "copying a run's rows");
     if (!st) {
         sqlite3_stmt *s = NULL;
-        if (sqlite3_prepare_v2(m->db, "INSERT OR REPLACE INTO temp.origin(run_id, file) VALUES(?1, ?2)", -1, &s,
-                               NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(m->db, "INSERT OR REPLACE INTO temp.origin(run_id, file) VALUES(?1, ?2)", -1,
+                               &s, NULL) != SQLITE_OK)
             return sql_fail(m, "noting a run's origin");
         sqlite3_bind_int64(s, 1, c[0]);
         sqlite3_bind_text(s, 2, m->input, -1, SQLITE_STATIC);
@@ -130,7 +134,8 @@ static sr_status conflict(merge_ctx *m, int64_t dst_id, int64_t src_id)
     m->lines = 0;
     sr_diff_opts o = {.rtol = -1, .rows = 1, .frame_tasks = m->input_version >= 2, .max_detail = 3};
     int n = 0;
-    return sr_results_diff_runs(m->db, "main", dst_id, "src", src_id, &o, print_diff, m, &n, m->err, m->err_size);
+    return sr_results_diff_runs(m->db, "main", dst_id, "src", src_id, &o, print_diff, m, &n, m->err,
+                                m->err_size);
 }
 
 /* Merges the runs of input experiment src_exp into output experiment dst_exp. */
@@ -149,9 +154,9 @@ static sr_status merge_runs(merge_ctx *m, int64_t src_exp, int64_t dst_exp)
         int64_t src_id = sqlite3_column_int64(runs, 0);
         int src_ok = sqlite3_column_int(runs, 2);
         sqlite3_stmt *f = NULL;
-        if (sqlite3_prepare_v2(m->db,
-                               "SELECT id, status = 'ok' FROM main.runs WHERE experiment_id = ?1 AND point_hash = ?2",
-                               -1, &f, NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v2(
+                m->db, "SELECT id, status = 'ok' FROM main.runs WHERE experiment_id = ?1 AND point_hash = ?2",
+                -1, &f, NULL) != SQLITE_OK) {
             st = sql_fail(m, "looking up a point");
             break;
         }
@@ -240,8 +245,9 @@ static int same_file(const char *a, const char *b)
     return realpath(a, ra) && realpath(b, rb) && strcmp(ra, rb) == 0;
 }
 
-sr_status sr_results_merge(const char *out_path, const char *const *inputs, int n_inputs, const char *only_hash,
-                           FILE *report, sr_merge_stats *stats, char *err, size_t err_size)
+sr_status sr_results_merge(const char *out_path, const char *const *inputs, int n_inputs,
+                           const char *only_hash, FILE *report, sr_merge_stats *stats, char *err,
+                           size_t err_size)
 {
     assert(stats);
     memset(stats, 0, sizeof *stats);
@@ -273,15 +279,15 @@ sr_status sr_results_merge(const char *out_path, const char *const *inputs, int 
         goto cleanup;
     }
     sqlite3_busy_timeout(db, 60000);
-    if (sqlite3_exec(db,
-                     "PRAGMA foreign_keys = ON; CREATE TEMP TABLE origin(run_id INTEGER PRIMARY KEY, file TEXT)",
-                     NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_exec(
+            db, "PRAGMA foreign_keys = ON; CREATE TEMP TABLE origin(run_id INTEGER PRIMARY KEY, file TEXT)",
+            NULL, NULL, NULL) != SQLITE_OK) {
         sr_errf(err, err_size, "%s: %s", out_path, sqlite3_errmsg(db));
         st = SR_ERR_DB;
         goto cleanup;
     }
-    merge_ctx m = {.db = db, .out_path = out_path, .report = report, .stats = stats, .err = err,
-                   .err_size = err_size};
+    merge_ctx m = {
+        .db = db, .out_path = out_path, .report = report, .stats = stats, .err = err, .err_size = err_size};
     for (int i = 0; i < n_inputs && !st; i++) {
         m.input = inputs[i];
         m.input_version = versions[i];

@@ -8,7 +8,8 @@
  *   - one failed, one ok: the ok run is kept (a failed run is replaced, as when a point is re-run);
  *   - both failed: the first stays.
  * Every input is checked (sr_results_probe: exists, is a simrun database of a known schema version) before
- * anything is written; each input is then merged in one transaction, so the output never holds half of one. */
+ * anything is written; each input is then merged in one transaction, so the output never holds half of one.
+ */
 #ifndef SR_MERGE_H
 #define SR_MERGE_H
 
@@ -25,12 +26,13 @@ typedef struct sr_merge_stats {
 } sr_merge_stats;
 
 /* Merges the n_inputs databases at inputs (borrowed) into out_path (created when absent; an existing output
- * is merged into, and upgraded like sr_results_open does). only_hash: merge only the experiment with this hash
- * (NULL: all). Conflicts go to report (NULL: not printed) and are counted in *stats.
- * Returns SR_OK when every input was merged (conflicts included); SR_ERR_INVALID when the output is also an
- * input; SR_ERR_DB when an input is not a readable simrun database (nothing written) or a write fails (that
- * input's transaction rolled back). err gets the message. */
-sr_status sr_results_merge(const char *out_path, const char *const *inputs, int n_inputs, const char *only_hash,
-                           FILE *report, sr_merge_stats *stats, char *err, size_t err_size);
+ * is merged into, and upgraded like sr_results_open does). only_hash: merge only the experiment with this
+ * hash (NULL: all). Conflicts go to report (NULL: not printed) and are counted in *stats. Returns SR_OK when
+ * every input was merged (conflicts included); SR_ERR_INVALID when the output is also an input; SR_ERR_DB
+ * when an input is not a readable simrun database (nothing written) or a write fails (that input's
+ * transaction rolled back). err gets the message. */
+sr_status sr_results_merge(const char *out_path, const char *const *inputs, int n_inputs,
+                           const char *only_hash, FILE *report, sr_merge_stats *stats, char *err,
+                           size_t err_size);
 
 #endif

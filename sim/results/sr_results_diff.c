@@ -3,8 +3,9 @@
  * result move?).
  *
  * Wall-clock values are never compared: runs.wall_s, runs.finished_utc and metrics whose name ends in
- * "wall_s". Child tables are matched on their natural keys (frames: source, frame; frame_tasks: source, frame,
- * task; links and hosts: name) with a FULL JOIN, so a row present on one side only is a difference too. */
+ * "wall_s". Child tables are matched on their natural keys (frames: source, frame; frame_tasks: source,
+ * frame, task; links and hosts: name) with a FULL JOIN, so a row present on one side only is a difference
+ * too. */
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -175,11 +176,12 @@ static sr_status diff_metrics(sqlite3 *db, const char *sa, int64_t a, const char
                               size_t err_size)
 {
     char sql[640];
-    snprintf(sql, sizeof sql,
-             "SELECT coalesce(a.name, b.name), a.name IS NULL, b.name IS NULL, a.value, b.value, a.unit, b.unit"
-             " FROM (SELECT * FROM %s.metrics WHERE run_id = ?1) a"
-             " FULL JOIN (SELECT * FROM %s.metrics WHERE run_id = ?2) b ON a.name = b.name ORDER BY 1",
-             sa, sb);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT coalesce(a.name, b.name), a.name IS NULL, b.name IS NULL, a.value, b.value, a.unit, b.unit"
+        " FROM (SELECT * FROM %s.metrics WHERE run_id = ?1) a"
+        " FULL JOIN (SELECT * FROM %s.metrics WHERE run_id = ?2) b ON a.name = b.name ORDER BY 1",
+        sa, sb);
     sqlite3_stmt *s = NULL;
     sr_status st = prepare(db, sql, &s, err, err_size);
     if (st) return st;
@@ -194,8 +196,14 @@ static sr_status diff_metrics(sqlite3 *db, const char *sa, int64_t a, const char
         double rel = NAN;
         int missing_a = sqlite3_column_int(s, 1), missing_b = sqlite3_column_int(s, 2);
         if (missing_a || missing_b) {
-            if (missing_a) snprintf(va, sizeof va, "(none)"); else value_text(s, 3, va, sizeof va);
-            if (missing_b) snprintf(vb, sizeof vb, "(none)"); else value_text(s, 4, vb, sizeof vb);
+            if (missing_a)
+                snprintf(va, sizeof va, "(none)");
+            else
+                value_text(s, 3, va, sizeof va);
+            if (missing_b)
+                snprintf(vb, sizeof vb, "(none)");
+            else
+                value_text(s, 4, vb, sizeof vb);
         } else if (!same_value(s, 3, 4, o, &rel) ||
                    strcmp((const char *)sqlite3_column_text(s, 5), (const char *)sqlite3_column_text(s, 6))) {
             value_text(s, 3, va, sizeof va);
@@ -222,10 +230,14 @@ typedef struct child_table {
 } child_table;
 
 static const child_table k_children[] = {
-    {"frames", 2, 11,
-     {"source", "frame", "device", "capture_s", "queue_s", "compute_s", "transfer_s", "complete_s", "latency_s",
-      "dropped", "bytes_sent"}},
-    {"frame_tasks", 3, 11,
+    {"frames",
+     2,
+     11,
+     {"source", "frame", "device", "capture_s", "queue_s", "compute_s", "transfer_s", "complete_s",
+      "latency_s", "dropped", "bytes_sent"}},
+    {"frame_tasks",
+     3,
+     11,
      {"source", "frame", "task", "kind", "label", "device", "dst", "ready_s", "start_s", "end_s", "bytes"}},
     {"links", 1, 7, {"name", "type", "bw_bps", "latency_s", "bytes", "transfers", "energy_j"}},
     {"hosts", 1, 5, {"name", "class", "busy_s", "tasks", "energy_j"}},
@@ -243,7 +255,8 @@ static void child_sql(const child_table *t, const char *sa, const char *sb, char
     ADD("a.%s IS NULL, b.%s IS NULL", t->cols[0], t->cols[0]);
     for (int c = t->n_keys; c < t->n_cols; c++)
         ADD(", a.%s, b.%s", t->cols[c], t->cols[c]);
-    ADD(" FROM (SELECT * FROM %s.%s WHERE run_id = ?1) a FULL JOIN (SELECT * FROM %s.%s WHERE run_id = ?2) b ON ",
+    ADD(" FROM (SELECT * FROM %s.%s WHERE run_id = ?1) a FULL JOIN (SELECT * FROM %s.%s WHERE run_id = ?2) b "
+        "ON ",
         sa, t->name, sb, t->name);
     for (int k = 0; k < t->n_keys; k++)
         ADD("%sa.%s = b.%s", k ? " AND " : "", t->cols[k], t->cols[k]);
@@ -258,8 +271,8 @@ static void child_sql(const child_table *t, const char *sa, const char *sb, char
 }
 
 static sr_status diff_child(sqlite3 *db, const child_table *t, const char *sa, int64_t a, const char *sb,
-                            int64_t b, const sr_diff_opts *o, sr_diff_fn fn, void *ctx, int *n_diff, char *err,
-                            size_t err_size)
+                            int64_t b, const sr_diff_opts *o, sr_diff_fn fn, void *ctx, int *n_diff,
+                            char *err, size_t err_size)
 {
     char sql[2048];
     child_sql(t, sa, sb, sql, sizeof sql);

@@ -15,11 +15,11 @@
 
 /* What the simulating process knows about a finished point besides its output. */
 typedef struct sr_run_wire {
-    int32_t point_index;  /* index in the sweep */
-    int32_t ok;           /* 1: simulated; 0: failed with error */
-    double wall_s;        /* wall-clock seconds the point took */
-    char net_model[16];   /* network model used ("" when the experiment could not be built) */
-    char error[1024];     /* "" when ok */
+    int32_t point_index; /* index in the sweep */
+    int32_t ok;          /* 1: simulated; 0: failed with error */
+    double wall_s;       /* wall-clock seconds the point took */
+    char net_model[16];  /* network model used ("" when the experiment could not be built) */
+    char error[1024];    /* "" when ok */
 } sr_run_wire;
 
 /* Encodes w and out (out may be NULL for a failed point) into a new buffer *buf of *n bytes. Caller frees

@@ -118,14 +118,16 @@ char *cli_dump(const char *db)
 {
     static const char *const queries[] = {
         "SELECT name, hash, yaml FROM experiments ORDER BY hash",
-        "SELECT e.hash, r.point_index, r.point_hash, r.params, r.policy, r.replication, r.seed, r.status, r.error,"
+        "SELECT e.hash, r.point_index, r.point_hash, r.params, r.policy, r.replication, r.seed, r.status, "
+        "r.error,"
         " r.net_model FROM runs r JOIN experiments e ON e.id = r.experiment_id ORDER BY e.hash, r.point_hash",
         "SELECT r.point_hash, m.name, m.value, m.unit FROM metrics m JOIN runs r ON r.id = m.run_id"
         " WHERE m.name NOT LIKE '%wall\\_s' ESCAPE '\\' ORDER BY r.point_hash, m.name",
         "SELECT r.point_hash, f.source, f.frame, f.device, f.capture_s, f.queue_s, f.compute_s, f.transfer_s,"
         " f.complete_s, f.latency_s, f.dropped, f.bytes_sent FROM frames f JOIN runs r ON r.id = f.run_id"
         " ORDER BY r.point_hash, f.source, f.frame",
-        "SELECT r.point_hash, t.source, t.frame, t.task, t.kind, t.label, t.device, t.dst, t.ready_s, t.start_s,"
+        "SELECT r.point_hash, t.source, t.frame, t.task, t.kind, t.label, t.device, t.dst, t.ready_s, "
+        "t.start_s,"
         " t.end_s, t.bytes FROM frame_tasks t JOIN runs r ON r.id = t.run_id"
         " ORDER BY r.point_hash, t.source, t.frame, t.task",
         "SELECT r.point_hash, l.name, l.type, l.bw_bps, l.latency_s, l.bytes, l.transfers, l.energy_j"

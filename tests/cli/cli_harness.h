@@ -5,15 +5,16 @@
 
 #include <stdint.h>
 
-/* Creates a fresh temporary folder and copies the YAML files of tests/cli/data into it; returns 0 on success. */
+/* Creates a fresh temporary folder and copies the YAML files of tests/cli/data into it; returns 0 on success.
+ */
 int cli_setup(void);
-int cli_teardown(void);         /* removes the folder */
-const char *cli_dir(void);      /* the folder (borrowed) */
+int cli_teardown(void);    /* removes the folder */
+const char *cli_dir(void); /* the folder (borrowed) */
 
 /* Runs `simrun ARGS` (printf format, shell-quoted by the caller) in the folder; stdout and stderr go to
  * out.txt there. Returns the exit code (-1 when killed). */
 int cli_simrun(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *cli_output(void);         /* out.txt of the last command; caller frees */
+char *cli_output(void); /* out.txt of the last command; caller frees */
 int cli_exists(const char *name);
 
 /* First column of the first row of sql on the folder's database file db (read-only). */

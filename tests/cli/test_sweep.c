@@ -48,7 +48,8 @@ static void test_shards_partition(void **state)
         for (int i = 0; i < n; i++) {
             char db[64];
             snprintf(db, sizeof db, "s%d-%d.db", i, n);
-            assert_int_equal(cli_simrun("run sweep.yaml --shard %d/%d --db %s --no-report --quiet", i, n, db), 0);
+            assert_int_equal(cli_simrun("run sweep.yaml --shard %d/%d --db %s --no-report --quiet", i, n, db),
+                             0);
             char *mine = hashes(db);
             for (char *line = mine; *line;) {
                 char *nl = strchr(line, '\n');
@@ -80,8 +81,10 @@ static void test_shards_partition(void **state)
 
     /* the sweep grows by one bandwidth: shard 1/3 keeps every point it had */
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "sed 's/\\[2Mbps, 5Mbps, 10Mbps\\]/[2Mbps, 5Mbps, 10Mbps, 20Mbps]/' %s/sweep.yaml > %s/grown.yaml",
-             cli_dir(), cli_dir());
+    snprintf(
+        cmd, sizeof cmd,
+        "sed 's/\\[2Mbps, 5Mbps, 10Mbps\\]/[2Mbps, 5Mbps, 10Mbps, 20Mbps]/' %s/sweep.yaml > %s/grown.yaml",
+        cli_dir(), cli_dir());
     assert_int_equal(system(cmd), 0);
     assert_int_equal(cli_simrun("run grown.yaml --shard 1/3 --db g13.db --no-report --quiet"), 0);
     char *grown = hashes("g13.db");
@@ -106,7 +109,8 @@ static void test_merge_equals_single(void **state)
     (void)state;
     assert_int_equal(cli_simrun("run sweep.yaml --db single.db --no-report --quiet"), 0);
     for (int i = 0; i < 3; i++)
-        assert_int_equal(cli_simrun("run sweep.yaml --shard %d/3 --db m%d.db --no-report --quiet --jobs 2", i, i), 0);
+        assert_int_equal(
+            cli_simrun("run sweep.yaml --shard %d/3 --db m%d.db --no-report --quiet --jobs 2", i, i), 0);
     assert_int_equal(cli_simrun("merge m0.db m1.db m2.db -o merged.db"), 0);
     char *a = cli_dump("single.db"), *b = cli_dump("merged.db");
     assert_true(strlen(a) > 10000); /* frames, tasks, links and hosts are in there */
@@ -158,7 +162,8 @@ static void test_merge_conflicts_and_bad_inputs(void **state)
 
     /* bad inputs: exit 2 and nothing written */
     snprintf(cmd, sizeof cmd,
-             "cd %s && echo 'not a database' > junk.db && sqlite3 other.db 'CREATE TABLE t(x); INSERT INTO t VALUES(1)'",
+             "cd %s && echo 'not a database' > junk.db && sqlite3 other.db 'CREATE TABLE t(x); INSERT INTO t "
+             "VALUES(1)'",
              cli_dir());
     assert_int_equal(system(cmd), 0);
     assert_int_equal(cli_simrun("merge c0.db junk.db -o bad-out.db"), 2);
@@ -172,8 +177,8 @@ static void test_merge_conflicts_and_bad_inputs(void **state)
     assert_false(cli_exists("missing.db"));
     assert_int_equal(cli_simrun("merge c0.db c1.db -o c1.db"), 2);
     assert_int_equal(cli_simrun("merge c0.db"), 2);
-    assert_int_equal(cli_query_int("c1.db", "SELECT count(*) FROM runs"), SWEEP_POINTS - 
-                     cli_query_int("c0.db", "SELECT count(*) FROM runs"));
+    assert_int_equal(cli_query_int("c1.db", "SELECT count(*) FROM runs"),
+                     SWEEP_POINTS - cli_query_int("c0.db", "SELECT count(*) FROM runs"));
 }
 
 /* 1 when some line of text contains all four strings. */
@@ -219,16 +224,19 @@ static void test_check(void **state)
     assert_non_null(strstr(out, "REGRESSION"));
     /* the rows that moved are cloud_only's, with the bytes each frame sends: 30 KiB -> 40 KiB */
     assert_true(has_line(out, "policy=cloud_only r=0 ", "metric bytes_per_frame ", " 30720 B ", " 40960 B "));
-    assert_true(has_line(out, "bandwidth=5Mbps policy=cloud_only r=2 ", "frames[source=0 frame=0].bytes_sent ",
-                         " 30720 ", " 40960 "));
+    assert_true(has_line(out, "bandwidth=5Mbps policy=cloud_only r=2 ",
+                         "frames[source=0 frame=0].bytes_sent ", " 30720 ", " 40960 "));
     assert_null(strstr(out, "policy=device_only"));
     free(out);
 
     /* tolerance mode on a metric that did not move */
-    assert_int_equal(cli_simrun("check changed.yaml --against golden.db --rtol 1e-9 --metric frames_total"), 0);
+    assert_int_equal(cli_simrun("check changed.yaml --against golden.db --rtol 1e-9 --metric frames_total"),
+                     0);
     /* ... and on one that did: 30720 -> 40960 bytes is 10240 / 40960 = 0.25 relative */
-    assert_int_equal(cli_simrun("check changed.yaml --against golden.db --rtol 0.24 --metric bytes_per_frame"), 1);
-    assert_int_equal(cli_simrun("check changed.yaml --against golden.db --rtol 0.26 --metric bytes_per_frame"), 0);
+    assert_int_equal(
+        cli_simrun("check changed.yaml --against golden.db --rtol 0.24 --metric bytes_per_frame"), 1);
+    assert_int_equal(
+        cli_simrun("check changed.yaml --against golden.db --rtol 0.26 --metric bytes_per_frame"), 0);
 
     /* reading the points from a database instead of running them */
     assert_int_equal(cli_simrun("run changed.yaml --db changed.db --no-report --quiet"), 0);

@@ -17,12 +17,16 @@ static void fill(sr_run_output *o)
 {
     sr_run_output_init(o);
     for (int i = 0; i < 100; i++) {
-        sr_frame_record f = {.frame = i, .source = i % 3, .capture_s = i * 0.1, .latency_s = 0.05 + i * 1e-3,
-                             .complete_s = i * 0.1 + 0.05, .bytes_sent = 1000 + i};
+        sr_frame_record f = {.frame = i,
+                             .source = i % 3,
+                             .capture_s = i * 0.1,
+                             .latency_s = 0.05 + i * 1e-3,
+                             .complete_s = i * 0.1 + 0.05,
+                             .bytes_sent = 1000 + i};
         snprintf(f.device, sizeof f.device, "cam%d", i % 3);
         assert_int_equal(sr_run_output_add_frame(o, &f), SR_OK);
-        sr_task_record t = {.frame = i, .source = i % 3, .task = 0, .ready_s = 0.1, .start_s = 0.2,
-                            .end_s = 0.3};
+        sr_task_record t = {
+            .frame = i, .source = i % 3, .task = 0, .ready_s = 0.1, .start_s = 0.2, .end_s = 0.3};
         snprintf(t.kind, sizeof t.kind, "compute");
         snprintf(t.label, sizeof t.label, "model");
         snprintf(t.device, sizeof t.device, "cloud");
