@@ -75,6 +75,22 @@ static int update_golden(const char *golden, const char *results, const char *ha
     return 0;
 }
 
+/* 1 when the database at path (a probed simrun database) has a metric of this name. */
+static int has_metric(const char *path, const char *name)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int found = 0;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT 1 FROM metrics WHERE name = ?1 LIMIT 1", -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        found = sqlite3_step(s) == SQLITE_ROW;
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return found;
+}
+
 int sr_cmd_check(int argc, char **argv)
 {
     const char *path = NULL, *golden = NULL, *results = NULL;
@@ -134,6 +150,11 @@ int sr_cmd_check(int argc, char **argv)
         fprintf(stderr, "simrun check: %s\n", err);
         goto cleanup;
     }
+    for (int i = 0; i < n_metrics && !update; i++)
+        if (!has_metric(golden, metrics[i])) {
+            fprintf(stderr, "simrun check: %s has no metric named '%s'\n", golden, metrics[i]);
+            goto cleanup;
+        }
     if (results && sr_results_probe(results, &version, err, sizeof err) != SR_OK) {
         fprintf(stderr, "simrun check: %s\n", err);
         goto cleanup;

@@ -160,6 +160,22 @@ static void test_merge_conflicts_and_bad_inputs(void **state)
     assert_int_equal(cli_query_int("cm.db", "SELECT count(*) FROM runs"), SWEEP_POINTS);
     free(hash);
 
+    /* an input of the older schema (version 1: no frame_tasks) is read as it is, and left untouched */
+    snprintf(cmd, sizeof cmd,
+             "cd %s && cp c1.db c1v1.db && sqlite3 c1v1.db \"DROP TABLE frame_tasks; UPDATE meta SET value = '1' "
+             "WHERE key = 'schema_version'\"",
+             cli_dir());
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cli_simrun("merge c0.db c1v1.db -o v1m.db"), 0);
+    assert_int_equal(cli_query_int("v1m.db", "SELECT count(*) FROM runs WHERE status = 'ok'"), SWEEP_POINTS);
+    assert_int_equal(cli_query_int("c1v1.db", "SELECT value FROM meta WHERE key = 'schema_version'"), 1);
+    assert_int_equal(cli_query_int("c1v1.db", "SELECT count(*) FROM sqlite_schema WHERE name = 'frame_tasks'"), 0);
+    assert_int_equal(cli_query_int("v1m.db", "SELECT count(*) FROM frame_tasks"),
+                     cli_query_int("c0.db", "SELECT count(*) FROM frame_tasks"));
+    assert_int_equal(cli_query_int("v1m.db", "SELECT count(*) FROM frames"),
+                     cli_query_int("c0.db", "SELECT count(*) FROM frames") +
+                         cli_query_int("c1.db", "SELECT count(*) FROM frames"));
+
     /* bad inputs: exit 2 and nothing written */
     snprintf(cmd, sizeof cmd,
              "cd %s && echo 'not a database' > junk.db && sqlite3 other.db 'CREATE TABLE t(x); INSERT INTO t "
@@ -268,6 +284,7 @@ static void test_check(void **state)
     assert_int_equal(cli_simrun("check sweep.yaml --against golden.db --results junk2.db"), 2);
     assert_int_equal(cli_simrun("check no-such.yaml --against golden.db"), 2);
     assert_int_equal(cli_simrun("check sweep.yaml --against golden.db --rtol -1"), 2);
+    assert_int_equal(cli_simrun("check sweep.yaml --against golden.db --metric no_such_metric"), 2);
     assert_int_equal(cli_simrun("check sweep.yaml"), 2);
 }
 
