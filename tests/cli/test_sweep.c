@@ -161,15 +161,17 @@ static void test_merge_conflicts_and_bad_inputs(void **state)
     free(hash);
 
     /* an input of the older schema (version 1: no frame_tasks) is read as it is, and left untouched */
-    snprintf(cmd, sizeof cmd,
-             "cd %s && cp c1.db c1v1.db && sqlite3 c1v1.db \"DROP TABLE frame_tasks; UPDATE meta SET value = '1' "
-             "WHERE key = 'schema_version'\"",
-             cli_dir());
+    snprintf(
+        cmd, sizeof cmd,
+        "cd %s && cp c1.db c1v1.db && sqlite3 c1v1.db \"DROP TABLE frame_tasks; UPDATE meta SET value = '1' "
+        "WHERE key = 'schema_version'\"",
+        cli_dir());
     assert_int_equal(system(cmd), 0);
     assert_int_equal(cli_simrun("merge c0.db c1v1.db -o v1m.db"), 0);
     assert_int_equal(cli_query_int("v1m.db", "SELECT count(*) FROM runs WHERE status = 'ok'"), SWEEP_POINTS);
     assert_int_equal(cli_query_int("c1v1.db", "SELECT value FROM meta WHERE key = 'schema_version'"), 1);
-    assert_int_equal(cli_query_int("c1v1.db", "SELECT count(*) FROM sqlite_schema WHERE name = 'frame_tasks'"), 0);
+    assert_int_equal(
+        cli_query_int("c1v1.db", "SELECT count(*) FROM sqlite_schema WHERE name = 'frame_tasks'"), 0);
     assert_int_equal(cli_query_int("v1m.db", "SELECT count(*) FROM frame_tasks"),
                      cli_query_int("c0.db", "SELECT count(*) FROM frame_tasks"));
     assert_int_equal(cli_query_int("v1m.db", "SELECT count(*) FROM frames"),
@@ -434,6 +436,51 @@ static void test_experiment_identity(void **state)
     free(out);
 }
 
+/* The script of `simrun slurm`, its roles run by hand (no SLURM here: tests/cli/test_slurm.sh submits it to a
+ * real cluster): each shard task writes its own database, the merge role gives the single-process rows. */
+static void test_slurm_script_roles(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        cli_simrun("slurm sweep.yaml --array 3 --partition short --time 0:10:00 --mem 1G --jobs 2 "
+                   "--db sl.db --out sl.sbatch"),
+        0);
+    char p[512];
+    snprintf(p, sizeof p, "cat %s/sl.sbatch > %s/out.txt", cli_dir(), cli_dir());
+    assert_int_equal(system(p), 0);
+    char *script = cli_output();
+    assert_non_null(strstr(script, "\n#SBATCH --partition=short\n"));
+    assert_non_null(strstr(script, "\n#SBATCH --time=0:10:00\n"));
+    assert_non_null(strstr(script, "\n#SBATCH --mem=1G\n"));
+    assert_non_null(strstr(script, "\n#SBATCH --cpus-per-task=2\n"));
+    assert_non_null(strstr(script, "--array=0-$((N - 1))"));
+    assert_non_null(strstr(script, "--dependency=afterany:"));
+    free(script);
+    for (int i = 0; i < 3; i++) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "cd %s && SLURM_ARRAY_TASK_ID=%d sh sl.sbatch shard >/dev/null 2>&1",
+                 cli_dir(), i);
+        assert_int_equal(system(cmd), 0);
+        char db[64];
+        snprintf(db, sizeof db, "sl-shards/shard-%d-of-3.db", i);
+        assert_true(cli_query_int(db, "SELECT count(*) FROM runs") > 0);
+    }
+    snprintf(p, sizeof p, "cd %s && sh sl.sbatch merge > out.txt 2>&1", cli_dir());
+    assert_int_equal(system(p), 0);
+    char *out = cli_output();
+    assert_non_null(strstr(out, "0 ok, 18 skipped (--resume)")); /* the shards had every point */
+    free(out);
+    assert_int_equal(cli_simrun("run sweep.yaml --db sl-single.db --no-report --quiet"), 0);
+    char *a = cli_dump("sl-single.db"), *b = cli_dump("sl.db");
+    assert_string_equal(a, b);
+    free(a), free(b);
+
+    assert_int_equal(cli_simrun("slurm sweep.yaml --array 0"), 2);
+    assert_int_equal(cli_simrun("slurm sweep.yaml"), 2);
+    assert_int_equal(cli_simrun("slurm sweep.yaml --array 2 --partition 'a b'"), 2);
+    assert_int_equal(cli_simrun("slurm bad-unit.yaml --array 2"), 2);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -456,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_interrupt_and_resume),
         cmocka_unit_test(test_progress_during_a_point),
         cmocka_unit_test(test_experiment_identity),
+        cmocka_unit_test(test_slurm_script_roles),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
