@@ -4,17 +4,13 @@
 
 #include <simgrid/s4u/Engine.hpp>
 
-static double *g_slot = nullptr;
-
 extern "C" void sr_progress_hook_install(double *now_s)
 {
-    static bool connected = false;
-    g_slot = now_s;
-    if (connected) return;
+    static bool connected = false; /* one worker process simulates one point: one slot for its lifetime */
+    if (connected || !now_s) return;
     connected = true;
-    simgrid::s4u::Engine::on_time_advance_cb([](double) {
-        if (!g_slot) return;
+    simgrid::s4u::Engine::on_time_advance_cb([now_s](double) {
         double t = simgrid::s4u::Engine::get_clock();
-        __atomic_store(g_slot, &t, __ATOMIC_RELAXED);
+        __atomic_store(now_s, &t, __ATOMIC_RELAXED);
     });
 }

@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 /* From now on every advance of the simulated clock in this process is stored in *now_s (borrowed; must stay
- * mapped until the process exits). */
+ * mapped until the process exits). Once per process: later calls do nothing. */
 void sr_progress_hook_install(double *now_s);
 
 #ifdef __cplusplus
