@@ -174,6 +174,10 @@ int sr_cmd_check(int argc, char **argv)
         if (!quiet)
             fprintf(stderr, "simrun check: running the %d points of %s\n", sr_config_point_count(c), path);
         sr_status st = sr_runner_run(c, &ro, &rs);
+        if (rs.stop_signal) { /* interrupted: nothing to compare */
+            code = 128 + rs.stop_signal;
+            goto cleanup;
+        }
         if (st != SR_OK && st != SR_ERR_CHILD) {
             code = 1;
             goto cleanup;
