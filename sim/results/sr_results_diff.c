@@ -274,10 +274,22 @@ static sr_status diff_child(sqlite3 *db, const child_table *t, const char *sa, i
                             int64_t b, const sr_diff_opts *o, sr_diff_fn fn, void *ctx, int *n_diff,
                             char *err, size_t err_size)
 {
+    /* every column of the table is compared: a column added to the schema but not to k_children is a bug here */
+    sqlite3_stmt *s = NULL;
+    sr_status st = prepare(db, "SELECT count(*) FROM pragma_table_info(?1, ?2)", &s, err, err_size);
+    if (st) return st;
+    sqlite3_bind_text(s, 1, t->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, sa, -1, SQLITE_STATIC);
+    int n_schema = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+    sqlite3_finalize(s);
+    if (n_schema != t->n_cols + 1) { /* + run_id */
+        sr_errf(err, err_size, "comparing runs: table %s has %d columns, the comparison knows %d", t->name,
+                n_schema, t->n_cols + 1);
+        return SR_ERR_DB;
+    }
     char sql[2048];
     child_sql(t, sa, sb, sql, sizeof sql);
-    sqlite3_stmt *s = NULL;
-    sr_status st = prepare(db, sql, &s, err, err_size);
+    st = prepare(db, sql, &s, err, err_size);
     if (st) return st;
     sqlite3_bind_int64(s, 1, a);
     sqlite3_bind_int64(s, 2, b);
