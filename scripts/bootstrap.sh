@@ -9,7 +9,8 @@ PKGS="build-essential cmake pkg-config git
 libsimgrid-dev libgsl-dev libsqlite3-dev sqlite3 libopenblas-dev libcmocka-dev gnuplot-nox
 libfyaml-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
 libjpeg62-turbo-dev libx264-dev libzstd-dev clang libclang-rt-14-dev
-chromium"
+chromium
+libopenmpi-dev openmpi-bin slurmctld slurmd slurm-client munge"
 
 missing=""
 for p in $PKGS; do

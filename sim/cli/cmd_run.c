@@ -13,15 +13,22 @@
 #include "sr_config.h"
 #include "sr_report.h"
 #include "sr_runner.h"
+#include "sr_runner_mpi.h"
 
 static void run_usage(FILE *f)
 {
-    fprintf(f, "usage: simrun run EXPERIMENT.yaml [--jobs N] [--resume] [--db PATH] [--no-report] [--quiet]\n"
-               "  --jobs N     simulate N points at once in worker processes (default 1)\n"
-               "  --resume     skip points that already have a successful run in the database\n"
-               "  --db PATH    write to PATH instead of the experiment's output.db\n"
-               "  --no-report  do not draw figures after the run\n"
-               "  --quiet      no progress bar and no summary table\n");
+    fprintf(f, "usage: simrun run EXPERIMENT.yaml [--jobs N] [--resume] [--shard I/N] [--db PATH] [--no-report]\n"
+               "                  [--partial-report] [--quiet]\n"
+               "  --jobs N          simulate N points at once in worker processes (default 1)\n"
+               "  --resume          skip points that already have a successful run in the database\n"
+               "  --shard I/N       run only shard I (0..N-1) of N: the points whose hash is I modulo N; the\n"
+               "                    database defaults to the experiment's output.db with .shard-I-of-N before .db\n"
+               "                    (combine the shards with simrun merge)\n"
+               "  --db PATH         write to PATH instead of the experiment's output.db\n"
+               "  --no-report       do not draw figures after the run\n"
+               "  --partial-report  draw figures even from a partial sweep (a shard, an interrupted run)\n"
+               "  --progress        draw the progress line even when stderr is not a terminal\n"
+               "  --quiet           no progress bar and no summary table\n");
 }
 
 /* Creates the parent directories of path (like mkdir -p on dirname). */
@@ -67,6 +74,28 @@ static void shorten_point(const char *in, char *out, size_t size)
         in += len;
         while (*in == ' ') in++;
     }
+}
+
+/* "3/8" -> 3, 8 with 0 <= i < n <= 1000000; -1 on anything else. */
+static int parse_shard(const char *text, int *i, int *n)
+{
+    char *end;
+    long a = strtol(text, &end, 10);
+    if (end == text || *end != '/') return -1;
+    const char *second = end + 1;
+    long b = strtol(second, &end, 10);
+    if (end == second || *end || b < 1 || b > 1000000 || a < 0 || a >= b) return -1;
+    *i = (int)a, *n = (int)b;
+    return 0;
+}
+
+/* path with ".shard-I-of-N" inserted before its ".db" extension (appended when there is none). */
+static void shard_db_path(const char *path, int i, int n, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(path, '.');
+    size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - path) : strlen(path);
+    snprintf(out, size, "%.*s.shard-%d-of-%d%s", (int)stem, path, i, n, path + stem);
 }
 
 /* Prints one line per (policy, sweep point), averaged over replications, read back from the database. */
@@ -120,7 +149,7 @@ static void print_summary(const char *db_path, const char *hash)
 int sr_cmd_run(int argc, char **argv)
 {
     const char *path = NULL, *db_override = NULL;
-    int jobs = 1, resume = 0, report = 1, quiet = 0;
+    int jobs = 1, resume = 0, report = 1, quiet = 0, partial_report = 0, shard_i = 0, shard_n = 1, progress = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -138,6 +167,15 @@ int sr_cmd_run(int argc, char **argv)
             resume = 1;
         } else if (strcmp(a, "--no-report") == 0) {
             report = 0;
+        } else if (strcmp(a, "--progress") == 0) {
+            progress = 1;
+        } else if (strcmp(a, "--partial-report") == 0) {
+            partial_report = 1;
+        } else if (strcmp(a, "--shard") == 0 && i + 1 < argc) {
+            if (parse_shard(argv[++i], &shard_i, &shard_n) != 0) {
+                fprintf(stderr, "simrun run: --shard wants I/N with 0 <= I < N, got '%s'\n", argv[i]);
+                return 2;
+            }
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = 1;
         } else if (strcmp(a, "--db") == 0 && i + 1 < argc) {
@@ -162,7 +200,10 @@ int sr_cmd_run(int argc, char **argv)
         return 2;
     }
     char db_path[4096], fig_dir[4096];
-    snprintf(db_path, sizeof db_path, "%s", db_override ? db_override : e0->output_db);
+    if (db_override || shard_n == 1)
+        snprintf(db_path, sizeof db_path, "%s", db_override ? db_override : e0->output_db);
+    else
+        shard_db_path(e0->output_db, shard_i, shard_n, db_path, sizeof db_path);
     snprintf(fig_dir, sizeof fig_dir, "%s", e0->output_figures);
     sr_experiment_free(e0);
     if (make_parents(db_path) != 0) {
@@ -170,27 +211,62 @@ int sr_cmd_run(int argc, char **argv)
         sr_config_free(c);
         return 1;
     }
-    sr_runner_opts opts = {.jobs = jobs, .resume = resume, .progress = !quiet && isatty(2), .db_path = db_path};
+    sr_runner_opts opts = {.jobs = jobs, .resume = resume, .progress = progress || (!quiet && isatty(2)), .db_path = db_path,
+                           .shard_index = shard_i, .shard_count = shard_n};
     sr_runner_stats stats;
-    if (!quiet)
+    if (!quiet && shard_n > 1)
+        fprintf(stderr, "simrun: %s: shard %d of %d (%d jobs)\n", sr_config_name(c), shard_i, shard_n, jobs);
+    else if (!quiet)
         fprintf(stderr, "simrun: %s: %d run points (%d jobs)\n", sr_config_name(c), sr_config_point_count(c),
                 jobs);
-    sr_status st = sr_runner_run(c, &opts, &stats);
+    sr_status st;
+    if (sr_mpi_launched()) {
+        if (!sr_mpi_available()) {
+            fprintf(stderr, "simrun: started by an MPI launcher, but this simrun was built without MPI "
+                            "(configure with -DSR_MPI=ON); refusing to run the whole sweep once per rank\n");
+            sr_config_free(c);
+            return 2;
+        }
+        int rank = 0;
+        opts.progress = 0;
+        st = sr_runner_mpi_run(c, &opts, &stats, &rank);
+        if (rank != 0) { /* rank 0 reports for everyone */
+            sr_config_free(c);
+            return st == SR_OK ? 0 : 1;
+        }
+    } else {
+        st = sr_runner_run(c, &opts, &stats);
+    }
     if (st == SR_ERR_DB || st == SR_ERR_NOMEM) {
         sr_config_free(c);
         return st == SR_ERR_DB ? 2 : 1;
     }
     if (!quiet) {
         print_summary(db_path, sr_config_hash(c));
-        printf("\n%d points: %d ok, %d skipped (--resume), %d failed in %.2f s\n", stats.total, stats.ok,
-               stats.skipped, stats.failed, stats.wall_s);
-        printf("database: %s\n", db_path);
+        printf("\n%d points: %d ok, %d skipped (--resume), %d failed", stats.total, stats.ok, stats.skipped,
+               stats.failed);
+        if (stats.stop_signal) printf(", %d not run (interrupted)", stats.not_run);
+        printf(" in %.2f s\ndatabase: %s\n", stats.wall_s, db_path);
     }
     int code = st == SR_OK ? 0 : 1;
-    if (report) {
+    int partial = shard_n > 1 || stats.stop_signal;
+    if (stats.stop_signal) {
+        code = 128 + stats.stop_signal;
+        char extra[4200] = "";
+        if (db_override) snprintf(extra, sizeof extra, " --db %s", db_path);
+        if (shard_n > 1)
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " --shard %d/%d", shard_i, shard_n);
+        fprintf(stderr, "simrun: interrupted: %d points not run; `simrun run %s --resume%s` runs them\n",
+                stats.not_run, path, extra);
+    }
+    if (report && partial && !partial_report) {
+        if (!quiet)
+            printf("figures:  not drawn from a partial sweep (%s; --partial-report draws them)\n",
+                   stats.stop_signal ? "interrupted" : "one shard");
+    } else if (report) {
         if (sr_report_generate(db_path, fig_dir, quiet ? NULL : stderr) != SR_OK) {
             fprintf(stderr, "simrun: drawing the figures failed\n");
-            code = 1;
+            code = code ? code : 1;
         } else if (!quiet) {
             printf("figures:  %s/index.html\n", fig_dir);
         }

@@ -14,5 +14,8 @@ int sr_cmd_calibrate(int argc, char **argv);   /* cmd_calibrate.c */
 int sr_cmd_trace(int argc, char **argv);       /* cmd_trace.c: a run as a Chrome / Perfetto trace */
 int sr_cmd_export(int argc, char **argv);      /* cmd_export.c: tables as CSV files */
 int sr_cmd_platform(int argc, char **argv);    /* cmd_platform.c: a point's SimGrid platform XML */
+int sr_cmd_merge(int argc, char **argv);       /* cmd_merge.c: combine results databases */
+int sr_cmd_check(int argc, char **argv);       /* cmd_check.c: compare an experiment with a golden database */
+int sr_cmd_slurm(int argc, char **argv);       /* cmd_slurm.c: write an sbatch script for a job array */
 
 #endif

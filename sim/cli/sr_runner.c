@@ -1,4 +1,5 @@
-/* sr_runner.c: the local process pool that simulates run points (see sr_runner.h). */
+/* sr_runner.c: the local runner: a pool of worker processes, one database writer, a progress line, and a
+ * clean stop on SIGINT/SIGTERM (see sr_runner.h). */
 #include "sr_runner.h"
 
 #include <errno.h>
@@ -6,12 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "sr_engine.h"
-#include "sr_results.h"
+#include "sr_pool.h"
 
 static double now_s(void)
 {
@@ -20,9 +19,72 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static sr_run_info run_info(const sr_config *c, const sr_point *pt, int64_t exp_id, const char *net_model)
+int sr_runner_point_in_shard(const char *point_hash, int i, int n)
 {
-    (void)c;
+    if (n <= 1) return 1;
+    uint64_t h = strtoull(point_hash, NULL, 16);
+    return (int)(h % (uint64_t)n) == i;
+}
+
+sr_status sr_runner_prepare(const sr_config *c, const sr_runner_opts *opts, sr_results **db, int64_t *exp_id,
+                            int **todo, int *n_todo, sr_runner_stats *stats)
+{
+    *db = NULL, *todo = NULL, *n_todo = 0;
+    char err[512] = "";
+    if (sr_results_open(opts->db_path, db, err, sizeof err) != SR_OK) {
+        fprintf(stderr, "simrun: %s\n", err);
+        return SR_ERR_DB;
+    }
+    char other[17];
+    int renamed = 0;
+    sr_status st = sr_results_experiment_renamed(*db, sr_config_name(c), sr_config_hash(c), other, &renamed);
+    if (st == SR_OK)
+        st = sr_results_experiment(*db, sr_config_name(c), sr_config_text(c), sr_config_hash(c), exp_id);
+    if (st != SR_OK) {
+        fprintf(stderr, "simrun: %s: cannot record the experiment: %s\n", opts->db_path,
+                sr_results_errmsg(*db));
+        goto fail;
+    }
+    if (renamed)
+        fprintf(stderr,
+                "simrun: note: experiment '%s' changed since the runs in %s (hash %s, now %s): this is a new "
+                "experiment, its points start afresh\n",
+                sr_config_name(c), opts->db_path, other, sr_config_hash(c));
+    int n = sr_config_point_count(c);
+    *todo = calloc((size_t)(n > 0 ? n : 1), sizeof **todo);
+    if (!*todo) {
+        st = SR_ERR_NOMEM;
+        goto fail;
+    }
+    for (int i = 0; i < n; i++) {
+        const sr_point *pt = sr_config_point(c, i);
+        if (!sr_runner_point_in_shard(pt->hash, opts->shard_index, opts->shard_count)) continue;
+        stats->total++;
+        int done = 0;
+        if (opts->resume && sr_results_point_done(*db, *exp_id, pt->hash, &done) != SR_OK) {
+            fprintf(stderr, "simrun: %s\n", sr_results_errmsg(*db));
+            st = SR_ERR_DB;
+            goto fail;
+        }
+        if (done)
+            stats->skipped++;
+        else
+            (*todo)[(*n_todo)++] = i;
+    }
+    return SR_OK;
+
+fail:
+    sr_results_close(*db);
+    *db = NULL;
+    free(*todo);
+    *todo = NULL;
+    return st == SR_ERR_NOMEM ? st : SR_ERR_DB;
+}
+
+sr_status sr_runner_write(sr_results *db, const sr_config *c, int64_t exp_id, const sr_run_wire *wire,
+                          const sr_run_output *out, sr_runner_stats *stats)
+{
+    const sr_point *pt = sr_config_point(c, wire->point_index);
     sr_run_info info = {0};
     info.exp_id = exp_id;
     info.point_index = pt->index;
@@ -32,198 +94,151 @@ static sr_run_info run_info(const sr_config *c, const sr_point *pt, int64_t exp_
     info.policy = pt->policy;
     info.replication = pt->replication;
     info.seed = pt->seed;
-    info.net_model = net_model;
+    info.net_model = wire->net_model;
     info.replace = 1; /* with --resume finished points are never re-run; without it a re-run replaces them */
-    return info;
-}
-
-/* Body of a worker process: simulate point i and write it. Returns the exit code. */
-static int worker(const sr_config *c, int i, int64_t exp_id, const char *db_path)
-{
-    const sr_point *pt = sr_config_point(c, i);
-    char err[1024] = "";
-    double t0 = now_s();
-    sr_experiment *e = NULL;
-    sr_run_output out;
-    sr_run_output_init(&out);
-    sr_status st = sr_config_experiment(c, i, &e);
-    const char *net = e ? sr_net_model_name(e->net_model) : "";
-    if (st == SR_OK) st = sr_engine_run(e, pt->seed, &out, err, sizeof err);
-    if (st == SR_OK) {
-        /* The summary metrics are computed; keep only the rows the experiment asked for. */
-        if (!e->metrics.frames) out.n_frames = 0, out.n_tasks = 0;
-        if (!e->metrics.links) out.n_links = 0;
-        if (!e->metrics.hosts) out.n_hosts = 0;
+    info.status = wire->ok ? "ok" : "failed";
+    info.error = wire->ok ? NULL : wire->error;
+    info.wall_s = wire->wall_s;
+    int64_t run_id = 0;
+    if (sr_results_write_run(db, &info, wire->ok ? out : NULL, &run_id) != SR_OK) {
+        fprintf(stderr, "simrun: point %d: cannot write results: %s\n", pt->index, sr_results_errmsg(db));
+        stats->failed++;
+        return SR_ERR_DB;
     }
-    if (st != SR_OK && err[0] == '\0') snprintf(err, sizeof err, "%s", sr_status_message(st));
-
-    sr_results *db = NULL;
-    char dberr[512] = "";
-    int code = 0;
-    if (sr_results_open(db_path, &db, dberr, sizeof dberr) != SR_OK) {
-        fprintf(stderr, "simrun: worker for point %d: %s\n", i, dberr);
-        code = 3;
+    if (wire->ok) {
+        stats->ok++;
     } else {
-        sr_run_info info = run_info(c, pt, exp_id, net);
-        info.status = st == SR_OK ? "ok" : "failed";
-        info.error = st == SR_OK ? NULL : err;
-        info.wall_s = now_s() - t0;
-        int64_t run_id = 0;
-        sr_status wst = sr_results_write_run(db, &info, st == SR_OK ? &out : NULL, &run_id);
-        if (wst != SR_OK) {
-            fprintf(stderr, "simrun: point %d: cannot write results: %s\n", i, sr_results_errmsg(db));
-            code = 3;
-        } else if (st != SR_OK) {
-            fprintf(stderr, "simrun: point %d (%s) failed: %s\n", i, pt->params_json, err);
-            code = 1;
-        }
+        stats->failed++;
+        fprintf(stderr, "simrun: point %d (%s) failed: %s\n", pt->index, pt->params_json, wire->error);
     }
-    sr_results_close(db);
-    sr_run_output_clear(&out);
-    sr_experiment_free(e);
-    return code;
+    return SR_OK;
 }
 
-/* Records a worker that died before writing its run. */
-static void record_crash(const sr_config *c, int i, int64_t exp_id, const char *db_path, int wstatus,
-                         double wall_s)
+/* The progress line: finished points, the simulated time of every running point, and an ETA that counts the
+ * running points' fractions too. */
+static void draw_progress(const sr_pool *pool, int done, int total, int failed, double elapsed_s, int final)
 {
-    const sr_point *pt = sr_config_point(c, i);
-    sr_results *db = NULL;
-    char dberr[512];
-    if (sr_results_open(db_path, &db, dberr, sizeof dberr) != SR_OK) return;
-    int done = 0;
-    sr_results_point_done(db, exp_id, pt->hash, &done);
-    if (!done) {
-        char msg[128];
-        if (WIFSIGNALED(wstatus))
-            snprintf(msg, sizeof msg, "worker process killed by signal %d (%s)", WTERMSIG(wstatus),
-                     strsignal(WTERMSIG(wstatus)));
-        else
-            snprintf(msg, sizeof msg, "worker process exited with code %d", WEXITSTATUS(wstatus));
-        sr_experiment *e = NULL;
-        const char *net = "";
-        if (sr_config_experiment(c, i, &e) == SR_OK) net = sr_net_model_name(e->net_model);
-        sr_run_info info = run_info(c, pt, exp_id, net);
-        info.status = "failed";
-        info.error = msg;
-        info.wall_s = wall_s;
-        int64_t run_id;
-        sr_results_write_run(db, &info, NULL, &run_id);
-        sr_experiment_free(e);
+    const int width = 24;
+    double frac_done = done;
+    char running[160] = "";
+    size_t o = 0;
+    int shown = 0;
+    for (int k = 0; pool && k < sr_pool_slots(pool); k++) {
+        int point;
+        double t, d;
+        if (!sr_pool_progress(pool, k, &point, &t, &d)) continue;
+        if (d > 0) frac_done += t < d ? t / d : 1.0;
+        if (shown++ < 3 && o < sizeof running)
+            o += (size_t)snprintf(running + o, sizeof running - o, " #%d %.0f/%.0fs", point, t, d);
     }
-    sr_results_close(db);
-}
-
-static void draw_progress(int done, int total, int failed, double elapsed_s)
-{
-    const int width = 30;
-    int fill = total > 0 ? done * width / total : width;
+    if (shown > 3 && o < sizeof running) snprintf(running + o, sizeof running - o, " +%d", shown - 3);
+    int fill = total > 0 ? (int)(frac_done * width / total) : width;
     char bar[64];
-    for (int k = 0; k < width; k++) bar[k] = k < fill ? '#' : '.';
+    for (int k = 0; k < width; k++)
+        bar[k] = k < fill ? '#' : '.';
     bar[width] = '\0';
     char eta[32] = "--";
-    if (done > 0 && done < total) {
-        double rem = elapsed_s / done * (total - done);
-        snprintf(eta, sizeof eta, "%dm%02ds", (int)(rem / 60), (int)rem % 60);
-    } else if (done == total) {
+    if (final) {
         snprintf(eta, sizeof eta, "done");
+    } else if (frac_done > 0 && frac_done < total) {
+        double rem = elapsed_s / frac_done * (total - frac_done);
+        snprintf(eta, sizeof eta, "%dm%02ds", (int)(rem / 60), (int)rem % 60);
     }
-    fprintf(stderr, "\r[%s] %d/%d points, %d failed, %.0fs elapsed, ETA %s ", bar, done, total, failed,
-            elapsed_s, eta);
-    if (done == total) fputc('\n', stderr);
+    fprintf(stderr, "\r\033[K[%s] %d/%d points, %d failed, %.0fs, ETA %s%s%s", bar, done, total, failed,
+            elapsed_s, eta, shown ? " | running:" : "", running);
+    if (final) fputc('\n', stderr);
     fflush(stderr);
+}
+
+static volatile sig_atomic_t g_stop_signal;
+
+static void on_stop(int sig)
+{
+    g_stop_signal = sig;
 }
 
 sr_status sr_runner_run(const sr_config *c, const sr_runner_opts *opts, sr_runner_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
     double t0 = now_s();
-    int n = sr_config_point_count(c);
-    stats->total = n;
-
     sr_results *db = NULL;
-    char err[512] = "";
-    if (sr_results_open(opts->db_path, &db, err, sizeof err) != SR_OK) {
-        fprintf(stderr, "simrun: %s\n", err);
-        return SR_ERR_DB;
-    }
     int64_t exp_id = 0;
-    sr_status st = sr_results_experiment(db, sr_config_name(c), sr_config_text(c), sr_config_hash(c), &exp_id);
+    int *todo = NULL, n_todo = 0;
+    sr_status st = sr_runner_prepare(c, opts, &db, &exp_id, &todo, &n_todo, stats);
+    if (st != SR_OK) return st;
+    sr_pool *pool = NULL;
+    st = sr_pool_create(c, opts->jobs > 0 ? opts->jobs : 1, &pool);
     if (st != SR_OK) {
-        fprintf(stderr, "simrun: %s: cannot record the experiment: %s\n", opts->db_path, sr_status_message(st));
         sr_results_close(db);
-        return SR_ERR_DB;
+        free(todo);
+        return st;
     }
-    int *todo = calloc((size_t)(n > 0 ? n : 1), sizeof *todo);
-    if (!todo) {
-        sr_results_close(db);
-        return SR_ERR_NOMEM;
-    }
-    int n_todo = 0;
-    for (int i = 0; i < n; i++) {
-        int done = 0;
-        if (opts->resume) sr_results_point_done(db, exp_id, sr_config_point(c, i)->hash, &done);
-        if (done)
-            stats->skipped++;
-        else
-            todo[n_todo++] = i;
-    }
-    sr_results_close(db); /* never carry an SQLite connection across fork() */
 
-    int jobs = opts->jobs > 0 ? opts->jobs : 1;
-    pid_t *pids = calloc((size_t)jobs, sizeof *pids);
-    int *slot_point = calloc((size_t)jobs, sizeof *slot_point);
-    double *slot_t0 = calloc((size_t)jobs, sizeof *slot_t0);
-    if (!pids || !slot_point || !slot_t0) {
-        free(todo), free(pids), free(slot_point), free(slot_t0);
-        return SR_ERR_NOMEM;
-    }
-    int next = 0, running = 0, finished = 0;
-    if (opts->progress) draw_progress(0, n_todo, 0, 0.0);
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop; /* no SA_RESTART: poll() returns at once */
+    sigemptyset(&sa.sa_mask);
+    g_stop_signal = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
+    int next = 0, finished = 0, stopping = 0, db_failed = 0;
+    double last_draw = 0;
+    if (opts->progress) draw_progress(pool, 0, n_todo, 0, 0.0, n_todo == 0);
     while (finished < n_todo) {
-        while (running < jobs && next < n_todo) {
-            int slot = 0;
-            while (pids[slot] != 0) slot++;
-            fflush(NULL);
-            pid_t pid = fork();
-            if (pid < 0) {
-                fprintf(stderr, "simrun: fork: %s\n", strerror(errno));
+        while (!g_stop_signal && !db_failed && next < n_todo && sr_pool_idle_slots(pool) > 0) {
+            if (sr_pool_start(pool, todo[next]) != SR_OK) {
+                fprintf(stderr, "simrun: cannot start a worker process: %s\n", strerror(errno));
                 break;
             }
-            if (pid == 0) _exit(worker(c, todo[next], exp_id, opts->db_path));
-            pids[slot] = pid;
-            slot_point[slot] = todo[next];
-            slot_t0[slot] = now_s();
             next++;
-            running++;
         }
-        if (running == 0) break; /* fork failed with nothing in flight */
-        int wstatus = 0;
-        pid_t pid = waitpid(-1, &wstatus, 0);
-        if (pid < 0) {
-            if (errno == EINTR) continue;
-            break;
+        if ((g_stop_signal || db_failed) && !stopping) {
+            stopping = 1;
+            sr_pool_stop(pool);
+            /* a second Ctrl-C ends simrun at once */
+            sigaction(SIGINT, &old_int, NULL);
+            sigaction(SIGTERM, &old_term, NULL);
+            if (g_stop_signal && opts->progress) fputc('\n', stderr);
+            if (g_stop_signal)
+                fprintf(stderr, "simrun: %s: stopping; the %d points in flight are not recorded\n",
+                        strsignal(g_stop_signal), sr_pool_running(pool));
         }
-        int slot = -1;
-        for (int k = 0; k < jobs; k++)
-            if (pids[k] == pid) slot = k;
-        if (slot < 0) continue;
-        pids[slot] = 0;
-        running--;
-        finished++;
-        int ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
-        if (ok) {
-            stats->ok++;
-        } else {
-            stats->failed++;
-            if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) == 3 || WEXITSTATUS(wstatus) > 3)
-                record_crash(c, slot_point[slot], exp_id, opts->db_path, wstatus, now_s() - slot_t0[slot]);
+        if (sr_pool_running(pool) == 0) break; /* stopped, or no worker could start */
+        sr_pool_result r;
+        if (sr_pool_wait(pool, opts->progress ? 200 : 1000, &r)) {
+            finished++;
+            /* a worker that died while the run was being stopped is not recorded either: --resume reruns it
+             */
+            if (r.outcome == SR_POOL_STOPPED || (r.outcome == SR_POOL_CRASHED && g_stop_signal)) {
+                stats->not_run++;
+            } else {
+                if (r.outcome == SR_POOL_CRASHED) r.wire.ok = 0;
+                if (sr_runner_write(db, c, exp_id, &r.wire, &r.out, stats) != SR_OK) db_failed = 1;
+            }
+            sr_pool_result_clear(&r);
         }
-        if (opts->progress) draw_progress(finished, n_todo, stats->failed, now_s() - t0);
+        double t = now_s();
+        if (opts->progress && t - last_draw >= 0.2) {
+            draw_progress(pool, stats->ok + stats->failed, n_todo, stats->failed, t - t0, 0);
+            last_draw = t;
+        }
     }
-    if (finished < n_todo) stats->failed += n_todo - finished;
-    free(todo), free(pids), free(slot_point), free(slot_t0);
+    if (opts->progress && !stopping)
+        draw_progress(NULL, stats->ok + stats->failed, n_todo, stats->failed, now_s() - t0, 1);
+    if (!stopping) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+    stats->stop_signal = g_stop_signal;
+    if (stopping)
+        stats->not_run += n_todo - finished;
+    else if (finished < n_todo)
+        stats->failed += n_todo - finished; /* workers could not be started */
+    sr_pool_free(pool);
+    sr_results_close(db);
+    free(todo);
     stats->wall_s = now_s() - t0;
-    return stats->failed ? SR_ERR_CHILD : SR_OK;
+    if (db_failed) return SR_ERR_DB;
+    return stats->failed || stats->stop_signal ? SR_ERR_CHILD : SR_OK;
 }

@@ -1596,6 +1596,9 @@ sr_status sr_config_load_string(const char *path, const char *text, FILE *errf, 
     }
     sr_status st = SR_OK;
     c->doc = sr_ydoc_parse(c->text, strlen(c->text), d);
+    uint64_t canon = 0;
+    if (c->doc && sr_ydoc_canonical_hash(c->doc, &canon) == 0) /* the identity ignores comments and formatting */
+        snprintf(c->hash, sizeof c->hash, "%016llx", (unsigned long long)canon);
     if (c->doc) {
         parse_sweep(c, d);
         policy_elems(c);

@@ -40,7 +40,9 @@ sr_status sr_config_load_string(const char *path, const char *text, FILE *errf, 
 void sr_config_free(sr_config *c); /* NULL is a no-op */
 
 const char *sr_config_text(const sr_config *c); /* the YAML text as read (borrowed) */
-const char *sr_config_hash(const sr_config *c); /* 16 hex digits of the text's hash (borrowed) */
+/* 16 hex digits identifying the experiment: a hash of the parsed YAML in canonical form, so comments, formatting
+ * and the order of mapping keys do not change it (sr_ycanon.c). Borrowed. */
+const char *sr_config_hash(const sr_config *c);
 const char *sr_config_name(const sr_config *c);
 int sr_config_point_count(const sr_config *c);
 const sr_point *sr_config_point(const sr_config *c, int i); /* borrowed */

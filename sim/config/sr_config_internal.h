@@ -65,6 +65,9 @@ const sr_ynode *sr_ydoc_root(const sr_ydoc *doc);
 /* Value of key in map, NULL when absent (or map is not a mapping). */
 const sr_ynode *sr_ynode_get(const sr_ynode *map, const char *key);
 const char *sr_ynode_type_name(const sr_ynode *n); /* "a mapping", "a list", "a scalar" */
+/* sr_ycanon.c: hash of the parsed tree in a canonical form (comments, formatting and the order of mapping keys
+ * aside); the experiment's identity. Returns 0, or -1 when out of memory. */
+int sr_ydoc_canonical_hash(const sr_ydoc *doc, uint64_t *hash);
 
 /* ---- section tables ---- */
 

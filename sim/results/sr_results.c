@@ -484,6 +484,28 @@ sr_status sr_results_experiment(sr_results *r, const char *name, const char *yam
     return st;
 }
 
+sr_status sr_results_experiment_renamed(sr_results *r, const char *name, const char *hash, char other_hash[17],
+                                        int *found)
+{
+    assert(r && name && hash && found);
+    *found = 0;
+    other_hash[0] = '\0';
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(r->db, "SELECT hash FROM experiments WHERE name = ?1 AND hash <> ?2 AND NOT EXISTS"
+                           " (SELECT 1 FROM experiments WHERE hash = ?2) ORDER BY id DESC LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(r, "preparing the experiment lookup");
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        snprintf(other_hash, 17, "%s", (const char *)sqlite3_column_text(s, 0));
+        *found = 1;
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SR_OK : db_fail(r, "looking up the experiment");
+}
+
 sr_status sr_results_point_done(sr_results *r, int64_t exp_id, const char *point_hash, int *done)
 {
     assert(r && point_hash && done);
@@ -702,4 +724,58 @@ sr_status sr_results_write_run(sr_results *r, const sr_run_info *info, const sr_
         st = db_fail(r, "committing the run");
     if (st != SR_OK && !sqlite3_get_autocommit(r->db)) sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
     return st;
+}
+
+sr_status sr_results_probe(const char *path, int *version, char *err, size_t err_size)
+{
+    assert(version);
+    *version = 0;
+    if (err && err_size) err[0] = '\0';
+    if (!path || !path[0]) {
+        sr_errf(err, err_size, "no database path given");
+        return SR_ERR_INVALID;
+    }
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        sr_errf(err, err_size, "%s: no such database file", path);
+        return SR_ERR_DB;
+    }
+    sr_status st = check_file_header(path, err, err_size);
+    if (st) return st;
+    if (sb.st_size == 0) {
+        sr_errf(err, err_size, "%s: empty file, not a simrun results database", path);
+        return SR_ERR_DB;
+    }
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    int ours = 0;
+    int64_t v = 0, n_tables = 0;
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, SR_RESULTS_BUSY_TIMEOUT_MS);
+        rc = inspect(db, &ours, &v, &n_tables);
+    }
+    if (rc != SQLITE_OK) {
+        sr_errf(err, err_size, "%s: not a readable SQLite database: %s", path, db ? sqlite3_errmsg(db) : "?");
+        st = SR_ERR_DB;
+    } else if (!ours) {
+        sr_errf(err, err_size, "%s: an SQLite database but not a simrun results database (no meta.schema_version)",
+                path);
+        st = SR_ERR_DB;
+    } else if (v > SR_RESULTS_SCHEMA_VERSION) {
+        sr_errf(err, err_size,
+                "%s: results schema version %" PRId64 " is newer than this simrun understands (%d); use a newer simrun",
+                path, v, SR_RESULTS_SCHEMA_VERSION);
+        st = SR_ERR_DB;
+    } else {
+        *version = (int)v;
+    }
+    sqlite3_close(db);
+    return st;
+}
+
+int sr_results_metric_is_wallclock(const char *name)
+{
+    static const char suffix[] = "wall_s";
+    size_t n = name ? strlen(name) : 0, m = sizeof suffix - 1;
+    return n >= m && strcmp(name + n - m, suffix) == 0;
 }

@@ -24,6 +24,11 @@ void sr_results_close(sr_results *r); /* NULL is a no-op */
 sr_status sr_results_experiment(sr_results *r, const char *name, const char *yaml_text, const char *hash,
                                 int64_t *exp_id);
 
+/* When no experiment has this hash yet but another of this name does (its content changed): *found = 1 and
+ * other_hash gets the most recent such hash. */
+sr_status sr_results_experiment_renamed(sr_results *r, const char *name, const char *hash, char other_hash[17],
+                                        int *found);
+
 /* *done = 1 when the point (by hash) of the experiment already has a run with status "ok". */
 sr_status sr_results_point_done(sr_results *r, int64_t exp_id, const char *point_hash, int *done);
 
@@ -58,5 +63,17 @@ sr_status sr_results_write_run(sr_results *r, const sr_run_info *info, const sr_
 
 /* Message of the last failed call on r (borrowed; "" after a success of sr_results_write_run). */
 const char *sr_results_errmsg(const sr_results *r);
+
+/* Looks at the file at path without writing a byte (read-only): it must exist and be a simrun results
+ * database of schema version 1..SR_RESULTS_SCHEMA_VERSION. *version gets its schema version. SR_ERR_DB with
+ * a message naming the file otherwise (missing, not SQLite, someone else's database, newer schema). */
+sr_status sr_results_probe(const char *path, int *version, char *err, size_t err_size);
+
+/* 1 when a metric measures real (wall-clock) time rather than simulated behaviour: its name ends in
+ * "wall_s" (exact_kernel_wall_s). Such metrics, runs.wall_s and the *_utc columns differ from run to run and
+ * are left out when runs are compared (simrun merge, simrun check). */
+int sr_results_metric_is_wallclock(const char *name);
+/* The same test as an SQL condition on a column called `name` (for queries over metrics). */
+#define SR_RESULTS_NOT_WALLCLOCK_SQL "name NOT LIKE '%wall\\_s' ESCAPE '\\'"
 
 #endif

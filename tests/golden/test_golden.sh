@@ -18,6 +18,6 @@ for exp in quickstart split-brain; do
         exit 1
     }
     echo "== $exp"
-    sh "$src/tests/golden/compare.sh" "$src/tests/golden/$exp.db" "$dir/results/$exp.db" || fail=1
+    sh "$src/tests/golden/compare.sh" "$src/tests/golden/pre-port/$exp.db" "$dir/results/$exp.db" || fail=1
 done
 exit $fail
