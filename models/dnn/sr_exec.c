@@ -17,7 +17,8 @@
  * uses the stand-alone kernels' exact expressions, so outputs are bit-identical to the unfused run
  * (keep_all, or sr_exec_keep on the intermediate nodes, turns fusion off where it is asked).
  *
- * Determinism: sr_exec_create sets OpenBLAS to one thread (sr_kernels_set_blas_threads(1)). */
+ * Determinism: sr_exec_create checks that cblas_sgemm is OpenBLAS's (sr_kernels_blas_check) and sets
+ * OpenBLAS to one thread (sr_kernels_set_blas_threads(1)). */
 #include <assert.h>
 #include <limits.h>
 #include <stdio.h>
@@ -366,7 +367,9 @@ sr_status sr_exec_create(const sr_graph *g, const sr_weights *w, int keep_all, s
     if (!g || !w || !out)
         return SR_ERR_INVALID;
     *out = NULL;
-    sr_status st;
+    sr_status st = sr_kernels_blas_check(err, err_size);
+    if (st != SR_OK)
+        return st;
     for (int i = 0; i < sr_graph_node_count(g); i++)
         if ((st = check_node(g, w, i, err, err_size)) != SR_OK)
             return st;

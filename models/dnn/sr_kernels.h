@@ -32,6 +32,12 @@ typedef struct sr_win2d {
  * simulations run many processes side by side). */
 void sr_kernels_set_blas_threads(int n);
 
+/* SR_OK when the cblas_sgemm this process calls is OpenBLAS's, the library whose thread count
+ * sr_kernels_set_blas_threads sets. Otherwise (another CBLAS, e.g. GSL's libgslcblas, came first on the
+ * link line: other summation order, so other results) SR_ERR_UNSUPPORTED with both library paths in err
+ * (may be NULL). sr_exec_create runs it. */
+sr_status sr_kernels_blas_check(char *err, size_t err_size);
+
 /* ---- convolution ---- */
 
 /* Floats of im2col workspace sr_conv2d needs for geometry p with `groups` groups (0 when it needs

@@ -4,6 +4,8 @@
  * Model: mobilenetv2 at 3x64x64 (zoo weights), split after features.3.add (24x16x16 = 6144 fp32 elements,
  * 24 576 bytes). Sources capture 96x80 frames (resized to the model input), 10 fps for 0.5 s = 5 frames.
  * Devices and links are priced by the roofline (no profiles). Each run is a forked child (SimGrid). */
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,10 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cblas.h>
 #include <cmocka.h>
 
 #include "engine_fixture.h"
 #include "sr_codectab.h"
+#include "sr_kernels.h"
 
 #define SPLIT "features.3.add"
 #define ACT_ELEMENTS 6144
@@ -242,6 +246,50 @@ static void test_model_mode_codec_table(void **state)
     unlink(path);
 }
 
+/* The products exact mode's kernels compute are OpenBLAS's, whatever order the build put the libraries in:
+ * GSL's reference CBLAS (libgslcblas, a dependency of libgsl) defines the same cblas_* symbols, sums in
+ * another order, and once came first on this binary's link line (and simrun's): split-brain's
+ * activation_snr_db then read 3.68289268667138 instead of OpenBLAS's 3.68289314934264. Checked three ways:
+ * the library that holds the cblas_sgemm this binary calls, sr_kernels_blas_check, and the bits of a
+ * MobileNetV2-sized product (M = 96, N = 196, K = 576: features.13's projection) against OpenBLAS's own
+ * cblas_sgemm looked up in the loaded libopenblas. */
+static void test_exact_blas_is_openblas(void **state)
+{
+    (void)state;
+    Dl_info info;
+    __typeof__(&cblas_sgemm) linked = cblas_sgemm;
+    void *p = NULL;
+    memcpy(&p, &linked, sizeof p);
+    assert_int_not_equal(dladdr(p, &info), 0);
+    assert_non_null(info.dli_fname);
+    if (!strstr(info.dli_fname, "openblas")) print_error("cblas_sgemm is from %s\n", info.dli_fname);
+    assert_non_null(strstr(info.dli_fname, "openblas"));
+    char err[512] = "";
+    assert_int_equal(sr_kernels_blas_check(err, sizeof err), SR_OK);
+
+    void *lib = dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD);
+    assert_non_null(lib);
+    __typeof__(&cblas_sgemm) own = NULL;
+    void *sym = dlsym(lib, "cblas_sgemm");
+    assert_non_null(sym);
+    memcpy(&own, &sym, sizeof own);
+    enum { M = 96, N = 196, K = 576 };
+    float *A = malloc(sizeof(float) * M * K), *B = malloc(sizeof(float) * K * N);
+    float *C1 = malloc(sizeof(float) * M * N), *C2 = malloc(sizeof(float) * M * N);
+    assert_true(A && B && C1 && C2);
+    uint32_t x = 12345u;
+    for (int i = 0; i < M * K; i++)
+        A[i] = (float)((x = x * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
+    for (int i = 0; i < K * N; i++)
+        B[i] = (float)((x = x * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
+    sr_kernels_set_blas_threads(1);
+    sr_matmul(M, N, K, A, B, C1); /* the kernels' product (cblas_sgemm as linked) */
+    own(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, K, B, N, 0.0f, C2, N);
+    assert_memory_equal(C1, C2, sizeof(float) * M * N);
+    free(A), free(B), free(C1), free(C2);
+    dlclose(lib);
+}
+
 /* Exact mode refuses big runs before simulating anything. */
 static void test_exact_budget(void **state)
 {
@@ -260,6 +308,7 @@ static void test_exact_budget(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exact_blas_is_openblas),
         cmocka_unit_test(test_exact_matches_model_uncompressed),
         cmocka_unit_test(test_exact_lossless_codec),
         cmocka_unit_test(test_exact_lossy_codec),
