@@ -58,11 +58,18 @@ static sr_status exec_args(merge_ctx *m, const char *sql, int n, const int64_t *
 static sr_status copy_run(merge_ctx *m, int64_t dst_exp, int64_t src_id)
 {
     int64_t a[2] = {dst_exp, src_id};
+    /* version-3 inputs carry params_si and the frames' outcome, cause and plan version; older inputs get the
+     * values the v3 upgrade gives their rows */
+    int v3 = m->input_version >= 3;
     sr_status st = exec_args(m,
-                             "INSERT INTO main.runs(experiment_id, point_index, point_hash, params, policy,"
-                             " replication, seed, status, wall_s, error, net_model, finished_utc)"
-                             " SELECT ?1, point_index, point_hash, params, policy, replication, seed, status,"
-                             " wall_s, error, net_model, finished_utc FROM src.runs WHERE id = ?2",
+                             v3 ? "INSERT INTO main.runs(experiment_id, point_index, point_hash, params, policy,"
+                                  " replication, seed, status, wall_s, error, net_model, finished_utc, params_si)"
+                                  " SELECT ?1, point_index, point_hash, params, policy, replication, seed, status,"
+                                  " wall_s, error, net_model, finished_utc, params_si FROM src.runs WHERE id = ?2"
+                                : "INSERT INTO main.runs(experiment_id, point_index, point_hash, params, policy,"
+                                  " replication, seed, status, wall_s, error, net_model, finished_utc)"
+                                  " SELECT ?1, point_index, point_hash, params, policy, replication, seed, status,"
+                                  " wall_s, error, net_model, finished_utc FROM src.runs WHERE id = ?2",
                              2, a, "copying a run");
     if (st) return st;
     int64_t c[2] = {sqlite3_last_insert_rowid(m->db), src_id};
@@ -70,9 +77,9 @@ static sr_status copy_run(merge_ctx *m, int64_t dst_exp, int64_t src_id)
         "INSERT INTO main.metrics(run_id, name, value, unit) SELECT ?1, name, value, unit"
         " FROM src.metrics WHERE run_id = ?2",
         "INSERT INTO main.frames(run_id, source, frame, device, capture_s, queue_s, compute_s, transfer_s,"
-        " complete_s, latency_s, dropped, bytes_sent) SELECT ?1, source, frame, device, capture_s, queue_s,"
-        " compute_s, transfer_s, complete_s, latency_s, dropped, bytes_sent FROM src.frames WHERE run_id = "
-        "?2",
+        " complete_s, latency_s, dropped, bytes_sent, outcome) SELECT ?1, source, frame, device, capture_s,"
+        " queue_s, compute_s, transfer_s, complete_s, latency_s, dropped, bytes_sent,"
+        " CASE WHEN dropped THEN 'dropped' ELSE 'completed' END FROM src.frames WHERE run_id = ?2",
         "INSERT INTO main.links(run_id, name, type, bw_bps, latency_s, bytes, transfers, energy_j)"
         " SELECT ?1, name, type, bw_bps, latency_s, bytes, transfers, energy_j FROM src.links WHERE run_id = "
         "?2",
@@ -84,9 +91,14 @@ static sr_status copy_run(merge_ctx *m, int64_t dst_exp, int64_t src_id)
         "bytes"
         " FROM src.frame_tasks WHERE run_id = ?2",
     };
+    static const char *const frames_v3 =
+        "INSERT INTO main.frames(run_id, source, frame, device, capture_s, queue_s, compute_s, transfer_s,"
+        " complete_s, latency_s, dropped, bytes_sent, outcome, cause, plan_version) SELECT ?1, source, frame,"
+        " device, capture_s, queue_s, compute_s, transfer_s, complete_s, latency_s, dropped, bytes_sent, outcome,"
+        " cause, plan_version FROM src.frames WHERE run_id = ?2";
     int n_children = (int)(sizeof children / sizeof children[0]) - (m->input_version < 2);
     for (int i = 0; i < n_children && !st; i++)
-        st = exec_args(m, children[i], 2, c, "copying a run's rows");
+        st = exec_args(m, i == 1 && v3 ? frames_v3 : children[i], 2, c, "copying a run's rows");
     if (!st) {
         sqlite3_stmt *s = NULL;
         if (sqlite3_prepare_v2(m->db, "INSERT OR REPLACE INTO temp.origin(run_id, file) VALUES(?1, ?2)", -1,

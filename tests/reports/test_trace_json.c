@@ -20,7 +20,7 @@
 #include "sr_timeline.h"
 #include "test_results_util.h"
 
-#define GOLDEN SR_SOURCE_DIR "/tests/golden/quickstart.db"
+#define GOLDEN SR_SOURCE_DIR "/tests/golden/pre-port/quickstart.db" /* one flow per transfer: transfers overlap */
 
 /* An in-memory database with the golden one attached as g and the trace text in temp table ev(v). */
 static sqlite3 *open_checker(const char *trace_path)
