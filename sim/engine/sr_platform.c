@@ -264,7 +264,7 @@ static sr_status check_wifi(const sr_experiment *e, sr_topology *t, char *err, s
     return SR_OK;
 }
 
-/* ---- zone layout ----
+/* ---- the wired part of a station's routes ----
  * A side entry is the part of a route that runs inside the wired zone when one end is a WIFI station and the
  * other end a wired host: the cell, the direction (0: from the station, 1: towards it), the wired host, and
  * the route, whose links minus the station's WIFI hop (first link out, last link in) are that part. Sorted
@@ -293,7 +293,7 @@ static int host_zone(const sr_topology *t, int h)
     return t->hosts[h].cell;
 }
 
-/* The side entries of the current layout, sorted; routes between two zones give none. Caller frees. */
+/* The side entries of the topology, sorted (check_wifi rejects routes between two stations). Caller frees. */
 static sr_status collect_sides(const sr_topology *t, side_entry **out, int *n_out)
 {
     side_entry *v = malloc((size_t)(t->n_routes ? t->n_routes : 1) * sizeof *v);
@@ -330,8 +330,8 @@ static int same_side(const sr_topology *t, const side_entry *a, const side_entry
     return 1;
 }
 
-/* The wired part behind a cell's access point must not depend on the station (before plan_zones: only the
- * cells are zones then). */
+/* The wired part behind a cell's access point must not depend on the station: sorting the side entries puts
+ * the routes that must agree next to each other (O(R log R) for R routes). */
 static sr_status check_cell_sides(const sr_experiment *e, sr_topology *t, char *err, size_t err_size)
 {
     side_entry *v = NULL;
@@ -527,6 +527,29 @@ static void write_cell_zone_name(FILE *f, const sr_topology *t, int cell)
     xml_str(f, t->links[t->cell_link[cell]].name);
 }
 
+/* The bypass zone route from cell c to the wired zone (from_cell) or back: access point <-> gateway router.
+ */
+static void write_cell_zone_route(FILE *f, const sr_topology *t, int c, int from_cell)
+{
+    fputs("  <bypassZoneRoute src=\"", f);
+    if (from_cell)
+        write_cell_zone_name(f, t, c);
+    else
+        fputs("__sr_wired", f);
+    fputs("\" dst=\"", f);
+    if (from_cell)
+        fputs("__sr_wired", f);
+    else
+        write_cell_zone_name(f, t, c);
+    fputs("\" gw_src=\"", f);
+    (from_cell ? write_ap_name : write_gw_name)(f, t, c);
+    fputs("\" gw_dst=\"", f);
+    (from_cell ? write_gw_name : write_ap_name)(f, t, c);
+    fputs("\"><link_ctn id=\"", f);
+    write_bb_name(f, t, c);
+    fputs("\"/></bypassZoneRoute>\n", f);
+}
+
 sr_status sr_topology_write_xml(const sr_topology *t, const sr_experiment *e, FILE *f)
 {
     side_entry *sides = NULL;
@@ -602,32 +625,10 @@ sr_status sr_topology_write_xml(const sr_topology *t, const sr_experiment *e, FI
         write_bb_name(f, t, c);
         fputs("\" sharing_policy=\"FATPIPE\" bandwidth=\"1e15Bps\" latency=\"0s\"/>\n", f);
     }
-    for (int c = 0; c < t->n_cells; c++)
-        for (int dir = 0; dir < 2; dir++) {
-            fputs("  <bypassZoneRoute src=\"", f);
-            if (dir == 0)
-                write_cell_zone_name(f, t, c);
-            else
-                fputs("__sr_wired", f);
-            fputs("\" dst=\"", f);
-            if (dir == 0)
-                fputs("__sr_wired", f);
-            else
-                write_cell_zone_name(f, t, c);
-            fputs("\" gw_src=\"", f);
-            if (dir == 0)
-                write_ap_name(f, t, c);
-            else
-                write_gw_name(f, t, c);
-            fputs("\" gw_dst=\"", f);
-            if (dir == 0)
-                write_gw_name(f, t, c);
-            else
-                write_ap_name(f, t, c);
-            fputs("\"><link_ctn id=\"", f);
-            write_bb_name(f, t, c);
-            fputs("\"/></bypassZoneRoute>\n", f);
-        }
+    for (int c = 0; c < t->n_cells; c++) {
+        write_cell_zone_route(f, t, c, 1);
+        write_cell_zone_route(f, t, c, 0);
+    }
     fputs("</zone>\n</platform>\n", f);
     st = ferror(f) ? SR_ERR_IO : SR_OK;
     free(sides);

@@ -6,8 +6,8 @@
  * host, direction), and a size that grows linearly with the number of devices.
  *
  * Simulation: transfers through routes of three links across zones take the CM02 closed form
- * sum(latency) + bytes / min(bandwidth) (test_engine.c (1): CM02 with crosstraffic 0 and TCP-gamma 0 applies no
- * factor), the same values the previous Full-zone platform gave. */
+ * sum(latency) + bytes / min(bandwidth) (test_engine.c (1): CM02 with crosstraffic 0 and TCP-gamma 0 applies
+ * no factor), the same values the previous Full-zone platform gave. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,11 +164,13 @@ static void test_wifi_layout(void **state)
     assert_null(strstr(wired, "sharing_policy=\"WIFI\""));
     free(wired);
     /* the wired part behind the access point, once for both stations, each direction */
-    assert_int_equal(count(xml, "<bypassRoute src=\"__sr_gw_ap\" dst=\"cloud\"><link_ctn id=\"lan\"/><link_ctn "
-                                "id=\"wan\"/></bypassRoute>"),
+    assert_int_equal(count(xml,
+                           "<bypassRoute src=\"__sr_gw_ap\" dst=\"cloud\"><link_ctn id=\"lan\"/><link_ctn "
+                           "id=\"wan\"/></bypassRoute>"),
                      1);
-    assert_int_equal(count(xml, "<bypassRoute src=\"cloud\" dst=\"__sr_gw_ap\"><link_ctn id=\"wan\"/><link_ctn "
-                                "id=\"lan\"/></bypassRoute>"),
+    assert_int_equal(count(xml,
+                           "<bypassRoute src=\"cloud\" dst=\"__sr_gw_ap\"><link_ctn id=\"wan\"/><link_ctn "
+                           "id=\"lan\"/></bypassRoute>"),
                      1);
     assert_int_equal(count(xml, "<bypassRoute src=\"__sr_gw_ap\" dst=\"edge\"><link_ctn id=\"lan\"/>"
                                 "</bypassRoute>"),
@@ -177,11 +179,34 @@ static void test_wifi_layout(void **state)
     /* wired cameras: a bypass route per ordered pair; 2 stations x 2 wired hosts x 2 directions collapse
      * into 4 gateway routes */
     assert_int_equal(count(xml, "<bypassRoute "), 2 * 2 + 4);
-    assert_non_null(strstr(xml, "<bypassZoneRoute src=\"__sr_cell_ap\" dst=\"__sr_wired\" gw_src=\"__sr_ap_ap\" "
-                                "gw_dst=\"__sr_gw_ap\"><link_ctn id=\"__sr_bb_ap\"/></bypassZoneRoute>"));
-    assert_non_null(strstr(xml, "<bypassZoneRoute src=\"__sr_wired\" dst=\"__sr_cell_ap\" gw_src=\"__sr_gw_ap\" "
-                                "gw_dst=\"__sr_ap_ap\"><link_ctn id=\"__sr_bb_ap\"/></bypassZoneRoute>"));
+    assert_non_null(strstr(xml,
+                           "<bypassZoneRoute src=\"__sr_cell_ap\" dst=\"__sr_wired\" gw_src=\"__sr_ap_ap\" "
+                           "gw_dst=\"__sr_gw_ap\"><link_ctn id=\"__sr_bb_ap\"/></bypassZoneRoute>"));
+    assert_non_null(strstr(xml,
+                           "<bypassZoneRoute src=\"__sr_wired\" dst=\"__sr_cell_ap\" gw_src=\"__sr_gw_ap\" "
+                           "gw_dst=\"__sr_ap_ap\"><link_ctn id=\"__sr_bb_ap\"/></bypassZoneRoute>"));
     free(xml);
+    fx_free(e);
+}
+
+/* Stations of one cell share the wired part behind the access point: two stations reaching the cloud through
+ * different wired links are rejected, naming the second route. */
+static void test_cell_sides_must_agree(void **state)
+{
+    (void)state;
+    sr_experiment *e = mixed(0);
+    free(e->routes[1].src);
+    e->routes[1].src = strdup("cam0");
+    const char *const other[] = {"ap", "wan", NULL};
+    fx_route(e, "cam1", "cloud", 1, other);
+    e->routes[3].loc.line = 42;
+    sr_topology *t = NULL;
+    char err[512] = "";
+    assert_int_equal(sr_topology_build(e, &t, err, sizeof err), SR_ERR_UNSUPPORTED);
+    assert_null(t);
+    assert_non_null(strstr(err, ":42:"));
+    assert_non_null(
+        strstr(err, "stations of WIFI cell 'ap' must reach 'cloud' through the same wired links"));
     fx_free(e);
 }
 
@@ -270,6 +295,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wired_layout),
         cmocka_unit_test(test_wifi_layout),
+        cmocka_unit_test(test_cell_sides_must_agree),
         cmocka_unit_test(test_size_linear),
         cmocka_unit_test(test_multi_hop_closed_form),
         cmocka_unit_test(test_cell_closed_form),
