@@ -558,7 +558,7 @@ sr_status sr_topology_write_xml(const sr_topology *t, const sr_experiment *e, FI
     if (st != SR_OK) return st;
     fputs("<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
           "<platform version=\"4.1\">\n<zone id=\"__sr_world\" routing=\"None\">\n"
-          "  <zone id=\"__sr_wired\" routing=\"None\">\n",
+          "  <zone id=\"__sr_wired\" routing=\"Cluster\">\n",
           f);
     for (int h = 0; h < t->n_hosts; h++)
         if (host_zone(t, h) < 0) write_host(f, e, &t->hosts[h], "    ");

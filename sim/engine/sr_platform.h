@@ -8,10 +8,11 @@
  * sr_topology_write_xml() then writes the SimGrid 4.1 platform:
  *
  *   __sr_world (None)
- *     __sr_wired (None): every host not on a WIFI cell, one gateway router __sr_gw_<link> per cell, all
- *       wired links, and one bypassRoute per declared ordered pair of wired hosts with the route's links in
- *       order; for the stations of a cell, one bypassRoute from its gateway router to each wired host they
- *       reach (and back), holding the route minus its WIFI hop, once per (cell, wired host, direction)
+ *     __sr_wired (Cluster, without host links): every host not on a WIFI cell, one gateway router
+ *       __sr_gw_<link> per cell, all wired links, and one bypassRoute per declared ordered pair of wired
+ *       hosts with the route's links in order; for the stations of a cell, one bypassRoute from its gateway
+ *       router to each wired host they reach (and back), holding the route minus its WIFI hop, once per
+ *       (cell, wired host, direction)
  *     __sr_cell_<link> (Wifi): its stations, the WIFI link (one bandwidth per rate level), the access-point
  *       router __sr_ap_<link>
  *     bypassZoneRoute cell -> wired and wired -> cell: access point <-> the cell's gateway router, through
@@ -24,11 +25,18 @@
  * itself). SimGrid looks a bypass route up before the zone's own routing (a map lookup per transfer) and
  * adds its links and their latencies in route order, so every route has exactly the links, link order and
  * summed latency (same additions in the same order) of the Full zone it replaces, and the simulated
- * results are identical. A station's route is: WIFI hop inside its cell, __sr_bb_<link>, then the wired
- * part, the same link list as before. Hierarchical star zones (SimGrid's Cluster routing, a zone per device
- * group) were tried first and dropped: every route that changes zones needs a link of its own in the zone
- * route, and that extra FATPIPE link joins flows that shared no link into one max-min component, which moves
- * results by a few ulps (SimGrid's lazy updates then integrate those flows at other dates).
+ * results are identical. A station's route is its WIFI hop inside the cell, __sr_bb_<link>, then the wired
+ * part: the same link list as before.
+ *
+ * The wired zone is a Cluster (SimGrid's StarZone) with no host link so that a pair nobody declared still
+ * gets an empty route, as a Full zone's missing entry did: LV08's cross-traffic asks for the reverse of
+ * every route, and a one-way route has none (a None zone aborts there).
+ *
+ * Hierarchical star zones (a Cluster zone per device group behind a gateway, zone routes between groups)
+ * were tried first and dropped: every route that changes zones needs a link of its own in the zone route,
+ * and that extra FATPIPE link joins flows that shared no link into one max-min component; with cameras
+ * sending to two edge servers over per-device links, times then differed from the Full zone's in the last
+ * digits (relative 1e-15).
  *
  * Hosts have one core whose speed is speed_flops * cores (a frame's compute uses the whole device) and
  * wattage_per_state "idle:busy:busy" (so one busy core draws the device's busy power). No SimGrid call

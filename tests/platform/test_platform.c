@@ -92,7 +92,8 @@ static void test_wired_layout(void **state)
     sr_experiment *e = city(3);
     char *xml = xml_of(e, NULL);
     assert_non_null(strstr(xml, "<zone id=\"__sr_world\" routing=\"None\">"));
-    assert_non_null(strstr(xml, "<zone id=\"__sr_wired\" routing=\"None\">"));
+    assert_non_null(strstr(xml, "<zone id=\"__sr_wired\" routing=\"Cluster\">"));
+    assert_null(strstr(xml, "<host_link")); /* so undeclared pairs get an empty route, as in a Full zone */
     assert_null(strstr(xml, "routing=\"Full\"")); /* no N x N routing table anywhere */
     assert_null(strstr(xml, "<route "));
     assert_null(strstr(xml, "Wifi"));
@@ -290,6 +291,27 @@ static void test_cell_closed_form(void **state)
     fx_free(e);
 }
 
+/* LV08 with a one-way route: SimGrid's cross-traffic asks for the reverse route, which nobody declared. A Full
+ * zone answered with an empty route (no reverse load), and so does the wired zone now: the transfer takes
+ * 13.01 x (5 + 2 + 20 ms) + 100 kB / (0.97 x 1 MB/s) (LV08 factors, test_engine.c (2); the TCP window bound
+ * 4 MiB / (2 x 27 ms) does not bind). */
+static void test_one_way_lv08(void **state)
+{
+    (void)state;
+    sr_experiment *e = city(2);
+    e->net_model = SR_NET_LV08;
+    e->routes[0].symmetric = 0;
+    fx_model(e, "m", "tiny");
+    fx_source(e, "s", "cam", "m", 1.0, SR_ARRIVAL_PERIODIC, 0.0);
+    fx_policy(e, SR_POLICY_CLOUD_ONLY, "cloud", NULL, 1e5);
+    sr_run_output o = run(e);
+    assert_int_equal(o.n_frames, 2);
+    for (size_t k = 0; k < o.n_frames; k++)
+        assert_rel(o.frames[k].transfer_s, 13.01 * (0.005 + 0.002 + 0.02) + 1e5 / (0.97 * 8e6 / 8), 1e-9);
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_size_linear),
         cmocka_unit_test(test_multi_hop_closed_form),
         cmocka_unit_test(test_cell_closed_form),
+        cmocka_unit_test(test_one_way_lv08),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
