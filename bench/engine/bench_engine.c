@@ -16,7 +16,17 @@
  * frames/s for a cloud that serves fewer, so frames pile up in its queue (unbounded) until the end; the first
  * engine (one actor per task of every in-flight frame) aborted there above ~32k actors.
  *
- * usage: bench_engine [--quick] [--cameras N] [--fps F] */
+ * Scale table (--scale N, e.g. --scale 100000; not part of the default rows: minutes per process): a city of
+ * N cameras x 1 fps x 60 s, each with its own LTE link (per_device) to a shared backhaul and one cloud, in
+ * one process. It checks that memory grows linearly with the devices (the platform used to be one Full
+ * routing zone whose table is N x N: 100 000 cameras were killed at 24 GiB) and prints the peak RSS
+ * (getrusage ru_maxrss) of each process, KiB per device and frames per wall second. The load stays far from
+ * every capacity (1 KiB frames at 1 fps: 8 kb/s on each 20 Mb/s LTE link, 0.82 Gb/s for 100 000 cameras on
+ * the 10 Gb/s backhaul; a 1 Pflop/s cloud) because the engine sends every frame as its own concurrent flow. The anchor runs one
+ * actor per camera, so it sets small actor stacks without guard pages (contexts/stack-size,
+ * contexts/guard-size: a guarded stack takes two memory mappings and the kernel's default limit is 65 530).
+ *
+ * usage: bench_engine [--quick] [--cameras N] [--fps F] [--scale N] */
 #include <math.h>
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
@@ -43,7 +53,10 @@
 
 #define DURATION_S 10.0
 
-static double g_fps = 2.0; /* frames per second per camera: set per row before the children fork */
+/* set per row before the children fork */
+static double g_fps = 2.0; /* frames per second per camera */
+static double g_duration_s = DURATION_S;
+static int g_scale; /* 1: the scale experiment (city behind a shared backhaul) */
 
 typedef struct bench_result {
     double wall_s;
@@ -59,9 +72,30 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+#define SCALE_FRAME_BYTES 1024.0
+
 static char *experiment_yaml(int n)
 {
     static char text[4096];
+    if (g_scale) {
+        snprintf(
+            text, sizeof text,
+            "name: bench-scale\nseed: 1\nduration: %gs\nnetwork_model: cm02\n"
+            "platform:\n  devices:\n"
+            "    - { name: cam, count: %d, class: camera, profile: camera-soc }\n"
+            "    - { name: cloud, class: cloud, speed: 1Pf, cores: 1 }\n"
+            "  links:\n"
+            "    - { name: lte, type: lte, bandwidth: 20Mbps, latency: 15ms, per_device: cam }\n"
+            "    - { name: backhaul, type: ethernet, bandwidth: 10Gbps, latency: 2ms }\n"
+            "  routes:\n    - { src: cam, dst: cloud, links: [lte, backhaul] }\n"
+            "models:\n  - { name: net, source: mobilenetv2 }\n"
+            "workload:\n  sources:\n"
+            "    - { name: v, devices: cam, model: net, fps: %g, arrival: periodic, resolution: 224x224 }\n"
+            "policy: { type: cloud_only, target: cloud, frame_size: %gB }\n"
+            "metrics: { frames: false, links: false, hosts: false }\n",
+            g_duration_s, n, g_fps, SCALE_FRAME_BYTES);
+        return text;
+    }
     snprintf(text, sizeof text,
              "name: bench-engine\nseed: 1\nduration: %gs\nnetwork_model: cm02\n"
              "platform:\n  devices:\n"
@@ -106,7 +140,7 @@ static void anchor_camera(int argc, char **argv)
     double phase = sr_arrival_phase(i, g_fps);
     for (int k = 0; k < g_frames_per_cam; k++) {
         double t = phase + k / g_fps;
-        if (t >= DURATION_S) break;
+        if (t >= g_duration_s) break;
         double wait = t - simgrid_get_clock();
         if (wait > 0) sg_actor_sleep_for(wait);
         sg_host_sendto(self, g_cloud, g_frame_bytes);
@@ -148,12 +182,18 @@ static int run_anchor(const sr_experiment *e, bench_result *r)
     double seconds = 0;
     sr_cost_layers(cost, &dev, g, 0, sr_graph_node_count(g) - 1, SR_PREC_FP32, 1, &seconds);
     g_cloud_flops = seconds * cloud->speed_flops * cloud->cores;
-    g_frame_bytes = 20 * 1024;
-    g_frames_per_cam = (int)ceil(DURATION_S * g_fps);
+    g_frame_bytes = g_scale ? SCALE_FRAME_BYTES : 20 * 1024;
+    g_frames_per_cam = (int)ceil(g_duration_s * g_fps);
 
-    int argc = 4;
-    char *argv[] = {"bench", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
-                    "--cfg=network/TCP-gamma:0", NULL};
+    int argc = g_scale ? 6 : 4;
+    char *argv[] = {"bench",
+                    "--cfg=network/model:CM02",
+                    "--cfg=network/crosstraffic:0",
+                    "--cfg=network/TCP-gamma:0",
+                    "--cfg=contexts/stack-size:64",
+                    "--cfg=contexts/guard-size:0",
+                    NULL};
+    if (!g_scale) argv[4] = NULL;
     xbt_log_control_set("root.thres:critical");
     simgrid_init(&argc, argv);
     simgrid_load_platform(path);
@@ -163,7 +203,7 @@ static int run_anchor(const sr_experiment *e, bench_result *r)
     g_expected = 0;
     for (int i = 0; i < cam->count; i++)
         for (int k = 0; k < g_frames_per_cam; k++)
-            if (sr_arrival_phase(i, g_fps) + k / g_fps < DURATION_S) g_expected++;
+            if (sr_arrival_phase(i, g_fps) + k / g_fps < g_duration_s) g_expected++;
     double t0 = now_s();
     sg_actor_create("cloud", g_cloud, anchor_cloud, 0, NULL);
     for (int i = 0; i < cam->count; i++) {
@@ -222,10 +262,42 @@ static bench_result in_child(int (*fn)(const sr_experiment *, bench_result *), i
     return r;
 }
 
+/* One row: both children, then the line of the table. */
+static void run_row(int n)
+{
+    bench_result a = in_child(run_anchor, n);
+    bench_result b = in_child(run_engine, n);
+    if (!a.ok || !b.ok) {
+        printf("%8d %5g  failed (engine ok=%d, anchor ok=%d)\n", n, g_fps, b.ok, a.ok);
+        return;
+    }
+    if (g_scale)
+        printf("%8d %9ld %10.3f %10.3f %8.2f %12.0f %11.0f %11.0f %8.1f %8.1f %8.2f\n", n, b.frames, b.wall_s,
+               a.wall_s, b.wall_s / a.wall_s, (double)b.frames / b.wall_s, b.max_rss_kib / 1024.0,
+               a.max_rss_kib / 1024.0, (double)b.max_rss_kib / n, (double)a.max_rss_kib / n,
+               (double)b.max_rss_kib / (double)a.max_rss_kib);
+    else
+        printf("%8d %5g %9ld %10.3f %10.3f %8.2f %12.0f %13.1f %13.1f\n", n, g_fps, b.frames, b.wall_s,
+               a.wall_s, b.wall_s / a.wall_s, (double)b.frames / b.wall_s, (double)b.max_rss_kib / n,
+               (double)a.max_rss_kib / n);
+    if (a.frames != b.frames) printf("         (anchor completed %ld frames)\n", a.frames);
+    fflush(stdout);
+}
+
+static void scale_header(void)
+{
+    printf(
+        "\nscale: N cameras x 1 fps x 60 s, one LTE link each (per_device) + shared 10 Gbps backhaul + one "
+        "cloud, 1 KiB frames\n");
+    printf("%8s %9s %10s %10s %8s %12s %11s %11s %8s %8s %8s\n", "cameras", "frames", "engine s", "anchor s",
+           "ratio", "frames/s", "engine MiB", "anchor MiB", "eng KiB", "anc KiB", "RSS rat");
+}
+
 int main(int argc, char **argv)
 {
     int sizes[6] = {100, 1000, 3000, 10000, 3000, 0};
     double rates[6] = {2, 2, 2, 2, 10, 0};
+    int scale_n = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             sizes[1] = 0;
@@ -234,32 +306,38 @@ int main(int argc, char **argv)
             sizes[1] = 0;
         } else if (strcmp(argv[i], "--fps") == 0 && i + 1 < argc) {
             rates[0] = atof(argv[++i]);
+        } else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
+            scale_n = atoi(argv[++i]);
+            if (scale_n <= 0) {
+                fprintf(stderr, "bench_engine: --scale needs a positive camera count\n");
+                return 2;
+            }
+            sizes[0] = 0;
         } else {
-            fprintf(stderr, "usage: bench_engine [--quick] [--cameras N] [--fps F]\n");
+            fprintf(stderr, "usage: bench_engine [--quick] [--cameras N] [--fps F] [--scale N]\n");
             return 2;
         }
     }
-    if (!(sizes[0] > 0) || !(rates[0] > 0) || !isfinite(rates[0])) {
+    if (scale_n == 0 && (!(sizes[0] > 0) || !(rates[0] > 0) || !isfinite(rates[0]))) {
         fprintf(stderr, "bench_engine: --cameras and --fps must be positive\n");
         return 2;
     }
-    printf("engine vs bare SimGrid: N cameras x F fps x %g s, cloud_only over private access links\n",
-           DURATION_S);
-    printf("%8s %5s %9s %10s %10s %8s %12s %13s %13s\n", "cameras", "fps", "frames", "engine s", "anchor s",
-           "ratio", "frames/s", "engine KiB/dev", "anchor KiB/dev");
+    if (sizes[0] > 0) {
+        printf("engine vs bare SimGrid: N cameras x F fps x %g s, cloud_only over private access links\n",
+               DURATION_S);
+        printf("%8s %5s %9s %10s %10s %8s %12s %13s %13s\n", "cameras", "fps", "frames", "engine s",
+               "anchor s", "ratio", "frames/s", "engine KiB/dev", "anchor KiB/dev");
+    }
     for (int k = 0; sizes[k] > 0; k++) {
-        int n = sizes[k];
         g_fps = rates[k];
-        bench_result a = in_child(run_anchor, n);
-        bench_result b = in_child(run_engine, n);
-        if (!a.ok || !b.ok) {
-            printf("%8d %5g  failed (engine ok=%d, anchor ok=%d)\n", n, g_fps, b.ok, a.ok);
-            continue;
-        }
-        printf("%8d %5g %9ld %10.3f %10.3f %8.2f %12.0f %13.1f %13.1f\n", n, g_fps, b.frames, b.wall_s,
-               a.wall_s, b.wall_s / a.wall_s, (double)b.frames / b.wall_s, (double)b.max_rss_kib / n,
-               (double)a.max_rss_kib / n);
-        if (a.frames != b.frames) printf("         (anchor completed %ld frames)\n", a.frames);
+        run_row(sizes[k]);
+    }
+    if (scale_n > 0) {
+        g_scale = 1;
+        g_fps = 1.0;
+        g_duration_s = 60.0;
+        scale_header();
+        run_row(scale_n);
     }
     return 0;
 }

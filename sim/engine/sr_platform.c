@@ -261,32 +261,93 @@ static sr_status check_wifi(const sr_experiment *e, sr_topology *t, char *err, s
                 }
             }
         }
-    /* the wired part behind a cell's access point must not depend on the station */
-    for (int r = 0; r < t->n_routes; r++) {
-        const sr_topo_route *a = &t->routes[r];
-        int ca = t->hosts[a->src].cell >= 0 ? t->hosts[a->src].cell : t->hosts[a->dst].cell;
-        if (ca < 0) continue;
-        int wired_host = t->hosts[a->src].cell >= 0 ? a->dst : a->src;
-        for (int q = r + 1; q < t->n_routes; q++) {
-            const sr_topo_route *b = &t->routes[q];
-            int from_station_a = t->hosts[a->src].cell >= 0, from_station_b = t->hosts[b->src].cell >= 0;
-            int cb = from_station_b ? t->hosts[b->src].cell : t->hosts[b->dst].cell;
-            int wired_b = from_station_b ? b->dst : b->src;
-            if (cb != ca || wired_b != wired_host || from_station_a != from_station_b) continue;
-            int same = a->n_links == b->n_links;
-            for (int k = 0; same && k < a->n_links; k++)
-                same = t->pool[a->first + k] == t->pool[b->first + k];
-            if (!same) {
-                const sr_route_spec *rs = &e->routes[b->spec];
-                ERR("%s:%d:%d: error: stations of WIFI cell '%s' must reach '%s' through the same wired "
-                    "links",
-                    loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->links[t->cell_link[ca]].name,
-                    t->hosts[wired_host].name);
-                return SR_ERR_UNSUPPORTED;
-            }
-        }
-    }
     return SR_OK;
+}
+
+/* ---- the wired part of a station's routes ----
+ * A side entry is the part of a route that runs inside the wired zone when one end is a WIFI station and the
+ * other end a wired host: the cell, the direction (0: from the station, 1: towards it), the wired host, and
+ * the route, whose links minus the station's WIFI hop (first link out, last link in) are that part. Sorted
+ * by cell, direction, wired host and route, so that the routes sharing one wired part are neighbours. */
+typedef struct side_entry {
+    int zone, dir, other, route;
+} side_entry;
+
+static int side_cmp(const void *a, const void *b)
+{
+    const side_entry *x = a, *y = b;
+    if (x->zone != y->zone) return x->zone < y->zone ? -1 : 1;
+    if (x->dir != y->dir) return x->dir < y->dir ? -1 : 1;
+    if (x->other != y->other) return x->other < y->other ? -1 : 1;
+    return x->route < y->route ? -1 : x->route > y->route;
+}
+
+static int same_key(const side_entry *a, const side_entry *b)
+{
+    return a->zone == b->zone && a->dir == b->dir && a->other == b->other;
+}
+
+/* Zone of host h: its cell, or -1 for the wired zone. */
+static int host_zone(const sr_topology *t, int h)
+{
+    return t->hosts[h].cell;
+}
+
+/* The side entries of the topology, sorted (check_wifi rejects routes between two stations). Caller frees. */
+static sr_status collect_sides(const sr_topology *t, side_entry **out, int *n_out)
+{
+    side_entry *v = malloc((size_t)(t->n_routes ? t->n_routes : 1) * sizeof *v);
+    if (!v) return SR_ERR_NOMEM;
+    int n = 0;
+    for (int r = 0; r < t->n_routes; r++) {
+        const sr_topo_route *ro = &t->routes[r];
+        int zs = host_zone(t, ro->src), zd = host_zone(t, ro->dst);
+        if (zs >= 0 && zd < 0) v[n++] = (side_entry){zs, 0, ro->dst, r};
+        if (zs < 0 && zd >= 0) v[n++] = (side_entry){zd, 1, ro->src, r};
+    }
+    if (n > 1) qsort(v, (size_t)n, sizeof *v, side_cmp);
+    *out = v;
+    *n_out = n;
+    return SR_OK;
+}
+
+/* Links [*first, *last] of side entry s's route lie in the wired zone (an empty range when last < first). */
+static void side_range(const sr_topology *t, const side_entry *s, int *first, int *last)
+{
+    const sr_topo_route *ro = &t->routes[s->route];
+    *first = s->dir == 0 ? 1 : 0;
+    *last = s->dir == 0 ? ro->n_links - 1 : ro->n_links - 2;
+}
+
+static int same_side(const sr_topology *t, const side_entry *a, const side_entry *b)
+{
+    const sr_topo_route *x = &t->routes[a->route], *y = &t->routes[b->route];
+    if (x->n_links != y->n_links) return 0;
+    int f, l;
+    side_range(t, a, &f, &l);
+    for (int k = f; k <= l; k++)
+        if (t->pool[x->first + k] != t->pool[y->first + k]) return 0;
+    return 1;
+}
+
+/* The wired part behind a cell's access point must not depend on the station: sorting the side entries puts
+ * the routes that must agree next to each other (O(R log R) for R routes). */
+static sr_status check_cell_sides(const sr_experiment *e, sr_topology *t, char *err, size_t err_size)
+{
+    side_entry *v = NULL;
+    int n = 0;
+    sr_status st = collect_sides(t, &v, &n);
+    for (int i = 0, head = 0; i < n && st == SR_OK; i++) {
+        if (!same_key(&v[head], &v[i])) head = i;
+        if (head == i || same_side(t, &v[head], &v[i])) continue;
+        const sr_route_spec *rs = &e->routes[t->routes[v[i].route].spec];
+        ERR("%s:%d:%d: error: stations of WIFI cell '%s' must reach '%s' through the same wired links",
+            loc_file(&rs->loc), rs->loc.line, rs->loc.col, t->links[t->cell_link[v[i].zone]].name,
+            t->hosts[v[i].other].name);
+        st = SR_ERR_UNSUPPORTED;
+    }
+    free(v);
+    return st;
 }
 
 sr_status sr_topology_build(const sr_experiment *e, sr_topology **out, char *err, size_t err_size)
@@ -327,6 +388,7 @@ sr_status sr_topology_build(const sr_experiment *e, sr_topology **out, char *err
         }
     st = expand_routes(e, t, err, err_size);
     if (st == SR_OK) st = check_wifi(e, t, err, err_size);
+    if (st == SR_OK) st = check_cell_sides(e, t, err, err_size);
     if (st != SR_OK) goto fail;
     *out = t;
     return SR_OK;
@@ -459,14 +521,56 @@ static void write_bb_name(FILE *f, const sr_topology *t, int cell)
     xml_str(f, t->links[t->cell_link[cell]].name);
 }
 
+static void write_links_ctn(FILE *f, const sr_topology *t, const sr_topo_route *ro, int first, int last)
+{
+    for (int k = first; k <= last; k++) {
+        fputs("<link_ctn id=\"", f);
+        xml_str(f, t->links[t->pool[ro->first + k]].name);
+        fputs("\"/>", f);
+    }
+}
+
+static void write_cell_zone_name(FILE *f, const sr_topology *t, int cell)
+{
+    fputs("__sr_cell_", f);
+    xml_str(f, t->links[t->cell_link[cell]].name);
+}
+
+/* The bypass zone route from cell c to the wired zone (from_cell) or back: access point <-> gateway router.
+ */
+static void write_cell_zone_route(FILE *f, const sr_topology *t, int c, int from_cell)
+{
+    fputs("  <bypassZoneRoute src=\"", f);
+    if (from_cell)
+        write_cell_zone_name(f, t, c);
+    else
+        fputs("__sr_wired", f);
+    fputs("\" dst=\"", f);
+    if (from_cell)
+        fputs("__sr_wired", f);
+    else
+        write_cell_zone_name(f, t, c);
+    fputs("\" gw_src=\"", f);
+    (from_cell ? write_ap_name : write_gw_name)(f, t, c);
+    fputs("\" gw_dst=\"", f);
+    (from_cell ? write_gw_name : write_ap_name)(f, t, c);
+    fputs("\"><link_ctn id=\"", f);
+    write_bb_name(f, t, c);
+    fputs("\"/></bypassZoneRoute>\n", f);
+}
+
 sr_status sr_topology_write_xml(const sr_topology *t, const sr_experiment *e, FILE *f)
 {
+    side_entry *sides = NULL;
+    int n_sides = 0;
+    sr_status st = collect_sides(t, &sides, &n_sides);
+    if (st != SR_OK) return st;
     fputs("<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
-          "<platform version=\"4.1\">\n<zone id=\"__sr_world\" routing=\"Full\">\n"
-          "  <zone id=\"__sr_wired\" routing=\"Full\">\n",
+          "<platform version=\"4.1\">\n<zone id=\"__sr_world\" routing=\"None\">\n"
+          "  <zone id=\"__sr_wired\" routing=\"Cluster\">\n",
           f);
     for (int h = 0; h < t->n_hosts; h++)
-        if (t->hosts[h].cell < 0) write_host(f, e, &t->hosts[h], "    ");
+        if (host_zone(t, h) < 0) write_host(f, e, &t->hosts[h], "    ");
     for (int c = 0; c < t->n_cells; c++) {
         fputs("    <router id=\"", f);
         write_gw_name(f, t, c);
@@ -474,50 +578,44 @@ sr_status sr_topology_write_xml(const sr_topology *t, const sr_experiment *e, FI
     }
     for (int l = 0; l < t->n_links; l++)
         if (!is_wifi(e, t, l)) write_link(f, e, &t->links[l], "    ");
-    /* wired routes; for station routes, the wired part between the cell gateway and the wired host, once
-     * per (cell, host, direction) */
+    /* routes between wired hosts, one bypass route per ordered pair */
     for (int r = 0; r < t->n_routes; r++) {
         const sr_topo_route *ro = &t->routes[r];
-        int sc = t->hosts[ro->src].cell, dc = t->hosts[ro->dst].cell;
-        int first = 0, last = ro->n_links - 1;
-        if (sc >= 0 || dc >= 0) {
-            int dup = 0;
-            for (int q = 0; q < r && !dup; q++) {
-                const sr_topo_route *p = &t->routes[q];
-                if (sc >= 0)
-                    dup = t->hosts[p->src].cell == sc && p->dst == ro->dst;
-                else
-                    dup = t->hosts[p->dst].cell == dc && p->src == ro->src;
-            }
-            if (dup) continue;
-            if (sc >= 0)
-                first = 1;
-            else
-                last = ro->n_links - 2;
-        }
-        fputs("    <route src=\"", f);
-        if (sc >= 0)
-            write_gw_name(f, t, sc);
-        else
-            xml_str(f, t->hosts[ro->src].name);
+        if (host_zone(t, ro->src) >= 0 || host_zone(t, ro->dst) >= 0) continue;
+        fputs("    <bypassRoute src=\"", f);
+        xml_str(f, t->hosts[ro->src].name);
         fputs("\" dst=\"", f);
-        if (dc >= 0)
-            write_gw_name(f, t, dc);
+        xml_str(f, t->hosts[ro->dst].name);
+        fputs("\">", f);
+        write_links_ctn(f, t, ro, 0, ro->n_links - 1);
+        fputs("</bypassRoute>\n", f);
+    }
+    /* the wired part of a station's routes: from its cell's gateway router to the wired host (or back), once
+     * per (cell, wired host, direction) */
+    for (int i = 0; i < n_sides; i++) {
+        const side_entry *sd = &sides[i];
+        if (i > 0 && same_key(&sides[i - 1], sd)) continue;
+        fputs("    <bypassRoute src=\"", f);
+        if (sd->dir == 0)
+            write_gw_name(f, t, sd->zone);
         else
-            xml_str(f, t->hosts[ro->dst].name);
-        fputs("\" symmetrical=\"NO\">", f);
-        for (int k = first; k <= last; k++) {
-            fputs("<link_ctn id=\"", f);
-            xml_str(f, t->links[t->pool[ro->first + k]].name);
-            fputs("\"/>", f);
-        }
-        fputs("</route>\n", f);
+            xml_str(f, t->hosts[sd->other].name);
+        fputs("\" dst=\"", f);
+        if (sd->dir == 0)
+            xml_str(f, t->hosts[sd->other].name);
+        else
+            write_gw_name(f, t, sd->zone);
+        fputs("\">", f);
+        int first, last;
+        side_range(t, sd, &first, &last);
+        write_links_ctn(f, t, &t->routes[sd->route], first, last);
+        fputs("</bypassRoute>\n", f);
     }
     fputs("  </zone>\n", f);
     for (int c = 0; c < t->n_cells; c++) {
         const sr_topo_link *l = &t->links[t->cell_link[c]];
-        fputs("  <zone id=\"__sr_cell_", f);
-        xml_str(f, l->name);
+        fputs("  <zone id=\"", f);
+        write_cell_zone_name(f, t, c);
         fputs("\" routing=\"Wifi\">\n    <prop id=\"access_point\" value=\"", f);
         write_ap_name(f, t, c);
         fputs("\"/>\n", f);
@@ -529,24 +627,19 @@ sr_status sr_topology_write_xml(const sr_topology *t, const sr_experiment *e, FI
         fputs("\"/>\n  </zone>\n", f);
     }
     /* SimGrid forbids empty zone routes: each access point reaches its gateway router through a FATPIPE
-     * link with no latency and a bandwidth no flow can reach (it never constrains the max-min sharing) */
+     * link with no latency and a bandwidth no flow can reach (it never constrains the max-min sharing, and
+     * every flow through it also crosses the cell's WIFI link, so it joins no flows that were apart) */
     for (int c = 0; c < t->n_cells; c++) {
         fputs("  <link id=\"", f);
         write_bb_name(f, t, c);
         fputs("\" sharing_policy=\"FATPIPE\" bandwidth=\"1e15Bps\" latency=\"0s\"/>\n", f);
     }
     for (int c = 0; c < t->n_cells; c++) {
-        const sr_topo_link *l = &t->links[t->cell_link[c]];
-        fputs("  <zoneRoute src=\"__sr_cell_", f);
-        xml_str(f, l->name);
-        fputs("\" dst=\"__sr_wired\" gw_src=\"", f);
-        write_ap_name(f, t, c);
-        fputs("\" gw_dst=\"", f);
-        write_gw_name(f, t, c);
-        fputs("\" symmetrical=\"YES\"><link_ctn id=\"", f);
-        write_bb_name(f, t, c);
-        fputs("\"/></zoneRoute>\n", f);
+        write_cell_zone_route(f, t, c, 1);
+        write_cell_zone_route(f, t, c, 0);
     }
     fputs("</zone>\n</platform>\n", f);
-    return ferror(f) ? SR_ERR_IO : SR_OK;
+    st = ferror(f) ? SR_ERR_IO : SR_OK;
+    free(sides);
+    return st;
 }

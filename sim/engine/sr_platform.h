@@ -4,13 +4,39 @@
  * into one route per ordered host pair (symmetric routes add the reverse with the links reversed), and
  * checks everything SimGrid would otherwise abort on: unknown names, per-device links that belong to
  * neither end, duplicate pairs, WIFI links used anywhere but as the first hop of a station (or the last
- * hop towards it). sr_topology_write_xml() then writes the SimGrid 4.1 platform:
+ * hop towards it), stations of one cell that would reach a wired host through different wired links.
+ * sr_topology_write_xml() then writes the SimGrid 4.1 platform:
  *
- *   world (Full)
- *     wired (Full): every host not on a WIFI cell, one gateway router per cell, all wired links and routes
- *     cell_<link> (Wifi): its stations, the WIFI link (one bandwidth per rate level), an access-point router
- *     zoneRoute cell -> wired: access point -> the cell's gateway router (the wired part of a station's
- *       route is a route from the gateway router to the destination host inside `wired`)
+ *   __sr_world (None)
+ *     __sr_wired (Cluster, without host links): every host not on a WIFI cell, one gateway router
+ *       __sr_gw_<link> per cell, all wired links, and one bypassRoute per declared ordered pair of wired
+ *       hosts with the route's links in order; for the stations of a cell, one bypassRoute from its gateway
+ *       router to each wired host they reach (and back), holding the route minus its WIFI hop, once per
+ *       (cell, wired host, direction)
+ *     __sr_cell_<link> (Wifi): its stations, the WIFI link (one bandwidth per rate level), the access-point
+ *       router __sr_ap_<link>
+ *     bypassZoneRoute cell -> wired and wired -> cell: access point <-> the cell's gateway router, through
+ *       __sr_bb_<link> (a FATPIPE link with no latency and 1e15 B/s: SimGrid forbids empty routes)
+ *
+ * Why bypass routes and no Full zone: a Full zone keeps an N x N routing table (100 000 cameras and a cloud
+ * were killed at 24 GiB), while SimGrid stores bypass routes in a map of the declared pairs, so the
+ * platform's memory grows with the routes the experiment declares (linear in the devices for the usual
+ * device group -> server routes; a group-to-group route of N x M pairs is N x M routes, as in the topology
+ * itself). SimGrid looks a bypass route up before the zone's own routing (a map lookup per transfer) and
+ * adds its links and their latencies in route order, so every route has exactly the links, link order and
+ * summed latency (same additions in the same order) of the Full zone it replaces, and the simulated
+ * results are identical. A station's route is its WIFI hop inside the cell, __sr_bb_<link>, then the wired
+ * part: the same link list as before.
+ *
+ * The wired zone is a Cluster (SimGrid's StarZone) with no host link so that a pair nobody declared still
+ * gets an empty route, as a Full zone's missing entry did: LV08's cross-traffic asks for the reverse of
+ * every route, and a one-way route has none (a None zone aborts there).
+ *
+ * Hierarchical star zones (a Cluster zone per device group behind a gateway, zone routes between groups)
+ * were tried first and dropped: every route that changes zones needs a link of its own in the zone route,
+ * and that extra FATPIPE link joins flows that shared no link into one max-min component; with cameras
+ * sending to two edge servers over per-device links, times then differed from the Full zone's in the last
+ * digits (relative 1e-15).
  *
  * Hosts have one core whose speed is speed_flops * cores (a frame's compute uses the whole device) and
  * wattage_per_state "idle:busy:busy" (so one busy core draws the device's busy power). No SimGrid call

@@ -469,8 +469,8 @@ static void test_topology_routes(void **state)
     assert_non_null(strstr(xml, "<host id=\"cam2\" speed=\"1000000000f\" core=\"1\">"));
     assert_non_null(strstr(
         xml, "<link id=\"wan\" sharing_policy=\"FATPIPE\" bandwidth=\"12500000Bps\" latency=\"0.02s\"/>"));
-    assert_non_null(strstr(xml, "<route src=\"cam1\" dst=\"cloud\" symmetrical=\"NO\"><link_ctn "
-                                "id=\"up1\"/><link_ctn id=\"wan\"/></route>"));
+    assert_non_null(strstr(xml, "<bypassRoute src=\"cam1\" dst=\"cloud\"><link_ctn "
+                                "id=\"up1\"/><link_ctn id=\"wan\"/></bypassRoute>"));
     sr_topology_free(t);
 
     /* the same pair twice */
