@@ -102,8 +102,8 @@ typedef struct sr_policy_sim {
     double now_s;
     /* New jobs of `source` (-1: every source) use a new plan from plan(); jobs in flight keep theirs. */
     void (*replan)(void *eng, int source);
-    /* Runs `plan` (unpriced; takes ownership, also on error) as a job of its own, now. */
-    sr_status (*submit)(void *eng, sr_plan *plan, const char *label);
+    /* Runs `plan` (unpriced; takes ownership, also on error) as a job of its own, now; its record has source -1. */
+    sr_status (*submit)(void *eng, sr_plan *plan);
     /* SR_EVENT_TIMER with `tag` at simulated time at_s. */
     sr_status (*timer)(void *eng, double at_s, int tag);
     /* 1 when the device instance is up. */

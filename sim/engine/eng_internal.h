@@ -40,7 +40,7 @@ typedef struct eng_fifo {
 } eng_fifo;
 
 /* Per task of a job: predecessors left, times, and the activity's user data. A source's arrival marker is a
- * slot with job == NULL (task: the source index); a batch timer marker has job == NULL and task -1 - key. */
+ * slot with job == NULL (task: the source index). */
 typedef struct eng_slot {
     eng_job *job;
     int task;
@@ -57,10 +57,8 @@ typedef struct eng_slot {
 typedef struct eng_batch {
     int key, executor;
     eng_slot *head, *tail;
-    int n, max;
-    int timer_armed; /* a wait timer is pending for the current batch */
-    int64_t epoch;   /* bumped when the batch leaves, so a stale timer does nothing */
-    eng_slot marker; /* the timer's user data (job NULL) */
+    int n;
+    int64_t epoch; /* bumped when the batch leaves, so a stale timer does nothing */
     struct eng_host *host;
 } eng_batch;
 
@@ -82,7 +80,7 @@ typedef struct eng_host {
     int max_queue;
     int serving;       /* host_serve is on the stack */
     int up;
-    eng_batch *batches;
+    eng_batch **batches; /* batch formers, each allocated once (timers point at them) */
     int n_batches, cap_batches;
     int max_in_flight; /* connections from this host: transfers at once (0: no limit, one flow each) */
     double send_buffer_bytes; /* connections from this host: bytes queued or in flight (0: no limit) */
@@ -105,12 +103,12 @@ typedef struct eng_conn {
     double queued_bytes; /* waiting + in flight */
 } eng_conn;
 
-/* A priced plan resolved to hosts, shared by the jobs that run it. */
+/* A priced plan resolved to hosts, shared by the jobs that run it; kept until the end of the run (the task
+ * records name their plan's tasks after it). */
 typedef struct eng_plan {
     int limited; /* some route of the plan crosses a link with an admission limit */
     sr_plan *plan;
     int version;
-    int refs; /* jobs running it, + 1 while it is a source's current plan */
     int n_tasks;
     int *host;                   /* compute, delay: device; transfer: sender */
     int *dst;                    /* transfer: receiver */
@@ -220,7 +218,6 @@ sr_status eng_prepare(engine *eng, uint64_t seed, char *err, size_t err_size);
 sr_status eng_source_replan(engine *eng, eng_source *s, char *err, size_t err_size);
 /* Resolves a plan to hosts, routes and connections and wraps it (takes ownership of p). */
 sr_status eng_plan_adopt(engine *eng, sr_plan *p, const char *who, eng_plan **out, char *err, size_t err_size);
-void eng_plan_release(engine *eng, eng_plan *p);
 void eng_clear(engine *eng);
 
 /* eng_loop.c */

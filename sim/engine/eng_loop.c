@@ -100,7 +100,6 @@ static void job_end(engine *eng, eng_job *j)
         sr_frame_record *r = realloc(eng->recs, cap * sizeof *r);
         if (!r) {
             fail_oom(eng);
-            eng_plan_release(eng, j->plan);
             free(j);
             return;
         }
@@ -133,7 +132,6 @@ static void job_end(engine *eng, eng_job *j)
     r->plan_version = j->plan->version;
     eng->n_outcome[j->outcome]++;
     job_end_event(eng, j);
-    eng_plan_release(eng, j->plan);
     free(j);
 }
 
@@ -276,27 +274,25 @@ static void host_enqueue(engine *eng, eng_host *h, eng_slot *head, int executor)
     host_serve(eng, h);
 }
 
-static eng_batch *batch_of(engine *eng, eng_host *h, int key, int executor, int max)
+/* The batch former of (key, executor) on h; each is allocated once and never moves (timers point at it). */
+static eng_batch *batch_of(engine *eng, eng_host *h, int key, int executor)
 {
+    (void)eng;
     for (int i = 0; i < h->n_batches; i++)
-        if (h->batches[i].key == key && h->batches[i].executor == executor) return &h->batches[i];
+        if (h->batches[i]->key == key && h->batches[i]->executor == executor) return h->batches[i];
     if (h->n_batches == h->cap_batches) {
-        /* batches are referenced by timers: grow only before any timer is armed on this host */
         int cap = h->cap_batches ? 2 * h->cap_batches : 4;
-        for (int i = 0; i < h->n_batches; i++)
-            if (h->batches[i].timer_armed) return NULL;
-        eng_batch *nb = realloc(h->batches, (size_t)cap * sizeof *nb);
+        eng_batch **nb = realloc(h->batches, (size_t)cap * sizeof *nb);
         if (!nb) return NULL;
         h->batches = nb;
         h->cap_batches = cap;
     }
-    eng_batch *b = &h->batches[h->n_batches++];
-    memset(b, 0, sizeof *b);
+    eng_batch *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
     b->key = key;
     b->executor = executor;
-    b->max = max;
     b->host = h;
-    (void)eng;
+    h->batches[h->n_batches++] = b;
     return b;
 }
 
@@ -309,7 +305,6 @@ static void batch_release(engine *eng, eng_batch *b)
     b->head = b->tail = NULL;
     b->n = 0;
     b->epoch++;
-    b->timer_armed = 0;
     host_enqueue(eng, b->host, head, b->executor);
 }
 
@@ -328,7 +323,7 @@ static void batch_timeout(void *arg)
 
 static void batch_add(engine *eng, eng_host *h, eng_slot *sl, const sr_plan_task *t)
 {
-    eng_batch *b = batch_of(eng, h, t->batch_key, t->executor, t->batch_max);
+    eng_batch *b = batch_of(eng, h, t->batch_key, t->executor);
     if (!b) {
         fail_oom(eng);
         return;
@@ -351,7 +346,6 @@ static void batch_add(engine *eng, eng_host *h, eng_slot *sl, const sr_plan_task
             return;
         }
         *bt = (batch_timer){eng, b, b->epoch};
-        b->timer_armed = 1;
         sr_sg_timer_set(simgrid_get_clock() + t->batch_wait_s, batch_timeout, bt);
     }
 }
@@ -473,7 +467,7 @@ static void transfer_finish(engine *eng, eng_slot *sl, int ok)
     if (c) {
         c->in_flight--;
         c->queued_bytes -= size;
-        if (c->queued_bytes < 0.5) c->queued_bytes = c->q.len ? c->queued_bytes : 0;
+        if (c->in_flight == 0 && c->q.len == 0) c->queued_bytes = 0; /* no drift from the sums */
         conn_pump(eng, c);
     }
 }
@@ -576,7 +570,6 @@ static eng_job *job_create(engine *eng, eng_source *s, eng_plan *p, int64_t k, d
     j->eng = eng;
     j->src = s;
     j->plan = p;
-    p->refs++;
     j->k = k;
     j->capture_s = capture_s;
     j->remaining = p->n_tasks;
@@ -619,7 +612,6 @@ static void start_frame(eng_source *s, double capture_s)
     eng_job *j = job_create(eng, s, s->plan, s->n_frames++, capture_s);
     if (!j) return;
     if (s->exact && exact_frame(s, j) != SR_OK) {
-        eng_plan_release(eng, j->plan);
         free(j);
         return;
     }
@@ -807,10 +799,9 @@ static void sim_replan(void *eng_, int source)
         if (source < 0 || source == s) eng->sources[s].stale = 1;
 }
 
-static sr_status sim_submit(void *eng_, sr_plan *plan, const char *label)
+static sr_status sim_submit(void *eng_, sr_plan *plan)
 {
     engine *eng = eng_;
-    (void)label;
     char msg[512] = "";
     sr_status st = sr_price_plan(&eng->env, plan, msg, sizeof msg);
     if (st == SR_OK) st = sr_plan_validate(plan, msg, sizeof msg);
@@ -828,7 +819,6 @@ static sr_status sim_submit(void *eng_, sr_plan *plan, const char *label)
         return st;
     }
     eng_job *j = job_create(eng, NULL, p, eng->n_submitted++, simgrid_get_clock());
-    eng_plan_release(eng, p); /* the job holds it now */
     if (!j) return SR_ERR_NOMEM;
     job_start(eng, j);
     return SR_OK;

@@ -100,12 +100,6 @@ static void plan_free(eng_plan *p)
     free(p);
 }
 
-void eng_plan_release(engine *eng, eng_plan *p)
-{
-    (void)eng;
-    if (p) p->refs--; /* freed with the engine: records name their plan's tasks after the run */
-}
-
 sr_status eng_plan_adopt(engine *eng, sr_plan *plan, const char *who, eng_plan **out, char *err, size_t err_size)
 {
     const sr_experiment *e = eng->e;
@@ -189,7 +183,6 @@ sr_status eng_plan_adopt(engine *eng, sr_plan *plan, const char *who, eng_plan *
     eng->plans[eng->n_plans++] = p;
     p->version = ++eng->next_version;
     sr_plan_set_version(plan, p->version);
-    p->refs = 1;
     *out = p;
 done:
     free(fill);
@@ -209,7 +202,6 @@ sr_status eng_source_replan(engine *eng, eng_source *s, char *err, size_t err_si
     snprintf(who, sizeof who, "source '%s'", e->devices[s->group].instances[s->instance]);
     st = eng_plan_adopt(eng, plan, who, &p, err, err_size);
     if (st != SR_OK) return st;
-    eng_plan_release(eng, s->plan);
     s->plan = p;
     s->stale = 0;
     return SR_OK;
@@ -557,6 +549,8 @@ void eng_clear(engine *eng)
             free(eng->hosts[h].exec[x].q.q);
         free(eng->hosts[h].exec);
         free(eng->hosts[h].shared.q);
+        for (int b = 0; b < eng->hosts[h].n_batches; b++)
+            free(eng->hosts[h].batches[b]);
         free(eng->hosts[h].batches);
     }
     free(eng->hosts);

@@ -156,7 +156,7 @@ static sr_status probe_event(void *state, const void *p_, const sr_policy_env *e
                 return (sr_status)t;
             }
             sr_plan_task_mut(push, t)->version = 2;
-            return sim->submit(sim->eng, push, "model push");
+            return sim->submit(sim->eng, push);
         }
         return SR_OK;
     case SR_EVENT_DEVICE_DOWN:
