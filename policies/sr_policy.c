@@ -129,6 +129,13 @@ void sr_policy_check_target(const sr_policy_env *env, sr_policy_diag *d, const c
         sr_policy_error(d, key, "unknown device group '%s' for %s (groups: %s)", target, key, groups);
         return;
     }
+    for (int s = 0; s < e->n_sources; s++)
+        if (sr_policy_device_index(e, e->sources[s].devices) == tg) {
+            /* source instance i targets instance i % count of the same group: itself */
+            sr_policy_error(d, key, "%s '%s' is the device group of source '%s': every job would be sent to its own "
+                            "device", key, target, e->sources[s].name ? e->sources[s].name : "?");
+            return;
+        }
     if (!env->route_exists) return;
     const sr_device_spec *t = &e->devices[tg];
     for (int s = 0; s < e->n_sources; s++) {
