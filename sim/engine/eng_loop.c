@@ -669,6 +669,17 @@ void eng_activity_done(void *data, int ok, void *user)
 
 /* ---- the policy's view of the simulation ---- */
 
+/* An event of `kind` now, with every device, link and source field "none" (-1). */
+static sr_policy_event event_now(sr_event_kind kind)
+{
+    sr_policy_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.time_s = simgrid_get_clock();
+    ev.group = ev.instance = ev.link = ev.link_instance = ev.source = -1;
+    return ev;
+}
+
 static void policy_event(engine *eng, const sr_policy_event *ev)
 {
     if (!eng->pol->on_event || eng->fail != SR_OK) return;
@@ -684,11 +695,7 @@ static void policy_event(engine *eng, const sr_policy_event *ev)
 static void job_end_event(engine *eng, const eng_job *j)
 {
     if (!eng->pol->on_event) return;
-    sr_policy_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = SR_EVENT_JOB_DONE;
-    ev.time_s = simgrid_get_clock();
-    ev.group = ev.instance = ev.link = ev.link_instance = -1;
+    sr_policy_event ev = event_now(SR_EVENT_JOB_DONE);
     ev.source = j->src ? j->src->index : -1;
     ev.outcome = j->outcome;
     ev.latency_s = ev.time_s - j->capture_s;
@@ -697,11 +704,7 @@ static void job_end_event(engine *eng, const eng_job *j)
 
 void eng_policy_start(engine *eng)
 {
-    sr_policy_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = SR_EVENT_START;
-    ev.time_s = simgrid_get_clock();
-    ev.group = ev.instance = ev.link = ev.link_instance = ev.source = -1;
+    sr_policy_event ev = event_now(SR_EVENT_START);
     policy_event(eng, &ev);
 }
 
@@ -728,8 +731,7 @@ static sr_status link_event_at(engine *eng, double at_s, sr_event_kind kind, int
     link_event *le = calloc(1, sizeof *le);
     if (!le) return SR_ERR_NOMEM;
     le->eng = eng;
-    le->ev.kind = kind;
-    le->ev.group = le->ev.instance = le->ev.source = -1;
+    le->ev = event_now(kind); /* its time is set when it fires */
     le->ev.link = link;
     le->ev.link_instance = instance;
     le->ev.value = value;
@@ -779,13 +781,9 @@ void eng_host_state(sg_host_t host, int on, void *user)
         if (eng->hosts[h].up == on) return;
         eng->hosts[h].up = on;
         const sr_topo_host *th = sr_topology_host_at(eng->topo, h);
-        sr_policy_event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = on ? SR_EVENT_DEVICE_UP : SR_EVENT_DEVICE_DOWN;
-        ev.time_s = simgrid_get_clock();
+        sr_policy_event ev = event_now(on ? SR_EVENT_DEVICE_UP : SR_EVENT_DEVICE_DOWN);
         ev.group = th->group;
         ev.instance = th->instance;
-        ev.link = ev.link_instance = ev.source = -1;
         policy_event(eng, &ev);
         if (!on) host_serve(eng, &eng->hosts[h]); /* waiting tasks fail now */
         return;
@@ -832,11 +830,7 @@ typedef struct policy_timer {
 static void policy_timer_fire(void *arg)
 {
     policy_timer *pt = arg;
-    sr_policy_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = SR_EVENT_TIMER;
-    ev.time_s = simgrid_get_clock();
-    ev.group = ev.instance = ev.link = ev.link_instance = ev.source = -1;
+    sr_policy_event ev = event_now(SR_EVENT_TIMER);
     ev.tag = pt->tag;
     engine *eng = pt->eng;
     free(pt);
