@@ -7,15 +7,14 @@
 
 typedef struct cloud_only_params {
     char *target;
-    double frame_bytes;
+    double frame_bytes; /* 0 when not given: the raw input */
 } cloud_only_params;
 
 static const sr_field fields[] = {
     {"target", SR_F_STR, .flags = SR_FF_REQUIRED, .doc = "device group that runs the model",
      .offset = offsetof(cloud_only_params, target)},
-    {"frame_size", SR_F_QTY, SR_UNIT_SIZE, SR_FF_HAS_MIN, .def = "0B",
-     .doc = "bytes sent per frame (e.g. a JPEG size); 0 = the raw RGB frame, width*height*3",
-     .offset = offsetof(cloud_only_params, frame_bytes)},
+    {"frame_size", SR_F_QTY, SR_UNIT_SIZE, SR_FF_HAS_MIN | SR_FF_MIN_EXCL, .def_doc = "the raw input: width*height*3 (events: event_size)",
+     .doc = "bytes sent per frame (e.g. a JPEG size)", .offset = offsetof(cloud_only_params, frame_bytes)},
 };
 static const sr_section params = {"policy (type cloud_only)", "policy", 0,
                                   "Send every frame to `target` and run the whole model there.", fields,

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 sr_status sr_file_read_stream(FILE *f, uint8_t **data, size_t *size)
 {
@@ -33,8 +34,19 @@ sr_status sr_file_read_stream(FILE *f, uint8_t **data, size_t *size)
     return SR_OK;
 }
 
+int sr_file_is_regular(const char *path)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 sr_status sr_file_read(const char *path, uint8_t **data, size_t *size)
 {
+    struct stat sb;
+    if (path && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        errno = EINVAL;
+        return SR_ERR_INVALID;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) return SR_ERR_IO;
     sr_status st = sr_file_read_stream(f, data, size);

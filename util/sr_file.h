@@ -11,8 +11,11 @@
 /* Reads the rest of f into a new buffer (*data, caller frees), NUL-terminated one byte past *size so
  * text callers can use it as a string. SR_ERR_IO on a read error, SR_ERR_NOMEM. f stays open. */
 sr_status sr_file_read_stream(FILE *f, uint8_t **data, size_t *size);
-/* Same for the file at path (SR_ERR_IO when it cannot be opened: errno tells why). */
+/* Same for the file at path (SR_ERR_IO when it cannot be opened: errno tells why; SR_ERR_INVALID, errno
+ * EINVAL, for anything but a regular file: a device or a FIFO would be read for ever or block). */
 sr_status sr_file_read(const char *path, uint8_t **data, size_t *size);
+/* 1 when path is a regular file (symbolic links followed), 0 otherwise (also when it does not exist). */
+int sr_file_is_regular(const char *path);
 
 /* Writes s to f with &, <, >, " and ' escaped: valid in XML attributes and HTML text alike. */
 void sr_fputs_xml_escaped(const char *s, FILE *f);

@@ -147,7 +147,12 @@ typedef struct builder {
     struct fy_parser *p;
     sr_diag *diag;
     int failed;
+    int depth; /* collections open around the node being built */
 } builder;
+
+/* Deepest nesting of mappings and lists accepted: experiments need a handful of levels, and the builder recurses
+ * once per level (70 000 nested '[' overflowed the stack). */
+#define SR_YAML_MAX_DEPTH 200
 
 static sr_ynode *new_node(builder *b, sr_yn_type t, const struct fy_mark *m)
 {
@@ -208,7 +213,25 @@ static void add_anchor(builder *b, struct fy_token *t, sr_ynode *n)
 /* Builds the node starting with event e (consumed); NULL on error (reported or stream error). */
 static sr_ynode *build_node(builder *b, struct fy_event *e);
 
+static sr_ynode *build_collection_in(builder *b, struct fy_event *e);
+
 static sr_ynode *build_collection(builder *b, struct fy_event *e)
+{
+    if (b->depth >= SR_YAML_MAX_DEPTH) {
+        const struct fy_mark *m = fy_event_start_mark(e);
+        sr_diag_error(b->diag, m ? m->line + 1 : 0, m ? m->column + 1 : 0,
+                      "mappings and lists nested deeper than %d levels", SR_YAML_MAX_DEPTH);
+        b->failed = 1;
+        fy_parser_event_free(b->p, e);
+        return NULL;
+    }
+    b->depth++;
+    sr_ynode *n = build_collection_in(b, e);
+    b->depth--;
+    return n;
+}
+
+static sr_ynode *build_collection_in(builder *b, struct fy_event *e)
 {
     int is_map = e->type == FYET_MAPPING_START;
     sr_ynode *n = new_node(b, is_map ? SR_YN_MAP : SR_YN_SEQ, fy_event_start_mark(e));
@@ -320,7 +343,7 @@ sr_ydoc *sr_ydoc_parse(const char *text, size_t len, sr_diag *d)
     p = fy_parser_create(&pc);
     if (!p || fy_parser_set_string(p, text, len) != 0) goto fail;
 
-    builder b = {doc, p, d, 0};
+    builder b = {doc, p, d, 0, 0};
     int docs = 0;
     struct fy_event *e;
     while ((e = fy_parser_parse(p))) {

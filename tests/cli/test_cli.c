@@ -149,6 +149,18 @@ static void test_usage_errors(void **state)
     assert_int_equal(simrun("show model vgg16 --input 3x224"), 2);
     assert_int_equal(simrun("list nothing"), 2);
     assert_int_equal(simrun("--version"), 0);
+    /* a device or a FIFO named like a model is refused at once (it would be read for ever, or block) */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cd %s && ln -sf /dev/zero zero.onnx && rm -f pipe.cfg && mkfifo pipe.cfg", tmpdir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(simrun("show model zero.onnx"), 2);
+    char *out = output();
+    assert_non_null(strstr(out, "zero.onnx: not a regular file"));
+    free(out);
+    assert_int_equal(simrun("show model pipe.cfg"), 2);
+    out = output();
+    assert_non_null(strstr(out, "pipe.cfg: not a regular file"));
+    free(out);
 }
 
 static void test_bad_yaml_writes_nothing(void **state)

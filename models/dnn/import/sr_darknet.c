@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct dn_kv {
     char *key;
@@ -694,6 +695,10 @@ static sr_status dn_copy(dn_ctx *c, sr_weights *w, int id, sr_param_role r, cons
 static sr_status dn_read_weights(dn_ctx *c, sr_weights *w, const char *wpath)
 {
     const char *cfg_path = c->path;
+    if (!sr_file_is_regular(wpath) && access(wpath, F_OK) == 0) {
+        c->path = wpath;
+        return dn_fail(c, SR_ERR_INVALID, 0, "not a regular file (a device or FIFO is not a weights file)");
+    }
     FILE *f = fopen(wpath, "rb");
     if (f == NULL) {
         c->path = wpath;

@@ -1,5 +1,6 @@
 /* sr_model_source.c: zoo / ONNX / darknet dispatch behind sr_model_load(). */
 #include "sr_model_source.h"
+#include "sr_file.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +58,10 @@ sr_status sr_model_load(const char *source, int c, int h, int w, uint64_t seed, 
             snprintf(err, err_size, "%s: no such model file", source);
             return SR_ERR_NOT_FOUND;
         }
+        if (!sr_file_is_regular(source)) {
+            snprintf(err, err_size, "%s: not a regular file (a device, FIFO or directory is not a model)", source);
+            return SR_ERR_INVALID;
+        }
         st = sr_onnx_load(source, g, &wts, err, err_size);
         if (st == SR_OK) st = check_input(source, *g, c, h, w, err, err_size);
         break;
@@ -64,6 +69,10 @@ sr_status sr_model_load(const char *source, int c, int h, int w, uint64_t seed, 
         if (access(source, R_OK) != 0) {
             snprintf(err, err_size, "%s: no such model file", source);
             return SR_ERR_NOT_FOUND;
+        }
+        if (!sr_file_is_regular(source)) {
+            snprintf(err, err_size, "%s: not a regular file (a device, FIFO or directory is not a model)", source);
+            return SR_ERR_INVALID;
         }
         st = sr_darknet_load(source, NULL, seed, g, &wts, err, err_size);
         if (st == SR_OK) st = check_input(source, *g, c, h, w, err, err_size);
