@@ -7,6 +7,7 @@
  * gnuplot once on all of them, in out_dir (a non-zero exit status is SR_ERR_IO with gnuplot's output in the
  * log); and appends the experiment's section to index.html (sr_report_html.c). */
 #include "sr_report_internal.h"
+#include "sr_results_read.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -144,109 +145,83 @@ static sr_status finish_axes(sr_rep_exp *e)
     return SR_OK;
 }
 
-/* Loads the ok runs of experiment e->id with their parameters and summary metrics. */
+/* Per run: (axis, value) pairs until every axis is known. */
+typedef struct kv {
+    long axis, val;
+} kv;
+
+typedef struct load_ctx {
+    sr_rep_exp *e;
+    kv **pairs;
+    size_t *n_pairs;
+    size_t cap, axes_cap;
+    sr_status st;
+} load_ctx;
+
+/* One ok run read back (sr_results_read_runs): its policy, parameters (interned per axis) and summary metrics. */
+static int load_run(void *user, const sr_read_run *rr)
+{
+    load_ctx *c = user;
+    sr_rep_exp *e = c->e;
+    if (e->n_runs == c->cap) {
+        size_t n = c->cap ? 2 * c->cap : 64;
+        sr_rep_run *p = realloc(e->runs, n * sizeof *p);
+        if (p) e->runs = p;
+        kv **pp = realloc(c->pairs, n * sizeof *pp);
+        if (pp) c->pairs = pp;
+        size_t *np = realloc(c->n_pairs, n * sizeof *np);
+        if (np) c->n_pairs = np;
+        if (!p || !pp || !np) {
+            c->st = SR_ERR_NOMEM;
+            return 1;
+        }
+        c->cap = n;
+    }
+    size_t ri = e->n_runs++;
+    sr_rep_run *r = &e->runs[ri];
+    memset(r, 0, sizeof *r);
+    c->pairs[ri] = NULL;
+    c->n_pairs[ri] = 0;
+    r->id = rr->id;
+    r->policy = strdup(rr->policy);
+    r->replication = rr->replication;
+    if (!r->policy || sr_rep_strlist_intern(&e->policies, r->policy) < 0) {
+        c->st = SR_ERR_NOMEM;
+        return 1;
+    }
+    if (rr->n_params > 0) {
+        c->pairs[ri] = malloc((size_t)rr->n_params * sizeof *c->pairs[ri]);
+        if (!c->pairs[ri]) {
+            c->st = SR_ERR_NOMEM;
+            return 1;
+        }
+    }
+    for (int i = 0; i < rr->n_params; i++) {
+        long a = axis_intern(e, rr->params[i].key, &c->axes_cap);
+        long v = a < 0 ? -1 : sr_rep_strlist_intern(&e->axes[a].vals, rr->params[i].value);
+        if (v < 0) {
+            c->st = SR_ERR_NOMEM;
+            return 1;
+        }
+        c->pairs[ri][c->n_pairs[ri]++] = (kv){a, v};
+    }
+    for (size_t k = 0; k < SR_REP_N_METRICS; k++)
+        r->m[k] = sr_read_run_metric(rr, sr_rep_metrics[k].name);
+    return 0;
+}
+
+/* Loads the ok runs of experiment e->id with their parameters and summary metrics (through the results reader
+ * that `simrun run`'s summary table also uses). */
 static sr_status load_runs(sqlite3 *db, sr_rep_exp *e, FILE *log)
 {
-    sqlite3_stmt *qr = NULL, *qp = NULL, *qm = NULL;
-    sr_status st = SR_OK;
-    size_t axes_cap = 0, cap = 0;
-    /* per run: (axis, value) pairs until every axis is known */
-    typedef struct kv {
-        long axis, val;
-    } kv;
-    kv **pairs = NULL;
-    size_t *n_pairs = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, policy, replication, params FROM runs"
-                           " WHERE experiment_id = ?1 AND status = 'ok' ORDER BY point_index, id",
-                           -1, &qr, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT key, value FROM json_each(?1) WHERE type NOT IN ('object', 'array')",
-                           -1, &qp, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT name, value FROM metrics WHERE run_id = ?1", -1, &qm, NULL) !=
-            SQLITE_OK) {
-        sr_rep_log(log, "report: cannot query the runs: %s\n", sqlite3_errmsg(db));
-        st = SR_ERR_DB;
-        goto done;
-    }
-    sqlite3_bind_int64(qr, 1, e->id);
-    int rc;
-    while ((rc = sqlite3_step(qr)) == SQLITE_ROW) {
-        if (e->n_runs == cap) {
-            size_t c = cap ? 2 * cap : 64;
-            sr_rep_run *p = realloc(e->runs, c * sizeof *p);
-            kv **pp = realloc(pairs, c * sizeof *pp);
-            if (pp) pairs = pp;
-            size_t *np = realloc(n_pairs, c * sizeof *np);
-            if (np) n_pairs = np;
-            if (!p || !pp || !np) {
-                if (p) e->runs = p;
-                st = SR_ERR_NOMEM;
-                goto done;
-            }
-            e->runs = p;
-            cap = c;
-        }
-        size_t ri = e->n_runs++;
-        sr_rep_run *r = &e->runs[ri];
-        memset(r, 0, sizeof *r);
-        pairs[ri] = NULL;
-        n_pairs[ri] = 0;
-        for (size_t k = 0; k < SR_REP_N_METRICS; k++)
-            r->m[k] = NAN;
-        r->id = sqlite3_column_int64(qr, 0);
-        r->policy = dup_col(qr, 1);
-        r->replication = sqlite3_column_int(qr, 2);
-        if (!r->policy || sr_rep_strlist_intern(&e->policies, r->policy) < 0) {
-            st = SR_ERR_NOMEM;
-            goto done;
-        }
-        sqlite3_reset(qp);
-        sqlite3_bind_value(qp, 1, sqlite3_column_value(qr, 3));
-        size_t pcap = 0;
-        while ((rc = sqlite3_step(qp)) == SQLITE_ROW) {
-            const char *key = (const char *)sqlite3_column_text(qp, 0);
-            const char *val = (const char *)sqlite3_column_text(qp, 1);
-            if (!key || strcmp(key, "policy") == 0 || strcmp(key, "replication") == 0) continue;
-            long a = axis_intern(e, key, &axes_cap);
-            long v = a < 0 ? -1 : sr_rep_strlist_intern(&e->axes[a].vals, val ? val : "null");
-            if (v >= 0 && n_pairs[ri] == pcap) {
-                pcap = pcap ? 2 * pcap : 4;
-                kv *p = realloc(pairs[ri], pcap * sizeof *p);
-                if (p)
-                    pairs[ri] = p;
-                else
-                    v = -1;
-            }
-            if (v < 0) {
-                st = SR_ERR_NOMEM;
-                goto done;
-            }
-            pairs[ri][n_pairs[ri]++] = (kv){a, v};
-        }
-        if (rc != SQLITE_DONE) {
-            sr_rep_log(log, "report: run %" PRId64 ": malformed params JSON: %s\n", r->id,
-                       sqlite3_errmsg(db));
-            st = SR_ERR_DB;
-            goto done;
-        }
-        sqlite3_reset(qm);
-        sqlite3_bind_int64(qm, 1, r->id);
-        while ((rc = sqlite3_step(qm)) == SQLITE_ROW) {
-            const char *name = (const char *)sqlite3_column_text(qm, 0);
-            for (size_t k = 0; name && k < SR_REP_N_METRICS; k++)
-                if (strcmp(name, sr_rep_metrics[k].name) == 0 && sqlite3_column_type(qm, 1) != SQLITE_NULL)
-                    r->m[k] = sqlite3_column_double(qm, 1);
-        }
-        if (rc != SQLITE_DONE) {
-            st = SR_ERR_DB;
-            goto done;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        sr_rep_log(log, "report: cannot read the runs: %s\n", sqlite3_errmsg(db));
-        st = SR_ERR_DB;
-        goto done;
-    }
+    load_ctx c = {e, NULL, NULL, 0, 0, SR_OK};
+    char msg[512] = "";
+    sr_status st = sr_results_read_runs(db, e->id, 1, load_run, &c, msg, sizeof msg);
+    if (st == SR_OK) st = c.st;
+    if (st != SR_OK && msg[0]) sr_rep_log(log, "report: %s\n", msg);
+    kv **pairs = c.pairs;
+    size_t *n_pairs = c.n_pairs;
+    if (st != SR_OK) goto done;
     /* Axes sorted by key; each run's value index per axis. */
     long *rank = malloc((e->n_axes ? e->n_axes : 1) * sizeof *rank);
     if (!rank) {
@@ -297,9 +272,6 @@ done:
             free(pairs[i]);
     free(pairs);
     free(n_pairs);
-    sqlite3_finalize(qr);
-    sqlite3_finalize(qp);
-    sqlite3_finalize(qm);
     return st;
 }
 

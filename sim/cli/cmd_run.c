@@ -3,6 +3,7 @@
  * run: load + validate the whole experiment (exit 2 and nothing written on any error), run every point
  * in worker processes, print a summary table read back from the database, then draw the figures. */
 #include <sqlite3.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "sr_cmd.h"
 #include "sr_config.h"
+#include "sr_results_read.h"
 #include "sr_report.h"
 #include "sr_runner.h"
 #include "sr_runner_mpi.h"
@@ -98,7 +100,79 @@ static void shard_db_path(const char *path, int i, int n, char *out, size_t size
     snprintf(out, size, "%.*s.shard-%d-of-%d%s", (int)stem, path, i, n, path + stem);
 }
 
-/* Prints one line per (policy, sweep point), averaged over replications, read back from the database. */
+/* One (policy, sweep point) of the summary: its replications and the sums of its metrics. */
+#define SUMMARY_N 6
+static const char *const summary_metrics[SUMMARY_N] = {"latency_p50_s", "latency_p95_s", "throughput_fps",
+                                                       "drop_rate",     "energy_total_j", "bytes_total"};
+typedef struct summary_row {
+    char *policy, *point;
+    int reps, failed;
+    double sum[SUMMARY_N];
+    int n[SUMMARY_N];
+} summary_row;
+
+typedef struct summary {
+    summary_row *rows;
+    int n, cap;
+    int oom;
+} summary;
+
+static int summary_add(void *user, const sr_read_run *run)
+{
+    summary *sm = user;
+    char point[1024] = "";
+    size_t used = 0;
+    for (int i = 0; i < run->n_params && used < sizeof point; i++) {
+        int w = snprintf(point + used, sizeof point - used, "%s%s=%s", i ? " " : "", run->params[i].key,
+                         run->params[i].value);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+    summary_row *r = NULL;
+    /* the runs come in point order, so a group's replications are usually the last row */
+    for (int k = sm->n - 1; k >= 0 && !r; k--)
+        if (strcmp(sm->rows[k].policy, run->policy) == 0 && strcmp(sm->rows[k].point, point) == 0) r = &sm->rows[k];
+    if (!r) {
+        if (sm->n == sm->cap) {
+            int cap = sm->cap ? 2 * sm->cap : 16;
+            summary_row *nr = realloc(sm->rows, (size_t)cap * sizeof *nr);
+            if (!nr) {
+                sm->oom = 1;
+                return 1;
+            }
+            sm->rows = nr;
+            sm->cap = cap;
+        }
+        r = &sm->rows[sm->n];
+        memset(r, 0, sizeof *r);
+        r->policy = strdup(run->policy);
+        r->point = strdup(point);
+        if (!r->policy || !r->point) {
+            free(r->policy);
+            free(r->point);
+            sm->oom = 1;
+            return 1;
+        }
+        sm->n++;
+    }
+    r->reps++;
+    r->failed += strcmp(run->status, "ok") != 0;
+    for (int k = 0; k < SUMMARY_N; k++) {
+        double v = sr_read_run_metric(run, summary_metrics[k]);
+        if (isnan(v)) continue;
+        r->sum[k] += v;
+        r->n[k]++;
+    }
+    return 0;
+}
+
+static double summary_mean(const summary_row *r, int k)
+{
+    return r->n[k] ? r->sum[k] / r->n[k] : NAN;
+}
+
+/* Prints one line per (policy, sweep point), averaged over replications, read back from the database through the
+ * results reader the reports use. */
 static void print_summary(const char *db_path, const char *hash)
 {
     sqlite3 *db = NULL;
@@ -106,43 +180,35 @@ static void print_summary(const char *db_path, const char *hash)
         sqlite3_close(db);
         return;
     }
-#define M(name) "(SELECT value FROM metrics WHERE run_id = r.id AND name = '" name "')"
-    const char *sql =
-        "SELECT r.policy, (SELECT group_concat(key || '=' || value, ' ') FROM json_each(r.params) "
-        "                  WHERE key NOT IN ('policy', 'replication')) AS point, "
-        "count(*), sum(r.status <> 'ok'), avg(" M("latency_p50_s") "), avg(" M("latency_p95_s") "), "
-        "avg(" M("throughput_fps") "), avg(" M("drop_rate") "), avg(" M("energy_total_j") "), "
-        "avg(" M("bytes_total") ") "
-        "FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.hash = ?1 "
-        "GROUP BY r.policy, point ORDER BY min(r.point_index)";
-#undef M
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "simrun: summary query failed: %s\n", sqlite3_errmsg(db));
-        sqlite3_close(db);
-        return;
-    }
-    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-    printf("%-16s %-30s %4s %10s %10s %8s %7s %10s %12s\n", "policy", "point", "reps", "p50 ms", "p95 ms", "fps",
-           "drop %", "energy J", "net bytes");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *policy = (const char *)sqlite3_column_text(st, 0);
-        const char *point = (const char *)sqlite3_column_text(st, 1);
-        char shortp[31];
-        shorten_point(point ? point : "", shortp, sizeof shortp);
-        int reps = sqlite3_column_int(st, 2), failed = sqlite3_column_int(st, 3);
-        printf("%-16s %-30s %4d", policy ? policy : "", shortp[0] ? shortp : "-", reps);
-        if (failed == reps) {
-            printf("  FAILED (see runs.error)\n");
-            continue;
+    int64_t exp_id = 0;
+    summary sm = {0};
+    char msg[512] = "";
+    if (sr_results_read_experiment(db, hash, &exp_id) != SR_OK ||
+        sr_results_read_runs(db, exp_id, 0, summary_add, &sm, msg, sizeof msg) != SR_OK || sm.oom) {
+        fprintf(stderr, "simrun: cannot read the summary back: %s\n", msg[0] ? msg : "out of memory");
+    } else {
+        printf("%-16s %-30s %4s %10s %10s %8s %7s %10s %12s\n", "policy", "point", "reps", "p50 ms", "p95 ms",
+               "fps", "drop %", "energy J", "net bytes");
+        for (int i = 0; i < sm.n; i++) {
+            const summary_row *r = &sm.rows[i];
+            char shortp[31];
+            shorten_point(r->point, shortp, sizeof shortp);
+            printf("%-16s %-30s %4d", r->policy, shortp[0] ? shortp : "-", r->reps);
+            if (r->failed == r->reps) {
+                printf("  FAILED (see runs.error)\n");
+                continue;
+            }
+            printf(" %10.2f %10.2f %8.2f %7.2f %10.1f %12.0f%s\n", summary_mean(r, 0) * 1e3, summary_mean(r, 1) * 1e3,
+                   summary_mean(r, 2), summary_mean(r, 3) * 100.0, summary_mean(r, 4), summary_mean(r, 5),
+                   r->failed ? "  (some replications failed)" : "");
         }
-        printf(" %10.2f %10.2f %8.2f %7.2f %10.1f %12.0f%s\n", sqlite3_column_double(st, 4) * 1e3,
-               sqlite3_column_double(st, 5) * 1e3, sqlite3_column_double(st, 6),
-               sqlite3_column_double(st, 7) * 100.0, sqlite3_column_double(st, 8), sqlite3_column_double(st, 9),
-               failed ? "  (some replications failed)" : "");
+        printf("(means over replications; latency percentiles of completed frames after the warm-up)\n");
     }
-    printf("(means over replications; latency percentiles of completed frames after the warm-up)\n");
-    sqlite3_finalize(st);
+    for (int i = 0; i < sm.n; i++) {
+        free(sm.rows[i].policy);
+        free(sm.rows[i].point);
+    }
+    free(sm.rows);
     sqlite3_close(db);
 }
 
