@@ -357,19 +357,6 @@ static sr_status policy_prepare(engine *eng, char *err, size_t err_size)
     return SR_OK;
 }
 
-/* Exact mode: the split the source's plan describes (the node its activation transfer carries, the pipeline of
- * the encode task before it), or none. */
-static void plan_split(const eng_plan *p, int *cut, const char **pipeline)
-{
-    *cut = -1;
-    *pipeline = NULL;
-    for (int i = 0; i < p->n_tasks; i++) {
-        const sr_plan_task *t = sr_plan_task_at(p->plan, i);
-        if (t->kind == SR_TASK_TRANSFER && t->payload == SR_PAYLOAD_ACTIVATION) *cut = t->node;
-        if (t->kind == SR_TASK_COMPUTE && t->work == SR_WORK_ENCODE && t->codec) *pipeline = t->codec->pipeline;
-    }
-}
-
 static sr_status sources_prepare(engine *eng, uint64_t seed, char *err, size_t err_size)
 {
     const sr_experiment *e = eng->e;
@@ -432,16 +419,21 @@ static sr_status sources_prepare(engine *eng, uint64_t seed, char *err, size_t e
             if (st != SR_OK || e->mode != SR_MODE_EXACT) continue;
             /* the instance's video has its own stream, independent of the arrival streams */
             uint64_t video_seed = sr_arrival_seed(seed ^ UINT64_C(0x766964656f), (uint64_t)src->index);
+            /* what to compute is what the plan describes (sr_exact_plan_shape) */
             int cut;
             const char *pipeline;
-            plan_split(src->plan, &cut, &pipeline);
+            int nodes = sr_graph_node_count(eng->graphs[m]);
+            st = sr_exact_plan_shape(src->plan->plan, nodes, &cut, &pipeline, err, err_size);
+            if (st != SR_OK) break;
             /* instances of one model and split share its executors (sr_exact_clone) */
             const sr_exact *proto = NULL;
             for (int k = 0; k < src->index && !proto; k++) {
                 int kc;
                 const char *kp;
-                plan_split(eng->sources[k].plan, &kc, &kp);
-                if (eng->sources[k].model == m && kc == cut && kp == pipeline) proto = eng->sources[k].exact;
+                if (eng->sources[k].model != m ||
+                    sr_exact_plan_shape(eng->sources[k].plan->plan, nodes, &kc, &kp, NULL, 0) != SR_OK)
+                    continue;
+                if (kc == cut && kp == pipeline) proto = eng->sources[k].exact;
             }
             st = proto ? sr_exact_clone(proto, ss->width, ss->height, video_seed, &src->exact, err, err_size)
                        : sr_exact_create(eng->graphs[m], eng->weights[m], cut, pipeline, ss->width, ss->height,

@@ -2,6 +2,8 @@
  * (reference and split activation) -> codec encode/decode -> tail forward -> output comparison. */
 #include "sr_exact.h"
 
+#include "sr_plan.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,4 +299,72 @@ sr_status sr_exact_run_frame(sr_exact *x, sr_exact_result *r, char *err, size_t 
     r->out_rel_l2 = sr_metric_rel_l2(ref, y, (size_t)x->out_n);
     r->top1_same = argmax(ref, x->out_n) == argmax(y, x->out_n);
     return SR_OK;
+}
+
+sr_status sr_exact_plan_shape(const sr_plan *p, int n_nodes, int *cut, const char **pipeline, char *err,
+                              size_t err_size)
+{
+    *cut = -1;
+    *pipeline = NULL;
+    int n = sr_plan_task_count(p), n_enc = 0, n_dec = 0, enc_node = -1, dec_node = -1;
+    char *covered = calloc((size_t)(n_nodes > 0 ? n_nodes : 1), 1);
+    char *ends = calloc((size_t)(n_nodes > 0 ? n_nodes : 1), 1);
+    sr_status st = covered && ends ? SR_OK : SR_ERR_NOMEM;
+    for (int i = 0; i < n && st == SR_OK; i++) {
+        const sr_plan_task *t = sr_plan_task_at(p, i);
+        if (t->kind == SR_TASK_TRANSFER && t->payload == SR_PAYLOAD_ACTIVATION) *cut = t->node;
+        if (t->kind != SR_TASK_COMPUTE) continue;
+        switch (t->work) {
+        case SR_WORK_LAYERS:
+            if (t->first_layer < 0 || t->last_layer >= n_nodes || t->first_layer > t->last_layer) {
+                sr_errf(err, err_size, "exact mode: task '%s' names layers %d..%d of a %d-node model", t->label,
+                        t->first_layer, t->last_layer, n_nodes);
+                st = SR_ERR_UNSUPPORTED;
+                break;
+            }
+            for (int k = t->first_layer; k <= t->last_layer && st == SR_OK; k++) {
+                if (covered[k]) {
+                    sr_errf(err, err_size, "exact mode: layer %d is computed twice in the plan (task '%s'); it runs "
+                                           "chains of layer ranges, not replicated or tiled work yet",
+                            k, t->label);
+                    st = SR_ERR_UNSUPPORTED;
+                }
+                covered[k] = 1;
+            }
+            ends[t->last_layer] = 1;
+            break;
+        case SR_WORK_ENCODE:
+            n_enc++;
+            enc_node = t->node;
+            if (t->codec) *pipeline = t->codec->pipeline;
+            break;
+        case SR_WORK_DECODE:
+            n_dec++;
+            dec_node = t->node;
+            break;
+        case SR_WORK_SECONDS:
+        case SR_WORK_FLOPS:
+        case SR_WORK_KIND_COUNT:
+            break;
+        }
+    }
+    for (int k = 0; k < n_nodes && st == SR_OK; k++)
+        if (!covered[k]) {
+            sr_errf(err, err_size, "exact mode: layer %d is computed by no task of the plan", k);
+            st = SR_ERR_UNSUPPORTED;
+        }
+    if (st == SR_OK && (n_enc > 1 || n_dec > 1 || n_enc != n_dec || enc_node != dec_node ||
+                        (n_enc && (enc_node != *cut || enc_node < 0 || enc_node >= n_nodes || !ends[enc_node])))) {
+        sr_errf(err, err_size, "exact mode: the plan codes activations it does not cut at (or more than one); it runs "
+                               "one encode and decode of the activation a transfer carries, at the end of a layer "
+                               "range");
+        st = SR_ERR_UNSUPPORTED;
+    }
+    if (st == SR_OK && *cut >= 0 && (*cut >= n_nodes || !ends[*cut])) {
+        sr_errf(err, err_size, "exact mode: the activation of node %d is sent where no layer range ends", *cut);
+        st = SR_ERR_UNSUPPORTED;
+    }
+    free(covered);
+    free(ends);
+    return st;
 }

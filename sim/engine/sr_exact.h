@@ -47,6 +47,16 @@ sr_status sr_exact_clone(const sr_exact *proto, int frame_w, int frame_h, uint64
                          char *err, size_t err_size);
 void sr_exact_free(sr_exact *x); /* NULL is a no-op */
 
+/* What exact mode computes for a plan (policies/sr_plan.h) of a model of n_nodes nodes: its compute tasks' layer
+ * ranges must cover nodes 0..n_nodes-1 without gap or overlap, and at most one activation may be coded (one
+ * encode and one decode task on the node an activation transfer carries, where a layer range ends). *cut is that
+ * node (or the node of an uncoded activation transfer; -1 when none), *pipeline the encode task's codec pipeline
+ * (NULL when none; borrowed from the plan). Fixed work (seconds, flops) and delays compute nothing. Any other
+ * plan: SR_ERR_UNSUPPORTED with the reason in err (exact mode does not run tile regions or several cuts yet). */
+struct sr_plan;
+sr_status sr_exact_plan_shape(const struct sr_plan *p, int n_nodes, int *cut, const char **pipeline, char *err,
+                              size_t err_size);
+
 /* Computes the next frame of the stream. */
 sr_status sr_exact_run_frame(sr_exact *x, sr_exact_result *r, char *err, size_t err_size);
 

@@ -20,6 +20,7 @@
 
 #include "engine_fixture.h"
 #include "sr_codectab.h"
+#include "sr_exact.h"
 #include "sr_kernels.h"
 
 #define SPLIT "features.3.add"
@@ -305,9 +306,56 @@ static void test_exact_budget(void **state)
     fx_free(e);
 }
 
+/* What exact mode computes is read from the plan: a chain of layer ranges with at most one coded cut; plans it
+ * cannot run yet (a gap, a layer computed twice, two coded activations) are refused with the reason. */
+static void test_exact_plan_shape(void **state)
+{
+    (void)state;
+    sr_plan_dev a = {SR_ROLE_SOURCE, 0, 0}, b = {SR_ROLE_TARGET, 1, 0};
+    static const sr_plan_codec cd = {"quant8", 8, 0, 0, 0};
+    char err[256];
+    int cut = 0;
+    const char *pipe = "x";
+    sr_plan *p = NULL;
+    /* the whole model in one range */
+    assert_int_equal(sr_plan_create(&p), SR_OK);
+    assert_int_equal(sr_plan_add_layers(p, a, 0, 0, 4, "model"), 0);
+    assert_int_equal(sr_exact_plan_shape(p, 5, &cut, &pipe, err, sizeof err), SR_OK);
+    assert_int_equal(cut, -1);
+    assert_null(pipe);
+    sr_plan_free(p);
+    /* head, encode, activation, decode, tail */
+    assert_int_equal(sr_plan_create(&p), SR_OK);
+    assert_int_equal(sr_plan_add_layers(p, a, 0, 0, 2, "head"), 0);
+    assert_int_equal(sr_plan_add_codec(p, a, SR_WORK_ENCODE, 0, 2, &cd, "encode"), 1);
+    int t = sr_plan_add_transfer(p, a, b, SR_PAYLOAD_ACTIVATION, 10, "activation");
+    sr_plan_task_mut(p, t)->node = 2;
+    assert_int_equal(sr_plan_add_codec(p, b, SR_WORK_DECODE, 0, 2, &cd, "decode"), 3);
+    assert_int_equal(sr_plan_add_layers(p, b, 0, 3, 4, "tail"), 4);
+    assert_int_equal(sr_exact_plan_shape(p, 5, &cut, &pipe, err, sizeof err), SR_OK);
+    assert_int_equal(cut, 2);
+    assert_string_equal(pipe, "quant8");
+    /* a second coded activation */
+    assert_int_equal(sr_plan_add_codec(p, b, SR_WORK_ENCODE, 0, 3, &cd, "encode2"), 5);
+    assert_int_equal(sr_exact_plan_shape(p, 5, &cut, &pipe, err, sizeof err), SR_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err, "codes activations"));
+    sr_plan_free(p);
+    /* a gap and an overlap */
+    assert_int_equal(sr_plan_create(&p), SR_OK);
+    assert_int_equal(sr_plan_add_layers(p, a, 0, 0, 1, "a"), 0);
+    assert_int_equal(sr_plan_add_layers(p, b, 0, 3, 4, "b"), 1);
+    assert_int_equal(sr_exact_plan_shape(p, 5, &cut, &pipe, err, sizeof err), SR_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err, "layer 2 is computed by no task"));
+    assert_int_equal(sr_plan_add_layers(p, b, 0, 1, 2, "c"), 2);
+    assert_int_equal(sr_exact_plan_shape(p, 5, &cut, &pipe, err, sizeof err), SR_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err, "layer 1 is computed twice"));
+    sr_plan_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exact_plan_shape),
         cmocka_unit_test(test_exact_blas_is_openblas),
         cmocka_unit_test(test_exact_matches_model_uncompressed),
         cmocka_unit_test(test_exact_lossless_codec),
