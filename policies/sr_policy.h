@@ -104,7 +104,8 @@ typedef struct sr_policy_sim {
     void (*replan)(void *eng, int source);
     /* Runs `plan` (unpriced; takes ownership, also on error) as a job of its own, now; its record has source -1. */
     sr_status (*submit)(void *eng, sr_plan *plan);
-    /* SR_EVENT_TIMER with `tag` at simulated time at_s. */
+    /* SR_EVENT_TIMER with `tag` at simulated time at_s; a time at or after the experiment's duration is ignored
+     * (the run ends when its last job does, and a policy re-arming a timer would otherwise never end it). */
     sr_status (*timer)(void *eng, double at_s, int tag);
     /* 1 when the device instance is up. */
     int (*device_up)(void *eng, int group, int instance);

@@ -841,6 +841,7 @@ static sr_status sim_timer(void *eng_, double at_s, int tag)
 {
     engine *eng = eng_;
     if (!isfinite(at_s)) return SR_ERR_INVALID;
+    if (!(at_s < eng->duration_s)) return SR_OK; /* after the arrivals: not set (a re-arming policy would never end) */
     policy_timer *pt = malloc(sizeof *pt);
     if (!pt) return SR_ERR_NOMEM;
     *pt = (policy_timer){eng, tag};

@@ -258,6 +258,12 @@ static void test_model_push(void **state)
     assert_int_equal(found, 1);
     assert_rel(metric(&o, "plan_versions"), 2, 0);
     sr_run_output_clear(&o);
+    /* a timer at or after the end of the arrivals is not set: no push */
+    set_dbl(e, "push_at", 2.0);
+    o = run(e, NULL);
+    assert_int_equal(o.n_frames, 1);
+    assert_rel(metric(&o, "plan_versions"), 1, 0);
+    sr_run_output_clear(&o);
     fx_free(e);
 }
 
