@@ -38,6 +38,7 @@ typedef struct sr_diag sr_diag;
 sr_diag *sr_diag_create(const char *file, const char *text);
 void sr_diag_free(sr_diag *d);
 void sr_diag_error(sr_diag *d, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Errors reported so far, duplicates included (compare two counts to see whether a step reported one). */
 int sr_diag_count(const sr_diag *d);
 /* Prints every message, sorted by position, identical ones once. */
 void sr_diag_print(const sr_diag *d, FILE *f);

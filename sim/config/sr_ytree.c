@@ -6,6 +6,7 @@
  * messages (syntax errors) are collected through a silent fy_diag and re-printed in our format. */
 #include <libfyaml.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,10 +19,16 @@ typedef struct diag_entry {
     char *msg;
 } diag_entry;
 
+/* Messages are kept once each: a mistake seen from every combination of a large sweep is reported once per
+ * combination, so duplicates are dropped when they arrive (a hash set of (line, col, message)), and `reported`
+ * counts every report (callers compare counts to see whether a step found errors). */
 struct sr_diag {
     const char *file, *text;
     diag_entry *e;
     int n, cap;
+    int *slot; /* open addressing: entry index + 1, 0 = empty */
+    size_t n_slots;
+    int reported;
 };
 
 sr_diag *sr_diag_create(const char *file, const char *text)
@@ -39,7 +46,43 @@ void sr_diag_free(sr_diag *d)
     for (int i = 0; i < d->n; i++)
         free(d->e[i].msg);
     free(d->e);
+    free(d->slot);
     free(d);
+}
+
+static size_t diag_hash(int line, int col, const char *msg)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ ((uint64_t)(uint32_t)line << 32 | (uint32_t)col);
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ULL;
+    }
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of (line, col, msg): its entry's, or the empty one where it would go. */
+static size_t diag_find(const sr_diag *d, int line, int col, const char *msg)
+{
+    size_t i = diag_hash(line, col, msg) & (d->n_slots - 1);
+    while (d->slot[i]) {
+        const diag_entry *x = &d->e[d->slot[i] - 1];
+        if (x->line == line && x->col == col && strcmp(x->msg, msg) == 0) break;
+        i = (i + 1) & (d->n_slots - 1);
+    }
+    return i;
+}
+
+static int diag_rehash(sr_diag *d)
+{
+    size_t n = d->n_slots ? 2 * d->n_slots : 64;
+    int *ns = calloc(n, sizeof *ns);
+    if (!ns) return -1;
+    free(d->slot);
+    d->slot = ns;
+    d->n_slots = n;
+    for (int k = 0; k < d->n; k++)
+        d->slot[diag_find(d, d->e[k].line, d->e[k].col, d->e[k].msg)] = k + 1;
+    return 0;
 }
 
 void sr_diag_error(sr_diag *d, int line, int col, const char *fmt, ...)
@@ -50,6 +93,10 @@ void sr_diag_error(sr_diag *d, int line, int col, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    d->reported++;
+    if ((size_t)(d->n + 1) * 2 > d->n_slots && diag_rehash(d) != 0) return;
+    size_t at = diag_find(d, line, col, buf);
+    if (d->slot[at]) return; /* seen already */
     if (d->n == d->cap) {
         int cap = d->cap ? 2 * d->cap : 16;
         diag_entry *ne = realloc(d->e, (size_t)cap * sizeof *ne);
@@ -61,11 +108,12 @@ void sr_diag_error(sr_diag *d, int line, int col, const char *fmt, ...)
     if (!m) return;
     d->e[d->n] = (diag_entry){line, col, d->n, m};
     d->n++;
+    d->slot[at] = d->n;
 }
 
 int sr_diag_count(const sr_diag *d)
 {
-    return d ? d->n : 0;
+    return d ? d->reported : 0;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -112,11 +160,7 @@ void sr_diag_print(const sr_diag *d, FILE *f)
     if (!s) return;
     memcpy(s, d->e, (size_t)d->n * sizeof *s);
     qsort(s, (size_t)d->n, sizeof *s, entry_cmp);
-    for (int i = 0; i < d->n; i++) {
-        int dup = 0;
-        for (int j = i - 1; j >= 0 && s[j].line == s[i].line && s[j].col == s[i].col; j--)
-            if (strcmp(s[j].msg, s[i].msg) == 0) dup = 1;
-        if (dup) continue;
+    for (int i = 0; i < d->n; i++) { /* each message once (duplicates were dropped when reported) */
         if (s[i].line <= 0) {
             fprintf(f, "%s: error: %s\n", d->file, s[i].msg);
             continue;
