@@ -443,6 +443,13 @@ static void test_unsupported_operator(void **state)
     b->inits[0].raw_data.len -= 4;
     expect_load_error(b, SR_ERR_CORRUPT, "tensor 'W' has 212 bytes of raw data, its shape needs 216");
 
+    /* an int64 tensor declaring 2^39 values with one present: refused before anything is allocated from it */
+    build_model(b);
+    int64_t huge_d = INT64_C(1) << 39, one = 7;
+    b_init_i64(b, "huge", &huge_d, &one);
+    b->inits[b->graph.n_initializer - 1].n_int64_data = 1;
+    expect_load_error(b, SR_ERR_CORRUPT, "tensor 'huge' has 1 int64 values, its shape needs 549755813888");
+
     build_model(b);
     b->nodes[0].domain = "com.microsoft";
     expect_load_error(b, SR_ERR_UNSUPPORTED, "node 'conv0' (op Conv): operator domain 'com.microsoft'");

@@ -263,7 +263,7 @@ static sr_status ox_tensor_to_val(ox_ctx *c, const Onnx__TensorProto *t, ox_val 
             } else {
                 float *f = ox_own(c, (size_t)n * sizeof *f);
                 if (f == NULL)
-                    return SR_ERR_NOMEM;
+                    return ox_fail(c, SR_ERR_NOMEM, "tensor '%s': out of memory for %lld values", nm, (long long)n);
                 memcpy(f, t->raw_data.data, (size_t)n * 4);
                 v->f = f;
             }
@@ -276,20 +276,18 @@ static sr_status ox_tensor_to_val(ox_ctx *c, const Onnx__TensorProto *t, ox_val 
                 return SR_ERR_NOMEM;
         }
     } else if (type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64) {
+        /* the declared shape is checked against the values present before anything is allocated from it */
+        int raw = t->has_raw_data && t->raw_data.len > 0;
+        if (raw && t->raw_data.len != (size_t)n * 8)
+            return ox_fail(c, SR_ERR_CORRUPT, "tensor '%s' has %zu bytes of raw data, its shape needs %lld", nm,
+                           t->raw_data.len, (long long)n * 8);
+        if (!raw && t->n_int64_data != (size_t)n)
+            return ox_fail(c, SR_ERR_CORRUPT, "tensor '%s' has %zu int64 values, its shape needs %lld", nm,
+                           t->n_int64_data, (long long)n);
         int64_t *d = ox_own(c, (size_t)n * sizeof *d);
         if (d == NULL)
-            return SR_ERR_NOMEM;
-        if (t->has_raw_data && t->raw_data.len > 0) {
-            if (t->raw_data.len != (size_t)n * 8)
-                return ox_fail(c, SR_ERR_CORRUPT, "tensor '%s' has %zu bytes of raw data, its shape needs %lld", nm,
-                               t->raw_data.len, (long long)n * 8);
-            memcpy(d, t->raw_data.data, (size_t)n * 8);
-        } else {
-            if (t->n_int64_data != (size_t)n)
-                return ox_fail(c, SR_ERR_CORRUPT, "tensor '%s' has %zu int64 values, its shape needs %lld", nm,
-                               t->n_int64_data, (long long)n);
-            memcpy(d, t->int64_data, (size_t)n * sizeof *d);
-        }
+            return ox_fail(c, SR_ERR_NOMEM, "tensor '%s': out of memory for %lld values", nm, (long long)n);
+        memcpy(d, raw ? (const void *)t->raw_data.data : (const void *)t->int64_data, (size_t)n * 8);
         v->i64 = d;
     } else {
         return ox_fail(c, SR_ERR_UNSUPPORTED, "tensor '%s' has element type %s (only FLOAT, and INT64 for shapes)",
