@@ -252,6 +252,30 @@ static void test_run_resume_and_determinism(void **state)
 }
 
 /* metrics.frames / links: false keep those rows out of the database, not the summary metrics. */
+/* Two sweeps writing one database at once both finish, every point of both recorded (the second waits for the
+ * first's transactions instead of failing with "database is locked"). */
+static void test_two_writers(void **state)
+{
+    (void)state;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && (%s/simrun run tiny.yaml --db two.db --no-report --quiet --jobs 1 > w1.txt 2>&1; echo $? > w1.rc) &"
+             " (cd %s && %s/simrun run tiny-noframes.yaml --db two.db --no-report --quiet --jobs 1 > w2.txt 2>&1;"
+             " echo $? > w2.rc); wait",
+             tmpdir, SR_BINARY_DIR, tmpdir, SR_BINARY_DIR);
+    assert_int_equal(system(cmd), 0);
+    char p[512];
+    for (int k = 1; k <= 2; k++) {
+        snprintf(p, sizeof p, "%s/w%d.rc", tmpdir, k);
+        char *rc = read_text(p);
+        assert_non_null(rc);
+        assert_int_equal(atoi(rc), 0);
+        free(rc);
+    }
+    assert_int_equal(query_int("two.db", "SELECT count(*) FROM experiments"), 2);
+    assert_int_equal(query_int("two.db", "SELECT count(*) FROM runs WHERE status = 'ok'"), 8);
+}
+
 static void test_metrics_flags(void **state)
 {
     (void)state;
@@ -384,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_validate_ok),
         cmocka_unit_test(test_run_resume_and_determinism),
         cmocka_unit_test(test_metrics_flags),
+        cmocka_unit_test(test_two_writers),
         cmocka_unit_test(test_report),
         cmocka_unit_test(test_amplification_experiment),
         cmocka_unit_test(test_show_and_list),
