@@ -36,18 +36,6 @@ static void csv_real(FILE *f, double v)
         fprintf(f, "%.17g", v);
 }
 
-static FILE *open_csv(const char *dir, const char *name, FILE *log)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (!p) return NULL;
-    snprintf(p, n, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    if (!f) sr_rep_log(log, "export: cannot write %s: %s\n", p, strerror(errno));
-    free(p);
-    return f;
-}
-
 static sr_status close_csv(FILE *f, const char *name, FILE *log)
 {
     int bad = ferror(f);
@@ -66,7 +54,7 @@ static sr_status dump(sqlite3 *db, const char *sql, const char *dir, const char 
         sr_rep_log(log, "export: %s: %s\n", name, sqlite3_errmsg(db));
         return SR_ERR_DB;
     }
-    FILE *f = open_csv(dir, name, log);
+    FILE *f = sr_rep_open_out(dir, name, "export", log);
     if (!f) {
         sqlite3_finalize(q);
         return SR_ERR_IO;
@@ -208,7 +196,7 @@ static sr_status wide(sqlite3 *db, const char *dir, long *rows, FILE *log)
     sqlite3_finalize(q);
     q = NULL;
 
-    f = open_csv(dir, "wide.csv", log);
+    f = sr_rep_open_out(dir, "wide.csv", "export", log);
     if (!f) {
         st = SR_ERR_IO;
         goto done;

@@ -365,7 +365,7 @@ sr_status sr_report_generate_ex(const char *db_path, const char *out_dir, const 
     }
     st = make_dir(out_dir, log);
     if (st) goto done;
-    h = sr_rep_open_out(out_dir, "index.html", log);
+    h = sr_rep_open_out(out_dir, "index.html", "report", log);
     if (!h) {
         st = SR_ERR_IO;
         goto done;

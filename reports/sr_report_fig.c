@@ -284,7 +284,7 @@ sr_status sr_rep_figure_metric(sr_rep_exp *e, size_t xa, long by, size_t m, cons
 
     /* Data: one block per (panel, series) with at least one value. */
     snprintf(name, sizeof name, "%s.dat", stem);
-    d = sr_rep_open_out(out_dir, name, log);
+    d = sr_rep_open_out(out_dir, name, "report", log);
     if (!d) {
         st = SR_ERR_IO;
         goto done;
@@ -332,7 +332,7 @@ sr_status sr_rep_figure_metric(sr_rep_exp *e, size_t xa, long by, size_t m, cons
 
     /* Script. */
     snprintf(name, sizeof name, "%s.gp", stem);
-    g = sr_rep_open_out(out_dir, name, log);
+    g = sr_rep_open_out(out_dir, name, "report", log);
     if (!g) {
         st = SR_ERR_IO;
         goto done;
@@ -503,7 +503,7 @@ static sr_status cdf_chunk(sqlite3 *db, sqlite3_stmt *q, sr_rep_exp *e, const in
         goto done;
     }
     snprintf(name, sizeof name, "%s.dat", stem);
-    d = sr_rep_open_out(out_dir, name, log);
+    d = sr_rep_open_out(out_dir, name, "report", log);
     if (!d) {
         st = SR_ERR_IO;
         goto done;
@@ -553,7 +553,7 @@ static sr_status cdf_chunk(sqlite3 *db, sqlite3_stmt *q, sr_rep_exp *e, const in
         goto done;
     }
     snprintf(name, sizeof name, "%s.gp", stem);
-    g = sr_rep_open_out(out_dir, name, log);
+    g = sr_rep_open_out(out_dir, name, "report", log);
     if (!g) {
         st = SR_ERR_IO;
         goto done;

@@ -115,7 +115,7 @@ void sr_rep_axis_value_text(const sr_rep_axis *a, size_t i, char *buf, size_t si
 
 /* ---- output files and gnuplot ---- */
 
-FILE *sr_rep_open_out(const char *dir, const char *name, FILE *log);
+FILE *sr_rep_open_out(const char *dir, const char *name, const char *who, FILE *log);
 sr_status sr_rep_close_out(FILE *f, const char *name, FILE *log);
 /* Runs `gnuplot s1 s2 ...` in dir: SR_ERR_IO (with gnuplot's output in the log) unless it exits 0. */
 sr_status sr_rep_run_gnuplot(const char *dir, const sr_rep_strlist *scripts, FILE *log);

@@ -242,14 +242,14 @@ double sr_rep_t975(int df)
 
 /* ---- files and quoting ---- */
 
-FILE *sr_rep_open_out(const char *dir, const char *name, FILE *log)
+FILE *sr_rep_open_out(const char *dir, const char *name, const char *who, FILE *log)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
     char *p = malloc(n);
     if (!p) return NULL;
     snprintf(p, n, "%s/%s", dir, name);
     FILE *f = fopen(p, "w");
-    if (!f) sr_rep_log(log, "report: cannot write %s: %s\n", p, strerror(errno));
+    if (!f) sr_rep_log(log, "%s: cannot write %s: %s\n", who, p, strerror(errno));
     free(p);
     return f;
 }
