@@ -28,17 +28,9 @@ sr_status sr_arrival_create(sr_arrival_process kind, double rate_hz, double star
                             uint64_t seed, sr_arrival_gen **out);
 void sr_arrival_free(sr_arrival_gen *g); /* NULL is a no-op */
 
-/* A generator replaying n timestamps (seconds, non-decreasing, >= 0; borrowed: they must outlive it); after the
- * last one it returns INFINITY. */
+/* A generator replaying n timestamps (seconds, non-decreasing, >= 0, e.g. from sr_trace_parse_times; borrowed:
+ * they must outlive it); after the last one it returns INFINITY. */
 sr_status sr_arrival_create_trace(const double *times_s, int n, sr_arrival_gen **out);
-
-/* Parses a timestamp trace from text[0..len): one arrival per line, its time in seconds in the first field
- * (fields are separated by commas, spaces or tabs; the others are ignored), times non-decreasing and >= 0; an
- * optional header (a first line whose first field is not a number), `#` comments and blank lines. On success
- * *times_s is a new array of *n (>= 1) times (caller frees). On bad input SR_ERR_PARSE / SR_ERR_RANGE /
- * SR_ERR_INVALID (no arrival) with "name:line:col: message" in err. Never reads past len. */
-sr_status sr_arrival_trace_parse(const char *name, const char *text, size_t len, double **times_s, int *n,
-                                 char *err, size_t err_size);
 
 /* Time of the next arrival (strictly increasing for Poisson, start + phase + k/rate for periodic). */
 double sr_arrival_next(sr_arrival_gen *g);

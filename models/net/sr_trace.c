@@ -463,3 +463,64 @@ double sr_trace_integral(const sr_trace *t, double t0_s, double t1_s)
 {
     return cumulative(t, t1_s) - cumulative(t, t0_s);
 }
+
+sr_status sr_trace_parse_times(const char *name, const char *text, size_t len, double **times_s, int *n, char *err,
+                               size_t err_size)
+{
+    *times_s = NULL;
+    *n = 0;
+    points p = {0};
+    sr_status st = SR_OK;
+    line_iter it = {text, len, 0, 0};
+    const char *ls;
+    size_t ln;
+    int content = 0; /* lines with content so far (a header may only be the first) */
+    char q[64];
+    while (st == SR_OK && next_line(&it, &ls, &ln)) {
+        size_t a = 0;
+        while (a < ln && is_blank(ls[a]))
+            a++;
+        if (a == ln || ls[a] == '#') continue; /* blank or comment */
+        size_t b = a;
+        while (b < ln && ls[b] != ',' && ls[b] != '#' && !is_blank(ls[b]))
+            b++;
+        int first = content++ == 0;
+        double v;
+        if (parse_number(ls + a, b - a, &v) != 0) {
+            if (first) continue; /* a header */
+            quote_field(ls + a, b - a, q, sizeof q);
+            sr_errf(err, err_size, "%s:%d:%d: expected a time in seconds, got '%s'", name, it.line, (int)a + 1, q);
+            st = SR_ERR_PARSE;
+        } else if (v < 0) {
+            quote_field(ls + a, b - a, q, sizeof q);
+            sr_errf(err, err_size, "%s:%d:%d: time %s is not a finite number >= 0", name, it.line, (int)a + 1, q);
+            st = SR_ERR_RANGE;
+        } else if (p.n > 0 && v < p.t[p.n - 1]) {
+            quote_field(ls + a, b - a, q, sizeof q);
+            sr_errf(err, err_size, "%s:%d:%d: time %s is before the previous arrival (%.9g): times must not decrease",
+                    name, it.line, (int)a + 1, q, p.t[p.n - 1]);
+            st = SR_ERR_RANGE;
+        } else {
+            int r = points_add(&p, v, 0.0);
+            if (r == -1) {
+                sr_errf(err, err_size, "%s: out of memory", name);
+                st = SR_ERR_NOMEM;
+            } else if (r == -2) {
+                sr_errf(err, err_size, "%s:%d:1: more than %d arrivals", name, it.line, SR_TRACE_MAX_POINTS);
+                st = SR_ERR_RANGE;
+            }
+        }
+    }
+    if (st == SR_OK && p.n == 0) {
+        sr_errf(err, err_size, "%s:%d:1: no arrival time in the file", name, it.line > 0 ? it.line : 1);
+        st = SR_ERR_INVALID;
+    }
+    free(p.v);
+    if (st != SR_OK) {
+        free(p.t);
+        return st;
+    }
+    *times_s = p.t;
+    *n = p.n;
+    return SR_OK;
+}

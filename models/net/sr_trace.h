@@ -79,6 +79,14 @@ sr_status sr_trace_read(const char *path, sr_trace_format fmt, sr_trace_kind kin
 
 void sr_trace_free(sr_trace *t); /* NULL is a no-op */
 
+/* Parses a timestamp trace (the arrival times of a source, `arrival: trace`) from text[0..len): one time in
+ * seconds per line in the first field (fields separated by commas or blanks; the others are ignored), times
+ * non-decreasing and >= 0; an optional header (a first line whose first field is not a number), `#` comments and
+ * blank lines. On success *times_s is a new array of *n (>= 1) times (caller frees). Errors as
+ * sr_trace_parse_csv (SR_ERR_INVALID when there is no time). */
+sr_status sr_trace_parse_times(const char *name, const char *text, size_t len, double **times_s, int *n, char *err,
+                               size_t err_size);
+
 /* Value at time t_s (looping traces wrap); `before` when t_s < times_s[0]. */
 double sr_trace_value_at(const sr_trace *t, double t_s, double before);
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "arrival.h"
+#include "sr_trace.h"
 #include "sr_config_internal.h"
 #include "sr_linkclass.h"
 #include "sr_profile.h"
@@ -805,7 +806,7 @@ static void source_arrivals(bctx *b, sr_source_spec *s, const sr_ynode *it, int 
              G("arrival_trace")->text, full);
         return;
     }
-    if (sr_arrival_trace_parse(full, (const char *)text, len, &s->trace_times_s, &s->n_trace_times, msg,
+    if (sr_trace_parse_times(full, (const char *)text, len, &s->trace_times_s, &s->n_trace_times, msg,
                                sizeof msg) != SR_OK)
         BERR(G("arrival_trace"), "bad arrival trace: %s", msg);
     free(text);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arrival.h"
+#include "sr_trace.h"
 
 static void test_periodic(void **state)
 {
@@ -82,7 +83,7 @@ static void test_trace(void **state)
     double *t = NULL;
     int n = 0;
     char err[256] = "";
-    assert_int_equal(sr_arrival_trace_parse("a.csv", good, strlen(good), &t, &n, err, sizeof err), SR_OK);
+    assert_int_equal(sr_trace_parse_times("a.csv", good, strlen(good), &t, &n, err, sizeof err), SR_OK);
     assert_int_equal(n, 4);
     assert_true(t[0] == 0.5 && t[1] == 0.5 && t[2] == 1.25 && t[3] == 3.0);
     sr_arrival_gen *g = NULL;
@@ -107,13 +108,13 @@ static void test_trace(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
         t = (double *)1;
-        assert_int_equal(sr_arrival_trace_parse("a.csv", bad[i].text, strlen(bad[i].text), &t, &n, err, sizeof err),
+        assert_int_equal(sr_trace_parse_times("a.csv", bad[i].text, strlen(bad[i].text), &t, &n, err, sizeof err),
                          bad[i].st);
         assert_null(t);
         if (!strstr(err, bad[i].msg)) fail_msg("case %zu: got '%s'", i, err);
     }
     /* the parser never reads past len: a text cut in the middle of a number */
-    assert_int_equal(sr_arrival_trace_parse("a.csv", "1\n2.5", 3, &t, &n, err, sizeof err), SR_OK);
+    assert_int_equal(sr_trace_parse_times("a.csv", "1\n2.5", 3, &t, &n, err, sizeof err), SR_OK);
     assert_int_equal(n, 2);
     assert_true(t[1] == 2.0);
     free(t);

@@ -1,5 +1,5 @@
-/* fuzz_trace_read.c: libFuzzer target feeding arbitrary bytes to both trace parsers (mahimahi with a bin
- * width taken from the first byte, CSV as each kind). Errors must come back as statuses with a message,
+/* fuzz_trace_read.c: libFuzzer target feeding arbitrary bytes to the trace parsers (mahimahi with a bin
+ * width taken from the first byte, CSV as each kind, timestamp traces). Errors must come back as statuses with a message,
  * never as crashes, overreads or leaks; a parsed trace must satisfy the sr_trace contract. */
 #include <math.h>
 #include <stddef.h>
@@ -40,6 +40,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (t != NULL || err[0] == '\0') {
             abort();
         }
+    }
+    double *times = NULL;
+    int n = 0;
+    if (sr_trace_parse_times("fuzz", (const char *)data, size, &times, &n, err, sizeof err) == SR_OK) {
+        if (n < 1 || times[0] < 0) abort();
+        for (int i = 1; i < n; i++)
+            if (!(times[i] >= times[i - 1]) || !isfinite(times[i])) abort();
+        free(times);
+    } else if (times != NULL || err[0] == '\0') {
+        abort();
     }
     return 0;
 }
