@@ -69,6 +69,7 @@ struct sr_config {
     sr_point *points;
     point_ref *refs;
     zoo_cache zoo;
+    int topology_checked; /* the platform of one combination was built: others need it only if they sweep it */
 };
 
 /* ---- small helpers ---- */
@@ -1213,7 +1214,12 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
     if (e->mode == SR_MODE_EXACT) check_exact_budget(b, TOP("mode") ? TOP("mode") : root);
     const sr_ynode *pol = TOP("policy");
     if (pol && pol->type != SR_YN_SCALAR) parse_policies(b, pol);
-    if (b->zc && sr_diag_count(b->pc.diag) == errors_at_start) check_topology(b, TOP("platform") ? TOP("platform") : root);
+    /* the platform is built again only for combinations whose sweep values touch it */
+    int platform_swept = 0;
+    for (int i = 0; i < n_ov; i++)
+        if (ov[i].sec == &sr_sec_device || ov[i].sec == &sr_sec_link) platform_swept = 1;
+    if (b->zc && sr_diag_count(b->pc.diag) == errors_at_start && (platform_swept || !c->topology_checked))
+        check_topology(b, TOP("platform") ? TOP("platform") : root);
 #undef TOP
     if (labels) {
         *labels = calloc((size_t)b->n_pols + 1, sizeof **labels);
@@ -1504,6 +1510,7 @@ static int expand(sr_config *c, sr_diag *d)
         int n_labels = 0;
         int before = sr_diag_count(d);
         sr_experiment *e = build(c, ov, c->n_axes, -1, d, &c->zoo, &labels, &n_labels);
+        c->topology_checked = 1;
         if (!e) {
             free(idx), free(ov);
             return -1;

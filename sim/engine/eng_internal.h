@@ -208,8 +208,6 @@ struct engine {
     /* exact-mode results */
     int64_t ex_frames, ex_top1;
     double ex_rel_l2_sum, ex_sig2, ex_err2, ex_wall_s;
-    /* outcome counts over the whole run */
-    int64_t n_outcome[SR_OUTCOME_COUNT];
 };
 
 /* eng_prepare.c */

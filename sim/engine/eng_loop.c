@@ -130,7 +130,6 @@ static void job_end(engine *eng, eng_job *j)
     snprintf(r->outcome, sizeof r->outcome, "%s", names[j->outcome]);
     if (j->cause != ENG_CAUSE_NONE) eng_cause_text(eng, j->cause, j->cause_where, r->cause, sizeof r->cause);
     r->plan_version = j->plan->version;
-    eng->n_outcome[j->outcome]++;
     job_end_event(eng, j);
     free(j);
 }
