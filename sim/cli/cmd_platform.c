@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "sr_cmd.h"
 #include "sr_config.h"
@@ -35,40 +33,26 @@ static void usage(FILE *f)
           f);
 }
 
-/* `--from-simgrid`: the conversion runs in a child; exit 2 when SimGrid cannot read the file. */
+/* `--from-simgrid`: the conversion runs in a child (sr_platform_import_simgrid_text); exit 2 when SimGrid cannot
+ * read the file, 1 when the output cannot be written. */
 static int from_simgrid(const char *xml, const char *out)
 {
-    if (access(xml, R_OK) != 0) {
-        fprintf(stderr, "simrun platform: %s: %s\n", xml, strerror(errno));
+    char *yaml = NULL, err[1024];
+    sr_status st = sr_platform_import_simgrid_text(xml, &yaml, err, sizeof err);
+    if (st != SR_OK) {
+        fprintf(stderr, "simrun platform: %s\n", err);
         return 2;
     }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "simrun platform: fork: %s\n", strerror(errno));
+    FILE *f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
+    int bad = !f || fputs(yaml, f) == EOF;
+    if (f) bad |= f == stdout ? fflush(f) != 0 : fclose(f) != 0;
+    free(yaml);
+    if (bad) {
+        fprintf(stderr, "simrun platform: cannot write %s: %s\n", out, strerror(errno));
+        if (strcmp(out, "-") != 0) remove(out);
         return 1;
     }
-    if (pid == 0) {
-        FILE *f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
-        if (!f) {
-            fprintf(stderr, "simrun platform: cannot write %s: %s\n", out, strerror(errno));
-            _exit(4);
-        }
-        char err[512] = "";
-        sr_status st = sr_platform_import_simgrid(xml, f, err, sizeof err);
-        if (st != SR_OK) fprintf(stderr, "simrun platform: %s\n", err);
-        int bad = f == stdout ? fflush(f) != 0 : fclose(f) != 0;
-        _exit(st == SR_ERR_IO || bad ? 4 : st != SR_OK ? 3 : 0); /* 3, 4: ours; SimGrid exits otherwise */
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    int rc = code == 0 ? 0 : code == 4 ? 1 : 2;
-    if (rc != 0 && strcmp(out, "-") != 0) remove(out);
-    if (code != 0 && code != 3 && code != 4)
-        fprintf(stderr, "simrun platform: SimGrid could not read %s (its message is above)\n", xml);
-    return rc;
+    return 0;
 }
 
 int sr_cmd_platform(int argc, char **argv)

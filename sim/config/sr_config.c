@@ -22,6 +22,7 @@
 #include "sr_file.h"
 #include "sr_model_source.h"
 #include "sr_platform.h"
+#include "sr_platform_import.h"
 #include "sr_policy.h"
 #include "sr_zoo.h"
 
@@ -1189,7 +1190,7 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
 
     const sr_ynode *plat = TOP("platform");
     b->dev_bad = 1;
-    if (plat && plat->type == SR_YN_MAP) {
+    if (plat && plat->type == SR_YN_MAP && !sr_ynode_get(plat, "simgrid")) { /* simgrid: left when unreadable */
         const sr_ynode *pg[4];
         sr_section_parse(&b->pc, &sr_sec_platform, plat, NULL, NULL, pg);
         const sr_ynode *devs = pg[sr_field_index(&sr_sec_platform, "devices")];
@@ -1581,6 +1582,61 @@ static void policy_elems(sr_config *c)
     }
 }
 
+/* `platform: { simgrid: FILE.xml }`: SimGrid reads the file in a child process (sr_platform_import.h) and the
+ * devices, links and routes it describes replace the mapping, placed at the `simgrid` value so that a message
+ * about them points there. The experiment's identity (the canonical hash) then covers the converted platform. */
+static void import_simgrid_platform(sr_config *c, sr_diag *d)
+{
+    const sr_ynode *plat = sr_ynode_get(sr_ydoc_root(c->doc), "platform");
+    const sr_ynode *xml = sr_ynode_get(plat, "simgrid");
+    if (!xml) return;
+    if (xml->type != SR_YN_SCALAR || xml->is_null || !xml->text[0]) {
+        sr_diag_error(d, xml->line, xml->col, "platform.simgrid: expected the path of a SimGrid XML platform file");
+        return;
+    }
+    int mixed = 0;
+    for (int i = 0; i < plat->n; i++)
+        if (strcmp(plat->keys[i]->text, "simgrid") != 0) {
+            sr_diag_error(d, plat->keys[i]->line, plat->keys[i]->col,
+                          "platform.%s cannot be given with platform.simgrid, which provides the devices, links "
+                          "and routes (convert the file with `simrun platform --from-simgrid` to edit them)",
+                          plat->keys[i]->text);
+            mixed = 1;
+        }
+    if (mixed) return;
+    size_t n = strlen(c->dir) + strlen(xml->text) + 2;
+    char *path = malloc(n);
+    if (!path) {
+        sr_diag_error(d, xml->line, xml->col, "platform.simgrid: out of memory");
+        return;
+    }
+    if (xml->text[0] == '/')
+        snprintf(path, n, "%s", xml->text);
+    else
+        snprintf(path, n, "%s/%s", c->dir, xml->text);
+    char *yaml = NULL, err[1024];
+    sr_status st = sr_platform_import_simgrid_text(path, &yaml, err, sizeof err);
+    if (st != SR_OK) {
+        sr_diag_error(d, xml->line, xml->col, "platform.simgrid: %s", err);
+        free(path);
+        return;
+    }
+    sr_diag *d2 = sr_diag_create(path, yaml);
+    sr_ydoc *doc2 = d2 ? sr_ydoc_parse(yaml, strlen(yaml), d2) : NULL;
+    const sr_ynode *p2 = sr_ynode_get(sr_ydoc_root(doc2), "platform");
+    if (!doc2 || !p2 || sr_diag_count(d2) > 0) {
+        sr_diag_error(d, xml->line, xml->col, "platform.simgrid: %s converted to a platform section that does not "
+                      "parse (please report this with the file)", path);
+        sr_ydoc_free(doc2);
+    } else if (sr_ydoc_graft(c->doc, plat, doc2, p2, xml->line, xml->col) != 0) {
+        sr_diag_error(d, xml->line, xml->col, "platform.simgrid: out of memory");
+        sr_ydoc_free(doc2);
+    }
+    sr_diag_free(d2);
+    free(yaml);
+    free(path);
+}
+
 sr_status sr_config_load_string(const char *path, const char *text, FILE *errf, sr_config **out)
 {
     if (!path || !text || !out) return SR_ERR_INVALID;
@@ -1604,6 +1660,7 @@ sr_status sr_config_load_string(const char *path, const char *text, FILE *errf, 
     }
     sr_status st = SR_OK;
     c->doc = sr_ydoc_parse(c->text, strlen(c->text), d);
+    if (c->doc) import_simgrid_platform(c, d);
     uint64_t canon = 0;
     if (c->doc && sr_ydoc_canonical_hash(c->doc, &canon) == 0) /* the identity ignores comments and formatting */
         snprintf(c->hash, sizeof c->hash, "%016llx", (unsigned long long)canon);

@@ -63,6 +63,10 @@ typedef struct sr_ydoc sr_ydoc;
 sr_ydoc *sr_ydoc_parse(const char *text, size_t len, sr_diag *d);
 void sr_ydoc_free(sr_ydoc *doc);
 const sr_ynode *sr_ydoc_root(const sr_ydoc *doc);
+/* Replaces the content of `at` (a node of doc) by that of `with` (a node of `from`), and takes every node of
+ * `from` into doc with the position line:col (errors in grafted text point there); frees `from`. Returns 0, or
+ * -1 when out of memory (nothing changed, `from` not freed). */
+int sr_ydoc_graft(sr_ydoc *doc, const sr_ynode *at, sr_ydoc *from, const sr_ynode *with, int line, int col);
 /* Value of key in map, NULL when absent (or map is not a mapping). */
 const sr_ynode *sr_ynode_get(const sr_ynode *map, const char *key);
 const char *sr_ynode_type_name(const sr_ynode *n); /* "a mapping", "a list", "a scalar" */

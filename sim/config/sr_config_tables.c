@@ -281,6 +281,9 @@ static const sr_field platform_fields[] = {
     {"devices", SR_F_SEQ, .flags = RQ, .doc = "device groups (at least one)", .sub = &sr_sec_device},
     {"links", SR_F_SEQ, .def_doc = "none", .doc = "links", .sub = &sr_sec_link},
     {"routes", SR_F_SEQ, .def_doc = "none", .doc = "routes", .sub = &sr_sec_route},
+    {"simgrid", SR_F_STR, .flags = SR_FF_PATH, .def_doc = "-",
+     .doc = "a SimGrid XML platform file (relative to the experiment) read by SimGrid: its hosts, links and routes "
+            "become devices, links and routes as `simrun platform --from-simgrid` writes them; given alone"},
 };
 const sr_section sr_sec_platform = {"platform", "platform", 0, "Devices, links and routes.",
                                     FIELDS(platform_fields)};

@@ -480,3 +480,36 @@ const char *sr_ynode_type_name(const sr_ynode *n)
     }
     return "?";
 }
+
+int sr_ydoc_graft(sr_ydoc *doc, const sr_ynode *at, sr_ydoc *from, const sr_ynode *with, int line, int col)
+{
+    if (!doc || !at || !from || !with) return -1;
+    if (doc->n_all + from->n_all > doc->cap_all) {
+        int cap = doc->n_all + from->n_all;
+        sr_ynode **na = realloc(doc->all, (size_t)cap * sizeof *na);
+        if (!na) return -1;
+        doc->all = na;
+        doc->cap_all = cap;
+    }
+    for (int i = 0; i < from->n_all; i++) {
+        sr_ynode *n = from->all[i];
+        n->line = line;
+        n->col = col;
+        doc->all[doc->n_all++] = n;
+    }
+    from->n_all = 0;
+    sr_ynode *dst = (sr_ynode *)at; /* a node of doc: doc owns it */
+    free(dst->text);
+    free(dst->keys);
+    free(dst->vals);
+    *dst = *with;
+    dst->line = line;
+    dst->col = col;
+    sr_ynode *src = (sr_ynode *)with; /* now an empty shell freed with doc */
+    src->text = NULL;
+    src->keys = NULL;
+    src->vals = NULL;
+    src->n = 0;
+    sr_ydoc_free(from);
+    return 0;
+}

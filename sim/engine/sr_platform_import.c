@@ -1,11 +1,14 @@
 /* sr_platform_import.c: SimGrid XML platform -> simrun platform YAML (sr_platform_import.h). */
 #include "sr_platform_import.h"
 
+#include <errno.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <simgrid/link.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <xbt/dynar.h>
 
 #include "sr_experiment.h"
@@ -126,4 +129,102 @@ done:
     free(hosts);
     free(links);
     return st;
+}
+
+/* SimGrid's last error line without its "[time] file:line: [category/ERROR] " prefix, or "". */
+static void simgrid_message(FILE *log, char *msg, size_t size)
+{
+    msg[0] = '\0';
+    char line[1024];
+    rewind(log);
+    while (fgets(line, sizeof line, log)) {
+        line[strcspn(line, "\n")] = '\0';
+        const char *text = strstr(line, "/ERROR] ");
+        text = text ? text + 8 : line;
+        if (!text[0] || strcmp(text, "Exiting now.") == 0) continue;
+        size_t k = strlen(text) < size ? strlen(text) : size - 1;
+        memcpy(msg, text, k);
+        msg[k] = '\0';
+    }
+}
+
+sr_status sr_platform_import_simgrid_text(const char *xml_path, char **yaml, char *err, size_t err_size)
+{
+    *yaml = NULL;
+    err[0] = '\0';
+    if (access(xml_path, R_OK) != 0) {
+        snprintf(err, err_size, "%s: %s", xml_path, strerror(errno));
+        return SR_ERR_IO;
+    }
+    FILE *log = tmpfile(); /* the child's stderr: SimGrid's messages */
+    int fds[2] = {-1, -1};
+    if (!log || pipe(fds) != 0) {
+        snprintf(err, err_size, "cannot start the SimGrid reader: %s", strerror(errno));
+        if (log) fclose(log);
+        return SR_ERR_IO;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, err_size, "cannot start the SimGrid reader: fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        fclose(log);
+        return SR_ERR_IO;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fileno(log), STDERR_FILENO);
+        FILE *out = fdopen(fds[1], "w");
+        char cerr[512] = "";
+        sr_status st = out ? sr_platform_import_simgrid(xml_path, out, cerr, sizeof cerr) : SR_ERR_IO;
+        if (st != SR_OK && cerr[0]) fprintf(stderr, "/ERROR] %s\n", cerr);
+        int bad = !out || fclose(out) != 0;
+        _exit(st == SR_ERR_UNSUPPORTED ? 3 : st != SR_OK || bad ? 4 : 0); /* 3, 4: ours; SimGrid exits otherwise */
+    }
+    close(fds[1]);
+    size_t n = 0, cap = 4096;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (buf && n + 1 >= cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            } else {
+                buf = nb;
+            }
+        }
+        char sink[4096];
+        ssize_t r = buf ? read(fds[0], buf + n, cap - n - 1) : read(fds[0], sink, sizeof sink);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        if (buf) n += (size_t)r;
+    }
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    sr_status st = SR_OK;
+    if (!buf) {
+        snprintf(err, err_size, "out of memory reading the converted platform");
+        st = SR_ERR_NOMEM;
+    } else if (code != 0) {
+        char msg[768];
+        simgrid_message(log, msg, sizeof msg);
+        if (code == 3 || code == 4)
+            snprintf(err, err_size, "%s", msg[0] ? msg : "cannot convert the platform");
+        else
+            snprintf(err, err_size, "SimGrid cannot read %s: %s", xml_path, msg[0] ? msg : "(no message)");
+        st = code == 3 ? SR_ERR_UNSUPPORTED : code == 4 ? SR_ERR_IO : SR_ERR_PARSE;
+    }
+    fclose(log);
+    if (st != SR_OK) {
+        free(buf);
+        return st;
+    }
+    buf[n] = '\0';
+    *yaml = buf;
+    return SR_OK;
 }

@@ -26,4 +26,10 @@
  * hosts or names collide once made valid. */
 sr_status sr_platform_import_simgrid(const char *xml_path, FILE *out, char *err, size_t err_size);
 
+/* The same in a child process, so that the caller's process never initialises SimGrid: *yaml receives the YAML
+ * text (caller frees). SR_ERR_PARSE with SimGrid's own message in err ("Parse error at FILE:LINE: ...") when
+ * SimGrid cannot read the file; SR_ERR_UNSUPPORTED as above; SR_ERR_IO when the file cannot be read or the
+ * child cannot be started. */
+sr_status sr_platform_import_simgrid_text(const char *xml_path, char **yaml, char *err, size_t err_size);
+
 #endif

@@ -1,8 +1,9 @@
 #!/bin/sh
 # test_platform_roundtrip.sh SIMRUN: an experiment's platform written as SimGrid XML (`simrun platform`) and read
-# back (`simrun platform --from-simgrid`) simulates the same: the experiment run with the original platform section
-# and with the converted one give the same metrics to the last digit. A file SimGrid cannot parse exits 2 and
-# leaves no output.
+# back (`simrun platform --from-simgrid`, and `platform: { simgrid: FILE }` in the experiment) simulates the same:
+# the experiment run with the original platform section, with the converted one and with the XML file named in it
+# give the same metrics to the last digit. A file SimGrid cannot parse exits 2 and leaves no output; in an
+# experiment, validate and run refuse it at the `simgrid:` line with SimGrid's message.
 set -u
 simrun=$1
 tmp=$(mktemp -d /tmp/sr_platform_rt_XXXXXX)
@@ -43,7 +44,9 @@ cat "$tmp/head.yaml" "$tmp/platform.yaml" "$tmp/tail.yaml" >"$tmp/a.yaml"
 "$simrun" platform --from-simgrid "$tmp/a.xml" -o "$tmp/converted.yaml" || { echo "FAIL: --from-simgrid"; exit 1; }
 cat "$tmp/converted.yaml"
 cat "$tmp/head.yaml" "$tmp/converted.yaml" "$tmp/tail.yaml" >"$tmp/b.yaml"
-for x in a b; do
+{ cat "$tmp/head.yaml"; echo "platform: { simgrid: a.xml }"; cat "$tmp/tail.yaml"; } >"$tmp/c.yaml"
+"$simrun" validate "$tmp/c.yaml" >/dev/null || { echo "FAIL: validate with platform.simgrid"; exit 1; }
+for x in a b c; do
     "$simrun" run "$tmp/$x.yaml" --db "$tmp/$x.db" --no-report --quiet >/dev/null 2>"$tmp/$x.err" ||
         { cat "$tmp/$x.err"; echo "FAIL: run $x"; exit 1; }
 done
@@ -54,6 +57,8 @@ sqlite3 "$tmp/b.db" "$q" >"$tmp/b.txt"
 n=$(wc -l <"$tmp/a.txt")
 [ "$n" -ge 30 ] || { echo "FAIL: only $n metrics"; exit 1; }
 diff "$tmp/a.txt" "$tmp/b.txt" || { echo "FAIL: the converted platform simulates differently"; exit 1; }
+sqlite3 "$tmp/c.db" "$q" >"$tmp/c.txt"
+diff "$tmp/a.txt" "$tmp/c.txt" || { echo "FAIL: platform.simgrid simulates differently"; exit 1; }
 grep -q 'latency_p50_s' "$tmp/a.txt" || { echo "FAIL: no latency"; exit 1; }
 echo "same $n metrics with the original and the converted platform"
 
@@ -63,4 +68,24 @@ rc=$?
 [ "$rc" -eq 2 ] || { echo "FAIL: a bad XML file exits $rc, expected 2"; cat "$tmp/bad.err"; exit 1; }
 [ -e "$tmp/bad.yaml" ] && { echo "FAIL: a bad XML file left an output"; exit 1; }
 grep -q 'bad.xml' "$tmp/bad.err" || { echo "FAIL: the message does not name the file"; cat "$tmp/bad.err"; exit 1; }
+
+# the same bad file named in an experiment: exit 2, the message at the simgrid: line with SimGrid's own words
+{ cat "$tmp/head.yaml"; echo "platform: { simgrid: bad.xml }"; cat "$tmp/tail.yaml"; } >"$tmp/d.yaml"
+for cmd in validate "run --db $tmp/d.db"; do
+    "$simrun" $cmd "$tmp/d.yaml" >/dev/null 2>"$tmp/d.err"
+    rc=$?
+    [ "$rc" -eq 2 ] || { echo "FAIL: $cmd with a bad simgrid file exits $rc"; cat "$tmp/d.err"; exit 1; }
+    grep -q 'd.yaml:4:[0-9]*: error: platform.simgrid: SimGrid cannot read .*bad.xml: Parse error' "$tmp/d.err" ||
+        { echo "FAIL: $cmd message"; cat "$tmp/d.err"; exit 1; }
+    grep -q 'devices' "$tmp/d.err" && { echo "FAIL: $cmd adds errors about missing devices"; cat "$tmp/d.err"; exit 1; }
+done
+[ -e "$tmp/d.db" ] && { echo "FAIL: a refused experiment created its database"; exit 1; }
+# simgrid: with devices: is refused; a missing file is named
+{ cat "$tmp/head.yaml"; printf 'platform:\n  simgrid: a.xml\n  devices: []\n'; cat "$tmp/tail.yaml"; } >"$tmp/e.yaml"
+"$simrun" validate "$tmp/e.yaml" >/dev/null 2>"$tmp/e.err" && { echo "FAIL: simgrid with devices accepted"; exit 1; }
+grep -q 'e.yaml:6:3: error: platform.devices cannot be given with platform.simgrid' "$tmp/e.err" ||
+    { echo "FAIL: mixed message"; cat "$tmp/e.err"; exit 1; }
+{ cat "$tmp/head.yaml"; echo "platform: { simgrid: nowhere.xml }"; cat "$tmp/tail.yaml"; } >"$tmp/f.yaml"
+"$simrun" validate "$tmp/f.yaml" >/dev/null 2>"$tmp/f.err" && { echo "FAIL: a missing file accepted"; exit 1; }
+grep -q 'nowhere.xml: No such file' "$tmp/f.err" || { echo "FAIL: missing-file message"; cat "$tmp/f.err"; exit 1; }
 exit 0
