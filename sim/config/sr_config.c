@@ -71,6 +71,8 @@ struct sr_config {
     point_ref *refs;
     zoo_cache zoo;
     int topology_checked; /* the platform of one combination was built: others need it only if they sweep it */
+    char **inputs;        /* files the run points read (resolved paths, distinct): part of the identity */
+    int n_inputs;
 };
 
 /* ---- small helpers ---- */
@@ -206,6 +208,79 @@ static void zoo_clear(zoo_cache *zc)
     }
     free(zc->e);
     memset(zc, 0, sizeof *zc);
+}
+
+/* ---- the files an experiment reads ---- */
+
+static void note_input(sr_config *c, const char *path)
+{
+    if (!path) return;
+    for (int i = 0; i < c->n_inputs; i++)
+        if (strcmp(c->inputs[i], path) == 0) return;
+    char **ni = realloc(c->inputs, (size_t)(c->n_inputs + 1) * sizeof *ni);
+    if (!ni) return;
+    c->inputs = ni;
+    if ((c->inputs[c->n_inputs] = strdup(path))) c->n_inputs++;
+}
+
+/* Profiles, traces and model files of one combination's experiment (build() notes the policies' files). */
+static void note_inputs(sr_config *c, const sr_experiment *e)
+{
+    for (int i = 0; i < e->n_devices; i++)
+        if (e->devices[i].profile && sr_profile_is_path(e->devices[i].profile)) note_input(c, e->devices[i].profile);
+    for (int i = 0; i < e->n_links; i++) {
+        note_input(c, e->links[i].bandwidth_trace);
+        note_input(c, e->links[i].latency_trace);
+    }
+    for (int i = 0; i < e->n_sources; i++)
+        note_input(c, e->sources[i].arrival_trace);
+    for (int i = 0; i < e->n_models; i++) {
+        const char *src = e->models[i].source;
+        if (!src || !is_file_source(src)) continue;
+        if (src[0] == '/') {
+            note_input(c, src);
+        } else {
+            char full[4096];
+            snprintf(full, sizeof full, "%s/%s", c->dir, src);
+            note_input(c, full);
+        }
+    }
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Folds the contents of every input file (in path order) into the identity hash: a changed profile, trace or
+ * model is a different experiment (a --resume does not take old rows for new ones). 64-bit words through a
+ * multiply-xorshift; a file that cannot be read contributes its error (the run will report it). */
+static uint64_t inputs_hash(sr_config *c, uint64_t h)
+{
+    qsort(c->inputs, (size_t)c->n_inputs, sizeof *c->inputs, cmp_str);
+    static unsigned char buf[1 << 16];
+    for (int i = 0; i < c->n_inputs; i++) {
+        FILE *f = fopen(c->inputs[i], "rb");
+        uint64_t fh = 0x9e3779b97f4a7c15ULL, len = 0;
+        size_t n;
+        while (f && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+            size_t k = 0;
+            for (; k + 8 <= n; k += 8) {
+                uint64_t w;
+                memcpy(&w, buf + k, 8);
+                fh = (fh ^ w) * 0xff51afd7ed558ccdULL;
+                fh ^= fh >> 32;
+            }
+            for (; k < n; k++)
+                fh = (fh ^ buf[k]) * 0x100000001b3ULL;
+            len += n;
+        }
+        if (!f) fh = 0;
+        if (f) fclose(f);
+        h = (h ^ fh ^ (len << 1)) * 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 29;
+    }
+    return h;
 }
 
 /* ---- building one experiment ---- */
@@ -1147,7 +1222,7 @@ static char *default_name(const char *path)
  * carries policy `policy` (if it exists). *labels (optional) receives the policy names (caller frees).
  * Returns NULL only when out of memory; errors are in diag. */
 static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov, int policy, sr_diag *diag,
-                            zoo_cache *zc, char ***labels, int *n_labels)
+                            zoo_cache *zc, char ***labels, int *n_labels, sr_config *inputs)
 {
     sr_experiment *e = calloc(1, sizeof *e);
     if (!e) return NULL;
@@ -1222,6 +1297,12 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
     if (b->zc && sr_diag_count(b->pc.diag) == errors_at_start && (platform_swept || !c->topology_checked))
         check_topology(b, TOP("platform") ? TOP("platform") : root);
 #undef TOP
+    for (int i = 0; inputs && i < b->n_pols; i++) { /* the policies' files (SR_FF_PATH keys, resolved) */
+        const sr_section *ps = b->pols[i].params_sec;
+        for (int k = 0; ps && b->pols[i].params && k < ps->n_fields; k++)
+            if (ps->fields[k].type == SR_F_STR && (ps->fields[k].flags & SR_FF_PATH))
+                note_input(inputs, *(char *const *)((const char *)b->pols[i].params + ps->fields[k].offset));
+    }
     if (labels) {
         *labels = calloc((size_t)b->n_pols + 1, sizeof **labels);
         *n_labels = 0;
@@ -1510,12 +1591,13 @@ static int expand(sr_config *c, sr_diag *d)
         char **labels = NULL;
         int n_labels = 0;
         int before = sr_diag_count(d);
-        sr_experiment *e = build(c, ov, c->n_axes, -1, d, &c->zoo, &labels, &n_labels);
+        sr_experiment *e = build(c, ov, c->n_axes, -1, d, &c->zoo, &labels, &n_labels, c);
         c->topology_checked = 1;
         if (!e) {
             free(idx), free(ov);
             return -1;
         }
+        note_inputs(c, e);
         if (sr_diag_count(d) == before && n_labels == c->n_policies) {
             for (int p = 0; p < c->n_policies; p++) {
                 int skip = 0;
@@ -1672,13 +1754,16 @@ sr_status sr_config_load_string(const char *path, const char *text, FILE *errf, 
         for (int a = 0; a < c->n_axes; a++)
             if (!c->axes[a].sec || !c->axes[a].values) bad_sweep = 1;
         if (bad_sweep || sr_diag_count(d) > 0) {
-            sr_experiment *e = build(c, NULL, 0, -1, d, &c->zoo, NULL, NULL);
+            sr_experiment *e = build(c, NULL, 0, -1, d, &c->zoo, NULL, NULL, NULL);
             sr_experiment_free(e);
         } else if (expand(c, d) != 0 && sr_diag_count(d) == 0) {
             st = SR_ERR_NOMEM;
         }
+        if (st == SR_OK && sr_diag_count(d) == 0 && c->n_inputs > 0)
+            snprintf(c->hash, sizeof c->hash, "%016llx",
+                     (unsigned long long)inputs_hash(c, strtoull(c->hash, NULL, 16)));
         if (st == SR_OK && sr_diag_count(d) == 0) {
-            sr_experiment *e = build(c, NULL, 0, -1, NULL, NULL, NULL, NULL);
+            sr_experiment *e = build(c, NULL, 0, -1, NULL, NULL, NULL, NULL, NULL);
             if (e && e->name) c->name = strdup(e->name);
             sr_experiment_free(e);
         }
@@ -1745,6 +1830,9 @@ void sr_config_free(sr_config *c)
     for (int i = 0; i < c->n_policies; i++)
         free(c->policy_elem[i]);
     free(c->policy_elem);
+    for (int i = 0; i < c->n_inputs; i++)
+        free(c->inputs[i]);
+    free(c->inputs);
     zoo_clear(&c->zoo);
     sr_ydoc_free(c->doc);
     free(c->name);
@@ -1809,7 +1897,7 @@ sr_status sr_config_experiment(const sr_config *c, int i, sr_experiment **out)
     combo_indices(c, c->refs[i].combo, idx);
     combo_overrides(c, idx, ov);
     zoo_cache zc = {0};
-    e = build(c, ov, c->n_axes, c->refs[i].policy, d, &zc, NULL, NULL);
+    e = build(c, ov, c->n_axes, c->refs[i].policy, d, &zc, NULL, NULL, NULL);
     zoo_clear(&zc);
     if (!e) goto cleanup;
     if (sr_diag_count(d) > 0) { /* validated at load: only a bug gets here */
