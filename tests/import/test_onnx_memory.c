@@ -3,8 +3,8 @@
  * A Gemm with a 4096 x 4096 weight (64 MiB of raw_data, transB = 1 as PyTorch exports Linear) and a bias is
  * written by one child process and imported by another, so that neither the test runner nor the writer inflates
  * the importer's peak. The importer's peak resident memory (getrusage ru_maxrss) above its resident memory before
- * the import must stay below 2.3 x the file size: the mapped file plus the unpacked message while unpacking
- * (sr_onnx.c), where copying the file, the message, each value and the transposed Gemm weight took 4 to 5 x.
+ * the import must stay below 1.3 x the file size: the weights once, the mapped pages of a tensor dropped as it is copied
+ * (sr_onnx.c); the importer took 4 to 5 x when it copied the file, the message, each value and the Gemm weight, and 2 x while protobuf-c unpacked the weights.
  * The imported weights must equal the written ones. A memory bound, not a timing. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +26,10 @@
 #define K 4096
 #define N 4096
 
+/* The graph's name shifts where the weight's raw data lies in the file: names of four lengths put it at every
+ * offset modulo 4, so the importer also reads weights that are not aligned for floats in the mapping. */
+static const char *graph_name = "big_linear";
+
 static float value_at(int64_t i)
 {
     return (float)(i % 1013) * 0.001f - 0.5f;
@@ -42,7 +46,7 @@ static void write_model(const char *path)
     model.has_ir_version = 1, model.ir_version = 7;
     model.n_opset_import = 1, model.opset_import = opsets;
     model.graph = &graph;
-    graph.name = "big_linear";
+    graph.name = (char *)graph_name;
 
     Onnx__TensorShapeProto__Dimension d[4] = {ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT,
                                               ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT,
@@ -163,18 +167,22 @@ static void import_model(const char *path)
     sr_weights_free(w);
     sr_graph_free(g);
     fflush(stdout);
-    _exit(peak_kb <= file_kb * 23 / 10 ? 0 : 13);
+    _exit(peak_kb <= file_kb * 13 / 10 ? 0 : 13);
 }
 
 static void test_import_peak_memory(void **state)
 {
     (void)state;
-    char path[256];
-    snprintf(path, sizeof path, "%s/test_onnx_memory_%d.onnx", SR_BINARY_DIR, (int)getpid());
-    assert_int_equal(run_child(write_model, path), 0);
-    int rc = run_child(import_model, path);
-    unlink(path);
-    assert_int_equal(rc, 0);
+    static const char *const names[] = {"big_linear", "big_linear1", "big_linear12", "big_linear123"};
+    for (int k = 0; k < 4; k++) {
+        graph_name = names[k];
+        char path[256];
+        snprintf(path, sizeof path, "%s/test_onnx_memory_%d.onnx", SR_BINARY_DIR, (int)getpid());
+        assert_int_equal(run_child(write_model, path), 0);
+        int rc = run_child(import_model, path);
+        unlink(path);
+        assert_int_equal(rc, 0);
+    }
 }
 
 int main(void)

@@ -7,12 +7,14 @@
  * constants; parameter values are queued and copied into sr_weights once the graph is complete and
  * its tensors can be allocated. Every failure names the file, and the node and operator at fault.
  *
- * Memory: the file is mapped, not read, and unmapped as soon as protobuf-c has unpacked it; float initializers
- * are used in place inside the unpacked message (no copy at import), and a Gemm with transB=1 and alpha=1 (how
- * PyTorch exports Linear) uses its B as the weight as it is. Each parameter buffer is released right after its
- * last copy into sr_weights, whose arena pages are only touched by those copies, so after unpacking the process
- * holds about one copy of the weights at a time: the peak is about twice the file (mapped file + unpacked
- * message, while unpacking), the steady state about once. */
+ * Memory: the file is mapped, and protobuf-c unpacks a skeleton of it: the model with the raw data of the main
+ * graph's initializers left out (ox_skeleton, a walk over the protobuf wire format), whose tensors then point
+ * into the mapping. Parameters are copied from there into sr_weights, whose arena pages are only touched by those
+ * copies, and the mapped pages of a tensor are dropped as its last copy proceeds (MADV_DONTNEED, chunk by chunk),
+ * so the process holds about one copy of the weights at any time (a test bounds the peak at 1.3 x the file). A
+ * Gemm with transB=1 and alpha=1 (how PyTorch exports Linear) uses its B as the weight as it is. Raw data need not
+ * be aligned for floats in the file: values in the mapping are only read through memcpy (ox_f and the copies into
+ * sr_weights). A file whose wire format the walk does not follow is unpacked whole, as protobuf-c reads it. */
 #include "sr_onnx.h"
 
 #include "sr_file.h"
@@ -77,7 +79,22 @@ typedef struct ox_ctx {
     int n_lent, cap_lent;
     const Onnx__NodeProto *cur; /* node being converted (for messages) */
     int cur_index;
+    const uint8_t *map; /* the mapped file, or NULL */
+    size_t map_size;
 } ox_ctx;
+
+static int ox_in_map(const ox_ctx *c, const void *p)
+{
+    return c->map && (const uint8_t *)p >= c->map && (const uint8_t *)p < c->map + c->map_size;
+}
+
+/* Value i of a float tensor, wherever it lives (the mapping may hold it unaligned). */
+static float ox_f(const ox_val *v, int64_t i)
+{
+    float x;
+    memcpy(&x, (const unsigned char *)(const void *)v->f + (size_t)i * sizeof x, sizeof x);
+    return x;
+}
 
 /* ---- errors ---- */
 
@@ -256,7 +273,9 @@ static sr_status ox_tensor_to_val(ox_ctx *c, const Onnx__TensorProto *t, ox_val 
             if (t->raw_data.len != (size_t)n * 4)
                 return ox_fail(c, SR_ERR_CORRUPT, "tensor '%s' has %zu bytes of raw data, its shape needs %lld", nm,
                                t->raw_data.len, (long long)n * 4);
-            if ((uintptr_t)t->raw_data.data % _Alignof(float) == 0) {
+            if (ox_in_map(c, t->raw_data.data)) {
+                v->f = (const float *)(const void *)t->raw_data.data; /* read through memcpy only */
+            } else if ((uintptr_t)t->raw_data.data % _Alignof(float) == 0) {
                 v->f = (const float *)(const void *)t->raw_data.data;
                 if (ox_lend(c, mt) != SR_OK)
                     return SR_ERR_NOMEM;
@@ -788,7 +807,7 @@ static sr_status ox_gemm(ox_ctx *c)
             return SR_ERR_NOMEM;
         for (int64_t i = 0; i < r; i++)
             for (int64_t j = 0; j < k; j++)
-                t[j * r + i] = Ac->f[i * k + j];
+                t[j * r + i] = ox_f(Ac, i * k + j);
         char nm[SR_NAME_MAX];
         ox_node_name(c, base, "A_T", nm);
         sr_shape s = {.rank = 2, .d = {k, r}};
@@ -835,7 +854,7 @@ static sr_status ox_gemm(ox_ctx *c)
                 return SR_ERR_NOMEM;
             for (int64_t nn = 0; nn < N; nn++)
                 for (int64_t kk = 0; kk < K; kk++)
-                    Wt[nn * K + kk] = alpha * (tb ? B->f[nn * K + kk] : B->f[kk * N + nn]);
+                    Wt[nn * K + kk] = alpha * (tb ? ox_f(B, nn * K + kk) : ox_f(B, kk * N + nn));
             W = Wt;
         }
         /* bias: beta*C when C is one value per output (or a scalar) */
@@ -850,7 +869,7 @@ static sr_status ox_gemm(ox_ctx *c)
                 if (bias == NULL)
                     return SR_ERR_NOMEM;
                 for (int64_t nn = 0; nn < N; nn++)
-                    bias[nn] = beta * C->f[C->n == 1 ? 0 : nn];
+                    bias[nn] = beta * ox_f(C, C->n == 1 ? 0 : nn);
                 has_c = 0;
             }
         }
@@ -885,7 +904,7 @@ static sr_status ox_gemm(ox_ctx *c)
             if (cs == NULL)
                 return SR_ERR_NOMEM;
             for (int64_t i = 0; i < C->n; i++)
-                cs[i] = beta * C->f[i];
+                cs[i] = beta * ox_f(C, i);
             char nm[SR_NAME_MAX];
             ox_node_name(c, base, "C", nm);
             c_id = sr_graph_add_const(c->g, nm, C->shape);
@@ -940,9 +959,9 @@ static sr_status ox_clip(ox_ctx *c)
         if (hi && (st = ox_const_float(c, hi, "max", 1)) != SR_OK)
             return st;
         if (lo)
-            a.clip_min = lo->f[0];
+            a.clip_min = ox_f(lo, 0);
         if (hi)
-            a.clip_max = hi->f[0];
+            a.clip_max = ox_f(hi, 0);
     }
     return ox_unary(c, SR_OP_CLIP, &a);
 }
@@ -1144,7 +1163,7 @@ static sr_status ox_dropout(ox_ctx *c)
             return st;
         int on = 0;
         for (int64_t i = 0; i < tm->n; i++)
-            on |= tm->f ? tm->f[i] != 0.0f : tm->i64[i] != 0;
+            on |= tm->f ? ox_f(tm, i) != 0.0f : tm->i64[i] != 0;
         if (on)
             return ox_fail(c, SR_ERR_UNSUPPORTED, "training_mode=true is not supported (inference only)");
     }
@@ -1432,6 +1451,195 @@ static void ox_ctx_clear(ox_ctx *c)
     free(c->fills);
 }
 
+/* ---- the skeleton: the model without its initializers' raw data ---- */
+
+typedef struct ox_buf {
+    uint8_t *b;
+    size_t n, cap;
+} ox_buf;
+
+typedef struct ox_spans { /* where the raw data of initializer i of the main graph lies in the file (len 0: none) */
+    size_t *off, *len;
+    int n, cap;
+} ox_spans;
+
+static int ox_buf_put(ox_buf *s, const void *p, size_t n)
+{
+    if (n > SIZE_MAX / 2 - s->n)
+        return -1;
+    if (s->n + n > s->cap) {
+        size_t cap = s->cap ? s->cap : 256;
+        while (cap < s->n + n)
+            cap *= 2;
+        uint8_t *nb = realloc(s->b, cap);
+        if (nb == NULL)
+            return -1;
+        s->b = nb;
+        s->cap = cap;
+    }
+    if (n)
+        memcpy(s->b + s->n, p, n);
+    s->n += n;
+    return 0;
+}
+
+static int ox_buf_varint(ox_buf *s, uint64_t v)
+{
+    uint8_t b[10];
+    int k = 0;
+    do {
+        b[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return ox_buf_put(s, b, (size_t)k);
+}
+
+static int ox_read_varint(const uint8_t *p, size_t end, size_t *pos, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (*pos >= end)
+            return -1;
+        uint8_t b = p[(*pos)++];
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+/* Copies the message in p[pos, end) to out, level 0 a ModelProto, 1 its graph, 2 an initializer of it: the
+ * graph (field 7) and its initializers (field 5) are rewritten, an initializer's raw_data (field 9) is left out
+ * and its place recorded in sp. -1 on anything it does not follow (groups, lengths past the end, memory). */
+static int ox_skeleton_msg(const uint8_t *p, size_t pos, size_t end, int level, ox_buf *out, ox_spans *sp)
+{
+    while (pos < end) {
+        size_t start = pos;
+        uint64_t tag, len, v;
+        if (ox_read_varint(p, end, &pos, &tag) != 0 || (tag >> 3) == 0)
+            return -1;
+        uint64_t field = tag >> 3;
+        switch (tag & 7) {
+        case 0:
+            if (ox_read_varint(p, end, &pos, &v) != 0)
+                return -1;
+            break;
+        case 1:
+        case 5: {
+            size_t w = (tag & 7) == 1 ? 8 : 4;
+            if (end - pos < w)
+                return -1;
+            pos += w;
+            break;
+        }
+        case 2: {
+            if (ox_read_varint(p, end, &pos, &len) != 0 || len > end - pos)
+                return -1;
+            size_t body = pos;
+            pos += (size_t)len;
+            if ((level == 0 && field == 7) || (level == 1 && field == 5)) {
+                if (level == 1) {
+                    if (sp->n == sp->cap) {
+                        int cap = sp->cap ? 2 * sp->cap : 64;
+                        size_t *no = realloc(sp->off, (size_t)cap * sizeof *no);
+                        if (no == NULL)
+                            return -1;
+                        sp->off = no;
+                        size_t *nl = realloc(sp->len, (size_t)cap * sizeof *nl);
+                        if (nl == NULL)
+                            return -1;
+                        sp->len = nl;
+                        sp->cap = cap;
+                    }
+                    sp->off[sp->n] = 0;
+                    sp->len[sp->n++] = 0;
+                }
+                ox_buf sub = {0};
+                int bad = ox_skeleton_msg(p, body, pos, level + 1, &sub, sp) != 0 || ox_buf_varint(out, tag) != 0 ||
+                          ox_buf_varint(out, sub.n) != 0 || ox_buf_put(out, sub.b, sub.n) != 0;
+                free(sub.b);
+                if (bad)
+                    return -1;
+                continue;
+            }
+            if (level == 2 && field == 9) { /* the last raw_data wins, as protobuf merges */
+                sp->off[sp->n - 1] = body;
+                sp->len[sp->n - 1] = (size_t)len;
+                continue;
+            }
+            break;
+        }
+        default:
+            return -1;
+        }
+        if (ox_buf_put(out, p + start, pos - start) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The model unpacked from its skeleton, the main graph's initializers pointing into the mapping; NULL when the
+ * skeleton cannot be made or does not unpack to the same initializers (the caller then unpacks the file). */
+static Onnx__ModelProto *ox_unpack_skeleton(const uint8_t *map, size_t size)
+{
+    ox_buf sk = {0};
+    ox_spans sp = {0};
+    Onnx__ModelProto *m = NULL;
+    if (ox_skeleton_msg(map, 0, size, 0, &sk, &sp) == 0)
+        m = onnx__model_proto__unpack(NULL, sk.n, sk.b ? sk.b : (const uint8_t *)"");
+    free(sk.b);
+    if (m && (m->graph ? (int)m->graph->n_initializer : 0) != sp.n) {
+        onnx__model_proto__free_unpacked(m, NULL);
+        m = NULL;
+    }
+    for (int i = 0; m && i < sp.n; i++) {
+        if (sp.len[i] == 0)
+            continue;
+        Onnx__TensorProto *t = m->graph->initializer[i];
+        t->has_raw_data = 1;
+        t->raw_data.data = (uint8_t *)(uintptr_t)(map + sp.off[i]); /* never written: the mapping is read-only */
+        t->raw_data.len = sp.len[i];
+    }
+    free(sp.off);
+    free(sp.len);
+    return m;
+}
+
+/* Points the model's tensors away from the mapping before protobuf-c frees the model. */
+static void ox_unlink_map(const ox_ctx *c, Onnx__ModelProto *m)
+{
+    for (size_t i = 0; m && m->graph && i < m->graph->n_initializer; i++) {
+        Onnx__TensorProto *t = m->graph->initializer[i];
+        if (t->has_raw_data && ox_in_map(c, t->raw_data.data)) {
+            t->raw_data.data = NULL;
+            t->raw_data.len = 0;
+        }
+    }
+}
+
+/* Copies n bytes from src to dst; when src is in the mapping and release is set, drops the mapped pages behind
+ * the copy as it goes (they are read again from the file if anything touches them later). */
+static void ox_copy(const ox_ctx *c, void *dst, const void *src, size_t n, int release)
+{
+    const size_t chunk = (size_t)4 << 20;
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t page = pg > 0 ? (size_t)pg : 4096;
+    int drop = release && ox_in_map(c, src);
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < chunk ? n - done : chunk;
+        memcpy((char *)dst + done, (const char *)src + done, k);
+        done += k;
+        if (!drop)
+            continue;
+        uintptr_t lo = ((uintptr_t)src + page - 1) / page * page; /* whole pages inside [src, src + done) */
+        uintptr_t hi = ((uintptr_t)src + done) / page * page;
+        if (done == n && (const uint8_t *)src + n == c->map + c->map_size)
+            hi = ((uintptr_t)src + n + page - 1) / page * page;
+        if (hi > lo)
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    }
+}
+
 sr_status sr_onnx_load_ex(const char *path, const sr_onnx_options *opt, sr_graph **g, sr_weights **w,
                           sr_onnx_io *io, char *err, size_t err_size)
 {
@@ -1447,7 +1655,7 @@ sr_status sr_onnx_load_ex(const char *path, const sr_onnx_options *opt, sr_graph
     Onnx__ModelProto *m = NULL;
     sr_weights *wt = NULL;
     sr_status st = SR_OK;
-    /* The file is mapped only while protobuf-c unpacks it (it copies what it keeps). */
+    /* The file stays mapped until the weights are copied out of it (ox_unpack_skeleton). */
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         st = ox_fail(&c, SR_ERR_IO, "cannot read: %s", strerror(errno));
@@ -1468,11 +1676,14 @@ sr_status sr_onnx_load_ex(const char *path, const sr_onnx_options *opt, sr_graph
         st = ox_fail(&c, SR_ERR_IO, "cannot map: %s", strerror(map_errno));
         goto cleanup;
     }
-    if (map)
+    if (map) {
         madvise(map, size, MADV_SEQUENTIAL);
-    m = onnx__model_proto__unpack(NULL, size, map ? (const uint8_t *)map : (const uint8_t *)"");
-    if (map)
-        munmap(map, size);
+        c.map = map;
+        c.map_size = size;
+        m = ox_unpack_skeleton(map, size);
+    }
+    if (m == NULL)
+        m = onnx__model_proto__unpack(NULL, size, map ? (const uint8_t *)map : (const uint8_t *)"");
     if (m == NULL) {
         st = ox_fail(&c, SR_ERR_PARSE, "not a valid ONNX model (protobuf decoding failed: truncated or not ONNX)");
         goto cleanup;
@@ -1497,10 +1708,10 @@ sr_status sr_onnx_load_ex(const char *path, const sr_onnx_options *opt, sr_graph
                          sr_graph_node(c.g, f->node)->name, (int)f->role, (long long)f->n, (long long)n);
             goto cleanup;
         }
-        memcpy(dst, f->src, (size_t)n * sizeof *dst);
         int used_later = 0; /* one tensor can feed several parameters */
         for (int j = i + 1; j < c.n_fills && !used_later; j++)
             used_later = c.fills[j].src == f->src;
+        ox_copy(&c, dst, f->src, (size_t)n * sizeof *dst, !used_later);
         if (!used_later)
             free(ox_detach(&c, f->src));
     }
@@ -1514,8 +1725,11 @@ cleanup:
     sr_weights_free(wt);
     sr_graph_free(c.g);
     ox_ctx_clear(&c);
+    ox_unlink_map(&c, m);
     if (m)
         onnx__model_proto__free_unpacked(m, NULL);
+    if (c.map)
+        munmap((void *)(uintptr_t)c.map, c.map_size);
     return st;
 }
 
