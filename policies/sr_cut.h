@@ -22,7 +22,7 @@
  *   r->u of infinite capacity (a reader on the device forces its input there). Max flow by Dinic's algorithm
  *   on doubles, O(V^2 E); the device part is what the source reaches in the residual graph.
  * - sr_cut_exhaustive: every valid cut enumerated (the ideals of the DAG, depth first in node order) up to a
- *   bound on their number; ResNet-50 has 2 306 and MobileNetV2 190 (tests/policies/test_cut.c), a chain of n
+ *   bound on their number; ResNet-50 has 239 and MobileNetV2 153 (tests/policies/test_cut.c), a chain of n
  *   nodes n; graphs with many parallel branches have exponentially many.
  * - sr_cut_best_prefix: the clean single-tensor cuts of split.c: nodes 0..k on the device, k's output the only
  *   tensor crossing (k = the last node: nothing crosses); what exact mode and codec tables support. */
