@@ -93,11 +93,10 @@ sr_status sr_cutpol_check(const sr_cutpol_params *p, const sr_policy_env *env, s
     int prec_given = d->given && d->given(d->user, "activation_precision");
     int single_only = e->mode == SR_MODE_EXACT || p->codec;
     if (single_only && search_given && p->search != SR_CUT_SEARCH_SINGLE)
-        sr_policy_error(d, "search",
-                        "search: %s is not possible %s: it runs chains with one cut tensor, so the search is over "
-                        "clean single-tensor cuts (search: single)",
-                        sr_cutpol_search_names[p->search],
-                        e->mode == SR_MODE_EXACT ? "in exact mode" : "with a codec (codec tables price single cuts)");
+        sr_policy_error(d, "search", "search: %s is not possible %s, so the search is over clean single-tensor cuts "
+                        "(search: single)", sr_cutpol_search_names[p->search],
+                        e->mode == SR_MODE_EXACT ? "in exact mode: it runs chains with one cut tensor"
+                                                 : "with a codec: codec tables price one cut tensor");
     if (p->objective != SR_CUT_OBJ_WEIGHTED) {
         if (d->given && d->given(d->user, "latency_weight"))
             sr_policy_error(d, "latency_weight", "'latency_weight' needs objective: weighted");
