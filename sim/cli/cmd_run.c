@@ -229,8 +229,7 @@ static void print_summary(const char *db_path, const char *hash)
             if (!r->has_cut) continue;
             if (!cuts++)
                 printf("cuts chosen (node ids as `simrun show model M` lists them; the input alone: cloud-only; "
-                       "dynamic_split: its 
-                       "last cut):\n");
+                       "dynamic_split: its last cut):\n");
             char shortp[31];
             shorten_point(r->point, shortp, sizeof shortp);
             printf("%-16s %-30s last device node %4.0f, %4.0f nodes on the device, %2.0f tensor(s), %10.0f B sent, "
