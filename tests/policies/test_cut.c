@@ -283,6 +283,73 @@ static void zoo_mincut_equals_exhaustive(const char *name, long want_cuts)
     sr_graph_free(g);
 }
 
+/* The weights of each objective, written out: energy = busy power x device time (+ coding) + radio power x wire
+ * time; weighted = a latency + b energy; inputs pinned on the device; a tensor that may not cross is infinite. */
+static void test_objective_weights(void **state)
+{
+    (void)state;
+    sr_graph *g = chain(4);
+    sr_cost_model *roof = NULL;
+    assert_int_equal(sr_cost_roofline_create(&roof), SR_OK);
+    sr_cut_sides sides = {roof, roof, {"cam", 1e9, 1, 1.0, 0}, {"gpu", 1e11, 1, 1.0, 0}, SR_PREC_FP32, SR_PREC_FP16,
+                          5000.0, 3.0, 2.0};
+    sr_cut_terms t;
+    char err[256];
+    assert_int_equal(sr_cut_terms_price(g, &sides, &t, err, sizeof err), SR_OK);
+    assert_rel(t.bytes[0], 5000, 0);    /* the frame */
+    assert_rel(t.bytes[1], 64 * 2, 0);  /* 64 features at fp16 */
+    assert_rel(t.dev_s[1], sr_cost_roofline_node(&sides.dev, g, 1, SR_PREC_FP32, 1), 1e-15);
+    assert_rel(t.tgt_s[2], sr_cost_roofline_node(&sides.tgt, g, 2, SR_PREC_FP32, 1), 1e-15);
+    sr_plan_codec cd = {"quant8", 4.0, 1e-6, 2e-6, 0.0};
+    assert_int_equal(sr_cut_terms_set_codec(&t, g, 2, &sides, &cd), SR_OK);
+    assert_rel(t.bytes[2], 32, 0); /* ceil(64 x 4 / 8) */
+    assert_rel(t.enc_s[2], 64e-6, 1e-15);
+    assert_rel(t.dec_s[2], 128e-6, 1e-15);
+    const double bw = 1e6, lat = 0.02;
+    sr_cut_weights w;
+    for (int v = 0; v < 4; v++) {
+        double wire = 8 * t.bytes[v] / bw;
+        sr_cut_terms_weights(&t, SR_CUT_OBJ_LATENCY, 0, 0, bw, lat, &w);
+        assert_rel(w.device[v], t.dev_s[v], 1e-15);
+        assert_rel(w.cross[v], t.enc_s[v] + lat + wire + t.dec_s[v], 1e-15);
+        if (v == 0)
+            assert_true(isinf(w.target[v]));
+        else
+            assert_rel(w.target[v], t.tgt_s[v], 1e-15);
+        sr_cut_terms_weights(&t, SR_CUT_OBJ_ENERGY, 0, 0, bw, lat, &w);
+        assert_rel(w.device[v], 3.0 * t.dev_s[v], 1e-15);
+        assert_rel(w.cross[v], 3.0 * t.enc_s[v] + 2.0 * wire, 1e-15);
+        if (v > 0) assert_rel(w.target[v], 0, 0);
+        sr_cut_terms_weights(&t, SR_CUT_OBJ_WEIGHTED, 0.5, 4.0, bw, lat, &w);
+        assert_rel(w.device[v], 0.5 * t.dev_s[v] + 4.0 * 3.0 * t.dev_s[v], 1e-15);
+        assert_rel(w.cross[v], 0.5 * (t.enc_s[v] + lat + wire + t.dec_s[v]) + 4.0 * (3.0 * t.enc_s[v] + 2.0 * wire),
+                   1e-15);
+    }
+    /* the prediction of "0..2 on the device" at this bandwidth */
+    unsigned char cut[4];
+    sr_cut_prefix(g, 2, cut);
+    sr_cut_prediction pr;
+    sr_cut_predict(&t, g, cut, bw, lat, &pr);
+    assert_int_equal(pr.tensors, 1);
+    assert_int_equal(pr.last_device, 2);
+    assert_int_equal(pr.device_nodes, 3);
+    assert_rel(pr.bytes, 32, 0);
+    assert_rel(pr.latency_s, t.dev_s[1] + t.dev_s[2] + t.enc_s[2] + lat + 256 / bw + t.dec_s[2] + t.tgt_s[3], 1e-12);
+    assert_rel(pr.energy_j, 3.0 * (t.dev_s[1] + t.dev_s[2] + t.enc_s[2]) + 2.0 * 256 / bw, 1e-12);
+    /* a tensor that may not cross, and a dead link */
+    t.may_cross[1] = 0;
+    sr_cut_terms_weights(&t, SR_CUT_OBJ_LATENCY, 0, 0, bw, lat, &w);
+    assert_true(isinf(w.cross[1]));
+    sr_cut_terms_weights(&t, SR_CUT_OBJ_LATENCY, 0, 0, 0.0, lat, &w);
+    assert_true(isinf(w.cross[2]));
+    double v = 0;
+    assert_int_equal(sr_cut_mincut(g, &w, cut, &v), SR_OK);
+    assert_int_equal(sr_cut_last_device_node(g, cut), 3); /* nothing can be sent: device-only */
+    sr_cut_terms_free(&t);
+    sr_cost_model_free(roof);
+    sr_graph_free(g);
+}
+
 static void test_resnet50(void **state)
 {
     (void)state;
@@ -299,7 +366,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain),    cmocka_unit_test(test_diamond),     cmocka_unit_test(test_shared_tensor),
-        cmocka_unit_test(test_resnet50), cmocka_unit_test(test_mobilenetv2),
+        cmocka_unit_test(test_objective_weights), cmocka_unit_test(test_resnet50),
+        cmocka_unit_test(test_mobilenetv2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

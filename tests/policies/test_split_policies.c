@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "engine_fixture.h"
+#include "sr_codectab.h"
 #include "sr_config.h"
 #include "sr_policy.h"
 
@@ -279,6 +280,55 @@ static void test_dynamic(void **state)
     unlink(trace_path);
 }
 
+/* With a codec, the candidates are the layers with a row in the codec table (besides the two extremes): rows for
+ * features.3.add (32 bits per element: dear) and features.7.conv.2 (1 bit per element, 1e-7 s / 2e-7 s per element
+ * to encode / decode as measured) make the latter the cut at LTE; the run sends its coded size and spends the
+ * coding time on the devices; the frame of a 1 fps source alone takes the predicted latency. */
+static void test_codec(void **state)
+{
+    (void)state;
+    char db[256], err[512];
+    snprintf(db, sizeof db, "%s/test_split_policies_codec.db", SR_BINARY_DIR);
+    unlink(db);
+    sr_codectab_row rows[2];
+    memset(rows, 0, sizeof rows);
+    const char *layers[2] = {"features.3.add", "features.7.conv.2"};
+    const int64_t elements[2] = {75264, 12544};
+    const double bits[2] = {32.0, 1.0};
+    for (int i = 0; i < 2; i++) {
+        snprintf(rows[i].model, sizeof rows[i].model, "mobilenetv2");
+        snprintf(rows[i].input, sizeof rows[i].input, "3x224x224");
+        snprintf(rows[i].split_layer, sizeof rows[i].split_layer, "%s", layers[i]);
+        snprintf(rows[i].pipeline, sizeof rows[i].pipeline, "quant8+rans");
+        snprintf(rows[i].resolution, sizeof rows[i].resolution, "224x224");
+        rows[i].frames = 1;
+        rows[i].elements = elements[i];
+        rows[i].bits_per_element = bits[i];
+        rows[i].encode_s_per_element = 1e-7;
+        rows[i].decode_s_per_element = 2e-7;
+        rows[i].top1_agreement = 1;
+    }
+    assert_int_equal(sr_codectab_store(db, rows, 2, "test", err, sizeof err), SR_OK);
+    char pol[1024];
+    snprintf(pol, sizeof pol, "  - { type: best_split, target: cloud, codec: quant8+rans, codec_table: %s }\n", db);
+    sr_config *c = load("2s", ", bandwidth: 5.85Mbps", "1", pol, "");
+    sr_run_output o = run_point(c, 0);
+    assert_rel(metric(&o, "best_split.cut_layer"), 58, 0); /* features.7.conv.2 */
+    assert_rel(metric(&o, "best_split.cut_bytes"), 12544 / 8, 0);
+    assert_rel(metric(&o, "bytes_per_frame"), 12544 / 8, 0);
+    assert_rel(metric(&o, "latency_mean_s"), metric(&o, "best_split.cut_predicted_latency_s"), 1e-9);
+    int coded = 0;
+    for (size_t k = 0; k < o.n_tasks; k++) {
+        const sr_task_record *t = &o.tasks[k];
+        if (strcmp(t->label, "encode") == 0) assert_rel(t->end_s - t->start_s, 12544 * 1e-7, 1e-9), coded++;
+        if (strcmp(t->label, "decode") == 0) assert_rel(t->end_s - t->start_s, 12544 * 2e-7, 1e-9), coded++;
+    }
+    assert_int_equal(coded, 2 * (int)o.n_frames);
+    sr_run_output_clear(&o);
+    sr_config_free(c);
+    unlink(db);
+}
+
 /* Exact mode runs chains with one cut tensor: an explicit search: mincut is refused on its key, with why. */
 static void test_exact_refused(void **state)
 {
@@ -312,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_bandwidths),
         cmocka_unit_test(test_multi_tensor),
         cmocka_unit_test(test_dynamic),
+        cmocka_unit_test(test_codec),
         cmocka_unit_test(test_exact_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
