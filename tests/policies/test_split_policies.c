@@ -329,6 +329,71 @@ static void test_codec(void **state)
     unlink(db);
 }
 
+/* The shipped experiments, as they are (best-split at a shorter duration): their key numbers. */
+static sr_config *load_file(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/experiments/%s", SR_SOURCE_DIR, name);
+    sr_config *c = NULL;
+    assert_int_equal(sr_config_load(path, stderr, &c), SR_OK);
+    return c;
+}
+
+static double point_metric(const sr_config *c, int i, double duration_s, const char *name, char *policy, size_t n)
+{
+    sr_experiment *e = NULL;
+    assert_int_equal(sr_config_experiment(c, i, &e), SR_OK);
+    if (duration_s > 0) e->duration_s = duration_s;
+    snprintf(policy, n, "%s", e->policy.name);
+    sr_run_output out;
+    sr_run_output_init(&out);
+    char err[1024] = "";
+    if (fx_run_forked(e, 1, NULL, &out, err, sizeof err) != SR_OK) fail_msg("point %d: %s", i, err);
+    double v = NAN;
+    sr_run_output_metric(&out, name, &v);
+    sr_run_output_clear(&out);
+    sr_experiment_free(e);
+    return v;
+}
+
+static void test_shipped_experiments(void **state)
+{
+    (void)state;
+    sr_config *c = load_file("best-split.yaml");
+    int n = sr_config_point_count(c), per = n / 3;
+    assert_int_equal(n, 15); /* 3 bandwidths x 5 policies */
+    double nodes[3] = {0};
+    char pol[64];
+    for (int b = 0; b < 3; b++) {
+        double best = INFINITY, mine = NAN;
+        for (int p = 0; p < per; p++) {
+            double lat = point_metric(c, b * per + p, 3.0, "latency_mean_s", pol, sizeof pol);
+            if (strcmp(pol, "best_split") == 0) {
+                mine = lat;
+                nodes[b] = point_metric(c, b * per + p, 3.0, "best_split.cut_device_nodes", pol, sizeof pol);
+            }
+            best = fmin(best, lat);
+        }
+        assert_rel(mine, best, 1e-12); /* no other policy of the file is faster */
+    }
+    assert_true(nodes[0] == 153 && nodes[1] == 59 && nodes[2] == 1);
+    sr_config_free(c);
+
+    c = load_file("dynamic-split.yaml");
+    assert_int_equal(sr_config_point_count(c), 5);
+    double dyn = point_metric(c, 0, 0, "latency_mean_s", pol, sizeof pol);
+    assert_string_equal(pol, "dynamic_split");
+    assert_rel(point_metric(c, 0, 0, "dynamic_split.switches", pol, sizeof pol), 2, 0);
+    assert_rel(point_metric(c, 0, 0, "dynamic_split.switch1.time_s", pol, sizeof pol), 10, 1e-12);
+    assert_rel(point_metric(c, 0, 0, "dynamic_split.switch2.time_s", pol, sizeof pol), 20, 1e-12);
+    assert_rel(point_metric(c, 0, 0, "dynamic_split.switch2.to_layer", pol, sizeof pol), 58, 0);
+    double adopted = point_metric(c, 1, 0, "dynamic_split.switch1.adopted_s", pol, sizeof pol);
+    assert_string_equal(pol, "switching");
+    assert_true(adopted > 10.5); /* 0.5 s on the cloud, then the push over 3G */
+    for (int i = 2; i < 5; i++) assert_true(dyn < point_metric(c, i, 0, "latency_mean_s", pol, sizeof pol));
+    sr_config_free(c);
+}
+
 /* Exact mode runs chains with one cut tensor: an explicit search: mincut is refused on its key, with why. */
 static void test_exact_refused(void **state)
 {
@@ -363,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_multi_tensor),
         cmocka_unit_test(test_dynamic),
         cmocka_unit_test(test_codec),
+        cmocka_unit_test(test_shipped_experiments),
         cmocka_unit_test(test_exact_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
