@@ -125,7 +125,7 @@ sr_status sr_cutpol_check(const sr_cutpol_params *p, const sr_policy_env *env, s
     for (int k = 0; k < e->n_sources && tg >= 0; k++) {
         int sg = sr_policy_device_index(e, e->sources[k].devices), m = model_of_source(e, k);
         int links[SR_CUTPOL_MAX_ROUTE_LINKS];
-        int routed = !env->route_exists || env->route_exists(env->route_user, sg, 0, tg, 0); /* else said above */
+        int routed = sg >= 0 && (!env->route_exists || env->route_exists(env->route_user, sg, 0, tg, 0)); /* else said */
         if (sg >= 0 && sg != tg && routed && route_links(e, sg, tg, links) < 0)
             sr_policy_error(d, "target", "no route from '%s' to '%s' under platform.routes gives the cut its bandwidth",
                             e->devices[sg].name, p->target);
