@@ -2,14 +2,14 @@
  * (SR_EVENT_LINK_BANDWIDTH, from the link's trace), as Neurosurgeon re-partitions when its bandwidth estimate
  * moves.
  *
- * At each change the best cut at the new bandwidth is compared with the current one at the same bandwidth; it is
- * taken when it is predicted better by more than `hysteresis` (a fraction of the current cut's objective). A switch
- * may cost something: `switch_delay` seconds on the target (loading the other part of the model) and a model
- * push of `switch_size` bytes from the target to the source's first instance (the new head's weights), run as
- * one job of the policy's own; the new cut is adopted (new jobs of the source get a plan of a new version) when
- * that job completes, at once when both are 0. Jobs in flight finish on the cut they started with. While a
- * switch is pending its source ignores bandwidth changes; at adoption the choice is made again at the current
- * bandwidth.
+ * At each change the best cut at the new bandwidth is compared with the current one at the same bandwidth; it
+ * is taken when it is predicted better by more than `hysteresis` (a fraction of the current cut's objective).
+ * A switch may cost something: `switch_delay` seconds on the target (loading the other part of the model) and
+ * a model push of `switch_size` bytes from the target to the source's first instance (the new head's
+ * weights), run as one job of the policy's own; the new cut is adopted (new jobs of the source get a plan of
+ * a new version) when that job completes, at once when both are 0. Jobs in flight finish on the cut they
+ * started with. While a switch is pending its source ignores bandwidth changes; at adoption the choice is
+ * made again at the current bandwidth.
  *
  * The record (metrics): dynamic_split.switches, dynamic_split.bandwidth_events, and per switch i = 1..64
  * dynamic_split.switch<i>.{time_s, adopted_s, bw_bps, from_layer, to_layer, from_objective, to_objective}
@@ -35,20 +35,27 @@ typedef struct dynamic_split_params {
 static const sr_field fields[] = {
     SR_CUTPOL_FIELDS(dynamic_split_params, cut),
     {"hysteresis", SR_F_FLOAT, SR_UNIT_NONE, SR_FF_HAS_MIN, .def = "0",
-     .doc = "switch only when the new cut's predicted objective beats the current one's by more than this fraction "
+     .doc = "switch only when the new cut's predicted objective beats the current one's by more than this "
+            "fraction "
             "of it",
      .offset = offsetof(dynamic_split_params, hysteresis)},
     {"switch_delay", SR_F_QTY, SR_UNIT_TIME, SR_FF_HAS_MIN, .def = "0s",
      .doc = "seconds on the target before a new cut is used (loading the model part)",
      .offset = offsetof(dynamic_split_params, switch_delay_s)},
     {"switch_size", SR_F_QTY, SR_UNIT_SIZE, SR_FF_HAS_MIN, .def = "0B",
-     .doc = "bytes pushed from the target to the source device before a new cut is used (the new head's weights)",
+     .doc = "bytes pushed from the target to the source device before a new cut is used (the new head's "
+            "weights)",
      .offset = offsetof(dynamic_split_params, switch_bytes)},
 };
-static const sr_section params = {"policy (type dynamic_split)", "policy", 0,
-                                  "best_split re-chosen at every bandwidth change of the route, with hysteresis and "
-                                  "a cost to switch; jobs in flight finish on their cut.",
-                                  fields, (int)(sizeof fields / sizeof fields[0]), sizeof(dynamic_split_params)};
+static const sr_section params = {
+    "policy (type dynamic_split)",
+    "policy",
+    0,
+    "best_split re-chosen at every bandwidth change of the route, with hysteresis and "
+    "a cost to switch; jobs in flight finish on their cut.",
+    fields,
+    (int)(sizeof fields / sizeof fields[0]),
+    sizeof(dynamic_split_params)};
 
 typedef struct dyn_state {
     sr_cutpol_state *cut;
@@ -85,8 +92,8 @@ static sr_status dyn_init(const void *p_, const sr_policy_env *env, void **state
     return SR_OK;
 }
 
-static sr_status dyn_plan(void *state, const void *p_, const sr_policy_env *env, const sr_plan_req *req, sr_plan **out,
-                          char *err, size_t n)
+static sr_status dyn_plan(void *state, const void *p_, const sr_policy_env *env, const sr_plan_req *req,
+                          sr_plan **out, char *err, size_t n)
 {
     (void)p_;
     return sr_cutpol_plan(((dyn_state *)state)->cut, env, req, out, err, n);
@@ -102,7 +109,8 @@ static void replan_source(const sr_policy_env *env, const sr_policy_sim *sim, in
         base += g >= 0 ? e->devices[g].count : 0;
     }
     int g = sr_policy_device_index(e, e->sources[k].devices);
-    for (int i = 0; g >= 0 && i < e->devices[g].count; i++) sim->replan(sim->eng, base + i);
+    for (int i = 0; g >= 0 && i < e->devices[g].count; i++)
+        sim->replan(sim->eng, base + i);
 }
 
 static sr_status record(sr_cutpol_state *cs, const sr_cutpol_switch *sw)
@@ -152,8 +160,8 @@ static sr_status reconsider(dyn_state *s, const dynamic_split_params *p, const s
     sr_cut_predict(&src->terms, g, src->on_device, bw, src->lat_s, &src->pred);
     if (memcmp(src->scratch, src->on_device, (size_t)n) == 0) return SR_OK;
     if (isfinite(cur) && !(cur - best > p->hysteresis * cur)) return SR_OK;
-    sr_cutpol_switch sw = {sim->now_s, -1, k, bw, src->pred.last_device,
-                           sr_cut_last_device_node(g, src->scratch), cur, best};
+    sr_cutpol_switch sw = {
+        sim->now_s, -1, k, bw, src->pred.last_device, sr_cut_last_device_node(g, src->scratch), cur, best};
     if ((st = record(s->cut, &sw)) != SR_OK) return st;
     memcpy(src->next, src->scratch, (size_t)n);
     src->pending = 1;
@@ -168,7 +176,8 @@ static sr_status reconsider(dyn_state *s, const dynamic_split_params *p, const s
     sr_plan *job = NULL;
     if ((st = sr_plan_create(&job)) != SR_OK) return st;
     int prev = -1, id = 0;
-    if (p->switch_delay_s > 0) id = prev = sr_plan_add_delay(job, tgt, SR_DELAY_OTHER, p->switch_delay_s, "switch");
+    if (p->switch_delay_s > 0)
+        id = prev = sr_plan_add_delay(job, tgt, SR_DELAY_OTHER, p->switch_delay_s, "switch");
     if (id >= 0 && p->switch_bytes > 0) {
         id = sr_plan_add_transfer(job, tgt, dev, SR_PAYLOAD_MODEL, p->switch_bytes, "model-push");
         if (id >= 0) sr_plan_task_mut(job, id)->version = s->cut->n_switches;
@@ -223,16 +232,19 @@ static sr_status dyn_metrics(void *state, const void *p_, const sr_policy_env *e
     if (st != SR_OK) return st;
     add(user, "dynamic_split.switches", c->n_switches, "1");
     add(user, "dynamic_split.bandwidth_events", c->n_bw_events, "1");
-    const char *unit = c->p->objective == SR_CUT_OBJ_LATENCY ? "s" : c->p->objective == SR_CUT_OBJ_ENERGY ? "J" : "1";
+    const char *unit = c->p->objective == SR_CUT_OBJ_LATENCY  ? "s"
+                       : c->p->objective == SR_CUT_OBJ_ENERGY ? "J"
+                                                              : "1";
     int used = 0;
-    for (int k = 0; k < c->n_sources; k++) used += c->src[k].used;
+    for (int k = 0; k < c->n_sources; k++)
+        used += c->src[k].used;
     for (int i = 0; i < c->n_switches && i < MAX_RECORDED_SWITCHES; i++) {
         const sr_cutpol_switch *sw = &c->switches[i];
         char name[96];
-#define M(key, val, u)                                                                                               \
-    do {                                                                                                             \
-        snprintf(name, sizeof name, "dynamic_split.switch%d.%s", i + 1, key);                                        \
-        add(user, name, (double)(val), u);                                                                           \
+#define M(key, val, u)                                                                                       \
+    do {                                                                                                     \
+        snprintf(name, sizeof name, "dynamic_split.switch%d.%s", i + 1, key);                                \
+        add(user, name, (double)(val), u);                                                                   \
     } while (0)
         M("time_s", sw->time_s, "s");
         M("adopted_s", sw->adopted_s >= 0 ? sw->adopted_s : NAN, "s");

@@ -43,7 +43,8 @@ int sr_cut_crossing(const sr_graph *g, const unsigned char *on_device)
     unsigned char *x = malloc((size_t)(n > 0 ? n : 1));
     if (!x) return -1;
     mark_crossing(g, on_device, x);
-    for (int u = 0; u < n; u++) c += x[u];
+    for (int u = 0; u < n; u++)
+        c += x[u];
     free(x);
     return c;
 }
@@ -127,7 +128,8 @@ static sr_status net_init(flow_net *f, int nv, int max_edges)
         net_free(f);
         return SR_ERR_NOMEM;
     }
-    for (int i = 0; i < nv; i++) f->head[i] = -1;
+    for (int i = 0; i < nv; i++)
+        f->head[i] = -1;
     return SR_OK;
 }
 
@@ -141,7 +143,8 @@ static void net_add(flow_net *f, int a, int b, double cap)
 
 static int net_bfs(flow_net *f, int s, int t, double eps)
 {
-    for (int i = 0; i < f->nv; i++) f->level[i] = -1;
+    for (int i = 0; i < f->nv; i++)
+        f->level[i] = -1;
     int qh = 0, qt = 0;
     f->level[s] = 0;
     f->queue[qt++] = s;
@@ -164,7 +167,8 @@ static double net_push(flow_net *f, int s, int t, double eps)
     for (;;) {
         if (a == t) {
             double push = INFINITY;
-            for (int i = 0; i < depth; i++) push = fmin(push, f->e[path[i]].cap);
+            for (int i = 0; i < depth; i++)
+                push = fmin(push, f->e[path[i]].cap);
             for (int i = 0; i < depth; i++) {
                 f->e[path[i]].cap -= push;
                 f->e[path[i] ^ 1].cap += push;
@@ -224,13 +228,15 @@ sr_status sr_cut_mincut(const sr_graph *g, const sr_cut_weights *w, unsigned cha
     }
 #undef CAP
     while (net_bfs(&f, s, t, eps)) {
-        for (int i = 0; i < f.nv; i++) f.iter[i] = f.head[i];
+        for (int i = 0; i < f.nv; i++)
+            f.iter[i] = f.head[i];
         while (net_push(&f, s, t, eps) > 0) {
         }
     }
     /* the device part: what s still reaches */
     net_bfs(&f, s, t, eps);
-    for (int v = 0; v < n; v++) on_device[v] = !is_const(g, v) && f.level[2 + v] >= 0;
+    for (int v = 0; v < n; v++)
+        on_device[v] = !is_const(g, v) && f.level[2 + v] >= 0;
     net_free(&f);
     *value = sr_cut_value(g, w, on_device);
     return isnan(*value) ? SR_ERR_NOMEM : SR_OK;
@@ -287,8 +293,8 @@ static int enumerate(enum_state *es, int v)
     return 0;
 }
 
-sr_status sr_cut_exhaustive(const sr_graph *g, const sr_cut_weights *w, long max_cuts, unsigned char *on_device,
-                            double *value, long *n_cuts)
+sr_status sr_cut_exhaustive(const sr_graph *g, const sr_cut_weights *w, long max_cuts,
+                            unsigned char *on_device, double *value, long *n_cuts)
 {
     if (!weights_ok(g, w) || !on_device || !value || max_cuts < 1) return SR_ERR_INVALID;
     enum_state es = {g, w, sr_graph_node_count(g), max_cuts, 0, NULL, NULL, NULL, INFINITY, 0};
@@ -328,7 +334,8 @@ int sr_cut_prefix_clean(const sr_graph *g, int k)
 
 void sr_cut_prefix(const sr_graph *g, int k, unsigned char *on_device)
 {
-    for (int v = 0; v < sr_graph_node_count(g); v++) on_device[v] = v <= k && !is_const(g, v);
+    for (int v = 0; v < sr_graph_node_count(g); v++)
+        on_device[v] = v <= k && !is_const(g, v);
 }
 
 sr_status sr_cut_best_prefix(const sr_graph *g, const sr_cut_weights *w, const unsigned char *allowed, int *k,

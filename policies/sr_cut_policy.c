@@ -15,7 +15,8 @@
 const char *const sr_cutpol_objective_names[SR_CUT_OBJ_COUNT] = {"latency", "energy", "weighted"};
 const char *const sr_cutpol_search_names[SR_CUT_SEARCH_COUNT] = {"mincut", "exhaustive", "single"};
 const char *const sr_cutpol_precision_names[SR_PREC_COUNT] = {"fp32", "fp16", "int8"};
-_Static_assert(SR_PREC_FP32 == 0 && SR_PREC_FP16 == 1 && SR_PREC_INT8 == 2, "precision names follow sr_precision");
+_Static_assert(SR_PREC_FP32 == 0 && SR_PREC_FP16 == 1 && SR_PREC_INT8 == 2,
+               "precision names follow sr_precision");
 _Static_assert(sizeof(sr_precision) == sizeof(int), "enum fields are stored as int");
 
 /* ---- the experiment: sources, models, routes ---- */
@@ -23,7 +24,8 @@ _Static_assert(sizeof(sr_precision) == sizeof(int), "enum fields are stored as i
 static int model_of_source(const sr_experiment *e, int k)
 {
     for (int m = 0; m < e->n_models; m++)
-        if (e->models[m].name && e->sources[k].model && strcmp(e->models[m].name, e->sources[k].model) == 0) return m;
+        if (e->models[m].name && e->sources[k].model && strcmp(e->models[m].name, e->sources[k].model) == 0)
+            return m;
     return -1;
 }
 
@@ -78,7 +80,8 @@ double sr_cutpol_route_bw(const sr_cutpol_state *s, const sr_policy_env *env, in
 {
     const sr_cutpol_source *cs = &s->src[k];
     double bw = INFINITY;
-    for (int i = 0; i < cs->n_links; i++) bw = fmin(bw, s->link_bw[cs->links[i]]);
+    for (int i = 0; i < cs->n_links; i++)
+        bw = fmin(bw, s->link_bw[cs->links[i]]);
     if (!isfinite(bw)) bw = 1e15; /* no link: a local route */
     return env->exp->net_model == SR_NET_LV08 ? bw * LV08_BW_FACTOR : bw;
 }
@@ -93,8 +96,10 @@ sr_status sr_cutpol_check(const sr_cutpol_params *p, const sr_policy_env *env, s
     int prec_given = d->given && d->given(d->user, "activation_precision");
     int single_only = e->mode == SR_MODE_EXACT || p->codec;
     if (single_only && search_given && p->search != SR_CUT_SEARCH_SINGLE)
-        sr_policy_error(d, "search", "search: %s is not possible %s, so the search is over clean single-tensor cuts "
-                        "(search: single)", sr_cutpol_search_names[p->search],
+        sr_policy_error(d, "search",
+                        "search: %s is not possible %s, so the search is over clean single-tensor cuts "
+                        "(search: single)",
+                        sr_cutpol_search_names[p->search],
                         e->mode == SR_MODE_EXACT ? "in exact mode: it runs chains with one cut tensor"
                                                  : "with a codec: codec tables price one cut tensor");
     if (p->objective != SR_CUT_OBJ_WEIGHTED) {
@@ -107,13 +112,16 @@ sr_status sr_cutpol_check(const sr_cutpol_params *p, const sr_policy_env *env, s
         if (p->codec_table) sr_policy_error(d, "codec_table", "'codec_table' needs 'codec'");
     } else {
         if (prec_given)
-            sr_policy_error(d, "activation_precision", "'activation_precision' and 'codec' exclude each other");
+            sr_policy_error(d, "activation_precision",
+                            "'activation_precision' and 'codec' exclude each other");
         struct stat st;
         if (!p->codec_table)
-            sr_policy_error(d, "codec", "a codec needs a codec_table (made by `simrun codec-table`): its rows give "
-                                        "each layer's coded size and coding time");
+            sr_policy_error(d, "codec",
+                            "a codec needs a codec_table (made by `simrun codec-table`): its rows give "
+                            "each layer's coded size and coding time");
         else if (stat(p->codec_table, &st) != 0 || !S_ISREG(st.st_mode))
-            sr_policy_error(d, "codec_table", "codec table file '%s' not found; make it with `simrun codec-table`",
+            sr_policy_error(d, "codec_table",
+                            "codec table file '%s' not found; make it with `simrun codec-table`",
                             p->codec_table);
         char msg[512];
         sr_codec *cd = NULL;
@@ -125,9 +133,11 @@ sr_status sr_cutpol_check(const sr_cutpol_params *p, const sr_policy_env *env, s
     for (int k = 0; k < e->n_sources && tg >= 0; k++) {
         int sg = sr_policy_device_index(e, e->sources[k].devices), m = model_of_source(e, k);
         int links[SR_CUTPOL_MAX_ROUTE_LINKS];
-        int routed = sg >= 0 && (!env->route_exists || env->route_exists(env->route_user, sg, 0, tg, 0)); /* else said */
+        int routed = sg >= 0 &&
+                     (!env->route_exists || env->route_exists(env->route_user, sg, 0, tg, 0)); /* else said */
         if (sg >= 0 && sg != tg && routed && route_links(e, sg, tg, links) < 0)
-            sr_policy_error(d, "target", "no route from '%s' to '%s' under platform.routes gives the cut its bandwidth",
+            sr_policy_error(d, "target",
+                            "no route from '%s' to '%s' under platform.routes gives the cut its bandwidth",
                             e->devices[sg].name, p->target);
         const sr_graph *g = m >= 0 && env->graphs ? env->graphs[m] : NULL;
         if (!g || p->search != SR_CUT_SEARCH_EXHAUSTIVE || single_only) continue;
@@ -145,8 +155,10 @@ sr_status sr_cutpol_check(const sr_cutpol_params *p, const sr_policy_env *env, s
         free(cut);
         if (st == SR_ERR_NOMEM) return st;
         if (st == SR_ERR_RANGE)
-            sr_policy_error(d, "search", "model '%s' has more than %ld valid cuts: search: exhaustive is too slow; use "
-                            "search: mincut (the same optimum)", e->models[m].name, SR_CUTPOL_EXHAUSTIVE_MAX);
+            sr_policy_error(d, "search",
+                            "model '%s' has more than %ld valid cuts: search: exhaustive is too slow; use "
+                            "search: mincut (the same optimum)",
+                            e->models[m].name, SR_CUTPOL_EXHAUSTIVE_MAX);
     }
     return SR_OK;
 }
@@ -206,7 +218,8 @@ static sr_status price_source(sr_cutpol_state *s, const sr_policy_env *env, int 
         if (v == cs->terms.n - 1 || !sr_cut_prefix_clean(g, v)) continue;
         sr_codectab_row row;
         char msg[1024];
-        st = sr_codectab_lookup(p->codec_table, e->models[cs->model].source, nd->name, p->codec, &row, msg, sizeof msg);
+        st = sr_codectab_lookup(p->codec_table, e->models[cs->model].source, nd->name, p->codec, &row, msg,
+                                sizeof msg);
         if (st == SR_ERR_NOT_FOUND) continue;
         if (st != SR_OK) {
             sr_errf(err, err_size, "%s", msg);
@@ -225,14 +238,15 @@ static sr_status price_source(sr_cutpol_state *s, const sr_policy_env *env, int 
     return SR_OK;
 }
 
-sr_status sr_cutpol_choose(sr_cutpol_state *s, const sr_policy_env *env, int k, double bw_bps, unsigned char *into,
-                           double *value, sr_cut_prediction *pred)
+sr_status sr_cutpol_choose(sr_cutpol_state *s, const sr_policy_env *env, int k, double bw_bps,
+                           unsigned char *into, double *value, sr_cut_prediction *pred)
 {
     sr_cutpol_source *cs = &s->src[k];
     const sr_graph *g = env->graphs[cs->model];
     double lat = cs->lat_s;
     sr_cut_weights w;
-    sr_cut_terms_weights(&cs->terms, s->p->objective, s->p->latency_weight, s->p->energy_weight, bw_bps, lat, &w);
+    sr_cut_terms_weights(&cs->terms, s->p->objective, s->p->latency_weight, s->p->energy_weight, bw_bps, lat,
+                         &w);
     sr_status st = SR_OK;
     double v = INFINITY;
     if (s->single) {
@@ -251,17 +265,18 @@ sr_status sr_cutpol_choose(sr_cutpol_state *s, const sr_policy_env *env, int k, 
     return SR_OK;
 }
 
-double sr_cutpol_value(sr_cutpol_state *s, const sr_policy_env *env, int k, const unsigned char *cut, double bw_bps)
+double sr_cutpol_value(sr_cutpol_state *s, const sr_policy_env *env, int k, const unsigned char *cut,
+                       double bw_bps)
 {
     sr_cutpol_source *cs = &s->src[k];
     sr_cut_weights w;
-    sr_cut_terms_weights(&cs->terms, s->p->objective, s->p->latency_weight, s->p->energy_weight, bw_bps, cs->lat_s,
-                         &w);
+    sr_cut_terms_weights(&cs->terms, s->p->objective, s->p->latency_weight, s->p->energy_weight, bw_bps,
+                         cs->lat_s, &w);
     return sr_cut_value(env->graphs[cs->model], &w, cut);
 }
 
-sr_status sr_cutpol_init(const sr_cutpol_params *p, const sr_policy_env *env, sr_cutpol_state **out, char *err,
-                         size_t err_size)
+sr_status sr_cutpol_init(const sr_cutpol_params *p, const sr_policy_env *env, sr_cutpol_state **out,
+                         char *err, size_t err_size)
 {
     const sr_experiment *e = env->exp;
     sr_cutpol_state *s = calloc(1, sizeof *s);
@@ -272,7 +287,8 @@ sr_status sr_cutpol_init(const sr_cutpol_params *p, const sr_policy_env *env, sr
     s->src = calloc((size_t)(e->n_sources ? e->n_sources : 1), sizeof *s->src);
     s->link_bw = calloc((size_t)(e->n_links ? e->n_links : 1), sizeof *s->link_bw);
     sr_status st = s->src && s->link_bw ? SR_OK : SR_ERR_NOMEM;
-    for (int l = 0; l < e->n_links && st == SR_OK; l++) s->link_bw[l] = initial_bw(&e->links[l]);
+    for (int l = 0; l < e->n_links && st == SR_OK; l++)
+        s->link_bw[l] = initial_bw(&e->links[l]);
     int tg = sr_policy_device_index(e, p->target);
     if (st == SR_OK && tg < 0) {
         sr_errf(err, err_size, "unknown target '%s'", p->target ? p->target : "");
@@ -292,7 +308,8 @@ sr_status sr_cutpol_init(const sr_cutpol_params *p, const sr_policy_env *env, sr
             break;
         }
         cs->lat_s = 0;
-        for (int i = 0; i < cs->n_links; i++) cs->lat_s += e->links[cs->links[i]].latency_s;
+        for (int i = 0; i < cs->n_links; i++)
+            cs->lat_s += e->links[cs->links[i]].latency_s;
         if (e->net_model == SR_NET_LV08) cs->lat_s *= LV08_LAT_FACTOR;
         size_t n = (size_t)sr_graph_node_count(env->graphs[cs->model]);
         cs->on_device = calloc(n, 1);
@@ -303,7 +320,8 @@ sr_status sr_cutpol_init(const sr_cutpol_params *p, const sr_policy_env *env, sr
         if (st == SR_OK) {
             cs->bw_bps = sr_cutpol_route_bw(s, env, k);
             st = sr_cutpol_choose(s, env, k, cs->bw_bps, cs->on_device, &cs->objective_value, &cs->pred);
-            if (st != SR_OK) sr_errf(err, err_size, "no cut of model '%s' has a finite cost", e->models[cs->model].name);
+            if (st != SR_OK)
+                sr_errf(err, err_size, "no cut of model '%s' has a finite cost", e->models[cs->model].name);
         }
     }
     if (st != SR_OK) {
@@ -337,25 +355,25 @@ static int only_inputs(const sr_graph *g, int a, int b)
     return 1;
 }
 
-#define ADD(expr)                                                                                                     \
-    do {                                                                                                              \
-        id = (expr);                                                                                                  \
-        if (id < 0) {                                                                                                 \
-            st = (sr_status)id;                                                                                       \
-            goto cleanup;                                                                                             \
-        }                                                                                                             \
+#define ADD(expr)                                                                                            \
+    do {                                                                                                     \
+        id = (expr);                                                                                         \
+        if (id < 0) {                                                                                        \
+            st = (sr_status)id;                                                                              \
+            goto cleanup;                                                                                    \
+        }                                                                                                    \
     } while (0)
-#define DEP(a, b)                                                                                                     \
-    do {                                                                                                              \
-        if ((a) >= 0 && (st = sr_plan_add_dep(p, (a), (b))) != SR_OK) goto cleanup;                                  \
+#define DEP(a, b)                                                                                            \
+    do {                                                                                                     \
+        if ((a) >= 0 && (st = sr_plan_add_dep(p, (a), (b))) != SR_OK) goto cleanup;                          \
     } while (0)
 
-sr_status sr_cutpol_plan(const sr_cutpol_state *s, const sr_policy_env *env, const sr_plan_req *req, sr_plan **out,
-                         char *err, size_t err_size)
+sr_status sr_cutpol_plan(const sr_cutpol_state *s, const sr_policy_env *env, const sr_plan_req *req,
+                         sr_plan **out, char *err, size_t err_size)
 {
     const sr_experiment *e = env->exp;
-    const sr_cutpol_source *cs = req->source_spec >= 0 && req->source_spec < s->n_sources ? &s->src[req->source_spec]
-                                                                                          : NULL;
+    const sr_cutpol_source *cs =
+        req->source_spec >= 0 && req->source_spec < s->n_sources ? &s->src[req->source_spec] : NULL;
     if (!cs || !cs->used || cs->model != req->model) {
         sr_errf(err, err_size, "no cut for source %d", req->source_spec);
         return SR_ERR_INVALID;
@@ -363,7 +381,8 @@ sr_status sr_cutpol_plan(const sr_cutpol_state *s, const sr_policy_env *env, con
     const sr_graph *g = env->graphs[req->model];
     int n = sr_graph_node_count(g);
     sr_plan_dev src = {SR_ROLE_SOURCE, req->group, req->instance};
-    sr_plan_dev dst = {SR_ROLE_TARGET, cs->tgt_group, sr_policy_target_instance(e, cs->tgt_group, req->instance)};
+    sr_plan_dev dst = {SR_ROLE_TARGET, cs->tgt_group,
+                       sr_policy_target_instance(e, cs->tgt_group, req->instance)};
     unsigned char *side = malloc((size_t)n);
     int *run_task = malloc(sizeof(int) * (size_t)n); /* task computing node v */
     int *xfer = malloc(sizeof(int) * (size_t)n);     /* task delivering v's output on the target, -1 */
@@ -372,7 +391,8 @@ sr_status sr_cutpol_plan(const sr_cutpol_state *s, const sr_policy_env *env, con
     int id = -1, prev = -1;
     if (st != SR_OK) goto cleanup;
     sides_of(g, cs->on_device, side);
-    for (int v = 0; v < n; v++) run_task[v] = xfer[v] = -1;
+    for (int v = 0; v < n; v++)
+        run_task[v] = xfer[v] = -1;
     /* device runs, chained */
     int k = 0;
     for (int a = 0; a < n; a = k) {
@@ -385,7 +405,8 @@ sr_status sr_cutpol_plan(const sr_cutpol_state *s, const sr_policy_env *env, con
         ADD(sr_plan_add_layers(p, src, req->model, a, k - 1, label));
         DEP(prev, id);
         prev = id;
-        for (int v = a; v < k; v++) run_task[v] = id;
+        for (int v = a; v < k; v++)
+            run_task[v] = id;
     }
     /* one transfer per crossing tensor */
     for (int u = 0; u < n; u++) {
@@ -395,7 +416,8 @@ sr_status sr_cutpol_plan(const sr_cutpol_state *s, const sr_policy_env *env, con
         for (int r = u + 1; r < n && !crosses; r++) {
             const sr_node *rn = sr_graph_node(g, r);
             if (side[r] || rn->op == SR_OP_CONST) continue;
-            for (int i = 0; i < rn->n_inputs; i++) crosses |= rn->inputs[i] == u;
+            for (int i = 0; i < rn->n_inputs; i++)
+                crosses |= rn->inputs[i] == u;
         }
         if (!crosses) continue;
         int before = run_task[u];
@@ -443,8 +465,10 @@ sr_status sr_cutpol_plan(const sr_cutpol_state *s, const sr_policy_env *env, con
                 /* a tensor read twice by one run: one dependency */
                 int seen = 0;
                 for (int w = a; w < v && !seen; w++)
-                    for (int j = 0; j < sr_graph_node(g, w)->n_inputs; j++) seen |= sr_graph_node(g, w)->inputs[j] == u;
-                for (int j = 0; j < i; j++) seen |= vn->inputs[j] == u;
+                    for (int j = 0; j < sr_graph_node(g, w)->n_inputs; j++)
+                        seen |= sr_graph_node(g, w)->inputs[j] == u;
+                for (int j = 0; j < i; j++)
+                    seen |= vn->inputs[j] == u;
                 if (!seen) DEP(xfer[u], t);
             }
         }
@@ -471,7 +495,8 @@ sr_status sr_cutpol_metrics(const sr_cutpol_state *s, const sr_policy_env *env, 
 {
     const sr_experiment *e = env->exp;
     int used = 0;
-    for (int k = 0; k < s->n_sources; k++) used += s->src[k].used;
+    for (int k = 0; k < s->n_sources; k++)
+        used += s->src[k].used;
     for (int k = 0; k < s->n_sources; k++) {
         const sr_cutpol_source *cs = &s->src[k];
         if (!cs->used) continue;
@@ -480,10 +505,10 @@ sr_status sr_cutpol_metrics(const sr_cutpol_state *s, const sr_policy_env *env, 
             snprintf(pre, sizeof pre, "%s%s.", prefix, e->sources[k].name ? e->sources[k].name : "?");
         else
             snprintf(pre, sizeof pre, "%s", prefix);
-#define M(key, val, unit)                                                                                            \
-    do {                                                                                                             \
-        snprintf(name, sizeof name, "%s%s", pre, key);                                                               \
-        add(user, name, (double)(val), unit);                                                                        \
+#define M(key, val, unit)                                                                                    \
+    do {                                                                                                     \
+        snprintf(name, sizeof name, "%s%s", pre, key);                                                       \
+        add(user, name, (double)(val), unit);                                                                \
     } while (0)
         M("cut_layer", cs->pred.last_device, "node");
         M("cut_device_nodes", cs->pred.device_nodes, "1");

@@ -10,15 +10,16 @@
  * (bandwidth x 0.97, latency x 13.01); the radio power is the first link's busy power.
  *
  * Search (key `search`): mincut (DADS, any valid cut, every crossing tensor sent), exhaustive (enumeration of
- * the valid cuts, refused at check time above SR_CUTPOL_EXHAUSTIVE_MAX of them), single (the clean single-tensor
- * cuts of split.c). Exact mode runs chains with at most one cut tensor and codec tables hold single-tensor
- * rows, so exact mode and a codec search single cuts (check() refuses an explicit mincut / exhaustive there).
+ * the valid cuts, refused at check time above SR_CUTPOL_EXHAUSTIVE_MAX of them), single (the clean
+ * single-tensor cuts of split.c). Exact mode runs chains with at most one cut tensor and codec tables hold
+ * single-tensor rows, so exact mode and a codec search single cuts (check() refuses an explicit mincut /
+ * exhaustive there).
  *
- * The plan of a cut: the device part as runs of consecutive node ids (chained), one transfer per crossing tensor
- * (the frame, payload FRAME, when the input crosses; otherwise ACTIVATION of the node, with encode / decode
- * around it under a codec) after the run that computes it, and the target part as chained runs, each after the
- * transfers of the tensors it reads. The device part of cloud-only (the input alone) computes nothing and is
- * left out in model mode, so the extremes are exactly device_only and cloud_only. */
+ * The plan of a cut: the device part as runs of consecutive node ids (chained), one transfer per crossing
+ * tensor (the frame, payload FRAME, when the input crosses; otherwise ACTIVATION of the node, with encode /
+ * decode around it under a codec) after the run that computes it, and the target part as chained runs, each
+ * after the transfers of the tensors it reads. The device part of cloud-only (the input alone) computes
+ * nothing and is left out in model mode, so the extremes are exactly device_only and cloud_only. */
 #ifndef SR_CUT_POLICY_H
 #define SR_CUT_POLICY_H
 
@@ -31,7 +32,12 @@
 #define SR_CUTPOL_EXHAUSTIVE_MAX 1000000L
 #define SR_CUTPOL_MAX_ROUTE_LINKS 16
 
-typedef enum { SR_CUT_SEARCH_MINCUT, SR_CUT_SEARCH_EXHAUSTIVE, SR_CUT_SEARCH_SINGLE, SR_CUT_SEARCH_COUNT } sr_cut_search;
+typedef enum {
+    SR_CUT_SEARCH_MINCUT,
+    SR_CUT_SEARCH_EXHAUSTIVE,
+    SR_CUT_SEARCH_SINGLE,
+    SR_CUT_SEARCH_COUNT
+} sr_cut_search;
 
 /* The keys both policies have (dynamic_split's struct starts with this one). */
 typedef struct sr_cutpol_params {
@@ -50,6 +56,7 @@ extern const char *const sr_cutpol_objective_names[SR_CUT_OBJ_COUNT];
 extern const char *const sr_cutpol_search_names[SR_CUT_SEARCH_COUNT];
 extern const char *const sr_cutpol_precision_names[SR_PREC_COUNT];
 
+// clang-format off
 /* The rows of the common keys in a policy's field table; T is the policy's struct, M its sr_cutpol_params member
  * (e.g. SR_CUTPOL_FIELDS(dynamic_split_params, cut)). */
 #define SR_CUTPOL_FIELDS(T, M)                                                                                       \
@@ -87,31 +94,32 @@ extern const char *const sr_cutpol_precision_names[SR_PREC_COUNT];
      .doc = "bytes sent when the cut is before the first layer (cloud-only), e.g. a JPEG size",                    \
      .offset = offsetof(T, M.frame_bytes)}
 #define SR_CUTPOL_N_FIELDS 10
+// clang-format on
 
 /* One switch of dynamic_split, for the record. */
 typedef struct sr_cutpol_switch {
-    double time_s;    /* when the policy decided */
-    double adopted_s; /* when new jobs started using it (after the switch cost) */
-    int source;       /* source spec index */
-    double bw_bps;    /* the bandwidth that triggered it */
-    int from_last, to_last;      /* highest device node before / after (-1: cloud-only) */
+    double time_s;                 /* when the policy decided */
+    double adopted_s;              /* when new jobs started using it (after the switch cost) */
+    int source;                    /* source spec index */
+    double bw_bps;                 /* the bandwidth that triggered it */
+    int from_last, to_last;        /* highest device node before / after (-1: cloud-only) */
     double from_pred_s, to_pred_s; /* predicted objective of the old and new cut at bw_bps */
 } sr_cutpol_switch;
 
 typedef struct sr_cutpol_source {
-    int used;                  /* a source with a graph */
+    int used; /* a source with a graph */
     int model, src_group, tgt_group;
     int links[SR_CUTPOL_MAX_ROUTE_LINKS];
     int n_links;
     double lat_s;
     sr_cut_terms terms;
-    unsigned char *on_device;  /* the cut new jobs use */
-    unsigned char *scratch;    /* a candidate */
-    sr_cut_prediction pred;    /* of on_device at bw_bps */
-    double objective_value;    /* of on_device at bw_bps */
-    double bw_bps;             /* bandwidth of the last choice */
-    int pending;               /* dynamic: a switch waits for its cost to be paid */
-    unsigned char *next;       /* dynamic: the cut it switches to */
+    unsigned char *on_device; /* the cut new jobs use */
+    unsigned char *scratch;   /* a candidate */
+    sr_cut_prediction pred;   /* of on_device at bw_bps */
+    double objective_value;   /* of on_device at bw_bps */
+    double bw_bps;            /* bandwidth of the last choice */
+    int pending;              /* dynamic: a switch waits for its cost to be paid */
+    unsigned char *next;      /* dynamic: the cut it switches to */
 } sr_cutpol_source;
 
 typedef struct sr_cutpol_state {
@@ -129,21 +137,23 @@ typedef struct sr_cutpol_state {
 sr_status sr_cutpol_check(const sr_cutpol_params *p, const sr_policy_env *env, sr_policy_diag *d);
 /* Prices every used source and chooses its first cut at the route's bandwidth at time 0. Caller frees with
  * sr_cutpol_fini. */
-sr_status sr_cutpol_init(const sr_cutpol_params *p, const sr_policy_env *env, sr_cutpol_state **out, char *err,
-                         size_t err_size);
+sr_status sr_cutpol_init(const sr_cutpol_params *p, const sr_policy_env *env, sr_cutpol_state **out,
+                         char *err, size_t err_size);
 void sr_cutpol_fini(sr_cutpol_state *s); /* NULL is a no-op */
 /* The plan of source instance req with its source's current cut. */
-sr_status sr_cutpol_plan(const sr_cutpol_state *s, const sr_policy_env *env, const sr_plan_req *req, sr_plan **out,
-                         char *err, size_t err_size);
+sr_status sr_cutpol_plan(const sr_cutpol_state *s, const sr_policy_env *env, const sr_plan_req *req,
+                         sr_plan **out, char *err, size_t err_size);
 /* Current bandwidth of source k's route (bit/s), after lv08 scaling. */
 double sr_cutpol_route_bw(const sr_cutpol_state *s, const sr_policy_env *env, int k);
 /* Best cut of source k at bandwidth bw into `into` (node-count bytes); its objective value and prediction. */
-sr_status sr_cutpol_choose(sr_cutpol_state *s, const sr_policy_env *env, int k, double bw_bps, unsigned char *into,
-                           double *value, sr_cut_prediction *pred);
+sr_status sr_cutpol_choose(sr_cutpol_state *s, const sr_policy_env *env, int k, double bw_bps,
+                           unsigned char *into, double *value, sr_cut_prediction *pred);
 /* Objective value of a given cut of source k at bandwidth bw. */
-double sr_cutpol_value(sr_cutpol_state *s, const sr_policy_env *env, int k, const unsigned char *cut, double bw_bps);
+double sr_cutpol_value(sr_cutpol_state *s, const sr_policy_env *env, int k, const unsigned char *cut,
+                       double bw_bps);
 /* Adds <prefix>cut_layer, cut_device_nodes, cut_tensors, cut_bytes, cut_predicted_latency_s,
- * cut_predicted_energy_j, cut_bw_bps per used source (prefix + "<source>." when there are several sources). */
+ * cut_predicted_energy_j, cut_bw_bps per used source (prefix + "<source>." when there are several sources).
+ */
 sr_status sr_cutpol_metrics(const sr_cutpol_state *s, const sr_policy_env *env, const char *prefix,
                             sr_policy_metric_fn add, void *user);
 

@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const char *const objective_names[] = {"latency", "energy", "weighted"};
-_Static_assert(sizeof objective_names / sizeof objective_names[0] == SR_CUT_OBJ_COUNT, "one name per objective");
+_Static_assert(sizeof objective_names / sizeof objective_names[0] == SR_CUT_OBJ_COUNT,
+               "one name per objective");
 
 const char *sr_cut_objective_name(sr_cut_objective o)
 {
@@ -48,8 +49,8 @@ sr_status sr_cut_terms_price(const sr_graph *g, const sr_cut_sides *sides, sr_cu
     t->w_dev = calloc(m, sizeof(double));
     t->w_tgt = calloc(m, sizeof(double));
     t->w_cross = calloc(m, sizeof(double));
-    if (!t->dev_s || !t->tgt_s || !t->bytes || !t->enc_s || !t->dec_s || !t->may_cross || !t->pinned || !t->codec || !t->w_dev ||
-        !t->w_tgt || !t->w_cross) {
+    if (!t->dev_s || !t->tgt_s || !t->bytes || !t->enc_s || !t->dec_s || !t->may_cross || !t->pinned ||
+        !t->codec || !t->w_dev || !t->w_tgt || !t->w_cross) {
         sr_cut_terms_free(t);
         return SR_ERR_NOMEM;
     }
@@ -58,9 +59,11 @@ sr_status sr_cut_terms_price(const sr_graph *g, const sr_cut_sides *sides, sr_cu
     for (int v = 0; v < n; v++) {
         const sr_node *nd = sr_graph_node(g, v);
         if (nd->op == SR_OP_CONST) continue;
-        sr_status st = sr_cost_layers(sides->dev_model, &sides->dev, g, v, v, sides->model_precision, 1, &t->dev_s[v]);
+        sr_status st =
+            sr_cost_layers(sides->dev_model, &sides->dev, g, v, v, sides->model_precision, 1, &t->dev_s[v]);
         if (st == SR_OK)
-            st = sr_cost_layers(sides->tgt_model, &sides->tgt, g, v, v, sides->model_precision, 1, &t->tgt_s[v]);
+            st = sr_cost_layers(sides->tgt_model, &sides->tgt, g, v, v, sides->model_precision, 1,
+                                &t->tgt_s[v]);
         if (st != SR_OK) {
             sr_errf(err, err_size, "cannot price layer '%s' of model '%s': %s", nd->name, sr_graph_name(g),
                     sr_status_message(st));
@@ -110,7 +113,9 @@ void sr_cut_terms_weights(sr_cut_terms *t, sr_cut_objective obj, double latency_
     double we = obj == SR_CUT_OBJ_ENERGY ? 1.0 : obj == SR_CUT_OBJ_WEIGHTED ? energy_weight : 0.0;
     for (int v = 0; v < t->n; v++) {
         double tx = send_s(t->bytes[v], bw_bps, lat_s);
-        double wire = t->bytes[v] > 0 && bw_bps > 0 ? 8.0 * t->bytes[v] / bw_bps : t->bytes[v] > 0 ? INFINITY : 0.0;
+        double wire = t->bytes[v] > 0 && bw_bps > 0 ? 8.0 * t->bytes[v] / bw_bps
+                      : t->bytes[v] > 0             ? INFINITY
+                                                    : 0.0;
         double lat_dev = t->dev_s[v], lat_tgt = t->tgt_s[v], lat_cross = t->enc_s[v] + tx + t->dec_s[v];
         double e_dev = t->dev_busy_w * t->dev_s[v];
         double e_cross = t->dev_busy_w * t->enc_s[v] + (t->radio_w > 0 ? t->radio_w * wire : 0.0);
@@ -160,6 +165,7 @@ void sr_cut_predict(const sr_cut_terms *t, const sr_graph *g, const unsigned cha
         out->device_s += t->enc_s[v];
         out->latency_s += t->enc_s[v] + tx + t->dec_s[v];
         out->energy_j += t->dev_busy_w * t->enc_s[v];
-        if (t->radio_w > 0 && t->bytes[v] > 0) out->energy_j += bw_bps > 0 ? t->radio_w * 8.0 * t->bytes[v] / bw_bps : INFINITY;
+        if (t->radio_w > 0 && t->bytes[v] > 0)
+            out->energy_j += bw_bps > 0 ? t->radio_w * 8.0 * t->bytes[v] / bw_bps : INFINITY;
     }
 }

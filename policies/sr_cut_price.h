@@ -3,13 +3,13 @@
  *
  * Per node v (priced once; the bandwidth enters only when weights are made, so a bandwidth change re-weights
  * without re-pricing):
- *   dev_s[v], tgt_s[v]  seconds of the layer on the device / the target (the groups' cost models, batch 1; a layer
- *                       range costs the sum of its layers, as the roofline and the fitted models define it)
- *   bytes[v]            bytes sent when v's output crosses: graph inputs send the frame (frame_bytes, as
- *                       cloud_only does), other nodes their output at the activation precision, or with a codec
- *                       ceil(elements x bits_per_element / 8) of the codec table's row for that layer
- *   enc_s[v], dec_s[v]  codec seconds on the device / the target (0 without a codec)
- *   may_cross[v]        0 when v's output may not cross (with a codec: layers without a row in the table)
+ *   dev_s[v], tgt_s[v]  seconds of the layer on the device / the target (the groups' cost models, batch 1; a
+ * layer range costs the sum of its layers, as the roofline and the fitted models define it) bytes[v] bytes
+ * sent when v's output crosses: graph inputs send the frame (frame_bytes, as cloud_only does), other nodes
+ * their output at the activation precision, or with a codec ceil(elements x bits_per_element / 8) of the
+ * codec table's row for that layer enc_s[v], dec_s[v]  codec seconds on the device / the target (0 without a
+ * codec) may_cross[v]        0 when v's output may not cross (with a codec: layers without a row in the
+ * table)
  *
  * The weights of a cut at uplink bandwidth bw (bit/s) and route latency lat (s), per objective:
  *   latency   device = dev_s, target = tgt_s, cross = enc_s + lat + 8 bytes / bw + dec_s
@@ -27,7 +27,12 @@
 #include "sr_graph.h"
 #include "sr_plan.h"
 
-typedef enum { SR_CUT_OBJ_LATENCY, SR_CUT_OBJ_ENERGY, SR_CUT_OBJ_WEIGHTED, SR_CUT_OBJ_COUNT } sr_cut_objective;
+typedef enum {
+    SR_CUT_OBJ_LATENCY,
+    SR_CUT_OBJ_ENERGY,
+    SR_CUT_OBJ_WEIGHTED,
+    SR_CUT_OBJ_COUNT
+} sr_cut_objective;
 const char *sr_cut_objective_name(sr_cut_objective o);
 
 typedef struct sr_cut_terms {
@@ -35,9 +40,9 @@ typedef struct sr_cut_terms {
     double *dev_s, *tgt_s, *bytes, *enc_s, *dec_s;
     unsigned char *may_cross;
     unsigned char *pinned; /* graph inputs: must stay on the device */
-    sr_plan_codec *codec; /* per node: the codec pricing of its row (codec tables only), else NULL */
-    double dev_busy_w;    /* device busy power (W) */
-    double radio_w;       /* the route's first link's busy power (W), 0 when not modelled */
+    sr_plan_codec *codec;  /* per node: the codec pricing of its row (codec tables only), else NULL */
+    double dev_busy_w;     /* device busy power (W) */
+    double radio_w;        /* the route's first link's busy power (W), 0 when not modelled */
     /* scratch weights of the last sr_cut_terms_weights call */
     double *w_dev, *w_tgt, *w_cross;
 } sr_cut_terms;
@@ -52,15 +57,15 @@ typedef struct sr_cut_sides {
     double dev_busy_w, radio_w;
 } sr_cut_sides;
 
-/* Allocates the arrays of g's node count and prices every node (no codec). Caller frees with sr_cut_terms_free.
- * Errors of the cost models are returned with a message. */
+/* Allocates the arrays of g's node count and prices every node (no codec). Caller frees with
+ * sr_cut_terms_free. Errors of the cost models are returned with a message. */
 sr_status sr_cut_terms_price(const sr_graph *g, const sr_cut_sides *sides, sr_cut_terms *t, char *err,
                              size_t err_size);
 void sr_cut_terms_free(sr_cut_terms *t); /* frees the arrays; a zeroed struct is fine */
 
 /* Prices node v's output with a codec of `bits_per_element`, encode/decode seconds per element on a host of
- * host_flops (0: as measured; otherwise scaled by host_flops / (side speed x efficiency), as sr_price.c does).
- * The codec struct is kept in t->codec[v] (its pipeline string borrowed: it must outlive t). */
+ * host_flops (0: as measured; otherwise scaled by host_flops / (side speed x efficiency), as sr_price.c
+ * does). The codec struct is kept in t->codec[v] (its pipeline string borrowed: it must outlive t). */
 sr_status sr_cut_terms_set_codec(sr_cut_terms *t, const sr_graph *g, int v, const sr_cut_sides *sides,
                                  const sr_plan_codec *codec);
 

@@ -1,11 +1,12 @@
 /* test_cut.c: the cut searches of sr_cut.h against each other and against sums written out in the test.
- * - a chain: the minimum cut, the enumeration and the best prefix agree with min_k (sum of device weights up to
- *   k + target weights after k + cross[k]) computed here;
+ * - a chain: the minimum cut, the enumeration and the best prefix agree with min_k (sum of device weights up
+ * to k + target weights after k + cross[k]) computed here;
  * - small DAGs: the valid cuts counted by hand; a tensor with two readers on the target is paid once; a
  *   multi-tensor cut wins when its tensors are cheap;
- * - ResNet-50, MobileNetV2 (the zoo) and YOLOv2 (darknet cfg) with weights from the roofline cost model (a camera SoC and a cloud GPU)
- *   at 3G / LTE / Wi-Fi bandwidths and with pseudo-random weights: the minimum cut's value equals the exhaustive
- *   search over every valid cut, and is never above the best clean single-tensor cut. */
+ * - ResNet-50, MobileNetV2 (the zoo) and YOLOv2 (darknet cfg) with weights from the roofline cost model (a
+ * camera SoC and a cloud GPU) at 3G / LTE / Wi-Fi bandwidths and with pseudo-random weights: the minimum
+ * cut's value equals the exhaustive search over every valid cut, and is never above the best clean
+ * single-tensor cut. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -62,7 +63,8 @@ static sr_graph *chain(int n)
     sr_graph *g = NULL;
     assert_int_equal(sr_graph_create("chain", &g), SR_OK);
     int prev = sr_graph_add_input(g, "in", sr_shape_nchw(1, 1, 1, 64));
-    for (int i = 1; i < n; i++) prev = sr_graph_fc(g, NULL, prev, 64, 1);
+    for (int i = 1; i < n; i++)
+        prev = sr_graph_fc(g, NULL, prev, 64, 1);
     assert_int_equal(sr_graph_infer(g, NULL, 0), SR_OK);
     return g;
 }
@@ -90,7 +92,8 @@ static void test_chain(void **state)
         int want_k = -1;
         for (int k = 0; k < n; k++) {
             double s = 0;
-            for (int v = 0; v < n; v++) s += v <= k ? w.dev[v] : w.tgt[v];
+            for (int v = 0; v < n; v++)
+                s += v <= k ? w.dev[v] : w.tgt[v];
             if (k < n - 1) s += w.cross[k];
             if (s < want) want = s, want_k = k;
         }
@@ -134,7 +137,8 @@ static void test_diamond(void **state)
     assert_int_equal(sr_graph_infer(g, NULL, 0), SR_OK);
     weights w;
     weights_alloc(&w, 4);
-    /* a is cheap on the device and its output tiny; b is dear on the device: {in, a} sends in (for b) and a */
+    /* a is cheap on the device and its output tiny; b is dear on the device: {in, a} sends in (for b) and a
+     */
     double dev[4] = {0, 1, 10, 1}, tgt[4] = {INFINITY, 5, 2, 5}, cross[4] = {3, 0.5, 7, 0};
     memcpy(w.dev, dev, sizeof dev);
     memcpy(w.tgt, tgt, sizeof tgt);
@@ -151,7 +155,8 @@ static void test_diamond(void **state)
     assert_rel(ve, 11.5, 1e-12);
     assert_true(cut[in] && cut[a] && !cut[b] && !cut[add]);
     assert_int_equal(sr_cut_crossing(g, cut), 2);
-    /* the single-tensor cuts of split.c: {in} and everything ({in, a} sends two tensors; a prefix 0..1 is not clean) */
+    /* the single-tensor cuts of split.c: {in} and everything ({in, a} sends two tensors; a prefix 0..1 is not
+     * clean) */
     assert_false(sr_cut_prefix_clean(g, a));
     assert_false(sr_cut_prefix_clean(g, b));
     assert_true(sr_cut_prefix_clean(g, in));
@@ -200,8 +205,8 @@ static void test_shared_tensor(void **state)
 }
 
 /* The zoo DAG `name`: weights from the roofline on a camera SoC (device) and a cloud GPU (target), the frame
- * sent as the 8-bit input, fp32 tensors, at 3G / LTE / Wi-Fi; then pseudo-random weights. The minimum cut equals
- * the enumeration of every valid cut, and is at most the best clean single-tensor cut. */
+ * sent as the 8-bit input, fp32 tensors, at 3G / LTE / Wi-Fi; then pseudo-random weights. The minimum cut
+ * equals the enumeration of every valid cut, and is at most the best clean single-tensor cut. */
 static void zoo_mincut_equals_exhaustive(const char *name, long want_cuts)
 {
     sr_graph *g = NULL;
@@ -242,14 +247,15 @@ static void zoo_mincut_equals_exhaustive(const char *name, long want_cuts)
         sr_cut_predict(&t, g, cut, bw[i], lat[i], &pr);
         assert_rel(pr.latency_s, v, 1e-9);
     }
-    /* pseudo-random weights: device and target dear or cheap per node, tensors cheap or dear; inputs pinned */
+    /* pseudo-random weights: device and target dear or cheap per node, tensors cheap or dear; inputs pinned
+     */
     uint64_t seed = 12345;
     double *dev = malloc(sizeof(double) * (size_t)n), *tgt = malloc(sizeof(double) * (size_t)n),
            *cross = malloc(sizeof(double) * (size_t)n);
     int multi = 0;
     for (int trial = 0; trial < 40; trial++) {
-        /* every other trial: nodes before a random threshold are cheaper on the device, the others on the target,
-         * tensors cheap: the optimum cuts at the threshold, often inside a block (several tensors) */
+        /* every other trial: nodes before a random threshold are cheaper on the device, the others on the
+         * target, tensors cheap: the optimum cuts at the threshold, often inside a block (several tensors) */
         int threshold = trial % 2 ? -1 : 1 + (int)(uniform(&seed) * (n - 2));
         for (int v = 0; v < n; v++) {
             if (threshold >= 0) {
@@ -285,21 +291,23 @@ static void zoo_mincut_equals_exhaustive(const char *name, long want_cuts)
     sr_graph_free(g);
 }
 
-/* The weights of each objective, written out: energy = busy power x device time (+ coding) + radio power x wire
- * time; weighted = a latency + b energy; inputs pinned on the device; a tensor that may not cross is infinite. */
+/* The weights of each objective, written out: energy = busy power x device time (+ coding) + radio power x
+ * wire time; weighted = a latency + b energy; inputs pinned on the device; a tensor that may not cross is
+ * infinite. */
 static void test_objective_weights(void **state)
 {
     (void)state;
     sr_graph *g = chain(4);
     sr_cost_model *roof = NULL;
     assert_int_equal(sr_cost_roofline_create(&roof), SR_OK);
-    sr_cut_sides sides = {roof, roof, {"cam", 1e9, 1, 1.0, 0}, {"gpu", 1e11, 1, 1.0, 0}, SR_PREC_FP32, SR_PREC_FP16,
-                          5000.0, 3.0, 2.0};
+    sr_cut_sides sides = {
+        roof, roof, {"cam", 1e9, 1, 1.0, 0}, {"gpu", 1e11, 1, 1.0, 0}, SR_PREC_FP32, SR_PREC_FP16, 5000.0,
+        3.0,  2.0};
     sr_cut_terms t;
     char err[256];
     assert_int_equal(sr_cut_terms_price(g, &sides, &t, err, sizeof err), SR_OK);
-    assert_rel(t.bytes[0], 5000, 0);    /* the frame */
-    assert_rel(t.bytes[1], 64 * 2, 0);  /* 64 features at fp16 */
+    assert_rel(t.bytes[0], 5000, 0);   /* the frame */
+    assert_rel(t.bytes[1], 64 * 2, 0); /* 64 features at fp16 */
     assert_rel(t.dev_s[1], sr_cost_roofline_node(&sides.dev, g, 1, SR_PREC_FP32, 1), 1e-15);
     assert_rel(t.tgt_s[2], sr_cost_roofline_node(&sides.tgt, g, 2, SR_PREC_FP32, 1), 1e-15);
     sr_plan_codec cd = {"quant8", 4.0, 1e-6, 2e-6, 0.0};
@@ -324,7 +332,8 @@ static void test_objective_weights(void **state)
         if (v > 0) assert_rel(w.target[v], 0, 0);
         sr_cut_terms_weights(&t, SR_CUT_OBJ_WEIGHTED, 0.5, 4.0, bw, lat, &w);
         assert_rel(w.device[v], 0.5 * t.dev_s[v] + 4.0 * 3.0 * t.dev_s[v], 1e-15);
-        assert_rel(w.cross[v], 0.5 * (t.enc_s[v] + lat + wire + t.dec_s[v]) + 4.0 * (3.0 * t.enc_s[v] + 2.0 * wire),
+        assert_rel(w.cross[v],
+                   0.5 * (t.enc_s[v] + lat + wire + t.dec_s[v]) + 4.0 * (3.0 * t.enc_s[v] + 2.0 * wire),
                    1e-15);
     }
     /* the prediction of "0..2 on the device" at this bandwidth */
@@ -336,7 +345,8 @@ static void test_objective_weights(void **state)
     assert_int_equal(pr.last_device, 2);
     assert_int_equal(pr.device_nodes, 3);
     assert_rel(pr.bytes, 32, 0);
-    assert_rel(pr.latency_s, t.dev_s[1] + t.dev_s[2] + t.enc_s[2] + lat + 256 / bw + t.dec_s[2] + t.tgt_s[3], 1e-12);
+    assert_rel(pr.latency_s, t.dev_s[1] + t.dev_s[2] + t.enc_s[2] + lat + 256 / bw + t.dec_s[2] + t.tgt_s[3],
+               1e-12);
     assert_rel(pr.energy_j, 3.0 * (t.dev_s[1] + t.dev_s[2] + t.enc_s[2]) + 2.0 * 256 / bw, 1e-12);
     /* a tensor that may not cross, and a dead link */
     t.may_cross[1] = 0;
@@ -374,9 +384,10 @@ static void test_yolov2(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_chain),    cmocka_unit_test(test_diamond),     cmocka_unit_test(test_shared_tensor),
-        cmocka_unit_test(test_objective_weights), cmocka_unit_test(test_resnet50),
-        cmocka_unit_test(test_mobilenetv2), cmocka_unit_test(test_yolov2),
+        cmocka_unit_test(test_chain),         cmocka_unit_test(test_diamond),
+        cmocka_unit_test(test_shared_tensor), cmocka_unit_test(test_objective_weights),
+        cmocka_unit_test(test_resnet50),      cmocka_unit_test(test_mobilenetv2),
+        cmocka_unit_test(test_yolov2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

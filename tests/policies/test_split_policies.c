@@ -1,15 +1,16 @@
 /* test_split_policies.c: best_split and dynamic_split through the config and real SimGrid runs.
  *
- * Platform (as `simrun show model mobilenetv2 --splits --precision int8` prices it): a camera SoC (camera-soc)
- * and a V100 over an uplink of 50 ms (CM02 without factors: a transfer of b bytes alone takes 0.05 + 8 b / bw),
- * MobileNetV2 at 224x224, the frame sent as its 150 528-byte 8-bit input, tensors at int8, one frame a second
- * (each frame alone on the devices and the link, so a frame's latency is what the cut predicts).
+ * Platform (as `simrun show model mobilenetv2 --splits --precision int8` prices it): a camera SoC
+ * (camera-soc) and a V100 over an uplink of 50 ms (CM02 without factors: a transfer of b bytes alone takes
+ * 0.05 + 8 b / bw), MobileNetV2 at 224x224, the frame sent as its 150 528-byte 8-bit input, tensors at int8,
+ * one frame a second (each frame alone on the devices and the link, so a frame's latency is what the cut
+ * predicts).
  * - at 3G / LTE / Wi-Fi bandwidths the chosen cut moves toward the device as bandwidth falls, strictly here
  *   (device-only, a middle cut, cloud-only), and its latency equals its prediction and beats both extremes;
  * - a multi-tensor cut (a small DAG with its own cost model) runs one transfer per crossing tensor;
  * - dynamic_split over a two-step bandwidth trace switches at the step, its frames change plan version there,
- *   a switch cost delays the adoption by exactly that cost, and its mean latency beats every fixed cut run over
- *   the same trace (the choices at either bandwidth, the middle cut, and both extremes);
+ *   a switch cost delays the adoption by exactly that cost, and its mean latency beats every fixed cut run
+ * over the same trace (the choices at either bandwidth, the middle cut, and both extremes);
  * - check(): search: mincut in exact mode is refused on its key; a best_split config loads with its keys. */
 #include <math.h>
 #include <setjmp.h>
@@ -91,16 +92,18 @@ static double metric(const sr_run_output *o, const char *name)
 static void test_bandwidths(void **state)
 {
     (void)state;
-    sr_config *c = load("3s", "", "1",
-                        "  - { type: best_split, target: cloud, activation_precision: int8 }\n"
-                        "  - { type: device_only }\n"
-                        "  - { type: cloud_only, target: cloud }\n",
-                        "sweep:\n  grid:\n    platform.links.uplink.bandwidth: [1.1Mbps, 5.85Mbps, 18.88Mbps]\n");
+    sr_config *c =
+        load("3s", "", "1",
+             "  - { type: best_split, target: cloud, activation_precision: int8 }\n"
+             "  - { type: device_only }\n"
+             "  - { type: cloud_only, target: cloud }\n",
+             "sweep:\n  grid:\n    platform.links.uplink.bandwidth: [1.1Mbps, 5.85Mbps, 18.88Mbps]\n");
     assert_int_equal(sr_config_point_count(c), 9);
     int nodes[3];
     for (int b = 0; b < 3; b++) {
         sr_run_output o[3];
-        for (int p = 0; p < 3; p++) o[p] = run_point(c, b * 3 + p);
+        for (int p = 0; p < 3; p++)
+            o[p] = run_point(c, b * 3 + p);
         double lat = metric(&o[0], "latency_mean_s");
         nodes[b] = (int)metric(&o[0], "best_split.cut_device_nodes");
         /* each frame alone: the simulated latency is the predicted one, and the bytes are the cut's */
@@ -108,9 +111,11 @@ static void test_bandwidths(void **state)
         assert_rel(metric(&o[0], "bytes_per_frame"), metric(&o[0], "best_split.cut_bytes"), 0);
         assert_true(lat <= metric(&o[1], "latency_mean_s") * (1 + 1e-12));
         assert_true(lat <= metric(&o[2], "latency_mean_s") * (1 + 1e-12));
-        for (int p = 0; p < 3; p++) sr_run_output_clear(&o[p]);
+        for (int p = 0; p < 3; p++)
+            sr_run_output_clear(&o[p]);
     }
-    /* toward the device as bandwidth falls: 3G device-only, LTE a middle cut, Wi-Fi cloud-only (the input alone) */
+    /* toward the device as bandwidth falls: 3G device-only, LTE a middle cut, Wi-Fi cloud-only (the input
+     * alone) */
     assert_int_equal(nodes[0], 153);
     assert_true(nodes[1] > 1 && nodes[1] < 153);
     assert_int_equal(nodes[2], 1);
@@ -141,8 +146,8 @@ static sr_status diamond(const sr_model_spec *m, void *user, sr_graph **out, cha
     return SR_OK;
 }
 
-/* Node seconds: a is 1 s on the cloud and 0.1 s on the camera; b, a2, add cost 0.1 s on the camera and nothing on
- * the cloud. Best: {in, a} on the camera, sending the frame (for b) and a's output. */
+/* Node seconds: a is 1 s on the cloud and 0.1 s on the camera; b, a2, add cost 0.1 s on the camera and
+ * nothing on the cloud. Best: {in, a} on the camera, sending the frame (for b) and a's output. */
 static sr_status diamond_cost(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int first,
                               int last, sr_precision p, int batch, double *seconds)
 {
@@ -182,14 +187,17 @@ static void test_multi_tensor(void **state)
     /* the fixture's source is 100x100: the frame is 30 000 bytes; a's output 32x32 fp32 = 4 096 bytes */
     assert_rel(metric(&out, "best_split.cut_bytes"), 30000 + 4096, 0);
     assert_rel(metric(&out, "bytes_per_frame"), 30000 + 4096, 0);
-    /* predicted: a 0.1 + (0.01 + 30000 * 8 / 8e6) + (0.01 + 4096 * 8 / 8e6) + 0 = 0.154096; the run overlaps the
-     * frame's transfer with a, and a's output shares the link with the frame's end: faster, never slower */
-    assert_rel(metric(&out, "best_split.cut_predicted_latency_s"), 0.1 + 0.01 + 0.03 + 0.01 + 0.004096, 1e-12);
+    /* predicted: a 0.1 + (0.01 + 30000 * 8 / 8e6) + (0.01 + 4096 * 8 / 8e6) + 0 = 0.154096; the run overlaps
+     * the frame's transfer with a, and a's output shares the link with the frame's end: faster, never slower
+     */
+    assert_rel(metric(&out, "best_split.cut_predicted_latency_s"), 0.1 + 0.01 + 0.03 + 0.01 + 0.004096,
+               1e-12);
     double lat = metric(&out, "latency_mean_s");
     assert_true(lat <= 0.154096 + 1e-9);
     assert_true(lat >= 0.1 + 0.01 + 0.004096 - 1e-9); /* a, then its own transfer at least */
     int transfers = 0;
-    for (size_t k = 0; k < out.n_tasks; k++) transfers += strcmp(out.tasks[k].kind, "transfer") == 0;
+    for (size_t k = 0; k < out.n_tasks; k++)
+        transfers += strcmp(out.tasks[k].kind, "transfer") == 0;
     assert_int_equal(transfers, 2);
     sr_run_output_clear(&out);
     fx_free(e);
@@ -213,7 +221,8 @@ static const sr_frame_record *first_of_version(const sr_run_output *o, int versi
 {
     const sr_frame_record *best = NULL;
     for (size_t i = 0; i < o->n_frames; i++)
-        if (o->frames[i].source >= 0 && o->frames[i].plan_version == version && (!best || o->frames[i].capture_s < best->capture_s))
+        if (o->frames[i].source >= 0 && o->frames[i].plan_version == version &&
+            (!best || o->frames[i].capture_s < best->capture_s))
             best = &o->frames[i];
     return best;
 }
@@ -224,17 +233,18 @@ static void test_dynamic(void **state)
     write_trace();
     char link[512];
     snprintf(link, sizeof link, ", bandwidth_trace: %s", trace_path);
-    sr_config *c = load("10s", link, "2",
-                        "  - { type: dynamic_split, target: cloud, activation_precision: int8 }\n"
-                        "  - { name: delayed, type: dynamic_split, target: cloud, activation_precision: int8, "
-                        "switch_delay: 1s }\n"
-                        "  - { type: best_split, target: cloud, activation_precision: int8 }\n"
-                        "  - { type: device_only }\n"
-                        "  - { name: middle, type: split, target: cloud, activation_precision: int8, "
-                        "split_at: features.7.conv.2 }\n"
-                        "  - { name: late, type: split, target: cloud, activation_precision: int8, "
-                        "split_at: features.18.2 }\n",
-                        "");
+    sr_config *c =
+        load("10s", link, "2",
+             "  - { type: dynamic_split, target: cloud, activation_precision: int8 }\n"
+             "  - { name: delayed, type: dynamic_split, target: cloud, activation_precision: int8, "
+             "switch_delay: 1s }\n"
+             "  - { type: best_split, target: cloud, activation_precision: int8 }\n"
+             "  - { type: device_only }\n"
+             "  - { name: middle, type: split, target: cloud, activation_precision: int8, "
+             "split_at: features.7.conv.2 }\n"
+             "  - { name: late, type: split, target: cloud, activation_precision: int8, "
+             "split_at: features.18.2 }\n",
+             "");
     assert_int_equal(sr_config_point_count(c), 6);
     sr_run_output dyn = run_point(c, 0);
     const double period = 0.5;
@@ -243,9 +253,10 @@ static void test_dynamic(void **state)
     assert_true(t_switch >= 5.0 && t_switch < 5.0 + period);
     assert_rel(metric(&dyn, "dynamic_split.switch1.adopted_s"), t_switch, 0);
     assert_rel(metric(&dyn, "dynamic_split.switch1.bw_bps"), 1.1e6, 0);
-    assert_rel(metric(&dyn, "dynamic_split.switch1.from_layer"), 0, 0);   /* cloud-only at Wi-Fi */
-    assert_rel(metric(&dyn, "dynamic_split.switch1.to_layer"), 152, 0);   /* device-only at 3G */
-    assert_true(metric(&dyn, "dynamic_split.switch1.to_objective") < metric(&dyn, "dynamic_split.switch1.from_objective"));
+    assert_rel(metric(&dyn, "dynamic_split.switch1.from_layer"), 0, 0); /* cloud-only at Wi-Fi */
+    assert_rel(metric(&dyn, "dynamic_split.switch1.to_layer"), 152, 0); /* device-only at 3G */
+    assert_true(metric(&dyn, "dynamic_split.switch1.to_objective") <
+                metric(&dyn, "dynamic_split.switch1.from_objective"));
     assert_rel(metric(&dyn, "plan_versions"), 2, 0);
     const sr_frame_record *f2 = first_of_version(&dyn, 2);
     assert_non_null(f2);
@@ -253,8 +264,8 @@ static void test_dynamic(void **state)
     for (size_t i = 0; i < dyn.n_frames; i++) /* frames before the switch ran the first cut */
         assert_int_equal(dyn.frames[i].plan_version, dyn.frames[i].capture_s < t_switch ? 1 : 2);
 
-    /* a switch costing 1 s on the target: adopted 1 s later, the frames between still on the old cut (the switch
-     * job is plan 2, the new cut plan 3) */
+    /* a switch costing 1 s on the target: adopted 1 s later, the frames between still on the old cut (the
+     * switch job is plan 2, the new cut plan 3) */
     sr_run_output del = run_point(c, 1);
     assert_rel(metric(&del, "dynamic_split.switch1.adopted_s"), t_switch + 1.0, 1e-12);
     assert_rel(metric(&del, "plan_versions"), 3, 0);
@@ -280,10 +291,11 @@ static void test_dynamic(void **state)
     unlink(trace_path);
 }
 
-/* With a codec, the candidates are the layers with a row in the codec table (besides the two extremes): rows for
- * features.3.add (32 bits per element: dear) and features.7.conv.2 (1 bit per element, 1e-7 s / 2e-7 s per element
- * to encode / decode as measured) make the latter the cut at LTE; the run sends its coded size and spends the
- * coding time on the devices; the frame of a 1 fps source alone takes the predicted latency. */
+/* With a codec, the candidates are the layers with a row in the codec table (besides the two extremes): rows
+ * for features.3.add (32 bits per element: dear) and features.7.conv.2 (1 bit per element, 1e-7 s / 2e-7 s
+ * per element to encode / decode as measured) make the latter the cut at LTE; the run sends its coded size
+ * and spends the coding time on the devices; the frame of a 1 fps source alone takes the predicted latency.
+ */
 static void test_codec(void **state)
 {
     (void)state;
@@ -310,7 +322,8 @@ static void test_codec(void **state)
     }
     assert_int_equal(sr_codectab_store(db, rows, 2, "test", err, sizeof err), SR_OK);
     char pol[1024];
-    snprintf(pol, sizeof pol, "  - { type: best_split, target: cloud, codec: quant8+rans, codec_table: %s }\n", db);
+    snprintf(pol, sizeof pol,
+             "  - { type: best_split, target: cloud, codec: quant8+rans, codec_table: %s }\n", db);
     sr_config *c = load("2s", ", bandwidth: 5.85Mbps", "1", pol, "");
     sr_run_output o = run_point(c, 0);
     assert_rel(metric(&o, "best_split.cut_layer"), 58, 0); /* features.7.conv.2 */
@@ -339,7 +352,8 @@ static sr_config *load_file(const char *name)
     return c;
 }
 
-static double point_metric(const sr_config *c, int i, double duration_s, const char *name, char *policy, size_t n)
+static double point_metric(const sr_config *c, int i, double duration_s, const char *name, char *policy,
+                           size_t n)
 {
     sr_experiment *e = NULL;
     assert_int_equal(sr_config_experiment(c, i, &e), SR_OK);
@@ -390,7 +404,8 @@ static void test_shipped_experiments(void **state)
     double adopted = point_metric(c, 1, 0, "dynamic_split.switch1.adopted_s", pol, sizeof pol);
     assert_string_equal(pol, "switching");
     assert_true(adopted > 10.5); /* 0.5 s on the cloud, then the push over 3G */
-    for (int i = 2; i < 5; i++) assert_true(dyn < point_metric(c, i, 0, "latency_mean_s", pol, sizeof pol));
+    for (int i = 2; i < 5; i++)
+        assert_true(dyn < point_metric(c, i, 0, "latency_mean_s", pol, sizeof pol));
     sr_config_free(c);
 }
 
@@ -409,10 +424,12 @@ static void test_exact_refused(void **state)
     fclose(errf);
     assert_null(c);
     if (!strstr(msgs, "t.yaml:21:48: error: ")) fail_msg("%s", msgs);
-    assert_non_null(strstr(msgs, "search: mincut is not possible in exact mode: it runs chains with one cut tensor"));
+    assert_non_null(
+        strstr(msgs, "search: mincut is not possible in exact mode: it runs chains with one cut tensor"));
     free(msgs);
     /* without the key, exact mode searches the clean single-tensor cuts */
-    snprintf(yaml, sizeof yaml, BASE, "1s", "", "1", "  - { type: best_split, target: cloud }\n", "mode: exact\n");
+    snprintf(yaml, sizeof yaml, BASE, "1s", "", "1", "  - { type: best_split, target: cloud }\n",
+             "mode: exact\n");
     errf = open_memstream(&msgs, &len);
     sr_status st = sr_config_load_string("t.yaml", yaml, errf, &c);
     fclose(errf);
