@@ -65,7 +65,22 @@ typedef struct dyn_state {
 
 static sr_status dyn_check(const void *p_, const sr_policy_env *env, sr_policy_diag *d)
 {
-    return sr_cutpol_check(&((const dynamic_split_params *)p_)->cut, env, d);
+    const dynamic_split_params *p = p_;
+    sr_status st = sr_cutpol_check(&p->cut, env, d);
+    const sr_experiment *e = env->exp;
+    int tg = sr_policy_device_index(e, p->cut.target);
+    if (st != SR_OK || !(p->switch_bytes > 0) || tg < 0 || !env->route_exists) return st;
+    for (int k = 0; k < e->n_sources; k++) { /* the model push goes back from the target to the source */
+        int sg = sr_policy_device_index(e, e->sources[k].devices);
+        if (sg < 0 || sg == tg) continue;
+        int back = env->route_exists(env->route_user, tg, sr_policy_target_instance(e, tg, 0), sg, 0);
+        if (!back)
+            sr_policy_error(d, "switch_size",
+                            "the model push of a switch needs a route from '%s' back to '%s' (a "
+                            "symmetric route, or one declared the other way)",
+                            p->cut.target, e->devices[sg].name);
+    }
+    return SR_OK;
 }
 
 static void dyn_fini(void *state)
