@@ -4,3 +4,5 @@
 SR_POLICY(cloud_only)
 SR_POLICY(device_only)
 SR_POLICY(split)
+SR_POLICY(best_split)
+SR_POLICY(dynamic_split)

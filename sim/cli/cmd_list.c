@@ -166,10 +166,24 @@ static int show_model(int argc, char **argv)
     const char *name = NULL;
     int c = 0, h = 0, w = 0;
     sr_precision p = SR_PREC_FP32;
-    int amplification = 0;
+    int amplification = 0, splits = 0;
+    const char *dev = "camera-soc", *tgt = "v100", *link = "lte", *bandwidth = NULL;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--amplification") == 0) {
             amplification = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--splits") == 0) {
+            splits = 1;
+            continue;
+        }
+        const char **opt = strcmp(argv[i], "--profile") == 0     ? &dev
+                           : strcmp(argv[i], "--target") == 0    ? &tgt
+                           : strcmp(argv[i], "--link") == 0      ? &link
+                           : strcmp(argv[i], "--bandwidth") == 0 ? &bandwidth
+                                                                 : NULL;
+        if (opt && i + 1 < argc) {
+            *opt = argv[++i];
             continue;
         }
         if (strcmp(argv[i], "--input") == 0 && i + 1 < argc) {
@@ -204,12 +218,15 @@ static int show_model(int argc, char **argv)
         fprintf(stderr, "simrun show model: %s\n", err);
         return 2;
     }
-    if (amplification)
+    int rc = 0;
+    if (splits)
+        rc = sr_show_splits(g, p, dev, tgt, link, bandwidth);
+    else if (amplification)
         print_amplification(g, p);
     else
         sr_graph_print(g, p, stdout);
     sr_graph_free(g);
-    return 0;
+    return rc;
 }
 
 static int show_profile(const char *name)
@@ -238,13 +255,16 @@ static int show_profile(const char *name)
 static void show_usage(FILE *f)
 {
     fputs("usage: simrun show model NAME|FILE.onnx|FILE.cfg [--input CxHxW] [--precision fp32|fp16|int8]\n"
-          "                        [--amplification]\n"
+          "                        [--amplification] [--splits [--profile P] [--target T] [--link L] "
+          "[--bandwidth B]]\n"
           "       simrun show profile NAME|FILE.yaml\n\n"
           "  model    the per-layer table of a zoo model (`simrun list models`), an ONNX file or a darknet "
           ".cfg:\n"
           "           shapes, MACs, parameters, bytes; --amplification: each layer's output size relative to "
           "the\n"
-          "           raw 8-bit frame\n"
+          "           raw 8-bit frame; --splits: the clean single-tensor cuts between device profile P (camera-soc)\n"
+          "           and target T (v100) over link class L (lte; bandwidth B instead of the class's) with device\n"
+          "           time, bytes sent (tensors at --precision) and predicted latency, and the best cut of all\n"
           "  profile  a device profile's numbers, their sources and its fitted cost model: a built-in\n"
           "           (`simrun list devices`), the shipped `host`, or a file written by `simrun calibrate --out`\n",
           f);

@@ -109,6 +109,9 @@ typedef struct summary_row {
     int reps, failed;
     double sum[SUMMARY_N];
     int n[SUMMARY_N];
+    /* a cut-choosing policy's choice (metrics <policy type>.cut_*, sr_cut_policy.h), of the first replication */
+    int has_cut;
+    double cut_layer, cut_nodes, cut_tensors, cut_bytes, cut_pred_s;
 } summary_row;
 
 typedef struct summary {
@@ -157,6 +160,23 @@ static int summary_add(void *user, const sr_read_run *run)
     }
     r->reps++;
     r->failed += strcmp(run->status, "ok") != 0;
+    for (int k = 0; k < run->n_metrics && !r->has_cut; k++) {
+        const char *dot = strrchr(run->metrics[k].name, '.');
+        if (!dot || strcmp(dot, ".cut_layer") != 0) continue;
+        char pre[128];
+        snprintf(pre, sizeof pre, "%.*s", (int)(dot - run->metrics[k].name), run->metrics[k].name);
+        char name[192];
+        r->has_cut = 1;
+        r->cut_layer = run->metrics[k].value;
+#define CUT_METRIC(field, suffix)                                                                                    \
+    snprintf(name, sizeof name, "%s.%s", pre, suffix);                                                               \
+    r->field = sr_read_run_metric(run, name);
+        CUT_METRIC(cut_nodes, "cut_device_nodes")
+        CUT_METRIC(cut_tensors, "cut_tensors")
+        CUT_METRIC(cut_bytes, "cut_bytes")
+        CUT_METRIC(cut_pred_s, "cut_predicted_latency_s")
+#undef CUT_METRIC
+    }
     for (int k = 0; k < SUMMARY_N; k++) {
         double v = sr_read_run_metric(run, summary_metrics[k]);
         if (isnan(v)) continue;
@@ -203,6 +223,20 @@ static void print_summary(const char *db_path, const char *hash)
                    r->failed ? "  (some replications failed)" : "");
         }
         printf("(means over replications; latency percentiles of completed frames after the warm-up)\n");
+        int cuts = 0;
+        for (int i = 0; i < sm.n; i++) {
+            const summary_row *r = &sm.rows[i];
+            if (!r->has_cut) continue;
+            if (!cuts++)
+                printf("cuts chosen (node ids as `simrun show model M` lists them; the input alone: cloud-only; "
+                       "dynamic_split: its last cut):\n");
+            char shortp[31];
+            shorten_point(r->point, shortp, sizeof shortp);
+            printf("%-16s %-30s last device node %4.0f, %4.0f nodes on the device, %2.0f tensor(s), %10.0f B sent, "
+                   "predicted %.2f ms\n",
+                   r->policy, shortp[0] ? shortp : "-", r->cut_layer, r->cut_nodes, r->cut_tensors, r->cut_bytes,
+                   r->cut_pred_s * 1e3);
+        }
     }
     for (int i = 0; i < sm.n; i++) {
         free(sm.rows[i].policy);

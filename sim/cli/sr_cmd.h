@@ -18,4 +18,10 @@ int sr_cmd_merge(int argc, char **argv);       /* cmd_merge.c: combine results d
 int sr_cmd_check(int argc, char **argv);       /* cmd_check.c: compare an experiment with a golden database */
 int sr_cmd_slurm(int argc, char **argv);       /* cmd_slurm.c: write an sbatch script for a job array */
 
+/* cmd_splits.c: `simrun show model M --splits`: the cuts of g between profiles dev and tgt over a link class (its
+ * bandwidth replaced by `bandwidth`, a rate such as "5.85Mbps", when not NULL). Exit code as the commands'. */
+struct sr_graph;
+int sr_show_splits(const struct sr_graph *g, int act_precision, const char *dev, const char *tgt, const char *link,
+                   const char *bandwidth);
+
 #endif

@@ -370,6 +370,29 @@ static void test_insitu_gpu_profile(void **state)
     sr_cost_model_free(m);
 }
 
+/* `show model M --splits`: the clean cuts with their prices, the count of valid cuts, the best one (the cut that
+ * best_split takes in experiments/best-split.yaml at LTE); bad options exit 2. */
+static void test_show_splits(void **state)
+{
+    (void)state;
+    assert_int_equal(simrun("show model mobilenetv2 --splits --precision int8 --link lte"), 0);
+    char *out = output();
+    assert_non_null(strstr(out, "valid cuts (device parts closed under predecessors): 153"));
+    assert_non_null(strstr(out, "input (cloud-only)"));
+    assert_non_null(strstr(out, "classifier.1 (device-only)"));
+    assert_non_null(strstr(out, "59 layers on the device, the last 'features.7.conv.2'; 1 tensor, 12544 bytes sent"));
+    assert_non_null(strstr(out, " features.2.conv.0.0 "));
+    assert_null(strstr(out, " features.3.conv.0.0 ")); /* inside a residual block: not clean, not listed */
+    free(out);
+    assert_int_equal(simrun("show model mobilenetv2 --splits --link lte --bandwidth 1.1Mbps --precision int8"), 0);
+    out = output();
+    assert_non_null(strstr(out, "153 layers on the device, the last 'classifier.1'; 0 tensors"));
+    free(out);
+    assert_int_equal(simrun("show model mobilenetv2 --splits --link nope"), 2);
+    assert_int_equal(simrun("show model mobilenetv2 --splits --profile nope"), 2);
+    assert_int_equal(simrun("show model mobilenetv2 --splits --bandwidth 5ms"), 2);
+}
+
 static void test_show_and_list(void **state)
 {
     (void)state;
@@ -412,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_report),
         cmocka_unit_test(test_amplification_experiment),
         cmocka_unit_test(test_show_and_list),
+        cmocka_unit_test(test_show_splits),
         cmocka_unit_test(test_insitu_gpu_profile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
