@@ -16,6 +16,7 @@
 #include "sr_exec.h"
 #include "sr_kernels.h"
 #include "sr_profile_file.h"
+#include "sr_profile_rune.h"
 #include "sr_tensor.pb-c.h"
 #include "sr_weights.h"
 #include "sr_zoo.h"
@@ -606,69 +607,50 @@ static void measure_serialization(const sr_calib_options *o, sr_profile_fit *fit
           1e6 * fit->pb_decode_fixed_s, 1e9 * fit->pb_decode_s_per_byte, m);
 }
 
-/* Rune data-layer overhead: the sine MLP natively (sr_exec) vs with its input and output each packed
- * and unpacked as a protobuf-c tensor message per inference. */
-static void measure_rune(const sr_calib_options *o, sr_profile_fit *fit, long iters, int reps)
+/* Rune container overhead (models/rune/sr_rune_host.h): the sine MLP called natively and through a real
+ * WebAssembly rune (wasm2c) with bincode-like and protobuf-c boundary messages; 0 when not built. */
+static int measure_rune(const sr_calib_options *o, sr_rune_measurement *m, long iters, int reps)
 {
-    sr_graph *g = NULL;
-    sr_weights *w = NULL;
-    sr_exec *e = NULL;
-    double *tn = malloc((size_t)reps * sizeof *tn), *tp = malloc((size_t)reps * sizeof *tp);
-    if (!tn || !tp || sr_zoo_build("sine", 0, 0, 0, &g) != SR_OK || sr_weights_create(g, &w) != SR_OK)
-        goto cleanup;
-    sr_weights_init_he(w, o->seed);
-    if (sr_exec_create(g, w, 0, &e, NULL, 0) != SR_OK) goto cleanup;
-    int in_id = 0, out_id = sr_graph_output(g);
-    float *in = sr_exec_input(e, in_id);
-    if (!in) goto cleanup;
-    volatile double sink = 0.0;
-    for (int r = 0; r < reps; r++) {
-        double t0 = now_s();
-        for (long i = 0; i < iters; i++) {
-            in[0] = (float)(i % 6283) * 0.001f;
-            if (sr_exec_run(e) != SR_OK) goto cleanup;
-            sink += sr_exec_output(e, out_id)[0];
-        }
-        tn[r] = (now_s() - t0) / (double)iters;
-        t0 = now_s();
-        for (long i = 0; i < iters; i++) {
-            uint8_t buf[64];
-            float xv = (float)(i % 6283) * 0.001f;
-            int64_t dims[2] = {1, 1};
-            Simrun__Tensor msg;
-            simrun__tensor__init(&msg);
-            msg.n_dims = 2, msg.dims = dims, msg.n_data = 1, msg.data = &xv;
-            size_t sz = simrun__tensor__pack(&msg, buf);
-            Simrun__Tensor *u = simrun__tensor__unpack(NULL, sz, buf);
-            if (!u || u->n_data != 1) goto cleanup;
-            in[0] = u->data[0];
-            simrun__tensor__free_unpacked(u, NULL);
-            if (sr_exec_run(e) != SR_OK) goto cleanup;
-            float yv = sr_exec_output(e, out_id)[0];
-            msg.data = &yv;
-            sz = simrun__tensor__pack(&msg, buf);
-            u = simrun__tensor__unpack(NULL, sz, buf);
-            if (!u || u->n_data != 1) goto cleanup;
-            sink += u->data[0];
-            simrun__tensor__free_unpacked(u, NULL);
-        }
-        tp[r] = (now_s() - t0) / (double)iters;
+    if (!sr_rune_host_available()) {
+        logf_(o, "  rune: not measured (built without the WebAssembly rune: SR_WITH_WASM, scripts/bootstrap.sh)\n");
+        return 0;
     }
-    (void)sink;
-    fit->rune_native_inf_s = median_of(tn, reps);
-    fit->rune_pb_inf_s = median_of(tp, reps);
-    fit->rune_overhead = (fit->rune_pb_inf_s - fit->rune_native_inf_s) / fit->rune_native_inf_s;
+    sr_status st = sr_rune_measure(iters, reps, o->seed, m);
+    if (st != SR_OK) {
+        logf_(o, "  rune: measurement failed: %s\n", sr_status_message(st));
+        return 0;
+    }
+    double tn = m->inference_s[SR_RUNE_NATIVE];
     logf_(o,
-          "  rune (sine MLP, %ld inferences x %d): native %.3f us, with protobuf-c I/O %.3f us: overhead "
-          "%.1f%% "
-          "(paper, Portenta H7: 28-45%%)\n",
-          iters, reps, 1e6 * fit->rune_native_inf_s, 1e6 * fit->rune_pb_inf_s, 100 * fit->rune_overhead);
-cleanup:
-    sr_exec_free(e);
-    sr_weights_free(w);
-    sr_graph_free(g);
-    free(tn);
-    free(tp);
+          "  rune (sine MLP, %ld inferences x %d): native %.3f us, rune-rust %.3f us (+%.1f%%, %.0f B), "
+          "rune-protobuf %.3f us (+%.1f%%, %.0f B) (paper, Portenta H7: 28-45%%)\n",
+          iters, reps, 1e6 * tn, 1e6 * m->inference_s[SR_RUNE_RUST],
+          100 * (m->inference_s[SR_RUNE_RUST] - tn) / tn, m->bytes_per_inference[SR_RUNE_RUST],
+          1e6 * m->inference_s[SR_RUNE_PROTOBUF], 100 * (m->inference_s[SR_RUNE_PROTOBUF] - tn) / tn,
+          m->bytes_per_inference[SR_RUNE_PROTOBUF]);
+    return 1;
+}
+
+static long rune_iters(sr_calib_level lvl)
+{
+    return lvl == SR_CALIB_FULL ? 100000 : lvl == SR_CALIB_QUICK ? 20000 : 500;
+}
+
+sr_status sr_calib_rune_update(const sr_calib_options *o, const sr_profile *in, sr_profile **out, char *err,
+                               size_t err_size)
+{
+    if (!o || !in || !in->fit || !out) return SR_ERR_INVALID;
+    *out = NULL;
+    sr_rune_measurement m;
+    if (!measure_rune(o, &m, rune_iters(o->level), 5)) {
+        if (err && err_size) snprintf(err, err_size, "calibrate: the rune could not be measured (see the log)");
+        return SR_ERR_UNSUPPORTED;
+    }
+    sr_profile_fit fit = *in->fit;
+    sr_status st = sr_profile_rune_store(in, &m, &fit);
+    if (st == SR_OK) st = sr_profile_clone(in, &fit, out);
+    if (st != SR_OK && err && err_size) snprintf(err, err_size, "calibrate: rune: %s", sr_status_message(st));
+    return st;
 }
 
 /* ---------------------------------------------------------------------------------------------------
@@ -960,9 +942,11 @@ sr_status sr_calibrate_run(const sr_calib_options *o, sr_calib_result **out, cha
                           : lvl == SR_CALIB_QUICK ? 0.005
                                                   : 0.001,
                           lvl == SR_CALIB_TINY ? 4096 : 262144);
-    measure_rune(o, fit, lvl == SR_CALIB_FULL ? 100000 : lvl == SR_CALIB_QUICK ? 20000 : 500, 3);
+    sr_rune_measurement rune;
+    int have_rune = measure_rune(o, &rune, rune_iters(lvl), 5);
 
     holdout(o, &s, &base, fit);
+    if (have_rune && (st = sr_profile_rune_store(&base, &rune, fit)) != SR_OK) goto fail;
     st = sr_profile_clone(&base, fit, &res->profile);
     if (st != SR_OK) goto fail;
     res->samples = s.v;

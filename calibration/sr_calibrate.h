@@ -66,4 +66,10 @@ typedef struct sr_calib_result {
 sr_status sr_calibrate_run(const sr_calib_options *o, sr_calib_result **out, char *err, size_t err_size);
 void sr_calib_result_free(sr_calib_result *r); /* NULL is a no-op */
 
+/* Re-measures only the Rune section of profile `in` (sr_profile_rune.h: a wasm2c rune on this host, at o's
+ * level) and returns a copy carrying it, every other number unchanged. SR_ERR_UNSUPPORTED when this build has
+ * no WebAssembly rune. Caller frees *out with sr_profile_file_free. */
+sr_status sr_calib_rune_update(const sr_calib_options *o, const sr_profile *in, sr_profile **out, char *err,
+                               size_t err_size);
+
 #endif

@@ -246,9 +246,12 @@ static void print_fit(const sr_profile_fit *fit, FILE *f)
                 1e9 * fit->pb_decode_s_per_byte);
     if (fit->rune_native_inf_s > 0)
         fprintf(f,
-                "rune (sine):  native %.3g us/inference, with protobuf-c I/O %.3g us: overhead %.1f%% "
-                "(paper, Portenta H7: 28-45%%)\n",
-                1e6 * fit->rune_native_inf_s, 1e6 * fit->rune_pb_inf_s, 100 * fit->rune_overhead);
+                "rune (sine):  native %.3g us/inference (this profile's price); rune-rust %.3g us (+%.1f%%, %.0f "
+                "B), rune-protobuf %.3g us (+%.1f%%, %.0f B) (paper, Portenta H7: 28-45%%)\n",
+                1e6 * fit->rune_native_inf_s, 1e6 * fit->rune_native_inf_s * (1 + fit->rune_overhead_rust),
+                100 * fit->rune_overhead_rust, fit->rune_bytes_rust,
+                1e6 * fit->rune_native_inf_s * (1 + fit->rune_overhead_protobuf), 100 * fit->rune_overhead_protobuf,
+                fit->rune_bytes_protobuf);
 }
 
 void sr_profile_print(const sr_profile *p, FILE *f)

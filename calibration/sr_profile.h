@@ -59,9 +59,14 @@ typedef struct sr_profile_fit {
     double ser_raw_s_per_byte;                      /* copying a tensor into a raw byte buffer */
     double pb_encode_fixed_s, pb_encode_s_per_byte; /* protobuf-c tensor message pack */
     double pb_decode_fixed_s, pb_decode_s_per_byte; /* protobuf-c tensor message unpack */
-    double rune_native_inf_s;                       /* sine MLP, one native inference (sr_exec) */
-    double rune_pb_inf_s; /* same plus protobuf-c (de)serialization of its input and output */
-    double rune_overhead; /* (rune_pb_inf_s - rune_native_inf_s) / rune_native_inf_s */
+    /* Rune container (models/rune, sr_profile_rune.h). The overheads are measured on the calibrating host
+     * (a wasm2c rune against the same steps called natively) and carried unchanged to scaled profiles; the
+     * native time is always this profile's own cost-model price of the sine MLP, the time a run charges. */
+    double rune_native_inf_s;      /* the zoo's sine MLP priced by this profile's cost model (fp32, batch 1) */
+    double rune_overhead_rust;     /* (t_rune - t_native) / t_native, bincode-like boundary messages */
+    double rune_overhead_protobuf; /* same with protobuf (protobuf-c on the host) */
+    double rune_bytes_rust, rune_bytes_protobuf; /* boundary bytes per inference (4 messages) */
+    double rune_measured_native_s; /* the measured native inference on the calibrating host; 0 when scaled */
 } sr_profile_fit;
 
 typedef struct sr_profile {

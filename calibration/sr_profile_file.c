@@ -209,8 +209,12 @@ sr_status sr_profile_file_emit(const sr_profile *p, FILE *f)
         emit_kv(f, 4, "decode_s_per_byte", fit->pb_decode_s_per_byte);
         fputs("  rune:\n", f);
         emit_kv(f, 4, "native_inference_s", fit->rune_native_inf_s);
-        emit_kv(f, 4, "protobuf_inference_s", fit->rune_pb_inf_s);
-        emit_kv(f, 4, "overhead", fit->rune_overhead);
+        emit_kv(f, 4, "overhead_rust", fit->rune_overhead_rust);
+        emit_kv(f, 4, "overhead_protobuf", fit->rune_overhead_protobuf);
+        emit_kv(f, 4, "bytes_rust", fit->rune_bytes_rust);
+        emit_kv(f, 4, "bytes_protobuf", fit->rune_bytes_protobuf);
+        if (fit->rune_measured_native_s > 0)
+            emit_kv(f, 4, "measured_native_inference_s", fit->rune_measured_native_s);
     }
     return ferror(f) ? SR_ERR_IO : SR_OK;
 }
@@ -580,9 +584,12 @@ static void parse_fit(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profile
             parse_nums(c, v, k, "protobuf", keys, 4);
         } else if (strcmp(name, "rune") == 0) {
             numkey keys[] = {{"native_inference_s", &fit->rune_native_inf_s, 1},
-                             {"protobuf_inference_s", &fit->rune_pb_inf_s, 1},
-                             {"overhead", &fit->rune_overhead, 0}};
-            parse_nums(c, v, k, "rune", keys, 3);
+                             {"overhead_rust", &fit->rune_overhead_rust, 0},
+                             {"overhead_protobuf", &fit->rune_overhead_protobuf, 0},
+                             {"bytes_rust", &fit->rune_bytes_rust, 1},
+                             {"bytes_protobuf", &fit->rune_bytes_protobuf, 1},
+                             {"measured_native_inference_s", &fit->rune_measured_native_s, 1}};
+            parse_nums(c, v, k, "rune", keys, 6);
         } else {
             perr(c, k, k,
                  "unknown key '%s' in fit (ref_flops, ref_mem_bw_Bps, scaling, layers, holdout, "

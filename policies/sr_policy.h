@@ -94,6 +94,8 @@ typedef struct sr_policy_event {
     int source;          /* SR_EVENT_JOB_DONE: global source index (-1: a submitted job) */
     sr_outcome outcome;  /* SR_EVENT_JOB_DONE */
     double latency_s;    /* SR_EVENT_JOB_DONE, completed or late */
+    long long job;       /* SR_EVENT_JOB_DONE: the job's number: its frame index for a source's job, its
+                          * submission order (0, 1, ...) for a job the policy submitted; -1 otherwise */
 } sr_policy_event;
 
 /* What a policy may do to the running simulation (given to on_event; implemented by the engine). */

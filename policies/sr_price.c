@@ -53,6 +53,7 @@ sr_status sr_price_task(const sr_policy_env *env, const sr_plan_task *t, int bat
         sr_cost_device dev = sr_policy_cost_device(d);
         sr_status st =
             sr_cost_layers(m, &dev, g, t->first_layer, t->last_layer, e->models[t->model].precision, batch, seconds);
+        if (st == SR_OK && d->runtime_factor > 0) *seconds *= d->runtime_factor; /* rune container, if any */
         if (st != SR_OK && err)
             snprintf(err, err_size, "cannot price layers %d..%d of model '%s' on '%s': %s", t->first_layer,
                      t->last_layer, e->models[t->model].name, d->name, sr_status_message(st));

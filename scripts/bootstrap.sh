@@ -2,13 +2,15 @@
 # bootstrap.sh: installs the Debian 12 packages simrun needs. Idempotent; silent when all are present.
 # Run as root (or with sudo available).
 # gnuplot-nox has the cairo terminals (pdfcairo, pngcairo) the reports use; chromium renders the report page
-# in a test (tests/reports/test_report_browser.sh).
+# in a test (tests/reports/test_report_browser.sh). clang's wasm32 target with lld (wasm-ld), wabt (wasm2c,
+# wasm-interp), wasi-libc and the wasm32 compiler-rt build the WebAssembly rune (models/rune).
 set -eu
 
 PKGS="build-essential cmake pkg-config git
 libsimgrid-dev libgsl-dev libsqlite3-dev sqlite3 libopenblas-dev libcmocka-dev gnuplot-nox
 libfyaml-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
 libjpeg62-turbo-dev libx264-dev libzstd-dev clang libclang-rt-14-dev
+lld wabt wasi-libc libclang-rt-14-dev-wasm32
 chromium
 libopenmpi-dev openmpi-bin slurmctld slurmd slurm-client munge"
 

@@ -111,6 +111,9 @@ typedef struct sr_device_spec {
     char *range;             /* "FIRST-LAST" as written (NULL when count was used) */
     int first_index;         /* number of the first instance: name<first_index>.. (0 unless a range) */
     sr_failure_spec failures;  /* every instance fails on this schedule (MTBF draws differ per instance) */
+    int runtime;             /* how models run on it: sr_rune_mode (models/hw/mcu_rune.h), 0 = native */
+    double runtime_factor;   /* every inference's layer time x this: 1 + the profile's measured rune overhead
+                              * (0 when the spec was not built by the config: taken as 1) */
 } sr_device_spec;
 
 /* A link. With per_device set, one instance per member of that device group ("<name><i>"),

@@ -11,8 +11,9 @@
  * The paper reports only the total overhead: "varies from 28% to 45%, and is around 40% at 100k to 1
  * million iterations" (Sec. 4, Fig. 3, sine model on an Arduino Portenta H7), and that ProtoBuf
  * "introduced a slight increase in computation time". It does not split the overhead between the VM
- * and the data layer; sr_mcu_rune_paper_params() takes that split as an explicit argument. The
- * calibration issue replaces these defaults by times measured with protobuf-c. */
+ * and the data layer; sr_mcu_rune_paper_params() takes that split as an explicit argument. The engine
+ * prices a device's `runtime:` with the overheads simrun calibrate measures on a real WebAssembly rune
+ * (models/rune, calibration/sr_profile_rune.h) instead of these paper defaults. */
 #ifndef SR_MCU_RUNE_H
 #define SR_MCU_RUNE_H
 

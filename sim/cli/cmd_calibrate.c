@@ -20,11 +20,13 @@ static void calibrate_usage(FILE *f)
 {
     fprintf(f, "usage: simrun calibrate --out FILE.yaml [--quick | --tiny] [--seed N] [--name NAME]\n"
                "       simrun calibrate --scale-from MEASURED.yaml --profile BUILTIN --out FILE.yaml\n"
+               "       simrun calibrate --rune-only MEASURED.yaml --out FILE.yaml [--quick | --tiny]\n"
                "  Times every layer type over a grid of shapes and over zoo models' layers (single-threaded\n"
                "  BLAS), fits per-type regressions, validates them on models left out of the fit, measures\n"
                "  sgemm, memcpy, codecs, raw vs protobuf-c serialization and the Rune overhead, and writes a\n"
                "  profile. --quick: <= 30 s; --tiny: a few shapes, no zoo models (tests). The second form\n"
-               "  writes built-in profile BUILTIN with MEASURED's fit scaled by roofline ratios.\n");
+               "  writes built-in profile BUILTIN with MEASURED's fit scaled by roofline ratios. The third\n"
+               "  re-measures only the rune section (WebAssembly rune vs native; docs/papers/rune.md).\n");
 }
 
 static int derive(const char *from, const char *name, const char *outp)
@@ -57,9 +59,36 @@ static int derive(const char *from, const char *name, const char *outp)
     return rc;
 }
 
+/* --rune-only: MEASURED with its rune section measured again on this host. */
+static int rune_only(const sr_calib_options *o, const char *from, const char *outp)
+{
+    char err[512] = "";
+    sr_profile *in = NULL, *upd = NULL;
+    if (sr_profile_file_load(from, &in, err, sizeof err) != SR_OK) {
+        fprintf(stderr, "simrun calibrate: %s\n", err);
+        return 2;
+    }
+    int rc = 0;
+    if (!in->fit) {
+        fprintf(stderr, "simrun calibrate: %s: no fit section to add the rune to\n", from);
+        rc = 2;
+    } else if (sr_calib_rune_update(o, in, &upd, err, sizeof err) != SR_OK) {
+        fprintf(stderr, "simrun calibrate: %s\n", err);
+        rc = 1;
+    } else if (sr_profile_file_write(upd, outp, err, sizeof err) != SR_OK) {
+        fprintf(stderr, "simrun calibrate: %s\n", err);
+        rc = 1;
+    } else {
+        printf("wrote %s (%s with the rune measured again)\n", outp, from);
+    }
+    sr_profile_file_free(upd);
+    sr_profile_file_free(in);
+    return rc;
+}
+
 int sr_cmd_calibrate(int argc, char **argv)
 {
-    const char *outp = NULL, *from = NULL, *prof = NULL, *name = NULL;
+    const char *outp = NULL, *from = NULL, *prof = NULL, *name = NULL, *rune_from = NULL;
     sr_calib_options o = {SR_CALIB_FULL, 1, NULL, stdout};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -77,6 +106,8 @@ int sr_cmd_calibrate(int argc, char **argv)
             name = argv[++i];
         } else if (strcmp(a, "--scale-from") == 0 && has_val) {
             from = argv[++i];
+        } else if (strcmp(a, "--rune-only") == 0 && has_val) {
+            rune_from = argv[++i];
         } else if (strcmp(a, "--profile") == 0 && has_val) {
             prof = argv[++i];
         } else if (strcmp(a, "--seed") == 0 && has_val) {
@@ -98,6 +129,13 @@ int sr_cmd_calibrate(int argc, char **argv)
         fprintf(stderr, "simrun calibrate: --out FILE.yaml is required\n");
         calibrate_usage(stderr);
         return 2;
+    }
+    if (rune_from) {
+        if (from || prof) {
+            fprintf(stderr, "simrun calibrate: --rune-only does not go with --scale-from / --profile\n");
+            return 2;
+        }
+        return rune_only(&o, rune_from, outp);
     }
     if (from || prof) {
         if (!from || !prof) {

@@ -19,6 +19,8 @@
 #include "sr_config_internal.h"
 #include "sr_linkclass.h"
 #include "sr_profile.h"
+#include "sr_profile_file.h"
+#include "sr_profile_rune.h"
 #include "sr_file.h"
 #include "sr_model_source.h"
 #include "sr_platform.h"
@@ -445,6 +447,34 @@ static const sr_ynode *list_entry(bctx *b, const sr_ynode *seq, int i, const cha
 
 static char *relative_to_file(const bctx *b, const char *path);
 
+/* A device's `runtime:`: rune modes need the profile's measured rune section (sr_profile_rune.h); the factor
+ * 1 + overhead multiplies every inference priced on the device (policies/sr_price.c). */
+static void device_runtime(bctx *b, sr_device_spec *d, int di, const sr_profile *p, const char *who)
+{
+    d->runtime_factor = 1.0;
+    const sr_ynode *grt = GIVEN(b->dev_given, di, sr_sec_device, "runtime");
+    if (!grt || d->runtime == SR_RUNE_NATIVE) return;
+    const char *mode = sr_rune_mode_name((sr_rune_mode)d->runtime);
+    if (!p) {
+        BERR(grt, "device '%s': runtime %s needs a profile with a measured rune section", who, mode);
+        return;
+    }
+    const sr_profile_fit *fit = NULL;
+    sr_profile *loaded = NULL;
+    char why[512] = "";
+    sr_status st = sr_profile_get_fit(p, &fit, &loaded, why, sizeof why);
+    if (st == SR_OK) st = sr_profile_rune_factor(fit, (sr_rune_mode)d->runtime, &d->runtime_factor);
+    if (st == SR_ERR_NOT_FOUND)
+        BERR(grt,
+             "device '%s': runtime %s needs a measured rune section in profile '%s' (simrun calibrate --rune-only; "
+             "docs/papers/rune.md)",
+             who, mode, p->name);
+    else if (st != SR_OK)
+        BERR(grt, "device '%s': runtime %s: profile '%s': %s", who, mode, p->name,
+             why[0] ? why : sr_status_message(st));
+    sr_profile_file_free(loaded);
+}
+
 static void parse_devices(bctx *b, const sr_ynode *seq)
 {
     sr_experiment *e = b->e;
@@ -513,6 +543,7 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
             d->power_idle_w = p ? p->power_idle_w : 0.0;
         if (!GIVEN(b->dev_given, di, sr_sec_device, "power_busy"))
             d->power_busy_w = p ? p->power_busy_w : 0.0;
+        device_runtime(b, d, di, p, who);
         const sr_ynode *grange = GIVEN(b->dev_given, di, sr_sec_device, "range");
         if (grange && d->range) {
             long lo = -1, hi = -1;
@@ -890,6 +921,37 @@ static void source_arrivals(bctx *b, sr_source_spec *s, const sr_ynode *it, int 
 #undef G
 }
 
+/* A source deploys its model to its device group: when the group runs models in a rune (`runtime`) and the
+ * model gives a manifest (`requires`), every capability named there must be among the group's `capabilities`
+ * (Lootus et al. Sec. 3.1: the manifest stage refuses a rune the hardware cannot serve). */
+static void rune_capabilities(bctx *b, int si)
+{
+    const sr_experiment *e = b->e;
+    const sr_source_spec *s = &e->sources[si];
+    int g = find_group(e, s->devices), m = find_model(e, s->model);
+    if (g < 0 || m < 0 || e->devices[g].runtime == SR_RUNE_NATIVE) return;
+    const sr_ynode *req = GIVEN(b->model_given, m, sr_sec_model, "requires");
+    const sr_ynode *caps = GIVEN(b->dev_given, g, sr_sec_device, "capabilities");
+    if (!req || req->type != SR_YN_SEQ) return;
+    for (int k = 0; k < req->n; k++) {
+        const sr_ynode *r = req->vals[k];
+        if (r->type != SR_YN_SCALAR || r->is_null) continue; /* reported by the model's own check */
+        int found = 0;
+        for (int j = 0; caps && caps->type == SR_YN_SEQ && j < caps->n && !found; j++)
+            found = caps->vals[j]->type == SR_YN_SCALAR && !caps->vals[j]->is_null &&
+                    strcmp(caps->vals[j]->text, r->text) == 0;
+        if (found) continue;
+        sbuf sb = {0};
+        for (int j = 0; caps && caps->type == SR_YN_SEQ && j < caps->n; j++)
+            if (caps->vals[j]->type == SR_YN_SCALAR) sb_add(&sb, "%s%s", sb.n ? ", " : "", caps->vals[j]->text);
+        BERR(GIVEN(b->src_given, si, sr_sec_source, "devices"),
+             "source '%s' deploys rune '%s' to device '%s', which lacks capability '%s' required by its manifest "
+             "(line %d) (the device has: %s)",
+             s->name ? s->name : "?", s->model, s->devices, r->text, r->line, sb.n ? sb_str(&sb) : "none");
+        free(sb.s);
+    }
+}
+
 static void parse_sources(bctx *b, const sr_ynode *seq)
 {
     sr_experiment *e = b->e;
@@ -929,6 +991,7 @@ static void parse_sources(bctx *b, const sr_ynode *seq)
             free(sb.s);
         }
         source_arrivals(b, s, it, si);
+        if (gm && s->model && s->devices) rune_capabilities(b, si);
         for (int k = 0; k < si && s->name; k++)
             if (e->sources[k].name && strcmp(e->sources[k].name, s->name) == 0) {
                 BERR(GIVEN(b->src_given, si, sr_sec_source, "name"),

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "failures.h"
+#include "mcu_rune.h"
 #include "sr_config_internal.h"
 #include "sr_policy.h"
 
@@ -36,6 +37,9 @@ static const char *const sharings[] = {"shared", "fatpipe", "wifi"};
 static const char *const net_models[] = {"cm02", "lv08"};
 static const char *const arrivals[] = {"periodic", "poisson", "trace"};
 static const char *const source_kinds[] = {"frames", "events"}; /* sr_source_kind order */
+static const char *const runtimes[] = {"native", "rune-rust", "rune-protobuf"}; /* sr_rune_mode order */
+static_assert(SR_RUNE_MODE_COUNT == 3 && SR_RUNE_NATIVE == 0 && SR_RUNE_RUST == 1 && SR_RUNE_PROTOBUF == 2,
+              "runtime names follow sr_rune_mode");
 static const char *const run_modes[] = {"model", "exact"}; /* sr_run_mode order */
 static_assert(SR_MODE_COUNT == 2 && SR_MODE_MODEL == 0 && SR_MODE_EXACT == 1, "run mode names follow sr_run_mode");
 static const char *const trace_formats[] = {"csv", "mahimahi"}; /* sr_trace_format order */
@@ -140,6 +144,9 @@ static const sr_field model_fields[] = {
      OFF(sr_model_spec, input_c)},
     {"precision", SR_F_ENUM, ENUM_OF(precisions), .def = "fp32", .doc = "weights and compute precision",
      OFF(sr_model_spec, precision)},
+    {"requires", SR_F_SEQ, .def_doc = "none",
+     .doc = "a rune's manifest: the sensors and outputs (names) it needs; a source deploying it to a device with "
+            "a rune `runtime` whose `capabilities` lack one is refused"},
 };
 const sr_section sr_sec_model = {"models", "model", 1, "DNN models.", FIELDS(model_fields)};
 
@@ -217,6 +224,14 @@ static const sr_field device_fields[] = {
      .doc = "index into the `rates` of the wifi link the device is attached to",
      OFF(sr_device_spec, wifi_level)},
     FAILURE_FIELDS(sr_device_spec),
+    {"runtime", SR_F_ENUM, ENUM_OF(runtimes), .def = "native",
+     .doc = "how models run on it: native, or in a Rune WebAssembly container whose boundary messages are "
+            "bincode-like (rune-rust) or protobuf (rune-protobuf); every inference's time is multiplied by 1 + "
+            "the profile's measured rune overhead (docs/papers/rune.md)",
+     OFF(sr_device_spec, runtime)},
+    {"capabilities", SR_F_SEQ, .def_doc = "none",
+     .doc = "sensors and outputs the device has (names, e.g. [accel, serial]); a rune model's `requires` must "
+            "be among them (deployment refused otherwise)"},
 };
 const sr_section sr_sec_device = {"platform.devices", "device", 1, "Device groups.", FIELDS(device_fields)};
 

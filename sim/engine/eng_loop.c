@@ -676,6 +676,7 @@ static sr_policy_event event_now(sr_event_kind kind)
     ev.kind = kind;
     ev.time_s = simgrid_get_clock();
     ev.group = ev.instance = ev.link = ev.link_instance = ev.source = -1;
+    ev.job = -1;
     return ev;
 }
 
@@ -696,6 +697,7 @@ static void job_end_event(engine *eng, const eng_job *j)
     if (!eng->pol->on_event) return;
     sr_policy_event ev = event_now(SR_EVENT_JOB_DONE);
     ev.source = j->src ? j->src->index : -1;
+    ev.job = (long long)j->k;
     ev.outcome = j->outcome;
     ev.latency_s = ev.time_s - j->capture_s;
     policy_event(eng, &ev);

@@ -15,6 +15,32 @@
 #include "sr_profiles.h"
 #include "sr_sg_shim.h"
 
+/* LV08's factors model TCP (slow start, headers); RDMA links do not run TCP: routes made only of RDMA links
+ * are exempt (latency + size / bandwidth), through the shim's factor callbacks. */
+static sr_status exempt_rdma(engine *eng, char *err, size_t err_size)
+{
+    if (eng->e->net_model != SR_NET_LV08) return SR_OK;
+    int n = sr_topology_link_count(eng->topo), k = 0;
+    sg_link_t *v = calloc((size_t)n + 1, sizeof *v);
+    if (!v) return SR_ERR_NOMEM;
+    for (int i = 0; i < n; i++) {
+        const sr_topo_link *tl = sr_topology_link_at(eng->topo, i);
+        if (eng->e->links[tl->spec].type != SR_LINK_RDMA) continue;
+        if (!(v[k++] = sg_link_by_name(tl->name))) {
+            free(v);
+            ENG_ERR("SimGrid did not create RDMA link '%s'", tl->name);
+            return SR_ERR_SIM;
+        }
+    }
+    int rc = k > 0 ? sr_sg_exempt_links_from_factors(v, k) : 0;
+    free(v);
+    if (rc != 0) {
+        ENG_ERR("cannot exempt the RDMA links from the network factors");
+        return SR_ERR_SIM;
+    }
+    return SR_OK;
+}
+
 /* Every WIFI station gets its rate level (C++-only call, through the shim). */
 static sr_status attach_stations(engine *eng, char *err, size_t err_size)
 {
@@ -104,6 +130,7 @@ sr_status eng_sg_run(engine *eng, char *err, size_t err_size)
         }
     }
     st = attach_stations(eng, err, err_size);
+    if (st == SR_OK) st = exempt_rdma(eng, err, err_size);
     if (st != SR_OK) return st;
     st = sr_profiles_apply(eng->e, eng->seed, err, err_size); /* traces and failures (sr_profiles.h) */
     if (st != SR_OK) return st;

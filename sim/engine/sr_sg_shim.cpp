@@ -544,3 +544,39 @@ extern "C" void sr_sg_set_rebound(int on)
 {
     g_rebound = on != 0;
 }
+
+// RDMA links under LV08: the model's latency and bandwidth factors (13.01, 0.97: TCP slow start and headers)
+// stay on every route except those made only of exempt links, whose factors are 1. The callbacks replace the
+// configured factors for every comm, so other routes get the configured values back explicitly.
+namespace {
+std::unordered_set<const simgrid::s4u::Link*> g_factor_exempt;
+
+bool all_exempt(const std::vector<simgrid::s4u::Link*>& links)
+{
+    return !links.empty() && std::all_of(links.begin(), links.end(),
+                                         [](const simgrid::s4u::Link* l) { return g_factor_exempt.count(l) > 0; });
+}
+} // namespace
+
+extern "C" int sr_sg_exempt_links_from_factors(sg_link_t* links, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (links[i] == nullptr) return -1;
+    g_factor_exempt.clear();
+    g_factor_exempt.insert(links, links + n);
+    auto* model = simgrid::s4u::Engine::get_instance()->get_netzone_root()->get_network_model();
+    if (model == nullptr) return -1;
+    double lat = simgrid::config::get_value<double>("network/latency-factor");
+    double bw  = simgrid::config::get_value<double>("network/bandwidth-factor");
+    model->set_lat_factor_cb([lat](double, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
+                                   const std::vector<simgrid::s4u::Link*>& route,
+                                   const std::unordered_set<simgrid::s4u::NetZone*>&) {
+        return all_exempt(route) ? 1.0 : lat;
+    });
+    model->set_bw_factor_cb([bw](double, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
+                                 const std::vector<simgrid::s4u::Link*>& route,
+                                 const std::unordered_set<simgrid::s4u::NetZone*>&) {
+        return all_exempt(route) ? 1.0 : bw;
+    });
+    return 0;
+}

@@ -79,6 +79,11 @@ void sr_sg_set_rebound(int on);
 /* Drops the engine's references to the activities that have ended (call after simgrid_run). */
 void sr_sg_release_ended(void);
 
+/* Routes made only of these links (RDMA) get latency and bandwidth factors 1 (LV08's TCP corrections do not
+ * apply to them); every other route keeps the configured factors. Call after the platform is loaded; -1 when a
+ * link is NULL or there is no network model. */
+int sr_sg_exempt_links_from_factors(sg_link_t *links, int n);
+
 #ifdef __cplusplus
 }
 #endif

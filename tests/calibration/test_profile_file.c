@@ -48,7 +48,8 @@ static void make_fit(sr_profile_fit *fit)
     fit->memcpy_Bps = 9.42e9, fit->ser_raw_s_per_byte = 2.11e-11;
     fit->pb_encode_fixed_s = 4.33e-8, fit->pb_encode_s_per_byte = 2e-11;
     fit->pb_decode_fixed_s = 9.54e-8, fit->pb_decode_s_per_byte = 4.34e-11;
-    fit->rune_native_inf_s = 6.29e-7, fit->rune_pb_inf_s = 7.63e-7, fit->rune_overhead = 0.213;
+    fit->rune_native_inf_s = 6.29e-7, fit->rune_overhead_rust = 0.19, fit->rune_overhead_protobuf = 0.52;
+    fit->rune_bytes_rust = 136, fit->rune_bytes_protobuf = 38, fit->rune_measured_native_s = 6.5e-7;
 }
 
 static void assert_same_double(double a, double b)
@@ -125,7 +126,8 @@ static void test_round_trip(void **state)
     assert_true(g->memcpy_Bps == fit.memcpy_Bps && g->ser_raw_s_per_byte == fit.ser_raw_s_per_byte);
     assert_true(g->pb_encode_fixed_s == fit.pb_encode_fixed_s &&
                 g->pb_decode_s_per_byte == fit.pb_decode_s_per_byte);
-    assert_true(g->rune_native_inf_s == fit.rune_native_inf_s && g->rune_overhead == fit.rune_overhead);
+    assert_true(g->rune_native_inf_s == fit.rune_native_inf_s && g->rune_overhead_protobuf == fit.rune_overhead_protobuf &&
+                g->rune_bytes_rust == fit.rune_bytes_rust && g->rune_measured_native_s == fit.rune_measured_native_s);
     /* a loaded profile gives the In-situ AI model when it names a GPU preset, else its fitted model */
     sr_cost_model *m = NULL;
     assert_int_equal(sr_profile_cost_model(q, &m), SR_OK);
@@ -255,7 +257,7 @@ static void test_shipped_profiles(void **state)
     assert_int_equal(sr_profile_file_load(path, &h, err, sizeof err), SR_OK);
     assert_non_null(h->fit);
     assert_non_null(strstr(h->source, "fitted on "));
-    assert_true(h->fit->cls[SR_LC_CONV3X3].fitted && h->fit->holdout_layers > 0 && h->fit->rune_overhead > 0);
+    assert_true(h->fit->cls[SR_LC_CONV3X3].fitted && h->fit->holdout_layers > 0 && h->fit->rune_overhead_rust > 0);
     sr_profile_file_free(h);
 }
 
