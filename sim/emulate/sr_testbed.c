@@ -302,14 +302,20 @@ done:
     return fd;
 }
 
-/* tbf on ifname in ns: rate, a burst of 1 ms (at least one full packet: an idle link sends it at once), a queue of 2 BDP or 200 ms
- * (at least 100 kB) so that a bulk transfer is not held back by drops. */
+/* The token bucket's depth: 1 ms at the wire rate, at least one full packet. */
+static double burst_bytes(double payload_bps)
+{
+    return floor(fmax(1600.0, sr_testbed_wire_bps(payload_bps) / 8.0 * 1e-3));
+}
+
+/* tbf on ifname in ns: rate, burst_bytes, a queue of 2 BDP or 200 ms (at least 100 kB) so that a bulk transfer
+ * is not held back by drops. */
 static sr_status shape(const char *ns, const char *ifname, double payload_bps, double rtt_s, char *err,
                        size_t err_size)
 {
     double wire = sr_testbed_wire_bps(payload_bps);
     double bytes_s = wire / 8.0;
-    long burst = (long)fmax(1600.0, bytes_s * 1e-3);
+    long burst = (long)burst_bytes(payload_bps);
     long limit = (long)fmax(100000.0, fmax(2.0 * bytes_s * rtt_s, bytes_s * 0.2));
     return run_cmd(err, err_size, "tc -n %s qdisc replace dev %s root tbf rate %.0fbit burst %ld limit %ld", ns,
                    ifname, wire, burst, limit);
@@ -452,7 +458,12 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
         if (pid == 0) {
             prctl(PR_SET_PDEATHSIG, SIGTERM);
             close(tb->guard_fd);
-            _exit(sr_delayline_run(fa, fb, k->spec.delay_ab_s, k->spec.delay_ba_s) == SR_OK ? 0 : 1);
+            /* a full bucket lets its depth through at once: the delay line holds packets that much longer, so
+             * that a message on an idle link takes d + S / B, not d + (S - depth) / B */
+            double extra_ab = burst_bytes(k->spec.bw_ab_bps) * 8.0 / sr_testbed_wire_bps(k->spec.bw_ab_bps);
+            double extra_ba = burst_bytes(k->spec.bw_ba_bps) * 8.0 / sr_testbed_wire_bps(k->spec.bw_ba_bps);
+            _exit(sr_delayline_run(fa, fb, k->spec.delay_ab_s + extra_ab, k->spec.delay_ba_s + extra_ba) == SR_OK ? 0
+                                                                                                                  : 1);
         }
         close(fa);
         close(fb);

@@ -8,7 +8,11 @@
  * is shaped by a tbf qdisc to the direction's bandwidth, scaled by 1500/1448 so that the payload rate of a
  * TCP bulk transfer (full segments, IPv4 + TCP with timestamps: 52 header bytes per 1500) is the link's
  * bandwidth, which is what the simulator's flow model moves (payload bytes at the link's bandwidth). The
- * delay line is single-threaded and timed with ppoll (nanosecond timeouts, hrtimer slack ~50 us).
+ * bucket holds 1 ms of the rate (at least one 1600-byte packet); since a full bucket lets that much through at
+ * once, the delay line holds packets for the delay plus the bucket's depth in time (1 ms, or one packet time at
+ * low rates: 25 ms at 500 Kbit/s), so that a message on an idle link takes d + S / B as in the flow model
+ * rather than d + (S - depth) / B. The delay line is single-threaded and timed with ppoll (nanosecond timeouts,
+ * hrtimer slack ~50 us).
  *
  * CPU quotas: a node with quota q > 0 (in cores) gets a cgroup with cpu.max (cgroup v2, when its cpu
  * controller is available) or cpu.cfs_quota_us (cgroup v1) of q x period, period 10 ms (a finer period makes
