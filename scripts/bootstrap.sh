@@ -2,7 +2,7 @@
 # bootstrap.sh: installs the Debian 12 packages simrun needs. Idempotent; silent when all are present.
 # Run as root (or with sudo available).
 # gnuplot-nox has the cairo terminals (pdfcairo, pngcairo) the reports use; chromium renders the report page
-# in a test (tests/reports/test_report_browser.sh).
+# in a test (tests/reports/test_report_browser.sh); iproute2 (ip, tc) builds the emulated testbed (simrun emulate).
 set -eu
 
 PKGS="build-essential cmake pkg-config git
@@ -10,7 +10,8 @@ libsimgrid-dev libgsl-dev libsqlite3-dev sqlite3 libopenblas-dev libcmocka-dev g
 libfyaml-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
 libjpeg62-turbo-dev libx264-dev libzstd-dev clang libclang-rt-14-dev
 chromium
-libopenmpi-dev openmpi-bin slurmctld slurmd slurm-client munge"
+libopenmpi-dev openmpi-bin slurmctld slurmd slurm-client munge
+iproute2"
 
 missing=""
 for p in $PKGS; do

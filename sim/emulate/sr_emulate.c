@@ -48,7 +48,7 @@ typedef struct emu_rec {
 } emu_rec;
 
 typedef struct emu_hdr {
-    uint32_t magic, kind;
+    uint32_t magic, kind, ack, pad; /* ack: the sender waits for one byte back once the payload is in */
     int32_t source, task;
     int64_t frame;
     double ready_s, start_s, scale;
@@ -76,6 +76,7 @@ typedef struct emu {
     const sr_topology *topo;
     int n_nodes, n_links;
     int *node_host, *host_node;
+    int *stop_and_wait; /* per node: its connections carry one transfer at a time (max_in_flight 1) */
     sr_tb_link *links;
     int *pair_link; /* n_nodes x n_nodes -> link, -1 */
     int *conn;      /* n_nodes x n_nodes: 1 when a sends to b */
@@ -441,16 +442,19 @@ static void *sender_main(void *p)
     pthread_mutex_lock(&d->mu);
     for (;;) {
         dev_item it = q_pop(d, &pe->q);
-        emu_hdr h = {EMU_MAGIC, PAY_NOTIFY, it.src, it.task, it.frame, 0, 0, 1.0, 0};
+        emu_hdr h = {EMU_MAGIC, PAY_NOTIFY, 0, 0, it.src, it.task, it.frame, 0, 0, 1.0, 0};
         uint8_t *buf = NULL;
         int own = 0;
         if (!it.notify) {
             h.ready_s = job_of(d, it.src, it.frame)->ready_s[it.task];
+            h.ack = (uint32_t)d->m->stop_and_wait[d->node];
             payload(d, it.src, it.frame, it.task, &h, &buf, &own);
         }
         pthread_mutex_unlock(&d->mu);
         h.start_s = now_s();
-        if (io_all(pe->out_fd, &h, sizeof h, 0) != 0 || (h.len && io_all(pe->out_fd, buf, h.len, 0) != 0))
+        char ack;
+        if (io_all(pe->out_fd, &h, sizeof h, 0) != 0 || (h.len && io_all(pe->out_fd, buf, h.len, 0) != 0) ||
+            (h.ack && io_all(pe->out_fd, &ack, 1, 1) != 0))
             dev_fail(d, "a connection closed while sending");
         if (own) free(buf);
         pthread_mutex_lock(&d->mu);
@@ -472,6 +476,8 @@ static void *receiver_main(void *p)
         if (h.len && !buf) dev_fail(d, "out of memory");
         if (h.len && io_all(pe->in_fd, buf, h.len, 1) != 0) dev_fail(d, "a connection closed while receiving");
         double end = now_s();
+        char k = 1;
+        if (h.ack && io_all(pe->in_fd, &k, 1, 0) != 0) dev_fail(d, "a connection closed while acknowledging");
         const emu_src *es = &d->m->src[h.source];
         pthread_mutex_lock(&d->mu);
         dev_job *j = job_of(d, h.source, h.frame);
@@ -687,6 +693,7 @@ static void emu_free(emu *m)
     free(m->src);
     free(m->node_host);
     free(m->host_node);
+    free(m->stop_and_wait);
     free(m->links);
     free(m->pair_link);
     free(m->conn);
@@ -830,6 +837,10 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
         }
         es->max_queue = e->devices[sr_topology_host_at(m->topo, es->v.host)->group].max_queue;
     }
+    m->stop_and_wait = calloc((size_t)m->n_nodes, sizeof(int));
+    if (!m->stop_and_wait) return SR_ERR_NOMEM;
+    for (int n = 0; n < m->n_nodes; n++)
+        m->stop_and_wait[n] = e->devices[sr_topology_host_at(m->topo, m->node_host[n])->group].max_in_flight == 1;
     int most = 0;
     for (int s = 0; s < m->n_src; s++)
         most = m->src[s].n_cap > most ? m->src[s].n_cap : most;

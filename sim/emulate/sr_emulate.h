@@ -10,10 +10,13 @@
  * - compute tasks run one at a time per device, FIFO, on one thread: a layer range with the real kernels
  *   (the model's prefix up to a cut, the rest after it, or all of it), encode / decode with the real codec,
  *   fixed work (seconds, flops) as a busy loop of the priced seconds;
- * - transfers cross real TCP connections (one per device pair and direction, FIFO: one transfer at a time,
- *   as the engine's connections): a frame or opaque bytes as that many bytes, an activation as the codec's
- *   real output, or (no codec) the tensor at the plan's bytes per element (fp32 when the plan has 4 bytes per
- *   element or more, int8 with a per-tensor scale otherwise);
+ * - transfers cross real TCP connections (one per device pair and direction, FIFO): a frame or opaque bytes
+ *   as that many bytes, an activation as the codec's real output, or (no codec) the tensor at the plan's bytes
+ *   per element (fp32 when the plan has 4 bytes per element or more, int8 with a per-tensor scale otherwise).
+ *   A sender whose device has max_in_flight 1 (the default: an upload client that waits for each request)
+ *   waits for a one-byte acknowledgment of each transfer before it sends the next one; the engine starts the
+ *   next transfer when the previous one arrives, a real client learns of it one latency later. With any other
+ *   max_in_flight the transfers follow each other on the stream without waiting;
  * - delays sleep; a task waiting on a task of another device without a transfer gets a notification over
  *   the connection;
  * - a frame that finds max_queue compute tasks waiting at its source device is dropped.

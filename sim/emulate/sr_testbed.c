@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -457,6 +458,7 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
         pid_t pid = fork();
         if (pid == 0) {
             prctl(PR_SET_PDEATHSIG, SIGTERM);
+            setpriority(PRIO_PROCESS, 0, SR_TESTBED_NICE);
             close(tb->guard_fd);
             /* a full bucket lets its depth through at once: the delay line holds packets that much longer, so
              * that a message on an idle link takes d + S / B, not d + (S - depth) / B */
@@ -528,6 +530,7 @@ sr_status sr_testbed_enter(const sr_testbed *tb, int node, char *err, size_t err
         return SR_ERR_IO;
     }
     close(fd);
+    setpriority(PRIO_PROCESS, 0, SR_TESTBED_NICE);
     if (tb->cg[node][0]) {
         char procs[260], num[32];
         snprintf(procs, sizeof procs, "%s/cgroup.procs", tb->cg[node]);

@@ -14,6 +14,9 @@
  * rather than d + (S - depth) / B. The delay line is single-threaded and timed with ppoll (nanosecond timeouts,
  * hrtimer slack ~50 us).
  *
+ * Priority: delay lines and the processes that enter a node run at nice SR_TESTBED_NICE, so that other work on
+ * a shared machine disturbs their timing less (the quotas still bound what they take).
+ *
  * CPU quotas: a node with quota q > 0 (in cores) gets a cgroup with cpu.max (cgroup v2, when its cpu
  * controller is available) or cpu.cfs_quota_us (cgroup v1) of q x period, period 10 ms (a finer period makes
  * the throttling of a short task closer to a uniform slowdown).
@@ -29,6 +32,8 @@
 #include <stddef.h>
 
 #include "sr_status.h"
+
+#define SR_TESTBED_NICE (-10)
 
 typedef struct sr_testbed sr_testbed;
 
@@ -61,7 +66,7 @@ const char *sr_testbed_ns(const sr_testbed *tb, int node);
 const char *sr_testbed_addr(const sr_testbed *tb, int l, int node);
 
 /* For a child process (before it starts threads): moves the calling process into node's namespace and
- * cgroup. */
+ * cgroup, at nice SR_TESTBED_NICE. */
 sr_status sr_testbed_enter(const sr_testbed *tb, int node, char *err, size_t err_size);
 
 /* The wire rate tbf is given for a payload bandwidth (the 1500/1448 header share). */
