@@ -37,14 +37,17 @@ for y in "$QS" "$SB"; do
     "$SIMRUN" emulate "$y" --host-profile "$OUT/host.yaml" >&2
 done
 "$SIMRUN" compare "$DB" --metrics latency_p50_s,latency_p95_s,bytes_per_frame --markdown >"$OUT/table.md"
-cat "$OUT/table.md"
-# the table goes between the markers of docs/validation.md
+"$SIMRUN" compare "$DB" --tasks --markdown >"$OUT/tasks.md"
+cat "$OUT/table.md" "$OUT/tasks.md"
+# the tables go between the markers <!-- table:begin --> / <!-- table:end --> (and tasks:) of docs/validation.md
 DOC=docs/validation.md
 if [ -f "$DOC" ]; then
-    awk -v table="$OUT/table.md" -v when="$(date -u +%Y-%m-%dT%H:%MZ)" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" '
-        /<!-- table:begin -->/ { print; print ""; print "Generated " when " (load average " load ") by `sh scripts/validate-emulation.sh`."; print "";
-                                 while ((getline line < table) > 0) print line; print ""; skip = 1; next }
-        /<!-- table:end -->/ { skip = 0 }
+    awk -v dir="$OUT" -v when="$(date -u +%Y-%m-%dT%H:%MZ)" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" '
+        /<!-- (table|tasks):begin -->/ {
+            print; name = $0; sub(/.*<!-- /, "", name); sub(/:begin.*/, "", name)
+            print ""; print "Generated " when " (load average " load ") by `sh scripts/validate-emulation.sh`."; print ""
+            f = dir "/" name ".md"; while ((getline line < f) > 0) print line; close(f); print ""; skip = 1; next }
+        /<!-- (table|tasks):end -->/ { skip = 0 }
         !skip { print }' "$DOC" >"$OUT/validation.md.new"
     mv "$OUT/validation.md.new" "$DOC"
     echo "updated $DOC" >&2

@@ -1,7 +1,7 @@
 /* cmd_compare.c: `simrun compare DB [--metrics a,b] [--markdown] [--max-error F]`: every emulated run (`simrun
  * emulate`: parameters with "mode": "emulated") beside the simulated run of the same experiment and point (the
  * same parameters without "mode"), metric by metric: simulated value, emulated value, relative error
- * (emulated - simulated) / simulated. Read-only.
+ * (emulated - simulated) / simulated; with --tasks, per plan task the mean time and wait in both runs. Read-only.
  *
  * Exit codes: 0 printed (and, with --max-error, every |error| at most F), 1 some error above F, 2 bad
  * arguments, a file that is not a results database, or no emulated run with a simulated partner. */
@@ -16,10 +16,12 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: simrun compare RESULTS.db [--metrics M1,M2,...] [--markdown] [--max-error F]\n\n"
+    fputs("usage: simrun compare RESULTS.db [--metrics M1,M2,...] [--tasks] [--markdown] [--max-error F]\n\n"
           "Sets every emulated run (simrun emulate) beside the simulated run of the same point: per point and\n"
           "metric the simulated value, the emulated one and the relative error (emulated - simulated) /\n"
-          "simulated. Metrics: latency_p50_s,latency_p95_s by default. --markdown: a Markdown table.\n"
+          "simulated. Metrics: latency_p50_s,latency_p95_s by default. --tasks: instead, per point and task of\n"
+          "the plan, the mean time (end - start) and wait (start - ready) of the task, simulated and emulated\n"
+          "(where the difference comes from). --markdown: a Markdown table.\n"
           "--max-error F: exit 1 when some |relative error| exceeds F (0.1 = 10 %).\n\n"
           "Exit status: 0 printed (within F), 1 some error above F, 2 bad arguments or database.\n",
           f);
@@ -55,10 +57,54 @@ static void fmt_value(const char *metric, double v, int null, char *buf, size_t 
         snprintf(buf, size, "%.4g", v);
 }
 
+/* --tasks: per pair of runs and plan task, mean duration and wait in both. */
+static int compare_tasks(sqlite3 *db, int markdown)
+{
+    const char *sql =
+        "WITH pairs AS (SELECT x.name AS exp, em.point_index AS point, em.policy AS policy, em.id AS eid, sm.id AS sid "
+        "  FROM runs em JOIN experiments x ON x.id = em.experiment_id "
+        "  JOIN runs sm ON sm.experiment_id = em.experiment_id AND sm.status = 'ok' "
+        "   AND json_extract(sm.params, '$.mode') IS NULL AND json(sm.params) = json_remove(em.params, '$.mode') "
+        "  WHERE em.status = 'ok' AND json_extract(em.params, '$.mode') = 'emulated'), "
+        "s AS (SELECT p.eid, t.task, t.label, avg(t.end_s - t.start_s) AS d, avg(t.start_s - t.ready_s) AS w "
+        "  FROM pairs p JOIN frame_tasks t ON t.run_id = p.sid GROUP BY p.eid, t.task), "
+        "e AS (SELECT p.eid, t.task, avg(t.end_s - t.start_s) AS d, avg(t.start_s - t.ready_s) AS w "
+        "  FROM pairs p JOIN frame_tasks t ON t.run_id = p.eid GROUP BY p.eid, t.task) "
+        "SELECT p.exp, p.point, p.policy, s.label, s.d, e.d, s.w, e.w FROM pairs p "
+        "JOIN s ON s.eid = p.eid JOIN e ON e.eid = p.eid AND e.task = s.task ORDER BY p.exp, p.point, s.task";
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "simrun compare: %s\n", sqlite3_errmsg(db));
+        return 2;
+    }
+    if (markdown)
+        printf("| experiment | point | policy | task | simulated time | emulated time | simulated wait | emulated wait |\n"
+               "|---|---:|---|---|---:|---:|---:|---:|\n");
+    else
+        printf("%-14s %5s %-12s %-12s %10s %10s %10s %10s\n", "experiment", "point", "policy", "task", "sim time",
+               "emu time", "sim wait", "emu wait");
+    int rows = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *fmt = markdown ? "| %s | %d | %s | %s | %.1f ms | %.1f ms | %.1f ms | %.1f ms |\n"
+                                   : "%-14s %5d %-12s %-12s %7.1f ms %7.1f ms %7.1f ms %7.1f ms\n";
+        printf(fmt, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1),
+               (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3),
+               1e3 * sqlite3_column_double(q, 4), 1e3 * sqlite3_column_double(q, 5), 1e3 * sqlite3_column_double(q, 6),
+               1e3 * sqlite3_column_double(q, 7));
+        rows++;
+    }
+    sqlite3_finalize(q);
+    if (!rows) {
+        fprintf(stderr, "simrun compare: no pair of simulated and emulated runs with task records (metrics.frames)\n");
+        return 2;
+    }
+    return 0;
+}
+
 int sr_cmd_compare(int argc, char **argv)
 {
     const char *path = NULL, *metrics = "latency_p50_s,latency_p95_s";
-    int markdown = 0;
+    int markdown = 0, tasks = 0;
     double max_err = -1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -68,6 +114,8 @@ int sr_cmd_compare(int argc, char **argv)
             metrics = argv[++i];
         } else if (strcmp(argv[i], "--markdown") == 0) {
             markdown = 1;
+        } else if (strcmp(argv[i], "--tasks") == 0) {
+            tasks = 1;
         } else if (strcmp(argv[i], "--max-error") == 0 && i + 1 < argc) {
             char *end = NULL;
             max_err = strtod(argv[++i], &end);
@@ -100,6 +148,11 @@ int sr_cmd_compare(int argc, char **argv)
         return 2;
     }
     sqlite3_busy_timeout(db, 60000);
+    if (tasks) {
+        int rc = compare_tasks(db, markdown);
+        sqlite3_close(db);
+        return rc;
+    }
     /* the metric list as a JSON array for json_each */
     char mjson[1024];
     size_t o = 0;
