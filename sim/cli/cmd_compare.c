@@ -1,7 +1,8 @@
-/* cmd_compare.c: `simrun compare DB [--metrics a,b] [--markdown] [--max-error F]`: every emulated run (`simrun
- * emulate`: parameters with "mode": "emulated") beside the simulated run of the same experiment and point (the
- * same parameters without "mode"), metric by metric: simulated value, emulated value, relative error
- * (emulated - simulated) / simulated; with --tasks, per plan task the mean time and wait in both runs. Read-only.
+/* cmd_compare.c: `simrun compare DB [--metrics a,b] [--markdown] [--max-error F]`: every emulated run
+ * (`simrun emulate`: parameters with "mode": "emulated") beside the simulated run of the same experiment and
+ * point (the same parameters without "mode"), metric by metric: simulated value, emulated value, relative
+ * error (emulated - simulated) / simulated; with --tasks, per plan task the mean time and wait in both runs.
+ * Read-only.
  *
  * Exit codes: 0 printed (and, with --max-error, every |error| at most F), 1 some error above F, 2 bad
  * arguments, a file that is not a results database, or no emulated run with a simulated partner. */
@@ -16,15 +17,17 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: simrun compare RESULTS.db [--metrics M1,M2,...] [--tasks] [--markdown] [--max-error F]\n\n"
-          "Sets every emulated run (simrun emulate) beside the simulated run of the same point: per point and\n"
-          "metric the simulated value, the emulated one and the relative error (emulated - simulated) /\n"
-          "simulated. Metrics: latency_p50_s,latency_p95_s by default. --tasks: instead, per point and task of\n"
-          "the plan, the mean time (end - start) and wait (start - ready) of the task, simulated and emulated\n"
-          "(where the difference comes from). --markdown: a Markdown table.\n"
-          "--max-error F: exit 1 when some |relative error| exceeds F (0.1 = 10 %).\n\n"
-          "Exit status: 0 printed (within F), 1 some error above F, 2 bad arguments or database.\n",
-          f);
+    fputs(
+        "usage: simrun compare RESULTS.db [--metrics M1,M2,...] [--tasks] [--markdown] [--max-error F]\n\n"
+        "Sets every emulated run (simrun emulate) beside the simulated run of the same point: per point and\n"
+        "metric the simulated value, the emulated one and the relative error (emulated - simulated) /\n"
+        "simulated. Metrics: latency_p50_s,latency_p95_s by default. --tasks: instead, per point and task "
+        "of\n"
+        "the plan, the mean time (end - start) and wait (start - ready) of the task, simulated and emulated\n"
+        "(where the difference comes from). --markdown: a Markdown table.\n"
+        "--max-error F: exit 1 when some |relative error| exceeds F (0.1 = 10 %).\n\n"
+        "Exit status: 0 printed (within F), 1 some error above F, 2 bad arguments or database.\n",
+        f);
 }
 
 /* The swept parameters of a point as "a=1, b=2" (without policy, replication and mode). */
@@ -32,15 +35,19 @@ static void short_params(sqlite3 *db, const char *json, char *buf, size_t size)
 {
     buf[0] = '\0';
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT key, value FROM json_each(?1) WHERE key NOT IN ('policy','replication','mode')",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            db, "SELECT key, value FROM json_each(?1) WHERE key NOT IN ('policy','replication','mode')", -1,
+            &q, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_text(q, 1, json, -1, SQLITE_STATIC);
     size_t o = 0;
     while (sqlite3_step(q) == SQLITE_ROW && o + 1 < size) {
         const char *k = (const char *)sqlite3_column_text(q, 0), *v = (const char *)sqlite3_column_text(q, 1);
         const char *last = k ? strrchr(k, '.') : NULL;
-        o += (size_t)snprintf(buf + o, size - o, "%s%s=%s", o ? ", " : "", last ? last + 1 : k ? k : "?",
+        o += (size_t)snprintf(buf + o, size - o, "%s%s=%s", o ? ", " : "",
+                              last ? last + 1
+                              : k  ? k
+                                   : "?",
                               v ? v : "null");
     }
     sqlite3_finalize(q);
@@ -61,10 +68,12 @@ static void fmt_value(const char *metric, double v, int null, char *buf, size_t 
 static int compare_tasks(sqlite3 *db, int markdown)
 {
     const char *sql =
-        "WITH pairs AS (SELECT x.name AS exp, em.point_index AS point, em.policy AS policy, em.id AS eid, sm.id AS sid "
+        "WITH pairs AS (SELECT x.name AS exp, em.point_index AS point, em.policy AS policy, em.id AS eid, "
+        "sm.id AS sid "
         "  FROM runs em JOIN experiments x ON x.id = em.experiment_id "
         "  JOIN runs sm ON sm.experiment_id = em.experiment_id AND sm.status = 'ok' "
-        "   AND json_extract(sm.params, '$.mode') IS NULL AND json(sm.params) = json_remove(em.params, '$.mode') "
+        "   AND json_extract(sm.params, '$.mode') IS NULL AND json(sm.params) = json_remove(em.params, "
+        "'$.mode') "
         "  WHERE em.status = 'ok' AND json_extract(em.params, '$.mode') = 'emulated'), "
         "s AS (SELECT p.eid, t.task, t.label, avg(t.end_s - t.start_s) AS d, avg(t.start_s - t.ready_s) AS w "
         "  FROM pairs p JOIN frame_tasks t ON t.run_id = p.sid GROUP BY p.eid, t.task), "
@@ -78,24 +87,27 @@ static int compare_tasks(sqlite3 *db, int markdown)
         return 2;
     }
     if (markdown)
-        printf("| experiment | point | policy | task | simulated time | emulated time | simulated wait | emulated wait |\n"
+        printf("| experiment | point | policy | task | simulated time | emulated time | simulated wait | "
+               "emulated wait |\n"
                "|---|---:|---|---|---:|---:|---:|---:|\n");
     else
-        printf("%-14s %5s %-12s %-12s %10s %10s %10s %10s\n", "experiment", "point", "policy", "task", "sim time",
-               "emu time", "sim wait", "emu wait");
+        printf("%-14s %5s %-12s %-12s %10s %10s %10s %10s\n", "experiment", "point", "policy", "task",
+               "sim time", "emu time", "sim wait", "emu wait");
     int rows = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
         const char *fmt = markdown ? "| %s | %d | %s | %s | %.1f ms | %.1f ms | %.1f ms | %.1f ms |\n"
                                    : "%-14s %5d %-12s %-12s %7.1f ms %7.1f ms %7.1f ms %7.1f ms\n";
         printf(fmt, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1),
                (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3),
-               1e3 * sqlite3_column_double(q, 4), 1e3 * sqlite3_column_double(q, 5), 1e3 * sqlite3_column_double(q, 6),
-               1e3 * sqlite3_column_double(q, 7));
+               1e3 * sqlite3_column_double(q, 4), 1e3 * sqlite3_column_double(q, 5),
+               1e3 * sqlite3_column_double(q, 6), 1e3 * sqlite3_column_double(q, 7));
         rows++;
     }
     sqlite3_finalize(q);
     if (!rows) {
-        fprintf(stderr, "simrun compare: no pair of simulated and emulated runs with task records (metrics.frames)\n");
+        fprintf(
+            stderr,
+            "simrun compare: no pair of simulated and emulated runs with task records (metrics.frames)\n");
         return 2;
     }
     return 0;
@@ -120,7 +132,8 @@ int sr_cmd_compare(int argc, char **argv)
             char *end = NULL;
             max_err = strtod(argv[++i], &end);
             if (!end || *end || !(max_err >= 0)) {
-                fprintf(stderr, "simrun compare: --max-error %s: expected a fraction >= 0 (0.1 = 10 %%)\n", argv[i]);
+                fprintf(stderr, "simrun compare: --max-error %s: expected a fraction >= 0 (0.1 = 10 %%)\n",
+                        argv[i]);
                 return 2;
             }
         } else if (argv[i][0] != '-' && !path) {
@@ -168,7 +181,8 @@ int sr_cmd_compare(int argc, char **argv)
         "SELECT x.name, em.point_index, em.policy, em.params, m.value, se.value, me.value, em.id, sm.id "
         "FROM runs em JOIN experiments x ON x.id = em.experiment_id "
         "JOIN runs sm ON sm.experiment_id = em.experiment_id AND sm.status = 'ok' "
-        "  AND json_extract(sm.params, '$.mode') IS NULL AND json(sm.params) = json_remove(em.params, '$.mode') "
+        "  AND json_extract(sm.params, '$.mode') IS NULL AND json(sm.params) = json_remove(em.params, "
+        "'$.mode') "
         "JOIN json_each(?1) m "
         "LEFT JOIN metrics se ON se.run_id = sm.id AND se.name = m.value "
         "LEFT JOIN metrics me ON me.run_id = em.id AND me.name = m.value "
@@ -185,8 +199,8 @@ int sr_cmd_compare(int argc, char **argv)
         printf("| experiment | point | policy | parameters | metric | simulated | emulated | error |\n"
                "|---|---:|---|---|---|---:|---:|---:|\n");
     else
-        printf("%-14s %5s %-12s %-34s %-16s %11s %11s %8s\n", "experiment", "point", "policy", "parameters", "metric",
-               "simulated", "emulated", "error");
+        printf("%-14s %5s %-12s %-34s %-16s %11s %11s %8s\n", "experiment", "point", "policy", "parameters",
+               "metric", "simulated", "emulated", "error");
     int rows = 0, over = 0;
     double worst = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
@@ -195,7 +209,8 @@ int sr_cmd_compare(int argc, char **argv)
         const char *policy = (const char *)sqlite3_column_text(q, 2);
         const char *params = (const char *)sqlite3_column_text(q, 3);
         const char *metric = (const char *)sqlite3_column_text(q, 4);
-        int s_null = sqlite3_column_type(q, 5) == SQLITE_NULL, e_null = sqlite3_column_type(q, 6) == SQLITE_NULL;
+        int s_null = sqlite3_column_type(q, 5) == SQLITE_NULL,
+            e_null = sqlite3_column_type(q, 6) == SQLITE_NULL;
         double sv = sqlite3_column_double(q, 5), ev = sqlite3_column_double(q, 6);
         char pbuf[160], sbuf[32], ebuf[32], rbuf[32] = "-";
         short_params(db, params ? params : "{}", pbuf, sizeof pbuf);
@@ -208,16 +223,20 @@ int sr_cmd_compare(int argc, char **argv)
             if (max_err >= 0 && fabs(rel) > max_err) over++;
         }
         if (markdown)
-            printf("| %s | %d | %s | %s | %s | %s | %s | %s |\n", ename, point, policy, pbuf, metric, sbuf, ebuf, rbuf);
+            printf("| %s | %d | %s | %s | %s | %s | %s | %s |\n", ename, point, policy, pbuf, metric, sbuf,
+                   ebuf, rbuf);
         else
-            printf("%-14s %5d %-12s %-34s %-16s %11s %11s %8s\n", ename, point, policy, pbuf, metric, sbuf, ebuf, rbuf);
+            printf("%-14s %5d %-12s %-34s %-16s %11s %11s %8s\n", ename, point, policy, pbuf, metric, sbuf,
+                   ebuf, rbuf);
         rows++;
     }
     sqlite3_finalize(q);
     sqlite3_close(db);
     if (!rows) {
-        fprintf(stderr, "simrun compare: %s has no emulated run with a simulated run of the same point (run both: "
-                        "simrun run EXP.yaml, then simrun emulate EXP.yaml)\n", path);
+        fprintf(stderr,
+                "simrun compare: %s has no emulated run with a simulated run of the same point (run both: "
+                "simrun run EXP.yaml, then simrun emulate EXP.yaml)\n",
+                path);
         return 2;
     }
     fprintf(stderr, "%d rows, largest |error| %.1f %%%s\n", rows, 100.0 * worst,

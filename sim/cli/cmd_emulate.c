@@ -1,7 +1,7 @@
-/* cmd_emulate.c: `simrun emulate EXP.yaml [--point K] [--frames N] [--db PATH] [--host-profile P]`: run points of
- * an experiment for real on an emulated testbed (sim/emulate/sr_emulate.h) and store them beside the simulated
- * ones: same database, same tables, parameters with "mode": "emulated" added (so the point has its own hash and
- * the simulated run of the same point stays), runs.net_model = 'emulated'.
+/* cmd_emulate.c: `simrun emulate EXP.yaml [--point K] [--frames N] [--db PATH] [--host-profile P]`: run
+ * points of an experiment for real on an emulated testbed (sim/emulate/sr_emulate.h) and store them beside
+ * the simulated ones: same database, same tables, parameters with "mode": "emulated" added (so the point has
+ * its own hash and the simulated run of the same point stays), runs.net_model = 'emulated'.
  *
  * Exit codes: 0 every point ran, 1 a point failed or could not be written, 2 bad arguments or input, or this
  * machine cannot emulate (not root, a missing kernel feature: the message says which). */
@@ -21,18 +21,20 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: simrun emulate EXPERIMENT.yaml [--point K] [--frames N] [--db PATH] [--host-profile P]\n\n"
-          "Runs run point K (default: every point) for real: each device in its own network namespace with a\n"
-          "CPU quota (its profile's speed x cores x efficiency over this host's, from the profile P, default\n"
-          "'host': calibration/profiles/host.yaml, or a file written by `simrun calibrate`), each device pair\n"
-          "joined by a link shaped to its route's bandwidth and latency (tbf + a user-space delay line), the\n"
-          "plan's layer ranges on the real kernels, codecs for real, activations over TCP, frames from the\n"
-          "synthetic video at the source's arrival times. N: frames per source (default: those the experiment's\n"
-          "duration holds). Results go to the experiment's database (or PATH) as runs whose parameters carry\n"
-          "\"mode\": \"emulated\"; `simrun compare DB` sets them beside the simulated runs.\n"
-          "Needs root (namespaces, TUN devices, tc, cgroups). Ctrl-C stops and tears everything down.\n\n"
-          "Exit status: 0 done, 1 a point failed, 2 bad arguments or input, or this machine cannot emulate.\n",
-          f);
+    fputs(
+        "usage: simrun emulate EXPERIMENT.yaml [--point K] [--frames N] [--db PATH] [--host-profile P]\n\n"
+        "Runs run point K (default: every point) for real: each device in its own network namespace with a\n"
+        "CPU quota (its profile's speed x cores x efficiency over this host's, from the profile P, default\n"
+        "'host': calibration/profiles/host.yaml, or a file written by `simrun calibrate`), each device pair\n"
+        "joined by a link shaped to its route's bandwidth and latency (tbf + a user-space delay line), the\n"
+        "plan's layer ranges on the real kernels, codecs for real, activations over TCP, frames from the\n"
+        "synthetic video at the source's arrival times. N: frames per source (default: those the "
+        "experiment's\n"
+        "duration holds). Results go to the experiment's database (or PATH) as runs whose parameters carry\n"
+        "\"mode\": \"emulated\"; `simrun compare DB` sets them beside the simulated runs.\n"
+        "Needs root (namespaces, TUN devices, tc, cgroups). Ctrl-C stops and tears everything down.\n\n"
+        "Exit status: 0 done, 1 a point failed, 2 bad arguments or input, or this machine cannot emulate.\n",
+        f);
 }
 
 static volatile sig_atomic_t g_signalled;
@@ -130,7 +132,8 @@ int sr_cmd_emulate(int argc, char **argv)
     if (stale) fprintf(stderr, "simrun emulate: removed %d namespaces left by an earlier run\n", stale);
     const sr_profile *hp = sr_profile_find_err(host_profile, err, sizeof err);
     if (!hp) {
-        fprintf(stderr, "simrun emulate: --host-profile %s: %s\n", host_profile, err[0] ? err : "unknown profile");
+        fprintf(stderr, "simrun emulate: --host-profile %s: %s\n", host_profile,
+                err[0] ? err : "unknown profile");
         return 2;
     }
     sr_config *c = NULL;
@@ -159,7 +162,8 @@ int sr_cmd_emulate(int argc, char **argv)
         rc = 2;
         goto done;
     }
-    if (sr_results_experiment(db, sr_config_name(c), sr_config_text(c), sr_config_hash(c), &exp_id) != SR_OK) {
+    if (sr_results_experiment(db, sr_config_name(c), sr_config_text(c), sr_config_hash(c), &exp_id) !=
+        SR_OK) {
         fprintf(stderr, "simrun emulate: %s: %s\n", db_path, sr_results_errmsg(db));
         rc = 1;
         goto done;
@@ -187,7 +191,8 @@ int sr_cmd_emulate(int argc, char **argv)
         clock_gettime(CLOCK_MONOTONIC, &t1);
         sr_experiment_free(e);
         if (g_signalled) {
-            fprintf(stderr, "simrun emulate: stopped; point %d is not recorded, the testbed is torn down\n", k);
+            fprintf(stderr, "simrun emulate: stopped; point %d is not recorded, the testbed is torn down\n",
+                    k);
             sr_run_output_clear(&out);
             rc = 1;
             break;
@@ -228,8 +233,8 @@ int sr_cmd_emulate(int argc, char **argv)
         } else {
             char b1[32], b2[32];
             fprintf(stderr, "emulate: point %d (%s): p50 %s, p95 %s -> run %lld\n", k, pt->policy,
-                    metric_or(&out, "latency_p50_s", b1, sizeof b1), metric_or(&out, "latency_p95_s", b2, sizeof b2),
-                    (long long)run_id);
+                    metric_or(&out, "latency_p50_s", b1, sizeof b1),
+                    metric_or(&out, "latency_p95_s", b2, sizeof b2), (long long)run_id);
         }
         free(params);
         sr_run_output_clear(&out);

@@ -16,7 +16,7 @@
 #define PKT_MAX 2048
 
 typedef struct ring {
-    uint8_t *buf;    /* SR_DELAYLINE_MAX_QUEUED slots of PKT_MAX bytes */
+    uint8_t *buf; /* SR_DELAYLINE_MAX_QUEUED slots of PKT_MAX bytes */
     uint16_t *len;
     int64_t *due_ns;
     size_t head, n;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,13 +62,16 @@ static sr_status need_pair(emu *m, int a, int b)
         const sr_topo_route *r = dir == 0 ? (ab ? ab : ba) : (ba ? ba : ab);
         double bw = INFINITY, lat = 0;
         for (int i = 0; i < r->n_links; i++) {
-            const sr_link_spec *ls = &e->links[sr_topology_link_at(m->topo, sr_topology_route_link(m->topo, r, i))->spec];
+            const sr_link_spec *ls =
+                &e->links[sr_topology_link_at(m->topo, sr_topology_route_link(m->topo, r, i))->spec];
             if (ls->bw_trace || ls->lat_trace) return SR_ERR_UNSUPPORTED;
             bw = fmin(bw, ls->bw_bps);
             lat += ls->latency_s;
         }
-        if (dir == 0) l.bw_ab_bps = bw, l.delay_ab_s = lat;
-        else l.bw_ba_bps = bw, l.delay_ba_s = lat;
+        if (dir == 0)
+            l.bw_ab_bps = bw, l.delay_ab_s = lat;
+        else
+            l.bw_ba_bps = bw, l.delay_ba_s = lat;
     }
     if (!isfinite(l.bw_ab_bps)) l.bw_ab_bps = 1e10;
     if (!isfinite(l.bw_ba_bps)) l.bw_ba_bps = 1e10;
@@ -95,18 +99,22 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
         sr_engine_view_source(m->view, s, &es->v);
         es->spec = &e->sources[es->v.spec];
         if (es->spec->kind != SR_SOURCE_FRAMES) {
-            sr_errf(err, err_size, "source '%s': emulation renders camera frames; event sources are not emulated yet",
+            sr_errf(err, err_size,
+                    "source '%s': emulation renders camera frames; event sources are not emulated yet",
                     es->spec->name);
             return SR_ERR_UNSUPPORTED;
         }
         const sr_graph *g = sr_engine_view_graph(m->view, es->v.model);
         es->n_nodes_model = sr_graph_node_count(g);
-        sr_status st = sr_exact_plan_shape(es->v.plan, es->n_nodes_model, &es->cut, &es->pipeline, err, err_size);
+        sr_status st =
+            sr_exact_plan_shape(es->v.plan, es->n_nodes_model, &es->cut, &es->pipeline, err, err_size);
         if (st != SR_OK) return st;
         es->coded = es->pipeline != NULL;
         const sr_node *in0 = sr_graph_node(g, 0);
-        if (in0->op != SR_OP_INPUT || in0->out.rank != 4 || in0->out.d[0] != 1 || (in0->out.d[1] != 3 && in0->out.d[1] != 1)) {
-            sr_errf(err, err_size, "model '%s' does not take one 1xCxHxW image (C = 1 or 3)", sr_graph_name(g));
+        if (in0->op != SR_OP_INPUT || in0->out.rank != 4 || in0->out.d[0] != 1 ||
+            (in0->out.d[1] != 3 && in0->out.d[1] != 1)) {
+            sr_errf(err, err_size, "model '%s' does not take one 1xCxHxW image (C = 1 or 3)",
+                    sr_graph_name(g));
             return SR_ERR_UNSUPPORTED;
         }
         es->mc = (int)in0->out.d[1], es->mh = (int)in0->out.d[2], es->mw = (int)in0->out.d[3];
@@ -143,7 +151,8 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
             const sr_plan_task *pt = sr_plan_task_at(es->v.plan, t);
             if (pt->kind == SR_TASK_TRANSFER && pt->payload == SR_PAYLOAD_ACTIVATION && !es->coded &&
                 pt->bytes < (double)es->act_n) {
-                sr_errf(err, err_size, "plan task '%s' sends an activation of %lld elements in %.0f bytes; the "
+                sr_errf(err, err_size,
+                        "plan task '%s' sends an activation of %lld elements in %.0f bytes; the "
                         "emulation sends real tensors (at least one byte per element, or a codec)",
                         pt->label, (long long)es->act_n, pt->bytes);
                 return SR_ERR_UNSUPPORTED;
@@ -176,12 +185,14 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
             es->arrival_s[es->n_cap++] = t;
         }
         if (o->frames <= 0 && sr_engine_view_next_arrival(m->view, s) < e->duration_s) {
-            sr_errf(err, err_size, "source '%s' captures more than %d frames in %g s; emulate fewer (--frames N)",
+            sr_errf(err, err_size,
+                    "source '%s' captures more than %d frames in %g s; emulate fewer (--frames N)",
                     es->spec->name, EMU_MAX_FRAMES, e->duration_s);
             return SR_ERR_RANGE;
         }
         if (es->n_cap < 1) {
-            sr_errf(err, err_size, "source '%s' captures no frame before the end of the experiment", es->spec->name);
+            sr_errf(err, err_size, "source '%s' captures no frame before the end of the experiment",
+                    es->spec->name);
             return SR_ERR_RANGE;
         }
         es->max_queue = e->devices[sr_topology_host_at(m->topo, es->v.host)->group].max_queue;
@@ -189,7 +200,8 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
     m->stop_and_wait = calloc((size_t)m->n_nodes, sizeof(int));
     if (!m->stop_and_wait) return SR_ERR_NOMEM;
     for (int n = 0; n < m->n_nodes; n++)
-        m->stop_and_wait[n] = e->devices[sr_topology_host_at(m->topo, m->node_host[n])->group].max_in_flight == 1;
+        m->stop_and_wait[n] =
+            e->devices[sr_topology_host_at(m->topo, m->node_host[n])->group].max_in_flight == 1;
     int most = 0;
     for (int s = 0; s < m->n_src; s++)
         most = m->src[s].n_cap > most ? m->src[s].n_cap : most;
@@ -213,9 +225,10 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
                 sr_status st = need_pair(m, a, b);
                 if (st != SR_OK) {
                     sr_errf(err, err_size,
-                            st == SR_ERR_UNSUPPORTED ? "the route between '%s' and '%s' follows a bandwidth or latency "
-                                                       "trace; traced links are not emulated yet"
-                                                     : "no route between '%s' and '%s'",
+                            st == SR_ERR_UNSUPPORTED
+                                ? "the route between '%s' and '%s' follows a bandwidth or latency "
+                                  "trace; traced links are not emulated yet"
+                                : "no route between '%s' and '%s'",
                             sr_topology_host_at(m->topo, m->node_host[a])->name,
                             sr_topology_host_at(m->topo, m->node_host[b])->name);
                     return st;
@@ -342,7 +355,8 @@ static sr_status emu_collect(emu *m, const emu_rec *recs, size_t n_recs, sr_run_
         sr_host_stat hs;
         memset(&hs, 0, sizeof hs);
         snprintf(hs.name, sizeof hs.name, "%s", th->name);
-        snprintf(hs.device_class, sizeof hs.device_class, "%s", sr_device_class_name(e->devices[th->group].cls));
+        snprintf(hs.device_class, sizeof hs.device_class, "%s",
+                 sr_device_class_name(e->devices[th->group].cls));
         hs.busy_s = busy[h];
         hs.tasks = ntask[h];
         st = sr_run_output_add_host(out, &hs);
@@ -356,7 +370,9 @@ static sr_status emu_collect(emu *m, const emu_rec *recs, size_t n_recs, sr_run_
     size_t n_frames = 0;
     for (int s = 0; s < m->n_src; s++)
         n_frames += (size_t)m->src[s].n_cap;
-    if (st == SR_OK) st = sr_run_output_add_metric(out, "bytes_per_frame", n_frames ? (double)bytes / (double)n_frames : 0, "B");
+    if (st == SR_OK)
+        st = sr_run_output_add_metric(out, "bytes_per_frame", n_frames ? (double)bytes / (double)n_frames : 0,
+                                      "B");
     if (st == SR_OK) st = sr_run_output_add_metric(out, "emulated_frames", (double)n_frames, "1");
     free(done);
     free(dropped);
@@ -402,9 +418,12 @@ sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate
             fprintf(o->log, "emulate: device %s: CPU quota %.3f cores\n",
                     sr_topology_host_at(m.topo, m.node_host[n])->name, quota[n]);
         else if (o->log)
-            fprintf(o->log, "emulate: device %s: no CPU quota (%s)\n", sr_topology_host_at(m.topo, m.node_host[n])->name,
-                    o->host_flops > 0 ? "its profile is at least as fast as this host's cores: its compute takes "
-                                        "longer than simulated" : "no host profile given");
+            fprintf(o->log, "emulate: device %s: no CPU quota (%s)\n",
+                    sr_topology_host_at(m.topo, m.node_host[n])->name,
+                    o->host_flops > 0
+                        ? "its profile is at least as fast as this host's cores: its compute takes "
+                          "longer than simulated"
+                        : "no host profile given");
     }
     for (int l = 0; l < m.n_links && o->log; l++)
         fprintf(o->log, "emulate: link %s <-> %s: %.4g / %.4g Mbit/s, %.4g / %.4g ms one way\n",
@@ -433,6 +452,8 @@ sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate
         pid_t pid = fork();
         if (pid == 0) {
             char msg[512];
+            prctl(PR_SET_PDEATHSIG,
+                  SIGKILL); /* a device does not outlive the run (the guardian then tears down) */
             close(rec[0]);
             for (int q = 0; q < m.n_nodes; q++) {
                 close(ctl[2 * q + 1]);
@@ -521,9 +542,10 @@ sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate
     }
     free(left);
     if (st == SR_OK && (g_stop || failed || !started)) {
-        sr_errf(err, err_size, "%s", g_stop    ? "emulation stopped by a signal"
-                                     : failed  ? "a device process failed (its message is above)"
-                                               : "the device processes did not start in time");
+        sr_errf(err, err_size, "%s",
+                g_stop   ? "emulation stopped by a signal"
+                : failed ? "a device process failed (its message is above)"
+                         : "the device processes did not start in time");
         st = SR_ERR_CHILD;
     }
     if (st == SR_OK && finished < nj && o->log)

@@ -1,4 +1,5 @@
-/* sr_emulate.h: one run point executed for real on an emulated testbed (`simrun emulate`, docs/validation.md).
+/* sr_emulate.h: one run point executed for real on an emulated testbed (`simrun emulate`,
+ * docs/validation.md).
  *
  * The point is prepared as the engine prepares it (sr_engine_view.h: the same policy, the same priced plans,
  * the same arrival times, the same synthetic video frames and weights as exact mode). Every device instance
@@ -11,12 +12,12 @@
  *   (the model's prefix up to a cut, the rest after it, or all of it), encode / decode with the real codec,
  *   fixed work (seconds, flops) as a busy loop of the priced seconds;
  * - transfers cross real TCP connections (one per device pair and direction, FIFO): a frame or opaque bytes
- *   as that many bytes, an activation as the codec's real output, or (no codec) the tensor at the plan's bytes
- *   per element (fp32 when the plan has 4 bytes per element or more, int8 with a per-tensor scale otherwise).
- *   A sender whose device has max_in_flight 1 (the default: an upload client that waits for each request)
- *   waits for a one-byte acknowledgment of each transfer before it sends the next one; the engine starts the
- *   next transfer when the previous one arrives, a real client learns of it one latency later. With any other
- *   max_in_flight the transfers follow each other on the stream without waiting;
+ *   as that many bytes, an activation as the codec's real output, or (no codec) the tensor at the plan's
+ * bytes per element (fp32 when the plan has 4 bytes per element or more, int8 with a per-tensor scale
+ * otherwise). A sender whose device has max_in_flight 1 (the default: an upload client that waits for each
+ * request) waits for a one-byte acknowledgment of each transfer before it sends the next one; the engine
+ * starts the next transfer when the previous one arrives, a real client learns of it one latency later. With
+ * any other max_in_flight the transfers follow each other on the stream without waiting;
  * - delays sleep; a task waiting on a task of another device without a transfer gets a notification over
  *   the connection;
  * - a frame that finds max_queue compute tasks waiting at its source device is dropped.
@@ -49,8 +50,8 @@ typedef struct sr_emulate_opts {
  * experiment's) plus emulated_frames and emulated_wall_s. Needs root (SR_ERR_UNSUPPORTED with the reason
  * otherwise); SR_ERR_UNSUPPORTED also for a plan or platform it cannot emulate (traced links, tiled plans),
  * with the reason. A pending SIGINT / SIGTERM (sr_emulate_stop) ends the run early with SR_ERR_CHILD. */
-sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *opts, sr_run_output *out,
-                         char *err, size_t err_size);
+sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *opts,
+                         sr_run_output *out, char *err, size_t err_size);
 
 /* Asks a run in progress to stop (async-signal-safe: for a signal handler). */
 void sr_emulate_stop(void);

@@ -58,8 +58,8 @@ int emu_io_all(int fd, void *buf, size_t n, int rd)
 /* ------------------------------------------------------------------------------------------------ */
 /* The model's prefix 0..last as a graph of its own (the tail after a cut is sr_codectab_tail_create's). */
 
-static sr_status prefix_create(const sr_graph *g, const sr_weights *w, int last, sr_graph **pg, sr_weights **pw,
-                               char *err, size_t err_size)
+static sr_status prefix_create(const sr_graph *g, const sr_weights *w, int last, sr_graph **pg,
+                               sr_weights **pw, char *err, size_t err_size)
 {
     *pg = NULL;
     *pw = NULL;
@@ -68,9 +68,10 @@ static sr_status prefix_create(const sr_graph *g, const sr_weights *w, int last,
     sr_status st = sr_graph_create(name, pg);
     for (int id = 0; id <= last && st == SR_OK; id++) {
         const sr_node *nd = sr_graph_node(g, id);
-        int nid = nd->op == SR_OP_INPUT   ? sr_graph_add_input(*pg, nd->name, nd->out)
-                  : nd->op == SR_OP_CONST ? sr_graph_add_const(*pg, nd->name, nd->out)
-                                          : sr_graph_add(*pg, nd->op, nd->name, nd->inputs, nd->n_inputs, &nd->attr);
+        int nid = nd->op == SR_OP_INPUT ? sr_graph_add_input(*pg, nd->name, nd->out)
+                  : nd->op == SR_OP_CONST
+                      ? sr_graph_add_const(*pg, nd->name, nd->out)
+                      : sr_graph_add(*pg, nd->op, nd->name, nd->inputs, nd->n_inputs, &nd->attr);
         if (nid != id) st = nid < 0 ? (sr_status)nid : SR_ERR_INVALID;
     }
     if (st == SR_OK) st = sr_graph_infer(*pg, err, err_size);
@@ -105,7 +106,7 @@ static sr_status prefix_create(const sr_graph *g, const sr_weights *w, int last,
 typedef struct dev_job {
     int *pending;
     double *ready_s;
-    float *act;  /* sender: the activation at the cut */
+    float *act; /* sender: the activation at the cut */
     uint8_t *coded;
     size_t coded_n;
     float *recv; /* receiver: what the layers after the cut start from */
@@ -281,19 +282,23 @@ static void run_compute(dev *d, int s, int64_t k, int t)
     sr_status st = SR_OK;
     switch (pt->work) {
     case SR_WORK_LAYERS: {
-        sr_exec *x = pt->first_layer == 0 ? (pt->last_layer == es->n_nodes_model - 1 ? d->full[s] : d->head[s])
-                                          : d->tail[s];
+        sr_exec *x = pt->first_layer == 0
+                         ? (pt->last_layer == es->n_nodes_model - 1 ? d->full[s] : d->head[s])
+                         : d->tail[s];
         if (!x) dev_fail(d, "no executor for a layer range (internal)");
         if (pt->first_layer == 0)
-            memcpy(sr_exec_input(x, 0), d->frames[s] + (size_t)k * (size_t)es->in_n, sizeof(float) * (size_t)es->in_n);
+            memcpy(sr_exec_input(x, 0), d->frames[s] + (size_t)k * (size_t)es->in_n,
+                   sizeof(float) * (size_t)es->in_n);
         else if (j->recv)
             memcpy(sr_exec_input(x, 0), j->recv, sizeof(float) * (size_t)es->act_n);
         else
             dev_fail(d, "the layers after the cut start before the activation arrived (internal)");
         st = sr_exec_run(x);
         if (st == SR_OK && x == d->head[s]) {
-            if (!j->act && !(j->act = malloc(sizeof(float) * (size_t)es->act_n))) dev_fail(d, "out of memory");
-            memcpy(j->act, sr_exec_output(x, sr_graph_output(d->head_g[s])), sizeof(float) * (size_t)es->act_n);
+            if (!j->act && !(j->act = malloc(sizeof(float) * (size_t)es->act_n)))
+                dev_fail(d, "out of memory");
+            memcpy(j->act, sr_exec_output(x, sr_graph_output(d->head_g[s])),
+                   sizeof(float) * (size_t)es->act_n);
         }
         break;
     }
@@ -384,7 +389,8 @@ static void *sender_main(void *p)
         pthread_mutex_unlock(&d->mu);
         h.start_s = emu_now_s();
         char ack;
-        if (emu_io_all(pe->out_fd, &h, sizeof h, 0) != 0 || (h.len && emu_io_all(pe->out_fd, buf, h.len, 0) != 0) ||
+        if (emu_io_all(pe->out_fd, &h, sizeof h, 0) != 0 ||
+            (h.len && emu_io_all(pe->out_fd, buf, h.len, 0) != 0) ||
             (h.ack && emu_io_all(pe->out_fd, &ack, 1, 1) != 0))
             dev_fail(d, "a connection closed while sending");
         if (own) free(buf);
@@ -401,14 +407,17 @@ static void *receiver_main(void *p)
         emu_hdr h;
         if (emu_io_all(pe->in_fd, &h, sizeof h, 1) != 0) return NULL; /* the peer ended */
         if (h.magic != EMU_MAGIC || h.source < 0 || h.source >= d->m->n_src || h.frame < 0 ||
-            h.frame >= d->m->n_frames || h.task < 0 || h.task >= d->m->src[h.source].n_tasks || h.len > (1u << 30))
+            h.frame >= d->m->n_frames || h.task < 0 || h.task >= d->m->src[h.source].n_tasks ||
+            h.len > (1u << 30))
             dev_fail(d, "a malformed message arrived (internal)");
         uint8_t *buf = h.len ? malloc(h.len) : NULL;
         if (h.len && !buf) dev_fail(d, "out of memory");
-        if (h.len && emu_io_all(pe->in_fd, buf, h.len, 1) != 0) dev_fail(d, "a connection closed while receiving");
+        if (h.len && emu_io_all(pe->in_fd, buf, h.len, 1) != 0)
+            dev_fail(d, "a connection closed while receiving");
         double end = emu_now_s();
         char k = 1;
-        if (h.ack && emu_io_all(pe->in_fd, &k, 1, 0) != 0) dev_fail(d, "a connection closed while acknowledging");
+        if (h.ack && emu_io_all(pe->in_fd, &k, 1, 0) != 0)
+            dev_fail(d, "a connection closed while acknowledging");
         const emu_src *es = &d->m->src[h.source];
         pthread_mutex_lock(&d->mu);
         dev_job *j = job_of(d, h.source, h.frame);
@@ -421,9 +430,11 @@ static void *receiver_main(void *p)
                 j->coded_n = h.len;
                 buf = NULL;
             } else if (h.kind == PAY_FP32 || h.kind == PAY_INT8) {
-                if (!j->recv && !(j->recv = malloc(sizeof(float) * (size_t)es->act_n))) dev_fail(d, "out of memory");
+                if (!j->recv && !(j->recv = malloc(sizeof(float) * (size_t)es->act_n)))
+                    dev_fail(d, "out of memory");
                 for (int64_t i = 0; i < es->act_n; i++)
-                    j->recv[i] = h.kind == PAY_FP32 ? ((float *)(void *)buf)[i] : (float)(((int8_t *)buf)[i] * h.scale);
+                    j->recv[i] = h.kind == PAY_FP32 ? ((float *)(void *)buf)[i]
+                                                    : (float)(((int8_t *)buf)[i] * h.scale);
             }
             complete(d, h.source, h.frame, h.task, h.ready_s, h.start_s, end, (int64_t)h.len);
         }
@@ -474,11 +485,14 @@ static void dev_prepare(dev *d)
                     st = sr_exec_create(g, w, 0, &d->full[s], err, sizeof err);
                 else if (pt->last_layer < es->n_nodes_model - 1 && !d->head[s]) {
                     st = prefix_create(g, w, pt->last_layer, &d->head_g[s], &d->head_w[s], err, sizeof err);
-                    if (st == SR_OK) st = sr_exec_create(d->head_g[s], d->head_w[s], 0, &d->head[s], err, sizeof err);
+                    if (st == SR_OK)
+                        st = sr_exec_create(d->head_g[s], d->head_w[s], 0, &d->head[s], err, sizeof err);
                 }
             } else if (pt->work == SR_WORK_LAYERS && !d->tail[s]) {
-                st = sr_codectab_tail_create(g, w, pt->first_layer - 1, &d->tail_g[s], &d->tail_w[s], err, sizeof err);
-                if (st == SR_OK) st = sr_exec_create(d->tail_g[s], d->tail_w[s], 0, &d->tail[s], err, sizeof err);
+                st = sr_codectab_tail_create(g, w, pt->first_layer - 1, &d->tail_g[s], &d->tail_w[s], err,
+                                             sizeof err);
+                if (st == SR_OK)
+                    st = sr_exec_create(d->tail_g[s], d->tail_w[s], 0, &d->tail[s], err, sizeof err);
             } else if ((pt->work == SR_WORK_ENCODE || pt->work == SR_WORK_DECODE) && es->pipeline) {
                 sr_codec **c = pt->work == SR_WORK_ENCODE ? &d->enc[s] : &d->dec[s];
                 if (!*c) st = sr_codec_create(es->pipeline, es->ac, es->ah, es->aw, c, err, sizeof err);
@@ -496,8 +510,8 @@ static void dev_prepare(dev *d)
         if (!rgb || !rgb_m || !planes || !d->frames[s]) dev_fail(d, "out of memory");
         st = sr_video_create(&vp, &video);
         for (int64_t k = 0; k < m->n_frames && st == SR_OK; k++)
-            st = sr_exact_video_input(video, ss->width, ss->height, es->mc, es->mh, es->mw, rgb, rgb_m, planes,
-                                      d->frames[s] + (size_t)k * (size_t)es->in_n);
+            st = sr_exact_video_input(video, ss->width, ss->height, es->mc, es->mh, es->mw, rgb, rgb_m,
+                                      planes, d->frames[s] + (size_t)k * (size_t)es->in_n);
         sr_video_free(video);
         free(rgb);
         free(rgb_m);
@@ -512,8 +526,10 @@ static void dev_connect(dev *d)
     emu *m = d->m;
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(EMU_PORT), .sin_addr.s_addr = htonl(INADDR_ANY)};
-    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 64) != 0) dev_fail(d, "cannot listen");
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET, .sin_port = htons(EMU_PORT), .sin_addr.s_addr = htonl(INADDR_ANY)};
+    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 64) != 0)
+        dev_fail(d, "cannot listen");
     int n_in = 0;
     for (int q = 0; q < m->n_nodes; q++) {
         n_in += m->conn[q * m->n_nodes + d->node];
@@ -607,4 +623,3 @@ void emu_dev_main(emu *m, int node, int ctl_r)
         ;
     _exit(0);
 }
-

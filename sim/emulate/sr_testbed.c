@@ -1,4 +1,5 @@
-/* sr_testbed.c: namespaces, TUN links with a user-space delay line, tbf shaping and CPU quotas (sr_testbed.h). */
+/* sr_testbed.c: namespaces, TUN links with a user-space delay line, tbf shaping and CPU quotas
+ * (sr_testbed.h). */
 #define _GNU_SOURCE
 #include "sr_testbed.h"
 
@@ -98,7 +99,8 @@ static sr_status run_argv(char *const argv[], char *err, size_t err_size)
 }
 
 /* Runs a command given as one line of space-separated words (ours have no spaces inside). */
-static sr_status run_cmd(char *err, size_t err_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static sr_status run_cmd(char *err, size_t err_size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static sr_status run_cmd(char *err, size_t err_size, const char *fmt, ...)
 {
     char line[512];
@@ -151,7 +153,8 @@ static int in_path(const char *cmd)
 sr_status sr_testbed_check(char *err, size_t err_size)
 {
     if (geteuid() != 0) {
-        sr_errf(err, err_size, "emulation needs root (network namespaces, TUN devices, tc, cgroups); run it as root");
+        sr_errf(err, err_size,
+                "emulation needs root (network namespaces, TUN devices, tc, cgroups); run it as root");
         return SR_ERR_UNSUPPORTED;
     }
     if (!in_path("ip") || !in_path("tc")) {
@@ -309,8 +312,8 @@ static double burst_bytes(double payload_bps)
     return floor(fmax(1600.0, sr_testbed_wire_bps(payload_bps) / 8.0 * 1e-3));
 }
 
-/* tbf on ifname in ns: rate, burst_bytes, a queue of 2 BDP or 200 ms (at least 100 kB) so that a bulk transfer
- * is not held back by drops. */
+/* tbf on ifname in ns: rate, burst_bytes, a queue of 2 BDP or 200 ms (at least 100 kB) so that a bulk
+ * transfer is not held back by drops. */
 static sr_status shape(const char *ns, const char *ifname, double payload_bps, double rtt_s, char *err,
                        size_t err_size)
 {
@@ -318,8 +321,8 @@ static sr_status shape(const char *ns, const char *ifname, double payload_bps, d
     double bytes_s = wire / 8.0;
     long burst = (long)burst_bytes(payload_bps);
     long limit = (long)fmax(100000.0, fmax(2.0 * bytes_s * rtt_s, bytes_s * 0.2));
-    return run_cmd(err, err_size, "tc -n %s qdisc replace dev %s root tbf rate %.0fbit burst %ld limit %ld", ns,
-                   ifname, wire, burst, limit);
+    return run_cmd(err, err_size, "tc -n %s qdisc replace dev %s root tbf rate %.0fbit burst %ld limit %ld",
+                   ns, ifname, wire, burst, limit);
 }
 
 /* Names node i's cgroup (before the guardian forks, so that it knows it). */
@@ -331,8 +334,9 @@ static sr_status cgroup_name(sr_testbed *tb, int i, char *err, size_t err_size)
     } else if (access(CG_V1_CPU "/cpu.cfs_quota_us", W_OK) == 0) {
         snprintf(tb->cg[i], sizeof tb->cg[i], "%s/%s", CG_V1_CPU, tb->ns[i]);
     } else {
-        sr_errf(err, err_size, "CPU quotas need the cgroup cpu controller (cgroup v2 cpu.max or v1 "
-                               "cpu.cfs_quota_us); neither is writable here");
+        sr_errf(err, err_size,
+                "CPU quotas need the cgroup cpu controller (cgroup v2 cpu.max or v1 "
+                "cpu.cfs_quota_us); neither is writable here");
         return SR_ERR_UNSUPPORTED;
     }
     return SR_OK;
@@ -386,9 +390,10 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
     if (st != SR_OK) return st;
     for (int l = 0; l < n_links; l++) {
         const sr_tb_link *k = &links[l];
-        if (k->a < 0 || k->b < 0 || k->a >= n_nodes || k->b >= n_nodes || k->a == k->b || !(k->bw_ab_bps > 0) ||
-            !(k->bw_ba_bps > 0) || !(k->delay_ab_s >= 0) || !(k->delay_ba_s >= 0) || !isfinite(k->bw_ab_bps) ||
-            !isfinite(k->bw_ba_bps) || !isfinite(k->delay_ab_s) || !isfinite(k->delay_ba_s)) {
+        if (k->a < 0 || k->b < 0 || k->a >= n_nodes || k->b >= n_nodes || k->a == k->b ||
+            !(k->bw_ab_bps > 0) || !(k->bw_ba_bps > 0) || !(k->delay_ab_s >= 0) || !(k->delay_ba_s >= 0) ||
+            !isfinite(k->bw_ab_bps) || !isfinite(k->bw_ba_bps) || !isfinite(k->delay_ab_s) ||
+            !isfinite(k->delay_ba_s)) {
             sr_errf(err, err_size, "testbed: link %d: bad ends, bandwidth or delay", l);
             return SR_ERR_INVALID;
         }
@@ -440,7 +445,8 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
     for (int i = 0; i < n_nodes && st == SR_OK; i++) {
         st = run_cmd(err, err_size, "ip netns add %s", tb->ns[i]);
         if (st == SR_OK) st = run_cmd(err, err_size, "ip -n %s link set lo up", tb->ns[i]);
-        if (st == SR_OK && quota_cores && quota_cores[i] > 0) st = cgroup_setup(tb, i, quota_cores[i], err, err_size);
+        if (st == SR_OK && quota_cores && quota_cores[i] > 0)
+            st = cgroup_setup(tb, i, quota_cores[i], err, err_size);
     }
     for (int l = 0; l < n_links && st == SR_OK; l++) {
         tb_link *k = &tb->links[l];
@@ -464,8 +470,10 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
              * that a message on an idle link takes d + S / B, not d + (S - depth) / B */
             double extra_ab = burst_bytes(k->spec.bw_ab_bps) * 8.0 / sr_testbed_wire_bps(k->spec.bw_ab_bps);
             double extra_ba = burst_bytes(k->spec.bw_ba_bps) * 8.0 / sr_testbed_wire_bps(k->spec.bw_ba_bps);
-            _exit(sr_delayline_run(fa, fb, k->spec.delay_ab_s + extra_ab, k->spec.delay_ba_s + extra_ba) == SR_OK ? 0
-                                                                                                                  : 1);
+            _exit(sr_delayline_run(fa, fb, k->spec.delay_ab_s + extra_ab, k->spec.delay_ba_s + extra_ba) ==
+                          SR_OK
+                      ? 0
+                      : 1);
         }
         close(fa);
         close(fb);
@@ -477,7 +485,8 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
         k->delay_pid = pid;
         double rtt = k->spec.delay_ab_s + k->spec.delay_ba_s;
         st = run_cmd(err, err_size, "ip -n %s addr add %s peer %s dev %s", na, k->addr_a, k->addr_b, ifn);
-        if (st == SR_OK) st = run_cmd(err, err_size, "ip -n %s addr add %s peer %s dev %s", nb, k->addr_b, k->addr_a, ifn);
+        if (st == SR_OK)
+            st = run_cmd(err, err_size, "ip -n %s addr add %s peer %s dev %s", nb, k->addr_b, k->addr_a, ifn);
         if (st == SR_OK) st = run_cmd(err, err_size, "ip -n %s link set %s up", na, ifn);
         if (st == SR_OK) st = run_cmd(err, err_size, "ip -n %s link set %s up", nb, ifn);
         if (st == SR_OK) st = shape(na, ifn, k->spec.bw_ab_bps, rtt, err, err_size);

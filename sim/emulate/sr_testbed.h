@@ -8,14 +8,14 @@
  * is shaped by a tbf qdisc to the direction's bandwidth, scaled by 1500/1448 so that the payload rate of a
  * TCP bulk transfer (full segments, IPv4 + TCP with timestamps: 52 header bytes per 1500) is the link's
  * bandwidth, which is what the simulator's flow model moves (payload bytes at the link's bandwidth). The
- * bucket holds 1 ms of the rate (at least one 1600-byte packet); since a full bucket lets that much through at
- * once, the delay line holds packets for the delay plus the bucket's depth in time (1 ms, or one packet time at
- * low rates: 25 ms at 500 Kbit/s), so that a message on an idle link takes d + S / B as in the flow model
- * rather than d + (S - depth) / B. The delay line is single-threaded and timed with ppoll (nanosecond timeouts,
- * hrtimer slack ~50 us).
+ * bucket holds 1 ms of the rate (at least one 1600-byte packet); since a full bucket lets that much through
+ * at once, the delay line holds packets for the delay plus the bucket's depth in time (1 ms, or one packet
+ * time at low rates: 25 ms at 500 Kbit/s), so that a message on an idle link takes d + S / B as in the flow
+ * model rather than d + (S - depth) / B. The delay line is single-threaded and timed with ppoll (nanosecond
+ * timeouts, hrtimer slack ~50 us).
  *
- * Priority: delay lines and the processes that enter a node run at nice SR_TESTBED_NICE, so that other work on
- * a shared machine disturbs their timing less (the quotas still bound what they take).
+ * Priority: delay lines and the processes that enter a node run at nice SR_TESTBED_NICE, so that other work
+ * on a shared machine disturbs their timing less (the quotas still bound what they take).
  *
  * CPU quotas: a node with quota q > 0 (in cores) gets a cgroup with cpu.max (cgroup v2, when its cpu
  * controller is available) or cpu.cfs_quota_us (cgroup v1) of q x period, period 10 ms (a finer period makes
@@ -23,7 +23,8 @@
  *
  * Teardown: sr_testbed_free removes everything (namespaces, which deletes their TUN devices, delay-line
  * processes, cgroups). A guardian process, forked by sr_testbed_create, does the same when the creating
- * process dies without freeing (a crash, SIGKILL): it waits on a pipe that only the creator holds open.
+ * process dies without freeing (a crash, SIGKILL): it waits on a pipe that only the creator holds open (and
+ * children that die with it: delay lines and emulated devices are signalled when their parent dies).
  * Names carry the creator's pid (simrun-<pid>-<node>); sr_testbed_cleanup_stale removes those whose pid is
  * gone (a guardian killed too). Everything goes through `ip` and `tc` (iproute2) and /sys/fs/cgroup. */
 #ifndef SR_TESTBED_H
@@ -38,16 +39,16 @@
 typedef struct sr_testbed sr_testbed;
 
 typedef struct sr_tb_link {
-    int a, b;            /* node indices, a != b */
-    double bw_ab_bps;    /* bandwidth a -> b (payload bits/s), > 0 */
-    double bw_ba_bps;    /* b -> a */
-    double delay_ab_s;   /* one-way delay a -> b, >= 0 */
+    int a, b;          /* node indices, a != b */
+    double bw_ab_bps;  /* bandwidth a -> b (payload bits/s), > 0 */
+    double bw_ba_bps;  /* b -> a */
+    double delay_ab_s; /* one-way delay a -> b, >= 0 */
     double delay_ba_s;
 } sr_tb_link;
 
 /* Checks that this process can build a testbed: root, the ip and tc commands, /dev/net/tun, network
- * namespaces, the tbf qdisc is not tested here (sr_testbed_create fails with tc's message). SR_ERR_UNSUPPORTED
- * with the reason in err otherwise. */
+ * namespaces, the tbf qdisc is not tested here (sr_testbed_create fails with tc's message).
+ * SR_ERR_UNSUPPORTED with the reason in err otherwise. */
 sr_status sr_testbed_check(char *err, size_t err_size);
 
 /* Removes namespaces and cgroups named simrun-<pid>-* whose pid is not a live process. Returns how many
@@ -55,7 +56,8 @@ sr_status sr_testbed_check(char *err, size_t err_size);
 int sr_testbed_cleanup_stale(void);
 
 /* Builds the testbed: n_nodes namespaces, the links (borrowed), quotas (n_nodes values in cores, <= 0: no
- * quota; NULL: none). On failure everything built so far is removed and err says what failed. Caller frees. */
+ * quota; NULL: none). On failure everything built so far is removed and err says what failed. Caller frees.
+ */
 sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_link *links, int n_links,
                             sr_testbed **out, char *err, size_t err_size);
 void sr_testbed_free(sr_testbed *tb); /* tears everything down; NULL is a no-op */

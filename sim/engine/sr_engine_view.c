@@ -10,7 +10,7 @@
 
 struct sr_engine_view {
     engine eng;
-    sr_graph **graphs;   /* with weights: one per model a source uses */
+    sr_graph **graphs; /* with weights: one per model a source uses */
     sr_weights **weights;
 };
 
@@ -34,8 +34,8 @@ sr_status sr_engine_view_create(const sr_experiment *e, uint64_t seed, sr_engine
         if (v->eng.weights[m]) continue; /* exact mode loaded them */
         const sr_model_spec *ms = &e->models[m];
         char msg[512] = "";
-        st = sr_model_load(ms->source, ms->input_c, ms->input_h, ms->input_w, e->seed, &v->graphs[m], &v->weights[m],
-                           msg, sizeof msg);
+        st = sr_model_load(ms->source, ms->input_c, ms->input_h, ms->input_w, e->seed, &v->graphs[m],
+                           &v->weights[m], msg, sizeof msg);
         if (st != SR_OK) ENG_ERR("model '%s': %s", ms->name, msg[0] ? msg : sr_status_message(st));
     }
     if (st != SR_OK) {

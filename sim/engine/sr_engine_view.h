@@ -3,9 +3,9 @@
  *
  * sr_engine_view_create() does what sr_engine_run() does before the simulation starts (the topology, the cost
  * models, the models' graphs, the policy's state and a priced plan per source instance, the arrival streams
- * seeded from `seed`) and, in addition, loads every source's model with weights seeded as exact mode seeds them
- * (the experiment's seed). Source instance i's synthetic video is seeded as exact mode seeds it, so the same
- * point renders the same frames in both. */
+ * seeded from `seed`) and, in addition, loads every source's model with weights seeded as exact mode seeds
+ * them (the experiment's seed). Source instance i's synthetic video is seeded as exact mode seeds it, so the
+ * same point renders the same frames in both. */
 #ifndef SR_ENGINE_VIEW_H
 #define SR_ENGINE_VIEW_H
 

@@ -1,6 +1,6 @@
 /* test_emulate.c: a small emulation end to end (sim/emulate/sr_emulate.h), against the simulation of the same
- * point. Two devices (a camera and a server, profile host), one 5 Mbit/s link with 20 ms, MobileNetV2 at 64x64
- * split after features.13.add with an int8 activation, six periodic frames at 3 fps:
+ * point. Two devices (a camera and a server, profile host), one 5 Mbit/s link with 20 ms, MobileNetV2 at
+ * 64x64 split after features.13.add with an int8 activation, six periodic frames at 3 fps:
  * - every frame completes, at the capture times the engine simulates (exactly: the same arrival stream);
  * - each frame runs the plan's three tasks (head, activation, tail) and the activation transfer carries the
  *   plan's bytes (the engine's, exactly: 96 x 4 x 4 int8 elements);
@@ -24,26 +24,27 @@
 #include "sr_engine.h"
 #include "sr_testbed.h"
 
-static const char *k_yaml = "name: emu-small\n"
-                            "seed: 5\n"
-                            "duration: 2s\n"
-                            "network_model: cm02\n"
-                            "platform:\n"
-                            "  devices:\n"
-                            "    - { name: cam, class: camera, profile: host }\n"
-                            "    - { name: server, class: edge, profile: host }\n"
-                            "  links:\n"
-                            "    - { name: uplink, type: ethernet, bandwidth: 5Mbps, latency: 20ms }\n"
-                            "  routes:\n"
-                            "    - { src: cam, dst: server, links: [uplink] }\n"
-                            "models:\n"
-                            "  - { name: net, source: mobilenetv2, input: 3x64x64 }\n"
-                            "workload:\n"
-                            "  sources:\n"
-                            "    - { name: video, devices: cam, model: net, fps: 3, arrival: periodic, resolution: 64x64 }\n"
-                            "policy:\n"
-                            "  - { type: split, target: server, split_at: features.13.add, activation_precision: int8 }\n"
-                            "metrics: { frames: true, links: true, hosts: true, warmup: 0s }\n";
+static const char *k_yaml =
+    "name: emu-small\n"
+    "seed: 5\n"
+    "duration: 2s\n"
+    "network_model: cm02\n"
+    "platform:\n"
+    "  devices:\n"
+    "    - { name: cam, class: camera, profile: host }\n"
+    "    - { name: server, class: edge, profile: host }\n"
+    "  links:\n"
+    "    - { name: uplink, type: ethernet, bandwidth: 5Mbps, latency: 20ms }\n"
+    "  routes:\n"
+    "    - { src: cam, dst: server, links: [uplink] }\n"
+    "models:\n"
+    "  - { name: net, source: mobilenetv2, input: 3x64x64 }\n"
+    "workload:\n"
+    "  sources:\n"
+    "    - { name: video, devices: cam, model: net, fps: 3, arrival: periodic, resolution: 64x64 }\n"
+    "policy:\n"
+    "  - { type: split, target: server, split_at: features.13.add, activation_precision: int8 }\n"
+    "metrics: { frames: true, links: true, hosts: true, warmup: 0s }\n";
 
 static int failures;
 
@@ -94,11 +95,12 @@ static void test_run(void)
           sim.n_frames);
     for (size_t i = 0; i < emu.n_frames && i < sim.n_frames; i++) {
         const sr_frame_record *a = &emu.frames[i], *b = &sim.frames[i];
-        CHECK(a->frame == b->frame && a->capture_s == b->capture_s, "frame %zu captured at %.9f, simulated %.9f", i,
-              a->capture_s, b->capture_s);
+        CHECK(a->frame == b->frame && a->capture_s == b->capture_s,
+              "frame %zu captured at %.9f, simulated %.9f", i, a->capture_s, b->capture_s);
         CHECK(!a->dropped && a->latency_s > 0, "frame %zu completed", i);
-        CHECK(a->bytes_sent == b->bytes_sent && a->bytes_sent == 96 * 4 * 4, "frame %zu sent %lld bytes (simulated %lld)",
-              i, (long long)a->bytes_sent, (long long)b->bytes_sent);
+        CHECK(a->bytes_sent == b->bytes_sent && a->bytes_sent == 96 * 4 * 4,
+              "frame %zu sent %lld bytes (simulated %lld)", i, (long long)a->bytes_sent,
+              (long long)b->bytes_sent);
     }
     CHECK(emu.n_tasks == 18, "18 task records (%zu)", emu.n_tasks);
     int transfers = 0;
@@ -109,15 +111,16 @@ static void test_run(void)
         if (strcmp(t->kind, "transfer") != 0) continue;
         transfers++;
         double closed = 0.020 + 8.0 * (double)t->bytes / 5e6, took = t->end_s - t->start_s;
-        printf("frame %lld: %lld bytes in %.1f ms (closed form %.1f ms)\n", (long long)t->frame, (long long)t->bytes,
-               took * 1e3, closed * 1e3);
-        CHECK(took >= closed - 1e-4 && took < closed + 0.3, "transfer of frame %lld took %.4f s, closed form %.4f s",
-              (long long)t->frame, took, closed);
+        printf("frame %lld: %lld bytes in %.1f ms (closed form %.1f ms)\n", (long long)t->frame,
+               (long long)t->bytes, took * 1e3, closed * 1e3);
+        CHECK(took >= closed - 1e-4 && took < closed + 0.3,
+              "transfer of frame %lld took %.4f s, closed form %.4f s", (long long)t->frame, took, closed);
         CHECK(strcmp(t->device, "cam") == 0 && strcmp(t->dst, "server") == 0, "transfer from cam to server");
     }
     CHECK(transfers == 6, "6 transfers (%d)", transfers);
     double done = 0;
-    CHECK(sr_run_output_metric(&emu, "frames_completed", &done) == SR_OK && done == 6, "frames_completed = 6");
+    CHECK(sr_run_output_metric(&emu, "frames_completed", &done) == SR_OK && done == 6,
+          "frames_completed = 6");
     sr_run_output_clear(&sim);
     sr_run_output_clear(&emu);
     sr_experiment_free(e);

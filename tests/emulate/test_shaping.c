@@ -86,7 +86,8 @@ static int sender(const char *addr, size_t warm, size_t bulk, int out)
     return 0;
 }
 
-static pid_t spawn(const sr_testbed *tb, int node, int role, const char *addr, size_t warm, size_t bulk, int out)
+static pid_t spawn(const sr_testbed *tb, int node, int role, const char *addr, size_t warm, size_t bulk,
+                   int out)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -125,7 +126,8 @@ static double measure(double bw_bps, double delay_s, size_t warm, size_t bulk)
     close(pr[0]), close(pr[1]), close(ps[0]), close(ps[1]);
     sr_testbed_free(tb);
     double expect = delay_s + (double)bulk * 8.0 / bw_bps, got = t1 - t0;
-    printf("link %9.0f bit/s, delay %.0f ms: %zu bytes in %.4f s, closed form d + S/B = %.4f s, error %+.2f %%\n",
+    printf("link %9.0f bit/s, delay %.0f ms: %zu bytes in %.4f s, closed form d + S/B = %.4f s, error %+.2f "
+           "%%\n",
            bw_bps, delay_s * 1e3, bulk, got, expect, 100.0 * (got - expect) / expect);
     if (st_r != 0 || st_s != 0) return NAN;
     return (got - expect) / expect;
