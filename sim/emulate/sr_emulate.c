@@ -363,6 +363,8 @@ static sr_status emu_collect(emu *m, const emu_rec *recs, size_t n_recs, sr_run_
     }
     out->end_s = end;
     if (st == SR_OK) st = sr_run_output_summarize(out, e->metrics.warmup_s);
+    for (size_t i = 0; st == SR_OK && i < out->n_metrics; i++) /* energy is not measured: NULL, not 0 */
+        if (strcmp(out->metrics[i].name, "energy_total_j") == 0) out->metrics[i].value = NAN;
     int64_t bytes = 0;
     for (size_t j = 0; j < nj; j++)
         bytes += fr[j].bytes_sent;
