@@ -4,6 +4,7 @@
 # gnuplot-nox has the cairo terminals (pdfcairo, pngcairo) the reports use; chromium renders the report page
 # in a test (tests/reports/test_report_browser.sh). clang's wasm32 target with lld (wasm-ld), wabt (wasm2c,
 # wasm-interp), wasi-libc and the wasm32 compiler-rt build the WebAssembly rune (models/rune).
+# iproute2 (ip, tc) builds the emulated testbed (simrun emulate).
 set -eu
 
 PKGS="build-essential cmake pkg-config git
@@ -12,7 +13,8 @@ libfyaml-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
 libjpeg62-turbo-dev libx264-dev libzstd-dev clang libclang-rt-14-dev
 lld wabt wasi-libc libclang-rt-14-dev-wasm32
 chromium
-libopenmpi-dev openmpi-bin slurmctld slurmd slurm-client munge"
+libopenmpi-dev openmpi-bin slurmctld slurmd slurm-client munge
+iproute2"
 
 missing=""
 for p in $PKGS; do

@@ -28,6 +28,8 @@ static const subcommand subcommands[] = {
     {"exec", sr_cmd_exec, "run a model's real kernels and time each layer: simrun exec MODEL"},
     {"calibrate", sr_cmd_calibrate, "time the kernels, fit per-layer cost models: simrun calibrate --out F.yaml"},
     {"codec-table", sr_cmd_codec_table, "measure activation codecs at split layers into a DB: simrun codec-table --help"},
+    {"emulate", sr_cmd_emulate, "run points for real on an emulated testbed (root): simrun emulate EXP.yaml [--point K]"},
+    {"compare", sr_cmd_compare, "simulated vs emulated runs, per point and metric: simrun compare DB"},
 };
 
 static void usage(FILE *f)

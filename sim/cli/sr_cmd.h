@@ -17,6 +17,8 @@ int sr_cmd_platform(int argc, char **argv);    /* cmd_platform.c: a point's SimG
 int sr_cmd_merge(int argc, char **argv);       /* cmd_merge.c: combine results databases */
 int sr_cmd_check(int argc, char **argv);       /* cmd_check.c: compare an experiment with a golden database */
 int sr_cmd_slurm(int argc, char **argv);       /* cmd_slurm.c: write an sbatch script for a job array */
+int sr_cmd_emulate(int argc, char **argv);     /* cmd_emulate.c: run points for real on an emulated testbed */
+int sr_cmd_compare(int argc, char **argv);     /* cmd_compare.c: simulated vs emulated runs */
 
 /* cmd_splits.c: `simrun show model M --splits`: the cuts of g between profiles dev and tgt over a link class (its
  * bandwidth replaced by `bandwidth`, a rate such as "5.85Mbps", when not NULL). Exit code as the commands'. */

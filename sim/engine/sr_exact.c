@@ -226,30 +226,38 @@ fail:
     return st;
 }
 
+sr_status sr_exact_video_input(sr_video *video, int frame_w, int frame_h, int c, int h, int w, uint8_t *rgb,
+                               uint8_t *rgb_model, uint8_t *planes, float *xin)
+{
+    sr_status st = sr_video_next_rgb(video, rgb);
+    if (st != SR_OK) return st;
+    const uint8_t *src = rgb;
+    if (frame_w != w || frame_h != h) {
+        resize_rgb(rgb, frame_w, frame_h, rgb_model, w, h);
+        src = rgb_model;
+    }
+    if (c == 3) {
+        sr_rgb_to_chw_imagenet(src, w, h, xin);
+        return SR_OK;
+    }
+    size_t n = (size_t)w * h;
+    uint8_t *yy = planes, *uu = yy + n, *vv = uu + n;
+    sr_rgb_to_yuv444(src, w, h, yy, uu, vv);
+    for (size_t i = 0; i < n; i++)
+        xin[i] = (float)yy[i] / 255.0f;
+    return SR_OK;
+}
+
 sr_status sr_exact_run_frame(sr_exact *x, sr_exact_result *r, char *err, size_t err_size)
 {
     if (!x || !r) return SR_ERR_INVALID;
     memset(r, 0, sizeof *r);
     r->coded_bytes = -1;
-    sr_status st = sr_video_next_rgb(x->video, x->rgb);
+    sr_status st = sr_exact_video_input(x->video, x->fw, x->fh, x->mc, x->mh, x->mw, x->rgb, x->rgb_model,
+                                        x->planes, sr_exec_input(x->full, 0));
     if (st != SR_OK) {
         sr_errf(err, err_size, "exact mode: video frame: %s", sr_status_message(st));
         return st;
-    }
-    const uint8_t *src = x->rgb;
-    if (x->fw != x->mw || x->fh != x->mh) {
-        resize_rgb(x->rgb, x->fw, x->fh, x->rgb_model, x->mw, x->mh);
-        src = x->rgb_model;
-    }
-    float *xin = sr_exec_input(x->full, 0);
-    if (x->mc == 3) {
-        sr_rgb_to_chw_imagenet(src, x->mw, x->mh, xin);
-    } else {
-        size_t n = (size_t)x->mw * x->mh;
-        uint8_t *yy = x->planes, *uu = yy + n, *vv = uu + n;
-        sr_rgb_to_yuv444(src, x->mw, x->mh, yy, uu, vv);
-        for (size_t i = 0; i < n; i++)
-            xin[i] = (float)yy[i] / 255.0f;
     }
     double t0 = now_s();
     if ((st = sr_exec_run(x->full)) != SR_OK) {

@@ -57,6 +57,14 @@ struct sr_plan;
 sr_status sr_exact_plan_shape(const struct sr_plan *p, int n_nodes, int *cut, const char **pipeline, char *err,
                               size_t err_size);
 
+/* Renders the next frame of video (frame_w x frame_h) as exact mode feeds a model of input c x h x w (c = 1 or
+ * 3): bilinear resize, then ImageNet-normalised RGB planes, or luma / 255. rgb (frame_w x frame_h x 3 bytes),
+ * rgb_model and planes (w x h x 3 bytes each) are scratch buffers; xin gets c x h x w floats. Shared with the emulated
+ * testbed (sim/emulate), which feeds its devices the same frames. */
+struct sr_video;
+sr_status sr_exact_video_input(struct sr_video *video, int frame_w, int frame_h, int c, int h, int w, uint8_t *rgb,
+                               uint8_t *rgb_model, uint8_t *planes, float *xin);
+
 /* Computes the next frame of the stream. */
 sr_status sr_exact_run_frame(sr_exact *x, sr_exact_result *r, char *err, size_t err_size);
 

@@ -1,0 +1,69 @@
+#!/bin/sh
+# validate-emulation.sh: regenerates the table of docs/validation.md: for every experiment that supports emulation
+# (experiments/quickstart.yaml, experiments/split-brain.yaml), the simulated and the emulated p50 / p95 latency of
+# every point, with every device priced by a profile of this host measured now (simrun calibrate) and the
+# emulated devices' CPU quotas taken from the same profile. Needs root (simrun emulate).
+#
+#   sudo sh scripts/validate-emulation.sh [OUT_DIR]       (default results/validation; build dir: $SR_BUILD_DIR or build)
+#
+# quickstart runs at 1 replication and 8 s (about 24 frames per point, the first 2 s a warm-up), split-brain as
+# shipped (10 s, 20 frames). The simulated and the emulated run of a point see the same frames at the same
+# capture times (same seed, same arrival stream), and in split-brain the same rendered video and weights.
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${SR_BUILD_DIR:-build}
+OUT=${1:-results/validation}
+SIMRUN="$BUILD/simrun"
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+DB="$OUT/validation.db"
+rm -f "$DB" "$DB-wal" "$DB-shm"
+echo "== calibrating this host (simrun calibrate --quick)" >&2
+"$SIMRUN" calibrate --quick --out "$OUT/host.yaml" >&2
+variant() { # experiment file, extra sed expressions
+    exp=$1
+    shift
+    name=$(basename "$exp" .yaml)
+    sed -e "s|profile: [A-Za-z0-9_.-]*|profile: $OUT/host.yaml|g" \
+        -e "s|db: [^,}]*|db: $DB|" -e "s|figures: [^,}]*|figures: $OUT/$name|" "$@" "$exp" >"$OUT/$name.yaml"
+    echo "$OUT/$name.yaml"
+}
+QS=$(variant experiments/quickstart.yaml -e 's|^duration: .*|duration: 8s|' -e 's|replications: [0-9]*|replications: 1|')
+SB=$(variant experiments/split-brain.yaml)
+for y in "$QS" "$SB"; do
+    echo "== simulating $y" >&2
+    "$SIMRUN" run "$y" --jobs 1 >&2
+    echo "== emulating $y" >&2
+    "$SIMRUN" emulate "$y" --host-profile "$OUT/host.yaml" >&2
+done
+# the camera as shipped (profile camera-soc: a CPU quota of a fraction of a core), device_only alone (the cloud's
+# v100 is faster than this host, which cannot emulate it)
+DEV="$OUT/devices.db"
+rm -f "$DEV" "$DEV-wal" "$DEV-shm"
+sed -e 's|^name: quickstart|name: quickstart-camera-soc|' -e 's|^duration: .*|duration: 8s|' \
+    -e 's|replications: [0-9]*|replications: 1|' -e '/type: cloud_only/d' -e '/type: split/d' \
+    -e "s|db: [^,}]*|db: $DEV|" -e "s|figures: [^,}]*|figures: $OUT/devices|" experiments/quickstart.yaml >"$OUT/devices.yaml"
+echo "== simulating and emulating $OUT/devices.yaml" >&2
+"$SIMRUN" run "$OUT/devices.yaml" --jobs 1 >&2
+"$SIMRUN" emulate "$OUT/devices.yaml" --host-profile "$OUT/host.yaml" >&2
+{
+    "$SIMRUN" compare "$DEV" --metrics latency_p50_s,latency_p95_s --markdown
+    echo
+    "$SIMRUN" compare "$DEV" --tasks --markdown
+} >"$OUT/devices.md"
+"$SIMRUN" compare "$DB" --metrics latency_p50_s,latency_p95_s,bytes_per_frame --markdown >"$OUT/table.md"
+"$SIMRUN" compare "$DB" --tasks --markdown >"$OUT/tasks.md"
+cat "$OUT/table.md" "$OUT/tasks.md" "$OUT/devices.md"
+# the tables go between the markers <!-- table:begin --> / <!-- table:end --> (and tasks:, devices:) of docs/validation.md
+DOC=docs/validation.md
+if [ -f "$DOC" ]; then
+    awk -v dir="$OUT" -v when="$(date -u +%Y-%m-%dT%H:%MZ)" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" '
+        /<!-- (table|tasks|devices):begin -->/ {
+            print; name = $0; sub(/.*<!-- /, "", name); sub(/:begin.*/, "", name)
+            print ""; print "Generated " when " (load average " load ") by `sh scripts/validate-emulation.sh`."; print ""
+            f = dir "/" name ".md"; while ((getline line < f) > 0) print line; close(f); print ""; skip = 1; next }
+        /<!-- (table|tasks|devices):end -->/ { skip = 0 }
+        !skip { print }' "$DOC" >"$OUT/validation.md.new"
+    mv "$OUT/validation.md.new" "$DOC"
+    echo "updated $DOC" >&2
+fi

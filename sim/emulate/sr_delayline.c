@@ -1,0 +1,120 @@
+/* sr_delayline.c: the delay line's loop (sr_delayline.h): one ring of timestamped packets per direction,
+ * ppoll with the time to the next due packet. */
+#define _GNU_SOURCE
+#include "sr_delayline.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PKT_MAX 2048
+
+typedef struct ring {
+    uint8_t *buf; /* SR_DELAYLINE_MAX_QUEUED slots of PKT_MAX bytes */
+    uint16_t *len;
+    int64_t *due_ns;
+    size_t head, n;
+    int64_t delay_ns;
+    int in, out; /* read from in, write to out */
+} ring;
+
+static volatile sig_atomic_t g_stop;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Reads every packet waiting on r->in. Returns -1 when the device is gone. */
+static int ring_fill(ring *r)
+{
+    for (;;) {
+        uint8_t *slot;
+        uint8_t scratch[PKT_MAX];
+        int full = r->n == SR_DELAYLINE_MAX_QUEUED;
+        slot = full ? scratch : r->buf + ((r->head + r->n) % SR_DELAYLINE_MAX_QUEUED) * PKT_MAX;
+        ssize_t k = read(r->in, slot, PKT_MAX);
+        if (k < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
+        if (k == 0) return -1;
+        if (full) continue; /* dropped */
+        size_t i = (r->head + r->n) % SR_DELAYLINE_MAX_QUEUED;
+        r->len[i] = (uint16_t)k;
+        r->due_ns[i] = now_ns() + r->delay_ns;
+        r->n++;
+    }
+}
+
+/* Writes the packets that are due. */
+static void ring_flush(ring *r, int64_t t)
+{
+    while (r->n && r->due_ns[r->head] <= t) {
+        ssize_t k = write(r->out, r->buf + r->head * PKT_MAX, r->len[r->head]);
+        (void)k; /* a refused packet is a lost packet, as on a wire */
+        r->head = (r->head + 1) % SR_DELAYLINE_MAX_QUEUED;
+        r->n--;
+    }
+}
+
+sr_status sr_delayline_run(int fa, int fb, double delay_ab_s, double delay_ba_s)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    ring r[2];
+    memset(r, 0, sizeof r);
+    r[0].in = fa, r[0].out = fb, r[0].delay_ns = (int64_t)(delay_ab_s * 1e9 + 0.5);
+    r[1].in = fb, r[1].out = fa, r[1].delay_ns = (int64_t)(delay_ba_s * 1e9 + 0.5);
+    sr_status st = SR_OK;
+    for (int d = 0; d < 2; d++) {
+        r[d].buf = malloc((size_t)SR_DELAYLINE_MAX_QUEUED * PKT_MAX);
+        r[d].len = malloc(sizeof *r[d].len * SR_DELAYLINE_MAX_QUEUED);
+        r[d].due_ns = malloc(sizeof *r[d].due_ns * SR_DELAYLINE_MAX_QUEUED);
+        if (!r[d].buf || !r[d].len || !r[d].due_ns) st = SR_ERR_NOMEM;
+        fcntl(r[d].in, F_SETFL, fcntl(r[d].in, F_GETFL) | O_NONBLOCK);
+    }
+    while (st == SR_OK && !g_stop) {
+        int64_t t = now_ns();
+        ring_flush(&r[0], t);
+        ring_flush(&r[1], t);
+        int64_t next = -1;
+        for (int d = 0; d < 2; d++)
+            if (r[d].n && (next < 0 || r[d].due_ns[r[d].head] < next)) next = r[d].due_ns[r[d].head];
+        struct pollfd p[2] = {{fa, POLLIN, 0}, {fb, POLLIN, 0}};
+        struct timespec ts, *tsp = NULL;
+        if (next >= 0) {
+            int64_t wait = next - now_ns();
+            if (wait < 0) wait = 0;
+            ts.tv_sec = (time_t)(wait / 1000000000);
+            ts.tv_nsec = (long)(wait % 1000000000);
+            tsp = &ts;
+        }
+        int k = ppoll(p, 2, tsp, NULL);
+        if (k < 0 && errno != EINTR) st = SR_ERR_IO;
+        for (int d = 0; d < 2 && k > 0; d++) {
+            if (p[d].revents & (POLLERR | POLLHUP | POLLNVAL)) st = SR_ERR_IO;
+            if ((p[d].revents & POLLIN) && ring_fill(&r[d]) < 0) st = SR_ERR_IO;
+        }
+    }
+    for (int d = 0; d < 2; d++) {
+        free(r[d].buf);
+        free(r[d].len);
+        free(r[d].due_ns);
+    }
+    return g_stop ? SR_OK : st;
+}

@@ -1,0 +1,77 @@
+/* sr_testbed.h: an emulated testbed on this machine: one network namespace per node, shaped links between
+ * them, a CPU quota per node. Linux only, root only.
+ *
+ * A link joins two nodes with a pair of TUN devices (one in each namespace, addresses 10.201.L.1 and
+ * 10.201.L.2, point to point) and a delay line: a process of ours that reads every packet one TUN device
+ * sends, holds it for the direction's one-way delay and writes it into the other (the kernel here has tbf
+ * and htb but no netem; mahimahi delays packets the same way, over TUN devices). Each TUN device's egress
+ * is shaped by a tbf qdisc to the direction's bandwidth, scaled by 1500/1448 so that the payload rate of a
+ * TCP bulk transfer (full segments, IPv4 + TCP with timestamps: 52 header bytes per 1500) is the link's
+ * bandwidth, which is what the simulator's flow model moves (payload bytes at the link's bandwidth). The
+ * bucket holds 1 ms of the rate (at least one 1600-byte packet); since a full bucket lets that much through
+ * at once, the delay line holds packets for the delay plus the bucket's depth in time (1 ms, or one packet
+ * time at low rates: 25 ms at 500 Kbit/s), so that a message on an idle link takes d + S / B as in the flow
+ * model rather than d + (S - depth) / B. The delay line is single-threaded and timed with ppoll (nanosecond
+ * timeouts, hrtimer slack ~50 us).
+ *
+ * Priority: delay lines and the processes that enter a node run at nice SR_TESTBED_NICE, so that other work
+ * on a shared machine disturbs their timing less (the quotas still bound what they take).
+ *
+ * CPU quotas: a node with quota q > 0 (in cores) gets a cgroup with cpu.max (cgroup v2, when its cpu
+ * controller is available) or cpu.cfs_quota_us (cgroup v1) of q x period, period 10 ms (a finer period makes
+ * the throttling of a short task closer to a uniform slowdown).
+ *
+ * Teardown: sr_testbed_free removes everything (namespaces, which deletes their TUN devices, delay-line
+ * processes, cgroups). A guardian process, forked by sr_testbed_create, does the same when the creating
+ * process dies without freeing (a crash, SIGKILL): it waits on a pipe that only the creator holds open (and
+ * children that die with it: delay lines and emulated devices are signalled when their parent dies).
+ * Names carry the creator's pid (simrun-<pid>-<node>); sr_testbed_cleanup_stale removes those whose pid is
+ * gone (a guardian killed too). Everything goes through `ip` and `tc` (iproute2) and /sys/fs/cgroup. */
+#ifndef SR_TESTBED_H
+#define SR_TESTBED_H
+
+#include <stddef.h>
+
+#include "sr_status.h"
+
+#define SR_TESTBED_NICE (-10)
+
+typedef struct sr_testbed sr_testbed;
+
+typedef struct sr_tb_link {
+    int a, b;          /* node indices, a != b */
+    double bw_ab_bps;  /* bandwidth a -> b (payload bits/s), > 0 */
+    double bw_ba_bps;  /* b -> a */
+    double delay_ab_s; /* one-way delay a -> b, >= 0 */
+    double delay_ba_s;
+} sr_tb_link;
+
+/* Checks that this process can build a testbed: root, the ip and tc commands, /dev/net/tun, network
+ * namespaces, the tbf qdisc is not tested here (sr_testbed_create fails with tc's message).
+ * SR_ERR_UNSUPPORTED with the reason in err otherwise. */
+sr_status sr_testbed_check(char *err, size_t err_size);
+
+/* Removes namespaces and cgroups named simrun-<pid>-* whose pid is not a live process. Returns how many
+ * namespaces it removed. */
+int sr_testbed_cleanup_stale(void);
+
+/* Builds the testbed: n_nodes namespaces, the links (borrowed), quotas (n_nodes values in cores, <= 0: no
+ * quota; NULL: none). On failure everything built so far is removed and err says what failed. Caller frees.
+ */
+sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_link *links, int n_links,
+                            sr_testbed **out, char *err, size_t err_size);
+void sr_testbed_free(sr_testbed *tb); /* tears everything down; NULL is a no-op */
+
+/* Name of node i's namespace (borrowed). */
+const char *sr_testbed_ns(const sr_testbed *tb, int node);
+/* Address (dotted quad, borrowed) of node `node` on link l; NULL when the node is not an end of l. */
+const char *sr_testbed_addr(const sr_testbed *tb, int l, int node);
+
+/* For a child process (before it starts threads): moves the calling process into node's namespace and
+ * cgroup, at nice SR_TESTBED_NICE. */
+sr_status sr_testbed_enter(const sr_testbed *tb, int node, char *err, size_t err_size);
+
+/* The wire rate tbf is given for a payload bandwidth (the 1500/1448 header share). */
+double sr_testbed_wire_bps(double payload_bps);
+
+#endif

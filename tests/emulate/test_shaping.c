@@ -1,0 +1,157 @@
+/* test_shaping.c: the emulated link against its closed form. Over a testbed link (sr_testbed.h) of bandwidth
+ * B and one-way delay d, a bulk transfer of S bytes on a warm TCP connection (its window already open) takes
+ * d + S / B from the sender's first write to the receiver's last byte. Checked within 5 % at 500 Kbit/s,
+ * 5 Mbit/s and 200 Mbit/s with d = 20 ms, S sized to take about 0.8 s. Needs root (namespaces, TUN, tc):
+ * without it the test is skipped (exit 77) and says why. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sr_testbed.h"
+
+#define PORT 7311
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int xfer(int fd, char *buf, size_t n, int rd)
+{
+    size_t done = 0;
+    while (done < n) {
+        size_t chunk = n - done < 65536 ? n - done : 65536;
+        ssize_t k = rd ? read(fd, buf, chunk) : write(fd, buf, chunk);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        done += (size_t)k;
+    }
+    return 0;
+}
+
+/* Receiver: warm-up bytes, a one-byte go-ahead, then the measured bytes; writes the time of the last byte. */
+static int receiver(const char *addr, size_t warm, size_t bulk, int out)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+    inet_pton(AF_INET, addr, &sa.sin_addr);
+    if (bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 1) != 0) return 1;
+    int fd = accept(ls, NULL, NULL);
+    char *buf = malloc(65536);
+    if (fd < 0 || !buf || xfer(fd, buf, warm, 1) != 0) return 1;
+    if (write(fd, "g", 1) != 1 || xfer(fd, buf, bulk, 1) != 0) return 1;
+    double t1 = now_s();
+    if (write(out, &t1, sizeof t1) != sizeof t1) return 1;
+    free(buf);
+    close(fd);
+    close(ls);
+    return 0;
+}
+
+static int sender(const char *addr, size_t warm, size_t bulk, int out)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+    inet_pton(AF_INET, addr, &sa.sin_addr);
+    int fd = -1;
+    for (int tries = 0; tries < 200; tries++) { /* the receiver may not listen yet */
+        fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) break;
+        close(fd);
+        fd = -1;
+        usleep(10000);
+    }
+    char *buf = calloc(1, 65536);
+    char g;
+    if (fd < 0 || !buf || xfer(fd, buf, warm, 0) != 0 || read(fd, &g, 1) != 1) return 1;
+    double t0 = now_s();
+    if (xfer(fd, buf, bulk, 0) != 0) return 1;
+    if (write(out, &t0, sizeof t0) != sizeof t0) return 1;
+    while (read(fd, &g, 1) > 0) /* until the receiver closes */
+        ;
+    free(buf);
+    close(fd);
+    return 0;
+}
+
+static pid_t spawn(const sr_testbed *tb, int node, int role, const char *addr, size_t warm, size_t bulk,
+                   int out)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char err[256];
+        if (sr_testbed_enter(tb, node, err, sizeof err) != SR_OK) {
+            fprintf(stderr, "%s\n", err);
+            _exit(1);
+        }
+        _exit(role ? receiver(addr, warm, bulk, out) : sender(addr, warm, bulk, out));
+    }
+    return pid;
+}
+
+/* One link: returns the relative error of the measured time against d + S / B, or NAN on failure. */
+static double measure(double bw_bps, double delay_s, size_t warm, size_t bulk)
+{
+    sr_tb_link link = {0, 1, bw_bps, bw_bps, delay_s, delay_s};
+    sr_testbed *tb = NULL;
+    char err[512];
+    if (sr_testbed_create(2, NULL, &link, 1, &tb, err, sizeof err) != SR_OK) {
+        fprintf(stderr, "testbed: %s\n", err);
+        return NAN;
+    }
+    int pr[2], ps[2];
+    if (pipe(pr) != 0 || pipe(ps) != 0) return NAN;
+    const char *addr = sr_testbed_addr(tb, 0, 1);
+    pid_t r = spawn(tb, 1, 1, addr, warm, bulk, pr[1]);
+    pid_t s = spawn(tb, 0, 0, addr, warm, bulk, ps[1]);
+    double t0 = NAN, t1 = NAN;
+    if (read(ps[0], &t0, sizeof t0) != sizeof t0) t0 = NAN;
+    if (read(pr[0], &t1, sizeof t1) != sizeof t1) t1 = NAN;
+    int st_r = 1, st_s = 1;
+    waitpid(r, &st_r, 0);
+    waitpid(s, &st_s, 0);
+    close(pr[0]), close(pr[1]), close(ps[0]), close(ps[1]);
+    sr_testbed_free(tb);
+    double expect = delay_s + (double)bulk * 8.0 / bw_bps, got = t1 - t0;
+    printf("link %9.0f bit/s, delay %.0f ms: %zu bytes in %.4f s, closed form d + S/B = %.4f s, error %+.2f "
+           "%%\n",
+           bw_bps, delay_s * 1e3, bulk, got, expect, 100.0 * (got - expect) / expect);
+    if (st_r != 0 || st_s != 0) return NAN;
+    return (got - expect) / expect;
+}
+
+int main(void)
+{
+    char err[512];
+    if (sr_testbed_check(err, sizeof err) != SR_OK) {
+        printf("SKIP: %s\n", err);
+        return 77;
+    }
+    sr_testbed_cleanup_stale();
+    const struct {
+        double bw;
+        size_t warm, bulk;
+    } cases[] = {{500e3, 40000, 60000}, {5e6, 200000, 500000}, {200e6, 4000000, 20000000}};
+    int failed = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double e = measure(cases[i].bw, 0.020, cases[i].warm, cases[i].bulk);
+        if (!(fabs(e) <= 0.05)) {
+            printf("FAIL: %.0f bit/s is off its closed form by more than 5 %%\n", cases[i].bw);
+            failed = 1;
+        }
+    }
+    return failed;
+}
