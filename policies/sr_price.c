@@ -21,8 +21,28 @@ static double codec_seconds(const sr_device_spec *d, const sr_plan_codec *c, dou
     return t;
 }
 
+/* The device's CPU quota (`cpu`): compute times are multiplied by cores / cpu; 1 without a quota. */
+double sr_price_quota_factor(const sr_device_spec *d)
+{
+    return d->cpu_cores > 0 && d->cores >= 1 ? (double)d->cores / d->cpu_cores : 1.0;
+}
+
+static sr_status price_compute(const sr_policy_env *env, const sr_plan_task *t, int batch, double *seconds,
+                               char *err, size_t err_size);
+
 sr_status sr_price_task(const sr_policy_env *env, const sr_plan_task *t, int batch, double *seconds, char *err,
                         size_t err_size)
+{
+    sr_status st = price_compute(env, t, batch, seconds, err, err_size);
+    if (st != SR_OK || t->kind != SR_TASK_COMPUTE) return st;
+    const sr_device_spec *d = &env->exp->devices[t->dev.group];
+    if (t->work != SR_WORK_SECONDS) *seconds *= sr_price_quota_factor(d);
+    *seconds += d->container_overhead_s;
+    return SR_OK;
+}
+
+static sr_status price_compute(const sr_policy_env *env, const sr_plan_task *t, int batch, double *seconds,
+                               char *err, size_t err_size)
 {
     const sr_experiment *e = env->exp;
     *seconds = 0;

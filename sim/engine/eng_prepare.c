@@ -220,6 +220,10 @@ static sr_status check_devices(const sr_experiment *e, char *err, size_t err_siz
                     d->name);
             return SR_ERR_INVALID;
         }
+        if (!(d->cpu_cores >= 0) || d->cpu_cores > (double)d->cores || !(d->container_overhead_s >= 0)) {
+            ENG_ERR("device '%s': cpu quota must be in (0, cores] and container_overhead >= 0", d->name);
+            return SR_ERR_INVALID;
+        }
     }
     for (int s = 0; s < e->n_links; s++) {
         const sr_link_spec *l = &e->links[s];
