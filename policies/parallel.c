@@ -1,0 +1,717 @@
+/* parallel.c: one inference spread over several worker devices, block by block (Zhou et al.'s Parallel case,
+ * MoDNN's layer-wise and DeepThings' fused-layer partitions).
+ *
+ * The model is cut into blocks at `blocks`; each block has a scheme:
+ * - fused:   the block's output is cut into tiles (a grid); each tile's worker receives the rectangle of the block
+ *            input its receptive field needs (the halo: sr_region back-projection), runs the tile through every
+ *            layer of the block and sends its output rectangle back; only the block's input and output cross;
+ * - spatial: layer-wise tiles: the same around every layer of the block (a layer = a conv or fc node and the
+ *            per-channel nodes after it);
+ * - channel: layer-wise channel partitions: each worker receives the layer's whole input and computes a slice of
+ *            its output channels;
+ * - local:   the hub runs the block alone.
+ * The hub (the source device unless `hub` names a group) holds the input, scatters every step's parts, gathers
+ * and stitches their outputs (a zero-time stitch), and starts the next step when all parts are back.
+ *
+ * Shares: even (the grid's tiles dealt round-robin over the workers; channels in equal slices), or adaptive:
+ * proportional to each worker's speed (speed x cores x efficiency x cpu quota / cores): tiles become one strip
+ * of rows per worker whose height follows its speed, channel slices likewise. A worker that goes down gets no
+ * share: the policy re-plans at once over the workers left (jobs in flight keep their plan and fail), and again
+ * when it comes back.
+ *
+ * Metrics (per frame of the current plan): the MACs tiles recompute because their halos overlap, that as a
+ * fraction of the model's MACs, and the peak memory a device needs for one task (its weights plus the largest
+ * input + output rectangle of a layer it computes; the hub also holds a step's whole input and output). */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sr_multi.h"
+#include "sr_region.h"
+
+#define PAR_MAX_BLOCKS 64
+#define PAR_MAX_STEPS 256
+
+typedef enum { PAR_FUSED, PAR_SPATIAL, PAR_CHANNEL, PAR_LOCAL, PAR_SCHEME_COUNT } par_scheme;
+static const char *const scheme_names[] = {"fused", "spatial", "channel", "local"};
+_Static_assert(sizeof scheme_names / sizeof scheme_names[0] == PAR_SCHEME_COUNT, "scheme names");
+typedef enum { PAR_EVEN, PAR_ADAPTIVE, PAR_SHARES_COUNT } par_shares;
+static const char *const share_names[] = {"even", "adaptive"};
+_Static_assert(sizeof share_names / sizeof share_names[0] == PAR_SHARES_COUNT, "share names");
+
+typedef struct parallel_params {
+    char *workers;
+    int n_workers;
+    char *hub;
+    char *blocks;
+    char *schemes;
+    char *grid;
+    par_shares shares;
+    double frame_bytes;
+} parallel_params;
+
+static const sr_field fields[] = {
+    {"workers", SR_F_STR, .flags = SR_FF_REQUIRED,
+     .doc = "comma-separated device groups whose instances (in order) compute the partitions",
+     .offset = offsetof(parallel_params, workers)},
+    {"n_workers", SR_F_INT, SR_UNIT_NONE, SR_FF_HAS_MIN | SR_FF_HAS_MAX, .min = 0, .max = SR_MULTI_MAX_DEV, .def = "0",
+     .doc = "use the first n instances of `workers` (0: all)", .offset = offsetof(parallel_params, n_workers)},
+    {"hub", SR_F_STR, .def_doc = "the source device",
+     .doc = "device group whose instance (source instance i -> i % count) scatters, gathers and runs local blocks",
+     .offset = offsetof(parallel_params, hub)},
+    {"blocks", SR_F_STR, .def_doc = "one block: the whole model",
+     .doc = "comma-separated last layers of every block but the last, in graph order (block names such as layer2 "
+            "mean the block's last layer)",
+     .offset = offsetof(parallel_params, blocks)},
+    {"schemes", SR_F_STR, .def = "fused",
+     .doc = "per block, comma-separated: fused (tiles through the block), spatial (tiles around every layer), channel "
+            "(output-channel slices of every layer), local (on the hub); one value applies to every block",
+     .offset = offsetof(parallel_params, schemes)},
+    {"grid", SR_F_STR, .def_doc = "Nx1 (one strip of rows per worker)",
+     .doc = "tiles ROWSxCOLS of a tiled block's output for even shares, dealt round-robin over the workers",
+     .offset = offsetof(parallel_params, grid)},
+    {"shares", SR_F_ENUM, .names = share_names, .n_names = PAR_SHARES_COUNT, .def = "even",
+     .doc = "even, or adaptive: a strip of rows (or a channel slice) per worker proportional to its speed x cpu quota",
+     .offset = offsetof(parallel_params, shares)},
+    {"frame_size", SR_F_QTY, SR_UNIT_SIZE, SR_FF_HAS_MIN | SR_FF_MIN_EXCL,
+     .def_doc = "the raw input: width*height*3 (events: event_size)",
+     .doc = "bytes of the frame sent from the source to the hub when they differ",
+     .offset = offsetof(parallel_params, frame_bytes)},
+};
+static const sr_section params = {"policy (type parallel)", "policy", 0,
+                                  "Spread each block of layers over `workers` as tiles (fused or layer-wise) or "
+                                  "channel slices; a hub scatters and gathers.",
+                                  fields, (int)(sizeof fields / sizeof fields[0]), sizeof(parallel_params)};
+
+typedef enum { STEP_TILES, STEP_CHANNELS, STEP_LOCAL } step_kind;
+typedef struct par_step {
+    step_kind kind;
+    int first, last; /* nodes (tiles: no input node) */
+} par_step;
+
+typedef struct par_model {
+    par_step *steps;
+    int n_steps;
+} par_model;
+
+typedef struct par_state {
+    par_model *models; /* per model */
+    int n_models;
+    int n_workers;
+    int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV];
+    int down[SR_MULTI_MAX_DEV];
+    /* the last plan's metrics */
+    double redundant_macs, model_macs;
+    double peak_mem[SR_MULTI_MAX_DEV + 1]; /* per worker; [n_workers]: the hub */
+    int have_metrics;
+} par_state;
+
+static int per_channel(sr_op op)
+{
+    switch (op) {
+    case SR_OP_RELU:
+    case SR_OP_RELU6:
+    case SR_OP_LEAKY_RELU:
+    case SR_OP_CLIP:
+    case SR_OP_SIGMOID:
+    case SR_OP_DROPOUT:
+    case SR_OP_BATCHNORM:
+    case SR_OP_MAXPOOL:
+    case SR_OP_AVGPOOL:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int is_layer_head(sr_op op)
+{
+    return op == SR_OP_CONV || op == SR_OP_FC;
+}
+
+/* Worker list from the comma-separated groups. 0, or -1 with err. */
+static int parse_workers(const sr_experiment *e, const parallel_params *p, int *group, int *inst, int *n, char *err,
+                         size_t size)
+{
+    *n = 0;
+    const char *s = p->workers;
+    while (s && *s) {
+        const char *end = strchr(s, ',');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        char name[128];
+        while (len && *s == ' ')
+            s++, len--;
+        while (len && s[len - 1] == ' ')
+            len--;
+        if (len == 0 || len >= sizeof name) {
+            snprintf(err, size, "empty device group name in '%s'", p->workers);
+            return -1;
+        }
+        memcpy(name, s, len);
+        name[len] = '\0';
+        int g = sr_policy_device_index(e, name);
+        if (g < 0) {
+            snprintf(err, size, "unknown device group '%s'", name);
+            return -1;
+        }
+        for (int i = 0; i < e->devices[g].count; i++) {
+            if (p->n_workers > 0 && *n >= p->n_workers) break;
+            if (*n >= SR_MULTI_MAX_DEV) {
+                snprintf(err, size, "more than %d workers", SR_MULTI_MAX_DEV);
+                return -1;
+            }
+            group[*n] = g, inst[*n] = i, (*n)++;
+        }
+        if (!end) break;
+        s = end + 1;
+    }
+    if (p->n_workers > 0 && *n < p->n_workers) {
+        snprintf(err, size, "n_workers is %d but '%s' has %d instances", p->n_workers, p->workers, *n);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_grid(const char *grid, int *rows, int *cols)
+{
+    char tail = 0;
+    if (!grid) return 0;
+    return sscanf(grid, "%dx%d%c", rows, cols, &tail) == 2 && *rows >= 1 && *cols >= 1 && *rows <= 1024 &&
+                   *cols <= 1024
+               ? 0
+               : -1;
+}
+
+/* The steps of model g; 0, or -1 with err. */
+static int build_steps(const parallel_params *p, const sr_graph *g, par_model *pm, char *err, size_t size)
+{
+    int ends[PAR_MAX_BLOCKS], nb = 0, n = sr_graph_node_count(g);
+    if (sr_multi_parse_layers(g, p->blocks, ends, PAR_MAX_BLOCKS - 1, &nb, err, size) != 0) return -1;
+    if (nb > 0 && ends[nb - 1] >= n - 1) nb--; /* the last layer closes the last block anyway */
+    ends[nb++] = n - 1;
+    par_scheme sch[PAR_MAX_BLOCKS];
+    int ns = 0;
+    const char *s = p->schemes ? p->schemes : "fused";
+    while (*s) {
+        const char *end = strchr(s, ',');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        while (len && *s == ' ')
+            s++, len--;
+        while (len && s[len - 1] == ' ')
+            len--;
+        int k = 0;
+        while (k < PAR_SCHEME_COUNT && !(strlen(scheme_names[k]) == len && strncmp(scheme_names[k], s, len) == 0))
+            k++;
+        if (k == PAR_SCHEME_COUNT) {
+            snprintf(err, size, "unknown scheme '%.*s' (valid: fused, spatial, channel, local)", (int)len, s);
+            return -1;
+        }
+        if (ns >= PAR_MAX_BLOCKS) break;
+        sch[ns++] = (par_scheme)k;
+        if (!end) break;
+        s = end + 1;
+    }
+    if (ns != 1 && ns != nb) {
+        snprintf(err, size, "%d schemes for %d blocks: give one per block, or one for all", ns, nb);
+        return -1;
+    }
+    pm->steps = calloc(PAR_MAX_STEPS, sizeof *pm->steps);
+    if (!pm->steps) {
+        snprintf(err, size, "out of memory");
+        return -1;
+    }
+    pm->n_steps = 0;
+    int start = 0;
+    for (int b = 0; b < nb; b++) {
+        par_scheme k = sch[ns == 1 ? 0 : b];
+        int first = start, last = ends[b];
+        start = last + 1;
+        if (k != PAR_LOCAL)
+            while (first < last && sr_graph_node(g, first)->op == SR_OP_INPUT)
+                first++;
+        if (k == PAR_LOCAL || k == PAR_FUSED) {
+            if (pm->n_steps >= PAR_MAX_STEPS) goto too_many;
+            /* the input node of a tiled first block is nobody's work (it costs nothing) */
+            pm->steps[pm->n_steps++] = (par_step){k == PAR_LOCAL ? STEP_LOCAL : STEP_TILES, first, last};
+            continue;
+        }
+        /* layer-wise: one step per layer (a conv/fc node and what follows it up to the next one) */
+        int u0 = first;
+        for (int id = first + 1; id <= last + 1; id++) {
+            if (id <= last && !is_layer_head(sr_graph_node(g, id)->op)) continue;
+            if (pm->n_steps >= PAR_MAX_STEPS) goto too_many;
+            pm->steps[pm->n_steps++] = (par_step){k == PAR_CHANNEL ? STEP_CHANNELS : STEP_TILES, u0, id - 1};
+            u0 = id;
+        }
+    }
+    /* every step must be computable as its scheme says */
+    for (int i = 0; i < pm->n_steps; i++) {
+        par_step *st = &pm->steps[i];
+        if (st->kind == STEP_TILES) {
+            sr_region *r = NULL;
+            char msg[512] = "";
+            sr_status rs = sr_region_create(g, st->first, st->last, &r, msg, sizeof msg);
+            sr_region_free(r);
+            if (rs != SR_OK) {
+                snprintf(err, size, "layers '%s'..'%s' cannot be tiled: %s", sr_graph_node(g, st->first)->name,
+                         sr_graph_node(g, st->last)->name, msg);
+                return -1;
+            }
+        } else if (st->kind == STEP_CHANNELS) {
+            int heads = 0;
+            for (int id = st->first; id <= st->last; id++) {
+                sr_op op = sr_graph_node(g, id)->op;
+                if (is_layer_head(op))
+                    heads++;
+                else if (!per_channel(op) && !(op == SR_OP_INPUT && heads == 0)) {
+                    snprintf(err, size, "layer '%s' (%s) cannot follow a channel slice (only per-channel layers can)",
+                             sr_graph_node(g, id)->name, sr_op_name(op));
+                    return -1;
+                }
+            }
+            if (heads != 1) {
+                snprintf(err, size, "layers '%s'..'%s' have no conv or fc node to slice by channels",
+                         sr_graph_node(g, st->first)->name, sr_graph_node(g, st->last)->name);
+                return -1;
+            }
+            while (sr_graph_node(g, st->first)->op == SR_OP_INPUT)
+                st->first++;
+        }
+    }
+    return 0;
+too_many:
+    snprintf(err, size, "more than %d steps", PAR_MAX_STEPS);
+    return -1;
+}
+
+static void free_models(par_model *m, int n)
+{
+    for (int i = 0; m && i < n; i++)
+        free(m[i].steps);
+    free(m);
+}
+
+static sr_status parallel_check(const void *p_, const sr_policy_env *env, sr_policy_diag *d)
+{
+    const parallel_params *p = p_;
+    const sr_experiment *e = env->exp;
+    int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV], nw = 0, rows = 0, cols = 0;
+    char msg[768];
+    if (p->workers && parse_workers(e, p, group, inst, &nw, msg, sizeof msg) != 0) {
+        sr_policy_error(d, "workers", "%s", msg);
+        nw = 0;
+    }
+    int hg = p->hub ? sr_policy_device_index(e, p->hub) : -1;
+    if (p->hub && hg < 0) sr_policy_error(d, "hub", "unknown device group '%s'", p->hub);
+    if (p->grid && parse_grid(p->grid, &rows, &cols) != 0)
+        sr_policy_error(d, "grid", "grid '%s' must be ROWSxCOLS, e.g. 5x5", p->grid);
+    if (p->grid && p->shares == PAR_ADAPTIVE)
+        sr_policy_error(d, "grid", "adaptive shares cut one strip of rows per worker: leave grid out");
+    for (int m = 0; m < e->n_models; m++) {
+        const sr_graph *g = env->graphs ? env->graphs[m] : NULL;
+        if (!g || !sr_multi_model_used(e, m)) continue;
+        par_model pm = {0};
+        if (build_steps(p, g, &pm, msg, sizeof msg) != 0)
+            sr_policy_error(d, strstr(msg, "scheme") || strstr(msg, "slice") || strstr(msg, "tiled") ? "schemes" : "blocks",
+                            "model '%s': %s", e->models[m].name, msg);
+        for (int i = 0; i < pm.n_steps && p->grid && rows > 0; i++) {
+            const sr_shape *o = &sr_graph_node(g, pm.steps[i].last)->out;
+            if (pm.steps[i].kind == STEP_TILES && (rows > o->d[2] || cols > o->d[3])) {
+                sr_policy_error(d, "grid", "grid %dx%d is finer than the %lldx%lld output of '%s'", rows, cols,
+                                (long long)o->d[2], (long long)o->d[3], sr_graph_node(g, pm.steps[i].last)->name);
+                break;
+            }
+        }
+        free(pm.steps);
+    }
+    if (!env->route_exists) return SR_OK;
+    for (int s = 0; s < e->n_sources; s++) {
+        int sg = sr_policy_device_index(e, e->sources[s].devices);
+        for (int i = 0; sg >= 0 && i < e->devices[sg].count; i++) {
+            int hi = hg >= 0 ? sr_policy_target_instance(e, hg, i) : i, h = hg >= 0 ? hg : sg;
+            if (hg >= 0 && !(h == sg && hi == i) && !env->route_exists(env->route_user, sg, i, h, hi)) {
+                sr_policy_error(d, "hub", "no route from '%s' to the hub '%s'", e->devices[sg].instances[i],
+                                e->devices[h].instances[hi]);
+                return SR_OK;
+            }
+            for (int w = 0; w < nw; w++) {
+                if (group[w] == h && inst[w] == hi) continue;
+                if (!env->route_exists(env->route_user, h, hi, group[w], inst[w]) ||
+                    !env->route_exists(env->route_user, group[w], inst[w], h, hi)) {
+                    sr_policy_error(d, "workers", "no route between the hub '%s' and worker '%s' (both ways needed)",
+                                    e->devices[h].instances[hi], e->devices[group[w]].instances[inst[w]]);
+                    return SR_OK;
+                }
+            }
+        }
+    }
+    return SR_OK;
+}
+
+static void parallel_fini(void *state)
+{
+    par_state *s = state;
+    if (!s) return;
+    free_models(s->models, s->n_models);
+    free(s);
+}
+
+static sr_status parallel_init(const void *p_, const sr_policy_env *env, void **state, char *err, size_t err_size)
+{
+    const parallel_params *p = p_;
+    const sr_experiment *e = env->exp;
+    par_state *s = calloc(1, sizeof *s);
+    if (!s) return SR_ERR_NOMEM;
+    s->n_models = e->n_models;
+    s->models = calloc((size_t)(e->n_models ? e->n_models : 1), sizeof *s->models);
+    if (!s->models) {
+        parallel_fini(s);
+        return SR_ERR_NOMEM;
+    }
+    char msg[768];
+    if (parse_workers(e, p, s->group, s->inst, &s->n_workers, msg, sizeof msg) != 0) {
+        if (err) snprintf(err, err_size, "parallel: %s", msg);
+        parallel_fini(s);
+        return SR_ERR_INVALID;
+    }
+    for (int m = 0; m < e->n_models; m++) {
+        const sr_graph *g = env->graphs ? env->graphs[m] : NULL;
+        if (!g || !sr_multi_model_used(e, m)) continue;
+        if (build_steps(p, g, &s->models[m], msg, sizeof msg) != 0) {
+            if (err) snprintf(err, err_size, "parallel: model '%s': %s", e->models[m].name, msg);
+            parallel_fini(s);
+            return SR_ERR_INVALID;
+        }
+    }
+    *state = s;
+    return SR_OK;
+}
+
+/* ---- planning ---- */
+
+typedef struct par_build {
+    sr_plan *plan;
+    const sr_graph *g;
+    int model;
+    sr_precision prec;
+    int elem; /* bytes per element */
+    sr_plan_dev hub;
+    int hub_w; /* index of the hub among the workers, -1 */
+    int n;     /* live workers */
+    sr_plan_dev w[SR_MULTI_MAX_DEV];
+    int wi[SR_MULTI_MAX_DEV]; /* their index in the state's worker list */
+    double speed[SR_MULTI_MAX_DEV];
+    par_state *s;
+} par_build;
+
+static int same(sr_plan_dev a, sr_plan_dev b)
+{
+    return a.group == b.group && a.instance == b.instance;
+}
+
+static double rect_area(sr_rect r)
+{
+    return r.y1 > r.y0 && r.x1 > r.x0 ? (double)(r.y1 - r.y0) * (double)(r.x1 - r.x0) : 0.0;
+}
+
+static double weights_bytes(const par_build *b, int first, int last)
+{
+    double w = 0;
+    for (int id = first; id <= last; id++)
+        w += (double)sr_node_weight_bytes(b->g, id, b->prec);
+    return w;
+}
+
+static void note_mem(par_build *b, int worker, double bytes)
+{
+    int k = worker < 0 ? b->s->n_workers : b->wi[worker];
+    if (bytes > b->s->peak_mem[k]) b->s->peak_mem[k] = bytes;
+}
+
+/* Adds part task `t` at worker k: scatter (unless k is the hub), compute, gather; returns the gather (or the
+ * compute) id, or a negative status. */
+static int add_part(par_build *b, int join, int k, int first, int last, sr_plan_part in_part, int in_node,
+                    double in_bytes, sr_plan_part out_part, double out_bytes, const char *tag)
+{
+    sr_plan *p = b->plan;
+    sr_plan_dev w = b->w[k];
+    char label[SR_PLAN_LABEL_MAX];
+    int prev = join;
+    sr_status st;
+    if (!same(w, b->hub)) {
+        snprintf(label, sizeof label, "scatter%s", tag);
+        int t = sr_plan_add_transfer(p, b->hub, w, SR_PAYLOAD_ACTIVATION, in_bytes, label);
+        if (t < 0) return t;
+        sr_plan_task_mut(p, t)->node = in_node, sr_plan_task_mut(p, t)->model = b->model;
+        if ((sr_plan_part_is_tile(&in_part) || sr_plan_part_is_slice(&in_part)) &&
+            (st = sr_plan_set_part(p, t, in_part)) != SR_OK)
+            return st;
+        if (prev >= 0 && (st = sr_plan_add_dep(p, prev, t)) != SR_OK) return st;
+        prev = t;
+    }
+    snprintf(label, sizeof label, "part%s", tag);
+    int c = sr_plan_add_layers(p, w, b->model, first, last, label);
+    if (c < 0) return c;
+    if ((st = sr_plan_set_part(p, c, out_part)) != SR_OK) return st;
+    if (prev >= 0 && (st = sr_plan_add_dep(p, prev, c)) != SR_OK) return st;
+    if (same(w, b->hub)) return c;
+    snprintf(label, sizeof label, "gather%s", tag);
+    int t = sr_plan_add_transfer(p, w, b->hub, SR_PAYLOAD_ACTIVATION, out_bytes, label);
+    if (t < 0) return t;
+    sr_plan_task_mut(p, t)->node = last, sr_plan_task_mut(p, t)->model = b->model;
+    if ((st = sr_plan_set_part(p, t, out_part)) != SR_OK) return st;
+    if ((st = sr_plan_add_dep(p, c, t)) != SR_OK) return st;
+    return t;
+}
+
+/* A zero-time stitch on the hub after all of ends[0..n). */
+static int add_join(par_build *b, const int *ends, int n, int step)
+{
+    char label[SR_PLAN_LABEL_MAX];
+    snprintf(label, sizeof label, "stitch%d", step);
+    int j = sr_plan_add_delay(b->plan, b->hub, SR_DELAY_OTHER, 0.0, label);
+    if (j < 0) return j;
+    for (int i = 0; i < n; i++) {
+        sr_status st = sr_plan_add_dep(b->plan, ends[i], j);
+        if (st != SR_OK) return st;
+    }
+    return j;
+}
+
+/* Rows [0, H) cut into the shares of the live workers (adaptive) or `rows` even bands. */
+static void row_bands(const par_build *b, const parallel_params *p, int H, int rows, int *cut)
+{
+    int sh[SR_MULTI_MAX_DEV];
+    double even[SR_MULTI_MAX_DEV];
+    for (int i = 0; i < rows; i++)
+        even[i] = 1.0;
+    sr_multi_shares(H, p->shares == PAR_ADAPTIVE ? b->speed : even, rows, sh);
+    cut[0] = 0;
+    for (int i = 0; i < rows; i++)
+        cut[i + 1] = cut[i] + sh[i];
+}
+
+static int plan_tiles(par_build *b, const parallel_params *p, const par_step *st, int join, int step)
+{
+    const sr_graph *g = b->g;
+    sr_region *r = NULL;
+    sr_status rs = sr_region_create(g, st->first, st->last, &r, NULL, 0);
+    if (rs != SR_OK) return rs;
+    const sr_shape *o = &sr_graph_node(g, st->last)->out;
+    int H = (int)o->d[2], W = (int)o->d[3], C = (int)o->d[1];
+    int in_id = sr_region_input_id(r);
+    int Cin = (int)sr_graph_node(g, in_id)->out.d[1];
+    int rows = b->n, cols = 1;
+    if (p->grid && p->shares == PAR_EVEN) parse_grid(p->grid, &rows, &cols);
+    if (p->shares == PAR_ADAPTIVE) rows = b->n, cols = 1;
+    if (rows > H) rows = H;
+    if (cols > W) cols = W;
+    int ycut[1025], xcut[1025];
+    if (rows > SR_MULTI_MAX_DEV || p->shares == PAR_EVEN) {
+        for (int i = 0; i <= rows; i++)
+            ycut[i] = (int)((long long)H * i / rows);
+    } else {
+        row_bands(b, p, H, rows, ycut);
+    }
+    for (int i = 0; i <= cols; i++)
+        xcut[i] = (int)((long long)W * i / cols);
+    int n = sr_region_node_count(r);
+    sr_tile_layer *tl = calloc((size_t)n, sizeof *tl);
+    int *ends = calloc((size_t)rows * (size_t)cols, sizeof *ends);
+    sr_rect *tiles = calloc((size_t)rows * (size_t)cols, sizeof *tiles);
+    int ret = SR_OK, n_ends = 0, n_tiles = 0;
+    if (!tl || !ends || !tiles) ret = SR_ERR_NOMEM;
+    double w_bytes = weights_bytes(b, st->first, st->last);
+    double hub_mem = (double)sr_shape_numel(&sr_graph_node(g, in_id)->out) * b->elem +
+                     (double)sr_shape_numel(o) * b->elem;
+    note_mem(b, -1, hub_mem);
+    for (int ty = 0; ty < rows && ret == SR_OK; ty++)
+        for (int tx = 0; tx < cols && ret == SR_OK; tx++) {
+            sr_rect out = {ycut[ty], ycut[ty + 1], xcut[tx], xcut[tx + 1]}, in;
+            if (rect_area(out) == 0) continue;
+            int k = (ty * cols + tx) % b->n;
+            if ((ret = sr_region_backproject(r, out, tl, &in)) != SR_OK) break;
+            tiles[n_tiles++] = out;
+            double mem = 0;
+            for (int l = 0; l < n; l++) {
+                const sr_node *nd = sr_graph_node(g, tl[l].id);
+                double ci = nd->n_inputs > 0 ? (double)sr_graph_node(g, nd->inputs[0])->out.d[1] : 0;
+                double m = (ci * rect_area(tl[l].in) + (double)nd->out.d[1] * rect_area(tl[l].out)) * b->elem;
+                if (m > mem) mem = m;
+            }
+            note_mem(b, k, w_bytes + mem);
+            char tag[24];
+            snprintf(tag, sizeof tag, "%d.%d", step, ty * cols + tx);
+            sr_plan_part ip = {in.y0, in.y1, in.x0, in.x1, 0, 0}, op = {out.y0, out.y1, out.x0, out.x1, 0, 0};
+            int e = add_part(b, join, k, st->first, st->last, ip, in_id, (double)Cin * rect_area(in) * b->elem, op,
+                             (double)C * rect_area(out) * b->elem, tag);
+            if (e < 0) ret = e;
+            else ends[n_ends++] = e;
+        }
+    if (ret == SR_OK) b->s->redundant_macs += (double)sr_region_redundant_macs(r, tiles, n_tiles);
+    if (ret == SR_OK) ret = add_join(b, ends, n_ends, step);
+    free(tl);
+    free(ends);
+    free(tiles);
+    sr_region_free(r);
+    return ret;
+}
+
+static int plan_channels(par_build *b, const parallel_params *p, const par_step *st, int join, int step)
+{
+    const sr_graph *g = b->g;
+    int head = st->first;
+    while (!is_layer_head(sr_graph_node(g, head)->op))
+        head++;
+    int in_id = sr_graph_node(g, head)->inputs[0];
+    int C = (int)sr_graph_node(g, head)->out.d[1];
+    int n = b->n < C ? b->n : C, sh[SR_MULTI_MAX_DEV], ends[SR_MULTI_MAX_DEV], n_ends = 0;
+    double even[SR_MULTI_MAX_DEV];
+    for (int i = 0; i < n; i++)
+        even[i] = 1.0;
+    sr_multi_shares(C, p->shares == PAR_ADAPTIVE ? b->speed : even, n, sh);
+    double in_bytes = (double)sr_shape_numel(&sr_graph_node(g, in_id)->out) * b->elem;
+    double out_bytes = (double)sr_shape_numel(&sr_graph_node(g, st->last)->out) * b->elem;
+    double w_bytes = weights_bytes(b, st->first, st->last);
+    note_mem(b, -1, in_bytes + out_bytes);
+    int c0 = 0;
+    for (int k = 0; k < n; k++) {
+        if (sh[k] == 0) continue;
+        double f = (double)sh[k] / C;
+        note_mem(b, k, w_bytes * f + in_bytes + out_bytes * f);
+        char tag[24];
+        snprintf(tag, sizeof tag, "%d.%d", step, k);
+        sr_plan_part op = {0, 0, 0, 0, c0, c0 + sh[k]}, none = {0};
+        int e = add_part(b, join, k, st->first, st->last, none, in_id, in_bytes, op, out_bytes * f, tag);
+        if (e < 0) return e;
+        ends[n_ends++] = e;
+        c0 += sh[k];
+    }
+    return add_join(b, ends, n_ends, step);
+}
+
+static sr_status parallel_plan(void *state, const void *p_, const sr_policy_env *env, const sr_plan_req *req,
+                               sr_plan **out, char *err, size_t err_size)
+{
+    par_state *s = state;
+    const parallel_params *p = p_;
+    const sr_experiment *e = env->exp;
+    const par_model *pm = &s->models[req->model];
+    if (!pm->steps) {
+        if (err) snprintf(err, err_size, "parallel: no steps for model '%s'", e->models[req->model].name);
+        return SR_ERR_INVALID;
+    }
+    par_build b = {0};
+    b.g = env->graphs[req->model];
+    b.model = req->model;
+    b.prec = e->models[req->model].precision;
+    b.elem = sr_precision_bytes(b.prec);
+    b.s = s;
+    sr_plan_dev src = {SR_ROLE_SOURCE, req->group, req->instance};
+    int hg = p->hub ? sr_policy_device_index(e, p->hub) : -1;
+    b.hub = hg >= 0 ? (sr_plan_dev){SR_ROLE_TARGET, hg, sr_policy_target_instance(e, hg, req->instance)} : src;
+    for (int i = 0; i < s->n_workers; i++) {
+        if (s->down[i]) continue;
+        b.w[b.n] = (sr_plan_dev){SR_ROLE_OTHER, s->group[i], s->inst[i]};
+        b.wi[b.n] = i;
+        b.speed[b.n] = sr_multi_device_speed(&e->devices[s->group[i]]);
+        b.n++;
+    }
+    s->redundant_macs = 0;
+    for (int i = 0; i <= SR_MULTI_MAX_DEV; i++)
+        s->peak_mem[i] = 0;
+    sr_graph_totals tot;
+    sr_graph_totals_get(b.g, &tot);
+    s->model_macs = (double)tot.macs;
+    sr_status st = sr_plan_create(out);
+    if (st != SR_OK) return st;
+    b.plan = *out;
+    int join = -1;
+    if (!same(src, b.hub)) {
+        double bytes = p->frame_bytes > 0 ? p->frame_bytes : sr_policy_raw_frame_bytes(&e->sources[req->source_spec]);
+        join = sr_plan_add_transfer(b.plan, src, b.hub, SR_PAYLOAD_FRAME, bytes, "frame");
+        if (join < 0) return (sr_status)join;
+    }
+    for (int i = 0; i < pm->n_steps; i++) {
+        const par_step *ps = &pm->steps[i];
+        int r;
+        if (ps->kind == STEP_LOCAL || b.n == 0) {
+            int first = ps->first;
+            if (i == 0) first = 0; /* the input node rides with the first local step */
+            r = sr_plan_add_layers(b.plan, b.hub, req->model, first, ps->last, "local");
+            if (r >= 0 && join >= 0 && (st = sr_plan_add_dep(b.plan, join, r)) != SR_OK) return st;
+            double m = weights_bytes(&b, first, ps->last), io = 0;
+            for (int id = first; id <= ps->last; id++) {
+                const sr_node *nd = sr_graph_node(b.g, id);
+                double x = (double)sr_shape_numel(&nd->out) * b.elem +
+                           (nd->n_inputs ? (double)sr_shape_numel(&sr_graph_node(b.g, nd->inputs[0])->out) * b.elem : 0);
+                if (x > io) io = x;
+            }
+            note_mem(&b, -1, m + io);
+        } else if (ps->kind == STEP_TILES) {
+            r = plan_tiles(&b, p, ps, join, i);
+        } else {
+            r = plan_channels(&b, p, ps, join, i);
+        }
+        if (r < 0) {
+            if (err) snprintf(err, err_size, "parallel: cannot plan step %d: %s", i, sr_status_message((sr_status)r));
+            return (sr_status)r;
+        }
+        join = r;
+    }
+    s->have_metrics = 1;
+    return SR_OK;
+}
+
+static sr_status parallel_event(void *state, const void *p_, const sr_policy_env *env, const sr_policy_event *ev,
+                                const sr_policy_sim *sim)
+{
+    (void)p_, (void)env;
+    par_state *s = state;
+    if (ev->kind != SR_EVENT_DEVICE_DOWN && ev->kind != SR_EVENT_DEVICE_UP) return SR_OK;
+    int changed = 0;
+    for (int i = 0; i < s->n_workers; i++)
+        if (s->group[i] == ev->group && s->inst[i] == ev->instance) {
+            s->down[i] = ev->kind == SR_EVENT_DEVICE_DOWN;
+            changed = 1;
+        }
+    if (changed) sim->replan(sim->eng, -1);
+    return SR_OK;
+}
+
+static sr_status parallel_metrics(void *state, const void *p_, const sr_policy_env *env, sr_policy_metric_fn add,
+                                  void *user)
+{
+    (void)p_;
+    const par_state *s = state;
+    if (!s || !s->have_metrics) return SR_OK;
+    const sr_experiment *e = env->exp;
+    add(user, "redundant_macs", s->redundant_macs, "MAC");
+    add(user, "redundant_macs_fraction", s->model_macs > 0 ? s->redundant_macs / s->model_macs : 0.0, "1");
+    double peak = 0;
+    for (int i = 0; i <= s->n_workers; i++) {
+        char name[160];
+        if (i < s->n_workers)
+            snprintf(name, sizeof name, "peak_memory_bytes.%s", e->devices[s->group[i]].instances[s->inst[i]]);
+        else
+            snprintf(name, sizeof name, "peak_memory_bytes.hub");
+        add(user, name, s->peak_mem[i], "B");
+        if (i < s->n_workers && s->peak_mem[i] > peak) peak = s->peak_mem[i];
+    }
+    add(user, "peak_memory_worker_max_bytes", peak, "B");
+    return SR_OK;
+}
+
+const sr_policy_ops sr_policy_parallel = {
+    .name = "parallel",
+    .doc = "spread each block over `workers` as tiles (fused or layer-wise) or channel slices; a hub scatters and "
+           "gathers",
+    .params = &params,
+    .check = parallel_check,
+    .init = parallel_init,
+    .plan = parallel_plan,
+    .on_event = parallel_event,
+    .metrics = parallel_metrics,
+    .fini = parallel_fini,
+};
