@@ -8,7 +8,7 @@
  * - spatial: layer-wise tiles: the same around every layer of the block (a layer = a conv or fc node and the
  *            per-channel nodes after it);
  * - channel: layer-wise channel partitions: each worker receives the layer's whole input and computes a slice of
- *            its output channels;
+ *            its output channels (nodes of the block before its first conv/fc run on the hub);
  * - local:   the hub runs the block alone.
  * The hub (the source device unless `hub` names a group) holds the input, scatters every step's parts, gathers
  * and stitches their outputs (a zero-time stitch), and starts the next step when all parts are back.
@@ -69,7 +69,8 @@ static const sr_field fields[] = {
             "(output-channel slices of every layer), local (on the hub); one value applies to every block",
      .offset = offsetof(parallel_params, schemes)},
     {"grid", SR_F_STR, .def_doc = "Nx1 (one strip of rows per worker)",
-     .doc = "tiles ROWSxCOLS of a tiled block's output for even shares, dealt round-robin over the workers",
+     .doc = "tiles ROWSxCOLS of a tiled block's output for even shares, dealt round-robin over the workers (clipped "
+            "to outputs smaller than the grid)",
      .offset = offsetof(parallel_params, grid)},
     {"shares", SR_F_ENUM, .names = share_names, .n_names = PAR_SHARES_COUNT, .def = "even",
      .doc = "even, or adaptive: a strip of rows (or a channel slice) per worker proportional to its speed x cpu quota",
@@ -241,7 +242,10 @@ static int build_steps(const parallel_params *p, const sr_graph *g, par_model *p
         for (int id = first + 1; id <= last + 1; id++) {
             if (id <= last && !is_layer_head(sr_graph_node(g, id)->op)) continue;
             if (pm->n_steps >= PAR_MAX_STEPS) goto too_many;
-            pm->steps[pm->n_steps++] = (par_step){k == PAR_CHANNEL ? STEP_CHANNELS : STEP_TILES, u0, id - 1};
+            /* a channel block's leading per-channel nodes (before its first conv/fc) run on the hub */
+            step_kind sk = k == PAR_CHANNEL ? (is_layer_head(sr_graph_node(g, u0)->op) ? STEP_CHANNELS : STEP_LOCAL)
+                                            : STEP_TILES;
+            pm->steps[pm->n_steps++] = (par_step){sk, u0, id - 1};
             u0 = id;
         }
     }
@@ -315,14 +319,6 @@ static sr_status parallel_check(const void *p_, const sr_policy_env *env, sr_pol
         if (build_steps(p, g, &pm, msg, sizeof msg) != 0)
             sr_policy_error(d, strstr(msg, "scheme") || strstr(msg, "slice") || strstr(msg, "tiled") ? "schemes" : "blocks",
                             "model '%s': %s", e->models[m].name, msg);
-        for (int i = 0; i < pm.n_steps && p->grid && rows > 0; i++) {
-            const sr_shape *o = &sr_graph_node(g, pm.steps[i].last)->out;
-            if (pm.steps[i].kind == STEP_TILES && (rows > o->d[2] || cols > o->d[3])) {
-                sr_policy_error(d, "grid", "grid %dx%d is finer than the %lldx%lld output of '%s'", rows, cols,
-                                (long long)o->d[2], (long long)o->d[3], sr_graph_node(g, pm.steps[i].last)->name);
-                break;
-            }
-        }
         free(pm.steps);
     }
     if (!env->route_exists) return SR_OK;

@@ -427,6 +427,11 @@ static sr_status sources_prepare(engine *eng, uint64_t seed, char *err, size_t e
             int cut;
             const char *pipeline;
             int nodes = sr_graph_node_count(eng->graphs[m]);
+            if (sr_exact_plan_partitioned(src->plan->plan)) { /* tiles and slices: sr_exact_run_frame_plan */
+                st = sr_exact_create(eng->graphs[m], eng->weights[m], -1, NULL, ss->width, ss->height, video_seed,
+                                     &src->exact, err, err_size);
+                continue;
+            }
             st = sr_exact_plan_shape(src->plan->plan, nodes, &cut, &pipeline, err, err_size);
             if (st != SR_OK) break;
             /* instances of one model and split share its executors (sr_exact_clone) */
@@ -434,7 +439,7 @@ static sr_status sources_prepare(engine *eng, uint64_t seed, char *err, size_t e
             for (int k = 0; k < src->index && !proto; k++) {
                 int kc;
                 const char *kp;
-                if (eng->sources[k].model != m ||
+                if (eng->sources[k].model != m || sr_exact_plan_partitioned(eng->sources[k].plan->plan) ||
                     sr_exact_plan_shape(eng->sources[k].plan->plan, nodes, &kc, &kp, NULL, 0) != SR_OK)
                     continue;
                 if (kc == cut && kp == pipeline) proto = eng->sources[k].exact;
