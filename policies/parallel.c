@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sr_multi.h"
+#include "sr_partition.h"
 #include "sr_region.h"
 
 #define PAR_MAX_BLOCKS 64
@@ -85,14 +85,8 @@ static const sr_section params = {"policy (type parallel)", "policy", 0,
                                   "channel slices; a hub scatters and gathers.",
                                   fields, (int)(sizeof fields / sizeof fields[0]), sizeof(parallel_params)};
 
-typedef enum { STEP_TILES, STEP_CHANNELS, STEP_LOCAL } step_kind;
-typedef struct par_step {
-    step_kind kind;
-    int first, last; /* nodes (tiles: no input node) */
-} par_step;
-
 typedef struct par_model {
-    par_step *steps;
+    sr_step *steps;
     int n_steps;
 } par_model;
 
@@ -107,29 +101,6 @@ typedef struct par_state {
     double peak_mem[SR_MULTI_MAX_DEV + 1]; /* per worker; [n_workers]: the hub */
     int have_metrics;
 } par_state;
-
-static int per_channel(sr_op op)
-{
-    switch (op) {
-    case SR_OP_RELU:
-    case SR_OP_RELU6:
-    case SR_OP_LEAKY_RELU:
-    case SR_OP_CLIP:
-    case SR_OP_SIGMOID:
-    case SR_OP_DROPOUT:
-    case SR_OP_BATCHNORM:
-    case SR_OP_MAXPOOL:
-    case SR_OP_AVGPOOL:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-static int is_layer_head(sr_op op)
-{
-    return op == SR_OP_CONV || op == SR_OP_FC;
-}
 
 /* Worker list from the comma-separated groups. 0, or -1 with err. */
 static int parse_workers(const sr_experiment *e, const parallel_params *p, int *group, int *inst, int *n, char *err,
@@ -234,25 +205,25 @@ static int build_steps(const parallel_params *p, const sr_graph *g, par_model *p
         if (k == PAR_LOCAL || k == PAR_FUSED) {
             if (pm->n_steps >= PAR_MAX_STEPS) goto too_many;
             /* the input node of a tiled first block is nobody's work (it costs nothing) */
-            pm->steps[pm->n_steps++] = (par_step){k == PAR_LOCAL ? STEP_LOCAL : STEP_TILES, first, last};
+            pm->steps[pm->n_steps++] = (sr_step){k == PAR_LOCAL ? SR_STEP_LOCAL : SR_STEP_TILES, first, last, 0};
             continue;
         }
         /* layer-wise: one step per layer (a conv/fc node and what follows it up to the next one) */
         int u0 = first;
         for (int id = first + 1; id <= last + 1; id++) {
-            if (id <= last && !is_layer_head(sr_graph_node(g, id)->op)) continue;
+            if (id <= last && !sr_part_layer_head(sr_graph_node(g, id)->op)) continue;
             if (pm->n_steps >= PAR_MAX_STEPS) goto too_many;
             /* a channel block's leading per-channel nodes (before its first conv/fc) run on the hub */
-            step_kind sk = k == PAR_CHANNEL ? (is_layer_head(sr_graph_node(g, u0)->op) ? STEP_CHANNELS : STEP_LOCAL)
-                                            : STEP_TILES;
-            pm->steps[pm->n_steps++] = (par_step){sk, u0, id - 1};
+            sr_step_kind sk = k == PAR_CHANNEL ? (sr_part_layer_head(sr_graph_node(g, u0)->op) ? SR_STEP_CHANNELS : SR_STEP_LOCAL)
+                                            : SR_STEP_TILES;
+            pm->steps[pm->n_steps++] = (sr_step){sk, u0, id - 1, 0};
             u0 = id;
         }
     }
     /* every step must be computable as its scheme says */
     for (int i = 0; i < pm->n_steps; i++) {
-        par_step *st = &pm->steps[i];
-        if (st->kind == STEP_TILES) {
+        sr_step *st = &pm->steps[i];
+        if (st->kind == SR_STEP_TILES) {
             sr_region *r = NULL;
             char msg[512] = "";
             sr_status rs = sr_region_create(g, st->first, st->last, &r, msg, sizeof msg);
@@ -262,13 +233,13 @@ static int build_steps(const parallel_params *p, const sr_graph *g, par_model *p
                          sr_graph_node(g, st->last)->name, msg);
                 return -1;
             }
-        } else if (st->kind == STEP_CHANNELS) {
+        } else if (st->kind == SR_STEP_CHANNELS) {
             int heads = 0;
             for (int id = st->first; id <= st->last; id++) {
                 sr_op op = sr_graph_node(g, id)->op;
-                if (is_layer_head(op))
+                if (sr_part_layer_head(op))
                     heads++;
-                else if (!per_channel(op) && !(op == SR_OP_INPUT && heads == 0)) {
+                else if (!sr_part_per_channel(op) && !(op == SR_OP_INPUT && heads == 0)) {
                     snprintf(err, size, "layer '%s' (%s) cannot follow a channel slice (only per-channel layers can)",
                              sr_graph_node(g, id)->name, sr_op_name(op));
                     return -1;
@@ -386,207 +357,6 @@ static sr_status parallel_init(const void *p_, const sr_policy_env *env, void **
 
 /* ---- planning ---- */
 
-typedef struct par_build {
-    sr_plan *plan;
-    const sr_graph *g;
-    int model;
-    sr_precision prec;
-    int elem; /* bytes per element */
-    sr_plan_dev hub;
-    int hub_w; /* index of the hub among the workers, -1 */
-    int n;     /* live workers */
-    sr_plan_dev w[SR_MULTI_MAX_DEV];
-    int wi[SR_MULTI_MAX_DEV]; /* their index in the state's worker list */
-    double speed[SR_MULTI_MAX_DEV];
-    par_state *s;
-} par_build;
-
-static int same(sr_plan_dev a, sr_plan_dev b)
-{
-    return a.group == b.group && a.instance == b.instance;
-}
-
-static double rect_area(sr_rect r)
-{
-    return r.y1 > r.y0 && r.x1 > r.x0 ? (double)(r.y1 - r.y0) * (double)(r.x1 - r.x0) : 0.0;
-}
-
-static double weights_bytes(const par_build *b, int first, int last)
-{
-    double w = 0;
-    for (int id = first; id <= last; id++)
-        w += (double)sr_node_weight_bytes(b->g, id, b->prec);
-    return w;
-}
-
-static void note_mem(par_build *b, int worker, double bytes)
-{
-    int k = worker < 0 ? b->s->n_workers : b->wi[worker];
-    if (bytes > b->s->peak_mem[k]) b->s->peak_mem[k] = bytes;
-}
-
-/* Adds part task `t` at worker k: scatter (unless k is the hub), compute, gather; returns the gather (or the
- * compute) id, or a negative status. */
-static int add_part(par_build *b, int join, int k, int first, int last, sr_plan_part in_part, int in_node,
-                    double in_bytes, sr_plan_part out_part, double out_bytes, const char *tag)
-{
-    sr_plan *p = b->plan;
-    sr_plan_dev w = b->w[k];
-    char label[SR_PLAN_LABEL_MAX];
-    int prev = join;
-    sr_status st;
-    if (!same(w, b->hub)) {
-        snprintf(label, sizeof label, "scatter%s", tag);
-        int t = sr_plan_add_transfer(p, b->hub, w, SR_PAYLOAD_ACTIVATION, in_bytes, label);
-        if (t < 0) return t;
-        sr_plan_task_mut(p, t)->node = in_node, sr_plan_task_mut(p, t)->model = b->model;
-        if ((sr_plan_part_is_tile(&in_part) || sr_plan_part_is_slice(&in_part)) &&
-            (st = sr_plan_set_part(p, t, in_part)) != SR_OK)
-            return st;
-        if (prev >= 0 && (st = sr_plan_add_dep(p, prev, t)) != SR_OK) return st;
-        prev = t;
-    }
-    snprintf(label, sizeof label, "part%s", tag);
-    int c = sr_plan_add_layers(p, w, b->model, first, last, label);
-    if (c < 0) return c;
-    if ((st = sr_plan_set_part(p, c, out_part)) != SR_OK) return st;
-    if (prev >= 0 && (st = sr_plan_add_dep(p, prev, c)) != SR_OK) return st;
-    if (same(w, b->hub)) return c;
-    snprintf(label, sizeof label, "gather%s", tag);
-    int t = sr_plan_add_transfer(p, w, b->hub, SR_PAYLOAD_ACTIVATION, out_bytes, label);
-    if (t < 0) return t;
-    sr_plan_task_mut(p, t)->node = last, sr_plan_task_mut(p, t)->model = b->model;
-    if ((st = sr_plan_set_part(p, t, out_part)) != SR_OK) return st;
-    if ((st = sr_plan_add_dep(p, c, t)) != SR_OK) return st;
-    return t;
-}
-
-/* A zero-time stitch on the hub after all of ends[0..n). */
-static int add_join(par_build *b, const int *ends, int n, int step)
-{
-    char label[SR_PLAN_LABEL_MAX];
-    snprintf(label, sizeof label, "stitch%d", step);
-    int j = sr_plan_add_delay(b->plan, b->hub, SR_DELAY_OTHER, 0.0, label);
-    if (j < 0) return j;
-    for (int i = 0; i < n; i++) {
-        sr_status st = sr_plan_add_dep(b->plan, ends[i], j);
-        if (st != SR_OK) return st;
-    }
-    return j;
-}
-
-/* Rows [0, H) cut into the shares of the live workers (adaptive) or `rows` even bands. */
-static void row_bands(const par_build *b, const parallel_params *p, int H, int rows, int *cut)
-{
-    int sh[SR_MULTI_MAX_DEV];
-    double even[SR_MULTI_MAX_DEV];
-    for (int i = 0; i < rows; i++)
-        even[i] = 1.0;
-    sr_multi_shares(H, p->shares == PAR_ADAPTIVE ? b->speed : even, rows, sh);
-    cut[0] = 0;
-    for (int i = 0; i < rows; i++)
-        cut[i + 1] = cut[i] + sh[i];
-}
-
-static int plan_tiles(par_build *b, const parallel_params *p, const par_step *st, int join, int step)
-{
-    const sr_graph *g = b->g;
-    sr_region *r = NULL;
-    sr_status rs = sr_region_create(g, st->first, st->last, &r, NULL, 0);
-    if (rs != SR_OK) return rs;
-    const sr_shape *o = &sr_graph_node(g, st->last)->out;
-    int H = (int)o->d[2], W = (int)o->d[3], C = (int)o->d[1];
-    int in_id = sr_region_input_id(r);
-    int Cin = (int)sr_graph_node(g, in_id)->out.d[1];
-    int rows = b->n, cols = 1;
-    if (p->grid && p->shares == PAR_EVEN) parse_grid(p->grid, &rows, &cols);
-    if (p->shares == PAR_ADAPTIVE) rows = b->n, cols = 1;
-    if (rows > H) rows = H;
-    if (cols > W) cols = W;
-    int ycut[1025], xcut[1025];
-    if (rows > SR_MULTI_MAX_DEV || p->shares == PAR_EVEN) {
-        for (int i = 0; i <= rows; i++)
-            ycut[i] = (int)((long long)H * i / rows);
-    } else {
-        row_bands(b, p, H, rows, ycut);
-    }
-    for (int i = 0; i <= cols; i++)
-        xcut[i] = (int)((long long)W * i / cols);
-    int n = sr_region_node_count(r);
-    sr_tile_layer *tl = calloc((size_t)n, sizeof *tl);
-    int *ends = calloc((size_t)rows * (size_t)cols, sizeof *ends);
-    sr_rect *tiles = calloc((size_t)rows * (size_t)cols, sizeof *tiles);
-    int ret = SR_OK, n_ends = 0, n_tiles = 0;
-    if (!tl || !ends || !tiles) ret = SR_ERR_NOMEM;
-    double w_bytes = weights_bytes(b, st->first, st->last);
-    double hub_mem = (double)sr_shape_numel(&sr_graph_node(g, in_id)->out) * b->elem +
-                     (double)sr_shape_numel(o) * b->elem;
-    note_mem(b, -1, hub_mem);
-    for (int ty = 0; ty < rows && ret == SR_OK; ty++)
-        for (int tx = 0; tx < cols && ret == SR_OK; tx++) {
-            sr_rect out = {ycut[ty], ycut[ty + 1], xcut[tx], xcut[tx + 1]}, in;
-            if (rect_area(out) == 0) continue;
-            int k = (ty * cols + tx) % b->n;
-            if ((ret = sr_region_backproject(r, out, tl, &in)) != SR_OK) break;
-            tiles[n_tiles++] = out;
-            double mem = 0;
-            for (int l = 0; l < n; l++) {
-                const sr_node *nd = sr_graph_node(g, tl[l].id);
-                double ci = nd->n_inputs > 0 ? (double)sr_graph_node(g, nd->inputs[0])->out.d[1] : 0;
-                double m = (ci * rect_area(tl[l].in) + (double)nd->out.d[1] * rect_area(tl[l].out)) * b->elem;
-                if (m > mem) mem = m;
-            }
-            note_mem(b, k, w_bytes + mem);
-            char tag[24];
-            snprintf(tag, sizeof tag, "%d.%d", step, ty * cols + tx);
-            sr_plan_part ip = {in.y0, in.y1, in.x0, in.x1, 0, 0}, op = {out.y0, out.y1, out.x0, out.x1, 0, 0};
-            int e = add_part(b, join, k, st->first, st->last, ip, in_id, (double)Cin * rect_area(in) * b->elem, op,
-                             (double)C * rect_area(out) * b->elem, tag);
-            if (e < 0) ret = e;
-            else ends[n_ends++] = e;
-        }
-    if (ret == SR_OK) b->s->redundant_macs += (double)sr_region_redundant_macs(r, tiles, n_tiles);
-    if (ret == SR_OK) ret = add_join(b, ends, n_ends, step);
-    free(tl);
-    free(ends);
-    free(tiles);
-    sr_region_free(r);
-    return ret;
-}
-
-static int plan_channels(par_build *b, const parallel_params *p, const par_step *st, int join, int step)
-{
-    const sr_graph *g = b->g;
-    int head = st->first;
-    while (!is_layer_head(sr_graph_node(g, head)->op))
-        head++;
-    int in_id = sr_graph_node(g, head)->inputs[0];
-    int C = (int)sr_graph_node(g, head)->out.d[1];
-    int n = b->n < C ? b->n : C, sh[SR_MULTI_MAX_DEV], ends[SR_MULTI_MAX_DEV], n_ends = 0;
-    double even[SR_MULTI_MAX_DEV];
-    for (int i = 0; i < n; i++)
-        even[i] = 1.0;
-    sr_multi_shares(C, p->shares == PAR_ADAPTIVE ? b->speed : even, n, sh);
-    double in_bytes = (double)sr_shape_numel(&sr_graph_node(g, in_id)->out) * b->elem;
-    double out_bytes = (double)sr_shape_numel(&sr_graph_node(g, st->last)->out) * b->elem;
-    double w_bytes = weights_bytes(b, st->first, st->last);
-    note_mem(b, -1, in_bytes + out_bytes);
-    int c0 = 0;
-    for (int k = 0; k < n; k++) {
-        if (sh[k] == 0) continue;
-        double f = (double)sh[k] / C;
-        note_mem(b, k, w_bytes * f + in_bytes + out_bytes * f);
-        char tag[24];
-        snprintf(tag, sizeof tag, "%d.%d", step, k);
-        sr_plan_part op = {0, 0, 0, 0, c0, c0 + sh[k]}, none = {0};
-        int e = add_part(b, join, k, st->first, st->last, none, in_id, in_bytes, op, out_bytes * f, tag);
-        if (e < 0) return e;
-        ends[n_ends++] = e;
-        c0 += sh[k];
-    }
-    return add_join(b, ends, n_ends, step);
-}
-
 static sr_status parallel_plan(void *state, const void *p_, const sr_policy_env *env, const sr_plan_req *req,
                                sr_plan **out, char *err, size_t err_size)
 {
@@ -598,64 +368,40 @@ static sr_status parallel_plan(void *state, const void *p_, const sr_policy_env 
         if (err) snprintf(err, err_size, "parallel: no steps for model '%s'", e->models[req->model].name);
         return SR_ERR_INVALID;
     }
-    par_build b = {0};
-    b.g = env->graphs[req->model];
-    b.model = req->model;
-    b.prec = e->models[req->model].precision;
-    b.elem = sr_precision_bytes(b.prec);
-    b.s = s;
-    sr_plan_dev src = {SR_ROLE_SOURCE, req->group, req->instance};
+    sr_part_env pe;
+    memset(&pe, 0, sizeof pe);
+    pe.e = e;
+    pe.g = env->graphs[req->model];
+    pe.model = req->model;
+    pe.src = (sr_plan_dev){SR_ROLE_SOURCE, req->group, req->instance};
     int hg = p->hub ? sr_policy_device_index(e, p->hub) : -1;
-    b.hub = hg >= 0 ? (sr_plan_dev){SR_ROLE_TARGET, hg, sr_policy_target_instance(e, hg, req->instance)} : src;
+    pe.hub = hg >= 0 ? (sr_plan_dev){SR_ROLE_TARGET, hg, sr_policy_target_instance(e, hg, req->instance)} : pe.src;
+    int wi[SR_MULTI_MAX_DEV];
     for (int i = 0; i < s->n_workers; i++) {
         if (s->down[i]) continue;
-        b.w[b.n] = (sr_plan_dev){SR_ROLE_OTHER, s->group[i], s->inst[i]};
-        b.wi[b.n] = i;
-        b.speed[b.n] = sr_multi_device_speed(&e->devices[s->group[i]]);
-        b.n++;
+        pe.dev[pe.n] = (sr_plan_dev){SR_ROLE_OTHER, s->group[i], s->inst[i]};
+        pe.speed[pe.n] = sr_multi_device_speed(&e->devices[s->group[i]]);
+        wi[pe.n++] = i;
     }
-    s->redundant_macs = 0;
+    pe.proportional = p->shares == PAR_ADAPTIVE;
+    if (p->grid) parse_grid(p->grid, &pe.rows, &pe.cols);
+    pe.frame_bytes = p->frame_bytes > 0 ? p->frame_bytes : sr_policy_raw_frame_bytes(&e->sources[req->source_spec]);
+    sr_part_stats stats;
+    char msg[512] = "";
+    sr_status st = sr_part_plan(&pe, pm->steps, pm->n_steps, out, &stats, msg, sizeof msg);
+    if (st != SR_OK) {
+        if (err) snprintf(err, err_size, "parallel: %s", msg);
+        return st;
+    }
+    sr_graph_totals tot;
+    sr_graph_totals_get(pe.g, &tot);
+    s->model_macs = (double)tot.macs;
+    s->redundant_macs = stats.redundant_macs;
     for (int i = 0; i <= SR_MULTI_MAX_DEV; i++)
         s->peak_mem[i] = 0;
-    sr_graph_totals tot;
-    sr_graph_totals_get(b.g, &tot);
-    s->model_macs = (double)tot.macs;
-    sr_status st = sr_plan_create(out);
-    if (st != SR_OK) return st;
-    b.plan = *out;
-    int join = -1;
-    if (!same(src, b.hub)) {
-        double bytes = p->frame_bytes > 0 ? p->frame_bytes : sr_policy_raw_frame_bytes(&e->sources[req->source_spec]);
-        join = sr_plan_add_transfer(b.plan, src, b.hub, SR_PAYLOAD_FRAME, bytes, "frame");
-        if (join < 0) return (sr_status)join;
-    }
-    for (int i = 0; i < pm->n_steps; i++) {
-        const par_step *ps = &pm->steps[i];
-        int r;
-        if (ps->kind == STEP_LOCAL || b.n == 0) {
-            int first = ps->first;
-            if (i == 0) first = 0; /* the input node rides with the first local step */
-            r = sr_plan_add_layers(b.plan, b.hub, req->model, first, ps->last, "local");
-            if (r >= 0 && join >= 0 && (st = sr_plan_add_dep(b.plan, join, r)) != SR_OK) return st;
-            double m = weights_bytes(&b, first, ps->last), io = 0;
-            for (int id = first; id <= ps->last; id++) {
-                const sr_node *nd = sr_graph_node(b.g, id);
-                double x = (double)sr_shape_numel(&nd->out) * b.elem +
-                           (nd->n_inputs ? (double)sr_shape_numel(&sr_graph_node(b.g, nd->inputs[0])->out) * b.elem : 0);
-                if (x > io) io = x;
-            }
-            note_mem(&b, -1, m + io);
-        } else if (ps->kind == STEP_TILES) {
-            r = plan_tiles(&b, p, ps, join, i);
-        } else {
-            r = plan_channels(&b, p, ps, join, i);
-        }
-        if (r < 0) {
-            if (err) snprintf(err, err_size, "parallel: cannot plan step %d: %s", i, sr_status_message((sr_status)r));
-            return (sr_status)r;
-        }
-        join = r;
-    }
+    for (int k = 0; k < pe.n; k++)
+        s->peak_mem[wi[k]] = stats.peak_mem[k];
+    s->peak_mem[s->n_workers] = stats.peak_mem[pe.n];
     s->have_metrics = 1;
     return SR_OK;
 }
