@@ -253,7 +253,9 @@ sr_status sr_part_plan(const sr_part_env *pe, const sr_step *steps, int n_steps,
         b.n = ps->n_dev > 0 && ps->n_dev < pe->n ? ps->n_dev : pe->n;
         int r;
         if (ps->kind == SR_STEP_LOCAL || b.n == 0) {
-            int first = i == 0 ? 0 : ps->first; /* the input node rides with a first local step */
+            int first = ps->first; /* input nodes just before a local step ride with it */
+            while (first > 0 && sr_graph_node(b.g, first - 1)->op == SR_OP_INPUT)
+                first--;
             r = sr_plan_add_layers(b.plan, b.hub, pe->model, first, ps->last, "local");
             if (r >= 0 && join >= 0) {
                 sr_status ds = sr_plan_add_dep(b.plan, join, r);
