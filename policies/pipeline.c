@@ -1,5 +1,6 @@
-/* pipeline.c: the model cut into N stages at the given cuts, stage i on instance i of the `stages` device group;
- * frames flow through (collaborative perception's pipelining, Zhou et al.'s Pipeline case).
+/* pipeline.c: the model cut into N stages at the given cuts, stage i on the i-th instance of the `stages` device
+ * groups (their instances in order); frames flow through (collaborative perception's pipelining, Zhou et al.'s
+ * Pipeline case).
  *
  * A job: the frame is sent from the source to stage 0 (frame_size bytes, default the raw frame; nothing when
  * the source device is stage 0's), stage i runs its layers, and the output of its last layer (at the model's
@@ -9,6 +10,7 @@
  * output is the only tensor crossing it). With return_result the final output goes back to the source. */
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sr_multi.h"
 
@@ -23,7 +25,7 @@ typedef struct pipeline_params {
 
 static const sr_field fields[] = {
     {"stages", SR_F_STR, .flags = SR_FF_REQUIRED,
-     .doc = "device group whose instances 0..N-1 run stages 0..N-1 (N = number of cuts + 1)",
+     .doc = "comma-separated device groups whose instances, in order, run stages 0..N-1 (N = number of cuts + 1)",
      .offset = offsetof(pipeline_params, stages)},
     {"cuts", SR_F_STR, .flags = SR_FF_REQUIRED,
      .doc = "comma-separated last layers of every stage but the last, in graph order (block names such as layer2 "
@@ -39,6 +41,31 @@ static const sr_section params = {"policy (type pipeline)", "policy", 0,
                                   "Cut the model into stages at `cuts`, one stage per instance of `stages`; frames "
                                   "flow through.",
                                   fields, (int)(sizeof fields / sizeof fields[0]), sizeof(pipeline_params)};
+
+/* The stage devices: the instances of the comma-separated groups, in order (at most max). -1 for an unknown
+ * group (its name in bad). */
+static int stage_devices(const sr_experiment *e, const char *list, int *group, int *inst, int max, int *n, char *bad,
+                         size_t bad_size)
+{
+    *n = 0;
+    const char *s = list;
+    while (s && *s) {
+        const char *end = strchr(s, ',');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        while (len && *s == ' ')
+            s++, len--;
+        while (len && s[len - 1] == ' ')
+            len--;
+        snprintf(bad, bad_size, "%.*s", (int)len, s);
+        int g = sr_policy_device_index(e, bad);
+        if (g < 0) return -1;
+        for (int i = 0; i < e->devices[g].count && *n < max; i++)
+            group[*n] = g, inst[*n] = i, (*n)++;
+        if (!end) break;
+        s = end + 1;
+    }
+    return 0;
+}
 
 /* Cut ids of model m into cuts (count *n); 0, or -1 with err. */
 static int model_cuts(const pipeline_params *p, const sr_graph *g, int *cuts, int *n, char *err, size_t size)
@@ -63,8 +90,12 @@ static sr_status pipeline_check(const void *p_, const sr_policy_env *env, sr_pol
 {
     const pipeline_params *p = p_;
     const sr_experiment *e = env->exp;
-    int sg = sr_policy_device_index(e, p->stages);
-    if (p->stages && sg < 0) sr_policy_error(d, "stages", "unknown device group '%s'", p->stages);
+    int sg[PIPE_MAX_STAGES], si[PIPE_MAX_STAGES], nd = 0;
+    char bad[128];
+    if (p->stages && stage_devices(e, p->stages, sg, si, PIPE_MAX_STAGES, &nd, bad, sizeof bad) != 0) {
+        sr_policy_error(d, "stages", "unknown device group '%s'", bad);
+        return SR_OK;
+    }
     for (int m = 0; m < e->n_models; m++) {
         const sr_graph *g = env->graphs ? env->graphs[m] : NULL;
         if (!g || !sr_multi_model_used(e, m) || !p->cuts) continue;
@@ -74,28 +105,24 @@ static sr_status pipeline_check(const void *p_, const sr_policy_env *env, sr_pol
             sr_policy_error(d, "cuts", "%s", msg);
             continue;
         }
-        if (sg >= 0 && e->devices[sg].count < n + 1)
-            sr_policy_error(d, "stages", "%d stages need %d instances of '%s', which has %d", n + 1, n + 1,
-                            p->stages, e->devices[sg].count);
-        if (sg < 0 || !env->route_exists || e->devices[sg].count < n + 1) continue;
-        for (int i = 0; i < n; i++)
-            if (!env->route_exists(env->route_user, sg, i, sg, i + 1))
+        if (p->stages && nd < n + 1) {
+            sr_policy_error(d, "stages", "%d stages need %d devices, '%s' has %d", n + 1, n + 1, p->stages, nd);
+            continue;
+        }
+        for (int i = 0; env->route_exists && i < n; i++)
+            if (!env->route_exists(env->route_user, sg[i], si[i], sg[i + 1], si[i + 1]))
                 sr_policy_error(d, "stages", "no route from '%s' to '%s' (stage %d to stage %d)",
-                                e->devices[sg].instances[i], e->devices[sg].instances[i + 1], i, i + 1);
+                                e->devices[sg[i]].instances[si[i]], e->devices[sg[i + 1]].instances[si[i + 1]], i,
+                                i + 1);
     }
-    if (sg >= 0 && env->route_exists)
+    if (nd > 0 && env->route_exists)
         for (int s = 0; s < e->n_sources; s++) {
             int g = sr_policy_device_index(e, e->sources[s].devices);
             for (int i = 0; g >= 0 && i < e->devices[g].count; i++) {
-                if (g == sg && i == 0) continue;
-                if (!env->route_exists(env->route_user, g, i, sg, 0)) {
+                if (g == sg[0] && i == si[0]) continue;
+                if (!env->route_exists(env->route_user, g, i, sg[0], si[0])) {
                     sr_policy_error(d, "stages", "no route from '%s' to stage 0 '%s'", e->devices[g].instances[i],
-                                    e->devices[sg].instances[0]);
-                    break;
-                }
-                if (p->return_result && !env->route_exists(env->route_user, sg, e->devices[sg].count - 1, g, i)) {
-                    sr_policy_error(d, "return_result", "no route from the last stage back to '%s'",
-                                    e->devices[g].instances[i]);
+                                    e->devices[sg[0]].instances[si[0]]);
                     break;
                 }
             }
@@ -115,9 +142,11 @@ static sr_status pipeline_plan(void *state, const void *p_, const sr_policy_env 
     const pipeline_params *p = p_;
     const sr_experiment *e = env->exp;
     const sr_graph *g = env->graphs[req->model];
-    int cuts[PIPE_MAX_STAGES], n = 0, sg = sr_policy_device_index(e, p->stages);
-    if (sg < 0 || model_cuts(p, g, cuts, &n, err, err_size) != 0 || e->devices[sg].count < n + 1) {
-        if (err && sg < 0) snprintf(err, err_size, "pipeline: unknown stages group '%s'", p->stages);
+    int cuts[PIPE_MAX_STAGES], n = 0, sg[PIPE_MAX_STAGES], si[PIPE_MAX_STAGES], nd = 0;
+    char bad[128];
+    if (stage_devices(e, p->stages, sg, si, PIPE_MAX_STAGES, &nd, bad, sizeof bad) != 0 ||
+        model_cuts(p, g, cuts, &n, err, err_size) != 0 || nd < n + 1) {
+        if (err) snprintf(err, err_size, "pipeline: stages '%s' / cuts '%s' do not fit", p->stages, p->cuts);
         return SR_ERR_INVALID;
     }
     sr_precision prec = e->models[req->model].precision;
@@ -128,7 +157,7 @@ static sr_status pipeline_plan(void *state, const void *p_, const sr_policy_env 
     sr_plan_dev at = src;
     int prev = -1, first = 0;
     for (int i = 0; i <= n; i++) {
-        sr_plan_dev dev = {SR_ROLE_OTHER, sg, i};
+        sr_plan_dev dev = {SR_ROLE_OTHER, sg[i], si[i]};
         int end = i < n ? cuts[i] : last;
         if (!same(at, dev)) {
             char label[SR_PLAN_LABEL_MAX];
