@@ -3,7 +3,8 @@
  * every scheme and grid, and the run records it (stitched_frames, stitch_max_err_rel, stitch_equal).
  *
  * Model: tiny-yolov2 at 3x64x64 (zoo weights: conv, batch norm, leaky ReLU, max pooling, one stride-1 pool), on
- * four workers with a camera as hub; 2 frames per run. Then the pipeline policy's chains with two uncoded cuts. */
+ * four workers with a camera as hub; 2 frames per run. AlexNet's fully-connected layers as channel slices. Then the
+ * pipeline policy's chains with two uncoded cuts. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -132,6 +133,25 @@ static void test_stitch_detects_a_gap(void **state)
     sr_graph_free(g);
 }
 
+/* Fully-connected layers sliced by output neurons (Zhou's Parallel FC blocks): AlexNet at 224x224, its conv
+ * blocks as fused tiles and layer-wise tiles, its classifier as channel slices of fc6, fc7 and fc8. */
+static void test_fc_slices_stitch_exactly(void **state)
+{
+    (void)state;
+    sr_experiment *e = base("parallel", "alexnet", 3, 224);
+    set(e, "workers", "pod");
+    set(e, "blocks", "features.5,features.12");
+    set(e, "schemes", "fused,spatial,channel");
+    sr_run_output o = run(e);
+    assert_int_equal(o.n_frames, 2);
+    double err = metric(&o, "stitch_max_err_rel");
+    if (!(err <= SR_EXACT_STITCH_TOL)) fail_msg("stitched output off by %g of max |out|", err);
+    assert_true(metric(&o, "stitch_equal") == 1.0);
+    assert_true(metric(&o, "top1_agreement") == 1.0);
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
 /* A pipeline of three stages (two uncoded cuts) runs in exact mode as a chain: its output is the plain forward's. */
 static void test_pipeline_chain(void **state)
 {
@@ -154,6 +174,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_scheme_stitches_exactly),
         cmocka_unit_test(test_stitch_detects_a_gap),
+        cmocka_unit_test(test_fc_slices_stitch_exactly),
         cmocka_unit_test(test_pipeline_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
