@@ -125,6 +125,12 @@ static sr_status pipeline_check(const void *p_, const sr_policy_env *env, sr_pol
                                     e->devices[sg[0]].instances[si[0]]);
                     break;
                 }
+                if (p->return_result && !(g == sg[nd - 1] && i == si[nd - 1]) &&
+                    !env->route_exists(env->route_user, sg[nd - 1], si[nd - 1], g, i)) {
+                    sr_policy_error(d, "return_result", "no route from the last stage '%s' back to '%s'",
+                                    e->devices[sg[nd - 1]].instances[si[nd - 1]], e->devices[g].instances[i]);
+                    break;
+                }
             }
         }
     return SR_OK;
