@@ -14,7 +14,8 @@
  *
  * A worker that goes down is left out and the search runs again over those left (and again when it returns):
  * frames from then on use the new placement; jobs in flight keep theirs (and fail where they needed the device).
- * The chosen configuration is recorded as metrics (search_*). */
+ * The chosen configuration is recorded as metrics (search_*), with the exhaustive search's optimum over the same
+ * tables for models of at most SR_SEARCH_MAX_EXHAUSTIVE layers (a cross-check of the DP). */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -70,6 +71,8 @@ typedef struct ps_model {
     int *opt;          /* their OPT_* */
     int n_steps;
     double predicted_s;
+    double exhaustive_s; /* the same tables searched exhaustively (models of at most SR_SEARCH_MAX_EXHAUSTIVE
+                            layers; NAN otherwise): a cross-check recorded with the run */
     int max_devices;
 } ps_model;
 
@@ -346,6 +349,8 @@ static sr_status search_model(ps_state *s, const ps_params *p, const sr_policy_e
         }
     }
     int nb = 0;
+    pm->exhaustive_s = NAN;
+    if (st == SR_OK && n <= SR_SEARCH_MAX_EXHAUSTIVE) pm->exhaustive_s = sr_search_exhaustive(n, tl, tf, bl, &nb);
     if (st == SR_OK) pm->predicted_s = sr_search_dp(n, tl, tf, bl, &nb);
     if (st == SR_OK && !(nb > 0)) st = SR_ERR_INVALID;
     free(pm->steps);
@@ -510,6 +515,7 @@ static sr_status ps_metrics(void *state, const void *p_, const sr_policy_env *en
         if (!pm->steps) continue;
         const sr_graph *g = env->graphs[m];
         add(user, "search_predicted_latency_s", pm->predicted_s, "s");
+        if (!isnan(pm->exhaustive_s)) add(user, "search_exhaustive_latency_s", pm->exhaustive_s, "s");
         add(user, "search_blocks", pm->n_steps, "1");
         add(user, "search_devices", pm->max_devices, "1");
         for (int b = 0; b < pm->n_steps; b++) {

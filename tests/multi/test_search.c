@@ -1,7 +1,8 @@
 /* test_search.c: the partition search (Zhou et al.'s eq. 1 and 2).
  *
  * - The dynamic program equals the exhaustive search over every grouping, on random cost tables (with layers that
- *   cannot be fused) of 1..12 layers.
+ *   cannot be fused) of 1..12 layers, and on the tables of the models below and of VGG-16 (16 layers; the policy
+ *   records both optima).
  * - On a model (in 3x32x32 -> conv1 (16) -> relu -> conv2 (16) -> relu -> fc (10)) with the hub and four workers
  *   at the same speed: on a slow network it keeps everything on the hub (one device; the latency is the model's
  *   time there), on a fast one it spreads the work, is faster than one device and its predicted latency is what
@@ -186,6 +187,8 @@ static void test_fast_network_spreads(void **state)
     assert_true(metric(&o, "search_devices") > 1.0);
     double lat = o.frames[0].latency_s, pred = metric(&o, "search_predicted_latency_s");
     assert_true(lat < 0.5 * model_seconds());
+    /* the DP's optimum is the exhaustive search's on the same tables */
+    assert_true(fabs(pred - metric(&o, "search_exhaustive_latency_s")) <= 1e-12 * pred);
     if (!(fabs(lat - pred) <= 0.01 * pred)) fail_msg("simulated %.9g s, predicted %.9g s", lat, pred);
     sr_run_output_clear(&o);
     fx_free(e);

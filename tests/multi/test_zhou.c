@@ -71,7 +71,14 @@ static void run_file(const char *name, result *res)
         if (st != SR_OK) fail_msg("%s point %d: %s (%s)", name, i, sr_status_name(st), err);
         assert_int_equal(out.n_frames, 2);
         assert_true(sr_run_output_metric(&out, "latency_mean_s", &res->lat[p][net]) == SR_OK);
-        if (sr_run_output_metric(&out, "search_devices", &res->devices[p][net]) != SR_OK) res->devices[p][net] = NAN;
+        if (sr_run_output_metric(&out, "search_devices", &res->devices[p][net]) != SR_OK) {
+            res->devices[p][net] = NAN;
+        } else { /* VGG-16's 16 layers: the DP's optimum equals the exhaustive search's */
+            double dp = NAN, ex = NAN;
+            assert_true(sr_run_output_metric(&out, "search_predicted_latency_s", &dp) == SR_OK);
+            assert_true(sr_run_output_metric(&out, "search_exhaustive_latency_s", &ex) == SR_OK);
+            assert_true(fabs(dp - ex) <= 1e-12 * ex);
+        }
         fprintf(stderr, "%-12s %-18s net %d: %.4f s\n", name, e->policy.name, net, res->lat[p][net]);
         sr_run_output_clear(&out);
         sr_experiment_free(e);
