@@ -2,22 +2,22 @@
  * MoDNN's layer-wise and DeepThings' fused-layer partitions).
  *
  * The model is cut into blocks at `blocks`; each block has a scheme:
- * - fused:   the block's output is cut into tiles (a grid); each tile's worker receives the rectangle of the block
- *            input its receptive field needs (the halo: sr_region back-projection), runs the tile through every
+ * - fused:   the block's output is cut into tiles (a grid); each tile's worker receives the rectangle of the
+ * block input its receptive field needs (the halo: sr_region back-projection), runs the tile through every
  *            layer of the block and sends its output rectangle back; only the block's input and output cross;
  * - spatial: layer-wise tiles: the same around every layer of the block (a layer = a conv or fc node and the
  *            per-channel nodes after it);
- * - channel: layer-wise channel partitions: each worker receives the layer's whole input and computes a slice of
- *            its output channels (nodes of the block before its first conv/fc run on the hub);
+ * - channel: layer-wise channel partitions: each worker receives the layer's whole input and computes a slice
+ * of its output channels (nodes of the block before its first conv/fc run on the hub);
  * - local:   the hub runs the block alone.
- * The hub (the source device unless `hub` names a group) holds the input, scatters every step's parts, gathers
- * and stitches their outputs (a zero-time stitch), and starts the next step when all parts are back.
+ * The hub (the source device unless `hub` names a group) holds the input, scatters every step's parts,
+ * gathers and stitches their outputs (a zero-time stitch), and starts the next step when all parts are back.
  *
  * Shares: even (the grid's tiles dealt round-robin over the workers; channels in equal slices), or adaptive:
- * proportional to each worker's speed (speed x cores x efficiency x cpu quota / cores): tiles become one strip
- * of rows per worker whose height follows its speed, channel slices likewise. A worker that goes down gets no
- * share: the policy re-plans at once over the workers left (jobs in flight keep their plan and fail), and again
- * when it comes back.
+ * proportional to each worker's speed (speed x cores x efficiency x cpu quota / cores): tiles become one
+ * strip of rows per worker whose height follows its speed, channel slices likewise. A worker that goes down
+ * gets no share: the policy re-plans at once over the workers left (jobs in flight keep their plan and fail),
+ * and again when it comes back.
  *
  * Metrics (per frame of the current plan): the MACs tiles recompute because their halos overlap, that as a
  * fraction of the model's MACs, and the peak memory a device needs for one task (its weights plus the largest
@@ -55,35 +55,46 @@ static const sr_field fields[] = {
     {"workers", SR_F_STR, .flags = SR_FF_REQUIRED,
      .doc = "comma-separated device groups whose instances (in order) compute the partitions",
      .offset = offsetof(parallel_params, workers)},
-    {"n_workers", SR_F_INT, SR_UNIT_NONE, SR_FF_HAS_MIN | SR_FF_HAS_MAX, .min = 0, .max = SR_MULTI_MAX_DEV, .def = "0",
-     .doc = "use the first n instances of `workers` (0: all)", .offset = offsetof(parallel_params, n_workers)},
+    {"n_workers", SR_F_INT, SR_UNIT_NONE, SR_FF_HAS_MIN | SR_FF_HAS_MAX, .min = 0, .max = SR_MULTI_MAX_DEV,
+     .def = "0", .doc = "use the first n instances of `workers` (0: all)",
+     .offset = offsetof(parallel_params, n_workers)},
     {"hub", SR_F_STR, .def_doc = "the source device",
-     .doc = "device group whose instance (source instance i -> i % count) scatters, gathers and runs local blocks",
+     .doc = "device group whose instance (source instance i -> i % count) scatters, gathers and runs local "
+            "blocks",
      .offset = offsetof(parallel_params, hub)},
     {"blocks", SR_F_STR, .def_doc = "one block: the whole model",
-     .doc = "comma-separated last layers of every block but the last, in graph order (block names such as layer2 "
+     .doc = "comma-separated last layers of every block but the last, in graph order (block names such as "
+            "layer2 "
             "mean the block's last layer)",
      .offset = offsetof(parallel_params, blocks)},
     {"schemes", SR_F_STR, .def = "fused",
-     .doc = "per block, comma-separated: fused (tiles through the block), spatial (tiles around every layer), channel "
+     .doc = "per block, comma-separated: fused (tiles through the block), spatial (tiles around every "
+            "layer), channel "
             "(output-channel slices of every layer), local (on the hub); one value applies to every block",
      .offset = offsetof(parallel_params, schemes)},
     {"grid", SR_F_STR, .def_doc = "Nx1 (one strip of rows per worker)",
-     .doc = "tiles ROWSxCOLS of a tiled block's output for even shares, dealt round-robin over the workers (clipped "
+     .doc = "tiles ROWSxCOLS of a tiled block's output for even shares, dealt round-robin over the workers "
+            "(clipped "
             "to outputs smaller than the grid)",
      .offset = offsetof(parallel_params, grid)},
     {"shares", SR_F_ENUM, .names = share_names, .n_names = PAR_SHARES_COUNT, .def = "even",
-     .doc = "even, or adaptive: a strip of rows (or a channel slice) per worker proportional to its speed x cpu quota",
+     .doc = "even, or adaptive: a strip of rows (or a channel slice) per worker proportional to its speed x "
+            "cpu quota",
      .offset = offsetof(parallel_params, shares)},
     {"frame_size", SR_F_QTY, SR_UNIT_SIZE, SR_FF_HAS_MIN | SR_FF_MIN_EXCL,
      .def_doc = "the raw input: width*height*3 (events: event_size)",
      .doc = "bytes of the frame sent from the source to the hub when they differ",
      .offset = offsetof(parallel_params, frame_bytes)},
 };
-static const sr_section params = {"policy (type parallel)", "policy", 0,
-                                  "Spread each block of layers over `workers` as tiles (fused or layer-wise) or "
-                                  "channel slices; a hub scatters and gathers.",
-                                  fields, (int)(sizeof fields / sizeof fields[0]), sizeof(parallel_params)};
+static const sr_section params = {
+    "policy (type parallel)",
+    "policy",
+    0,
+    "Spread each block of layers over `workers` as tiles (fused or layer-wise) or "
+    "channel slices; a hub scatters and gathers.",
+    fields,
+    (int)(sizeof fields / sizeof fields[0]),
+    sizeof(parallel_params)};
 
 typedef struct par_model {
     sr_step *steps;
@@ -101,49 +112,6 @@ typedef struct par_state {
     double peak_mem[SR_MULTI_MAX_DEV + 1]; /* per worker; [n_workers]: the hub */
     int have_metrics;
 } par_state;
-
-/* Worker list from the comma-separated groups. 0, or -1 with err. */
-static int parse_workers(const sr_experiment *e, const parallel_params *p, int *group, int *inst, int *n, char *err,
-                         size_t size)
-{
-    *n = 0;
-    const char *s = p->workers;
-    while (s && *s) {
-        const char *end = strchr(s, ',');
-        size_t len = end ? (size_t)(end - s) : strlen(s);
-        char name[128];
-        while (len && *s == ' ')
-            s++, len--;
-        while (len && s[len - 1] == ' ')
-            len--;
-        if (len == 0 || len >= sizeof name) {
-            snprintf(err, size, "empty device group name in '%s'", p->workers);
-            return -1;
-        }
-        memcpy(name, s, len);
-        name[len] = '\0';
-        int g = sr_policy_device_index(e, name);
-        if (g < 0) {
-            snprintf(err, size, "unknown device group '%s'", name);
-            return -1;
-        }
-        for (int i = 0; i < e->devices[g].count; i++) {
-            if (p->n_workers > 0 && *n >= p->n_workers) break;
-            if (*n >= SR_MULTI_MAX_DEV) {
-                snprintf(err, size, "more than %d workers", SR_MULTI_MAX_DEV);
-                return -1;
-            }
-            group[*n] = g, inst[*n] = i, (*n)++;
-        }
-        if (!end) break;
-        s = end + 1;
-    }
-    if (p->n_workers > 0 && *n < p->n_workers) {
-        snprintf(err, size, "n_workers is %d but '%s' has %d instances", p->n_workers, p->workers, *n);
-        return -1;
-    }
-    return 0;
-}
 
 static int parse_grid(const char *grid, int *rows, int *cols)
 {
@@ -173,7 +141,8 @@ static int build_steps(const parallel_params *p, const sr_graph *g, par_model *p
         while (len && s[len - 1] == ' ')
             len--;
         int k = 0;
-        while (k < PAR_SCHEME_COUNT && !(strlen(scheme_names[k]) == len && strncmp(scheme_names[k], s, len) == 0))
+        while (k < PAR_SCHEME_COUNT &&
+               !(strlen(scheme_names[k]) == len && strncmp(scheme_names[k], s, len) == 0))
             k++;
         if (k == PAR_SCHEME_COUNT) {
             snprintf(err, size, "unknown scheme '%.*s' (valid: fused, spatial, channel, local)", (int)len, s);
@@ -205,7 +174,8 @@ static int build_steps(const parallel_params *p, const sr_graph *g, par_model *p
         if (k == PAR_LOCAL || k == PAR_FUSED) {
             if (pm->n_steps >= PAR_MAX_STEPS) goto too_many;
             /* the input node of a tiled first block is nobody's work (it costs nothing) */
-            pm->steps[pm->n_steps++] = (sr_step){k == PAR_LOCAL ? SR_STEP_LOCAL : SR_STEP_TILES, first, last, 0};
+            pm->steps[pm->n_steps++] =
+                (sr_step){k == PAR_LOCAL ? SR_STEP_LOCAL : SR_STEP_TILES, first, last, 0};
             continue;
         }
         /* layer-wise: one step per layer (a conv/fc node and what follows it up to the next one) */
@@ -214,8 +184,10 @@ static int build_steps(const parallel_params *p, const sr_graph *g, par_model *p
             if (id <= last && !sr_part_layer_head(sr_graph_node(g, id)->op)) continue;
             if (pm->n_steps >= PAR_MAX_STEPS) goto too_many;
             /* a channel block's leading per-channel nodes (before its first conv/fc) run on the hub */
-            sr_step_kind sk = k == PAR_CHANNEL ? (sr_part_layer_head(sr_graph_node(g, u0)->op) ? SR_STEP_CHANNELS : SR_STEP_LOCAL)
-                                            : SR_STEP_TILES;
+            sr_step_kind sk =
+                k == PAR_CHANNEL
+                    ? (sr_part_layer_head(sr_graph_node(g, u0)->op) ? SR_STEP_CHANNELS : SR_STEP_LOCAL)
+                    : SR_STEP_TILES;
             pm->steps[pm->n_steps++] = (sr_step){sk, u0, id - 1, 0};
             u0 = id;
         }
@@ -229,8 +201,8 @@ static int build_steps(const parallel_params *p, const sr_graph *g, par_model *p
             sr_status rs = sr_region_create(g, st->first, st->last, &r, msg, sizeof msg);
             sr_region_free(r);
             if (rs != SR_OK) {
-                snprintf(err, size, "layers '%s'..'%s' cannot be tiled: %s", sr_graph_node(g, st->first)->name,
-                         sr_graph_node(g, st->last)->name, msg);
+                snprintf(err, size, "layers '%s'..'%s' cannot be tiled: %s",
+                         sr_graph_node(g, st->first)->name, sr_graph_node(g, st->last)->name, msg);
                 return -1;
             }
         } else if (st->kind == SR_STEP_CHANNELS) {
@@ -240,7 +212,8 @@ static int build_steps(const parallel_params *p, const sr_graph *g, par_model *p
                 if (sr_part_layer_head(op))
                     heads++;
                 else if (!sr_part_per_channel(op) && !(op == SR_OP_INPUT && heads == 0)) {
-                    snprintf(err, size, "layer '%s' (%s) cannot follow a channel slice (only per-channel layers can)",
+                    snprintf(err, size,
+                             "layer '%s' (%s) cannot follow a channel slice (only per-channel layers can)",
                              sr_graph_node(g, id)->name, sr_op_name(op));
                     return -1;
                 }
@@ -273,7 +246,8 @@ static sr_status parallel_check(const void *p_, const sr_policy_env *env, sr_pol
     const sr_experiment *e = env->exp;
     int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV], nw = 0, rows = 0, cols = 0;
     char msg[768];
-    if (p->workers && parse_workers(e, p, group, inst, &nw, msg, sizeof msg) != 0) {
+    if (p->workers &&
+        sr_multi_parse_workers(e, p->workers, p->n_workers, group, inst, &nw, msg, sizeof msg) != 0) {
         sr_policy_error(d, "workers", "%s", msg);
         nw = 0;
     }
@@ -288,7 +262,9 @@ static sr_status parallel_check(const void *p_, const sr_policy_env *env, sr_pol
         if (!g || !sr_multi_model_used(e, m)) continue;
         par_model pm = {0};
         if (build_steps(p, g, &pm, msg, sizeof msg) != 0)
-            sr_policy_error(d, strstr(msg, "scheme") || strstr(msg, "slice") || strstr(msg, "tiled") ? "schemes" : "blocks",
+            sr_policy_error(d,
+                            strstr(msg, "scheme") || strstr(msg, "slice") || strstr(msg, "tiled") ? "schemes"
+                                                                                                  : "blocks",
                             "model '%s': %s", e->models[m].name, msg);
         free(pm.steps);
     }
@@ -306,7 +282,8 @@ static sr_status parallel_check(const void *p_, const sr_policy_env *env, sr_pol
                 if (group[w] == h && inst[w] == hi) continue;
                 if (!env->route_exists(env->route_user, h, hi, group[w], inst[w]) ||
                     !env->route_exists(env->route_user, group[w], inst[w], h, hi)) {
-                    sr_policy_error(d, "workers", "no route between the hub '%s' and worker '%s' (both ways needed)",
+                    sr_policy_error(d, "workers",
+                                    "no route between the hub '%s' and worker '%s' (both ways needed)",
                                     e->devices[h].instances[hi], e->devices[group[w]].instances[inst[w]]);
                     return SR_OK;
                 }
@@ -324,7 +301,8 @@ static void parallel_fini(void *state)
     free(s);
 }
 
-static sr_status parallel_init(const void *p_, const sr_policy_env *env, void **state, char *err, size_t err_size)
+static sr_status parallel_init(const void *p_, const sr_policy_env *env, void **state, char *err,
+                               size_t err_size)
 {
     const parallel_params *p = p_;
     const sr_experiment *e = env->exp;
@@ -337,7 +315,8 @@ static sr_status parallel_init(const void *p_, const sr_policy_env *env, void **
         return SR_ERR_NOMEM;
     }
     char msg[768];
-    if (parse_workers(e, p, s->group, s->inst, &s->n_workers, msg, sizeof msg) != 0) {
+    if (sr_multi_parse_workers(e, p->workers, p->n_workers, s->group, s->inst, &s->n_workers, msg,
+                               sizeof msg) != 0) {
         if (err) snprintf(err, err_size, "parallel: %s", msg);
         parallel_fini(s);
         return SR_ERR_INVALID;
@@ -375,7 +354,8 @@ static sr_status parallel_plan(void *state, const void *p_, const sr_policy_env 
     pe.model = req->model;
     pe.src = (sr_plan_dev){SR_ROLE_SOURCE, req->group, req->instance};
     int hg = p->hub ? sr_policy_device_index(e, p->hub) : -1;
-    pe.hub = hg >= 0 ? (sr_plan_dev){SR_ROLE_TARGET, hg, sr_policy_target_instance(e, hg, req->instance)} : pe.src;
+    pe.hub =
+        hg >= 0 ? (sr_plan_dev){SR_ROLE_TARGET, hg, sr_policy_target_instance(e, hg, req->instance)} : pe.src;
     int wi[SR_MULTI_MAX_DEV];
     for (int i = 0; i < s->n_workers; i++) {
         if (s->down[i]) continue;
@@ -385,7 +365,8 @@ static sr_status parallel_plan(void *state, const void *p_, const sr_policy_env 
     }
     pe.proportional = p->shares == PAR_ADAPTIVE;
     if (p->grid) parse_grid(p->grid, &pe.rows, &pe.cols);
-    pe.frame_bytes = p->frame_bytes > 0 ? p->frame_bytes : sr_policy_raw_frame_bytes(&e->sources[req->source_spec]);
+    pe.frame_bytes =
+        p->frame_bytes > 0 ? p->frame_bytes : sr_policy_raw_frame_bytes(&e->sources[req->source_spec]);
     sr_part_stats stats;
     char msg[512] = "";
     sr_status st = sr_part_plan(&pe, pm->steps, pm->n_steps, out, &stats, msg, sizeof msg);
@@ -406,8 +387,8 @@ static sr_status parallel_plan(void *state, const void *p_, const sr_policy_env 
     return SR_OK;
 }
 
-static sr_status parallel_event(void *state, const void *p_, const sr_policy_env *env, const sr_policy_event *ev,
-                                const sr_policy_sim *sim)
+static sr_status parallel_event(void *state, const void *p_, const sr_policy_env *env,
+                                const sr_policy_event *ev, const sr_policy_sim *sim)
 {
     (void)p_, (void)env;
     par_state *s = state;
@@ -422,8 +403,8 @@ static sr_status parallel_event(void *state, const void *p_, const sr_policy_env
     return SR_OK;
 }
 
-static sr_status parallel_metrics(void *state, const void *p_, const sr_policy_env *env, sr_policy_metric_fn add,
-                                  void *user)
+static sr_status parallel_metrics(void *state, const void *p_, const sr_policy_env *env,
+                                  sr_policy_metric_fn add, void *user)
 {
     (void)p_;
     const par_state *s = state;
@@ -435,7 +416,8 @@ static sr_status parallel_metrics(void *state, const void *p_, const sr_policy_e
     for (int i = 0; i <= s->n_workers; i++) {
         char name[160];
         if (i < s->n_workers)
-            snprintf(name, sizeof name, "peak_memory_bytes.%s", e->devices[s->group[i]].instances[s->inst[i]]);
+            snprintf(name, sizeof name, "peak_memory_bytes.%s",
+                     e->devices[s->group[i]].instances[s->inst[i]]);
         else
             snprintf(name, sizeof name, "peak_memory_bytes.hub");
         add(user, name, s->peak_mem[i], "B");
@@ -447,7 +429,8 @@ static sr_status parallel_metrics(void *state, const void *p_, const sr_policy_e
 
 const sr_policy_ops sr_policy_parallel = {
     .name = "parallel",
-    .doc = "spread each block over `workers` as tiles (fused or layer-wise) or channel slices; a hub scatters and "
+    .doc = "spread each block over `workers` as tiles (fused or layer-wise) or channel slices; a hub "
+           "scatters and "
            "gathers",
     .params = &params,
     .check = parallel_check,

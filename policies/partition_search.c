@@ -5,17 +5,17 @@
  * Layers are a conv or fc node and the per-channel nodes after it (nodes before the first conv ride with it).
  * Options priced for a single layer i (t_l(i)): the hub alone; spatial tiles (one strip of rows per device,
  * heights following the devices' speeds) on the k fastest live workers; output-channel slices on them, for
- * k = 2..N. For a run of layers i..j that sr_region can tile (t_f(i, j)): fused strips on k = 2..N workers. An
- * option's time is scatter + the slowest device's compute + gather: compute from the devices' cost models as the
- * plan would be priced (sr_price_plan: per node, scaled by each part's share of the work, with cpu quotas), and a
- * transfer phase from the routes' links: per link (instance), the bytes crossing it over its bandwidth, the
- * busiest link deciding, plus the longest route latency. The search may keep everything on the hub (one
- * device): it does when the network makes every split dearer.
+ * k = 2..N. For a run of layers i..j that sr_region can tile (t_f(i, j)): fused strips on k = 2..N workers.
+ * An option's time is scatter + the slowest device's compute + gather: compute from the devices' cost models
+ * as the plan would be priced (sr_price_plan: per node, scaled by each part's share of the work, with cpu
+ * quotas), and a transfer phase from the routes' links: per link (instance), the bytes crossing it over its
+ * bandwidth, the busiest link deciding, plus the longest route latency. The search may keep everything on the
+ * hub (one device): it does when the network makes every split dearer.
  *
  * A worker that goes down is left out and the search runs again over those left (and again when it returns):
- * frames from then on use the new placement; jobs in flight keep theirs (and fail where they needed the device).
- * The chosen configuration is recorded as metrics (search_*), with the exhaustive search's optimum over the same
- * tables for models of at most SR_SEARCH_MAX_EXHAUSTIVE layers (a cross-check of the DP). */
+ * frames from then on use the new placement; jobs in flight keep theirs (and fail where they needed the
+ * device). The chosen configuration is recorded as metrics (search_*), with the exhaustive search's optimum
+ * over the same tables for models of at most SR_SEARCH_MAX_EXHAUSTIVE layers (a cross-check of the DP). */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -38,10 +38,12 @@ static const sr_field fields[] = {
     {"workers", SR_F_STR, .flags = SR_FF_REQUIRED,
      .doc = "comma-separated device groups whose instances (in order) may compute partitions",
      .offset = offsetof(ps_params, workers)},
-    {"n_workers", SR_F_INT, SR_UNIT_NONE, SR_FF_HAS_MIN | SR_FF_HAS_MAX, .min = 0, .max = SR_MULTI_MAX_DEV, .def = "0",
-     .doc = "use the first n instances of `workers` (0: all)", .offset = offsetof(ps_params, n_workers)},
+    {"n_workers", SR_F_INT, SR_UNIT_NONE, SR_FF_HAS_MIN | SR_FF_HAS_MAX, .min = 0, .max = SR_MULTI_MAX_DEV,
+     .def = "0", .doc = "use the first n instances of `workers` (0: all)",
+     .offset = offsetof(ps_params, n_workers)},
     {"hub", SR_F_STR, .def_doc = "the source device",
-     .doc = "device group whose instance (source instance i -> i % count) scatters, gathers and computes what is "
+     .doc = "device group whose instance (source instance i -> i % count) scatters, gathers and computes "
+            "what is "
             "not split",
      .offset = offsetof(ps_params, hub)},
     {"frame_size", SR_F_QTY, SR_UNIT_SIZE, SR_FF_HAS_MIN | SR_FF_MIN_EXCL,
@@ -51,10 +53,15 @@ static const sr_field fields[] = {
     {"max_fuse", SR_F_INT, SR_UNIT_NONE, SR_FF_HAS_MIN, .min = 0, .def = "0",
      .doc = "most layers in one fused block (0: no limit)", .offset = offsetof(ps_params, max_fuse)},
 };
-static const sr_section params = {"policy (type partition_search)", "policy", 0,
-                                  "Choose fused blocks, layers per block, devices per block and scheme by Zhou et "
-                                  "al.'s cost model and dynamic program; re-place after failures.",
-                                  fields, (int)(sizeof fields / sizeof fields[0]), sizeof(ps_params)};
+static const sr_section params = {
+    "policy (type partition_search)",
+    "policy",
+    0,
+    "Choose fused blocks, layers per block, devices per block and scheme by Zhou et "
+    "al.'s cost model and dynamic program; re-place after failures.",
+    fields,
+    (int)(sizeof fields / sizeof fields[0]),
+    sizeof(ps_params)};
 
 enum { OPT_LOCAL, OPT_FUSED, OPT_TILES, OPT_CHANNELS };
 static const char *const opt_names[] = {"local", "fused", "spatial", "channel"};
@@ -89,43 +96,6 @@ typedef struct ps_state {
 
 /* ---- workers ---- */
 
-static int parse_workers(const sr_experiment *e, const ps_params *p, int *group, int *inst, int *n, char *err,
-                         size_t size)
-{
-    *n = 0;
-    const char *s = p->workers;
-    while (s && *s) {
-        const char *end = strchr(s, ',');
-        size_t len = end ? (size_t)(end - s) : strlen(s);
-        char name[128];
-        while (len && *s == ' ')
-            s++, len--;
-        while (len && s[len - 1] == ' ')
-            len--;
-        if (len == 0 || len >= sizeof name) {
-            snprintf(err, size, "empty device group name in '%s'", p->workers);
-            return -1;
-        }
-        memcpy(name, s, len);
-        name[len] = '\0';
-        int g = sr_policy_device_index(e, name);
-        if (g < 0) {
-            snprintf(err, size, "unknown device group '%s'", name);
-            return -1;
-        }
-        for (int i = 0; i < e->devices[g].count && !(p->n_workers > 0 && *n >= p->n_workers); i++) {
-            if (*n >= SR_MULTI_MAX_DEV) {
-                snprintf(err, size, "more than %d workers", SR_MULTI_MAX_DEV);
-                return -1;
-            }
-            group[*n] = g, inst[*n] = i, (*n)++;
-        }
-        if (!end) break;
-        s = end + 1;
-    }
-    return 0;
-}
-
 /* Live workers, fastest first (ties by index). */
 static void order_workers(const sr_experiment *e, ps_state *s)
 {
@@ -146,7 +116,8 @@ static void order_workers(const sr_experiment *e, ps_state *s)
 
 /* Links of the route from device (sg, si) to (dg, di): link index and instance into li/lk (at most max); the
  * route's latency sum into *lat. Returns the number of links, -1 without a declared route. */
-static int route_links(const sr_experiment *e, int sg, int si, int dg, int di, int *li, int *lk, int max, double *lat)
+static int route_links(const sr_experiment *e, int sg, int si, int dg, int di, int *li, int *lk, int max,
+                       double *lat)
 {
     const char *sn = e->devices[sg].name, *dn = e->devices[dg].name;
     for (int r = 0; r < e->n_routes; r++) {
@@ -163,8 +134,10 @@ static int route_links(const sr_experiment *e, int sg, int si, int dg, int di, i
             if (l < 0) continue;
             const sr_link_spec *ls = &e->links[l];
             int inst = 0;
-            if (ls->per_device && strcmp(ls->per_device, sn) == 0) inst = si;
-            else if (ls->per_device && strcmp(ls->per_device, dn) == 0) inst = di;
+            if (ls->per_device && strcmp(ls->per_device, sn) == 0)
+                inst = si;
+            else if (ls->per_device && strcmp(ls->per_device, dn) == 0)
+                inst = di;
             li[n] = l, lk[n] = inst < ls->count ? inst : 0, n++;
             *lat += ls->latency_s;
         }
@@ -216,7 +189,8 @@ static double net_time(const net_acc *a, const sr_experiment *e)
 }
 
 /* Estimated time of one step on the hub and the k fastest live workers (eq. 1's term for a block). */
-static double step_time(const ps_state *s, const sr_policy_env *env, int model, sr_plan_dev hub, const sr_step *st)
+static double step_time(const ps_state *s, const sr_policy_env *env, int model, sr_plan_dev hub,
+                        const sr_step *st)
 {
     const sr_experiment *e = env->exp;
     sr_part_env pe;
@@ -233,7 +207,8 @@ static double step_time(const ps_state *s, const sr_policy_env *env, int model, 
     pe.proportional = 1;
     sr_plan *p = NULL;
     double t = INFINITY;
-    if (sr_part_plan(&pe, st, 1, &p, NULL, NULL, 0) != SR_OK || sr_price_plan(env, p, NULL, 0) != SR_OK) goto done;
+    if (sr_part_plan(&pe, st, 1, &p, NULL, NULL, 0) != SR_OK || sr_price_plan(env, p, NULL, 0) != SR_OK)
+        goto done;
     net_acc scatter = {0}, gather = {0};
     double busy[SR_MULTI_MAX_DEV + 1] = {0};
     for (int i = 0; i < sr_plan_task_count(p); i++) {
@@ -309,13 +284,15 @@ static void free_model(ps_model *pm)
 }
 
 /* Runs the search for model m (hub: the source's or the hub group's instance 0) and stores the steps. */
-static sr_status search_model(ps_state *s, const ps_params *p, const sr_policy_env *env, int m, sr_plan_dev hub)
+static sr_status search_model(ps_state *s, const ps_params *p, const sr_policy_env *env, int m,
+                              sr_plan_dev hub)
 {
     const sr_graph *g = env->graphs[m];
     ps_model *pm = &s->models[m];
     int n = pm->n_layers, K = s->n_live;
     double *tl = malloc(sizeof(double) * (size_t)n), *tf = malloc(sizeof(double) * (size_t)n * (size_t)n);
-    ps_choice *cl = malloc(sizeof(ps_choice) * (size_t)n), *cf = malloc(sizeof(ps_choice) * (size_t)n * (size_t)n);
+    ps_choice *cl = malloc(sizeof(ps_choice) * (size_t)n),
+              *cf = malloc(sizeof(ps_choice) * (size_t)n * (size_t)n);
     int *bl = malloc(sizeof(int) * (size_t)n);
     sr_status st = tl && tf && cl && cf && bl ? SR_OK : SR_ERR_NOMEM;
     for (int i = 0; i < n && st == SR_OK; i++) {
@@ -344,13 +321,15 @@ static sr_status search_model(ps_state *s, const ps_params *p, const sr_policy_e
             for (int k = 2; k <= K; k++) {
                 sr_step t = {SR_STEP_TILES, pm->first[i], pm->last[j], k};
                 double c = step_time(s, env, m, hub, &t);
-                if (c < tf[(size_t)i * n + j]) tf[(size_t)i * n + j] = c, cf[(size_t)i * n + j] = (ps_choice){OPT_FUSED, k};
+                if (c < tf[(size_t)i * n + j])
+                    tf[(size_t)i * n + j] = c, cf[(size_t)i * n + j] = (ps_choice){OPT_FUSED, k};
             }
         }
     }
     int nb = 0;
     pm->exhaustive_s = NAN;
-    if (st == SR_OK && n <= SR_SEARCH_MAX_EXHAUSTIVE) pm->exhaustive_s = sr_search_exhaustive(n, tl, tf, bl, &nb);
+    if (st == SR_OK && n <= SR_SEARCH_MAX_EXHAUSTIVE)
+        pm->exhaustive_s = sr_search_exhaustive(n, tl, tf, bl, &nb);
     if (st == SR_OK) pm->predicted_s = sr_search_dp(n, tl, tf, bl, &nb);
     if (st == SR_OK && !(nb > 0)) st = SR_ERR_INVALID;
     free(pm->steps);
@@ -363,7 +342,9 @@ static sr_status search_model(ps_state *s, const ps_params *p, const sr_policy_e
     for (int b = 0, i = 0; st == SR_OK && b < nb; i = bl[b] + 1, b++) {
         int j = bl[b];
         ps_choice c = i == j ? cl[i] : cf[(size_t)i * n + j];
-        sr_step_kind kind = c.kind == OPT_LOCAL ? SR_STEP_LOCAL : c.kind == OPT_CHANNELS ? SR_STEP_CHANNELS : SR_STEP_TILES;
+        sr_step_kind kind = c.kind == OPT_LOCAL      ? SR_STEP_LOCAL
+                            : c.kind == OPT_CHANNELS ? SR_STEP_CHANNELS
+                                                     : SR_STEP_TILES;
         /* a local step starts at the layer's first node; the input node rides with the first step */
         pm->opt[pm->n_steps] = c.kind;
         pm->steps[pm->n_steps++] = (sr_step){kind, pm->first[i], pm->last[j], c.kind == OPT_LOCAL ? 0 : c.k};
@@ -408,12 +389,16 @@ static sr_status ps_check(const void *p_, const sr_policy_env *env, sr_policy_di
     const sr_experiment *e = env->exp;
     int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV], nw = 0;
     char msg[512];
-    if (p->workers && parse_workers(e, p, group, inst, &nw, msg, sizeof msg) != 0) sr_policy_error(d, "workers", "%s", msg);
-    if (p->hub && sr_policy_device_index(e, p->hub) < 0) sr_policy_error(d, "hub", "unknown device group '%s'", p->hub);
+    if (p->workers &&
+        sr_multi_parse_workers(e, p->workers, p->n_workers, group, inst, &nw, msg, sizeof msg) != 0)
+        sr_policy_error(d, "workers", "%s", msg);
+    if (p->hub && sr_policy_device_index(e, p->hub) < 0)
+        sr_policy_error(d, "hub", "unknown device group '%s'", p->hub);
     for (int m = 0; m < e->n_models; m++) {
         const sr_graph *g = env->graphs ? env->graphs[m] : NULL;
         if (g && sr_multi_model_used(e, m) && sr_graph_node_count(g) > SR_SEARCH_MAX_LAYERS)
-            sr_policy_error(d, NULL, "model '%s' has more than %d nodes", e->models[m].name, SR_SEARCH_MAX_LAYERS);
+            sr_policy_error(d, NULL, "model '%s' has more than %d nodes", e->models[m].name,
+                            SR_SEARCH_MAX_LAYERS);
     }
     return SR_OK;
 }
@@ -438,7 +423,9 @@ static sr_status ps_init(const void *p_, const sr_policy_env *env, void **state,
     s->models = calloc((size_t)(e->n_models ? e->n_models : 1), sizeof *s->models);
     char msg[512] = "";
     sr_status st = s->models ? SR_OK : SR_ERR_NOMEM;
-    if (st == SR_OK && parse_workers(e, p, s->group, s->inst, &s->n_workers, msg, sizeof msg) != 0) st = SR_ERR_INVALID;
+    if (st == SR_OK && sr_multi_parse_workers(e, p->workers, p->n_workers, s->group, s->inst, &s->n_workers,
+                                              msg, sizeof msg) != 0)
+        st = SR_ERR_INVALID;
     for (int m = 0; m < e->n_models && st == SR_OK; m++) {
         const sr_graph *g = env->graphs ? env->graphs[m] : NULL;
         if (g && sr_multi_model_used(e, m) && model_layers(g, &s->models[m]) != 0) st = SR_ERR_NOMEM;
@@ -453,15 +440,17 @@ static sr_status ps_init(const void *p_, const sr_policy_env *env, void **state,
     return SR_OK;
 }
 
-static sr_status ps_plan(void *state, const void *p_, const sr_policy_env *env, const sr_plan_req *req, sr_plan **out,
-                         char *err, size_t err_size)
+static sr_status ps_plan(void *state, const void *p_, const sr_policy_env *env, const sr_plan_req *req,
+                         sr_plan **out, char *err, size_t err_size)
 {
     ps_state *s = state;
     const ps_params *p = p_;
     const sr_experiment *e = env->exp;
     const ps_model *pm = &s->models[req->model];
     if (!pm->steps) {
-        if (err) snprintf(err, err_size, "partition_search: no placement for model '%s'", e->models[req->model].name);
+        if (err)
+            snprintf(err, err_size, "partition_search: no placement for model '%s'",
+                     e->models[req->model].name);
         return SR_ERR_INVALID;
     }
     sr_part_env pe;
@@ -477,7 +466,8 @@ static sr_status ps_plan(void *state, const void *p_, const sr_policy_env *env, 
         pe.speed[pe.n++] = sr_multi_device_speed(&e->devices[s->group[w]]);
     }
     pe.proportional = 1;
-    pe.frame_bytes = p->frame_bytes > 0 ? p->frame_bytes : sr_policy_raw_frame_bytes(&e->sources[req->source_spec]);
+    pe.frame_bytes =
+        p->frame_bytes > 0 ? p->frame_bytes : sr_policy_raw_frame_bytes(&e->sources[req->source_spec]);
     char msg[512] = "";
     sr_status st = sr_part_plan(&pe, pm->steps, pm->n_steps, out, NULL, msg, sizeof msg);
     if (st != SR_OK && err) snprintf(err, err_size, "partition_search: %s", msg);
@@ -491,7 +481,8 @@ static sr_status ps_event(void *state, const void *p_, const sr_policy_env *env,
     if (ev->kind != SR_EVENT_DEVICE_DOWN && ev->kind != SR_EVENT_DEVICE_UP) return SR_OK;
     int changed = 0;
     for (int i = 0; i < s->n_workers; i++)
-        if (s->group[i] == ev->group && s->inst[i] == ev->instance && s->down[i] != (ev->kind == SR_EVENT_DEVICE_DOWN)) {
+        if (s->group[i] == ev->group && s->inst[i] == ev->instance &&
+            s->down[i] != (ev->kind == SR_EVENT_DEVICE_DOWN)) {
             s->down[i] = ev->kind == SR_EVENT_DEVICE_DOWN;
             changed = 1;
         }
@@ -503,7 +494,8 @@ static sr_status ps_event(void *state, const void *p_, const sr_policy_env *env,
     return SR_OK;
 }
 
-static sr_status ps_metrics(void *state, const void *p_, const sr_policy_env *env, sr_policy_metric_fn add, void *user)
+static sr_status ps_metrics(void *state, const void *p_, const sr_policy_env *env, sr_policy_metric_fn add,
+                            void *user)
 {
     (void)p_;
     const ps_state *s = state;

@@ -1,13 +1,14 @@
-/* pipeline.c: the model cut into N stages at the given cuts, stage i on the i-th instance of the `stages` device
- * groups (their instances in order); frames flow through (collaborative perception's pipelining, Zhou et al.'s
- * Pipeline case).
+/* pipeline.c: the model cut into N stages at the given cuts, stage i on the i-th instance of the `stages`
+ * device groups (their instances in order); frames flow through (collaborative perception's pipelining, Zhou
+ * et al.'s Pipeline case).
  *
  * A job: the frame is sent from the source to stage 0 (frame_size bytes, default the raw frame; nothing when
  * the source device is stage 0's), stage i runs its layers, and the output of its last layer (at the model's
  * precision) is sent to stage i + 1. Each stage device serves its tasks in FIFO order, so successive frames
- * overlap: alone on an idle network a frame takes the sum of the stage and transfer times, and a stream faster
- * than the slowest stage completes one frame per slowest stage time. Cuts must be clean (the cut layer's
- * output is the only tensor crossing it). With return_result the final output goes back to the source. */
+ * overlap: alone on an idle network a frame takes the sum of the stage and transfer times, and a stream
+ * faster than the slowest stage completes one frame per slowest stage time. Cuts must be clean (the cut
+ * layer's output is the only tensor crossing it). With return_result the final output goes back to the
+ * source. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,27 +26,34 @@ typedef struct pipeline_params {
 
 static const sr_field fields[] = {
     {"stages", SR_F_STR, .flags = SR_FF_REQUIRED,
-     .doc = "comma-separated device groups whose instances, in order, run stages 0..N-1 (N = number of cuts + 1)",
+     .doc = "comma-separated device groups whose instances, in order, run stages 0..N-1 (N = number of cuts "
+            "+ 1)",
      .offset = offsetof(pipeline_params, stages)},
     {"cuts", SR_F_STR, .flags = SR_FF_REQUIRED,
-     .doc = "comma-separated last layers of every stage but the last, in graph order (block names such as layer2 "
+     .doc = "comma-separated last layers of every stage but the last, in graph order (block names such as "
+            "layer2 "
             "mean the block's last layer); each cut must be clean",
      .offset = offsetof(pipeline_params, cuts)},
     {"frame_size", SR_F_QTY, SR_UNIT_SIZE, SR_FF_HAS_MIN | SR_FF_MIN_EXCL,
-     .def_doc = "the raw input: width*height*3 (events: event_size)", .doc = "bytes of the frame sent to stage 0",
-     .offset = offsetof(pipeline_params, frame_bytes)},
+     .def_doc = "the raw input: width*height*3 (events: event_size)",
+     .doc = "bytes of the frame sent to stage 0", .offset = offsetof(pipeline_params, frame_bytes)},
     {"return_result", SR_F_BOOL, .def = "false", .doc = "send the last stage's output back to the source",
      .offset = offsetof(pipeline_params, return_result)},
 };
-static const sr_section params = {"policy (type pipeline)", "policy", 0,
-                                  "Cut the model into stages at `cuts`, one stage per instance of `stages`; frames "
-                                  "flow through.",
-                                  fields, (int)(sizeof fields / sizeof fields[0]), sizeof(pipeline_params)};
+static const sr_section params = {
+    "policy (type pipeline)",
+    "policy",
+    0,
+    "Cut the model into stages at `cuts`, one stage per instance of `stages`; frames "
+    "flow through.",
+    fields,
+    (int)(sizeof fields / sizeof fields[0]),
+    sizeof(pipeline_params)};
 
 /* The stage devices: the instances of the comma-separated groups, in order (at most max). -1 for an unknown
  * group (its name in bad). */
-static int stage_devices(const sr_experiment *e, const char *list, int *group, int *inst, int max, int *n, char *bad,
-                         size_t bad_size)
+static int stage_devices(const sr_experiment *e, const char *list, int *group, int *inst, int max, int *n,
+                         char *bad, size_t bad_size)
 {
     *n = 0;
     const char *s = list;
@@ -74,12 +82,15 @@ static int model_cuts(const pipeline_params *p, const sr_graph *g, int *cuts, in
     for (int i = 0; i < *n; i++) {
         int in = -1, reader = sr_multi_unclean_reader(g, cuts[i], &in);
         if (reader >= 0) {
-            snprintf(err, size, "cutting after layer '%s' is not clean: layer '%s' also reads '%s' from before the cut",
-                     sr_graph_node(g, cuts[i])->name, sr_graph_node(g, reader)->name, sr_graph_node(g, in)->name);
+            snprintf(err, size,
+                     "cutting after layer '%s' is not clean: layer '%s' also reads '%s' from before the cut",
+                     sr_graph_node(g, cuts[i])->name, sr_graph_node(g, reader)->name,
+                     sr_graph_node(g, in)->name);
             return -1;
         }
         if (cuts[i] >= sr_graph_node_count(g) - 1) {
-            snprintf(err, size, "cut '%s' is the last layer: its stage would be empty", sr_graph_node(g, cuts[i])->name);
+            snprintf(err, size, "cut '%s' is the last layer: its stage would be empty",
+                     sr_graph_node(g, cuts[i])->name);
             return -1;
         }
     }
@@ -106,14 +117,15 @@ static sr_status pipeline_check(const void *p_, const sr_policy_env *env, sr_pol
             continue;
         }
         if (p->stages && nd < n + 1) {
-            sr_policy_error(d, "stages", "%d stages need %d devices, '%s' has %d", n + 1, n + 1, p->stages, nd);
+            sr_policy_error(d, "stages", "%d stages need %d devices, '%s' has %d", n + 1, n + 1, p->stages,
+                            nd);
             continue;
         }
         for (int i = 0; env->route_exists && i < n; i++)
             if (!env->route_exists(env->route_user, sg[i], si[i], sg[i + 1], si[i + 1]))
                 sr_policy_error(d, "stages", "no route from '%s' to '%s' (stage %d to stage %d)",
-                                e->devices[sg[i]].instances[si[i]], e->devices[sg[i + 1]].instances[si[i + 1]], i,
-                                i + 1);
+                                e->devices[sg[i]].instances[si[i]],
+                                e->devices[sg[i + 1]].instances[si[i + 1]], i, i + 1);
     }
     if (nd > 0 && env->route_exists)
         for (int s = 0; s < e->n_sources; s++) {
@@ -121,8 +133,8 @@ static sr_status pipeline_check(const void *p_, const sr_policy_env *env, sr_pol
             for (int i = 0; g >= 0 && i < e->devices[g].count; i++) {
                 if (g == sg[0] && i == si[0]) continue;
                 if (!env->route_exists(env->route_user, g, i, sg[0], si[0])) {
-                    sr_policy_error(d, "stages", "no route from '%s' to stage 0 '%s'", e->devices[g].instances[i],
-                                    e->devices[sg[0]].instances[si[0]]);
+                    sr_policy_error(d, "stages", "no route from '%s' to stage 0 '%s'",
+                                    e->devices[g].instances[i], e->devices[sg[0]].instances[si[0]]);
                     break;
                 }
                 if (p->return_result && !(g == sg[nd - 1] && i == si[nd - 1]) &&
@@ -169,13 +181,16 @@ static sr_status pipeline_plan(void *state, const void *p_, const sr_policy_env 
             char label[SR_PLAN_LABEL_MAX];
             int t;
             if (i == 0) {
-                double bytes = p->frame_bytes > 0 ? p->frame_bytes : sr_policy_raw_frame_bytes(&e->sources[req->source_spec]);
+                double bytes = p->frame_bytes > 0 ? p->frame_bytes
+                                                  : sr_policy_raw_frame_bytes(&e->sources[req->source_spec]);
                 t = sr_plan_add_transfer(*out, at, dev, SR_PAYLOAD_FRAME, bytes, "frame");
             } else {
                 snprintf(label, sizeof label, "act%d", i);
                 t = sr_plan_add_transfer(*out, at, dev, SR_PAYLOAD_ACTIVATION,
                                          (double)sr_node_output_bytes(g, first - 1, prec), label);
-                if (t >= 0) sr_plan_task_mut(*out, t)->node = first - 1, sr_plan_task_mut(*out, t)->model = req->model;
+                if (t >= 0)
+                    sr_plan_task_mut(*out, t)->node = first - 1,
+                                           sr_plan_task_mut(*out, t)->model = req->model;
             }
             if (t < 0) return (sr_status)t;
             if (prev >= 0 && (st = sr_plan_add_dep(*out, prev, t)) != SR_OK) return st;
@@ -189,8 +204,8 @@ static sr_status pipeline_plan(void *state, const void *p_, const sr_policy_env 
         prev = c, at = dev, first = end + 1;
     }
     if (p->return_result && !same(at, src)) {
-        int t = sr_plan_add_transfer(*out, at, src, SR_PAYLOAD_BYTES, (double)sr_node_output_bytes(g, last, prec),
-                                     "result");
+        int t = sr_plan_add_transfer(*out, at, src, SR_PAYLOAD_BYTES,
+                                     (double)sr_node_output_bytes(g, last, prec), "result");
         if (t < 0) return (sr_status)t;
         if ((st = sr_plan_add_dep(*out, prev, t)) != SR_OK) return st;
     }

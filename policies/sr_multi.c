@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int sr_multi_parse_layers(const sr_graph *g, const char *list, int *ids, int max, int *n, char *err, size_t size)
+int sr_multi_parse_layers(const sr_graph *g, const char *list, int *ids, int max, int *n, char *err,
+                          size_t size)
 {
     *n = 0;
     if (!list) return 0;
@@ -29,7 +30,8 @@ int sr_multi_parse_layers(const sr_graph *g, const char *list, int *ids, int max
         if (id < 0) {
             char layers[512];
             sr_policy_sample_layers(g, layers, sizeof layers);
-            snprintf(err, size, "model '%s' has no layer '%s' (layers include: %s)", sr_graph_name(g), name, layers);
+            snprintf(err, size, "model '%s' has no layer '%s' (layers include: %s)", sr_graph_name(g), name,
+                     layers);
             return -1;
         }
         if (*n >= max) {
@@ -44,6 +46,48 @@ int sr_multi_parse_layers(const sr_graph *g, const char *list, int *ids, int max
         ids[(*n)++] = id;
         if (!end) break;
         p = end + 1;
+    }
+    return 0;
+}
+
+int sr_multi_parse_workers(const sr_experiment *e, const char *workers, int n_workers, int *group, int *inst,
+                           int *n, char *err, size_t size)
+{
+    *n = 0;
+    const char *s = workers;
+    while (s && *s) {
+        const char *end = strchr(s, ',');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        char name[128];
+        while (len && *s == ' ')
+            s++, len--;
+        while (len && s[len - 1] == ' ')
+            len--;
+        if (len == 0 || len >= sizeof name) {
+            snprintf(err, size, "empty device group name in '%s'", workers);
+            return -1;
+        }
+        memcpy(name, s, len);
+        name[len] = '\0';
+        int g = sr_policy_device_index(e, name);
+        if (g < 0) {
+            snprintf(err, size, "unknown device group '%s'", name);
+            return -1;
+        }
+        for (int i = 0; i < e->devices[g].count; i++) {
+            if (n_workers > 0 && *n >= n_workers) break;
+            if (*n >= SR_MULTI_MAX_DEV) {
+                snprintf(err, size, "more than %d workers", SR_MULTI_MAX_DEV);
+                return -1;
+            }
+            group[*n] = g, inst[*n] = i, (*n)++;
+        }
+        if (!end) break;
+        s = end + 1;
+    }
+    if (n_workers > 0 && *n < n_workers) {
+        snprintf(err, size, "n_workers is %d but '%s' has %d instances", n_workers, workers, *n);
+        return -1;
     }
     return 0;
 }
@@ -67,7 +111,8 @@ int sr_multi_unclean_reader(const sr_graph *g, int cut, int *input)
 int sr_multi_model_used(const sr_experiment *e, int m)
 {
     for (int s = 0; s < e->n_sources; s++)
-        if (e->sources[s].model && e->models[m].name && strcmp(e->sources[s].model, e->models[m].name) == 0) return 1;
+        if (e->sources[s].model && e->models[m].name && strcmp(e->sources[s].model, e->models[m].name) == 0)
+            return 1;
     return 0;
 }
 

@@ -159,8 +159,8 @@ static int plan_tiles(pbuild *b, const sr_step *st, int join, int step)
     int ret = SR_OK, n_ends = 0, n_tiles = 0;
     if (!tl || !ends || !tiles) ret = SR_ERR_NOMEM;
     double w_bytes = weights_bytes(b, st->first, st->last);
-    double hub_mem = (double)sr_shape_numel(&sr_graph_node(g, in_id)->out) * b->elem +
-                     (double)sr_shape_numel(o) * b->elem;
+    double hub_mem =
+        (double)sr_shape_numel(&sr_graph_node(g, in_id)->out) * b->elem + (double)sr_shape_numel(o) * b->elem;
     note_mem(b, -1, hub_mem);
     for (int ty = 0; ty < rows && ret == SR_OK; ty++)
         for (int tx = 0; tx < cols && ret == SR_OK; tx++) {
@@ -180,10 +180,13 @@ static int plan_tiles(pbuild *b, const sr_step *st, int join, int step)
             char tag[24];
             snprintf(tag, sizeof tag, "%d.%d", step, ty * cols + tx);
             sr_plan_part ip = {in.y0, in.y1, in.x0, in.x1, 0, 0}, op = {out.y0, out.y1, out.x0, out.x1, 0, 0};
-            int e = add_part(b, join, k, st->first, st->last, ip, in_id, (double)Cin * rect_area(in) * b->elem, op,
-                             (double)C * rect_area(out) * b->elem, tag);
-            if (e < 0) ret = e;
-            else ends[n_ends++] = e;
+            int e =
+                add_part(b, join, k, st->first, st->last, ip, in_id, (double)Cin * rect_area(in) * b->elem,
+                         op, (double)C * rect_area(out) * b->elem, tag);
+            if (e < 0)
+                ret = e;
+            else
+                ends[n_ends++] = e;
         }
     if (ret == SR_OK) b->stats.redundant_macs += (double)sr_region_redundant_macs(r, tiles, n_tiles);
     if (ret == SR_OK) ret = add_join(b, ends, n_ends, step);
@@ -227,9 +230,8 @@ static int plan_channels(pbuild *b, const sr_step *st, int join, int step)
     return add_join(b, ends, n_ends, step);
 }
 
-
-sr_status sr_part_plan(const sr_part_env *pe, const sr_step *steps, int n_steps, sr_plan **out, sr_part_stats *stats,
-                       char *err, size_t err_size)
+sr_status sr_part_plan(const sr_part_env *pe, const sr_step *steps, int n_steps, sr_plan **out,
+                       sr_part_stats *stats, char *err, size_t err_size)
 {
     pbuild b;
     memset(&b, 0, sizeof b);
@@ -264,8 +266,10 @@ sr_status sr_part_plan(const sr_part_env *pe, const sr_step *steps, int n_steps,
             double m = weights_bytes(&b, first, ps->last), io = 0;
             for (int id = first; id <= ps->last; id++) {
                 const sr_node *nd = sr_graph_node(b.g, id);
-                double x = (double)sr_shape_numel(&nd->out) * b.elem +
-                           (nd->n_inputs ? (double)sr_shape_numel(&sr_graph_node(b.g, nd->inputs[0])->out) * b.elem : 0);
+                double x =
+                    (double)sr_shape_numel(&nd->out) * b.elem +
+                    (nd->n_inputs ? (double)sr_shape_numel(&sr_graph_node(b.g, nd->inputs[0])->out) * b.elem
+                                  : 0);
                 if (x > io) io = x;
             }
             note_mem(&b, -1, m + io);
@@ -276,8 +280,9 @@ sr_status sr_part_plan(const sr_part_env *pe, const sr_step *steps, int n_steps,
         }
         if (r < 0) {
             if (err)
-                snprintf(err, err_size, "cannot plan layers '%s'..'%s': %s", sr_graph_node(b.g, ps->first)->name,
-                         sr_graph_node(b.g, ps->last)->name, sr_status_message((sr_status)r));
+                snprintf(err, err_size, "cannot plan layers '%s'..'%s': %s",
+                         sr_graph_node(b.g, ps->first)->name, sr_graph_node(b.g, ps->last)->name,
+                         sr_status_message((sr_status)r));
             st = (sr_status)r;
         }
         join = r;

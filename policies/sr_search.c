@@ -14,7 +14,7 @@ double sr_search_dp(int n, const double *tl, const double *tf, int *block_last, 
     *n_blocks = 0;
     if (n < 1 || n > SR_SEARCH_MAX_LAYERS || !tl || !tf) return INFINITY;
     double *best = malloc(sizeof(double) * (size_t)(n + 1)); /* best[i]: layers i..n-1 */
-    int *next = malloc(sizeof(int) * (size_t)(n + 1));        /* first block of that: i..next[i]-1 */
+    int *next = malloc(sizeof(int) * (size_t)(n + 1));       /* first block of that: i..next[i]-1 */
     if (!best || !next) {
         free(best);
         free(next);
@@ -43,7 +43,8 @@ double sr_search_exhaustive(int n, const double *tl, const double *tf, int *bloc
     if (n < 1 || n > SR_SEARCH_MAX_EXHAUSTIVE || !tl || !tf) return INFINITY;
     double best = INFINITY;
     long best_mask = -1;
-    /* bit k of mask set: a block ends after layer k (k < n - 1); visit masks so that shorter first blocks win ties */
+    /* bit k of mask set: a block ends after layer k (k < n - 1); visit masks so that shorter first blocks win
+     * ties */
     for (long m = 0; m < (1L << (n - 1)); m++) {
         double c = 0;
         int start = 0;

@@ -2,9 +2,9 @@
  * search it must agree with.
  *
  * Layers 0..n-1 (a layer: a conv or fc node and the per-channel nodes after it) are grouped into consecutive
- * blocks. A block of one layer i costs tl[i] (its best layer-wise configuration); a fused block of layers i..j
- * (j > i) costs tf[i * n + j] (its best fused configuration; INFINITY where layers cannot be fused). The cost of
- * a grouping is the sum of its blocks' costs (eq. 1); the search returns the cheapest grouping:
+ * blocks. A block of one layer i costs tl[i] (its best layer-wise configuration); a fused block of layers
+ * i..j (j > i) costs tf[i * n + j] (its best fused configuration; INFINITY where layers cannot be fused). The
+ * cost of a grouping is the sum of its blocks' costs (eq. 1); the search returns the cheapest grouping:
  *     t_o(i, 0) = 0,  t_o(i, 1) = tl[i],  t_o(i, j) = min over 1 <= k <= j of t_f(i, k) + t_o(i + k, j - k)
  * with t_f(i, 1) = tl[i]. The DP breaks ties towards the shortest first block. */
 #ifndef SR_SEARCH_H

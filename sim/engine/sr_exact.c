@@ -496,7 +496,8 @@ static sr_status run_whole(sr_exact *x, int a, int b, const char *task, char *er
                                     (sr_rect){0, (int)os->d[2], 0, (int)os->d[3]}, out);
         sr_region_free(r);
         if (st != SR_OK) {
-            if (!rin) sr_errf(err, err_size, "exact mode: task '%s': the input of '%s' was not produced", task, nd->name);
+            if (!rin)
+                sr_errf(err, err_size, "exact mode: task '%s': the input of '%s' was not produced", task, nd->name);
             return st;
         }
         a = end + 1;

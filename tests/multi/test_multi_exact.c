@@ -1,10 +1,11 @@
-/* test_multi_exact.c: exact mode runs the parts of partitioned plans (tiles, channel slices) with the real kernels
- * and stitches them; the stitched output must equal the plain forward within SR_EXACT_STITCH_TOL of max |out| for
- * every scheme and grid, and the run records it (stitched_frames, stitch_max_err_rel, stitch_equal).
+/* test_multi_exact.c: exact mode runs the parts of partitioned plans (tiles, channel slices) with the real
+ * kernels and stitches them; the stitched output must equal the plain forward within SR_EXACT_STITCH_TOL of
+ * max |out| for every scheme and grid, and the run records it (stitched_frames, stitch_max_err_rel,
+ * stitch_equal).
  *
- * Model: tiny-yolov2 at 3x64x64 (zoo weights: conv, batch norm, leaky ReLU, max pooling, one stride-1 pool), on
- * four workers with a camera as hub; 2 frames per run. AlexNet's fully-connected layers as channel slices. Then the
- * pipeline policy's chains with two uncoded cuts. */
+ * Model: tiny-yolov2 at 3x64x64 (zoo weights: conv, batch norm, leaky ReLU, max pooling, one stride-1 pool),
+ * on four workers with a camera as hub; 2 frames per run. AlexNet's fully-connected layers as channel slices.
+ * Then the pipeline policy's chains with two uncoded cuts. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -70,11 +71,11 @@ static void test_every_scheme_stitches_exactly(void **state)
     static const struct {
         const char *blocks, *schemes, *grid, *shares;
     } cases[] = {
-        {"leaky4,leaky10", "fused", NULL, NULL},            /* 4 strips through 3 fused blocks */
+        {"leaky4,leaky10", "fused", NULL, NULL}, /* 4 strips through 3 fused blocks */
         {"leaky4,leaky10", "fused", "2x2", NULL},
-        {"maxpool5", "fused,local", "5x5", NULL},           /* DeepThings' grid over 12 fused layers */
-        {NULL, "spatial", "3x1", NULL},                     /* layer-wise tiles, every layer */
-        {NULL, "channel", NULL, NULL},                      /* layer-wise channel slices, every layer */
+        {"maxpool5", "fused,local", "5x5", NULL}, /* DeepThings' grid over 12 fused layers */
+        {NULL, "spatial", "3x1", NULL},           /* layer-wise tiles, every layer */
+        {NULL, "channel", NULL, NULL},            /* layer-wise channel slices, every layer */
         {"maxpool5,leaky10", "fused,channel,local", NULL, NULL},
         {"maxpool5,leaky10", "spatial,fused,channel", "2x1", NULL},
         {"leaky4", "fused,channel", NULL, "adaptive"},
@@ -152,7 +153,8 @@ static void test_fc_slices_stitch_exactly(void **state)
     fx_free(e);
 }
 
-/* A pipeline of three stages (two uncoded cuts) runs in exact mode as a chain: its output is the plain forward's. */
+/* A pipeline of three stages (two uncoded cuts) runs in exact mode as a chain: its output is the plain
+ * forward's. */
 static void test_pipeline_chain(void **state)
 {
     (void)state;

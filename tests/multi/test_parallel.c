@@ -1,10 +1,11 @@
 /* test_parallel.c: the parallel policy against closed forms.
  *
- * - Two tiles of a fused block on an idle network: model "convs" (in 1x1x8x8 -> conv1 3x3 pad 1 (4) -> relu ->
- *   conv2 3x3 pad 1 (4)) cut into two strips of 4 rows. A strip of conv2's output needs rows [0, 5) of conv1's
- *   output and rows [0, 6) of the input (by hand: 3x3 kernels, padding 1, stride 1), so a tile does 5/8 of conv1's
- *   and relu's work and 1/2 of conv2's, receives 6 x 8 input floats and returns 4 x 8 x 4 output floats. Each
- *   pod has its own link (80 Mbit/s, 10 ms; CM02 without factors): a transfer of b bytes takes 0.01 + 8 b / 8e7.
+ * - Two tiles of a fused block on an idle network: model "convs" (in 1x1x8x8 -> conv1 3x3 pad 1 (4) -> relu
+ * -> conv2 3x3 pad 1 (4)) cut into two strips of 4 rows. A strip of conv2's output needs rows [0, 5) of
+ * conv1's output and rows [0, 6) of the input (by hand: 3x3 kernels, padding 1, stride 1), so a tile does 5/8
+ * of conv1's and relu's work and 1/2 of conv2's, receives 6 x 8 input floats and returns 4 x 8 x 4 output
+ * floats. Each pod has its own link (80 Mbit/s, 10 ms; CM02 without factors): a transfer of b bytes takes
+ * 0.01 + 8 b / 8e7.
  * - Adaptive shares: four workers, one at 125 millicores and three at 500; with strips proportional to speed
  *   the parts end within one layer's time of each other, with even strips the busy one ends far later.
  * - Channel slices and layer-wise tiles cover the work exactly once (sum of the parts' times = the whole).
@@ -125,7 +126,8 @@ static void test_two_tile_fused_closed_form(void **state)
     sr_graph *g = NULL;
     assert_int_equal(convs_graph(1, 8, 4, 0, &g), SR_OK);
     const double speed = 1e6;
-    double t_tile = (sr_node_flops(g, 1) * 5.0 / 8 + sr_node_flops(g, 2) * 5.0 / 8 + sr_node_flops(g, 3) / 2) / speed;
+    double t_tile =
+        (sr_node_flops(g, 1) * 5.0 / 8 + sr_node_flops(g, 2) * 5.0 / 8 + sr_node_flops(g, 3) / 2) / speed;
     double t_whole = (sr_node_flops(g, 1) + sr_node_flops(g, 2) + sr_node_flops(g, 3)) / speed;
     double macs_conv1 = 8.0 * 8 * 4 * 9, macs_conv2 = 8.0 * 8 * 4 * 4 * 9;
     sr_graph_free(g);
@@ -143,9 +145,10 @@ static void test_two_tile_fused_closed_form(void **state)
     assert_int_equal(o.frames[0].bytes_sent, 2 * (6 * 8 * 4 + 4 * 8 * 4 * 4));
     /* halo: conv1 computes rows [0,5) and [3,8): 2 of its 8 rows twice */
     assert_rel(metric(&o, "redundant_macs"), macs_conv1 * 2 / 8, 0);
-    assert_rel(metric(&o, "redundant_macs_fraction"), (macs_conv1 * 2 / 8) / (macs_conv1 + macs_conv2), 1e-12);
-    /* peak memory of a pod: weights + the largest in + out rectangle of a layer: relu's 4 ch x 5 rows in and out
-     * (conv1: 1 x 6 rows in, 4 x 5 out; conv2: 4 x 5 in, 4 x 4 out) */
+    assert_rel(metric(&o, "redundant_macs_fraction"), (macs_conv1 * 2 / 8) / (macs_conv1 + macs_conv2),
+               1e-12);
+    /* peak memory of a pod: weights + the largest in + out rectangle of a layer: relu's 4 ch x 5 rows in and
+     * out (conv1: 1 x 6 rows in, 4 x 5 out; conv2: 4 x 5 in, 4 x 4 out) */
     double weights = (4 * 9 + 4 + 4 * 4 * 9 + 4) * 4.0, relu_io = (4.0 * 5 * 8 * 2) * 4;
     assert_rel(metric(&o, "peak_memory_bytes.pod0"), weights + relu_io, 0);
     assert_rel(metric(&o, "peak_memory_worker_max_bytes"), weights + relu_io, 0);
@@ -154,7 +157,8 @@ static void test_two_tile_fused_closed_form(void **state)
     /* the same block on one worker: scatter the whole input, the whole block, gather the whole output */
     set(e, "grid", "1x1");
     o = run(e, &gs);
-    assert_rel(o.frames[0].latency_s, (LAT + 8 * 8 * 4 * 8 / BW) + t_whole + (LAT + 4 * 8 * 8 * 4 * 8 / BW), 1e-9);
+    assert_rel(o.frames[0].latency_s, (LAT + 8 * 8 * 4 * 8 / BW) + t_whole + (LAT + 4 * 8 * 8 * 4 * 8 / BW),
+               1e-9);
     assert_rel(metric(&o, "redundant_macs"), 0, 0);
     sr_run_output_clear(&o);
     fx_free(e);
@@ -187,7 +191,8 @@ static void test_adaptive_shares_finish_together(void **state)
     const double cpu[] = {0.5, 0.125};
     sr_experiment *e = platform(groups, counts, cpu, 2);
     set(e, "workers", "pod,busy");
-    assert_int_equal(sr_params_set_int(e->policy.params_sec, e->policy.params, "shares", 1), 0); /* adaptive */
+    assert_int_equal(sr_params_set_int(e->policy.params_sec, e->policy.params, "shares", 1),
+                     0); /* adaptive */
     sr_run_output o = run(e, &gs);
     int n = 0;
     double adaptive = part_spread(&o, &n);
@@ -207,8 +212,9 @@ static void test_adaptive_shares_finish_together(void **state)
     fx_free(e);
 }
 
-/* Channel slices (conv1, conv2, fc), layer-wise tiles and local blocks split each layer's work exactly: the parts' compute times add up
- * to the whole model's on one device (spatial tiles of single layers recompute nothing). */
+/* Channel slices (conv1, conv2, fc), layer-wise tiles and local blocks split each layer's work exactly: the
+ * parts' compute times add up to the whole model's on one device (spatial tiles of single layers recompute
+ * nothing). */
 static void test_parts_cover_the_work(void **state)
 {
     (void)state;

@@ -1,10 +1,10 @@
 /* test_pipeline.c: the pipeline policy against the closed form of a two-device pipeline on an idle network.
  *
- * Platform: cam -> wan (80 Mbit/s, 10 ms) -> pod0, pod0 -> lan (800 Mbit/s, 1 ms) -> pod1; CM02 without factors,
- * so b bytes alone take latency + 8 b / bandwidth. Model "tiny" (in -> fc1 (100) -> fc2 (10)), cut after fc1.
- * Cost model: a layer costs its flop / (speed x cores), so stage times are fc1's and fc2's flop over the pods'
- * speed. Alone, a frame takes the sum of its transfers and stages; a stream faster than the slowest stage
- * completes one frame every slowest-stage time. */
+ * Platform: cam -> wan (80 Mbit/s, 10 ms) -> pod0, pod0 -> lan (800 Mbit/s, 1 ms) -> pod1; CM02 without
+ * factors, so b bytes alone take latency + 8 b / bandwidth. Model "tiny" (in -> fc1 (100) -> fc2 (10)), cut
+ * after fc1. Cost model: a layer costs its flop / (speed x cores), so stage times are fc1's and fc2's flop
+ * over the pods' speed. Alone, a frame takes the sum of its transfers and stages; a stream faster than the
+ * slowest stage completes one frame every slowest-stage time. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

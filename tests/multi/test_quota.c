@@ -1,4 +1,5 @@
-/* test_quota.c: a device's CPU quota (`cpu`, Kubernetes millicores) and container overhead through the engine.
+/* test_quota.c: a device's CPU quota (`cpu`, Kubernetes millicores) and container overhead through the
+ * engine.
  *
  * The tiny model (two fc layers) under the unit cost model costs 1e9 flop per layer at speed x cores, so one
  * frame of device_only on a 1 Gflop/s single core takes 2 s. A quota of q cores multiplies every compute time
@@ -65,8 +66,8 @@ static void test_container_overhead(void **state)
     assert_rel(one_frame(1, 0.5, 0.25), 4.25, 1e-12);
 }
 
-/* The pricing pass itself: a fixed-seconds task keeps its time under a quota (it is not CPU work), a flop task
- * scales. */
+/* The pricing pass itself: a fixed-seconds task keeps its time under a quota (it is not CPU work), a flop
+ * task scales. */
 static void test_price_factor(void **state)
 {
     (void)state;
@@ -79,7 +80,8 @@ static void test_price_factor(void **state)
     fx_device(e, "cam", 1, 1e9, 0, 0);
     e->devices[0].cpu_cores = 0.5;
     sr_policy_env env = {.exp = e};
-    sr_plan_task t = {.kind = SR_TASK_COMPUTE, .dev = {SR_ROLE_SOURCE, 0, 0}, .work = SR_WORK_SECONDS, .amount = 3};
+    sr_plan_task t = {
+        .kind = SR_TASK_COMPUTE, .dev = {SR_ROLE_SOURCE, 0, 0}, .work = SR_WORK_SECONDS, .amount = 3};
     double s = 0;
     assert_int_equal(sr_price_task(&env, &t, 1, &s, NULL, 0), SR_OK);
     assert_rel(s, 3.0, 0);

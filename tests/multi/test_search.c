@@ -1,15 +1,15 @@
 /* test_search.c: the partition search (Zhou et al.'s eq. 1 and 2).
  *
- * - The dynamic program equals the exhaustive search over every grouping, on random cost tables (with layers that
- *   cannot be fused) of 1..12 layers, and on the tables of the models below and of VGG-16 (16 layers; the policy
- *   records both optima).
- * - On a model (in 3x32x32 -> conv1 (16) -> relu -> conv2 (16) -> relu -> fc (10)) with the hub and four workers
- *   at the same speed: on a slow network it keeps everything on the hub (one device; the latency is the model's
- *   time there), on a fast one it spreads the work, is faster than one device and its predicted latency is what
- *   the simulation gives.
- * - One worker fails mid-run: jobs in flight that need it fail, the search runs again over the three left, the
- *   frames after run with the new plan and complete (a little slower).
- * Cost model: a layer costs its flop / (speed x cores); CM02 without factors; each worker has its own link. */
+ * - The dynamic program equals the exhaustive search over every grouping, on random cost tables (with layers
+ * that cannot be fused) of 1..12 layers, and on the tables of the models below and of VGG-16 (16 layers; the
+ * policy records both optima).
+ * - On a model (in 3x32x32 -> conv1 (16) -> relu -> conv2 (16) -> relu -> fc (10)) with the hub and four
+ * workers at the same speed: on a slow network it keeps everything on the hub (one device; the latency is the
+ * model's time there), on a fast one it spreads the work, is faster than one device and its predicted latency
+ * is what the simulation gives.
+ * - One worker fails mid-run: jobs in flight that need it fail, the search runs again over the three left,
+ * the frames after run with the new plan and complete (a little slower). Cost model: a layer costs its flop /
+ * (speed x cores); CM02 without factors; each worker has its own link. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -50,10 +50,13 @@ static void test_dp_equals_exhaustive(void **state)
         for (int i = 0; i < n; i++) {
             tl[i] = 0.1 + rnd(&seed);
             for (int j = 0; j < n; j++)
-                tf[i * n + j] = j <= i ? NAN : rnd(&seed) < 0.2 ? INFINITY : (j - i + 1) * (0.05 + 0.9 * rnd(&seed));
+                tf[i * n + j] = j <= i             ? NAN
+                                : rnd(&seed) < 0.2 ? INFINITY
+                                                   : (j - i + 1) * (0.05 + 0.9 * rnd(&seed));
         }
         double dp = sr_search_dp(n, tl, tf, a, &na), ex = sr_search_exhaustive(n, tl, tf, b, &nb);
-        if (!(fabs(dp - ex) <= 1e-12 * ex)) fail_msg("n %d trial %d: dp %.17g exhaustive %.17g", n, trial, dp, ex);
+        if (!(fabs(dp - ex) <= 1e-12 * ex))
+            fail_msg("n %d trial %d: dp %.17g exhaustive %.17g", n, trial, dp, ex);
         assert_true(na >= 1 && a[na - 1] == n - 1);
         assert_true(fabs(grouping_cost(n, tl, tf, a, na) - dp) <= 1e-12 * dp);
     }

@@ -1,15 +1,15 @@
-/* test_zhou.c: the Zhou et al. experiments (experiments/zhou/, docs/papers/zhou.md) at a reduced size (2 frames per
- * point instead of 100, only the points where every link has the same bandwidth, as in the paper), their orderings
- * asserted against the paper's findings (Sec. 4):
- * - slow network (500 Kbps): Parallel is at least 10x slower than All-In-One, Pipeline in between; the optimiser
- *   runs VGG-16 on one device (All-In-One's latency);
+/* test_zhou.c: the Zhou et al. experiments (experiments/zhou/, docs/papers/zhou.md) at a reduced size (2
+ * frames per point instead of 100, only the points where every link has the same bandwidth, as in the paper),
+ * their orderings asserted against the paper's findings (Sec. 4):
+ * - slow network (500 Kbps): Parallel is at least 10x slower than All-In-One, Pipeline in between; the
+ * optimiser runs VGG-16 on one device (All-In-One's latency);
  * - median (5 Mbps): All-In-One < Pipeline < Parallel;
- * - fast (200 Mbps): Parallel beats All-In-One by 40-60 % (paper: 44.15 % at 2.4 GHz, 47.94 % at 1.2 GHz), more at
- *   500 millicores than at one core; Pipeline brings no gain (within 10 % of All-In-One, not below it); the
- *   optimiser is at least as fast as Parallel;
- * - one busy device (125m): on the fast network Parallel-Adaptive beats Parallel-Even by more than 30 % (paper:
- *   50.69 %); on the slow network the optimiser runs on one device.
- * The experiments are loaded through the config (the real files), each point run by the engine. */
+ * - fast (200 Mbps): Parallel beats All-In-One by 40-60 % (paper: 44.15 % at 2.4 GHz, 47.94 % at 1.2 GHz),
+ * more at 500 millicores than at one core; Pipeline brings no gain (within 10 % of All-In-One, not below it);
+ * the optimiser is at least as fast as Parallel;
+ * - one busy device (125m): on the fast network Parallel-Adaptive beats Parallel-Even by more than 30 %
+ * (paper: 50.69 %); on the slow network the optimiser runs on one device. The experiments are loaded through
+ * the config (the real files), each point run by the engine. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,18 +98,21 @@ static double homogeneous(const char *file)
 {
     result r;
     run_file(file, &r);
-    int one = pol(&r, "all-in-one"), pipe = pol(&r, "pipeline"), par = pol(&r, "parallel"), opt = pol(&r, "search");
+    int one = pol(&r, "all-in-one"), pipe = pol(&r, "pipeline"), par = pol(&r, "parallel"),
+        opt = pol(&r, "search");
     /* slow */
     assert_true(r.lat[par][NET_SLOW] >= 10 * r.lat[one][NET_SLOW]);
     assert_true(r.lat[one][NET_SLOW] < r.lat[pipe][NET_SLOW] && r.lat[pipe][NET_SLOW] < r.lat[par][NET_SLOW]);
     assert_true(r.devices[opt][NET_SLOW] == 1.0);
     assert_true(fabs(r.lat[opt][NET_SLOW] - r.lat[one][NET_SLOW]) <= 1e-9 * r.lat[one][NET_SLOW]);
     /* median */
-    assert_true(r.lat[one][NET_MEDIAN] < r.lat[pipe][NET_MEDIAN] && r.lat[pipe][NET_MEDIAN] < r.lat[par][NET_MEDIAN]);
+    assert_true(r.lat[one][NET_MEDIAN] < r.lat[pipe][NET_MEDIAN] &&
+                r.lat[pipe][NET_MEDIAN] < r.lat[par][NET_MEDIAN]);
     /* fast */
     double reduction = 1 - r.lat[par][NET_FAST] / r.lat[one][NET_FAST];
     assert_true(reduction > 0.40 && reduction < 0.60);
-    assert_true(r.lat[pipe][NET_FAST] >= r.lat[one][NET_FAST] && r.lat[pipe][NET_FAST] < 1.1 * r.lat[one][NET_FAST]);
+    assert_true(r.lat[pipe][NET_FAST] >= r.lat[one][NET_FAST] &&
+                r.lat[pipe][NET_FAST] < 1.1 * r.lat[one][NET_FAST]);
     assert_true(r.lat[opt][NET_FAST] <= r.lat[par][NET_FAST] * 1.0001);
     assert_true(r.devices[opt][NET_FAST] > 1.0);
     return reduction;
