@@ -173,6 +173,29 @@ sr_status sr_plan_add_dep(sr_plan *p, int before, int after)
     return SR_OK;
 }
 
+int sr_plan_part_is_tile(const sr_plan_part *q)
+{
+    return q->y1 > q->y0 || q->x1 > q->x0;
+}
+
+int sr_plan_part_is_slice(const sr_plan_part *q)
+{
+    return q->c1 > q->c0;
+}
+
+sr_status sr_plan_set_part(sr_plan *p, int id, sr_plan_part q)
+{
+    sr_plan_task *t = sr_plan_task_mut(p, id);
+    int tile = sr_plan_part_is_tile(&q), slice = sr_plan_part_is_slice(&q);
+    if (!t || tile == slice || q.y0 < 0 || q.x0 < 0 || q.c0 < 0) return SR_ERR_INVALID;
+    if (tile && !(q.y1 > q.y0 && q.x1 > q.x0)) return SR_ERR_INVALID;
+    int layers = t->kind == SR_TASK_COMPUTE && t->work == SR_WORK_LAYERS;
+    int act = t->kind == SR_TASK_TRANSFER && t->payload == SR_PAYLOAD_ACTIVATION;
+    if (!layers && !act) return SR_ERR_INVALID;
+    t->part = q;
+    return SR_OK;
+}
+
 int sr_plan_task_count(const sr_plan *p)
 {
     return p ? p->n_tasks : 0;
@@ -261,9 +284,19 @@ void sr_plan_format(const sr_plan *p, char *buf, size_t size)
         int w = -1;
         switch (t->kind) {
         case SR_TASK_COMPUTE:
-            w = snprintf(buf + used, size - used, "%d compute %s (%s) on %s(%d,%d) %.9g s layers %d..%d\n", i,
+            w = snprintf(buf + used, size - used, "%d compute %s (%s) on %s(%d,%d) %.9g s layers %d..%d", i,
                          t->label, sr_work_kind_name(t->work), sr_dev_role_name(t->dev.role), t->dev.group,
                          t->dev.instance, t->seconds, t->first_layer, t->last_layer);
+            if (w >= 0 && (size_t)w < size - used) {
+                used += (size_t)w;
+                if (sr_plan_part_is_tile(&t->part))
+                    w = snprintf(buf + used, size - used, " tile [%d,%d)x[%d,%d)\n", t->part.y0, t->part.y1,
+                                 t->part.x0, t->part.x1);
+                else if (sr_plan_part_is_slice(&t->part))
+                    w = snprintf(buf + used, size - used, " channels [%d,%d)\n", t->part.c0, t->part.c1);
+                else
+                    w = snprintf(buf + used, size - used, "\n");
+            }
             break;
         case SR_TASK_TRANSFER:
             w = snprintf(buf + used, size - used, "%d transfer %s (%s) %s(%d,%d) -> %s(%d,%d) %.0f B\n", i,

@@ -68,6 +68,17 @@ typedef struct sr_plan_codec {
                           efficiency) (codecs run on one core); 0: times are used as measured */
 } sr_plan_codec;
 
+/* A part of a tensor, for work split over devices (parallel partitions). Zeroed = the whole tensor.
+ * - a tile: rows [y0, y1) and columns [x0, x1) of a feature map (y1 > y0); on a layers task, of the output of
+ *   last_layer (the task computes that rectangle through the range, reading the halo its receptive field needs);
+ *   on an activation transfer, of the output of `node`;
+ * - a channel slice: channels [c0, c1) (c1 > c0); on a layers task, the output channels of the range's first conv
+ *   or fc node and the same channels of the per-channel nodes after it; on an activation transfer, of `node`. */
+typedef struct sr_plan_part {
+    int y0, y1, x0, x1;
+    int c0, c1;
+} sr_plan_part;
+
 #define SR_PLAN_LABEL_MAX 32
 
 typedef struct sr_plan_task {
@@ -87,6 +98,7 @@ typedef struct sr_plan_task {
     int batch_max;               /* largest batch (>= 1) */
     double batch_wait_s;         /* longest wait of the first task of a batch for it to fill */
     double seconds;              /* filled by the pricing pass (batch 1); delay: the delay */
+    sr_plan_part part;           /* layers / activation transfer: the part computed or carried (zero: whole) */
     /* transfer */
     sr_payload_kind payload;
     int version; /* SR_PAYLOAD_MODEL */
@@ -114,6 +126,12 @@ int sr_plan_add_transfer(sr_plan *p, sr_plan_dev src, sr_plan_dev dst, sr_payloa
 int sr_plan_add_delay(sr_plan *p, sr_plan_dev dev, sr_delay_cause cause, double seconds, const char *label);
 /* Task `after` waits for task `before`; requires before < after (topological order). */
 sr_status sr_plan_add_dep(sr_plan *p, int before, int after);
+
+/* Restricts task id (layers, or an activation transfer) to a part: a tile or a channel slice, not both;
+ * SR_ERR_INVALID otherwise. */
+sr_status sr_plan_set_part(sr_plan *p, int id, sr_plan_part part);
+int sr_plan_part_is_tile(const sr_plan_part *q);
+int sr_plan_part_is_slice(const sr_plan_part *q);
 
 int sr_plan_task_count(const sr_plan *p);
 const sr_plan_task *sr_plan_task_at(const sr_plan *p, int id); /* borrowed; NULL when out of range */

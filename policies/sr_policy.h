@@ -158,6 +158,10 @@ sr_status sr_policy_plan(const sr_policy_ops *ops, void *state, const void *para
  * tasks: their seconds. Transfers: 0 (the network prices them). */
 sr_status sr_price_task(const sr_policy_env *env, const sr_plan_task *t, int batch, double *seconds, char *err,
                         size_t err_size);
+/* A device's CPU quota (`cpu`) as a time factor: cores / cpu, 1 without a quota. sr_price_task multiplies
+ * every compute task's time by it (fixed-seconds work aside) and adds the device's container_overhead once per
+ * task or batch. */
+double sr_price_quota_factor(const sr_device_spec *d);
 /* Fills every compute task's seconds at batch 1. */
 sr_status sr_price_plan(const sr_policy_env *env, sr_plan *p, char *err, size_t err_size);
 

@@ -117,6 +117,8 @@ static const char *kind_suffix(sr_unit_kind k)
         return "_j";
     case SR_UNIT_FLOPS:
         return "_flops";
+    case SR_UNIT_CPU:
+        return "_cores";
     case SR_UNIT_COUNT:
         return "";
     }

@@ -99,6 +99,8 @@ typedef struct sr_device_spec {
     int cores;
     double efficiency;       /* achieved fraction of peak on DNN layers (roofline) */
     double mem_bw_Bps;       /* memory bandwidth, bytes/s (roofline) */
+    double cpu_cores;        /* CPU quota in cores (Kubernetes `cpu: 500m` = 0.5); 0 = all `cores` */
+    double container_overhead_s; /* added to every compute task (batch) on the device */
     double power_idle_w;
     double power_busy_w;     /* all cores busy */
     int max_queue;           /* tasks allowed to wait for this device (beyond its executors); 0 = unbounded */

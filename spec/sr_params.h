@@ -24,6 +24,7 @@ typedef enum {
     SR_UNIT_POWER,
     SR_UNIT_ENERGY,
     SR_UNIT_FLOPS,
+    SR_UNIT_CPU, /* a CPU quota as Kubernetes writes it: 500m = half a core; stored in cores */
     SR_UNIT_COUNT
 } sr_unit_kind;
 

@@ -537,6 +537,11 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
                 BERR(it, "device '%s' needs a speed (or a profile that gives one)", who);
         }
         if (!GIVEN(b->dev_given, di, sr_sec_device, "cores")) d->cores = p ? p->cores : 1;
+        const sr_ynode *gcpu = GIVEN(b->dev_given, di, sr_sec_device, "cpu");
+        if (gcpu && d->cores >= 1 && d->cpu_cores > (double)d->cores)
+            BERR(gcpu, "device '%s' has a cpu quota of %g cores but only %d core%s (a container gets at most the "
+                       "device's cores)",
+                 who, d->cpu_cores, d->cores, d->cores == 1 ? "" : "s");
         if (!GIVEN(b->dev_given, di, sr_sec_device, "efficiency")) d->efficiency = p ? p->efficiency : 1.0;
         if (!GIVEN(b->dev_given, di, sr_sec_device, "mem_bw")) d->mem_bw_Bps = p ? p->mem_bw_Bps : 0.0;
         if (!GIVEN(b->dev_given, di, sr_sec_device, "power_idle"))

@@ -194,6 +194,16 @@ static const sr_field device_fields[] = {
     {"efficiency", SR_F_FLOAT, SR_UNIT_NONE, GT0 | SR_FF_HAS_MAX, .min = 0, .max = 1,
      .def_doc = "the profile's, else 1", .doc = "fraction of peak reached on DNN layers",
      OFF(sr_device_spec, efficiency)},
+    {"cpu", SR_F_QTY, SR_UNIT_CPU, SR_FF_UNIT_OPTIONAL | SR_FF_HAS_MIN | SR_FF_MIN_EXCL, .min = 0,
+     .def_doc = "all its cores",
+     .doc = "CPU quota of the container running the device's tasks, as Kubernetes allocates it (500m = half a "
+            "core, at most `cores`): every compute task's time (each layer class, codecs, flop work) is "
+            "multiplied by cores / cpu",
+     OFF(sr_device_spec, cpu_cores)},
+    {"container_overhead", SR_F_QTY, SR_UNIT_TIME, HAS_MIN, .def = "0s",
+     .doc = "fixed time added to every compute task (or batch) on the device: the container runtime's per-task "
+            "cost",
+     OFF(sr_device_spec, container_overhead_s)},
     {"mem_bw", SR_F_QTY, SR_UNIT_RATE, HAS_MIN | SR_FF_BYTES, .def_doc = "the profile's, else 0",
      .doc = "memory bandwidth (e.g. 25.6GBps); 0 = not modelled", OFF(sr_device_spec, mem_bw_Bps)},
     {"power_idle", SR_F_QTY, SR_UNIT_POWER, HAS_MIN, .def_doc = "the profile's, else 0",
@@ -400,6 +410,8 @@ static const char *example_of(sr_unit_kind k)
         return "1J";
     case SR_UNIT_FLOPS:
         return "10Gf";
+    case SR_UNIT_CPU:
+        return "500m";
     case SR_UNIT_COUNT:
         break;
     }

@@ -36,6 +36,8 @@ static const unit flops_units[] = {{"f", 1},        {"kf", 1e3},     {"Mf", 1e6}
                                    {"Tf", 1e12},    {"Pf", 1e15},    {"flops", 1},     {"kflops", 1e3},
                                    {"Mflops", 1e6}, {"Gflops", 1e9}, {"Tflops", 1e12}, {"Pflops", 1e15}};
 
+static const unit cpu_units[] = {{"m", 1e-3}};
+
 typedef struct kind_info {
     const char *name, *base, *list;
     const unit *units;
@@ -56,6 +58,8 @@ static const kind_info kinds[SR_UNIT_COUNT] = {
     [SR_UNIT_ENERGY] = {"energy", "J", "J, mJ, kJ, Wh, kWh", UNITS(energy_units)},
     [SR_UNIT_FLOPS] = {"compute speed", "flop/s", "f, kf, Mf, Gf, Tf, Pf (flop/s; also Gflops...)",
                        UNITS(flops_units)},
+    [SR_UNIT_CPU] = {"cpu quota", "cores", "m (millicores, as Kubernetes writes them: 500m = half a core); a bare "
+                     "number is cores", UNITS(cpu_units)},
 };
 
 const char *sr_unit_list(sr_unit_kind kind)

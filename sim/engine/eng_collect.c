@@ -106,6 +106,13 @@ static sr_status exact_metrics(const engine *eng, sr_run_output *out)
         st = sr_run_output_add_metric(out, "activation_snr_db",
                                       eng->ex_err2 > 0 ? 10.0 * log10(eng->ex_sig2 / eng->ex_err2) : INFINITY, "dB");
     if (st == SR_OK) st = sr_run_output_add_metric(out, "exact_kernel_wall_s", eng->ex_wall_s, "s");
+    if (st == SR_OK && eng->ex_parts > 0) { /* partitioned plans: the stitched output against the plain forward */
+        st = sr_run_output_add_metric(out, "stitched_frames", (double)eng->ex_parts, "1");
+        if (st == SR_OK) st = sr_run_output_add_metric(out, "stitch_max_err_rel", eng->ex_stitch_max, "1");
+        if (st == SR_OK)
+            st = sr_run_output_add_metric(out, "stitch_equal", eng->ex_stitch_max <= SR_EXACT_STITCH_TOL ? 1.0 : 0.0,
+                                          "1");
+    }
     return st;
 }
 

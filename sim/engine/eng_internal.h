@@ -208,6 +208,8 @@ struct engine {
     /* exact-mode results */
     int64_t ex_frames, ex_top1;
     double ex_rel_l2_sum, ex_sig2, ex_err2, ex_wall_s;
+    int64_t ex_parts;      /* frames computed part by part (partitioned plans) and stitched */
+    double ex_stitch_max;  /* their largest max |y - y_ref| / max |y_ref| */
 };
 
 /* eng_prepare.c */

@@ -543,7 +543,7 @@ static sr_status exact_frame(eng_source *s, eng_job *j)
         return eng->fail;
     }
     sr_exact_result r;
-    sr_status st = sr_exact_run_frame(s->exact, &r, eng->fail_msg, sizeof eng->fail_msg);
+    sr_status st = sr_exact_run_frame_plan(s->exact, j->plan->plan, &r, eng->fail_msg, sizeof eng->fail_msg);
     if (st != SR_OK) {
         eng->fail = st;
         return st;
@@ -555,6 +555,10 @@ static sr_status exact_frame(eng_source *s, eng_job *j)
     eng->ex_sig2 += r.act_sig2;
     eng->ex_err2 += r.act_err2;
     eng->ex_wall_s += r.wall_s;
+    if (r.partitioned) {
+        eng->ex_parts++;
+        if (r.stitch_err_rel > eng->ex_stitch_max) eng->ex_stitch_max = r.stitch_err_rel;
+    }
     return SR_OK;
 }
 

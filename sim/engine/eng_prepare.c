@@ -220,6 +220,10 @@ static sr_status check_devices(const sr_experiment *e, char *err, size_t err_siz
                     d->name);
             return SR_ERR_INVALID;
         }
+        if (!(d->cpu_cores >= 0) || d->cpu_cores > (double)d->cores || !(d->container_overhead_s >= 0)) {
+            ENG_ERR("device '%s': cpu quota must be in (0, cores] and container_overhead >= 0", d->name);
+            return SR_ERR_INVALID;
+        }
     }
     for (int s = 0; s < e->n_links; s++) {
         const sr_link_spec *l = &e->links[s];
@@ -423,6 +427,11 @@ static sr_status sources_prepare(engine *eng, uint64_t seed, char *err, size_t e
             int cut;
             const char *pipeline;
             int nodes = sr_graph_node_count(eng->graphs[m]);
+            if (sr_exact_plan_partitioned(src->plan->plan)) { /* tiles and slices: sr_exact_run_frame_plan */
+                st = sr_exact_create(eng->graphs[m], eng->weights[m], -1, NULL, ss->width, ss->height, video_seed,
+                                     &src->exact, err, err_size);
+                continue;
+            }
             st = sr_exact_plan_shape(src->plan->plan, nodes, &cut, &pipeline, err, err_size);
             if (st != SR_OK) break;
             /* instances of one model and split share its executors (sr_exact_clone) */
@@ -430,7 +439,7 @@ static sr_status sources_prepare(engine *eng, uint64_t seed, char *err, size_t e
             for (int k = 0; k < src->index && !proto; k++) {
                 int kc;
                 const char *kp;
-                if (eng->sources[k].model != m ||
+                if (eng->sources[k].model != m || sr_exact_plan_partitioned(eng->sources[k].plan->plan) ||
                     sr_exact_plan_shape(eng->sources[k].plan->plan, nodes, &kc, &kp, NULL, 0) != SR_OK)
                     continue;
                 if (kc == cut && kp == pipeline) proto = eng->sources[k].exact;

@@ -23,6 +23,9 @@
 
 typedef struct sr_exact sr_exact;
 
+/* A stitched output equals the plain forward when max |y - y_ref| <= SR_EXACT_STITCH_TOL x max |y_ref|. */
+#define SR_EXACT_STITCH_TOL 1e-4
+
 typedef struct sr_exact_result {
     double coded_bytes; /* encoder output bytes of the activation; -1 without a codec */
     double out_rel_l2;  /* ||y - y_ref|| / ||y_ref|| of the final output */
@@ -30,6 +33,8 @@ typedef struct sr_exact_result {
     double act_sig2;    /* sum of squares of the activation (0 without a codec) */
     double act_err2;    /* sum of squared coding errors of the activation (0 without a codec) */
     double wall_s;      /* wall-clock seconds of the kernels and the codec (not the video rendering) */
+    int partitioned;    /* the plan's parts (tiles, channel slices) ran and were stitched */
+    double stitch_err_rel; /* partitioned: max |y - y_ref| / max |y_ref| of the final output */
 } sr_exact_result;
 
 /* g, w: the inferred model and its weights (borrowed, must outlive the object). split: the id of the last
@@ -67,5 +72,19 @@ sr_status sr_exact_video_input(struct sr_video *video, int frame_w, int frame_h,
 
 /* Computes the next frame of the stream. */
 sr_status sr_exact_run_frame(sr_exact *x, sr_exact_result *r, char *err, size_t err_size);
+
+/* Does plan p split work into parts (a layers task restricted to a tile or a channel slice, sr_plan_part)? */
+int sr_exact_plan_partitioned(const struct sr_plan *p);
+
+/* The next frame computed as partitioned plan p says (x made with split -1 and no pipeline): the full forward is
+ * the reference; then every layers task of p, in plan order, really runs on the tensors the tasks before it
+ * stitched: a tile through its layer range from the halo rectangle of its input (sr_region_run_tile), a channel
+ * slice of its conv/fc node (sr_region_run_channels), a whole range layer by layer. A slice's per-channel nodes
+ * after the conv/fc (activations, pooling, batch norm) run once the slices of all channels are stitched (the same
+ * numbers as running them per slice). The stitched output is compared with the reference (r->stitch_err_rel,
+ * out_rel_l2, top1_same). SR_ERR_UNSUPPORTED (err says which task) when a task reads a tensor no task before it
+ * produced, or a node has no region/slice execution. */
+sr_status sr_exact_run_frame_plan(sr_exact *x, const struct sr_plan *p, sr_exact_result *r, char *err,
+                                  size_t err_size);
 
 #endif

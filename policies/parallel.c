@@ -1,0 +1,442 @@
+/* parallel.c: one inference spread over several worker devices, block by block (Zhou et al.'s Parallel case,
+ * MoDNN's layer-wise and DeepThings' fused-layer partitions).
+ *
+ * The model is cut into blocks at `blocks`; each block has a scheme:
+ * - fused:   the block's output is cut into tiles (a grid); each tile's worker receives the rectangle of the
+ * block input its receptive field needs (the halo: sr_region back-projection), runs the tile through every
+ *            layer of the block and sends its output rectangle back; only the block's input and output cross;
+ * - spatial: layer-wise tiles: the same around every layer of the block (a layer = a conv or fc node and the
+ *            per-channel nodes after it);
+ * - channel: layer-wise channel partitions: each worker receives the layer's whole input and computes a slice
+ * of its output channels (nodes of the block before its first conv/fc run on the hub);
+ * - local:   the hub runs the block alone.
+ * The hub (the source device unless `hub` names a group) holds the input, scatters every step's parts,
+ * gathers and stitches their outputs (a zero-time stitch), and starts the next step when all parts are back.
+ *
+ * Shares: even (the grid's tiles dealt round-robin over the workers; channels in equal slices), or adaptive:
+ * proportional to each worker's speed (speed x cores x efficiency x cpu quota / cores): tiles become one
+ * strip of rows per worker whose height follows its speed, channel slices likewise. A worker that goes down
+ * gets no share: the policy re-plans at once over the workers left (jobs in flight keep their plan and fail),
+ * and again when it comes back.
+ *
+ * Metrics (per frame of the current plan): the MACs tiles recompute because their halos overlap, that as a
+ * fraction of the model's MACs, and the peak memory a device needs for one task (its weights plus the largest
+ * input + output rectangle of a layer it computes; the hub also holds a step's whole input and output). */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sr_partition.h"
+#include "sr_region.h"
+
+#define PAR_MAX_BLOCKS 64
+#define PAR_MAX_STEPS 256
+
+typedef enum { PAR_FUSED, PAR_SPATIAL, PAR_CHANNEL, PAR_LOCAL, PAR_SCHEME_COUNT } par_scheme;
+static const char *const scheme_names[] = {"fused", "spatial", "channel", "local"};
+_Static_assert(sizeof scheme_names / sizeof scheme_names[0] == PAR_SCHEME_COUNT, "scheme names");
+typedef enum { PAR_EVEN, PAR_ADAPTIVE, PAR_SHARES_COUNT } par_shares;
+static const char *const share_names[] = {"even", "adaptive"};
+_Static_assert(sizeof share_names / sizeof share_names[0] == PAR_SHARES_COUNT, "share names");
+
+typedef struct parallel_params {
+    char *workers;
+    int n_workers;
+    char *hub;
+    char *blocks;
+    char *schemes;
+    char *grid;
+    par_shares shares;
+    double frame_bytes;
+} parallel_params;
+
+static const sr_field fields[] = {
+    {"workers", SR_F_STR, .flags = SR_FF_REQUIRED,
+     .doc = "comma-separated device groups whose instances (in order) compute the partitions",
+     .offset = offsetof(parallel_params, workers)},
+    {"n_workers", SR_F_INT, SR_UNIT_NONE, SR_FF_HAS_MIN | SR_FF_HAS_MAX, .min = 0, .max = SR_MULTI_MAX_DEV,
+     .def = "0", .doc = "use the first n instances of `workers` (0: all)",
+     .offset = offsetof(parallel_params, n_workers)},
+    {"hub", SR_F_STR, .def_doc = "the source device",
+     .doc = "device group whose instance (source instance i -> i % count) scatters, gathers and runs local "
+            "blocks",
+     .offset = offsetof(parallel_params, hub)},
+    {"blocks", SR_F_STR, .def_doc = "one block: the whole model",
+     .doc = "comma-separated last layers of every block but the last, in graph order (block names such as "
+            "layer2 "
+            "mean the block's last layer)",
+     .offset = offsetof(parallel_params, blocks)},
+    {"schemes", SR_F_STR, .def = "fused",
+     .doc = "per block, comma-separated: fused (tiles through the block), spatial (tiles around every "
+            "layer), channel "
+            "(output-channel slices of every layer), local (on the hub); one value applies to every block",
+     .offset = offsetof(parallel_params, schemes)},
+    {"grid", SR_F_STR, .def_doc = "Nx1 (one strip of rows per worker)",
+     .doc = "tiles ROWSxCOLS of a tiled block's output for even shares, dealt round-robin over the workers "
+            "(clipped "
+            "to outputs smaller than the grid)",
+     .offset = offsetof(parallel_params, grid)},
+    {"shares", SR_F_ENUM, .names = share_names, .n_names = PAR_SHARES_COUNT, .def = "even",
+     .doc = "even, or adaptive: a strip of rows (or a channel slice) per worker proportional to its speed x "
+            "cpu quota",
+     .offset = offsetof(parallel_params, shares)},
+    {"frame_size", SR_F_QTY, SR_UNIT_SIZE, SR_FF_HAS_MIN | SR_FF_MIN_EXCL,
+     .def_doc = "the raw input: width*height*3 (events: event_size)",
+     .doc = "bytes of the frame sent from the source to the hub when they differ",
+     .offset = offsetof(parallel_params, frame_bytes)},
+};
+static const sr_section params = {
+    "policy (type parallel)",
+    "policy",
+    0,
+    "Spread each block of layers over `workers` as tiles (fused or layer-wise) or "
+    "channel slices; a hub scatters and gathers.",
+    fields,
+    (int)(sizeof fields / sizeof fields[0]),
+    sizeof(parallel_params)};
+
+typedef struct par_model {
+    sr_step *steps;
+    int n_steps;
+} par_model;
+
+typedef struct par_state {
+    par_model *models; /* per model */
+    int n_models;
+    int n_workers;
+    int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV];
+    int down[SR_MULTI_MAX_DEV];
+    /* the last plan's metrics */
+    double redundant_macs, model_macs;
+    double peak_mem[SR_MULTI_MAX_DEV + 1]; /* per worker; [n_workers]: the hub */
+    int have_metrics;
+} par_state;
+
+static int parse_grid(const char *grid, int *rows, int *cols)
+{
+    char tail = 0;
+    if (!grid) return 0;
+    return sscanf(grid, "%dx%d%c", rows, cols, &tail) == 2 && *rows >= 1 && *cols >= 1 && *rows <= 1024 &&
+                   *cols <= 1024
+               ? 0
+               : -1;
+}
+
+/* The steps of model g; 0, or -1 with err. */
+static int build_steps(const parallel_params *p, const sr_graph *g, par_model *pm, char *err, size_t size)
+{
+    int ends[PAR_MAX_BLOCKS], nb = 0, n = sr_graph_node_count(g);
+    if (sr_multi_parse_layers(g, p->blocks, ends, PAR_MAX_BLOCKS - 1, &nb, err, size) != 0) return -1;
+    if (nb > 0 && ends[nb - 1] >= n - 1) nb--; /* the last layer closes the last block anyway */
+    ends[nb++] = n - 1;
+    par_scheme sch[PAR_MAX_BLOCKS];
+    int ns = 0;
+    const char *s = p->schemes ? p->schemes : "fused";
+    while (*s) {
+        const char *end = strchr(s, ',');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        while (len && *s == ' ')
+            s++, len--;
+        while (len && s[len - 1] == ' ')
+            len--;
+        int k = 0;
+        while (k < PAR_SCHEME_COUNT &&
+               !(strlen(scheme_names[k]) == len && strncmp(scheme_names[k], s, len) == 0))
+            k++;
+        if (k == PAR_SCHEME_COUNT) {
+            snprintf(err, size, "unknown scheme '%.*s' (valid: fused, spatial, channel, local)", (int)len, s);
+            return -1;
+        }
+        if (ns >= PAR_MAX_BLOCKS) break;
+        sch[ns++] = (par_scheme)k;
+        if (!end) break;
+        s = end + 1;
+    }
+    if (ns != 1 && ns != nb) {
+        snprintf(err, size, "%d schemes for %d blocks: give one per block, or one for all", ns, nb);
+        return -1;
+    }
+    pm->steps = calloc(PAR_MAX_STEPS, sizeof *pm->steps);
+    if (!pm->steps) {
+        snprintf(err, size, "out of memory");
+        return -1;
+    }
+    pm->n_steps = 0;
+    int start = 0;
+    for (int b = 0; b < nb; b++) {
+        par_scheme k = sch[ns == 1 ? 0 : b];
+        int first = start, last = ends[b];
+        start = last + 1;
+        if (k != PAR_LOCAL)
+            while (first < last && sr_graph_node(g, first)->op == SR_OP_INPUT)
+                first++;
+        if (k == PAR_LOCAL || k == PAR_FUSED) {
+            if (pm->n_steps >= PAR_MAX_STEPS) goto too_many;
+            /* the input node of a tiled first block is nobody's work (it costs nothing) */
+            pm->steps[pm->n_steps++] =
+                (sr_step){k == PAR_LOCAL ? SR_STEP_LOCAL : SR_STEP_TILES, first, last, 0};
+            continue;
+        }
+        /* layer-wise: one step per layer (a conv/fc node and what follows it up to the next one) */
+        int u0 = first;
+        for (int id = first + 1; id <= last + 1; id++) {
+            if (id <= last && !sr_part_layer_head(sr_graph_node(g, id)->op)) continue;
+            if (pm->n_steps >= PAR_MAX_STEPS) goto too_many;
+            /* a channel block's leading per-channel nodes (before its first conv/fc) run on the hub */
+            sr_step_kind sk =
+                k == PAR_CHANNEL
+                    ? (sr_part_layer_head(sr_graph_node(g, u0)->op) ? SR_STEP_CHANNELS : SR_STEP_LOCAL)
+                    : SR_STEP_TILES;
+            pm->steps[pm->n_steps++] = (sr_step){sk, u0, id - 1, 0};
+            u0 = id;
+        }
+    }
+    /* every step must be computable as its scheme says */
+    for (int i = 0; i < pm->n_steps; i++) {
+        sr_step *st = &pm->steps[i];
+        if (st->kind == SR_STEP_TILES) {
+            sr_region *r = NULL;
+            char msg[512] = "";
+            sr_status rs = sr_region_create(g, st->first, st->last, &r, msg, sizeof msg);
+            sr_region_free(r);
+            if (rs != SR_OK) {
+                snprintf(err, size, "layers '%s'..'%s' cannot be tiled: %s",
+                         sr_graph_node(g, st->first)->name, sr_graph_node(g, st->last)->name, msg);
+                return -1;
+            }
+        } else if (st->kind == SR_STEP_CHANNELS) {
+            int heads = 0;
+            for (int id = st->first; id <= st->last; id++) {
+                sr_op op = sr_graph_node(g, id)->op;
+                if (sr_part_layer_head(op))
+                    heads++;
+                else if (!sr_part_per_channel(op) && !(op == SR_OP_INPUT && heads == 0)) {
+                    snprintf(err, size,
+                             "layer '%s' (%s) cannot follow a channel slice (only per-channel layers can)",
+                             sr_graph_node(g, id)->name, sr_op_name(op));
+                    return -1;
+                }
+            }
+            if (heads != 1) {
+                snprintf(err, size, "layers '%s'..'%s' have no conv or fc node to slice by channels",
+                         sr_graph_node(g, st->first)->name, sr_graph_node(g, st->last)->name);
+                return -1;
+            }
+            while (sr_graph_node(g, st->first)->op == SR_OP_INPUT)
+                st->first++;
+        }
+    }
+    return 0;
+too_many:
+    snprintf(err, size, "more than %d steps", PAR_MAX_STEPS);
+    return -1;
+}
+
+static void free_models(par_model *m, int n)
+{
+    for (int i = 0; m && i < n; i++)
+        free(m[i].steps);
+    free(m);
+}
+
+static sr_status parallel_check(const void *p_, const sr_policy_env *env, sr_policy_diag *d)
+{
+    const parallel_params *p = p_;
+    const sr_experiment *e = env->exp;
+    int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV], nw = 0, rows = 0, cols = 0;
+    char msg[768];
+    if (p->workers &&
+        sr_multi_parse_workers(e, p->workers, p->n_workers, group, inst, &nw, msg, sizeof msg) != 0) {
+        sr_policy_error(d, "workers", "%s", msg);
+        nw = 0;
+    }
+    int hg = p->hub ? sr_policy_device_index(e, p->hub) : -1;
+    if (p->hub && hg < 0) sr_policy_error(d, "hub", "unknown device group '%s'", p->hub);
+    if (p->grid && parse_grid(p->grid, &rows, &cols) != 0)
+        sr_policy_error(d, "grid", "grid '%s' must be ROWSxCOLS, e.g. 5x5", p->grid);
+    if (p->grid && p->shares == PAR_ADAPTIVE)
+        sr_policy_error(d, "grid", "adaptive shares cut one strip of rows per worker: leave grid out");
+    for (int m = 0; m < e->n_models; m++) {
+        const sr_graph *g = env->graphs ? env->graphs[m] : NULL;
+        if (!g || !sr_multi_model_used(e, m)) continue;
+        par_model pm = {0};
+        if (build_steps(p, g, &pm, msg, sizeof msg) != 0)
+            sr_policy_error(d,
+                            strstr(msg, "scheme") || strstr(msg, "slice") || strstr(msg, "tiled") ? "schemes"
+                                                                                                  : "blocks",
+                            "model '%s': %s", e->models[m].name, msg);
+        free(pm.steps);
+    }
+    if (!env->route_exists) return SR_OK;
+    for (int s = 0; s < e->n_sources; s++) {
+        int sg = sr_policy_device_index(e, e->sources[s].devices);
+        for (int i = 0; sg >= 0 && i < e->devices[sg].count; i++) {
+            int hi = hg >= 0 ? sr_policy_target_instance(e, hg, i) : i, h = hg >= 0 ? hg : sg;
+            if (hg >= 0 && !(h == sg && hi == i) && !env->route_exists(env->route_user, sg, i, h, hi)) {
+                sr_policy_error(d, "hub", "no route from '%s' to the hub '%s'", e->devices[sg].instances[i],
+                                e->devices[h].instances[hi]);
+                return SR_OK;
+            }
+            for (int w = 0; w < nw; w++) {
+                if (group[w] == h && inst[w] == hi) continue;
+                if (!env->route_exists(env->route_user, h, hi, group[w], inst[w]) ||
+                    !env->route_exists(env->route_user, group[w], inst[w], h, hi)) {
+                    sr_policy_error(d, "workers",
+                                    "no route between the hub '%s' and worker '%s' (both ways needed)",
+                                    e->devices[h].instances[hi], e->devices[group[w]].instances[inst[w]]);
+                    return SR_OK;
+                }
+            }
+        }
+    }
+    return SR_OK;
+}
+
+static void parallel_fini(void *state)
+{
+    par_state *s = state;
+    if (!s) return;
+    free_models(s->models, s->n_models);
+    free(s);
+}
+
+static sr_status parallel_init(const void *p_, const sr_policy_env *env, void **state, char *err,
+                               size_t err_size)
+{
+    const parallel_params *p = p_;
+    const sr_experiment *e = env->exp;
+    par_state *s = calloc(1, sizeof *s);
+    if (!s) return SR_ERR_NOMEM;
+    s->n_models = e->n_models;
+    s->models = calloc((size_t)(e->n_models ? e->n_models : 1), sizeof *s->models);
+    if (!s->models) {
+        parallel_fini(s);
+        return SR_ERR_NOMEM;
+    }
+    char msg[768];
+    if (sr_multi_parse_workers(e, p->workers, p->n_workers, s->group, s->inst, &s->n_workers, msg,
+                               sizeof msg) != 0) {
+        if (err) snprintf(err, err_size, "parallel: %s", msg);
+        parallel_fini(s);
+        return SR_ERR_INVALID;
+    }
+    for (int m = 0; m < e->n_models; m++) {
+        const sr_graph *g = env->graphs ? env->graphs[m] : NULL;
+        if (!g || !sr_multi_model_used(e, m)) continue;
+        if (build_steps(p, g, &s->models[m], msg, sizeof msg) != 0) {
+            if (err) snprintf(err, err_size, "parallel: model '%s': %s", e->models[m].name, msg);
+            parallel_fini(s);
+            return SR_ERR_INVALID;
+        }
+    }
+    *state = s;
+    return SR_OK;
+}
+
+/* ---- planning ---- */
+
+static sr_status parallel_plan(void *state, const void *p_, const sr_policy_env *env, const sr_plan_req *req,
+                               sr_plan **out, char *err, size_t err_size)
+{
+    par_state *s = state;
+    const parallel_params *p = p_;
+    const sr_experiment *e = env->exp;
+    const par_model *pm = &s->models[req->model];
+    if (!pm->steps) {
+        if (err) snprintf(err, err_size, "parallel: no steps for model '%s'", e->models[req->model].name);
+        return SR_ERR_INVALID;
+    }
+    sr_part_env pe;
+    memset(&pe, 0, sizeof pe);
+    pe.e = e;
+    pe.g = env->graphs[req->model];
+    pe.model = req->model;
+    pe.src = (sr_plan_dev){SR_ROLE_SOURCE, req->group, req->instance};
+    int hg = p->hub ? sr_policy_device_index(e, p->hub) : -1;
+    pe.hub =
+        hg >= 0 ? (sr_plan_dev){SR_ROLE_TARGET, hg, sr_policy_target_instance(e, hg, req->instance)} : pe.src;
+    int wi[SR_MULTI_MAX_DEV];
+    for (int i = 0; i < s->n_workers; i++) {
+        if (s->down[i]) continue;
+        pe.dev[pe.n] = (sr_plan_dev){SR_ROLE_OTHER, s->group[i], s->inst[i]};
+        pe.speed[pe.n] = sr_multi_device_speed(&e->devices[s->group[i]]);
+        wi[pe.n++] = i;
+    }
+    pe.proportional = p->shares == PAR_ADAPTIVE;
+    if (p->grid) parse_grid(p->grid, &pe.rows, &pe.cols);
+    pe.frame_bytes =
+        p->frame_bytes > 0 ? p->frame_bytes : sr_policy_raw_frame_bytes(&e->sources[req->source_spec]);
+    sr_part_stats stats;
+    char msg[512] = "";
+    sr_status st = sr_part_plan(&pe, pm->steps, pm->n_steps, out, &stats, msg, sizeof msg);
+    if (st != SR_OK) {
+        if (err) snprintf(err, err_size, "parallel: %s", msg);
+        return st;
+    }
+    sr_graph_totals tot;
+    sr_graph_totals_get(pe.g, &tot);
+    s->model_macs = (double)tot.macs;
+    s->redundant_macs = stats.redundant_macs;
+    for (int i = 0; i <= SR_MULTI_MAX_DEV; i++)
+        s->peak_mem[i] = 0;
+    for (int k = 0; k < pe.n; k++)
+        s->peak_mem[wi[k]] = stats.peak_mem[k];
+    s->peak_mem[s->n_workers] = stats.peak_mem[pe.n];
+    s->have_metrics = 1;
+    return SR_OK;
+}
+
+static sr_status parallel_event(void *state, const void *p_, const sr_policy_env *env,
+                                const sr_policy_event *ev, const sr_policy_sim *sim)
+{
+    (void)p_, (void)env;
+    par_state *s = state;
+    if (ev->kind != SR_EVENT_DEVICE_DOWN && ev->kind != SR_EVENT_DEVICE_UP) return SR_OK;
+    int changed = 0;
+    for (int i = 0; i < s->n_workers; i++)
+        if (s->group[i] == ev->group && s->inst[i] == ev->instance) {
+            s->down[i] = ev->kind == SR_EVENT_DEVICE_DOWN;
+            changed = 1;
+        }
+    if (changed) sim->replan(sim->eng, -1);
+    return SR_OK;
+}
+
+static sr_status parallel_metrics(void *state, const void *p_, const sr_policy_env *env,
+                                  sr_policy_metric_fn add, void *user)
+{
+    (void)p_;
+    const par_state *s = state;
+    if (!s || !s->have_metrics) return SR_OK;
+    const sr_experiment *e = env->exp;
+    add(user, "redundant_macs", s->redundant_macs, "MAC");
+    add(user, "redundant_macs_fraction", s->model_macs > 0 ? s->redundant_macs / s->model_macs : 0.0, "1");
+    double peak = 0;
+    for (int i = 0; i <= s->n_workers; i++) {
+        char name[160];
+        if (i < s->n_workers)
+            snprintf(name, sizeof name, "peak_memory_bytes.%s",
+                     e->devices[s->group[i]].instances[s->inst[i]]);
+        else
+            snprintf(name, sizeof name, "peak_memory_bytes.hub");
+        add(user, name, s->peak_mem[i], "B");
+        if (i < s->n_workers && s->peak_mem[i] > peak) peak = s->peak_mem[i];
+    }
+    add(user, "peak_memory_worker_max_bytes", peak, "B");
+    return SR_OK;
+}
+
+const sr_policy_ops sr_policy_parallel = {
+    .name = "parallel",
+    .doc = "spread each block over `workers` as tiles (fused or layer-wise) or channel slices; a hub "
+           "scatters and "
+           "gathers",
+    .params = &params,
+    .check = parallel_check,
+    .init = parallel_init,
+    .plan = parallel_plan,
+    .on_event = parallel_event,
+    .metrics = parallel_metrics,
+    .fini = parallel_fini,
+};

@@ -1,0 +1,59 @@
+/* sr_partition.h: the plan of one job whose layers are spread over several devices step by step (the parallel
+ * and partition_search policies build it).
+ *
+ * A step is a range of layers computed one of three ways:
+ * - tiles: the range's output cut into tiles (a grid, or one strip of rows per device with heights following
+ * the devices' speeds); each tile's device receives the rectangle of the range's input its receptive field
+ * needs (the halo, sr_region back-projection), computes the tile through the whole range and sends it back;
+ * - channels: the range's single conv/fc node's output channels sliced over the devices (equal, or following
+ * their speeds); each device receives the whole input;
+ * - local: the hub computes the range.
+ * The hub holds the job's input (the source sends it the frame when they differ), scatters every step's
+ * parts, gathers their outputs, and a zero-time stitch on the hub starts the next step once all parts are
+ * back.
+ *
+ * Statistics of the plan: MACs recomputed by overlapping tiles, and the peak memory a device needs for one
+ * task (weights of the range + the largest input + output rectangle of one of its layers; the hub also holds
+ * each step's whole input and output). */
+#ifndef SR_PARTITION_H
+#define SR_PARTITION_H
+
+#include "sr_multi.h"
+
+typedef enum { SR_STEP_TILES, SR_STEP_CHANNELS, SR_STEP_LOCAL, SR_STEP_KIND_COUNT } sr_step_kind;
+
+typedef struct sr_step {
+    sr_step_kind kind;
+    int first, last; /* graph nodes (tiles and channels: no input node; channels: first is the conv/fc) */
+    int n_dev;       /* tiles, channels: use the first n_dev devices of the list (0: all) */
+} sr_step;
+
+typedef struct sr_part_env {
+    const sr_experiment *e;
+    const sr_graph *g;
+    int model;
+    sr_plan_dev src, hub;
+    int n; /* devices */
+    sr_plan_dev dev[SR_MULTI_MAX_DEV];
+    double speed[SR_MULTI_MAX_DEV]; /* for proportional shares */
+    int proportional;               /* shares follow speed (strips of rows, channel slices); else even */
+    int rows, cols;     /* tiles with even shares: the grid (0: one strip per device), dealt round-robin */
+    double frame_bytes; /* source -> hub */
+} sr_part_env;
+
+typedef struct sr_part_stats {
+    double redundant_macs;
+    double peak_mem[SR_MULTI_MAX_DEV + 1]; /* per device of the list; [n]: the hub */
+} sr_part_stats;
+
+/* Appends the steps' tasks to a new plan (*out, caller frees). stats (may be NULL) gets the plan's
+ * statistics. SR_ERR_INVALID (err says which step) for a range that cannot be computed as its kind says. */
+sr_status sr_part_plan(const sr_part_env *pe, const sr_step *steps, int n_steps, sr_plan **out,
+                       sr_part_stats *stats, char *err, size_t err_size);
+
+/* Is op a node a channel slice may pass through (per-channel: activations, batch norm, pooling, dropout)? */
+int sr_part_per_channel(sr_op op);
+/* conv or fc: a node that starts a layer (layer-wise steps are one such node and the nodes after it). */
+int sr_part_layer_head(sr_op op);
+
+#endif
