@@ -32,6 +32,33 @@ static sr_status attach_stations(engine *eng, char *err, size_t err_size)
     return SR_OK;
 }
 
+/* LV08 prices TCP (latency x 13.01, bandwidth x 0.97: Velho & Legrand's fit to TCP flows); RDMA is no TCP, so
+ * transfers whose route is made of rdma links only take latency + size / bandwidth (sr_sg_shim.h). A route
+ * with any other link is a TCP path and keeps the factors. CM02 applies no factors. */
+static sr_status exempt_rdma(const engine *eng, char *err, size_t err_size)
+{
+    const sr_experiment *e = eng->e;
+    if (e->net_model != SR_NET_LV08) return SR_OK;
+    int n = 0;
+    for (int s = 0; s < e->n_links; s++)
+        if (e->links[s].type == SR_LINK_RDMA && e->links[s].sharing != SR_SHARING_WIFI) n += e->links[s].count;
+    if (n == 0) return SR_OK;
+    sg_link_t *v = malloc((size_t)n * sizeof *v);
+    if (!v) return SR_ERR_NOMEM;
+    int k = 0;
+    for (int s = 0; s < e->n_links; s++)
+        if (e->links[s].type == SR_LINK_RDMA && e->links[s].sharing != SR_SHARING_WIFI)
+            for (int i = 0; i < e->links[s].count; i++)
+                v[k++] = sg_link_by_name(e->links[s].instances[i]);
+    int rc = sr_sg_exempt_links_from_factors(v, k);
+    free(v);
+    if (rc != 0) {
+        ENG_ERR("SimGrid refused to exempt rdma links from LV08's TCP factors");
+        return SR_ERR_SIM;
+    }
+    return SR_OK;
+}
+
 static sr_status write_platform(const engine *eng, char *path, size_t path_size, char *err, size_t err_size)
 {
     const char *dir = getenv("TMPDIR");
@@ -104,6 +131,8 @@ sr_status eng_sg_run(engine *eng, char *err, size_t err_size)
         }
     }
     st = attach_stations(eng, err, err_size);
+    if (st != SR_OK) return st;
+    st = exempt_rdma(eng, err, err_size);
     if (st != SR_OK) return st;
     st = sr_profiles_apply(eng->e, eng->seed, err, err_size); /* traces and failures (sr_profiles.h) */
     if (st != SR_OK) return st;
