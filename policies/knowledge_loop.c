@@ -246,6 +246,9 @@ static sr_status kl_check(const void *p_, const sr_policy_env *env, sr_policy_di
         const sr_source_spec *src = &e->sources[k];
         int sg = source_group(e, k);
         if (sg < 0) continue;
+        if (k > 0 && src->model && e->sources[0].model && strcmp(src->model, e->sources[0].model) != 0)
+            sr_policy_error(d, NULL, "the knowledge loop updates one model, but source '%s' names '%s' and source '%s' '%s'",
+                            e->sources[0].name, e->sources[0].model, src->name, src->model);
         if (src->kind != SR_SOURCE_EVENTS)
             sr_policy_error(d, NULL, "source '%s' emits frames; the knowledge loop reacts to sensor events (kind: events)",
                             src->name);
@@ -410,6 +413,7 @@ static sr_status kl_init(const void *p_, const sr_policy_env *env, void **state,
         for (int h = 0; h < nf; h++)
             for (int c = 0; c < p->warm_pool; c++)
                 s->cont[s->n_cont++] = (kl_container){h, 0, 1, 1, 0.0, p->mode == KL_FUNCTION ? 0 : -1};
+        s->containers_max = p->warm_pool;
     }
     *state = s;
     return SR_OK;
