@@ -555,8 +555,8 @@ extern "C" void sr_sg_set_rebound(int on)
 // the latency factor is 1; the bandwidth factor undoes what cross-traffic (on under LV08) does to the flow
 // alone: comm_action_expand_constraints puts the flow on its route with weight 1 and on the reverse route with
 // weight 0.05, so on a route whose reverse is the same SHARED link (simrun's symmetric routes) the flow alone
-// gets bw / 1.05. With c_L = 1 + 0.05 [L on the reverse route] for the route's links and 0.05 for reverse-only
-// links, the flow alone gets v = min(min_L bw_L / c_L, ...) and the factor bw_min / v makes its progress
+// gets bw / 1.05. With c_L = 1 + 0.05 [L on the reverse route] for the route's SHARED links (1 for FATPIPE ones,
+// which bound each weight alone) and 0.05 for reverse-only links, the flow alone gets v = min(min_L bw_L / c_L, ...) and the factor bw_min / v makes its progress
 // bw_min: latency + size / bandwidth. Flows sharing such links all carry the same weights, so n of them on one
 // link each progress at bw / n, as without cross-traffic.
 
@@ -586,8 +586,11 @@ double exempt_bw_factor(const simgrid::s4u::Host* src, const simgrid::s4u::Host*
     for (const auto* l : route) {
         double bw = l->get_bandwidth();
         if (bw_min < 0 || bw < bw_min) bw_min = bw;
+        // a SHARED link sums the flow's weights (1 + 0.05 when it is also on the reverse route); a FATPIPE link
+        // bounds each weight alone, so the larger one, 1, binds
         bool on_back = std::find(back.begin(), back.end(), l) != back.end();
-        lower(bw / (on_back ? 1.05 : 1.0));
+        bool fatpipe = l->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::FATPIPE;
+        lower(bw / (on_back && !fatpipe ? 1.05 : 1.0));
     }
     for (const auto* l : back)
         if (std::find(route.begin(), route.end(), l) == route.end() &&

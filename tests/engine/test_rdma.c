@@ -47,11 +47,11 @@ static sr_run_output run(const sr_experiment *e)
 
 /* n sensors cam0.. (one device group each, one frame each at t = 0) -> gpu, each over `links`; link "fabric"
  * is rdma when rdma is set. */
-static sr_experiment *platform(sr_net_model net, int n, int rdma, const char *const *links)
+static sr_experiment *platform_sharing(sr_net_model net, int n, int rdma, const char *const *links, sr_sharing sh)
 {
     sr_experiment *e = fx_new(0.5, net);
     fx_device(e, "gpu", 1, 1e12, 0, 0);
-    int f = fx_link(e, "fabric", RDMA_BPS, RDMA_LAT_S, SR_SHARING_SHARED, NULL, 1);
+    int f = fx_link(e, "fabric", RDMA_BPS, RDMA_LAT_S, sh, NULL, 1);
     if (rdma) e->links[f].type = SR_LINK_RDMA;
     fx_link(e, "eth", ETH_BPS, ETH_LAT_S, SR_SHARING_SHARED, NULL, 1);
     fx_model(e, "m", "tiny");
@@ -64,6 +64,11 @@ static sr_experiment *platform(sr_net_model net, int n, int rdma, const char *co
     }
     fx_policy(e, "cloud_only", "gpu", NULL, FRAME_BYTES);
     return e;
+}
+
+static sr_experiment *platform(sr_net_model net, int n, int rdma, const char *const *links)
+{
+    return platform_sharing(net, n, rdma, links, SR_SHARING_SHARED);
 }
 
 static const char *const FABRIC[] = {"fabric", NULL};
@@ -79,6 +84,22 @@ static void test_rdma_lv08_closed_form(void **state)
         sr_run_output o = run(e);
         assert_int_equal(o.n_frames, 1);
         assert_rel(o.frames[0].transfer_s, want, 1e-9);
+        sr_run_output_clear(&o);
+        fx_free(e);
+    }
+}
+
+/* (1b) The rdma link class's default sharing is FATPIPE (every flow gets the whole bandwidth): one and three
+ * transfers each take latency + size / bandwidth under LV08. */
+static void test_rdma_lv08_fatpipe(void **state)
+{
+    (void)state;
+    for (int n = 1; n <= 3; n += 2) {
+        sr_experiment *e = platform_sharing(SR_NET_LV08, n, 1, FABRIC, SR_SHARING_FATPIPE);
+        sr_run_output o = run(e);
+        assert_int_equal(o.n_frames, n);
+        for (int k = 0; k < n; k++)
+            assert_rel(o.frames[k].transfer_s, RDMA_LAT_S + FRAME_BYTES / (RDMA_BPS / 8), 1e-9);
         sr_run_output_clear(&o);
         fx_free(e);
     }
@@ -130,6 +151,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rdma_lv08_closed_form),
+        cmocka_unit_test(test_rdma_lv08_fatpipe),
         cmocka_unit_test(test_tcp_lv08_keeps_factors),
         cmocka_unit_test(test_mixed_route_is_tcp),
         cmocka_unit_test(test_rdma_lv08_sharing),
