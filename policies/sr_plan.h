@@ -48,6 +48,7 @@ typedef enum {
     SR_DELAY_SERIALIZATION,
     SR_DELAY_RUNTIME, /* runtime / sandbox overhead */
     SR_DELAY_OTHER,
+    SR_DELAY_COPY,    /* a memory copy or DMA (host staging of received data) */
     SR_DELAY_CAUSE_COUNT
 } sr_delay_cause;
 

@@ -25,6 +25,7 @@
 #define SR_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sr_cost.h"
 #include "sr_experiment.h"
@@ -94,8 +95,9 @@ typedef struct sr_policy_event {
     int source;          /* SR_EVENT_JOB_DONE: global source index (-1: a submitted job) */
     sr_outcome outcome;  /* SR_EVENT_JOB_DONE */
     double latency_s;    /* SR_EVENT_JOB_DONE, completed or late */
-    long long job;       /* SR_EVENT_JOB_DONE: the job's number: its frame index for a source's job, its
-                          * submission order (0, 1, ...) for a job the policy submitted; -1 otherwise */
+    int64_t job;         /* SR_EVENT_JOB_DONE: a source's job: its frame number in the source; a submitted job: its
+                            submission number (0, 1, ... in the order of the submit calls that returned SR_OK);
+                            -1 for other events */
 } sr_policy_event;
 
 /* What a policy may do to the running simulation (given to on_event; implemented by the engine). */

@@ -704,6 +704,7 @@ static void job_end_event(engine *eng, const eng_job *j)
     ev.job = (long long)j->k;
     ev.outcome = j->outcome;
     ev.latency_s = ev.time_s - j->capture_s;
+    ev.job = j->k;
     policy_event(eng, &ev);
 }
 

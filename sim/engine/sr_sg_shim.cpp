@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -545,38 +546,85 @@ extern "C" void sr_sg_set_rebound(int on)
     g_rebound = on != 0;
 }
 
-// RDMA links under LV08: the model's latency and bandwidth factors (13.01, 0.97: TCP slow start and headers)
-// stay on every route except those made only of exempt links, whose factors are 1. The callbacks replace the
-// configured factors for every comm, so other routes get the configured values back explicitly.
-namespace {
-std::unordered_set<const simgrid::s4u::Link*> g_factor_exempt;
+// ---- factor exemption (sr_sg_exempt_links_from_factors) ----
+//
+// NetworkCm02Model::comm_action_set_bounds (3.32) multiplies a transfer's route latency by the latency factor
+// and scales its progress by the bandwidth factor (the max-min variable times the factor), asking the callbacks
+// when they are set, with the route's s4u links. The callbacks return the configured factors (read once:
+// LV08's defaults 13.01 / 0.97) for a route with any link that is not exempt. For a route of exempt links only,
+// the latency factor is 1; the bandwidth factor undoes what cross-traffic (on under LV08) does to the flow
+// alone: comm_action_expand_constraints puts the flow on its route with weight 1 and on the reverse route with
+// weight 0.05, so on a route whose reverse is the same SHARED link (simrun's symmetric routes) the flow alone
+// gets bw / 1.05. With c_L = 1 + 0.05 [L on the reverse route] for the route's SHARED links (1 for FATPIPE ones,
+// which bound each weight alone) and 0.05 for reverse-only links, the flow alone gets v = min(min_L bw_L / c_L, ...) and the factor bw_min / v makes its progress
+// bw_min: latency + size / bandwidth. Flows sharing such links all carry the same weights, so n of them on one
+// link each progress at bw / n, as without cross-traffic.
 
-bool all_exempt(const std::vector<simgrid::s4u::Link*>& links)
+namespace {
+std::unordered_set<const simgrid::s4u::Link*> g_exempt;
+double g_lat_factor = 1.0;
+double g_bw_factor  = 1.0;
+bool g_crosstraffic = false;
+
+bool route_exempt(const std::vector<simgrid::s4u::Link*>& route)
 {
-    return !links.empty() && std::all_of(links.begin(), links.end(),
-                                         [](const simgrid::s4u::Link* l) { return g_factor_exempt.count(l) > 0; });
+    return !route.empty() &&
+           std::all_of(route.begin(), route.end(), [](const simgrid::s4u::Link* l) { return g_exempt.count(l) > 0; });
+}
+
+double exempt_bw_factor(const simgrid::s4u::Host* src, const simgrid::s4u::Host* dst,
+                        const std::vector<simgrid::s4u::Link*>& route)
+{
+    if (!g_crosstraffic) return 1.0;
+    std::vector<simgrid::s4u::Link*> back;
+    double lat = 0;
+    dst->route_to(src, back, &lat);
+    double bw_min = -1.0, v = -1.0;
+    auto lower = [&v](double x) {
+        if (v < 0 || x < v) v = x;
+    };
+    for (const auto* l : route) {
+        double bw = l->get_bandwidth();
+        if (bw_min < 0 || bw < bw_min) bw_min = bw;
+        // a SHARED link sums the flow's weights (1 + 0.05 when it is also on the reverse route); a FATPIPE link
+        // bounds each weight alone, so the larger one, 1, binds
+        bool on_back = std::find(back.begin(), back.end(), l) != back.end();
+        bool fatpipe = l->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::FATPIPE;
+        lower(bw / (on_back && !fatpipe ? 1.05 : 1.0));
+    }
+    for (const auto* l : back)
+        if (std::find(route.begin(), route.end(), l) == route.end() &&
+            l->get_sharing_policy() != simgrid::s4u::Link::SharingPolicy::WIFI)
+            lower(l->get_bandwidth() / 0.05);
+    return bw_min > 0 && v > 0 ? bw_min / std::min(v, bw_min) : 1.0;
 }
 } // namespace
 
 extern "C" int sr_sg_exempt_links_from_factors(sg_link_t* links, int n)
 {
+    if (n <= 0) return 0;
+    const auto hosts = simgrid::s4u::Engine::get_instance()->get_all_hosts();
+    if (hosts.empty()) return -1;
+    auto* model = hosts.front()->get_englobing_zone()->get_network_model();
+    if (!model) return -1;
     for (int i = 0; i < n; i++)
-        if (links[i] == nullptr) return -1;
-    g_factor_exempt.clear();
-    g_factor_exempt.insert(links, links + n);
-    auto* model = simgrid::s4u::Engine::get_instance()->get_netzone_root()->get_network_model();
-    if (model == nullptr) return -1;
-    double lat = simgrid::config::get_value<double>("network/latency-factor");
-    double bw  = simgrid::config::get_value<double>("network/bandwidth-factor");
-    model->set_lat_factor_cb([lat](double, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
+        if (links[i]) g_exempt.insert(links[i]);
+    g_lat_factor   = simgrid::config::get_value<double>("network/latency-factor");
+    g_bw_factor    = simgrid::config::get_value<double>("network/bandwidth-factor");
+    g_crosstraffic = simgrid::config::get_value<bool>("network/crosstraffic");
+    try {
+        model->set_lat_factor_cb([](double, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
+                                    const std::vector<simgrid::s4u::Link*>& route,
+                                    const std::unordered_set<simgrid::s4u::NetZone*>&) {
+            return route_exempt(route) ? 1.0 : g_lat_factor;
+        });
+        model->set_bw_factor_cb([](double, const simgrid::s4u::Host* src, const simgrid::s4u::Host* dst,
                                    const std::vector<simgrid::s4u::Link*>& route,
                                    const std::unordered_set<simgrid::s4u::NetZone*>&) {
-        return all_exempt(route) ? 1.0 : lat;
-    });
-    model->set_bw_factor_cb([bw](double, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
-                                 const std::vector<simgrid::s4u::Link*>& route,
-                                 const std::unordered_set<simgrid::s4u::NetZone*>&) {
-        return all_exempt(route) ? 1.0 : bw;
-    });
+            return route_exempt(route) ? exempt_bw_factor(src, dst, route) : g_bw_factor;
+        });
+    } catch (const std::invalid_argument&) {
+        return -1;
+    }
     return 0;
 }

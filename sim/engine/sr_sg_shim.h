@@ -76,13 +76,21 @@ int sr_sg_host_set_state_profile(sg_host_t host, const double *t_s, const double
  * (tests compare both). */
 void sr_sg_set_rebound(int on);
 
+/* LV08's TCP corrections exempt RDMA: a transfer whose route consists only of links in `links` (n of them,
+ * borrowed for the call) takes latency + size / bandwidth on an idle route; every other transfer keeps the
+ * network model's configured factors (LV08: latency x 13.01, bandwidth x 0.97). Through SimGrid's factor
+ * callbacks (NetworkModelIntf::set_lat_factor_cb / set_bw_factor_cb), which see each transfer's route: latency
+ * factor 1, and a bandwidth factor that cancels the load cross-traffic puts on the flow's own route (5 % of
+ * the flow on the reverse route, which on simrun's symmetric routes is the same links), so n such flows on one
+ * link progress at bw / n each. Untouched: the TCP window bound TCP-gamma / (2 x route latency), which caps a
+ * flow below its bandwidth only when latency > 4 MiB / (2 x bandwidth), 131 us at 16 GB/s. Call after the
+ * platform is loaded and before simgrid_run, once; n = 0 does nothing. Returns 0, or -1 when SimGrid refuses
+ * the callbacks (a latency or bandwidth factor set on the command line). */
+int sr_sg_exempt_links_from_factors(sg_link_t *links, int n);
+
 /* Drops the engine's references to the activities that have ended (call after simgrid_run). */
 void sr_sg_release_ended(void);
 
-/* Routes made only of these links (RDMA) get latency and bandwidth factors 1 (LV08's TCP corrections do not
- * apply to them); every other route keeps the configured factors. Call after the platform is loaded; -1 when a
- * link is NULL or there is no network model. */
-int sr_sg_exempt_links_from_factors(sg_link_t *links, int n);
 
 #ifdef __cplusplus
 }
