@@ -2,7 +2,8 @@
 # bootstrap.sh: installs the Debian 12 packages simrun needs. Idempotent; silent when all are present.
 # Run as root (or with sudo available).
 # gnuplot-nox has the cairo terminals (pdfcairo, pngcairo) the reports use; chromium renders the report page
-# in a test (tests/reports/test_report_browser.sh).
+# in a test (tests/reports/test_report_browser.sh). dataset-fashion-mnist is the image set `simrun train` learns
+# on (In-situ AI, docs/papers/insitu.md); zlib reads its .gz IDX files.
 set -eu
 
 PKGS="build-essential cmake pkg-config git
@@ -10,7 +11,8 @@ libsimgrid-dev libgsl-dev libsqlite3-dev sqlite3 libopenblas-dev libcmocka-dev g
 libfyaml-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
 libjpeg62-turbo-dev libx264-dev libzstd-dev clang libclang-rt-14-dev
 chromium
-libopenmpi-dev openmpi-bin slurmctld slurmd slurm-client munge"
+libopenmpi-dev openmpi-bin slurmctld slurmd slurm-client munge
+zlib1g-dev dataset-fashion-mnist"
 
 missing=""
 for p in $PKGS; do
