@@ -225,6 +225,17 @@ void sr_tnet_init(sr_tnet *net, unsigned long seed)
     gsl_rng_free(r);
 }
 
+void sr_tnet_zero_momentum(sr_tnet *net)
+{
+    for (int i = 0; i < net->n_layers; i++) {
+        tlayer *l = &net->L[i];
+        if (!l->nW)
+            continue;
+        memset(l->vW, 0, sizeof(float) * (size_t)l->nW);
+        memset(l->vb, 0, sizeof(float) * (size_t)l->nb);
+    }
+}
+
 sr_status sr_tnet_copy_weights(sr_tnet *dst, const sr_tnet *src)
 {
     if (dst->n_layers != src->n_layers || dst->in_c != src->in_c || dst->in_h != src->in_h ||
@@ -265,6 +276,29 @@ int64_t sr_tnet_param_count(const sr_tnet *net, int first)
     for (int i = first < 0 ? 0 : first; i < net->n_layers; i++)
         n += net->L[i].nW + net->L[i].nb;
     return n;
+}
+
+int64_t sr_tnet_layer_macs(const sr_tnet *net, int i)
+{
+    const tlayer *l = &net->L[i];
+    if (l->spec.kind == SR_TL_CONV)
+        return l->nW * l->out_h * l->out_w;
+    if (l->spec.kind == SR_TL_FC)
+        return l->nW;
+    return 0;
+}
+
+int64_t sr_tnet_train_macs(const sr_tnet *net, int first)
+{
+    first = first < 0 ? 0 : first;
+    int64_t m = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        const int64_t f = sr_tnet_layer_macs(net, i);
+        m += f;
+        if (i >= first && f > 0)
+            m += f + (i > first ? f : 0);
+    }
+    return m;
 }
 
 void sr_tnet_layer_params(sr_tnet *net, int i, float **W, float **b, float **dW, float **db, int64_t *nW,

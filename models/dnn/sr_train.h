@@ -47,6 +47,8 @@ void sr_tnet_free(sr_tnet *net);
 /* He-normal weights (std sqrt(2 / fan_in)) from a GSL mt19937 stream seeded with seed, zero biases,
  * zero momentum; every layer trainable again. */
 void sr_tnet_init(sr_tnet *net, unsigned long seed);
+/* Zeroes the momentum of every layer (a new fine-tuning job starts from rest). */
+void sr_tnet_zero_momentum(sr_tnet *net);
 /* Copies weights (not momentum) from src, which must have the same layers and input (SR_ERR_SHAPE). */
 sr_status sr_tnet_copy_weights(sr_tnet *dst, const sr_tnet *src);
 
@@ -55,6 +57,13 @@ int sr_tnet_classes(const sr_tnet *net);
 int64_t sr_tnet_input_floats(const sr_tnet *net); /* per image */
 /* Parameters (weights + biases) of layers [first, n_layers). */
 int64_t sr_tnet_param_count(const sr_tnet *net, int first);
+/* Forward multiply-accumulates of layer i for one image (conv and fc; 0 for relu and pool). */
+int64_t sr_tnet_layer_macs(const sr_tnet *net, int i);
+/* Multiply-accumulates of one training image (forward, loss and backward) with layers below first frozen:
+ * the forward MACs of every layer, plus for each trainable conv/fc layer its forward MACs again for the
+ * weight gradient and once more for the input gradient unless it is the first trainable layer (nothing
+ * below needs it). */
+int64_t sr_tnet_train_macs(const sr_tnet *net, int first);
 /* Layer i's weights and biases and their gradients (from the last sr_tnet_gradients), borrowed;
  * counts 0 and pointers NULL for relu and pool layers. For tests and checkpoints. */
 void sr_tnet_layer_params(sr_tnet *net, int i, float **W, float **b, float **dW, float **db, int64_t *nW,

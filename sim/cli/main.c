@@ -28,6 +28,7 @@ static const subcommand subcommands[] = {
     {"exec", sr_cmd_exec, "run a model's real kernels and time each layer: simrun exec MODEL"},
     {"calibrate", sr_cmd_calibrate, "time the kernels, fit per-layer cost models: simrun calibrate --out F.yaml"},
     {"codec-table", sr_cmd_codec_table, "measure activation codecs at split layers into a DB: simrun codec-table --help"},
+    {"train", sr_cmd_train, "train a net on Fashion-MNIST; In-situ AI stages into a DB: simrun train --help"},
 };
 
 static void usage(FILE *f)
