@@ -94,6 +94,7 @@ typedef struct sr_policy_event {
     int source;          /* SR_EVENT_JOB_DONE: global source index (-1: a submitted job) */
     sr_outcome outcome;  /* SR_EVENT_JOB_DONE */
     double latency_s;    /* SR_EVENT_JOB_DONE, completed or late */
+    double bytes_sent;   /* SR_EVENT_JOB_DONE: bytes the job put on the network (its record's bytes_sent) */
 } sr_policy_event;
 
 /* What a policy may do to the running simulation (given to on_event; implemented by the engine). */

@@ -4,3 +4,4 @@
 SR_POLICY(cloud_only)
 SR_POLICY(device_only)
 SR_POLICY(split)
+SR_POLICY(insitu)

@@ -698,6 +698,7 @@ static void job_end_event(engine *eng, const eng_job *j)
     ev.source = j->src ? j->src->index : -1;
     ev.outcome = j->outcome;
     ev.latency_s = ev.time_s - j->capture_s;
+    ev.bytes_sent = (double)j->bytes;
     policy_event(eng, &ev);
 }
 
