@@ -214,12 +214,47 @@ static void test_systems_a_b(void **state)
     fx_free(e);
 }
 
+/* The shipped stage table (experiments/insitu/stages.db: LeNet-5 on Fashion-MNIST, `simrun train --stages`) at
+ * 1/100 of its size (600 jobs): the paper's orderings hold on it. d moves the least data and a (with b) the most;
+ * the cloud trains least for d and most for a. */
+static void test_shipped_table_orderings(void **state)
+{
+    (void)state;
+    double up[4], train[4];
+    for (int sys = 0; sys < 4; sys++) {
+        sr_experiment *e = base(sys);
+        e->duration_s = 600 * 5.0;
+        assert_int_equal(sr_params_set_str(e->policy.params_sec, e->policy.params, "stages_db",
+                                           SR_SOURCE_DIR "/experiments/insitu/stages.db"), 0);
+        assert_int_equal(sr_params_set_dbl(e->policy.params_sec, e->policy.params, "stage_scale", 0.01), 0);
+        assert_int_equal(sr_params_set_str(e->policy.params_sec, e->policy.params, "transfer_from", "fc2"), 0);
+        sr_run_output o = run(e);
+        assert_rel(metric(&o, "insitu_stages_ended"), 5, 0);
+        up[sys] = train[sys] = 0;
+        char name[64];
+        for (int k = 0; k < 5; k++) {
+            snprintf(name, sizeof name, "insitu_upload_bytes_stage%d", k);
+            up[sys] += metric(&o, name);
+            snprintf(name, sizeof name, "insitu_train_s_stage%d", k);
+            train[sys] += metric(&o, name);
+        }
+        sr_run_output_clear(&o);
+        fx_free(e);
+    }
+    assert_true(up[3] < up[2] && up[2] < up[0]);
+    assert_rel(up[1], up[0], 1e-12);
+    assert_true(up[2] < 0.75 * up[0]); /* the diagnosis keeps a quarter of the data or more on the node */
+    assert_true(train[3] < train[2] && train[2] < train[0]);
+    assert_rel(train[1], train[2], 1e-12); /* b and c train the same images */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_system_c),
         cmocka_unit_test(test_system_d),
         cmocka_unit_test(test_systems_a_b),
+        cmocka_unit_test(test_shipped_table_orderings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
