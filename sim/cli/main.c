@@ -29,6 +29,7 @@ static const subcommand subcommands[] = {
     {"calibrate", sr_cmd_calibrate, "time the kernels, fit per-layer cost models: simrun calibrate --out F.yaml"},
     {"codec-table", sr_cmd_codec_table, "measure activation codecs at split layers into a DB: simrun codec-table --help"},
     {"train", sr_cmd_train, "train a net on Fashion-MNIST; In-situ AI stages into a DB: simrun train --help"},
+    {"insitu-hw", sr_cmd_insitu_hw, "In-situ AI's Fig. 21-23 from the GPU time model and the FPGA engines"},
 };
 
 static void usage(FILE *f)

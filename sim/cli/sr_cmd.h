@@ -18,5 +18,6 @@ int sr_cmd_merge(int argc, char **argv);       /* cmd_merge.c: combine results d
 int sr_cmd_check(int argc, char **argv);       /* cmd_check.c: compare an experiment with a golden database */
 int sr_cmd_slurm(int argc, char **argv);       /* cmd_slurm.c: write an sbatch script for a job array */
 int sr_cmd_train(int argc, char **argv);       /* cmd_train.c: train a net on Fashion-MNIST; In-situ AI stages */
+int sr_cmd_insitu_hw(int argc, char **argv);   /* cmd_insitu_hw.c: In-situ AI's Fig. 21-23 from the hw models */
 
 #endif
