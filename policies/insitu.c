@@ -14,6 +14,11 @@
  * upload the fraction the real model of version v left unrecognised (row v of the table). Until the first model
  * arrives a node has no model: it uploads every image and runs nothing.
  *
+ * Working modes on the node: inference and diagnosis tasks carry co-run classes; on one executor they take turns
+ * (concurrency 1: Single-running, the diagnosis batched by diagnosis_batch) or co-run (concurrency 2), where the
+ * device's `interference` slows the one that starts second (the GPU of the paper's Fig. 16); `engines: dedicated`
+ * puts them on executors 0 and 1 (the FPGA's dedicated engines), which never slow each other.
+ *
  * Upload within a stage is fluid: each job sends upload_fraction x frame_size bytes (the expected bytes of a
  * Bernoulli choice), so totals per stage are exact while single jobs are not drawn one by one. Training and
  * pushes are priced on the first source's model (the experiment's model: the paper's AlexNet-class net, say),
@@ -31,6 +36,8 @@
 
 typedef enum { SYS_A, SYS_B, SYS_C, SYS_D, SYS_N } insitu_sys;
 static const char *const k_sys_names[SYS_N] = {"a", "b", "c", "d"};
+static const char *const k_engine_names[2] = {"shared", "dedicated"};
+enum { CLASS_INFERENCE = 1, CLASS_DIAGNOSIS = 2 };
 
 typedef struct insitu_params {
     int system;
@@ -42,6 +49,9 @@ typedef struct insitu_params {
     double frame_bytes;
     int train_batch;
     double stage_scale;
+    int engines;
+    int diagnosis_batch;
+    double diagnosis_wait_s;
 } insitu_params;
 
 static const sr_field fields[] = {
@@ -70,6 +80,16 @@ static const sr_field fields[] = {
     {"stage_scale", SR_F_FLOAT, .flags = SR_FF_HAS_MIN | SR_FF_MIN_EXCL, .min = 0, .def = "1",
      .doc = "jobs per image of the stage table: stage k ends after stage_scale x acquired[k] jobs",
      .offset = offsetof(insitu_params, stage_scale)},
+    {"engines", SR_F_ENUM, .names = k_engine_names, .n_names = 2, .def = "shared",
+     .doc = "node working mode: shared = inference and diagnosis on one executor (concurrency 1: they take turns, "
+            "Single-running; concurrency 2: Co-running, slowed by the device's interference); dedicated = inference "
+            "on executor 0, diagnosis on executor 1 (the FPGA's dedicated engines; needs executors >= 2)",
+     .offset = offsetof(insitu_params, engines)},
+    {"diagnosis_batch", SR_F_INT, .flags = SR_FF_HAS_MIN, .min = 1, .def = "1",
+     .doc = "node diagnoses run in batches of up to this many images (priced at the batch)",
+     .offset = offsetof(insitu_params, diagnosis_batch)},
+    {"diagnosis_wait", SR_F_QTY, SR_UNIT_TIME, SR_FF_HAS_MIN, .def = "0s",
+     .doc = "longest wait of a diagnosis for its batch to fill", .offset = offsetof(insitu_params, diagnosis_wait_s)},
 };
 static const sr_section params = {"policy (type insitu)", "policy", 0,
                                   "In-situ AI: inference on the node, diagnosis upload, incremental training in "
@@ -135,6 +155,12 @@ static sr_status insitu_check(const void *params_, const sr_policy_env *env, sr_
         if (sr_learntab_lookup(p->stages_db, p->net, k_sys_names[p->system], &rows, &n, err, sizeof err) != SR_OK)
             sr_policy_error(d, "stages_db", "%s", err);
         free(rows);
+    }
+    for (int si = 0; p->engines == 1 && si < e->n_sources; si++) {
+        int g = sr_policy_device_index(e, e->sources[si].devices);
+        if (g >= 0 && e->devices[g].executors < 2)
+            sr_policy_error(d, "engines", "dedicated engines need executors >= 2 on '%s' (it has %d)",
+                            e->devices[g].name, e->devices[g].executors);
     }
     if (p->diagnosis_model && model_index(e, p->diagnosis_model) < 0)
         sr_policy_error(d, "diagnosis_model", "no model named '%s' in `models`", p->diagnosis_model);
@@ -230,6 +256,8 @@ static sr_status insitu_plan(void *state, const void *params_, const sr_policy_e
     }
     inf = sr_plan_add_layers(*out, node, m, 0, last, "inference");
     if (inf < 0) return (sr_status)inf;
+    sr_plan_task_mut(*out, inf)->corun_class = CLASS_INFERENCE;
+    if (p->engines == 1) sr_plan_task_mut(*out, inf)->executor = 0;
     switch ((insitu_sys)p->system) {
     case SYS_A:
         up = sr_plan_add_transfer(*out, node, cloud, SR_PAYLOAD_FRAME, bytes, "upload");
@@ -243,6 +271,14 @@ static sr_status insitu_plan(void *state, const void *params_, const sr_policy_e
     case SYS_D:
         diag = sr_plan_add_layers(*out, node, dm, 0, dlast, "diagnosis");
         if (diag < 0) return (sr_status)diag;
+        sr_plan_task *dt = sr_plan_task_mut(*out, diag);
+        dt->corun_class = CLASS_DIAGNOSIS;
+        if (p->engines == 1) dt->executor = 1;
+        if (p->diagnosis_batch > 1) {
+            dt->batch_key = 1;
+            dt->batch_max = p->diagnosis_batch;
+            dt->batch_wait_s = p->diagnosis_wait_s;
+        }
         if (bytes > 0) { /* a model that recognises everything uploads nothing */
             up = sr_plan_add_transfer(*out, node, cloud, SR_PAYLOAD_FRAME, bytes, "upload");
             if (up >= 0) st = sr_plan_add_dep(*out, diag, up);

@@ -214,6 +214,44 @@ static void test_systems_a_b(void **state)
     fx_free(e);
 }
 
+/* Working modes on the node, job 4 of system c (the first with a model: inference and diagnosis, 2 s each alone,
+ * then half a frame up, 0.06 s):
+ *   single-running (concurrency 1): they take turns, 2 + 2 s -> latency 4.06 s;
+ *   co-running on a GPU (concurrency 2, interference 1.5): both start at once and share the cam; the diagnosis,
+ *     started beside an inference, does 1.5 x its work (3 s); at half speed each, the inference ends at 4 s,
+ *     the diagnosis's last second runs alone -> 5 s, latency 5.06 s; with interference 1: 4.06 s;
+ *   dedicated engines (2 executors of half speed, interference 3): 4 s each, side by side -> 4.06 s: the
+ *     interference never crosses executors. */
+static void test_working_modes(void **state)
+{
+    (void)state;
+    const struct {
+        int executors, concurrency, dedicated;
+        double interference, latency;
+    } cases[] = {{1, 1, 0, 1.5, 4.06}, {1, 2, 0, 1.5, 5.06}, {1, 2, 0, 1.0, 4.06}, {2, 1, 1, 3.0, 4.06}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        sr_experiment *e = base(2);
+        e->devices[0].executors = cases[c].executors;
+        e->devices[0].concurrency = cases[c].concurrency;
+        e->devices[0].interference = cases[c].interference;
+        assert_int_equal(sr_params_set_int(e->policy.params_sec, e->policy.params, "engines", cases[c].dedicated), 0);
+        sr_run_output o = run(e);
+        assert_rel(rec(&o, 0, 4)->latency_s, cases[c].latency, 1e-9);
+        const sr_frame_record *j4 = rec(&o, 0, 4);
+        double inf_end = -1, diag_end = -1;
+        for (size_t k = 0; k < o.n_tasks; k++)
+            if (o.tasks[k].source == 0 && o.tasks[k].frame == 4) {
+                if (strcmp(o.tasks[k].label, "inference") == 0) inf_end = o.tasks[k].end_s;
+                if (strcmp(o.tasks[k].label, "diagnosis") == 0) diag_end = o.tasks[k].end_s;
+            }
+        /* the inference ends after 2 s alone (taking turns), 4 s when it shares the cam or half of it */
+        assert_rel(inf_end - j4->capture_s, cases[c].concurrency == 1 && !cases[c].dedicated ? 2.0 : 4.0, 1e-9);
+        assert_rel(diag_end - j4->capture_s, cases[c].latency - 0.06, 1e-9);
+        sr_run_output_clear(&o);
+        fx_free(e);
+    }
+}
+
 /* The shipped stage table (experiments/insitu/stages.db: LeNet-5 on Fashion-MNIST, `simrun train --stages`) at
  * 1/100 of its size (600 jobs): the paper's orderings hold on it. d moves the least data and a (with b) the most;
  * the cloud trains least for d and most for a. */
@@ -255,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_system_d),
         cmocka_unit_test(test_systems_a_b),
         cmocka_unit_test(test_shipped_table_orderings),
+        cmocka_unit_test(test_working_modes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
