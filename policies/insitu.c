@@ -32,7 +32,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "gpu_insitu_time.h"
+#include "sr_hw_graph.h"
 #include "sr_learntab.h"
+#include "sr_profile.h"
 
 typedef enum { SYS_A, SYS_B, SYS_C, SYS_D, SYS_N } insitu_sys;
 static const char *const k_sys_names[SYS_N] = {"a", "b", "c", "d"};
@@ -52,6 +55,7 @@ typedef struct insitu_params {
     int engines;
     int diagnosis_batch;
     double diagnosis_wait_s;
+    double inference_bound_s;
 } insitu_params;
 
 static const sr_field fields[] = {
@@ -85,11 +89,17 @@ static const sr_field fields[] = {
             "Single-running; concurrency 2: Co-running, slowed by the device's interference); dedicated = inference "
             "on executor 0, diagnosis on executor 1 (the FPGA's dedicated engines; needs executors >= 2)",
      .offset = offsetof(insitu_params, engines)},
-    {"diagnosis_batch", SR_F_INT, .flags = SR_FF_HAS_MIN, .min = 1, .def = "1",
-     .doc = "node diagnoses run in batches of up to this many images (priced at the batch)",
+    {"diagnosis_batch", SR_F_INT, .flags = SR_FF_HAS_MIN, .min = 0, .def = "1",
+     .doc = "node diagnoses run in batches of up to this many images (priced at the batch); 0 = the largest batch "
+            "the node's memory holds (In-situ AI eq. 9; needs a profile with a gpu_model)",
      .offset = offsetof(insitu_params, diagnosis_batch)},
     {"diagnosis_wait", SR_F_QTY, SR_UNIT_TIME, SR_FF_HAS_MIN, .def = "0s",
      .doc = "longest wait of a diagnosis for its batch to fill", .offset = offsetof(insitu_params, diagnosis_wait_s)},
+    {"inference_bound", SR_F_QTY, SR_UNIT_TIME, SR_FF_HAS_MIN, .def = "0s",
+     .doc = "Single-running inference batching: the largest batch whose time (In-situ AI GPU time model, eqs. 1-8) "
+            "and memory (eq. 9) fit this bound, waiting at most the bound's slack; 0 = no batching (needs a "
+            "profile with a gpu_model)",
+     .offset = offsetof(insitu_params, inference_bound_s)},
 };
 static const sr_section params = {"policy (type insitu)", "policy", 0,
                                   "In-situ AI: inference on the node, diagnosis upload, incremental training in "
@@ -110,6 +120,8 @@ typedef struct insitu_state {
     int in_flight;                      /* updates submitted, not arrived */
     double stage_end_s[SR_LEARN_MAX_STAGES], arrive_s[SR_LEARN_MAX_STAGES], train_s[SR_LEARN_MAX_STAGES];
     double push_bytes[SR_LEARN_MAX_STAGES], upload_bytes[SR_LEARN_MAX_STAGES + 1];
+    int inf_batch, diag_batch; /* node batches (1: none) */
+    double inf_wait_s;
     int n_nodes;
     sr_plan_dev nodes[MAX_NODES];
 } insitu_state;
@@ -139,6 +151,52 @@ static int transfer_node(const insitu_params *p, const sr_graph *g)
     return p->transfer_from ? sr_policy_find_layer(g, p->transfer_from) : default_transfer_from(g);
 }
 
+/* The In-situ AI GPU preset of device group g's profile; SR_ERR_NOT_FOUND when its profile names none. */
+static sr_status node_gpu(const sr_experiment *e, int g, sr_gpu_insitu_params *gp)
+{
+    const sr_profile *pr = g >= 0 && e->devices[g].profile ? sr_profile_find(e->devices[g].profile) : NULL;
+    if (!pr || !pr->gpu_model) return SR_ERR_NOT_FOUND;
+    return sr_gpu_insitu_preset(pr->gpu_model, gp);
+}
+
+/* Batches of the node from the GPU model: inference under inference_bound (eqs. 1-9), diagnosis by memory
+ * (eq. 9). s->inf_batch / diag_batch / inf_wait_s; batch 1 where not asked for. */
+static sr_status node_batches(const insitu_params *p, const sr_policy_env *env, insitu_state *s, char *err,
+                              size_t err_size)
+{
+    const sr_experiment *e = env->exp;
+    s->inf_batch = 1;
+    s->diag_batch = p->diagnosis_batch > 0 ? p->diagnosis_batch : 1;
+    s->inf_wait_s = 0;
+    if (!(p->inference_bound_s > 0) && p->diagnosis_batch > 0) return SR_OK;
+    const int g = sr_policy_device_index(e, e->sources[0].devices);
+    sr_gpu_insitu_params gp;
+    if (node_gpu(e, g, &gp) != SR_OK) {
+        snprintf(err, err_size, "insitu: the node's profile has no In-situ AI GPU model (gpu_model)");
+        return SR_ERR_INVALID;
+    }
+    enum { CAP = 512 };
+    sr_hw_layer *layers = malloc(sizeof *layers * CAP);
+    if (!layers) return SR_ERR_NOMEM;
+    int n = 0;
+    sr_status st = SR_OK;
+    const int m = model_index(e, e->sources[0].model), dm = s->diag_model >= 0 ? s->diag_model : m;
+    if (p->inference_bound_s > 0) {
+        double t = 0;
+        st = sr_hw_layers_from_graph(env->graphs[m], layers, CAP, &n, err, err_size);
+        if (st == SR_OK) st = sr_gpu_insitu_select_batch(&gp, layers, n, p->inference_bound_s, 4096, &s->inf_batch, &t);
+        if (st == SR_ERR_NOT_FOUND)
+            snprintf(err, err_size, "insitu: one inference takes longer than inference_bound on the node");
+        s->inf_wait_s = p->inference_bound_s - t;
+    }
+    if (st == SR_OK && p->diagnosis_batch == 0) {
+        st = sr_hw_layers_from_graph(env->graphs[dm], layers, CAP, &n, err, err_size);
+        if (st == SR_OK) st = sr_gpu_insitu_max_batch_memory(&gp, layers, n, 4096, &s->diag_batch);
+    }
+    free(layers);
+    return st;
+}
+
 static sr_status insitu_check(const void *params_, const sr_policy_env *env, sr_policy_diag *d)
 {
     const insitu_params *p = params_;
@@ -162,6 +220,16 @@ static sr_status insitu_check(const void *params_, const sr_policy_env *env, sr_
             sr_policy_error(d, "engines", "dedicated engines need executors >= 2 on '%s' (it has %d)",
                             e->devices[g].name, e->devices[g].executors);
     }
+    if (p->inference_bound_s > 0 || p->diagnosis_batch == 0)
+        for (int si = 0; si < e->n_sources; si++) {
+            sr_gpu_insitu_params gp;
+            int g = sr_policy_device_index(e, e->sources[si].devices);
+            if (g >= 0 && node_gpu(e, g, &gp) != SR_OK)
+                sr_policy_error(d, p->inference_bound_s > 0 ? "inference_bound" : "diagnosis_batch",
+                                "batches from the In-situ AI time and memory models need a node profile with a "
+                                "gpu_model ('%s' has profile '%s')",
+                                e->devices[g].name, e->devices[g].profile ? e->devices[g].profile : "none");
+        }
     if (p->diagnosis_model && model_index(e, p->diagnosis_model) < 0)
         sr_policy_error(d, "diagnosis_model", "no model named '%s' in `models`", p->diagnosis_model);
     for (int m = 0; p->transfer_from && env->graphs && m < e->n_models; m++)
@@ -197,6 +265,7 @@ static sr_status insitu_init(const void *params_, const sr_policy_env *env, void
     }
     s->cloud = sr_policy_device_index(e, p->cloud);
     s->diag_model = p->diagnosis_model ? model_index(e, p->diagnosis_model) : -1;
+    if ((st = node_batches(p, env, s, err, err_size)) != SR_OK) goto fail;
     /* every device instance that emits jobs gets the pushed model */
     for (int si = 0; si < e->n_sources; si++) {
         int g = sr_policy_device_index(e, e->sources[si].devices);
@@ -256,8 +325,14 @@ static sr_status insitu_plan(void *state, const void *params_, const sr_policy_e
     }
     inf = sr_plan_add_layers(*out, node, m, 0, last, "inference");
     if (inf < 0) return (sr_status)inf;
-    sr_plan_task_mut(*out, inf)->corun_class = CLASS_INFERENCE;
-    if (p->engines == 1) sr_plan_task_mut(*out, inf)->executor = 0;
+    sr_plan_task *it = sr_plan_task_mut(*out, inf);
+    it->corun_class = CLASS_INFERENCE;
+    if (p->engines == 1) it->executor = 0;
+    if (s->inf_batch > 1) {
+        it->batch_key = 2;
+        it->batch_max = s->inf_batch;
+        it->batch_wait_s = s->inf_wait_s;
+    }
     switch ((insitu_sys)p->system) {
     case SYS_A:
         up = sr_plan_add_transfer(*out, node, cloud, SR_PAYLOAD_FRAME, bytes, "upload");
@@ -274,9 +349,9 @@ static sr_status insitu_plan(void *state, const void *params_, const sr_policy_e
         sr_plan_task *dt = sr_plan_task_mut(*out, diag);
         dt->corun_class = CLASS_DIAGNOSIS;
         if (p->engines == 1) dt->executor = 1;
-        if (p->diagnosis_batch > 1) {
+        if (s->diag_batch > 1) {
             dt->batch_key = 1;
-            dt->batch_max = p->diagnosis_batch;
+            dt->batch_max = s->diag_batch;
             dt->batch_wait_s = p->diagnosis_wait_s;
         }
         if (bytes > 0) { /* a model that recognises everything uploads nothing */
@@ -397,6 +472,8 @@ static sr_status insitu_metrics(void *state, const void *params_, const sr_polic
     char name[64];
     add(user, "insitu_stages_ended", s->next_stage, "");
     add(user, "insitu_model_version", s->version, "");
+    add(user, "insitu_inference_batch", s->inf_batch, "");
+    add(user, "insitu_diagnosis_batch", s->diag_batch, "");
     for (int k = 0; k < s->next_stage && k < s->n_rows; k++) {
         snprintf(name, sizeof name, "insitu_upload_bytes_stage%d", k);
         add(user, name, s->upload_bytes[k], "B");

@@ -22,6 +22,8 @@
 #include <cmocka.h>
 
 #include "engine_fixture.h"
+#include "gpu_insitu_time.h"
+#include "sr_hw_graph.h"
 #include "sr_learntab.h"
 #include "sr_policy.h"
 
@@ -102,6 +104,7 @@ static sr_experiment *base(int sys)
     assert_int_equal(sr_params_set_dbl(sec, p, "frame_size", FRAME), 0);
     assert_int_equal(sr_params_set_int(sec, p, "train_batch", 256), 0);
     assert_int_equal(sr_params_set_dbl(sec, p, "stage_scale", 1.0), 0);
+    assert_int_equal(sr_params_set_int(sec, p, "diagnosis_batch", 1), 0);
     return e;
 }
 
@@ -252,6 +255,44 @@ static void test_working_modes(void **state)
     }
 }
 
+/* Node batches from the In-situ AI GPU model when the cam's profile has one (jetson-tx1): the inference batch is
+ * the largest whose time fits inference_bound (sr_gpu_insitu_select_batch), the diagnosis batch the largest the
+ * memory holds (eq. 9); without a gpu_model the run point is refused. */
+static void test_model_batches(void **state)
+{
+    (void)state;
+    sr_experiment *e = base(2);
+    free(e->devices[0].profile);
+    e->devices[0].profile = strdup("jetson-tx1");
+    assert_int_equal(sr_params_set_dbl(e->policy.params_sec, e->policy.params, "inference_bound", 2e-4), 0);
+    assert_int_equal(sr_params_set_int(e->policy.params_sec, e->policy.params, "diagnosis_batch", 0), 0);
+    sr_graph *g = NULL;
+    assert_int_equal(fx_tiny_graph(100, &g), SR_OK);
+    sr_hw_layer layers[8];
+    int n = 0, b_inf = 0, b_mem = 0;
+    double t = 0;
+    assert_int_equal(sr_hw_layers_from_graph(g, layers, 8, &n, NULL, 0), SR_OK);
+    sr_gpu_insitu_params tx1;
+    assert_int_equal(sr_gpu_insitu_preset("jetson-tx1", &tx1), SR_OK);
+    assert_int_equal(sr_gpu_insitu_select_batch(&tx1, layers, n, 2e-4, 4096, &b_inf, &t), SR_OK);
+    assert_int_equal(sr_gpu_insitu_max_batch_memory(&tx1, layers, n, 4096, &b_mem), SR_OK);
+    assert_true(b_inf > 1);
+    sr_run_output o = run(e);
+    assert_rel(metric(&o, "insitu_inference_batch"), b_inf, 0);
+    assert_rel(metric(&o, "insitu_diagnosis_batch"), b_mem, 0);
+    sr_run_output_clear(&o);
+    free(e->devices[0].profile);
+    e->devices[0].profile = strdup("rpi4"); /* no gpu_model */
+    sr_engine_opts opts = {fx_unit_cost(), tiny, NULL};
+    sr_run_output_init(&o);
+    char err[512] = "";
+    assert_int_not_equal(fx_run_forked(e, 1, &opts, &o, err, sizeof err), SR_OK);
+    assert_non_null(strstr(err, "gpu_model"));
+    sr_run_output_clear(&o);
+    sr_graph_free(g);
+    fx_free(e);
+}
+
 /* The shipped stage table (experiments/insitu/stages.db: LeNet-5 on Fashion-MNIST, `simrun train --stages`) at
  * 1/100 of its size (600 jobs): the paper's orderings hold on it. d moves the least data and a (with b) the most;
  * the cloud trains least for d and most for a. */
@@ -294,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_systems_a_b),
         cmocka_unit_test(test_shipped_table_orderings),
         cmocka_unit_test(test_working_modes),
+        cmocka_unit_test(test_model_batches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
