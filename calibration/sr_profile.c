@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fpga_engines.h"
 #include "sr_cost_fitted.h"
 #include "sr_cost_insitu.h"
 #include "sr_profile_file.h"
@@ -53,10 +54,12 @@ static const sr_profile profiles[] = {
     {"v100", "cloud", "NVIDIA Tesla V100 (PCIe) cloud GPU", 14e12, 1, 0.5, 900e9, 25.0, 250.0,
      "NVIDIA V100 PCIe datasheet: 14 TFLOPS fp32, 900 GB/s HBM2, 250 W; efficiency 0.5 assumed", "v100.yaml",
      NULL, NULL},
-    {"vx690t", "fpga", "Xilinx Virtex-7 VX690T FPGA accelerator", 3600.0 * 2 * 150e6, 1, 0.8, 12.8e9, 5.0,
-     25.0,
-     "Xilinx DS180: 3600 DSP48E1 slices; 2 ops/DSP/cycle at the 150 MHz In-situ AI (shared/seeds/003) "
-     "designs run at; efficiency 0.8 assumed for a well-tiled engine; power assumed",
+    {"vx690t", "fpga", "Xilinx Virtex-7 VX690T FPGA accelerator", SR_VX690T_DSP * 2.0 * SR_VX690T_FREQ_HZ, 1, 0.8,
+     SR_VX690T_MEM_BW_BPS, 5.0, 25.0,
+     "Xilinx 7 Series: 3600 DSP48E1 slices, 2 ops/DSP/cycle (16-bit MAC) at 100 MHz (In-situ AI gives no clock; "
+     "its NWS engine is Zhang et al. FPGA'15's, 100 MHz); VC709 board 2 x DDR3-1866 = 29.9 GB/s; the same "
+     "numbers as the engine preset (models/hw/fpga_engines.h); efficiency 0.8 assumed for a well-tiled engine; "
+     "power assumed",
      "vx690t.yaml", NULL, NULL},
     {"xeon-e5-2620", "edge", "Intel Xeon E5-2620 (6 cores @ 2.0 GHz, Sandy Bridge) server", 2.0e9 * 16, 6,
      0.5, 42.6e9, 50.0, 95.0,

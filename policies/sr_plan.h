@@ -81,6 +81,7 @@ typedef struct sr_plan_part {
 } sr_plan_part;
 
 #define SR_PLAN_LABEL_MAX 32
+#define SR_CORUN_CLASSES 8
 
 typedef struct sr_plan_task {
     sr_task_kind kind;
@@ -98,6 +99,8 @@ typedef struct sr_plan_task {
     int batch_key;               /* 0: alone; > 0: may be batched with tasks of the same key on one executor */
     int batch_max;               /* largest batch (>= 1) */
     double batch_wait_s;         /* longest wait of the first task of a batch for it to fill */
+    int corun_class;             /* 0: none; 1..SR_CORUN_CLASSES-1: a kind of work (inference, diagnosis) that
+                                    slows by the device's interference when it starts beside another class */
     double seconds;              /* filled by the pricing pass (batch 1); delay: the delay */
     sr_plan_part part;           /* layers / activation transfer: the part computed or carried (zero: whole) */
     /* transfer */

@@ -98,6 +98,7 @@ typedef struct sr_policy_event {
     int64_t job;         /* SR_EVENT_JOB_DONE: a source's job: its frame number in the source; a submitted job: its
                             submission number (0, 1, ... in the order of the submit calls that returned SR_OK);
                             -1 for other events */
+    double bytes_sent;   /* SR_EVENT_JOB_DONE: bytes the job put on the network (its record's bytes_sent) */
 } sr_policy_event;
 
 /* What a policy may do to the running simulation (given to on_event; implemented by the engine). */

@@ -5,6 +5,8 @@
 # in a test (tests/reports/test_report_browser.sh). clang's wasm32 target with lld (wasm-ld), wabt (wasm2c,
 # wasm-interp), wasi-libc and the wasm32 compiler-rt build the WebAssembly rune (models/rune).
 # iproute2 (ip, tc) builds the emulated testbed (simrun emulate).
+# dataset-fashion-mnist is the image set `simrun train` learns on (In-situ AI, docs/papers/insitu.md); zlib
+# reads its .gz IDX files.
 set -eu
 
 PKGS="build-essential cmake pkg-config git
@@ -14,7 +16,8 @@ libjpeg62-turbo-dev libx264-dev libzstd-dev clang libclang-rt-14-dev
 lld wabt wasi-libc libclang-rt-14-dev-wasm32
 chromium
 libopenmpi-dev openmpi-bin slurmctld slurmd slurm-client munge
-iproute2"
+iproute2
+zlib1g-dev dataset-fashion-mnist"
 
 missing=""
 for p in $PKGS; do

@@ -106,6 +106,7 @@ typedef struct sr_device_spec {
     int max_queue;           /* tasks allowed to wait for this device (beyond its executors); 0 = unbounded */
     int executors;           /* independent executors (GPU streams, FPGA engines), each speed x cores / executors */
     int concurrency;         /* tasks one executor runs at once (> 1: co-running, sharing its speed) */
+    double interference;     /* work factor of a task starting beside another co-run class on its executor (>= 1) */
     int max_in_flight;       /* transfers at once per connection (destination); 0 = unlimited, one flow each */
     double send_buffer_bytes; /* bytes waiting or in flight per connection before a job is dropped; 0 = no limit */
     int wifi_level;          /* rate level index when attached to a WIFI link */

@@ -9,10 +9,10 @@
 static const sr_fpga_params k_fpga_presets[] = {
     {
         .name = "vx690t",
-        .dsp_total = 3600,    /* Xilinx Virtex-7 XC7VX690T: 3,600 DSP48E1 slices (7 Series product table) */
+        .dsp_total = SR_VX690T_DSP, /* sources of the three SR_VX690T_ numbers: fpga_engines.h */
         .dsp_per_mult = 1,    /* eq. 10: DSP_WSS = Tr x Tc, DSP_NWS = Tm x Tn, i.e. one DSP per 16-bit MAC */
-        .freq_hz = 100e6,     /* assumption: the paper gives no clock; 100 MHz as in Zhang et al. FPGA'15 */
-        .mem_bw_Bps = 29.9e9, /* VC709: 2 x DDR3-1866 SODIMM, 64-bit each (vendor peak) */
+        .freq_hz = SR_VX690T_FREQ_HZ,
+        .mem_bw_Bps = SR_VX690T_MEM_BW_BPS,
         .bytes_per_word = 2,  /* int16 fixed point */
         .source = "Xilinx 7 Series / VC709 data; DSP accounting from the paper's eq. 10; clock assumed",
     },

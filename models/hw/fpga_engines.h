@@ -41,6 +41,16 @@ typedef struct sr_fpga_params {
     const char *source; /* static string */
 } sr_fpga_params;
 
+/* The VX690T numbers, one set for the engine preset below and the vx690t device profile
+ * (calibration/sr_profile.c), so the engines and the profile's roofline cannot disagree:
+ *  - 3600 DSP48E1 slices: Xilinx 7 Series product table (XC7VX690T);
+ *  - clock 100 MHz: In-situ AI gives none; its NWS engine (Fig. 9/10) is Zhang et al. FPGA'15 (the paper's
+ *    ref. [29]), whose Virtex-7 design runs at 100 MHz;
+ *  - memory 29.9 GB/s: the VC709 board (the paper's ref. [21]), two 64-bit DDR3-1866 SODIMMs, vendor peak. */
+#define SR_VX690T_DSP 3600
+#define SR_VX690T_FREQ_HZ 100e6
+#define SR_VX690T_MEM_BW_BPS 29.9e9
+
 /* "vx690t": Xilinx Virtex-7 VX690T on the VC709 board (the paper's FPGA). SR_ERR_NOT_FOUND otherwise. */
 sr_status sr_fpga_preset(const char *name, sr_fpga_params *out);
 sr_status sr_fpga_check(const sr_fpga_params *p);

@@ -30,6 +30,8 @@ static const subcommand subcommands[] = {
     {"codec-table", sr_cmd_codec_table, "measure activation codecs at split layers into a DB: simrun codec-table --help"},
     {"emulate", sr_cmd_emulate, "run points for real on an emulated testbed (root): simrun emulate EXP.yaml [--point K]"},
     {"compare", sr_cmd_compare, "simulated vs emulated runs, per point and metric: simrun compare DB"},
+    {"train", sr_cmd_train, "train a net on Fashion-MNIST; In-situ AI stages into a DB: simrun train --help"},
+    {"insitu-hw", sr_cmd_insitu_hw, "In-situ AI's Fig. 21-23 from the GPU time model and the FPGA engines"},
 };
 
 static void usage(FILE *f)

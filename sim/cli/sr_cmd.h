@@ -25,5 +25,7 @@ int sr_cmd_compare(int argc, char **argv);     /* cmd_compare.c: simulated vs em
 struct sr_graph;
 int sr_show_splits(const struct sr_graph *g, int act_precision, const char *dev, const char *tgt, const char *link,
                    const char *bandwidth);
+int sr_cmd_train(int argc, char **argv);       /* cmd_train.c: train a net on Fashion-MNIST; In-situ AI stages */
+int sr_cmd_insitu_hw(int argc, char **argv);   /* cmd_insitu_hw.c: In-situ AI's Fig. 21-23 from the hw models */
 
 #endif

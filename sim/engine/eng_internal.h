@@ -66,6 +66,7 @@ typedef struct eng_batch {
 typedef struct eng_exec {
     eng_fifo q;
     int running;
+    int class_running[SR_CORUN_CLASSES]; /* running tasks per co-run class (class 0 not counted) */
 } eng_exec;
 
 typedef struct eng_host {
@@ -74,6 +75,7 @@ typedef struct eng_host {
     double core_flops; /* one executor's speed: the device's speed / executors */
     int n_exec;
     int concurrency;   /* tasks one executor runs at once */
+    double interference; /* device's co-running slowdown (sr_device_spec.interference; <= 1: none) */
     eng_exec *exec;
     eng_fifo shared;   /* tasks for any executor */
     int occupancy;     /* tasks at the device: batching, waiting or being served (the max_queue rule) */

@@ -14,6 +14,11 @@
  * shared equally among them). A task arriving at a device that already has `max_queue` tasks waiting (beyond
  * the E in service) is dropped with its job.
  *
+ * Co-running classes. A compute task may carry a co-run class (the policy's kind of work: inference, diagnosis);
+ * one that starts while a task of another class runs on the same executor does `interference` times its work
+ * (the device's key; In-situ AI measures up to 3x on a GPU), on top of sharing the executor. Tasks already running
+ * keep their work; separate executors (dedicated FPGA engines) never slow each other.
+ *
  * Batches. A compute task with a batch key waits on its executor for tasks with the same key: the batch leaves
  * when it has batch_max tasks, or batch_wait_s after its first task arrived; it is queued and run as one exec
  * priced at its size (sr_price_task at batch n), and all its tasks end together.
@@ -252,8 +257,16 @@ static void host_serve(engine *eng, eng_host *h)
         }
         /* priced on the whole device; an executor has 1/E of its speed, so the task takes E x longer there */
         double flops = seconds * h->core_flops * (double)h->n_exec;
+        const int cls = t->corun_class > 0 && t->corun_class < SR_CORUN_CLASSES ? t->corun_class : 0;
+        if (cls && h->interference > 1) /* co-running: another class on this executor slows the newcomer */
+            for (int c = 1; c < SR_CORUN_CLASSES; c++)
+                if (c != cls && h->exec[x].class_running[c] > 0) {
+                    flops *= h->interference;
+                    break;
+                }
         if (flops > 0) {
             h->exec[x].running++;
+            h->exec[x].class_running[cls]++;
             sr_sg_exec_start(h->sg, flops, sl);
             continue;
         }
@@ -660,10 +673,12 @@ void eng_activity_done(void *data, int ok, void *user)
     if (t->kind == SR_TASK_COMPUTE) {
         eng_host *h = &eng->hosts[p->host[sl->task]];
         int x = sl->executor;
+        const int cls = t->corun_class > 0 && t->corun_class < SR_CORUN_CLASSES ? t->corun_class : 0;
         /* the executor frees after the task's successors were made ready (they only queue meanwhile), so the
          * next task starts in FIFO order once this one is fully done */
         compute_finish(eng, h, sl, ok);
         h->exec[x].running--;
+        h->exec[x].class_running[cls]--;
         host_serve(eng, h);
     } else {
         transfer_finish(eng, sl, ok);
@@ -705,6 +720,7 @@ static void job_end_event(engine *eng, const eng_job *j)
     ev.outcome = j->outcome;
     ev.latency_s = ev.time_s - j->capture_s;
     ev.job = j->k;
+    ev.bytes_sent = (double)j->bytes;
     policy_event(eng, &ev);
 }
 

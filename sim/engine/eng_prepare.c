@@ -486,6 +486,7 @@ sr_status eng_prepare(engine *eng, uint64_t seed, char *err, size_t err_size)
         hh->index = h;
         hh->n_exec = d->executors;
         hh->concurrency = d->concurrency;
+        hh->interference = d->interference;
         hh->core_flops = d->speed_flops * (double)d->cores / (double)d->executors;
         hh->max_queue = d->max_queue;
         hh->max_in_flight = d->max_in_flight;

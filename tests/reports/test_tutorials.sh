@@ -26,7 +26,7 @@ for page in "$src"/docs/tutorials/*.md; do
     grep -q '^Status: \*\*' "$page" || bad="$bad; no 'Status: **...**' line"
     grep -q '^## Figures' "$page" || bad="$bad; no '## Figures' section"
     grep -q '^## One query' "$page" || bad="$bad; no '## One query' section"
-    exp=$(grep -o 'experiments/[a-z0-9_-]*\.yaml' "$page" | head -1)
+    exp=$(grep -o 'experiments/[a-z0-9_/-]*\.yaml' "$page" | head -1)
     if [ -z "$exp" ] || [ ! -f "$src/$exp" ]; then bad="$bad; does not start from an experiment file that exists"; fi
     grep -q "build/simrun run $exp" "$dir/commands.sh" || bad="$bad; never runs $exp"
     if ! (cd "$dir" && sh -e ./commands.sh >"$dir/out.txt" 2>&1); then
