@@ -14,6 +14,7 @@
  * Bitstream (format 2; format 1 had one stream): varint n; if n > 0: varint k, k x (varint symbol delta,
  * u8 length), 4 x varint bit count, then the 4 streams, each padded with zero bits to a whole byte. The
  * decoder requires every stream to end exactly at its bit count. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -250,38 +251,70 @@ sr_status sr_huff_encode(const uint32_t *sym, size_t n, sr_wbuf *out)
         sr_wbuf_varint(out, nbits[j]);
         total += (size_t)((nbits[j] + 7) / 8);
     }
-    uint8_t *p = sr_wbuf_reserve(out, total + 8); /* 8: the last 8-byte store of the last stream */
+    uint8_t *p = sr_wbuf_reserve(out, total);
     if (!p) {
         st = SR_ERR_NOMEM;
         goto cleanup;
     }
-    /* One stream after the other: a stream's last store spills into the next one's first bytes, which
-     * that stream then overwrites. The accumulator holds `nacc` pending bits in its low end. */
+    /* The 4 streams are coded side by side (4 independent chains). A step appends two codes (<= 48 bits)
+     * to a stream's accumulator (which keeps `nacc` <= 7 pending bits in its low end) and stores 8 bytes at
+     * its position q, which then moves by the whole bytes; the store may write past the stream's bits but
+     * must stay inside its own bytes, so the side-by-side phase runs while every q + 8 <= its end (a step
+     * moves q by at most 6 bytes: the bound is checked once per run of steps). Each stream then finishes
+     * alone, byte by byte. */
+    uint8_t *q[STREAMS], *qend[STREAMS];
+    uint64_t acc[STREAMS] = {0};
+    unsigned nacc[STREAMS] = {0};
+    size_t si[STREAMS], se[STREAMS];
     for (int j = 0; j < STREAMS; j++) {
-        uint8_t *q = p;
-        uint64_t acc = 0;
-        unsigned nacc = 0;
-        size_t i = sr_hist_seg_start(n, j), e = sr_hist_seg_start(n, j + 1);
-        for (; i + 2 <= e; i += 2) { /* two codes (<= 48 bits) on top of <= 7 pending bits */
-            uint32_t c0 = code[sym[i]], c1 = code[sym[i + 1]];
-            acc = (acc << (c0 & 255)) | (c0 >> 8);
-            acc = (acc << (c1 & 255)) | (c1 >> 8);
-            nacc += (c0 & 255) + (c1 & 255);
-            store64be(q, acc << (64 - nacc));
-            q += nacc >> 3;
-            nacc &= 7;
+        q[j] = p;
+        p += (size_t)((nbits[j] + 7) / 8);
+        qend[j] = p;
+        si[j] = sr_hist_seg_start(n, j);
+        se[j] = sr_hist_seg_start(n, j + 1);
+    }
+    for (;;) {
+        size_t safe = SIZE_MAX;
+        for (int j = 0; j < STREAMS; j++) {
+            size_t left = (se[j] - si[j]) / 2, room = 0;
+            if (q[j] + 8 <= qend[j])
+                room = (size_t)(qend[j] - 8 - q[j]) / 6 + 1;
+            safe = left < safe ? left : safe;
+            safe = room < safe ? room : safe;
         }
-        if (i < e) {
-            uint32_t c0 = code[sym[i]];
-            acc = (acc << (c0 & 255)) | (c0 >> 8);
-            nacc += c0 & 255;
-            store64be(q, acc << (64 - nacc));
-            q += nacc >> 3;
-            nacc &= 7;
+        if (safe == 0)
+            break;
+        for (size_t step = 0; step < safe; step++) {
+#define STEP(j)                                                                                                \
+    {                                                                                                          \
+        uint32_t c0 = code[sym[si[j]]], c1 = code[sym[si[j] + 1]];                                             \
+        uint64_t ac = (acc[j] << (c0 & 255)) | (c0 >> 8);                                                       \
+        ac = (ac << (c1 & 255)) | (c1 >> 8);                                                                     \
+        unsigned na = nacc[j] + (c0 & 255) + (c1 & 255);                                                       \
+        store64be(q[j], ac << (64 - na));                                                                       \
+        q[j] += na >> 3;                                                                                       \
+        nacc[j] = na & 7;                                                                                      \
+        acc[j] = ac;                                                                                           \
+        si[j] += 2;                                                                                            \
+    }
+            STEP(0) STEP(1) STEP(2) STEP(3)
+#undef STEP
         }
-        if (nacc)
-            q++; /* the partial byte, already stored with zero padding */
-        p = q;
+    }
+    for (int j = 0; j < STREAMS; j++) { /* the rest of each stream, every byte written exactly inside it */
+        uint64_t ac = acc[j];
+        unsigned na = nacc[j];
+        for (size_t i = si[j]; i < se[j]; i++) {
+            uint32_t c = code[sym[i]];
+            ac = (ac << (c & 255)) | (c >> 8);
+            na += c & 255;
+            while (na >= 8) {
+                na -= 8;
+                *q[j]++ = (uint8_t)(ac >> na);
+            }
+        }
+        if (na)
+            *q[j]++ = (uint8_t)(ac << (8 - na)); /* the partial byte, zero padded */
     }
     out->len += total;
     st = sr_wbuf_status(out);
@@ -426,10 +459,18 @@ sr_status sr_huff_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n_out)
                        lim3 = hs[3].avail - 8;
         uint32_t *o0 = sym + b[0], *o1 = sym + b[1], *o2 = sym + b[2], *o3 = sym + b[3];
         uint32_t bad = 0;
-        if (hs[3].avail >= 8) /* the last stream has the fewest readable bytes */
-            for (; i + 2 <= q && (p0 >> 3) <= lim0 && (p1 >> 3) <= lim1 && (p2 >> 3) <= lim2 &&
-                   (p3 >> 3) <= lim3;
-                 i += 2) {
+        /* Each step moves a stream by at most 48 bits (6 bytes), so the windows of the next `safe` steps all
+         * lie inside the readable bytes: check once per run of steps, not once per step. */
+        while (hs[3].avail >= 8 && i + 2 <= q) { /* the last stream has the fewest readable bytes */
+            uint64_t safe = (q - i) / 2, room;
+#define ROOM(j)                                                                                                \
+    room = (p##j >> 3) <= lim##j ? (lim##j - (p##j >> 3)) / 6 + 1 : 0;                                         \
+    safe = room < safe ? room : safe;
+            ROOM(0) ROOM(1) ROOM(2) ROOM(3)
+#undef ROOM
+            if (safe == 0)
+                break;
+            for (size_t end = i + 2 * (size_t)safe; i < end; i += 2) {
 #define TWO(j)                                                                                                 \
     {                                                                                                          \
         uint64_t win = load64be(b##j + (p##j >> 3)) << (p##j & 7);                                             \
@@ -441,6 +482,7 @@ sr_status sr_huff_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n_out)
                 TWO(0) TWO(1) TWO(2) TWO(3)
 #undef TWO
             }
+        }
         if (bad)
             goto corrupt;
         hs[0].pos = p0, hs[1].pos = p1, hs[2].pos = p2, hs[3].pos = p3;
