@@ -9,7 +9,13 @@ metric() { echo "(SELECT value FROM metrics WHERE run_id = r.id AND name = '$1')
 # 1. Amplification per layer (runs in sweep order): index, layer, vs raw, vs JPEG, vs H.264.
 q "$out/amplification.db" "SELECT r.id, json_extract(r.params, '\$.\"policy.split.split_at\"'),
      $(metric amplification), $(metric amplification_jpeg), $(metric amplification_h264)
-   FROM runs r WHERE r.status = 'ok' ORDER BY r.id" > "$out/amplification.dat"
+   FROM runs r WHERE r.status = 'ok'" |
+    awk '{ # network order: the stem, then layerS.B.relu by stage and block, then the head
+           split($2, p, ".")
+           if ($2 == "conv1") k = 0; else if ($2 == "bn1") k = 1; else if ($2 == "relu") k = 2
+           else if ($2 == "maxpool") k = 3; else if ($2 == "avgpool") k = 1000; else if ($2 == "fc") k = 1001
+           else k = 10 + 100 * substr(p[1], 6) + p[2]
+           print k, $0 }' | sort -n | cut -d' ' -f2- > "$out/amplification.dat"
 {
     printf '%-16s %14s %14s %14s\n' layer x_raw x_jpeg x_h264
     awk '{ printf "%-16s %14.3f %14.3f %14.1f\n", $2, $3, $4, $5 }' "$out/amplification.dat"
