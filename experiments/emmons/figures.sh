@@ -50,13 +50,13 @@ awk -v c="$cam_only" -v j="$jpeg" '$1 == "split" && $4 < c && $5 < j' "$out/trad
 
 command -v gnuplot >/dev/null 2>&1 || exit 0
 gnuplot <<GP
-set terminal svg size 900,500 dynamic font "sans,11"
+set terminal svg size 900,560 dynamic font "sans,11"
 set output "$out/amplification.svg"
 set title "ResNet-152 at 1280x720: activation size / frame size (Emmons et al., Fig. 4)"
 set logscale y
 set ylabel "amplification (x)"
 set xlabel "split layer (clean cuts, in order)"
-set key top right
+set key bottom left noenhanced
 set grid ytics
 plot "$out/amplification.dat" using 0:3 with linespoints title "vs raw RGB frame", \
      "" using 0:4 with linespoints title "vs JPEG q90 frame", \
@@ -68,10 +68,11 @@ set xlabel "camera compute per frame (s)"
 set ylabel "data sent per frame (bytes)"
 unset logscale
 set logscale y
-set key outside right
+set key outside below noenhanced
+set xrange [0:1.6 * $cam_only]
 set object 1 rect from graph 0, graph 0 to first $cam_only, first $jpeg fc rgb "#d0f0d0" fs solid 0.5 behind
 plot "$out/tradeoff.dat" using (strcol(1) eq "split" ? \$4 : 1/0):5 with points pt 7 ps 0.7 title "splits (layer x codec)", \
-     "" using (strcol(1) eq "device_only" ? \$4 : 1/0):(\$6/10) with points pt 5 ps 1.5 title "camera-only (sends ~nothing)", \
+     "" using (strcol(1) eq "device_only" ? \$4 : 1/0):(\$6/10) with points pt 5 ps 1.5 title "camera-only (sends nothing; drawn at JPEG / 10)", \
      "" using (strcol(1) eq "cloud_only" ? \$4 : 1/0):5 with points pt 9 ps 1.5 title "cloud-only raw frame", \
      $jpeg with lines lc "red" title "cloud-only JPEG q90", \
      "$out/tradeoff-region.dat" using 4:5 with points pt 6 ps 1.2 lc "dark-green" title "in the region"
