@@ -195,9 +195,10 @@ static void split_brain(const char *model, const char *const *layers, int n_laye
     float *acts[2][16] = {{0}};
     for (int f = 0; f < 2; f++) {
         sr_rgb_to_chw_imagenet(f ? rgb1 : rgb0, w, h, sr_exec_input(e, in_id));
-        double t0 = now_s();
+        double t0 = now_s(), c0 = cpu_s();
         sr_exec_run(e);
-        printf("%s frame %d forward pass: %.2f s\n", model, f, now_s() - t0);
+        /* CPU time too: on a loaded machine the wall time counts other jobs (OpenBLAS runs one thread here) */
+        printf("%s frame %d forward pass: %.2f s wall, %.2f s thread CPU\n", model, f, now_s() - t0, cpu_s() - c0);
         for (int i = 0; i < n_layers; i++) {
             if (ids[i] < 0)
                 continue;
