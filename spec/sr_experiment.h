@@ -195,6 +195,9 @@ typedef struct sr_metrics_spec {
     int frames;              /* store one row per frame (default 1) */
     int links, hosts;        /* store per-link and per-host rows (default 1) */
     double warmup_s;         /* frames captured before this are excluded from the statistics */
+    int baseline_frames;     /* > 0: JPEG / H.264 frame baselines of each source's video (frames coded) */
+    int baseline_jpeg_quality;
+    double baseline_h264_crf;
 } sr_metrics_spec;
 
 typedef struct sr_experiment {

@@ -103,6 +103,14 @@ sr_status sr_codectab_lookup(const char *db_path, const char *model, const char 
                              const char *pipeline, sr_codectab_row *out, char *err, size_t err_size);
 
 /* Prints rows as an aligned text table (one line per row) to f. */
+/* The cloud-only baselines of the synthetic video alone: mean JPEG and mean H.264 bytes per frame over
+ * `frames` frames of width x height at fps (seed: the video's), coded with the same settings as
+ * sr_codectab_measure (so they are the denominators of its ratio_jpeg and ratio_h264). SR_ERR_INVALID with
+ * the reason in err for out-of-range arguments; outputs untouched on an error. */
+sr_status sr_codectab_frame_sizes(int width, int height, double fps, int frames, int jpeg_quality, double h264_crf,
+                                  uint64_t seed, double *jpeg_bytes, double *h264_bytes, char *err,
+                                  size_t err_size);
+
 void sr_codectab_print(const sr_codectab_row *rows, int n_rows, FILE *f);
 
 /* The whole `simrun codec-table` command: argv[0] = "codec-table". Parses the options, measures, stores, and

@@ -1,16 +1,28 @@
-/* sr_huffman.c: canonical Huffman coder with length-limited codes (see sr_entropy.h).
+/* sr_huffman.c: canonical Huffman coder with length-limited codes, 4 streams (see sr_entropy.h).
  *
  * Code lengths come from the two-queue Huffman construction over symbols sorted by count; if the
  * longest code exceeds SR_HUFF_MAX_LEN, lengths are clamped and the Kraft sum is repaired by lengthening
  * the least frequent codes that are still short. Codes are canonical (ordered by length, then symbol), so
- * the header only carries lengths. Decoding uses an 11-bit lookup table plus the canonical first-code
- * walk for longer codes. */
+ * the header only carries lengths.
+ *
+ * The symbols are cut into 4 contiguous segments (sr_hist_seg_start), each coded as its own MSB-first bit
+ * stream, so that the decoder runs 4 independent chains side by side. Encoding appends codes to a 64-bit
+ * accumulator and stores 8 bytes at a time; decoding reads a 64-bit big-endian window per two symbols
+ * and looks the next LUT_BITS bits up in a table of (symbol, length); longer codes take the canonical
+ * first-code walk.
+ *
+ * Bitstream (format 2; format 1 had one stream): varint n; if n > 0: varint k, k x (varint symbol delta,
+ * u8 length), 4 x varint bit count, then the 4 streams, each padded with zero bits to a whole byte. The
+ * decoder requires every stream to end exactly at its bit count. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sr_entropy.h"
+#include "sr_hist.h"
 
 #define LUT_BITS 11
+#define STREAMS SR_HIST_SEGS
 
 typedef struct {
     uint32_t sym;
@@ -79,29 +91,28 @@ static sr_status build_lengths(const sym_count *u, size_t k, uint8_t *len)
     return SR_OK;
 }
 
-/* Code length per symbol of [0, *alphabet) (0 = unused); caller frees *len_by_sym. */
-static sr_status lengths_by_symbol(const uint32_t *sym, size_t n, uint8_t **len_by_sym, size_t *alphabet)
+/* Code length per symbol of [0, *alphabet) (0 = unused); caller frees *len_by_sym. With seg_counts,
+ * also hands over the per-segment histograms (SR_HIST_SEGS x alphabet, caller frees). */
+static sr_status lengths_by_symbol(const uint32_t *sym, size_t n, uint8_t **len_by_sym, size_t *alphabet,
+                                   uint64_t **seg_counts)
 {
-    uint32_t mx = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (sym[i] >= SR_SYM_MAX)
-            return SR_ERR_RANGE;
-        if (sym[i] > mx)
-            mx = sym[i];
-    }
-    size_t a = (size_t)mx + 1;
+    size_t a;
+    uint64_t *segs = NULL;
+    sr_status st = sr_hist_build(sym, n, &a, &segs);
+    if (st)
+        return st;
     uint64_t *counts = calloc(a, sizeof *counts);
     uint8_t *lens = calloc(a, 1);
     if (!counts || !lens) {
-        free(counts), free(lens);
+        free(segs), free(counts), free(lens);
         return SR_ERR_NOMEM;
     }
-    for (size_t i = 0; i < n; i++)
-        counts[sym[i]]++;
     size_t k = 0;
-    for (size_t s = 0; s < a; s++)
+    for (size_t s = 0; s < a; s++) {
+        for (int j = 0; j < SR_HIST_SEGS; j++)
+            counts[s] += segs[(size_t)j * a + s];
         k += counts[s] != 0;
-    sr_status st = SR_OK;
+    }
     if (k) {
         sym_count *u = malloc(k * sizeof *u);
         uint8_t *len = malloc(k);
@@ -120,10 +131,14 @@ static sr_status lengths_by_symbol(const uint32_t *sym, size_t n, uint8_t **len_
         free(u), free(len);
     }
     free(counts);
+    if (st || !seg_counts)
+        free(segs);
     if (st) {
         free(lens);
         return st;
     }
+    if (seg_counts)
+        *seg_counts = segs;
     *len_by_sym = lens;
     *alphabet = a;
     return SR_OK;
@@ -133,7 +148,7 @@ sr_status sr_huff_code_lengths(const uint32_t *sym, size_t n, uint8_t *lengths, 
 {
     uint8_t *lens = NULL;
     size_t a = 0;
-    sr_status st = lengths_by_symbol(sym, n, &lens, &a);
+    sr_status st = lengths_by_symbol(sym, n, &lens, &a, NULL);
     if (st)
         return st;
     if (n == 0)
@@ -168,14 +183,34 @@ static void canonical(const uint32_t *syms, const uint8_t *lens, size_t k, uint3
         order[fill[lens[i]]++] = syms[i];
 }
 
+/* Big-endian 64-bit access through memcpy (one unaligned load or store and a byte swap). */
+static inline void store64be(uint8_t *p, uint64_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    memcpy(p, &v, 8);
+}
+
+static inline uint64_t load64be(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
 sr_status sr_huff_encode(const uint32_t *sym, size_t n, sr_wbuf *out)
 {
     sr_wbuf_varint(out, n);
     if (n == 0)
         return sr_wbuf_status(out);
     uint8_t *lens = NULL;
+    uint64_t *segs = NULL;
     size_t a = 0;
-    sr_status st = lengths_by_symbol(sym, n, &lens, &a);
+    sr_status st = lengths_by_symbol(sym, n, &lens, &a, &segs);
     if (st)
         return st;
     size_t k = 0;
@@ -183,7 +218,7 @@ sr_status sr_huff_encode(const uint32_t *sym, size_t n, sr_wbuf *out)
         k += lens[s] != 0;
     uint32_t *syms = malloc(k * sizeof *syms), *order = malloc(k * sizeof *order);
     uint8_t *klen = malloc(k);
-    uint32_t *code = malloc(a * sizeof *code);
+    uint32_t *code = malloc(a * sizeof *code); /* code << 8 | length */
     if (!syms || !order || !klen || !code) {
         st = SR_ERR_NOMEM;
         goto cleanup;
@@ -198,7 +233,7 @@ sr_status sr_huff_encode(const uint32_t *sym, size_t n, sr_wbuf *out)
     canonical(syms, klen, k, order, first, cnt, offset);
     for (int l = 1; l <= SR_HUFF_MAX_LEN; l++)
         for (uint32_t j = 0; j < cnt[l]; j++)
-            code[order[offset[l] + j]] = first[l] + j;
+            code[order[offset[l] + j]] = (first[l] + j) << 8 | (uint32_t)l;
     /* header */
     sr_wbuf_varint(out, k);
     uint32_t prev = 0;
@@ -207,35 +242,140 @@ sr_status sr_huff_encode(const uint32_t *sym, size_t n, sr_wbuf *out)
         sr_wbuf_u8(out, klen[i]);
         prev = syms[i];
     }
-    uint64_t nbits = 0;
-    for (size_t i = 0; i < n; i++)
-        nbits += lens[sym[i]];
-    sr_wbuf_varint(out, nbits);
-    size_t nbytes = (size_t)((nbits + 7) / 8);
-    uint8_t *p = sr_wbuf_reserve(out, nbytes + 8);
+    uint64_t nbits[STREAMS];
+    size_t total = 0;
+    for (int j = 0; j < STREAMS; j++) {
+        nbits[j] = 0;
+        for (size_t s = 0; s < a; s++)
+            nbits[j] += segs[(size_t)j * a + s] * lens[s];
+        sr_wbuf_varint(out, nbits[j]);
+        total += (size_t)((nbits[j] + 7) / 8);
+    }
+    uint8_t *p = sr_wbuf_reserve(out, total);
     if (!p) {
         st = SR_ERR_NOMEM;
         goto cleanup;
     }
-    uint64_t acc = 0; /* MSB-first bit accumulator holding `fill` bits */
-    int nacc = 0;
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++) {
-        int l = lens[sym[i]];
-        acc = (acc << l) | code[sym[i]];
-        nacc += l;
-        while (nacc >= 8) {
-            nacc -= 8;
-            p[w++] = (uint8_t)(acc >> nacc);
+    /* The 4 streams are coded side by side (4 independent chains). A step appends two codes (<= 48 bits)
+     * to a stream's accumulator (which keeps `nacc` <= 7 pending bits in its low end) and stores 8 bytes at
+     * its position q, which then moves by the whole bytes; the store may write past the stream's bits but
+     * must stay inside its own bytes, so the side-by-side phase runs while every q + 8 <= its end (a step
+     * moves q by at most 6 bytes: the bound is checked once per run of steps). Each stream then finishes
+     * alone, byte by byte. */
+    uint8_t *q[STREAMS], *qend[STREAMS];
+    uint64_t acc[STREAMS] = {0};
+    unsigned nacc[STREAMS] = {0};
+    size_t si[STREAMS], se[STREAMS];
+    for (int j = 0; j < STREAMS; j++) {
+        q[j] = p;
+        p += (size_t)((nbits[j] + 7) / 8);
+        qend[j] = p;
+        si[j] = sr_hist_seg_start(n, j);
+        se[j] = sr_hist_seg_start(n, j + 1);
+    }
+    for (;;) {
+        size_t safe = SIZE_MAX;
+        for (int j = 0; j < STREAMS; j++) {
+            size_t left = (se[j] - si[j]) / 2, room = 0;
+            if (q[j] + 8 <= qend[j])
+                room = (size_t)(qend[j] - 8 - q[j]) / 6 + 1;
+            safe = left < safe ? left : safe;
+            safe = room < safe ? room : safe;
+        }
+        if (safe == 0)
+            break;
+        for (size_t step = 0; step < safe; step++) {
+#define STEP(j)                                                                                                \
+    {                                                                                                          \
+        uint32_t c0 = code[sym[si[j]]], c1 = code[sym[si[j] + 1]];                                             \
+        uint64_t ac = (acc[j] << (c0 & 255)) | (c0 >> 8);                                                       \
+        ac = (ac << (c1 & 255)) | (c1 >> 8);                                                                     \
+        unsigned na = nacc[j] + (c0 & 255) + (c1 & 255);                                                       \
+        store64be(q[j], ac << (64 - na));                                                                       \
+        q[j] += na >> 3;                                                                                       \
+        nacc[j] = na & 7;                                                                                      \
+        acc[j] = ac;                                                                                           \
+        si[j] += 2;                                                                                            \
+    }
+            STEP(0) STEP(1) STEP(2) STEP(3)
+#undef STEP
         }
     }
-    if (nacc)
-        p[w++] = (uint8_t)(acc << (8 - nacc));
-    out->len += w;
+    for (int j = 0; j < STREAMS; j++) { /* the rest of each stream, every byte written exactly inside it */
+        uint64_t ac = acc[j];
+        unsigned na = nacc[j];
+        for (size_t i = si[j]; i < se[j]; i++) {
+            uint32_t c = code[sym[i]];
+            ac = (ac << (c & 255)) | (c >> 8);
+            na += c & 255;
+            while (na >= 8) {
+                na -= 8;
+                *q[j]++ = (uint8_t)(ac >> na);
+            }
+        }
+        if (na)
+            *q[j]++ = (uint8_t)(ac << (8 - na)); /* the partial byte, zero padded */
+    }
+    out->len += total;
     st = sr_wbuf_status(out);
 cleanup:
-    free(lens), free(syms), free(order), free(klen), free(code);
+    free(lens), free(segs), free(syms), free(order), free(klen), free(code);
     return st;
+}
+
+typedef struct {
+    const uint8_t *base; /* first byte of this stream */
+    size_t avail;        /* bytes readable from base (to the end of the last stream) */
+    uint64_t pos, nbits;
+} hstream;
+
+typedef struct {
+    const uint32_t *lut, *first, *cnt, *offset, *order;
+    int maxlen;
+} htables;
+
+/* Decodes one code from the top of `peek` (>= SR_HUFF_MAX_LEN valid bits); 0 when no code matches. */
+static inline uint32_t code_at(const htables *t, uint64_t peek, uint32_t *s)
+{
+    uint32_t e = t->lut[peek >> (64 - LUT_BITS)];
+    if (e) {
+        *s = e >> 5;
+        return e & 31;
+    }
+    for (uint32_t l = LUT_BITS + 1; l <= (uint32_t)t->maxlen; l++) {
+        uint32_t c = (uint32_t)(peek >> (64 - l));
+        if (c >= t->first[l] && c - t->first[l] < t->cnt[l]) {
+            *s = t->order[t->offset[l] + c - t->first[l]];
+            return l;
+        }
+    }
+    return 0;
+}
+
+/* 64 bits starting at bit `pos` of the stream, zero past its readable bytes. */
+static inline uint64_t window_at(const hstream *h, uint64_t pos)
+{
+    size_t byte = (size_t)(pos >> 3);
+    uint64_t win = 0;
+    if (byte + 8 <= h->avail) {
+        win = load64be(h->base + byte);
+    } else {
+        for (int b = 0; b < 8; b++)
+            win = (win << 8) | (byte + (size_t)b < h->avail ? h->base[byte + (size_t)b] : 0);
+    }
+    return win << (pos & 7);
+}
+
+/* Careful decoder for symbols [i, e) of one stream: every code checked against the stream's end. */
+static sr_status decode_tail(const htables *t, hstream *h, uint32_t *sym, size_t i, size_t e)
+{
+    for (; i < e; i++) {
+        uint32_t l = code_at(t, window_at(h, h->pos), &sym[i]);
+        if (l == 0 || h->pos + l > h->nbits)
+            return SR_ERR_CORRUPT;
+        h->pos += l;
+    }
+    return SR_OK;
 }
 
 sr_status sr_huff_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n_out)
@@ -283,44 +423,74 @@ sr_status sr_huff_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n_out)
             for (uint32_t r = 0; r < (1u << (LUT_BITS - l)); r++)
                 lut[c + r] = (order[offset[l] + j] << 5) | (uint32_t)l;
         }
-    uint64_t nbits;
-    if (sr_rbuf_varint_max(in, (uint64_t)sr_rbuf_left(in) * 8, &nbits))
-        goto corrupt;
-    const uint8_t *p;
-    size_t nbytes = (size_t)((nbits + 7) / 8);
-    if (sr_rbuf_view(in, nbytes, &p))
-        goto corrupt;
-    uint64_t pos = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        size_t byte = (size_t)(pos >> 3);
-        uint64_t win = 0; /* 64 bits starting at byte, zero-padded past the end */
-        if (byte + 8 <= nbytes) {
-            for (int b = 0; b < 8; b++)
-                win = (win << 8) | p[byte + b];
-        } else {
-            for (int b = 0; b < 8; b++)
-                win = (win << 8) | (byte + b < nbytes ? p[byte + b] : 0);
-        }
-        uint32_t peek = (uint32_t)(win << (pos & 7) >> 32);
-        uint32_t e = lut[peek >> (32 - LUT_BITS)];
-        uint32_t s, l;
-        if (e) {
-            s = e >> 5;
-            l = e & 31;
-        } else {
-            for (l = LUT_BITS + 1; l <= (uint32_t)maxlen; l++) {
-                uint32_t c = peek >> (32 - l);
-                if (c >= first[l] && c - first[l] < cnt[l])
-                    break;
-            }
-            if (l > (uint32_t)maxlen)
-                goto corrupt;
-            s = order[offset[l] + (peek >> (32 - l)) - first[l]];
-        }
-        pos += l;
-        if (pos > nbits)
+    hstream hs[STREAMS];
+    size_t total = 0;
+    for (int j = 0; j < STREAMS; j++) {
+        uint64_t nb;
+        if (sr_rbuf_varint_max(in, (uint64_t)sr_rbuf_left(in) * 8, &nb))
             goto corrupt;
-        sym[i] = s;
+        hs[j].nbits = nb;
+        hs[j].pos = 0;
+        total += (size_t)((nb + 7) / 8);
+    }
+    const uint8_t *p;
+    if (total > sr_rbuf_left(in) || sr_rbuf_view(in, total, &p))
+        goto corrupt;
+    for (int j = 0; j < STREAMS; j++) {
+        hs[j].base = p;
+        hs[j].avail = total;
+        size_t len = (size_t)((hs[j].nbits + 7) / 8);
+        p += len;
+        total -= len;
+    }
+    htables t = {lut, first, cnt, offset, order, maxlen};
+    size_t b[STREAMS + 1];
+    for (int j = 0; j <= STREAMS; j++)
+        b[j] = sr_hist_seg_start((size_t)n, j);
+    /* Fast path: two symbols of each stream per step, from one window per stream (two codes take at most
+     * 48 of its >= 57 valid bits), while every window lies inside the readable bytes. A stream that runs
+     * past its own bit count reads the next stream's bits; the check after the loop catches it. */
+    size_t q = b[1] - b[0], i = 0;
+    {
+        const uint8_t *b0 = hs[0].base, *b1 = hs[1].base, *b2 = hs[2].base, *b3 = hs[3].base;
+        uint64_t p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+        /* stream j may read 8 bytes at byte offsets up to lim_j */
+        const uint64_t lim0 = hs[0].avail - 8, lim1 = hs[1].avail - 8, lim2 = hs[2].avail - 8,
+                       lim3 = hs[3].avail - 8;
+        uint32_t *o0 = sym + b[0], *o1 = sym + b[1], *o2 = sym + b[2], *o3 = sym + b[3];
+        uint32_t bad = 0;
+        /* Each step moves a stream by at most 48 bits (6 bytes), so the windows of the next `safe` steps all
+         * lie inside the readable bytes: check once per run of steps, not once per step. */
+        while (hs[3].avail >= 8 && i + 2 <= q) { /* the last stream has the fewest readable bytes */
+            uint64_t safe = (q - i) / 2, room;
+#define ROOM(j)                                                                                                \
+    room = (p##j >> 3) <= lim##j ? (lim##j - (p##j >> 3)) / 6 + 1 : 0;                                         \
+    safe = room < safe ? room : safe;
+            ROOM(0) ROOM(1) ROOM(2) ROOM(3)
+#undef ROOM
+            if (safe == 0)
+                break;
+            for (size_t end = i + 2 * (size_t)safe; i < end; i += 2) {
+#define TWO(j)                                                                                                 \
+    {                                                                                                          \
+        uint64_t win = load64be(b##j + (p##j >> 3)) << (p##j & 7);                                             \
+        uint32_t l0 = code_at(&t, win, &o##j[i]);                                                              \
+        uint32_t l1 = code_at(&t, win << l0, &o##j[i + 1]);                                                    \
+        bad |= (l0 == 0) | (l1 == 0);                                                                          \
+        p##j += l0 + l1;                                                                                       \
+    }
+                TWO(0) TWO(1) TWO(2) TWO(3)
+#undef TWO
+            }
+        }
+        if (bad)
+            goto corrupt;
+        hs[0].pos = p0, hs[1].pos = p1, hs[2].pos = p2, hs[3].pos = p3;
+    }
+    for (int j = 0; j < STREAMS; j++) {
+        if (hs[j].pos > hs[j].nbits || decode_tail(&t, &hs[j], sym, b[j] + i, b[j + 1]) != SR_OK ||
+            hs[j].pos != hs[j].nbits)
+            goto corrupt;
     }
     *n_out = (size_t)n;
     st = SR_OK;

@@ -22,6 +22,18 @@ static const char *object_of(void *fn)
     return info.dli_fname;
 }
 
+void sr_kernels_blas_describe(char *buf, size_t size)
+{
+    void *sgemm = NULL;
+    __typeof__(&cblas_sgemm) sgemm_fn = cblas_sgemm;
+    memcpy(&sgemm, &sgemm_fn, sizeof sgemm);
+    const char *a = object_of(sgemm);
+    char err[8];
+    int ok = sr_kernels_blas_check(err, sizeof err) == SR_OK;
+    sr_errf(buf, size, "cblas_sgemm from %s (%s; %s)", a ? a : "an unknown object",
+            ok ? "OpenBLAS" : "NOT OpenBLAS", ok ? openblas_get_config() : "see sr_kernels_blas_check");
+}
+
 sr_status sr_kernels_blas_check(char *err, size_t err_size)
 {
     /* Function pointers through void *: POSIX guarantees the conversion for dladdr. */

@@ -38,6 +38,10 @@ void sr_kernels_set_blas_threads(int n);
  * (may be NULL). sr_exec_create runs it. */
 sr_status sr_kernels_blas_check(char *err, size_t err_size);
 
+/* One line for benchmark headers: the object that holds this process's cblas_sgemm, whether it is
+ * OpenBLAS, and OpenBLAS's build configuration (openblas_get_config). Always NUL-terminates buf. */
+void sr_kernels_blas_describe(char *buf, size_t size);
+
 /* ---- convolution ---- */
 
 /* Floats of im2col workspace sr_conv2d needs for geometry p with `groups` groups (0 when it needs

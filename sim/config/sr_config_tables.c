@@ -67,6 +67,16 @@ static const sr_field metrics_fields[] = {
     {"warmup", SR_F_QTY, SR_UNIT_TIME, HAS_MIN, .def = "0s",
      .doc = "frames captured before this time are left out of the statistics (must be < duration)",
      OFF(sr_metrics_spec, warmup_s)},
+    {"baseline_frames", SR_F_INT, SR_UNIT_NONE, HAS_MIN | SR_FF_HAS_MAX, .min = 0, .max = 10000, .def = "0",
+     .doc = "> 0: code this many frames of each source's synthetic video with JPEG and H.264 (as `simrun "
+            "codec-table` does) and record frame_jpeg_bytes, frame_h264_bytes, amplification_jpeg and "
+            "amplification_h264",
+     OFF(sr_metrics_spec, baseline_frames)},
+    {"baseline_jpeg_quality", SR_F_INT, SR_UNIT_NONE, HAS_MIN | SR_FF_HAS_MAX, .min = 1, .max = 100, .def = "90",
+     .doc = "JPEG quality of the frame baseline (libjpeg-turbo, 4:2:0)", OFF(sr_metrics_spec, baseline_jpeg_quality)},
+    {"baseline_h264_crf", SR_F_FLOAT, SR_UNIT_NONE, HAS_MIN | SR_FF_HAS_MAX, .min = 0, .max = 51, .def = "23",
+     .doc = "x264 constant rate factor of the frame baseline (preset medium, tune zerolatency, keyint 250)",
+     OFF(sr_metrics_spec, baseline_h264_crf)},
 };
 const sr_section sr_sec_metrics = {"metrics", "metrics", 0, "What is recorded in the results database.",
                                    FIELDS(metrics_fields)};

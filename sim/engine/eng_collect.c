@@ -116,6 +116,28 @@ static sr_status exact_metrics(const engine *eng, sr_run_output *out)
     return st;
 }
 
+/* metrics.baseline_frames: the frame baselines (mean over the frame sources' instances) and Emmons et al.'s
+ * amplification against them, averaged like `amplification` over the completed frames. */
+static sr_status baseline_metrics(const engine *eng, sr_run_output *out, double amp_jpeg_sum, double amp_h264_sum,
+                                  size_t n_base)
+{
+    double jpeg = 0, h264 = 0;
+    int n = 0;
+    for (int i = 0; i < eng->n_sources; i++)
+        if (eng->sources[i].h264_frame_bytes > 0) {
+            jpeg += eng->sources[i].jpeg_frame_bytes;
+            h264 += eng->sources[i].h264_frame_bytes;
+            n++;
+        }
+    sr_status st = sr_run_output_add_metric(out, "frame_jpeg_bytes", n ? jpeg / n : 0.0, "B");
+    if (st == SR_OK) st = sr_run_output_add_metric(out, "frame_h264_bytes", n ? h264 / n : 0.0, "B");
+    if (st == SR_OK)
+        st = sr_run_output_add_metric(out, "amplification_jpeg", n_base ? amp_jpeg_sum / (double)n_base : 0.0, "1");
+    if (st == SR_OK)
+        st = sr_run_output_add_metric(out, "amplification_h264", n_base ? amp_h264_sum / (double)n_base : 0.0, "1");
+    return st;
+}
+
 typedef struct metric_sink {
     sr_run_output *out;
     sr_status st;
@@ -133,14 +155,20 @@ sr_status eng_collect(engine *eng, sr_run_output *out)
     sr_status st = SR_OK;
     if (eng->n_recs > 1) qsort(eng->recs, eng->n_recs, sizeof *eng->recs, rec_cmp); /* NULL when none */
     int64_t bytes_total = 0;
-    double amplification_sum = 0.0;
-    size_t n_sent = 0;
+    double amplification_sum = 0.0, amp_jpeg_sum = 0.0, amp_h264_sum = 0.0;
+    size_t n_sent = 0, n_base = 0;
     for (size_t i = 0; i < eng->n_recs && st == SR_OK; i++) {
         const sr_frame_record *r = &eng->recs[i];
         bytes_total += r->bytes_sent;
         if (!r->dropped && r->source >= 0 && r->source < eng->n_sources && eng->sources[r->source].raw_frame_bytes > 0) {
-            amplification_sum += (double)r->bytes_sent / eng->sources[r->source].raw_frame_bytes;
+            const eng_source *src = &eng->sources[r->source];
+            amplification_sum += (double)r->bytes_sent / src->raw_frame_bytes;
             n_sent++;
+            if (src->jpeg_frame_bytes > 0 && src->h264_frame_bytes > 0) {
+                amp_jpeg_sum += (double)r->bytes_sent / src->jpeg_frame_bytes;
+                amp_h264_sum += (double)r->bytes_sent / src->h264_frame_bytes;
+                n_base++;
+            }
         }
         st = sr_run_output_add_frame(out, r);
     }
@@ -187,6 +215,7 @@ sr_status eng_collect(engine *eng, sr_run_output *out)
                                       eng->n_recs ? (double)bytes_total / (double)eng->n_recs : 0.0, "B");
     if (st == SR_OK)
         st = sr_run_output_add_metric(out, "amplification", n_sent ? amplification_sum / (double)n_sent : 0.0, "1");
+    if (st == SR_OK && e->metrics.baseline_frames > 0) st = baseline_metrics(eng, out, amp_jpeg_sum, amp_h264_sum, n_base);
     if (st == SR_OK && e->mode == SR_MODE_EXACT) st = exact_metrics(eng, out);
     if (st == SR_OK && eng->pol->metrics) {
         metric_sink m = {out, SR_OK};

@@ -129,6 +129,7 @@ typedef struct eng_source {
     eng_slot marker; /* the arrival's zero-flop exec (see source_timer) */
     int host;
     double raw_frame_bytes; /* width * height * 3: the 8-bit RGB frame it captures */
+    double jpeg_frame_bytes, h264_frame_bytes; /* metrics.baseline_frames > 0: the video's mean coded frame */
     double deadline_s;      /* jobs completing later than this after capture are late; 0: none */
     sr_arrival_gen *gen;
     eng_plan *plan;  /* current plan */
@@ -239,5 +240,10 @@ int eng_needs_link_energy(const sr_experiment *e); /* link energy is modelled (t
 /* eng_collect.c */
 sr_status eng_collect(engine *eng, sr_run_output *out);
 const char *eng_cause_text(const engine *eng, eng_cause c, int where, char *buf, size_t size);
+
+/* eng_baseline.c: metrics.baseline_frames > 0: the mean JPEG and H.264 frame of source spec `spec`'s synthetic
+ * video (0 and 0 for event sources or when off). */
+sr_status eng_frame_baselines(const sr_experiment *e, int spec, double *jpeg_bytes, double *h264_bytes, char *err,
+                              size_t err_size);
 
 #endif

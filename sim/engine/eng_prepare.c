@@ -387,6 +387,8 @@ static sr_status sources_prepare(engine *eng, uint64_t seed, char *err, size_t e
                     ss->loc.line, ss->loc.col, ss->name, ss->model ? ss->model : "(none)");
             return SR_ERR_NOT_FOUND;
         }
+        double jpeg_bytes = 0, h264_bytes = 0;
+        if ((st = eng_frame_baselines(e, s, &jpeg_bytes, &h264_bytes, err, err_size)) != SR_OK) return st;
         int traced = ss->arrival == SR_ARRIVAL_TRACE;
         if ((traced ? !ss->trace_times_s || ss->n_trace_times < 1 : !(ss->fps > 0) || !isfinite(ss->fps)) ||
             !(ss->start_s >= 0) || !(ss->deadline_s >= 0)) {
@@ -405,6 +407,8 @@ static sr_status sources_prepare(engine *eng, uint64_t seed, char *err, size_t e
             src->group = g;
             src->instance = i;
             src->raw_frame_bytes = sr_policy_raw_frame_bytes(ss);
+            src->jpeg_frame_bytes = jpeg_bytes;
+            src->h264_frame_bytes = h264_bytes;
             src->deadline_s = ss->deadline_s;
             src->host = sr_topology_host(eng->topo, g, i);
             src->model = m;

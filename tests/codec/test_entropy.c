@@ -78,6 +78,19 @@ static void test_round_trips(void **state)
         round_trip(c, wide, 4000);
         round_trip(c, sk, 50000);
     }
+    /* every length around the coders' group sizes (rANS: 8 states, pairs of symbols per state; Huffman:
+     * 4 streams, two symbols per window), and an alphabet above 4096 symbols (rANS scale above 15: one
+     * renormalisation per symbol, 64-bit slot table) */
+    uint32_t *big = malloc(30000 * sizeof *big);
+    for (int i = 0; i < 30000; i++)
+        big[i] = (uint32_t)(i * 2654435761u) % 9000;
+    for (size_t c = 0; c < N_CODERS; c++) {
+        for (size_t n = 2; n <= 70; n++)
+            round_trip(c, sk + n, n);
+        round_trip(c, big, 30000);
+        round_trip(c, big, 29999);
+    }
+    free(big);
     free(sk);
 }
 

@@ -1,16 +1,24 @@
 #!/bin/sh
-# compare.sh GOLDEN.db NEW.db: every row of the golden database's runs, metrics, frames, frame_tasks, links and
+# compare.sh GOLDEN.db NEW.db [EXCLUDE]: every row of the golden database's runs, metrics, frames, frame_tasks, links and
 # hosts must be in the new one with the same values, bit for bit, and the tables must have the same number of
 # rows per kind; rows are matched by (point parameters, replication, policy), never by ids. Wall-clock columns
 # (runs.wall_s, finished_utc, metric exact_kernel_wall_s) are left out, and so are columns and metrics the
-# golden file does not have (later schemas add some). Prints what differs; exit 1 when anything does.
+# golden file does not have (later schemas add some). EXCLUDE (a LIKE pattern on runs.params) leaves out the points
+# it matches, in both files. Prints what differs; exit 1 when anything does.
 set -eu
 golden=$1
 new=$2
+exclude=${3:-}
 fail=0
 check() { # name, select over alias d (a database) -> rows
     what=$1
     sel=$2
+    if [ -n "$exclude" ]; then # every select joins runs as r (the runs check itself selects from it as r)
+        case "$sel" in
+        *WHERE*) sel=$(echo "$sel" | sed "s/WHERE/WHERE r.params NOT LIKE '$exclude' AND/") ;;
+        *) sel="$sel WHERE r.params NOT LIKE '$exclude'" ;;
+        esac
+    fi
     g=$(echo "$sel" | sed 's/@/g./g')
     n=$(echo "$sel" | sed 's/@/main./g')
     missing=$(sqlite3 "$new" "ATTACH '$golden' AS g; SELECT count(*) FROM ($g EXCEPT $n);")

@@ -3,7 +3,10 @@
 # the engine before the port (commit b5542ae: one flow per transfer); the experiments are rerun here with that
 # transfer model (max_in_flight: 0 on every device: no connections) and every row must be identical
 # (compare.sh). The default since the port (one connection per destination, FIFO) is checked by the closed-form
-# engine tests instead.
+# engine tests instead. The split-brain points whose codec ends in an entropy coder (rans, huffman) are left out:
+# those coders changed their format (interleaved states, four Huffman streams: format 2, commit 5a7f650), so their
+# coded bytes differ from the pre-port run by a few bytes per frame; the regression golden (tests/golden/*.db,
+# `simrun check`) covers them.
 set -eu
 simrun=$1
 src=$2
@@ -18,6 +21,8 @@ for exp in quickstart split-brain; do
         exit 1
     }
     echo "== $exp"
-    sh "$src/tests/golden/compare.sh" "$src/tests/golden/pre-port/$exp.db" "$dir/results/$exp.db" || fail=1
+    ex=""
+    [ "$exp" = split-brain ] && ex='%codec": "%+%' # quant8+zrle+rans, quant4+rans, quant2+huffman
+    sh "$src/tests/golden/compare.sh" "$src/tests/golden/pre-port/$exp.db" "$dir/results/$exp.db" "$ex" || fail=1
 done
 exit $fail
