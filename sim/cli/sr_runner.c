@@ -173,6 +173,7 @@ sr_status sr_runner_run(const sr_config *c, const sr_runner_opts *opts, sr_runne
         free(todo);
         return st;
     }
+    sr_pool_set_memory_limit(pool, opts->point_memory_bytes);
 
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);

@@ -1083,6 +1083,19 @@ static void check_exact_budget(bctx *b, const sr_ynode *at)
         double span = e->duration_s - src->start_s;
         if (span > 0) frames += (double)e->devices[g].count * ceil(span * src->fps);
     }
+    for (int s = 0; s < e->n_sources; s++) {
+        const sr_source_spec *src = &e->sources[s];
+        if (src->kind != SR_SOURCE_FRAMES) continue;
+        if (src->width >= SR_EXACT_MIN_SIDE && src->height >= SR_EXACT_MIN_SIDE && src->width <= SR_EXACT_MAX_SIDE &&
+            src->height <= SR_EXACT_MAX_SIDE)
+            continue;
+        const sr_ynode *res = GIVEN(b->src_given, s, sr_sec_source, "resolution");
+        BERR(res ? res : at,
+             "exact mode renders every frame of source '%s': its resolution %dx%d is outside %dx%d .. %dx%d "
+             "(the real kernels take frames of %d to %d pixels a side; use mode: model for other sizes)",
+             src->name ? src->name : "?", src->width, src->height, SR_EXACT_MIN_SIDE, SR_EXACT_MIN_SIDE,
+             SR_EXACT_MAX_SIDE, SR_EXACT_MAX_SIDE, SR_EXACT_MIN_SIDE, SR_EXACT_MAX_SIDE);
+    }
     if (frames > SR_EXACT_MAX_FRAMES)
         BERR(at,
              "exact mode runs the real kernels for every frame: this run point has about %.0f frames, more "
