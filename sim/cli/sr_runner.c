@@ -204,6 +204,12 @@ sr_status sr_runner_run(const sr_config *c, const sr_runner_opts *opts, sr_runne
             if (g_stop_signal)
                 fprintf(stderr, "simrun: %s: stopping; the %d points in flight are not recorded\n",
                         strsignal(g_stop_signal), sr_pool_running(pool));
+            else
+                fprintf(stderr,
+                        "simrun: stopping the sweep at the first write that failed (disk full? see above): no "
+                        "new point starts, the %d points in flight are not recorded; the %d points already in "
+                        "%s are complete. Make room, then `--resume` runs the rest\n",
+                        sr_pool_running(pool), stats->ok + stats->failed - 1, opts->db_path);
         }
         if (sr_pool_running(pool) == 0) break; /* stopped, or no worker could start */
         sr_pool_result r;
