@@ -379,6 +379,7 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
     e->devices = calloc((size_t)seq->n, sizeof *e->devices);
     b->dev_given = calloc((size_t)seq->n * (size_t)NF(sr_sec_device), sizeof *b->dev_given);
     if (!e->devices || !b->dev_given) return;
+    int64_t total_devices = 0;
     for (int i = 0; i < seq->n; i++) {
         const sr_ynode *it = list_entry(b, seq, i, "platform.devices", "name:, profile:, ...");
         if (!it) continue;
@@ -451,6 +452,14 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
                 d->first_index = (int)lo;
             }
         }
+        if (d->count > SR_MAX_DEVICES - total_devices) {
+            const sr_ynode *gc = GIVEN(b->dev_given, di, sr_sec_device, "count");
+            BERR(gc ? gc : grange ? grange : it,
+                 "device '%s' brings the experiment to %lld devices; at most %d are allowed in one experiment",
+                 who, (long long)total_devices + d->count, SR_MAX_DEVICES);
+            d->count = 0;
+        }
+        total_devices += d->count > 0 ? d->count : 0;
         if (d->name && d->count >= 1)
             d->instances = make_instances(d->name, d->count, d->count > 1 || d->range, d->first_index);
         if (!d->instances) d->count = 0;
