@@ -256,10 +256,12 @@ static void finish(sr_pool *p, slot *s, sr_pool_result *r)
         const char *cause = p->shm[s - p->slots].cause;
         if (cause[0])
             snprintf(r->wire.error, sizeof r->wire.error, "worker process failed: %.*s", 200, cause);
-        else if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL && p->memory_limit_bytes > 0)
+        else if (WIFSIGNALED(ws) && (WTERMSIG(ws) == SIGKILL || WTERMSIG(ws) == SIGABRT) &&
+                 p->memory_limit_bytes > 0)
             snprintf(r->wire.error, sizeof r->wire.error,
-                     "worker process killed by signal 9 (Killed): out of memory? (limit %llu bytes per point)",
-                     (unsigned long long)p->memory_limit_bytes);
+                     "worker process killed by signal %d (%s) under --point-memory %llu bytes: most likely out "
+                     "of memory (a library that aborts when an allocation fails; its message is on stderr)",
+                     WTERMSIG(ws), strsignal(WTERMSIG(ws)), (unsigned long long)p->memory_limit_bytes);
         else if (WIFSIGNALED(ws))
             snprintf(r->wire.error, sizeof r->wire.error, "worker process killed by signal %d (%s)",
                      WTERMSIG(ws), strsignal(WTERMSIG(ws)));

@@ -217,7 +217,8 @@ sr_status sr_runner_run(const sr_config *c, const sr_runner_opts *opts, sr_runne
             finished++;
             /* a worker that died while the run was being stopped is not recorded either: --resume reruns it
              */
-            if (r.outcome == SR_POOL_STOPPED || (r.outcome == SR_POOL_CRASHED && g_stop_signal)) {
+            /* after a failed write nothing more is written: the points in flight are not recorded either */
+            if (r.outcome == SR_POOL_STOPPED || (r.outcome == SR_POOL_CRASHED && g_stop_signal) || db_failed) {
                 stats->not_run++;
             } else {
                 if (r.outcome == SR_POOL_CRASHED) r.wire.ok = 0;

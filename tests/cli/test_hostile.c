@@ -118,6 +118,14 @@ static void test_point_out_of_memory(void **state)
     assert_non_null(strstr(err, "out of memory"));
     assert_non_null(strstr(err, "3x3000x3000"));
     free(err);
+    /* so small that SimGrid itself cannot load the platform (it aborts on the failed allocation): every point
+     * fails with that cause and the sweep still goes through all of them */
+    assert_int_equal(cli_simrun("run tiny.yaml --db oom16.db --no-report --quiet --point-memory 16MiB"), 1);
+    int64_t n_points = cli_query_int("oom16.db", "SELECT count(*) FROM runs");
+    assert_true(n_points >= 2);
+    assert_int_equal(cli_query_int("oom16.db", "SELECT count(*) FROM runs WHERE status = 'failed' AND "
+                                               "error LIKE '%out of memory%'"),
+                     n_points);
     /* a limit that is not a size is bad input */
     assert_int_equal(cli_simrun("run exact-oom.yaml --db oom2.db --point-memory lots"), 2);
     assert_false(cli_exists("oom2.db"));
