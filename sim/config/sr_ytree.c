@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sr_config_internal.h"
+#include "sr_file.h"
 
 /* ---- diagnostics ---- */
 
@@ -371,41 +372,13 @@ static void silent_output(struct fy_diag *diag, void *user, const char *buf, siz
     (void)diag, (void)user, (void)buf, (void)len;
 }
 
-/* Offset of the first byte of text that does not start or continue a valid UTF-8 sequence (overlong forms,
- * surrogates and code points above U+10FFFF included), or len when it is all valid. */
-static size_t first_bad_utf8(const unsigned char *t, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = t[i];
-        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        if (n == 0 || i + n > len || (n == 2 && c < 0xC2)) return i;
-        unsigned cp = n == 1 ? c : c & (0x7F >> n);
-        for (size_t k = 1; k < n; k++) {
-            if ((t[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (t[i + k] & 0x3F);
-        }
-        if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return i;
-        i += n;
-    }
-    return len;
-}
-
 sr_ydoc *sr_ydoc_parse(const char *text, size_t len, sr_diag *d)
 {
     /* Experiment files are UTF-8. Checked before libfyaml sees them: it loops for ever on some invalid bytes
      * (a '%' directive line holding 0xff, found by fuzz_config). */
-    size_t bad = first_bad_utf8((const unsigned char *)text, len);
+    int line = 0, col = 0;
+    size_t bad = sr_utf8_first_invalid(text, len, &line, &col);
     if (bad < len) {
-        int line = 1, col = 1;
-        for (size_t i = 0; i < bad; i++) {
-            if (text[i] == '\n') {
-                line++, col = 1;
-            } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-                col++;
-            }
-        }
         sr_diag_error(d, line, col, "not valid UTF-8 (byte 0x%02x): experiment files are UTF-8 text",
                       (unsigned char)text[bad]);
         return NULL;
