@@ -224,7 +224,8 @@ static void test_damaged_database(void **state)
     snprintf(cmd, sizeof cmd, "cd %s && cmp -s bad.db bad.orig", cli_dir());
     assert_int_equal(system(cmd), 0);
 
-    snprintf(cmd, sizeof cmd, "cd %s && sqlite3 v.db \"UPDATE meta SET value = '-1' WHERE key = 'schema_version'\"",
+    snprintf(cmd, sizeof cmd,
+             "cd %s && sqlite3 v.db \"UPDATE meta SET value = '-1' WHERE key = 'schema_version'\"",
              cli_dir());
     if (system(cmd) != 0) {
         /* no sqlite3 shell: use a copy edited with the harness's own connection instead */

@@ -1,6 +1,6 @@
 /* fuzz_config.c: libFuzzer target for the experiment YAML: sr_config_load_string (parse, tables, sweep,
- * validation as `simrun validate` runs it) and, when it accepts the file, the resolved experiment of its first
- * points as `simrun run` builds them. A rejected file must come back with a message, never a crash. */
+ * validation as `simrun validate` runs it) and, when it accepts the file, the resolved experiment of its
+ * first points as `simrun run` builds them. A rejected file must come back with a message, never a crash. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

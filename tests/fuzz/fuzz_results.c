@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
         sqlite3_stmt *q = NULL;
-        if (sqlite3_prepare_v2(db, "SELECT id FROM experiments ORDER BY id LIMIT 4", -1, &q, NULL) == SQLITE_OK)
+        if (sqlite3_prepare_v2(db, "SELECT id FROM experiments ORDER BY id LIMIT 4", -1, &q, NULL) ==
+            SQLITE_OK)
             while (sqlite3_step(q) == SQLITE_ROW) {
                 int n = 0;
                 sr_results_read_runs(db, sqlite3_column_int64(q, 0), 0, count_run, &n, err, sizeof err);
