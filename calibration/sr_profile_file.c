@@ -3,6 +3,8 @@
  * allocation (owned_profile below), freed by sr_profile_file_free. */
 #include "sr_profile_file.h"
 
+#include "sr_file.h"
+
 #include <errno.h>
 #include <libfyaml.h>
 #include <math.h>
@@ -678,6 +680,13 @@ sr_status sr_profile_file_load_string(const char *text, size_t len, const char *
     if (!text || !out) return SR_ERR_INVALID;
     pctx c = {name ? name : "<string>", err, err_size, 0};
     if (err && err_size) err[0] = '\0';
+    int bad_line = 0, bad_col = 0;
+    size_t bad = sr_utf8_first_invalid(text, len, &bad_line, &bad_col);
+    if (bad < len) { /* before libfyaml, which loops for ever on some invalid bytes (found by fuzz_profile) */
+        sr_errf(err, err_size, "%s:%d:%d: not valid UTF-8 (byte 0x%02x): profile files are UTF-8 text", c.path,
+                bad_line, bad_col, (unsigned char)text[bad]);
+        return SR_ERR_PARSE;
+    }
     struct fy_diag_cfg dc;
     fy_diag_cfg_default(&dc);
     dc.fp = NULL;

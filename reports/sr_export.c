@@ -36,14 +36,9 @@ static void csv_real(FILE *f, double v)
         fprintf(f, "%.17g", v);
 }
 
-static sr_status close_csv(FILE *f, const char *name, FILE *log)
+static sr_status close_csv(FILE *f, const char *dir, const char *name, FILE *log)
 {
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        sr_rep_log(log, "export: error writing %s\n", name);
-        return SR_ERR_IO;
-    }
-    return SR_OK;
+    return sr_rep_close_out(f, dir, name, log);
 }
 
 /* Every row of `sql` with a header line; *rows gets the row count. */
@@ -88,7 +83,7 @@ static sr_status dump(sqlite3 *db, const char *sql, const char *dir, const char 
         n++;
     }
     sqlite3_finalize(q);
-    sr_status st = close_csv(f, name, log);
+    sr_status st = close_csv(f, dir, name, log);
     if (rc != SQLITE_DONE) {
         sr_rep_log(log, "export: %s: %s\n", name, sqlite3_errmsg(db));
         return SR_ERR_DB;
@@ -324,7 +319,7 @@ static sr_status wide(sqlite3 *db, const char *dir, long *rows, FILE *log)
 done:
     sqlite3_finalize(q);
     if (f) {
-        sr_status cst = close_csv(f, "wide.csv", log);
+        sr_status cst = close_csv(f, dir, "wide.csv", log);
         if (!st) st = cst;
     }
     for (size_t c = 0; c < n_cols; c++)

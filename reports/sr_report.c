@@ -421,7 +421,7 @@ sr_status sr_report_generate_ex(const char *db_path, const char *out_dir, const 
     }
     if (n_exp == 0) fputs("<p>The database holds no experiment yet.</p>\n", h);
     sr_rep_html_tail(h);
-    st = sr_rep_close_out(h, "index.html", log);
+    st = sr_rep_close_out(h, out_dir, "index.html", log);
     h = NULL;
     if (!st) sr_rep_log(log, "report: wrote %s/index.html (%d experiments)\n", out_dir, n_exp);
 done:

@@ -59,21 +59,23 @@ static void gp_begin(FILE *g, const char *stem, const layout *L, const char *tit
         "# figure as SVG, PDF and PNG from %s.dat (styles below, one per series).\n",
         stem, stem);
     fprintf(g, "reset session\nset encoding utf8\n");
+    /* simrun report draws into X.svg.part and renames when gnuplot is done; by hand there is no suffix */
+    fprintf(g, "sr_part = system(\"printf %%s \\\"$SR_PART\\\"\")\n");
     for (size_t i = 0; i < n_styles; i++)
         fprintf(g, "set style line %zu lc rgb '%s' pt %d dt %zu lw 2 ps 1.1\n", i + 1,
                 k_colours[i % N_COLOURS], k_markers[i % N_MARKERS], i % N_DASHES + 1);
     fprintf(g, "do for [fmt in \"svg pdf png\"] {\n");
     fprintf(g,
             "  if (fmt eq \"svg\") { set terminal svg size %d,%d dynamic noenhanced font \"sans,13\""
-            " background \"white\"; set output '%s.svg' }\n",
+            " background \"white\"; set output '%s.svg'.sr_part }\n",
             L->w_px, L->h_px, stem);
     fprintf(g,
             "  if (fmt eq \"pdf\") { set terminal pdfcairo size %.2fin,%.2fin noenhanced font \"sans,8\";"
-            " set output '%s.pdf' }\n",
+            " set output '%s.pdf'.sr_part }\n",
             L->w_in, L->h_in, stem);
     fprintf(g,
             "  if (fmt eq \"png\") { set terminal pngcairo size %d,%d noenhanced font \"sans,11\""
-            " background \"white\"; set output '%s.png' }\n",
+            " background \"white\"; set output '%s.png'.sr_part }\n",
             L->w_px, L->h_px, stem);
     if (L->cells > 1) {
         fprintf(g, "  set multiplot layout %d,%d title ", L->rows, L->cols);
@@ -326,7 +328,7 @@ sr_status sr_rep_figure_metric(sr_rep_exp *e, size_t xa, long by, size_t m, cons
             }
             block[p * ns + s] = n_blocks++;
         }
-    st = sr_rep_close_out(d, name, log);
+    st = sr_rep_close_out(d, out_dir, name, log);
     d = NULL;
     if (st) goto done;
 
@@ -422,7 +424,7 @@ sr_status sr_rep_figure_metric(sr_rep_exp *e, size_t xa, long by, size_t m, cons
     }
     if (L.cells > 1) gp_legend(g, &series, present, 1, baseline);
     gp_end(g, &L);
-    st = sr_rep_close_out(g, name, log);
+    st = sr_rep_close_out(g, out_dir, name, log);
     g = NULL;
     if (st) goto done;
     char caption[600];
@@ -539,7 +541,7 @@ static sr_status cdf_chunk(sqlite3 *db, sqlite3_stmt *q, sr_rep_exp *e, const in
             block[(p - p0) * npol + k] = n_blocks++;
             present[k] = 1;
         }
-    st = sr_rep_close_out(d, name, log);
+    st = sr_rep_close_out(d, out_dir, name, log);
     d = NULL;
     if (st) goto done;
     if (n_blocks == 0) {
@@ -603,7 +605,7 @@ static sr_status cdf_chunk(sqlite3 *db, sqlite3_stmt *q, sr_rep_exp *e, const in
     }
     if (L.cells > 1) gp_legend(g, &e->policies, present, 0, NULL);
     gp_end(g, &L);
-    st = sr_rep_close_out(g, name, log);
+    st = sr_rep_close_out(g, out_dir, name, log);
     g = NULL;
     if (st) goto done;
     st = push_figure(e, stem,

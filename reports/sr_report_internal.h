@@ -115,9 +115,16 @@ void sr_rep_axis_value_text(const sr_rep_axis *a, size_t i, char *buf, size_t si
 
 /* ---- output files and gnuplot ---- */
 
+/* Every output file is written under a temporary name (name + SR_REP_PART) and renamed when complete, so a
+ * report that is killed leaves the previous files whole (never a 0-byte index.html). sr_rep_open_out opens
+ * dir/name.part; sr_rep_close_out closes it and renames it to dir/name (on a write error it removes the
+ * .part and leaves dir/name as it was). A FILE closed with plain fclose leaves only the .part behind. */
+#define SR_REP_PART ".part"
 FILE *sr_rep_open_out(const char *dir, const char *name, const char *who, FILE *log);
-sr_status sr_rep_close_out(FILE *f, const char *name, FILE *log);
-/* Runs `gnuplot s1 s2 ...` in dir: SR_ERR_IO (with gnuplot's output in the log) unless it exits 0. */
+sr_status sr_rep_close_out(FILE *f, const char *dir, const char *name, FILE *log);
+/* Runs `SR_PART=.part gnuplot s1 s2 ...` in dir: the scripts draw X.svg.part (and .pdf, .png), renamed
+ * to X.svg etc. once gnuplot exits 0. SR_ERR_IO (with gnuplot's output in the log) unless it exits 0. A
+ * user running `gnuplot X.gp` by hand gets X.svg directly. */
 sr_status sr_rep_run_gnuplot(const char *dir, const sr_rep_strlist *scripts, FILE *log);
 void sr_rep_gp_quote(FILE *f, const char *s); /* a double-quoted gnuplot string */
 void sr_rep_dat_text(FILE *f, const char *s); /* free text in a .dat comment or quoted column */

@@ -242,26 +242,44 @@ double sr_rep_t975(int df)
 
 /* ---- files and quoting ---- */
 
+/* dir/name followed by suffix ("" or SR_REP_PART); caller frees. */
+static char *out_path(const char *dir, const char *name, const char *suffix)
+{
+    size_t n = strlen(dir) + strlen(name) + strlen(suffix) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s%s", dir, name, suffix);
+    return p;
+}
+
 FILE *sr_rep_open_out(const char *dir, const char *name, const char *who, FILE *log)
 {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
+    char *p = out_path(dir, name, SR_REP_PART);
     if (!p) return NULL;
-    snprintf(p, n, "%s/%s", dir, name);
     FILE *f = fopen(p, "w");
     if (!f) sr_rep_log(log, "%s: cannot write %s: %s\n", who, p, strerror(errno));
     free(p);
     return f;
 }
 
-sr_status sr_rep_close_out(FILE *f, const char *name, FILE *log)
+sr_status sr_rep_close_out(FILE *f, const char *dir, const char *name, FILE *log)
 {
     int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        sr_rep_log(log, "report: error writing %s\n", name);
-        return SR_ERR_IO;
+    bad |= fclose(f) != 0;
+    char *part = out_path(dir, name, SR_REP_PART), *final = out_path(dir, name, "");
+    sr_status st = SR_OK;
+    if (!part || !final) {
+        st = SR_ERR_NOMEM;
+    } else if (bad) {
+        sr_rep_log(log, "report: error writing %s (%s left as it was)\n", part, name);
+        unlink(part);
+        st = SR_ERR_IO;
+    } else if (rename(part, final) != 0) {
+        sr_rep_log(log, "report: cannot rename %s to %s: %s\n", part, name, strerror(errno));
+        st = SR_ERR_IO;
     }
-    return SR_OK;
+    free(part);
+    free(final);
+    return st;
 }
 
 void sr_rep_gp_quote(FILE *f, const char *s)
@@ -302,6 +320,28 @@ void sr_rep_html_esc(FILE *f, const char *s)
 
 /* ---- gnuplot ---- */
 
+/* gnuplot drew every figure of scripts ("X.gp") as X.svg.part etc.: give them their names. */
+static sr_status rename_figures(const char *dir, const sr_rep_strlist *scripts, FILE *log)
+{
+    static const char *const exts[] = {".svg", ".pdf", ".png"};
+    for (size_t i = 0; i < scripts->n; i++) {
+        const char *gp = scripts->s[i];
+        size_t stem = strlen(gp);
+        if (stem > 3 && strcmp(gp + stem - 3, ".gp") == 0) stem -= 3;
+        for (size_t k = 0; k < sizeof exts / sizeof *exts; k++) {
+            char name[4096];
+            snprintf(name, sizeof name, "%.*s%s", (int)stem, gp, exts[k]);
+            char *part = out_path(dir, name, SR_REP_PART), *final = out_path(dir, name, "");
+            int bad = !part || !final || rename(part, final) != 0;
+            if (bad) sr_rep_log(log, "report: cannot rename %s%s: %s\n", name, SR_REP_PART, strerror(errno));
+            free(part);
+            free(final);
+            if (bad) return SR_ERR_IO;
+        }
+    }
+    return SR_OK;
+}
+
 sr_status sr_rep_run_gnuplot(const char *dir, const sr_rep_strlist *scripts, FILE *log)
 {
     if (scripts->n == 0) return SR_OK;
@@ -334,6 +374,7 @@ sr_status sr_rep_run_gnuplot(const char *dir, const sr_rep_strlist *scripts, FIL
             dprintf(STDERR_FILENO, "cannot enter %s: %s\n", dir, strerror(errno));
             _exit(126);
         }
+        setenv("SR_PART", SR_REP_PART, 1);
         execvp("gnuplot", argv);
         dprintf(STDERR_FILENO, "cannot run gnuplot: %s\n", strerror(errno));
         _exit(127);
@@ -361,7 +402,7 @@ sr_status sr_rep_run_gnuplot(const char *dir, const sr_rep_strlist *scripts, FIL
             return SR_ERR_IO;
         }
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return SR_OK;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return rename_figures(dir, scripts, log);
     if (WIFEXITED(status))
         sr_rep_log(log, "report: gnuplot in %s failed with exit status %d:\n%s\n", dir, WEXITSTATUS(status),
                    buf);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # fuzz.sh: builds the libFuzzer targets with clang (build-fuzz/) and runs each for a bounded time
 # (SR_FUZZ_SECONDS, default 30) starting from its kept corpus (tests/codec/corpus for the decoders,
-# tests/net/corpus for the trace readers). A crash fails the script and leaves the input in
+# tests/net/corpus for the trace readers, tests/fuzz/corpus/NAME for the experiment YAML, device profiles, ONNX,
+# darknet .cfg and results databases). SR_FUZZ_TARGETS limits the run to some targets (names without fuzz_). A crash fails the script and leaves the input in
 # build-fuzz/artifacts/: copy it into that corpus so that the normal suite replays it from then on (tests
 # test_fuzz_replay_*).
 set -eu
@@ -11,22 +12,36 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -DSR_FUZZ=ON -DSR_BUILD_BENCH=OFF 
     cat build-fuzz.configure.log >&2
     exit 1
 }
-cmake --build build-fuzz --target fuzz_codec_decode fuzz_entropy_decode fuzz_jpeg_decode fuzz_y4m_read \
-    fuzz_trace_read -j 2 >build-fuzz.build.log 2>&1 || {
+# target:folder of its sources:its corpus
+ALL="codec_decode:codec:tests/codec/corpus entropy_decode:codec:tests/codec/corpus jpeg_decode:codec:tests/codec/corpus
+y4m_read:codec:tests/codec/corpus trace_read:net:tests/net/corpus config:fuzz:tests/fuzz/corpus/config
+profile:fuzz:tests/fuzz/corpus/profile onnx:fuzz:tests/fuzz/corpus/onnx darknet:fuzz:tests/fuzz/corpus/darknet
+results:fuzz:tests/fuzz/corpus/results"
+WANT=${SR_FUZZ_TARGETS:-}
+RUN=""
+for entry in $ALL; do
+    name=${entry%%:*}
+    if [ -z "$WANT" ] || echo " $WANT " | grep -q " $name "; then RUN="$RUN $entry"; fi
+done
+TARGETS=""
+for entry in $RUN; do TARGETS="$TARGETS fuzz_${entry%%:*}"; done
+cmake --build build-fuzz --target $TARGETS -j 2 >build-fuzz.build.log 2>&1 || {
     tail -n 40 build-fuzz.build.log >&2
     exit 1
 }
 mkdir -p build-fuzz/artifacts
-for t in fuzz_codec_decode fuzz_entropy_decode fuzz_jpeg_decode fuzz_y4m_read fuzz_trace_read; do
-    area=codec
-    [ "$t" = fuzz_trace_read ] && area=net
+for entry in $RUN; do
+    t=fuzz_${entry%%:*}
+    rest=${entry#*:}
+    area=${rest%%:*}
+    corpus=${rest#*:}
     work="build-fuzz/corpus-$t"
     mkdir -p "$work"
     echo "fuzz: $t for ${SECONDS_EACH}s"
-    "build-fuzz/tests/$area/$t" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
-        -artifact_prefix=build-fuzz/artifacts/ "$work" "tests/$area/corpus" >"build-fuzz/$t.log" 2>&1 || {
+    "build-fuzz/tests/$area/$t" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -rss_limit_mb=2048 \
+        -timeout=20 -artifact_prefix=build-fuzz/artifacts/ "$work" "$corpus" >"build-fuzz/$t.log" 2>&1 || {
         tail -n 40 "build-fuzz/$t.log" >&2
-        echo "fuzz: $t found a crash; input in build-fuzz/artifacts/" >&2
+        echo "fuzz: $t found a crash; input in build-fuzz/artifacts/ (copy it into $corpus)" >&2
         exit 1
     }
     grep -E "stat::number_of_executed_units" "build-fuzz/$t.log" || true

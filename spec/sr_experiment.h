@@ -65,6 +65,9 @@ typedef enum { SR_NET_CM02, SR_NET_LV08, SR_NET_MODEL_COUNT } sr_net_model;
  * codecs also really run for every simulated frame (small runs, at most SR_EXACT_MAX_FRAMES frames). */
 typedef enum { SR_MODE_MODEL, SR_MODE_EXACT, SR_MODE_COUNT } sr_run_mode;
 #define SR_EXACT_MAX_FRAMES 2000 /* frames per run point (all sources together) that exact mode accepts */
+#define SR_MAX_DEVICES 1000000  /* device instances per experiment (all groups together) */
+#define SR_EXACT_MIN_SIDE 16     /* exact mode renders frames of at least 16x16 pixels */
+#define SR_EXACT_MAX_SIDE 8192   /* ... and at most 8192 pixels a side (a 8192x8192 RGB frame is 192 MiB) */
 typedef enum { SR_ARRIVAL_PERIODIC, SR_ARRIVAL_POISSON, SR_ARRIVAL_TRACE, SR_ARRIVAL_COUNT } sr_arrival;
 /* frames: camera frames (a resolution, exact mode renders them); events: sensor events of event_size bytes */
 typedef enum { SR_SOURCE_FRAMES, SR_SOURCE_EVENTS, SR_SOURCE_KIND_COUNT } sr_source_kind;

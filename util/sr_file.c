@@ -99,3 +99,32 @@ void sr_fputs_json_string(const char *s, FILE *f)
     }
     fputc('"', f);
 }
+
+size_t sr_utf8_first_invalid(const char *text, size_t len, int *line, int *col)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = t[i];
+        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (n == 0 || i + n > len || (n == 2 && c < 0xC2)) break;
+        unsigned cp = n == 1 ? c : c & (0x7Fu >> n);
+        size_t k = 1;
+        for (; k < n && (t[i + k] & 0xC0) == 0x80; k++)
+            cp = (cp << 6) | (t[i + k] & 0x3F);
+        if (k < n || (n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            break;
+        i += n;
+    }
+    int ln = 1, cl = 1;
+    for (size_t j = 0; j < i; j++) {
+        if (t[j] == '\n')
+            ln++, cl = 1;
+        else if ((t[j] & 0xC0) != 0x80)
+            cl++;
+    }
+    if (line) *line = ln;
+    if (col) *col = cl;
+    return i;
+}

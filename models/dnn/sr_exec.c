@@ -374,8 +374,10 @@ sr_status sr_exec_create(const sr_graph *g, const sr_weights *w, int keep_all, s
         if ((st = check_node(g, w, i, err, err_size)) != SR_OK)
             return st;
     sr_exec *e = calloc(1, sizeof(*e));
-    if (!e)
+    if (!e) {
+        sr_errf(err, err_size, "out of memory for the executor of %d layers", sr_graph_node_count(g));
         return SR_ERR_NOMEM;
+    }
     e->g = g;
     e->w = w;
     e->n = sr_graph_node_count(g);
@@ -430,6 +432,10 @@ sr_status sr_exec_create(const sr_graph *g, const sr_weights *w, int keep_all, s
     *out = e;
     return SR_OK;
 fail:
+    /* every error path says what: out of memory names the largest buffer the input size asks for */
+    if (err && err_size && !err[0])
+        sr_errf(err, err_size, "%s while allocating the activation buffers of %d layers", sr_status_message(st),
+                e->n);
     sr_exec_free(e);
     return st;
 }

@@ -30,7 +30,9 @@ static void run_usage(FILE *f)
                "  --no-report       do not draw figures after the run\n"
                "  --partial-report  draw figures even from a partial sweep (a shard, an interrupted run)\n"
                "  --progress        draw the progress line even when stderr is not a terminal\n"
-               "  --quiet           no progress bar and no summary table\n");
+               "  --quiet           no progress bar and no summary table\n"
+               "  --point-memory SIZE  limit each worker's address space to SIZE (e.g. 4GiB): a point that needs\n"
+               "                    more fails with 'out of memory' and the sweep goes on\n");
 }
 
 /* Creates the parent directories of path (like mkdir -p on dirname). */
@@ -250,6 +252,7 @@ int sr_cmd_run(int argc, char **argv)
 {
     const char *path = NULL, *db_override = NULL;
     int jobs = 1, resume = 0, report = 1, quiet = 0, partial_report = 0, shard_i = 0, shard_n = 1, progress = 0;
+    double point_memory_bytes = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -280,6 +283,13 @@ int sr_cmd_run(int argc, char **argv)
             quiet = 1;
         } else if (strcmp(a, "--db") == 0 && i + 1 < argc) {
             db_override = argv[++i];
+        } else if (strcmp(a, "--point-memory") == 0 && i + 1 < argc) {
+            if (sr_parse_quantity(argv[++i], SR_UNIT_SIZE, &point_memory_bytes) != SR_OK ||
+                point_memory_bytes < 16.0 * 1024 * 1024 || point_memory_bytes > 1e18) {
+                fprintf(stderr, "simrun run: --point-memory wants a size of at least 16MiB (e.g. 4GiB), got '%s'\n",
+                        argv[i]);
+                return 2;
+            }
         } else if (a[0] == '-' || path) {
             fprintf(stderr, "simrun run: unexpected argument '%s'\n", a);
             run_usage(stderr);
@@ -312,7 +322,8 @@ int sr_cmd_run(int argc, char **argv)
         return 1;
     }
     sr_runner_opts opts = {.jobs = jobs, .resume = resume, .progress = progress || (!quiet && isatty(2)), .db_path = db_path,
-                           .shard_index = shard_i, .shard_count = shard_n};
+                           .shard_index = shard_i, .shard_count = shard_n,
+                           .point_memory_bytes = (uint64_t)point_memory_bytes};
     sr_runner_stats stats;
     if (!quiet && shard_n > 1)
         fprintf(stderr, "simrun: %s: shard %d of %d (%d jobs)\n", sr_config_name(c), shard_i, shard_n, jobs);

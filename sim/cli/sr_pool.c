@@ -8,17 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sr_engine.h"
 #include "sr_progress_hook.h"
+#include "sr_worker_guard.h"
 
 /* What a worker shares with the pool while it runs (one per slot, in a MAP_SHARED mapping). */
 typedef struct shared_slot {
     double now_s;      /* simulated clock of the running point */
     double duration_s; /* the experiment's duration (0 until the worker has built it) */
+    char cause[256];   /* why the worker died, written by its guard (sr_worker_guard.h); "" when unknown */
 } shared_slot;
 
 typedef struct slot {
@@ -34,6 +38,8 @@ typedef struct slot {
 struct sr_pool {
     const sr_config *c;
     int jobs, running;
+    uint64_t memory_limit_bytes; /* RLIMIT_AS of each worker; 0: inherited */
+    pid_t owner;                 /* the process that owns the pool: workers die with it */
     slot *slots;
     shared_slot *shm;
 };
@@ -53,6 +59,7 @@ sr_status sr_pool_create(const sr_config *c, int jobs, sr_pool **out)
     if (!p) return SR_ERR_NOMEM;
     p->c = c;
     p->jobs = jobs;
+    p->owner = getpid();
     p->slots = calloc((size_t)jobs, sizeof *p->slots);
     p->shm =
         mmap(NULL, (size_t)jobs * sizeof *p->shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -91,6 +98,11 @@ void sr_pool_free(sr_pool *p)
     free(p);
 }
 
+void sr_pool_set_memory_limit(sr_pool *p, uint64_t bytes)
+{
+    p->memory_limit_bytes = bytes;
+}
+
 int sr_pool_idle_slots(const sr_pool *p)
 {
     return p->jobs - p->running;
@@ -118,8 +130,18 @@ static int write_all(int fd, const uint8_t *b, size_t n)
 }
 
 /* Body of a worker: simulate point i, send it on fd. Returns the exit code (0: sent). */
-static int worker(const sr_config *c, int i, int fd, shared_slot *shm)
+static int worker(const sr_config *c, int i, int fd, shared_slot *shm, pid_t owner, uint64_t memory_limit_bytes)
 {
+    /* A worker dies with the process that owns the pool (kill -9 included): nobody would read its point, and a
+     * --resume started meanwhile must not find its points being computed twice. The owner may already be gone
+     * between fork and prctl: then the worker stops here. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != owner) return 4;
+    if (memory_limit_bytes > 0) {
+        struct rlimit rl = {.rlim_cur = (rlim_t)memory_limit_bytes, .rlim_max = (rlim_t)memory_limit_bytes};
+        setrlimit(RLIMIT_AS, &rl);
+    }
+    sr_worker_guard_install(shm->cause, sizeof shm->cause);
     /* SIGINT is the runner's business. Blocked, not only ignored: SimGrid installs its own SIGINT handler
      * when its engine starts, which exits the process in the middle of the simulation (seen as "killed by
      * signal 11"); a blocked signal is never delivered, whatever handler is installed later. */
@@ -157,7 +179,9 @@ static int worker(const sr_config *c, int i, int fd, shared_slot *shm)
     uint8_t *buf = NULL;
     size_t n = 0;
     int code = 0;
-    if (sr_run_wire_encode(&w, w.ok ? &out : NULL, &buf, &n) != SR_OK || write_all(fd, buf, n) != 0) code = 3;
+    sr_status enc = sr_run_wire_encode(&w, w.ok ? &out : NULL, &buf, &n);
+    if (enc == SR_ERR_NOMEM) sr_worker_guard_cause("out of memory while sending the finished point");
+    if (enc != SR_OK || write_all(fd, buf, n) != 0) code = enc == SR_ERR_NOMEM ? SR_WORKER_EXIT_CAUSE : 3;
     close(fd);
     free(buf);
     sr_run_output_clear(&out);
@@ -175,6 +199,7 @@ sr_status sr_pool_start(sr_pool *p, int i)
     if (pipe(fds) != 0) return SR_ERR_CHILD;
     p->shm[k].now_s = 0;
     p->shm[k].duration_s = 0;
+    p->shm[k].cause[0] = '\0';
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
@@ -183,7 +208,7 @@ sr_status sr_pool_start(sr_pool *p, int i)
     }
     if (pid == 0) {
         close(fds[0]);
-        _exit(worker(p->c, i, fds[1], &p->shm[k]));
+        _exit(worker(p->c, i, fds[1], &p->shm[k], p->owner, p->memory_limit_bytes));
     }
     close(fds[1]);
     slot *s = &p->slots[k];
@@ -228,7 +253,16 @@ static void finish(sr_pool *p, slot *s, sr_pool_result *r)
         r->wire.point_index = s->point;
         r->wire.wall_s = mono_s() - s->t0;
         r->outcome = s->stopped ? SR_POOL_STOPPED : SR_POOL_CRASHED;
-        if (WIFSIGNALED(ws))
+        const char *cause = p->shm[s - p->slots].cause;
+        if (cause[0])
+            snprintf(r->wire.error, sizeof r->wire.error, "worker process failed: %.*s", 200, cause);
+        else if (WIFSIGNALED(ws) && (WTERMSIG(ws) == SIGKILL || WTERMSIG(ws) == SIGABRT) &&
+                 p->memory_limit_bytes > 0)
+            snprintf(r->wire.error, sizeof r->wire.error,
+                     "worker process killed by signal %d (%s) under --point-memory %llu bytes: most likely out "
+                     "of memory (a library that aborts when an allocation fails; its message is on stderr)",
+                     WTERMSIG(ws), strsignal(WTERMSIG(ws)), (unsigned long long)p->memory_limit_bytes);
+        else if (WIFSIGNALED(ws))
             snprintf(r->wire.error, sizeof r->wire.error, "worker process killed by signal %d (%s)",
                      WTERMSIG(ws), strsignal(WTERMSIG(ws)));
         else if (WIFEXITED(ws) && WEXITSTATUS(ws) != 0)

@@ -6,7 +6,10 @@
  * of its point in a shared slot while it runs (sr_progress_hook.h).
  *
  * Children ignore SIGINT (a Ctrl-C on the terminal reaches the whole process group): the owner decides, and
- * stops them with sr_pool_stop(). A point whose child was stopped or died gives a result without output. */
+ * stops them with sr_pool_stop(). A point whose child was stopped or died gives a result without output; a
+ * child that died of an uncaught exception (std::bad_alloc: out of memory) says so (sr_worker_guard.h).
+ * Children die with the process that started them (PR_SET_PDEATHSIG): killing simrun, even with SIGKILL,
+ * leaves no worker computing a point nobody will record. */
 #ifndef SR_POOL_H
 #define SR_POOL_H
 
@@ -34,6 +37,10 @@ typedef struct sr_pool_result {
 /* A pool of up to jobs concurrent workers for the points of c (borrowed; must outlive the pool). */
 sr_status sr_pool_create(const sr_config *c, int jobs, sr_pool **out);
 void sr_pool_free(sr_pool *p); /* stops and reaps running workers; NULL is a no-op */
+
+/* Limits the address space of every worker started from now on to bytes (RLIMIT_AS; 0: no limit of its own).
+ * A point that needs more fails with its cause (out of memory) and the others go on. */
+void sr_pool_set_memory_limit(sr_pool *p, uint64_t bytes);
 
 int sr_pool_idle_slots(const sr_pool *p);
 int sr_pool_running(const sr_pool *p);

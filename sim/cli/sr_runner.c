@@ -173,6 +173,7 @@ sr_status sr_runner_run(const sr_config *c, const sr_runner_opts *opts, sr_runne
         free(todo);
         return st;
     }
+    sr_pool_set_memory_limit(pool, opts->point_memory_bytes);
 
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -203,6 +204,12 @@ sr_status sr_runner_run(const sr_config *c, const sr_runner_opts *opts, sr_runne
             if (g_stop_signal)
                 fprintf(stderr, "simrun: %s: stopping; the %d points in flight are not recorded\n",
                         strsignal(g_stop_signal), sr_pool_running(pool));
+            else
+                fprintf(stderr,
+                        "simrun: stopping the sweep at the first write that failed (disk full? see above): no "
+                        "new point starts, the %d points in flight are not recorded; the %d points already in "
+                        "%s are complete. Make room, then `--resume` runs the rest\n",
+                        sr_pool_running(pool), stats->ok + stats->failed - 1, opts->db_path);
         }
         if (sr_pool_running(pool) == 0) break; /* stopped, or no worker could start */
         sr_pool_result r;
@@ -210,7 +217,8 @@ sr_status sr_runner_run(const sr_config *c, const sr_runner_opts *opts, sr_runne
             finished++;
             /* a worker that died while the run was being stopped is not recorded either: --resume reruns it
              */
-            if (r.outcome == SR_POOL_STOPPED || (r.outcome == SR_POOL_CRASHED && g_stop_signal)) {
+            /* after a failed write nothing more is written: the points in flight are not recorded either */
+            if (r.outcome == SR_POOL_STOPPED || (r.outcome == SR_POOL_CRASHED && g_stop_signal) || db_failed) {
                 stats->not_run++;
             } else {
                 if (r.outcome == SR_POOL_CRASHED) r.wire.ok = 0;

@@ -25,6 +25,7 @@ typedef struct sr_runner_opts {
     const char *db_path; /* database to write */
     int shard_index;     /* run only the points of shard shard_index (0-based) of shard_count; */
     int shard_count;     /* shard_count 0 or 1: every point */
+    uint64_t point_memory_bytes; /* address-space limit of each worker (RLIMIT_AS); 0: none of its own */
 } sr_runner_opts;
 
 typedef struct sr_runner_stats {

@@ -485,6 +485,7 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
     e->devices = calloc((size_t)seq->n, sizeof *e->devices);
     b->dev_given = calloc((size_t)seq->n * (size_t)NF(sr_sec_device), sizeof *b->dev_given);
     if (!e->devices || !b->dev_given) return;
+    int64_t total_devices = 0;
     for (int i = 0; i < seq->n; i++) {
         const sr_ynode *it = list_entry(b, seq, i, "platform.devices", "name:, profile:, ...");
         if (!it) continue;
@@ -563,6 +564,14 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
                 d->first_index = (int)lo;
             }
         }
+        if (d->count > SR_MAX_DEVICES - total_devices) {
+            const sr_ynode *gc = GIVEN(b->dev_given, di, sr_sec_device, "count");
+            BERR(gc ? gc : grange ? grange : it,
+                 "device '%s' brings the experiment to %lld devices; at most %d are allowed in one experiment",
+                 who, (long long)total_devices + d->count, SR_MAX_DEVICES);
+            d->count = 0;
+        }
+        total_devices += d->count > 0 ? d->count : 0;
         if (d->name && d->count >= 1)
             d->instances = make_instances(d->name, d->count, d->count > 1 || d->range, d->first_index);
         if (!d->instances) d->count = 0;
@@ -1226,6 +1235,19 @@ static void check_exact_budget(bctx *b, const sr_ynode *at)
         if (!(src->fps > 0)) continue;
         double span = e->duration_s - src->start_s;
         if (span > 0) frames += (double)e->devices[g].count * ceil(span * src->fps);
+    }
+    for (int s = 0; s < e->n_sources; s++) {
+        const sr_source_spec *src = &e->sources[s];
+        if (src->kind != SR_SOURCE_FRAMES) continue;
+        if (src->width >= SR_EXACT_MIN_SIDE && src->height >= SR_EXACT_MIN_SIDE && src->width <= SR_EXACT_MAX_SIDE &&
+            src->height <= SR_EXACT_MAX_SIDE)
+            continue;
+        const sr_ynode *res = GIVEN(b->src_given, s, sr_sec_source, "resolution");
+        BERR(res ? res : at,
+             "exact mode renders every frame of source '%s': its resolution %dx%d is outside %dx%d .. %dx%d "
+             "(the real kernels take frames of %d to %d pixels a side; use mode: model for other sizes)",
+             src->name ? src->name : "?", src->width, src->height, SR_EXACT_MIN_SIDE, SR_EXACT_MIN_SIDE,
+             SR_EXACT_MAX_SIDE, SR_EXACT_MAX_SIDE, SR_EXACT_MIN_SIDE, SR_EXACT_MAX_SIDE);
     }
     if (frames > SR_EXACT_MAX_FRAMES)
         BERR(at,

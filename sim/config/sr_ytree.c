@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sr_config_internal.h"
+#include "sr_file.h"
 
 /* ---- diagnostics ---- */
 
@@ -373,6 +374,15 @@ static void silent_output(struct fy_diag *diag, void *user, const char *buf, siz
 
 sr_ydoc *sr_ydoc_parse(const char *text, size_t len, sr_diag *d)
 {
+    /* Experiment files are UTF-8. Checked before libfyaml sees them: it loops for ever on some invalid bytes
+     * (a '%' directive line holding 0xff, found by fuzz_config). */
+    int line = 0, col = 0;
+    size_t bad = sr_utf8_first_invalid(text, len, &line, &col);
+    if (bad < len) {
+        sr_diag_error(d, line, col, "not valid UTF-8 (byte 0x%02x): experiment files are UTF-8 text",
+                      (unsigned char)text[bad]);
+        return NULL;
+    }
     sr_ydoc *doc = calloc(1, sizeof *doc);
     struct fy_diag_cfg dc;
     fy_diag_cfg_default(&dc);

@@ -197,7 +197,8 @@ sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, con
     char msg[512];
     sr_status st = sr_exec_create(g, w, 0, &x->full, msg, sizeof msg);
     if (st != SR_OK) {
-        sr_errf(err, err_size, "exact mode: model '%s': %s", sr_graph_name(g), msg);
+        sr_errf(err, err_size, "exact mode: model '%s' at input %dx%dx%d: %s", sr_graph_name(g), x->mc, x->mh,
+                x->mw, msg[0] ? msg : sr_status_message(st));
         goto fail;
     }
     if (split >= 0) {
@@ -216,7 +217,7 @@ sr_status sr_exact_create(const sr_graph *g, const sr_weights *w, int split, con
             st = sr_exec_create(x->tail_g, x->tail_w, 0, &x->tail, msg, sizeof msg);
             if (st != SR_OK) {
                 sr_errf(err, err_size, "exact mode: model '%s' after layer '%s': %s", sr_graph_name(g),
-                        nd->name, msg);
+                        nd->name, msg[0] ? msg : sr_status_message(st));
                 goto fail;
             }
             if (!sr_exec_input(x->tail, 0)) {

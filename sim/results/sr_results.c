@@ -256,12 +256,16 @@ static int inspect(sqlite3 *db, int *ours, int64_t *version, int64_t *n_tables)
     *ours = 0;
     *version = 0;
     if (rc != SQLITE_OK || !has_meta) return rc;
-    rc = query_int(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'", version);
+    int64_t has_row = 0;
+    rc = query_int(db, "SELECT count(*) FROM meta WHERE key = 'schema_version'", &has_row);
+    if (rc == SQLITE_OK)
+        rc = query_int(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'", version);
     if (rc == SQLITE_ERROR) { /* someone else's meta table, without our columns */
         *version = 0;
         return SQLITE_OK;
     }
-    if (rc == SQLITE_OK && *version > 0) *ours = 1;
+    /* a schema_version row that is not a version simrun writes (0, -1, text) is a damaged database of ours */
+    if (rc == SQLITE_OK && has_row) *ours = 1;
     return rc;
 }
 
@@ -303,6 +307,13 @@ static sr_status check_or_create(sr_results *r, int may_create, char *err, size_
         return SR_ERR_DB;
     }
     if (ours) {
+        if (version < 1) {
+            sr_errf(err, err_size,
+                    "%s: meta.schema_version is %" PRId64 ", which no simrun writes (versions 1..%d): the "
+                    "database is damaged or was edited by hand; refusing to touch it",
+                    r->path, version, SR_RESULTS_SCHEMA_VERSION);
+            return SR_ERR_DB;
+        }
         if (version > SR_RESULTS_SCHEMA_VERSION) {
             sr_errf(err, err_size,
                     "%s: results schema version %" PRId64 " is newer than this simrun understands (%d); "
@@ -338,6 +349,30 @@ static sr_status check_or_create(sr_results *r, int may_create, char *err, size_
         return SR_ERR_DB;
     }
     return migrate(r, 1, err, err_size);
+}
+
+/* PRAGMA quick_check: SR_ERR_DB with SQLite's first complaint unless it answers "ok". O(size of the file). */
+static sr_status quick_check(sr_results *r, char *err, size_t err_size)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(r->db, "PRAGMA quick_check(1)", -1, &q, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(q);
+    const char *what = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : sqlite3_errmsg(r->db);
+    sr_status st = SR_OK;
+    if (!what || strcmp(what, "ok") != 0) {
+        char one_line[256];
+        snprintf(one_line, sizeof one_line, "%s", what ? what : "?");
+        for (char *c = one_line; *c; c++)
+            if (*c == '\n') *c = ' ';
+        what = one_line;
+        sr_errf(err, err_size,
+                "%s: the database is damaged (SQLite's integrity check says: %s); simrun leaves it as it is: "
+                "write to another --db, or recover what it holds with sqlite3's .recover",
+                r->path, what);
+        st = SR_ERR_DB;
+    }
+    sqlite3_finalize(q);
+    return st;
 }
 
 sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t err_size)
@@ -381,11 +416,14 @@ sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t 
             assert(st);
             goto fail;
         }
-        if (ours && version > SR_RESULTS_SCHEMA_VERSION) {
+        if (ours && (version > SR_RESULTS_SCHEMA_VERSION || version < 1)) {
             st = check_or_create(r, 0, err, err_size);
             assert(st);
             goto fail;
         }
+        /* A database simrun did not just create may be damaged past its first page (a copy cut short, a
+         * disk error): check its pages before writing into it. */
+        if (ours && (st = quick_check(r, err, err_size)) != SR_OK) goto fail;
     }
 
     char *msg = NULL;

@@ -450,6 +450,13 @@ static void test_unsupported_operator(void **state)
     b->inits[b->graph.n_initializer - 1].n_int64_data = 1;
     expect_load_error(b, SR_ERR_CORRUPT, "tensor 'huge' has 1 int64 values, its shape needs 549755813888");
 
+    /* the documented limit: a tensor of more than 2^40 elements is refused whatever its bytes (issue 17) */
+    build_model(b);
+    int64_t big_d = (INT64_C(1) << 40) + 1;
+    b_init_i64(b, "big", &big_d, &one);
+    b->inits[b->graph.n_initializer - 1].n_int64_data = 1;
+    expect_load_error(b, SR_ERR_PARSE, "tensor 'big' is too large");
+
     build_model(b);
     b->nodes[0].domain = "com.microsoft";
     expect_load_error(b, SR_ERR_UNSUPPORTED, "node 'conv0' (op Conv): operator domain 'com.microsoft'");

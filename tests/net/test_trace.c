@@ -234,6 +234,33 @@ static void test_read_files(void **state)
     assert_string_equal(err, want);
 }
 
+/* The documented trace length limit (SR_TRACE_MAX_POINTS rows; docs/user-guide.md "Limits"): one row more
+ * is refused with the line where the limit is crossed, for a CSV trace and an arrival-times trace alike. The
+ * input is generated here (33 MiB), not committed. */
+static void test_trace_length_limit(void **state)
+{
+    (void)state;
+    size_t rows = (size_t)SR_TRACE_MAX_POINTS + 1;
+    char *text = malloc(rows * 2 + 1);
+    assert_non_null(text);
+    for (size_t i = 0; i < rows; i++)
+        text[2 * i] = '0', text[2 * i + 1] = '\n';
+    text[rows * 2] = '\0';
+    char err[256] = "", expect[96];
+    double *times = NULL;
+    int n = 0;
+    assert_int_not_equal(sr_trace_parse_times("a.txt", text, rows * 2, &times, &n, err, sizeof err), SR_OK);
+    assert_null(times);
+    snprintf(expect, sizeof expect, "a.txt:%d:1: more than %d arrivals", SR_TRACE_MAX_POINTS + 1,
+             SR_TRACE_MAX_POINTS);
+    assert_string_equal(err, expect);
+    /* exactly at the limit it loads */
+    assert_int_equal(sr_trace_parse_times("a.txt", text, rows * 2 - 2, &times, &n, err, sizeof err), SR_OK);
+    assert_int_equal(n, SR_TRACE_MAX_POINTS);
+    free(times);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_read_files),
+        cmocka_unit_test(test_trace_length_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
