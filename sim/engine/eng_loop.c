@@ -26,7 +26,8 @@
  * Connections. A device's transfers to one destination go through a connection: FIFO, at most max_in_flight
  * at once (0: no connection, every transfer is its own flow at once, as SimGrid shares links max-min); bytes
  * waiting or in flight are limited by send_buffer (a transfer that does not fit while others wait is dropped
- * with its job).
+ * with its job). A transfer holds its place (and its bytes) until the sender learns it arrived: its end plus
+ * the reverse route's latency (the acknowledgment's trip back; a failed transfer frees it at once).
  *
  * Failures. An activity that fails (its host or a link went down) fails its job (outcome failed, with the
  * cause); a task that becomes ready on a device that is down fails its job at once. The run goes on. Device
@@ -453,6 +454,28 @@ static void conn_send(engine *eng, eng_slot *sl, const sr_plan_task *t)
     conn_pump(eng, c);
 }
 
+/* A transfer's slot and bytes leave the connection: start what waits. */
+static void conn_release(engine *eng, eng_conn *c, double size)
+{
+    c->in_flight--;
+    c->queued_bytes -= size;
+    if (c->in_flight == 0 && c->q.len == 0) c->queued_bytes = 0; /* no drift from the sums */
+    conn_pump(eng, c);
+}
+
+typedef struct conn_ack {
+    engine *eng;
+    int conn; /* index: the connection array may grow while the acknowledgment travels */
+    double size;
+} conn_ack;
+
+static void conn_acked(void *arg)
+{
+    conn_ack a = *(conn_ack *)arg;
+    free(arg);
+    conn_release(a.eng, &a.eng->conns[a.conn], a.size);
+}
+
 static void transfer_finish(engine *eng, eng_slot *sl, int ok)
 {
     eng_job *j = sl->job;
@@ -477,10 +500,15 @@ static void transfer_finish(engine *eng, eng_slot *sl, int ok)
     task_done(sl);
     if (limited) link_release(eng, r);
     if (c) {
-        c->in_flight--;
-        c->queued_bytes -= size;
-        if (c->in_flight == 0 && c->q.len == 0) c->queued_bytes = 0; /* no drift from the sums */
-        conn_pump(eng, c);
+        /* the sender learns of the arrival one reverse-route latency later (the acknowledgment's trip back) */
+        double back = ok ? sg_host_get_route_latency(eng->hosts[c->dst].sg, eng->hosts[c->src].sg) : 0.0;
+        conn_ack *a = back > 0 ? malloc(sizeof *a) : NULL;
+        if (a) {
+            *a = (conn_ack){eng, (int)(c - eng->conns), size};
+            sr_sg_timer_set(now + back, conn_acked, a);
+        } else {
+            conn_release(eng, c, size);
+        }
     }
 }
 

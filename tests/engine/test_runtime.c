@@ -121,8 +121,9 @@ static const sr_frame_record *rec(const sr_run_output *o, int source, int frame)
     return NULL;
 }
 
-/* Five 1 MB frames captured 10 ms apart over one connection leave back to back: frame i's transfer starts when
- * frame i-1's ends, at i x 0.11 s, and ends at (i + 1) x 0.11 s. */
+/* Five 1 MB frames captured 10 ms apart over one connection leave one after the other: frame i's transfer
+ * starts when the sender learns that frame i-1 arrived (its end + the route's latency back: the acknowledgment),
+ * at i x (0.11 + 0.01) s, and ends 0.11 s later. */
 static void test_connection_back_to_back(void **state)
 {
     (void)state;
@@ -133,17 +134,17 @@ static void test_connection_back_to_back(void **state)
     set_dbl(e, "frame_size", 1e6);
     sr_run_output o = run(e, NULL);
     assert_int_equal(o.n_frames, 5);
-    double one = LAT_S + 1e6 * 8 / BW_BPS;
+    double one = LAT_S + 1e6 * 8 / BW_BPS, cycle = one + LAT_S;
     for (int i = 0; i < 5; i++) {
         const sr_frame_record *r = rec(&o, 0, i);
         assert_string_equal(r->outcome, "completed");
         assert_rel(r->capture_s, 0.01 * i, 1e-12);
-        assert_rel(r->complete_s, (i + 1) * one, 1e-9);
+        assert_rel(r->complete_s, i * cycle + one, 1e-9);
         assert_rel(r->transfer_s, one, 1e-9); /* each alone on the link */
     }
-    for (size_t k = 0; k < o.n_tasks; k++) { /* the transfer of frame i starts at i x one */
+    for (size_t k = 0; k < o.n_tasks; k++) { /* the transfer of frame i starts at i x (one + the latency back) */
         const sr_task_record *t = &o.tasks[k];
-        if (strcmp(t->kind, "transfer") == 0) assert_rel(t->start_s, t->frame * one, 1e-9);
+        if (strcmp(t->kind, "transfer") == 0) assert_rel(t->start_s, t->frame * cycle, 1e-9);
     }
     sr_run_output_clear(&o);
 
@@ -155,7 +156,7 @@ static void test_connection_back_to_back(void **state)
         const sr_frame_record *r = rec(&o, 0, i);
         if (i < 2) {
             assert_string_equal(r->outcome, "completed");
-            assert_rel(r->complete_s, (i + 1) * one, 1e-9);
+            assert_rel(r->complete_s, i * cycle + one, 1e-9);
         } else {
             assert_string_equal(r->outcome, "dropped");
             assert_string_equal(r->cause, "send buffer of cam full");

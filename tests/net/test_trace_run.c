@@ -140,7 +140,8 @@ static void test_validate_rejects_bad_trace(void **state)
 }
 
 /* experiments/lte-trace.yaml (the shipped mahimahi example): valid, runs, and a cloud_only frame captured in
- * the trace's outage [3.0 s, 3.3 s) of each 5 s period cannot finish its upload before the outage is over. */
+ * the trace's outage [3.0 s, 3.3 s) of each 5 s period cannot finish its upload before the outage is over (it may
+ * spend part of that time waiting on its connection, so its completion is what is bounded). */
 static void test_shipped_example(void **state)
 {
     (void)state;
@@ -157,16 +158,16 @@ static void test_shipped_example(void **state)
     sqlite3_stmt *st = NULL;
     assert_int_equal(
         sqlite3_prepare_v2(db,
-                           "SELECT f.capture_s, f.transfer_s FROM frames f JOIN runs r ON r.id = f.run_id "
+                           "SELECT f.capture_s, f.complete_s FROM frames f JOIN runs r ON r.id = f.run_id "
                            "WHERE r.policy = 'cloud_only' ORDER BY f.capture_s",
                            -1, &st, NULL),
         SQLITE_OK);
     int n = 0, in_outage = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        double cap = sqlite3_column_double(st, 0), tr = sqlite3_column_double(st, 1);
+        double cap = sqlite3_column_double(st, 0), done = sqlite3_column_double(st, 1);
         double phase = fmod(cap, 5.0);
         if (phase >= 3.0 - 1e-9 && phase < 3.3 - 1e-9) {
-            assert_true(tr >= 3.3 - phase);
+            assert_true(done - cap >= 3.3 - phase);
             in_outage++;
         }
         n++;
