@@ -8,6 +8,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${SR_FUZZ_SECONDS:-30}
+# a leak inside libfyaml itself is suppressed (tests/fuzz/lsan.supp says which and why)
+LSAN_OPTIONS="suppressions=$(pwd)/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DSR_FUZZ=ON -DSR_BUILD_BENCH=OFF >build-fuzz.configure.log 2>&1 || {
     cat build-fuzz.configure.log >&2
     exit 1
