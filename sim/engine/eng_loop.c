@@ -507,6 +507,7 @@ static void transfer_finish(engine *eng, eng_slot *sl, int ok)
             *a = (conn_ack){eng, (int)(c - eng->conns), size};
             sr_sg_timer_set(now + back, conn_acked, a);
         } else {
+            if (back > 0) fail_oom(eng); /* the run fails as on any other allocation; the queue still drains */
             conn_release(eng, c, size);
         }
     }
