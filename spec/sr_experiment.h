@@ -61,6 +61,8 @@ typedef enum {
 } sr_sharing;
 
 typedef enum { SR_NET_CM02, SR_NET_LV08, SR_NET_MODEL_COUNT } sr_net_model;
+/* Flow aggregation on shared bottleneck links (sim/engine/sr_sg_pool.hpp): auto pools where it is exact. */
+typedef enum { SR_FLOW_AGG_AUTO, SR_FLOW_AGG_OFF } sr_flow_agg;
 /* model: every task priced from the cost model and codec tables (scales to big runs); exact: the kernels and
  * codecs also really run for every simulated frame (small runs, at most SR_EXACT_MAX_FRAMES frames). */
 typedef enum { SR_MODE_MODEL, SR_MODE_EXACT, SR_MODE_COUNT } sr_run_mode;
@@ -211,6 +213,7 @@ typedef struct sr_experiment {
     char *output_db;         /* path of the SQLite database */
     char *output_figures;    /* directory for figures */
     sr_net_model net_model;
+    sr_flow_agg flow_aggregation;
     sr_run_mode mode;        /* model (default) or exact */
 
     int n_devices;

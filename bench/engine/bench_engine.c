@@ -22,7 +22,8 @@
  * routing zone whose table is N x N: 100 000 cameras were killed at 24 GiB) and prints the peak RSS
  * (getrusage ru_maxrss) of each process, KiB per device and frames per wall second. The load stays far from
  * every capacity (1 KiB frames at 1 fps: 8 kb/s on each 20 Mb/s LTE link, 0.82 Gb/s for 100 000 cameras on
- * the 10 Gb/s backhaul; a 1 Pflop/s cloud) because the engine sends every frame as its own concurrent flow. The anchor runs one
+ * the 10 Gb/s backhaul; a 1 Pflop/s cloud) because the engine sends every frame as its own concurrent flow; flow
+ * aggregation is off so that the engine and the anchor solve the same flows in SimGrid. The anchor runs one
  * actor per camera, so it sets small actor stacks without guard pages (contexts/stack-size,
  * contexts/guard-size: a guarded stack takes two memory mappings and the kernel's default limit is 65 530).
  *
@@ -80,7 +81,7 @@ static char *experiment_yaml(int n)
     if (g_scale) {
         snprintf(
             text, sizeof text,
-            "name: bench-scale\nseed: 1\nduration: %gs\nnetwork_model: cm02\n"
+            "name: bench-scale\nseed: 1\nduration: %gs\nnetwork_model: cm02\nflow_aggregation: off\n"
             "platform:\n  devices:\n"
             "    - { name: cam, count: %d, class: camera, profile: camera-soc }\n"
             "    - { name: cloud, class: cloud, speed: 1Pf, cores: 1 }\n"

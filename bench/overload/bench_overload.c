@@ -11,9 +11,11 @@
  *     10 s; twin: the same load on a shared 10 Mbit/s Ethernet link. With connections (the default) and
  *     without (max_in_flight: 0, every frame its own flow).
  *   city: 2000 cameras x 1 fps x 31 KiB (Poisson) over their own LTE uplinks and one 100 Mbit/s shared WAN
- *     (5x overloaded), 10 s; twin: a 1 Gbit/s WAN (not overloaded). With connections only, and with the WAN's
- *     max_flows: 64 (64 x 5.85 Mbit/s of LTE uplinks > 100 Mbit/s: the WAN stays saturated). Without
- *     connections this row ran past 300 s here and is not run.
+ *     (5x overloaded), 10 s; twin: a 1 Gbit/s WAN (not overloaded). With flow aggregation (the default: the
+ *     WAN's flows solved by simrun's pool, sim/engine/sr_sg_pool.hpp, same results as SimGrid), with every flow
+ *     in SimGrid (flow_aggregation: off), and with the WAN's max_flows: 64 (64 x 5.85 Mbit/s of LTE uplinks >
+ *     100 Mbit/s: the WAN stays saturated; FIFO admission changes the sharing). Without connections this row
+ *     ran past 300 s here and is not run.
  *
  * The goal (issue 9): each overloaded row within 3x of its twin. usage: bench_overload [--quick] (--quick:
  * 2 s instead of 10 s). No BLAS is involved (model mode prices layers from profiles). */
@@ -63,10 +65,10 @@ static void wifi_yaml(char *buf, size_t n, int wifi, int in_flight)
                   : "{ name: ap, type: ethernet, bandwidth: 10Mbps, latency: 1ms }");
 }
 
-static void city_yaml(char *buf, size_t n, const char *wan_bw, int max_flows)
+static void city_yaml(char *buf, size_t n, const char *wan_bw, int max_flows, int aggregate)
 {
     snprintf(buf, n,
-             "name: city\nseed: 1\nduration: %gs\n"
+             "name: city\nseed: 1\nduration: %gs\nflow_aggregation: %s\n"
              "platform:\n  devices:\n"
              "    - { name: cam, class: camera, count: 2000, speed: 1Gf }\n"
              "    - { name: cloud, class: cloud, profile: v100 }\n"
@@ -79,7 +81,7 @@ static void city_yaml(char *buf, size_t n, const char *wan_bw, int max_flows)
              "    - { name: v, devices: cam, model: net, fps: 1, arrival: poisson, resolution: 640x480 }\n"
              "policy: { type: cloud_only, target: cloud, frame_size: 31KiB }\n"
              "metrics: { frames: false }\n",
-             g_duration_s, wan_bw, max_flows);
+             g_duration_s, aggregate ? "auto" : "off", wan_bw, max_flows);
 }
 
 /* Loads the YAML and runs it in a forked child. */
@@ -150,13 +152,19 @@ int main(int argc, char **argv)
     wifi_yaml(y, sizeof y, 1, 0);
     result wifi0 = run(y);
     row("wifi cell, a flow per frame (max_in_flight 0)", &wifi0, &eth);
-    city_yaml(y, sizeof y, "1Gbps", 0);
+    city_yaml(y, sizeof y, "1Gbps", 0, 0);
+    result fast_sg = run(y);
+    city_yaml(y, sizeof y, "1Gbps", 0, 1);
     result fast = run(y);
-    city_yaml(y, sizeof y, "100Mbps", 0);
+    city_yaml(y, sizeof y, "100Mbps", 0, 0);
+    result city_sg = run(y);
+    row("city 5x overloaded WAN, SimGrid only (aggregation off)", &city_sg, &fast_sg);
+    city_yaml(y, sizeof y, "100Mbps", 0, 1);
     result city = run(y);
-    row("city 5x overloaded WAN, connections", &city, &fast);
-    city_yaml(y, sizeof y, "100Mbps", 64);
+    row("city 5x overloaded WAN, flow aggregation", &city, &fast);
+    row("  the same against the SimGrid-only 1 Gbps twin", &city, &fast_sg);
+    city_yaml(y, sizeof y, "100Mbps", 64, 0);
     result city64 = run(y);
-    row("city 5x overloaded WAN, connections + max_flows 64", &city64, &fast);
+    row("city 5x overloaded WAN, max_flows 64, aggregation off", &city64, &fast_sg);
     return 0;
 }

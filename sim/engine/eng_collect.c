@@ -223,5 +223,8 @@ sr_status eng_collect(engine *eng, sr_run_output *out)
         if (st == SR_OK) st = m.st;
     }
     if (st == SR_OK) st = sr_run_output_add_metric(out, "plan_versions", (double)eng->n_plans, "1");
+    /* only where flow aggregation took part (sr_sg_pool.hpp): the results are SimGrid's either way */
+    if (st == SR_OK && eng->n_pooled_links > 0)
+        st = sr_run_output_add_metric(out, "flow_pool_links", (double)eng->n_pooled_links, "1");
     return st;
 }

@@ -180,6 +180,7 @@ struct engine {
     sr_policy_env env;
     sr_policy_sim sim;
     sr_topology *topo;
+    int n_pooled_links; /* shared links whose flows the pool solves (eng_pool.c) */
     eng_host *hosts;
     int n_hosts;
     eng_link *links;
@@ -236,6 +237,9 @@ sr_status eng_link_events(engine *eng, char *err, size_t err_size);
 /* eng_sg.c */
 sr_status eng_sg_run(engine *eng, char *err, size_t err_size);
 int eng_needs_link_energy(const sr_experiment *e); /* link energy is modelled (the plugin is on) */
+/* Hands the shared links whose flows can be aggregated exactly to the pool (eng_pool.c); after the platform
+ * is loaded and the profiles applied. */
+sr_status eng_pool_setup(engine *eng, char *err, size_t err_size);
 
 /* eng_collect.c */
 sr_status eng_collect(engine *eng, sr_run_output *out);

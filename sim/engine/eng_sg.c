@@ -97,6 +97,7 @@ static void init_simgrid(const sr_experiment *e)
         args[argc++] = "--cfg=network/crosstraffic:0";
         args[argc++] = "--cfg=network/TCP-gamma:0";
     }
+    if (getenv("SR_SGCFG_TMP")) args[argc++] = getenv("SR_SGCFG_TMP");
 #ifdef SR_SANITIZE
     args[argc++] = "--cfg=contexts/factory:thread";
 #endif
@@ -134,6 +135,8 @@ sr_status eng_sg_run(engine *eng, char *err, size_t err_size)
     if (st == SR_OK) st = exempt_rdma(eng, err, err_size);
     if (st != SR_OK) return st;
     st = sr_profiles_apply(eng->e, eng->seed, err, err_size); /* traces and failures (sr_profiles.h) */
+    if (st != SR_OK) return st;
+    st = eng_pool_setup(eng, err, err_size);
     if (st != SR_OK) return st;
     sr_sg_set_done_callback(eng_activity_done, eng);
     sr_sg_set_host_state_callback(eng_host_state, eng);

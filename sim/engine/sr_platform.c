@@ -443,6 +443,16 @@ const sr_topo_route *sr_topology_route(const sr_topology *t, int src, int dst)
     return bsearch(&key, t->routes, (size_t)t->n_routes, sizeof *t->routes, route_cmp);
 }
 
+int sr_topology_route_count(const sr_topology *t)
+{
+    return t->n_routes;
+}
+
+const sr_topo_route *sr_topology_route_at(const sr_topology *t, int i)
+{
+    return i >= 0 && i < t->n_routes ? &t->routes[i] : NULL;
+}
+
 int sr_topology_route_link(const sr_topology *t, const sr_topo_route *r, int k)
 {
     return t->pool[r->first + k];

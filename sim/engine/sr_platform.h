@@ -83,6 +83,9 @@ int sr_topology_link_count(const sr_topology *t);
 const sr_topo_link *sr_topology_link_at(const sr_topology *t, int i);
 /* Route from host src to host dst; NULL when none was declared. */
 const sr_topo_route *sr_topology_route(const sr_topology *t, int src, int dst);
+/* Every declared route (both directions of symmetric ones), sorted by (src, dst). */
+int sr_topology_route_count(const sr_topology *t);
+const sr_topo_route *sr_topology_route_at(const sr_topology *t, int i); /* NULL when out of range */
 /* Link index (into sr_topology_link_at) of the k-th link of route r. */
 int sr_topology_route_link(const sr_topology *t, const sr_topo_route *r, int k);
 

@@ -6,6 +6,7 @@
 // handling (complete() then post() of the same action), so the reference of an ended activity is dropped
 // at the next completion, or by sr_sg_release_ended.
 #include "sr_sg_shim.h"
+#include "sr_sg_pool.hpp"
 
 #include <simgrid/kernel/ProfileBuilder.hpp>
 #include <simgrid/kernel/Timer.hpp>
@@ -94,6 +95,7 @@ void track_comm(const simgrid::s4u::Comm* c, sg_host_t from, sg_host_t to, std::
 extern "C" void sr_sg_sendto_start(sg_host_t from, sg_host_t to, double bytes, void* data)
 {
     assert(data != nullptr);
+    if (sr_pool::try_start(from, to, bytes, data)) return;
     std::vector<simgrid::s4u::Link*> route; // only computed when links have traces
     prepare_route(from, to, route);
     if (fails_at_start(from, to, route)) {
@@ -109,6 +111,11 @@ extern "C" void sr_sg_sendto_start(sg_host_t from, sg_host_t to, double bytes, v
     c->set_data(data);
     c->add_ref(); // released after its completion
     track_comm(c.get(), from, to, std::move(route));
+}
+
+void sr_sg_report_done(void* data, int ok)
+{
+    if (g_done) g_done(data, ok, g_done_user);
 }
 
 extern "C" void sr_sg_timer_set(double date_s, void (*fn)(void*), void* arg)
@@ -626,5 +633,30 @@ extern "C" int sr_sg_exempt_links_from_factors(sg_link_t* links, int n)
     } catch (const std::invalid_argument&) {
         return -1;
     }
+    return 0;
+}
+
+// ---- flow aggregation (sr_sg_pool.hpp) ----
+
+extern "C" int sr_sg_pool_links(sg_link_t* links, int n)
+{
+    if (n <= 0) return 0;
+    // the pool solves CM02 without factors, cross-traffic or weight-S, and nothing that changes links or
+    // fails transfers while they run
+    if (simgrid::config::get_value<std::string>("network/model") != "CM02" ||
+        simgrid::config::get_value<bool>("network/crosstraffic") ||
+        simgrid::config::get_value<double>("network/latency-factor") != 1.0 ||
+        simgrid::config::get_value<double>("network/bandwidth-factor") != 1.0 ||
+        simgrid::config::get_value<double>("network/weight-S") != 0.0 || g_track_hosts || g_link_states ||
+        !g_link_sig.empty() || !g_exempt.empty())
+        return -1;
+    static bool hooked = false;
+    if (!hooked) {
+        hooked = true;
+        simgrid::s4u::Engine::on_simulation_end_cb([] { sr_pool::reset(); });
+    }
+    for (int i = 0; i < n; i++)
+        if (links[i] && links[i]->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::SHARED)
+            sr_pool::add_link(links[i]);
     return 0;
 }

@@ -88,6 +88,15 @@ void sr_sg_set_rebound(int on);
  * the callbacks (a latency or bandwidth factor set on the command line). */
 int sr_sg_exempt_links_from_factors(sg_link_t *links, int n);
 
+/* Flow aggregation (sr_sg_pool.hpp): transfers started by sr_sg_sendto_start whose route crosses one of
+ * `links` (SHARED links; n of them, borrowed for the call) are solved by simrun's pool instead of SimGrid's
+ * max-min solver, with the same CM02 rates, in O(groups of identical routes) per event. The caller guarantees
+ * the structure the pool needs (eng_pool.c: the other SHARED links of those routes are each crossed by one set
+ * of identical routes, all through the pooled link); this call checks the rest: returns -1 and pools nothing
+ * unless the network model is CM02 without factors, cross-traffic or weight-S and no link or host has a
+ * profile (call it after those are set, before simgrid_run). 0 otherwise. */
+int sr_sg_pool_links(sg_link_t *links, int n);
+
 /* Drops the engine's references to the activities that have ended (call after simgrid_run). */
 void sr_sg_release_ended(void);
 
