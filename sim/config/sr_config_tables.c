@@ -310,7 +310,8 @@ static const sr_field route_fields[] = {
     {"src", SR_F_STR, .flags = RQ, .doc = "device group or single device", OFF(sr_route_spec, src)},
     {"dst", SR_F_STR, .flags = RQ, .doc = "device group or single device", OFF(sr_route_spec, dst)},
     {"links", SR_F_SEQ, .flags = RQ,
-     .doc = "link names in order; a per_device link resolves to the instance of the src (or dst) member"},
+     .doc = "link names in order; a per_device link resolves to the instance of the src (or dst) member; between "
+            "members of its own group, to the sender's the first time it is listed and the receiver's the second"},
     {"symmetric", SR_F_BOOL, .def = "true", .doc = "the reverse direction uses the same links reversed",
      OFF(sr_route_spec, symmetric)},
 };

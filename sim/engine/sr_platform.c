@@ -59,17 +59,24 @@ static int link_base(const sr_experiment *e, int spec)
     return b;
 }
 
-/* Link index of `name` on the route from (sg, si) to (dg, di); -1 unknown, -2 per-device mismatch. */
-static int resolve_link(const sr_experiment *e, const char *name, int sg, int si, int dg, int di)
+/* Link index of `name` on the route from (sg, si) to (dg, di); -1 unknown, -2 per-device mismatch. `nth`:
+ * how many times the name came earlier in the route: a per-device link of a group that is both ends (a route
+ * between members of one group) resolves to the sender's instance first and to the receiver's the second
+ * time (cam -> cam through [up, lan, up] crosses up<i> and up<j>). */
+static int resolve_link(const sr_experiment *e, const char *name, int nth, int sg, int si, int dg, int di)
 {
     for (int s = 0; s < e->n_links; s++) {
         const sr_link_spec *l = &e->links[s];
         if (strcmp(l->name, name) != 0) continue;
         if (!l->per_device) return l->count >= 1 ? link_base(e, s) : -1;
         int inst = -1;
-        if (strcmp(l->per_device, e->devices[sg].name) == 0)
+        int src_side = strcmp(l->per_device, e->devices[sg].name) == 0;
+        int dst_side = strcmp(l->per_device, e->devices[dg].name) == 0;
+        if (src_side && dst_side)
+            inst = nth == 0 ? si : nth == 1 ? di : -1;
+        else if (src_side)
             inst = si;
-        else if (strcmp(l->per_device, e->devices[dg].name) == 0)
+        else if (dst_side)
             inst = di;
         if (inst < 0 || inst >= l->count) return -2;
         return link_base(e, s) + inst;
@@ -176,13 +183,17 @@ static sr_status expand_routes(const sr_experiment *e, sr_topology *t, char *err
                 int a = t->group_base[sg] + i, b = t->group_base[dg] + j;
                 if (a == b) continue;
                 for (int k = 0; k < rs->n_links; k++) {
-                    int l = resolve_link(e, rs->links[k], sg, i, dg, j);
+                    int nth = 0;
+                    for (int q = 0; q < k; q++)
+                        nth += strcmp(rs->links[q], rs->links[k]) == 0;
+                    int l = resolve_link(e, rs->links[k], nth, sg, i, dg, j);
                     if (l == -1) {
                         ERR("%s:%d:%d: error: route %s -> %s: unknown link '%s'", loc_file(&rs->loc),
                             rs->loc.line, rs->loc.col, rs->src, rs->dst, rs->links[k]);
                         st = SR_ERR_NOT_FOUND;
                     } else if (l == -2) {
-                        ERR("%s:%d:%d: error: route %s -> %s: per-device link '%s' belongs to neither end",
+                        ERR("%s:%d:%d: error: route %s -> %s: per-device link '%s' belongs to neither end (or "
+                            "is listed more than twice between members of its group)",
                             loc_file(&rs->loc), rs->loc.line, rs->loc.col, rs->src, rs->dst, rs->links[k]);
                         st = SR_ERR_INVALID;
                     }

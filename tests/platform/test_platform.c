@@ -119,6 +119,37 @@ static void test_wired_layout(void **state)
     fx_free(e);
 }
 
+/* Between members of one group, a per-device link listed twice is the sender's instance then the receiver's;
+ * listed once, the sender's; three times is refused. */
+static void test_peer_route_both_uplinks(void **state)
+{
+    (void)state;
+    sr_experiment *e = fx_new(1.0, SR_NET_CM02);
+    fx_device(e, "cam", 3, 1e9, 0, 0);
+    fx_link(e, "up", 8e6, 0.005, SR_SHARING_SHARED, "cam", 3);
+    fx_link(e, "lan", 100e6, 0.001, SR_SHARING_SHARED, NULL, 1);
+    static const char *const peer[] = {"up", "lan", "up", NULL};
+    fx_route(e, "cam", "cam", 0, peer);
+    char *xml = xml_of(e, NULL);
+    assert_int_equal(count(xml, "<bypassRoute "), 3 * 2);
+    assert_non_null(strstr(xml, "<bypassRoute src=\"cam0\" dst=\"cam2\"><link_ctn id=\"up0\"/><link_ctn "
+                                "id=\"lan\"/><link_ctn id=\"up2\"/></bypassRoute>"));
+    assert_non_null(strstr(xml, "<bypassRoute src=\"cam2\" dst=\"cam1\"><link_ctn id=\"up2\"/><link_ctn "
+                                "id=\"lan\"/><link_ctn id=\"up1\"/></bypassRoute>"));
+    free(xml);
+    fx_free(e);
+    e = fx_new(1.0, SR_NET_CM02);
+    fx_device(e, "cam", 2, 1e9, 0, 0);
+    fx_link(e, "up", 8e6, 0.005, SR_SHARING_SHARED, "cam", 2);
+    static const char *const thrice[] = {"up", "up", "up", NULL};
+    fx_route(e, "cam", "cam", 0, thrice);
+    sr_topology *t = NULL;
+    char err[512] = "";
+    assert_int_equal(sr_topology_build(e, &t, err, sizeof err), SR_ERR_INVALID);
+    assert_non_null(strstr(err, "listed more than twice"));
+    fx_free(e);
+}
+
 /* Cameras on one WIFI access point next to wired cameras: the cell is its own Wifi zone, its wired part is
  * written once per (wired host, direction) whatever the number of stations. */
 static sr_experiment *mixed(double frame_fps)
@@ -316,6 +347,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wired_layout),
+        cmocka_unit_test(test_peer_route_both_uplinks),
         cmocka_unit_test(test_wifi_layout),
         cmocka_unit_test(test_cell_sides_must_agree),
         cmocka_unit_test(test_size_linear),
