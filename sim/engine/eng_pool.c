@@ -93,11 +93,9 @@ sr_status eng_pool_setup(engine *eng, char *err, size_t err_size)
     int n_chosen = 0;
     for (int w = 0; w < nl; w++) {
         if (!link_shared(e, t, w) || pooled[w] || start[w + 1] - start[w] < 2) continue;
-        int ok = 1, n_touched = 0, groups = 1;
-        const sr_topo_route *first = sr_topology_route_at(t, through[start[w]]);
+        int ok = 1, n_touched = 0;
         for (int j = start[w]; j < start[w + 1] && ok; j++) {
             const sr_topo_route *r = sr_topology_route_at(t, through[j]);
-            if (groups == 1 && !same_links(t, first, r)) groups = 2;
             for (int k = 0; k < r->n_links && ok; k++) {
                 int l = sr_topology_route_link(t, r, k);
                 if (l == w) continue;
@@ -124,7 +122,6 @@ sr_status eng_pool_setup(engine *eng, char *err, size_t err_size)
                 ok = via_w;
             }
         }
-        ok = ok && groups > 1; /* a single group gains nothing */
         for (int i = 0; i < n_touched; i++) {
             if (ok) pooled[touched[i]] = 2; /* W's groups' links may not be pooled themselves */
             owner[touched[i]] = -1;

@@ -6,7 +6,8 @@
  * overloaded WAN behind per-camera uplinks (W saturated, every group below its cap), groups with different
  * latencies (CM02's sharing penalty: rates ∝ 1 / route latency) and slow uplinks that saturate before the WAN
  * does (the level walk), several flows of one camera sharing its uplink (a group's own link at c / n), and
- * connections with one transfer in flight (a transfer starting at another's end). Where the structure does not
+ * connections with one transfer in flight (a transfer starting at another's end), every camera on one shared
+ * link (a single group). Where the structure does not
  * allow it (the cameras' uplinks also reach an edge server without the WAN; a failure schedule), nothing is
  * pooled and the metric flow_pool_links is absent. */
 #include <math.h>
@@ -142,6 +143,24 @@ static void test_mixed_groups(void **state)
     fx_free(e);
 }
 
+/* Every camera straight on one shared 3 Mbit/s link (one group: the same route links for all). */
+static void test_one_shared_link(void **state)
+{
+    (void)state;
+    sr_experiment *e = fx_new(4.0, SR_NET_CM02);
+    int d = fx_device(e, "cam", 25, 1e9, 0, 0);
+    e->devices[d].max_in_flight = 1;
+    fx_device(e, "cloud", 1, 1e12, 0, 0);
+    fx_link(e, "lte", 3e6, 0.03, SR_SHARING_SHARED, NULL, 1);
+    static const char *const L[] = {"lte", NULL};
+    fx_route(e, "cam", "cloud", 1, L);
+    fx_model(e, "m", "tiny");
+    fx_source(e, "v", "cam", "m", 1.0, SR_ARRIVAL_POISSON, 0.0);
+    fx_policy(e, "cloud_only", "cloud", NULL, 31.0 * 1024);
+    assert_true(same_frames(e, 1) > 1.0);
+    fx_free(e);
+}
+
 /* The cameras' uplinks also reach an edge server without the WAN: a flow to the edge would meet the pool's
  * flows on an uplink, so the WAN is not pooled (and the frames are SimGrid's, trivially the same). */
 static void test_not_pooled(void **state)
@@ -166,6 +185,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_overloaded_wan),
         cmocka_unit_test(test_mixed_groups),
+        cmocka_unit_test(test_one_shared_link),
         cmocka_unit_test(test_not_pooled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
