@@ -356,7 +356,7 @@ static const sr_field top_fields[] = {
      .doc = "cm02: latency + size/bandwidth (no TCP window, no cross-traffic); lv08: SimGrid's default",
      OFF(sr_experiment, net_model)},
     {"flow_aggregation", SR_F_ENUM, ENUM_OF(flow_aggs), .def = "auto",
-     .doc = "auto: under cm02, the flows of a shared link whose routes' other shared links are their own (e.g. "
+     .doc = "auto: the flows of a shared link whose routes' other shared links are their own (e.g. "
             "devices with their own uplinks behind one WAN) are solved by simrun's exact max-min for that "
             "structure, O(routes) per event instead of SimGrid's O(flows); same results (user guide, \"Flow "
             "aggregation\"); off: every flow in SimGrid",

@@ -6,8 +6,10 @@
  * - every other SHARED link l on such a route is crossed only by routes through W, all with the same set of
  *   links as the first one (then the flows of l are one group of the pool: same latency, same bound, and l
  *   is theirs alone). FATPIPE links may be on any route: they bound each flow alone.
- * The experiment must also leave links and hosts as they are during the run and use CM02 (no traces, no
- * failures, no link energy: sr_sg_pool_links checks SimGrid's side of it). `flow_aggregation: off` turns
+ * - under lv08 (cross-traffic: a flow also loads its back route), every route through W has its reverse with
+ *   the same links, and no link is rdma (the RDMA exemption sets per-flow factors).
+ * The experiment must also leave links and hosts as they are during the run (no traces, no failures, no link
+ * energy: sr_sg_pool_links checks SimGrid's side of it). `flow_aggregation: off` turns
  * pooling off (tests compare the two). */
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +27,11 @@ static int has_failures(const sr_failure_spec *f)
 /* The experiment keeps links and hosts unchanged during a run and uses CM02. */
 static int pool_allowed(const sr_experiment *e)
 {
-    if (e->flow_aggregation == SR_FLOW_AGG_OFF || e->net_model != SR_NET_CM02) return 0;
-    if (eng_needs_link_energy(e)) return 0;
+    if (e->flow_aggregation == SR_FLOW_AGG_OFF || eng_needs_link_energy(e)) return 0;
+    /* lv08's RDMA exemption sets per-flow factors through callbacks (eng_sg.c): not for the pool */
+    if (e->net_model == SR_NET_LV08)
+        for (int s = 0; s < e->n_links; s++)
+            if (e->links[s].type == SR_LINK_RDMA) return 0;
     for (int s = 0; s < e->n_links; s++)
         if (e->links[s].bandwidth_trace || e->links[s].latency_trace || has_failures(&e->links[s].failures))
             return 0;
@@ -96,6 +101,10 @@ sr_status eng_pool_setup(engine *eng, char *err, size_t err_size)
         int ok = 1, n_touched = 0;
         for (int j = start[w]; j < start[w + 1] && ok; j++) {
             const sr_topo_route *r = sr_topology_route_at(t, through[j]);
+            if (e->net_model == SR_NET_LV08) { /* cross-traffic loads the back route: the same links */
+                const sr_topo_route *back = sr_topology_route(t, r->dst, r->src);
+                ok = back && same_links(t, r, back);
+            }
             for (int k = 0; k < r->n_links && ok; k++) {
                 int l = sr_topology_route_link(t, r, k);
                 if (l == w) continue;

@@ -31,9 +31,10 @@ struct LaterTag {
 };
 
 struct Group {
-    double p     = 1.0;  // sharing penalty: the route's latency (1 when it has none), as CM02 sets it
+    double p     = 1.0;  // sharing penalty: the route's latency (+ weight-S terms; 1 when it has none)
     double bound = kInf; // the variable bound CM02 gives each transfer, and FATPIPE links' bandwidths
-    double c     = kInf; // smallest bandwidth of the route's SHARED links other than the pooled one
+    double c     = kInf; // smallest bandwidth / weight of the route's SHARED links other than the pooled one
+    double w     = 1.0;  // the transfer's weight on the pooled link (1.05 with LV08's cross-traffic)
     int n        = 0;    // transfers moving bytes
     double V = 0.0, t = 0.0, rate = 0.0;
     double key = kInf;   // saturation level cap * p while active
@@ -53,6 +54,9 @@ struct Pool {
 };
 
 std::unordered_map<const Link*, std::unique_ptr<Pool>> g_pools;
+// the network model's constants (sr_pool::configure): CM02 under simrun's cm02, LV08's under lv08
+double g_lat_factor = 1.0, g_bw_factor = 1.0, g_weight_s = 0.0, g_gamma = 0.0;
+bool g_crosstraffic = false;
 
 double now_s()
 {
@@ -63,7 +67,7 @@ void advance(Pool& pl, double now)
 {
     for (int gi : pl.active) {
         Group& g = pl.groups[gi];
-        if (now > g.t) g.V += g.rate * (now - g.t);
+        if (now > g.t) g.V += g.rate * g_bw_factor * (now - g.t); // progress = value x bandwidth factor
         g.t = now;
     }
 }
@@ -74,7 +78,7 @@ void solve(Pool& pl)
     double C     = pl.W->get_bandwidth();
     double sum_w = 0.0; // Σ n / p of the groups not (yet) saturated
     for (int gi : pl.active)
-        sum_w += pl.groups[gi].n / pl.groups[gi].p;
+        sum_w += pl.groups[gi].n * pl.groups[gi].w / pl.groups[gi].p;
     double used  = 0.0; // Σ n cap of the saturated ones
     double theta = kInf;
     for (const auto& [level, gi] : pl.order) {
@@ -84,8 +88,8 @@ void solve(Pool& pl)
             break;
         }
         const Group& g = pl.groups[gi];
-        used += g.n * g.cap();
-        sum_w -= g.n / g.p;
+        used += g.n * g.w * g.cap();
+        sum_w -= g.n * g.w / g.p;
     }
     for (int gi : pl.active) {
         Group& g = pl.groups[gi];
@@ -130,7 +134,7 @@ void end(Pool* pl)
     int best       = -1;
     for (int gi : pl->active) {
         const Group& g = pl->groups[gi];
-        double dt      = (g.heap.top().tag - g.V) / g.rate;
+        double dt      = (g.heap.top().tag - g.V) / (g.rate * g_bw_factor);
         if (dt < best_dt) {
             best_dt = dt;
             best    = gi;
@@ -140,7 +144,7 @@ void end(Pool* pl)
     for (int gi : touched) {
         Group& g = pl->groups[gi];
         int n    = g.n;
-        while (!g.heap.empty() && (gi == best || (g.heap.top().tag - g.V) <= g.rate * 1e-12)) {
+        while (!g.heap.empty() && (gi == best || (g.heap.top().tag - g.V) <= g.rate * g_bw_factor * 1e-12)) {
             done.push_back(g.heap.top().data);
             g.heap.pop();
             n--;
@@ -163,7 +167,7 @@ void reschedule(Pool& pl)
     for (int gi : pl.active) {
         const Group& g = pl.groups[gi];
         if (g.heap.empty() || !(g.rate > 0)) continue;
-        double dt = (g.heap.top().tag - g.V) / g.rate;
+        double dt = (g.heap.top().tag - g.V) / (g.rate * g_bw_factor);
         next      = std::min(next, dt < 0 ? 0.0 : dt);
     }
     if (pl.timer) {
@@ -189,6 +193,15 @@ void join(Pool* pl, int gi, double bytes, void* data)
 } // namespace
 
 namespace sr_pool {
+void configure(double lat_factor, double bw_factor, double weight_s, double tcp_gamma, bool crosstraffic)
+{
+    g_lat_factor  = lat_factor;
+    g_bw_factor   = bw_factor;
+    g_weight_s    = weight_s;
+    g_gamma       = tcp_gamma;
+    g_crosstraffic = crosstraffic;
+}
+
 void add_link(Link* link)
 {
     if (!link || g_pools.count(link)) return;
@@ -209,7 +222,10 @@ bool try_start(sg_host_t from, sg_host_t to, double bytes, void* data)
         if (it != g_pools.end()) pl = it->second.get();
     }
     if (!pl) return false;
+    std::vector<Link*> back; // with cross-traffic the flow also loads its back route
+    if (g_crosstraffic) to->route_to(from, back, nullptr);
     std::vector<const Link*> key(route.begin(), route.end());
+    key.insert(key.end(), back.begin(), back.end());
     std::sort(key.begin(), key.end());
     key.erase(std::unique(key.begin(), key.end()), key.end());
     auto found = pl->by_links.find(key);
@@ -217,31 +233,43 @@ bool try_start(sg_host_t from, sg_host_t to, double bytes, void* data)
     if (found != pl->by_links.end()) {
         gi = found->second;
     } else {
+        // network_cm02.cpp (3.32), communicate / comm_action_set_bounds / comm_action_set_variable /
+        // comm_action_expand_constraints: penalty = latency (+ weight-S / bandwidth per link) when the route has
+        // latency, 1 otherwise; bound = min(smallest bandwidth, TCP-gamma / (2 latency)) with latency, the
+        // smallest bandwidth without (lmm ignores a bound <= 0); weight 1 per route link and 0.05 per
+        // back-route link with cross-traffic, summed on a SHARED link, the larger on a FATPIPE one
         Group g;
-        g.p = lat > 0 ? lat : 1.0;
-        // CM02 (network_cm02.cpp, comm_action_set_variable): the bound is min(smallest bandwidth,
-        // TCP-gamma / (2 latency)) when the route has latency, the smallest bandwidth otherwise; lmm ignores
-        // a bound <= 0 (TCP-gamma 0 under simrun's CM02: no bound when the route has latency)
-        double bw_min = kInf;
-        for (const Link* l : route)
+        double bw_min = kInf, pen = lat;
+        for (const Link* l : route) {
             bw_min = std::min(bw_min, l->get_bandwidth());
+            if (g_weight_s > 0) pen += g_weight_s / l->get_bandwidth();
+        }
+        g.p      = lat > 0 ? pen : 1.0;
         double b = bw_min;
-        if (lat > 0) b = std::min(bw_min, simgrid::config::get_value<double>("network/TCP-gamma") / (2.0 * lat));
+        if (lat > 0) b = std::min(bw_min, g_gamma / (2.0 * lat));
         g.bound = b > 0 ? b : kInf;
+        auto weight = [&route, &back](const Link* l) {
+            double on   = std::count(route.begin(), route.end(), l) > 0 ? 1.0 : 0.0;
+            double off  = std::count(back.begin(), back.end(), l) > 0 ? 0.05 : 0.0;
+            return l->get_sharing_policy() == Link::SharingPolicy::FATPIPE ? std::max(on, off) : on + off;
+        };
         for (const Link* l : key) {
-            if (l == pl->W) continue;
-            if (l->get_sharing_policy() == Link::SharingPolicy::FATPIPE)
-                g.bound = std::min(g.bound, l->get_bandwidth());
+            double wl = weight(l);
+            if (l == pl->W)
+                g.w = wl;
+            else if (l->get_sharing_policy() == Link::SharingPolicy::FATPIPE)
+                g.bound = std::min(g.bound, l->get_bandwidth() / wl);
             else
-                g.c = std::min(g.c, l->get_bandwidth());
+                g.c = std::min(g.c, l->get_bandwidth() / wl);
         }
         gi = static_cast<int>(pl->groups.size());
         pl->groups.push_back(std::move(g));
         pl->by_links.emplace(std::move(key), gi);
     }
     double size = static_cast<double>(static_cast<uint64_t>(bytes)); // as sg_host_sendto truncates
-    if (lat > 0)
-        simgrid::kernel::timer::Timer::set(now_s() + lat, [pl, gi, size, data] { join(pl, gi, size, data); });
+    double delay = lat * g_lat_factor; // the flow shares no bandwidth while it pays its latency
+    if (delay > 0)
+        simgrid::kernel::timer::Timer::set(now_s() + delay, [pl, gi, size, data] { join(pl, gi, size, data); });
     else
         join(pl, gi, size, data);
     return true;

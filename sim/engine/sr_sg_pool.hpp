@@ -20,9 +20,12 @@
 //   that rate and each transfer finishes when V_g reaches the value it had when the transfer joined plus its
 //   size; the next end is a heap per group and a scan over groups.
 //
-// What the pool requires of the run (checked by sr_sg_pool_links in the shim): CM02 without factors,
-// cross-traffic or a TCP window bound; no host or link state profile and no link signal (no failures, no
-// traces); no link energy (the plugin reads SimGrid's link usage). tests/engine/test_flow_pool.c compares
+// The network model's constants are CM02's equations with SimGrid's configured values (simrun's cm02: none;
+// lv08: latency x 13.01 before the flow shares, progress = value x 0.97, penalty latency + weight-S per link,
+// the TCP window bound, cross-traffic: weight 1.05 on links a flow crosses both ways, 0.05 on back-route-only
+// ones). What the pool requires of the run (checked by sr_sg_pool_links in the shim): no host or link state
+// profile and no link signal (no failures, no traces), no factor callbacks (RDMA exemption); no link energy (the
+// plugin reads SimGrid's link usage). tests/engine/test_flow_pool.c compares
 // every frame's times with pooling on and off.
 #ifndef SR_SG_POOL_HPP
 #define SR_SG_POOL_HPP
@@ -30,6 +33,8 @@
 #include <simgrid/forward.h>
 
 namespace sr_pool {
+// The network model's constants, read from SimGrid's configuration before the first transfer.
+void configure(double lat_factor, double bw_factor, double weight_s, double tcp_gamma, bool crosstraffic);
 // Adds a link to the pooled set (before simgrid_run).
 void add_link(simgrid::s4u::Link* link);
 // Starts a transfer in the pool when its route crosses a pooled link: true then, and its end is reported

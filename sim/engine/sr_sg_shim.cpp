@@ -641,15 +641,17 @@ extern "C" int sr_sg_exempt_links_from_factors(sg_link_t* links, int n)
 extern "C" int sr_sg_pool_links(sg_link_t* links, int n)
 {
     if (n <= 0) return 0;
-    // the pool solves CM02 without factors, cross-traffic or weight-S, and nothing that changes links or
-    // fails transfers while they run
-    if (simgrid::config::get_value<std::string>("network/model") != "CM02" ||
-        simgrid::config::get_value<bool>("network/crosstraffic") ||
-        simgrid::config::get_value<double>("network/latency-factor") != 1.0 ||
-        simgrid::config::get_value<double>("network/bandwidth-factor") != 1.0 ||
-        simgrid::config::get_value<double>("network/weight-S") != 0.0 || g_track_hosts || g_link_states ||
-        !g_link_sig.empty() || !g_exempt.empty())
+    // the pool solves CM02's equations with the configured constants; nothing may change links or fail
+    // transfers while they run, and no callback may set per-flow factors
+    std::string model = simgrid::config::get_value<std::string>("network/model");
+    if ((model != "CM02" && model != "LV08") || g_track_hosts || g_link_states || !g_link_sig.empty() ||
+        !g_exempt.empty())
         return -1;
+    sr_pool::configure(simgrid::config::get_value<double>("network/latency-factor"),
+                       simgrid::config::get_value<double>("network/bandwidth-factor"),
+                       simgrid::config::get_value<double>("network/weight-S"),
+                       simgrid::config::get_value<double>("network/TCP-gamma"),
+                       simgrid::config::get_value<bool>("network/crosstraffic"));
     static bool hooked = false;
     if (!hooked) {
         hooked = true;

@@ -7,7 +7,8 @@
  * latencies (CM02's sharing penalty: rates ∝ 1 / route latency) and slow uplinks that saturate before the WAN
  * does (the level walk), several flows of one camera sharing its uplink (a group's own link at c / n), and
  * connections with one transfer in flight (a transfer starting at another's end), every camera on one shared
- * link (a single group). Where the structure does not
+ * link (a single group); under cm02 and lv08 (its latency and bandwidth factors, weight-S and cross-traffic).
+ * Where the structure does not
  * allow it (the cameras' uplinks also reach an edge server without the WAN; a failure schedule), nothing is
  * pooled and the metric flow_pool_links is absent. */
 #include <math.h>
@@ -93,9 +94,10 @@ static double same_frames(sr_experiment *e, int want_pooled)
 }
 
 /* n cameras with their own uplink (bw, latency) behind a shared WAN to one cloud; cloud_only frames. */
-static sr_experiment *city(int cams, double up_bps, double up_lat_s, double wan_bps, double fps, int in_flight)
+static sr_experiment *city(sr_net_model net, int cams, double up_bps, double up_lat_s, double wan_bps, double fps,
+                           int in_flight)
 {
-    sr_experiment *e = fx_new(4.0, SR_NET_CM02);
+    sr_experiment *e = fx_new(4.0, net);
     int d = fx_device(e, "cam", cams, 1e9, 0, 0);
     e->devices[d].max_in_flight = in_flight;
     fx_device(e, "cloud", 1, 1e12, 0, 0);
@@ -112,19 +114,20 @@ static sr_experiment *city(int cams, double up_bps, double up_lat_s, double wan_
 static void test_overloaded_wan(void **state)
 {
     (void)state;
-    sr_experiment *e = city(30, 5.85e6, 0.02, 2e6, 1.0, 1);
-    double mean = same_frames(e, 1);
-    /* alone a frame takes 0.03 + 253952 / 2e6 = 0.157 s on the wire: the WAN was shared */
-    assert_true(mean > 1.0);
-    fx_free(e);
+    for (int net = 0; net < SR_NET_MODEL_COUNT; net++) {
+        sr_experiment *e = city((sr_net_model)net, 30, 5.85e6, 0.02, 2e6, 1.0, 1);
+        double mean = same_frames(e, 1);
+        /* alone a frame takes 0.03 + 253952 / 2e6 = 0.157 s on the wire (CM02): the WAN was shared */
+        assert_true(mean > 1.0);
+        fx_free(e);
+    }
 }
 
 /* Two camera groups: slow far uplinks (0.4 Mbit/s, 80 ms) that saturate before the WAN, fast near ones
  * (50 Mbit/s, 2 ms); every frame its own flow, so a camera's frames share its uplink. */
-static void test_mixed_groups(void **state)
+static void mixed_groups(sr_net_model net)
 {
-    (void)state;
-    sr_experiment *e = fx_new(4.0, SR_NET_CM02);
+    sr_experiment *e = fx_new(4.0, net);
     fx_device(e, "far", 8, 1e9, 0, 0);
     fx_device(e, "near", 8, 1e9, 0, 0);
     fx_device(e, "cloud", 1, 1e12, 0, 0);
@@ -143,11 +146,17 @@ static void test_mixed_groups(void **state)
     fx_free(e);
 }
 
-/* Every camera straight on one shared 3 Mbit/s link (one group: the same route links for all). */
-static void test_one_shared_link(void **state)
+static void test_mixed_groups(void **state)
 {
     (void)state;
-    sr_experiment *e = fx_new(4.0, SR_NET_CM02);
+    mixed_groups(SR_NET_CM02);
+    mixed_groups(SR_NET_LV08); /* latency x 13.01, progress x 0.97, weight-S in the penalty, cross-traffic 1.05 */
+}
+
+/* Every camera straight on one shared 3 Mbit/s link (one group: the same route links for all). */
+static void one_shared_link(sr_net_model net)
+{
+    sr_experiment *e = fx_new(4.0, net);
     int d = fx_device(e, "cam", 25, 1e9, 0, 0);
     e->devices[d].max_in_flight = 1;
     fx_device(e, "cloud", 1, 1e12, 0, 0);
@@ -161,21 +170,35 @@ static void test_one_shared_link(void **state)
     fx_free(e);
 }
 
+static void test_one_shared_link(void **state)
+{
+    (void)state;
+    one_shared_link(SR_NET_CM02);
+    one_shared_link(SR_NET_LV08);
+}
+
 /* The cameras' uplinks also reach an edge server without the WAN: a flow to the edge would meet the pool's
  * flows on an uplink, so the WAN is not pooled (and the frames are SimGrid's, trivially the same). */
 static void test_not_pooled(void **state)
 {
     (void)state;
-    sr_experiment *e = city(10, 5.85e6, 0.02, 2e6, 1.0, 1);
+    sr_experiment *e = city(SR_NET_CM02, 10, 5.85e6, 0.02, 2e6, 1.0, 1);
     fx_device(e, "edge", 1, 1e12, 0, 0);
     static const char *const UP[] = {"up", NULL};
     fx_route(e, "cam", "edge", 1, UP);
     same_frames(e, 0);
     fx_free(e);
     /* a failure schedule changes links during the run: nothing pooled */
-    e = city(10, 5.85e6, 0.02, 2e6, 1.0, 1);
+    e = city(SR_NET_CM02, 10, 5.85e6, 0.02, 2e6, 1.0, 1);
     e->links[1].failures.mtbf_s = 50;
     e->links[1].failures.mttr_s = 1;
+    same_frames(e, 0);
+    fx_free(e);
+    /* lv08 with one-way routes: cross-traffic would load back routes the pool does not see */
+    e = city(SR_NET_LV08, 10, 5.85e6, 0.02, 2e6, 1.0, 1);
+    e->routes[0].symmetric = 0;
+    static const char *const BACK[] = {"wan", NULL};
+    fx_route(e, "cloud", "cam", 0, BACK);
     same_frames(e, 0);
     fx_free(e);
 }
