@@ -432,7 +432,8 @@ sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate
                 sr_topology_host_at(m.topo, m.node_host[m.links[l].a])->name,
                 sr_topology_host_at(m.topo, m.node_host[m.links[l].b])->name, m.links[l].bw_ab_bps / 1e6,
                 m.links[l].bw_ba_bps / 1e6, m.links[l].delay_ab_s * 1e3, m.links[l].delay_ba_s * 1e3);
-    st = sr_testbed_create(m.n_nodes, quota, m.links, m.n_links, &m.tb, err, err_size);
+    sr_tb_tcp tcp = o->cold_tcp ? SR_TB_TCP_COLD : SR_TB_TCP_WARM;
+    st = sr_testbed_create(m.n_nodes, quota, m.links, m.n_links, &tcp, &m.tb, err, err_size);
     free(quota);
     if (st != SR_OK) goto done;
     pids = calloc((size_t)m.n_nodes, sizeof *pids);
@@ -575,6 +576,7 @@ done:
     sr_testbed_free(m.tb);
     if (st == SR_OK) st = emu_collect(&m, recs, n_recs, out);
     if (st == SR_OK) st = sr_run_output_add_metric(out, "emulated_wall_s", emu_now_s() - wall0, "s");
+    if (st == SR_OK) st = sr_run_output_add_metric(out, "emulated_tcp_warm", o->cold_tcp ? 0 : 1, "1");
     free(recs);
     emu_free(&m);
     sigaction(SIGPIPE, &old_pipe, NULL);

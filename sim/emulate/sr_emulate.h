@@ -43,6 +43,8 @@ typedef struct sr_emulate_opts {
     int host_cores;    /* quotas at or above this many cores are not set (0: the online CPUs) */
     double grace_s;    /* after the last capture, how long to wait for frames to finish (0: 30 s) */
     FILE *log;         /* progress and warnings (may be NULL) */
+    int cold_tcp;      /* 1: TCP as Linux's defaults (slow start on every idle connection, initial window
+                          10); 0: warm connections (SR_TB_TCP_WARM, sr_testbed.h). Both use cubic. */
 } sr_emulate_opts;
 
 /* Runs point e (seed: the point's) on a testbed built for it and torn down before the return. out gets

@@ -9,6 +9,8 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,6 +46,7 @@ struct sr_testbed {
     int cg_v2;
     tb_link *links;
     pid_t guardian;
+    char congestion[16]; /* "" : the host's default */
     int guard_fd; /* write end: the guardian tears down when it closes */
 };
 
@@ -306,6 +310,43 @@ done:
     return fd;
 }
 
+/* Writes value into /proc/sys/<key> as seen from namespace ns (network sysctls are per namespace: the
+ * file opened is the one of the opener's namespace). */
+static sr_status ns_sysctl(const char *ns, const char *key, const char *value, char *err, size_t err_size)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/run/netns/%s", ns);
+    int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    int target = open(path, O_RDONLY | O_CLOEXEC);
+    sr_status st = SR_OK;
+    if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) != 0) {
+        sr_errf(err, err_size, "entering namespace %s: %s", ns, strerror(errno));
+        st = SR_ERR_IO;
+        goto done;
+    }
+    snprintf(path, sizeof path, "/proc/sys/%s", key);
+    if (write_file(path, value) != 0) {
+        sr_errf(err, err_size, "setting %s = %s in namespace %s: %s", key, value, ns, strerror(errno));
+        st = SR_ERR_UNSUPPORTED;
+    }
+    if (setns(self, CLONE_NEWNET) != 0) { /* cannot happen: we came from there */
+        sr_errf(err, err_size, "returning to the original namespace: %s", strerror(errno));
+        st = SR_ERR_IO;
+    }
+done:
+    if (self >= 0) close(self);
+    if (target >= 0) close(target);
+    return st;
+}
+
+static sr_status ns_tcp(const char *ns, const sr_tb_tcp *tcp, char *err, size_t err_size)
+{
+    sr_status st = SR_OK;
+    if (tcp && tcp->no_idle_restart)
+        st = ns_sysctl(ns, "net/ipv4/tcp_slow_start_after_idle", "0", err, err_size);
+    return st;
+}
+
 /* The token bucket's depth: 1 ms at the wire rate, at least one full packet. */
 static double burst_bytes(double payload_bps)
 {
@@ -379,11 +420,17 @@ static sr_status cgroup_setup(sr_testbed *tb, int i, double quota, char *err, si
 }
 
 sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_link *links, int n_links,
-                            sr_testbed **out, char *err, size_t err_size)
+                            const sr_tb_tcp *tcp, sr_testbed **out, char *err, size_t err_size)
 {
     *out = NULL;
     if (n_nodes < 1 || n_nodes > 250 || n_links < 0 || n_links > 250) {
         sr_errf(err, err_size, "testbed: %d nodes and %d links (at most 250 each)", n_nodes, n_links);
+        return SR_ERR_RANGE;
+    }
+    if (tcp && (tcp->init_window_segs < 0 || tcp->init_window_segs > 1000 ||
+                (tcp->congestion && (!tcp->congestion[0] || strlen(tcp->congestion) > 15)))) {
+        sr_errf(err, err_size, "testbed: initial window %d segments (0..1000) or congestion control name",
+                tcp->init_window_segs);
         return SR_ERR_RANGE;
     }
     sr_status st = sr_testbed_check(err, err_size);
@@ -406,6 +453,7 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
     tb->cg = calloc((size_t)n_nodes, sizeof *tb->cg);
     tb->links = calloc((size_t)(n_links ? n_links : 1), sizeof *tb->links);
     tb->guard_fd = -1;
+    if (tcp && tcp->congestion) snprintf(tb->congestion, sizeof tb->congestion, "%s", tcp->congestion);
     if (!tb->ns || !tb->cg || !tb->links) {
         sr_testbed_free(tb);
         return SR_ERR_NOMEM;
@@ -445,6 +493,7 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
     for (int i = 0; i < n_nodes && st == SR_OK; i++) {
         st = run_cmd(err, err_size, "ip netns add %s", tb->ns[i]);
         if (st == SR_OK) st = run_cmd(err, err_size, "ip -n %s link set lo up", tb->ns[i]);
+        if (st == SR_OK) st = ns_tcp(tb->ns[i], tcp, err, err_size);
         if (st == SR_OK && quota_cores && quota_cores[i] > 0)
             st = cgroup_setup(tb, i, quota_cores[i], err, err_size);
     }
@@ -489,6 +538,14 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
             st = run_cmd(err, err_size, "ip -n %s addr add %s peer %s dev %s", nb, k->addr_b, k->addr_a, ifn);
         if (st == SR_OK) st = run_cmd(err, err_size, "ip -n %s link set %s up", na, ifn);
         if (st == SR_OK) st = run_cmd(err, err_size, "ip -n %s link set %s up", nb, ifn);
+        if (st == SR_OK && tcp && tcp->init_window_segs > 0) {
+            /* the peer route the address brought, again with the initial windows */
+            st = run_cmd(err, err_size, "ip -n %s route replace %s dev %s src %s initcwnd %d initrwnd %d", na,
+                         k->addr_b, ifn, k->addr_a, tcp->init_window_segs, tcp->init_window_segs);
+            if (st == SR_OK)
+                st = run_cmd(err, err_size, "ip -n %s route replace %s dev %s src %s initcwnd %d initrwnd %d",
+                             nb, k->addr_a, ifn, k->addr_b, tcp->init_window_segs, tcp->init_window_segs);
+        }
         if (st == SR_OK) st = shape(na, ifn, k->spec.bw_ab_bps, rtt, err, err_size);
         if (st == SR_OK) st = shape(nb, ifn, k->spec.bw_ba_bps, rtt, err, err_size);
     }
@@ -548,6 +605,22 @@ sr_status sr_testbed_enter(const sr_testbed *tb, int node, char *err, size_t err
             sr_errf(err, err_size, "joining cgroup %s: %s", tb->cg[node], strerror(errno));
             return SR_ERR_IO;
         }
+    }
+    return SR_OK;
+}
+
+sr_status sr_testbed_socket(const sr_testbed *tb, int fd, char *err, size_t err_size)
+{
+    int one = 1;
+    if (tb && tb->congestion[0] &&
+        setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, tb->congestion, (socklen_t)strlen(tb->congestion)) != 0) {
+        sr_errf(err, err_size, "TCP congestion control %s: %s (net.ipv4.tcp_available_congestion_control)",
+                tb->congestion, strerror(errno));
+        return SR_ERR_UNSUPPORTED;
+    }
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+        sr_errf(err, err_size, "TCP_NODELAY: %s", strerror(errno));
+        return SR_ERR_UNSUPPORTED;
     }
     return SR_OK;
 }

@@ -46,6 +46,26 @@ typedef struct sr_tb_link {
     double delay_ba_s;
 } sr_tb_link;
 
+/* TCP inside the namespaces. This host's default congestion control may pace (bbr: after a connection's
+ * first message it sends an application-limited burst of a few kB at its bandwidth estimate, which such
+ * bursts underestimate: 2 segments per 10 ms on a 5.85 Mbit/s link, +13 ms on a 7 kB message), which the
+ * flow model does not; cubic without the fq qdisc does not pace (Linux's own default). The initial window
+ * and the restart after idle are what a TCP flow has and the flow model has not (slow start). */
+typedef struct sr_tb_tcp {
+    const char *congestion; /* congestion control of the sockets sr_testbed_socket prepares (a namespace
+                               may only default to the host's allowed list); NULL: the host's default */
+    int init_window_segs;   /* initcwnd and initrwnd of every link's route, segments (1..1000); 0: the
+                               kernel's (10) */
+    int no_idle_restart;    /* 1: net.ipv4.tcp_slow_start_after_idle = 0 (a connection keeps its window
+                               across idle time); 0: the kernel's (restart from the initial window) */
+} sr_tb_tcp;
+
+/* What `simrun emulate` uses: cubic, a 64-segment initial window (92 kB: every shipped experiment's
+ * messages; the tbf queue holds 100 kB so the first burst is not dropped) and no restart after idle. */
+#define SR_TB_TCP_WARM ((sr_tb_tcp){"cubic", 64, 1})
+/* Linux's defaults but the congestion control: cubic, initial window 10, slow start after idle. */
+#define SR_TB_TCP_COLD ((sr_tb_tcp){"cubic", 0, 0})
+
 /* Checks that this process can build a testbed: root, the ip and tc commands, /dev/net/tun, network
  * namespaces, the tbf qdisc is not tested here (sr_testbed_create fails with tc's message).
  * SR_ERR_UNSUPPORTED with the reason in err otherwise. */
@@ -56,10 +76,10 @@ sr_status sr_testbed_check(char *err, size_t err_size);
 int sr_testbed_cleanup_stale(void);
 
 /* Builds the testbed: n_nodes namespaces, the links (borrowed), quotas (n_nodes values in cores, <= 0: no
- * quota; NULL: none). On failure everything built so far is removed and err says what failed. Caller frees.
- */
+ * quota; NULL: none), TCP settings (borrowed; NULL: the host's, untouched). On failure everything built so
+ * far is removed and err says what failed. Caller frees. */
 sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_link *links, int n_links,
-                            sr_testbed **out, char *err, size_t err_size);
+                            const sr_tb_tcp *tcp, sr_testbed **out, char *err, size_t err_size);
 void sr_testbed_free(sr_testbed *tb); /* tears everything down; NULL is a no-op */
 
 /* Name of node i's namespace (borrowed). */
@@ -70,6 +90,10 @@ const char *sr_testbed_addr(const sr_testbed *tb, int l, int node);
 /* For a child process (before it starts threads): moves the calling process into node's namespace and
  * cgroup, at nice SR_TESTBED_NICE. */
 sr_status sr_testbed_enter(const sr_testbed *tb, int node, char *err, size_t err_size);
+
+/* Prepares a TCP socket of a node (before connect or listen): the testbed's congestion control and
+ * TCP_NODELAY. SR_ERR_UNSUPPORTED with the reason when the kernel refuses. */
+sr_status sr_testbed_socket(const sr_testbed *tb, int fd, char *err, size_t err_size);
 
 /* The wire rate tbf is given for a payload bandwidth (the 1500/1448 header share). */
 double sr_testbed_wire_bps(double payload_bps);
