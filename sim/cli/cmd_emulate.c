@@ -153,6 +153,22 @@ int sr_cmd_emulate(int argc, char **argv)
     sr_results *db = NULL;
     sr_experiment *e0 = NULL;
     int64_t exp_id = 0;
+    sr_emulate_opts o = {(int)frames, hp->speed_flops * hp->efficiency, 0, 0, stderr, cold_tcp};
+    /* every point first, so that nothing is recorded for an experiment it cannot emulate */
+    for (int k = point >= 0 ? (int)point : 0; k < (point >= 0 ? point + 1 : n_points); k++) {
+        sr_experiment *e = NULL;
+        if (sr_config_experiment(c, k, &e) != SR_OK) {
+            sr_config_free(c);
+            return 2;
+        }
+        sr_status st = sr_emulate_check(e, sr_config_point(c, k)->seed, &o, err, sizeof err);
+        sr_experiment_free(e);
+        if (st != SR_OK) {
+            fprintf(stderr, "simrun emulate: point %d: %s\n", k, err[0] ? err : sr_status_message(st));
+            sr_config_free(c);
+            return st == SR_ERR_UNSUPPORTED || st == SR_ERR_RANGE ? 2 : 1;
+        }
+    }
     if (sr_config_experiment(c, 0, &e0) != SR_OK) {
         sr_config_free(c);
         return 2;
@@ -179,7 +195,6 @@ int sr_cmd_emulate(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    sr_emulate_opts o = {(int)frames, hp->speed_flops * hp->efficiency, 0, 0, stderr, cold_tcp};
     for (int k = point >= 0 ? (int)point : 0; k < (point >= 0 ? point + 1 : n_points) && !g_signalled; k++) {
         const sr_point *pt = sr_config_point(c, k);
         sr_experiment *e = NULL;

@@ -80,6 +80,46 @@ static sr_status need_pair(emu *m, int a, int b)
     return SR_OK;
 }
 
+/* Each device pair gets a testbed link of its own, shaped to its route's bottleneck: a platform link on the
+ * routes of two pairs would be given whole to each. Refused until shared links are shaped once. */
+static sr_status shared_links(emu *m, char *err, size_t err_size)
+{
+    int nn = m->n_nodes, nl = sr_topology_link_count(m->topo);
+    int *owner = malloc(sizeof(int) * (size_t)(nl ? nl : 1));
+    if (!owner) return SR_ERR_NOMEM;
+    for (int l = 0; l < nl; l++)
+        owner[l] = -1;
+    sr_status st = SR_OK;
+    for (int a = 0; a < nn && st == SR_OK; a++)
+        for (int b = a + 1; b < nn && st == SR_OK; b++) {
+            if (m->pair_link[a * nn + b] < 0) continue;
+            for (int dir = 0; dir < 2 && st == SR_OK; dir++) {
+                const sr_topo_route *r = dir ? sr_topology_route(m->topo, m->node_host[b], m->node_host[a])
+                                             : sr_topology_route(m->topo, m->node_host[a], m->node_host[b]);
+                for (int i = 0; r && i < r->n_links && st == SR_OK; i++) {
+                    int li = sr_topology_route_link(m->topo, r, i);
+                    if (owner[li] < 0 || owner[li] == a * nn + b) {
+                        owner[li] = a * nn + b;
+                        continue;
+                    }
+                    int c = owner[li] / nn, d = owner[li] % nn;
+                    sr_errf(err, err_size,
+                            "link '%s' carries the routes of two device pairs (%s <-> %s, %s <-> %s); the "
+                            "emulation shapes each pair's route as a link of its own and would give each pair "
+                            "the whole link: shared links are not emulated yet",
+                            sr_topology_link_at(m->topo, li)->name,
+                            sr_topology_host_at(m->topo, m->node_host[c])->name,
+                            sr_topology_host_at(m->topo, m->node_host[d])->name,
+                            sr_topology_host_at(m->topo, m->node_host[a])->name,
+                            sr_topology_host_at(m->topo, m->node_host[b])->name);
+                    st = SR_ERR_UNSUPPORTED;
+                }
+            }
+        }
+    free(owner);
+    return st;
+}
+
 static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t err_size)
 {
     const sr_experiment *e = m->e;
@@ -236,7 +276,7 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
                 m->conn[a * nn + b] = 1;
             }
     }
-    return SR_OK;
+    return shared_links(m, err, err_size);
 }
 
 static double quota_of(const emu *m, int node, const sr_emulate_opts *o, int cores)
@@ -383,6 +423,19 @@ static sr_status emu_collect(emu *m, const emu_rec *recs, size_t n_recs, sr_run_
     free(lbytes);
     free(lxfer);
     free(fr);
+    return st;
+}
+
+sr_status sr_emulate_check(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *o, char *err,
+                           size_t err_size)
+{
+    if (err && err_size) err[0] = '\0';
+    emu m;
+    memset(&m, 0, sizeof m);
+    m.e = e;
+    sr_status st = sr_engine_view_create(e, seed, &m.view, err, err_size);
+    if (st == SR_OK) st = emu_prepare(&m, o, err, err_size);
+    emu_free(&m);
     return st;
 }
 

@@ -29,8 +29,8 @@
 
 #define TB_PREFIX "simrun-"
 #define TB_PERIOD_US 10000
-#define CG_V2_ROOT "/sys/fs/cgroup/unified"
-#define CG_V2_ROOT2 "/sys/fs/cgroup"
+#define CG_V2_ROOT "/sys/fs/cgroup/unified" /* hybrid layout (systemd's, v1 controllers beside it) */
+#define CG_V2_ROOT2 "/sys/fs/cgroup"        /* unified layout (cgroup v2 only) */
 #define CG_V1_CPU "/sys/fs/cgroup/cpu"
 
 typedef struct tb_link {
@@ -44,6 +44,7 @@ struct sr_testbed {
     char (*ns)[40];
     char (*cg)[200]; /* cgroup directory of each node ("" without quota) */
     int cg_v2;
+    const char *cg_root; /* CG_V2_ROOT, CG_V2_ROOT2 or CG_V1_CPU */
     tb_link *links;
     pid_t guardian;
     char congestion[16]; /* "" : the host's default */
@@ -247,7 +248,7 @@ static void teardown(sr_testbed *tb)
             FILE *f = fopen(procs, "r");
             long pid;
             char root[220];
-            snprintf(root, sizeof root, "%s/cgroup.procs", tb->cg_v2 ? CG_V2_ROOT : CG_V1_CPU);
+            snprintf(root, sizeof root, "%s/cgroup.procs", tb->cg_root);
             while (f && fscanf(f, "%ld", &pid) == 1) {
                 char num[32];
                 snprintf(num, sizeof num, "%ld", pid);
@@ -366,14 +367,36 @@ static sr_status shape(const char *ns, const char *ifname, double payload_bps, d
                    ns, ifname, wire, burst, limit);
 }
 
+const char *sr_testbed_cpu_controller(char *why, size_t why_size)
+{
+    if (file_has_word(CG_V2_ROOT "/cgroup.controllers", "cpu")) return CG_V2_ROOT;
+    if (file_has_word(CG_V2_ROOT2 "/cgroup.controllers", "cpu")) return CG_V2_ROOT2;
+    if (access(CG_V1_CPU "/cpu.cfs_quota_us", W_OK) == 0) {
+        if (why)
+            sr_errf(why, why_size,
+                    "cgroup v2 has no cpu controller here: it is bound to the v1 hierarchy at " CG_V1_CPU
+                    " (a controller serves one hierarchy at a time)");
+        return CG_V1_CPU;
+    }
+    if (why)
+        sr_errf(why, why_size,
+                "no cgroup cpu controller: neither cgroup v2 (" CG_V2_ROOT "/cgroup.controllers, " CG_V2_ROOT2
+                "/cgroup.controllers) lists cpu nor is " CG_V1_CPU "/cpu.cfs_quota_us writable");
+    return NULL;
+}
+
+const char *sr_testbed_cgroup(const sr_testbed *tb, int node)
+{
+    return tb && node >= 0 && node < tb->n_nodes && tb->cg[node][0] ? tb->cg[node] : NULL;
+}
+
 /* Names node i's cgroup (before the guardian forks, so that it knows it). */
 static sr_status cgroup_name(sr_testbed *tb, int i, char *err, size_t err_size)
 {
-    tb->cg_v2 = file_has_word(CG_V2_ROOT "/cgroup.controllers", "cpu");
-    if (tb->cg_v2) {
-        snprintf(tb->cg[i], sizeof tb->cg[i], "%s/%s", CG_V2_ROOT, tb->ns[i]);
-    } else if (access(CG_V1_CPU "/cpu.cfs_quota_us", W_OK) == 0) {
-        snprintf(tb->cg[i], sizeof tb->cg[i], "%s/%s", CG_V1_CPU, tb->ns[i]);
+    tb->cg_root = sr_testbed_cpu_controller(NULL, 0);
+    tb->cg_v2 = tb->cg_root && strcmp(tb->cg_root, CG_V1_CPU) != 0;
+    if (tb->cg_root) {
+        snprintf(tb->cg[i], sizeof tb->cg[i], "%s/%s", tb->cg_root, tb->ns[i]);
     } else {
         sr_errf(err, err_size,
                 "CPU quotas need the cgroup cpu controller (cgroup v2 cpu.max or v1 "
@@ -389,7 +412,7 @@ static sr_status cgroup_setup(sr_testbed *tb, int i, double quota, char *err, si
     long q_us = lround(quota * TB_PERIOD_US);
     if (q_us < 1000) q_us = 1000; /* the kernel's minimum quota is 1 ms */
     if (tb->cg_v2) {
-        snprintf(ctl, sizeof ctl, "%s/cgroup.subtree_control", CG_V2_ROOT);
+        snprintf(ctl, sizeof ctl, "%s/cgroup.subtree_control", tb->cg_root);
         write_file(ctl, "+cpu");
     }
     if (mkdir(tb->cg[i], 0755) != 0 && errno != EEXIST) {

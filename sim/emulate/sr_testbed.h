@@ -91,6 +91,13 @@ const char *sr_testbed_addr(const sr_testbed *tb, int l, int node);
  * cgroup, at nice SR_TESTBED_NICE. */
 sr_status sr_testbed_enter(const sr_testbed *tb, int node, char *err, size_t err_size);
 
+/* The cgroup hierarchy whose cpu controller quotas use: /sys/fs/cgroup/unified or /sys/fs/cgroup (v2,
+ * cpu.max), /sys/fs/cgroup/cpu (v1, cpu.cfs_quota_us), or NULL when there is none. why (may be NULL) says
+ * why v2 is not used when the answer is not v2. */
+const char *sr_testbed_cpu_controller(char *why, size_t why_size);
+/* Node's cgroup directory (borrowed), NULL when it has no quota. */
+const char *sr_testbed_cgroup(const sr_testbed *tb, int node);
+
 /* Prepares a TCP socket of a node (before connect or listen): the testbed's congestion control and
  * TCP_NODELAY. SR_ERR_UNSUPPORTED with the reason when the kernel refuses. */
 sr_status sr_testbed_socket(const sr_testbed *tb, int fd, char *err, size_t err_size);
