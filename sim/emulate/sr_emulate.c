@@ -45,33 +45,88 @@ static void emu_free(emu *m)
     free(m->host_node);
     free(m->stop_and_wait);
     free(m->links);
+    for (int i = 0; i < m->n_traces; i++)
+        sr_trace_free(m->traces[i]);
+    free(m->traces);
     free(m->pair_link);
     free(m->conn);
     sr_engine_view_free(m->view);
 }
 
-static sr_status need_pair(emu *m, int a, int b)
+/* The bandwidth trace of a route's direction: link ls's trace (mahimahi read again at 1 ms: one MTU per
+ * delivery opportunity, spread over its millisecond, where the simulation uses trace_bin), capped at the
+ * route's other links' bandwidth cap_bps. Kept in m->traces. */
+static sr_status route_trace(emu *m, const sr_link_spec *ls, double cap_bps, const sr_trace **out, char *err,
+                             size_t err_size)
+{
+    sr_trace *t = NULL;
+    sr_status st;
+    if (ls->trace_format == SR_TRACE_MAHIMAHI) {
+        st = sr_trace_read(ls->bandwidth_trace, SR_TRACE_MAHIMAHI, SR_TRACE_BANDWIDTH, 1, &t, err, err_size);
+        if (st != SR_OK) return st;
+    } else {
+        const sr_trace *src = ls->bw_trace;
+        t = calloc(1, sizeof *t);
+        if (!t) return SR_ERR_NOMEM;
+        *t = *src;
+        t->times_s = malloc(sizeof(double) * (size_t)src->n);
+        t->values = malloc(sizeof(double) * (size_t)src->n);
+        if (!t->times_s || !t->values) {
+            sr_trace_free(t);
+            return SR_ERR_NOMEM;
+        }
+        memcpy(t->times_s, src->times_s, sizeof(double) * (size_t)src->n);
+        memcpy(t->values, src->values, sizeof(double) * (size_t)src->n);
+    }
+    for (int i = 0; i < t->n; i++)
+        t->values[i] = fmin(t->values[i], cap_bps);
+    m->traces[m->n_traces++] = t;
+    *out = t;
+    return SR_OK;
+}
+
+static sr_status need_pair(emu *m, int a, int b, char *err, size_t err_size)
 {
     if (m->pair_link[a * m->n_nodes + b] >= 0) return SR_OK;
     const sr_experiment *e = m->e;
     int ha = m->node_host[a], hb = m->node_host[b];
+    const char *na = sr_topology_host_at(m->topo, ha)->name, *nb = sr_topology_host_at(m->topo, hb)->name;
     const sr_topo_route *ab = sr_topology_route(m->topo, ha, hb), *ba = sr_topology_route(m->topo, hb, ha);
-    if (!ab && !ba) return SR_ERR_NOT_FOUND;
-    sr_tb_link l = {a, b, INFINITY, INFINITY, 0, 0};
+    if (!ab && !ba) {
+        sr_errf(err, err_size, "no route between '%s' and '%s'", na, nb);
+        return SR_ERR_NOT_FOUND;
+    }
+    sr_tb_link l = {a, b, INFINITY, INFINITY, 0, 0, NULL, NULL};
     for (int dir = 0; dir < 2; dir++) {
         const sr_topo_route *r = dir == 0 ? (ab ? ab : ba) : (ba ? ba : ab);
         double bw = INFINITY, lat = 0;
+        const sr_link_spec *traced = NULL;
         for (int i = 0; i < r->n_links; i++) {
             const sr_link_spec *ls =
                 &e->links[sr_topology_link_at(m->topo, sr_topology_route_link(m->topo, r, i))->spec];
-            if (ls->bw_trace || ls->lat_trace) return SR_ERR_UNSUPPORTED;
-            bw = fmin(bw, ls->bw_bps);
+            if (ls->lat_trace || (ls->bw_trace && traced)) {
+                sr_errf(err, err_size,
+                        "the route between '%s' and '%s' has %s; the emulation follows one bandwidth trace per "
+                        "route and no latency trace",
+                        na, nb, ls->lat_trace ? "a latency trace" : "two bandwidth traces");
+                return SR_ERR_UNSUPPORTED;
+            }
+            if (ls->bw_trace)
+                traced = ls;
+            else
+                bw = fmin(bw, ls->bw_bps);
             lat += ls->latency_s;
         }
+        const sr_trace *t = NULL;
+        if (traced) {
+            sr_status st = route_trace(m, traced, isfinite(bw) ? bw : 1e10, &t, err, err_size);
+            if (st != SR_OK) return st;
+            bw = fmin(bw, traced->bw_bps); /* before the trace's first time, as the simulation */
+        }
         if (dir == 0)
-            l.bw_ab_bps = bw, l.delay_ab_s = lat;
+            l.bw_ab_bps = bw, l.delay_ab_s = lat, l.trace_ab = t;
         else
-            l.bw_ba_bps = bw, l.delay_ba_s = lat;
+            l.bw_ba_bps = bw, l.delay_ba_s = lat, l.trace_ba = t;
     }
     if (!isfinite(l.bw_ab_bps)) l.bw_ab_bps = 1e10;
     if (!isfinite(l.bw_ba_bps)) l.bw_ba_bps = 1e10;
@@ -251,7 +306,8 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
     m->pair_link = malloc(sizeof(int) * (size_t)nn * (size_t)nn);
     m->conn = calloc((size_t)nn * (size_t)nn, sizeof(int));
     m->links = calloc((size_t)nn * (size_t)nn, sizeof *m->links);
-    if (!m->pair_link || !m->conn || !m->links) return SR_ERR_NOMEM;
+    m->traces = calloc(2 * (size_t)nn * (size_t)nn, sizeof *m->traces);
+    if (!m->pair_link || !m->conn || !m->links || !m->traces) return SR_ERR_NOMEM;
     for (int i = 0; i < nn * nn; i++)
         m->pair_link[i] = -1;
     for (int s = 0; s < m->n_src; s++) {
@@ -262,17 +318,8 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
                 int a = i < es->succ_first[t] ? es->node[t] : es->dnode[t];
                 int b = i < es->succ_first[t] ? es->dnode[t] : es->node[es->succ[i]];
                 if (a == b) continue;
-                sr_status st = need_pair(m, a, b);
-                if (st != SR_OK) {
-                    sr_errf(err, err_size,
-                            st == SR_ERR_UNSUPPORTED
-                                ? "the route between '%s' and '%s' follows a bandwidth or latency "
-                                  "trace; traced links are not emulated yet"
-                                : "no route between '%s' and '%s'",
-                            sr_topology_host_at(m->topo, m->node_host[a])->name,
-                            sr_topology_host_at(m->topo, m->node_host[b])->name);
-                    return st;
-                }
+                sr_status st = need_pair(m, a, b, err, err_size);
+                if (st != SR_OK) return st;
                 m->conn[a * nn + b] = 1;
             }
     }
@@ -481,10 +528,12 @@ sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate
                         : "no host profile given");
     }
     for (int l = 0; l < m.n_links && o->log; l++)
-        fprintf(o->log, "emulate: link %s <-> %s: %.4g / %.4g Mbit/s, %.4g / %.4g ms one way\n",
+        fprintf(o->log, "emulate: link %s <-> %s: %.4g%s / %.4g%s Mbit/s, %.4g / %.4g ms one way\n",
                 sr_topology_host_at(m.topo, m.node_host[m.links[l].a])->name,
                 sr_topology_host_at(m.topo, m.node_host[m.links[l].b])->name, m.links[l].bw_ab_bps / 1e6,
-                m.links[l].bw_ba_bps / 1e6, m.links[l].delay_ab_s * 1e3, m.links[l].delay_ba_s * 1e3);
+                m.links[l].trace_ab ? " (then its trace)" : "", m.links[l].bw_ba_bps / 1e6,
+                m.links[l].trace_ba ? " (then its trace)" : "", m.links[l].delay_ab_s * 1e3,
+                m.links[l].delay_ba_s * 1e3);
     sr_tb_tcp tcp = o->cold_tcp ? SR_TB_TCP_COLD : SR_TB_TCP_WARM;
     st = sr_testbed_create(m.n_nodes, quota, m.links, m.n_links, &tcp, &m.tb, err, err_size);
     free(quota);
@@ -569,6 +618,7 @@ sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate
         } else if (r.type == REC_READY) {
             if (++ready == m.n_nodes) {
                 m.t0 = emu_now_s() + 0.3;
+                sr_testbed_set_origin(m.tb, m.t0);
                 deadline = m.t0 + last_capture + grace;
                 for (int n = 0; n < m.n_nodes; n++)
                     if (emu_io_all(ctl[2 * n + 1], &m.t0, sizeof m.t0, 0) != 0) failed = 1;

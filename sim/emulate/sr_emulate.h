@@ -6,7 +6,9 @@
  * that a plan names becomes a process in its own network namespace with a CPU quota (sr_testbed.h); every
  * pair of devices that a plan's transfers join becomes one shaped link: the route's bottleneck bandwidth
  * and summed latency, per direction (a platform link on the routes of two pairs is refused: each pair would
- * get the whole link). The device processes then run the plans for real, with wall-clock time as the clock:
+ * get the whole link). A route through a link with a bandwidth trace follows the trace over time (capped by
+ * its other links), time 0 at the first capture's origin t0; mahimahi traces at 1 ms (one MTU per delivery
+ * opportunity), not at the simulation's bins. Latency traces are refused. The device processes then run the plans for real, with wall-clock time as the clock:
  * - at each frame's capture time (its arrival time after the start) the source's tasks become ready;
  * - compute tasks run one at a time per device, FIFO, on one thread: a layer range with the real kernels
  *   (the model's prefix up to a cut, the rest after it, or all of it), encode / decode with the real codec,
@@ -50,7 +52,8 @@ typedef struct sr_emulate_opts {
 /* Runs point e (seed: the point's) on a testbed built for it and torn down before the return. out gets
  * the frame and task records, per-host and per-link statistics and the summary metrics (warmup: the
  * experiment's) plus emulated_frames and emulated_wall_s. Needs root (SR_ERR_UNSUPPORTED with the reason
- * otherwise); SR_ERR_UNSUPPORTED also for a plan or platform it cannot emulate (traced links, tiled plans),
+ * otherwise); SR_ERR_UNSUPPORTED also for a plan or platform it cannot emulate (latency traces, shared links,
+ * tiled plans),
  * with the reason. A pending SIGINT / SIGTERM (sr_emulate_stop) ends the run early with SR_ERR_CHILD. */
 sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *opts,
                          sr_run_output *out, char *err, size_t err_size);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -48,6 +49,7 @@ struct sr_testbed {
     tb_link *links;
     pid_t guardian;
     char congestion[16]; /* "" : the host's default */
+    double *origin;      /* shared with the delay lines (MAP_SHARED): time 0 of the traces, 0 until set */
     int guard_fd; /* write end: the guardian tears down when it closes */
 };
 
@@ -463,7 +465,8 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
         if (k->a < 0 || k->b < 0 || k->a >= n_nodes || k->b >= n_nodes || k->a == k->b ||
             !(k->bw_ab_bps > 0) || !(k->bw_ba_bps > 0) || !(k->delay_ab_s >= 0) || !(k->delay_ba_s >= 0) ||
             !isfinite(k->bw_ab_bps) || !isfinite(k->bw_ba_bps) || !isfinite(k->delay_ab_s) ||
-            !isfinite(k->delay_ba_s)) {
+            !isfinite(k->delay_ba_s) || (k->trace_ab && k->trace_ab->kind != SR_TRACE_BANDWIDTH) ||
+            (k->trace_ba && k->trace_ba->kind != SR_TRACE_BANDWIDTH)) {
             sr_errf(err, err_size, "testbed: link %d: bad ends, bandwidth or delay", l);
             return SR_ERR_INVALID;
         }
@@ -477,6 +480,13 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
     tb->links = calloc((size_t)(n_links ? n_links : 1), sizeof *tb->links);
     tb->guard_fd = -1;
     if (tcp && tcp->congestion) snprintf(tb->congestion, sizeof tb->congestion, "%s", tcp->congestion);
+    tb->origin = mmap(NULL, sizeof(double), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (tb->origin == MAP_FAILED) {
+        tb->origin = NULL;
+        sr_testbed_free(tb);
+        return SR_ERR_NOMEM;
+    }
+    *tb->origin = 0;
     if (!tb->ns || !tb->cg || !tb->links) {
         sr_testbed_free(tb);
         return SR_ERR_NOMEM;
@@ -540,10 +550,16 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
             close(tb->guard_fd);
             /* a full bucket lets its depth through at once: the delay line holds packets that much longer, so
              * that a message on an idle link takes d + S / B, not d + (S - depth) / B */
-            double extra_ab = burst_bytes(k->spec.bw_ab_bps) * 8.0 / sr_testbed_wire_bps(k->spec.bw_ab_bps);
-            double extra_ba = burst_bytes(k->spec.bw_ba_bps) * 8.0 / sr_testbed_wire_bps(k->spec.bw_ba_bps);
-            _exit(sr_delayline_run(fa, fb, k->spec.delay_ab_s + extra_ab, k->spec.delay_ba_s + extra_ba) ==
-                          SR_OK
+            double extra_ab = k->spec.trace_ab ? 0
+                                               : burst_bytes(k->spec.bw_ab_bps) * 8.0 /
+                                                     sr_testbed_wire_bps(k->spec.bw_ab_bps);
+            double extra_ba = k->spec.trace_ba ? 0
+                                               : burst_bytes(k->spec.bw_ba_bps) * 8.0 /
+                                                     sr_testbed_wire_bps(k->spec.bw_ba_bps);
+            sr_dl_shape sh_ab = {k->spec.trace_ab, k->spec.bw_ab_bps, tb->origin};
+            sr_dl_shape sh_ba = {k->spec.trace_ba, k->spec.bw_ba_bps, tb->origin};
+            _exit(sr_delayline_run(fa, fb, k->spec.delay_ab_s + extra_ab, k->spec.delay_ba_s + extra_ba,
+                                   k->spec.trace_ab ? &sh_ab : NULL, k->spec.trace_ba ? &sh_ba : NULL) == SR_OK
                       ? 0
                       : 1);
         }
@@ -569,8 +585,8 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
                 st = run_cmd(err, err_size, "ip -n %s route replace %s dev %s src %s initcwnd %d initrwnd %d",
                              nb, k->addr_a, ifn, k->addr_b, tcp->init_window_segs, tcp->init_window_segs);
         }
-        if (st == SR_OK) st = shape(na, ifn, k->spec.bw_ab_bps, rtt, err, err_size);
-        if (st == SR_OK) st = shape(nb, ifn, k->spec.bw_ba_bps, rtt, err, err_size);
+        if (st == SR_OK && !k->spec.trace_ab) st = shape(na, ifn, k->spec.bw_ab_bps, rtt, err, err_size);
+        if (st == SR_OK && !k->spec.trace_ba) st = shape(nb, ifn, k->spec.bw_ba_bps, rtt, err, err_size);
     }
     if (st != SR_OK) {
         sr_testbed_free(tb);
@@ -588,10 +604,16 @@ void sr_testbed_free(sr_testbed *tb)
     if (tb->guardian > 0)
         while (waitpid(tb->guardian, NULL, 0) < 0 && errno == EINTR)
             ;
+    if (tb->origin) munmap(tb->origin, sizeof(double));
     free(tb->ns);
     free(tb->cg);
     free(tb->links);
     free(tb);
+}
+
+void sr_testbed_set_origin(sr_testbed *tb, double t0_s)
+{
+    if (tb && tb->origin) *(volatile double *)tb->origin = t0_s;
 }
 
 const char *sr_testbed_ns(const sr_testbed *tb, int node)

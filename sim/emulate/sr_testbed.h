@@ -12,7 +12,8 @@
  * at once, the delay line holds packets for the delay plus the bucket's depth in time (1 ms, or one packet
  * time at low rates: 25 ms at 500 Kbit/s), so that a message on an idle link takes d + S / B as in the flow
  * model rather than d + (S - depth) / B. The delay line is single-threaded and timed with ppoll (nanosecond
- * timeouts, hrtimer slack ~50 us).
+ * timeouts, hrtimer slack ~50 us). A direction whose bandwidth follows a trace is shaped by the delay line
+ * itself instead (sr_delayline.h: the trace's rate over time, no tbf, no bucket).
  *
  * Priority: delay lines and the processes that enter a node run at nice SR_TESTBED_NICE, so that other work
  * on a shared machine disturbs their timing less (the quotas still bound what they take).
@@ -33,6 +34,7 @@
 #include <stddef.h>
 
 #include "sr_status.h"
+#include "sr_trace.h"
 
 #define SR_TESTBED_NICE (-10)
 
@@ -40,10 +42,14 @@ typedef struct sr_testbed sr_testbed;
 
 typedef struct sr_tb_link {
     int a, b;          /* node indices, a != b */
-    double bw_ab_bps;  /* bandwidth a -> b (payload bits/s), > 0 */
+    double bw_ab_bps;  /* bandwidth a -> b (payload bits/s), > 0; with a trace, the rate before its origin */
     double bw_ba_bps;  /* b -> a */
     double delay_ab_s; /* one-way delay a -> b, >= 0 */
     double delay_ba_s;
+    const sr_trace *trace_ab; /* NULL, or a -> b's bandwidth over time (payload bit/s; borrowed, must outlive
+                                 the testbed): shaped in the delay line instead of by tbf (sr_delayline.h),
+                                 time 0 at sr_testbed_set_origin's instant */
+    const sr_trace *trace_ba;
 } sr_tb_link;
 
 /* TCP inside the namespaces. This host's default congestion control may pace (bbr: after a connection's
@@ -90,6 +96,10 @@ const char *sr_testbed_addr(const sr_testbed *tb, int l, int node);
 /* For a child process (before it starts threads): moves the calling process into node's namespace and
  * cgroup, at nice SR_TESTBED_NICE. */
 sr_status sr_testbed_enter(const sr_testbed *tb, int node, char *err, size_t err_size);
+
+/* Sets time 0 of the links' bandwidth traces: t0_s on the monotonic clock (emu_now_s). Before it, traced
+ * directions run at their bw_*_bps. */
+void sr_testbed_set_origin(sr_testbed *tb, double t0_s);
 
 /* The cgroup hierarchy whose cpu controller quotas use: /sys/fs/cgroup/unified or /sys/fs/cgroup (v2,
  * cpu.max), /sys/fs/cgroup/cpu (v1, cpu.cfs_quota_us), or NULL when there is none. why (may be NULL) says
