@@ -53,8 +53,7 @@ typedef struct sr_emulate_opts {
  * the frame and task records, per-host and per-link statistics and the summary metrics (warmup: the
  * experiment's) plus emulated_frames and emulated_wall_s. Needs root (SR_ERR_UNSUPPORTED with the reason
  * otherwise); SR_ERR_UNSUPPORTED also for a plan or platform it cannot emulate (latency traces, shared links,
- * tiled plans),
- * with the reason. A pending SIGINT / SIGTERM (sr_emulate_stop) ends the run early with SR_ERR_CHILD. */
+ * tiled plans), with the reason. A pending SIGINT / SIGTERM (sr_emulate_stop) ends the run early with SR_ERR_CHILD. */
 sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *opts,
                          sr_run_output *out, char *err, size_t err_size);
 
