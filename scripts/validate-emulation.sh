@@ -1,14 +1,16 @@
 #!/bin/sh
 # validate-emulation.sh: regenerates the table of docs/validation.md: for every experiment that supports emulation
-# (experiments/quickstart.yaml, experiments/split-brain.yaml), the simulated and the emulated p50 / p95 latency of
-# every point, with every device priced by a profile of this host measured now (simrun calibrate) and the
-# emulated devices' CPU quotas taken from the same profile. Needs root (simrun emulate).
+# (experiments/quickstart.yaml, experiments/split-brain.yaml, experiments/lte-trace.yaml), the simulated and the
+# emulated p50 / p95 latency of every point, with every device priced by a profile of this host measured now
+# (simrun calibrate) and the emulated devices' CPU quotas taken from the same profile. Needs root (simrun
+# emulate). The load average is sampled every 10 s during the run and stated beside the tables.
 #
 #   sudo sh scripts/validate-emulation.sh [OUT_DIR]       (default results/validation; build dir: $SR_BUILD_DIR or build)
 #
-# quickstart runs at 1 replication and 8 s (about 24 frames per point, the first 2 s a warm-up), split-brain as
-# shipped (10 s, 20 frames). The simulated and the emulated run of a point see the same frames at the same
-# capture times (same seed, same arrival stream), and in split-brain the same rendered video and weights.
+# quickstart runs at 1 replication and 8 s (about 24 frames per point, the first 2 s a warm-up), split-brain and
+# lte-trace as shipped (10 s, 20 frames; 20 s, 100 frames). The simulated and the emulated run of a point see
+# the same frames at the same capture times (same seed, same arrival stream), and in split-brain the same
+# rendered video and weights.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${SR_BUILD_DIR:-build}
@@ -18,6 +20,9 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 DB="$OUT/validation.db"
 rm -f "$DB" "$DB-wal" "$DB-shm"
+(while :; do cut -d' ' -f1 /proc/loadavg; sleep 10; done) >"$OUT/load.txt" &
+SAMPLER=$!
+trap 'kill $SAMPLER 2>/dev/null' EXIT
 echo "== calibrating this host (simrun calibrate --quick)" >&2
 "$SIMRUN" calibrate --quick --out "$OUT/host.yaml" >&2
 variant() { # experiment file, extra sed expressions
@@ -30,7 +35,9 @@ variant() { # experiment file, extra sed expressions
 }
 QS=$(variant experiments/quickstart.yaml -e 's|^duration: .*|duration: 8s|' -e 's|replications: [0-9]*|replications: 1|')
 SB=$(variant experiments/split-brain.yaml)
-for y in "$QS" "$SB"; do
+# the uplink's bandwidth follows a mahimahi trace (its path made absolute: the variant lives in OUT_DIR)
+LT=$(variant experiments/lte-trace.yaml -e "s|traces/|$(pwd)/experiments/traces/|")
+for y in "$QS" "$SB" "$LT"; do
     echo "== simulating $y" >&2
     "$SIMRUN" run "$y" --jobs 1 >&2
     echo "== emulating $y" >&2
@@ -57,10 +64,11 @@ cat "$OUT/table.md" "$OUT/tasks.md" "$OUT/devices.md"
 # the tables go between the markers <!-- table:begin --> / <!-- table:end --> (and tasks:, devices:) of docs/validation.md
 DOC=docs/validation.md
 if [ -f "$DOC" ]; then
-    awk -v dir="$OUT" -v when="$(date -u +%Y-%m-%dT%H:%MZ)" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" '
+    LOAD=$(sort -n "$OUT/load.txt" | awk '{ v[NR] = $1; s += $1 } END { if (NR) printf "1-minute load average sampled every 10 s: median %s, range %s-%s, mean %.1f, %d samples", v[int((NR + 1) / 2)], v[1], v[NR], s / NR, NR }')
+    awk -v dir="$OUT" -v when="$(date -u +%Y-%m-%dT%H:%MZ)" -v load="$LOAD" '
         /<!-- (table|tasks|devices):begin -->/ {
             print; name = $0; sub(/.*<!-- /, "", name); sub(/:begin.*/, "", name)
-            print ""; print "Generated " when " (load average " load ") by `sh scripts/validate-emulation.sh`."; print ""
+            print ""; print "Generated " when " by `sh scripts/validate-emulation.sh` (" load ")."; print ""
             f = dir "/" name ".md"; while ((getline line < f) > 0) print line; close(f); print ""; skip = 1; next }
         /<!-- (table|tasks|devices):end -->/ { skip = 0 }
         !skip { print }' "$DOC" >"$OUT/validation.md.new"

@@ -22,7 +22,8 @@
 static void usage(FILE *f)
 {
     fputs(
-        "usage: simrun emulate EXPERIMENT.yaml [--point K] [--frames N] [--db PATH] [--host-profile P]\n\n"
+        "usage: simrun emulate EXPERIMENT.yaml [--point K] [--frames N] [--db PATH] [--host-profile P]\n"
+        "                      [--cold-tcp]\n\n"
         "Runs run point K (default: every point) for real: each device in its own network namespace with a\n"
         "CPU quota (its profile's speed x cores x efficiency over this host's, from the profile P, default\n"
         "'host': calibration/profiles/host.yaml, or a file written by `simrun calibrate`), each device pair\n"
@@ -32,6 +33,8 @@ static void usage(FILE *f)
         "experiment's\n"
         "duration holds). Results go to the experiment's database (or PATH) as runs whose parameters carry\n"
         "\"mode\": \"emulated\"; `simrun compare DB` sets them beside the simulated runs.\n"
+        "TCP runs warm by default (cubic, initial window 64 segments, no slow start after idle: the flow\n"
+        "model has no slow start); --cold-tcp keeps Linux's window defaults (10 segments, restart after idle).\n"
         "Needs root (namespaces, TUN devices, tc, cgroups). Ctrl-C stops and tears everything down.\n\n"
         "Exit status: 0 done, 1 a point failed, 2 bad arguments or input, or this machine cannot emulate.\n",
         f);
@@ -93,6 +96,7 @@ int sr_cmd_emulate(int argc, char **argv)
 {
     const char *exp_path = NULL, *db_path = NULL, *host_profile = "host";
     long point = -1, frames = 0;
+    int cold_tcp = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
@@ -109,6 +113,8 @@ int sr_cmd_emulate(int argc, char **argv)
             }
         } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             db_path = argv[++i];
+        } else if (strcmp(argv[i], "--cold-tcp") == 0) {
+            cold_tcp = 1;
         } else if (strcmp(argv[i], "--host-profile") == 0 && i + 1 < argc) {
             host_profile = argv[++i];
         } else if (argv[i][0] != '-' && !exp_path) {
@@ -147,6 +153,22 @@ int sr_cmd_emulate(int argc, char **argv)
     sr_results *db = NULL;
     sr_experiment *e0 = NULL;
     int64_t exp_id = 0;
+    sr_emulate_opts o = {(int)frames, hp->speed_flops * hp->efficiency, 0, 0, stderr, cold_tcp};
+    /* every point first, so that nothing is recorded for an experiment it cannot emulate */
+    for (int k = point >= 0 ? (int)point : 0; k < (point >= 0 ? point + 1 : n_points); k++) {
+        sr_experiment *e = NULL;
+        if (sr_config_experiment(c, k, &e) != SR_OK) {
+            sr_config_free(c);
+            return 2;
+        }
+        sr_status st = sr_emulate_check(e, sr_config_point(c, k)->seed, &o, err, sizeof err);
+        sr_experiment_free(e);
+        if (st != SR_OK) {
+            fprintf(stderr, "simrun emulate: point %d: %s\n", k, err[0] ? err : sr_status_message(st));
+            sr_config_free(c);
+            return st == SR_ERR_UNSUPPORTED || st == SR_ERR_RANGE ? 2 : 1;
+        }
+    }
     if (sr_config_experiment(c, 0, &e0) != SR_OK) {
         sr_config_free(c);
         return 2;
@@ -173,7 +195,6 @@ int sr_cmd_emulate(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    sr_emulate_opts o = {(int)frames, hp->speed_flops * hp->efficiency, 0, 0, stderr};
     for (int k = point >= 0 ? (int)point : 0; k < (point >= 0 ? point + 1 : n_points) && !g_signalled; k++) {
         const sr_point *pt = sr_config_point(c, k);
         sr_experiment *e = NULL;

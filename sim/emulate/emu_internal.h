@@ -56,6 +56,8 @@ typedef struct emu {
     int *node_host, *host_node;
     int *stop_and_wait; /* per node: its connections carry one transfer at a time (max_in_flight 1) */
     sr_tb_link *links;
+    sr_trace **traces; /* the links' bandwidth traces (owned), n_traces */
+    int n_traces;
     int *pair_link; /* n_nodes x n_nodes -> link, -1 */
     int *conn;      /* n_nodes x n_nodes: 1 when a sends to b */
     emu_src *src;

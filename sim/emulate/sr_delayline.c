@@ -1,10 +1,11 @@
 /* sr_delayline.c: the delay line's loop (sr_delayline.h): one ring of timestamped packets per direction,
- * ppoll with the time to the next due packet. */
+ * ppoll with the time to the next due packet; a traced direction's serialization. */
 #define _GNU_SOURCE
 #include "sr_delayline.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -22,6 +23,8 @@ typedef struct ring {
     size_t head, n;
     int64_t delay_ns;
     int in, out; /* read from in, write to out */
+    const sr_dl_shape *shape;
+    double free_s; /* a traced direction: when it has serialized what it holds */
 } ring;
 
 static volatile sig_atomic_t g_stop;
@@ -53,7 +56,13 @@ static int ring_fill(ring *r)
         if (full) continue; /* dropped */
         size_t i = (r->head + r->n) % SR_DELAYLINE_MAX_QUEUED;
         r->len[i] = (uint16_t)k;
-        r->due_ns[i] = now_ns() + r->delay_ns;
+        int64_t t = now_ns();
+        if (r->shape) {
+            double start = fmax(1e-9 * (double)t, r->free_s);
+            r->free_s = sr_delayline_finish_s(r->shape, start, (double)k);
+            t = (int64_t)ceil(r->free_s * 1e9);
+        }
+        r->due_ns[i] = t + r->delay_ns;
         r->n++;
     }
 }
@@ -69,7 +78,60 @@ static void ring_flush(ring *r, int64_t t)
     }
 }
 
-sr_status sr_delayline_run(int fa, int fb, double delay_ab_s, double delay_ba_s)
+/* The segment of the trace's pattern holding x (times_s[0] <= x): the largest i with times_s[i] <= x. */
+static int seg_of(const sr_trace *tr, double x)
+{
+    int lo = 0, hi = tr->n - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (tr->times_s[mid] <= x)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+double sr_delayline_finish_s(const sr_dl_shape *sh, double start_s, double bytes)
+{
+    double bits = bytes * 8.0 * 1448.0 / 1500.0, o = *sh->origin;
+    const sr_trace *tr = sh->trace;
+    double before = fmax(sh->before_bps, SR_DELAYLINE_MIN_BPS);
+    if (!(o > 0)) return start_s + bits / before;
+    double tau = start_s - o; /* trace time */
+    for (int guard = 0; guard < 10000000; guard++) {
+        double rate, end;
+        if (tau < 0) {
+            rate = before, end = 0;
+        } else {
+            double base = 0, x = tau;
+            if (tr->period_s > 0) {
+                base = floor(x / tr->period_s) * tr->period_s;
+                x -= base;
+                if (x >= tr->period_s) x = 0, base += tr->period_s; /* rounding */
+            }
+            if (x < tr->times_s[0]) {
+                rate = before, end = base + tr->times_s[0];
+            } else {
+                int i = seg_of(tr, x);
+                rate = fmax(tr->values[i], SR_DELAYLINE_MIN_BPS);
+                end = i + 1 < tr->n ? base + tr->times_s[i + 1]
+                                    : (tr->period_s > 0 ? base + tr->period_s : INFINITY);
+            }
+        }
+        if (!(end > tau)) { /* a boundary lost to rounding */
+            tau = nextafter(tau, INFINITY);
+            continue;
+        }
+        if ((end - tau) * rate >= bits) return o + tau + bits / rate;
+        bits -= (end - tau) * rate;
+        tau = end;
+    }
+    return o + tau + bits / before; /* not reached with a sane trace */
+}
+
+sr_status sr_delayline_run(int fa, int fb, double delay_ab_s, double delay_ba_s, const sr_dl_shape *shape_ab,
+                           const sr_dl_shape *shape_ba)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -80,6 +142,7 @@ sr_status sr_delayline_run(int fa, int fb, double delay_ab_s, double delay_ba_s)
     memset(r, 0, sizeof r);
     r[0].in = fa, r[0].out = fb, r[0].delay_ns = (int64_t)(delay_ab_s * 1e9 + 0.5);
     r[1].in = fb, r[1].out = fa, r[1].delay_ns = (int64_t)(delay_ba_s * 1e9 + 0.5);
+    r[0].shape = shape_ab, r[1].shape = shape_ba;
     sr_status st = SR_OK;
     for (int d = 0; d < 2; d++) {
         r[d].buf = malloc((size_t)SR_DELAYLINE_MAX_QUEUED * PKT_MAX);

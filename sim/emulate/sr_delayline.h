@@ -8,10 +8,29 @@
 #define SR_DELAYLINE_H
 
 #include "sr_status.h"
+#include "sr_trace.h"
 
 #define SR_DELAYLINE_MAX_QUEUED 8192
+/* Rates of a traced direction below this are raised to it (as the simulation's profiles raise theirs). */
+#define SR_DELAYLINE_MIN_BPS 8.0
 
-/* fa, fb: TUN file descriptors (borrowed; the caller closes them after the return). */
-sr_status sr_delayline_run(int fa, int fb, double delay_ab_s, double delay_ba_s);
+/* A direction shaped here rather than by tbf: its rate follows a bandwidth trace. Packets are serialized one
+ * after the other, a packet of L bytes taking the time in which the trace's rate moves L x 1448 / 1500 bytes
+ * (the rate is a payload rate, as tbf's, see sr_testbed.h), then held for the delay. The queue is unbounded
+ * (up to SR_DELAYLINE_MAX_QUEUED packets), as mm-link's default; capacity unused while the queue is empty is
+ * lost, as mahimahi's delivery opportunities. */
+typedef struct sr_dl_shape {
+    const sr_trace *trace;         /* bandwidth, payload bit/s (borrowed) */
+    double before_bps;             /* before the trace's origin and before its first time */
+    const volatile double *origin; /* monotonic seconds of the trace's time 0; <= 0: not yet set */
+} sr_dl_shape;
+
+/* When the direction finishes serializing `bytes` that start at start_s (monotonic seconds). */
+double sr_delayline_finish_s(const sr_dl_shape *sh, double start_s, double bytes);
+
+/* fa, fb: TUN file descriptors (borrowed; the caller closes them after the return). shape_ab, shape_ba:
+ * NULL, or the direction's trace (borrowed). */
+sr_status sr_delayline_run(int fa, int fb, double delay_ab_s, double delay_ba_s, const sr_dl_shape *shape_ab,
+                           const sr_dl_shape *shape_ba);
 
 #endif

@@ -45,39 +45,134 @@ static void emu_free(emu *m)
     free(m->host_node);
     free(m->stop_and_wait);
     free(m->links);
+    for (int i = 0; i < m->n_traces; i++)
+        sr_trace_free(m->traces[i]);
+    free(m->traces);
     free(m->pair_link);
     free(m->conn);
     sr_engine_view_free(m->view);
 }
 
-static sr_status need_pair(emu *m, int a, int b)
+/* The bandwidth trace of a route's direction: link ls's trace (mahimahi read again at 1 ms: one MTU per
+ * delivery opportunity, spread over its millisecond, where the simulation uses trace_bin), capped at the
+ * route's other links' bandwidth cap_bps. Kept in m->traces. */
+static sr_status route_trace(emu *m, const sr_link_spec *ls, double cap_bps, const sr_trace **out, char *err,
+                             size_t err_size)
+{
+    sr_trace *t = NULL;
+    sr_status st;
+    if (ls->trace_format == SR_TRACE_MAHIMAHI) {
+        st = sr_trace_read(ls->bandwidth_trace, SR_TRACE_MAHIMAHI, SR_TRACE_BANDWIDTH, 1, &t, err, err_size);
+        if (st != SR_OK) return st;
+    } else {
+        const sr_trace *src = ls->bw_trace;
+        t = calloc(1, sizeof *t);
+        if (!t) return SR_ERR_NOMEM;
+        *t = *src;
+        t->times_s = malloc(sizeof(double) * (size_t)src->n);
+        t->values = malloc(sizeof(double) * (size_t)src->n);
+        if (!t->times_s || !t->values) {
+            sr_trace_free(t);
+            return SR_ERR_NOMEM;
+        }
+        memcpy(t->times_s, src->times_s, sizeof(double) * (size_t)src->n);
+        memcpy(t->values, src->values, sizeof(double) * (size_t)src->n);
+    }
+    for (int i = 0; i < t->n; i++)
+        t->values[i] = fmin(t->values[i], cap_bps);
+    m->traces[m->n_traces++] = t;
+    *out = t;
+    return SR_OK;
+}
+
+static sr_status need_pair(emu *m, int a, int b, char *err, size_t err_size)
 {
     if (m->pair_link[a * m->n_nodes + b] >= 0) return SR_OK;
     const sr_experiment *e = m->e;
     int ha = m->node_host[a], hb = m->node_host[b];
+    const char *na = sr_topology_host_at(m->topo, ha)->name, *nb = sr_topology_host_at(m->topo, hb)->name;
     const sr_topo_route *ab = sr_topology_route(m->topo, ha, hb), *ba = sr_topology_route(m->topo, hb, ha);
-    if (!ab && !ba) return SR_ERR_NOT_FOUND;
-    sr_tb_link l = {a, b, INFINITY, INFINITY, 0, 0};
+    if (!ab && !ba) {
+        sr_errf(err, err_size, "no route between '%s' and '%s'", na, nb);
+        return SR_ERR_NOT_FOUND;
+    }
+    sr_tb_link l = {a, b, INFINITY, INFINITY, 0, 0, NULL, NULL};
     for (int dir = 0; dir < 2; dir++) {
         const sr_topo_route *r = dir == 0 ? (ab ? ab : ba) : (ba ? ba : ab);
         double bw = INFINITY, lat = 0;
+        const sr_link_spec *traced = NULL;
         for (int i = 0; i < r->n_links; i++) {
             const sr_link_spec *ls =
                 &e->links[sr_topology_link_at(m->topo, sr_topology_route_link(m->topo, r, i))->spec];
-            if (ls->bw_trace || ls->lat_trace) return SR_ERR_UNSUPPORTED;
-            bw = fmin(bw, ls->bw_bps);
+            if (ls->lat_trace || (ls->bw_trace && traced)) {
+                sr_errf(err, err_size,
+                        "the route between '%s' and '%s' has %s; the emulation follows one bandwidth trace per "
+                        "route and no latency trace",
+                        na, nb, ls->lat_trace ? "a latency trace" : "two bandwidth traces");
+                return SR_ERR_UNSUPPORTED;
+            }
+            if (ls->bw_trace)
+                traced = ls;
+            else
+                bw = fmin(bw, ls->bw_bps);
             lat += ls->latency_s;
         }
+        const sr_trace *t = NULL;
+        if (traced) {
+            sr_status st = route_trace(m, traced, isfinite(bw) ? bw : 1e10, &t, err, err_size);
+            if (st != SR_OK) return st;
+            bw = fmin(bw, traced->bw_bps); /* before the trace's first time, as the simulation */
+        }
         if (dir == 0)
-            l.bw_ab_bps = bw, l.delay_ab_s = lat;
+            l.bw_ab_bps = bw, l.delay_ab_s = lat, l.trace_ab = t;
         else
-            l.bw_ba_bps = bw, l.delay_ba_s = lat;
+            l.bw_ba_bps = bw, l.delay_ba_s = lat, l.trace_ba = t;
     }
     if (!isfinite(l.bw_ab_bps)) l.bw_ab_bps = 1e10;
     if (!isfinite(l.bw_ba_bps)) l.bw_ba_bps = 1e10;
     m->links[m->n_links] = l;
     m->pair_link[a * m->n_nodes + b] = m->pair_link[b * m->n_nodes + a] = m->n_links++;
     return SR_OK;
+}
+
+/* Each device pair gets a testbed link of its own, shaped to its route's bottleneck: a platform link on the
+ * routes of two pairs would be given whole to each. Refused until shared links are shaped once. */
+static sr_status shared_links(emu *m, char *err, size_t err_size)
+{
+    int nn = m->n_nodes, nl = sr_topology_link_count(m->topo);
+    int *owner = malloc(sizeof(int) * (size_t)(nl ? nl : 1));
+    if (!owner) return SR_ERR_NOMEM;
+    for (int l = 0; l < nl; l++)
+        owner[l] = -1;
+    sr_status st = SR_OK;
+    for (int a = 0; a < nn && st == SR_OK; a++)
+        for (int b = a + 1; b < nn && st == SR_OK; b++) {
+            if (m->pair_link[a * nn + b] < 0) continue;
+            for (int dir = 0; dir < 2 && st == SR_OK; dir++) {
+                const sr_topo_route *r = dir ? sr_topology_route(m->topo, m->node_host[b], m->node_host[a])
+                                             : sr_topology_route(m->topo, m->node_host[a], m->node_host[b]);
+                for (int i = 0; r && i < r->n_links && st == SR_OK; i++) {
+                    int li = sr_topology_route_link(m->topo, r, i);
+                    if (owner[li] < 0 || owner[li] == a * nn + b) {
+                        owner[li] = a * nn + b;
+                        continue;
+                    }
+                    int c = owner[li] / nn, d = owner[li] % nn;
+                    sr_errf(err, err_size,
+                            "link '%s' carries the routes of two device pairs (%s <-> %s, %s <-> %s); the "
+                            "emulation shapes each pair's route as a link of its own and would give each pair "
+                            "the whole link: shared links are not emulated yet",
+                            sr_topology_link_at(m->topo, li)->name,
+                            sr_topology_host_at(m->topo, m->node_host[c])->name,
+                            sr_topology_host_at(m->topo, m->node_host[d])->name,
+                            sr_topology_host_at(m->topo, m->node_host[a])->name,
+                            sr_topology_host_at(m->topo, m->node_host[b])->name);
+                    st = SR_ERR_UNSUPPORTED;
+                }
+            }
+        }
+    free(owner);
+    return st;
 }
 
 static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t err_size)
@@ -211,7 +306,8 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
     m->pair_link = malloc(sizeof(int) * (size_t)nn * (size_t)nn);
     m->conn = calloc((size_t)nn * (size_t)nn, sizeof(int));
     m->links = calloc((size_t)nn * (size_t)nn, sizeof *m->links);
-    if (!m->pair_link || !m->conn || !m->links) return SR_ERR_NOMEM;
+    m->traces = calloc(2 * (size_t)nn * (size_t)nn, sizeof *m->traces);
+    if (!m->pair_link || !m->conn || !m->links || !m->traces) return SR_ERR_NOMEM;
     for (int i = 0; i < nn * nn; i++)
         m->pair_link[i] = -1;
     for (int s = 0; s < m->n_src; s++) {
@@ -222,21 +318,12 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
                 int a = i < es->succ_first[t] ? es->node[t] : es->dnode[t];
                 int b = i < es->succ_first[t] ? es->dnode[t] : es->node[es->succ[i]];
                 if (a == b) continue;
-                sr_status st = need_pair(m, a, b);
-                if (st != SR_OK) {
-                    sr_errf(err, err_size,
-                            st == SR_ERR_UNSUPPORTED
-                                ? "the route between '%s' and '%s' follows a bandwidth or latency "
-                                  "trace; traced links are not emulated yet"
-                                : "no route between '%s' and '%s'",
-                            sr_topology_host_at(m->topo, m->node_host[a])->name,
-                            sr_topology_host_at(m->topo, m->node_host[b])->name);
-                    return st;
-                }
+                sr_status st = need_pair(m, a, b, err, err_size);
+                if (st != SR_OK) return st;
                 m->conn[a * nn + b] = 1;
             }
     }
-    return SR_OK;
+    return shared_links(m, err, err_size);
 }
 
 static double quota_of(const emu *m, int node, const sr_emulate_opts *o, int cores)
@@ -386,6 +473,19 @@ static sr_status emu_collect(emu *m, const emu_rec *recs, size_t n_recs, sr_run_
     return st;
 }
 
+sr_status sr_emulate_check(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *o, char *err,
+                           size_t err_size)
+{
+    if (err && err_size) err[0] = '\0';
+    emu m;
+    memset(&m, 0, sizeof m);
+    m.e = e;
+    sr_status st = sr_engine_view_create(e, seed, &m.view, err, err_size);
+    if (st == SR_OK) st = emu_prepare(&m, o, err, err_size);
+    emu_free(&m);
+    return st;
+}
+
 sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *o, sr_run_output *out,
                          char *err, size_t err_size)
 {
@@ -428,11 +528,14 @@ sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate
                         : "no host profile given");
     }
     for (int l = 0; l < m.n_links && o->log; l++)
-        fprintf(o->log, "emulate: link %s <-> %s: %.4g / %.4g Mbit/s, %.4g / %.4g ms one way\n",
+        fprintf(o->log, "emulate: link %s <-> %s: %.4g%s / %.4g%s Mbit/s, %.4g / %.4g ms one way\n",
                 sr_topology_host_at(m.topo, m.node_host[m.links[l].a])->name,
                 sr_topology_host_at(m.topo, m.node_host[m.links[l].b])->name, m.links[l].bw_ab_bps / 1e6,
-                m.links[l].bw_ba_bps / 1e6, m.links[l].delay_ab_s * 1e3, m.links[l].delay_ba_s * 1e3);
-    st = sr_testbed_create(m.n_nodes, quota, m.links, m.n_links, &m.tb, err, err_size);
+                m.links[l].trace_ab ? " (then its trace)" : "", m.links[l].bw_ba_bps / 1e6,
+                m.links[l].trace_ba ? " (then its trace)" : "", m.links[l].delay_ab_s * 1e3,
+                m.links[l].delay_ba_s * 1e3);
+    sr_tb_tcp tcp = o->cold_tcp ? SR_TB_TCP_COLD : SR_TB_TCP_WARM;
+    st = sr_testbed_create(m.n_nodes, quota, m.links, m.n_links, &tcp, &m.tb, err, err_size);
     free(quota);
     if (st != SR_OK) goto done;
     pids = calloc((size_t)m.n_nodes, sizeof *pids);
@@ -515,6 +618,7 @@ sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate
         } else if (r.type == REC_READY) {
             if (++ready == m.n_nodes) {
                 m.t0 = emu_now_s() + 0.3;
+                sr_testbed_set_origin(m.tb, m.t0);
                 deadline = m.t0 + last_capture + grace;
                 for (int n = 0; n < m.n_nodes; n++)
                     if (emu_io_all(ctl[2 * n + 1], &m.t0, sizeof m.t0, 0) != 0) failed = 1;
@@ -575,6 +679,7 @@ done:
     sr_testbed_free(m.tb);
     if (st == SR_OK) st = emu_collect(&m, recs, n_recs, out);
     if (st == SR_OK) st = sr_run_output_add_metric(out, "emulated_wall_s", emu_now_s() - wall0, "s");
+    if (st == SR_OK) st = sr_run_output_add_metric(out, "emulated_tcp_warm", o->cold_tcp ? 0 : 1, "1");
     free(recs);
     emu_free(&m);
     sigaction(SIGPIPE, &old_pipe, NULL);

@@ -524,8 +524,10 @@ static void dev_prepare(dev *d)
 static void dev_connect(dev *d)
 {
     emu *m = d->m;
+    char err[256];
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ls >= 0 && sr_testbed_socket(m->tb, ls, err, sizeof err) != SR_OK) dev_fail(d, err);
     struct sockaddr_in sa = {
         .sin_family = AF_INET, .sin_port = htons(EMU_PORT), .sin_addr.s_addr = htonl(INADDR_ANY)};
     if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 64) != 0)
@@ -540,6 +542,7 @@ static void dev_connect(dev *d)
         int fd = -1;
         for (int tries = 0; tries < 1000 && fd < 0; tries++) {
             fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (fd >= 0 && sr_testbed_socket(m->tb, fd, err, sizeof err) != SR_OK) dev_fail(d, err);
             if (connect(fd, (struct sockaddr *)&pa, sizeof pa) != 0) {
                 close(fd);
                 fd = -1;
@@ -548,7 +551,6 @@ static void dev_connect(dev *d)
         }
         int32_t me = d->node;
         if (fd < 0 || emu_io_all(fd, &me, sizeof me, 0) != 0) dev_fail(d, "cannot connect to a peer");
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         d->peer[q].out_fd = fd;
     }
     for (int i = 0; i < n_in; i++) {

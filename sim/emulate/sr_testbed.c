@@ -9,6 +9,8 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,7 +19,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,8 +30,8 @@
 
 #define TB_PREFIX "simrun-"
 #define TB_PERIOD_US 10000
-#define CG_V2_ROOT "/sys/fs/cgroup/unified"
-#define CG_V2_ROOT2 "/sys/fs/cgroup"
+#define CG_V2_ROOT "/sys/fs/cgroup/unified" /* hybrid layout (systemd's, v1 controllers beside it) */
+#define CG_V2_ROOT2 "/sys/fs/cgroup"        /* unified layout (cgroup v2 only) */
 #define CG_V1_CPU "/sys/fs/cgroup/cpu"
 
 typedef struct tb_link {
@@ -41,8 +45,11 @@ struct sr_testbed {
     char (*ns)[40];
     char (*cg)[200]; /* cgroup directory of each node ("" without quota) */
     int cg_v2;
+    const char *cg_root; /* CG_V2_ROOT, CG_V2_ROOT2 or CG_V1_CPU */
     tb_link *links;
     pid_t guardian;
+    char congestion[16]; /* "" : the host's default */
+    double *origin;      /* shared with the delay lines (MAP_SHARED): time 0 of the traces, 0 until set */
     int guard_fd; /* write end: the guardian tears down when it closes */
 };
 
@@ -243,7 +250,7 @@ static void teardown(sr_testbed *tb)
             FILE *f = fopen(procs, "r");
             long pid;
             char root[220];
-            snprintf(root, sizeof root, "%s/cgroup.procs", tb->cg_v2 ? CG_V2_ROOT : CG_V1_CPU);
+            snprintf(root, sizeof root, "%s/cgroup.procs", tb->cg_root);
             while (f && fscanf(f, "%ld", &pid) == 1) {
                 char num[32];
                 snprintf(num, sizeof num, "%ld", pid);
@@ -306,6 +313,43 @@ done:
     return fd;
 }
 
+/* Writes value into /proc/sys/<key> as seen from namespace ns (network sysctls are per namespace: the
+ * file opened is the one of the opener's namespace). */
+static sr_status ns_sysctl(const char *ns, const char *key, const char *value, char *err, size_t err_size)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/run/netns/%s", ns);
+    int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    int target = open(path, O_RDONLY | O_CLOEXEC);
+    sr_status st = SR_OK;
+    if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) != 0) {
+        sr_errf(err, err_size, "entering namespace %s: %s", ns, strerror(errno));
+        st = SR_ERR_IO;
+        goto done;
+    }
+    snprintf(path, sizeof path, "/proc/sys/%s", key);
+    if (write_file(path, value) != 0) {
+        sr_errf(err, err_size, "setting %s = %s in namespace %s: %s", key, value, ns, strerror(errno));
+        st = SR_ERR_UNSUPPORTED;
+    }
+    if (setns(self, CLONE_NEWNET) != 0) { /* cannot happen: we came from there */
+        sr_errf(err, err_size, "returning to the original namespace: %s", strerror(errno));
+        st = SR_ERR_IO;
+    }
+done:
+    if (self >= 0) close(self);
+    if (target >= 0) close(target);
+    return st;
+}
+
+static sr_status ns_tcp(const char *ns, const sr_tb_tcp *tcp, char *err, size_t err_size)
+{
+    sr_status st = SR_OK;
+    if (tcp && tcp->no_idle_restart)
+        st = ns_sysctl(ns, "net/ipv4/tcp_slow_start_after_idle", "0", err, err_size);
+    return st;
+}
+
 /* The token bucket's depth: 1 ms at the wire rate, at least one full packet. */
 static double burst_bytes(double payload_bps)
 {
@@ -325,14 +369,36 @@ static sr_status shape(const char *ns, const char *ifname, double payload_bps, d
                    ns, ifname, wire, burst, limit);
 }
 
+const char *sr_testbed_cpu_controller(char *why, size_t why_size)
+{
+    if (file_has_word(CG_V2_ROOT "/cgroup.controllers", "cpu")) return CG_V2_ROOT;
+    if (file_has_word(CG_V2_ROOT2 "/cgroup.controllers", "cpu")) return CG_V2_ROOT2;
+    if (access(CG_V1_CPU "/cpu.cfs_quota_us", W_OK) == 0) {
+        if (why)
+            sr_errf(why, why_size,
+                    "cgroup v2 has no cpu controller here: it is bound to the v1 hierarchy at " CG_V1_CPU
+                    " (a controller serves one hierarchy at a time)");
+        return CG_V1_CPU;
+    }
+    if (why)
+        sr_errf(why, why_size,
+                "no cgroup cpu controller: neither cgroup v2 (" CG_V2_ROOT "/cgroup.controllers, " CG_V2_ROOT2
+                "/cgroup.controllers) lists cpu nor is " CG_V1_CPU "/cpu.cfs_quota_us writable");
+    return NULL;
+}
+
+const char *sr_testbed_cgroup(const sr_testbed *tb, int node)
+{
+    return tb && node >= 0 && node < tb->n_nodes && tb->cg[node][0] ? tb->cg[node] : NULL;
+}
+
 /* Names node i's cgroup (before the guardian forks, so that it knows it). */
 static sr_status cgroup_name(sr_testbed *tb, int i, char *err, size_t err_size)
 {
-    tb->cg_v2 = file_has_word(CG_V2_ROOT "/cgroup.controllers", "cpu");
-    if (tb->cg_v2) {
-        snprintf(tb->cg[i], sizeof tb->cg[i], "%s/%s", CG_V2_ROOT, tb->ns[i]);
-    } else if (access(CG_V1_CPU "/cpu.cfs_quota_us", W_OK) == 0) {
-        snprintf(tb->cg[i], sizeof tb->cg[i], "%s/%s", CG_V1_CPU, tb->ns[i]);
+    tb->cg_root = sr_testbed_cpu_controller(NULL, 0);
+    tb->cg_v2 = tb->cg_root && strcmp(tb->cg_root, CG_V1_CPU) != 0;
+    if (tb->cg_root) {
+        snprintf(tb->cg[i], sizeof tb->cg[i], "%s/%s", tb->cg_root, tb->ns[i]);
     } else {
         sr_errf(err, err_size,
                 "CPU quotas need the cgroup cpu controller (cgroup v2 cpu.max or v1 "
@@ -348,7 +414,7 @@ static sr_status cgroup_setup(sr_testbed *tb, int i, double quota, char *err, si
     long q_us = lround(quota * TB_PERIOD_US);
     if (q_us < 1000) q_us = 1000; /* the kernel's minimum quota is 1 ms */
     if (tb->cg_v2) {
-        snprintf(ctl, sizeof ctl, "%s/cgroup.subtree_control", CG_V2_ROOT);
+        snprintf(ctl, sizeof ctl, "%s/cgroup.subtree_control", tb->cg_root);
         write_file(ctl, "+cpu");
     }
     if (mkdir(tb->cg[i], 0755) != 0 && errno != EEXIST) {
@@ -379,11 +445,17 @@ static sr_status cgroup_setup(sr_testbed *tb, int i, double quota, char *err, si
 }
 
 sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_link *links, int n_links,
-                            sr_testbed **out, char *err, size_t err_size)
+                            const sr_tb_tcp *tcp, sr_testbed **out, char *err, size_t err_size)
 {
     *out = NULL;
     if (n_nodes < 1 || n_nodes > 250 || n_links < 0 || n_links > 250) {
         sr_errf(err, err_size, "testbed: %d nodes and %d links (at most 250 each)", n_nodes, n_links);
+        return SR_ERR_RANGE;
+    }
+    if (tcp && (tcp->init_window_segs < 0 || tcp->init_window_segs > 1000 ||
+                (tcp->congestion && (!tcp->congestion[0] || strlen(tcp->congestion) > 15)))) {
+        sr_errf(err, err_size, "testbed: initial window %d segments (0..1000) or congestion control name",
+                tcp->init_window_segs);
         return SR_ERR_RANGE;
     }
     sr_status st = sr_testbed_check(err, err_size);
@@ -393,7 +465,8 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
         if (k->a < 0 || k->b < 0 || k->a >= n_nodes || k->b >= n_nodes || k->a == k->b ||
             !(k->bw_ab_bps > 0) || !(k->bw_ba_bps > 0) || !(k->delay_ab_s >= 0) || !(k->delay_ba_s >= 0) ||
             !isfinite(k->bw_ab_bps) || !isfinite(k->bw_ba_bps) || !isfinite(k->delay_ab_s) ||
-            !isfinite(k->delay_ba_s)) {
+            !isfinite(k->delay_ba_s) || (k->trace_ab && k->trace_ab->kind != SR_TRACE_BANDWIDTH) ||
+            (k->trace_ba && k->trace_ba->kind != SR_TRACE_BANDWIDTH)) {
             sr_errf(err, err_size, "testbed: link %d: bad ends, bandwidth or delay", l);
             return SR_ERR_INVALID;
         }
@@ -406,6 +479,14 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
     tb->cg = calloc((size_t)n_nodes, sizeof *tb->cg);
     tb->links = calloc((size_t)(n_links ? n_links : 1), sizeof *tb->links);
     tb->guard_fd = -1;
+    if (tcp && tcp->congestion) snprintf(tb->congestion, sizeof tb->congestion, "%s", tcp->congestion);
+    tb->origin = mmap(NULL, sizeof(double), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (tb->origin == MAP_FAILED) {
+        tb->origin = NULL;
+        sr_testbed_free(tb);
+        return SR_ERR_NOMEM;
+    }
+    *tb->origin = 0;
     if (!tb->ns || !tb->cg || !tb->links) {
         sr_testbed_free(tb);
         return SR_ERR_NOMEM;
@@ -445,6 +526,7 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
     for (int i = 0; i < n_nodes && st == SR_OK; i++) {
         st = run_cmd(err, err_size, "ip netns add %s", tb->ns[i]);
         if (st == SR_OK) st = run_cmd(err, err_size, "ip -n %s link set lo up", tb->ns[i]);
+        if (st == SR_OK) st = ns_tcp(tb->ns[i], tcp, err, err_size);
         if (st == SR_OK && quota_cores && quota_cores[i] > 0)
             st = cgroup_setup(tb, i, quota_cores[i], err, err_size);
     }
@@ -468,10 +550,16 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
             close(tb->guard_fd);
             /* a full bucket lets its depth through at once: the delay line holds packets that much longer, so
              * that a message on an idle link takes d + S / B, not d + (S - depth) / B */
-            double extra_ab = burst_bytes(k->spec.bw_ab_bps) * 8.0 / sr_testbed_wire_bps(k->spec.bw_ab_bps);
-            double extra_ba = burst_bytes(k->spec.bw_ba_bps) * 8.0 / sr_testbed_wire_bps(k->spec.bw_ba_bps);
-            _exit(sr_delayline_run(fa, fb, k->spec.delay_ab_s + extra_ab, k->spec.delay_ba_s + extra_ba) ==
-                          SR_OK
+            double extra_ab = k->spec.trace_ab ? 0
+                                               : burst_bytes(k->spec.bw_ab_bps) * 8.0 /
+                                                     sr_testbed_wire_bps(k->spec.bw_ab_bps);
+            double extra_ba = k->spec.trace_ba ? 0
+                                               : burst_bytes(k->spec.bw_ba_bps) * 8.0 /
+                                                     sr_testbed_wire_bps(k->spec.bw_ba_bps);
+            sr_dl_shape sh_ab = {k->spec.trace_ab, k->spec.bw_ab_bps, tb->origin};
+            sr_dl_shape sh_ba = {k->spec.trace_ba, k->spec.bw_ba_bps, tb->origin};
+            _exit(sr_delayline_run(fa, fb, k->spec.delay_ab_s + extra_ab, k->spec.delay_ba_s + extra_ba,
+                                   k->spec.trace_ab ? &sh_ab : NULL, k->spec.trace_ba ? &sh_ba : NULL) == SR_OK
                       ? 0
                       : 1);
         }
@@ -489,8 +577,16 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
             st = run_cmd(err, err_size, "ip -n %s addr add %s peer %s dev %s", nb, k->addr_b, k->addr_a, ifn);
         if (st == SR_OK) st = run_cmd(err, err_size, "ip -n %s link set %s up", na, ifn);
         if (st == SR_OK) st = run_cmd(err, err_size, "ip -n %s link set %s up", nb, ifn);
-        if (st == SR_OK) st = shape(na, ifn, k->spec.bw_ab_bps, rtt, err, err_size);
-        if (st == SR_OK) st = shape(nb, ifn, k->spec.bw_ba_bps, rtt, err, err_size);
+        if (st == SR_OK && tcp && tcp->init_window_segs > 0) {
+            /* the peer route the address brought, again with the initial windows */
+            st = run_cmd(err, err_size, "ip -n %s route replace %s dev %s src %s initcwnd %d initrwnd %d", na,
+                         k->addr_b, ifn, k->addr_a, tcp->init_window_segs, tcp->init_window_segs);
+            if (st == SR_OK)
+                st = run_cmd(err, err_size, "ip -n %s route replace %s dev %s src %s initcwnd %d initrwnd %d",
+                             nb, k->addr_a, ifn, k->addr_b, tcp->init_window_segs, tcp->init_window_segs);
+        }
+        if (st == SR_OK && !k->spec.trace_ab) st = shape(na, ifn, k->spec.bw_ab_bps, rtt, err, err_size);
+        if (st == SR_OK && !k->spec.trace_ba) st = shape(nb, ifn, k->spec.bw_ba_bps, rtt, err, err_size);
     }
     if (st != SR_OK) {
         sr_testbed_free(tb);
@@ -508,10 +604,16 @@ void sr_testbed_free(sr_testbed *tb)
     if (tb->guardian > 0)
         while (waitpid(tb->guardian, NULL, 0) < 0 && errno == EINTR)
             ;
+    if (tb->origin) munmap(tb->origin, sizeof(double));
     free(tb->ns);
     free(tb->cg);
     free(tb->links);
     free(tb);
+}
+
+void sr_testbed_set_origin(sr_testbed *tb, double t0_s)
+{
+    if (tb && tb->origin) *(volatile double *)tb->origin = t0_s;
 }
 
 const char *sr_testbed_ns(const sr_testbed *tb, int node)
@@ -548,6 +650,22 @@ sr_status sr_testbed_enter(const sr_testbed *tb, int node, char *err, size_t err
             sr_errf(err, err_size, "joining cgroup %s: %s", tb->cg[node], strerror(errno));
             return SR_ERR_IO;
         }
+    }
+    return SR_OK;
+}
+
+sr_status sr_testbed_socket(const sr_testbed *tb, int fd, char *err, size_t err_size)
+{
+    int one = 1;
+    if (tb && tb->congestion[0] &&
+        setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, tb->congestion, (socklen_t)strlen(tb->congestion)) != 0) {
+        sr_errf(err, err_size, "TCP congestion control %s: %s (net.ipv4.tcp_available_congestion_control)",
+                tb->congestion, strerror(errno));
+        return SR_ERR_UNSUPPORTED;
+    }
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+        sr_errf(err, err_size, "TCP_NODELAY: %s", strerror(errno));
+        return SR_ERR_UNSUPPORTED;
     }
     return SR_OK;
 }

@@ -12,7 +12,8 @@
  * at once, the delay line holds packets for the delay plus the bucket's depth in time (1 ms, or one packet
  * time at low rates: 25 ms at 500 Kbit/s), so that a message on an idle link takes d + S / B as in the flow
  * model rather than d + (S - depth) / B. The delay line is single-threaded and timed with ppoll (nanosecond
- * timeouts, hrtimer slack ~50 us).
+ * timeouts, hrtimer slack ~50 us). A direction whose bandwidth follows a trace is shaped by the delay line
+ * itself instead (sr_delayline.h: the trace's rate over time, no tbf, no bucket).
  *
  * Priority: delay lines and the processes that enter a node run at nice SR_TESTBED_NICE, so that other work
  * on a shared machine disturbs their timing less (the quotas still bound what they take).
@@ -33,6 +34,7 @@
 #include <stddef.h>
 
 #include "sr_status.h"
+#include "sr_trace.h"
 
 #define SR_TESTBED_NICE (-10)
 
@@ -40,11 +42,35 @@ typedef struct sr_testbed sr_testbed;
 
 typedef struct sr_tb_link {
     int a, b;          /* node indices, a != b */
-    double bw_ab_bps;  /* bandwidth a -> b (payload bits/s), > 0 */
+    double bw_ab_bps;  /* bandwidth a -> b (payload bits/s), > 0; with a trace, the rate before its origin */
     double bw_ba_bps;  /* b -> a */
     double delay_ab_s; /* one-way delay a -> b, >= 0 */
     double delay_ba_s;
+    const sr_trace *trace_ab; /* NULL, or a -> b's bandwidth over time (payload bit/s; borrowed, must outlive
+                                 the testbed): shaped in the delay line instead of by tbf (sr_delayline.h),
+                                 time 0 at sr_testbed_set_origin's instant */
+    const sr_trace *trace_ba;
 } sr_tb_link;
+
+/* TCP inside the namespaces. This host's default congestion control may pace (bbr: after a connection's
+ * first message it sends an application-limited burst of a few kB at its bandwidth estimate, which such
+ * bursts underestimate: 2 segments per 10 ms on a 5.85 Mbit/s link, +13 ms on a 7 kB message), which the
+ * flow model does not; cubic without the fq qdisc does not pace (Linux's own default). The initial window
+ * and the restart after idle are what a TCP flow has and the flow model has not (slow start). */
+typedef struct sr_tb_tcp {
+    const char *congestion; /* congestion control of the sockets sr_testbed_socket prepares (a namespace
+                               may only default to the host's allowed list); NULL: the host's default */
+    int init_window_segs;   /* initcwnd and initrwnd of every link's route, segments (1..1000); 0: the
+                               kernel's (10) */
+    int no_idle_restart;    /* 1: net.ipv4.tcp_slow_start_after_idle = 0 (a connection keeps its window
+                               across idle time); 0: the kernel's (restart from the initial window) */
+} sr_tb_tcp;
+
+/* What `simrun emulate` uses: cubic, a 64-segment initial window (92 kB: every shipped experiment's
+ * messages; the tbf queue holds 100 kB so the first burst is not dropped) and no restart after idle. */
+#define SR_TB_TCP_WARM ((sr_tb_tcp){"cubic", 64, 1})
+/* Linux's defaults but the congestion control: cubic, initial window 10, slow start after idle. */
+#define SR_TB_TCP_COLD ((sr_tb_tcp){"cubic", 0, 0})
 
 /* Checks that this process can build a testbed: root, the ip and tc commands, /dev/net/tun, network
  * namespaces, the tbf qdisc is not tested here (sr_testbed_create fails with tc's message).
@@ -56,10 +82,10 @@ sr_status sr_testbed_check(char *err, size_t err_size);
 int sr_testbed_cleanup_stale(void);
 
 /* Builds the testbed: n_nodes namespaces, the links (borrowed), quotas (n_nodes values in cores, <= 0: no
- * quota; NULL: none). On failure everything built so far is removed and err says what failed. Caller frees.
- */
+ * quota; NULL: none), TCP settings (borrowed; NULL: the host's, untouched). On failure everything built so
+ * far is removed and err says what failed. Caller frees. */
 sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_link *links, int n_links,
-                            sr_testbed **out, char *err, size_t err_size);
+                            const sr_tb_tcp *tcp, sr_testbed **out, char *err, size_t err_size);
 void sr_testbed_free(sr_testbed *tb); /* tears everything down; NULL is a no-op */
 
 /* Name of node i's namespace (borrowed). */
@@ -70,6 +96,21 @@ const char *sr_testbed_addr(const sr_testbed *tb, int l, int node);
 /* For a child process (before it starts threads): moves the calling process into node's namespace and
  * cgroup, at nice SR_TESTBED_NICE. */
 sr_status sr_testbed_enter(const sr_testbed *tb, int node, char *err, size_t err_size);
+
+/* Sets time 0 of the links' bandwidth traces: t0_s on the monotonic clock (emu_now_s). Before it, traced
+ * directions run at their bw_*_bps. */
+void sr_testbed_set_origin(sr_testbed *tb, double t0_s);
+
+/* The cgroup hierarchy whose cpu controller quotas use: /sys/fs/cgroup/unified or /sys/fs/cgroup (v2,
+ * cpu.max), /sys/fs/cgroup/cpu (v1, cpu.cfs_quota_us), or NULL when there is none. why (may be NULL) says
+ * why v2 is not used when the answer is not v2. */
+const char *sr_testbed_cpu_controller(char *why, size_t why_size);
+/* Node's cgroup directory (borrowed), NULL when it has no quota. */
+const char *sr_testbed_cgroup(const sr_testbed *tb, int node);
+
+/* Prepares a TCP socket of a node (before connect or listen): the testbed's congestion control and
+ * TCP_NODELAY. SR_ERR_UNSUPPORTED with the reason when the kernel refuses. */
+sr_status sr_testbed_socket(const sr_testbed *tb, int fd, char *err, size_t err_size);
 
 /* The wire rate tbf is given for a payload bandwidth (the 1500/1448 header share). */
 double sr_testbed_wire_bps(double payload_bps);

@@ -2,7 +2,8 @@
 # test_compare.sh SIMRUN: `simrun run`, `simrun emulate` and `simrun compare` on one database: a two-device split
 # (tests/emulate/data/small.yaml, 3 frames). compare pairs the emulated run with the simulated run of its point:
 # three metric rows, bytes_per_frame equal (+0.0 %); --tasks gives the plan's three tasks; a database without
-# emulated runs is refused (exit 2); emulate without root says why (exit 2). Skipped (77) without root.
+# emulated runs is refused (exit 2); emulate without root says why (exit 2); an experiment with a link shared by
+# two device pairs (data/shared.yaml) is refused before a database is written. Skipped (77) without root.
 set -u
 SIMRUN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,6 +30,11 @@ n=$(sqlite3 "$T/r.db" "SELECT count(*) FROM runs WHERE net_model = 'emulated' AN
 [ "$n" -eq 1 ] || fail "one emulated run expected, found $n"
 n=$(sqlite3 "$T/r.db" "SELECT count(*) FROM runs")
 [ "$n" -eq 2 ] || fail "the simulated run stays beside the emulated one (2 runs), found $n"
+# a platform link on the routes of two device pairs: refused before anything is recorded (no database)
+"$SIMRUN" emulate "$SRC/tests/emulate/data/shared.yaml" --db "$T/s.db" >"$T/shared.txt" 2>&1
+[ $? -eq 2 ] || fail "emulate of a shared link should exit 2: $(cat "$T/shared.txt")"
+grep -q "link 'uplink' carries the routes of two device pairs" "$T/shared.txt" || fail "shared link: $(cat "$T/shared.txt")"
+[ ! -e "$T/s.db" ] || fail "a refused experiment left a database behind"
 if command -v setpriv >/dev/null 2>&1; then
     setpriv --reuid=65534 --regid=65534 --clear-groups "$SIMRUN" emulate "$SRC/tests/emulate/data/small.yaml" \
         --db "$T/x.db" >"$T/nonroot.txt" 2>&1

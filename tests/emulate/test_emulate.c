@@ -87,7 +87,7 @@ static void test_run(void)
     sr_run_output_init(&sim);
     sr_run_output_init(&emu);
     CHECK(sr_engine_run(e, seed, &sim, err, sizeof err) == SR_OK, "simulation: %s", err);
-    sr_emulate_opts o = {0, 0, 0, 0, stdout};
+    sr_emulate_opts o = {0, 0, 0, 0, stdout, 0};
     sr_status st = sr_emulate_run(e, seed, &o, &emu, err, sizeof err);
     CHECK(st == SR_OK, "emulation: %s", err);
     CHECK(namespaces_of((long)getpid()) == 0, "namespaces left behind");
@@ -134,10 +134,10 @@ static void test_guardian(void)
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
-        sr_tb_link l = {0, 1, 1e6, 1e6, 0.01, 0.01};
+        sr_tb_link l = {0, 1, 1e6, 1e6, 0.01, 0.01, NULL, NULL};
         sr_testbed *tb = NULL;
         char err[512];
-        char ok = sr_testbed_create(2, NULL, &l, 1, &tb, err, sizeof err) == SR_OK ? 'y' : 'n';
+        char ok = sr_testbed_create(2, NULL, &l, 1, NULL, &tb, err, sizeof err) == SR_OK ? 'y' : 'n';
         if (write(p[1], &ok, 1) != 1) _exit(1);
         pause(); /* killed here, without teardown */
         _exit(0);

@@ -21,6 +21,8 @@
 
 #define PORT 7311
 
+static const sr_testbed *g_tb; /* the testbed of the link being measured (its sockets' TCP settings) */
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -45,7 +47,12 @@ static int xfer(int fd, char *buf, size_t n, int rd)
 static int receiver(const char *addr, size_t warm, size_t bulk, int out)
 {
     int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    char err[256];
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (sr_testbed_socket(g_tb, ls, err, sizeof err) != SR_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
     inet_pton(AF_INET, addr, &sa.sin_addr);
     if (bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 1) != 0) return 1;
@@ -68,6 +75,11 @@ static int sender(const char *addr, size_t warm, size_t bulk, int out)
     int fd = -1;
     for (int tries = 0; tries < 200; tries++) { /* the receiver may not listen yet */
         fd = socket(AF_INET, SOCK_STREAM, 0);
+        char err[256];
+        if (sr_testbed_socket(g_tb, fd, err, sizeof err) != SR_OK) {
+            fprintf(stderr, "%s\n", err);
+            return 1;
+        }
         if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) break;
         close(fd);
         fd = -1;
@@ -105,16 +117,18 @@ static pid_t spawn(const sr_testbed *tb, int node, int role, const char *addr, s
 /* One link: returns the relative error of the measured time against d + S / B, or NAN on failure. */
 static double measure(double bw_bps, double delay_s, size_t warm, size_t bulk)
 {
-    sr_tb_link link = {0, 1, bw_bps, bw_bps, delay_s, delay_s};
+    sr_tb_link link = {0, 1, bw_bps, bw_bps, delay_s, delay_s, NULL, NULL};
     sr_testbed *tb = NULL;
     char err[512];
-    if (sr_testbed_create(2, NULL, &link, 1, &tb, err, sizeof err) != SR_OK) {
+    const sr_tb_tcp tcp = SR_TB_TCP_WARM; /* what simrun emulate uses */
+    if (sr_testbed_create(2, NULL, &link, 1, &tcp, &tb, err, sizeof err) != SR_OK) {
         fprintf(stderr, "testbed: %s\n", err);
         return NAN;
     }
     int pr[2], ps[2];
     if (pipe(pr) != 0 || pipe(ps) != 0) return NAN;
     const char *addr = sr_testbed_addr(tb, 0, 1);
+    g_tb = tb;
     pid_t r = spawn(tb, 1, 1, addr, warm, bulk, pr[1]);
     pid_t s = spawn(tb, 0, 0, addr, warm, bulk, ps[1]);
     double t0 = NAN, t1 = NAN;
