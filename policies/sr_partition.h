@@ -39,7 +39,17 @@ typedef struct sr_part_env {
     int proportional;               /* shares follow speed (strips of rows, channel slices); else even */
     int rows, cols;     /* tiles with even shares: the grid (0: one strip per device), dealt round-robin */
     double frame_bytes; /* source -> hub */
+    int hold_tiles;     /* tiles steps become one hold on the hub (SR_DELAY_HOLD, naming the step's model and
+                           layers): the policy places the tiles at run time (sr_part_tiles, sr_part_tile_plan) */
 } sr_part_env;
+
+/* One tile of a tiles step: the rectangle of in_node's output it reads (with its halo) and the rectangle of the
+ * step's output it computes, as plan parts, with their bytes. */
+typedef struct sr_part_tile {
+    sr_plan_part in, out;
+    int in_node;
+    double in_bytes, out_bytes;
+} sr_part_tile;
 
 typedef struct sr_part_stats {
     double redundant_macs;
@@ -50,6 +60,14 @@ typedef struct sr_part_stats {
  * statistics. SR_ERR_INVALID (err says which step) for a range that cannot be computed as its kind says. */
 sr_status sr_part_plan(const sr_part_env *pe, const sr_step *steps, int n_steps, sr_plan **out,
                        sr_part_stats *stats, char *err, size_t err_size);
+
+/* The tiles of tiles step st as sr_part_plan cuts them (pe's grid, or one strip per device), row-major, into a
+ * new array *tiles (caller frees) of *n. SR_ERR_INVALID for another kind of step. */
+sr_status sr_part_tiles(const sr_part_env *pe, const sr_step *st, sr_part_tile **tiles, int *n);
+/* The plan of tile t run on dev: scatter from the hub (none when dev is the hub), the tile through the step's
+ * layers, gather back to the hub; labels end with tag. Caller frees *out. */
+sr_status sr_part_tile_plan(const sr_part_env *pe, const sr_step *st, const sr_part_tile *t, sr_plan_dev dev,
+                            const char *tag, sr_plan **out);
 
 /* Is op a node a channel slice may pass through (per-channel: activations, batch norm, pooling, dropout)? */
 int sr_part_per_channel(sr_op op);
