@@ -240,8 +240,8 @@ void eng_host_state(sg_host_t host, int on, void *user);
 void eng_source_arm(eng_source *s);
 void eng_sim_init(engine *eng);
 void eng_policy_start(engine *eng); /* SR_EVENT_START to the policy, at time 0 */
-/* Timers for the policy's link events (bandwidth changes of traced links, link outages), from the schedules
- * sr_profiles gives SimGrid; nothing when the policy has no on_event. */
+/* Timers for the policy's link events (bandwidth changes of traced links, link outages) and devices' speed changes,
+ * from the schedules sr_profiles gives SimGrid; nothing when the policy has no on_event. */
 sr_status eng_link_events(engine *eng, char *err, size_t err_size);
 
 /* eng_sg.c */

@@ -916,6 +916,19 @@ sr_status eng_link_events(engine *eng, char *err, size_t err_size)
 {
     const sr_experiment *e = eng->e;
     if (!eng->pol->on_event) return SR_OK;
+    /* devices' speed changes (the host speed profiles sr_profiles gives SimGrid), one event per instance */
+    for (int g = 0; g < e->n_devices; g++)
+        for (int i = 0; i < e->devices[g].count; i++)
+            for (int k = 0; k < e->devices[g].n_speed_changes; k++) {
+                const sr_speed_change *c = &e->devices[g].speed_changes[k];
+                if (!(c->at_s < eng->duration_s)) break;
+                link_event *le = calloc(1, sizeof *le);
+                if (!le) return SR_ERR_NOMEM;
+                le->eng = eng;
+                le->ev = event_now(SR_EVENT_DEVICE_SPEED);
+                le->ev.group = g, le->ev.instance = i, le->ev.value = c->factor;
+                sr_sg_timer_set(c->at_s, link_event_fire, le);
+            }
     for (int l = 0; l < e->n_links; l++) {
         const sr_link_spec *ls = &e->links[l];
         const sr_trace *t = ls->bw_trace;

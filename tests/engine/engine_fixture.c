@@ -39,6 +39,7 @@ void fx_free(sr_experiment *e)
     if (!e) return;
     for (int i = 0; i < e->n_devices; i++) {
         free(e->devices[i].failures.list);
+        free(e->devices[i].speed_changes);
         free(e->devices[i].name);
         free(e->devices[i].profile);
         free_strv(e->devices[i].instances, e->devices[i].count);

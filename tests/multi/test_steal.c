@@ -195,10 +195,90 @@ static void test_steal_closed_form(void **state)
     fx_free(e);
 }
 
+/* Gives group `name` the speed changes (at_s[i], factor[i]). */
+static void speed_changes(sr_experiment *e, const char *name, const double *at_s, const double *factor, int n)
+{
+    int g = sr_policy_device_index(e, name);
+    assert_true(g >= 0);
+    sr_speed_change *c = calloc((size_t)n, sizeof *c);
+    assert_non_null(c);
+    for (int i = 0; i < n; i++)
+        c[i] = (sr_speed_change){at_s[i], factor[i]};
+    e->devices[g].speed_changes = c;
+    e->devices[g].n_speed_changes = n;
+}
+
+/* The latency of a frame cut into strips of `fast_rows` rows on fast and the rest on slow, the fast strip
+ * ending last (c: one row on fast). */
+static double strips_latency(int fast_rows, double fast_row_s)
+{
+    return (LAT + fast_rows * 128 * 8 / BW) + fast_rows * fast_row_s + (LAT + fast_rows * 256 * 8 / BW);
+}
+
+static void test_observed_speeds(void **state)
+{
+    (void)state;
+    const double c = block_flop() / 6 / SPEED;
+    sr_experiment *e = platform(3.0, 1.0, 0); /* declared speeds equal */
+    const double at0 = 0, half = 0.5;
+    speed_changes(e, "slow", &at0, &half, 1); /* its real speed: half */
+    set_int(e, "shares", 1);                  /* adaptive */
+    set_int(e, "speeds", 1);                  /* observed */
+    sr_run_output o = run(e);
+    assert_int_equal(o.n_frames, 3);
+    /* frame 0: even strips (3 + 3 rows), slow's three rows take 6c and end last */
+    double end_fast, end_slow;
+    assert_int_equal(parts_on(&o, 0, "slow", &end_slow), 1);
+    assert_rel(o.frames[0].latency_s, (LAT + 3 * 128 * 8 / BW) + 6 * c + (LAT + 3 * 256 * 8 / BW), 1e-9);
+    /* then 4 rows on fast and 2 on slow: both strips compute 4c, fast's bigger transfers end last */
+    for (int f = 1; f < 3; f++) {
+        assert_rel(o.frames[f].latency_s, strips_latency(4, c), 1e-9);
+        assert_int_equal(parts_on(&o, f, "fast", &end_fast), 1);
+        assert_int_equal(parts_on(&o, f, "slow", &end_slow), 1);
+        assert_rel(end_fast - o.frames[f].capture_s, LAT + 4 * 128 * 8 / BW + 4 * c, 1e-9);
+        assert_rel(end_slow - o.frames[f].capture_s, LAT + 2 * 128 * 8 / BW + 4 * c, 1e-9);
+    }
+    assert_true(o.frames[2].latency_s < 0.7 * o.frames[0].latency_s);
+    assert_rel(metric(&o, "share.fast"), 2.0 / 3, 1e-9);
+    assert_rel(metric(&o, "share.slow"), 1.0 / 3, 1e-9);
+    assert_rel(metric(&o, "plan_versions"), 2, 0); /* re-sized once, then the speeds hold */
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
+static void test_declared_speed_change(void **state)
+{
+    (void)state;
+    const double c = block_flop() / 6 / SPEED;
+    sr_experiment *e = platform(3.5, 1.0, 0);
+    const double at[] = {1.5, 2.5}, factor[] = {0.5, 1.0}; /* slow runs at half speed during [1.5, 2.5) */
+    speed_changes(e, "slow", at, factor, 2);
+    set_int(e, "shares", 1); /* adaptive, declared speeds */
+    sr_run_output o = run(e);
+    assert_int_equal(o.n_frames, 4);
+    assert_rel(o.frames[0].latency_s, strips_latency(3, c), 1e-9);
+    assert_rel(o.frames[1].latency_s, strips_latency(3, c), 1e-9);
+    assert_rel(o.frames[2].latency_s, strips_latency(4, c), 1e-9); /* re-sized at 1.5 s: 4 + 2 rows */
+    assert_rel(o.frames[3].latency_s, strips_latency(3, c), 1e-9); /* and back at 2.5 s */
+    assert_rel(metric(&o, "plan_versions"), 3, 0);
+    sr_run_output_clear(&o);
+
+    /* even shares keep 3 rows on slow: SimGrid's speed profile makes them take 6c at 2 s */
+    set_int(e, "shares", 0);
+    o = run(e);
+    assert_rel(o.frames[1].latency_s, strips_latency(3, c), 1e-9);
+    assert_rel(o.frames[2].latency_s, (LAT + 3 * 128 * 8 / BW) + 6 * c + (LAT + 3 * 256 * 8 / BW), 1e-9);
+    assert_rel(o.frames[3].latency_s, strips_latency(3, c), 1e-9);
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steal_closed_form),
+        cmocka_unit_test(test_observed_speeds),
+        cmocka_unit_test(test_declared_speed_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
