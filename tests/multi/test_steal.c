@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "engine_fixture.h"
+#include "failures.h"
 #include "sr_policy.h"
 
 #define BW 1e9
@@ -195,6 +196,41 @@ static void test_steal_closed_form(void **state)
     fx_free(e);
 }
 
+/* Fast fails during its first tile: the part fails, its tile goes back to fast's queue, and slow, alone, runs
+ * its own three tiles and then steals fast's three: six cycles S, three steals, one retry; the frame completes. */
+static void test_steal_after_failure(void **state)
+{
+    (void)state;
+    const double c = block_flop() / 6 / SPEED;
+    const double s = LAT + 128 * 8 / BW, g = LAT + 256 * 8 / BW, S = s + 2 * c + g;
+    sr_experiment *e = platform(0.5, 1.0, 0.5);
+    set(e, "grid", "6x1");
+    set_int(e, "steal", 1);
+    sr_outage *o1 = malloc(sizeof *o1);
+    assert_non_null(o1);
+    *o1 = (sr_outage){0.03, 10.0};
+    int fast = sr_policy_device_index(e, "fast");
+    e->devices[fast].failures.n = 1;
+    e->devices[fast].failures.list = o1;
+    sr_run_output o = run(e);
+    assert_int_equal(o.n_frames, 1);
+    assert_string_equal(o.frames[0].outcome, "completed");
+    assert_rel(o.frames[0].latency_s, 6 * S, 1e-9);
+    double end_slow;
+    assert_int_equal(parts_on(&o, 0, "slow", &end_slow), 6);
+    assert_rel(metric(&o, "tiles_dispatched"), 7, 0);
+    assert_rel(metric(&o, "tiles_stolen"), 3, 0);
+    assert_rel(metric(&o, "tiles_retried"), 1, 0);
+    sr_run_output_clear(&o);
+
+    /* without stealing the frame fails with its plan */
+    set_int(e, "steal", 0);
+    o = run(e);
+    assert_string_equal(o.frames[0].outcome, "failed");
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
 /* Gives group `name` the speed changes (at_s[i], factor[i]). */
 static void speed_changes(sr_experiment *e, const char *name, const double *at_s, const double *factor, int n)
 {
@@ -277,6 +313,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steal_closed_form),
+        cmocka_unit_test(test_steal_after_failure),
         cmocka_unit_test(test_observed_speeds),
         cmocka_unit_test(test_declared_speed_change),
     };
