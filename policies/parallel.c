@@ -57,6 +57,7 @@ typedef struct parallel_params {
     par_shares shares;
     par_speeds speeds;
     int steal;
+    int steal_depth;
     double frame_bytes;
 } parallel_params;
 
@@ -102,6 +103,10 @@ static const sr_field fields[] = {
             "else the last tile of the longest queue, receiving its input from the hub; one tile per worker at a "
             "time; a tile whose part failed is queued again",
      .offset = offsetof(parallel_params, steal)},
+    {"steal_depth", SR_F_INT, SR_UNIT_NONE, SR_FF_HAS_MIN | SR_FF_HAS_MAX, .min = 1, .max = 64, .def = "1",
+     .doc = "steal: tiles a worker holds at once (1: it asks for the next when one is back, as DeepThings' "
+            "idle devices do; 2: the next tile's input travels while it computes)",
+     .offset = offsetof(parallel_params, steal_depth)},
     {"frame_size", SR_F_QTY, SR_UNIT_SIZE, SR_FF_HAS_MIN | SR_FF_MIN_EXCL,
      .def_doc = "the raw input: width*height*3 (events: event_size)",
      .doc = "bytes of the frame sent from the source to the hub when they differ",
@@ -135,7 +140,8 @@ typedef struct par_hold {
     int n_tiles;
     int *queue; /* [worker][n_tiles]: tile indexes; worker w's queue is queue[w n_tiles + head .. tail) */
     int head[SR_MULTI_MAX_DEV], tail[SR_MULTI_MAX_DEV];
-    int busy[SR_MULTI_MAX_DEV]; /* tile in flight on the worker, -1: idle */
+    int busy[SR_MULTI_MAX_DEV]; /* tiles in flight on the worker */
+    int *owner;                 /* per tile: the worker it was last given to */
     int *tries;                 /* per tile: parts that failed */
     int done, in_flight, failed;
 } par_hold;
@@ -353,6 +359,7 @@ static void hold_free(par_hold *h)
     if (!h) return;
     free(h->tiles);
     free(h->queue);
+    free(h->owner);
     free(h->tries);
     free(h);
 }
@@ -489,16 +496,16 @@ static int worker_of(const par_state *s, int group, int instance)
     return -1;
 }
 
+static sr_status dispatch_one(par_state *s, const parallel_params *p, const sr_policy_env *env, par_hold *h, int w,
+                              const sr_policy_sim *sim);
 static int queue_len(const par_hold *h, int w)
 {
     return h->tail[w] - h->head[w];
 }
 
-/* Worker w, idle and up, takes its next tile, or steals the last tile of the longest queue. */
-static sr_status dispatch(par_state *s, const parallel_params *p, const sr_policy_env *env, par_hold *h, int w,
-                          const sr_policy_sim *sim)
+static sr_status dispatch_one(par_state *s, const parallel_params *p, const sr_policy_env *env, par_hold *h, int w,
+                              const sr_policy_sim *sim)
 {
-    if (s->down[w] || h->busy[w] >= 0 || h->failed) return SR_OK;
     int tile = -1;
     if (queue_len(h, w) > 0) {
         tile = h->queue[w * h->n_tiles + h->head[w]++];
@@ -521,12 +528,28 @@ static sr_status dispatch(par_state *s, const parallel_params *p, const sr_polic
     if (st != SR_OK) return st;
     st = sim->spawn(sim->eng, h->hold, plan, tile);
     if (st != SR_OK) return st;
-    h->busy[w] = tile;
+    h->busy[w]++;
+    h->owner[tile] = w;
     h->in_flight++;
     s->tiles_dispatched++;
     return SR_OK;
 }
 
+
+/* Worker w, up and holding fewer than steal_depth tiles, takes its next tile, or steals the last tile of the
+ * longest queue; until it holds steal_depth tiles or none is left. */
+static sr_status dispatch(par_state *s, const parallel_params *p, const sr_policy_env *env, par_hold *h, int w,
+                          const sr_policy_sim *sim)
+{
+    sr_status st = SR_OK;
+    int depth = p->steal_depth > 0 ? p->steal_depth : 1;
+    while (st == SR_OK && !s->down[w] && h->busy[w] < depth && !h->failed) {
+        int before = h->in_flight;
+        st = dispatch_one(s, p, env, h, w, sim);
+        if (h->in_flight == before) break; /* nothing left to take */
+    }
+    return st;
+}
 static sr_status dispatch_idle(par_state *s, const parallel_params *p, const sr_policy_env *env, par_hold *h,
                                const sr_policy_sim *sim)
 {
@@ -579,14 +602,13 @@ static sr_status on_held(par_state *s, const parallel_params *p, const sr_policy
     if (st == SR_OK) {
         h->queue = calloc((size_t)s->n_workers * (size_t)(h->n_tiles ? h->n_tiles : 1), sizeof *h->queue);
         h->tries = calloc((size_t)(h->n_tiles ? h->n_tiles : 1), sizeof *h->tries);
-        if (!h->queue || !h->tries) st = SR_ERR_NOMEM;
+        h->owner = calloc((size_t)(h->n_tiles ? h->n_tiles : 1), sizeof *h->owner);
+        if (!h->queue || !h->tries || !h->owner) st = SR_ERR_NOMEM;
     }
     if (st != SR_OK) {
         hold_free(h);
         return st;
     }
-    for (int w = 0; w < s->n_workers; w++)
-        h->busy[w] = -1;
     for (int k = 0; k < h->n_tiles && pe.n > 0; k++) { /* dealt round-robin over the live workers */
         int w = wi[k % pe.n];
         h->queue[w * h->n_tiles + h->tail[w]++] = k;
@@ -605,11 +627,10 @@ static sr_status on_part_done(par_state *s, const parallel_params *p, const sr_p
         idx++;
     if (idx == s->n_holds) return SR_OK;
     par_hold *h = s->holds[idx];
-    int tile = ev->tag, w = 0;
-    while (w < s->n_workers && h->busy[w] != tile)
-        w++;
-    if (w == s->n_workers || tile < 0 || tile >= h->n_tiles) return SR_ERR_INVALID;
-    h->busy[w] = -1;
+    int tile = ev->tag;
+    if (tile < 0 || tile >= h->n_tiles) return SR_ERR_INVALID;
+    int w = h->owner[tile];
+    h->busy[w]--;
     h->in_flight--;
     if (ev->outcome == SR_OUTCOME_COMPLETED || ev->outcome == SR_OUTCOME_LATE) {
         h->done++;
