@@ -19,6 +19,16 @@
  * gets no share: the policy re-plans at once over the workers left (jobs in flight keep their plan and fail),
  * and again when it comes back.
  *
+ * Speeds for adaptive shares: declared (x the factor of the device's speed_changes, re-planned when one happens)
+ * or observed on the workers' finished parts (SR_EVENT_TASK_DONE: declared speed x priced / measured seconds),
+ * re-planned after a frame once one moved by more than PAR_RESIZE_TOLERANCE.
+ *
+ * Work stealing (steal): tiled steps become one hold on the hub (SR_DELAY_HOLD). When a frame reaches it, its
+ * tiles are queued per live worker (dealt round-robin as even shares deal them); a worker with fewer than
+ * steal_depth tiles takes the next of its queue, else steals the last tile of the longest queue; each tile is a
+ * part spawned on the hold (scatter from the hub, the tile, gather back); a failed part's tile is queued again
+ * (at most n_workers failures per tile); the hold is released when every tile is back.
+ *
  * Metrics (per frame of the current plan): the MACs tiles recompute because their halos overlap, that as a
  * fraction of the model's MACs, and the peak memory a device needs for one task (its weights plus the largest
  * input + output rectangle of a layer it computes; the hub also holds a step's whole input and output). */
