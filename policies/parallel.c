@@ -159,9 +159,7 @@ typedef struct par_hold {
 typedef struct par_state {
     par_model *models; /* per model */
     int n_models;
-    int n_workers;
-    int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV];
-    int down[SR_MULTI_MAX_DEV];
+    sr_part_workers w;
     double factor[SR_MULTI_MAX_DEV];     /* declared speed changes (SR_EVENT_DEVICE_SPEED), 1 at the start */
     double observed[SR_MULTI_MAX_DEV];   /* speeds measured on finished parts, flop/s (0: none yet) */
     double plan_speed[SR_MULTI_MAX_DEV]; /* the speeds the current plan's shares follow */
@@ -307,15 +305,11 @@ static sr_status parallel_check(const void *p_, const sr_policy_env *env, sr_pol
 {
     const parallel_params *p = p_;
     const sr_experiment *e = env->exp;
-    int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV], nw = 0, rows = 0, cols = 0;
+    int rows = 0, cols = 0;
     char msg[768];
-    if (p->workers &&
-        sr_multi_parse_workers(e, p->workers, p->n_workers, group, inst, &nw, msg, sizeof msg) != 0) {
-        sr_policy_error(d, "workers", "%s", msg);
-        nw = 0;
-    }
+    sr_part_workers wk;
+    sr_part_check_workers(env, d, p->workers, p->n_workers, p->hub, &wk);
     int hg = p->hub ? sr_policy_device_index(e, p->hub) : -1;
-    if (p->hub && hg < 0) sr_policy_error(d, "hub", "unknown device group '%s'", p->hub);
     if (p->grid && parse_grid(p->grid, &rows, &cols) != 0)
         sr_policy_error(d, "grid", "grid '%s' must be ROWSxCOLS, e.g. 5x5", p->grid);
     if (p->grid && p->shares == PAR_ADAPTIVE)
@@ -349,13 +343,13 @@ static sr_status parallel_check(const void *p_, const sr_policy_env *env, sr_pol
                                 e->devices[h].instances[hi]);
                 return SR_OK;
             }
-            for (int w = 0; w < nw; w++) {
-                if (group[w] == h && inst[w] == hi) continue;
-                if (!env->route_exists(env->route_user, h, hi, group[w], inst[w]) ||
-                    !env->route_exists(env->route_user, group[w], inst[w], h, hi)) {
+            for (int w = 0; w < wk.n; w++) {
+                if (wk.group[w] == h && wk.inst[w] == hi) continue;
+                if (!env->route_exists(env->route_user, h, hi, wk.group[w], wk.inst[w]) ||
+                    !env->route_exists(env->route_user, wk.group[w], wk.inst[w], h, hi)) {
                     sr_policy_error(d, "workers",
                                     "no route between the hub '%s' and worker '%s' (both ways needed)",
-                                    e->devices[h].instances[hi], e->devices[group[w]].instances[inst[w]]);
+                                    e->devices[h].instances[hi], e->devices[wk.group[w]].instances[wk.inst[w]]);
                     return SR_OK;
                 }
             }
@@ -407,8 +401,7 @@ static sr_status parallel_init(const void *p_, const sr_policy_env *env, void **
         return SR_ERR_NOMEM;
     }
     char msg[768];
-    if (sr_multi_parse_workers(e, p->workers, p->n_workers, s->group, s->inst, &s->n_workers, msg,
-                               sizeof msg) != 0) {
+    if (sr_part_workers_parse(e, p->workers, p->n_workers, &s->w, msg, sizeof msg) != 0) {
         if (err) snprintf(err, err_size, "parallel: %s", msg);
         parallel_fini(s);
         return SR_ERR_INVALID;
@@ -434,26 +427,17 @@ static void fill_pe(par_state *s, const parallel_params *p, const sr_policy_env 
                     sr_part_env *pe, int *wi)
 {
     const sr_experiment *e = env->exp;
-    memset(pe, 0, sizeof *pe);
-    pe->e = e;
-    pe->g = env->graphs[src->model];
-    pe->model = src->model;
-    pe->src = (sr_plan_dev){SR_ROLE_SOURCE, src->group, src->instance};
-    int hg = p->hub ? sr_policy_device_index(e, p->hub) : -1;
-    pe->hub =
-        hg >= 0 ? (sr_plan_dev){SR_ROLE_TARGET, hg, sr_policy_target_instance(e, hg, src->instance)} : pe->src;
-    for (int i = 0; i < s->n_workers; i++) {
-        if (s->down[i]) continue;
-        double declared = sr_multi_device_speed(&e->devices[s->group[i]]);
-        pe->dev[pe->n] = (sr_plan_dev){SR_ROLE_OTHER, s->group[i], s->inst[i]};
+    sr_part_env_init(pe, env, src->model, src->group, src->instance, src->spec, p->hub, p->frame_bytes);
+    for (int i = 0; i < s->w.n; i++) {
+        if (s->w.down[i]) continue;
+        double declared = sr_multi_device_speed(&e->devices[s->w.group[i]]);
+        pe->dev[pe->n] = (sr_plan_dev){SR_ROLE_OTHER, s->w.group[i], s->w.inst[i]};
         pe->speed[pe->n] = p->speeds == PAR_OBSERVED ? (s->observed[i] > 0 ? s->observed[i] : declared)
                                                      : declared * s->factor[i];
         wi[pe->n++] = i;
     }
     pe->proportional = p->shares == PAR_ADAPTIVE;
     if (p->grid) parse_grid(p->grid, &pe->rows, &pe->cols);
-    pe->frame_bytes =
-        p->frame_bytes > 0 ? p->frame_bytes : sr_policy_raw_frame_bytes(&e->sources[src->spec]);
     pe->hold_tiles = p->steal;
 }
 
@@ -492,19 +476,12 @@ static sr_status parallel_plan(void *state, const void *p_, const sr_policy_env 
         s->peak_mem[wi[k]] = stats.peak_mem[k];
         s->plan_speed[wi[k]] = pe.speed[k];
     }
-    s->peak_mem[s->n_workers] = stats.peak_mem[pe.n];
+    s->peak_mem[s->w.n] = stats.peak_mem[pe.n];
     s->have_metrics = 1;
     return SR_OK;
 }
 
 /* ---- work stealing: tiles placed at run time on holds ---- */
-
-static int worker_of(const par_state *s, int group, int instance)
-{
-    for (int i = 0; i < s->n_workers; i++)
-        if (s->group[i] == group && s->inst[i] == instance) return i;
-    return -1;
-}
 
 static sr_status dispatch_one(par_state *s, const parallel_params *p, const sr_policy_env *env, par_hold *h, int w,
                               const sr_policy_sim *sim);
@@ -521,7 +498,7 @@ static sr_status dispatch_one(par_state *s, const parallel_params *p, const sr_p
         tile = h->queue[w * h->n_tiles + h->head[w]++];
     } else {
         int victim = -1;
-        for (int v = 0; v < s->n_workers; v++)
+        for (int v = 0; v < s->w.n; v++)
             if (queue_len(h, v) > 0 && (victim < 0 || queue_len(h, v) > queue_len(h, victim))) victim = v;
         if (victim < 0) return SR_OK;
         tile = h->queue[victim * h->n_tiles + --h->tail[victim]];
@@ -534,7 +511,7 @@ static sr_status dispatch_one(par_state *s, const parallel_params *p, const sr_p
     snprintf(tag, sizeof tag, "%d.%d", h->step, tile);
     sr_plan *plan = NULL;
     sr_status st = sr_part_tile_plan(&pe, &s->models[h->model].steps[h->step], &h->tiles[tile],
-                                     (sr_plan_dev){SR_ROLE_OTHER, s->group[w], s->inst[w]}, tag, &plan);
+                                     (sr_plan_dev){SR_ROLE_OTHER, s->w.group[w], s->w.inst[w]}, tag, &plan);
     if (st != SR_OK) return st;
     st = sim->spawn(sim->eng, h->hold, plan, tile);
     if (st != SR_OK) return st;
@@ -553,7 +530,7 @@ static sr_status dispatch(par_state *s, const parallel_params *p, const sr_polic
 {
     sr_status st = SR_OK;
     int depth = p->steal_depth > 0 ? p->steal_depth : 1;
-    while (st == SR_OK && !s->down[w] && h->busy[w] < depth && !h->failed) {
+    while (st == SR_OK && !s->w.down[w] && h->busy[w] < depth && !h->failed) {
         int before = h->in_flight;
         st = dispatch_one(s, p, env, h, w, sim);
         if (h->in_flight == before) break; /* nothing left to take */
@@ -564,7 +541,7 @@ static sr_status dispatch_idle(par_state *s, const parallel_params *p, const sr_
                                const sr_policy_sim *sim)
 {
     sr_status st = SR_OK;
-    for (int w = 0; w < s->n_workers && st == SR_OK; w++)
+    for (int w = 0; w < s->w.n && st == SR_OK; w++)
         st = dispatch(s, p, env, h, w, sim);
     return st;
 }
@@ -574,8 +551,8 @@ static sr_status hold_settle(par_state *s, int idx, const sr_policy_sim *sim)
 {
     par_hold *h = s->holds[idx];
     int live = 0;
-    for (int w = 0; w < s->n_workers; w++)
-        live += !s->down[w];
+    for (int w = 0; w < s->w.n; w++)
+        live += !s->w.down[w];
     if (h->in_flight > 0) return SR_OK;
     if (h->done < h->n_tiles && !h->failed && live > 0) return SR_OK;
     int ok = h->done == h->n_tiles && !h->failed;
@@ -610,7 +587,7 @@ static sr_status on_held(par_state *s, const parallel_params *p, const sr_policy
     fill_pe(s, p, env, &s->src[ev->source], &pe, wi);
     sr_status st = sr_part_tiles(&pe, &pm->steps[step], &h->tiles, &h->n_tiles);
     if (st == SR_OK) {
-        h->queue = calloc((size_t)s->n_workers * (size_t)(h->n_tiles ? h->n_tiles : 1), sizeof *h->queue);
+        h->queue = calloc((size_t)s->w.n * (size_t)(h->n_tiles ? h->n_tiles : 1), sizeof *h->queue);
         h->tries = calloc((size_t)(h->n_tiles ? h->n_tiles : 1), sizeof *h->tries);
         h->owner = calloc((size_t)(h->n_tiles ? h->n_tiles : 1), sizeof *h->owner);
         if (!h->queue || !h->tries || !h->owner) st = SR_ERR_NOMEM;
@@ -644,7 +621,7 @@ static sr_status on_part_done(par_state *s, const parallel_params *p, const sr_p
     h->in_flight--;
     if (ev->outcome == SR_OUTCOME_COMPLETED || ev->outcome == SR_OUTCOME_LATE) {
         h->done++;
-    } else if (++h->tries[tile] > s->n_workers) {
+    } else if (++h->tries[tile] > s->w.n) {
         h->failed = 1;
     } else { /* queued again at the front of its worker's queue; anyone idle may take it */
         s->tiles_retried++;
@@ -667,19 +644,19 @@ static sr_status on_part_done(par_state *s, const parallel_params *p, const sr_p
 static sr_status observe(par_state *s, const sr_policy_env *env, const sr_policy_event *ev)
 {
     const sr_plan_task *t = ev->task;
-    int w = worker_of(s, ev->group, ev->instance);
+    int w = sr_part_worker_index(&s->w, ev->group, ev->instance);
     if (w < 0 || !t || t->work != SR_WORK_LAYERS || ev->outcome != SR_OUTCOME_COMPLETED || ev->batch != 1 ||
         !(ev->busy_s > 0) || !(t->seconds > 0))
         return SR_OK;
-    s->observed[w] = sr_multi_device_speed(&env->exp->devices[s->group[w]]) * t->seconds / ev->busy_s;
+    s->observed[w] = sr_multi_device_speed(&env->exp->devices[s->w.group[w]]) * t->seconds / ev->busy_s;
     return SR_OK;
 }
 
 /* After a frame: re-plan when an observed speed moved away from the one the shares follow. */
 static void resize_observed(par_state *s, const sr_policy_sim *sim)
 {
-    for (int w = 0; w < s->n_workers; w++)
-        if (!s->down[w] && s->observed[w] > 0 && s->plan_speed[w] > 0 &&
+    for (int w = 0; w < s->w.n; w++)
+        if (!s->w.down[w] && s->observed[w] > 0 && s->plan_speed[w] > 0 &&
             fabs(s->observed[w] / s->plan_speed[w] - 1.0) > PAR_RESIZE_TOLERANCE) {
             sim->replan(sim->eng, -1);
             return;
@@ -703,7 +680,7 @@ static sr_status parallel_event(void *state, const void *p_, const sr_policy_env
         if (ev->source >= 0 && p->shares == PAR_ADAPTIVE && p->speeds == PAR_OBSERVED) resize_observed(s, sim);
         return SR_OK;
     case SR_EVENT_DEVICE_SPEED: {
-        int w = worker_of(s, ev->group, ev->instance);
+        int w = sr_part_worker_index(&s->w, ev->group, ev->instance);
         if (w < 0 || !(ev->value > 0)) return SR_OK;
         s->factor[w] = ev->value;
         if (p->shares == PAR_ADAPTIVE && p->speeds == PAR_DECLARED) sim->replan(sim->eng, -1);
@@ -711,13 +688,12 @@ static sr_status parallel_event(void *state, const void *p_, const sr_policy_env
     }
     case SR_EVENT_DEVICE_DOWN:
     case SR_EVENT_DEVICE_UP: {
-        int w = worker_of(s, ev->group, ev->instance);
-        if (w < 0) return SR_OK;
-        s->down[w] = ev->kind == SR_EVENT_DEVICE_DOWN;
+        int w = sr_part_worker_index(&s->w, ev->group, ev->instance);
+        if (!sr_part_workers_event(&s->w, ev)) return SR_OK;
         sim->replan(sim->eng, -1);
         /* held steps: a worker back up takes tiles; with every worker down, they end as failed */
         for (int i = s->n_holds - 1; i >= 0 && st == SR_OK; i--) {
-            if (!s->down[w]) st = dispatch(s, p, env, s->holds[i], w, sim);
+            if (!s->w.down[w]) st = dispatch(s, p, env, s->holds[i], w, sim);
             if (st == SR_OK) st = hold_settle(s, i, sim);
         }
         return st;
@@ -743,23 +719,23 @@ static sr_status parallel_metrics(void *state, const void *p_, const sr_policy_e
     add(user, "redundant_macs", s->redundant_macs, "MAC");
     add(user, "redundant_macs_fraction", s->model_macs > 0 ? s->redundant_macs / s->model_macs : 0.0, "1");
     double peak = 0;
-    for (int i = 0; i <= s->n_workers; i++) {
+    for (int i = 0; i <= s->w.n; i++) {
         char name[160];
-        if (i < s->n_workers)
+        if (i < s->w.n)
             snprintf(name, sizeof name, "peak_memory_bytes.%s",
-                     e->devices[s->group[i]].instances[s->inst[i]]);
+                     e->devices[s->w.group[i]].instances[s->w.inst[i]]);
         else
             snprintf(name, sizeof name, "peak_memory_bytes.hub");
         add(user, name, s->peak_mem[i], "B");
-        if (i < s->n_workers && s->peak_mem[i] > peak) peak = s->peak_mem[i];
+        if (i < s->w.n && s->peak_mem[i] > peak) peak = s->peak_mem[i];
     }
     add(user, "peak_memory_worker_max_bytes", peak, "B");
     double sum = 0;
-    for (int i = 0; i < s->n_workers; i++)
+    for (int i = 0; i < s->w.n; i++)
         sum += s->plan_speed[i];
-    for (int i = 0; i < s->n_workers && p->shares == PAR_ADAPTIVE; i++) {
+    for (int i = 0; i < s->w.n && p->shares == PAR_ADAPTIVE; i++) {
         char name[160];
-        snprintf(name, sizeof name, "share.%s", e->devices[s->group[i]].instances[s->inst[i]]);
+        snprintf(name, sizeof name, "share.%s", e->devices[s->w.group[i]].instances[s->w.inst[i]]);
         add(user, name, sum > 0 ? s->plan_speed[i] / sum : 0.0, "1");
     }
     if (p->steal) {

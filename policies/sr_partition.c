@@ -393,3 +393,60 @@ sr_status sr_part_tile_plan(const sr_part_env *pe, const sr_step *st, const sr_p
     }
     return SR_OK;
 }
+
+/* ---- what the multi-device policies share around their plans ---- */
+
+int sr_part_workers_parse(const sr_experiment *e, const char *workers, int n_workers, sr_part_workers *w, char *err,
+                          size_t size)
+{
+    memset(w, 0, sizeof *w);
+    int r = sr_multi_parse_workers(e, workers, n_workers, w->group, w->inst, &w->n, err, size);
+    if (r != 0) w->n = 0;
+    return r;
+}
+
+int sr_part_worker_index(const sr_part_workers *w, int group, int instance)
+{
+    for (int i = 0; i < w->n; i++)
+        if (w->group[i] == group && w->inst[i] == instance) return i;
+    return -1;
+}
+
+int sr_part_workers_event(sr_part_workers *w, const sr_policy_event *ev)
+{
+    if (ev->kind != SR_EVENT_DEVICE_DOWN && ev->kind != SR_EVENT_DEVICE_UP) return 0;
+    int i = sr_part_worker_index(w, ev->group, ev->instance), down = ev->kind == SR_EVENT_DEVICE_DOWN;
+    if (i < 0 || w->down[i] == down) return 0;
+    w->down[i] = down;
+    return 1;
+}
+
+void sr_part_check_workers(const sr_policy_env *env, sr_policy_diag *d, const char *workers, int n_workers,
+                           const char *hub, sr_part_workers *w)
+{
+    char msg[768];
+    memset(w, 0, sizeof *w);
+    if (workers && sr_part_workers_parse(env->exp, workers, n_workers, w, msg, sizeof msg) != 0)
+        sr_policy_error(d, "workers", "%s", msg);
+    if (hub && sr_policy_device_index(env->exp, hub) < 0) sr_policy_error(d, "hub", "unknown device group '%s'", hub);
+}
+
+sr_plan_dev sr_part_hub(const sr_experiment *e, const char *hub, int group, int instance)
+{
+    int hg = hub ? sr_policy_device_index(e, hub) : -1;
+    if (hg >= 0) return (sr_plan_dev){SR_ROLE_TARGET, hg, sr_policy_target_instance(e, hg, instance)};
+    return (sr_plan_dev){SR_ROLE_SOURCE, group, instance};
+}
+
+void sr_part_env_init(sr_part_env *pe, const sr_policy_env *env, int model, int group, int instance, int spec,
+                      const char *hub, double frame_bytes)
+{
+    const sr_experiment *e = env->exp;
+    memset(pe, 0, sizeof *pe);
+    pe->e = e;
+    pe->g = env->graphs[model];
+    pe->model = model;
+    pe->src = (sr_plan_dev){SR_ROLE_SOURCE, group, instance};
+    pe->hub = sr_part_hub(e, hub, group, instance);
+    pe->frame_bytes = frame_bytes > 0 ? frame_bytes : sr_policy_raw_frame_bytes(&e->sources[spec]);
+}

@@ -56,6 +56,33 @@ typedef struct sr_part_stats {
     double peak_mem[SR_MULTI_MAX_DEV + 1]; /* per device of the list; [n]: the hub */
 } sr_part_stats;
 
+/* The workers of a multi-device policy (parallel, partition_search): the instances of its `workers` groups, in
+ * order, and which of them are down. */
+typedef struct sr_part_workers {
+    int n;
+    int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV];
+    int down[SR_MULTI_MAX_DEV];
+} sr_part_workers;
+
+/* Parses `workers` / `n_workers` (sr_multi_parse_workers) into w, all up. 0, or -1 with err. */
+int sr_part_workers_parse(const sr_experiment *e, const char *workers, int n_workers, sr_part_workers *w, char *err,
+                          size_t size);
+/* Index of device (group, instance) among w, -1 when it is not a worker. */
+int sr_part_worker_index(const sr_part_workers *w, int group, int instance);
+/* A device event (SR_EVENT_DEVICE_DOWN / UP) of a worker marks it down / up; returns 1 when its state changed. */
+int sr_part_workers_event(sr_part_workers *w, const sr_policy_event *ev);
+/* config checks of the `workers` (with n_workers) and `hub` keys, diagnostics on them; *w gets the workers (none
+ * when the list is bad). */
+void sr_part_check_workers(const sr_policy_env *env, sr_policy_diag *d, const char *workers, int n_workers,
+                           const char *hub, sr_part_workers *w);
+/* The hub of source device (group, instance): the instance i % count of group `hub` when it names one, else the
+ * source device itself. */
+sr_plan_dev sr_part_hub(const sr_experiment *e, const char *hub, int group, int instance);
+/* Starts *pe for a job of `model` from source device (group, instance) of source spec `spec`: the graph, the
+ * source, the hub (sr_part_hub) and the frame bytes (frame_bytes > 0, else the source's raw frame); no devices. */
+void sr_part_env_init(sr_part_env *pe, const sr_policy_env *env, int model, int group, int instance, int spec,
+                      const char *hub, double frame_bytes);
+
 /* Appends the steps' tasks to a new plan (*out, caller frees). stats (may be NULL) gets the plan's
  * statistics. SR_ERR_INVALID (err says which step) for a range that cannot be computed as its kind says. */
 sr_status sr_part_plan(const sr_part_env *pe, const sr_step *steps, int n_steps, sr_plan **out,
