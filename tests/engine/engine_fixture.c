@@ -232,6 +232,25 @@ const sr_cost_model *fx_unit_cost(void)
     return &unit_model;
 }
 
+static sr_status flop_layers(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int first,
+                             int last, sr_precision p, int batch, double *seconds)
+{
+    (void)m, (void)p;
+    double t = 0;
+    for (int id = first; id <= last; id++)
+        t += batch * sr_node_flops(g, id) / (dev->speed_flops * dev->cores);
+    *seconds = t;
+    return SR_OK;
+}
+
+static const sr_cost_model_ops flop_ops = {"flop", flop_layers, NULL};
+static const sr_cost_model flop_model = {&flop_ops, NULL};
+
+const sr_cost_model *fx_flop_cost(void)
+{
+    return &flop_model;
+}
+
 static sr_status tiny_loader(const sr_model_spec *m, void *user, sr_graph **out, char *err, size_t err_size)
 {
     (void)m;
