@@ -19,9 +19,20 @@
  * gets no share: the policy re-plans at once over the workers left (jobs in flight keep their plan and fail),
  * and again when it comes back.
  *
+ * Speeds for adaptive shares: declared (x the factor of the device's speed_changes, re-planned when one happens)
+ * or observed on the workers' finished parts (SR_EVENT_TASK_DONE: declared speed x priced / measured seconds),
+ * re-planned after a frame once one moved by more than PAR_RESIZE_TOLERANCE.
+ *
+ * Work stealing (steal): tiled steps become one hold on the hub (SR_DELAY_HOLD). When a frame reaches it, its
+ * tiles are queued per live worker (dealt round-robin as even shares deal them); a worker with fewer than
+ * steal_depth tiles takes the next of its queue, else steals the last tile of the longest queue; each tile is a
+ * part spawned on the hold (scatter from the hub, the tile, gather back); a failed part's tile is queued again
+ * (at most n_workers failures per tile); the hold is released when every tile is back.
+ *
  * Metrics (per frame of the current plan): the MACs tiles recompute because their halos overlap, that as a
  * fraction of the model's MACs, and the peak memory a device needs for one task (its weights plus the largest
  * input + output rectangle of a layer it computes; the hub also holds a step's whole input and output). */
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +50,12 @@ _Static_assert(sizeof scheme_names / sizeof scheme_names[0] == PAR_SCHEME_COUNT,
 typedef enum { PAR_EVEN, PAR_ADAPTIVE, PAR_SHARES_COUNT } par_shares;
 static const char *const share_names[] = {"even", "adaptive"};
 _Static_assert(sizeof share_names / sizeof share_names[0] == PAR_SHARES_COUNT, "share names");
+typedef enum { PAR_DECLARED, PAR_OBSERVED, PAR_SPEEDS_COUNT } par_speeds;
+static const char *const speed_names[] = {"declared", "observed"};
+_Static_assert(sizeof speed_names / sizeof speed_names[0] == PAR_SPEEDS_COUNT, "speed names");
+
+/* Observed speeds re-size the shares when one moved by more than this fraction since the plan was made. */
+#define PAR_RESIZE_TOLERANCE 0.02
 
 typedef struct parallel_params {
     char *workers;
@@ -48,6 +65,9 @@ typedef struct parallel_params {
     char *schemes;
     char *grid;
     par_shares shares;
+    par_speeds speeds;
+    int steal;
+    int steal_depth;
     double frame_bytes;
 } parallel_params;
 
@@ -81,6 +101,22 @@ static const sr_field fields[] = {
      .doc = "even, or adaptive: a strip of rows (or a channel slice) per worker proportional to its speed x "
             "cpu quota",
      .offset = offsetof(parallel_params, shares)},
+    {"speeds", SR_F_ENUM, .names = speed_names, .n_names = PAR_SPEEDS_COUNT, .def = "declared",
+     .doc = "adaptive shares follow: declared (speed x cpu quota, times the factor of the device's "
+            "speed_changes from the date they happen), or observed (each worker's speed measured on its last "
+            "finished part: declared speed x priced / measured seconds; shares are re-sized after a frame once a "
+            "speed moved by more than 2 %)",
+     .offset = offsetof(parallel_params, speeds)},
+    {"steal", SR_F_BOOL, .def = "false",
+     .doc = "work stealing (DeepThings): the tiles of every fused or spatial block are queued per worker (the grid "
+            "dealt round-robin, as even shares deal it); an idle worker takes the next tile of its own queue, or "
+            "else the last tile of the longest queue, receiving its input from the hub; one tile per worker at a "
+            "time; a tile whose part failed is queued again",
+     .offset = offsetof(parallel_params, steal)},
+    {"steal_depth", SR_F_INT, SR_UNIT_NONE, SR_FF_HAS_MIN | SR_FF_HAS_MAX, .min = 1, .max = 64, .def = "1",
+     .doc = "steal: tiles a worker holds at once (1: it asks for the next when one is back, as DeepThings' "
+            "idle devices do; 2: the next tile's input travels while it computes)",
+     .offset = offsetof(parallel_params, steal_depth)},
     {"frame_size", SR_F_QTY, SR_UNIT_SIZE, SR_FF_HAS_MIN | SR_FF_MIN_EXCL,
      .def_doc = "the raw input: width*height*3 (events: event_size)",
      .doc = "bytes of the frame sent from the source to the hub when they differ",
@@ -101,12 +137,37 @@ typedef struct par_model {
     int n_steps;
 } par_model;
 
+/* A source instance as plan() saw it (holds are planned again from it). */
+typedef struct par_src {
+    int group, instance, spec, model;
+} par_src;
+
+/* One held tiles step of one job (steal): per-worker queues of its tiles. */
+typedef struct par_hold {
+    void *hold;
+    int source, model, step;
+    sr_part_tile *tiles;
+    int n_tiles;
+    int *queue; /* [worker][n_tiles]: tile indexes; worker w's queue is queue[w n_tiles + head .. tail) */
+    int head[SR_MULTI_MAX_DEV], tail[SR_MULTI_MAX_DEV];
+    int busy[SR_MULTI_MAX_DEV]; /* tiles in flight on the worker */
+    int *owner;                 /* per tile: the worker it was last given to */
+    int *tries;                 /* per tile: parts that failed */
+    int done, in_flight, failed;
+} par_hold;
+
 typedef struct par_state {
     par_model *models; /* per model */
     int n_models;
-    int n_workers;
-    int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV];
-    int down[SR_MULTI_MAX_DEV];
+    sr_part_workers w;
+    double factor[SR_MULTI_MAX_DEV];     /* declared speed changes (SR_EVENT_DEVICE_SPEED), 1 at the start */
+    double observed[SR_MULTI_MAX_DEV];   /* speeds measured on finished parts, flop/s (0: none yet) */
+    double plan_speed[SR_MULTI_MAX_DEV]; /* the speeds the current plan's shares follow */
+    par_src *src;                        /* per global source instance */
+    int n_src;
+    par_hold **holds; /* held steps in progress */
+    int n_holds, cap_holds;
+    int64_t tiles_dispatched, tiles_stolen, tiles_retried;
     /* the last plan's metrics */
     double redundant_macs, model_macs;
     double peak_mem[SR_MULTI_MAX_DEV + 1]; /* per worker; [n_workers]: the hub */
@@ -244,19 +305,23 @@ static sr_status parallel_check(const void *p_, const sr_policy_env *env, sr_pol
 {
     const parallel_params *p = p_;
     const sr_experiment *e = env->exp;
-    int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV], nw = 0, rows = 0, cols = 0;
+    int rows = 0, cols = 0;
     char msg[768];
-    if (p->workers &&
-        sr_multi_parse_workers(e, p->workers, p->n_workers, group, inst, &nw, msg, sizeof msg) != 0) {
-        sr_policy_error(d, "workers", "%s", msg);
-        nw = 0;
-    }
+    sr_part_workers wk;
+    sr_part_check_workers(env, d, p->workers, p->n_workers, p->hub, &wk);
     int hg = p->hub ? sr_policy_device_index(e, p->hub) : -1;
-    if (p->hub && hg < 0) sr_policy_error(d, "hub", "unknown device group '%s'", p->hub);
     if (p->grid && parse_grid(p->grid, &rows, &cols) != 0)
         sr_policy_error(d, "grid", "grid '%s' must be ROWSxCOLS, e.g. 5x5", p->grid);
     if (p->grid && p->shares == PAR_ADAPTIVE)
         sr_policy_error(d, "grid", "adaptive shares cut one strip of rows per worker: leave grid out");
+    if (p->steal && p->shares == PAR_ADAPTIVE)
+        sr_policy_error(d, "steal", "work stealing balances the grid's tiles at run time: use it with shares: even");
+    if (p->steal && e->mode == SR_MODE_EXACT)
+        sr_policy_error(d, "steal",
+                        "exact mode checks the tiles a plan holds, and stolen tiles are placed at run time: check "
+                        "the same grid without steal (the tiles are the same rectangles)");
+    if (p->speeds == PAR_OBSERVED && p->shares != PAR_ADAPTIVE)
+        sr_policy_error(d, "speeds", "observed speeds size adaptive shares: add shares: adaptive");
     for (int m = 0; m < e->n_models; m++) {
         const sr_graph *g = env->graphs ? env->graphs[m] : NULL;
         if (!g || !sr_multi_model_used(e, m)) continue;
@@ -278,13 +343,13 @@ static sr_status parallel_check(const void *p_, const sr_policy_env *env, sr_pol
                                 e->devices[h].instances[hi]);
                 return SR_OK;
             }
-            for (int w = 0; w < nw; w++) {
-                if (group[w] == h && inst[w] == hi) continue;
-                if (!env->route_exists(env->route_user, h, hi, group[w], inst[w]) ||
-                    !env->route_exists(env->route_user, group[w], inst[w], h, hi)) {
+            for (int w = 0; w < wk.n; w++) {
+                if (wk.group[w] == h && wk.inst[w] == hi) continue;
+                if (!env->route_exists(env->route_user, h, hi, wk.group[w], wk.inst[w]) ||
+                    !env->route_exists(env->route_user, wk.group[w], wk.inst[w], h, hi)) {
                     sr_policy_error(d, "workers",
                                     "no route between the hub '%s' and worker '%s' (both ways needed)",
-                                    e->devices[h].instances[hi], e->devices[group[w]].instances[inst[w]]);
+                                    e->devices[h].instances[hi], e->devices[wk.group[w]].instances[wk.inst[w]]);
                     return SR_OK;
                 }
             }
@@ -293,11 +358,25 @@ static sr_status parallel_check(const void *p_, const sr_policy_env *env, sr_pol
     return SR_OK;
 }
 
+static void hold_free(par_hold *h)
+{
+    if (!h) return;
+    free(h->tiles);
+    free(h->queue);
+    free(h->owner);
+    free(h->tries);
+    free(h);
+}
+
 static void parallel_fini(void *state)
 {
     par_state *s = state;
     if (!s) return;
     free_models(s->models, s->n_models);
+    for (int i = 0; i < s->n_holds; i++)
+        hold_free(s->holds[i]);
+    free(s->holds);
+    free(s->src);
     free(s);
 }
 
@@ -310,13 +389,19 @@ static sr_status parallel_init(const void *p_, const sr_policy_env *env, void **
     if (!s) return SR_ERR_NOMEM;
     s->n_models = e->n_models;
     s->models = calloc((size_t)(e->n_models ? e->n_models : 1), sizeof *s->models);
-    if (!s->models) {
+    for (int i = 0; i < e->n_sources; i++) {
+        int g = sr_policy_device_index(e, e->sources[i].devices);
+        s->n_src += g >= 0 ? e->devices[g].count : 0;
+    }
+    s->src = calloc((size_t)(s->n_src ? s->n_src : 1), sizeof *s->src);
+    for (int i = 0; i < SR_MULTI_MAX_DEV; i++)
+        s->factor[i] = 1.0;
+    if (!s->models || !s->src) {
         parallel_fini(s);
         return SR_ERR_NOMEM;
     }
     char msg[768];
-    if (sr_multi_parse_workers(e, p->workers, p->n_workers, s->group, s->inst, &s->n_workers, msg,
-                               sizeof msg) != 0) {
+    if (sr_part_workers_parse(e, p->workers, p->n_workers, &s->w, msg, sizeof msg) != 0) {
         if (err) snprintf(err, err_size, "parallel: %s", msg);
         parallel_fini(s);
         return SR_ERR_INVALID;
@@ -336,6 +421,26 @@ static sr_status parallel_init(const void *p_, const sr_policy_env *env, void **
 
 /* ---- planning ---- */
 
+/* The partition environment of source instance src (its hub, the live workers and their speeds); wi[k] is
+ * the worker index of device k. */
+static void fill_pe(par_state *s, const parallel_params *p, const sr_policy_env *env, const par_src *src,
+                    sr_part_env *pe, int *wi)
+{
+    const sr_experiment *e = env->exp;
+    sr_part_env_init(pe, env, src->model, src->group, src->instance, src->spec, p->hub, p->frame_bytes);
+    for (int i = 0; i < s->w.n; i++) {
+        if (s->w.down[i]) continue;
+        double declared = sr_multi_device_speed(&e->devices[s->w.group[i]]);
+        pe->dev[pe->n] = (sr_plan_dev){SR_ROLE_OTHER, s->w.group[i], s->w.inst[i]};
+        pe->speed[pe->n] = p->speeds == PAR_OBSERVED ? (s->observed[i] > 0 ? s->observed[i] : declared)
+                                                     : declared * s->factor[i];
+        wi[pe->n++] = i;
+    }
+    pe->proportional = p->shares == PAR_ADAPTIVE;
+    if (p->grid) parse_grid(p->grid, &pe->rows, &pe->cols);
+    pe->hold_tiles = p->steal;
+}
+
 static sr_status parallel_plan(void *state, const void *p_, const sr_policy_env *env, const sr_plan_req *req,
                                sr_plan **out, char *err, size_t err_size)
 {
@@ -347,26 +452,11 @@ static sr_status parallel_plan(void *state, const void *p_, const sr_policy_env 
         if (err) snprintf(err, err_size, "parallel: no steps for model '%s'", e->models[req->model].name);
         return SR_ERR_INVALID;
     }
+    par_src src = {req->group, req->instance, req->source_spec, req->model};
+    if (req->source >= 0 && req->source < s->n_src) s->src[req->source] = src;
     sr_part_env pe;
-    memset(&pe, 0, sizeof pe);
-    pe.e = e;
-    pe.g = env->graphs[req->model];
-    pe.model = req->model;
-    pe.src = (sr_plan_dev){SR_ROLE_SOURCE, req->group, req->instance};
-    int hg = p->hub ? sr_policy_device_index(e, p->hub) : -1;
-    pe.hub =
-        hg >= 0 ? (sr_plan_dev){SR_ROLE_TARGET, hg, sr_policy_target_instance(e, hg, req->instance)} : pe.src;
     int wi[SR_MULTI_MAX_DEV];
-    for (int i = 0; i < s->n_workers; i++) {
-        if (s->down[i]) continue;
-        pe.dev[pe.n] = (sr_plan_dev){SR_ROLE_OTHER, s->group[i], s->inst[i]};
-        pe.speed[pe.n] = sr_multi_device_speed(&e->devices[s->group[i]]);
-        wi[pe.n++] = i;
-    }
-    pe.proportional = p->shares == PAR_ADAPTIVE;
-    if (p->grid) parse_grid(p->grid, &pe.rows, &pe.cols);
-    pe.frame_bytes =
-        p->frame_bytes > 0 ? p->frame_bytes : sr_policy_raw_frame_bytes(&e->sources[req->source_spec]);
+    fill_pe(s, p, env, &src, &pe, wi);
     sr_part_stats stats;
     char msg[512] = "";
     sr_status st = sr_part_plan(&pe, pm->steps, pm->n_steps, out, &stats, msg, sizeof msg);
@@ -380,50 +470,279 @@ static sr_status parallel_plan(void *state, const void *p_, const sr_policy_env 
     s->redundant_macs = stats.redundant_macs;
     for (int i = 0; i <= SR_MULTI_MAX_DEV; i++)
         s->peak_mem[i] = 0;
-    for (int k = 0; k < pe.n; k++)
+    for (int i = 0; i < SR_MULTI_MAX_DEV; i++)
+        s->plan_speed[i] = 0;
+    for (int k = 0; k < pe.n; k++) {
         s->peak_mem[wi[k]] = stats.peak_mem[k];
-    s->peak_mem[s->n_workers] = stats.peak_mem[pe.n];
+        s->plan_speed[wi[k]] = pe.speed[k];
+    }
+    s->peak_mem[s->w.n] = stats.peak_mem[pe.n];
     s->have_metrics = 1;
     return SR_OK;
+}
+
+/* ---- work stealing: tiles placed at run time on holds ---- */
+
+static sr_status dispatch_one(par_state *s, const parallel_params *p, const sr_policy_env *env, par_hold *h, int w,
+                              const sr_policy_sim *sim);
+static int queue_len(const par_hold *h, int w)
+{
+    return h->tail[w] - h->head[w];
+}
+
+static sr_status dispatch_one(par_state *s, const parallel_params *p, const sr_policy_env *env, par_hold *h, int w,
+                              const sr_policy_sim *sim)
+{
+    int tile = -1;
+    if (queue_len(h, w) > 0) {
+        tile = h->queue[w * h->n_tiles + h->head[w]++];
+    } else {
+        int victim = -1;
+        for (int v = 0; v < s->w.n; v++)
+            if (queue_len(h, v) > 0 && (victim < 0 || queue_len(h, v) > queue_len(h, victim))) victim = v;
+        if (victim < 0) return SR_OK;
+        tile = h->queue[victim * h->n_tiles + --h->tail[victim]];
+        s->tiles_stolen++;
+    }
+    sr_part_env pe;
+    int wi[SR_MULTI_MAX_DEV];
+    fill_pe(s, p, env, &s->src[h->source], &pe, wi);
+    char tag[24];
+    snprintf(tag, sizeof tag, "%d.%d", h->step, tile);
+    sr_plan *plan = NULL;
+    sr_status st = sr_part_tile_plan(&pe, &s->models[h->model].steps[h->step], &h->tiles[tile],
+                                     (sr_plan_dev){SR_ROLE_OTHER, s->w.group[w], s->w.inst[w]}, tag, &plan);
+    if (st != SR_OK) return st;
+    st = sim->spawn(sim->eng, h->hold, plan, tile);
+    if (st != SR_OK) return st;
+    h->busy[w]++;
+    h->owner[tile] = w;
+    h->in_flight++;
+    s->tiles_dispatched++;
+    return SR_OK;
+}
+
+
+/* Worker w, up and holding fewer than steal_depth tiles, takes its next tile, or steals the last tile of the
+ * longest queue; until it holds steal_depth tiles or none is left. */
+static sr_status dispatch(par_state *s, const parallel_params *p, const sr_policy_env *env, par_hold *h, int w,
+                          const sr_policy_sim *sim)
+{
+    sr_status st = SR_OK;
+    int depth = p->steal_depth > 0 ? p->steal_depth : 1;
+    while (st == SR_OK && !s->w.down[w] && h->busy[w] < depth && !h->failed) {
+        int before = h->in_flight;
+        st = dispatch_one(s, p, env, h, w, sim);
+        if (h->in_flight == before) break; /* nothing left to take */
+    }
+    return st;
+}
+static sr_status dispatch_idle(par_state *s, const parallel_params *p, const sr_policy_env *env, par_hold *h,
+                               const sr_policy_sim *sim)
+{
+    sr_status st = SR_OK;
+    for (int w = 0; w < s->w.n && st == SR_OK; w++)
+        st = dispatch(s, p, env, h, w, sim);
+    return st;
+}
+
+/* Ends the hold when nothing runs and every tile is done (or it failed); frees it. */
+static sr_status hold_settle(par_state *s, int idx, const sr_policy_sim *sim)
+{
+    par_hold *h = s->holds[idx];
+    int live = 0;
+    for (int w = 0; w < s->w.n; w++)
+        live += !s->w.down[w];
+    if (h->in_flight > 0) return SR_OK;
+    if (h->done < h->n_tiles && !h->failed && live > 0) return SR_OK;
+    int ok = h->done == h->n_tiles && !h->failed;
+    void *hold = h->hold;
+    hold_free(h);
+    s->holds[idx] = s->holds[--s->n_holds];
+    return sim->release(sim->eng, hold, ok);
+}
+
+static sr_status on_held(par_state *s, const parallel_params *p, const sr_policy_env *env,
+                         const sr_policy_event *ev, const sr_policy_sim *sim)
+{
+    const sr_plan_task *t = ev->task;
+    if (ev->source < 0 || ev->source >= s->n_src || !t || t->model < 0 || t->model >= s->n_models)
+        return sim->release(sim->eng, ev->hold, 0);
+    const par_model *pm = &s->models[t->model];
+    int step = 0;
+    while (step < pm->n_steps && !(pm->steps[step].first == t->first_layer && pm->steps[step].last == t->last_layer))
+        step++;
+    if (step == pm->n_steps) return sim->release(sim->eng, ev->hold, 0);
+    if (s->n_holds == s->cap_holds) {
+        int cap = s->cap_holds ? 2 * s->cap_holds : 8;
+        par_hold **nh = realloc(s->holds, (size_t)cap * sizeof *nh);
+        if (!nh) return SR_ERR_NOMEM;
+        s->holds = nh, s->cap_holds = cap;
+    }
+    par_hold *h = calloc(1, sizeof *h);
+    if (!h) return SR_ERR_NOMEM;
+    h->hold = ev->hold, h->source = ev->source, h->model = t->model, h->step = step;
+    sr_part_env pe;
+    int wi[SR_MULTI_MAX_DEV];
+    fill_pe(s, p, env, &s->src[ev->source], &pe, wi);
+    sr_status st = sr_part_tiles(&pe, &pm->steps[step], &h->tiles, &h->n_tiles);
+    if (st == SR_OK) {
+        h->queue = calloc((size_t)s->w.n * (size_t)(h->n_tiles ? h->n_tiles : 1), sizeof *h->queue);
+        h->tries = calloc((size_t)(h->n_tiles ? h->n_tiles : 1), sizeof *h->tries);
+        h->owner = calloc((size_t)(h->n_tiles ? h->n_tiles : 1), sizeof *h->owner);
+        if (!h->queue || !h->tries || !h->owner) st = SR_ERR_NOMEM;
+    }
+    if (st != SR_OK) {
+        hold_free(h);
+        return st;
+    }
+    for (int k = 0; k < h->n_tiles && pe.n > 0; k++) { /* dealt round-robin over the live workers */
+        int w = wi[k % pe.n];
+        h->queue[w * h->n_tiles + h->tail[w]++] = k;
+    }
+    s->holds[s->n_holds++] = h;
+    st = dispatch_idle(s, p, env, h, sim);
+    if (st != SR_OK) return st;
+    return hold_settle(s, s->n_holds - 1, sim);
+}
+
+static sr_status on_part_done(par_state *s, const parallel_params *p, const sr_policy_env *env,
+                              const sr_policy_event *ev, const sr_policy_sim *sim)
+{
+    int idx = 0;
+    while (idx < s->n_holds && s->holds[idx]->hold != ev->hold)
+        idx++;
+    if (idx == s->n_holds) return SR_OK;
+    par_hold *h = s->holds[idx];
+    int tile = ev->tag;
+    if (tile < 0 || tile >= h->n_tiles) return SR_ERR_INVALID;
+    int w = h->owner[tile];
+    h->busy[w]--;
+    h->in_flight--;
+    if (ev->outcome == SR_OUTCOME_COMPLETED || ev->outcome == SR_OUTCOME_LATE) {
+        h->done++;
+    } else if (++h->tries[tile] > s->w.n) {
+        h->failed = 1;
+    } else { /* queued again at the front of its worker's queue; anyone idle may take it */
+        s->tiles_retried++;
+        int *q = &h->queue[w * h->n_tiles];
+        if (h->head[w] > 0) {
+            q[--h->head[w]] = tile;
+        } else {
+            memmove(q + 1, q, (size_t)h->tail[w] * sizeof *q);
+            q[0] = tile;
+            h->tail[w]++;
+        }
+    }
+    sr_status st = dispatch_idle(s, p, env, h, sim);
+    if (st != SR_OK) return st;
+    return hold_settle(s, idx, sim);
+}
+
+/* ---- observed speeds ---- */
+
+static sr_status observe(par_state *s, const sr_policy_env *env, const sr_policy_event *ev)
+{
+    const sr_plan_task *t = ev->task;
+    int w = sr_part_worker_index(&s->w, ev->group, ev->instance);
+    if (w < 0 || !t || t->work != SR_WORK_LAYERS || ev->outcome != SR_OUTCOME_COMPLETED || ev->batch != 1 ||
+        !(ev->busy_s > 0) || !(t->seconds > 0))
+        return SR_OK;
+    s->observed[w] = sr_multi_device_speed(&env->exp->devices[s->w.group[w]]) * t->seconds / ev->busy_s;
+    return SR_OK;
+}
+
+/* After a frame: re-plan when an observed speed moved away from the one the shares follow. */
+static void resize_observed(par_state *s, const sr_policy_sim *sim)
+{
+    for (int w = 0; w < s->w.n; w++)
+        if (!s->w.down[w] && s->observed[w] > 0 && s->plan_speed[w] > 0 &&
+            fabs(s->observed[w] / s->plan_speed[w] - 1.0) > PAR_RESIZE_TOLERANCE) {
+            sim->replan(sim->eng, -1);
+            return;
+        }
 }
 
 static sr_status parallel_event(void *state, const void *p_, const sr_policy_env *env,
                                 const sr_policy_event *ev, const sr_policy_sim *sim)
 {
-    (void)p_, (void)env;
     par_state *s = state;
-    if (ev->kind != SR_EVENT_DEVICE_DOWN && ev->kind != SR_EVENT_DEVICE_UP) return SR_OK;
-    int changed = 0;
-    for (int i = 0; i < s->n_workers; i++)
-        if (s->group[i] == ev->group && s->inst[i] == ev->instance) {
-            s->down[i] = ev->kind == SR_EVENT_DEVICE_DOWN;
-            changed = 1;
+    const parallel_params *p = p_;
+    sr_status st = SR_OK;
+    switch (ev->kind) {
+    case SR_EVENT_HELD:
+        return on_held(s, p, env, ev, sim);
+    case SR_EVENT_PART_DONE:
+        return on_part_done(s, p, env, ev, sim);
+    case SR_EVENT_TASK_DONE:
+        return p->shares == PAR_ADAPTIVE && p->speeds == PAR_OBSERVED ? observe(s, env, ev) : SR_OK;
+    case SR_EVENT_JOB_DONE:
+        if (ev->source >= 0 && p->shares == PAR_ADAPTIVE && p->speeds == PAR_OBSERVED) resize_observed(s, sim);
+        return SR_OK;
+    case SR_EVENT_DEVICE_SPEED: {
+        int w = sr_part_worker_index(&s->w, ev->group, ev->instance);
+        if (w < 0 || !(ev->value > 0)) return SR_OK;
+        s->factor[w] = ev->value;
+        if (p->shares == PAR_ADAPTIVE && p->speeds == PAR_DECLARED) sim->replan(sim->eng, -1);
+        return SR_OK;
+    }
+    case SR_EVENT_DEVICE_DOWN:
+    case SR_EVENT_DEVICE_UP: {
+        int w = sr_part_worker_index(&s->w, ev->group, ev->instance);
+        if (!sr_part_workers_event(&s->w, ev)) return SR_OK;
+        sim->replan(sim->eng, -1);
+        /* held steps: a worker back up takes tiles; with every worker down, they end as failed */
+        for (int i = s->n_holds - 1; i >= 0 && st == SR_OK; i--) {
+            if (!s->w.down[w]) st = dispatch(s, p, env, s->holds[i], w, sim);
+            if (st == SR_OK) st = hold_settle(s, i, sim);
         }
-    if (changed) sim->replan(sim->eng, -1);
+        return st;
+    }
+    case SR_EVENT_START:
+    case SR_EVENT_LINK_DOWN:
+    case SR_EVENT_LINK_UP:
+    case SR_EVENT_LINK_BANDWIDTH:
+    case SR_EVENT_TIMER:
+    case SR_EVENT_KIND_COUNT:
+        break;
+    }
     return SR_OK;
 }
 
 static sr_status parallel_metrics(void *state, const void *p_, const sr_policy_env *env,
                                   sr_policy_metric_fn add, void *user)
 {
-    (void)p_;
+    const parallel_params *p = p_;
     const par_state *s = state;
     if (!s || !s->have_metrics) return SR_OK;
     const sr_experiment *e = env->exp;
     add(user, "redundant_macs", s->redundant_macs, "MAC");
     add(user, "redundant_macs_fraction", s->model_macs > 0 ? s->redundant_macs / s->model_macs : 0.0, "1");
     double peak = 0;
-    for (int i = 0; i <= s->n_workers; i++) {
+    for (int i = 0; i <= s->w.n; i++) {
         char name[160];
-        if (i < s->n_workers)
+        if (i < s->w.n)
             snprintf(name, sizeof name, "peak_memory_bytes.%s",
-                     e->devices[s->group[i]].instances[s->inst[i]]);
+                     e->devices[s->w.group[i]].instances[s->w.inst[i]]);
         else
             snprintf(name, sizeof name, "peak_memory_bytes.hub");
         add(user, name, s->peak_mem[i], "B");
-        if (i < s->n_workers && s->peak_mem[i] > peak) peak = s->peak_mem[i];
+        if (i < s->w.n && s->peak_mem[i] > peak) peak = s->peak_mem[i];
     }
     add(user, "peak_memory_worker_max_bytes", peak, "B");
+    double sum = 0;
+    for (int i = 0; i < s->w.n; i++)
+        sum += s->plan_speed[i];
+    for (int i = 0; i < s->w.n && p->shares == PAR_ADAPTIVE; i++) {
+        char name[160];
+        snprintf(name, sizeof name, "share.%s", e->devices[s->w.group[i]].instances[s->w.inst[i]]);
+        add(user, name, sum > 0 ? s->plan_speed[i] / sum : 0.0, "1");
+    }
+    if (p->steal) {
+        add(user, "tiles_dispatched", (double)s->tiles_dispatched, "1");
+        add(user, "tiles_stolen", (double)s->tiles_stolen, "1");
+        add(user, "tiles_retried", (double)s->tiles_retried, "1");
+    }
     return SR_OK;
 }
 

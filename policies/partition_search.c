@@ -86,9 +86,7 @@ typedef struct ps_model {
 typedef struct ps_state {
     ps_model *models;
     int n_models;
-    int n_workers;
-    int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV];
-    int down[SR_MULTI_MAX_DEV];
+    sr_part_workers w;
     int order[SR_MULTI_MAX_DEV]; /* live workers, fastest first */
     int n_live;
     int replans;
@@ -100,12 +98,12 @@ typedef struct ps_state {
 static void order_workers(const sr_experiment *e, ps_state *s)
 {
     s->n_live = 0;
-    for (int i = 0; i < s->n_workers; i++)
-        if (!s->down[i]) s->order[s->n_live++] = i;
+    for (int i = 0; i < s->w.n; i++)
+        if (!s->w.down[i]) s->order[s->n_live++] = i;
     for (int a = 1; a < s->n_live; a++) /* insertion sort: stable */
         for (int b = a; b > 0; b--) {
-            double vb = sr_multi_device_speed(&e->devices[s->group[s->order[b]]]);
-            double va = sr_multi_device_speed(&e->devices[s->group[s->order[b - 1]]]);
+            double vb = sr_multi_device_speed(&e->devices[s->w.group[s->order[b]]]);
+            double va = sr_multi_device_speed(&e->devices[s->w.group[s->order[b - 1]]]);
             if (vb <= va) break;
             int t = s->order[b];
             s->order[b] = s->order[b - 1], s->order[b - 1] = t;
@@ -201,8 +199,8 @@ static double step_time(const ps_state *s, const sr_policy_env *env, int model, 
     pe.src = pe.hub = hub;
     for (int i = 0; i < s->n_live; i++) {
         int w = s->order[i];
-        pe.dev[pe.n] = (sr_plan_dev){SR_ROLE_OTHER, s->group[w], s->inst[w]};
-        pe.speed[pe.n++] = sr_multi_device_speed(&e->devices[s->group[w]]);
+        pe.dev[pe.n] = (sr_plan_dev){SR_ROLE_OTHER, s->w.group[w], s->w.inst[w]};
+        pe.speed[pe.n++] = sr_multi_device_speed(&e->devices[s->w.group[w]]);
     }
     pe.proportional = 1;
     sr_plan *p = NULL;
@@ -358,13 +356,6 @@ static sr_status search_model(ps_state *s, const ps_params *p, const sr_policy_e
     return st;
 }
 
-static sr_plan_dev hub_of(const sr_experiment *e, const ps_params *p, int group, int instance)
-{
-    int hg = p->hub ? sr_policy_device_index(e, p->hub) : -1;
-    if (hg >= 0) return (sr_plan_dev){SR_ROLE_TARGET, hg, sr_policy_target_instance(e, hg, instance)};
-    return (sr_plan_dev){SR_ROLE_SOURCE, group, instance};
-}
-
 /* Searches every used model, priced with the hub of the first source using it. */
 static sr_status search_all(ps_state *s, const ps_params *p, const sr_policy_env *env)
 {
@@ -377,7 +368,7 @@ static sr_status search_all(ps_state *s, const ps_params *p, const sr_policy_env
             if (e->sources[k].model && strcmp(e->sources[k].model, e->models[m].name) == 0)
                 sg = sr_policy_device_index(e, e->sources[k].devices);
         if (sg < 0) continue;
-        sr_status st = search_model(s, p, env, m, hub_of(e, p, sg, 0));
+        sr_status st = search_model(s, p, env, m, sr_part_hub(e, p->hub, sg, 0));
         if (st != SR_OK) return st;
     }
     return SR_OK;
@@ -387,13 +378,8 @@ static sr_status ps_check(const void *p_, const sr_policy_env *env, sr_policy_di
 {
     const ps_params *p = p_;
     const sr_experiment *e = env->exp;
-    int group[SR_MULTI_MAX_DEV], inst[SR_MULTI_MAX_DEV], nw = 0;
-    char msg[512];
-    if (p->workers &&
-        sr_multi_parse_workers(e, p->workers, p->n_workers, group, inst, &nw, msg, sizeof msg) != 0)
-        sr_policy_error(d, "workers", "%s", msg);
-    if (p->hub && sr_policy_device_index(e, p->hub) < 0)
-        sr_policy_error(d, "hub", "unknown device group '%s'", p->hub);
+    sr_part_workers wk;
+    sr_part_check_workers(env, d, p->workers, p->n_workers, p->hub, &wk);
     for (int m = 0; m < e->n_models; m++) {
         const sr_graph *g = env->graphs ? env->graphs[m] : NULL;
         if (g && sr_multi_model_used(e, m) && sr_graph_node_count(g) > SR_SEARCH_MAX_LAYERS)
@@ -423,8 +409,7 @@ static sr_status ps_init(const void *p_, const sr_policy_env *env, void **state,
     s->models = calloc((size_t)(e->n_models ? e->n_models : 1), sizeof *s->models);
     char msg[512] = "";
     sr_status st = s->models ? SR_OK : SR_ERR_NOMEM;
-    if (st == SR_OK && sr_multi_parse_workers(e, p->workers, p->n_workers, s->group, s->inst, &s->n_workers,
-                                              msg, sizeof msg) != 0)
+    if (st == SR_OK && sr_part_workers_parse(e, p->workers, p->n_workers, &s->w, msg, sizeof msg) != 0)
         st = SR_ERR_INVALID;
     for (int m = 0; m < e->n_models && st == SR_OK; m++) {
         const sr_graph *g = env->graphs ? env->graphs[m] : NULL;
@@ -454,20 +439,13 @@ static sr_status ps_plan(void *state, const void *p_, const sr_policy_env *env, 
         return SR_ERR_INVALID;
     }
     sr_part_env pe;
-    memset(&pe, 0, sizeof pe);
-    pe.e = e;
-    pe.g = env->graphs[req->model];
-    pe.model = req->model;
-    pe.src = (sr_plan_dev){SR_ROLE_SOURCE, req->group, req->instance};
-    pe.hub = hub_of(e, p, req->group, req->instance);
+    sr_part_env_init(&pe, env, req->model, req->group, req->instance, req->source_spec, p->hub, p->frame_bytes);
     for (int i = 0; i < s->n_live; i++) {
         int w = s->order[i];
-        pe.dev[pe.n] = (sr_plan_dev){SR_ROLE_OTHER, s->group[w], s->inst[w]};
-        pe.speed[pe.n++] = sr_multi_device_speed(&e->devices[s->group[w]]);
+        pe.dev[pe.n] = (sr_plan_dev){SR_ROLE_OTHER, s->w.group[w], s->w.inst[w]};
+        pe.speed[pe.n++] = sr_multi_device_speed(&e->devices[s->w.group[w]]);
     }
     pe.proportional = 1;
-    pe.frame_bytes =
-        p->frame_bytes > 0 ? p->frame_bytes : sr_policy_raw_frame_bytes(&e->sources[req->source_spec]);
     char msg[512] = "";
     sr_status st = sr_part_plan(&pe, pm->steps, pm->n_steps, out, NULL, msg, sizeof msg);
     if (st != SR_OK && err) snprintf(err, err_size, "partition_search: %s", msg);
@@ -478,15 +456,7 @@ static sr_status ps_event(void *state, const void *p_, const sr_policy_env *env,
                           const sr_policy_sim *sim)
 {
     ps_state *s = state;
-    if (ev->kind != SR_EVENT_DEVICE_DOWN && ev->kind != SR_EVENT_DEVICE_UP) return SR_OK;
-    int changed = 0;
-    for (int i = 0; i < s->n_workers; i++)
-        if (s->group[i] == ev->group && s->inst[i] == ev->instance &&
-            s->down[i] != (ev->kind == SR_EVENT_DEVICE_DOWN)) {
-            s->down[i] = ev->kind == SR_EVENT_DEVICE_DOWN;
-            changed = 1;
-        }
-    if (!changed) return SR_OK;
+    if (!sr_part_workers_event(&s->w, ev)) return SR_OK;
     sr_status st = search_all(s, p_, env);
     if (st != SR_OK) return st;
     s->replans++;

@@ -18,7 +18,7 @@ static const char *const kind_names[] = {"compute", "transfer", "delay"};
 static const char *const role_names[] = {"source", "target", "other"};
 static const char *const work_names[] = {"layers", "encode", "decode", "seconds", "flops"};
 static const char *const payload_names[] = {"frame", "activation", "model", "bytes"};
-static const char *const cause_names[] = {"cold_start", "serialization", "runtime", "other", "copy"};
+static const char *const cause_names[] = {"cold_start", "serialization", "runtime", "other", "copy", "hold"};
 _Static_assert(sizeof kind_names / sizeof kind_names[0] == SR_TASK_KIND_COUNT, "task kind names");
 _Static_assert(sizeof role_names / sizeof role_names[0] == SR_ROLE_COUNT, "role names");
 _Static_assert(sizeof work_names / sizeof work_names[0] == SR_WORK_KIND_COUNT, "work kind names");

@@ -8,7 +8,8 @@
  *   batch key: tasks with the same key on the same executor may run together as one batch;
  * - transfer: bytes from one device instance to another through the routed links, with what they carry (the
  *   frame, the activation of node N, a model version, opaque bytes);
- * - delay: a pause of fixed seconds with its cause (cold start, serialization, runtime overhead).
+ * - delay: a pause of fixed seconds with its cause (cold start, serialization, runtime overhead), or a hold
+ *   that waits for the policy (SR_DELAY_HOLD: work the policy places at run time, see sr_policy.h).
  * The pricing pass (sr_price.h) fills in each compute task's `seconds` at batch 1 from the cost models; the
  * engine prices batches at their size. A task starts when all its predecessors finished; the job completes
  * when every task finished; tasks without predecessors start when the job is created. This carries chains
@@ -49,6 +50,9 @@ typedef enum {
     SR_DELAY_RUNTIME, /* runtime / sandbox overhead */
     SR_DELAY_OTHER,
     SR_DELAY_COPY,    /* a memory copy or DMA (host staging of received data) */
+    SR_DELAY_HOLD,    /* held until the policy releases it (seconds ignored): when it becomes ready the policy
+                         gets SR_EVENT_HELD, may spawn parts of the job (work placed at run time, e.g. tiles
+                         taken by whichever device is idle) and ends it with release (sr_policy.h) */
     SR_DELAY_CAUSE_COUNT
 } sr_delay_cause;
 

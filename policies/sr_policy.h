@@ -73,6 +73,10 @@ typedef enum {
     SR_EVENT_LINK_BANDWIDTH, /* a traced link's bandwidth changed to value (bit/s) */
     SR_EVENT_TIMER,          /* a timer the policy set; tag is the policy's */
     SR_EVENT_JOB_DONE,       /* a job ended (completed, dropped, failed or late) */
+    SR_EVENT_HELD,           /* a hold task (SR_DELAY_HOLD) of a job became ready: `hold` until release */
+    SR_EVENT_PART_DONE,      /* a part spawned on `hold` ended (outcome, latency since its spawn, tag) */
+    SR_EVENT_TASK_DONE,      /* a compute task ended on device (group, instance): `task`, busy_s, batch */
+    SR_EVENT_DEVICE_SPEED,   /* device (group, instance) runs at value x its declared speed from now on */
     SR_EVENT_KIND_COUNT
 } sr_event_kind;
 
@@ -87,18 +91,25 @@ typedef enum {
 typedef struct sr_policy_event {
     sr_event_kind kind;
     double time_s;
-    int group, instance; /* device events: the device; -1 otherwise */
+    int group, instance; /* device events and SR_EVENT_TASK_DONE: the device; -1 otherwise */
     int link;            /* link events: index in exp->links; -1 otherwise */
     int link_instance;   /* link events: instance of that link */
-    double value;        /* SR_EVENT_LINK_BANDWIDTH: bit/s */
-    int tag;             /* SR_EVENT_TIMER */
-    int source;          /* SR_EVENT_JOB_DONE: global source index (-1: a submitted job) */
-    sr_outcome outcome;  /* SR_EVENT_JOB_DONE */
-    double latency_s;    /* SR_EVENT_JOB_DONE, completed or late */
-    int64_t job;         /* SR_EVENT_JOB_DONE: a source's job: its frame number in the source; a submitted job: its
-                            submission number (0, 1, ... in the order of the submit calls that returned SR_OK);
-                            -1 for other events */
-    double bytes_sent;   /* SR_EVENT_JOB_DONE: bytes the job put on the network (its record's bytes_sent) */
+    double value;        /* SR_EVENT_LINK_BANDWIDTH: bit/s; SR_EVENT_DEVICE_SPEED: factor of the declared speed */
+    int tag;             /* SR_EVENT_TIMER: the timer's; SR_EVENT_PART_DONE: the spawn's */
+    int source;          /* SR_EVENT_JOB_DONE, HELD, PART_DONE, TASK_DONE: global source index of the job (-1: a
+                            submitted job) */
+    sr_outcome outcome;  /* SR_EVENT_JOB_DONE, PART_DONE; TASK_DONE: completed, or failed (its device failed) */
+    double latency_s;    /* SR_EVENT_JOB_DONE, PART_DONE: completed or late */
+    int64_t job;         /* SR_EVENT_JOB_DONE (and HELD, PART_DONE, TASK_DONE: of the job they belong to): a
+                            source's job: its frame number in the source; a submitted job: its submission number
+                            (0, 1, ... in the order of the submit calls that returned SR_OK); -1 for other events */
+    double bytes_sent;   /* SR_EVENT_JOB_DONE, PART_DONE: bytes the job (part) put on the network */
+    void *hold;          /* SR_EVENT_HELD, PART_DONE: the held task (the engine's handle, valid until the hold
+                            ends); NULL otherwise */
+    const sr_plan_task *task; /* SR_EVENT_HELD: the hold task; SR_EVENT_TASK_DONE: the compute task (borrowed for
+                                 the call); NULL otherwise */
+    double busy_s;       /* SR_EVENT_TASK_DONE: seconds it ran (its batch's execution, queueing excluded) */
+    int batch;           /* SR_EVENT_TASK_DONE: size of the batch it ran in (1: alone) */
 } sr_policy_event;
 
 /* What a policy may do to the running simulation (given to on_event; implemented by the engine). */
@@ -114,6 +125,16 @@ typedef struct sr_policy_sim {
     sr_status (*timer)(void *eng, double at_s, int tag);
     /* 1 when the device instance is up. */
     int (*device_up)(void *eng, int group, int instance);
+    /* Work placed at run time (hold tasks, SR_DELAY_HOLD). spawn runs `plan` (unpriced; takes ownership, also on
+     * error) as a part of the held job, starting at the current date once the handler returns: its bytes, times
+     * and failures count in the job's record, its tasks in the job's task records (numbered after the job's own);
+     * when it ends the policy gets SR_EVENT_PART_DONE with the same hold and `tag`. A failed part does not fail
+     * the job: the policy decides (another try, or release with ok = 0). release ends the hold at the current
+     * date once its parts still running have ended (ok = 0: the job fails, with the cause of its last failed part
+     * if any). A hold the policy never releases fails the run. Both return SR_ERR_INVALID for a hold that was
+     * already released. */
+    sr_status (*spawn)(void *eng, void *hold, sr_plan *plan, int tag);
+    sr_status (*release)(void *eng, void *hold, int ok);
 } sr_policy_sim;
 
 typedef void (*sr_policy_metric_fn)(void *user, const char *name, double value, const char *unit);

@@ -85,6 +85,7 @@ void sr_experiment_free(sr_experiment *e)
         free(d->profile);
         free(d->range);
         free(d->failures.list);
+        free(d->speed_changes);
     }
     free(e->devices);
     for (int i = 0; i < e->n_links; i++) {

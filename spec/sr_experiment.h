@@ -90,6 +90,13 @@ typedef struct sr_failure_spec {
     double mtbf_s, mttr_s;    /* both > 0 for random failures; 0 = none */
 } sr_failure_spec;
 
+/* A scheduled change of a device's speed: from at_s on, every instance runs at factor x its declared speed
+ * (factor > 0; the changes of a group are in strictly increasing order of at_s). */
+typedef struct sr_speed_change {
+    double at_s;
+    double factor;
+} sr_speed_change;
+
 struct sr_trace;
 
 /* A device group: `count` instances named name0..name{count-1} (or nameF..name{F+count-1} with a range
@@ -119,6 +126,8 @@ typedef struct sr_device_spec {
     char *range;             /* "FIRST-LAST" as written (NULL when count was used) */
     int first_index;         /* number of the first instance: name<first_index>.. (0 unless a range) */
     sr_failure_spec failures;  /* every instance fails on this schedule (MTBF draws differ per instance) */
+    int n_speed_changes;
+    sr_speed_change *speed_changes; /* every instance follows them (SimGrid speed profile), owned */
     int runtime;             /* how models run on it: sr_rune_mode (models/hw/mcu_rune.h), 0 = native */
     double runtime_factor;   /* every inference's layer time x this: 1 + the profile's measured rune overhead
                               * (0 when the spec was not built by the config: taken as 1) */

@@ -67,10 +67,44 @@ static void parse_failures(const sr_parse_ctx *ctx, const sr_section *sec, sr_fa
     if (!(gmtbf && gmttr)) f->mtbf_s = f->mttr_s = 0.0;
 }
 
+/* `speed_changes`: mappings {at, factor}, at strictly increasing. */
+static void parse_speed_changes(const sr_parse_ctx *ctx, sr_device_spec *d, const sr_ynode *const *given)
+{
+    const sr_ynode *gs = given_of(&sr_sec_device, given, "speed_changes");
+    if (!gs || gs->type != SR_YN_SEQ || gs->n == 0) return;
+    d->speed_changes = calloc((size_t)gs->n, sizeof *d->speed_changes);
+    if (!d->speed_changes) {
+        DERR(gs, "out of memory");
+        return;
+    }
+    int k = 0;
+    for (int i = 0; i < gs->n; i++) {
+        const sr_ynode *it = gs->vals[i];
+        if (it->type != SR_YN_MAP) {
+            DERR(it, "each entry of speed_changes must be a mapping {at: TIME, factor: NUMBER}, not %s",
+                 sr_ynode_type_name(it));
+            continue;
+        }
+        const sr_ynode *g2[2];
+        sr_parse_ctx plain = {ctx->diag, NULL, 0};
+        sr_speed_change c;
+        memset(&c, 0, sizeof c);
+        if (sr_section_parse(&plain, &sr_sec_speed_change, it, NULL, &c, g2) != 0) continue;
+        if (k > 0 && !(c.at_s > d->speed_changes[k - 1].at_s)) {
+            DERR(g2[0] ? g2[0] : it, "speed change at %gs does not come after the one at %gs (give them in time order)",
+                 c.at_s, d->speed_changes[k - 1].at_s);
+            continue;
+        }
+        d->speed_changes[k++] = c;
+    }
+    d->n_speed_changes = k;
+}
+
 void sr_config_device_dynamics(const sr_parse_ctx *ctx, sr_device_spec *d, const sr_ynode *const *given,
                                double duration_s)
 {
     parse_failures(ctx, &sr_sec_device, &d->failures, given, duration_s);
+    parse_speed_changes(ctx, d, given);
 }
 
 /* Resolves path (relative to dir), reads it and stores the trace in *slot; errors at node g. */

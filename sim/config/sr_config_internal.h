@@ -79,6 +79,7 @@ int sr_ydoc_canonical_hash(const sr_ydoc *doc, uint64_t *hash);
 extern const sr_section sr_sec_top, sr_sec_output, sr_sec_platform, sr_sec_device, sr_sec_link, sr_sec_route,
     sr_sec_model, sr_sec_workload, sr_sec_source, sr_sec_policy, sr_sec_sweep, sr_sec_metrics;
 extern const sr_section sr_sec_failure; /* entries of a device's or link's `failures` */
+extern const sr_section sr_sec_speed_change; /* entries of a device's `speed_changes` */
 
 /* A sweep value substituted for the key `key` of the element named `elem` (NULL for unnamed sections)
  * of section `sec`. */

@@ -172,6 +172,20 @@ const sr_section sr_sec_failure = {
     "[at, at + for). Work running on it then fails (see the user guide, Traces and failures).",
     FIELDS(failure_fields)};
 
+static const sr_field speed_change_fields[] = {
+    {"at", SR_F_QTY, SR_UNIT_TIME, RQ | HAS_MIN, .doc = "when the speed changes", OFF(sr_speed_change, at_s)},
+    {"factor", SR_F_FLOAT, SR_UNIT_NONE, RQ | GT0,
+     .doc = "the speed from then on, as a fraction of the declared speed (0.5: twice slower)",
+     OFF(sr_speed_change, factor)},
+};
+const sr_section sr_sec_speed_change = {
+    "speed_changes", "speed change", 0,
+    "A scheduled change of a device's speed (entries of `speed_changes`, in strictly increasing order of `at`): "
+    "every instance runs at factor x its declared speed from `at` on, work in progress included (a SimGrid host "
+    "speed profile). Plans are still priced at the declared speed; policies hear of each change "
+    "(SR_EVENT_DEVICE_SPEED) and `parallel` with adaptive shares re-sizes them.",
+    FIELDS(speed_change_fields)};
+
 #define FAILURE_FIELDS(type)                                                                                     \
     {"failures", SR_F_SEQ, .def_doc = "none",                                                                   \
      .doc = "explicit outages `[{at: 10s, for: 2s}, ...]` of every instance (see failures)",                     \
@@ -250,6 +264,9 @@ static const sr_field device_fields[] = {
      .doc = "index into the `rates` of the wifi link the device is attached to",
      OFF(sr_device_spec, wifi_level)},
     FAILURE_FIELDS(sr_device_spec),
+    {"speed_changes", SR_F_SEQ, .def_doc = "none",
+     .doc = "scheduled speed changes `[{at: 10s, factor: 0.5}, ...]` of every instance (see speed_changes)",
+     .sub = &sr_sec_speed_change},
     {"runtime", SR_F_ENUM, ENUM_OF(runtimes), .def = "native",
      .doc = "how models run on it: native, or in a Rune WebAssembly container whose boundary messages are "
             "bincode-like (rune-rust) or protobuf (rune-protobuf); every inference's time is multiplied by 1 + "
@@ -808,7 +825,7 @@ void sr_config_write_reference(FILE *f)
                 sr_unit_base((sr_unit_kind)k));
     fputc('\n', f);
     const sr_section *order[] = {&sr_sec_top,    &sr_sec_output,  &sr_sec_platform, &sr_sec_device,
-                                 &sr_sec_link,   &sr_sec_failure, &sr_sec_route,    &sr_sec_model,
+                                 &sr_sec_link,   &sr_sec_failure, &sr_sec_speed_change, &sr_sec_route, &sr_sec_model,
                                  &sr_sec_workload, &sr_sec_source, &sr_sec_policy,  &sr_sec_sweep,
                                  &sr_sec_metrics};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {

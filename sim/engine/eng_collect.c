@@ -33,6 +33,9 @@ const char *eng_cause_text(const engine *eng, eng_cause c, int where, char *buf,
     case ENG_CAUSE_TRANSFER:
         snprintf(buf, size, "transfer from %s failed", host);
         break;
+    case ENG_CAUSE_POLICY:
+        snprintf(buf, size, "released as failed by the policy (hold on %s)", host);
+        break;
     case ENG_CAUSE_COUNT:
         snprintf(buf, size, "?");
         break;
@@ -52,7 +55,7 @@ static int trec_cmp(const void *a, const void *b)
     const eng_task_rec *x = a, *y = b;
     if (x->source != y->source) return x->source < y->source ? -1 : 1;
     if (x->frame != y->frame) return x->frame < y->frame ? -1 : 1;
-    return (x->task > y->task) - (x->task < y->task);
+    return (x->id > y->id) - (x->id < y->id);
 }
 
 /* The task records in (source, frame, task) order, with the plan's kinds and labels and the host names. */
@@ -69,7 +72,7 @@ static sr_status collect_tasks(engine *eng, sr_run_output *out)
         memset(&r, 0, sizeof r);
         r.frame = tr->frame;
         r.source = tr->source;
-        r.task = tr->task;
+        r.task = tr->id;
         if (t->kind == SR_TASK_TRANSFER)
             snprintf(r.dst, sizeof r.dst, "%s", sr_topology_host_at(eng->topo, p->dst[tr->task])->name);
         snprintf(r.kind, sizeof r.kind, "%s", sr_task_kind_name(t->kind));

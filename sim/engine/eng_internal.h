@@ -51,6 +51,8 @@ typedef struct eng_slot {
     struct eng_slot *next;  /* batch: the next member (the head is the one queued and executed) */
     int batch_n;            /* batch head: members, head included (1: not batched) */
     int admitted;           /* transfer: admitted on the limited links of its route */
+    int children;           /* hold: parts spawned on it still running */
+    signed char released;   /* hold: the policy released it (1: ok, -1: failed); 0 before */
 } eng_slot;
 
 /* A batch being formed on one executor for one batch key. */
@@ -145,6 +147,7 @@ typedef enum {
     ENG_CAUSE_SEND_BUFFER,   /* dropped: a connection's send buffer */
     ENG_CAUSE_DEVICE_DOWN,   /* failed: a device it needed was down or failed */
     ENG_CAUSE_TRANSFER,      /* failed: a transfer failed (a link or an end went down) */
+    ENG_CAUSE_POLICY,        /* failed: the policy released a hold of it as failed */
     ENG_CAUSE_COUNT
 } eng_cause;
 
@@ -161,6 +164,12 @@ struct eng_job {
     eng_cause cause;
     int cause_where;    /* host index of the cause (-1) */
     double act_bytes;   /* exact mode with a codec: real coded size of the activation; -1: the plan's bytes */
+    eng_slot *parent;   /* a part spawned on a hold: that hold (of the job it is part of); NULL otherwise */
+    int tag;            /* a part: the policy's tag */
+    int task_base;      /* a part: number of its first task in the task records (after the job's own) */
+    int spawned_tasks;  /* a root job: task numbers its parts took so far */
+    eng_cause part_cause; /* a held job: the cause of its last failed part (ENG_CAUSE_NONE) */
+    int part_where;
     eng_slot slot[];    /* per task */
 };
 
@@ -168,6 +177,7 @@ struct eng_job {
 typedef struct eng_task_rec {
     int64_t frame;
     int source, task;
+    int id;      /* the task's number in the job's records (task, or after the job's own for a part's) */
     int version; /* plan version (looked up after the run) */
     double ready_s, start_s, end_s;
     int64_t bytes;
@@ -195,6 +205,7 @@ struct engine {
     int next_version;
     int64_t seq;
     int64_t n_submitted;
+    int64_t n_held; /* hold tasks ready and not yet ended (a policy that never releases one fails the run) */
     sr_frame_record *recs;
     size_t n_recs, cap_recs;
     int want_tasks; /* metrics.frames: record every executed task */
@@ -230,8 +241,8 @@ void eng_host_state(sg_host_t host, int on, void *user);
 void eng_source_arm(eng_source *s);
 void eng_sim_init(engine *eng);
 void eng_policy_start(engine *eng); /* SR_EVENT_START to the policy, at time 0 */
-/* Timers for the policy's link events (bandwidth changes of traced links, link outages), from the schedules
- * sr_profiles gives SimGrid; nothing when the policy has no on_event. */
+/* Timers for the policy's link events (bandwidth changes of traced links, link outages) and devices' speed changes,
+ * from the schedules sr_profiles gives SimGrid; nothing when the policy has no on_event. */
 sr_status eng_link_events(engine *eng, char *err, size_t err_size);
 
 /* eng_sg.c */

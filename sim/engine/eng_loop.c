@@ -52,6 +52,8 @@
 
 static void task_ready(eng_slot *sl);
 static void job_end_event(engine *eng, const eng_job *j);
+static void part_end(engine *eng, eng_job *j);
+static void task_done_event(engine *eng, const eng_host *h, const eng_slot *sl, int ok, double busy_s, int batch);
 static int link_admit(engine *eng, eng_slot *sl);
 
 /* ---- FIFOs ---- */
@@ -101,6 +103,10 @@ static void fail_oom(engine *eng)
 /* The job's record; frees the job. */
 static void job_end(engine *eng, eng_job *j)
 {
+    if (j->parent) { /* a part of a held job: no record of its own */
+        part_end(eng, j);
+        return;
+    }
     if (eng->n_recs == eng->cap_recs) {
         size_t cap = eng->cap_recs ? 2 * eng->cap_recs : 256;
         sr_frame_record *r = realloc(eng->recs, cap * sizeof *r);
@@ -168,6 +174,7 @@ static void record_task(engine *eng, const eng_job *j, int task, double ready_s,
     r->frame = j->k;
     r->source = j->src ? j->src->index : -1;
     r->task = task;
+    r->id = j->task_base + task;
     r->version = j->plan->version;
     r->ready_s = ready_s;
     r->start_s = start_s;
@@ -176,6 +183,7 @@ static void record_task(engine *eng, const eng_job *j, int task, double ready_s,
 }
 
 static engine *job_engine(const eng_job *j);
+static void job_start(engine *eng, eng_job *j);
 
 /* A task has finished (or was skipped in a stopped job): its successors whose predecessors are all done
  * become ready now, in the plan's successor order; the job ends with its last task. */
@@ -208,6 +216,7 @@ static void compute_finish(engine *eng, eng_host *h, eng_slot *sl, int ok)
         j->compute_s += now - start_s;
         if (!ok) job_stop(j, SR_OUTCOME_FAILED, ENG_CAUSE_DEVICE_DOWN, h->index);
         record_task(eng, j, m->task, m->ready_s, start_s, now, 0);
+        task_done_event(eng, h, m, ok, now - start_s, n);
         task_done(m);
     }
 }
@@ -527,6 +536,91 @@ static void delay_end(void *arg)
     task_done(sl);
 }
 
+/* ---- holds: work the policy places at run time ---- */
+
+static eng_job *root_job(eng_job *j)
+{
+    while (j->parent)
+        j = j->parent->job;
+    return j;
+}
+
+/* The policy's event about job j (source and frame number of the job it belongs to). */
+static sr_policy_event job_event(sr_event_kind kind, eng_job *j);
+static void policy_event(engine *eng, const sr_policy_event *ev);
+
+static void hold_ready(engine *eng, eng_slot *sl, const sr_plan_task *t)
+{
+    if (!eng->pol->on_event) {
+        if (eng->fail == SR_OK) {
+            eng->fail = SR_ERR_INVALID;
+            snprintf(eng->fail_msg, sizeof eng->fail_msg, "policy %s holds a task but has no on_event to release it",
+                     eng->pol->name);
+        }
+        task_done(sl);
+        return;
+    }
+    eng->n_held++;
+    sl->children = 0;
+    sl->released = 0;
+    sr_policy_event ev = job_event(SR_EVENT_HELD, sl->job);
+    ev.hold = sl;
+    ev.task = t;
+    policy_event(eng, &ev);
+}
+
+/* The hold ends once the policy's release took effect and none of its parts runs. */
+static void hold_try_end(engine *eng, eng_slot *sl)
+{
+    if (sl->released < 2 && sl->released > -2) return;
+    if (sl->children > 0) return;
+    eng_job *j = sl->job;
+    eng->n_held--;
+    if (sl->released < 0)
+        job_stop(j, SR_OUTCOME_FAILED, j->part_cause != ENG_CAUSE_NONE ? j->part_cause : ENG_CAUSE_POLICY,
+                 j->part_cause != ENG_CAUSE_NONE ? j->part_where : j->plan->host[sl->task]);
+    record_task(eng, j, sl->task, sl->ready_s, sl->start_s, simgrid_get_clock(), 0);
+    task_done(sl);
+}
+
+static void hold_release_fire(void *arg)
+{
+    eng_slot *sl = arg;
+    sl->released = (signed char)(sl->released > 0 ? 2 : -2);
+    hold_try_end(job_engine(sl->job), sl);
+}
+
+static void part_start(void *arg)
+{
+    eng_job *j = arg;
+    job_start(j->eng, j);
+}
+
+/* A part ended: its times, bytes and failure go to the held job; the policy hears of it; the hold may end. */
+static void part_end(engine *eng, eng_job *j)
+{
+    eng_slot *hold = j->parent;
+    eng_job *pj = hold->job;
+    pj->queue_s += j->queue_s;
+    pj->compute_s += j->compute_s;
+    pj->transfer_s += j->transfer_s;
+    pj->bytes += j->bytes;
+    if (j->outcome != SR_OUTCOME_COMPLETED) {
+        pj->part_cause = j->cause != ENG_CAUSE_NONE ? j->cause : ENG_CAUSE_DEVICE_DOWN;
+        pj->part_where = j->cause_where >= 0 ? j->cause_where : j->plan->host[0];
+    }
+    sr_policy_event ev = job_event(SR_EVENT_PART_DONE, pj);
+    ev.hold = hold;
+    ev.tag = j->tag;
+    ev.outcome = j->outcome;
+    ev.latency_s = ev.time_s - j->capture_s;
+    ev.bytes_sent = (double)j->bytes;
+    hold->children--;
+    free(j);
+    policy_event(eng, &ev);
+    hold_try_end(eng, hold);
+}
+
 /* A task's predecessors have all finished (or the job was just created and it has none). */
 static void task_ready(eng_slot *sl)
 {
@@ -563,6 +657,10 @@ static void task_ready(eng_slot *sl)
         return;
     case SR_TASK_DELAY:
         sl->start_s = sl->ready_s;
+        if (t->cause == SR_DELAY_HOLD) {
+            hold_ready(eng, sl, t);
+            return;
+        }
         sr_sg_timer_set(sl->ready_s + t->seconds, delay_end, sl);
         return;
     case SR_TASK_KIND_COUNT:
@@ -740,6 +838,30 @@ static void policy_event(engine *eng, const sr_policy_event *ev)
     }
 }
 
+static sr_policy_event job_event(sr_event_kind kind, eng_job *j)
+{
+    eng_job *root = root_job(j);
+    sr_policy_event ev = event_now(kind);
+    ev.source = root->src ? root->src->index : -1;
+    ev.job = root->k;
+    return ev;
+}
+
+/* A compute task (a member of a batch of `batch`) ended after busy_s on h. */
+static void task_done_event(engine *eng, const eng_host *h, const eng_slot *sl, int ok, double busy_s, int batch)
+{
+    if (!eng->pol->on_event) return;
+    const sr_topo_host *th = sr_topology_host_at(eng->topo, h->index);
+    sr_policy_event ev = job_event(SR_EVENT_TASK_DONE, sl->job);
+    ev.group = th->group;
+    ev.instance = th->instance;
+    ev.task = sr_plan_task_at(sl->job->plan->plan, sl->task);
+    ev.outcome = ok ? SR_OUTCOME_COMPLETED : SR_OUTCOME_FAILED;
+    ev.busy_s = busy_s;
+    ev.batch = batch;
+    policy_event(eng, &ev);
+}
+
 static void job_end_event(engine *eng, const eng_job *j)
 {
     if (!eng->pol->on_event) return;
@@ -794,6 +916,19 @@ sr_status eng_link_events(engine *eng, char *err, size_t err_size)
 {
     const sr_experiment *e = eng->e;
     if (!eng->pol->on_event) return SR_OK;
+    /* devices' speed changes (the host speed profiles sr_profiles gives SimGrid), one event per instance */
+    for (int g = 0; g < e->n_devices; g++)
+        for (int i = 0; i < e->devices[g].count; i++)
+            for (int k = 0; k < e->devices[g].n_speed_changes; k++) {
+                const sr_speed_change *c = &e->devices[g].speed_changes[k];
+                if (!(c->at_s < eng->duration_s)) break;
+                link_event *le = calloc(1, sizeof *le);
+                if (!le) return SR_ERR_NOMEM;
+                le->eng = eng;
+                le->ev = event_now(SR_EVENT_DEVICE_SPEED);
+                le->ev.group = g, le->ev.instance = i, le->ev.value = c->factor;
+                sr_sg_timer_set(c->at_s, link_event_fire, le);
+            }
     for (int l = 0; l < e->n_links; l++) {
         const sr_link_spec *ls = &e->links[l];
         const sr_trace *t = ls->bw_trace;
@@ -848,25 +983,67 @@ static void sim_replan(void *eng_, int source)
         if (source < 0 || source == s) eng->sources[s].stale = 1;
 }
 
-static sr_status sim_submit(void *eng_, sr_plan *plan)
+/* Prices, validates and adopts a plan the policy hands over (takes ownership); on error the run fails. */
+static sr_status adopt_policy_plan(engine *eng, sr_plan *plan, const char *who, eng_plan **out)
 {
-    engine *eng = eng_;
     char msg[512] = "";
     sr_status st = sr_price_plan(&eng->env, plan, msg, sizeof msg);
     if (st == SR_OK) st = sr_plan_validate(plan, msg, sizeof msg);
-    eng_plan *p = NULL;
     if (st == SR_OK) {
-        st = eng_plan_adopt(eng, plan, "a submitted job", &p, msg, sizeof msg);
+        st = eng_plan_adopt(eng, plan, who, out, msg, sizeof msg);
         plan = NULL;
     }
     if (st != SR_OK) {
         sr_plan_free(plan);
         if (eng->fail == SR_OK) {
             eng->fail = st;
-            snprintf(eng->fail_msg, sizeof eng->fail_msg, "policy %s: submitted plan: %s", eng->pol->name, msg);
+            snprintf(eng->fail_msg, sizeof eng->fail_msg, "policy %s: %s: %s", eng->pol->name, who, msg);
         }
-        return st;
     }
+    return st;
+}
+
+static sr_status sim_spawn(void *eng_, void *hold, sr_plan *plan, int tag)
+{
+    engine *eng = eng_;
+    eng_slot *sl = hold;
+    if (!sl || !sl->job || sl->released != 0) {
+        sr_plan_free(plan);
+        return SR_ERR_INVALID;
+    }
+    eng_plan *p = NULL;
+    sr_status st = adopt_policy_plan(eng, plan, "a spawned part", &p);
+    if (st != SR_OK) return st;
+    eng_job *pj = sl->job, *root = root_job(pj);
+    eng_job *j = job_create(eng, pj->src, p, pj->k, simgrid_get_clock());
+    if (!j) return SR_ERR_NOMEM;
+    j->src = root->src;
+    j->k = root->k;
+    j->parent = sl;
+    j->tag = tag;
+    j->task_base = root->plan->n_tasks + root->spawned_tasks;
+    root->spawned_tasks += p->n_tasks;
+    sl->children++;
+    sr_sg_timer_set(simgrid_get_clock(), part_start, j);
+    return SR_OK;
+}
+
+static sr_status sim_release(void *eng_, void *hold, int ok)
+{
+    (void)eng_;
+    eng_slot *sl = hold;
+    if (!sl || !sl->job || sl->released != 0) return SR_ERR_INVALID;
+    sl->released = (signed char)(ok ? 1 : -1);
+    sr_sg_timer_set(simgrid_get_clock(), hold_release_fire, sl);
+    return SR_OK;
+}
+
+static sr_status sim_submit(void *eng_, sr_plan *plan)
+{
+    engine *eng = eng_;
+    eng_plan *p = NULL;
+    sr_status st = adopt_policy_plan(eng, plan, "a submitted job", &p);
+    if (st != SR_OK) return st;
     eng_job *j = job_create(eng, NULL, p, eng->n_submitted++, simgrid_get_clock());
     if (!j) return SR_ERR_NOMEM;
     job_start(eng, j);
@@ -914,4 +1091,6 @@ void eng_sim_init(engine *eng)
     eng->sim.submit = sim_submit;
     eng->sim.timer = sim_timer;
     eng->sim.device_up = sim_device_up;
+    eng->sim.spawn = sim_spawn;
+    eng->sim.release = sim_release;
 }

@@ -27,6 +27,11 @@ sr_status sr_engine_run_opts(const sr_experiment *e, uint64_t seed, const sr_eng
     eng.want_tasks = e->metrics.frames != 0;
     sr_status st = eng_prepare(&eng, seed, err, err_size);
     if (st == SR_OK) st = eng_sg_run(&eng, err, err_size);
+    if (st == SR_OK && eng.fail == SR_OK && eng.n_held > 0) {
+        eng.fail = SR_ERR_INVALID;
+        snprintf(eng.fail_msg, sizeof eng.fail_msg, "policy %s never released %lld held task(s)", eng.pol->name,
+                 (long long)eng.n_held);
+    }
     if (st == SR_OK && eng.fail != SR_OK) {
         st = eng.fail;
         ENG_ERR("simulation failed: %s", eng.fail_msg[0] ? eng.fail_msg : sr_status_message(st));

@@ -45,6 +45,25 @@ sr_status sr_profiles_host_state(sg_host_t host, const sr_trace *t)
                                                                                              : SR_ERR_SIM;
 }
 
+sr_status sr_profiles_host_speed(sg_host_t host, const sr_speed_change *c, int n)
+{
+    if (!host || !c || n < 1) return SR_ERR_INVALID;
+    double *t = malloc((size_t)(n + 1) * sizeof *t), *v = malloc((size_t)(n + 1) * sizeof *v);
+    if (!t || !v) {
+        free(t);
+        free(v);
+        return SR_ERR_NOMEM;
+    }
+    int k = 0;
+    if (c[0].at_s > 0) t[k] = 0.0, v[k++] = 1.0;
+    for (int i = 0; i < n; i++)
+        t[k] = c[i].at_s, v[k++] = c[i].factor;
+    int r = sr_sg_host_set_speed_profile(host, t, v, k, 0.0);
+    free(t);
+    free(v);
+    return r == 0 ? SR_OK : SR_ERR_SIM;
+}
+
 sr_status sr_profiles_outages(const sr_failure_spec *f, const char *instance, double horizon_s, uint64_t seed,
                               sr_outage **out, int *n, char *err, size_t err_size)
 {
@@ -117,6 +136,13 @@ sr_status sr_profiles_apply(const sr_experiment *e, uint64_t seed, char *err, si
     }
     for (int i = 0; i < e->n_devices; i++) {
         const sr_device_spec *d = &e->devices[i];
+        for (int k = 0; k < (d->n_speed_changes > 0 ? d->count : 0); k++) {
+            sg_host_t h = sg_host_by_name(d->instances[k]);
+            if (!h || sr_profiles_host_speed(h, d->speed_changes, d->n_speed_changes) != SR_OK) {
+                sr_errf(err, err_size, "device '%s': SimGrid refused its speed changes", d->instances[k]);
+                return SR_ERR_SIM;
+            }
+        }
         if (d->failures.n == 0 && !(d->failures.mtbf_s > 0 && d->failures.mttr_s > 0)) continue;
         for (int k = 0; k < d->count; k++) {
             const char *name = d->instances[k];

@@ -41,6 +41,10 @@ sr_status sr_profiles_host_state(sg_host_t host, const sr_trace *t);
 sr_status sr_profiles_outages(const sr_failure_spec *f, const char *instance, double horizon_s, uint64_t seed,
                               struct sr_outage **out, int *n, char *err, size_t err_size);
 
+/* A device's speed changes -> the host's speed profile (ratios of its declared speed; 1 until the first change).
+ * SR_ERR_INVALID for an empty or unordered list, SR_ERR_SIM when SimGrid refuses it. */
+sr_status sr_profiles_host_speed(sg_host_t host, const sr_speed_change *c, int n);
+
 /* Everything above for the whole experiment. Links and hosts are found by instance name. Returns SR_OK, or
  * SR_ERR_SIM / SR_ERR_RANGE / SR_ERR_NOMEM with a message naming the instance in err. */
 sr_status sr_profiles_apply(const sr_experiment *e, uint64_t seed, char *err, size_t err_size);

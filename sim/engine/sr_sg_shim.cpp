@@ -186,6 +186,7 @@ bool g_link_states    = false; // some link has a state profile
 bool g_tracking_hooks = false;
 std::unordered_set<const simgrid::s4u::Link*> g_bw_links, g_lat_links, g_state_links;
 std::unordered_set<const simgrid::s4u::Host*> g_state_hosts;
+std::unordered_set<const simgrid::s4u::Host*> g_speed_hosts;
 std::unordered_map<const void*, Tracked> g_tracked; // key: the comm's ActivityImpl
 std::unordered_map<const simgrid::s4u::Link*, std::unordered_set<const void*>> g_by_link;
 enum class SignalKind { bandwidth, latency, state };
@@ -545,6 +546,15 @@ extern "C" int sr_sg_host_set_state_profile(sg_host_t host, const double* t_s, c
     g_state_hosts.insert(host);
     g_track_hosts = true;
     install_tracking_hooks();
+    return 0;
+}
+
+extern "C" int sr_sg_host_set_speed_profile(sg_host_t host, const double* t_s, const double* ratio, int n,
+                                             double period_s)
+{
+    if (!host || g_speed_hosts.count(host) || !valid_signal(t_s, ratio, n, period_s, 0.0, true)) return -1;
+    host->set_speed_profile(make_profile("speed", host->get_name(), t_s, ratio, n, period_s));
+    g_speed_hosts.insert(host);
     return 0;
 }
 

@@ -67,6 +67,9 @@ int sr_sg_link_set_bandwidth_profile(sg_link_t link, const double *t_s, const do
 int sr_sg_link_set_latency_profile(sg_link_t link, const double *t_s, const double *lat_s, int n, double period_s);
 int sr_sg_link_set_state_profile(sg_link_t link, const double *t_s, const double *on, int n, double period_s);
 int sr_sg_host_set_state_profile(sg_host_t host, const double *t_s, const double *on, int n, double period_s);
+/* The host's speed as a fraction of its declared speed (> 0), work in progress included (SimGrid's host speed
+ * profile: availability ratios). */
+int sr_sg_host_set_speed_profile(sg_host_t host, const double *t_s, const double *ratio, int n, double period_s);
 
 /* SimGrid 3.32 caps a flow at the smallest bandwidth of its route when it starts (and at
  * TCP-gamma / (2 x route latency) when TCP-gamma > 0), so a later bandwidth increase does not speed up flows

@@ -39,6 +39,7 @@ void fx_free(sr_experiment *e)
     if (!e) return;
     for (int i = 0; i < e->n_devices; i++) {
         free(e->devices[i].failures.list);
+        free(e->devices[i].speed_changes);
         free(e->devices[i].name);
         free(e->devices[i].profile);
         free_strv(e->devices[i].instances, e->devices[i].count);
@@ -229,6 +230,25 @@ static const sr_cost_model unit_model = {&unit_ops, NULL};
 const sr_cost_model *fx_unit_cost(void)
 {
     return &unit_model;
+}
+
+static sr_status flop_layers(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int first,
+                             int last, sr_precision p, int batch, double *seconds)
+{
+    (void)m, (void)p;
+    double t = 0;
+    for (int id = first; id <= last; id++)
+        t += batch * sr_node_flops(g, id) / (dev->speed_flops * dev->cores);
+    *seconds = t;
+    return SR_OK;
+}
+
+static const sr_cost_model_ops flop_ops = {"flop", flop_layers, NULL};
+static const sr_cost_model flop_model = {&flop_ops, NULL};
+
+const sr_cost_model *fx_flop_cost(void)
+{
+    return &flop_model;
 }
 
 static sr_status tiny_loader(const sr_model_spec *m, void *user, sr_graph **out, char *err, size_t err_size)

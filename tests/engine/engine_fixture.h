@@ -32,6 +32,8 @@ void fx_policy(sr_experiment *e, const char *type, const char *target, const cha
 sr_status fx_tiny_graph(int act_features, sr_graph **out);
 /* Cost model: each non-input node of the range costs 1e9 flop on a device of speed_flops * cores. */
 const sr_cost_model *fx_unit_cost(void);
+/* Cost model "flop": a layer costs its flop / (speed x cores) (times the quota factor sr_price applies). */
+const sr_cost_model *fx_flop_cost(void);
 /* Engine options with the tiny graph (fc1 width act_features) and the unit cost. */
 sr_engine_opts fx_opts(int *act_features);
 

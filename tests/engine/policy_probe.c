@@ -169,6 +169,10 @@ static sr_status probe_event(void *state, const void *p_, const sr_policy_env *e
     case SR_EVENT_LINK_UP:
     case SR_EVENT_LINK_BANDWIDTH:
     case SR_EVENT_JOB_DONE:
+    case SR_EVENT_HELD:
+    case SR_EVENT_PART_DONE:
+    case SR_EVENT_TASK_DONE:
+    case SR_EVENT_DEVICE_SPEED:
     case SR_EVENT_KIND_COUNT:
         break;
     }

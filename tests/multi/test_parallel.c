@@ -30,18 +30,6 @@ static void assert_rel(double got, double want, double tol)
     if (!(fabs(got - want) <= tol * fmax(1.0, fabs(want)))) fail_msg("got %.12g, want %.12g", got, want);
 }
 
-static sr_status flop_layers(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int first,
-                             int last, sr_precision p, int batch, double *seconds)
-{
-    (void)m, (void)p;
-    double t = 0;
-    for (int id = first; id <= last; id++)
-        t += batch * sr_node_flops(g, id) / (dev->speed_flops * dev->cores);
-    *seconds = t;
-    return SR_OK;
-}
-static const sr_cost_model_ops flop_ops = {"flop", flop_layers, NULL};
-static const sr_cost_model flop_cost = {&flop_ops, NULL};
 
 /* in (1 x cin x hw x hw) -> conv1 (ch) -> relu1 -> conv2 (ch) [-> relu2 -> fc (10)] */
 static sr_status convs_graph(int cin, int hw, int ch, int with_fc, sr_graph **out)
@@ -83,7 +71,7 @@ static void set(sr_experiment *e, const char *k, const char *v)
 
 static sr_run_output run(const sr_experiment *e, gspec *gs)
 {
-    sr_engine_opts o = {&flop_cost, load, gs};
+    sr_engine_opts o = {fx_flop_cost(), load, gs};
     sr_run_output out;
     sr_run_output_init(&out);
     char err[1024] = "";

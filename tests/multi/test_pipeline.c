@@ -29,18 +29,6 @@ static void assert_rel(double got, double want, double tol)
     if (!(fabs(got - want) <= tol * fmax(1.0, fabs(want)))) fail_msg("got %.12g, want %.12g", got, want);
 }
 
-static sr_status flop_layers(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int first,
-                             int last, sr_precision p, int batch, double *seconds)
-{
-    (void)m, (void)p;
-    double t = 0;
-    for (int id = first; id <= last; id++)
-        t += batch * sr_node_flops(g, id) / (dev->speed_flops * dev->cores);
-    *seconds = t;
-    return SR_OK;
-}
-static const sr_cost_model_ops flop_ops = {"flop", flop_layers, NULL};
-static const sr_cost_model flop_cost = {&flop_ops, NULL};
 
 static sr_status tiny(const sr_model_spec *m, void *user, sr_graph **out, char *err, size_t n)
 {
@@ -69,7 +57,7 @@ static sr_experiment *two_stage(double duration_s, double fps, double pod_speed)
 
 static sr_run_output run(const sr_experiment *e)
 {
-    sr_engine_opts o = {&flop_cost, tiny, NULL};
+    sr_engine_opts o = {fx_flop_cost(), tiny, NULL};
     sr_run_output out;
     sr_run_output_init(&out);
     char err[1024] = "";

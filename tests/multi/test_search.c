@@ -74,18 +74,6 @@ static void test_dp_equals_exhaustive(void **state)
 
 /* ---- through the engine ---- */
 
-static sr_status flop_layers(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int first,
-                             int last, sr_precision p, int batch, double *seconds)
-{
-    (void)m, (void)p;
-    double t = 0;
-    for (int id = first; id <= last; id++)
-        t += batch * sr_node_flops(g, id) / (dev->speed_flops * dev->cores);
-    *seconds = t;
-    return SR_OK;
-}
-static const sr_cost_model_ops flop_ops = {"flop", flop_layers, NULL};
-static const sr_cost_model flop_cost = {&flop_ops, NULL};
 
 static sr_status convs(sr_graph **out)
 {
@@ -138,7 +126,7 @@ static sr_experiment *platform(double bw_bps, double duration_s, double fps)
 
 static sr_run_output run(const sr_experiment *e)
 {
-    sr_engine_opts o = {&flop_cost, load, NULL};
+    sr_engine_opts o = {fx_flop_cost(), load, NULL};
     sr_run_output out;
     sr_run_output_init(&out);
     char err[1024] = "";

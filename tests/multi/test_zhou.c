@@ -9,7 +9,8 @@
  * the optimiser is at least as fast as Parallel;
  * - one busy device (125m): on the fast network Parallel-Adaptive beats Parallel-Even by more than 30 %
  * (paper: 50.69 %); on the slow network the optimiser runs on one device. The experiments are loaded through
- * the config (the real files), each point run by the engine. */
+ * the config (the real files), each point run by the engine.
+ * - DeepThings (deepthings.yaml, deepthings-busy.yaml): work stealing against even sharing (test_deepthings_steal). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -136,11 +137,63 @@ static void test_zhou_figure5(void **state)
     assert_true(r.lat[opt][NET_FAST] <= r.lat[adaptive][NET_FAST] * 1.0001);
 }
 
+/* DeepThings with one Pi at half its declared speed (experiments/zhou/deepthings-busy.yaml), one frame per point,
+ * two and three workers: work stealing beats even sharing (the busy Pi keeps fewer tiles), more so with two
+ * tiles per Pi (the next input crosses the cell during the computation); on one frame of the homogeneous file
+ * at three workers, stealing with two tiles per Pi is within 2 % of even sharing. */
+static double deepthings_latency(const char *file, const char *policy, int pis)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/experiments/zhou/%s.yaml", SR_SOURCE_DIR, file);
+    sr_config *c = NULL;
+    assert_int_equal(sr_config_load(path, stderr, &c), SR_OK);
+    double lat = NAN;
+    for (int i = 0; i < sr_config_point_count(c) && isnan(lat); i++) {
+        sr_experiment *e = NULL;
+        assert_int_equal(sr_config_experiment(c, i, &e), SR_OK);
+        const sr_device_spec *pi = sr_experiment_device(e, "pi");
+        if (strcmp(e->policy.name, policy) == 0 && pi && pi->count == pis) {
+            e->duration_s = 1; /* one frame */
+            sr_engine_opts o = {NULL, NULL, NULL};
+            sr_run_output out;
+            sr_run_output_init(&out);
+            char err[1024] = "";
+            sr_status st = fx_run_forked(e, 1, &o, &out, err, sizeof err);
+            if (st != SR_OK) fail_msg("%s point %d: %s (%s)", file, i, sr_status_name(st), err);
+            assert_int_equal(out.n_frames, 1);
+            assert_string_equal(out.frames[0].outcome, "completed");
+            lat = out.frames[0].latency_s;
+            fprintf(stderr, "%-16s %-12s pi %d: %.4f s\n", file, policy, pis, lat);
+            sr_run_output_clear(&out);
+        }
+        sr_experiment_free(e);
+    }
+    sr_config_free(c);
+    if (isnan(lat)) fail_msg("%s: no point of %s with %d pis", file, policy, pis);
+    return lat;
+}
+
+static void test_deepthings_steal(void **state)
+{
+    (void)state;
+    for (int pis = 1; pis <= 2; pis++) {
+        double even = deepthings_latency("deepthings-busy", "fused-5x5", pis);
+        double steal = deepthings_latency("deepthings-busy", "steal-5x5", pis);
+        double steal2 = deepthings_latency("deepthings-busy", "steal2-5x5", pis);
+        assert_true(steal < even);
+        assert_true(steal2 < steal && steal2 < 0.85 * even);
+    }
+    double even = deepthings_latency("deepthings", "fused-5x5", 3);
+    double steal2 = deepthings_latency("deepthings", "steal2-5x5", 3);
+    assert_true(fabs(steal2 / even - 1) < 0.02);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zhou_figure4),
         cmocka_unit_test(test_zhou_figure5),
+        cmocka_unit_test(test_deepthings_steal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

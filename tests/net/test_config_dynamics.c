@@ -37,7 +37,8 @@ static const char *const yaml =
     "platform:\n  devices:\n"
     "    - { name: cam, count: 2, profile: camera-soc, failures: [{at: 10s, for: 2s}, {at: 50s, for: 500ms}] "
     "}\n"
-    "    - { name: cloud, profile: v100, mtbf: 20s, mttr: 1s }\n"
+    "    - { name: cloud, profile: v100, mtbf: 20s, mttr: 1s, speed_changes: [{at: 2s, factor: 0.5}, {at: 4s, "
+    "factor: 1}] }\n"
     "  links:\n"
     "    - { name: up, type: lte, per_device: cam, bandwidth_trace: a.mahimahi, trace_format: mahimahi, "
     "trace_bin: 5ms }\n"
@@ -85,6 +86,10 @@ static void test_load(void **state)
     assert_true(cam->failures.mtbf_s == 0);
     const sr_device_spec *cloud = sr_experiment_device(e, "cloud");
     assert_true(cloud->failures.mtbf_s == 20 && cloud->failures.mttr_s == 1);
+    assert_int_equal(cloud->n_speed_changes, 2);
+    assert_true(cloud->speed_changes[0].at_s == 2 && cloud->speed_changes[0].factor == 0.5);
+    assert_true(cloud->speed_changes[1].at_s == 4 && cloud->speed_changes[1].factor == 1);
+    assert_int_equal(cam->n_speed_changes, 0);
     sr_experiment_free(e);
     /* the swept point reads the other file */
     assert_int_equal(sr_config_experiment(c, 1, &e), SR_OK);
