@@ -1,5 +1,8 @@
 /* bench_engine.c: what the engine costs per simulated frame, measured against an anchor in the same run.
  *
+ * Flow aggregation is off in every experiment here (sr_sg_pool.hpp would otherwise solve the access links
+ * itself), so that the engine and the anchor hand SimGrid the same flows.
+ *
  * Workload: N cameras, each with its own access link to a cloud GPU behind a fat-pipe backhaul, sending
  * frames periodically (cloud_only), so that no link is shared and SimGrid's solver stays linear; the cloud
  * GPU is far from saturated (N x 2 fps of MobileNetV2 on a V100), so queues stay short.
@@ -98,7 +101,7 @@ static char *experiment_yaml(int n)
         return text;
     }
     snprintf(text, sizeof text,
-             "name: bench-engine\nseed: 1\nduration: %gs\nnetwork_model: cm02\n"
+             "name: bench-engine\nseed: 1\nduration: %gs\nnetwork_model: cm02\nflow_aggregation: off\n"
              "platform:\n  devices:\n"
              "    - { name: cam, count: %d, class: camera, profile: camera-soc }\n"
              "    - { name: cloud, class: cloud, profile: v100 }\n"
