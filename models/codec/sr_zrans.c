@@ -18,12 +18,62 @@
  *   mode 1: varint g (groups), the engine's body with two tables (run lengths < 256, values) for 2g tokens. */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "sr_entropy.h"
 #include "sr_hist.h"
 #include "sr_rans_core.h"
 
 #define RUN_MAX 255u
+
+/* 64-bit mask of the non-zero symbols among sym[0..len), len <= 64. */
+static inline uint64_t nonzero_mask(const uint32_t *sym, size_t len)
+{
+    uint64_t m = 0;
+#ifdef __SSE2__
+    if (len == 64) {
+        const __m128i zero = _mm_setzero_si128();
+        for (int j = 0; j < 16; j++) {
+            __m128i eq = _mm_cmpeq_epi32(_mm_loadu_si128((const void *)(sym + 4 * j)), zero);
+            m |= (uint64_t)(~_mm_movemask_ps(_mm_castsi128_ps(eq)) & 0xf) << (4 * j);
+        }
+        return m;
+    }
+#endif
+    for (size_t j = 0; j < len; j++)
+        m |= (uint64_t)(sym[j] != 0) << j;
+    return m;
+}
+
+/* Writes the (run, value) groups of sym[0..n) to tok and returns the end of the tokens. Visits the non-zero
+ * symbols only, through a bit mask per 64 symbols: on sparse maps most symbols cost one compare. A run
+ * longer than RUN_MAX first takes (RUN_MAX, 0) groups of RUN_MAX + 1 zeros each. */
+static uint32_t *split_groups(const uint32_t *sym, size_t n, uint32_t *tok)
+{
+    uint32_t *t = tok;
+    size_t start = 0; /* first symbol of the current run of zeros */
+    for (size_t b = 0; b < n; b += 64) {
+        uint64_t m = nonzero_mask(sym + b, n - b < 64 ? n - b : 64);
+        while (m) {
+            size_t i = b + (size_t)__builtin_ctzll(m);
+            for (; i - start > RUN_MAX; start += RUN_MAX + 1)
+                t[0] = RUN_MAX, t[1] = 0, t += 2;
+            t[0] = (uint32_t)(i - start), t[1] = sym[i];
+            t += 2;
+            start = i + 1;
+            m &= m - 1;
+        }
+    }
+    if (start < n) { /* trailing zeros: full groups, then r zeros and a zero */
+        for (; n - start > RUN_MAX + 1; start += RUN_MAX + 1)
+            t[0] = RUN_MAX, t[1] = 0, t += 2;
+        t[0] = (uint32_t)(n - start - 1), t[1] = 0;
+        t += 2;
+    }
+    return t;
+}
 
 sr_status sr_zrans_encode(const uint32_t *sym, size_t n, sr_wbuf *out)
 {
@@ -55,29 +105,7 @@ sr_status sr_zrans_encode(const uint32_t *sym, size_t n, sr_wbuf *out)
         st = SR_ERR_NOMEM;
         goto cleanup;
     }
-    /* branch-free: the group slot is written at every symbol and kept (t advances) when a group ends;
-     * nothing is counted here (a counter bumped at every symbol is a chain of store-to-load forwards) */
-    uint32_t *t = tok, run = 0, seen = 0;
-    for (size_t i = 0; i < n; i++) { /* first without the cap on runs: a shorter chain from one symbol to the next */
-        uint32_t v = sym[i], end = v != 0;
-        t[0] = run, t[1] = v;
-        seen |= run;
-        t += 2 * end;
-        run = (run + 1) & (end - 1);
-    }
-    if ((seen | run) > RUN_MAX) { /* a run longer than RUN_MAX somewhere: split with the cap */
-        t = tok, run = 0;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t v = sym[i], end = (v != 0) | (run == RUN_MAX);
-            t[0] = run, t[1] = v;
-            t += 2 * end;
-            run = (run + 1) & (end - 1);
-        }
-    }
-    if (run) { /* trailing zeros: run - 1 zeros, then a zero */
-        t[0] = run - 1, t[1] = 0;
-        t += 2;
-    }
+    uint32_t *t = split_groups(sym, n, tok);
     size_t ntok = (size_t)(t - tok), ng = ntok / 2, q = ng / 4 * 4;
     /* values: the non-zero symbols' counts are the histogram's; a zero value ends a long run or the stream */
     memcpy(vc, counts, a * sizeof *vc);

@@ -220,6 +220,21 @@ static void test_zrle(void **state)
             assert_memory_equal(back, s, lens[k] * sizeof *s);
         /* wrong length is detected */
         assert_int_equal(sr_zrle_join(runs, nr, vals, nv, back, lens[k] + 1), SR_ERR_CORRUPT);
+        /* zero-run + rANS on all-zero streams (full groups of 256 zeros and the rest), then with one value
+         * after them */
+        for (int tail = 0; tail < 2; tail++) {
+            size_t len = lens[k] + (size_t)tail;
+            if (tail)
+                s[len - 1] = 9;
+            sr_wbuf_init(&zw);
+            assert_int_equal(sr_zrans_encode(s, len, &zw), SR_OK);
+            sr_rbuf_init(&zr, zw.data, zw.len);
+            assert_int_equal(sr_zrans_decode(&zr, back, len, &zgot), SR_OK);
+            assert_int_equal(zgot, len);
+            if (len)
+                assert_memory_equal(back, s, len * sizeof *s);
+            sr_wbuf_free(&zw);
+        }
     }
     for (size_t i = 0; i < 300; i++)
         s[i] = 3;
