@@ -11,7 +11,7 @@
  * Coding groups costs two tokens per non-zero symbol, so it pays only where zeros are the majority: the
  * encoder codes the plain symbols (one table, as sr_rans_encode) when there would be more groups than a
  * quarter of the symbols (fewer than ~75 % zeros). Measured on i.i.d. Laplace values with 70 % and 80 %
- * zeros (2026-12-02): groups decoded at 0.81x and 1.2x the speed of plain rANS on the same stream.
+ * zeros (2026-12-02): groups decoded at 0.81x and 1.1-1.2x the speed of plain rANS on the same stream.
  *
  * Bitstream (format 3; format 2 was two rANS blocks, runs then values):
  *   varint n; if n > 0: u8 mode; mode 0: the engine's body with one table for the n symbols;
