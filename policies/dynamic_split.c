@@ -11,15 +11,15 @@
  * started with.
  *
  * Link outages count as bandwidth changes: while every instance of a link on the route is down (LINK_DOWN /
- * LINK_UP events of its failures) the route's bandwidth is 0, so only a cut sending nothing (device-only) has a
- * finite cost, and the recovery is a change back. A switch needing a model push is not started while the route
- * is down (the push could not reach the device); the recovery re-decides.
+ * LINK_UP events of its failures) the route's bandwidth is 0, so only a cut sending nothing (device-only) has
+ * a finite cost, and the recovery is a change back. A switch needing a model push is not started while the
+ * route is down (the push could not reach the device); the recovery re-decides.
  *
  * Events during a pending switch (bandwidth changes, outages, recoveries) update the route's state but start
  * nothing; when the switch job completes the new cut is adopted and the choice is made again at the route's
- * state then, which may start the next switch at once. A switch job that does not complete (a device or link it
- * needed failed) is abandoned: its cut is not adopted (adopted_s stays NaN) and the choice is made again, once
- * per simulated instant (a job failing at once would otherwise be resubmitted for ever).
+ * state then, which may start the next switch at once. A switch job that does not complete (a device or link
+ * it needed failed) is abandoned: its cut is not adopted (adopted_s stays NaN) and the choice is made again,
+ * once per simulated instant (a job failing at once would otherwise be resubmitted for ever).
  *
  * The record (metrics): dynamic_split.switches, dynamic_split.bandwidth_events, dynamic_split.link_events
  * (outages and recoveries of route links), and per switch i = 1..64
@@ -113,8 +113,9 @@ static sr_status dyn_init(const void *p_, const sr_policy_env *env, void **state
     s->failed_s = malloc((size_t)(env->exp->n_sources ? env->exp->n_sources : 1) * sizeof *s->failed_s);
     for (int k = 0; s->failed_s && k < env->exp->n_sources; k++)
         s->failed_s[k] = -1.0;
-    sr_status st = s->fifo && s->failed_s ? sr_cutpol_init(&((const dynamic_split_params *)p_)->cut, env, &s->cut, err, n)
-                           : SR_ERR_NOMEM;
+    sr_status st = s->fifo && s->failed_s
+                       ? sr_cutpol_init(&((const dynamic_split_params *)p_)->cut, env, &s->cut, err, n)
+                       : SR_ERR_NOMEM;
     if (st != SR_OK) {
         dyn_fini(s);
         return st;
@@ -191,7 +192,8 @@ static sr_status reconsider(dyn_state *s, const dynamic_split_params *p, const s
     sr_cut_predict(&src->terms, g, src->on_device, bw, src->lat_s, &src->pred);
     if (memcmp(src->scratch, src->on_device, (size_t)n) == 0) return SR_OK;
     if (isfinite(cur) && !(cur - best > p->hysteresis * cur)) return SR_OK;
-    if (!(bw > 0) && p->switch_bytes > 0) return SR_OK; /* the push cannot reach the device: wait for the route */
+    if (!(bw > 0) && p->switch_bytes > 0)
+        return SR_OK; /* the push cannot reach the device: wait for the route */
     sr_cutpol_switch sw = {
         sim->now_s, -1, k, bw, src->pred.last_device, sr_cut_last_device_node(g, src->scratch), cur, best};
     if ((st = record(s->cut, &sw)) != SR_OK) return st;

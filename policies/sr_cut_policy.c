@@ -82,7 +82,8 @@ double sr_cutpol_route_bw(const sr_cutpol_state *s, const sr_policy_env *env, in
     double bw = INFINITY;
     for (int i = 0; i < cs->n_links; i++) {
         int l = cs->links[i];
-        /* the decision is shared by the source's instances: the route is down when the link is for all of them */
+        /* the decision is shared by the source's instances: the route is down when the link is for all of
+         * them */
         if (s->link_down && s->link_down[l] >= env->exp->links[l].count) return 0.0;
         bw = fmin(bw, s->link_bw[l]);
     }

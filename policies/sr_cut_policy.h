@@ -7,8 +7,8 @@
  * experiment's routes (the one from the source's group, or one of its instances, to the target's): its
  * bandwidth is the smallest current bandwidth of its links (a traced link starts at its trace's value at 0 s
  * and follows its LINK_BANDWIDTH events), 0 while every instance of one of its links is down (LINK_DOWN /
- * LINK_UP: then only cuts sending nothing have a finite cost), its latency the sum of theirs; lv08 scales them as SimGrid does
- * (bandwidth x 0.97, latency x 13.01); the radio power is the first link's busy power.
+ * LINK_UP: then only cuts sending nothing have a finite cost), its latency the sum of theirs; lv08 scales
+ * them as SimGrid does (bandwidth x 0.97, latency x 13.01); the radio power is the first link's busy power.
  *
  * Search (key `search`): mincut (DADS, any valid cut, every crossing tensor sent), exhaustive (enumeration of
  * the valid cuts, refused at check time above SR_CUTPOL_EXHAUSTIVE_MAX of them), single (the clean

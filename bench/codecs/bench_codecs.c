@@ -3,9 +3,10 @@
  * 1. Entropy coders on a large skewed source and on quantized activations: rANS bits/symbol against the
  *    order-0 Shannon bound H, Huffman against Gallager's bound H + p_max + 0.086.
  * 2. Throughput (encode and decode MB/s of 8-bit symbols) of Huffman, rANS and zero-run+rANS as a ratio
- *    to libzstd level 1 on the same buffer (half zeros, and 82 % zeros where zero-run coding takes over), timed in thread CPU time (CLOCK_THREAD_CPUTIME_ID: on a shared
- *    machine wall time counts the other jobs' slices), best of 10, each coder's runs interleaved with the
- *    anchor's. Targets: encode >= 1.0 x zstd, decode >= 0.5 x zstd, size within 1 % of the order-0 bound.
+ *    to libzstd level 1 on the same buffer (half zeros, and 82 % zeros where zero-run coding takes over),
+ * timed in thread CPU time (CLOCK_THREAD_CPUTIME_ID: on a shared machine wall time counts the other jobs'
+ * slices), best of 10, each coder's runs interleaved with the anchor's. Targets: encode >= 1.0 x zstd, decode
+ * >= 0.5 x zstd, size within 1 % of the order-0 bound.
  * 3. Split-brain: MobileNetV2 and ResNet-50 at 3x720x1280 run by the simrun executor on a synthetic video
  *    frame, activations kept at candidate split layers, compressed by several pipelines; size against
  *    raw fp32 and against the JPEG-compressed input frame, with SNR. Weights are seeded He-initialised

@@ -328,10 +328,8 @@ static sr_status decode_frame(sr_codec *c, side_state *S, const uint8_t *bytes, 
     sr_rbuf_init(&in, bytes, n_bytes);
     uint8_t magic, ver, type;
     uint64_t cc, hh, ww;
-    if (sr_rbuf_u8(&in, &magic) || magic != MAGIC || sr_rbuf_u8(&in, &ver))
-        return SR_ERR_CORRUPT;
-    if (ver != VERSION)
-        return ver < VERSION ? SR_ERR_UNSUPPORTED : SR_ERR_CORRUPT;
+    if (sr_rbuf_u8(&in, &magic) || magic != MAGIC || sr_rbuf_u8(&in, &ver)) return SR_ERR_CORRUPT;
+    if (ver != VERSION) return ver < VERSION ? SR_ERR_UNSUPPORTED : SR_ERR_CORRUPT;
     if (sr_rbuf_u8(&in, &type) || type > 1 || sr_rbuf_varint(&in, &cc) || sr_rbuf_varint(&in, &hh) ||
         sr_rbuf_varint(&in, &ww))
         return SR_ERR_CORRUPT;
@@ -362,10 +360,8 @@ static sr_status decode_frame(sr_codec *c, side_state *S, const uint8_t *bytes, 
             return SR_ERR_CORRUPT;
         size_t got;
         if (c->zrle && c->ent == ENT_RANS) {
-            if ((st = sr_zrans_decode(&in, c->sym, nt, &got)))
-                return st;
-            if (got != nt)
-                return SR_ERR_CORRUPT;
+            if ((st = sr_zrans_decode(&in, c->sym, nt, &got))) return st;
+            if (got != nt) return SR_ERR_CORRUPT;
         } else if (c->zrle) {
             size_t nr, nv;
             if ((st = ent_decode(c, &in, c->runs, nt + 1, &nr)) || (st = ent_decode(c, &in, c->vals, nt, &nv)))

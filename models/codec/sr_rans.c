@@ -38,7 +38,6 @@ sr_status sr_rans_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n_out)
         return SR_OK;
     uint32_t max_sym = SR_SYM_MAX;
     sr_status st = sr_rans_core_decode(in, (size_t)n, 1, &max_sym, sym);
-    if (st == SR_OK)
-        *n_out = (size_t)n;
+    if (st == SR_OK) *n_out = (size_t)n;
     return st;
 }

@@ -66,8 +66,7 @@ static void normalise(rsym *u, size_t k, uint64_t n, uint32_t M)
         uint64_t f = (uint64_t)(((u128)u[i].count * M + n / 2) / n);
         u[i].freq = (uint32_t)(f ? f : 1);
         sum += u[i].freq;
-        if (u[i].count > u[big].count)
-            big = i;
+        if (u[i].count > u[big].count) big = i;
     }
     int64_t diff = (int64_t)M - sum;
     while (diff != 0) {
@@ -112,8 +111,7 @@ static int choose_scale(rsym *u, size_t k, uint64_t n)
         ideal += (double)u[i].count * log2((double)n / (double)u[i].count);
     for (int s = lo; s < SCALE_MAX; s++) {
         normalise(u, k, n, 1u << s);
-        if (model_bits(u, k, s) <= ideal * 1.005 + 64)
-            return s;
+        if (model_bits(u, k, s) <= ideal * 1.005 + 64) return s;
     }
     return SCALE_MAX;
 }
@@ -153,7 +151,10 @@ static inline void store16le(uint8_t *p, uint16_t v)
     p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
 }
 
-static inline uint16_t load16le(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint16_t load16le(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 
 static inline uint32_t load32le(const uint8_t *p)
 {
@@ -173,8 +174,7 @@ sr_status sr_rans_core_encode(const uint32_t *tok, size_t n, int n_ctx, const ui
         uint64_t total = 0;
         for (size_t s = 0; s < alphabet[c]; s++)
             k[c] += counts[c][s] != 0, total += counts[c][s];
-        if (k[c] > SR_RANS_MAX_USED)
-            return SR_ERR_RANGE;
+        if (k[c] > SR_RANS_MAX_USED) return SR_ERR_RANGE;
         u[c] = malloc((k[c] ? k[c] : 1) * sizeof *u[c]);
         es[c] = malloc((alphabet[c] ? alphabet[c] : 1) * sizeof *es[c]);
         if (!u[c] || !es[c]) {
@@ -183,8 +183,7 @@ sr_status sr_rans_core_encode(const uint32_t *tok, size_t n, int n_ctx, const ui
         }
         k[c] = 0;
         for (size_t s = 0; s < alphabet[c]; s++)
-            if (counts[c][s])
-                u[c][k[c]++] = (rsym){(uint32_t)s, 0, counts[c][s]};
+            if (counts[c][s]) u[c][k[c]++] = (rsym){(uint32_t)s, 0, counts[c][s]};
         if (k[c]) {
             int sc = choose_scale(u[c], k[c], total);
             scale = sc > scale ? sc : scale;
@@ -195,8 +194,7 @@ sr_status sr_rans_core_encode(const uint32_t *tok, size_t n, int n_ctx, const ui
         uint64_t total = 0;
         for (size_t i = 0; i < k[c]; i++)
             total += u[c][i].count;
-        if (k[c])
-            normalise(u[c], k[c], total, 1u << scale);
+        if (k[c]) normalise(u[c], k[c], total, 1u << scale);
         sr_wbuf_varint(out, k[c]);
         uint32_t prev = 0, cum = 0;
         for (size_t i = 0; i < k[c]; i++) {
@@ -265,15 +263,14 @@ typedef struct {
 } dtab;
 
 /* One token with full checks: SR_ERR_CORRUPT when a word is needed and none is left. */
-static inline int dec_one(uint32_t *x, const dtab *t, uint32_t ctx_off, const uint8_t *words, size_t nw, size_t *w,
-                          uint32_t *out)
+static inline int dec_one(uint32_t *x, const dtab *t, uint32_t ctx_off, const uint8_t *words, size_t nw,
+                          size_t *w, uint32_t *out)
 {
     uint32_t slot = (*x & ((1u << t->scale) - 1)) + ctx_off, fb = t->fb[slot];
     *out = t->sym[slot];
     uint32_t y = (fb >> 16) * (*x >> t->scale) + (fb & 0xffff);
     if (y < RANS_L) {
-        if (*w >= nw)
-            return -1;
+        if (*w >= nw) return -1;
         y = y << 16 | load16le(words + 2 * *w);
         ++*w;
     }
@@ -284,10 +281,12 @@ static inline int dec_one(uint32_t *x, const dtab *t, uint32_t ctx_off, const ui
 #ifdef HAVE_AVX2_PATH
 /* lane_pick[m][j]: the number of lanes below j set in mask m, i.e. which of the next words lane j takes
  * when it needs one (a constant table: no initialisation to race on). */
-#define BELOW(m, j) ((j > 0 && ((m) & 1)) + (j > 1 && ((m) >> 1 & 1)) + (j > 2 && ((m) >> 2 & 1)) +           \
-                     (j > 3 && ((m) >> 3 & 1)) + (j > 4 && ((m) >> 4 & 1)) + (j > 5 && ((m) >> 5 & 1)) +      \
-                     (j > 6 && ((m) >> 6 & 1)))
-#define ROW(m) {BELOW(m, 0), BELOW(m, 1), BELOW(m, 2), BELOW(m, 3), BELOW(m, 4), BELOW(m, 5), BELOW(m, 6), BELOW(m, 7)},
+#define BELOW(m, j)                                                                                          \
+    ((j > 0 && ((m)&1)) + (j > 1 && ((m) >> 1 & 1)) + (j > 2 && ((m) >> 2 & 1)) +                            \
+     (j > 3 && ((m) >> 3 & 1)) + (j > 4 && ((m) >> 4 & 1)) + (j > 5 && ((m) >> 5 & 1)) +                     \
+     (j > 6 && ((m) >> 6 & 1)))
+#define ROW(m)                                                                                               \
+    {BELOW(m, 0), BELOW(m, 1), BELOW(m, 2), BELOW(m, 3), BELOW(m, 4), BELOW(m, 5), BELOW(m, 6), BELOW(m, 7)},
 #define ROW4(m) ROW(m) ROW((m) + 1) ROW((m) + 2) ROW((m) + 3)
 #define ROW16(m) ROW4(m) ROW4((m) + 4) ROW4((m) + 8) ROW4((m) + 12)
 #define ROW64(m) ROW16(m) ROW16((m) + 16) ROW16((m) + 32) ROW16((m) + 48)
@@ -308,28 +307,27 @@ __attribute__((target("avx2,popcnt"))) static size_t dec_avx2(uint32_t *xs, cons
     const __m256i mask = _mm256_set1_epi32((int)((1u << scale) - 1)), lo16 = _mm256_set1_epi32(0xffff);
     const __m256i zero = _mm256_setzero_si256();
     /* lanes of odd tokens use the second table */
-    const __m256i ctx = n_ctx > 1 ? _mm256_setr_epi32(0, 1 << scale, 0, 1 << scale, 0, 1 << scale, 0, 1 << scale)
-                                  : zero;
+    const __m256i ctx =
+        n_ctx > 1 ? _mm256_setr_epi32(0, 1 << scale, 0, 1 << scale, 0, 1 << scale, 0, 1 << scale) : zero;
     const __m128i sh = _mm_cvtsi32_si128(scale);
     __m256i x0 = _mm256_loadu_si256((const void *)xs), x1 = _mm256_loadu_si256((const void *)(xs + 8));
     const int *fb = (const int *)t->fb, *sy = (const int *)t->sym;
     size_t ww = *w, i = 0, last = nw >= 16 ? nw - 16 : 0;
-    if (nw < 16)
-        return 0;
-#define STEP(x, o)                                                                                             \
-    do {                                                                                                       \
-        __m256i slot = _mm256_add_epi32(_mm256_and_si256(x, mask), ctx);                                       \
-        __m256i e = _mm256_i32gather_epi32(fb, slot, 4);                                                       \
-        __m256i s = _mm256_i32gather_epi32(sy, slot, 4);                                                       \
-        _mm256_storeu_si256((void *)(o), s);                                                                   \
-        x = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_srli_epi32(e, 16), _mm256_srl_epi32(x, sh)),            \
-                             _mm256_and_si256(e, lo16));                                                       \
-        __m256i need = _mm256_cmpeq_epi32(_mm256_srli_epi32(x, 16), zero);                                     \
-        unsigned m = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(need));                                  \
-        __m256i wv = _mm256_cvtepu16_epi32(_mm_loadu_si128((const void *)(words + 2 * ww)));                   \
-        wv = _mm256_permutevar8x32_epi32(wv, _mm256_loadu_si256((const void *)lane_pick[m]));                  \
-        x = _mm256_blendv_epi8(x, _mm256_or_si256(_mm256_slli_epi32(x, 16), wv), need);                        \
-        ww += (size_t)__builtin_popcount(m);                                                                   \
+    if (nw < 16) return 0;
+#define STEP(x, o)                                                                                           \
+    do {                                                                                                     \
+        __m256i slot = _mm256_add_epi32(_mm256_and_si256(x, mask), ctx);                                     \
+        __m256i e = _mm256_i32gather_epi32(fb, slot, 4);                                                     \
+        __m256i s = _mm256_i32gather_epi32(sy, slot, 4);                                                     \
+        _mm256_storeu_si256((void *)(o), s);                                                                 \
+        x = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_srli_epi32(e, 16), _mm256_srl_epi32(x, sh)),          \
+                             _mm256_and_si256(e, lo16));                                                     \
+        __m256i need = _mm256_cmpeq_epi32(_mm256_srli_epi32(x, 16), zero);                                   \
+        unsigned m = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(need));                                \
+        __m256i wv = _mm256_cvtepu16_epi32(_mm_loadu_si128((const void *)(words + 2 * ww)));                 \
+        wv = _mm256_permutevar8x32_epi32(wv, _mm256_loadu_si256((const void *)lane_pick[m]));                \
+        x = _mm256_blendv_epi8(x, _mm256_or_si256(_mm256_slli_epi32(x, 16), wv), need);                      \
+        ww += (size_t)__builtin_popcount(m);                                                                 \
     } while (0)
     for (; i + WAYS <= n && ww <= last; i += WAYS) {
         STEP(x0, tok + i);
@@ -346,8 +344,7 @@ __attribute__((target("avx2,popcnt"))) static size_t dec_avx2(uint32_t *xs, cons
 sr_status sr_rans_core_decode(sr_rbuf *in, size_t n, int n_ctx, const uint32_t *max_sym, uint32_t *tok)
 {
     uint8_t scale;
-    if (sr_rbuf_u8(in, &scale) || scale < SCALE_MIN || scale > SCALE_MAX)
-        return SR_ERR_CORRUPT;
+    if (sr_rbuf_u8(in, &scale) || scale < SCALE_MIN || scale > SCALE_MAX) return SR_ERR_CORRUPT;
     uint32_t M = 1u << scale;
     sr_status st = SR_OK;
     dtab t = {malloc((size_t)n_ctx * M * sizeof *t.fb), malloc((size_t)n_ctx * M * sizeof *t.sym), scale};
@@ -357,16 +354,13 @@ sr_status sr_rans_core_decode(sr_rbuf *in, size_t n, int n_ctx, const uint32_t *
     }
     for (int c = 0; c < n_ctx; c++) {
         uint64_t k, prev = 0, cum = 0;
-        if (sr_rbuf_varint_max(in, M, &k))
-            goto corrupt;
+        if (sr_rbuf_varint_max(in, M, &k)) goto corrupt;
         for (uint64_t i = 0; i < k; i++) {
             uint64_t d, f;
-            if (sr_rbuf_varint_max(in, max_sym[c], &d) || sr_rbuf_varint_max(in, M - 1, &f))
-                goto corrupt;
+            if (sr_rbuf_varint_max(in, max_sym[c], &d) || sr_rbuf_varint_max(in, M - 1, &f)) goto corrupt;
             uint64_t s = i ? prev + 1 + d : d;
             /* freq M (one symbol) would not fit the 16 bits of the table at scale 16 */
-            if (s >= max_sym[c] || cum + f + 1 > M || f + 1 > 0xffff)
-                goto corrupt;
+            if (s >= max_sym[c] || cum + f + 1 > M || f + 1 > 0xffff) goto corrupt;
             uint32_t *fb = t.fb + (size_t)c * M + cum;
             uint32_t *sy = t.sym + (size_t)c * M + cum;
             for (uint32_t j = 0; j <= f; j++)
@@ -379,15 +373,12 @@ sr_status sr_rans_core_decode(sr_rbuf *in, size_t n, int n_ctx, const uint32_t *
     }
     uint64_t nw;
     const uint8_t *p;
-    if (sr_rbuf_varint_max(in, sr_rbuf_left(in) / 2, &nw) || sr_rbuf_view(in, 4 * WAYS, &p))
-        goto corrupt;
+    if (sr_rbuf_varint_max(in, sr_rbuf_left(in) / 2, &nw) || sr_rbuf_view(in, 4 * WAYS, &p)) goto corrupt;
     uint32_t x[WAYS];
     for (int j = 0; j < WAYS; j++)
-        if ((x[j] = load32le(p + 4 * j)) < RANS_L)
-            goto corrupt;
+        if ((x[j] = load32le(p + 4 * j)) < RANS_L) goto corrupt;
     const uint8_t *words;
-    if (sr_rbuf_view(in, (size_t)nw * 2, &words))
-        goto corrupt;
+    if (sr_rbuf_view(in, (size_t)nw * 2, &words)) goto corrupt;
     size_t w = 0, i = 0;
 #ifdef HAVE_AVX2_PATH
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
@@ -395,14 +386,11 @@ sr_status sr_rans_core_decode(sr_rbuf *in, size_t n, int n_ctx, const uint32_t *
 #endif
     for (; i < n; i++) {
         uint32_t off = (n_ctx > 1 && (i & 1)) ? M : 0;
-        if (dec_one(&x[i % WAYS], &t, off, words, (size_t)nw, &w, &tok[i]))
-            goto corrupt;
+        if (dec_one(&x[i % WAYS], &t, off, words, (size_t)nw, &w, &tok[i])) goto corrupt;
     }
     for (int j = 0; j < WAYS; j++)
-        if (x[j] != RANS_L)
-            goto corrupt;
-    if (w != nw)
-        goto corrupt;
+        if (x[j] != RANS_L) goto corrupt;
+    if (w != nw) goto corrupt;
     goto cleanup;
 corrupt:
     st = SR_ERR_CORRUPT;

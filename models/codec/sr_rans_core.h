@@ -25,7 +25,8 @@
 
 /* Codes tok[0..n) with n_ctx tables (n >= n_ctx: every table codes at least one token); counts[c]
  * (alphabet[c] counters) are the occurrences of each symbol among the tokens of table c, every token of
- * table c must be < alphabet[c]. Appends the body to out. SR_ERR_RANGE when a table uses more than SR_RANS_MAX_USED symbols, SR_ERR_NOMEM. */
+ * table c must be < alphabet[c]. Appends the body to out. SR_ERR_RANGE when a table uses more than
+ * SR_RANS_MAX_USED symbols, SR_ERR_NOMEM. */
 sr_status sr_rans_core_encode(const uint32_t *tok, size_t n, int n_ctx, const uint64_t *const *counts,
                               const size_t *alphabet, sr_wbuf *out);
 

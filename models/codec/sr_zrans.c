@@ -15,7 +15,8 @@
  *
  * Bitstream (format 3; format 2 was two rANS blocks, runs then values):
  *   varint n; if n > 0: u8 mode; mode 0: the engine's body with one table for the n symbols;
- *   mode 1: varint g (groups), the engine's body with two tables (run lengths < 256, values) for 2g tokens. */
+ *   mode 1: varint g (groups), the engine's body with two tables (run lengths < 256, values) for 2g tokens.
+ */
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -78,14 +79,12 @@ static uint32_t *split_groups(const uint32_t *sym, size_t n, uint32_t *tok)
 sr_status sr_zrans_encode(const uint32_t *sym, size_t n, sr_wbuf *out)
 {
     sr_wbuf_varint(out, n);
-    if (n == 0)
-        return sr_wbuf_status(out);
+    if (n == 0) return sr_wbuf_status(out);
     size_t a;
     uint64_t *counts = NULL, *vc = NULL;
     uint32_t *tok = NULL;
     sr_status st = sr_hist_build(sym, n, &a, &counts);
-    if (st)
-        return st;
+    if (st) return st;
     for (size_t s = 0; s < a; s++)
         for (int j = 1; j < SR_HIST_SEGS; j++)
             counts[s] += counts[(size_t)j * a + s];
@@ -112,7 +111,8 @@ sr_status sr_zrans_encode(const uint32_t *sym, size_t n, sr_wbuf *out)
     vc[0] = 0;
     for (size_t i = 0; i < q; i += 4) {
         rc[0][tok[2 * i]]++, rc[1][tok[2 * i + 2]]++, rc[2][tok[2 * i + 4]]++, rc[3][tok[2 * i + 6]]++;
-        vc[0] += (tok[2 * i + 1] == 0) + (tok[2 * i + 3] == 0) + (tok[2 * i + 5] == 0) + (tok[2 * i + 7] == 0);
+        vc[0] +=
+            (tok[2 * i + 1] == 0) + (tok[2 * i + 3] == 0) + (tok[2 * i + 5] == 0) + (tok[2 * i + 7] == 0);
     }
     for (size_t i = q; i < ng; i++)
         rc[0][tok[2 * i]]++, vc[0] += tok[2 * i + 1] == 0;
@@ -132,27 +132,20 @@ sr_status sr_zrans_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n_out)
     uint64_t n, g;
     uint8_t mode;
     *n_out = 0;
-    if (sr_rbuf_varint_max(in, cap, &n))
-        return SR_ERR_CORRUPT;
-    if (n == 0)
-        return SR_OK;
-    if (sr_rbuf_u8(in, &mode) || mode > 1)
-        return SR_ERR_CORRUPT;
+    if (sr_rbuf_varint_max(in, cap, &n)) return SR_ERR_CORRUPT;
+    if (n == 0) return SR_OK;
+    if (sr_rbuf_u8(in, &mode) || mode > 1) return SR_ERR_CORRUPT;
     sr_status st;
     if (mode == 0) {
         uint32_t max_sym = SR_SYM_MAX;
-        if ((st = sr_rans_core_decode(in, (size_t)n, 1, &max_sym, sym)) == SR_OK)
-            *n_out = (size_t)n;
+        if ((st = sr_rans_core_decode(in, (size_t)n, 1, &max_sym, sym)) == SR_OK) *n_out = (size_t)n;
         return st;
     }
-    if (sr_rbuf_varint_max(in, n, &g) || g == 0)
-        return SR_ERR_CORRUPT;
+    if (sr_rbuf_varint_max(in, n, &g) || g == 0) return SR_ERR_CORRUPT;
     uint32_t *tok = malloc(2 * (size_t)g * sizeof *tok);
-    if (!tok)
-        return SR_ERR_NOMEM;
+    if (!tok) return SR_ERR_NOMEM;
     uint32_t max_sym[2] = {RUN_MAX + 1, SR_SYM_MAX};
-    if ((st = sr_rans_core_decode(in, 2 * (size_t)g, 2, max_sym, tok)))
-        goto cleanup;
+    if ((st = sr_rans_core_decode(in, 2 * (size_t)g, 2, max_sym, tok))) goto cleanup;
     static const uint32_t zero16[16];
     size_t o = 0, i = 0;
     const size_t safe = n > RUN_MAX + 17 ? (size_t)n - (RUN_MAX + 17) : 0;
@@ -161,8 +154,7 @@ sr_status sr_zrans_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n_out)
     for (; i < g && o <= safe; i++) {
         uint32_t r = tok[2 * i], v = tok[2 * i + 1];
         memcpy(sym + o, zero16, sizeof zero16);
-        if (r > 16)
-            memset(sym + o + 16, 0, (r - 16) * sizeof *sym);
+        if (r > 16) memset(sym + o + 16, 0, (r - 16) * sizeof *sym);
         sym[o + r] = v;
         o += r + 1;
     }

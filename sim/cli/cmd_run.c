@@ -218,7 +218,8 @@ static void print_summary(const sr_config *c, const char *db_path, const char *h
             const summary_row *r = &sm.rows[i];
             if (!r->n_cuts) continue;
             if (!cuts++)
-                printf("cuts chosen, per source (layer names of the point's model; dynamic_split: its last cut):\n");
+                printf("cuts chosen, per source (layer names of the point's model; dynamic_split: its last "
+                       "cut):\n");
             char shortp[31];
             shorten_point(r->point, shortp, sizeof shortp);
             printf("%-16s %s\n", r->policy, shortp[0] ? shortp : "-");

@@ -36,7 +36,7 @@ int sr_cut_rows_read(const sr_read_run *run, sr_cut_row *rows)
 }
 
 typedef struct {
-    char *key; /* model source and input shape */
+    char *key;   /* model source and input shape */
     sr_graph *g; /* NULL: could not be loaded (names fall back to ids) */
 } graph_entry;
 
@@ -111,7 +111,8 @@ static const sr_graph *graph_of(sr_cut_names *cn, int point_index, const char *s
     if (!ge->key) return NULL;
     cn->n_graphs++;
     char err[256];
-    if (sr_model_load(ms->source, ms->input_c, ms->input_h, ms->input_w, 0, &ge->g, NULL, err, sizeof err) != SR_OK)
+    if (sr_model_load(ms->source, ms->input_c, ms->input_h, ms->input_w, 0, &ge->g, NULL, err, sizeof err) !=
+        SR_OK)
         ge->g = NULL;
     return ge->g;
 }

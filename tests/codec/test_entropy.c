@@ -224,15 +224,13 @@ static void test_zrle(void **state)
          * after them */
         for (int tail = 0; tail < 2; tail++) {
             size_t len = lens[k] + (size_t)tail;
-            if (tail)
-                s[len - 1] = 9;
+            if (tail) s[len - 1] = 9;
             sr_wbuf_init(&zw);
             assert_int_equal(sr_zrans_encode(s, len, &zw), SR_OK);
             sr_rbuf_init(&zr, zw.data, zw.len);
             assert_int_equal(sr_zrans_decode(&zr, back, len, &zgot), SR_OK);
             assert_int_equal(zgot, len);
-            if (len)
-                assert_memory_equal(back, s, len * sizeof *s);
+            if (len) assert_memory_equal(back, s, len * sizeof *s);
             sr_wbuf_free(&zw);
         }
     }

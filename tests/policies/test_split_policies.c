@@ -304,11 +304,12 @@ static void test_dynamic_events(void **state)
     fclose(f);
     char link[512];
     snprintf(link, sizeof link, ", bandwidth_trace: %s, failures: [{at: 10s, for: 3s}]", trace_path);
-    sr_config *c = load("16s", link, "2",
-                        "  - { type: dynamic_split, target: cloud, activation_precision: int8, switch_delay: 1s }\n"
-                        "  - { name: pushed, type: dynamic_split, target: cloud, activation_precision: int8, "
-                        "switch_size: 20MB }\n",
-                        "");
+    sr_config *c =
+        load("16s", link, "2",
+             "  - { type: dynamic_split, target: cloud, activation_precision: int8, switch_delay: 1s }\n"
+             "  - { name: pushed, type: dynamic_split, target: cloud, activation_precision: int8, "
+             "switch_size: 20MB }\n",
+             "");
     /* A switch costing 1 s, no push: to device-only at 3G (4 s, adopted at 5 s); the return of Wi-Fi at 4.5 s
      * came during that switch, so at 5 s the choice is made again and switches back (adopted at 6 s); the
      * outage makes the route's bandwidth 0: device-only at 10 s, and back to cloud-only at the recovery. */
@@ -342,8 +343,9 @@ static void test_dynamic_events(void **state)
     sr_run_output_clear(&o);
 
     /* With a 20 MB model push: the push of the switch to device-only (4 s, at 3G; 160 Mbit, mostly at Wi-Fi
-     * rate after 4.5 s: about 13 s) is still on the uplink when it fails at 10 s, so the switch is abandoned and
-     * its cut never used; no push starts on the dead route, and at the recovery cloud-only is the best cut. */
+     * rate after 4.5 s: about 13 s) is still on the uplink when it fails at 10 s, so the switch is abandoned
+     * and its cut never used; no push starts on the dead route, and at the recovery cloud-only is the best
+     * cut. */
     o = run_point(c, 1);
     assert_rel(metric(&o, "dynamic_split.switches"), 1, 0);
     assert_rel(metric(&o, "dynamic_split.switch1.time_s"), 4, 1e-12);
@@ -514,12 +516,9 @@ static void test_exact_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bandwidths),
-        cmocka_unit_test(test_multi_tensor),
-        cmocka_unit_test(test_dynamic),
-        cmocka_unit_test(test_dynamic_events),
-        cmocka_unit_test(test_codec),
-        cmocka_unit_test(test_shipped_experiments),
+        cmocka_unit_test(test_bandwidths),    cmocka_unit_test(test_multi_tensor),
+        cmocka_unit_test(test_dynamic),       cmocka_unit_test(test_dynamic_events),
+        cmocka_unit_test(test_codec),         cmocka_unit_test(test_shipped_experiments),
         cmocka_unit_test(test_exact_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

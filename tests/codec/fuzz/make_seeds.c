@@ -68,8 +68,7 @@ int main(int argc, char **argv)
         sr_status st = k < 3    ? enc[k](s, 300, &w)
                        : k == 3 ? sr_zstd_encode(s, 300, 3, &w)
                                 : sr_zrans_encode(k == 4 ? s : sparse, 300, &w);
-        if (st != SR_OK)
-            return 1;
+        if (st != SR_OK) return 1;
         bad |= write_seed(argv[1], "entropy_seed", k, (uint8_t)(k < 5 ? k : 4), w.data, w.len);
         sr_wbuf_free(&w);
     }
