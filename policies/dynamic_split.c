@@ -8,10 +8,21 @@
  * a model push of `switch_size` bytes from the target to the source's first instance (the new head's
  * weights), run as one job of the policy's own; the new cut is adopted (new jobs of the source get a plan of
  * a new version) when that job completes, at once when both are 0. Jobs in flight finish on the cut they
- * started with. While a switch is pending its source ignores bandwidth changes; at adoption the choice is
- * made again at the current bandwidth.
+ * started with.
  *
- * The record (metrics): dynamic_split.switches, dynamic_split.bandwidth_events, and per switch i = 1..64
+ * Link outages count as bandwidth changes: while every instance of a link on the route is down (LINK_DOWN /
+ * LINK_UP events of its failures) the route's bandwidth is 0, so only a cut sending nothing (device-only) has
+ * a finite cost, and the recovery is a change back. A switch needing a model push is not started while the
+ * route is down (the push could not reach the device); the recovery re-decides.
+ *
+ * Events during a pending switch (bandwidth changes, outages, recoveries) update the route's state but start
+ * nothing; when the switch job completes the new cut is adopted and the choice is made again at the route's
+ * state then, which may start the next switch at once. A switch job that does not complete (a device or link
+ * it needed failed) is abandoned: its cut is not adopted (adopted_s stays NaN) and the choice is made again,
+ * once per simulated instant (a job failing at once would otherwise be resubmitted for ever).
+ *
+ * The record (metrics): dynamic_split.switches, dynamic_split.bandwidth_events, dynamic_split.link_events
+ * (outages and recoveries of route links), and per switch i = 1..64
  * dynamic_split.switch<i>.{time_s, adopted_s, bw_bps, from_layer, to_layer, from_objective, to_objective}
  * (.source too when there are several sources), besides the final cut's metrics (sr_cut_policy.h); the frames
  * carry the plan version they ran. */
@@ -61,6 +72,7 @@ typedef struct dyn_state {
     sr_cutpol_state *cut;
     int *fifo; /* source specs whose switch job runs, in submission order */
     int n_fifo;
+    double *failed_s; /* per source spec: when its last switch job failed (-1: never) */
 } dyn_state;
 
 static sr_status dyn_check(const void *p_, const sr_policy_env *env, sr_policy_diag *d)
@@ -89,6 +101,7 @@ static void dyn_fini(void *state)
     if (!s) return;
     sr_cutpol_fini(s->cut);
     free(s->fifo);
+    free(s->failed_s);
     free(s);
 }
 
@@ -97,8 +110,12 @@ static sr_status dyn_init(const void *p_, const sr_policy_env *env, void **state
     dyn_state *s = calloc(1, sizeof *s);
     if (!s) return SR_ERR_NOMEM;
     s->fifo = calloc((size_t)(env->exp->n_sources ? env->exp->n_sources : 1), sizeof *s->fifo);
-    sr_status st = s->fifo ? sr_cutpol_init(&((const dynamic_split_params *)p_)->cut, env, &s->cut, err, n)
-                           : SR_ERR_NOMEM;
+    s->failed_s = malloc((size_t)(env->exp->n_sources ? env->exp->n_sources : 1) * sizeof *s->failed_s);
+    for (int k = 0; s->failed_s && k < env->exp->n_sources; k++)
+        s->failed_s[k] = -1.0;
+    sr_status st = s->fifo && s->failed_s
+                       ? sr_cutpol_init(&((const dynamic_split_params *)p_)->cut, env, &s->cut, err, n)
+                       : SR_ERR_NOMEM;
     if (st != SR_OK) {
         dyn_fini(s);
         return st;
@@ -175,6 +192,8 @@ static sr_status reconsider(dyn_state *s, const dynamic_split_params *p, const s
     sr_cut_predict(&src->terms, g, src->on_device, bw, src->lat_s, &src->pred);
     if (memcmp(src->scratch, src->on_device, (size_t)n) == 0) return SR_OK;
     if (isfinite(cur) && !(cur - best > p->hysteresis * cur)) return SR_OK;
+    if (!(bw > 0) && p->switch_bytes > 0)
+        return SR_OK; /* the push cannot reach the device: wait for the route */
     sr_cutpol_switch sw = {
         sim->now_s, -1, k, bw, src->pred.last_device, sr_cut_last_device_node(g, src->scratch), cur, best};
     if ((st = record(s->cut, &sw)) != SR_OK) return st;
@@ -222,12 +241,27 @@ static sr_status dyn_event(void *state, const void *p_, const sr_policy_env *env
         int k = s->fifo[0];
         memmove(s->fifo, s->fifo + 1, (size_t)(s->n_fifo - 1) * sizeof *s->fifo);
         s->n_fifo--;
-        adopt(s, env, sim, k, ev->time_s);
-        return reconsider(s, p, env, sim, k); /* the bandwidth may have moved meanwhile */
+        if (ev->outcome == SR_OUTCOME_COMPLETED || ev->outcome == SR_OUTCOME_LATE) {
+            adopt(s, env, sim, k, ev->time_s);
+        } else { /* abandoned: keep the current cut */
+            s->cut->src[k].pending = 0;
+            if (s->failed_s[k] == ev->time_s) return SR_OK;
+            s->failed_s[k] = ev->time_s;
+        }
+        return reconsider(s, p, env, sim, k); /* the route may have changed meanwhile */
     }
-    if (ev->kind != SR_EVENT_LINK_BANDWIDTH || ev->link < 0 || ev->link >= env->exp->n_links) return SR_OK;
-    s->cut->n_bw_events++;
-    s->cut->link_bw[ev->link] = ev->value;
+    if (ev->link < 0 || ev->link >= env->exp->n_links) return SR_OK;
+    if (ev->kind == SR_EVENT_LINK_BANDWIDTH) {
+        s->cut->n_bw_events++;
+        s->cut->link_bw[ev->link] = ev->value;
+    } else if (ev->kind == SR_EVENT_LINK_DOWN || ev->kind == SR_EVENT_LINK_UP) {
+        int *down = &s->cut->link_down[ev->link];
+        s->cut->n_link_events++;
+        *down += ev->kind == SR_EVENT_LINK_DOWN ? 1 : -1;
+        *down = *down < 0 ? 0 : *down;
+    } else {
+        return SR_OK;
+    }
     for (int k = 0; k < s->cut->n_sources; k++) {
         sr_cutpol_source *src = &s->cut->src[k];
         if (!src->used || src->pending || !route_has(src, ev->link)) continue;
@@ -247,6 +281,7 @@ static sr_status dyn_metrics(void *state, const void *p_, const sr_policy_env *e
     if (st != SR_OK) return st;
     add(user, "dynamic_split.switches", c->n_switches, "1");
     add(user, "dynamic_split.bandwidth_events", c->n_bw_events, "1");
+    add(user, "dynamic_split.link_events", c->n_link_events, "1");
     const char *unit = c->p->objective == SR_CUT_OBJ_LATENCY  ? "s"
                        : c->p->objective == SR_CUT_OBJ_ENERGY ? "J"
                                                               : "1";

@@ -80,8 +80,13 @@ double sr_cutpol_route_bw(const sr_cutpol_state *s, const sr_policy_env *env, in
 {
     const sr_cutpol_source *cs = &s->src[k];
     double bw = INFINITY;
-    for (int i = 0; i < cs->n_links; i++)
-        bw = fmin(bw, s->link_bw[cs->links[i]]);
+    for (int i = 0; i < cs->n_links; i++) {
+        int l = cs->links[i];
+        /* the decision is shared by the source's instances: the route is down when the link is for all of
+         * them */
+        if (s->link_down && s->link_down[l] >= env->exp->links[l].count) return 0.0;
+        bw = fmin(bw, s->link_bw[l]);
+    }
     if (!isfinite(bw)) bw = 1e15; /* no link: a local route */
     return env->exp->net_model == SR_NET_LV08 ? bw * LV08_BW_FACTOR : bw;
 }
@@ -176,6 +181,7 @@ void sr_cutpol_fini(sr_cutpol_state *s)
     }
     free(s->src);
     free(s->link_bw);
+    free(s->link_down);
     free(s->switches);
     free(s);
 }
@@ -286,7 +292,8 @@ sr_status sr_cutpol_init(const sr_cutpol_params *p, const sr_policy_env *env, sr
     s->n_sources = e->n_sources;
     s->src = calloc((size_t)(e->n_sources ? e->n_sources : 1), sizeof *s->src);
     s->link_bw = calloc((size_t)(e->n_links ? e->n_links : 1), sizeof *s->link_bw);
-    sr_status st = s->src && s->link_bw ? SR_OK : SR_ERR_NOMEM;
+    s->link_down = calloc((size_t)(e->n_links ? e->n_links : 1), sizeof *s->link_down);
+    sr_status st = s->src && s->link_bw && s->link_down ? SR_OK : SR_ERR_NOMEM;
     for (int l = 0; l < e->n_links && st == SR_OK; l++)
         s->link_bw[l] = initial_bw(&e->links[l]);
     int tg = sr_policy_device_index(e, p->target);

@@ -6,8 +6,9 @@
  * instance of a source follows the same traces, so they share the decision). The route is read from the
  * experiment's routes (the one from the source's group, or one of its instances, to the target's): its
  * bandwidth is the smallest current bandwidth of its links (a traced link starts at its trace's value at 0 s
- * and follows its LINK_BANDWIDTH events), its latency the sum of theirs; lv08 scales them as SimGrid does
- * (bandwidth x 0.97, latency x 13.01); the radio power is the first link's busy power.
+ * and follows its LINK_BANDWIDTH events), 0 while every instance of one of its links is down (LINK_DOWN /
+ * LINK_UP: then only cuts sending nothing have a finite cost), its latency the sum of theirs; lv08 scales
+ * them as SimGrid does (bandwidth x 0.97, latency x 13.01); the radio power is the first link's busy power.
  *
  * Search (key `search`): mincut (DADS, any valid cut, every crossing tensor sent), exhaustive (enumeration of
  * the valid cuts, refused at check time above SR_CUTPOL_EXHAUSTIVE_MAX of them), single (the clean
@@ -127,10 +128,12 @@ typedef struct sr_cutpol_state {
     int n_sources;
     sr_cutpol_source *src;
     double *link_bw; /* per link spec: current bandwidth, bit/s */
+    int *link_down;  /* per link spec: instances down (dynamic: LINK_DOWN / LINK_UP events) */
     int single;      /* the search is single */
     sr_cutpol_switch *switches;
     int n_switches, cap_switches;
-    int n_bw_events; /* bandwidth changes seen (dynamic) */
+    int n_bw_events;   /* bandwidth changes seen (dynamic) */
+    int n_link_events; /* link outages and recoveries seen (dynamic) */
 } sr_cutpol_state;
 
 /* check(): target, route, search / mode / codec consistency, codec table presence, exhaustive bound. */

@@ -21,6 +21,19 @@ q "$out/amplification.db" "SELECT r.id, json_extract(r.params, '\$.\"policy.spli
     awk '{ printf "%-16s %14.3f %14.3f %14.1f\n", $2, $3, $4, $5 }' "$out/amplification.dat"
 } > "$out/amplification.txt"
 
+# 1b. Figure 4's other networks (run order is network order): MobileNetV2 at fp16, AlexNet at 2 bits (TSQ).
+for net in mobilenetv2 tsq; do
+    db=$out/amplification-$net.db
+    [ -f "$db" ] || continue
+    q "$db" "SELECT json_extract(r.params, '\$.\"policy.split.split_at\"'), $(metric bytes_per_frame),
+         $(metric amplification), $(metric amplification_jpeg), $(metric amplification_h264)
+       FROM runs r WHERE r.status = 'ok' ORDER BY r.point_index" > "$out/amplification-$net.dat"
+    {
+        printf '%-20s %12s %14s %14s %14s\n' layer bytes x_raw x_jpeg x_h264
+        awk '{ printf "%-20s %12.0f %14.3f %14.3f %14.1f\n", $1, $2, $3, $4, $5 }' "$out/amplification-$net.dat"
+    } > "$out/amplification-$net.txt"
+done
+
 # 2. Codec gains per layer: the best pipeline (smallest mean size) of each split layer, and every row.
 q "$out/codecs.db" "SELECT split_layer, pipeline, 1.0 / ratio_raw_fp32, 1.0 / ratio_jpeg, 1.0 / ratio_h264, snr_db
    FROM codec_table ORDER BY id" > "$out/codecs.dat"
@@ -61,6 +74,13 @@ set grid ytics
 plot "$out/amplification.dat" using 0:3 with linespoints title "vs raw RGB frame", \
      "" using 0:4 with linespoints title "vs JPEG q90 frame", \
      "" using 0:5 with linespoints title "vs H.264 CRF 23 frame", \
+     1 with lines dt 2 lc "black" title "same size"
+set output "$out/amplification-networks.svg"
+set title "Activation size / H.264 frame at 1280x720, three networks (Emmons et al., Fig. 4)"
+set xlabel "split layer (clean cuts, in network order)"
+plot "$out/amplification.dat" using 0:5 with linespoints title "ResNet-152, fp32", \
+     "$out/amplification-mobilenetv2.dat" using 0:5 with linespoints title "MobileNetV2, fp16", \
+     "$out/amplification-tsq.dat" using 0:5 with linespoints title "AlexNet, 2 bits per element (TSQ's size)", \
      1 with lines dt 2 lc "black" title "same size"
 set output "$out/tradeoff.svg"
 set title "MobileNetV2 at 1280x720: camera compute vs data sent (Emmons et al., Fig. 3)"

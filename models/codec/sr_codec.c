@@ -3,7 +3,7 @@
  * Frame layout: magic 0xC5, version 1, frame type (0 key, 1 residual), varint c, h, w; then per stage:
  *   klt:   u8 basis_present; if 1: c means + c*k basis floats (else the last basis, no mean)
  *   quant: varint side-info length + side info; then 1 (or 2 with zrle: runs, values) symbol blocks
- *          written by the entropy coder (bit-packed when none)
+ *          written by the entropy coder (bit-packed when none); zrle with rans is one block (sr_zrans)
  *   no quantizer: the (transformed) floats as raw little-endian f32
  * Nothing may follow the last block. */
 #include "sr_codec.h"
@@ -20,7 +20,9 @@
 #include "sr_zrle.h"
 
 #define MAGIC 0xC5
-#define VERSION 1
+/* 2: rANS format 3 (16 x 32-bit states) and zero-run + rANS as one block; version 1 frames are refused
+ * (SR_ERR_UNSUPPORTED): frames live only inside one run, none is stored. */
+#define VERSION 2
 #define MAX_DIM (1 << 20)
 #define MAX_ELEMS ((size_t)1 << 31)
 
@@ -326,8 +328,9 @@ static sr_status decode_frame(sr_codec *c, side_state *S, const uint8_t *bytes, 
     sr_rbuf_init(&in, bytes, n_bytes);
     uint8_t magic, ver, type;
     uint64_t cc, hh, ww;
-    if (sr_rbuf_u8(&in, &magic) || magic != MAGIC || sr_rbuf_u8(&in, &ver) || ver != VERSION ||
-        sr_rbuf_u8(&in, &type) || type > 1 || sr_rbuf_varint(&in, &cc) || sr_rbuf_varint(&in, &hh) ||
+    if (sr_rbuf_u8(&in, &magic) || magic != MAGIC || sr_rbuf_u8(&in, &ver)) return SR_ERR_CORRUPT;
+    if (ver != VERSION) return ver < VERSION ? SR_ERR_UNSUPPORTED : SR_ERR_CORRUPT;
+    if (sr_rbuf_u8(&in, &type) || type > 1 || sr_rbuf_varint(&in, &cc) || sr_rbuf_varint(&in, &hh) ||
         sr_rbuf_varint(&in, &ww))
         return SR_ERR_CORRUPT;
     if (cc != (uint64_t)c->c || hh != (uint64_t)c->h || ww != (uint64_t)c->w)
@@ -356,7 +359,10 @@ static sr_status decode_frame(sr_codec *c, side_state *S, const uint8_t *bytes, 
         if (sr_rbuf_varint_max(&in, sr_rbuf_left(&in), &side_len) || sr_rbuf_view(&in, (size_t)side_len, &side_p))
             return SR_ERR_CORRUPT;
         size_t got;
-        if (c->zrle) {
+        if (c->zrle && c->ent == ENT_RANS) {
+            if ((st = sr_zrans_decode(&in, c->sym, nt, &got))) return st;
+            if (got != nt) return SR_ERR_CORRUPT;
+        } else if (c->zrle) {
             size_t nr, nv;
             if ((st = ent_decode(c, &in, c->runs, nt + 1, &nr)) || (st = ent_decode(c, &in, c->vals, nt, &nv)))
                 return st;
@@ -481,7 +487,9 @@ sr_status sr_codec_encode(sr_codec *c, const float *x, uint8_t **bytes, size_t *
             sr_wbuf_put(&out, side.data, side.len);
         }
         sr_wbuf_free(&side);
-        if (st == SR_OK && c->zrle) {
+        if (st == SR_OK && c->zrle && c->ent == ENT_RANS) {
+            st = sr_zrans_encode(c->sym, nt, &out);
+        } else if (st == SR_OK && c->zrle) {
             size_t nr, nv;
             sr_zrle_split(c->sym, nt, c->runs, &nr, c->vals, &nv);
             st = ent_encode(c, c->runs, nr, &out);

@@ -8,9 +8,12 @@
  *   huffman: canonical Huffman, code lengths limited to SR_HUFF_MAX_LEN bits; header lists the used
  *            symbols (delta-coded) with their code lengths; the stream is coded as 4 bit streams (one per
  *            quarter of the symbols) decoded side by side with a lookup table (bitstream format 2).
- *   rans:    static order-0 rANS, 8 interleaved 64-bit states with 32-bit renormalisation; header lists
- *            the used symbols with frequencies normalised to 2^scale_bits; table-driven decoding; the
- *            decoder checks the final states (bitstream format 2).
+ *   rans:    static order-0 rANS, 16 interleaved 32-bit states with 16-bit renormalisation; header lists
+ *            the used symbols (at most 65536) with frequencies normalised to 2^scale_bits (12..16);
+ *            table-driven decoding, 8 states per AVX2 register where the CPU has it; the decoder checks
+ *            the final states (bitstream format 3, sr_rans_core.h).
+ *   zrans:   zero-run + rANS: (zero run, value) groups as one token stream on the same engine, two
+ *            tables (format 3, sr_zrans.c).
  * Both are written to run at the speed of a general-purpose library: bench/codecs measures them against
  * libzstd level 1 on the same buffers (bench/README.md).
  *   bitpack: fixed-width packing with the width of the largest symbol (no modelling).
@@ -31,6 +34,11 @@ sr_status sr_huff_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n);
 
 sr_status sr_rans_encode(const uint32_t *sym, size_t n, sr_wbuf *out);
 sr_status sr_rans_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n);
+
+/* Zero-run + rANS in one block: (run, value) groups coded as one token stream with two tables, or the
+ * plain symbols where zeros are too few for runs to pay (sr_zrans.c). */
+sr_status sr_zrans_encode(const uint32_t *sym, size_t n, sr_wbuf *out);
+sr_status sr_zrans_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n);
 
 sr_status sr_bitpack_encode(const uint32_t *sym, size_t n, sr_wbuf *out);
 sr_status sr_bitpack_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n);

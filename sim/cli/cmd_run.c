@@ -12,6 +12,7 @@
 
 #include "sr_cmd.h"
 #include "sr_config.h"
+#include "sr_cut_summary.h"
 #include "sr_results_read.h"
 #include "sr_report.h"
 #include "sr_runner.h"
@@ -111,9 +112,10 @@ typedef struct summary_row {
     int reps, failed;
     double sum[SUMMARY_N];
     int n[SUMMARY_N];
-    /* a cut-choosing policy's choice (metrics <policy type>.cut_*, sr_cut_policy.h), of the first replication */
-    int has_cut;
-    double cut_layer, cut_nodes, cut_tensors, cut_bytes, cut_pred_s;
+    /* a cut-choosing policy's choice per source (metrics <policy type>[.<source>].cut_*, sr_cut_policy.h), of
+     * the first replication */
+    int point_index, n_cuts;
+    sr_cut_row cuts[SR_CUT_SUMMARY_MAX_SOURCES];
 } summary_row;
 
 typedef struct summary {
@@ -150,6 +152,7 @@ static int summary_add(void *user, const sr_read_run *run)
         }
         r = &sm->rows[sm->n];
         memset(r, 0, sizeof *r);
+        r->point_index = run->point_index;
         r->policy = strdup(run->policy);
         r->point = strdup(point);
         if (!r->policy || !r->point) {
@@ -162,23 +165,7 @@ static int summary_add(void *user, const sr_read_run *run)
     }
     r->reps++;
     r->failed += strcmp(run->status, "ok") != 0;
-    for (int k = 0; k < run->n_metrics && !r->has_cut; k++) {
-        const char *dot = strrchr(run->metrics[k].name, '.');
-        if (!dot || strcmp(dot, ".cut_layer") != 0) continue;
-        char pre[128];
-        snprintf(pre, sizeof pre, "%.*s", (int)(dot - run->metrics[k].name), run->metrics[k].name);
-        char name[192];
-        r->has_cut = 1;
-        r->cut_layer = run->metrics[k].value;
-#define CUT_METRIC(field, suffix)                                                                                    \
-    snprintf(name, sizeof name, "%s.%s", pre, suffix);                                                               \
-    r->field = sr_read_run_metric(run, name);
-        CUT_METRIC(cut_nodes, "cut_device_nodes")
-        CUT_METRIC(cut_tensors, "cut_tensors")
-        CUT_METRIC(cut_bytes, "cut_bytes")
-        CUT_METRIC(cut_pred_s, "cut_predicted_latency_s")
-#undef CUT_METRIC
-    }
+    if (r->reps == 1) r->n_cuts = sr_cut_rows_read(run, r->cuts);
     for (int k = 0; k < SUMMARY_N; k++) {
         double v = sr_read_run_metric(run, summary_metrics[k]);
         if (isnan(v)) continue;
@@ -195,7 +182,7 @@ static double summary_mean(const summary_row *r, int k)
 
 /* Prints one line per (policy, sweep point), averaged over replications, read back from the database through the
  * results reader the reports use. */
-static void print_summary(const char *db_path, const char *hash)
+static void print_summary(const sr_config *c, const char *db_path, const char *hash)
 {
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
@@ -226,19 +213,20 @@ static void print_summary(const char *db_path, const char *hash)
         }
         printf("(means over replications; latency percentiles of completed frames after the warm-up)\n");
         int cuts = 0;
+        sr_cut_names *cn = sr_cut_names_create(c);
         for (int i = 0; i < sm.n; i++) {
             const summary_row *r = &sm.rows[i];
-            if (!r->has_cut) continue;
+            if (!r->n_cuts) continue;
             if (!cuts++)
-                printf("cuts chosen (node ids as `simrun show model M` lists them; the input alone: cloud-only; "
-                       "dynamic_split: its last cut):\n");
+                printf("cuts chosen, per source (layer names of the point's model; dynamic_split: its last "
+                       "cut):\n");
             char shortp[31];
             shorten_point(r->point, shortp, sizeof shortp);
-            printf("%-16s %-30s last device node %4.0f, %4.0f nodes on the device, %2.0f tensor(s), %10.0f B sent, "
-                   "predicted %.2f ms\n",
-                   r->policy, shortp[0] ? shortp : "-", r->cut_layer, r->cut_nodes, r->cut_tensors, r->cut_bytes,
-                   r->cut_pred_s * 1e3);
+            printf("%-16s %s\n", r->policy, shortp[0] ? shortp : "-");
+            for (int k = 0; k < r->n_cuts; k++)
+                sr_cut_names_print(cn, stdout, r->point_index, &r->cuts[k]);
         }
+        sr_cut_names_free(cn);
     }
     for (int i = 0; i < sm.n; i++) {
         free(sm.rows[i].policy);
@@ -353,7 +341,7 @@ int sr_cmd_run(int argc, char **argv)
         return st == SR_ERR_DB ? 2 : 1;
     }
     if (!quiet) {
-        print_summary(db_path, sr_config_hash(c));
+        print_summary(c, db_path, sr_config_hash(c));
         printf("\n%d points: %d ok, %d skipped (--resume), %d failed", stats.total, stats.ok, stats.skipped,
                stats.failed);
         if (stats.stop_signal) printf(", %d not run (interrupted)", stats.not_run);

@@ -393,6 +393,31 @@ static void test_show_splits(void **state)
     assert_int_equal(simrun("show model mobilenetv2 --splits --bandwidth 5ms"), 2);
 }
 
+/* The run summary names every source's cut by layer (best_split and dynamic_split, two sources on LTE and
+ * Wi-Fi bandwidths: the cut after features.7.conv.2 that show_splits finds at LTE, and cloud-only). */
+static void test_summary_cuts(void **state)
+{
+    (void)state;
+    assert_int_equal(simrun("run two-sources-split.yaml --no-report --db two.db"), 0);
+    char *out = output();
+    const char *lte =
+        "    video        after 'features.7.conv.2' (node 58), 59 nodes on the device, 1 tensor(s), 12544 B "
+        "sent, predicted 138.33 ms\n";
+    const char *wifi =
+        "    video2       cloud-only (the input 'input' alone on the device), 1 nodes on the device, 1 "
+        "tensor(s), 150528 B sent, predicted 113.93 ms\n";
+    char *bs = strstr(out, "\nbest_split       -\n"), *ds = strstr(out, "\ndynamic_split    -\n");
+    assert_non_null(bs);
+    assert_non_null(ds);
+    assert_true(bs < ds);
+    /* both sources under each policy, in source order */
+    char *a = strstr(bs, lte), *b = strstr(bs, wifi);
+    assert_true(a && b && a < b && b < ds);
+    a = strstr(ds, lte), b = strstr(ds, wifi);
+    assert_true(a && b && a < b);
+    free(out);
+}
+
 static void test_show_and_list(void **state)
 {
     (void)state;
@@ -426,17 +451,12 @@ static void test_show_and_list(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_usage_errors),
-        cmocka_unit_test(test_bad_yaml_writes_nothing),
-        cmocka_unit_test(test_validate_ok),
-        cmocka_unit_test(test_run_resume_and_determinism),
-        cmocka_unit_test(test_metrics_flags),
-        cmocka_unit_test(test_two_writers),
-        cmocka_unit_test(test_report),
-        cmocka_unit_test(test_amplification_experiment),
-        cmocka_unit_test(test_show_and_list),
-        cmocka_unit_test(test_show_splits),
-        cmocka_unit_test(test_insitu_gpu_profile),
+        cmocka_unit_test(test_usage_errors),  cmocka_unit_test(test_bad_yaml_writes_nothing),
+        cmocka_unit_test(test_validate_ok),   cmocka_unit_test(test_run_resume_and_determinism),
+        cmocka_unit_test(test_metrics_flags), cmocka_unit_test(test_two_writers),
+        cmocka_unit_test(test_report),        cmocka_unit_test(test_amplification_experiment),
+        cmocka_unit_test(test_show_and_list), cmocka_unit_test(test_show_splits),
+        cmocka_unit_test(test_summary_cuts),  cmocka_unit_test(test_insitu_gpu_profile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,6 +7,9 @@
 #     amplification_jpeg are its bytes over the same video's mean H.264 and JPEG frame;
 #   - H.264 codes the 8-bit frame at least 10x smaller, so an intermediate as large as conv1 (layer1.2.relu:
 #     256 x 18 x 32 x 4 bytes, the same size) is above 10 x 21.333 times the H.264 frame;
+#   - Figure 4's other curves: MobileNetV2's first block output at fp16 is 32 x 36 x 64 x 2 bytes over the raw
+#     frame exactly, its logits 2000 bytes; AlexNet's relu1 coded at 2 bits per element (TSQ's size, at
+#     224x224: AlexNet's adaptive pool needs that much) is 193 600 / 4 bytes plus a header;
 #   - codec table: quant8 sends 8 of 32 bits (ratio to fp32 within 2 % of 1/4: stream headers), a 4-bit
 #     quantiser with zero-run + rANS stays below 4.5 bits per element;
 #   - trade-off: cloud-only sends the raw frame, camera-only sends nothing, and at least one split sends less
@@ -47,6 +50,19 @@ check "amplification_jpeg = bytes / JPEG frame, every layer" "$a" \
        / (SELECT value FROM metrics WHERE run_id = r.id AND name = 'bytes_per_frame') - 1) < 1e-12"
 check "H.264 frame < raw frame / 10" "$a" "SELECT $(m frame_h264_bytes conv1) < 72 * 128 * 3 / 10.0"
 check "layer1.2.relu > 213x the H.264 frame" "$a" "SELECT $(m amplification_h264 layer1.2.relu) > 10 * 64.0*36*64*4/(72*128*3)"
+mb=$out/amplification-mobilenetv2.db
+check "MobileNetV2: 3 layers ran" "$mb" "SELECT count(*) = 3 FROM runs WHERE status = 'ok'"
+check "MobileNetV2 features.0.2 at fp16 = 32*36*64*2/(72*128*3) x the raw frame" "$mb" \
+    "SELECT abs($(m amplification features.0.2) - 32.0*36*64*2/(72*128*3)) < 1e-12"
+check "MobileNetV2 logits at fp16: 1000 x 2 bytes" "$mb" "SELECT $(m bytes_per_frame classifier.1) = 2000"
+ts=$out/amplification-tsq.db
+check "TSQ (AlexNet, 2 bits): 3 layers ran" "$ts" "SELECT count(*) = 3 FROM runs WHERE status = 'ok'"
+# AlexNet at 224x224: relu1 is 64 x 55 x 55 = 193 600 elements, 48 400 bytes at 2 bits, plus the codec's
+# frame header and quantiser range
+check "TSQ features.1: 2 bits per element (+ < 64 header bytes)" "$ts" \
+    "SELECT $(m bytes_per_frame features.1) BETWEEN 48400 AND 48400 + 64"
+check "TSQ amplification = bytes / raw 224x224 frame" "$ts" \
+    "SELECT abs($(m amplification features.1) * 224 * 224 * 3 / $(m bytes_per_frame features.1) - 1) < 1e-12"
 c=$out/codecs.db
 check "codec table: 3 layers x 3 pipelines" "$c" "SELECT count(*) = 9 FROM codec_table"
 check "quant8: 1/4 of fp32 within 2 %" "$c" \

@@ -26,6 +26,7 @@ static const struct {
     dec_fn dec;
 } coders[] = {{"huffman", sr_huff_encode, sr_huff_decode},
               {"rans", sr_rans_encode, sr_rans_decode},
+              {"zrans", sr_zrans_encode, sr_zrans_decode},
               {"bitpack", sr_bitpack_encode, sr_bitpack_decode},
               {"zstd", zstd3, sr_zstd_decode}};
 #define N_CODERS (sizeof coders / sizeof coders[0])
@@ -176,6 +177,38 @@ static void test_zrle(void **state)
     sr_zrle_split(s, n, runs, &nr, vals, &nv);
     assert_int_equal(sr_zrle_join(runs, nr, vals, nv, back, n), SR_OK);
     assert_memory_equal(back, s, n * sizeof *s);
+    /* zero-run + rANS: 90 % zeros, so it codes (run, value) groups (mode byte 1 after the length), with a
+     * run longer than 256 zeros and the stream ending on zeros */
+    s[n - 1] = s[n - 2] = 0;
+    sr_wbuf zw, pw;
+    sr_wbuf_init(&zw), sr_wbuf_init(&pw);
+    assert_int_equal(sr_zrans_encode(s, n, &zw), SR_OK);
+    assert_int_equal(sr_rans_encode(s, n, &pw), SR_OK);
+    assert_int_equal(zw.data[2], 1); /* varint 5000 takes two bytes */
+    sr_wbuf_free(&zw), sr_wbuf_free(&pw);
+    /* where zeros cluster (runs of 40, then 4 values) the groups cost less than plain order-0 rANS */
+    uint32_t *cl = malloc(n * sizeof *cl);
+    for (size_t i = 0; i < n; i++)
+        cl[i] = i % 44 < 40 ? 0 : 1 + (uint32_t)(i % 5);
+    sr_wbuf_init(&zw), sr_wbuf_init(&pw);
+    assert_int_equal(sr_zrans_encode(cl, n, &zw), SR_OK);
+    assert_int_equal(sr_rans_encode(cl, n, &pw), SR_OK);
+    assert_true(zw.len < pw.len);
+    free(cl);
+    sr_wbuf_free(&zw), sr_wbuf_free(&pw);
+    sr_wbuf_init(&zw);
+    assert_int_equal(sr_zrans_encode(s, n, &zw), SR_OK);
+    sr_rbuf zr;
+    sr_rbuf_init(&zr, zw.data, zw.len);
+    size_t zgot;
+    assert_int_equal(sr_zrans_decode(&zr, back, n, &zgot), SR_OK);
+    assert_int_equal(zgot, n);
+    assert_memory_equal(back, s, n * sizeof *s);
+    for (size_t cut = 1; cut < 8; cut++) { /* truncated: refused */
+        sr_rbuf_init(&zr, zw.data, zw.len - cut);
+        assert_int_equal(sr_zrans_decode(&zr, back, n, &zgot), SR_ERR_CORRUPT);
+    }
+    sr_wbuf_free(&zw);
     /* edge cases: all zero, exactly one escape of zeros, no zeros */
     size_t lens[] = {0, 1, 254, 255, 256, 510, 1000};
     for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
@@ -187,6 +220,19 @@ static void test_zrle(void **state)
             assert_memory_equal(back, s, lens[k] * sizeof *s);
         /* wrong length is detected */
         assert_int_equal(sr_zrle_join(runs, nr, vals, nv, back, lens[k] + 1), SR_ERR_CORRUPT);
+        /* zero-run + rANS on all-zero streams (full groups of 256 zeros and the rest), then with one value
+         * after them */
+        for (int tail = 0; tail < 2; tail++) {
+            size_t len = lens[k] + (size_t)tail;
+            if (tail) s[len - 1] = 9;
+            sr_wbuf_init(&zw);
+            assert_int_equal(sr_zrans_encode(s, len, &zw), SR_OK);
+            sr_rbuf_init(&zr, zw.data, zw.len);
+            assert_int_equal(sr_zrans_decode(&zr, back, len, &zgot), SR_OK);
+            assert_int_equal(zgot, len);
+            if (len) assert_memory_equal(back, s, len * sizeof *s);
+            sr_wbuf_free(&zw);
+        }
     }
     for (size_t i = 0; i < 300; i++)
         s[i] = 3;

@@ -291,6 +291,81 @@ static void test_dynamic(void **state)
     unlink(trace_path);
 }
 
+/* ---- dynamic_split: bandwidth changes during a pending switch, link outages ---- */
+
+/* Trace: Wi-Fi, 3G at 4 s, Wi-Fi again at 4.5 s; the uplink is down during [10 s, 13 s). */
+static void test_dynamic_events(void **state)
+{
+    (void)state;
+    snprintf(trace_path, sizeof trace_path, "%s/test_split_policies_trace2.csv", SR_BINARY_DIR);
+    FILE *f = fopen(trace_path, "w");
+    assert_non_null(f);
+    fprintf(f, "time,bandwidth\n0,18880000\n4,1100000\n4.5,18880000\n");
+    fclose(f);
+    char link[512];
+    snprintf(link, sizeof link, ", bandwidth_trace: %s, failures: [{at: 10s, for: 3s}]", trace_path);
+    sr_config *c =
+        load("16s", link, "2",
+             "  - { type: dynamic_split, target: cloud, activation_precision: int8, switch_delay: 1s }\n"
+             "  - { name: pushed, type: dynamic_split, target: cloud, activation_precision: int8, "
+             "switch_size: 20MB }\n",
+             "");
+    /* A switch costing 1 s, no push: to device-only at 3G (4 s, adopted at 5 s); the return of Wi-Fi at 4.5 s
+     * came during that switch, so at 5 s the choice is made again and switches back (adopted at 6 s); the
+     * outage makes the route's bandwidth 0: device-only at 10 s, and back to cloud-only at the recovery. */
+    sr_run_output o = run_point(c, 0);
+    assert_rel(metric(&o, "dynamic_split.bandwidth_events"), 3, 0);
+    assert_rel(metric(&o, "dynamic_split.link_events"), 2, 0);
+    assert_rel(metric(&o, "dynamic_split.switches"), 4, 0);
+    const double at[4] = {4, 5, 10, 13}, to[4] = {152, 0, 152, 0};
+    for (int i = 0; i < 4; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "dynamic_split.switch%d.time_s", i + 1);
+        assert_rel(metric(&o, name), at[i], 1e-12);
+        snprintf(name, sizeof name, "dynamic_split.switch%d.adopted_s", i + 1);
+        assert_rel(metric(&o, name), at[i] + 1.0, 1e-12);
+        snprintf(name, sizeof name, "dynamic_split.switch%d.to_layer", i + 1);
+        assert_rel(metric(&o, name), to[i], 0);
+        snprintf(name, sizeof name, "dynamic_split.switch%d.from_layer", i + 1);
+        assert_rel(metric(&o, name), to[i] == 0 ? 152 : 0, 0);
+    }
+    assert_rel(metric(&o, "dynamic_split.switch3.bw_bps"), 0, 0); /* decided on the dead route */
+    /* every frame captured while the link was down ran on the device, once the switch was adopted */
+    int during = 0;
+    for (size_t i = 0; i < o.n_frames; i++) {
+        const sr_frame_record *fr = &o.frames[i];
+        if (fr->source < 0 || fr->capture_s < 11.0 || fr->capture_s >= 13.0) continue;
+        during++;
+        assert_string_equal(fr->outcome, "completed");
+        assert_rel(fr->bytes_sent, 0, 0);
+    }
+    assert_int_equal(during, 4);
+    sr_run_output_clear(&o);
+
+    /* With a 20 MB model push: the push of the switch to device-only (4 s, at 3G; 160 Mbit, mostly at Wi-Fi
+     * rate after 4.5 s: about 13 s) is still on the uplink when it fails at 10 s, so the switch is abandoned
+     * and its cut never used; no push starts on the dead route, and at the recovery cloud-only is the best
+     * cut. */
+    o = run_point(c, 1);
+    assert_rel(metric(&o, "dynamic_split.switches"), 1, 0);
+    assert_rel(metric(&o, "dynamic_split.switch1.time_s"), 4, 1e-12);
+    assert_true(isnan(metric(&o, "dynamic_split.switch1.adopted_s")));
+    assert_rel(metric(&o, "dynamic_split.cut_layer"), 0, 0);
+    int jobs = 0;
+    for (size_t i = 0; i < o.n_frames; i++) {
+        if (o.frames[i].source >= 0) {
+            assert_int_equal(o.frames[i].plan_version, 1);
+        } else { /* the switch job: its push failed with the link */
+            jobs++;
+            assert_string_equal(o.frames[i].outcome, "failed");
+        }
+    }
+    assert_int_equal(jobs, 1);
+    sr_run_output_clear(&o);
+    sr_config_free(c);
+    unlink(trace_path);
+}
+
 /* With a codec, the candidates are the layers with a row in the codec table (besides the two extremes): rows
  * for features.3.add (32 bits per element: dear) and features.7.conv.2 (1 bit per element, 1e-7 s / 2e-7 s
  * per element to encode / decode as measured) make the latter the cut at LTE; the run sends its coded size
@@ -441,11 +516,9 @@ static void test_exact_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bandwidths),
-        cmocka_unit_test(test_multi_tensor),
-        cmocka_unit_test(test_dynamic),
-        cmocka_unit_test(test_codec),
-        cmocka_unit_test(test_shipped_experiments),
+        cmocka_unit_test(test_bandwidths),    cmocka_unit_test(test_multi_tensor),
+        cmocka_unit_test(test_dynamic),       cmocka_unit_test(test_dynamic_events),
+        cmocka_unit_test(test_codec),         cmocka_unit_test(test_shipped_experiments),
         cmocka_unit_test(test_exact_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

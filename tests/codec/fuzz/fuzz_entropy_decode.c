@@ -1,4 +1,5 @@
-/* fuzz_entropy_decode.c: libFuzzer target for the entropy decoders (Huffman, rANS, bitpack, zstd) on
+/* fuzz_entropy_decode.c: libFuzzer target for the entropy decoders (Huffman, rANS, bitpack, zstd,
+ * zero-run + rANS) on
  * arbitrary bytes; the first byte picks the coder. */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sr_rbuf r;
     sr_rbuf_init(&r, data + 1, size - 1);
     size_t n;
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0:
         (void)sr_huff_decode(&r, sym, 4096, &n);
         break;
@@ -25,8 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 2:
         (void)sr_bitpack_decode(&r, sym, 4096, &n);
         break;
-    default:
+    case 3:
         (void)sr_zstd_decode(&r, sym, 4096, &n);
+        break;
+    default:
+        (void)sr_zrans_decode(&r, sym, 4096, &n);
         break;
     }
     return 0;

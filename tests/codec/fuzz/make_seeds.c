@@ -3,9 +3,10 @@
  * tests/codec/corpus`.
  *   codec_seed_<i>:   pipeline index i of fuzz_codec_decode's table, then one encoded 4x6x10 frame
  *                     (a post-ReLU-like pattern: a third zeros, the rest spread over a few units).
- *   entropy_seed_<i>: coder i of fuzz_entropy_decode (0 Huffman, 1 rANS, 2 bitpack, 3 zstd), then 300
- *                     skewed symbols - more than the coders' group sizes, so the seeds reach their fast
- *                     loops and their tails. */
+ *   entropy_seed_<i>: coder i of fuzz_entropy_decode (0 Huffman, 1 rANS, 2 bitpack, 3 zstd, 4 and 5
+ *                     zero-run + rANS), then 300 skewed symbols - more than the coders' group sizes, so
+ *                     the seeds reach their fast loops and their tails (seed 5: 90 % zeros, the group
+ *                     mode). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,12 +59,17 @@ int main(int argc, char **argv)
         s[i] = (uint32_t)((i * 7919u) % 97u) % 13u / 3u;
     typedef sr_status (*enc_fn)(const uint32_t *, size_t, sr_wbuf *);
     enc_fn enc[3] = {sr_huff_encode, sr_rans_encode, sr_bitpack_encode};
-    for (int k = 0; k < 4; k++) {
+    uint32_t sparse[300];
+    for (int i = 0; i < 300; i++)
+        sparse[i] = i % 10 == 3 ? 1 + (uint32_t)i % 7 : 0;
+    for (int k = 0; k < 6; k++) {
         sr_wbuf w;
         sr_wbuf_init(&w);
-        if ((k < 3 ? enc[k](s, 300, &w) : sr_zstd_encode(s, 300, 3, &w)) != SR_OK)
-            return 1;
-        bad |= write_seed(argv[1], "entropy_seed", k, (uint8_t)k, w.data, w.len);
+        sr_status st = k < 3    ? enc[k](s, 300, &w)
+                       : k == 3 ? sr_zstd_encode(s, 300, 3, &w)
+                                : sr_zrans_encode(k == 4 ? s : sparse, 300, &w);
+        if (st != SR_OK) return 1;
+        bad |= write_seed(argv[1], "entropy_seed", k, (uint8_t)(k < 5 ? k : 4), w.data, w.len);
         sr_wbuf_free(&w);
     }
     return bad;
