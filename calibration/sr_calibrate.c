@@ -932,7 +932,7 @@ sr_status sr_calibrate_run(const sr_calib_options *o, sr_calib_result **out, cha
                                 : "tiny",
         date);
     sr_profile base = {
-        o->name ? o->name : "host", "edge", desc, flops, 1, 1.0, 2.0 * cp, 10.0, 25.0, src, NULL, NULL, NULL};
+        o->name ? o->name : "host", "edge", desc, flops, 1, 1.0, 2.0 * cp, 10.0, 25.0, src, NULL, NULL, NULL, NULL};
     /* extra measurements */
     logf_(o, "codecs, serialization, rune:\n");
     int cch = lvl == SR_CALIB_FULL ? 64 : lvl == SR_CALIB_QUICK ? 32 : 8;

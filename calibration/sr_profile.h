@@ -84,6 +84,9 @@ typedef struct sr_profile {
     /* In-situ AI GPU preset (sr_gpu_insitu_preset) that prices this device's layers instead of the fit
      * (sr_cost_insitu.h), or NULL: the paper's own GPUs, Jetson TX1 and Titan X, use it. */
     const char *gpu_model;
+    /* In-situ AI FPGA design (sr_fpga_design_preset: vx690t-wss, -ws, -nws, -nws-batch) whose engines price this
+     * device's layers (sr_cost_fpga.h), or NULL: the paper's VX690T uses it. */
+    const char *fpga_model;
 } sr_profile;
 
 int sr_profile_count(void);
@@ -106,7 +109,8 @@ sr_cost_device sr_profile_device(const sr_profile *p);
  * calibration/profiles (borrowed string). */
 const char *sr_profile_dir(void);
 
-/* The cost model of profile p: the In-situ AI GPU model when p names a gpu_model, else the fitted model
+/* The cost model of profile p: the In-situ AI GPU model when p names a gpu_model, its FPGA engines when it
+ * names an fpga_model, else the fitted model
  * (sr_cost_fitted_create) when p carries a fit or names a fit_file (read from sr_profile_dir()), the
  * roofline otherwise. When a named fit file cannot be read,
  * SR_ERR_IO / SR_ERR_PARSE. Caller frees *out with sr_cost_model_free. */

@@ -77,7 +77,8 @@ static void test_round_trip(void **state)
                     "made up for the round trip",
                     "unit.yaml",
                     &fit,
-                    "titan-x-maxwell"};
+                    "titan-x-maxwell",
+                    "vx690t-nws"};
     char path[] = "/tmp/sr_profile_rt_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -93,6 +94,7 @@ static void test_round_trip(void **state)
     assert_string_equal(q->source, p.source);
     assert_string_equal(q->fit_file, p.fit_file);
     assert_string_equal(q->gpu_model, p.gpu_model);
+    assert_string_equal(q->fpga_model, p.fpga_model);
     assert_true(q->speed_flops == p.speed_flops && q->cores == p.cores && q->efficiency == p.efficiency);
     assert_true(q->mem_bw_Bps == p.mem_bw_Bps && q->power_idle_w == p.power_idle_w &&
                 q->power_busy_w == p.power_busy_w);
@@ -135,6 +137,10 @@ static void test_round_trip(void **state)
     sr_cost_model_free(m);
     q->gpu_model = NULL; /* the string stays owned by q */
     assert_int_equal(sr_profile_cost_model(q, &m), SR_OK);
+    assert_string_equal(sr_cost_model_name(m), "insitu-fpga"); /* then the FPGA design it names */
+    sr_cost_model_free(m);
+    q->fpga_model = NULL;
+    assert_int_equal(sr_profile_cost_model(q, &m), SR_OK);
     assert_string_equal(sr_cost_model_name(m), "fitted");
     sr_cost_model_free(m);
     sr_profile_file_free(q);
@@ -175,6 +181,10 @@ static void test_malformed(void **state)
     expect_error(
         "name: x\ngpu_model: gtx-480\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n",
         "t.yaml:2:12: gpu_model: unknown In-situ AI GPU preset 'gtx-480'");
+    expect_error(
+        "name: x\nfpga_model: vx485t\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n",
+        "t.yaml:2:13: fpga_model: unknown In-situ AI FPGA design 'vx485t' (vx690t-wss, vx690t-ws, vx690t-nws, "
+        "vx690t-nws-batch)");
     expect_error("name: x\nroofline:\n  speed_flops: fast\n",
                  "t.yaml:3:16: speed_flops: 'fast' is not a number");
     expect_error("name: x\nroofline:\n  speed_flops: 1e9\n  cores: 1.5\n  efficiency: 1\n  mem_bw_Bps: 1\n",
@@ -216,7 +226,7 @@ static void test_malformed(void **state)
 static void test_shipped_profiles(void **state)
 {
     (void)state;
-    int with_fit = 0, with_insitu = 0;
+    int with_fit = 0, with_insitu = 0, with_fpga = 0;
     for (int i = 0; i < sr_profile_count(); i++) {
         const sr_profile *p = sr_profile_at(i);
         sr_cost_model *m = NULL;
@@ -224,10 +234,12 @@ static void test_shipped_profiles(void **state)
         sr_status st = sr_profile_cost_model_err(p, &m, err, sizeof err);
         if (st != SR_OK) fprintf(stderr, "%s: %s\n", p->name, err);
         assert_int_equal(st, SR_OK);
-        assert_string_equal(sr_cost_model_name(m), p->gpu_model  ? "insitu-gpu"
-                                                   : p->fit_file ? "fitted"
-                                                                 : "roofline");
+        assert_string_equal(sr_cost_model_name(m), p->gpu_model    ? "insitu-gpu"
+                                                   : p->fpga_model ? "insitu-fpga"
+                                                   : p->fit_file   ? "fitted"
+                                                                   : "roofline");
         with_insitu += p->gpu_model != NULL;
+        with_fpga += p->fpga_model != NULL;
         with_fit += p->fit_file != NULL;
         sr_cost_model_free(m);
         /* the printout names the fit table when there is one */
@@ -244,12 +256,15 @@ static void test_shipped_profiles(void **state)
         if (p->fit_file) assert_non_null(strstr(text, "conv3x3"));
         if (p->gpu_model)
             assert_non_null(strstr(text, "cost model:   In-situ AI GPU model"));
+        else if (p->fpga_model)
+            assert_non_null(strstr(text, "cost model:   In-situ AI FPGA engines"));
         else if (p->fit_file)
             assert_non_null(strstr(text, "cost model:   fitted"));
         free(text);
     }
     assert_true(with_fit >= 8);       /* the devices of the calibration issue */
     assert_int_equal(with_insitu, 2); /* the In-situ AI paper's GPUs: Jetson TX1, Titan X */
+    assert_int_equal(with_fpga, 1);   /* and its FPGA, the VX690T */
     /* the measured host profile */
     char path[1024], err[512] = "";
     snprintf(path, sizeof path, "%s/host.yaml", sr_profile_dir());

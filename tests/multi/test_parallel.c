@@ -40,7 +40,7 @@ static sr_status flop_layers(const sr_cost_model *m, const sr_cost_device *dev, 
     *seconds = t;
     return SR_OK;
 }
-static const sr_cost_model_ops flop_ops = {"flop", flop_layers, NULL};
+static const sr_cost_model_ops flop_ops = {"flop", flop_layers, NULL, 0};
 static const sr_cost_model flop_cost = {&flop_ops, NULL};
 
 /* in (1 x cin x hw x hw) -> conv1 (ch) -> relu1 -> conv2 (ch) [-> relu2 -> fc (10)] */
