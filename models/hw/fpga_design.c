@@ -25,11 +25,11 @@ static const struct {
      "In-situ AI Fig. 17: 10 NWS engines of 64 x 4 (2560 of Fig. 22's 2628 PEs; Tm x Tn by sr_fpga_search_nws on "
      "AlexNet's conv layers in 2628 / 10), one for inference, 9 for the diagnosis patches; FC on a 20 x 52 NWS from "
      "the 1040 DSPs eq. 10 leaves, batched"},
-    {"vx690t-nws", SR_FPGA_ARCH_NWS, {.tm = 64, .tn = 39, .tr = 1, .tc = 1}, 0, {0, 0, 0, 0, 0, 0},
+    {"vx690t-nws", SR_FPGA_ARCH_NWS, {.tm = 64, .tn = 39, .tr = 1, .tc = 1}, 9, {0, 0, 0, 0, 0, 0},
      {.tm = 64, .tn = 39, .tr = 1, .tc = 1}, 0,
      "Zhang et al. FPGA'15 engine (In-situ AI Fig. 9/10): one 64 x 39 NWS (2496 of Fig. 22's 2628 PEs; Tm x Tn by "
      "sr_fpga_search_nws on AlexNet's conv layers) for conv and FC, FC weights loaded per sample"},
-    {"vx690t-nws-batch", SR_FPGA_ARCH_NWS, {.tm = 64, .tn = 39, .tr = 1, .tc = 1}, 0, {0, 0, 0, 0, 0, 0},
+    {"vx690t-nws-batch", SR_FPGA_ARCH_NWS, {.tm = 64, .tn = 39, .tr = 1, .tc = 1}, 9, {0, 0, 0, 0, 0, 0},
      {.tm = 64, .tn = 39, .tr = 1, .tc = 1}, 1,
      "as vx690t-nws with In-situ AI's batch loop for the FC layers (Fig. 13)"},
 };
@@ -71,7 +71,7 @@ static int design_valid(const sr_fpga_design *d)
     if (d == NULL || sr_fpga_check(&d->fpga) != SR_OK || !nws_valid(&d->fc)) return 0;
     switch (d->arch) {
     case SR_FPGA_ARCH_NWS:
-        return nws_valid(&d->conv);
+        return nws_valid(&d->conv) && d->n_diag > 0;
     case SR_FPGA_ARCH_WS:
         return nws_valid(&d->conv) && d->n_diag > 0;
     case SR_FPGA_ARCH_WSS:
@@ -105,9 +105,9 @@ static sr_status conv_cycles(const sr_fpga_design *d, int engine, const sr_hw_co
     one.n = 1;
     sr_status st = SR_ERR_INVALID;
     switch (d->arch) {
-    case SR_FPGA_ARCH_NWS:
+    case SR_FPGA_ARCH_NWS: /* one engine: a diagnosis sample's n_diag patches one after another */
         st = sr_fpga_nws_conv_model(&d->conv, l, &c);
-        *cycles = c.cycles;
+        *cycles = (engine == 1 ? d->n_diag : 1) * c.cycles;
         break;
     case SR_FPGA_ARCH_WS:
         if (engine == 1) { /* a sample's n_diag patches on the n_diag engines at once */

@@ -7,7 +7,8 @@
  *   engine 1  the diagnosis engine(s) (WS: n_diag NWS engines, one patch each; WSS: the group's diagnosis arrays).
  *             A sample on engine 1 is one image's diagnosis: its layers describe ONE patch, and the image's n_diag
  *             (WS) or diag_engines (WSS) patches run on as many engines at once (the paper's 9 patches, Fig. 17/18).
- * NWS designs have one engine: both numbers name it (the tasks share it).
+ * NWS designs have one engine: both numbers name it (the tasks share it); on "engine 1" a diagnosis sample's
+ * n_diag patches run one after another.
  * FC layers run on the design's FC engine whichever task they belong to (the paper's Fig. 19: one NWS takes its
  * input from the inference or the diagnosis buffer).
  *
@@ -15,6 +16,7 @@
  *   conv, WSS engine 0:  eq. 11 x n:  n ceil(M/G) N K^2 ceil(R/Tr) ceil(C/Tc) / Frequency
  *   conv, WSS engine 1:  n x eq. 11 of one patch on a group of G diag_tr x diag_tc arrays (all patches at once)
  *   conv, NWS / WS 0:    n ceil(M/Tm) ceil(N/Tn) R C K^2 / Frequency   (Zhang et al. FPGA'15's loop nest, Fig. 9)
+ *   conv, NWS engine 1:  n_diag x the same (the patches in turn on the one engine)
  *   conv, WS engine 1:   n x the same for one patch (each patch on its own engine)
  *   FC (every design):   eq. 12 on the FC NWS at batch n: max(ceil(N/Tn) ceil(M/Tm) n / Frequency,
  *                        words x 2 bytes / MBW), words = M N (batched, Fig. 13) or M N n, + N n inputs + M n outputs
@@ -30,7 +32,7 @@ typedef struct sr_fpga_design {
     sr_fpga_params fpga;
     sr_fpga_arch arch;  /* what runs the conv layers */
     sr_fpga_nws conv;   /* NWS: the engine; WS: each of its 1 + n_diag engines (tr, tc unused) */
-    int n_diag;         /* WS: engines for the diagnosis patches */
+    int n_diag;         /* WS: engines for the diagnosis patches; NWS: patches per diagnosis, run in turn */
     sr_fpga_wss wss;    /* WSS: the group (G arrays of tr x tc + diag_engines of diag_tr x diag_tc each) */
     sr_fpga_nws fc;     /* the engine of the FC layers */
     int fc_batched;     /* 1: Fig. 13's batch loop (weights loaded once per batch); 0: per sample */
