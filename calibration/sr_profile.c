@@ -265,6 +265,13 @@ static void print_fit(const sr_profile_fit *fit, FILE *f)
                 100 * fit->rune_overhead_rust, fit->rune_bytes_rust,
                 1e6 * fit->rune_native_inf_s * (1 + fit->rune_overhead_protobuf), 100 * fit->rune_overhead_protobuf,
                 fit->rune_bytes_protobuf);
+    if (fit->corun_interference > 0)
+        fprintf(f,
+                "co-running:   interference %.4g (AlexNet conv layers beside a LeNet-5 training loop on one core of "
+                "the calibrating host's CPU: %.4g ms -> %.4g ms of CPU time, wall x %.3g; a CPU stand-in for the "
+                "device, sr_corun.h)\n",
+                fit->corun_interference, 1e3 * fit->corun_alone_cpu_s, 1e3 * fit->corun_with_cpu_s,
+                fit->corun_wall_ratio);
 }
 
 void sr_profile_print(const sr_profile *p, FILE *f)

@@ -67,6 +67,14 @@ typedef struct sr_profile_fit {
     double rune_overhead_protobuf; /* same with protobuf (protobuf-c on the host) */
     double rune_bytes_rust, rune_bytes_protobuf; /* boundary bytes per inference (4 messages) */
     double rune_measured_native_s; /* the measured native inference on the calibrating host; 0 when scaled */
+    /* Co-running interference (sr_corun.h): AlexNet's conv layers timed alone and beside a LeNet-5 training loop
+     * on one core of the calibrating host, carried unchanged to scaled profiles (a CPU measurement standing in
+     * for every device; In-situ AI's GPU Fig. 16). A device with this profile takes it as its `interference`
+     * unless the experiment sets one. 0 = not measured. */
+    double corun_interference;  /* thread CPU time beside the training / alone */
+    double corun_alone_cpu_s;   /* the inference's median CPU time alone */
+    double corun_with_cpu_s;    /* ... beside the training */
+    double corun_wall_ratio;    /* wall time beside / alone (sharing the core and interference) */
 } sr_profile_fit;
 
 typedef struct sr_profile {

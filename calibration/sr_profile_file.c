@@ -229,6 +229,15 @@ sr_status sr_profile_file_emit(const sr_profile *p, FILE *f)
         emit_kv(f, 4, "bytes_protobuf", fit->rune_bytes_protobuf);
         if (fit->rune_measured_native_s > 0)
             emit_kv(f, 4, "measured_native_inference_s", fit->rune_measured_native_s);
+        if (fit->corun_interference > 0) {
+            fputs("  # co-running interference measured on the calibrating host's CPU (sr_corun.h), a stand-in for "
+                  "the device\n  corun:\n",
+                  f);
+            emit_kv(f, 4, "interference", fit->corun_interference);
+            emit_kv(f, 4, "alone_cpu_s", fit->corun_alone_cpu_s);
+            emit_kv(f, 4, "with_cpu_s", fit->corun_with_cpu_s);
+            emit_kv(f, 4, "wall_ratio", fit->corun_wall_ratio);
+        }
     }
     return ferror(f) ? SR_ERR_IO : SR_OK;
 }
@@ -604,10 +613,19 @@ static void parse_fit(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profile
                              {"bytes_protobuf", &fit->rune_bytes_protobuf, 1},
                              {"measured_native_inference_s", &fit->rune_measured_native_s, 1}};
             parse_nums(c, v, k, "rune", keys, 6);
+        } else if (strcmp(name, "corun") == 0) {
+            numkey keys[] = {{"interference", &fit->corun_interference, 1},
+                             {"alone_cpu_s", &fit->corun_alone_cpu_s, 1},
+                             {"with_cpu_s", &fit->corun_with_cpu_s, 1},
+                             {"wall_ratio", &fit->corun_wall_ratio, 1}};
+            parse_nums(c, v, k, "corun", keys, 4);
+            if (!c->failed && !(fit->corun_interference >= 1.0))
+                perr(c, k, k, "corun: interference must be >= 1 (a co-runner cannot speed a task up), got %g",
+                     fit->corun_interference);
         } else {
             perr(c, k, k,
                  "unknown key '%s' in fit (ref_flops, ref_mem_bw_Bps, scaling, layers, holdout, "
-                 "codecs, copy, protobuf, rune)",
+                 "codecs, copy, protobuf, rune, corun)",
                  name);
         }
     }

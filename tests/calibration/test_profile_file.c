@@ -49,6 +49,8 @@ static void make_fit(sr_profile_fit *fit)
     fit->pb_encode_fixed_s = 4.33e-8, fit->pb_encode_s_per_byte = 2e-11;
     fit->pb_decode_fixed_s = 9.54e-8, fit->pb_decode_s_per_byte = 4.34e-11;
     fit->rune_native_inf_s = 6.29e-7, fit->rune_overhead_rust = 0.19, fit->rune_overhead_protobuf = 0.52;
+    fit->corun_interference = 1.0375, fit->corun_alone_cpu_s = 0.0128, fit->corun_with_cpu_s = 0.01328;
+    fit->corun_wall_ratio = 2.09;
     fit->rune_bytes_rust = 136, fit->rune_bytes_protobuf = 38, fit->rune_measured_native_s = 6.5e-7;
 }
 
@@ -130,6 +132,8 @@ static void test_round_trip(void **state)
                 g->pb_decode_s_per_byte == fit.pb_decode_s_per_byte);
     assert_true(g->rune_native_inf_s == fit.rune_native_inf_s && g->rune_overhead_protobuf == fit.rune_overhead_protobuf &&
                 g->rune_bytes_rust == fit.rune_bytes_rust && g->rune_measured_native_s == fit.rune_measured_native_s);
+    assert_true(g->corun_interference == fit.corun_interference && g->corun_alone_cpu_s == fit.corun_alone_cpu_s &&
+                g->corun_with_cpu_s == fit.corun_with_cpu_s && g->corun_wall_ratio == fit.corun_wall_ratio);
     /* a loaded profile gives the In-situ AI model when it names a GPU preset, else its fitted model */
     sr_cost_model *m = NULL;
     assert_int_equal(sr_profile_cost_model(q, &m), SR_OK);
@@ -185,6 +189,9 @@ static void test_malformed(void **state)
         "name: x\nfpga_model: vx485t\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n",
         "t.yaml:2:13: fpga_model: unknown In-situ AI FPGA design 'vx485t' (vx690t-wss, vx690t-ws, vx690t-nws, "
         "vx690t-nws-batch)");
+    expect_error("name: x\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n"
+                 "fit:\n  ref_flops: 1\n  ref_mem_bw_Bps: 1\n  corun:\n    interference: 0.9\n",
+                 "t.yaml:6:3: corun: interference must be >= 1");
     expect_error("name: x\nroofline:\n  speed_flops: fast\n",
                  "t.yaml:3:16: speed_flops: 'fast' is not a number");
     expect_error("name: x\nroofline:\n  speed_flops: 1e9\n  cores: 1.5\n  efficiency: 1\n  mem_bw_Bps: 1\n",
@@ -273,6 +280,7 @@ static void test_shipped_profiles(void **state)
     assert_non_null(h->fit);
     assert_non_null(strstr(h->source, "fitted on "));
     assert_true(h->fit->cls[SR_LC_CONV3X3].fitted && h->fit->holdout_layers > 0 && h->fit->rune_overhead_rust > 0);
+    assert_true(h->fit->corun_interference >= 1.0); /* measured on the calibrating host (sr_corun.h) */
     sr_profile_file_free(h);
 }
 
