@@ -42,7 +42,8 @@ static sr_status alexnet_trunk(sr_graph **out)
     int x = sr_graph_add_input(g, "in", sr_shape_nchw(1, 3, 227, 227));
     const struct {
         int out, k, stride, pad, pool;
-    } convs[5] = {{64, 11, 4, 2, 1}, {192, 5, 1, 2, 1}, {384, 3, 1, 1, 0}, {256, 3, 1, 1, 0}, {256, 3, 1, 1, 1}};
+    } convs[5] = {
+        {64, 11, 4, 2, 1}, {192, 5, 1, 2, 1}, {384, 3, 1, 1, 0}, {256, 3, 1, 1, 0}, {256, 3, 1, 1, 1}};
     for (int i = 0; i < 5 && x >= 0; i++) {
         x = sr_graph_conv(g, NULL, x, convs[i].out, convs[i].k, convs[i].stride, convs[i].pad, 1, 1);
         if (x >= 0) x = sr_graph_add(g, SR_OP_RELU, NULL, &x, 1, NULL);
@@ -132,15 +133,19 @@ sr_status sr_corun_measure(int reps, uint64_t seed, sr_corun_result *out, char *
         goto cleanup;
     }
     gsl_rng_set(r, (unsigned long)seed);
-    for (int64_t i = 0; i < in_sz * TRAIN_BATCH; i++) tr.x[i] = (float)gsl_rng_uniform(r);
-    for (int i = 0; i < TRAIN_BATCH; i++) tr.labels[i] = (int)gsl_rng_uniform_int(r, 10);
+    for (int64_t i = 0; i < in_sz * TRAIN_BATCH; i++)
+        tr.x[i] = (float)gsl_rng_uniform(r);
+    for (int i = 0; i < TRAIN_BATCH; i++)
+        tr.labels[i] = (int)gsl_rng_uniform_int(r, 10);
     float *in = sr_exec_input(ex, 0);
-    for (int64_t i = 0; i < 3 * 227 * 227; i++) in[i] = (float)gsl_rng_uniform(r);
+    for (int64_t i = 0; i < 3 * 227 * 227; i++)
+        in[i] = (float)gsl_rng_uniform(r);
     /* both threads on the core this one runs on */
     out->cpu = sched_getcpu();
     if (out->cpu < 0 || pthread_getaffinity_np(pthread_self(), sizeof saved, &saved) != 0 ||
         pin(pthread_self(), out->cpu) != 0) {
-        if (err && err_size) snprintf(err, err_size, "co-running: cannot pin the measuring thread to one core");
+        if (err && err_size)
+            snprintf(err, err_size, "co-running: cannot pin the measuring thread to one core");
         st = SR_ERR_UNSUPPORTED;
         goto cleanup;
     }
@@ -161,11 +166,13 @@ sr_status sr_corun_measure(int reps, uint64_t seed, sr_corun_result *out, char *
             if (pin(th, out->cpu) != 0) {
                 tr.stop = 1;
                 pthread_join(th, NULL);
-                if (err && err_size) snprintf(err, err_size, "co-running: cannot pin the training thread to one core");
+                if (err && err_size)
+                    snprintf(err, err_size, "co-running: cannot pin the training thread to one core");
                 st = SR_ERR_UNSUPPORTED;
                 goto cleanup;
             }
-            while (!tr.started) sched_yield();
+            while (!tr.started)
+                sched_yield();
         }
         for (int i = 0; i < n && st == SR_OK; i++) {
             st = infer(ex, &cs, &ws);
@@ -175,7 +182,8 @@ sr_status sr_corun_measure(int reps, uint64_t seed, sr_corun_result *out, char *
                 ac[na] = cs, aw[na++] = ws;
         }
         if (with) {
-            while (tr.steps == 0) sched_yield(); /* the training has run at least once beside the inferences */
+            while (tr.steps == 0)
+                sched_yield(); /* the training has run at least once beside the inferences */
             tr.stop = 1;
             pthread_join(th, NULL);
         }

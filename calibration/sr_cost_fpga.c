@@ -48,8 +48,12 @@ double sr_cost_fpga_node(const sr_fpga_design *d, const sr_graph *g, int id, sr_
         sr_hw_fc f = {(int)samples, (int)in, nd->attr.out_channels};
         return sr_fpga_design_fc_s(d, &f, &s) == SR_OK ? s : -1.0;
     }
-    const sr_cost_device dev = {d->name, (double)d->fpga.dsp_total / d->fpga.dsp_per_mult * 2.0 * d->fpga.freq_hz, 1,
-                                1.0, d->fpga.mem_bw_Bps, 0};
+    const sr_cost_device dev = {d->name,
+                                (double)d->fpga.dsp_total / d->fpga.dsp_per_mult * 2.0 * d->fpga.freq_hz,
+                                1,
+                                1.0,
+                                d->fpga.mem_bw_Bps,
+                                0};
     return sr_cost_roofline_node(&dev, g, id, prec, batch);
 }
 
@@ -69,8 +73,8 @@ static sr_status fpga_layers(const sr_cost_model *m, const sr_cost_device *dev, 
     return SR_OK;
 }
 
-/* WS and WSS have dedicated engines, priced one by one; an NWS design is one engine that the tasks share, priced
- * as the whole device (two executors each get half of it). */
+/* WS and WSS have dedicated engines, priced one by one; an NWS design is one engine that the tasks share,
+ * priced as the whole device (two executors each get half of it). */
 static const sr_cost_model_ops fpga_engine_ops = {"insitu-fpga", fpga_layers, free, 1};
 static const sr_cost_model_ops fpga_device_ops = {"insitu-fpga", fpga_layers, free, 0};
 

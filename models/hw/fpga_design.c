@@ -4,7 +4,10 @@
 #include <stddef.h>
 #include <string.h>
 
-#define WSS_PAPER {.tr = 14, .tc = 14, .group = 4, .diag_engines = 9, .diag_tr = 7, .diag_tc = 7}
+#define WSS_PAPER                                                                                            \
+    {                                                                                                        \
+        .tr = 14, .tc = 14, .group = 4, .diag_engines = 9, .diag_tr = 7, .diag_tc = 7                        \
+    }
 
 static const struct {
     const char *name;
@@ -16,21 +19,47 @@ static const struct {
     int fc_batched;
     const char *source;
 } k_designs[] = {
-    {"vx690t-wss", SR_FPGA_ARCH_WSS, {0, 0, 0, 0}, 0, WSS_PAPER, {.tm = 50, .tn = 21, .tr = 1, .tc = 1}, 1,
-     "In-situ AI Fig. 18/19: WSS group 4 x (14x14 + 9 x 7x7) = 2548 multipliers (of Fig. 22's 2628 PEs) for conv, "
-     "FC on a 50 x 21 NWS from the 1052 DSPs eq. 10 leaves of 3600 (Tm x Tn by sr_fpga_search_nws on AlexNet's FC "
+    {"vx690t-wss",
+     SR_FPGA_ARCH_WSS,
+     {0, 0, 0, 0},
+     0,
+     WSS_PAPER,
+     {.tm = 50, .tn = 21, .tr = 1, .tc = 1},
+     1,
+     "In-situ AI Fig. 18/19: WSS group 4 x (14x14 + 9 x 7x7) = 2548 multipliers (of Fig. 22's 2628 PEs) for "
+     "conv, "
+     "FC on a 50 x 21 NWS from the 1052 DSPs eq. 10 leaves of 3600 (Tm x Tn by sr_fpga_search_nws on "
+     "AlexNet's FC "
      "layers), batched (Fig. 13)"},
-    {"vx690t-ws", SR_FPGA_ARCH_WS, {.tm = 64, .tn = 4, .tr = 1, .tc = 1}, 9, {0, 0, 0, 0, 0, 0},
-     {.tm = 20, .tn = 52, .tr = 1, .tc = 1}, 1,
-     "In-situ AI Fig. 17: 10 NWS engines of 64 x 4 (2560 of Fig. 22's 2628 PEs; Tm x Tn by sr_fpga_search_nws on "
-     "AlexNet's conv layers in 2628 / 10), one for inference, 9 for the diagnosis patches; FC on a 20 x 52 NWS from "
+    {"vx690t-ws",
+     SR_FPGA_ARCH_WS,
+     {.tm = 64, .tn = 4, .tr = 1, .tc = 1},
+     9,
+     {0, 0, 0, 0, 0, 0},
+     {.tm = 20, .tn = 52, .tr = 1, .tc = 1},
+     1,
+     "In-situ AI Fig. 17: 10 NWS engines of 64 x 4 (2560 of Fig. 22's 2628 PEs; Tm x Tn by "
+     "sr_fpga_search_nws on "
+     "AlexNet's conv layers in 2628 / 10), one for inference, 9 for the diagnosis patches; FC on a 20 x 52 "
+     "NWS from "
      "the 1040 DSPs eq. 10 leaves, batched"},
-    {"vx690t-nws", SR_FPGA_ARCH_NWS, {.tm = 64, .tn = 39, .tr = 1, .tc = 1}, 9, {0, 0, 0, 0, 0, 0},
-     {.tm = 64, .tn = 39, .tr = 1, .tc = 1}, 0,
-     "Zhang et al. FPGA'15 engine (In-situ AI Fig. 9/10): one 64 x 39 NWS (2496 of Fig. 22's 2628 PEs; Tm x Tn by "
+    {"vx690t-nws",
+     SR_FPGA_ARCH_NWS,
+     {.tm = 64, .tn = 39, .tr = 1, .tc = 1},
+     9,
+     {0, 0, 0, 0, 0, 0},
+     {.tm = 64, .tn = 39, .tr = 1, .tc = 1},
+     0,
+     "Zhang et al. FPGA'15 engine (In-situ AI Fig. 9/10): one 64 x 39 NWS (2496 of Fig. 22's 2628 PEs; Tm x "
+     "Tn by "
      "sr_fpga_search_nws on AlexNet's conv layers) for conv and FC, FC weights loaded per sample"},
-    {"vx690t-nws-batch", SR_FPGA_ARCH_NWS, {.tm = 64, .tn = 39, .tr = 1, .tc = 1}, 9, {0, 0, 0, 0, 0, 0},
-     {.tm = 64, .tn = 39, .tr = 1, .tc = 1}, 1,
+    {"vx690t-nws-batch",
+     SR_FPGA_ARCH_NWS,
+     {.tm = 64, .tn = 39, .tr = 1, .tc = 1},
+     9,
+     {0, 0, 0, 0, 0, 0},
+     {.tm = 64, .tn = 39, .tr = 1, .tc = 1},
+     1,
      "as vx690t-nws with In-situ AI's batch loop for the FC layers (Fig. 13)"},
 };
 #define N_DESIGNS ((int)(sizeof k_designs / sizeof k_designs[0]))
@@ -75,8 +104,8 @@ static int design_valid(const sr_fpga_design *d)
     case SR_FPGA_ARCH_WS:
         return nws_valid(&d->conv) && d->n_diag > 0;
     case SR_FPGA_ARCH_WSS:
-        return d->wss.tr > 0 && d->wss.tc > 0 && d->wss.group > 0 && d->wss.diag_engines > 0 && d->wss.diag_tr > 0 &&
-               d->wss.diag_tc > 0;
+        return d->wss.tr > 0 && d->wss.tc > 0 && d->wss.group > 0 && d->wss.diag_engines > 0 &&
+               d->wss.diag_tr > 0 && d->wss.diag_tc > 0;
     }
     return 0;
 }

@@ -1,8 +1,9 @@
-/* test_cost_fpga.c: the In-situ AI FPGA engines behind the cost-model interface (sr_cost_fpga.h): every conv and
- * FC node of AlexNet costs the closed form written out by hand here (eq. 11 on the WSS arrays, the NWS loop nest,
- * eq. 12 with and without Fig. 13's batch loop), the sums equal the terms of eq. 13 (sr_fpga_pipeline_time), the
- * diagnosis engines price one image's patches at once, grouped convs are their groups in turn, other layers are
- * memory-bound, the vx690t profile selects the WSS design, and bad arguments are refused. */
+/* test_cost_fpga.c: the In-situ AI FPGA engines behind the cost-model interface (sr_cost_fpga.h): every conv
+ * and FC node of AlexNet costs the closed form written out by hand here (eq. 11 on the WSS arrays, the NWS
+ * loop nest, eq. 12 with and without Fig. 13's batch loop), the sums equal the terms of eq. 13
+ * (sr_fpga_pipeline_time), the diagnosis engines price one image's patches at once, grouped convs are their
+ * groups in turn, other layers are memory-bound, the vx690t profile selects the WSS design, and bad arguments
+ * are refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,9 +108,9 @@ static void test_alexnet_by_hand(void **state)
     sr_graph_free(g);
 }
 
-/* On the WSS design the conv and FC sums are eq. 13's two stage terms: T_All_CONV (eq. 11 summed, one sample) and
- * T_All_FCN at batch B (eq. 12 summed), as sr_fpga_pipeline_time computes them; the whole range adds the other
- * nodes, each memory-bound at 29.9 GB/s (a ReLU by hand). */
+/* On the WSS design the conv and FC sums are eq. 13's two stage terms: T_All_CONV (eq. 11 summed, one sample)
+ * and T_All_FCN at batch B (eq. 12 summed), as sr_fpga_pipeline_time computes them; the whole range adds the
+ * other nodes, each memory-bound at 29.9 GB/s (a ReLU by hand). */
 static void test_wss_sums_are_eq13_terms(void **state)
 {
     (void)state;
@@ -152,19 +153,20 @@ static void test_wss_sums_are_eq13_terms(void **state)
     sr_graph_free(g);
 }
 
-/* Engine 1 (the diagnosis): a diagnosis model of one 115 x 115 patch (experiments/insitu/jigsaw-patch.cfg); each image's 9 patches run on the 9 arrays
- * (WSS: 7 x 7 each, 4 output maps at once) or the 9 engines (WS) at once: B images take B x one patch's cycles. The
- * same layer on engine 0 runs on the inference array. An NWS design has one engine: there the 9 patches run in
- * turn. */
+/* Engine 1 (the diagnosis): a diagnosis model of one 115 x 115 patch (experiments/insitu/jigsaw-patch.cfg);
+ * each image's 9 patches run on the 9 arrays (WSS: 7 x 7 each, 4 output maps at once) or the 9 engines (WS)
+ * at once: B images take B x one patch's cycles. The same layer on engine 0 runs on the inference array. An
+ * NWS design has one engine: there the 9 patches run in turn. */
 static void test_diagnosis_engine(void **state)
 {
     (void)state;
     sr_graph *g = NULL;
     char err[256] = "";
-    assert_int_equal(
-        sr_model_load(SR_SOURCE_DIR "/experiments/insitu/jigsaw-patch.cfg", 0, 0, 0, 1, &g, NULL, err, sizeof err),
-        SR_OK);
-    assert_int_equal(sr_graph_node(g, 1)->out.d[2], 28); /* conv1 of a 115 x 115 patch: (115 + 4 - 11) / 4 + 1 */
+    assert_int_equal(sr_model_load(SR_SOURCE_DIR "/experiments/insitu/jigsaw-patch.cfg", 0, 0, 0, 1, &g, NULL,
+                                   err, sizeof err),
+                     SR_OK);
+    assert_int_equal(sr_graph_node(g, 1)->out.d[2],
+                     28); /* conv1 of a 115 x 115 patch: (115 + 4 - 11) / 4 + 1 */
     sr_fpga_design wss, ws, nws;
     assert_int_equal(sr_fpga_design_preset("vx690t-wss", &wss), SR_OK);
     assert_int_equal(sr_fpga_design_preset("vx690t-ws", &ws), SR_OK);
@@ -240,8 +242,8 @@ static void test_profile_and_arguments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_alexnet_by_hand),         cmocka_unit_test(test_wss_sums_are_eq13_terms),
-        cmocka_unit_test(test_diagnosis_engine),        cmocka_unit_test(test_grouped_conv),
+        cmocka_unit_test(test_alexnet_by_hand),       cmocka_unit_test(test_wss_sums_are_eq13_terms),
+        cmocka_unit_test(test_diagnosis_engine),      cmocka_unit_test(test_grouped_conv),
         cmocka_unit_test(test_profile_and_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

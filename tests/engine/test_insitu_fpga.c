@@ -2,12 +2,13 @@
  * calibration/sr_cost_fpga.h) running the insitu policy through the engine (real SimGrid runs).
  *
  * The node runs AlexNet inference on executor 0 and the diagnosis (experiments/insitu/jigsaw-patch.cfg, one
- * 115x115 patch per the 9 of an image) on executor 1 (`engines: dedicated`); both start when a frame is captured,
- * so they overlap. Every inference task then lasts exactly the engines' closed form of AlexNet on engine 0 and
- * every diagnosis that of the patch net on engine 1 (sr_cost_fpga_node summed; the closed forms themselves are
- * checked by hand in tests/calibration/test_cost_fpga.c): the dedicated engines of WSS and WS do not slow each
- * other. The NWS design is one engine: its two executors each have half of it, so both tasks take twice their
- * price. System c of the shipped stage table at stage_scale 0.001 (stage 0: 5 images, uploaded). */
+ * 115x115 patch per the 9 of an image) on executor 1 (`engines: dedicated`); both start when a frame is
+ * captured, so they overlap. Every inference task then lasts exactly the engines' closed form of AlexNet on
+ * engine 0 and every diagnosis that of the patch net on engine 1 (sr_cost_fpga_node summed; the closed forms
+ * themselves are checked by hand in tests/calibration/test_cost_fpga.c): the dedicated engines of WSS and WS
+ * do not slow each other. The NWS design is one engine: its two executors each have half of it, so both tasks
+ * take twice their price. System c of the shipped stage table at stage_scale 0.001 (stage 0: 5 images,
+ * uploaded). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -68,7 +69,8 @@ static sr_run_output run_node(const char *profile)
     void *p = e->policy.params;
     assert_int_equal(sr_params_set_int(sec, p, "system", 2), 0);
     assert_int_equal(sr_params_set_str(sec, p, "cloud", "cloud"), 0);
-    assert_int_equal(sr_params_set_str(sec, p, "stages_db", SR_SOURCE_DIR "/experiments/insitu/stages.db"), 0);
+    assert_int_equal(sr_params_set_str(sec, p, "stages_db", SR_SOURCE_DIR "/experiments/insitu/stages.db"),
+                     0);
     assert_int_equal(sr_params_set_str(sec, p, "net", "lenet5"), 0);
     assert_int_equal(sr_params_set_str(sec, p, "diagnosis_model", "patch"), 0);
     assert_int_equal(sr_params_set_dbl(sec, p, "frame_size", 1e5), 0);
@@ -114,7 +116,8 @@ static void test_dedicated_engines_at_their_closed_form(void **state)
     const struct {
         const char *profile, *design;
         double factor;
-    } cases[] = {{"vx690t", "vx690t-wss", 1.0}, {"vx690t-ws", "vx690t-ws", 1.0}, {"vx690t-nws", "vx690t-nws", 2.0}};
+    } cases[] = {
+        {"vx690t", "vx690t-wss", 1.0}, {"vx690t-ws", "vx690t-ws", 1.0}, {"vx690t-nws", "vx690t-nws", 2.0}};
     double both_done[3];
     for (int c = 0; c < 3; c++) {
         const double inf = priced(cases[c].design, "alexnet", 0), diag = priced(cases[c].design, PATCH, 1);
@@ -126,7 +129,8 @@ static void test_dedicated_engines_at_their_closed_form(void **state)
         assert_int_equal(overlapped, both);
         sr_run_output_clear(&o);
     }
-    /* an image's inference and diagnosis are both done soonest on WSS, latest on WS (the paper's Fig. 22 order) */
+    /* an image's inference and diagnosis are both done soonest on WSS, latest on WS (the paper's Fig. 22
+     * order) */
     assert_true(both_done[0] < both_done[2] && both_done[2] < both_done[1]);
 }
 
