@@ -16,6 +16,7 @@
 #include "sr_exec.h"
 #include "sr_kernels.h"
 #include "sr_profile_file.h"
+#include "sr_corun.h"
 #include "sr_profile_rune.h"
 #include "sr_tensor.pb-c.h"
 #include "sr_weights.h"
@@ -653,6 +654,45 @@ sr_status sr_calib_rune_update(const sr_calib_options *o, const sr_profile *in, 
     return st;
 }
 
+/* Co-running interference (sr_corun.h) into fit; 0 when it could not be measured (logged). */
+static int measure_corun(const sr_calib_options *o, sr_profile_fit *fit)
+{
+    const int reps = o->level == SR_CALIB_FULL ? 40 : o->level == SR_CALIB_QUICK ? 20 : 4;
+    sr_corun_result r;
+    char err[256] = "";
+    sr_status st = sr_corun_measure(reps, o->seed, &r, err, sizeof err);
+    if (st != SR_OK) {
+        logf_(o, "  co-running: not measured: %s\n", err[0] ? err : sr_status_message(st));
+        return 0;
+    }
+    /* a co-runner cannot speed a task up: a ratio below 1 is noise around no interference */
+    fit->corun_interference = r.interference > 1.0 ? r.interference : 1.0;
+    fit->corun_alone_cpu_s = r.alone_cpu_s;
+    fit->corun_with_cpu_s = r.with_cpu_s;
+    fit->corun_wall_ratio = r.wall_ratio;
+    logf_(o,
+          "  co-running (core %d, %d inferences each): AlexNet conv layers %.3f ms CPU alone, %.3f ms beside LeNet-5 "
+          "training (%lld batches): interference %.4f, wall x %.3f\n",
+          r.cpu, r.reps, 1e3 * r.alone_cpu_s, 1e3 * r.with_cpu_s, (long long)r.training_steps, r.interference,
+          r.wall_ratio);
+    return 1;
+}
+
+sr_status sr_calib_corun_update(const sr_calib_options *o, const sr_profile *in, sr_profile **out, char *err,
+                                size_t err_size)
+{
+    if (!o || !in || !in->fit || !out) return SR_ERR_INVALID;
+    *out = NULL;
+    sr_profile_fit fit = *in->fit;
+    if (!measure_corun(o, &fit)) {
+        if (err && err_size) snprintf(err, err_size, "calibrate: co-running could not be measured (see the log)");
+        return SR_ERR_UNSUPPORTED;
+    }
+    sr_status st = sr_profile_clone(in, &fit, out);
+    if (st != SR_OK && err && err_size) snprintf(err, err_size, "calibrate: co-running: %s", sr_status_message(st));
+    return st;
+}
+
 /* ---------------------------------------------------------------------------------------------------
  * The run */
 
@@ -932,7 +972,7 @@ sr_status sr_calibrate_run(const sr_calib_options *o, sr_calib_result **out, cha
                                 : "tiny",
         date);
     sr_profile base = {
-        o->name ? o->name : "host", "edge", desc, flops, 1, 1.0, 2.0 * cp, 10.0, 25.0, src, NULL, NULL, NULL};
+        o->name ? o->name : "host", "edge", desc, flops, 1, 1.0, 2.0 * cp, 10.0, 25.0, src, NULL, NULL, NULL, NULL};
     /* extra measurements */
     logf_(o, "codecs, serialization, rune:\n");
     int cch = lvl == SR_CALIB_FULL ? 64 : lvl == SR_CALIB_QUICK ? 32 : 8;
@@ -944,6 +984,7 @@ sr_status sr_calibrate_run(const sr_calib_options *o, sr_calib_result **out, cha
                           lvl == SR_CALIB_TINY ? 4096 : 262144);
     sr_rune_measurement rune;
     int have_rune = measure_rune(o, &rune, rune_iters(lvl), 5);
+    measure_corun(o, fit);
 
     holdout(o, &s, &base, fit);
     if (have_rune && (st = sr_profile_rune_store(&base, &rune, fit)) != SR_OK) goto fail;

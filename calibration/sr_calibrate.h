@@ -72,4 +72,10 @@ void sr_calib_result_free(sr_calib_result *r); /* NULL is a no-op */
 sr_status sr_calib_rune_update(const sr_calib_options *o, const sr_profile *in, sr_profile **out, char *err,
                                size_t err_size);
 
+/* Measures the co-running interference on this host (sr_corun.h: reps inferences per condition, 40 at the full
+ * level, 20 quick, 4 tiny) and returns a copy of `in` carrying it in its fit (corun_*), every other number
+ * unchanged. Caller frees *out with sr_profile_file_free. */
+sr_status sr_calib_corun_update(const sr_calib_options *o, const sr_profile *in, sr_profile **out, char *err,
+                                size_t err_size);
+
 #endif

@@ -28,6 +28,11 @@ const char *sr_cost_model_name(const sr_cost_model *m)
     return m && m->ops && m->ops->name ? m->ops->name : "?";
 }
 
+int sr_cost_model_per_engine(const sr_cost_model *m)
+{
+    return m && m->ops ? m->ops->per_engine : 0;
+}
+
 sr_status sr_cost_model_create(const sr_cost_model_ops *ops, void *state, sr_cost_model **out)
 {
     if (!ops || !ops->layers || !out) return SR_ERR_INVALID;

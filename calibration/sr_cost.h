@@ -26,6 +26,8 @@ typedef struct sr_cost_device {
     int cores;
     double efficiency; /* achieved fraction of peak on DNN layers, in (0, 1] */
     double mem_bw_Bps; /* memory bandwidth, bytes/s; <= 0 means "no memory bound" */
+    int engine;        /* which of the device's engines runs the layers (the engine's executor index, 0 for the
+                        * first or when unknown); only models of devices with dedicated engines read it (FPGA) */
 } sr_cost_device;
 
 typedef struct sr_cost_model sr_cost_model;
@@ -37,6 +39,10 @@ typedef struct sr_cost_model_ops {
     sr_status (*layers)(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int first,
                         int last, sr_precision p, int batch, double *seconds);
     void (*destroy)(void *state);
+    /* 1: `layers` prices the engine dev->engine names on its own (an FPGA's dedicated engines), so an executor
+     * of the device runs a task in the seconds priced; 0 (default): the whole device is priced and an executor,
+     * 1/E of it, takes E times as long (sim/engine/eng_loop.c). */
+    int per_engine;
 } sr_cost_model_ops;
 
 struct sr_cost_model {
@@ -52,6 +58,8 @@ sr_status sr_cost_layers(const sr_cost_model *m, const sr_cost_device *dev, cons
 
 /* Name of the model's implementation ("roofline"). */
 const char *sr_cost_model_name(const sr_cost_model *m);
+/* ops->per_engine of m (0 for NULL). */
+int sr_cost_model_per_engine(const sr_cost_model *m);
 
 /* Creates the roofline cost model. Caller frees with sr_cost_model_free. */
 sr_status sr_cost_roofline_create(sr_cost_model **out);

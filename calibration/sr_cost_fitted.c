@@ -16,7 +16,7 @@ static void fitted_destroy(void *state)
 static sr_status fitted_layers(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int first,
                                int last, sr_precision p, int batch, double *seconds);
 
-static const sr_cost_model_ops fitted_ops = {"fitted", fitted_layers, fitted_destroy};
+static const sr_cost_model_ops fitted_ops = {"fitted", fitted_layers, fitted_destroy, 0};
 
 static double node_cost(const sr_cost_model *m, const sr_cost_device *dev, const sr_graph *g, int id,
                         sr_precision p, int batch, int *used_fit)

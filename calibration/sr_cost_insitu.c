@@ -26,7 +26,7 @@ double sr_cost_insitu_node(const sr_gpu_insitu_params *p, const sr_graph *g, int
         sr_gpu_insitu_fc_result r;
         return sr_gpu_insitu_fc_time(p, &f, &r) == SR_OK ? r.time_s : -1.0;
     }
-    const sr_cost_device dev = {p->name, sr_gpu_insitu_max_ops(p, 1.0), 1, 1.0, p->mem_bw_Bps};
+    const sr_cost_device dev = {p->name, sr_gpu_insitu_max_ops(p, 1.0), 1, 1.0, p->mem_bw_Bps, 0};
     return sr_cost_roofline_node(&dev, g, id, prec, batch);
 }
 
@@ -47,7 +47,7 @@ static sr_status insitu_layers(const sr_cost_model *m, const sr_cost_device *dev
     return SR_OK;
 }
 
-static const sr_cost_model_ops insitu_ops = {"insitu-gpu", insitu_layers, free};
+static const sr_cost_model_ops insitu_ops = {"insitu-gpu", insitu_layers, free, 0};
 
 sr_status sr_cost_insitu_create(const sr_gpu_insitu_params *p, sr_cost_model **out)
 {

@@ -33,7 +33,7 @@ static sr_status roofline_layers(const sr_cost_model *m, const sr_cost_device *d
     return SR_OK;
 }
 
-static const sr_cost_model_ops roofline_ops = {"roofline", roofline_layers, NULL};
+static const sr_cost_model_ops roofline_ops = {"roofline", roofline_layers, NULL, 0};
 
 sr_status sr_cost_roofline_create(sr_cost_model **out)
 {

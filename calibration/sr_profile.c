@@ -14,6 +14,7 @@
 
 #include "fpga_engines.h"
 #include "sr_cost_fitted.h"
+#include "sr_cost_fpga.h"
 #include "sr_cost_insitu.h"
 #include "sr_profile_file.h"
 
@@ -26,49 +27,49 @@ static const sr_profile profiles[] = {
     {"camera-soc", "camera", "smart-camera SoC, 4x Cortex-A7 @ 1.2 GHz", 1.2e9 * 4, 4, 0.25, 3.2e9, 1.5, 3.0,
      "peak: 4 cores x 1.2 GHz x 4 fp32 flop/cycle (NEON); efficiency 0.25 assumed; power typical of "
      "IP-camera SoCs",
-     "camera-soc.yaml", NULL, NULL},
+     "camera-soc.yaml", NULL, NULL, NULL},
     {"mcu-h7", "mcu", "Arduino Portenta H7 (STM32H747, Cortex-M7 @ 480 MHz)", 480e6 * 2, 1, 0.3, 1.0e9, 0.15,
      0.45,
      "ST STM32H747 datasheet: Cortex-M7 at 480 MHz with a single-precision FPU (1 FMA/cycle = 2 flop); "
      "efficiency 0.3 assumed; power from the datasheet's run-mode current at 3.3 V",
-     "mcu-h7.yaml", NULL, NULL},
+     "mcu-h7.yaml", NULL, NULL, NULL},
     {"rpi3", "iot", "Raspberry Pi 3 B (4x Cortex-A53 @ 1.2 GHz)", 1.2e9 * 4, 4, 0.2, 2.0e9, 1.4, 3.7,
      "peak: 4 x 1.2 GHz x 4 fp32 flop/cycle; power: Raspberry Pi Foundation figures for idle / "
      "full load; efficiency 0.2 assumed",
-     "rpi3.yaml", NULL, NULL},
+     "rpi3.yaml", NULL, NULL, NULL},
     {"rpi4", "iot", "Raspberry Pi 4 B (4x Cortex-A72 @ 1.5 GHz)", 1.5e9 * 8, 4, 0.25, 4.0e9, 2.7, 6.4,
      "peak: 4 x 1.5 GHz x 8 fp32 flop/cycle (2x 128-bit NEON FMA); idle/load power as commonly measured "
      "for the Pi 4 B; efficiency 0.25 assumed",
-     "rpi4.yaml", NULL, NULL},
+     "rpi4.yaml", NULL, NULL, NULL},
     {"jetson-tx1", "gpu", "NVIDIA Jetson TX1 (256 Maxwell CUDA cores)", 512e9, 1, 0.4, 25.6e9, 3.5, 15.0,
      "NVIDIA: 1 TFLOPS fp16 / 512 GFLOPS fp32, 25.6 GB/s LPDDR4, 10-15 W module; In-situ AI "
      "(shared/seeds/003) uses a TX1 as its IoT GPU; efficiency 0.4 assumed",
-     "jetson-tx1.yaml", NULL, "jetson-tx1"},
+     "jetson-tx1.yaml", NULL, "jetson-tx1", NULL},
     {"jetson-nano", "gpu", "NVIDIA Jetson Nano (128 Maxwell CUDA cores)", 236e9, 1, 0.4, 25.6e9, 1.5, 10.0,
      "NVIDIA: 472 GFLOPS fp16 / 236 GFLOPS fp32, 25.6 GB/s, 5-10 W modes; efficiency 0.4 assumed",
-     "jetson-nano.yaml", NULL, NULL},
+     "jetson-nano.yaml", NULL, NULL, NULL},
     {"titanx", "cloud", "NVIDIA Titan X (Pascal) cloud GPU", 11e12, 1, 0.5, 480e9, 15.0, 250.0,
      "NVIDIA: 11 TFLOPS fp32, 480 GB/s GDDR5X, 250 W board power; In-situ AI's cloud GPU; efficiency 0.5 "
      "assumed",
-     "titanx.yaml", NULL, "titan-x-pascal"},
+     "titanx.yaml", NULL, "titan-x-pascal", NULL},
     {"v100", "cloud", "NVIDIA Tesla V100 (PCIe) cloud GPU", 14e12, 1, 0.5, 900e9, 25.0, 250.0,
      "NVIDIA V100 PCIe datasheet: 14 TFLOPS fp32, 900 GB/s HBM2, 250 W; efficiency 0.5 assumed", "v100.yaml",
-     NULL, NULL},
+     NULL, NULL, NULL},
     {"vx690t", "fpga", "Xilinx Virtex-7 VX690T FPGA accelerator", SR_VX690T_DSP * 2.0 * SR_VX690T_FREQ_HZ, 1, 0.8,
      SR_VX690T_MEM_BW_BPS, 5.0, 25.0,
      "Xilinx 7 Series: 3600 DSP48E1 slices, 2 ops/DSP/cycle (16-bit MAC) at 100 MHz (In-situ AI gives no clock; "
      "its NWS engine is Zhang et al. FPGA'15's, 100 MHz); VC709 board 2 x DDR3-1866 = 29.9 GB/s; the same "
      "numbers as the engine preset (models/hw/fpga_engines.h); efficiency 0.8 assumed for a well-tiled engine; "
      "power assumed",
-     "vx690t.yaml", NULL, NULL},
+     "vx690t.yaml", NULL, NULL, "vx690t-wss"},
     {"xeon-e5-2620", "edge", "Intel Xeon E5-2620 (6 cores @ 2.0 GHz, Sandy Bridge) server", 2.0e9 * 16, 6,
      0.5, 42.6e9, 50.0, 95.0,
      "Intel ARK: 6 cores, 2.0 GHz, AVX (16 fp32 flop/cycle), 4x DDR3-1333 = 42.6 GB/s, 95 W TDP; "
      "idle power and efficiency assumed",
-     "xeon-e5-2620.yaml", NULL, NULL},
+     "xeon-e5-2620.yaml", NULL, NULL, NULL},
     {"cloud-cpu", "cloud", "cloud VM, 16 vCPU AVX2 @ 2.5 GHz", 2.5e9 * 32, 16, 0.5, 100e9, 60.0, 200.0,
      "peak: 16 x 2.5 GHz x 32 fp32 flop/cycle (2 AVX2 FMA units); power and efficiency assumed",
-     "cloud-cpu.yaml", NULL, NULL},
+     "cloud-cpu.yaml", NULL, NULL, NULL},
 };
 
 int sr_profile_count(void)
@@ -138,7 +139,7 @@ const sr_profile *sr_profile_find(const char *name)
 
 sr_cost_device sr_profile_device(const sr_profile *p)
 {
-    sr_cost_device d = {p->name, p->speed_flops, p->cores, p->efficiency, p->mem_bw_Bps};
+    sr_cost_device d = {p->name, p->speed_flops, p->cores, p->efficiency, p->mem_bw_Bps, 0};
     return d;
 }
 
@@ -192,6 +193,15 @@ sr_status sr_profile_cost_model_err(const sr_profile *p, sr_cost_model **out, ch
             return st;
         }
         return sr_cost_insitu_create(&gp, out);
+    }
+    if (p->fpga_model) {
+        sr_fpga_design fd;
+        sr_status st = sr_fpga_design_preset(p->fpga_model, &fd);
+        if (st != SR_OK) {
+            if (err && err_size) snprintf(err, err_size, "unknown In-situ AI FPGA design '%s'", p->fpga_model);
+            return st;
+        }
+        return sr_cost_fpga_create(&fd, out);
     }
     const sr_profile_fit *fit = NULL;
     sr_profile *loaded = NULL;
@@ -255,6 +265,13 @@ static void print_fit(const sr_profile_fit *fit, FILE *f)
                 100 * fit->rune_overhead_rust, fit->rune_bytes_rust,
                 1e6 * fit->rune_native_inf_s * (1 + fit->rune_overhead_protobuf), 100 * fit->rune_overhead_protobuf,
                 fit->rune_bytes_protobuf);
+    if (fit->corun_interference > 0)
+        fprintf(f,
+                "co-running:   interference %.4g (AlexNet conv layers beside a LeNet-5 training loop on one core of "
+                "the calibrating host's CPU: %.4g ms -> %.4g ms of CPU time, wall x %.3g; a CPU stand-in for the "
+                "device, sr_corun.h)\n",
+                fit->corun_interference, 1e3 * fit->corun_alone_cpu_s, 1e3 * fit->corun_with_cpu_s,
+                fit->corun_wall_ratio);
 }
 
 void sr_profile_print(const sr_profile *p, FILE *f)
@@ -285,21 +302,36 @@ void sr_profile_print(const sr_profile *p, FILE *f)
                 gp.name, gp.freq_hz / 1e6, gp.n_cuda_cores, gp.n_sm, gp.blocks_per_sm, gp.tile_m, gp.tile_n,
                 gp.mem_bw_Bps / 1e9, gp.source);
     }
+    if (p->fpga_model) {
+        sr_fpga_design fd;
+        if (sr_fpga_design_preset(p->fpga_model, &fd) != SR_OK) {
+            fprintf(f, "cost model:   unknown In-situ AI FPGA design '%s'\n", p->fpga_model);
+            return;
+        }
+        fprintf(f,
+                "cost model:   In-situ AI FPGA engines (Song et al. HPCA'18, eqs. 4, 10-14), design %s on the %s: "
+                "%.4g MHz, %.4g GB/s, %lld of %d DSPs; conv and FC layers by the engines' closed forms, other "
+                "layers memory-bound at its bandwidth (docs/calibration.md)\n"
+                "design:       %s\n",
+                fd.name, fd.fpga.name, fd.fpga.freq_hz / 1e6, fd.fpga.mem_bw_Bps / 1e9,
+                (long long)sr_fpga_design_dsp(&fd), fd.fpga.dsp_total, fd.source);
+    }
+    const int analytic = p->gpu_model || p->fpga_model;
     const sr_profile_fit *fit = NULL;
     sr_profile *loaded = NULL;
     char err[512] = "";
     sr_status st = sr_profile_get_fit(p, &fit, &loaded, err, sizeof err);
     if (st != SR_OK) {
-        fprintf(f, "%s:   roofline (fit file unreadable: %s)\n", p->gpu_model ? "fit" : "cost model", err);
+        fprintf(f, "%s:   roofline (fit file unreadable: %s)\n", analytic ? "fit" : "cost model", err);
         return;
     }
     if (!fit) {
-        if (!p->gpu_model)
+        if (!analytic)
             fprintf(f, "cost model:   roofline, t = max(flops / (peak x efficiency), bytes / memory bw) per "
                        "layer\n");
         return;
     }
-    if (p->gpu_model)
+    if (analytic)
         fprintf(f,
                 "fit:          %s%s (its layer classes are not used: the In-situ AI model prices layers; its "
                 "codec, copy and serialization costs are)\n",

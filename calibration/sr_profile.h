@@ -67,6 +67,14 @@ typedef struct sr_profile_fit {
     double rune_overhead_protobuf; /* same with protobuf (protobuf-c on the host) */
     double rune_bytes_rust, rune_bytes_protobuf; /* boundary bytes per inference (4 messages) */
     double rune_measured_native_s; /* the measured native inference on the calibrating host; 0 when scaled */
+    /* Co-running interference (sr_corun.h): AlexNet's conv layers timed alone and beside a LeNet-5 training loop
+     * on one core of the calibrating host, carried unchanged to scaled profiles (a CPU measurement standing in
+     * for every device; In-situ AI's GPU Fig. 16). A device with this profile takes it as its `interference`
+     * unless the experiment sets one. 0 = not measured. */
+    double corun_interference;  /* thread CPU time beside the training / alone */
+    double corun_alone_cpu_s;   /* the inference's median CPU time alone */
+    double corun_with_cpu_s;    /* ... beside the training */
+    double corun_wall_ratio;    /* wall time beside / alone (sharing the core and interference) */
 } sr_profile_fit;
 
 typedef struct sr_profile {
@@ -84,6 +92,9 @@ typedef struct sr_profile {
     /* In-situ AI GPU preset (sr_gpu_insitu_preset) that prices this device's layers instead of the fit
      * (sr_cost_insitu.h), or NULL: the paper's own GPUs, Jetson TX1 and Titan X, use it. */
     const char *gpu_model;
+    /* In-situ AI FPGA design (sr_fpga_design_preset: vx690t-wss, -ws, -nws, -nws-batch) whose engines price this
+     * device's layers (sr_cost_fpga.h), or NULL: the paper's VX690T uses it. */
+    const char *fpga_model;
 } sr_profile;
 
 int sr_profile_count(void);
@@ -106,7 +117,8 @@ sr_cost_device sr_profile_device(const sr_profile *p);
  * calibration/profiles (borrowed string). */
 const char *sr_profile_dir(void);
 
-/* The cost model of profile p: the In-situ AI GPU model when p names a gpu_model, else the fitted model
+/* The cost model of profile p: the In-situ AI GPU model when p names a gpu_model, its FPGA engines when it
+ * names an fpga_model, else the fitted model
  * (sr_cost_fitted_create) when p carries a fit or names a fit_file (read from sr_profile_dir()), the
  * roofline otherwise. When a named fit file cannot be read,
  * SR_ERR_IO / SR_ERR_PARSE. Caller frees *out with sr_cost_model_free. */

@@ -12,12 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fpga_design.h"
 #include "gpu_insitu_time.h"
 
 typedef struct owned_profile {
     sr_profile p; /* first member: a sr_profile * of ours is an owned_profile * */
     sr_profile_fit fit;
-    char *name, *device_class, *description, *source, *fit_file, *gpu_model;
+    char *name, *device_class, *description, *source, *fit_file, *gpu_model, *fpga_model;
 } owned_profile;
 
 void sr_profile_fit_init(sr_profile_fit *fit)
@@ -39,6 +40,7 @@ void sr_profile_file_free(sr_profile *p)
     free(o->source);
     free(o->fit_file);
     free(o->gpu_model);
+    free(o->fpga_model);
     free(o);
 }
 
@@ -63,6 +65,7 @@ sr_status sr_profile_clone(const sr_profile *src, const sr_profile_fit *fit, sr_
     o->source = dup_or_null(src->source ? src->source : "", &fail);
     o->fit_file = dup_or_null(src->fit_file, &fail);
     o->gpu_model = dup_or_null(src->gpu_model, &fail);
+    o->fpga_model = dup_or_null(src->fpga_model, &fail);
     if (fail) {
         sr_profile_file_free(&o->p);
         return SR_ERR_NOMEM;
@@ -73,6 +76,7 @@ sr_status sr_profile_clone(const sr_profile *src, const sr_profile_fit *fit, sr_
     o->p.source = o->source;
     o->p.fit_file = o->fit_file;
     o->p.gpu_model = o->gpu_model;
+    o->p.fpga_model = o->fpga_model;
     const sr_profile_fit *f = fit ? fit : src->fit;
     if (f) {
         o->fit = *f;
@@ -154,6 +158,14 @@ sr_status sr_profile_file_emit(const sr_profile *p, FILE *f)
         emit_str(f, p->gpu_model);
         fputc('\n', f);
     }
+    if (p->fpga_model) {
+        fputs("# layers priced by the In-situ AI FPGA engines of this design (docs/calibration.md), not by the "
+              "fit\n"
+              "fpga_model: ",
+              f);
+        emit_str(f, p->fpga_model);
+        fputc('\n', f);
+    }
     const sr_profile_fit *fit = p->fit;
     if (fit) {
         fputs("fit:\n", f);
@@ -217,6 +229,15 @@ sr_status sr_profile_file_emit(const sr_profile *p, FILE *f)
         emit_kv(f, 4, "bytes_protobuf", fit->rune_bytes_protobuf);
         if (fit->rune_measured_native_s > 0)
             emit_kv(f, 4, "measured_native_inference_s", fit->rune_measured_native_s);
+        if (fit->corun_interference > 0) {
+            fputs("  # co-running interference measured on the calibrating host's CPU (sr_corun.h), a stand-in for "
+                  "the device\n  corun:\n",
+                  f);
+            emit_kv(f, 4, "interference", fit->corun_interference);
+            emit_kv(f, 4, "alone_cpu_s", fit->corun_alone_cpu_s);
+            emit_kv(f, 4, "with_cpu_s", fit->corun_with_cpu_s);
+            emit_kv(f, 4, "wall_ratio", fit->corun_wall_ratio);
+        }
     }
     return ferror(f) ? SR_ERR_IO : SR_OK;
 }
@@ -592,10 +613,19 @@ static void parse_fit(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profile
                              {"bytes_protobuf", &fit->rune_bytes_protobuf, 1},
                              {"measured_native_inference_s", &fit->rune_measured_native_s, 1}};
             parse_nums(c, v, k, "rune", keys, 6);
+        } else if (strcmp(name, "corun") == 0) {
+            numkey keys[] = {{"interference", &fit->corun_interference, 1},
+                             {"alone_cpu_s", &fit->corun_alone_cpu_s, 1},
+                             {"with_cpu_s", &fit->corun_with_cpu_s, 1},
+                             {"wall_ratio", &fit->corun_wall_ratio, 1}};
+            parse_nums(c, v, k, "corun", keys, 4);
+            if (!c->failed && !(fit->corun_interference >= 1.0))
+                perr(c, k, k, "corun: interference must be >= 1 (a co-runner cannot speed a task up), got %g",
+                     fit->corun_interference);
         } else {
             perr(c, k, k,
                  "unknown key '%s' in fit (ref_flops, ref_mem_bw_Bps, scaling, layers, holdout, "
-                 "codecs, copy, protobuf, rune)",
+                 "codecs, copy, protobuf, rune, corun)",
                  name);
         }
     }
@@ -634,6 +664,15 @@ static void parse_profile(pctx *c, struct fy_node *root, owned_profile *o)
                      "gpu_model: unknown In-situ AI GPU preset '%s' (jetson-tx1, titan-x-maxwell, "
                      "titan-x-pascal)",
                      o->gpu_model);
+        } else if (strcmp(name, "fpga_model") == 0) {
+            sr_fpga_design fd;
+            if (get_str(c, v, k, name, &o->fpga_model) == 0 && sr_fpga_design_preset(o->fpga_model, &fd) != SR_OK) {
+                char names[256] = "";
+                for (int i = 0; sr_fpga_design_name(i); i++)
+                    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                             sr_fpga_design_name(i));
+                perr(c, v, k, "fpga_model: unknown In-situ AI FPGA design '%s' (%s)", o->fpga_model, names);
+            }
         } else if (strcmp(name, "roofline") == 0) {
             double cores = 0;
             numkey keys[] = {{"speed_flops", &o->p.speed_flops, 1},
@@ -661,7 +700,7 @@ static void parse_profile(pctx *c, struct fy_node *root, owned_profile *o)
         } else {
             perr(c, k, k,
                  "unknown key '%s' (name, class, description, source, roofline, power, fit_file, gpu_model, "
-                 "fit)",
+                 "fpga_model, fit)",
                  name);
         }
     }
@@ -726,6 +765,7 @@ sr_status sr_profile_file_load_string(const char *text, size_t len, const char *
     o->p.source = o->source ? o->source : (o->source = strdup(""));
     o->p.fit_file = o->fit_file;
     o->p.gpu_model = o->gpu_model;
+    o->p.fpga_model = o->fpga_model;
     if (!o->p.device_class || !o->p.description || !o->p.source) {
         st = SR_ERR_NOMEM;
         goto cleanup;

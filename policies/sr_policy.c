@@ -95,6 +95,7 @@ sr_cost_device sr_policy_cost_device(const sr_device_spec *d)
     c.cores = d->cores;
     c.efficiency = d->efficiency;
     c.mem_bw_Bps = d->mem_bw_Bps;
+    c.engine = 0;
     return c;
 }
 

@@ -132,6 +132,7 @@ static sr_status price_compute(const sr_policy_env *env, const sr_plan_task *t, 
             return SR_ERR_INVALID;
         }
         sr_cost_device dev = sr_policy_cost_device(d);
+        dev.engine = t->executor > 0 ? t->executor : 0; /* a dedicated engine, for models that price engines */
         if (sr_plan_part_is_tile(&t->part) || sr_plan_part_is_slice(&t->part))
             return price_part(m, &dev, g, t, e->models[t->model].precision, batch, seconds, err, err_size);
         sr_status st =

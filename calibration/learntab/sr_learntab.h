@@ -61,7 +61,9 @@ typedef struct sr_stage_params {
     int64_t acquired[SR_LEARN_MAX_STAGES];
     int init_epochs;   /* epochs of the initial model */
     int update_epochs; /* epochs of each update over that stage's training images */
-    double threshold;  /* confidence below which an image is unrecognised, (0, 1] */
+    double threshold;  /* confidence below which an image is unrecognised, (0, 1]; 0: the ERROR criterion, an image
+                        * is unrecognised when the model misclassifies it (the paper's "recognized class (could be
+                        * correctly recognized) and unrecognized class", Sec. III-A; an oracle: it needs the label) */
     int transfer_from; /* system (d): first trainable layer */
 } sr_stage_params;
 

@@ -115,7 +115,7 @@ int sr_learntab_main(int argc, char **argv, const char *simrun_version, FILE *ou
 {
     sr_learn_params p = sr_learn_default_params();
     sr_stage_params sp = sr_stage_default_params();
-    const char *db_path = NULL;
+    const char *db_path = NULL, *criterion = "confidence";
     int stages = 0, epochs = p.epochs;
     const opt opts[] = {
         {"--net", O_STR, &p.net, 0, 0, "architecture (lenet5)"},
@@ -134,6 +134,8 @@ int sr_learntab_main(int argc, char **argv, const char *simrun_version, FILE *ou
         {"--init-epochs", O_INT, &sp.init_epochs, 1, 1000, "epochs of the initial model (10)"},
         {"--update-epochs", O_INT, &sp.update_epochs, 0, 1000, "epochs of each update (3)"},
         {"--threshold", O_DOUBLE, &sp.threshold, 1e-9, 1, "unrecognised below this softmax confidence (0.9)"},
+        {"--criterion", O_STR, &criterion, 0, 0,
+         "confidence (below --threshold) or error (misclassified: the paper's split, needs the labels)"},
         {"--transfer-from", O_INT, &sp.transfer_from, 0, 1000, "system (d): first retrained layer (3)"},
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
@@ -180,6 +182,12 @@ int sr_learntab_main(int argc, char **argv, const char *simrun_version, FILE *ou
         }
     }
     p.epochs = epochs;
+    if (strcmp(criterion, "error") == 0) {
+        sp.threshold = 0; /* stored as threshold 0: the error criterion */
+    } else if (strcmp(criterion, "confidence") != 0) {
+        fprintf(errf, "train: bad value '%s' for --criterion: confidence or error\n", criterion);
+        goto done;
+    }
     if (stages && !db_path) {
         fprintf(errf, "train: --stages needs --db FILE\n");
         goto done;

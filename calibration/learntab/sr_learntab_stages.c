@@ -57,7 +57,8 @@ static void diagnose(sr_tnet *net, const sr_dataset *ds, const int64_t *idx, int
     sr_tnet_predict(net, xb, n, pred, conf);
     d->unrec = d->wrong = d->both = 0;
     for (int64_t i = 0; i < n; i++) {
-        const int un = conf[i] < threshold, wr = pred[i] != ds->y[idx[i]];
+        const int wr = pred[i] != ds->y[idx[i]];
+        const int un = threshold > 0 ? conf[i] < threshold : wr; /* threshold 0: the error criterion */
         if (un)
             d->unrec_idx[d->unrec++] = idx[i];
         d->wrong += wr;
@@ -94,8 +95,9 @@ static sr_status check(const sr_learn_params *p, const sr_stage_params *sp, cons
                     (long long)train->count, k, (long long)sp->acquired[k]);
             return SR_ERR_INVALID;
         }
-    if (!(sp->threshold > 0 && sp->threshold <= 1)) {
-        sr_errf(err, err_size, "stages: the diagnosis threshold must be in (0, 1], got %g", sp->threshold);
+    if (!(sp->threshold >= 0 && sp->threshold <= 1)) {
+        sr_errf(err, err_size, "stages: the diagnosis threshold must be in (0, 1] (0: the error criterion), got %g",
+                sp->threshold);
         return SR_ERR_INVALID;
     }
     if (sp->transfer_from < 0 || sp->transfer_from >= n_layers) {

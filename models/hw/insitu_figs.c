@@ -116,3 +116,86 @@ sr_status sr_insitu_corun_latency(const sr_fpga_params *p, const sr_insitu_archs
     *latency_s = 2.0 * (conv > r.t_all_fc_s ? conv : r.t_all_fc_s);
     return SR_OK;
 }
+
+/* Sum of eq. 12 over the FC layers of a set at batch b on fc. */
+static sr_status fc_sum(const sr_fpga_params *p, const sr_hw_layer *inf, int n, const sr_fpga_nws *fc, int batched,
+                        int b, double *t)
+{
+    *t = 0;
+    for (int i = 0; i < n; i++) {
+        if (inf[i].kind != SR_HW_FC) continue;
+        sr_hw_fc f = inf[i].u.fc;
+        f.n = b;
+        sr_fpga_count c;
+        sr_status st = sr_fpga_nws_fc_model(fc, &f, batched, &c);
+        if (st != SR_OK) return st;
+        *t += sr_fpga_fc_time_s(p, &c);
+    }
+    return SR_OK;
+}
+
+static void arch_point(double conv1, double fc, int b, int pipelined, sr_insitu_point *pt)
+{
+    const double conv = conv1 * b;
+    pt->batch = b;
+    if (pipelined) {
+        const double stage = conv > fc ? conv : fc;
+        pt->latency_s = 2.0 * stage;
+        pt->throughput_per_s = b / stage;
+    } else {
+        pt->latency_s = conv + fc;
+        pt->throughput_per_s = b / pt->latency_s;
+    }
+}
+
+sr_status sr_insitu_fig23_arch(const sr_fpga_params *p, const sr_insitu_archs *a, sr_fpga_arch arch,
+                               const sr_hw_layer *inf, const sr_hw_layer *diag, int n_layers, const sr_fpga_nws *fc,
+                               int fc_batched, int pipelined, double bound_s, int b_cap, sr_insitu_point *out)
+{
+    if (!out || !fc || b_cap < 1 || !(bound_s > 0)) return SR_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    sr_insitu_corun c;
+    sr_status st = sr_insitu_fig22(p, a, arch, inf, diag, n_layers, 5, &c);
+    if (st != SR_OK) return st;
+    /* latency grows with b (both terms do), so the largest b that meets the bound is found by bisection */
+    int lo = 0, hi = b_cap;
+    while (lo < hi) {
+        const int mid = lo + (hi - lo + 1) / 2;
+        double fcs = 0;
+        if ((st = fc_sum(p, inf, n_layers, fc, fc_batched, mid, &fcs)) != SR_OK) return st;
+        sr_insitu_point pt;
+        arch_point(c.compute_s, fcs, mid, pipelined, &pt);
+        if (pt.latency_s <= bound_s)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    if (lo == 0) return SR_OK;
+    double fcs = 0;
+    if ((st = fc_sum(p, inf, n_layers, fc, fc_batched, lo, &fcs)) != SR_OK) return st;
+    arch_point(c.compute_s, fcs, lo, pipelined, out);
+    return SR_OK;
+}
+
+sr_status sr_insitu_split(const sr_fpga_params *p, const sr_fpga_wss *wss, int group, const sr_hw_layer *inf,
+                          int n_layers, sr_fpga_wss *wss_out, sr_fpga_nws *fc_out, int64_t *dsp)
+{
+    if (!p || !wss || group < 1 || !inf || !wss_out || !fc_out || !dsp) return SR_ERR_INVALID;
+    sr_hw_layer fcs[MAX_CONV];
+    int nf = 0;
+    for (int i = 0; i < n_layers; i++)
+        if (inf[i].kind == SR_HW_FC) {
+            if (nf == MAX_CONV) return SR_ERR_RANGE;
+            fcs[nf++] = inf[i];
+        }
+    if (nf == 0) return SR_ERR_INVALID;
+    *wss_out = *wss;
+    wss_out->group = group;
+    const int64_t left = p->dsp_total - (int64_t)group * sr_fpga_wss_dsp(wss_out, p);
+    if (left < p->dsp_per_mult) return SR_ERR_RANGE;
+    int64_t cy;
+    sr_status st = sr_fpga_search_nws(p, (int)left, fcs, nf, 1, fc_out, &cy);
+    if (st != SR_OK) return st;
+    *dsp = (int64_t)group * sr_fpga_wss_dsp(wss_out, p) + sr_fpga_nws_dsp(fc_out, p);
+    return SR_OK;
+}

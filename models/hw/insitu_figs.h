@@ -60,4 +60,25 @@ sr_status sr_insitu_corun_latency(const sr_fpga_params *p, const sr_insitu_archs
                                   const sr_hw_layer *inf, const sr_hw_layer *diag, int n_layers, int shared,
                                   const sr_fpga_nws *fc_nws, int batch, double *latency_s);
 
+/* Fig. 23 for one architecture: the largest batch b <= b_cap whose latency meets bound_s, and the throughput.
+ * T_conv(b) = b x the architecture's Fig. 22 compute time (inference + diagnosis conv layers, CONV-5 sharing),
+ * T_fc(b) = eq. 12 summed over the FC layers of inf on fc (batched: Fig. 13's batch loop).
+ *   pipelined = 1 (conv and FC engines are separate, Fig. 20): latency eq. 13 = 2 max(T_conv, T_fc),
+ *                throughput = b / max(T_conv, T_fc);
+ *   pipelined = 0 (one engine does both, NWS): latency = T_conv + T_fc, throughput = b / latency.
+ * batch 0 (and SR_OK) when even b = 1 misses the bound. */
+typedef struct sr_insitu_point {
+    int batch;
+    double latency_s, throughput_per_s;
+} sr_insitu_point;
+sr_status sr_insitu_fig23_arch(const sr_fpga_params *p, const sr_insitu_archs *a, sr_fpga_arch arch,
+                               const sr_hw_layer *inf, const sr_hw_layer *diag, int n_layers, const sr_fpga_nws *fc,
+                               int fc_batched, int pipelined, double bound_s, int b_cap, sr_insitu_point *out);
+
+/* The WSS-NWS split of eq. 10 with the whole device (DSP_total): a WSS group of `group` copies of wss (its group
+ * field is overwritten) and, from the DSPs left, the FC NWS sr_fpga_search_nws picks for the FC layers of inf.
+ * SR_ERR_RANGE when the group leaves no DSP. dsp = eq. 10's left side. */
+sr_status sr_insitu_split(const sr_fpga_params *p, const sr_fpga_wss *wss, int group, const sr_hw_layer *inf,
+                          int n_layers, sr_fpga_wss *wss_out, sr_fpga_nws *fc_out, int64_t *dsp);
+
 #endif

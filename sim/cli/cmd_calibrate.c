@@ -21,12 +21,14 @@ static void calibrate_usage(FILE *f)
     fprintf(f, "usage: simrun calibrate --out FILE.yaml [--quick | --tiny] [--seed N] [--name NAME]\n"
                "       simrun calibrate --scale-from MEASURED.yaml --profile BUILTIN --out FILE.yaml\n"
                "       simrun calibrate --rune-only MEASURED.yaml --out FILE.yaml [--quick | --tiny]\n"
+               "       simrun calibrate --corun-only MEASURED.yaml --out FILE.yaml [--quick | --tiny]\n"
                "  Times every layer type over a grid of shapes and over zoo models' layers (single-threaded\n"
                "  BLAS), fits per-type regressions, validates them on models left out of the fit, measures\n"
                "  sgemm, memcpy, codecs, raw vs protobuf-c serialization and the Rune overhead, and writes a\n"
                "  profile. --quick: <= 30 s; --tiny: a few shapes, no zoo models (tests). The second form\n"
                "  writes built-in profile BUILTIN with MEASURED's fit scaled by roofline ratios. The third\n"
-               "  re-measures only the rune section (WebAssembly rune vs native; docs/papers/rune.md).\n");
+               "  re-measures only the rune section (WebAssembly rune vs native; docs/papers/rune.md). The\n"
+               "  fourth only the co-running interference on one core (docs/papers/insitu.md, Fig. 16).\n");
 }
 
 static int derive(const char *from, const char *name, const char *outp)
@@ -59,8 +61,8 @@ static int derive(const char *from, const char *name, const char *outp)
     return rc;
 }
 
-/* --rune-only: MEASURED with its rune section measured again on this host. */
-static int rune_only(const sr_calib_options *o, const char *from, const char *outp)
+/* --rune-only / --corun-only: MEASURED with its rune or co-running section measured again on this host. */
+static int section_only(const sr_calib_options *o, const char *from, const char *outp, int corun)
 {
     char err[512] = "";
     sr_profile *in = NULL, *upd = NULL;
@@ -70,16 +72,18 @@ static int rune_only(const sr_calib_options *o, const char *from, const char *ou
     }
     int rc = 0;
     if (!in->fit) {
-        fprintf(stderr, "simrun calibrate: %s: no fit section to add the rune to\n", from);
+        fprintf(stderr, "simrun calibrate: %s: no fit section to add the %s to\n", from,
+                corun ? "co-running interference" : "rune");
         rc = 2;
-    } else if (sr_calib_rune_update(o, in, &upd, err, sizeof err) != SR_OK) {
+    } else if ((corun ? sr_calib_corun_update(o, in, &upd, err, sizeof err)
+                      : sr_calib_rune_update(o, in, &upd, err, sizeof err)) != SR_OK) {
         fprintf(stderr, "simrun calibrate: %s\n", err);
         rc = 1;
     } else if (sr_profile_file_write(upd, outp, err, sizeof err) != SR_OK) {
         fprintf(stderr, "simrun calibrate: %s\n", err);
         rc = 1;
     } else {
-        printf("wrote %s (%s with the rune measured again)\n", outp, from);
+        printf("wrote %s (%s with the %s measured again)\n", outp, from, corun ? "co-running interference" : "rune");
     }
     sr_profile_file_free(upd);
     sr_profile_file_free(in);
@@ -88,7 +92,7 @@ static int rune_only(const sr_calib_options *o, const char *from, const char *ou
 
 int sr_cmd_calibrate(int argc, char **argv)
 {
-    const char *outp = NULL, *from = NULL, *prof = NULL, *name = NULL, *rune_from = NULL;
+    const char *outp = NULL, *from = NULL, *prof = NULL, *name = NULL, *rune_from = NULL, *corun_from = NULL;
     sr_calib_options o = {SR_CALIB_FULL, 1, NULL, stdout};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -108,6 +112,8 @@ int sr_cmd_calibrate(int argc, char **argv)
             from = argv[++i];
         } else if (strcmp(a, "--rune-only") == 0 && has_val) {
             rune_from = argv[++i];
+        } else if (strcmp(a, "--corun-only") == 0 && has_val) {
+            corun_from = argv[++i];
         } else if (strcmp(a, "--profile") == 0 && has_val) {
             prof = argv[++i];
         } else if (strcmp(a, "--seed") == 0 && has_val) {
@@ -130,12 +136,13 @@ int sr_cmd_calibrate(int argc, char **argv)
         calibrate_usage(stderr);
         return 2;
     }
-    if (rune_from) {
-        if (from || prof) {
-            fprintf(stderr, "simrun calibrate: --rune-only does not go with --scale-from / --profile\n");
+    if (rune_from || corun_from) {
+        if (from || prof || (rune_from && corun_from)) {
+            fprintf(stderr, "simrun calibrate: --rune-only / --corun-only go alone (not with each other, --scale-from "
+                            "or --profile)\n");
             return 2;
         }
-        return rune_only(&o, rune_from, outp);
+        return section_only(&o, rune_from ? rune_from : corun_from, outp, corun_from != NULL);
     }
     if (from || prof) {
         if (!from || !prof) {

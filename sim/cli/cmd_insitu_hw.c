@@ -87,34 +87,79 @@ int sr_cmd_insitu_hw(int argc, char **argv)
                    r.idle_fraction);
         }
 
-    /* Fig. 23: the pipeline of the WSS group (conv) and an NWS for the FC layers from the remaining multipliers. */
-    sr_fpga_nws fc_nws;
-    int64_t cy;
-    sr_hw_layer fcs[MAX_LAYERS];
-    int n_fc = 0;
-    for (int i = 0; i < n_alex; i++)
-        if (alex[i].kind == SR_HW_FC) fcs[n_fc++] = alex[i];
-    int left = MULTIPLIERS - (int)a.mult_wss;
-    if (sr_fpga_search_nws(&fp, left, fcs, n_fc, 1, &fc_nws, &cy) != SR_OK) return 1;
-    printf("\nFig. 23: WSS-NWS pipeline (conv on the WSS group, FC on a %d x %d NWS), AlexNet, largest batch under "
-           "the bound (eq. 14)\n",
-           fc_nws.tm, fc_nws.tn);
-    printf("batch-1 latency (eq. 13) of each co-running architecture, CONV-5 sharing, FC on the same NWS:\n");
-    for (int k = 0; k < 3; k++) {
-        double lat = 0;
-        if (sr_insitu_corun_latency(&fp, &a, archs[k], alex, patch, n_alex, 5, &fc_nws, 1, &lat) != SR_OK) return 1;
-        printf("  %-4s %8.2f ms  %s 50 ms\n", names[k], 1e3 * lat, lat <= 0.05 ? "meets" : "misses");
-    }
-    printf("%9s %6s %11s %14s\n", "bound_ms", "batch", "latency_ms", "throughput/s");
+    /* Fig. 23. Eq. 10 bounds the whole design by DSP_total (3600 on the VX690T; Fig. 22's 2628 PEs are the conv
+     * engines). The paper states the WSS geometry and eq. 10 but not its Group_size nor its NWS Tm x Tn, so every
+     * split is swept: G WSS copies and, from the DSPs left, the FC NWS sr_fpga_search_nws picks; per bound the
+     * split with the highest throughput is the one eq. 14 leads to. */
     const double b23[] = {0.05, 0.1, 0.2, 0.4, 0.8};
-    for (int b = 0; b < 5; b++) {
-        int batch = 0;
-        sr_fpga_pipeline_result r;
-        if (sr_fpga_pipeline_select_batch(&fp, &a.wss, &fc_nws, alex, n_alex, b23[b], 4096, &batch) == SR_OK &&
-            sr_fpga_pipeline_time(&fp, &a.wss, &fc_nws, alex, n_alex, batch, &r) == SR_OK)
-            printf("%9.0f %6d %11.2f %14.1f\n", 1e3 * b23[b], batch, 1e3 * r.latency_s, r.throughput_per_s);
-        else
-            printf("%9.0f %6s %11s %14s\n", 1e3 * b23[b], "-", "misses", "-");
+    enum { NB = 5, MAX_G = 8 };
+    sr_insitu_archs ag[MAX_G + 1];
+    sr_fpga_nws fcg[MAX_G + 1];
+    int64_t dspg[MAX_G + 1];
+    int n_g = 0;
+    for (int g = 1; g <= MAX_G; g++) {
+        ag[g] = a;
+        if (sr_insitu_split(&fp, &a.wss, g, alex, n_alex, &ag[g].wss, &fcg[g], &dspg[g]) != SR_OK) break;
+        n_g = g;
+    }
+    printf("\nFig. 23: throughput under a latency bound, AlexNet inference + diagnosis (9 patches), VX690T (%d DSPs, "
+           "eq. 10)\n",
+           fp.dsp_total);
+    printf("WSS-NWS splits (eq. 10: G x %lld + Tm x Tn <= %d), largest batch by eq. 14, throughput in images/s:\n",
+           (long long)sr_fpga_wss_dsp(&a.wss, &fp), fp.dsp_total);
+    printf("%3s %5s %9s %9s", "G", "DSPs", "FC NWS", "conv_ms");
+    for (int b = 0; b < NB; b++) printf("  %4.0fms b/thr", 1e3 * b23[b]);
+    printf("\n");
+    int best_g[NB] = {0};
+    double best_thr[NB] = {0};
+    for (int g = 1; g <= n_g; g++) {
+        sr_insitu_corun c;
+        if (sr_insitu_fig22(&fp, &ag[g], SR_FPGA_ARCH_WSS, alex, patch, n_alex, 5, &c) != SR_OK) return 1;
+        char fcname[16];
+        snprintf(fcname, sizeof fcname, "%dx%d", fcg[g].tm, fcg[g].tn);
+        printf("%3d %5lld %9s %9.2f", g, (long long)dspg[g], fcname, 1e3 * c.compute_s);
+        for (int b = 0; b < NB; b++) {
+            sr_insitu_point pt;
+            if (sr_insitu_fig23_arch(&fp, &ag[g], SR_FPGA_ARCH_WSS, alex, patch, n_alex, &fcg[g], 1, 1, b23[b], 4096,
+                                     &pt) != SR_OK)
+                return 1;
+            if (pt.batch)
+                printf("  %4d/%7.1f", pt.batch, pt.throughput_per_s);
+            else
+                printf("  %12s", "misses");
+            if (pt.throughput_per_s > best_thr[b]) best_thr[b] = pt.throughput_per_s, best_g[b] = g;
+        }
+        printf("\n");
+    }
+    /* the other architectures: WS with its FC NWS from the DSPs its 10 engines leave; NWS one engine for both */
+    sr_insitu_archs aws = a;
+    sr_fpga_wss ws_dummy;
+    sr_fpga_nws ws_fc;
+    int64_t ws_dsp = 0;
+    {
+        sr_fpga_params left = fp;
+        left.dsp_total = fp.dsp_total - (int)a.mult_ws + (int)sr_fpga_wss_dsp(&a.wss, &fp);
+        if (sr_insitu_split(&left, &a.wss, 1, alex, n_alex, &ws_dummy, &ws_fc, &ws_dsp) != SR_OK) return 1;
+    }
+    printf("per architecture (WSS-NWS: the best split above; WS: 10 x %dx%d + FC NWS %dx%d; NWS: one %dx%d engine "
+           "for conv and FC, not pipelined):\n",
+           a.ws_engine.tm, a.ws_engine.tn, ws_fc.tm, ws_fc.tn, a.nws.tm, a.nws.tn);
+    printf("%9s %16s %16s %16s %20s\n", "bound_ms", "NWS b/thr", "NWS-batch b/thr", "WS b/thr", "WSS-NWS G b/thr");
+    for (int b = 0; b < NB; b++) {
+        sr_insitu_point pn, pnb, pw;
+        if (sr_insitu_fig23_arch(&fp, &a, SR_FPGA_ARCH_NWS, alex, patch, n_alex, &a.nws, 0, 0, b23[b], 4096, &pn) ||
+            sr_insitu_fig23_arch(&fp, &a, SR_FPGA_ARCH_NWS, alex, patch, n_alex, &a.nws, 1, 0, b23[b], 4096, &pnb) ||
+            sr_insitu_fig23_arch(&fp, &aws, SR_FPGA_ARCH_WS, alex, patch, n_alex, &ws_fc, 1, 1, b23[b], 4096, &pw))
+            return 1;
+        const sr_insitu_point *pts[3] = {&pn, &pnb, &pw};
+        printf("%9.0f", 1e3 * b23[b]);
+        for (int k = 0; k < 3; k++) {
+            if (pts[k]->batch)
+                printf(" %7d/%8.1f", pts[k]->batch, pts[k]->throughput_per_s);
+            else
+                printf(" %16s", "misses");
+        }
+        printf("   G=%d %13.1f\n", best_g[b], best_thr[b]);
     }
     return 0;
 }

@@ -26,6 +26,8 @@ static void list_devices(void)
         printf("%-14s source: %s\n", "", p->source);
         if (p->gpu_model)
             printf("%-14s layers: In-situ AI GPU model, preset %s\n", "", p->gpu_model);
+        else if (p->fpga_model)
+            printf("%-14s layers: In-situ AI FPGA engines, design %s\n", "", p->fpga_model);
         else if (p->fit_file)
             printf("%-14s layers: fitted per layer type (%s)\n", "", p->fit_file);
         else

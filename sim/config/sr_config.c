@@ -549,6 +549,14 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
             d->power_idle_w = p ? p->power_idle_w : 0.0;
         if (!GIVEN(b->dev_given, di, sr_sec_device, "power_busy"))
             d->power_busy_w = p ? p->power_busy_w : 0.0;
+        if (!GIVEN(b->dev_given, di, sr_sec_device, "interference") && p) {
+            /* the co-running interference its profile measured (sr_corun.h), when it has one */
+            const sr_profile_fit *fit = NULL;
+            sr_profile *loaded = NULL;
+            if (sr_profile_get_fit(p, &fit, &loaded, NULL, 0) == SR_OK && fit && fit->corun_interference >= 1.0)
+                d->interference = fit->corun_interference;
+            sr_profile_file_free(loaded);
+        }
         device_runtime(b, d, di, p, who);
         const sr_ynode *grange = GIVEN(b->dev_given, di, sr_sec_device, "range");
         if (grange && d->range) {

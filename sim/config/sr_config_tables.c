@@ -248,9 +248,11 @@ static const sr_field device_fields[] = {
             "a multicore host",
      OFF(sr_device_spec, concurrency)},
     {"interference", SR_F_FLOAT, SR_UNIT_NONE, HAS_MIN, .min = 1, .def = "1",
+     .def_doc = "the profile's measured factor (fit section corun), else 1",
      .doc = "co-running slowdown: a compute task that starts while a task of another co-run class (set by the "
             "policy, e.g. inference and diagnosis) runs on the same executor does this many times its work, on top "
-            "of sharing the executor; executors never slow each other (In-situ AI's GPU: up to 3x in all)",
+            "of sharing the executor; executors never slow each other (In-situ AI's GPU: up to 3x in all; profiles "
+            "carry a CPU measurement, `simrun calibrate --corun-only`)",
      OFF(sr_device_spec, interference)},
     {"max_in_flight", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .def = "1",
      .doc = "transfers at once from this device to one destination (a connection, FIFO; 1 = one TCP connection); "

@@ -7,7 +7,9 @@
  *
  * Devices. A device has E executors (a SimGrid host of E cores, each at the device's speed / E) that each run
  * `concurrency` tasks at once (default 1: FIFO, one at a time). Tasks are priced on the whole device, so a task
- * of s seconds takes E x s on one executor: splitting a device into executors adds concurrency, not capacity. Ready compute tasks wait in the FIFO of the
+ * of s seconds takes E x s on one executor: splitting a device into executors adds concurrency, not capacity (a cost
+ * model that prices a device's engines one by one, sr_cost_model_per_engine, gives each executor's own time: the
+ * FPGA's dedicated engines). Ready compute tasks wait in the FIFO of the
  * executor they name, or in the device's shared FIFO (executor -1); a free executor takes the oldest head of
  * the two. Contention model: tasks that run at the same time on one device share its cores as SimGrid shares
  * a multicore host (each running exec gets at most one core; when more execs than cores run, the cores are
@@ -265,8 +267,13 @@ static void host_serve(engine *eng, eng_host *h)
                 seconds = 0;
             }
         }
-        /* priced on the whole device; an executor has 1/E of its speed, so the task takes E x longer there */
-        double flops = seconds * h->core_flops * (double)h->n_exec;
+        /* priced on the whole device; an executor has 1/E of its speed, so the task takes E x longer there, unless
+         * the device's cost model priced the task's own engine (an FPGA's dedicated engines: sr_cost_fpga.h) */
+        const sr_cost_model *cm = eng->env.group_cost && eng->env.group_cost[t->dev.group]
+                                      ? eng->env.group_cost[t->dev.group]
+                                      : eng->env.default_cost;
+        const int own_engine = t->work == SR_WORK_LAYERS && sr_cost_model_per_engine(cm);
+        double flops = seconds * h->core_flops * (own_engine ? 1.0 : (double)h->n_exec);
         const int cls = t->corun_class > 0 && t->corun_class < SR_CORUN_CLASSES ? t->corun_class : 0;
         if (cls && h->interference > 1) /* co-running: another class on this executor slows the newcomer */
             for (int c = 1; c < SR_CORUN_CLASSES; c++)

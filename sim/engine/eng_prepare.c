@@ -276,18 +276,20 @@ static sr_status profile_costs(engine *eng, char *err, size_t err_size)
     return SR_OK;
 }
 
-/* Loads every model a source uses (exact mode: with weights, seeded with the experiment's seed). */
+/* Loads every model of `models`: a policy may price tasks on a model no source runs (the insitu policy's
+ * diagnosis_model). Exact mode loads the weights of the models sources use (seeded with the experiment's seed). */
 static sr_status models_prepare(engine *eng, char *err, size_t err_size)
 {
     const sr_experiment *e = eng->e;
     const sr_engine_opts *opts = eng->opts;
-    for (int s = 0; s < e->n_sources; s++) {
-        int m = find_model(e, e->sources[s].model);
-        if (m < 0 || eng->graphs[m]) continue;
+    for (int m = 0; m < e->n_models; m++) {
+        if (eng->graphs[m]) continue;
+        int used = 0;
+        for (int s = 0; s < e->n_sources; s++) used |= find_model(e, e->sources[s].model) == m;
         const sr_model_spec *ms = &e->models[m];
         char msg[512] = "";
         sr_status st;
-        if (e->mode == SR_MODE_EXACT)
+        if (e->mode == SR_MODE_EXACT && used)
             st = sr_model_load(ms->source, ms->input_c, ms->input_h, ms->input_w, e->seed, &eng->graphs[m],
                                &eng->weights[m], msg, sizeof msg);
         else if (opts && opts->load_graph)

@@ -112,7 +112,7 @@ static void test_fallback_to_roofline(void **state)
     assert_int_equal(sr_graph_infer(g, NULL, 0), SR_OK);
 
     sr_cost_device dev = {"d", 5e10, 2, 0.5,
-                          1e10}; /* effective 5e10 flop/s: compute scale 2, memory scale 2 */
+                          1e10, 0}; /* effective 5e10 flop/s: compute scale 2, memory scale 2 */
     double t;
     int used = -1;
     /* fitted conv3x3: coef . features x (1e11 / 5e10) */
@@ -186,7 +186,7 @@ static void test_scaled_profile_consistent(void **state)
     fit.cls[SR_LC_CONV3X3] =
         (sr_profile_class_fit){1, SR_FIT_LINEAR, 5, {1e-5, 2e-11, 1e-10, 3e-10, 4e-10}, 0.9, 0.1, 10};
     fit.cls[SR_LC_ACT] = (sr_profile_class_fit){1, SR_FIT_LOGLINEAR, 2, {log(1e-9), 0.9}, 0.9, 0.1, 10};
-    sr_profile measured = {"m", "edge", "", 1e11, 1, 1.0, 2e10, 0, 0, "", NULL, &fit, NULL};
+    sr_profile measured = {"m", "edge", "", 1e11, 1, 1.0, 2e10, 0, 0, "", NULL, &fit, NULL, NULL};
     const sr_profile *rpi = sr_profile_find("rpi4");
     assert_non_null(rpi);
     sr_profile *scaled = NULL;

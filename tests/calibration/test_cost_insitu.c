@@ -61,7 +61,7 @@ static void test_vgg16_equals_paper_equations(void **state)
             double net = 0, range = 0;
             assert_int_equal(sr_gpu_insitu_net_time(&p, set, n, batch, &net), SR_OK);
             assert_rel(sum_gemm, net, 1e-12);
-            sr_cost_device ignored = {"any", 1e9, 1, 1.0, 1e9}; /* the preset, not the device, prices */
+            sr_cost_device ignored = {"any", 1e9, 1, 1.0, 1e9, 0}; /* the preset, not the device, prices */
             assert_int_equal(
                 sr_cost_layers(m, &ignored, g, 0, sr_graph_node_count(g) - 1, SR_PREC_FP32, batch, &range),
                 SR_OK);
@@ -147,7 +147,7 @@ static void test_bad_arguments(void **state)
     assert_int_equal(sr_cost_insitu_create(&p, &m), SR_OK);
     sr_graph *g = NULL;
     assert_int_equal(sr_zoo_build("alexnet", 0, 0, 0, &g), SR_OK);
-    sr_cost_device dev = {"x", 1e9, 1, 1.0, 1e9};
+    sr_cost_device dev = {"x", 1e9, 1, 1.0, 1e9, 0};
     double t = 0;
     assert_int_equal(sr_cost_layers(m, &dev, g, 3, 2, SR_PREC_FP32, 1, &t), SR_ERR_RANGE);
     assert_int_equal(sr_cost_layers(m, &dev, g, 0, 2, SR_PREC_FP32, 0, &t), SR_ERR_INVALID);

@@ -49,6 +49,8 @@ static void make_fit(sr_profile_fit *fit)
     fit->pb_encode_fixed_s = 4.33e-8, fit->pb_encode_s_per_byte = 2e-11;
     fit->pb_decode_fixed_s = 9.54e-8, fit->pb_decode_s_per_byte = 4.34e-11;
     fit->rune_native_inf_s = 6.29e-7, fit->rune_overhead_rust = 0.19, fit->rune_overhead_protobuf = 0.52;
+    fit->corun_interference = 1.0375, fit->corun_alone_cpu_s = 0.0128, fit->corun_with_cpu_s = 0.01328;
+    fit->corun_wall_ratio = 2.09;
     fit->rune_bytes_rust = 136, fit->rune_bytes_protobuf = 38, fit->rune_measured_native_s = 6.5e-7;
 }
 
@@ -77,7 +79,8 @@ static void test_round_trip(void **state)
                     "made up for the round trip",
                     "unit.yaml",
                     &fit,
-                    "titan-x-maxwell"};
+                    "titan-x-maxwell",
+                    "vx690t-nws"};
     char path[] = "/tmp/sr_profile_rt_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -93,6 +96,7 @@ static void test_round_trip(void **state)
     assert_string_equal(q->source, p.source);
     assert_string_equal(q->fit_file, p.fit_file);
     assert_string_equal(q->gpu_model, p.gpu_model);
+    assert_string_equal(q->fpga_model, p.fpga_model);
     assert_true(q->speed_flops == p.speed_flops && q->cores == p.cores && q->efficiency == p.efficiency);
     assert_true(q->mem_bw_Bps == p.mem_bw_Bps && q->power_idle_w == p.power_idle_w &&
                 q->power_busy_w == p.power_busy_w);
@@ -128,12 +132,18 @@ static void test_round_trip(void **state)
                 g->pb_decode_s_per_byte == fit.pb_decode_s_per_byte);
     assert_true(g->rune_native_inf_s == fit.rune_native_inf_s && g->rune_overhead_protobuf == fit.rune_overhead_protobuf &&
                 g->rune_bytes_rust == fit.rune_bytes_rust && g->rune_measured_native_s == fit.rune_measured_native_s);
+    assert_true(g->corun_interference == fit.corun_interference && g->corun_alone_cpu_s == fit.corun_alone_cpu_s &&
+                g->corun_with_cpu_s == fit.corun_with_cpu_s && g->corun_wall_ratio == fit.corun_wall_ratio);
     /* a loaded profile gives the In-situ AI model when it names a GPU preset, else its fitted model */
     sr_cost_model *m = NULL;
     assert_int_equal(sr_profile_cost_model(q, &m), SR_OK);
     assert_string_equal(sr_cost_model_name(m), "insitu-gpu");
     sr_cost_model_free(m);
     q->gpu_model = NULL; /* the string stays owned by q */
+    assert_int_equal(sr_profile_cost_model(q, &m), SR_OK);
+    assert_string_equal(sr_cost_model_name(m), "insitu-fpga"); /* then the FPGA design it names */
+    sr_cost_model_free(m);
+    q->fpga_model = NULL;
     assert_int_equal(sr_profile_cost_model(q, &m), SR_OK);
     assert_string_equal(sr_cost_model_name(m), "fitted");
     sr_cost_model_free(m);
@@ -175,6 +185,13 @@ static void test_malformed(void **state)
     expect_error(
         "name: x\ngpu_model: gtx-480\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n",
         "t.yaml:2:12: gpu_model: unknown In-situ AI GPU preset 'gtx-480'");
+    expect_error(
+        "name: x\nfpga_model: vx485t\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n",
+        "t.yaml:2:13: fpga_model: unknown In-situ AI FPGA design 'vx485t' (vx690t-wss, vx690t-ws, vx690t-nws, "
+        "vx690t-nws-batch)");
+    expect_error("name: x\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n"
+                 "fit:\n  ref_flops: 1\n  ref_mem_bw_Bps: 1\n  corun:\n    interference: 0.9\n",
+                 "t.yaml:6:3: corun: interference must be >= 1");
     expect_error("name: x\nroofline:\n  speed_flops: fast\n",
                  "t.yaml:3:16: speed_flops: 'fast' is not a number");
     expect_error("name: x\nroofline:\n  speed_flops: 1e9\n  cores: 1.5\n  efficiency: 1\n  mem_bw_Bps: 1\n",
@@ -216,7 +233,7 @@ static void test_malformed(void **state)
 static void test_shipped_profiles(void **state)
 {
     (void)state;
-    int with_fit = 0, with_insitu = 0;
+    int with_fit = 0, with_insitu = 0, with_fpga = 0;
     for (int i = 0; i < sr_profile_count(); i++) {
         const sr_profile *p = sr_profile_at(i);
         sr_cost_model *m = NULL;
@@ -224,10 +241,12 @@ static void test_shipped_profiles(void **state)
         sr_status st = sr_profile_cost_model_err(p, &m, err, sizeof err);
         if (st != SR_OK) fprintf(stderr, "%s: %s\n", p->name, err);
         assert_int_equal(st, SR_OK);
-        assert_string_equal(sr_cost_model_name(m), p->gpu_model  ? "insitu-gpu"
-                                                   : p->fit_file ? "fitted"
-                                                                 : "roofline");
+        assert_string_equal(sr_cost_model_name(m), p->gpu_model    ? "insitu-gpu"
+                                                   : p->fpga_model ? "insitu-fpga"
+                                                   : p->fit_file   ? "fitted"
+                                                                   : "roofline");
         with_insitu += p->gpu_model != NULL;
+        with_fpga += p->fpga_model != NULL;
         with_fit += p->fit_file != NULL;
         sr_cost_model_free(m);
         /* the printout names the fit table when there is one */
@@ -244,12 +263,15 @@ static void test_shipped_profiles(void **state)
         if (p->fit_file) assert_non_null(strstr(text, "conv3x3"));
         if (p->gpu_model)
             assert_non_null(strstr(text, "cost model:   In-situ AI GPU model"));
+        else if (p->fpga_model)
+            assert_non_null(strstr(text, "cost model:   In-situ AI FPGA engines"));
         else if (p->fit_file)
             assert_non_null(strstr(text, "cost model:   fitted"));
         free(text);
     }
     assert_true(with_fit >= 8);       /* the devices of the calibration issue */
     assert_int_equal(with_insitu, 2); /* the In-situ AI paper's GPUs: Jetson TX1, Titan X */
+    assert_int_equal(with_fpga, 1);   /* and its FPGA, the VX690T */
     /* the measured host profile */
     char path[1024], err[512] = "";
     snprintf(path, sizeof path, "%s/host.yaml", sr_profile_dir());
@@ -258,6 +280,7 @@ static void test_shipped_profiles(void **state)
     assert_non_null(h->fit);
     assert_non_null(strstr(h->source, "fitted on "));
     assert_true(h->fit->cls[SR_LC_CONV3X3].fitted && h->fit->holdout_layers > 0 && h->fit->rune_overhead_rust > 0);
+    assert_true(h->fit->corun_interference >= 1.0); /* measured on the calibrating host (sr_corun.h) */
     sr_profile_file_free(h);
 }
 

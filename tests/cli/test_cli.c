@@ -358,7 +358,7 @@ static void test_insitu_gpu_profile(void **state)
     assert_int_equal(sr_cost_insitu_create(&p, &m), SR_OK);
     sr_graph *g = NULL;
     assert_int_equal(sr_zoo_build("mobilenetv2", 0, 0, 0, &g), SR_OK);
-    sr_cost_device dev = {"tx1", 1e9, 1, 1.0, 1e9};
+    sr_cost_device dev = {"tx1", 1e9, 1, 1.0, 1e9, 0};
     double want = 0;
     assert_int_equal(sr_cost_layers(m, &dev, g, 0, sr_graph_node_count(g) - 1, SR_PREC_FP32, 1, &want),
                      SR_OK);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "sr_config.h"
+#include "sr_profile_file.h"
 #include "sr_policy.h"
 #include "sr_linkclass.h"
 #include "sr_profile.h"
@@ -481,6 +482,49 @@ static void test_api_errors(void **state)
 }
 
 /* The shipped experiments must load (they are what users start from). */
+/* A device takes the co-running interference its profile measured (fit section corun, sr_corun.h) unless the
+ * experiment sets `interference`; without a measurement it stays 1. */
+static void test_profile_interference(void **state)
+{
+    (void)state;
+    const sr_profile *tx1 = sr_profile_find("jetson-tx1");
+    assert_non_null(tx1);
+    const sr_profile_fit *fit = NULL;
+    sr_profile *loaded = NULL;
+    assert_int_equal(sr_profile_get_fit(tx1, &fit, &loaded, NULL, 0), SR_OK);
+    assert_non_null(fit);
+    const double measured = fit->corun_interference;
+    sr_profile_file_free(loaded);
+    assert_true(measured >= 1.0 && measured < 3.0); /* shipped: a measurement of the calibrating host */
+    char text[4096];
+    snprintf(text, sizeof text,
+             "platform:\n"
+             "  devices:\n"
+             "    - { name: cam, profile: jetson-tx1 }\n"
+             "    - { name: cloud, profile: jetson-tx1, interference: 2.5 }\n"
+             "    - { name: edge, class: edge, speed: 1Gf }\n"
+             "  links:\n"
+             "    - { name: wan, type: wan }\n"
+             "  routes:\n"
+             "    - { src: cloud, dst: cam, links: [wan] }\n"
+             "    - { src: edge, dst: cam, links: [wan] }\n"
+             "models:\n"
+             "  - { name: m, source: resnet50 }\n"
+             "workload:\n"
+             "  sources:\n"
+             "    - { name: s, devices: cam, model: m, fps: 2Hz, resolution: 640x480 }\n"
+             "policy:\n"
+             "  - { type: cloud_only, target: cloud }\n");
+    sr_config *c = load_text(text);
+    sr_experiment *e = NULL;
+    assert_int_equal(sr_config_experiment(c, 0, &e), SR_OK);
+    assert_true(e->devices[0].interference == measured);
+    assert_true(e->devices[1].interference == 2.5);
+    assert_true(e->devices[2].interference == 1.0);
+    sr_experiment_free(e);
+    sr_config_free(c);
+}
+
 static void test_shipped_experiments(void **state)
 {
     (void)state;
@@ -499,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_device_ranges),
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_shipped_experiments),
+        cmocka_unit_test(test_profile_interference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -224,7 +224,7 @@ static sr_status unit_layers(const sr_cost_model *m, const sr_cost_device *dev, 
     return SR_OK;
 }
 
-static const sr_cost_model_ops unit_ops = {"unit", unit_layers, NULL};
+static const sr_cost_model_ops unit_ops = {"unit", unit_layers, NULL, 0};
 static const sr_cost_model unit_model = {&unit_ops, NULL};
 
 const sr_cost_model *fx_unit_cost(void)

@@ -28,7 +28,7 @@ static sr_graph *build(void)
     return g;
 }
 
-static const sr_cost_device DEV = {"d", 1e5, 2, 0.5, 1e5};
+static const sr_cost_device DEV = {"d", 1e5, 2, 0.5, 1e5, 0};
 
 static void test_roofline_per_layer(void **state)
 {
@@ -108,7 +108,7 @@ static void const_destroy(void *state)
     destroyed++;
     free(state);
 }
-static const sr_cost_model_ops const_ops = {"const", const_layers, const_destroy};
+static const sr_cost_model_ops const_ops = {"const", const_layers, const_destroy, 0};
 
 static void test_custom_model(void **state)
 {

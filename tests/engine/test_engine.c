@@ -462,7 +462,7 @@ static void test_zoo_roofline_default(void **state)
     assert_int_equal(sr_zoo_build("sine", 0, 0, 0, &g), SR_OK);
     sr_cost_model *m = NULL;
     assert_int_equal(sr_cost_roofline_create(&m), SR_OK);
-    sr_cost_device d = {"cam", 1e9, 1, 0.25, 1e6};
+    sr_cost_device d = {"cam", 1e9, 1, 0.25, 1e6, 0};
     double t = 0;
     assert_int_equal(sr_cost_layers(m, &d, g, 0, sr_graph_node_count(g) - 1, SR_PREC_FP32, 1, &t), SR_OK);
     assert_true(t > 0);

@@ -44,7 +44,7 @@ static sr_status batchy_layers(const sr_cost_model *m, const sr_cost_device *dev
     *seconds = t;
     return SR_OK;
 }
-static const sr_cost_model_ops batchy_ops = {"batchy", batchy_layers, NULL};
+static const sr_cost_model_ops batchy_ops = {"batchy", batchy_layers, NULL, 0};
 static const sr_cost_model batchy = {&batchy_ops, NULL};
 
 static sr_status tiny(const sr_model_spec *m, void *user, sr_graph **out, char *err, size_t n)

@@ -122,12 +122,76 @@ static void test_fig22_23_orderings(void **state)
     assert_true(l_wss < l_nws);
 }
 
+/* Fig. 23 over eq. 10's splits of the VX690T's 3600 DSPs: G WSS copies of 637 multipliers and the FC NWS the search
+ * picks from the rest. Eq. 14's batch meets each bound; the split with the highest throughput is the most WSS copies
+ * that fit (G = 5) at every bound, because the conv stage binds (T_conv(1) > T_fc(1) for every G: the FC weights,
+ * 117 MB at 29.9 GB/s, take 3.9 ms). The paper's qualitative orderings: NWS (no batch loop) is flat; NWS-batch
+ * rises with the bound and then stops (its FC layers become compute-bound); WS misses 50 ms and is below NWS-batch;
+ * WSS-NWS at 50 ms beats NWS-batch at 800 ms. */
+static void test_fig23_splits(void **state)
+{
+    (void)state;
+    sr_hw_layer inf[MAXL], patch[MAXL];
+    int n = layers("alexnet", 227, inf);
+    assert_int_equal(sr_insitu_patch_layers(inf, n, 115, 9, patch), SR_OK);
+    sr_fpga_params p;
+    assert_int_equal(sr_fpga_preset("vx690t", &p), SR_OK);
+    sr_insitu_archs a;
+    assert_int_equal(sr_insitu_archs_make(&p, inf, n, 9, 2628, &a), SR_OK);
+    const double bounds[5] = {0.05, 0.1, 0.2, 0.4, 0.8};
+    double best[5] = {0}, nwsb_prev = 0;
+    int best_g[5] = {0}, n_g = 0;
+    for (int g = 1; g <= 8; g++) {
+        sr_insitu_archs ag = a;
+        sr_fpga_nws fc;
+        int64_t dsp = 0;
+        sr_status st = sr_insitu_split(&p, &a.wss, g, inf, n, &ag.wss, &fc, &dsp);
+        if (st == SR_ERR_RANGE) break;
+        assert_int_equal(st, SR_OK);
+        assert_true(dsp <= 3600 && dsp == g * 637 + fc.tm * fc.tn);
+        n_g = g;
+        for (int b = 0; b < 5; b++) {
+            sr_insitu_point pt;
+            assert_int_equal(sr_insitu_fig23_arch(&p, &ag, SR_FPGA_ARCH_WSS, inf, patch, n, &fc, 1, 1, bounds[b],
+                                                  4096, &pt),
+                             SR_OK);
+            if (!pt.batch) continue;
+            assert_true(pt.latency_s <= bounds[b]);
+            if (pt.throughput_per_s > best[b]) best[b] = pt.throughput_per_s, best_g[b] = g;
+        }
+    }
+    assert_int_equal(n_g, 5); /* 6 x 637 > 3600 */
+    for (int b = 0; b < 5; b++) assert_int_equal(best_g[b], 5);
+    for (int b = 0; b < 5; b++) {
+        sr_insitu_point pn, pnb, pw;
+        assert_int_equal(sr_insitu_fig23_arch(&p, &a, SR_FPGA_ARCH_NWS, inf, patch, n, &a.nws, 0, 0, bounds[b], 4096, &pn),
+                         SR_OK);
+        assert_int_equal(
+            sr_insitu_fig23_arch(&p, &a, SR_FPGA_ARCH_NWS, inf, patch, n, &a.nws, 1, 0, bounds[b], 4096, &pnb), SR_OK);
+        sr_fpga_nws wsfc = {.tm = 20, .tn = 52, .tr = 1, .tc = 1};
+        assert_int_equal(sr_insitu_fig23_arch(&p, &a, SR_FPGA_ARCH_WS, inf, patch, n, &wsfc, 1, 1, bounds[b], 4096, &pw),
+                         SR_OK);
+        if (b == 0) assert_int_equal(pw.batch, 0); /* WS misses 50 ms */
+        if (b > 0) assert_true(pw.batch > 0 && pw.throughput_per_s < pnb.throughput_per_s);
+        assert_true(pnb.throughput_per_s >= nwsb_prev);
+        nwsb_prev = pnb.throughput_per_s;
+        if (b > 0) {
+            sr_insitu_point p0;
+            assert_int_equal(
+                sr_insitu_fig23_arch(&p, &a, SR_FPGA_ARCH_NWS, inf, patch, n, &a.nws, 0, 0, bounds[0], 4096, &p0), SR_OK);
+            assert_true(fabs(pn.throughput_per_s - p0.throughput_per_s) < 1e-9 * p0.throughput_per_s); /* flat */
+        }
+        assert_true(pnb.throughput_per_s < best[0]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_patch_layers),
         cmocka_unit_test(test_fig21),
         cmocka_unit_test(test_fig22_23_orderings),
+        cmocka_unit_test(test_fig23_splits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

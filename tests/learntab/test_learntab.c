@@ -176,6 +176,22 @@ static void test_stages(void **state)
         assert_true(t1[i].test_accuracy == again[i].test_accuracy);
     }
     free(t1);
+    /* The error criterion (threshold 0, the paper's split into recognised and unrecognised data): an image is
+     * unrecognised exactly when the pre-update model misclassifies it, so (c) uploads its errors and nothing else. */
+    sr_stage_params errc = tiny;
+    errc.threshold = 0;
+    sr_stage_row *te = NULL;
+    int nte = 0;
+    assert_int_equal(sr_learn_stages(&p, &errc, &g_train, &g_test, &te, &nte, NULL, err, sizeof err), SR_OK);
+    for (int k = 1; k < 3; k++) {
+        const sr_stage_row *c = row_of(te, k, SR_INSITU_C);
+        assert_true(c->misclassified > 0);
+        assert_int_equal(c->unrecognised, c->misclassified);
+        assert_int_equal(c->unrec_and_wrong, c->misclassified);
+        assert_int_equal(c->uploaded, c->misclassified);
+        assert_true(c->threshold == 0);
+    }
+    free(te);
 
     /* The table: a round trip, a second run, refusals. */
     char db[128];
@@ -234,6 +250,8 @@ static void test_stages(void **state)
     sp = small_stages();
     sp.threshold = 1.5;
     assert_int_equal(sr_learn_stages(&p, &sp, &g_train, &g_test, &got, &ng, NULL, err, sizeof err), SR_ERR_INVALID);
+    sp.threshold = -0.5;
+    assert_int_equal(sr_learn_stages(&p, &sp, &g_train, &g_test, &got, &ng, NULL, err, sizeof err), SR_ERR_INVALID);
     sp = small_stages();
     sp.transfer_from = 11;
     assert_int_equal(sr_learn_stages(&p, &sp, &g_train, &g_test, &got, &ng, NULL, err, sizeof err), SR_ERR_INVALID);
@@ -262,6 +280,8 @@ static void test_cli(void **state)
     assert_non_null(strstr(out, "bad value '0' for --epochs"));
     assert_int_equal(run_simrun("--bogus 1", out, sizeof out), 2);
     assert_non_null(strstr(out, "unknown option '--bogus'"));
+    assert_int_equal(run_simrun("--criterion sure", out, sizeof out), 2);
+    assert_non_null(strstr(out, "bad value 'sure' for --criterion"));
     assert_int_equal(run_simrun("--stages", out, sizeof out), 2);
     assert_non_null(strstr(out, "--stages needs --db"));
     snprintf(args, sizeof args, "--data %s", g_dir);

@@ -217,8 +217,8 @@ static void zoo_mincut_equals_exhaustive(const char *name, long want_cuts)
     assert_int_equal(sr_cost_roofline_create(&roof), SR_OK);
     sr_cut_sides sides = {roof,
                           roof,
-                          {"cam", 1.2e9 * 4, 4, 0.25, 3.2e9},
-                          {"gpu", 14e12, 1, 0.5, 900e9},
+                          {"cam", 1.2e9 * 4, 4, 0.25, 3.2e9, 0},
+                          {"gpu", 14e12, 1, 0.5, 900e9, 0},
                           SR_PREC_FP32,
                           SR_PREC_FP32,
                           (double)sr_shape_numel(&sr_graph_node(g, 0)->out),
@@ -301,7 +301,7 @@ static void test_objective_weights(void **state)
     sr_cost_model *roof = NULL;
     assert_int_equal(sr_cost_roofline_create(&roof), SR_OK);
     sr_cut_sides sides = {
-        roof, roof, {"cam", 1e9, 1, 1.0, 0}, {"gpu", 1e11, 1, 1.0, 0}, SR_PREC_FP32, SR_PREC_FP16, 5000.0,
+        roof, roof, {"cam", 1e9, 1, 1.0, 0, 0}, {"gpu", 1e11, 1, 1.0, 0, 0}, SR_PREC_FP32, SR_PREC_FP16, 5000.0,
         3.0,  2.0};
     sr_cut_terms t;
     char err[256];

@@ -162,7 +162,7 @@ static sr_status diamond_cost(const sr_cost_model *m, const sr_cost_device *dev,
     *seconds = t * batch;
     return SR_OK;
 }
-static const sr_cost_model_ops diamond_ops = {"diamond", diamond_cost, NULL};
+static const sr_cost_model_ops diamond_ops = {"diamond", diamond_cost, NULL, 0};
 static const sr_cost_model diamond_model = {&diamond_ops, NULL};
 
 static void test_multi_tensor(void **state)
