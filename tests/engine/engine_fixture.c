@@ -243,7 +243,7 @@ static sr_status flop_layers(const sr_cost_model *m, const sr_cost_device *dev, 
     return SR_OK;
 }
 
-static const sr_cost_model_ops flop_ops = {"flop", flop_layers, NULL};
+static const sr_cost_model_ops flop_ops = {"flop", flop_layers, NULL, 0};
 static const sr_cost_model flop_model = {&flop_ops, NULL};
 
 const sr_cost_model *fx_flop_cost(void)
