@@ -751,10 +751,13 @@ static void start_frame(eng_source *s, double capture_s)
     engine *eng = s->eng;
     if (s->stale || !s->plan) {
         char msg[512] = "";
-        if (eng_source_replan(eng, s, msg, sizeof msg) != SR_OK) {
+        sr_status rst = eng_source_replan(eng, s, msg, sizeof msg);
+        if (rst != SR_OK) {
             if (eng->fail == SR_OK) {
                 eng->fail = SR_ERR_INVALID;
-                snprintf(eng->fail_msg, sizeof eng->fail_msg, "re-planning source %d: %s", s->index, msg);
+                /* a policy that fails without a message still gets a cause */
+                snprintf(eng->fail_msg, sizeof eng->fail_msg, "re-planning source %d: %s", s->index,
+                         msg[0] ? msg : sr_status_message(rst));
             }
             return;
         }
