@@ -21,11 +21,15 @@
 #include <simgrid/s4u/NetZone.hpp>
 #include <xbt/config.hpp>
 
+#include <simgrid/engine.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <cxxabi.h>
+#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -627,4 +631,12 @@ extern "C" int sr_sg_exempt_links_from_factors(sg_link_t* links, int n)
         return -1;
     }
     return 0;
+}
+
+extern "C" void sr_sg_init(int* argc, char** argv)
+{
+  std::terminate_handler own = std::get_terminate();
+  simgrid_init(argc, argv);
+  if (own != nullptr && own != &__gnu_cxx::__verbose_terminate_handler)
+    std::set_terminate(own);
 }

@@ -131,6 +131,98 @@ static void test_point_out_of_memory(void **state)
     assert_false(cli_exists("oom2.db"));
 }
 
+/* Allocations SimGrid asked for, read from the report of tests/cli/fail_alloc.cpp: one line per point run
+ * to its end, in point order (--jobs 1). Returns the number of lines read (at most max). */
+static int read_alloc_report(const char *name, unsigned long *load, unsigned long *run, int max)
+{
+    char *text = read_in_dir(name);
+    assert_non_null(text);
+    int n = 0;
+    for (const char *p = text; n < max && p && *p; n++) {
+        unsigned long mallocs = 0;
+        assert_int_equal(sscanf(p, "load_news=%lu run_news=%lu run_mallocs=%lu", &load[n], &run[n], &mallocs),
+                         3);
+        assert_int_equal(mallocs, 0); /* SimGrid's run allocates through operator new only */
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+    free(text);
+    return n;
+}
+
+/* Out of memory inside real SimGrid in the middle of a run point: a failure-injecting allocator preloaded
+ * into simrun (fail_alloc.cpp) makes SimGrid's K-th operator new of the run, and every later one, throw
+ * std::bad_alloc, as operator new does when memory is exhausted. K is measured: the platform load (before
+ * simgrid_run) is not counted, and K lies between what the two slow points of the sweep need while they run
+ * and what the fast one needs. The fast point fails with the cause in the database; the slow ones run and
+ * give the results they give without the allocator; the sweep goes on. Then K at ten places through the fast
+ * point's run: each time the point fails with the same cause (no path that aborts or crashes instead). */
+static void test_alloc_failure_in_simgrid(void **state)
+{
+    (void)state;
+#ifdef SR_UNDER_ASAN
+    skip(); /* ASan's runtime must be the first library loaded: nothing can be preloaded before it */
+#endif
+    assert_int_equal(cli_simrun("run inject-oom.yaml --db ref.db --no-report --quiet --jobs 1"), 0);
+    assert_int_equal(setenv("LD_PRELOAD", SR_FAIL_ALLOC_SO, 1), 0);
+    char report[600];
+    snprintf(report, sizeof report, "%s/alloc.txt", cli_dir());
+    setenv("SR_FAIL_ALLOC_REPORT", report, 1);
+    int rc = cli_simrun("run inject-oom.yaml --db count.db --no-report --quiet --jobs 1");
+    unsetenv("SR_FAIL_ALLOC_REPORT");
+    assert_int_equal(rc, 0);
+    unsigned long load[3], run[3];
+    assert_int_equal(read_alloc_report("alloc.txt", load, run, 3), 3);
+    print_message("operator new from libsimgrid: load %lu, run of 1/30/2 fps: %lu %lu %lu\n", load[0], run[0],
+                  run[1], run[2]);
+    assert_true(load[0] > 0 && load[0] == load[1] && load[1] == load[2]); /* the same platform each time */
+    unsigned long slow = run[0] > run[2] ? run[0] : run[2];
+    assert_true(run[1] > slow + 2);
+    unsigned long k = slow + (run[1] - slow) / 2;
+    char value[32];
+    snprintf(value, sizeof value, "%lu", k);
+    setenv("SR_FAIL_NEW_AT", value, 1);
+    rc = cli_simrun("run inject-oom.yaml --db inj.db --no-report --quiet --jobs 1");
+    char *rows = cli_query_text("inj.db", "SELECT point_index, status, error FROM runs ORDER BY point_index");
+    const char *cause = "worker process failed: out of memory (std::bad_alloc inside the simulation)";
+    char want[400];
+    snprintf(want, sizeof want, "0|ok|NULL\n1|failed|%s\n2|ok|NULL\n", cause);
+    assert_int_equal(rc, 1);
+    assert_string_equal(rows, want);
+    free(rows);
+    const char *sql = "SELECT r.point_index, m.name, m.value FROM runs r JOIN metrics m ON m.run_id = r.id "
+                      "WHERE r.point_index IN (0, 2) AND m.name NOT LIKE '%wall_s' ORDER BY 1, 2";
+    char *got = cli_query_text("inj.db", sql), *ref = cli_query_text("ref.db", sql);
+    assert_true(strlen(ref) > 100);
+    assert_string_equal(got, ref);
+    free(got), free(ref);
+    /* the fast point alone, its failure injected at ten places through its run */
+    char *yaml = read_in_dir("inject-oom.yaml");
+    assert_non_null(yaml);
+    char *axis = strstr(yaml, "[1, 30, 2]");
+    assert_non_null(axis);
+    memcpy(axis, "[30]      ", 10);
+    char one[600];
+    snprintf(one, sizeof one, "%s/inject-one.yaml", cli_dir());
+    FILE *f = fopen(one, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(yaml, f) >= 0 && fclose(f) == 0, 1);
+    free(yaml);
+    for (int j = 0; j < 10; j++) {
+        snprintf(value, sizeof value, "%lu", 1 + run[1] * (unsigned long)j / 10);
+        setenv("SR_FAIL_NEW_AT", value, 1);
+        char db[32];
+        snprintf(db, sizeof db, "one%d.db", j);
+        assert_int_equal(cli_simrun("run inject-one.yaml --db %s --no-report --quiet", db), 1);
+        char *err = cli_query_text(db, "SELECT point_index, status, error FROM runs");
+        snprintf(want, sizeof want, "0|failed|%s\n", cause);
+        assert_string_equal(err, want);
+        free(err);
+    }
+    unsetenv("SR_FAIL_NEW_AT");
+    unsetenv("LD_PRELOAD");
+}
+
 /* simrun killed with SIGKILL in the middle of a sweep: its workers die with it (none is left computing a
  * point that nobody will record), and --resume then finishes the sweep with each point recorded once. */
 static void test_workers_die_with_parent(void **state)
@@ -282,9 +374,9 @@ static void test_disk_full(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_point_out_of_memory), cmocka_unit_test(test_workers_die_with_parent),
-        cmocka_unit_test(test_report_killed),       cmocka_unit_test(test_damaged_database),
-        cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_point_out_of_memory),     cmocka_unit_test(test_alloc_failure_in_simgrid),
+        cmocka_unit_test(test_workers_die_with_parent), cmocka_unit_test(test_report_killed),
+        cmocka_unit_test(test_damaged_database),        cmocka_unit_test(test_disk_full),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
