@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -223,6 +224,85 @@ static void test_alloc_failure_in_simgrid(void **state)
     unsetenv("LD_PRELOAD");
 }
 
+/* Runs `simrun ARGS...` in the test folder under an address-space limit of as_bytes (RLIMIT_AS, as `ulimit
+ * -v` gives), output to log. Returns its exit code, or -1 when it was still running after timeout_s (then it
+ * and its workers are killed). */
+static int run_limited(const char *log, unsigned long long as_bytes, int timeout_s, char *const args[])
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl = {.rlim_cur = as_bytes, .rlim_max = as_bytes};
+        if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(97);
+        setpgid(0, 0);
+        if (chdir(cli_dir()) != 0) _exit(99);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1), dup2(fd, 2);
+        char bin[512];
+        snprintf(bin, sizeof bin, "%s/simrun", SR_BINARY_DIR);
+        char *argv[16] = {bin};
+        for (int i = 0; args[i] && i < 14; i++)
+            argv[i + 1] = args[i];
+        execv(bin, argv);
+        _exit(98);
+    }
+    setpgid(pid, pid);
+    int ws = 0;
+    for (int i = 0; i < timeout_s * 100; i++) {
+        pid_t got = waitpid(pid, &ws, WNOHANG);
+        if (got == pid) return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+        sleep_ms(10);
+    }
+    kill(-pid, SIGKILL);
+    waitpid(pid, &ws, 0);
+    return -1;
+}
+
+/* OpenBLAS under an address-space limit. It starts its threads when it loads and each takes a 128 MiB buffer,
+ * retried for ever when the allocation fails: under `ulimit -v` 200 MB a thread spun from the start and the
+ * first fork() of simrun hung in OpenBLAS's pre-fork handler, which joins it. And in a worker under
+ * --point-memory, exact mode's first product spun the same way when the limit left less than the buffer.
+ * Now simrun runs OpenBLAS on one thread under a limit (no thread to join) and checks the buffer's room
+ * before the first product: the sweep under `ulimit -v` runs, the exact point fails saying why. */
+static void test_blas_under_memory_limit(void **state)
+{
+    (void)state;
+#ifdef SR_UNDER_ASAN
+    skip(); /* ASan reserves terabytes of address space: RLIMIT_AS cannot be tested under it */
+#endif
+    char *run[] = {"run", "tiny.yaml", "--db", "ulimit.db", "--no-report", "--quiet", NULL};
+    int rc = run_limited("ulimit.txt", 200000ull * 1024, 120, run);
+    char *out = read_in_dir("ulimit.txt");
+    print_message("ulimit -v 200000: exit %d\n%s", rc, out ? out : "");
+    free(out);
+    assert_int_equal(rc, 0);
+    assert_int_equal(cli_query_int("ulimit.db", "SELECT count(*) FROM runs WHERE status = 'ok'"), 4);
+    char *validate[] = {"validate", "tiny.yaml", NULL};
+    assert_int_equal(run_limited("validate.txt", 200000ull * 1024, 60, validate), 0);
+    /* exact mode, one point, a worker limit that leaves the model's buffers but not OpenBLAS's */
+    char *yaml = read_in_dir("exact-oom.yaml");
+    assert_non_null(yaml);
+    char *axis = strstr(yaml, "[3x32x32, 3x3000x3000, 3x64x64]");
+    assert_non_null(axis);
+    memcpy(axis, "[3x64x64]", 9);
+    memset(axis + 9, ' ', strlen("[3x32x32, 3x3000x3000, 3x64x64]") - 9);
+    char path[600];
+    snprintf(path, sizeof path, "%s/exact-one.yaml", cli_dir());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(yaml, f) >= 0 && fclose(f) == 0, 1);
+    free(yaml);
+    char *exact[] = {"run",     "exact-one.yaml", "--db",   "blas.db", "--no-report",
+                     "--quiet", "--point-memory", "200MiB", NULL};
+    rc = run_limited("blas.txt", RLIM_INFINITY, 120, exact);
+    char *err = cli_query_text("blas.db", "SELECT status, error FROM runs");
+    print_message("exact mode under --point-memory 200MiB: exit %d, %s", rc, err);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(
+        err, "failed|exact mode: model 'mobilenetv2' at input 3x64x64: out of memory: OpenBLAS needs"));
+    free(err);
+}
+
 /* simrun killed with SIGKILL in the middle of a sweep: its workers die with it (none is left computing a
  * point that nobody will record), and --resume then finishes the sweep with each point recorded once. */
 static void test_workers_die_with_parent(void **state)
@@ -374,9 +454,13 @@ static void test_disk_full(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_point_out_of_memory),     cmocka_unit_test(test_alloc_failure_in_simgrid),
-        cmocka_unit_test(test_workers_die_with_parent), cmocka_unit_test(test_report_killed),
-        cmocka_unit_test(test_damaged_database),        cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_point_out_of_memory),
+        cmocka_unit_test(test_alloc_failure_in_simgrid),
+        cmocka_unit_test(test_blas_under_memory_limit),
+        cmocka_unit_test(test_workers_die_with_parent),
+        cmocka_unit_test(test_report_killed),
+        cmocka_unit_test(test_damaged_database),
+        cmocka_unit_test(test_disk_full),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
