@@ -344,7 +344,8 @@ static void test_workers_die_with_parent(void **state)
 }
 
 /* `simrun report` killed at any moment leaves the page and figures of the previous report whole: every file
- * is written under a .part name and renamed when complete. */
+ * is written under a .part name and renamed when complete. The next report (or export) removes the .part
+ * files a killed one left. */
 static void test_report_killed(void **state)
 {
     (void)state;
@@ -375,6 +376,30 @@ static void test_report_killed(void **state)
                  cli_dir());
         assert_int_equal(system(cmd), 0);
     }
+    /* the next report removes the .part files the killed ones left (and one planted for sure), nothing else
+     */
+    snprintf(cmd, sizeof cmd,
+             "cd %s/figs && ls | grep -c '\\.part$' >../parts-left.txt; : >planted.svg.part && "
+             "echo keep >keep.txt && mkdir -p dir.part",
+             cli_dir());
+    assert_int_equal(system(cmd), 0);
+    char *left = read_in_dir("parts-left.txt");
+    print_message(".part files left by the killed reports: %s", left ? left : "?\n");
+    free(left);
+    assert_int_equal(cli_simrun("report rep.db --out figs"), 0);
+    snprintf(cmd, sizeof cmd, "cd %s/figs && test -f keep.txt && test -d dir.part && test -f index.html",
+             cli_dir());
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "ls %s/figs | grep -v '^dir\\.part$' | grep -q '\\.part$'", cli_dir());
+    assert_int_not_equal(system(cmd), 0);
+    /* export likewise */
+    assert_int_equal(cli_simrun("export rep.db --csv csv"), 0);
+    snprintf(cmd, sizeof cmd, "cd %s/csv && : >runs.csv.part && : >old.csv.part", cli_dir());
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cli_simrun("export rep.db --csv csv"), 0);
+    snprintf(cmd, sizeof cmd, "ls %s/csv | grep -q '\\.part$'", cli_dir());
+    assert_int_not_equal(system(cmd), 0);
+    assert_true(cli_exists("csv/runs.csv"));
 }
 
 /* A database damaged past its first page is refused before anything is written into it, and so is one whose
