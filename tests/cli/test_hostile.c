@@ -303,6 +303,32 @@ static void test_blas_under_memory_limit(void **state)
     free(err);
 }
 
+/* The shell's address-space limit (`ulimit -v`) instead of --point-memory, on a point with 5000 cameras: at
+ * each limit simrun starts and its worker runs out of memory somewhere (GSL's rng state, whose default
+ * handler aborts; std::bad_alloc inside SimGrid; simrun's own buffers). Every time the point fails with "out
+ * of memory" in the database, never "killed by signal 6", never a hang. */
+static void test_shell_memory_limit(void **state)
+{
+    (void)state;
+#ifdef SR_UNDER_ASAN
+    skip(); /* ASan reserves terabytes of address space: RLIMIT_AS cannot be tested under it */
+#endif
+    const unsigned long long limits_kib[] = {100000, 120000, 140000};
+    for (size_t k = 0; k < sizeof limits_kib / sizeof *limits_kib; k++) {
+        char db[32];
+        snprintf(db, sizeof db, "shell%zu.db", k);
+        char *args[] = {"run", "many-cameras.yaml", "--db", db, "--no-report", "--quiet", NULL};
+        int rc = run_limited("shell.txt", limits_kib[k] * 1024, 120, args);
+        char *err = cli_query_text(db, "SELECT status, error FROM runs");
+        print_message("ulimit -v %llu: exit %d, %s", limits_kib[k], rc, err);
+        assert_int_equal(rc, 1);
+        assert_non_null(strstr(err, "failed|"));
+        assert_non_null(strstr(err, "out of memory"));
+        assert_null(strstr(err, "signal"));
+        free(err);
+    }
+}
+
 /* simrun killed with SIGKILL in the middle of a sweep: its workers die with it (none is left computing a
  * point that nobody will record), and --resume then finishes the sweep with each point recorded once. */
 static void test_workers_die_with_parent(void **state)
@@ -479,13 +505,10 @@ static void test_disk_full(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_point_out_of_memory),
-        cmocka_unit_test(test_alloc_failure_in_simgrid),
-        cmocka_unit_test(test_blas_under_memory_limit),
-        cmocka_unit_test(test_workers_die_with_parent),
-        cmocka_unit_test(test_report_killed),
-        cmocka_unit_test(test_damaged_database),
-        cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_point_out_of_memory),     cmocka_unit_test(test_alloc_failure_in_simgrid),
+        cmocka_unit_test(test_blas_under_memory_limit), cmocka_unit_test(test_shell_memory_limit),
+        cmocka_unit_test(test_workers_die_with_parent), cmocka_unit_test(test_report_killed),
+        cmocka_unit_test(test_damaged_database),        cmocka_unit_test(test_disk_full),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
