@@ -340,6 +340,7 @@ sr_status sr_export_csv(const char *db_path, const char *dir, FILE *log)
         sqlite3_close(db);
         return SR_ERR_IO;
     }
+    sr_rep_remove_stale_parts(dir, log); /* what a killed export left */
     int has_tasks = 0;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'frame_tasks'",

@@ -365,6 +365,7 @@ sr_status sr_report_generate_ex(const char *db_path, const char *out_dir, const 
     }
     st = make_dir(out_dir, log);
     if (st) goto done;
+    sr_rep_remove_stale_parts(out_dir, log); /* what a killed report left */
     h = sr_rep_open_out(out_dir, "index.html", "report", log);
     if (!h) {
         st = SR_ERR_IO;

@@ -121,6 +121,10 @@ void sr_rep_axis_value_text(const sr_rep_axis *a, size_t i, char *buf, size_t si
  * .part and leaves dir/name as it was). A FILE closed with plain fclose leaves only the .part behind. */
 #define SR_REP_PART ".part"
 FILE *sr_rep_open_out(const char *dir, const char *name, const char *who, FILE *log);
+/* Removes every dir/X.part (regular files only) that a killed report or export left behind; a report or export
+ * starts with it, so a folder never collects them. Two reports writing one folder at once are not supported
+ * (they would also overwrite each other's files). Returns the number removed. */
+int sr_rep_remove_stale_parts(const char *dir, FILE *log);
 sr_status sr_rep_close_out(FILE *f, const char *dir, const char *name, FILE *log);
 /* Runs `SR_PART=.part gnuplot s1 s2 ...` in dir: the scripts draw X.svg.part (and .pdf, .png), renamed
  * to X.svg etc. once gnuplot exits 0. SR_ERR_IO (with gnuplot's output in the log) unless it exits 0. A

@@ -6,6 +6,7 @@
 #include "sr_file.h"
 #include "sr_results.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <gsl/gsl_cdf.h>
 #include <math.h>
@@ -259,6 +260,30 @@ FILE *sr_rep_open_out(const char *dir, const char *name, const char *who, FILE *
     if (!f) sr_rep_log(log, "%s: cannot write %s: %s\n", who, p, strerror(errno));
     free(p);
     return f;
+}
+
+int sr_rep_remove_stale_parts(const char *dir, FILE *log)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int n = 0;
+    size_t k = strlen(SR_REP_PART);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len <= k || strcmp(de->d_name + len - k, SR_REP_PART) != 0) continue;
+        char *p = out_path(dir, de->d_name, "");
+        struct stat sb;
+        if (p && lstat(p, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            if (unlink(p) == 0)
+                n++;
+            else
+                sr_rep_log(log, "report: cannot remove the stale %s: %s\n", p, strerror(errno));
+        }
+        free(p);
+    }
+    closedir(d);
+    return n;
 }
 
 sr_status sr_rep_close_out(FILE *f, const char *dir, const char *name, FILE *log)

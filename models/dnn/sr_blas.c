@@ -9,9 +9,15 @@
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "sr_kernels.h"
+
+/* OpenBLAS 0.3.21's buffer (BUFFER_SIZE + one page: the malloc seen under gdb), and a margin for the malloc
+ * arena a thread's first allocation may open. */
+#define SR_BLAS_BUFFER_BYTES ((size_t)134221824 + ((size_t)1 << 20))
 
 /* Path of the loaded object that holds the code at fn, or NULL when the loader does not know it. */
 static const char *object_of(void *fn)
@@ -49,4 +55,34 @@ sr_status sr_kernels_blas_check(char *err, size_t err_size)
             "link OpenBLAS before GSL's CBLAS (libgslcblas)",
             a ? a : "an unknown object", b ? b : "unknown");
     return SR_ERR_UNSUPPORTED;
+}
+
+sr_status sr_kernels_blas_reserve(char *err, size_t err_size)
+{
+    static int done;
+    if (done) return SR_OK;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return SR_OK;
+    void *room = malloc(SR_BLAS_BUFFER_BYTES);
+    if (!room) {
+        sr_errf(
+            err, err_size,
+            "out of memory: OpenBLAS needs %zu MiB of address space for its working buffer and the memory "
+            "limit (%llu MiB) does not leave it",
+            SR_BLAS_BUFFER_BYTES >> 20, (unsigned long long)(rl.rlim_cur >> 20));
+        return SR_ERR_NOMEM;
+    }
+    free(room); /* a chunk this large is mapped on its own: free gives the room back at once */
+    /* above OpenBLAS's small-matrix kernels (m*n*k > 10^6), so the product goes through the buffer */
+    enum { N = 128 };
+    float *m = calloc(3 * (size_t)N * N, sizeof *m);
+    if (!m) {
+        sr_errf(err, err_size, "out of memory before OpenBLAS's first product");
+        return SR_ERR_NOMEM;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, m, N, m + N * N, N, 0.0f,
+                m + 2 * N * N, N);
+    free(m);
+    done = 1;
+    return SR_OK;
 }

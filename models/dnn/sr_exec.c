@@ -429,6 +429,8 @@ sr_status sr_exec_create(const sr_graph *g, const sr_weights *w, int keep_all, s
     if ((st = plan(e)) != SR_OK)
         goto fail;
     sr_kernels_set_blas_threads(1);
+    if ((st = sr_kernels_blas_reserve(err, err_size)) != SR_OK)
+        goto fail;
     *out = e;
     return SR_OK;
 fail:

@@ -38,6 +38,15 @@ void sr_kernels_set_blas_threads(int n);
  * (may be NULL). sr_exec_create runs it. */
 sr_status sr_kernels_blas_check(char *err, size_t err_size);
 
+/* Makes sure OpenBLAS has its working buffer for the calling thread before a product needs it. OpenBLAS
+ * (0.3.21) takes a 128 MiB buffer (malloc of 134221824 bytes) at a thread's first product and, when that
+ * allocation fails, retries it for ever: under an address-space limit (RLIMIT_AS: `ulimit -v`, `simrun run
+ * --point-memory`) that leaves less room, the process would spin instead of failing. Under a finite limit
+ * this checks once per process that the room is there (one malloc of the buffer's size, freed) and then runs a
+ * small product so that OpenBLAS takes its buffer now; without one it does nothing. SR_ERR_NOMEM with the
+ * reason in err (may be NULL) when the room is not there. sr_exec_create runs it. */
+sr_status sr_kernels_blas_reserve(char *err, size_t err_size);
+
 /* One line for benchmark headers: the object that holds this process's cblas_sgemm, whether it is
  * OpenBLAS, and OpenBLAS's build configuration (openblas_get_config). Always NUL-terminates buf. */
 void sr_kernels_blas_describe(char *buf, size_t size);

@@ -3,7 +3,10 @@
  * `simrun experiment.yaml` is short for `simrun run experiment.yaml`. Exit codes: 0 success, 1 the work
  * failed, 2 bad input or usage (bad YAML, unknown model, wrong flags). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "sr_cmd.h"
 
@@ -49,8 +52,28 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* OpenBLAS (0.3.21) starts its threads when the library loads, before main, and each takes a 128 MiB buffer
+ * that it retries for ever when the allocation fails. Under an address-space limit too small for them
+ * (`ulimit -v`), a thread spins from the start and the next fork() hangs in OpenBLAS's pre-fork handler,
+ * which joins it. simrun never runs OpenBLAS on more than one thread (sr_kernels.h), so under a limit (the
+ * shell's, or the one --point-memory gives the workers, which are forked from this process) it runs itself
+ * again with OPENBLAS_NUM_THREADS=1: then OpenBLAS starts no thread, and the one buffer it needs is checked
+ * before use (sr_kernels_blas_reserve). A failed exec leaves things as they were. */
+static void blas_single_thread_under_limit(int argc, char **argv)
+{
+    const char *threads = getenv("OPENBLAS_NUM_THREADS");
+    if (threads && strcmp(threads, "1") == 0) return;
+    struct rlimit rl;
+    int limited = getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
+    for (int i = 1; i < argc && !limited; i++)
+        limited = strncmp(argv[i], "--point-memory", 14) == 0;
+    if (!limited || setenv("OPENBLAS_NUM_THREADS", "1", 1) != 0) return;
+    execv("/proc/self/exe", argv);
+}
+
 int main(int argc, char **argv)
 {
+    blas_single_thread_under_limit(argc, argv);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "sr_engine.h"
 #include "sr_progress_hook.h"
 #include "sr_worker_guard.h"
@@ -129,6 +131,19 @@ static int write_all(int fd, const uint8_t *b, size_t n)
     return 0;
 }
 
+/* GSL's default error handler aborts (e.g. "failed to allocate space for rng state" when memory runs out): in a
+ * worker the error becomes the point's cause instead, out of memory said as such. No allocation here. */
+static void worker_gsl_error(const char *reason, const char *file, int line, int gsl_errno)
+{
+    char text[224];
+    if (gsl_errno == GSL_ENOMEM)
+        snprintf(text, sizeof text, "out of memory (GSL: %s)", reason);
+    else
+        snprintf(text, sizeof text, "GSL error %d: %s (%s:%d)", gsl_errno, reason, file, line);
+    sr_worker_guard_cause(text);
+    _exit(SR_WORKER_EXIT_CAUSE);
+}
+
 /* Body of a worker: simulate point i, send it on fd. Returns the exit code (0: sent). */
 static int worker(const sr_config *c, int i, int fd, shared_slot *shm, pid_t owner, uint64_t memory_limit_bytes)
 {
@@ -142,6 +157,7 @@ static int worker(const sr_config *c, int i, int fd, shared_slot *shm, pid_t own
         setrlimit(RLIMIT_AS, &rl);
     }
     sr_worker_guard_install(shm->cause, sizeof shm->cause);
+    gsl_set_error_handler(worker_gsl_error);
     /* SIGINT is the runner's business. Blocked, not only ignored: SimGrid installs its own SIGINT handler
      * when its engine starts, which exits the process in the middle of the simulation (seen as "killed by
      * signal 11"); a blocked signal is never delivered, whatever handler is installed later. */
@@ -230,6 +246,14 @@ void sr_pool_stop(sr_pool *p)
         }
 }
 
+/* The address-space limit this process (and so every worker) inherited, in bytes; 0 when there is none. */
+static unsigned long long shell_limit_bytes(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 0;
+    return (unsigned long long)rl.rlim_cur;
+}
+
 /* The worker of slot s closed its pipe: reap it and turn what it sent into *r. */
 static void finish(sr_pool *p, slot *s, sr_pool_result *r)
 {
@@ -262,6 +286,12 @@ static void finish(sr_pool *p, slot *s, sr_pool_result *r)
                      "worker process killed by signal %d (%s) under --point-memory %llu bytes: most likely out "
                      "of memory (a library that aborts when an allocation fails; its message is on stderr)",
                      WTERMSIG(ws), strsignal(WTERMSIG(ws)), (unsigned long long)p->memory_limit_bytes);
+        else if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGABRT && shell_limit_bytes() > 0)
+            snprintf(r->wire.error, sizeof r->wire.error,
+                     "worker process killed by signal %d (%s) under an address-space limit of %llu bytes (ulimit "
+                     "-v): most likely out of memory (a library that aborts when an allocation fails; its "
+                     "message is on stderr)",
+                     WTERMSIG(ws), strsignal(WTERMSIG(ws)), shell_limit_bytes());
         else if (WIFSIGNALED(ws))
             snprintf(r->wire.error, sizeof r->wire.error, "worker process killed by signal %d (%s)",
                      WTERMSIG(ws), strsignal(WTERMSIG(ws)));

@@ -22,11 +22,15 @@
 #include <simgrid/s4u/NetZone.hpp>
 #include <xbt/config.hpp>
 
+#include <simgrid/engine.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <cxxabi.h>
+#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -671,4 +675,12 @@ extern "C" int sr_sg_pool_links(sg_link_t* links, int n)
         if (links[i] && links[i]->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::SHARED)
             sr_pool::add_link(links[i]);
     return 0;
+}
+
+extern "C" void sr_sg_init(int* argc, char** argv)
+{
+  std::terminate_handler own = std::get_terminate();
+  simgrid_init(argc, argv);
+  if (own != nullptr && own != &__gnu_cxx::__verbose_terminate_handler)
+    std::set_terminate(own);
 }

@@ -17,6 +17,12 @@
 extern "C" {
 #endif
 
+/* simgrid_init(argc, argv), keeping the process's std::terminate handler when the process installed one of its
+ * own. SimGrid installs a handler that logs an uncaught exception and aborts (SIGABRT): in a worker process
+ * that would hide the cause (std::bad_alloc inside SimGrid is out of memory) from the worker's own handler
+ * (sim/cli/sr_worker_guard.h). A process that kept the C++ default keeps SimGrid's handler. */
+void sr_sg_init(int *argc, char **argv);
+
 /* Link::set_host_wifi_rate: attaches station `host` to WIFI link `link` at rate level `level` (index in
  * the link's bandwidth list). Mandatory for every station before the simulation starts. */
 void sr_sg_link_set_host_wifi_rate(sg_link_t link, sg_host_t host, int level);
