@@ -148,10 +148,12 @@ sr_status sr_zrans_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n_out)
     if ((st = sr_rans_core_decode(in, 2 * (size_t)g, 2, max_sym, tok))) goto cleanup;
     static const uint32_t zero16[16];
     size_t o = 0, i = 0;
-    const size_t safe = n > RUN_MAX + 17 ? (size_t)n - (RUN_MAX + 17) : 0;
     /* While a whole group and 16 spare symbols fit, every group stores 16 zeros blindly (most runs are
-     * shorter) and only longer runs take a memset. */
-    for (; i < g && o <= safe; i++) {
+     * shorter) and only longer runs take a memset. A stream shorter than that takes the checked loop only
+     * (with safe = 0 the first group used to be stored blindly: past n, and past cap when n was small). */
+    const int roomy = n > RUN_MAX + 17;
+    const size_t safe = roomy ? (size_t)n - (RUN_MAX + 17) : 0;
+    for (; roomy && i < g && o <= safe; i++) {
         uint32_t r = tok[2 * i], v = tok[2 * i + 1];
         memcpy(sym + o, zero16, sizeof zero16);
         if (r > 16) memset(sym + o + 16, 0, (r - 16) * sizeof *sym);
@@ -160,7 +162,7 @@ sr_status sr_zrans_decode(sr_rbuf *in, uint32_t *sym, size_t cap, size_t *n_out)
     }
     for (; i < g; i++) {
         uint32_t r = tok[2 * i], v = tok[2 * i + 1];
-        if (r + 1 > n - o) {
+        if (o >= n || r >= n - o) {
             st = SR_ERR_CORRUPT;
             goto cleanup;
         }
