@@ -76,10 +76,10 @@ void advance(Pool& pl, double now)
 void solve(Pool& pl)
 {
     double C     = pl.W->get_bandwidth();
-    double sum_w = 0.0; // Σ n / p of the groups not (yet) saturated
+    double sum_w = 0.0; // Σ n w / p of the groups not (yet) saturated (w: weight on W)
     for (int gi : pl.active)
         sum_w += pl.groups[gi].n * pl.groups[gi].w / pl.groups[gi].p;
-    double used  = 0.0; // Σ n cap of the saturated ones
+    double used  = 0.0; // Σ n w cap of the saturated ones
     double theta = kInf;
     for (const auto& [level, gi] : pl.order) {
         double th = (C - used) / sum_w;
