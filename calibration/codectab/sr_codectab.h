@@ -111,6 +111,13 @@ sr_status sr_codectab_frame_sizes(int width, int height, double fps, int frames,
                                   uint64_t seed, double *jpeg_bytes, double *h264_bytes, char *err,
                                   size_t err_size);
 
+/* The H.264 encoder both sr_codectab_measure and sr_codectab_frame_sizes code the video with (width x height
+ * even, frame rate fps_num / fps_den, CRF crf, GOP 250, x264 "medium" / "zerolatency"): one place, so the baselines
+ * and a table's ratio_h264 share their denominator. The caller frees *out with sr_h264_free. */
+struct sr_h264;
+sr_status sr_codectab_h264_open(int width, int height, int fps_num, int fps_den, double crf, struct sr_h264 **out,
+                                char *err, size_t err_size);
+
 void sr_codectab_print(const sr_codectab_row *rows, int n_rows, FILE *f);
 
 /* The whole `simrun codec-table` command: argv[0] = "codec-table". Parses the options, measures, stores, and

@@ -11,6 +11,25 @@
 #include "sr_framecodec.h"
 #include "video.h"
 
+sr_status sr_codectab_h264_open(int width, int height, int fps_num, int fps_den, double crf, sr_h264 **out,
+                                char *err, size_t err_size)
+{
+    char msg[256] = "";
+    sr_h264_params hp;
+    memset(&hp, 0, sizeof hp);
+    hp.width = width;
+    hp.height = height;
+    hp.fps_num = fps_num;
+    hp.fps_den = fps_den;
+    hp.crf = crf;
+    hp.gop = 250;
+    hp.preset = "medium";
+    hp.tune = "zerolatency";
+    sr_status st = sr_h264_create(&hp, out, msg, sizeof msg);
+    if (st != SR_OK) sr_errf(err, err_size, "H.264 encoder at %dx%d: %s", width, height, msg);
+    return st;
+}
+
 sr_status sr_codectab_frame_sizes(int width, int height, double fps, int frames, int jpeg_quality, double h264_crf,
                                   uint64_t seed, double *jpeg_bytes, double *h264_bytes, char *err,
                                   size_t err_size)
@@ -26,7 +45,6 @@ sr_status sr_codectab_frame_sizes(int width, int height, double fps, int frames,
     sr_video *video = NULL;
     sr_h264 *h264 = NULL;
     uint8_t *rgb = NULL, *crop = NULL, *yuv = NULL;
-    char msg[256] = "";
     sr_video_params vp = sr_video_default_params(width, height, seed);
     vp.fps_num = (int)lround(fps * 1000.0);
     vp.fps_den = 1000;
@@ -37,20 +55,7 @@ sr_status sr_codectab_frame_sizes(int width, int height, double fps, int frames,
         goto done;
     }
     const int ew = width & ~1, eh = height & ~1;
-    sr_h264_params hp;
-    memset(&hp, 0, sizeof hp);
-    hp.width = ew;
-    hp.height = eh;
-    hp.fps_num = vp.fps_num;
-    hp.fps_den = vp.fps_den;
-    hp.crf = h264_crf;
-    hp.gop = 250;
-    hp.preset = "medium";
-    hp.tune = "zerolatency";
-    if ((st = sr_h264_create(&hp, &h264, msg, sizeof msg)) != SR_OK) {
-        sr_errf(err, err_size, "H.264 encoder at %dx%d: %s", ew, eh, msg);
-        goto done;
-    }
+    if ((st = sr_codectab_h264_open(ew, eh, vp.fps_num, vp.fps_den, h264_crf, &h264, err, err_size)) != SR_OK) goto done;
     st = SR_ERR_NOMEM;
     rgb = malloc((size_t)width * height * 3);
     crop = malloc((size_t)ew * eh * 3);

@@ -289,20 +289,7 @@ sr_status sr_codectab_measure(const sr_codectab_params *p, sr_codectab_row **row
         goto done;
     }
     const int ew = vw & ~1, eh = vh & ~1; /* H.264 codes the even-sized top-left part */
-    sr_h264_params hp;
-    memset(&hp, 0, sizeof hp);
-    hp.width = ew;
-    hp.height = eh;
-    hp.fps_num = vp.fps_num;
-    hp.fps_den = vp.fps_den;
-    hp.crf = p->h264_crf;
-    hp.gop = 250;
-    hp.preset = "medium";
-    hp.tune = "zerolatency";
-    if ((st = sr_h264_create(&hp, &h264, msg, sizeof msg)) != SR_OK) {
-        sr_errf(err, err_size, "H.264 encoder at %dx%d: %s", ew, eh, msg);
-        goto done;
-    }
+    if ((st = sr_codectab_h264_open(ew, eh, vp.fps_num, vp.fps_den, p->h264_crf, &h264, err, err_size)) != SR_OK) goto done;
     st = SR_ERR_NOMEM;
     rgb = malloc((size_t)vw * vh * 3);
     rgb_model = malloc((size_t)mw * mh * 3);
