@@ -1,9 +1,10 @@
-/* cmd_exec.c: `simrun exec MODEL [--input CxHxW] [--seed N] [--repeat N]`.
+/* cmd_exec.c: `simrun exec MODEL [--input CxHxW] [--seed N] [--repeat N] [--gap S]`.
  *
  * Builds the zoo model, fills He-initialised weights and a seeded N(0,1) input, runs the real fp32
  * kernels forward (single-threaded BLAS) and prints each layer's time, the output shape and the output
  * statistics. With --repeat N each layer's time is the minimum over the N runs and the total is the
- * fastest whole run. Exit codes: 0 ok, 1 the run failed, 2 unknown model or bad arguments. */
+ * fastest whole run; --gap S sleeps S seconds before each run (forwards spaced as a device running one
+ * per frame runs them, caches cooling in between). Exit codes: 0 ok, 1 the run failed, 2 unknown model or bad arguments. */
 #include <errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -22,9 +23,10 @@
 
 static void exec_usage(FILE *f)
 {
-    fprintf(f, "usage: simrun exec MODEL|FILE.onnx|FILE.cfg [--input CxHxW] [--seed N] [--repeat N] [--stats]\n"
+    fprintf(f, "usage: simrun exec MODEL|FILE.onnx|FILE.cfg [--input CxHxW] [--seed N] [--repeat N] [--gap S] [--stats]\n"
                "  --stats   keep every layer's output and print its min/max/mean/std (disables buffer reuse and\n"
                "            conv fusion, so per-layer times are those of the unfused layers)\n"
+               "  --gap S   sleep S seconds (0 to 60) before each run: forwards spaced as one per frame\n"
                "  Runs MODEL's real fp32 kernels forward on He-initialised weights and a seeded random\n"
                "  input; prints per-layer time (ms), output shape, output min/max/mean/std and total.\n"
                "  MODEL: one of");
@@ -94,6 +96,7 @@ int sr_cmd_exec(int argc, char **argv)
     const char *model = NULL;
     int c = 0, h = 0, w = 0;
     long seed = 1, repeat = 1;
+    double gap = 0;
     int stats = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -102,6 +105,14 @@ int sr_cmd_exec(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--stats")) {
             stats = 1;
+        } else if (!strcmp(a, "--gap")) {
+            char *end = NULL;
+            const char *v = i + 1 < argc ? argv[++i] : NULL;
+            if (v) gap = strtod(v, &end);
+            if (!v || end == v || *end != '\0' || !(gap >= 0 && gap <= 60)) {
+                fprintf(stderr, "simrun exec: --gap needs a number of seconds from 0 to 60\n");
+                return 2;
+            }
         } else if (!strcmp(a, "--input") || !strcmp(a, "--seed") || !strcmp(a, "--repeat")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "simrun exec: %s needs a value\n", a);
@@ -167,6 +178,11 @@ int sr_cmd_exec(int argc, char **argv)
     }
     double best_total = INFINITY, sum_total = 0;
     for (long r = 0; r < repeat; r++) {
+        if (gap > 0) {
+            struct timespec ts = {(time_t)gap, (long)((gap - floor(gap)) * 1e9)};
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+            }
+        }
         double t0 = now_s();
         if ((st = sr_exec_run(e)) != SR_OK) {
             fprintf(stderr, "simrun exec: run failed: %s\n", sr_status_message(st));
@@ -182,8 +198,9 @@ int sr_cmd_exec(int argc, char **argv)
                 best[i] = s;
         }
     }
-    printf("%s: forward on fp32 kernels, seed %ld, %ld run(s); per-layer time is the minimum over runs\n",
-           sr_graph_name(g), seed, repeat);
+    printf("%s: forward on fp32 kernels, seed %ld, %ld run(s)", sr_graph_name(g), seed, repeat);
+    if (gap > 0) printf(" %g s apart", gap);
+    printf("; per-layer time is the minimum over runs\n");
     printf("%4s %-28s %-8s %-18s %14s %10s", "id", "layer", "op", "output", "MACs", "time_ms");
     if (stats) printf(" %11s %11s %11s %11s", "min", "max", "mean", "std");
     printf("\n");

@@ -29,7 +29,9 @@
 #include "sr_delayline.h"
 
 #define TB_PREFIX "simrun-"
-#define TB_PERIOD_US 10000
+#define TB_PERIOD_US 10000     /* the cfs period a quota uses when q x 10 ms reaches the minimum below */
+#define TB_MIN_QUOTA_US 2000   /* the shortest run a period grants (the kernel refuses < 1 ms; see the header) */
+#define TB_MAX_PERIOD_US 1000000 /* the kernel's longest cfs period */
 #define CG_V2_ROOT "/sys/fs/cgroup/unified" /* hybrid layout (systemd's, v1 controllers beside it) */
 #define CG_V2_ROOT2 "/sys/fs/cgroup"        /* unified layout (cgroup v2 only) */
 #define CG_V1_CPU "/sys/fs/cgroup/cpu"
@@ -408,11 +410,27 @@ static sr_status cgroup_name(sr_testbed *tb, int i, char *err, size_t err_size)
     return SR_OK;
 }
 
+int sr_testbed_quota_period(double quota, long *quota_us, long *period_us)
+{
+    long period = TB_PERIOD_US;
+    if (!(quota > 0) || quota * TB_MAX_PERIOD_US < TB_MIN_QUOTA_US) return -1;
+    if (quota * period < TB_MIN_QUOTA_US) period = (long)ceil(TB_MIN_QUOTA_US / quota);
+    if (period > TB_MAX_PERIOD_US) period = TB_MAX_PERIOD_US;
+    *period_us = period;
+    *quota_us = lround(quota * (double)period);
+    return 0;
+}
+
 static sr_status cgroup_setup(sr_testbed *tb, int i, double quota, char *err, size_t err_size)
 {
     char ctl[300];
-    long q_us = lround(quota * TB_PERIOD_US);
-    if (q_us < 1000) q_us = 1000; /* the kernel's minimum quota is 1 ms */
+    long q_us, period_us;
+    if (sr_testbed_quota_period(quota, &q_us, &period_us) != 0) {
+        sr_errf(err, err_size, "a CPU quota of %.6f cores cannot be set: a cfs period of at most 1 s must grant at "
+                "least %d us (a device that much slower than this host cannot be emulated by a quota)",
+                quota, TB_MIN_QUOTA_US);
+        return SR_ERR_UNSUPPORTED;
+    }
     if (tb->cg_v2) {
         snprintf(ctl, sizeof ctl, "%s/cgroup.subtree_control", tb->cg_root);
         write_file(ctl, "+cpu");
@@ -425,13 +443,13 @@ static sr_status cgroup_setup(sr_testbed *tb, int i, double quota, char *err, si
     int bad;
     if (tb->cg_v2) {
         char v[64];
-        snprintf(v, sizeof v, "%ld %d", q_us, TB_PERIOD_US);
+        snprintf(v, sizeof v, "%ld %ld", q_us, period_us);
         snprintf(ctl, sizeof ctl, "%s/cpu.max", tb->cg[i]);
         bad = write_file(ctl, v);
     } else {
         char v[32];
         snprintf(ctl, sizeof ctl, "%s/cpu.cfs_period_us", tb->cg[i]);
-        snprintf(v, sizeof v, "%d", TB_PERIOD_US);
+        snprintf(v, sizeof v, "%ld", period_us);
         bad = write_file(ctl, v);
         snprintf(ctl, sizeof ctl, "%s/cpu.cfs_quota_us", tb->cg[i]);
         snprintf(v, sizeof v, "%ld", q_us);

@@ -20,7 +20,10 @@
  *
  * CPU quotas: a node with quota q > 0 (in cores) gets a cgroup with cpu.max (cgroup v2, when its cpu
  * controller is available) or cpu.cfs_quota_us (cgroup v1) of q x period, period 10 ms (a finer period makes
- * the throttling of a short task closer to a uniform slowdown).
+ * the throttling of a short task closer to a uniform slowdown) unless q x 10 ms would grant less than 2 ms: then
+ * the period is 2 ms / q (up to the kernel's 1 s), so that a tiny quota is not raised to the kernel's 1 ms minimum
+ * (0.029 cores at 10 ms had been 0.1 cores) and the scheduler tick (4 ms at HZ=250), which ends a throttled run
+ * late, is a small part of it. sr_testbed_quota_period gives the two values.
  *
  * Teardown: sr_testbed_free removes everything (namespaces, which deletes their TUN devices, delay-line
  * processes, cgroups). A guardian process, forked by sr_testbed_create, does the same when the creating
@@ -105,6 +108,10 @@ void sr_testbed_set_origin(sr_testbed *tb, double t0_s);
  * cpu.max), /sys/fs/cgroup/cpu (v1, cpu.cfs_quota_us), or NULL when there is none. why (may be NULL) says
  * why v2 is not used when the answer is not v2. */
 const char *sr_testbed_cpu_controller(char *why, size_t why_size);
+/* The cfs quota and period (microseconds) of a quota of q cores; -1 when q <= 0 or q is below 0.002 cores
+ * (no period up to 1 s grants 2 ms). */
+int sr_testbed_quota_period(double quota, long *quota_us, long *period_us);
+
 /* Node's cgroup directory (borrowed), NULL when it has no quota. */
 const char *sr_testbed_cgroup(const sr_testbed *tb, int node);
 
