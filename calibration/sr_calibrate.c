@@ -17,6 +17,7 @@
 #include "sr_kernels.h"
 #include "sr_profile_file.h"
 #include "sr_corun.h"
+#include "sr_idle.h"
 #include "sr_profile_rune.h"
 #include "sr_tensor.pb-c.h"
 #include "sr_weights.h"
@@ -693,6 +694,48 @@ sr_status sr_calib_corun_update(const sr_calib_options *o, const sr_profile *in,
     return st;
 }
 
+/* Compute after idle (sr_idle.h) into fit: MobileNetV2 (the shipped experiments' model) after each gap of a
+ * ladder from 3 ms to 1 s against warm forwards; 0 when it could not be measured (logged). */
+static int measure_idle(const sr_calib_options *o, sr_profile_fit *fit)
+{
+    static const double ladder[] = {0.003, 0.01, 0.03, 0.1, 0.3, 1.0}, tiny[] = {0.01, 0.1};
+    const int is_tiny = o->level == SR_CALIB_TINY;
+    const int rounds = o->level == SR_CALIB_FULL ? 12 : o->level == SR_CALIB_QUICK ? 4 : 1;
+    const char *model = "mobilenetv2";
+    sr_idle_result r;
+    char err[256] = "";
+    sr_status st = sr_idle_measure(model, is_tiny ? tiny : ladder, is_tiny ? 2 : 6, rounds, o->seed, &r, err,
+                                   sizeof err);
+    if (st != SR_OK) {
+        logf_(o, "  after idle: not measured: %s\n", err[0] ? err : sr_status_message(st));
+        return 0;
+    }
+    fit->idle = r.curve;
+    snprintf(fit->idle_model, sizeof fit->idle_model, "%s", model);
+    fit->idle_warm_s = r.warm_s;
+    fit->idle_rounds = r.rounds;
+    logf_(o, "  after idle (%s, %d rounds): warm %.3f ms;", model, r.rounds, 1e3 * r.warm_s);
+    for (int i = 0; i < r.curve.n; i++)
+        logf_(o, " %g s: %.3f ms (x %.3f)", r.curve.gap_s[i], 1e3 * r.spaced_s[i], r.curve.factor[i]);
+    logf_(o, "\n");
+    return 1;
+}
+
+sr_status sr_calib_idle_update(const sr_calib_options *o, const sr_profile *in, sr_profile **out, char *err,
+                               size_t err_size)
+{
+    if (!o || !in || !in->fit || !out) return SR_ERR_INVALID;
+    *out = NULL;
+    sr_profile_fit fit = *in->fit;
+    if (!measure_idle(o, &fit)) {
+        if (err && err_size) snprintf(err, err_size, "calibrate: compute after idle could not be measured (see the log)");
+        return SR_ERR_UNSUPPORTED;
+    }
+    sr_status st = sr_profile_clone(in, &fit, out);
+    if (st != SR_OK && err && err_size) snprintf(err, err_size, "calibrate: after idle: %s", sr_status_message(st));
+    return st;
+}
+
 /* ---------------------------------------------------------------------------------------------------
  * The run */
 
@@ -985,6 +1028,7 @@ sr_status sr_calibrate_run(const sr_calib_options *o, sr_calib_result **out, cha
     sr_rune_measurement rune;
     int have_rune = measure_rune(o, &rune, rune_iters(lvl), 5);
     measure_corun(o, fit);
+    measure_idle(o, fit);
 
     holdout(o, &s, &base, fit);
     if (have_rune && (st = sr_profile_rune_store(&base, &rune, fit)) != SR_OK) goto fail;

@@ -77,5 +77,8 @@ sr_status sr_calib_rune_update(const sr_calib_options *o, const sr_profile *in, 
  * unchanged. Caller frees *out with sr_profile_file_free. */
 sr_status sr_calib_corun_update(const sr_calib_options *o, const sr_profile *in, sr_profile **out, char *err,
                                 size_t err_size);
+/* The same for compute after idle (sr_idle.h): `in` with its idle section measured again on this host. */
+sr_status sr_calib_idle_update(const sr_calib_options *o, const sr_profile *in, sr_profile **out, char *err,
+                               size_t err_size);
 
 #endif

@@ -272,6 +272,13 @@ static void print_fit(const sr_profile_fit *fit, FILE *f)
                 "device, sr_corun.h)\n",
                 fit->corun_interference, 1e3 * fit->corun_alone_cpu_s, 1e3 * fit->corun_with_cpu_s,
                 fit->corun_wall_ratio);
+    if (fit->idle.n > 0) {
+        fprintf(f, "after idle:   %s %.4g ms warm; x factor after an idle gap (sr_idle.h, %d rounds):", fit->idle_model,
+                1e3 * fit->idle_warm_s, fit->idle_rounds);
+        for (int i = 0; i < fit->idle.n; i++)
+            fprintf(f, " %gs %.3f", fit->idle.gap_s[i], fit->idle.factor[i]);
+        fputc('\n', f);
+    }
 }
 
 void sr_profile_print(const sr_profile *p, FILE *f)

@@ -15,6 +15,7 @@
 
 #include "sr_cost.h"
 #include "sr_fit.h"
+#include "sr_idle.h"
 #include "sr_layer_class.h"
 #include "sr_status.h"
 
@@ -75,6 +76,13 @@ typedef struct sr_profile_fit {
     double corun_alone_cpu_s;   /* the inference's median CPU time alone */
     double corun_with_cpu_s;    /* ... beside the training */
     double corun_wall_ratio;    /* wall time beside / alone (sharing the core and interference) */
+    /* Compute after idle (sr_idle.h): a model's forwards after sleeping each gap of a ladder against warm ones,
+     * on the calibrating host under its background at the time. Not carried to scaled profiles (a cache
+     * property of this machine). idle.n == 0: not measured (no slowdown). */
+    sr_idle_curve idle;
+    char idle_model[64];  /* the zoo model timed */
+    double idle_warm_s;   /* its mean warm forward */
+    int idle_rounds;
 } sr_profile_fit;
 
 typedef struct sr_profile {

@@ -238,6 +238,25 @@ sr_status sr_profile_file_emit(const sr_profile *p, FILE *f)
             emit_kv(f, 4, "with_cpu_s", fit->corun_with_cpu_s);
             emit_kv(f, 4, "wall_ratio", fit->corun_wall_ratio);
         }
+        if (fit->idle.n > 0) {
+            fputs("  # compute after idle (sr_idle.h): forwards after sleeping gap_s against warm ones, on the "
+                  "calibrating host\n  idle:\n    model: ",
+                  f);
+            emit_str(f, fit->idle_model);
+            fputc('\n', f);
+            emit_kv(f, 4, "warm_s", fit->idle_warm_s);
+            fprintf(f, "    rounds: %d\n    gap_s: [", fit->idle_rounds);
+            for (int i = 0; i < fit->idle.n; i++) {
+                if (i) fputs(", ", f);
+                emit_num(f, fit->idle.gap_s[i]);
+            }
+            fputs("]\n    factor: [", f);
+            for (int i = 0; i < fit->idle.n; i++) {
+                if (i) fputs(", ", f);
+                emit_num(f, fit->idle.factor[i]);
+            }
+            fputs("]\n", f);
+        }
     }
     return ferror(f) ? SR_ERR_IO : SR_OK;
 }
@@ -504,6 +523,60 @@ static void parse_codecs(pctx *c, struct fy_node *s, struct fy_node *sk, sr_prof
     }
 }
 
+/* A flow sequence of up to SR_IDLE_MAX_POINTS numbers into v; its length, or -1 after an error. */
+static int parse_num_list(pctx *c, struct fy_node *v, struct fy_node *k, const char *what, double *out)
+{
+    if (!fy_node_is_sequence(v)) {
+        perr(c, v, k, "%s: expected a sequence of numbers", what);
+        return -1;
+    }
+    int n = fy_node_sequence_item_count(v);
+    if (n > SR_IDLE_MAX_POINTS) {
+        perr(c, v, k, "%s: at most %d numbers, got %d", what, SR_IDLE_MAX_POINTS, n);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        if (get_num(c, fy_node_sequence_get_by_index(v, i), k, what, &out[i]) != 0) return -1;
+    return n;
+}
+
+static void parse_idle(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profile_fit *fit)
+{
+    if (want_map(c, m, mk, "idle")) return;
+    void *it = NULL;
+    struct fy_node *k, *v, *gk = NULL;
+    const char *name;
+    int ng = -2, nf = -2;
+    double rounds = 0;
+    while (!c->failed && next_pair(c, m, &it, &k, &v, &name)) {
+        if (strcmp(name, "model") == 0)
+            get_text(c, v, k, name, fit->idle_model, sizeof fit->idle_model);
+        else if (strcmp(name, "warm_s") == 0)
+            get_nonneg(c, v, k, name, &fit->idle_warm_s);
+        else if (strcmp(name, "rounds") == 0)
+            get_nonneg(c, v, k, name, &rounds);
+        else if (strcmp(name, "gap_s") == 0)
+            ng = parse_num_list(c, v, k, name, fit->idle.gap_s), gk = k;
+        else if (strcmp(name, "factor") == 0)
+            nf = parse_num_list(c, v, k, name, fit->idle.factor);
+        else
+            perr(c, k, k, "unknown key '%s' in idle (model, warm_s, rounds, gap_s, factor)", name);
+    }
+    if (c->failed) return;
+    if (ng < 0 || nf < 0) {
+        perr(c, mk, mk, "idle: needs gap_s and factor");
+        return;
+    }
+    if (ng != nf) {
+        perr(c, gk, gk, "idle: gap_s has %d numbers and factor %d; they go in pairs", ng, nf);
+        return;
+    }
+    fit->idle.n = ng;
+    fit->idle_rounds = (int)rounds;
+    char why[160];
+    if (sr_idle_curve_check(&fit->idle, why, sizeof why) != 0) perr(c, gk, gk, "idle: %s", why);
+}
+
 typedef struct numkey {
     const char *key;
     double *dst;
@@ -622,10 +695,12 @@ static void parse_fit(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profile
             if (!c->failed && !(fit->corun_interference >= 1.0))
                 perr(c, k, k, "corun: interference must be >= 1 (a co-runner cannot speed a task up), got %g",
                      fit->corun_interference);
+        } else if (strcmp(name, "idle") == 0) {
+            parse_idle(c, v, k, fit);
         } else {
             perr(c, k, k,
                  "unknown key '%s' in fit (ref_flops, ref_mem_bw_Bps, scaling, layers, holdout, "
-                 "codecs, copy, protobuf, rune, corun)",
+                 "codecs, copy, protobuf, rune, corun, idle)",
                  name);
         }
     }

@@ -57,6 +57,11 @@ sr_status sr_profile_scale(const sr_profile *device, const sr_profile *measured,
     sr_profile copy = *device;
     copy.fit_file = NULL;
     fit.rune_measured_native_s = 0.0;
+    /* compute after idle is the calibrating machine's caches under its background: not the device's */
+    memset(&fit.idle, 0, sizeof fit.idle);
+    fit.idle_model[0] = '\0';
+    fit.idle_warm_s = 0.0;
+    fit.idle_rounds = 0;
     if (fit.rune_native_inf_s > 0) {
         sr_status st = sr_profile_rune_price(&copy, &fit, &fit.rune_native_inf_s);
         if (st != SR_OK) return st;

@@ -99,6 +99,8 @@ typedef struct sr_speed_change {
 
 struct sr_trace;
 
+#define SR_DEVICE_IDLE_POINTS 8 /* == SR_IDLE_MAX_POINTS (calibration/sr_idle.h) */
+
 /* A device group: `count` instances named name0..name{count-1} (or nameF..name{F+count-1} with a range
  * F-L), or a single device called `name` when count is 1 and no range was given. */
 typedef struct sr_device_spec {
@@ -119,6 +121,9 @@ typedef struct sr_device_spec {
     int executors;           /* independent executors (GPU streams, FPGA engines), each speed x cores / executors */
     int concurrency;         /* tasks one executor runs at once (> 1: co-running, sharing its speed) */
     double interference;     /* work factor of a task starting beside another co-run class on its executor (>= 1) */
+    int idle_slowdown;       /* 1: compute after idle follows the curve below (calibration/sr_idle.h) */
+    int idle_n;              /* the curve's points (its profile's measurement; 0: none) */
+    double idle_gap_s[SR_DEVICE_IDLE_POINTS], idle_factor[SR_DEVICE_IDLE_POINTS];
     int max_in_flight;       /* transfers at once per connection (destination); 0 = unlimited, one flow each */
     double send_buffer_bytes; /* bytes waiting or in flight per connection before a job is dropped; 0 = no limit */
     int wifi_level;          /* rate level index when attached to a WIFI link */

@@ -22,13 +22,16 @@ static void calibrate_usage(FILE *f)
                "       simrun calibrate --scale-from MEASURED.yaml --profile BUILTIN --out FILE.yaml\n"
                "       simrun calibrate --rune-only MEASURED.yaml --out FILE.yaml [--quick | --tiny]\n"
                "       simrun calibrate --corun-only MEASURED.yaml --out FILE.yaml [--quick | --tiny]\n"
+               "       simrun calibrate --idle-only MEASURED.yaml --out FILE.yaml [--quick | --tiny]\n"
                "  Times every layer type over a grid of shapes and over zoo models' layers (single-threaded\n"
                "  BLAS), fits per-type regressions, validates them on models left out of the fit, measures\n"
                "  sgemm, memcpy, codecs, raw vs protobuf-c serialization and the Rune overhead, and writes a\n"
                "  profile. --quick: <= 30 s; --tiny: a few shapes, no zoo models (tests). The second form\n"
                "  writes built-in profile BUILTIN with MEASURED's fit scaled by roofline ratios. The third\n"
                "  re-measures only the rune section (WebAssembly rune vs native; docs/papers/rune.md). The\n"
-               "  fourth only the co-running interference on one core (docs/papers/insitu.md, Fig. 16).\n");
+               "  fourth only the co-running interference on one core (docs/papers/insitu.md, Fig. 16). The\n"
+               "  fifth only compute after idle: MobileNetV2 forwards after sleeping 3 ms to 1 s against warm ones\n"
+               "  (docs/calibration.md; measure under the background the runs should reproduce).\n");
 }
 
 static int derive(const char *from, const char *name, const char *outp)
@@ -61,9 +64,12 @@ static int derive(const char *from, const char *name, const char *outp)
     return rc;
 }
 
-/* --rune-only / --corun-only: MEASURED with its rune or co-running section measured again on this host. */
-static int section_only(const sr_calib_options *o, const char *from, const char *outp, int corun)
+enum { SECTION_RUNE, SECTION_CORUN, SECTION_IDLE };
+
+/* --rune-only / --corun-only / --idle-only: MEASURED with that section measured again on this host. */
+static int section_only(const sr_calib_options *o, const char *from, const char *outp, int section)
 {
+    static const char *what[] = {"rune", "co-running interference", "compute after idle"};
     char err[512] = "";
     sr_profile *in = NULL, *upd = NULL;
     if (sr_profile_file_load(from, &in, err, sizeof err) != SR_OK) {
@@ -72,18 +78,18 @@ static int section_only(const sr_calib_options *o, const char *from, const char 
     }
     int rc = 0;
     if (!in->fit) {
-        fprintf(stderr, "simrun calibrate: %s: no fit section to add the %s to\n", from,
-                corun ? "co-running interference" : "rune");
+        fprintf(stderr, "simrun calibrate: %s: no fit section to add the %s to\n", from, what[section]);
         rc = 2;
-    } else if ((corun ? sr_calib_corun_update(o, in, &upd, err, sizeof err)
-                      : sr_calib_rune_update(o, in, &upd, err, sizeof err)) != SR_OK) {
+    } else if ((section == SECTION_CORUN  ? sr_calib_corun_update(o, in, &upd, err, sizeof err)
+                : section == SECTION_IDLE ? sr_calib_idle_update(o, in, &upd, err, sizeof err)
+                                          : sr_calib_rune_update(o, in, &upd, err, sizeof err)) != SR_OK) {
         fprintf(stderr, "simrun calibrate: %s\n", err);
         rc = 1;
     } else if (sr_profile_file_write(upd, outp, err, sizeof err) != SR_OK) {
         fprintf(stderr, "simrun calibrate: %s\n", err);
         rc = 1;
     } else {
-        printf("wrote %s (%s with the %s measured again)\n", outp, from, corun ? "co-running interference" : "rune");
+        printf("wrote %s (%s with the %s measured again)\n", outp, from, what[section]);
     }
     sr_profile_file_free(upd);
     sr_profile_file_free(in);
@@ -92,7 +98,8 @@ static int section_only(const sr_calib_options *o, const char *from, const char 
 
 int sr_cmd_calibrate(int argc, char **argv)
 {
-    const char *outp = NULL, *from = NULL, *prof = NULL, *name = NULL, *rune_from = NULL, *corun_from = NULL;
+    const char *outp = NULL, *from = NULL, *prof = NULL, *name = NULL, *rune_from = NULL, *corun_from = NULL,
+               *idle_from = NULL;
     sr_calib_options o = {SR_CALIB_FULL, 1, NULL, stdout};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -114,6 +121,8 @@ int sr_cmd_calibrate(int argc, char **argv)
             rune_from = argv[++i];
         } else if (strcmp(a, "--corun-only") == 0 && has_val) {
             corun_from = argv[++i];
+        } else if (strcmp(a, "--idle-only") == 0 && has_val) {
+            idle_from = argv[++i];
         } else if (strcmp(a, "--profile") == 0 && has_val) {
             prof = argv[++i];
         } else if (strcmp(a, "--seed") == 0 && has_val) {
@@ -136,13 +145,15 @@ int sr_cmd_calibrate(int argc, char **argv)
         calibrate_usage(stderr);
         return 2;
     }
-    if (rune_from || corun_from) {
-        if (from || prof || (rune_from && corun_from)) {
-            fprintf(stderr, "simrun calibrate: --rune-only / --corun-only go alone (not with each other, --scale-from "
-                            "or --profile)\n");
+    if (rune_from || corun_from || idle_from) {
+        if (from || prof || (!!rune_from + !!corun_from + !!idle_from) > 1) {
+            fprintf(stderr, "simrun calibrate: --rune-only / --corun-only / --idle-only go alone (not with each other, "
+                            "--scale-from or --profile)\n");
             return 2;
         }
-        return section_only(&o, rune_from ? rune_from : corun_from, outp, corun_from != NULL);
+        return rune_from    ? section_only(&o, rune_from, outp, SECTION_RUNE)
+               : corun_from ? section_only(&o, corun_from, outp, SECTION_CORUN)
+                            : section_only(&o, idle_from, outp, SECTION_IDLE);
     }
     if (from || prof) {
         if (!from || !prof) {

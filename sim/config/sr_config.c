@@ -557,6 +557,19 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
                 d->interference = fit->corun_interference;
             sr_profile_file_free(loaded);
         }
+        d->idle_n = 0;
+        if (d->idle_slowdown && p) {
+            /* compute after idle as its profile measured it (sr_idle.h), when it has the section */
+            const sr_profile_fit *fit = NULL;
+            sr_profile *loaded = NULL;
+            if (sr_profile_get_fit(p, &fit, &loaded, NULL, 0) == SR_OK && fit && fit->idle.n > 0 &&
+                fit->idle.n <= SR_DEVICE_IDLE_POINTS) {
+                d->idle_n = fit->idle.n;
+                for (int k = 0; k < fit->idle.n; k++)
+                    d->idle_gap_s[k] = fit->idle.gap_s[k], d->idle_factor[k] = fit->idle.factor[k];
+            }
+            sr_profile_file_free(loaded);
+        }
         device_runtime(b, d, di, p, who);
         const sr_ynode *grange = GIVEN(b->dev_given, di, sr_sec_device, "range");
         if (grange && d->range) {

@@ -254,6 +254,12 @@ static const sr_field device_fields[] = {
             "of sharing the executor; executors never slow each other (In-situ AI's GPU: up to 3x in all; profiles "
             "carry a CPU measurement, `simrun calibrate --corun-only`)",
      OFF(sr_device_spec, interference)},
+    {"idle_slowdown", SR_F_BOOL, .def = "true",
+     .doc = "compute after idle: a compute task that starts on an executor idle for g seconds takes factor(g) x its "
+            "time, the curve its profile measured (fit section idle: `simrun calibrate`, MobileNetV2 forwards after "
+            "sleeping 3 ms to 1 s against back-to-back ones; docs/calibration.md); profiles without that section, "
+            "such as every shipped one, have none; false: never",
+     OFF(sr_device_spec, idle_slowdown)},
     {"max_in_flight", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .def = "1",
      .doc = "transfers at once from this device to one destination (a connection, FIFO; 1 = one TCP connection); "
             "0 = no connection: every transfer is its own flow at once",

@@ -229,5 +229,13 @@ sr_status eng_collect(engine *eng, sr_run_output *out)
     /* only where flow aggregation took part (sr_sg_pool.hpp): the results are SimGrid's either way */
     if (st == SR_OK && eng->n_pooled_links > 0)
         st = sr_run_output_add_metric(out, "flow_pool_links", (double)eng->n_pooled_links, "1");
+    if (st == SR_OK && eng->any_idle_curve) { /* compute after idle (sr_idle.h), where a device has a curve */
+        int64_t n = 0;
+        double sum = 0;
+        for (int h = 0; h < eng->n_hosts; h++)
+            n += eng->hosts[h].idle_slowed, sum += eng->hosts[h].idle_factor_sum;
+        st = sr_run_output_add_metric(out, "idle_slowed_tasks", (double)n, "1");
+        if (st == SR_OK) st = sr_run_output_add_metric(out, "idle_factor_mean", n ? sum / (double)n : 1.0, "1");
+    }
     return st;
 }

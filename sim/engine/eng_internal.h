@@ -22,6 +22,7 @@
 #include "arrival.h"
 #include "sr_engine.h"
 #include "sr_exact.h"
+#include "sr_idle.h"
 #include "sr_platform.h"
 #include "sr_policy.h"
 
@@ -69,6 +70,7 @@ typedef struct eng_exec {
     eng_fifo q;
     int running;
     int class_running[SR_CORUN_CLASSES]; /* running tasks per co-run class (class 0 not counted) */
+    double idle_since_s; /* when its last task ended (-inf before the first): compute after idle, sr_idle.h */
 } eng_exec;
 
 typedef struct eng_host {
@@ -78,6 +80,9 @@ typedef struct eng_host {
     int n_exec;
     int concurrency;   /* tasks one executor runs at once */
     double interference; /* device's co-running slowdown (sr_device_spec.interference; <= 1: none) */
+    sr_idle_curve idle;  /* compute after idle (sr_device_spec.idle_*; n == 0: none) */
+    int64_t idle_slowed; /* compute tasks that started after idle and were slowed */
+    double idle_factor_sum; /* their factors, summed */
     eng_exec *exec;
     eng_fifo shared;   /* tasks for any executor */
     int occupancy;     /* tasks at the device: batching, waiting or being served (the max_queue rule) */
@@ -191,6 +196,7 @@ struct engine {
     sr_policy_sim sim;
     sr_topology *topo;
     int n_pooled_links; /* shared links whose flows the pool solves (eng_pool.c) */
+    int any_idle_curve; /* a device has a compute-after-idle curve (metrics idle_slowed_tasks, ...) */
     eng_host *hosts;
     int n_hosts;
     eng_link *links;

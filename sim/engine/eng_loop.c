@@ -21,6 +21,11 @@
  * (the device's key; In-situ AI measures up to 3x on a GPU), on top of sharing the executor. Tasks already running
  * keep their work; separate executors (dedicated FPGA engines) never slow each other.
  *
+ * Compute after idle. A compute task that starts on an executor with nothing running, g seconds after its last
+ * task ended, does factor(g) times its work: the device's curve, measured by `simrun calibrate` on the profile's
+ * machine (sr_idle.h: caches and TLB lost to whatever ran meanwhile). A task that queued behind another starts
+ * at g = 0 and is warm; the first task of an executor counts as idle for ever.
+ *
  * Batches. A compute task with a batch key waits on its executor for tasks with the same key: the batch leaves
  * when it has batch_max tasks, or batch_wait_s after its first task arrived; it is queued and run as one exec
  * priced at its size (sr_price_task at batch n), and all its tasks end together.
@@ -281,6 +286,14 @@ static void host_serve(engine *eng, eng_host *h)
                     flops *= h->interference;
                     break;
                 }
+        if (h->idle.n && flops > 0 && h->exec[x].running == 0) { /* compute after idle (sr_idle.h) */
+            const double f = sr_idle_factor(&h->idle, sl->start_s - h->exec[x].idle_since_s);
+            if (f > 1.0) {
+                flops *= f;
+                h->idle_slowed++;
+                h->idle_factor_sum += f;
+            }
+        }
         if (flops > 0) {
             h->exec[x].running++;
             h->exec[x].class_running[cls]++;
@@ -816,6 +829,7 @@ void eng_activity_done(void *data, int ok, void *user)
         compute_finish(eng, h, sl, ok);
         h->exec[x].running--;
         h->exec[x].class_running[cls]--;
+        if (h->exec[x].running == 0) h->exec[x].idle_since_s = simgrid_get_clock();
         host_serve(eng, h);
     } else {
         transfer_finish(eng, sl, ok);

@@ -500,6 +500,12 @@ sr_status eng_prepare(engine *eng, uint64_t seed, char *err, size_t err_size)
         hh->up = 1;
         hh->exec = calloc((size_t)d->executors, sizeof *hh->exec);
         if (!hh->exec) return SR_ERR_NOMEM;
+        for (int x = 0; x < d->executors; x++)
+            hh->exec[x].idle_since_s = -INFINITY;
+        hh->idle.n = d->idle_slowdown && d->idle_n > 0 && d->idle_n <= SR_IDLE_MAX_POINTS ? d->idle_n : 0;
+        for (int i = 0; i < hh->idle.n; i++)
+            hh->idle.gap_s[i] = d->idle_gap_s[i], hh->idle.factor[i] = d->idle_factor[i];
+        if (hh->idle.n) eng->any_idle_curve = 1;
     }
     for (int l = 0; l < sr_topology_link_count(eng->topo); l++)
         eng->links[l].max_flows = e->links[sr_topology_link_at(eng->topo, l)->spec].max_flows;

@@ -51,6 +51,9 @@ static void make_fit(sr_profile_fit *fit)
     fit->rune_native_inf_s = 6.29e-7, fit->rune_overhead_rust = 0.19, fit->rune_overhead_protobuf = 0.52;
     fit->corun_interference = 1.0375, fit->corun_alone_cpu_s = 0.0128, fit->corun_with_cpu_s = 0.01328;
     fit->corun_wall_ratio = 2.09;
+    fit->idle = (sr_idle_curve){3, {0.003, 0.1, 1.0}, {1.0, 1.3, 1.35}};
+    snprintf(fit->idle_model, sizeof fit->idle_model, "mobilenetv2");
+    fit->idle_warm_s = 0.00781, fit->idle_rounds = 12;
     fit->rune_bytes_rust = 136, fit->rune_bytes_protobuf = 38, fit->rune_measured_native_s = 6.5e-7;
 }
 
@@ -134,6 +137,11 @@ static void test_round_trip(void **state)
                 g->rune_bytes_rust == fit.rune_bytes_rust && g->rune_measured_native_s == fit.rune_measured_native_s);
     assert_true(g->corun_interference == fit.corun_interference && g->corun_alone_cpu_s == fit.corun_alone_cpu_s &&
                 g->corun_with_cpu_s == fit.corun_with_cpu_s && g->corun_wall_ratio == fit.corun_wall_ratio);
+    assert_int_equal(g->idle.n, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(g->idle.gap_s[i] == fit.idle.gap_s[i] && g->idle.factor[i] == fit.idle.factor[i]);
+    assert_string_equal(g->idle_model, "mobilenetv2");
+    assert_true(g->idle_warm_s == fit.idle_warm_s && g->idle_rounds == 12);
     /* a loaded profile gives the In-situ AI model when it names a GPU preset, else its fitted model */
     sr_cost_model *m = NULL;
     assert_int_equal(sr_profile_cost_model(q, &m), SR_OK);
@@ -192,6 +200,19 @@ static void test_malformed(void **state)
     expect_error("name: x\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n"
                  "fit:\n  ref_flops: 1\n  ref_mem_bw_Bps: 1\n  corun:\n    interference: 0.9\n",
                  "t.yaml:6:3: corun: interference must be >= 1");
+    const char *idle_head = "name: x\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n"
+                            "fit:\n  ref_flops: 1\n  ref_mem_bw_Bps: 1\n  idle:\n";
+    char idle_bad[512];
+    snprintf(idle_bad, sizeof idle_bad, "%s    gap_s: [0.1, 0.05]\n    factor: [1.2, 1.3]\n", idle_head);
+    expect_error(idle_bad, "t.yaml:7:5: idle: point 2: gaps must increase (0.05 after 0.1)");
+    snprintf(idle_bad, sizeof idle_bad, "%s    gap_s: [0.1, 1]\n    factor: [1.2]\n", idle_head);
+    expect_error(idle_bad, "t.yaml:7:5: idle: gap_s has 2 numbers and factor 1; they go in pairs");
+    snprintf(idle_bad, sizeof idle_bad, "%s    gap_s: [0.1]\n    factor: [0.8]\n", idle_head);
+    expect_error(idle_bad, "t.yaml:7:5: idle: point 1: factor must be >= 1");
+    snprintf(idle_bad, sizeof idle_bad, "%s    gap_s: [0.1]\n", idle_head);
+    expect_error(idle_bad, "t.yaml:6:3: idle: needs gap_s and factor");
+    snprintf(idle_bad, sizeof idle_bad, "%s    gap_s: 0.1\n    factor: [1]\n", idle_head);
+    expect_error(idle_bad, "t.yaml:7:12: gap_s: expected a sequence of numbers");
     expect_error("name: x\nroofline:\n  speed_flops: fast\n",
                  "t.yaml:3:16: speed_flops: 'fast' is not a number");
     expect_error("name: x\nroofline:\n  speed_flops: 1e9\n  cores: 1.5\n  efficiency: 1\n  mem_bw_Bps: 1\n",

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -525,6 +526,54 @@ static void test_profile_interference(void **state)
     sr_config_free(c);
 }
 
+/* A device takes the compute-after-idle curve its profile measured (fit section idle, sr_idle.h) unless the
+ * experiment sets `idle_slowdown: false`; the shipped profiles have none. */
+static void test_profile_idle(void **state)
+{
+    (void)state;
+    char prof[] = "/tmp/sr-idle-profile-XXXXXX.yaml";
+    int fd = mkstemps(prof, 5);
+    assert_true(fd >= 0);
+    const char *body = "name: idlehost\nclass: edge\nroofline: {speed_flops: 1e10, cores: 1, efficiency: 1, mem_bw_Bps: 1e10}\n"
+                       "fit:\n  ref_flops: 1e10\n  ref_mem_bw_Bps: 1e10\n  idle:\n    model: mobilenetv2\n"
+                       "    gap_s: [0.01, 0.3]\n    factor: [1.05, 1.4]\n";
+    assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+    close(fd);
+    char text[4096];
+    snprintf(text, sizeof text,
+             "platform:\n"
+             "  devices:\n"
+             "    - { name: cam, profile: %s }\n"
+             "    - { name: cloud, profile: %s, idle_slowdown: false }\n"
+             "    - { name: edge, profile: jetson-tx1 }\n"
+             "  links:\n"
+             "    - { name: wan, type: wan }\n"
+             "  routes:\n"
+             "    - { src: cloud, dst: cam, links: [wan] }\n"
+             "    - { src: edge, dst: cam, links: [wan] }\n"
+             "models:\n"
+             "  - { name: m, source: resnet50 }\n"
+             "workload:\n"
+             "  sources:\n"
+             "    - { name: s, devices: cam, model: m, fps: 2Hz, resolution: 640x480 }\n"
+             "policy:\n"
+             "  - { type: cloud_only, target: cloud }\n",
+             prof, prof);
+    sr_config *c = load_text(text);
+    sr_experiment *e = NULL;
+    assert_int_equal(sr_config_experiment(c, 0, &e), SR_OK);
+    assert_int_equal(e->devices[0].idle_slowdown, 1);
+    assert_int_equal(e->devices[0].idle_n, 2);
+    assert_true(e->devices[0].idle_gap_s[0] == 0.01 && e->devices[0].idle_gap_s[1] == 0.3);
+    assert_true(e->devices[0].idle_factor[0] == 1.05 && e->devices[0].idle_factor[1] == 1.4);
+    assert_int_equal(e->devices[1].idle_slowdown, 0);
+    assert_int_equal(e->devices[1].idle_n, 0);
+    assert_int_equal(e->devices[2].idle_n, 0);
+    sr_experiment_free(e);
+    sr_config_free(c);
+    unlink(prof);
+}
+
 static void test_shipped_experiments(void **state)
 {
     (void)state;
@@ -544,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_shipped_experiments),
         cmocka_unit_test(test_profile_interference),
+        cmocka_unit_test(test_profile_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

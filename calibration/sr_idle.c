@@ -1,0 +1,139 @@
+/* sr_idle.c: the slowdown of compute after idle (sr_idle.h): the curve's interpolation, its check, and its
+ * measurement with the real kernels. */
+#include "sr_idle.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "sr_exec.h"
+#include "sr_graph.h"
+#include "sr_weights.h"
+#include "sr_zoo.h"
+
+double sr_idle_factor(const sr_idle_curve *c, double gap_s)
+{
+    if (!c || c->n <= 0 || !(gap_s > 0)) return 1.0;
+    if (gap_s <= c->gap_s[0]) return 1.0 + (c->factor[0] - 1.0) * gap_s / c->gap_s[0];
+    for (int i = 1; i < c->n; i++)
+        if (gap_s <= c->gap_s[i]) {
+            const double u = log(gap_s / c->gap_s[i - 1]) / log(c->gap_s[i] / c->gap_s[i - 1]);
+            return c->factor[i - 1] + u * (c->factor[i] - c->factor[i - 1]);
+        }
+    return c->factor[c->n - 1];
+}
+
+int sr_idle_curve_check(const sr_idle_curve *c, char *why, size_t why_size)
+{
+    if (c->n < 0 || c->n > SR_IDLE_MAX_POINTS) {
+        snprintf(why, why_size, "at most %d points, got %d", SR_IDLE_MAX_POINTS, c->n);
+        return -1;
+    }
+    for (int i = 0; i < c->n; i++) {
+        if (!(isfinite(c->gap_s[i]) && c->gap_s[i] > 0)) {
+            snprintf(why, why_size, "point %d: gap_s must be > 0, got %g", i + 1, c->gap_s[i]);
+            return -1;
+        }
+        if (i && !(c->gap_s[i] > c->gap_s[i - 1])) {
+            snprintf(why, why_size, "point %d: gaps must increase (%g after %g)", i + 1, c->gap_s[i], c->gap_s[i - 1]);
+            return -1;
+        }
+        if (!(isfinite(c->factor[i]) && c->factor[i] >= 1.0)) {
+            snprintf(why, why_size, "point %d: factor must be >= 1 (idling cannot speed work up), got %g", i + 1,
+                     c->factor[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static sr_status timed_forward(sr_exec *ex, double *s)
+{
+    const double t0 = mono_s();
+    sr_status st = sr_exec_run(ex);
+    *s = mono_s() - t0;
+    return st;
+}
+
+sr_status sr_idle_measure(const char *model, const double *gaps_s, int n, int rounds, uint64_t seed,
+                          sr_idle_result *out, char *err, size_t err_size)
+{
+    if (!model || !gaps_s || !out || n < 1 || n > SR_IDLE_MAX_POINTS || rounds < 1) return SR_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < n; i++)
+        if (!(isfinite(gaps_s[i]) && gaps_s[i] > 0 && gaps_s[i] <= 60) || (i && !(gaps_s[i] > gaps_s[i - 1]))) {
+            if (err && err_size) snprintf(err, err_size, "idle gaps must increase within (0, 60] s");
+            return SR_ERR_INVALID;
+        }
+    sr_graph *g = NULL;
+    sr_weights *w = NULL;
+    sr_exec *ex = NULL;
+    sr_status st = sr_zoo_build_err(model, 0, 0, 0, &g, err, err_size);
+    if (st == SR_OK) st = sr_weights_create(g, &w);
+    if (st == SR_OK) {
+        sr_weights_init_he(w, seed);
+        st = sr_exec_create(g, w, 0, &ex, err, err_size);
+    }
+    if (st != SR_OK) goto cleanup;
+    for (int i = 0; i < sr_graph_node_count(g); i++) { /* a fixed, finite input (no denormals, no NaN) */
+        float *x = sr_exec_input(ex, i);
+        if (!x) continue;
+        int64_t m = sr_shape_numel(&sr_graph_node(g, i)->out);
+        for (int64_t k = 0; k < m; k++)
+            x[k] = (float)((k % 17) - 8) / 8.0f;
+    }
+    double t, warm = 0, spaced[SR_IDLE_MAX_POINTS] = {0};
+    for (int k = 0; k < 3 && st == SR_OK; k++) /* first touches: page faults, OpenBLAS buffers */
+        st = timed_forward(ex, &t);
+    int n_warm = 0;
+    for (int r = 0; r < rounds && st == SR_OK; r++) {
+        for (int i = 0; i < n && st == SR_OK; i++) {
+            sleep_s(gaps_s[i]);
+            st = timed_forward(ex, &t);
+            spaced[i] += t;
+        }
+        /* the round's warm forwards: back to back, as the fitted costs were timed; the first one, right after
+         * the last sleep, is not counted */
+        for (int k = 0; k <= n && st == SR_OK; k++) {
+            st = timed_forward(ex, &t);
+            if (k) warm += t, n_warm++;
+        }
+    }
+    if (st != SR_OK) {
+        if (err && err_size) snprintf(err, err_size, "forward failed: %s", sr_status_message(st));
+        goto cleanup;
+    }
+    out->rounds = rounds;
+    out->warm_s = warm / (double)n_warm;
+    out->curve.n = n;
+    for (int i = 0; i < n; i++) {
+        out->spaced_s[i] = spaced[i] / (double)rounds;
+        out->curve.gap_s[i] = gaps_s[i];
+        const double f = out->spaced_s[i] / out->warm_s;
+        out->curve.factor[i] = f > 1.0 ? f : 1.0; /* below 1 is noise around no slowdown */
+    }
+    /* the curve must not fall with the gap: a longer idle never leaves warmer caches (noise otherwise) */
+    for (int i = 1; i < n; i++)
+        if (out->curve.factor[i] < out->curve.factor[i - 1]) out->curve.factor[i] = out->curve.factor[i - 1];
+cleanup:
+    sr_exec_free(ex);
+    sr_weights_free(w);
+    sr_graph_free(g);
+    return st;
+}

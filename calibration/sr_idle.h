@@ -1,0 +1,59 @@
+/* sr_idle.h: compute after idle, measured on this host.
+ *
+ * A device that runs one inference per frame sleeps between them, and meanwhile whatever else runs on the
+ * machine (the OS, other processes, other tenants of a VM's core) takes its caches and TLB: the next forward
+ * reloads weights and activations from memory and is slower than the back-to-back forwards a calibration times.
+ * On the machine this was written on, MobileNetV2 took 7.0 ms back to back and 10.3 ms one every 300 ms with two
+ * other processes on the cores (`simrun exec mobilenetv2 --repeat 20 --gap 0.3`), 8.7 ms with the machine quiet.
+ *
+ * sr_idle_measure times a zoo model's forward (the real kernels, sr_exec, single-threaded OpenBLAS) after
+ * sleeping g seconds, for each g of a ladder, then n + 1 forwards back to back, the first not counted: the warm
+ * time, as the fitted costs were timed (a single forward right after a spaced one is not yet warm on a VM: on the
+ * machine this was written on it took 11.3 ms against 7.8 ms in a run of forwards). Rounds interleave the gaps and
+ * the warm runs, so drift on a shared machine falls on both. Per gap:
+ *   factor(g) = mean time after sleeping g / mean warm time   (clamped to >= 1: idling cannot speed work up)
+ * The engine multiplies a compute task that starts on an executor idle for g seconds by factor(g)
+ * (sim/engine/eng_loop.c): between ladder points the factor is linear in log g, from 1 at g = 0 to the first
+ * point linear in g, and beyond the last point it stays at the last point's value. A task that starts while
+ * another runs on its executor, or right after one ended, is warm (g = 0). The first task of a run counts as
+ * idle for ever (the last point's factor).
+ *
+ * This is a property of a device AND of what else runs on it: calibrate under the background the runs are meant
+ * to reproduce. One model's factor stands for every model (a model whose weights stream from memory anyway gains
+ * less, one that fits in cache more). */
+#ifndef SR_IDLE_H
+#define SR_IDLE_H
+
+#include <stdint.h>
+
+#include "sr_status.h"
+
+#define SR_IDLE_MAX_POINTS 8
+
+typedef struct sr_idle_curve {
+    int n;                              /* ladder points; 0: no slowdown after idle */
+    double gap_s[SR_IDLE_MAX_POINTS];   /* increasing, > 0 */
+    double factor[SR_IDLE_MAX_POINTS];  /* >= 1 */
+} sr_idle_curve;
+
+typedef struct sr_idle_result {
+    sr_idle_curve curve;
+    int rounds;
+    double warm_s;                      /* mean warm forward */
+    double spaced_s[SR_IDLE_MAX_POINTS]; /* mean forward after each gap */
+} sr_idle_result;
+
+/* The slowdown of a task starting after `gap_s` seconds of idle (see above); 1 when c is NULL or empty or
+ * gap_s <= 0; the last point's factor when gap_s is infinite. */
+double sr_idle_factor(const sr_idle_curve *c, double gap_s);
+
+/* Checks a curve read from a file: n in 0..SR_IDLE_MAX_POINTS, gaps finite, > 0 and increasing, factors finite
+ * and >= 1. 0 when valid, else -1 with the reason in why. */
+int sr_idle_curve_check(const sr_idle_curve *c, char *why, size_t why_size);
+
+/* Measures `model` (a zoo name at its default input) over the n gaps (each > 0, increasing, n <= the maximum),
+ * `rounds` rounds (>= 1). The calling thread runs the forwards (pin it for a steady measurement). */
+sr_status sr_idle_measure(const char *model, const double *gaps_s, int n, int rounds, uint64_t seed,
+                          sr_idle_result *out, char *err, size_t err_size);
+
+#endif
