@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -49,6 +50,25 @@ int sr_idle_curve_check(const sr_idle_curve *c, char *why, size_t why_size)
     return 0;
 }
 
+void sr_idle_monotone(const double *ratio, int n, double *factor)
+{
+    /* pool adjacent violators: blocks of equal level, merged while a block is above the next */
+    double level[SR_IDLE_MAX_POINTS];
+    int width[SR_IDLE_MAX_POINTS], blocks = 0;
+    for (int i = 0; i < n && i < SR_IDLE_MAX_POINTS; i++) {
+        level[blocks] = ratio[i], width[blocks] = 1, blocks++;
+        while (blocks > 1 && level[blocks - 2] > level[blocks - 1]) {
+            const int wsum = width[blocks - 2] + width[blocks - 1];
+            level[blocks - 2] = (level[blocks - 2] * width[blocks - 2] + level[blocks - 1] * width[blocks - 1]) / wsum;
+            width[blocks - 2] = wsum;
+            blocks--;
+        }
+    }
+    for (int b = 0, i = 0; b < blocks; b++)
+        for (int k = 0; k < width[b]; k++, i++)
+            factor[i] = level[b] > 1.0 ? level[b] : 1.0;
+}
+
 static double mono_s(void)
 {
     struct timespec ts;
@@ -61,6 +81,19 @@ static void sleep_s(double s)
     struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of v[0..n) (sorts v). */
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 static sr_status timed_forward(sr_exec *ex, double *s)
@@ -84,7 +117,10 @@ sr_status sr_idle_measure(const char *model, const double *gaps_s, int n, int ro
     sr_graph *g = NULL;
     sr_weights *w = NULL;
     sr_exec *ex = NULL;
-    sr_status st = sr_zoo_build_err(model, 0, 0, 0, &g, err, err_size);
+    double *spaced = calloc((size_t)n * (size_t)rounds, sizeof *spaced);
+    double *warm = calloc((size_t)n * (size_t)rounds, sizeof *warm);
+    sr_status st = spaced && warm ? SR_OK : SR_ERR_NOMEM;
+    if (st == SR_OK) st = sr_zoo_build_err(model, 0, 0, 0, &g, err, err_size);
     if (st == SR_OK) st = sr_weights_create(g, &w);
     if (st == SR_OK) {
         sr_weights_init_he(w, seed);
@@ -98,21 +134,20 @@ sr_status sr_idle_measure(const char *model, const double *gaps_s, int n, int ro
         for (int64_t k = 0; k < m; k++)
             x[k] = (float)((k % 17) - 8) / 8.0f;
     }
-    double t, warm = 0, spaced[SR_IDLE_MAX_POINTS] = {0};
+    double t;
+    int n_warm = 0;
     for (int k = 0; k < 3 && st == SR_OK; k++) /* first touches: page faults, OpenBLAS buffers */
         st = timed_forward(ex, &t);
-    int n_warm = 0;
     for (int r = 0; r < rounds && st == SR_OK; r++) {
         for (int i = 0; i < n && st == SR_OK; i++) {
             sleep_s(gaps_s[i]);
-            st = timed_forward(ex, &t);
-            spaced[i] += t;
+            st = timed_forward(ex, &spaced[(size_t)i * (size_t)rounds + (size_t)r]);
         }
         /* the round's warm forwards: back to back, as the fitted costs were timed; the first one, right after
          * the last sleep, is not counted */
         for (int k = 0; k <= n && st == SR_OK; k++) {
             st = timed_forward(ex, &t);
-            if (k) warm += t, n_warm++;
+            if (k) warm[n_warm++] = t;
         }
     }
     if (st != SR_OK) {
@@ -120,18 +155,18 @@ sr_status sr_idle_measure(const char *model, const double *gaps_s, int n, int ro
         goto cleanup;
     }
     out->rounds = rounds;
-    out->warm_s = warm / (double)n_warm;
+    out->warm_s = median(warm, n_warm);
     out->curve.n = n;
+    double f[SR_IDLE_MAX_POINTS];
     for (int i = 0; i < n; i++) {
-        out->spaced_s[i] = spaced[i] / (double)rounds;
+        out->spaced_s[i] = median(&spaced[(size_t)i * (size_t)rounds], rounds);
         out->curve.gap_s[i] = gaps_s[i];
-        const double f = out->spaced_s[i] / out->warm_s;
-        out->curve.factor[i] = f > 1.0 ? f : 1.0; /* below 1 is noise around no slowdown */
+        f[i] = out->spaced_s[i] / out->warm_s;
     }
-    /* the curve must not fall with the gap: a longer idle never leaves warmer caches (noise otherwise) */
-    for (int i = 1; i < n; i++)
-        if (out->curve.factor[i] < out->curve.factor[i - 1]) out->curve.factor[i] = out->curve.factor[i - 1];
+    sr_idle_monotone(f, n, out->curve.factor);
 cleanup:
+    free(spaced);
+    free(warm);
     sr_exec_free(ex);
     sr_weights_free(w);
     sr_graph_free(g);

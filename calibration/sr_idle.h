@@ -11,7 +11,10 @@
  * time, as the fitted costs were timed (a single forward right after a spaced one is not yet warm on a VM: on the
  * machine this was written on it took 11.3 ms against 7.8 ms in a run of forwards). Rounds interleave the gaps and
  * the warm runs, so drift on a shared machine falls on both. Per gap:
- *   factor(g) = mean time after sleeping g / mean warm time   (clamped to >= 1: idling cannot speed work up)
+ *   ratio(g) = median time after sleeping g / median warm time
+ * and the factors are the least-squares non-decreasing fit of the ratios over the ladder (pool adjacent
+ * violators: a longer idle never leaves warmer caches, so a dip is noise), at least 1 (idling cannot speed work
+ * up). Medians, because a run's p50 latency is what the emulation checks and a preempted forward is an outlier.
  * The engine multiplies a compute task that starts on an executor idle for g seconds by factor(g)
  * (sim/engine/eng_loop.c): between ladder points the factor is linear in log g, from 1 at g = 0 to the first
  * point linear in g, and beyond the last point it stays at the last point's value. A task that starts while
@@ -39,8 +42,8 @@ typedef struct sr_idle_curve {
 typedef struct sr_idle_result {
     sr_idle_curve curve;
     int rounds;
-    double warm_s;                      /* mean warm forward */
-    double spaced_s[SR_IDLE_MAX_POINTS]; /* mean forward after each gap */
+    double warm_s;                      /* median warm forward */
+    double spaced_s[SR_IDLE_MAX_POINTS]; /* median forward after each gap */
 } sr_idle_result;
 
 /* The slowdown of a task starting after `gap_s` seconds of idle (see above); 1 when c is NULL or empty or
@@ -50,6 +53,10 @@ double sr_idle_factor(const sr_idle_curve *c, double gap_s);
 /* Checks a curve read from a file: n in 0..SR_IDLE_MAX_POINTS, gaps finite, > 0 and increasing, factors finite
  * and >= 1. 0 when valid, else -1 with the reason in why. */
 int sr_idle_curve_check(const sr_idle_curve *c, char *why, size_t why_size);
+
+/* The factors of measured ratio[0..n) (n <= SR_IDLE_MAX_POINTS): their least-squares non-decreasing fit (pool
+ * adjacent violators), each at least 1, into factor[0..n). */
+void sr_idle_monotone(const double *ratio, int n, double *factor);
 
 /* Measures `model` (a zoo name at its default input) over the n gaps (each > 0, increasing, n <= the maximum),
  * `rounds` rounds (>= 1). The calling thread runs the forwards (pin it for a steady measurement). */

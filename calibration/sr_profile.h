@@ -81,7 +81,7 @@ typedef struct sr_profile_fit {
      * property of this machine). idle.n == 0: not measured (no slowdown). */
     sr_idle_curve idle;
     char idle_model[64];  /* the zoo model timed */
-    double idle_warm_s;   /* its mean warm forward */
+    double idle_warm_s;   /* its median warm forward */
     int idle_rounds;
 } sr_profile_fit;
 

@@ -51,6 +51,17 @@ static void test_factor(void **state)
     assert_close(sr_idle_factor(&three, sqrt(0.1)), 1.35, 1e-12);
     assert_close(sr_idle_factor(&three, 0.005), 1.05, 1e-12);
 
+    /* measured ratios to factors: the monotone least-squares fit, then >= 1 */
+    const double ratio[6] = {0.98, 1.2, 1.1, 1.3, 1.5, 1.4}, want[6] = {1.0, 1.15, 1.15, 1.3, 1.45, 1.45};
+    double got[6];
+    sr_idle_monotone(ratio, 6, got);
+    for (int i = 0; i < 6; i++)
+        assert_close(got[i], want[i], 1e-12);
+    const double dip[3] = {1.4, 1.2, 1.0}; /* all one block: their mean */
+    sr_idle_monotone(dip, 3, got);
+    for (int i = 0; i < 3; i++)
+        assert_close(got[i], 1.2, 1e-12);
+
     char why[160];
     assert_int_equal(sr_idle_curve_check(&CURVE, why, sizeof why), 0);
     sr_idle_curve bad = {2, {0.1, 0.1}, {1.5, 2.0}};
