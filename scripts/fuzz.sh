@@ -33,6 +33,13 @@ cmake --build build-fuzz --target $TARGETS -j 2 >build-fuzz.build.log 2>&1 || {
     exit 1
 }
 mkdir -p build-fuzz/artifacts
+# CPU seconds (user + system) of this shell's finished children so far, from the `times` builtin: the CPU time a
+# target really got (its wall time overstates it on a loaded machine; docs/fuzzing.md counts CPU time)
+# (`times` runs in this shell, not in a command substitution, whose children would be its own)
+children_cpu() {
+    times >build-fuzz/times.txt
+    sed -n 2p build-fuzz/times.txt | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] } printf "%.1f", t }'
+}
 for entry in $RUN; do
     t=fuzz_${entry%%:*}
     rest=${entry#*:}
@@ -41,6 +48,8 @@ for entry in $RUN; do
     work="build-fuzz/corpus-$t"
     mkdir -p "$work"
     echo "fuzz: $t for ${SECONDS_EACH}s"
+    children_cpu >build-fuzz/cpu0.txt
+    cpu0=$(cat build-fuzz/cpu0.txt)
     "build-fuzz/tests/$area/$t" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -rss_limit_mb=2048 \
         -timeout=20 -artifact_prefix=build-fuzz/artifacts/ "$work" "$corpus" >"build-fuzz/$t.log" 2>&1 || {
         tail -n 40 "build-fuzz/$t.log" >&2
@@ -48,4 +57,6 @@ for entry in $RUN; do
         exit 1
     }
     grep -E "stat::number_of_executed_units" "build-fuzz/$t.log" || true
+    children_cpu >build-fuzz/cpu1.txt
+    echo "fuzz: $t used $(awk -v a="$cpu0" '{ printf "%.1f", $1 - a }' build-fuzz/cpu1.txt) s of CPU"
 done
