@@ -817,7 +817,9 @@ sr_status sr_profile_file_load_string(const char *text, size_t len, const char *
     fy_diag_set_collect_errors(fyd, true);
     sr_profile_fit_init(&o->fit);
     struct fy_parse_cfg pc = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = fyd};
+    errno = 0;
     doc = fy_document_build_from_string(&pc, text, len);
+    const int oom = errno == ENOMEM;
     void *it = NULL;
     struct fy_diag_error *de;
     while ((de = fy_diag_errors_iterate(fyd, &it))) {
@@ -827,8 +829,15 @@ sr_status sr_profile_file_load_string(const char *text, size_t len, const char *
                      de->msg ? de->msg : "YAML syntax error");
         c.failed = 1;
     }
+    if (!doc && !c.failed && oom) {
+        /* a failed allocation inside libfyaml (seen under --point-memory 16MiB, where it had been reported as
+         * "malformed input") */
+        if (err) snprintf(err, err_size, "%s: out of memory while reading the profile", c.path);
+        st = SR_ERR_NOMEM;
+        goto cleanup;
+    }
     if (!doc && !c.failed) {
-        if (err) snprintf(err, err_size, "%s:1:1: YAML syntax error", c.path);
+        if (err) snprintf(err, err_size, "%s:1:1: no YAML document (the file is empty or only comments)", c.path);
         c.failed = 1;
     }
     if (c.failed) goto cleanup;

@@ -177,7 +177,7 @@ static int worker(const sr_config *c, int i, int fd, shared_slot *shm, pid_t own
     sr_experiment *e = NULL;
     sr_run_output out;
     sr_run_output_init(&out);
-    sr_status st = sr_config_experiment(c, i, &e);
+    sr_status st = sr_config_experiment_err(c, i, &e, w.error, sizeof w.error);
     if (e) {
         shm->duration_s = e->duration_s;
         snprintf(w.net_model, sizeof w.net_model, "%s", sr_net_model_name(e->net_model));

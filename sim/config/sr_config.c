@@ -1997,6 +1997,12 @@ int sr_config_replications(const sr_config *c)
 
 sr_status sr_config_experiment(const sr_config *c, int i, sr_experiment **out)
 {
+    return sr_config_experiment_err(c, i, out, NULL, 0);
+}
+
+sr_status sr_config_experiment_err(const sr_config *c, int i, sr_experiment **out, char *err, size_t err_size)
+{
+    if (err && err_size) err[0] = '\0';
     if (!c || !out || i < 0 || i >= c->n_points) return SR_ERR_INVALID;
     *out = NULL;
     int *idx = calloc((size_t)c->n_axes + 1, sizeof *idx);
@@ -2011,10 +2017,20 @@ sr_status sr_config_experiment(const sr_config *c, int i, sr_experiment **out)
     e = build(c, ov, c->n_axes, c->refs[i].policy, d, &zc, NULL, NULL, NULL);
     zoo_clear(&zc);
     if (!e) goto cleanup;
-    if (sr_diag_count(d) > 0) { /* validated at load: only a bug gets here */
+    if (sr_diag_count(d) > 0) { /* validated at load: only a failed allocation (or a bug) gets here */
         sr_experiment_free(e);
         e = NULL;
         st = SR_ERR_PARSE;
+        if (err && err_size > 1) { /* the messages, first line kept; fmemopen writes into err itself */
+            FILE *f = fmemopen(err, err_size, "w");
+            if (f) {
+                sr_diag_print(d, f);
+                fclose(f);
+                err[err_size - 1] = '\0';
+                err[strcspn(err, "\n")] = '\0';
+            }
+            if (strstr(err, "out of memory")) st = SR_ERR_NOMEM;
+        }
         goto cleanup;
     }
     st = SR_OK;

@@ -53,6 +53,10 @@ int sr_config_replications(const sr_config *c);
 
 /* Resolved experiment of point i (already validated at load). Caller frees with sr_experiment_free. */
 sr_status sr_config_experiment(const sr_config *c, int i, sr_experiment **out);
+/* The same, with the reason of a failure in err (may be NULL): the first message of the checks that failed at
+ * this point although the file was validated at load, which only a failed allocation does (e.g. "cannot build
+ * mobilenetv2: out of memory" under --point-memory; SR_ERR_NOMEM then). */
+sr_status sr_config_experiment_err(const sr_config *c, int i, sr_experiment **out, char *err, size_t err_size);
 
 /* Writes docs/yaml-reference.md from the section tables to f. */
 void sr_config_write_reference(FILE *f);

@@ -189,6 +189,7 @@ static void test_malformed(void **state)
 
     expect_error("name: x\ndescription: \"abc\n", "t.yaml:2:"); /* syntax: unterminated quote on line 2 */
     expect_error("name: x: y\n", "t.yaml:1:8:");
+    expect_error("# nothing but a comment\n", "t.yaml:1:1: no YAML document (the file is empty or only comments)");
     expect_error("name: x\ncolour: red\n", "t.yaml:2:1: unknown key 'colour'");
     expect_error(
         "name: x\ngpu_model: gtx-480\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n",
