@@ -69,8 +69,8 @@ typedef struct emu {
     int rec_w;
 } emu;
 
-/* Fills m->quota (n_nodes entries) once the nodes are known (sr_emulate_quota.c); refuses, as sr_emulate_quotas
- * says, a quota that no cfs period can grant. */
+/* Fills m->quota (n_nodes entries) once the nodes are known (sr_emulate_quota.c); refuses, as
+ * sr_emulate_quotas says, a quota that no cfs period can grant. */
 sr_status emu_quotas(emu *m, const sr_emulate_opts *o, char *err, size_t err_size);
 /* Monotonic clock, seconds (the same in every namespace). */
 double emu_now_s(void);

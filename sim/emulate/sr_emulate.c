@@ -337,14 +337,18 @@ static void log_quota(FILE *log, const sr_emulate_quota *q, const sr_emulate_opt
                  "priced: its plans' compute %.4g ms on host profile '%s' / %.4g ms on the device, per frame",
                  q->host_s * 1e3, o->host_profile->name, q->device_s * 1e3);
     else if (q->rule == SR_EMU_QUOTA_PEAK)
-        snprintf(rule, sizeof rule, "peak: speed x cores x efficiency over host profile '%s''s (its plans give "
-                 "it no priced compute)", o->host_profile->name);
+        snprintf(rule, sizeof rule,
+                 "peak: speed x cores x efficiency over host profile '%s''s (its plans give it no priced "
+                 "compute)",
+                 o->host_profile->name);
     if (q->cores > 0)
         fprintf(log, "emulate: device %s: CPU quota %.4f cores (%s), cfs %ld us every %ld us\n", q->device,
                 q->cores, rule, q->quota_us, q->period_us);
     else if (q->rule != SR_EMU_QUOTA_NONE)
-        fprintf(log, "emulate: device %s: no CPU quota (%.4g cores, %s: at least this host's cores; its compute "
-                "takes longer than simulated)\n", q->device, q->ratio, rule);
+        fprintf(log,
+                "emulate: device %s: no CPU quota (%.4g cores, %s: at least this host's cores; its compute "
+                "takes longer than simulated)\n",
+                q->device, q->ratio, rule);
     else
         fprintf(log, "emulate: device %s: no CPU quota (no host profile given)\n", q->device);
 }
@@ -501,8 +505,8 @@ sr_status sr_emulate_check(const sr_experiment *e, uint64_t seed, const sr_emula
     return st;
 }
 
-sr_status sr_emulate_quotas(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *o, sr_emulate_quota *q,
-                            int n, int *n_out, char *err, size_t err_size)
+sr_status sr_emulate_quotas(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *o,
+                            sr_emulate_quota *q, int n, int *n_out, char *err, size_t err_size)
 {
     if (err && err_size) err[0] = '\0';
     *n_out = 0;

@@ -1,10 +1,12 @@
 /* sr_emulate_quota.c: the CPU quota of each emulated device (sr_emulate.h, sr_emulate_quotas): the device's
  * compute as the simulation prices it against the same compute priced by this host's profile. The device
  * processes run the host's real kernels; the host profile, calibrated on this host, says how long those take
- * here, the plan's seconds how long the simulation says they take on the device, and their ratio is the share of
- * a core under which the first becomes the second. A peak-rate ratio (speed x cores x efficiency over the host's
- * speed x efficiency) would miss every layer the cost models price by memory bandwidth or by a fitted class cost:
- * for the shipped camera-soc profile it gives a third less CPU than MobileNetV2's priced times imply. */
+ * here, the plan's seconds how long the simulation says they take on the device, and their ratio is the share
+ * of a core under which the first becomes the second. A peak-rate ratio (speed x cores x efficiency over the
+ * host's speed x efficiency) misses every layer the cost models price by memory bandwidth or by a fitted
+ * class cost: for MobileNetV2 on the shipped camera-soc profile, against a calibration of this host at 162.8
+ * GFLOP/s, it gave 0.029 cores where the prices (159.4 ms on the camera, 7.5 ms here) imply 0.047. It remains
+ * for a device whose plans give it no priced compute. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,17 +25,18 @@ const char *sr_emulate_quota_rule_name(sr_emulate_quota_rule r)
     return r >= 0 && r < SR_EMU_QUOTA_RULE_COUNT ? k_rule_names[r] : "?";
 }
 
-/* Seconds of compute task pt (source es's plan) as the host profile prices it: a layer range by its cost model
- * at the model's precision and batch 1, a codec by the plan codec's per-element times scaled to the host's single
- * core (as the engine scales them to a device's). *priced is 0 for fixed work (seconds, flop), which the
- * emulation runs as a busy loop of the plan's wall time: no quota stretches it. */
-static sr_status host_seconds(const emu *m, const sr_profile *hp, const sr_cost_model *cm, const sr_plan_task *pt,
-                              double *seconds, int *priced, char *err, size_t err_size)
+/* Seconds of compute task pt as the host profile prices it: a layer range by its cost model
+ * at the model's precision and batch 1, a codec by the plan codec's per-element times scaled to the host's
+ * single core (as the engine scales them to a device's). *priced is 0 for fixed work (seconds, flop), which
+ * the emulation runs as a busy loop of the plan's wall time: no quota stretches it. */
+static sr_status host_seconds(const emu *m, const sr_profile *hp, const sr_cost_model *cm,
+                              const sr_plan_task *pt, double *seconds, int *priced, char *err,
+                              size_t err_size)
 {
     *seconds = 0;
     *priced = 0;
-    const sr_graph *g = pt->model >= 0 && pt->model < m->e->n_models ? sr_engine_view_graph(m->view, pt->model)
-                                                                     : NULL;
+    const sr_graph *g =
+        pt->model >= 0 && pt->model < m->e->n_models ? sr_engine_view_graph(m->view, pt->model) : NULL;
     switch (pt->work) {
     case SR_WORK_LAYERS: {
         if (!g) break;
@@ -53,10 +56,12 @@ static sr_status host_seconds(const emu *m, const sr_profile *hp, const sr_cost_
     case SR_WORK_DECODE: {
         if (!g || !pt->codec || pt->node < 0 || pt->node >= sr_graph_node_count(g)) break;
         double elements = (double)sr_shape_numel(&sr_graph_node(g, pt->node)->out);
-        double per = pt->work == SR_WORK_ENCODE ? pt->codec->encode_s_per_element : pt->codec->decode_s_per_element;
+        double per =
+            pt->work == SR_WORK_ENCODE ? pt->codec->encode_s_per_element : pt->codec->decode_s_per_element;
         double eff = hp->efficiency > 0 ? hp->efficiency : 1.0;
         *seconds = elements * per;
-        if (pt->codec->host_flops > 0 && hp->speed_flops > 0) *seconds *= pt->codec->host_flops / (hp->speed_flops * eff);
+        if (pt->codec->host_flops > 0 && hp->speed_flops > 0)
+            *seconds *= pt->codec->host_flops / (hp->speed_flops * eff);
         *priced = 1;
         return SR_OK;
     }
@@ -66,7 +71,8 @@ static sr_status host_seconds(const emu *m, const sr_profile *hp, const sr_cost_
     case SR_WORK_KIND_COUNT:
         break;
     }
-    sr_errf(err, err_size, "plan task '%s': no graph, codec or work to price on this host (internal)", pt->label);
+    sr_errf(err, err_size, "plan task '%s': no graph, codec or work to price on this host (internal)",
+            pt->label);
     return SR_ERR_INVALID;
 }
 
@@ -122,18 +128,21 @@ sr_status emu_quotas(emu *m, const sr_emulate_opts *o, char *err, size_t err_siz
         q->cores = q->ratio < cores ? q->ratio : 0;
         if (q->cores > 0 && sr_testbed_quota_period(q->cores, &q->quota_us, &q->period_us) != 0) {
             if (q->rule == SR_EMU_QUOTA_PRICED)
-                sr_errf(err, err_size,
-                        "device '%s' would get a CPU quota of %.6f cores (its plans' compute priced %.4g ms on "
-                        "host profile '%s', %.4g ms on the device): below the 0.002 cores a cfs period of at "
-                        "most 1 s can grant; a device that much slower than this host cannot be emulated by a "
-                        "quota",
-                        q->device, q->cores, q->host_s * 1e3, hp->name, q->device_s * 1e3);
+                sr_errf(
+                    err, err_size,
+                    "device '%s' would get a CPU quota of %.6f cores (its plans' compute priced %.4g ms on "
+                    "host profile '%s', %.4g ms on the device): below the 0.002 cores a cfs period of at "
+                    "most 1 s can grant; a device that much slower than this host cannot be emulated by a "
+                    "quota",
+                    q->device, q->cores, q->host_s * 1e3, hp->name, q->device_s * 1e3);
             else
-                sr_errf(err, err_size,
-                        "device '%s' would get a CPU quota of %.6f cores (its peak rate over host profile '%s''s): "
-                        "below the 0.002 cores a cfs period of at most 1 s can grant; a device that much slower "
-                        "than this host cannot be emulated by a quota",
-                        q->device, q->cores, hp->name);
+                sr_errf(
+                    err, err_size,
+                    "device '%s' would get a CPU quota of %.6f cores (its peak rate over host profile "
+                    "'%s''s): "
+                    "below the 0.002 cores a cfs period of at most 1 s can grant; a device that much slower "
+                    "than this host cannot be emulated by a quota",
+                    q->device, q->cores, hp->name);
             return SR_ERR_UNSUPPORTED;
         }
     }

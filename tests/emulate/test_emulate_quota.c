@@ -1,20 +1,26 @@
-/* test_emulate_quota.c: the emulated devices' CPU quotas (sr_emulate_quotas, sr_emulate.h), without root. The host
- * profile is the shipped host.yaml; MobileNetV2 at 3x224x224, batch 1, fp32. Every expected value is computed
- * here by pricing the layer ranges with each profile's own cost model (sr_profile_cost_model) and roofline
- * numbers (sr_profile_device), not read from the plans:
- * - device_only on a camera-soc camera: the quota is (the model priced on host) / (priced on camera-soc), within
- *   1e-9 relative, and differs from the peak ratio (speed x cores x efficiency over the host's) by more than 10 %;
- *   its cfs quota and period are sr_testbed_quota_period's (2 ms every 2 ms / q);
- * - split after features.13.add to an rpi4 server: the camera's quota is the ratio of layers 0..cut, the server's
- *   the ratio of cut+1..last, each with its own profile;
- * - cloud_only to a v100: the camera computes nothing and gets the peak ratio, the v100 its priced ratio, which is
- *   at least the host's cores (1 here) and so sets no quota;
+/* test_emulate_quota.c: the emulated devices' CPU quotas (sr_emulate_quotas, sr_emulate.h), without root. The
+ * host profile is the shipped host.yaml; MobileNetV2 at 3x224x224, batch 1, fp32. Every expected value is
+ * computed here by pricing the layer ranges with each profile's own cost model (sr_profile_cost_model) and
+ * roofline numbers (sr_profile_device), not read from the plans:
+ * - device_only on a camera-soc camera: the quota is (the model priced on host) / (priced on camera-soc),
+ * within 1e-9 relative, and differs from the peak ratio (speed x cores x efficiency over the host's) by more
+ * than 10 %; its cfs quota and period are sr_testbed_quota_period's (2 ms every 2 ms / q);
+ * - split after features.13.add to an rpi4 server: the camera's quota is the ratio of layers 0..cut, the
+ * server's the ratio of cut+1..last, each with its own profile; with a codec (a codec table row written
+ * here), the encode joins the camera's sums and the decode the server's, each its per-element time x the
+ * activation's elements x codec_host_speed / (one core's speed x efficiency) of the host or the device;
+ * - cloud_only to a v100: the camera computes nothing and gets the peak ratio, the v100 its priced ratio,
+ * which is at least the host's cores (1 here) and so sets no quota;
  * - a camera at 10 Mflop/s: its quota is below 0.002 cores and sr_emulate_check refuses the point, naming it;
  * - without a host profile: no quotas. */
+#define _GNU_SOURCE
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "sr_codectab.h"
 #include "sr_config.h"
 #include "sr_cost.h"
 #include "sr_emulate.h"
@@ -44,26 +50,27 @@ static void near(const char *what, double got, double want)
 static sr_experiment *load(const char *cam, const char *other, const char *policy, uint64_t *seed)
 {
     char yaml[2048];
-    snprintf(yaml, sizeof yaml,
-             "name: quota\n"
-             "seed: 3\n"
-             "duration: 2s\n"
-             "platform:\n"
-             "  devices:\n"
-             "    - %s\n"
-             "    - %s\n"
-             "  links:\n"
-             "    - { name: uplink, type: ethernet, bandwidth: 5Mbps, latency: 20ms }\n"
-             "  routes:\n"
-             "    - { src: cam, dst: server, links: [uplink] }\n"
-             "models:\n"
-             "  - { name: net, source: mobilenetv2, input: 3x224x224 }\n"
-             "workload:\n"
-             "  sources:\n"
-             "    - { name: video, devices: cam, model: net, fps: 3, arrival: periodic, resolution: 224x224 }\n"
-             "policy:\n"
-             "  - %s\n",
-             cam, other, policy);
+    snprintf(
+        yaml, sizeof yaml,
+        "name: quota\n"
+        "seed: 3\n"
+        "duration: 2s\n"
+        "platform:\n"
+        "  devices:\n"
+        "    - %s\n"
+        "    - %s\n"
+        "  links:\n"
+        "    - { name: uplink, type: ethernet, bandwidth: 5Mbps, latency: 20ms }\n"
+        "  routes:\n"
+        "    - { src: cam, dst: server, links: [uplink] }\n"
+        "models:\n"
+        "  - { name: net, source: mobilenetv2, input: 3x224x224 }\n"
+        "workload:\n"
+        "  sources:\n"
+        "    - { name: video, devices: cam, model: net, fps: 3, arrival: periodic, resolution: 224x224 }\n"
+        "policy:\n"
+        "  - %s\n",
+        cam, other, policy);
     sr_config *c = NULL;
     sr_experiment *e = NULL;
     if (sr_config_load_string("quota.yaml", yaml, stdout, &c) != SR_OK) return NULL;
@@ -109,7 +116,8 @@ int main(void)
     uint64_t seed = 0;
 
     /* device_only on camera-soc */
-    sr_experiment *e = load(k_cam, "{ name: server, class: edge, profile: rpi4 }", "{ type: device_only }", &seed);
+    sr_experiment *e =
+        load(k_cam, "{ name: server, class: edge, profile: rpi4 }", "{ type: device_only }", &seed);
     CHECK(e, "device_only experiment loads");
     if (!e) return 1;
     sr_engine_view *v = NULL;
@@ -156,6 +164,51 @@ int main(void)
     }
     sr_experiment_free(e);
 
+    /* split with a codec: encode on the camera, decode on the server, priced from the codec table's row */
+    char dir[] = "/tmp/simrun-quota-XXXXXX", db[64], policy[256];
+    CHECK(mkdtemp(dir) != NULL, "temporary directory");
+    snprintf(db, sizeof db, "%s/codec.db", dir);
+    sr_codectab_row row;
+    memset(&row, 0, sizeof row);
+    snprintf(row.model, sizeof row.model, "mobilenetv2");
+    snprintf(row.input, sizeof row.input, "3x224x224");
+    snprintf(row.split_layer, sizeof row.split_layer, "features.13.add");
+    snprintf(row.pipeline, sizeof row.pipeline, "quant8+rans");
+    snprintf(row.resolution, sizeof row.resolution, "224x224");
+    row.frames = 1;
+    row.elements = 96 * 14 * 14;
+    row.bits_per_element = 4.5;
+    row.encode_s_per_element = 3e-8;
+    row.decode_s_per_element = 2e-8;
+    CHECK(sr_codectab_store(db, &row, 1, "test", err, sizeof err) == SR_OK, "codec table: %s", err);
+    snprintf(policy, sizeof policy,
+             "{ type: split, target: server, split_at: features.13.add, codec: quant8+rans, codec_table: %s, "
+             "codec_host_speed: 100Gf }",
+             db);
+    e = load(k_cam, "{ name: server, class: edge, profile: rpi4 }", policy, &seed);
+    st = e ? sr_emulate_quotas(e, seed, &o, q, 4, &n, err, sizeof err) : SR_ERR_INVALID;
+    CHECK(st == SR_OK && n == 2, "coded split: two devices (%d): %s", n, err);
+    c = find(q, n, "cam");
+    s = find(q, n, "server");
+    if (c && s) {
+        const sr_profile *cp = sr_profile_find("camera-soc"), *rp = sr_profile_find("rpi4");
+        double el = 96.0 * 14 * 14, hcore = host->speed_flops * host->efficiency;
+        double h_enc = el * 3e-8 * 100e9 / hcore,
+               c_enc = el * 3e-8 * 100e9 / (cp->speed_flops * cp->efficiency);
+        double h_dec = el * 2e-8 * 100e9 / hcore,
+               r_dec = el * 2e-8 * 100e9 / (rp->speed_flops * rp->efficiency);
+        printf("coded split: encode %.3f ms on host, %.3f ms on camera-soc\n", h_enc * 1e3, c_enc * 1e3);
+        near("coded split: camera quota (head + encode)", c->cores, (host_head + h_enc) / (cam_head + c_enc));
+        near("coded split: server quota (decode + tail)", s->cores, (host_tail + h_dec) / (rpi_tail + r_dec));
+    }
+    sr_experiment_free(e);
+    for (int i = 0; i < 3; i++) {
+        char f[80];
+        snprintf(f, sizeof f, "%s%s", db, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
+        unlink(f);
+    }
+    CHECK(rmdir(dir) == 0, "temporary directory removed");
+
     /* cloud_only: a camera without compute gets the peak ratio; the v100 is faster than one host core */
     o.host_cores = 1;
     e = load(k_cam, "{ name: server, class: cloud, profile: v100 }",
@@ -164,7 +217,8 @@ int main(void)
     CHECK(st == SR_OK && n == 2, "cloud_only: two devices (%d): %s", n, err);
     c = find(q, n, "cam");
     s = find(q, n, "server");
-    CHECK(c && c->rule == SR_EMU_QUOTA_PEAK && c->host_s == 0 && c->device_s == 0, "cloud_only: camera by peak");
+    CHECK(c && c->rule == SR_EMU_QUOTA_PEAK && c->host_s == 0 && c->device_s == 0,
+          "cloud_only: camera by peak");
     CHECK(s && s->rule == SR_EMU_QUOTA_PRICED, "cloud_only: server priced");
     if (c && s) {
         near("cloud_only: camera quota (peak)", c->cores, 4.8e9 / (host->speed_flops * host->efficiency));
