@@ -1,9 +1,10 @@
 #!/bin/sh
 # test_compare.sh SIMRUN: `simrun run`, `simrun emulate` and `simrun compare` on one database: a two-device split
 # (tests/emulate/data/small.yaml, 3 frames). compare pairs the emulated run with the simulated run of its point:
-# three metric rows, bytes_per_frame equal (+0.0 %); each device's quota line gives the priced rule; --tasks gives the plan's three tasks; a database without
-# emulated runs is refused (exit 2); emulate without root says why (exit 2); an experiment with a link shared by
-# two device pairs (data/shared.yaml) is refused before a database is written. Skipped (77) without root.
+# three metric rows, bytes_per_frame equal (+0.0 %); each device's quota line gives the priced rule; --tasks
+# gives the plan's three tasks; a database without emulated runs is refused (exit 2); emulate without root says
+# why (exit 2); an experiment with a link shared by two device pairs (data/shared.yaml) is refused before a
+# database is written. Skipped (77) without root.
 set -u
 SIMRUN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
