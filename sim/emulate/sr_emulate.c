@@ -331,16 +331,17 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
 /* One line per device: its quota, the rule that gave it, the cfs quota and period. */
 static void log_quota(FILE *log, const sr_emulate_quota *q, const sr_emulate_opts *o)
 {
-    char rule[256];
+    char rule[256] = "";
     if (q->rule == SR_EMU_QUOTA_PRICED)
         snprintf(rule, sizeof rule,
-                 "priced: its plans' compute %.4g ms on host profile '%s' / %.4g ms on the device, per frame",
-                 q->host_s * 1e3, o->host_profile->name, q->device_s * 1e3);
+                 "%s: its plans' compute %.4g ms on host profile '%s' / %.4g ms on the device, per frame",
+                 sr_emulate_quota_rule_name(q->rule), q->host_s * 1e3, o->host_profile->name,
+                 q->device_s * 1e3);
     else if (q->rule == SR_EMU_QUOTA_PEAK)
         snprintf(rule, sizeof rule,
-                 "peak: speed x cores x efficiency over host profile '%s''s (its plans give it no priced "
+                 "%s: speed x cores x efficiency over host profile '%s''s (its plans give it no priced "
                  "compute)",
-                 o->host_profile->name);
+                 sr_emulate_quota_rule_name(q->rule), o->host_profile->name);
     if (q->cores > 0)
         fprintf(log, "emulate: device %s: CPU quota %.4f cores (%s), cfs %ld us every %ld us\n", q->device,
                 q->cores, rule, q->quota_us, q->period_us);
