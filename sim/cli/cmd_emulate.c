@@ -25,8 +25,9 @@ static void usage(FILE *f)
         "usage: simrun emulate EXPERIMENT.yaml [--point K] [--frames N] [--db PATH] [--host-profile P]\n"
         "                      [--cold-tcp]\n\n"
         "Runs run point K (default: every point) for real: each device in its own network namespace with a\n"
-        "CPU quota (its profile's speed x cores x efficiency over this host's, from the profile P, default\n"
-        "'host': calibration/profiles/host.yaml, or a file written by `simrun calibrate`), each device pair\n"
+        "CPU quota (its plans' compute priced by this host's profile P over the same compute as the\n"
+        "simulation prices it on the device; P: default 'host', calibration/profiles/host.yaml, or a\n"
+        "file written by `simrun calibrate`), each device pair\n"
         "joined by a link shaped to its route's bandwidth and latency (tbf + a user-space delay line), the\n"
         "plan's layer ranges on the real kernels, codecs for real, activations over TCP, frames from the\n"
         "synthetic video at the source's arrival times. N: frames per source (default: those the "
@@ -153,7 +154,7 @@ int sr_cmd_emulate(int argc, char **argv)
     sr_results *db = NULL;
     sr_experiment *e0 = NULL;
     int64_t exp_id = 0;
-    sr_emulate_opts o = {(int)frames, hp->speed_flops * hp->efficiency, 0, 0, stderr, cold_tcp};
+    sr_emulate_opts o = {.frames = (int)frames, .host_profile = hp, .log = stderr, .cold_tcp = cold_tcp};
     /* every point first, so that nothing is recorded for an experiment it cannot emulate */
     for (int k = point >= 0 ? (int)point : 0; k < (point >= 0 ? point + 1 : n_points); k++) {
         sr_experiment *e = NULL;

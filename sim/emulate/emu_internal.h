@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sr_emulate.h"
 #include "sr_engine_view.h"
 #include "sr_experiment.h"
 #include "sr_platform.h"
@@ -62,11 +63,15 @@ typedef struct emu {
     int *conn;      /* n_nodes x n_nodes: 1 when a sends to b */
     emu_src *src;
     int n_src, n_frames;
+    sr_emulate_quota *quota; /* per node (emu_quotas) */
     sr_testbed *tb;
     double t0;
     int rec_w;
 } emu;
 
+/* Fills m->quota (n_nodes entries) once the nodes are known (sr_emulate_quota.c); refuses, as
+ * sr_emulate_quotas says, a quota that no cfs period can grant. */
+sr_status emu_quotas(emu *m, const sr_emulate_opts *o, char *err, size_t err_size);
 /* Monotonic clock, seconds (the same in every namespace). */
 double emu_now_s(void);
 /* Reads or writes exactly n bytes (write: SIGPIPE must be ignored). 0, or -1 when the other end is gone. */

@@ -50,6 +50,7 @@ static void emu_free(emu *m)
     free(m->traces);
     free(m->pair_link);
     free(m->conn);
+    free(m->quota);
     sr_engine_view_free(m->view);
 }
 
@@ -323,15 +324,34 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
                 m->conn[a * nn + b] = 1;
             }
     }
-    return shared_links(m, err, err_size);
+    sr_status st = shared_links(m, err, err_size);
+    return st == SR_OK ? emu_quotas(m, o, err, err_size) : st;
 }
 
-static double quota_of(const emu *m, int node, const sr_emulate_opts *o, int cores)
+/* One line per device: its quota, the rule that gave it, the cfs quota and period. */
+static void log_quota(FILE *log, const sr_emulate_quota *q, const sr_emulate_opts *o)
 {
-    if (!(o->host_flops > 0)) return 0;
-    const sr_device_spec *d = &m->e->devices[sr_topology_host_at(m->topo, m->node_host[node])->group];
-    double q = d->speed_flops * d->cores * d->efficiency / o->host_flops;
-    return q >= cores ? 0 : q;
+    char rule[256] = "";
+    if (q->rule == SR_EMU_QUOTA_PRICED)
+        snprintf(rule, sizeof rule,
+                 "%s: its plans' compute %.4g ms on host profile '%s' / %.4g ms on the device, per frame",
+                 sr_emulate_quota_rule_name(q->rule), q->host_s * 1e3, o->host_profile->name,
+                 q->device_s * 1e3);
+    else if (q->rule == SR_EMU_QUOTA_PEAK)
+        snprintf(rule, sizeof rule,
+                 "%s: speed x cores x efficiency over host profile '%s''s (its plans give it no priced "
+                 "compute)",
+                 sr_emulate_quota_rule_name(q->rule), o->host_profile->name);
+    if (q->cores > 0)
+        fprintf(log, "emulate: device %s: CPU quota %.4f cores (%s), cfs %ld us every %ld us\n", q->device,
+                q->cores, rule, q->quota_us, q->period_us);
+    else if (q->rule != SR_EMU_QUOTA_NONE)
+        fprintf(log,
+                "emulate: device %s: no CPU quota (%.4g cores, %s: at least this host's cores; its compute "
+                "takes longer than simulated)\n",
+                q->device, q->ratio, rule);
+    else
+        fprintf(log, "emulate: device %s: no CPU quota (no host profile given)\n", q->device);
 }
 
 /* Turns the records into the engine's output. */
@@ -486,6 +506,25 @@ sr_status sr_emulate_check(const sr_experiment *e, uint64_t seed, const sr_emula
     return st;
 }
 
+sr_status sr_emulate_quotas(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *o,
+                            sr_emulate_quota *q, int n, int *n_out, char *err, size_t err_size)
+{
+    if (err && err_size) err[0] = '\0';
+    *n_out = 0;
+    emu m;
+    memset(&m, 0, sizeof m);
+    m.e = e;
+    sr_status st = sr_engine_view_create(e, seed, &m.view, err, err_size);
+    if (st == SR_OK) st = emu_prepare(&m, o, err, err_size);
+    if (st == SR_OK) {
+        *n_out = m.n_nodes;
+        for (int i = 0; i < n && i < m.n_nodes; i++)
+            q[i] = m.quota[i];
+    }
+    emu_free(&m);
+    return st;
+}
+
 sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *o, sr_run_output *out,
                          char *err, size_t err_size)
 {
@@ -508,24 +547,14 @@ sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate
     st = sr_engine_view_create(e, seed, &m.view, err, err_size);
     if (st == SR_OK) st = emu_prepare(&m, o, err, err_size);
     if (st != SR_OK) goto done;
-    int cores = o->host_cores > 0 ? o->host_cores : (int)sysconf(_SC_NPROCESSORS_ONLN);
     double *quota = calloc((size_t)m.n_nodes, sizeof(double));
     if (!quota) {
         st = SR_ERR_NOMEM;
         goto done;
     }
     for (int n = 0; n < m.n_nodes; n++) {
-        quota[n] = quota_of(&m, n, o, cores);
-        if (o->log && quota[n] > 0)
-            fprintf(o->log, "emulate: device %s: CPU quota %.3f cores\n",
-                    sr_topology_host_at(m.topo, m.node_host[n])->name, quota[n]);
-        else if (o->log)
-            fprintf(o->log, "emulate: device %s: no CPU quota (%s)\n",
-                    sr_topology_host_at(m.topo, m.node_host[n])->name,
-                    o->host_flops > 0
-                        ? "its profile is at least as fast as this host's cores: its compute takes "
-                          "longer than simulated"
-                        : "no host profile given");
+        quota[n] = m.quota[n].cores;
+        if (o->log) log_quota(o->log, &m.quota[n], o);
     }
     for (int l = 0; l < m.n_links && o->log; l++)
         fprintf(o->log, "emulate: link %s <-> %s: %.4g%s / %.4g%s Mbit/s, %.4g / %.4g ms one way\n",

@@ -1,9 +1,10 @@
 #!/bin/sh
 # test_compare.sh SIMRUN: `simrun run`, `simrun emulate` and `simrun compare` on one database: a two-device split
 # (tests/emulate/data/small.yaml, 3 frames). compare pairs the emulated run with the simulated run of its point:
-# three metric rows, bytes_per_frame equal (+0.0 %); --tasks gives the plan's three tasks; a database without
-# emulated runs is refused (exit 2); emulate without root says why (exit 2); an experiment with a link shared by
-# two device pairs (data/shared.yaml) is refused before a database is written. Skipped (77) without root.
+# three metric rows, bytes_per_frame equal (+0.0 %); each device's quota line gives the priced rule; --tasks
+# gives the plan's three tasks; a database without emulated runs is refused (exit 2); emulate without root says
+# why (exit 2); an experiment with a link shared by two device pairs (data/shared.yaml) is refused before a
+# database is written. Skipped (77) without root.
 set -u
 SIMRUN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,6 +20,10 @@ fail() {
 [ $? -eq 2 ] || fail "compare without emulated runs should exit 2"
 grep -q "no emulated run" "$T/none.txt" || fail "compare without emulated runs: $(cat "$T/none.txt")"
 "$SIMRUN" emulate "$SRC/tests/emulate/data/small.yaml" --db "$T/r.db" >"$T/emu.log" 2>&1 || fail "simrun emulate: $(cat "$T/emu.log")"
+# both devices are priced by the host profile, which is also the host's: the priced ratio, 1 core each (no
+# quota where this host has a single core)
+[ "$(grep -c "emulate: device .*1\(\.0000\)\? cores.*priced: its plans' compute" "$T/emu.log")" -eq 2 ] ||
+    fail "two quota lines by the priced rule expected: $(cat "$T/emu.log")"
 "$SIMRUN" compare "$T/r.db" --metrics latency_p50_s,latency_p95_s,bytes_per_frame >"$T/cmp.txt" 2>&1 || fail "compare: $(cat "$T/cmp.txt")"
 cat "$T/cmp.txt"
 [ "$(grep -c '^emu-small ' "$T/cmp.txt")" -eq 3 ] || fail "3 metric rows expected"

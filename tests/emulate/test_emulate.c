@@ -87,7 +87,7 @@ static void test_run(void)
     sr_run_output_init(&sim);
     sr_run_output_init(&emu);
     CHECK(sr_engine_run(e, seed, &sim, err, sizeof err) == SR_OK, "simulation: %s", err);
-    sr_emulate_opts o = {0, 0, 0, 0, stdout, 0};
+    sr_emulate_opts o = {.log = stdout};
     sr_status st = sr_emulate_run(e, seed, &o, &emu, err, sizeof err);
     CHECK(st == SR_OK, "emulation: %s", err);
     CHECK(namespaces_of((long)getpid()) == 0, "namespaces left behind");
