@@ -347,9 +347,9 @@ static void log_quota(FILE *log, const sr_emulate_quota *q, const sr_emulate_opt
                 q->cores, rule, q->quota_us, q->period_us);
     else if (q->rule != SR_EMU_QUOTA_NONE)
         fprintf(log,
-                "emulate: device %s: no CPU quota (%.4g cores, %s: at least this host's cores; its compute "
-                "takes longer than simulated)\n",
-                q->device, q->ratio, rule);
+                "emulate: device %s: no CPU quota (%.4g cores, %s: at least one core, which its single compute "
+                "thread cannot exceed%s)\n",
+                q->device, q->ratio, rule, q->ratio > 1.0 ? "; its compute takes longer than simulated" : "");
     else
         fprintf(log, "emulate: device %s: no CPU quota (no host profile given)\n", q->device);
 }

@@ -44,7 +44,6 @@ typedef struct sr_emulate_opts {
     int frames; /* frames per source instance; 0: every arrival before the experiment's duration */
     const sr_profile *host_profile; /* this host's calibrated profile (borrowed): the devices' CPU quotas come
                                        from it (sr_emulate_quotas); NULL: no quotas */
-    int host_cores;                 /* quotas at or above this many cores are not set (0: the online CPUs) */
     double grace_s; /* after the last capture, how long to wait for frames to finish (0: 30 s) */
     FILE *log;      /* progress and warnings (may be NULL) */
     int cold_tcp;   /* 1: TCP as Linux's defaults (slow start on every idle connection, initial window
@@ -92,8 +91,9 @@ typedef struct sr_emulate_quota {
     sr_emulate_quota_rule rule;
     double host_s, device_s;  /* the two sums (seconds; 0 under the peak rule when nothing was priced) */
     double ratio;             /* the rule's quota in cores (host_s / device_s, or the peak ratio; 0: none) */
-    double cores;             /* the quota set: ratio, or 0 (none) without a host profile or when ratio >= the
-                                 host's cores */
+    double cores;             /* the quota set: ratio, or 0 (none) without a host profile or when ratio >= 1 (a
+                                 device computes on one thread: a core or more limits nothing, and the cgroup
+                                 alone slows its wake-ups beside other work) */
     long quota_us, period_us; /* the cfs quota and period of `cores` (sr_testbed_quota_period); 0 when none */
 } sr_emulate_quota;
 
