@@ -123,6 +123,48 @@ static void test_bandwidths(void **state)
     sr_config_free(c);
 }
 
+/* Under lv08 the cut's predicted latency is the simulated one too: SimGrid's latency factor (13.01), bandwidth
+ * factor (0.97), the 5 % cross-traffic of a flow on its own SHARED links (the route back crosses the same link)
+ * and the TCP window bound 4 MiB / (2 x 50 ms) x 0.97, which caps the 1 Gbit/s uplink at 325 Mbit/s. A camera
+ * slowed to 10 Mflop/s makes cloud-only (the 150 528-byte frame) the cut at both bandwidths. */
+static void test_lv08_prediction(void **state)
+{
+    (void)state;
+    const char *yaml =
+        "name: t\nseed: 1\nduration: 3s\nnetwork_model: lv08\noutput: { db: /tmp/unused.db }\n"
+        "platform:\n"
+        "  devices:\n"
+        "    - { name: cam, class: camera, profile: camera-soc, speed: 10Mf }\n"
+        "    - { name: cloud, class: cloud, profile: v100 }\n"
+        "  links:\n"
+        "    - { name: uplink, type: lte, latency: 50ms }\n"
+        "    - { name: wan, type: wan, bandwidth: 10Gbps, latency: 0s }\n"
+        "  routes:\n"
+        "    - { src: cam, dst: cloud, links: [uplink, wan] }\n"
+        "models:\n"
+        "  - { name: net, source: mobilenetv2, input: 3x224x224 }\n"
+        "workload:\n"
+        "  sources:\n"
+        "    - { name: video, devices: cam, model: net, fps: 0.25, arrival: periodic, resolution: 224x224 }\n"
+        "policy:\n"
+        "  - { type: best_split, target: cloud, activation_precision: int8 }\n"
+        "sweep:\n  grid:\n    platform.links.uplink.bandwidth: [18.88Mbps, 1Gbps]\n";
+    sr_config *c = NULL;
+    assert_int_equal(sr_config_load_string("t.yaml", yaml, stderr, &c), SR_OK);
+    const double bw[2] = {18.88e6 * 0.97 / 1.05, 0.97 * 8.0 * 4194304.0 / (2 * 0.05)};
+    double transfer[2];
+    for (int b = 0; b < 2; b++) {
+        sr_run_output o = run_point(c, b);
+        assert_int_equal((int)metric(&o, "best_split.cut_device_nodes"), 1); /* the input alone: cloud-only */
+        assert_rel(metric(&o, "latency_mean_s"), metric(&o, "best_split.cut_predicted_latency_s"), 1e-9);
+        transfer[b] = metric(&o, "latency_mean_s");
+        sr_run_output_clear(&o);
+    }
+    /* the two latencies differ by the frame's transfer at the two effective rates (the rest is the same) */
+    assert_rel(transfer[0] - transfer[1], 150528.0 * 8 / bw[0] - 150528.0 * 8 / bw[1], 1e-6);
+    sr_config_free(c);
+}
+
 /* ---- a cut sending two tensors, on a small DAG with a cost model of its own ---- */
 
 /* in (1x3x32x32) -> a (conv to 1 channel: 4 KiB) and b (conv to 3 channels), add(a', b) with a' = conv(a). */
@@ -516,7 +558,8 @@ static void test_exact_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bandwidths),    cmocka_unit_test(test_multi_tensor),
+        cmocka_unit_test(test_bandwidths),
+        cmocka_unit_test(test_lv08_prediction),    cmocka_unit_test(test_multi_tensor),
         cmocka_unit_test(test_dynamic),       cmocka_unit_test(test_dynamic_events),
         cmocka_unit_test(test_codec),         cmocka_unit_test(test_shipped_experiments),
         cmocka_unit_test(test_exact_refused),
