@@ -714,10 +714,11 @@ static int measure_idle(const sr_calib_options *o, sr_profile_fit *fit)
     snprintf(fit->idle_model, sizeof fit->idle_model, "%s", model);
     fit->idle_warm_s = r.warm_s;
     fit->idle_rounds = r.rounds;
+    fit->idle_sigma = r.sigma;
     logf_(o, "  after idle (%s, %d rounds): warm %.3f ms;", model, r.rounds, 1e3 * r.warm_s);
     for (int i = 0; i < r.curve.n; i++)
         logf_(o, " %g s: %.3f ms (x %.3f)", r.curve.gap_s[i], 1e3 * r.spaced_s[i], r.curve.factor[i]);
-    logf_(o, "\n");
+    logf_(o, "; spread sigma %.3f\n", r.sigma);
     return 1;
 }
 

@@ -96,6 +96,33 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+double sr_idle_log_spread(const double *x, int n, double *dev, int *n_dev)
+{
+    if (n < 2) return 0.0;
+    double *c = malloc(sizeof *c * (size_t)n);
+    if (!c) return 0.0;
+    memcpy(c, x, sizeof *c * (size_t)n);
+    const double m = median(c, n);
+    for (int i = 0; i < n; i++) {
+        c[i] = log(x[i] / m);
+        if (dev) dev[(*n_dev)++] = c[i];
+        c[i] = fabs(c[i]);
+    }
+    const double s = 1.4826 * median(c, n);
+    free(c);
+    return s;
+}
+
+double sr_idle_sigma_q95(double *dev, int n)
+{
+    if (n < 2) return 0.0;
+    qsort(dev, (size_t)n, sizeof *dev, cmp_double);
+    const double pos = 0.95 * (double)(n - 1);
+    const int i = (int)floor(pos);
+    const double q = i + 1 < n ? dev[i] + (pos - i) * (dev[i + 1] - dev[i]) : dev[n - 1];
+    return q > 0 ? q / 1.6448536269514722 : 0.0;
+}
+
 static sr_status timed_forward(sr_exec *ex, double *s)
 {
     const double t0 = mono_s();
@@ -155,6 +182,18 @@ sr_status sr_idle_measure(const char *model, const double *gaps_s, int n, int ro
         goto cleanup;
     }
     out->rounds = rounds;
+    /* the spread, pooled over the groups (each gap's forwards and the warm ones) around their own medians */
+    double *dev = calloc((size_t)(n * rounds + n_warm), sizeof *dev);
+    if (!dev) {
+        st = SR_ERR_NOMEM;
+        goto cleanup;
+    }
+    int n_dev = 0;
+    for (int i = 0; i < n; i++)
+        sr_idle_log_spread(&spaced[(size_t)i * (size_t)rounds], rounds, dev, &n_dev);
+    sr_idle_log_spread(warm, n_warm, dev, &n_dev);
+    out->sigma = sr_idle_sigma_q95(dev, n_dev);
+    free(dev);
     out->warm_s = median(warm, n_warm);
     out->curve.n = n;
     double f[SR_IDLE_MAX_POINTS];

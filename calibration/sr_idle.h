@@ -21,6 +21,13 @@
  * another runs on its executor, or right after one ended, is warm (g = 0). The first task of a run counts as
  * idle for ever (the last point's factor).
  *
+ * The same samples give the forwards' spread: the log-deviation of every forward from the median of its group (each
+ * gap, and the warm ones), pooled; sigma = their 95th percentile / 1.645, the lognormal whose p95 is the measured
+ * one (a MAD-based sigma, robust, ignores the slow tail that a run's p95 latency is made of: 0.016 against 0.07). With it the engine draws
+ * each compute task's time as its price x exp(sigma x z), z standard normal from a stream of its own per device
+ * (the median stays the price, which is what the factors are: medians), so a run's p95 carries the real spread
+ * that a fixed price leaves out.
+ *
  * This is a property of a device AND of what else runs on it: calibrate under the background the runs are meant
  * to reproduce. One model's factor stands for every model (a model whose weights stream from memory anyway gains
  * less, one that fits in cache more). */
@@ -41,6 +48,7 @@ typedef struct sr_idle_curve {
 
 typedef struct sr_idle_result {
     sr_idle_curve curve;
+    double sigma;                       /* the forwards' lognormal spread (see above) */
     int rounds;
     double warm_s;                      /* median warm forward */
     double spaced_s[SR_IDLE_MAX_POINTS]; /* median forward after each gap */
@@ -57,6 +65,14 @@ int sr_idle_curve_check(const sr_idle_curve *c, char *why, size_t why_size);
 /* The factors of measured ratio[0..n) (n <= SR_IDLE_MAX_POINTS): their least-squares non-decreasing fit (pool
  * adjacent violators), each at least 1, into factor[0..n). */
 void sr_idle_monotone(const double *ratio, int n, double *factor);
+
+/* The robust lognormal sigma of samples x[0..n) (all > 0) around their median: 1.4826 x median |log(x / median)|.
+ * Sorts a copy; 0 when n < 2. Adds each log-deviation to dev[*n_dev] when dev is not NULL. */
+double sr_idle_log_spread(const double *x, int n, double *dev, int *n_dev);
+
+/* sigma = the 95th percentile (linear interpolation) of log-deviations dev[0..n) / 1.645; sorts dev; 0 when n < 2
+ * or the percentile is not above 0. */
+double sr_idle_sigma_q95(double *dev, int n);
 
 /* Measures `model` (a zoo name at its default input) over the n gaps (each > 0, increasing, n <= the maximum),
  * `rounds` rounds (>= 1). The calling thread runs the forwards (pin it for a steady measurement). */

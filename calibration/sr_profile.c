@@ -277,7 +277,7 @@ static void print_fit(const sr_profile_fit *fit, FILE *f)
                 1e3 * fit->idle_warm_s, fit->idle_rounds);
         for (int i = 0; i < fit->idle.n; i++)
             fprintf(f, " %gs %.3f", fit->idle.gap_s[i], fit->idle.factor[i]);
-        fputc('\n', f);
+        fprintf(f, "; spread sigma %.3f\n", fit->idle_sigma);
     }
 }
 

@@ -83,6 +83,7 @@ typedef struct sr_profile_fit {
     char idle_model[64];  /* the zoo model timed */
     double idle_warm_s;   /* its median warm forward */
     int idle_rounds;
+    double idle_sigma;    /* the forwards' lognormal spread (sr_idle.h); 0: none */
 } sr_profile_fit;
 
 typedef struct sr_profile {

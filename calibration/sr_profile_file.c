@@ -245,6 +245,7 @@ sr_status sr_profile_file_emit(const sr_profile *p, FILE *f)
             emit_str(f, fit->idle_model);
             fputc('\n', f);
             emit_kv(f, 4, "warm_s", fit->idle_warm_s);
+            emit_kv(f, 4, "sigma", fit->idle_sigma);
             fprintf(f, "    rounds: %d\n    gap_s: [", fit->idle_rounds);
             for (int i = 0; i < fit->idle.n; i++) {
                 if (i) fputs(", ", f);
@@ -555,12 +556,16 @@ static void parse_idle(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profil
             get_nonneg(c, v, k, name, &fit->idle_warm_s);
         else if (strcmp(name, "rounds") == 0)
             get_nonneg(c, v, k, name, &rounds);
+        else if (strcmp(name, "sigma") == 0) {
+            if (get_nonneg(c, v, k, name, &fit->idle_sigma) == 0 && !(fit->idle_sigma <= 1.0))
+                perr(c, v, k, "sigma: a lognormal spread of at most 1 (a factor of e), got %g", fit->idle_sigma);
+        }
         else if (strcmp(name, "gap_s") == 0)
             ng = parse_num_list(c, v, k, name, fit->idle.gap_s), gk = k;
         else if (strcmp(name, "factor") == 0)
             nf = parse_num_list(c, v, k, name, fit->idle.factor);
         else
-            perr(c, k, k, "unknown key '%s' in idle (model, warm_s, rounds, gap_s, factor)", name);
+            perr(c, k, k, "unknown key '%s' in idle (model, warm_s, sigma, rounds, gap_s, factor)", name);
     }
     if (c->failed) return;
     if (ng < 0 || nf < 0) {

@@ -62,6 +62,7 @@ sr_status sr_profile_scale(const sr_profile *device, const sr_profile *measured,
     fit.idle_model[0] = '\0';
     fit.idle_warm_s = 0.0;
     fit.idle_rounds = 0;
+    fit.idle_sigma = 0.0;
     if (fit.rune_native_inf_s > 0) {
         sr_status st = sr_profile_rune_price(&copy, &fit, &fit.rune_native_inf_s);
         if (st != SR_OK) return st;

@@ -124,6 +124,8 @@ typedef struct sr_device_spec {
     int idle_slowdown;       /* 1: compute after idle follows the curve below (calibration/sr_idle.h) */
     int idle_n;              /* the curve's points (its profile's measurement; 0: none) */
     double idle_gap_s[SR_DEVICE_IDLE_POINTS], idle_factor[SR_DEVICE_IDLE_POINTS];
+    int compute_jitter;      /* 1: compute times spread as jitter_sigma says (calibration/sr_idle.h) */
+    double jitter_sigma;     /* lognormal sigma of a compute task's time around its price (its profile's; 0: none) */
     int max_in_flight;       /* transfers at once per connection (destination); 0 = unlimited, one flow each */
     double send_buffer_bytes; /* bytes waiting or in flight per connection before a job is dropped; 0 = no limit */
     int wifi_level;          /* rate level index when attached to a WIFI link */

@@ -558,6 +558,14 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
             sr_profile_file_free(loaded);
         }
         d->idle_n = 0;
+        d->jitter_sigma = 0;
+        if (d->compute_jitter && p) { /* the spread of its profile's measured forwards (sr_idle.h) */
+            const sr_profile_fit *fit = NULL;
+            sr_profile *loaded = NULL;
+            if (sr_profile_get_fit(p, &fit, &loaded, NULL, 0) == SR_OK && fit && fit->idle_sigma > 0)
+                d->jitter_sigma = fit->idle_sigma;
+            sr_profile_file_free(loaded);
+        }
         if (d->idle_slowdown && p) {
             /* compute after idle as its profile measured it (sr_idle.h), when it has the section */
             const sr_profile_fit *fit = NULL;

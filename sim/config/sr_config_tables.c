@@ -260,6 +260,12 @@ static const sr_field device_fields[] = {
             "sleeping 3 ms to 1 s against back-to-back ones; docs/calibration.md); profiles without that section, "
             "such as every shipped one, have none; false: never",
      OFF(sr_device_spec, idle_slowdown)},
+    {"compute_jitter", SR_F_BOOL, .def = "true",
+     .doc = "compute times spread as measured: each compute task takes its price x exp(sigma z), z standard normal "
+            "from a stream of the device's own (same seed, same draws), sigma the profile's (fit section idle: the "
+            "spread of the calibration's MobileNetV2 forwards); the median stays the price; profiles without it, "
+            "such as every shipped one, have none; false: every task takes its price",
+     OFF(sr_device_spec, compute_jitter)},
     {"max_in_flight", SR_F_INT, SR_UNIT_NONE, HAS_MIN, .def = "1",
      .doc = "transfers at once from this device to one destination (a connection, FIFO; 1 = one TCP connection); "
             "0 = no connection: every transfer is its own flow at once",

@@ -81,6 +81,8 @@ typedef struct eng_host {
     int concurrency;   /* tasks one executor runs at once */
     double interference; /* device's co-running slowdown (sr_device_spec.interference; <= 1: none) */
     sr_idle_curve idle;  /* compute after idle (sr_device_spec.idle_*; n == 0: none) */
+    double jitter_sigma; /* compute times x exp(sigma z) (sr_device_spec.jitter_sigma; 0: none) */
+    uint64_t jitter_state; /* its stream (splitmix64 from the run's seed and the host's index) */
     int64_t idle_slowed; /* compute tasks that started after idle and were slowed */
     double idle_factor_sum; /* their factors, summed */
     eng_exec *exec;

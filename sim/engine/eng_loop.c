@@ -243,6 +243,20 @@ static int next_executor(const eng_host *h, eng_fifo **from)
     return -1;
 }
 
+/* A standard normal draw from a splitmix64 stream (Box-Muller on two 53-bit uniforms in (0, 1]). */
+static double std_normal(uint64_t *state)
+{
+    double u[2];
+    for (int i = 0; i < 2; i++) {
+        uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+        z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+        z ^= z >> 31;
+        u[i] = ((double)(z >> 11) + 1.0) * 0x1.0p-53;
+    }
+    return sqrt(-2.0 * log(u[0])) * cos(2.0 * M_PI * u[1]);
+}
+
 /* Starts what the device's free executors can take, in FIFO order. Zero-flop tasks take their turn and end at
  * once. Tasks that become ready meanwhile on this device are only queued (h->serving). */
 static void host_serve(engine *eng, eng_host *h)
@@ -286,6 +300,8 @@ static void host_serve(engine *eng, eng_host *h)
                     flops *= h->interference;
                     break;
                 }
+        if (h->jitter_sigma > 0 && flops > 0) /* the device's measured spread around the price (sr_idle.h) */
+            flops *= exp(h->jitter_sigma * std_normal(&h->jitter_state));
         if (h->idle.n && flops > 0 && h->exec[x].running == 0) { /* compute after idle (sr_idle.h) */
             const double f = sr_idle_factor(&h->idle, sl->start_s - h->exec[x].idle_since_s);
             if (f > 1.0) {

@@ -506,6 +506,8 @@ sr_status eng_prepare(engine *eng, uint64_t seed, char *err, size_t err_size)
         for (int i = 0; i < hh->idle.n; i++)
             hh->idle.gap_s[i] = d->idle_gap_s[i], hh->idle.factor[i] = d->idle_factor[i];
         if (hh->idle.n) eng->any_idle_curve = 1;
+        hh->jitter_sigma = d->compute_jitter && d->jitter_sigma > 0 ? d->jitter_sigma : 0.0;
+        hh->jitter_state = sr_arrival_seed(seed ^ UINT64_C(0x6a6974746572), (uint64_t)h);
     }
     for (int l = 0; l < sr_topology_link_count(eng->topo); l++)
         eng->links[l].max_flows = e->links[sr_topology_link_at(eng->topo, l)->spec].max_flows;

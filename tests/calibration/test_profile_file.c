@@ -53,7 +53,7 @@ static void make_fit(sr_profile_fit *fit)
     fit->corun_wall_ratio = 2.09;
     fit->idle = (sr_idle_curve){3, {0.003, 0.1, 1.0}, {1.0, 1.3, 1.35}};
     snprintf(fit->idle_model, sizeof fit->idle_model, "mobilenetv2");
-    fit->idle_warm_s = 0.00781, fit->idle_rounds = 12;
+    fit->idle_warm_s = 0.00781, fit->idle_rounds = 12, fit->idle_sigma = 0.0625;
     fit->rune_bytes_rust = 136, fit->rune_bytes_protobuf = 38, fit->rune_measured_native_s = 6.5e-7;
 }
 
@@ -141,7 +141,7 @@ static void test_round_trip(void **state)
     for (int i = 0; i < 3; i++)
         assert_true(g->idle.gap_s[i] == fit.idle.gap_s[i] && g->idle.factor[i] == fit.idle.factor[i]);
     assert_string_equal(g->idle_model, "mobilenetv2");
-    assert_true(g->idle_warm_s == fit.idle_warm_s && g->idle_rounds == 12);
+    assert_true(g->idle_warm_s == fit.idle_warm_s && g->idle_rounds == 12 && g->idle_sigma == 0.0625);
     /* a loaded profile gives the In-situ AI model when it names a GPU preset, else its fitted model */
     sr_cost_model *m = NULL;
     assert_int_equal(sr_profile_cost_model(q, &m), SR_OK);
@@ -210,6 +210,8 @@ static void test_malformed(void **state)
     expect_error(idle_bad, "t.yaml:7:5: idle: gap_s has 2 numbers and factor 1; they go in pairs");
     snprintf(idle_bad, sizeof idle_bad, "%s    gap_s: [0.1]\n    factor: [0.8]\n", idle_head);
     expect_error(idle_bad, "t.yaml:7:5: idle: point 1: factor must be >= 1");
+    snprintf(idle_bad, sizeof idle_bad, "%s    sigma: 1.5\n    gap_s: [0.1]\n    factor: [1]\n", idle_head);
+    expect_error(idle_bad, "t.yaml:7:12: sigma: a lognormal spread of at most 1");
     snprintf(idle_bad, sizeof idle_bad, "%s    gap_s: [0.1]\n", idle_head);
     expect_error(idle_bad, "t.yaml:6:3: idle: needs gap_s and factor");
     snprintf(idle_bad, sizeof idle_bad, "%s    gap_s: 0.1\n    factor: [1]\n", idle_head);

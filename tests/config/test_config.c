@@ -536,7 +536,7 @@ static void test_profile_idle(void **state)
     assert_true(fd >= 0);
     const char *body = "name: idlehost\nclass: edge\nroofline: {speed_flops: 1e10, cores: 1, efficiency: 1, mem_bw_Bps: 1e10}\n"
                        "fit:\n  ref_flops: 1e10\n  ref_mem_bw_Bps: 1e10\n  idle:\n    model: mobilenetv2\n"
-                       "    gap_s: [0.01, 0.3]\n    factor: [1.05, 1.4]\n";
+                       "    sigma: 0.08\n    gap_s: [0.01, 0.3]\n    factor: [1.05, 1.4]\n";
     assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
     close(fd);
     char text[4096];
@@ -544,7 +544,7 @@ static void test_profile_idle(void **state)
              "platform:\n"
              "  devices:\n"
              "    - { name: cam, profile: %s }\n"
-             "    - { name: cloud, profile: %s, idle_slowdown: false }\n"
+             "    - { name: cloud, profile: %s, idle_slowdown: false, compute_jitter: false }\n"
              "    - { name: edge, profile: jetson-tx1 }\n"
              "  links:\n"
              "    - { name: wan, type: wan }\n"
@@ -566,6 +566,9 @@ static void test_profile_idle(void **state)
     assert_int_equal(e->devices[0].idle_n, 2);
     assert_true(e->devices[0].idle_gap_s[0] == 0.01 && e->devices[0].idle_gap_s[1] == 0.3);
     assert_true(e->devices[0].idle_factor[0] == 1.05 && e->devices[0].idle_factor[1] == 1.4);
+    assert_true(e->devices[0].compute_jitter == 1 && e->devices[0].jitter_sigma == 0.08);
+    assert_true(e->devices[1].compute_jitter == 0 && e->devices[1].jitter_sigma == 0);
+    assert_true(e->devices[2].jitter_sigma == 0);
     assert_int_equal(e->devices[1].idle_slowdown, 0);
     assert_int_equal(e->devices[1].idle_n, 0);
     assert_int_equal(e->devices[2].idle_n, 0);

@@ -77,6 +77,28 @@ static void test_factor(void **state)
     assert_int_equal(sr_idle_curve_check(&bad, why, sizeof why), -1);
 }
 
+static sr_experiment *cam(double duration_s, double fps, int idle);
+
+/* The spread: 1.4826 x the median |log(x / median)|, the deviations handed back. */
+static void test_log_spread(void **state)
+{
+    (void)state;
+    const double x[5] = {1.0, exp(0.1), exp(-0.1), exp(0.2), exp(-0.2)};
+    double dev[5];
+    int n = 0;
+    assert_close(sr_idle_log_spread(x, 5, dev, &n), 1.4826 * 0.1, 1e-12);
+    assert_int_equal(n, 5);
+    assert_close(dev[3], 0.2, 1e-12);
+    assert_close(sr_idle_log_spread(x, 1, NULL, NULL), 0.0, 0);
+    /* the 95th percentile of 0.00, 0.01, ..., 0.20 (21 values, position 19) is 0.19 */
+    double d[21];
+    for (int i = 0; i < 21; i++)
+        d[20 - i] = 0.01 * i;
+    assert_close(sr_idle_sigma_q95(d, 21), 0.19 / 1.6448536269514722, 1e-12);
+    double neg[3] = {-0.3, -0.2, -0.1};
+    assert_close(sr_idle_sigma_q95(neg, 3), 0.0, 0);
+}
+
 static sr_experiment *cam(double duration_s, double fps, int idle)
 {
     static const char *const WAN[] = {"wan", NULL};
@@ -177,6 +199,57 @@ static void test_queued_frames_are_warm(void **state)
     check_run(0.05, 5, 0.24);
 }
 
+/* compute_jitter: each task's time is 0.2 s x exp(sigma z); over 400 frames alone (no idle curve) the median of
+ * log(time / 0.2) is about 0 and 1.4826 x its median absolute value about sigma; the same seed draws the same
+ * times, another seed others; compute_jitter false (or sigma 0) gives 0.2 s exactly. */
+static void test_jitter(void **state)
+{
+    (void)state;
+    sr_experiment *e = cam(400.0, 1.0, 0);
+    e->devices[0].idle_n = 0;
+    e->devices[0].compute_jitter = 1;
+    e->devices[0].jitter_sigma = 0.1;
+    sr_run_output o = run(e);
+    assert_int_equal(o.n_frames, 400);
+    double x[400];
+    for (int k = 0; k < 400; k++)
+        x[k] = o.frames[k].complete_s - k; /* alone: latency = compute */
+    int n = 0;
+    double dev[400];
+    const double sigma = sr_idle_log_spread(x, 400, dev, &n);
+    print_message("jitter: sigma 0.1 drawn, %.4f measured over 400 tasks\n", sigma);
+    assert_true(fabs(sigma - 0.1) < 0.012); /* the MAD estimate's standard error at n = 400 is about 0.006 */
+    double lx[400];
+    for (int k = 0; k < 400; k++)
+        lx[k] = log(x[k] / 0.2);
+    double below = 0;
+    for (int k = 0; k < 400; k++)
+        below += lx[k] < 0;
+    assert_true(below > 160 && below < 240); /* the median is the price: about half below it */
+    sr_run_output again = run(e);
+    for (int k = 0; k < 400; k++)
+        assert_close(again.frames[k].complete_s, o.frames[k].complete_s, 0);
+    sr_run_output_clear(&again);
+    int act = 100;
+    sr_engine_opts opts = fx_opts(&act);
+    sr_run_output other;
+    sr_run_output_init(&other);
+    char err[512];
+    assert_int_equal(fx_run_forked(e, 2, &opts, &other, err, sizeof err), SR_OK);
+    int differ = 0;
+    for (int k = 0; k < 400; k++)
+        differ += other.frames[k].complete_s != o.frames[k].complete_s;
+    assert_true(differ > 390);
+    sr_run_output_clear(&other);
+    sr_run_output_clear(&o);
+    e->devices[0].compute_jitter = 0;
+    o = run(e);
+    for (int k = 0; k < 400; k++)
+        assert_close(o.frames[k].complete_s, k + 0.2, 1e-9);
+    sr_run_output_clear(&o);
+    fx_free(e);
+}
+
 /* idle_slowdown false: every frame 0.2 s after its arrival, and no idle metrics. */
 static void test_off(void **state)
 {
@@ -200,6 +273,8 @@ int main(void)
         cmocka_unit_test(test_short_gaps),
         cmocka_unit_test(test_queued_frames_are_warm),
         cmocka_unit_test(test_off),
+        cmocka_unit_test(test_log_spread),
+        cmocka_unit_test(test_jitter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
