@@ -1,5 +1,6 @@
 /* engine_fixture.c: see engine_fixture.h. */
 #include "engine_fixture.h"
+#include <math.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,4 +354,20 @@ sr_status fx_run_forked(const sr_experiment *e, uint64_t seed, const sr_engine_o
     if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) st = SR_ERR_CHILD;
     if (err) snprintf(err, err_size, "%s", msg);
     return (sr_status)st;
+}
+
+sr_status fx_run_tiny(const sr_experiment *e, uint64_t seed, int act_features, sr_run_output *out)
+{
+    sr_engine_opts o = fx_opts(&act_features);
+    sr_run_output_init(out);
+    char err[1024] = "";
+    sr_status st = fx_run_forked(e, seed, &o, out, err, sizeof err);
+    if (st != SR_OK) fprintf(stderr, "engine failed: %s (%s)\n", sr_status_name(st), err);
+    return st;
+}
+
+double fx_metric(const sr_run_output *o, const char *name)
+{
+    double v = NAN;
+    return sr_run_output_metric(o, name, &v) == SR_OK ? v : NAN;
 }

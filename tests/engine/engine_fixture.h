@@ -43,4 +43,10 @@ sr_engine_opts fx_opts(int *act_features);
 sr_status fx_run_forked(const sr_experiment *e, uint64_t seed, const sr_engine_opts *opts, sr_run_output *out,
                         char *err, size_t err_size);
 
+/* fx_run_forked with the tiny graph (fc1 width act_features) and the unit cost into *out (initialised here);
+ * on failure prints the engine's status and message to stderr. */
+sr_status fx_run_tiny(const sr_experiment *e, uint64_t seed, int act_features, sr_run_output *out);
+/* Metric `name` of o; NAN when o has none. */
+double fx_metric(const sr_run_output *o, const char *name);
+
 #endif

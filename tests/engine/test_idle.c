@@ -120,21 +120,15 @@ static sr_experiment *cam(double duration_s, double fps, int idle)
 
 static sr_run_output run(const sr_experiment *e)
 {
-    int act = 100;
-    sr_engine_opts o = fx_opts(&act);
     sr_run_output out;
-    sr_run_output_init(&out);
-    char err[1024];
-    sr_status st = fx_run_forked(e, 1, &o, &out, err, sizeof err);
-    if (st != SR_OK) print_error("engine failed: %s (%s)\n", sr_status_name(st), err);
-    assert_int_equal(st, SR_OK);
+    assert_int_equal(fx_run_tiny(e, 1, 100, &out), SR_OK);
     return out;
 }
 
 static double metric(const sr_run_output *o, const char *name)
 {
-    double v = NAN;
-    assert_int_equal(sr_run_output_metric(o, name, &v), SR_OK);
+    const double v = fx_metric(o, name);
+    assert_false(isnan(v));
     return v;
 }
 
@@ -230,12 +224,8 @@ static void test_jitter(void **state)
     for (int k = 0; k < 400; k++)
         assert_close(again.frames[k].complete_s, o.frames[k].complete_s, 0);
     sr_run_output_clear(&again);
-    int act = 100;
-    sr_engine_opts opts = fx_opts(&act);
     sr_run_output other;
-    sr_run_output_init(&other);
-    char err[512];
-    assert_int_equal(fx_run_forked(e, 2, &opts, &other, err, sizeof err), SR_OK);
+    assert_int_equal(fx_run_tiny(e, 2, 100, &other), SR_OK);
     int differ = 0;
     for (int k = 0; k < 400; k++)
         differ += other.frames[k].complete_s != o.frames[k].complete_s;

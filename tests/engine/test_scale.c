@@ -40,14 +40,8 @@ static sr_experiment *base(double duration_s, double fps)
 
 static sr_run_output run(const sr_experiment *e)
 {
-    int act = 100;
-    sr_engine_opts o = fx_opts(&act);
     sr_run_output out;
-    sr_run_output_init(&out);
-    char err[1024];
-    sr_status st = fx_run_forked(e, 1, &o, &out, err, sizeof err);
-    if (st != SR_OK) print_error("engine failed: %s (%s)\n", sr_status_name(st), err);
-    assert_int_equal(st, SR_OK);
+    assert_int_equal(fx_run_tiny(e, 1, 100, &out), SR_OK);
     return out;
 }
 
