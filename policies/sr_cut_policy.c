@@ -1,6 +1,7 @@
 /* sr_cut_policy.c: keys, checks, cut choice, plans and metrics shared by best_split and dynamic_split
  * (sr_cut_policy.h). */
 #include "sr_cut_policy.h"
+#include "sr_idle.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -202,6 +203,17 @@ static const sr_cost_model *group_model(const sr_policy_env *env, int g)
     return env->group_cost && env->group_cost[g] ? env->group_cost[g] : env->default_cost;
 }
 
+/* A device's compute-after-idle factor after gap_s of idle (calibration/sr_idle.h), as the engine applies it. */
+static double idle_factor(const sr_device_spec *d, double gap_s)
+{
+    if (!d->idle_slowdown || d->idle_n <= 0 || d->idle_n > SR_IDLE_MAX_POINTS) return 1.0;
+    sr_idle_curve c;
+    c.n = d->idle_n;
+    for (int i = 0; i < c.n; i++)
+        c.gap_s[i] = d->idle_gap_s[i], c.factor[i] = d->idle_factor[i];
+    return sr_idle_factor(&c, gap_s);
+}
+
 /* Prices source k's nodes (with the codec rows of its model's layers). */
 static sr_status price_source(sr_cutpol_state *s, const sr_policy_env *env, int k, char *err, size_t err_size)
 {
@@ -226,7 +238,15 @@ static sr_status price_source(sr_cutpol_state *s, const sr_policy_env *env, int 
         return SR_ERR_INVALID;
     }
     sr_status st = sr_cut_terms_price(g, &sides, &cs->terms, err, err_size);
-    if (st != SR_OK || !p->codec) return st;
+    if (st != SR_OK) return st;
+    /* compute after idle: a frame alone finds each side idle for about one frame period, and the engine slows
+     * the first task a side runs after idle by its device's factor: the head on the device (its encoding follows
+     * at once, warm), on the target the decoding with a codec, else the tail */
+    const double period = e->sources[k].fps > 0 ? 1.0 / e->sources[k].fps : INFINITY;
+    const double f_dev = idle_factor(dd, period), f_tgt = idle_factor(td, period);
+    for (int v = 0; v < cs->terms.n; v++)
+        cs->terms.dev_s[v] *= f_dev, cs->terms.tgt_s[v] *= p->codec ? 1.0 : f_tgt;
+    if (!p->codec) return st;
     int rows = 0;
     for (int v = 0; v < cs->terms.n; v++) {
         const sr_node *nd = sr_graph_node(g, v);
@@ -252,6 +272,8 @@ static sr_status price_source(sr_cutpol_state *s, const sr_policy_env *env, int 
         rows++;
     }
     (void)rows; /* no row at all: only device-only and cloud-only remain, which is a valid (if dull) search */
+    for (int v = 0; v < cs->terms.n; v++)
+        cs->terms.dec_s[v] *= f_tgt;
     return SR_OK;
 }
 

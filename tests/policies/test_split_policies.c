@@ -165,6 +165,84 @@ static void test_lv08_prediction(void **state)
     sr_config_free(c);
 }
 
+/* A shipped profile with a compute-after-idle section appended (factor 1.6 after any idle of 10 ms or more) into
+ * dir/name.yaml; returns the path (static storage per slot). */
+static const char *idle_profile(const char *dir, const char *name, int slot)
+{
+    static char paths[2][512];
+    char src[512];
+    snprintf(src, sizeof src, "%s/calibration/profiles/%s.yaml", SR_SOURCE_DIR, name);
+    snprintf(paths[slot], sizeof paths[slot], "%s/%s-idle.yaml", dir, name);
+    FILE *in = fopen(src, "r"), *out = fopen(paths[slot], "w");
+    assert_non_null(in);
+    assert_non_null(out);
+    char line[1024];
+    while (fgets(line, sizeof line, in))
+        fputs(line, out);
+    fputs("  idle:\n    gap_s: [0.01]\n    factor: [1.6]\n", out); /* the file ends inside its fit section */
+    fclose(in);
+    fclose(out);
+    return paths[slot];
+}
+
+/* Compute after idle in the predictor: with both sides' profiles slowing the first task after idle by 1.6 (a
+ * frame a second: each side idles about a second), the cut's predicted latency is still the simulated one at
+ * each bandwidth, and each extreme's latency is its layers at 1.6 x their warm price. */
+static void test_idle_prediction(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sr-split-idle-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    const char *cam = idle_profile(dir, "camera-soc", 0), *cloud = idle_profile(dir, "v100", 1);
+    char yaml[4096];
+    snprintf(yaml, sizeof yaml,
+             "name: t\nseed: 1\nduration: 3s\nnetwork_model: cm02\noutput: { db: /tmp/unused.db }\n"
+             "platform:\n"
+             "  devices:\n"
+             "    - { name: cam, class: camera, profile: %s }\n"
+             "    - { name: cloud, class: cloud, profile: %s }\n"
+             "  links:\n"
+             "    - { name: uplink, type: lte, latency: 50ms }\n"
+             "    - { name: wan, type: wan, bandwidth: 10Gbps, latency: 0s }\n"
+             "  routes:\n"
+             "    - { src: cam, dst: cloud, links: [uplink, wan] }\n"
+             "models:\n"
+             "  - { name: net, source: mobilenetv2, input: 3x224x224 }\n"
+             "workload:\n"
+             "  sources:\n"
+             "    - { name: video, devices: cam, model: net, fps: 1, arrival: periodic, resolution: 224x224 }\n"
+             "policy:\n"
+             "  - { type: best_split, target: cloud, activation_precision: int8 }\n"
+             "  - { type: device_only }\n"
+             "sweep:\n  grid:\n    platform.links.uplink.bandwidth: [1.1Mbps, 5.85Mbps, 18.88Mbps]\n",
+             cam, cloud);
+    sr_config *c = NULL;
+    assert_int_equal(sr_config_load_string("t.yaml", yaml, stderr, &c), SR_OK);
+    for (int b = 0; b < 3; b++) {
+        sr_run_output o = run_point(c, 2 * b);
+        assert_true(metric(&o, "idle_slowed_tasks") > 0);
+        assert_rel(metric(&o, "latency_mean_s"), metric(&o, "best_split.cut_predicted_latency_s"), 1e-9);
+        sr_run_output_clear(&o);
+    }
+    /* device-only: the whole model on the camera, 1.6 x its warm price (the 3G point's device-only run) */
+    sr_run_output d = run_point(c, 1);
+    sr_experiment *e = NULL;
+    assert_int_equal(sr_config_experiment(c, 1, &e), SR_OK);
+    e->devices[0].idle_slowdown = 0;
+    sr_run_output warm;
+    sr_run_output_init(&warm);
+    char err[512];
+    assert_int_equal(fx_run_forked(e, 1, NULL, &warm, err, sizeof err), SR_OK);
+    assert_rel(metric(&d, "latency_mean_s"), 1.6 * metric(&warm, "latency_mean_s"), 1e-9);
+    sr_run_output_clear(&d);
+    sr_run_output_clear(&warm);
+    sr_experiment_free(e);
+    sr_config_free(c);
+    unlink(cam);
+    unlink(cloud);
+    rmdir(dir);
+}
+
 /* ---- a cut sending two tensors, on a small DAG with a cost model of its own ---- */
 
 /* in (1x3x32x32) -> a (conv to 1 channel: 4 KiB) and b (conv to 3 channels), add(a', b) with a' = conv(a). */
@@ -559,7 +637,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bandwidths),
-        cmocka_unit_test(test_lv08_prediction),    cmocka_unit_test(test_multi_tensor),
+        cmocka_unit_test(test_lv08_prediction),
+        cmocka_unit_test(test_idle_prediction),    cmocka_unit_test(test_multi_tensor),
         cmocka_unit_test(test_dynamic),       cmocka_unit_test(test_dynamic_events),
         cmocka_unit_test(test_codec),         cmocka_unit_test(test_shipped_experiments),
         cmocka_unit_test(test_exact_refused),
