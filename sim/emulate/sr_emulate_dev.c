@@ -274,6 +274,13 @@ static void busy_for(double seconds)
         ;
 }
 
+/* A layer range that starts from the frame: at layer 0, or at layer 1 in a plan that sends the frame itself (no
+ * activation cut: a cut policy's cloud-only leaves node 0, the input, to no task). */
+static int from_frame(const emu_src *es, const sr_plan_task *pt)
+{
+    return pt->work == SR_WORK_LAYERS && (pt->first_layer == 0 || (pt->first_layer == 1 && es->cut < 0));
+}
+
 static void run_compute(dev *d, int s, int64_t k, int t)
 {
     const emu_src *es = &d->m->src[s];
@@ -282,11 +289,11 @@ static void run_compute(dev *d, int s, int64_t k, int t)
     sr_status st = SR_OK;
     switch (pt->work) {
     case SR_WORK_LAYERS: {
-        sr_exec *x = pt->first_layer == 0
+        sr_exec *x = from_frame(es, pt)
                          ? (pt->last_layer == es->n_nodes_model - 1 ? d->full[s] : d->head[s])
                          : d->tail[s];
         if (!x) dev_fail(d, "no executor for a layer range (internal)");
-        if (pt->first_layer == 0)
+        if (from_frame(es, pt))
             memcpy(sr_exec_input(x, 0), d->frames[s] + (size_t)k * (size_t)es->in_n,
                    sizeof(float) * (size_t)es->in_n);
         else if (j->recv)
@@ -479,7 +486,7 @@ static void dev_prepare(dev *d)
         for (int t = 0; t < es->n_tasks && st == SR_OK; t++) {
             const sr_plan_task *pt = sr_plan_task_at(es->v.plan, t);
             if (es->node[t] != d->node || pt->kind != SR_TASK_COMPUTE) continue;
-            if (pt->work == SR_WORK_LAYERS && pt->first_layer == 0) {
+            if (from_frame(es, pt)) {
                 layer0 = 1;
                 if (pt->last_layer == es->n_nodes_model - 1 && !d->full[s])
                     st = sr_exec_create(g, w, 0, &d->full[s], err, sizeof err);

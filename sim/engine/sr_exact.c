@@ -374,7 +374,8 @@ sr_status sr_exact_plan_shape(const sr_plan *p, int n_nodes, int *cut, const cha
         }
     }
     for (int k = 0; k < n_nodes && st == SR_OK; k++)
-        if (!covered[k]) {
+        if (!covered[k] && k > 0) { /* node 0, the input (exact mode takes one, first), is the frame: a plan that
+                                      * sends the frame (a cut policy's cloud-only) computes it nowhere */
             sr_errf(err, err_size, "exact mode: layer %d is computed by no task of the plan", k);
             st = SR_ERR_UNSUPPORTED;
         }

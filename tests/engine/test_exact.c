@@ -350,6 +350,17 @@ static void test_exact_plan_shape(void **state)
     assert_int_equal(sr_exact_plan_shape(p, 5, &cut, &pipe, err, sizeof err), SR_ERR_UNSUPPORTED);
     assert_non_null(strstr(err, "layer 1 is computed twice"));
     sr_plan_free(p);
+    /* the frame sent, layers 1.. on the target: node 0, the input, is computed by no task (a cut policy's
+     * cloud-only plan); any other layer left out is still a gap */
+    assert_int_equal(sr_plan_create(&p), SR_OK);
+    assert_int_equal(sr_plan_add_transfer(p, a, b, SR_PAYLOAD_FRAME, 150528, "frame"), 0);
+    assert_int_equal(sr_plan_add_layers(p, b, 0, 1, 4, "model"), 1);
+    assert_int_equal(sr_exact_plan_shape(p, 5, &cut, &pipe, err, sizeof err), SR_OK);
+    assert_int_equal(cut, -1);
+    sr_plan_task_mut(p, 1)->first_layer = 2;
+    assert_int_equal(sr_exact_plan_shape(p, 5, &cut, &pipe, err, sizeof err), SR_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err, "layer 1 is computed by no task"));
+    sr_plan_free(p);
 }
 
 int main(void)
