@@ -1,6 +1,7 @@
 #!/bin/sh
 # validate-emulation.sh: regenerates the table of docs/validation.md: for every experiment that supports emulation
-# (experiments/quickstart.yaml, experiments/split-brain.yaml, experiments/lte-trace.yaml), the simulated and the
+# (experiments/quickstart.yaml, experiments/split-brain.yaml, experiments/best-split.yaml, experiments/lte-trace.yaml,
+# and Zhou et al.'s all-in-one at 500 millicores), the simulated and the
 # emulated p50 / p95 latency of every point, with every device priced by a profile of this host measured now
 # (simrun calibrate) and the emulated devices' CPU quotas taken from the same profile. Needs root (simrun
 # emulate). The load average is sampled every 10 s during the run and stated beside the tables.
@@ -37,9 +38,11 @@ variant() { # experiment file, extra sed expressions
 }
 QS=$(variant experiments/quickstart.yaml -e 's|^duration: .*|duration: 8s|' -e 's|replications: [0-9]*|replications: 1|')
 SB=$(variant experiments/split-brain.yaml)
+# best_split (Neurosurgeon's choice of cut, by latency and by energy) beside the fixed policies, at 8 s as quickstart
+BS=$(variant experiments/best-split.yaml -e 's|^duration: .*|duration: 8s|')
 # the uplink's bandwidth follows a mahimahi trace (its path made absolute: the variant lives in OUT_DIR)
 LT=$(variant experiments/lte-trace.yaml -e "s|traces/|$(pwd)/experiments/traces/|")
-for y in "$QS" "$SB" "$LT"; do
+for y in "$QS" "$SB" "$BS" "$LT"; do
     echo "== simulating $y" >&2
     "$SIMRUN" run "$y" --jobs 1 >&2
     echo "== emulating $y" >&2
