@@ -53,6 +53,8 @@ typedef struct sr_tb_link {
                                  the testbed): shaped in the delay line instead of by tbf (sr_delayline.h),
                                  time 0 at sr_testbed_set_origin's instant */
     const sr_trace *trace_ba;
+    int n_flows; /* routes that share the link (0 or 1: one): the tbf queues hold n_flows times what one
+                    route's needs (a router's buffer for its flows, so that their first bursts are not dropped) */
 } sr_tb_link;
 
 /* TCP inside the namespaces. This host's default congestion control may pace (bbr: after a connection's
@@ -95,6 +97,15 @@ void sr_testbed_free(sr_testbed *tb); /* tears everything down; NULL is a no-op 
 const char *sr_testbed_ns(const sr_testbed *tb, int node);
 /* Address (dotted quad, borrowed) of node `node` on link l; NULL when the node is not an end of l. */
 const char *sr_testbed_addr(const sr_testbed *tb, int l, int node);
+
+/* Routing (links shared by several routes, sr_emulate_route.c). A node that forwards packets between its links
+ * (a router namespace, or a device at the end of a shared link that others reach through it):
+ * net.ipv4.ip_forward = 1 in its namespace. */
+sr_status sr_testbed_forward(sr_testbed *tb, int node, char *err, size_t err_size);
+/* In node's namespace, packets for dst (a testbed address, dotted quad) leave through link l (node is an end
+ * of l), with node's address on l as the source and the testbed's initial windows (sr_tb_tcp). Replaces an
+ * earlier route to dst. */
+sr_status sr_testbed_route(sr_testbed *tb, int node, const char *dst, int l, char *err, size_t err_size);
 
 /* For a child process (before it starts threads): moves the calling process into node's namespace and
  * cgroup, at nice SR_TESTBED_NICE. */
