@@ -55,6 +55,12 @@ typedef struct emu_route {
     int node, dst_node, dst_link, via;
 } emu_route;
 
+/* A pair's flow across a shared chain's testbed link: the packets between x's address on link xl and y's
+ * on link yl (sr_testbed_share). */
+typedef struct emu_flow {
+    int link, x, xl, y, yl;
+} emu_flow;
+
 typedef struct emu {
     const sr_experiment *e;
     sr_engine_view *view;
@@ -68,6 +74,8 @@ typedef struct emu {
     int *forward;             /* per testbed node: 1 when it forwards packets (ip_forward) */
     emu_route *routes;        /* routes added once the testbed is built (n_routes) */
     int n_routes;
+    emu_flow *flows; /* per routed pair (n_flows), grouped by shared link in emu_apply_routes */
+    int n_flows;
     sr_trace **traces; /* the links' bandwidth traces (owned), n_traces */
     int n_traces;
     int *pair_link; /* n_nodes x n_nodes -> link, -1 */

@@ -48,6 +48,7 @@ static void emu_free(emu *m)
     free(m->router_name);
     free(m->forward);
     free(m->routes);
+    free(m->flows);
     for (int i = 0; i < m->n_traces; i++)
         sr_trace_free(m->traces[i]);
     free(m->traces);
@@ -525,11 +526,12 @@ sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate
         if (o->log) log_quota(o->log, &m.quota[n], o);
     }
     for (int l = 0; l < m.n_links && o->log; l++)
-        fprintf(o->log, "emulate: link %s <-> %s: %.4g%s / %.4g%s Mbit/s, %.4g / %.4g ms one way\n",
+        fprintf(o->log, "emulate: link %s <-> %s: %.4g%s / %.4g%s Mbit/s, %.4g / %.4g ms one way%s\n",
                 emu_node_name(&m, m.links[l].a), emu_node_name(&m, m.links[l].b), m.links[l].bw_ab_bps / 1e6,
                 m.links[l].trace_ab ? " (then its trace)" : "", m.links[l].bw_ba_bps / 1e6,
                 m.links[l].trace_ba ? " (then its trace)" : "", m.links[l].delay_ab_s * 1e3,
-                m.links[l].delay_ba_s * 1e3);
+                m.links[l].delay_ba_s * 1e3,
+                m.links[l].n_flows > 1 ? ", shared by the routes of several device pairs (one htb class each)" : "");
     sr_tb_tcp tcp = o->cold_tcp ? SR_TB_TCP_COLD : SR_TB_TCP_WARM;
     st = sr_testbed_create(m.n_nodes + m.n_routers, quota, m.links, m.n_links, &tcp, &m.tb, err, err_size);
     free(quota);

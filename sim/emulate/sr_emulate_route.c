@@ -24,7 +24,13 @@
  * that are not the same links both ways; a link that only one pair uses between two shared links of its
  * route; shared links that different routes cross as different chains (a chain must be crossed whole by
  * every route that crosses any of its links); two devices, or one device at both ends, at an end of a chain
- * without a link of their own. */
+ * without a link of their own; a device at an end of a chain for some routes and behind a private link for
+ * others.
+ *
+ * Which end of a chain a pair's device is at: a chain of several links says it by its order; a chain that
+ * reads the same both ways (one link) by what its ends touch (orient below), else by the routes' declared
+ * direction. A chain's pairs share its rate per pair (sr_testbed_share: one htb class each), where the flow
+ * model shares it per transfer; a pair's transfers in one direction cross one connection, one at a time. */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdio.h>
@@ -320,6 +326,21 @@ sr_status emu_plan_links(emu *m, const char *pair, char *err, size_t err_size)
             t->anchor[end] = dev;
         }
     }
+    for (int i = 0; i < n_rp && st == SR_OK; i++) {
+        const rt_pair *p = &rp[i];
+        const rt_trunk *t = &tr[p->t];
+        for (int side = 0; side < 2 && st == SR_OK; side++) {
+            int dev = side ? p->y : p->x, empty = side ? p->g == p->r->n_links - 1 : p->f == 0;
+            if (empty || t->anchor[side ^ p->dir] != dev) continue;
+            int li = sr_topology_route_link(m->topo, p->r, side ? p->g + 1 : p->f - 1);
+            sr_errf(err, err_size,
+                    "'%s' sits at one end of the shared link '%s' for some routes and behind link '%s' for the "
+                    "route %s -> %s; the emulation needs one place per device",
+                    host_name(m, dev), link_name(m, pool[t->first]), link_name(m, li), host_name(m, p->x),
+                    host_name(m, p->y));
+            st = SR_ERR_UNSUPPORTED;
+        }
+    }
     for (int t = 0; t < n_tr && st == SR_OK; t++)
         if (tr[t].anchor[0] >= 0 && tr[t].anchor[0] == tr[t].anchor[1]) {
             sr_errf(err, err_size, "'%s' sits at both ends of the shared link '%s'; not emulated",
@@ -338,7 +359,8 @@ sr_status emu_plan_links(emu *m, const char *pair, char *err, size_t err_size)
     m->router_name = calloc((size_t)(n_new ? n_new : 1), sizeof *m->router_name);
     m->forward = calloc((size_t)(nn + n_new), sizeof(int));
     m->routes = calloc((size_t)n_rp * 6 + 1, sizeof *m->routes);
-    if (!m->router_name || !m->forward || !m->routes) {
+    m->flows = calloc((size_t)n_rp, sizeof *m->flows);
+    if (!m->router_name || !m->forward || !m->routes || !m->flows) {
         st = SR_ERR_NOMEM;
         goto cleanup;
     }
@@ -384,6 +406,7 @@ sr_status emu_plan_links(emu *m, const char *pair, char *err, size_t err_size)
             st = add_route(m, node[j], p->x, via[0], via[j - 1], err, err_size);
         for (int j = 1; j < k; j++)
             m->forward[node[j]] = 1;
+        m->flows[m->n_flows++] = (emu_flow){t->link, p->x, via[0], p->y, via[k - 1]};
         m->pair_link[p->x * nn + p->y] = via[k - 1];
         m->pair_link[p->y * nn + p->x] = via[0];
     }
@@ -407,5 +430,19 @@ sr_status emu_apply_routes(emu *m, char *err, size_t err_size)
         st = sr_testbed_route(m->tb, q->node, sr_testbed_addr(m->tb, q->dst_link, q->dst_node), q->via, err,
                               err_size);
     }
+    /* each shared chain's link: one htb class per pair crossing it */
+    const char **a = calloc((size_t)m->n_flows + 1, sizeof *a), **b = calloc((size_t)m->n_flows + 1, sizeof *b);
+    if (!a || !b) st = st == SR_OK ? SR_ERR_NOMEM : st;
+    for (int l = 0; l < m->n_links && st == SR_OK; l++) {
+        int n = 0;
+        for (int i = 0; i < m->n_flows; i++)
+            if (m->flows[i].link == l) {
+                a[n] = sr_testbed_addr(m->tb, m->flows[i].xl, m->flows[i].x);
+                b[n++] = sr_testbed_addr(m->tb, m->flows[i].yl, m->flows[i].y);
+            }
+        if (n > 1) st = sr_testbed_share(m->tb, l, a, b, err, err_size);
+    }
+    free(a);
+    free(b);
     return st;
 }

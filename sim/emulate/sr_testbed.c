@@ -671,6 +671,51 @@ sr_status sr_testbed_route(sr_testbed *tb, int node, const char *dst, int l, cha
     return run_cmd(err, err_size, "ip -n %s route replace %s dev srt%d src %s", tb->ns[node], dst, l, src);
 }
 
+/* One end of a shared link: htb at the link's rate with one class per flow (rate / n guaranteed, the whole
+ * rate as ceiling, equal quanta: what one flow leaves unused the others share, max-min), each class its own
+ * byte fifo of one flow's tbf queue, u32 filters on the flow's two addresses (either order). */
+static sr_status share_end(const char *ns, int l, double payload_bps, double rtt_s, int n,
+                           const char *const *addr_a, const char *const *addr_b, char *err, size_t err_size)
+{
+    double wire = sr_testbed_wire_bps(payload_bps), bytes_s = wire / 8.0;
+    long burst = (long)burst_bytes(payload_bps);
+    long limit = (long)fmax(100000.0, fmax(2.0 * bytes_s * rtt_s, bytes_s * 0.2));
+    sr_status st = run_cmd(err, err_size, "tc -n %s qdisc replace dev srt%d root handle 1: htb default %x", ns, l,
+                           0x10);
+    if (st == SR_OK)
+        st = run_cmd(err, err_size, "tc -n %s class add dev srt%d parent 1: classid 1:1 htb rate %.0fbit ceil "
+                     "%.0fbit burst %ld cburst %ld", ns, l, wire, wire, burst, burst);
+    for (int i = 0; i < n && st == SR_OK; i++) {
+        st = run_cmd(err, err_size, "tc -n %s class add dev srt%d parent 1:1 classid 1:%x htb rate %.0fbit ceil "
+                     "%.0fbit burst %ld cburst %ld quantum 1600", ns, l, 0x10 + i, wire / n, wire, burst, burst);
+        if (st == SR_OK)
+            st = run_cmd(err, err_size, "tc -n %s qdisc add dev srt%d parent 1:%x bfifo limit %ld", ns, l,
+                         0x10 + i, limit);
+        for (int way = 0; way < 2 && st == SR_OK; way++)
+            st = run_cmd(err, err_size, "tc -n %s filter add dev srt%d parent 1: protocol ip prio 1 u32 match ip "
+                         "src %s/32 match ip dst %s/32 flowid 1:%x", ns, l, way ? addr_b[i] : addr_a[i],
+                         way ? addr_a[i] : addr_b[i], 0x10 + i);
+    }
+    return st;
+}
+
+sr_status sr_testbed_share(sr_testbed *tb, int l, const char *const *addr_a, const char *const *addr_b,
+                           char *err, size_t err_size)
+{
+    if (!tb || l < 0 || l >= tb->n_links || tb->links[l].spec.n_flows < 2 || tb->links[l].spec.trace_ab ||
+        tb->links[l].spec.trace_ba) {
+        sr_errf(err, err_size, "testbed: link %d is not shared by several flows (or follows a trace)", l);
+        return SR_ERR_INVALID;
+    }
+    const tb_link *k = &tb->links[l];
+    int n = k->spec.n_flows;
+    double rtt = k->spec.delay_ab_s + k->spec.delay_ba_s;
+    sr_status st = share_end(tb->ns[k->spec.a], l, k->spec.bw_ab_bps, rtt, n, addr_a, addr_b, err, err_size);
+    if (st == SR_OK)
+        st = share_end(tb->ns[k->spec.b], l, k->spec.bw_ba_bps, rtt, n, addr_a, addr_b, err, err_size);
+    return st;
+}
+
 sr_status sr_testbed_enter(const sr_testbed *tb, int node, char *err, size_t err_size)
 {
     if (!tb || node < 0 || node >= tb->n_nodes) return SR_ERR_INVALID;

@@ -107,6 +107,16 @@ sr_status sr_testbed_forward(sr_testbed *tb, int node, char *err, size_t err_siz
  * earlier route to dst. */
 sr_status sr_testbed_route(sr_testbed *tb, int node, const char *dst, int l, char *err, size_t err_size);
 
+/* Link l, shared by n = its n_flows flows (>= 2; no trace), is shaped per flow instead of one fifo: each end's
+ * egress gets an htb at the link's rate (the same wire rate and bucket depth as tbf) with one class per flow,
+ * guaranteed rate / n and allowed the whole rate, so that the flows share the link max-min as the flow model
+ * does (a flow held below its share elsewhere leaves the rest to the others, and its packets do not wait
+ * behind theirs: with one fifo a bulk flow's queue delays the slower flow, a real drop-tail router's
+ * behaviour but not the model's). Flow i is the packets between addr_a[i] and addr_b[i] (either way;
+ * dotted quads, n each); others go to flow 0's class. */
+sr_status sr_testbed_share(sr_testbed *tb, int l, const char *const *addr_a, const char *const *addr_b,
+                           char *err, size_t err_size);
+
 /* For a child process (before it starts threads): moves the calling process into node's namespace and
  * cgroup, at nice SR_TESTBED_NICE. */
 sr_status sr_testbed_enter(const sr_testbed *tb, int node, char *err, size_t err_size);
