@@ -302,7 +302,8 @@ sr_status emu_plan_links(emu *m, const char *pair, char *err, size_t err_size)
             p->nbx = p->f > 0 ? sr_topology_route_link(m->topo, r, p->f - 1) : nl + p->x;
             p->nby = p->g < r->n_links - 1 ? sr_topology_route_link(m->topo, r, p->g + 1) : nl + p->y;
             const sr_topo_host *hx = sr_topology_host_at(m->topo, m->node_host[p->x]);
-            p->declared = strcmp(m->e->devices[hx->group].name, m->e->routes[r->spec].src) == 0;
+            const char *src = m->e->routes[r->spec].src; /* a device group or one instance */
+            p->declared = strcmp(m->e->devices[hx->group].name, src) == 0 || strcmp(hx->name, src) == 0;
             n_rp++;
         }
     if (st != SR_OK || n_rp == 0) goto cleanup;
@@ -396,7 +397,7 @@ sr_status emu_plan_links(emu *m, const char *pair, char *err, size_t err_size)
         node[++k] = t->anchor[1 - p->dir];
         if (p->g < p->r->n_links - 1) {
             collapse(m, p->r, p->g + 1, p->r->n_links, &bw, &lat);
-            via[k] = add_link(m, t->anchor[1 - p->dir], p->y, bw, lat, 1);
+            via[k] = add_link(m, p->y, t->anchor[1 - p->dir], bw, lat, 1); /* the device first, as x's */
             node[++k] = p->y;
         }
         /* node[0..k], via[0..k-1]: routes toward y's address on via[k-1] and x's on via[0] */
