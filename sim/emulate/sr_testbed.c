@@ -687,7 +687,8 @@ static sr_status share_end(const char *ns, int l, double payload_bps, double rtt
                      "%.0fbit burst %ld cburst %ld", ns, l, wire, wire, burst, burst);
     for (int i = 0; i < n && st == SR_OK; i++) {
         st = run_cmd(err, err_size, "tc -n %s class add dev srt%d parent 1:1 classid 1:%x htb rate %.0fbit ceil "
-                     "%.0fbit burst %ld cburst %ld quantum 1600", ns, l, 0x10 + i, wire / n, wire, burst, burst);
+                     "%.0fbit burst %ld cburst %ld quantum 1600", ns, l, 0x10 + i, wire / n, wire, burst / n,
+                     burst / n);
         if (st == SR_OK)
             st = run_cmd(err, err_size, "tc -n %s qdisc add dev srt%d parent 1:%x bfifo limit %ld", ns, l,
                          0x10 + i, limit);
