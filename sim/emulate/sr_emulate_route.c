@@ -41,11 +41,11 @@
 
 /* A shared chain: its links in the order of the route that first crossed it. */
 typedef struct rt_trunk {
-    int first, n;    /* into the chain pool */
-    int pa, pb;      /* the pair that first crossed it (device nodes), for messages */
-    int anchor[2];   /* testbed node at each end (-1 until known) */
-    int n_pairs;     /* pairs whose routes cross it */
-    int link;        /* its testbed link */
+    int first, n;  /* into the chain pool */
+    int pa, pb;    /* the pair that first crossed it (device nodes), for messages */
+    int anchor[2]; /* testbed node at each end (-1 until known) */
+    int n_pairs;   /* pairs whose routes cross it */
+    int link;      /* its testbed link */
 } rt_trunk;
 
 /* A routed pair: x -> y crosses trunk t in direction dir (0: as the trunk's order), private links of x are
@@ -152,8 +152,10 @@ static void orient(rt_pair *rp, int n_rp)
             for (int j = 0; j < n_rp && p->dir < 0; j++) {
                 const rt_pair *q = &rp[j];
                 if (j == i || q->t != p->t || q->dir < 0) continue;
-                if (p->nbx == q->nbx || p->nby == q->nby) p->dir = q->dir;
-                else if (p->nbx == q->nby || p->nby == q->nbx) p->dir = 1 - q->dir;
+                if (p->nbx == q->nbx || p->nby == q->nby)
+                    p->dir = q->dir;
+                else if (p->nbx == q->nby || p->nby == q->nbx)
+                    p->dir = 1 - q->dir;
                 changed |= p->dir >= 0;
             }
         }
@@ -189,8 +191,8 @@ sr_status emu_plan_links(emu *m, const char *pair, char *err, size_t err_size)
         for (int b = a + 1; b < nn; b++) {
             if (!pair[a * nn + b]) continue;
             for (int dir = 0; dir < 2; dir++) {
-                const sr_topo_route *r = sr_topology_route(m->topo, m->node_host[dir ? b : a],
-                                                           m->node_host[dir ? a : b]);
+                const sr_topo_route *r =
+                    sr_topology_route(m->topo, m->node_host[dir ? b : a], m->node_host[dir ? a : b]);
                 for (int i = 0; r && i < r->n_links; i++) {
                     int li = sr_topology_route_link(m->topo, r, i);
                     if (last[li] != a * nn + b) users[li]++;
@@ -206,8 +208,8 @@ sr_status emu_plan_links(emu *m, const char *pair, char *err, size_t err_size)
             if (!pair[a * nn + b]) continue;
             int shared = 0;
             for (int dir = 0; dir < 2; dir++) {
-                const sr_topo_route *r = sr_topology_route(m->topo, m->node_host[dir ? b : a],
-                                                           m->node_host[dir ? a : b]);
+                const sr_topo_route *r =
+                    sr_topology_route(m->topo, m->node_host[dir ? b : a], m->node_host[dir ? a : b]);
                 for (int i = 0; r && i < r->n_links; i++)
                     shared |= users[sr_topology_route_link(m->topo, r, i)] > 1;
             }
@@ -242,18 +244,20 @@ sr_status emu_plan_links(emu *m, const char *pair, char *err, size_t err_size)
                 } else if (users[li] > 1 && ls->sharing == SR_SHARING_WIFI) {
                     sr_errf(err, err_size,
                             "link '%s' is shared by several device pairs and shares as a WIFI cell; the "
-                            "emulation shares a link max-min (as TCP flows through one queue do) and does not "
+                            "emulation shares a link max-min between device pairs (one htb class each) and "
+                            "does not "
                             "emulate a cell",
                             link_name(m, li));
                     st = SR_ERR_UNSUPPORTED;
                 } else if (i > p->f && i < p->g && users[li] <= 1) {
-                    sr_errf(err, err_size,
-                            "link '%s' lies between the shared links '%s' and '%s' on the route %s -> %s and "
-                            "only that pair uses it; the emulation shapes a route's shared links as one chain, "
-                            "with no private link inside it",
-                            link_name(m, li), link_name(m, sl),
-                            link_name(m, sr_topology_route_link(m->topo, r, p->g)), host_name(m, p->x),
-                            host_name(m, p->y));
+                    sr_errf(
+                        err, err_size,
+                        "link '%s' lies between the shared links '%s' and '%s' on the route %s -> %s and "
+                        "only that pair uses it; the emulation shapes a route's shared links as one chain, "
+                        "with no private link inside it",
+                        link_name(m, li), link_name(m, sl),
+                        link_name(m, sr_topology_route_link(m->topo, r, p->g)), host_name(m, p->x),
+                        host_name(m, p->y));
                     st = SR_ERR_UNSUPPORTED;
                 }
             }
@@ -275,13 +279,14 @@ sr_status emu_plan_links(emu *m, const char *pair, char *err, size_t err_size)
                 int li = sr_topology_route_link(m->topo, r, p->f + i);
                 if (trunk_of[li] < 0) continue;
                 const rt_trunk *o = &tr[trunk_of[li]];
-                sr_errf(err, err_size,
-                        "link '%s' is shared by routes that cross different chains of shared links (the "
-                        "route %s -> %s crosses %d shared link(s) from '%s', the route %s -> %s %d from '%s'); "
-                        "the emulation shapes a chain of shared links as one link, which every route through "
-                        "it must cross whole",
-                        link_name(m, li), host_name(m, p->x), host_name(m, p->y), n, link_name(m, sl),
-                        host_name(m, o->pa), host_name(m, o->pb), o->n, link_name(m, pool[o->first]));
+                sr_errf(
+                    err, err_size,
+                    "link '%s' is shared by routes that cross different chains of shared links (the "
+                    "route %s -> %s crosses %d shared link(s) from '%s', the route %s -> %s %d from '%s'); "
+                    "the emulation shapes a chain of shared links as one link, which every route through "
+                    "it must cross whole",
+                    link_name(m, li), host_name(m, p->x), host_name(m, p->y), n, link_name(m, sl),
+                    host_name(m, o->pa), host_name(m, o->pb), o->n, link_name(m, pool[o->first]));
                 st = SR_ERR_UNSUPPORTED;
             }
             if (st != SR_OK) break;
@@ -317,10 +322,11 @@ sr_status emu_plan_links(emu *m, const char *pair, char *err, size_t err_size)
             int end = side ^ p->dir;
             if (!empty) continue;
             if (t->anchor[end] >= 0 && t->anchor[end] != dev) {
-                sr_errf(err, err_size,
-                        "'%s' and '%s' both sit at one end of the shared link '%s' with no link of their own; "
-                        "the emulation needs one namespace at each end of a chain of shared links",
-                        host_name(m, t->anchor[end]), host_name(m, dev), link_name(m, pool[t->first]));
+                sr_errf(
+                    err, err_size,
+                    "'%s' and '%s' both sit at one end of the shared link '%s' with no link of their own; "
+                    "the emulation needs one namespace at each end of a chain of shared links",
+                    host_name(m, t->anchor[end]), host_name(m, dev), link_name(m, pool[t->first]));
                 st = SR_ERR_UNSUPPORTED;
                 break;
             }
@@ -334,11 +340,12 @@ sr_status emu_plan_links(emu *m, const char *pair, char *err, size_t err_size)
             int dev = side ? p->y : p->x, empty = side ? p->g == p->r->n_links - 1 : p->f == 0;
             if (empty || t->anchor[side ^ p->dir] != dev) continue;
             int li = sr_topology_route_link(m->topo, p->r, side ? p->g + 1 : p->f - 1);
-            sr_errf(err, err_size,
-                    "'%s' sits at one end of the shared link '%s' for some routes and behind link '%s' for the "
-                    "route %s -> %s; the emulation needs one place per device",
-                    host_name(m, dev), link_name(m, pool[t->first]), link_name(m, li), host_name(m, p->x),
-                    host_name(m, p->y));
+            sr_errf(
+                err, err_size,
+                "'%s' sits at one end of the shared link '%s' for some routes and behind link '%s' for the "
+                "route %s -> %s; the emulation needs one place per device",
+                host_name(m, dev), link_name(m, pool[t->first]), link_name(m, li), host_name(m, p->x),
+                host_name(m, p->y));
             st = SR_ERR_UNSUPPORTED;
         }
     }
@@ -353,7 +360,8 @@ sr_status emu_plan_links(emu *m, const char *pair, char *err, size_t err_size)
     for (int t = 0; t < n_tr; t++)
         n_new += (tr[t].anchor[0] < 0) + (tr[t].anchor[1] < 0);
     if (nn + n_new > 250) {
-        sr_errf(err, err_size, "%d devices and %d routers: the testbed has at most 250 namespaces", nn, n_new);
+        sr_errf(err, err_size, "%d devices and %d routers: the testbed has at most 250 namespaces", nn,
+                n_new);
         st = SR_ERR_UNSUPPORTED;
         goto cleanup;
     }
@@ -432,7 +440,8 @@ sr_status emu_apply_routes(emu *m, char *err, size_t err_size)
                               err_size);
     }
     /* each shared chain's link: one htb class per pair crossing it */
-    const char **a = calloc((size_t)m->n_flows + 1, sizeof *a), **b = calloc((size_t)m->n_flows + 1, sizeof *b);
+    const char **a = calloc((size_t)m->n_flows + 1, sizeof *a),
+               **b = calloc((size_t)m->n_flows + 1, sizeof *b);
     if (!a || !b) st = st == SR_OK ? SR_ERR_NOMEM : st;
     for (int l = 0; l < m->n_links && st == SR_OK; l++) {
         int n = 0;

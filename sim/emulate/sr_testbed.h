@@ -15,6 +15,11 @@
  * timeouts, hrtimer slack ~50 us). A direction whose bandwidth follows a trace is shaped by the delay line
  * itself instead (sr_delayline.h: the trace's rate over time, no tbf, no bucket).
  *
+ * Routers (links shared by several routes, sr_emulate_route.c): a node may forward (sr_testbed_forward) and
+ * carry routes to addresses beyond its own links (sr_testbed_route); a link several routes share may be
+ * shaped per flow, max-min, instead of by one tbf fifo (sr_testbed_share). A router is a node like the others:
+ * its namespace is named, torn down and cleaned up as theirs are.
+ *
  * Priority: delay lines and the processes that enter a node run at nice SR_TESTBED_NICE, so that other work
  * on a shared machine disturbs their timing less (the quotas still bound what they take).
  *

@@ -84,26 +84,29 @@ int main(void)
     fputs("time,bandwidth\n0, 5e6\n0.5, 2e6\n", f);
     fclose(f);
 
-    check("one shared uplink", UPLINK, ROUTE(1, "wifi1, uplink") ROUTE(2, "wifi2, uplink") ROUTE(3, "wifi3, uplink"),
-          NULL);
+    check("one shared uplink", UPLINK,
+          ROUTE(1, "wifi1, uplink") ROUTE(2, "wifi2, uplink") ROUTE(3, "wifi3, uplink"), NULL);
     check("a shared chain of two", UPLINK WAN,
           ROUTE(1, "wifi1, uplink, wan") ROUTE(2, "wifi2, uplink, wan") ROUTE(3, "wifi3, uplink, wan"), NULL);
-    check("a fatpipe uplink", "    - { name: uplink, type: wan, bandwidth: 5Mbps, latency: 20ms, sharing: fatpipe }\n",
+    check("a fatpipe uplink",
+          "    - { name: uplink, type: wan, bandwidth: 5Mbps, latency: 20ms, sharing: fatpipe }\n",
           ROUTE(1, "wifi1, uplink") ROUTE(2, "wifi2, uplink") ROUTE(3, "wifi3, uplink"), NULL);
-    check("a traced shared uplink",
-          "    - { name: uplink, type: ethernet, bandwidth: 5Mbps, latency: 20ms, bandwidth_trace: bw.csv }\n",
-          ROUTE(1, "wifi1, uplink") ROUTE(2, "wifi2, uplink") ROUTE(3, "wifi3, uplink"),
-          "link 'uplink' has a bandwidth trace");
+    check(
+        "a traced shared uplink",
+        "    - { name: uplink, type: ethernet, bandwidth: 5Mbps, latency: 20ms, bandwidth_trace: bw.csv }\n",
+        ROUTE(1, "wifi1, uplink") ROUTE(2, "wifi2, uplink") ROUTE(3, "wifi3, uplink"),
+        "link 'uplink' has a bandwidth trace");
     check("routes that differ both ways",
           UPLINK "    - { name: down, type: ethernet, bandwidth: 5Mbps, latency: 20ms }\n",
           "    - { src: cam1, dst: cloud, links: [wifi1, uplink], symmetric: false }\n"
-          "    - { src: cloud, dst: cam1, links: [down, wifi1], symmetric: false }\n" ROUTE(2, "wifi2, uplink")
-              ROUTE(3, "wifi3, uplink"),
+          "    - { src: cloud, dst: cam1, links: [down, wifi1], symmetric: false }\n" ROUTE(
+              2, "wifi2, uplink") ROUTE(3, "wifi3, uplink"),
           "are not the same links both ways");
     check("a private link inside the chain",
           UPLINK WAN "    - { name: lan1, type: ethernet, bandwidth: 100Mbps, latency: 1ms }\n"
                      "    - { name: lan2, type: ethernet, bandwidth: 100Mbps, latency: 1ms }\n",
-          ROUTE(1, "wifi1, uplink, lan1, wan") ROUTE(2, "wifi2, uplink, lan2, wan") ROUTE(3, "wifi3, uplink, wan"),
+          ROUTE(1, "wifi1, uplink, lan1, wan") ROUTE(2, "wifi2, uplink, lan2, wan")
+              ROUTE(3, "wifi3, uplink, wan"),
           "link 'lan1' lies between the shared links 'uplink' and 'wan'");
     check("different chains", UPLINK WAN,
           ROUTE(1, "wifi1, uplink, wan") ROUTE(2, "wifi2, uplink, wan") ROUTE(3, "wifi3, wan"),

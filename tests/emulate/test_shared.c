@@ -1,8 +1,8 @@
 /* test_shared.c: a link shared by two routes, as `simrun emulate` builds it (sr_emulate_route.c): senders s1
  * and s2, each behind a private link to a router namespace, which forwards (ip_forward, ip route) over one
  * shaped link of B = 5 Mbit/s and 20 ms to the receiver. Bulk transfers on warm TCP connections (windows
- * already open, sent at once from a go-ahead), against the flow model's closed forms, d = 21 ms (1 ms private,
- * 20 ms shared):
+ * already open, sent at once from a go-ahead), against the flow model's closed forms, d = 21 ms (1 ms
+ * private, 20 ms shared):
  * - s2 alone, S = 500 kB: d + S/B within 5 %;
  * - both, S = 312.5 kB each: all done d + 2S/B after the go-ahead within 5 %, and each flow within 10 % of it
  *   (each gets about B/2: TCP's fairness between two cubic flows of one RTT);
@@ -103,7 +103,8 @@ static int receiver(const sr_testbed *tb, const char *addr, int n, size_t warm, 
     return 0;
 }
 
-/* Sender i: connects, sends its index and `warm` bytes, waits for the go-ahead, writes its time and `bulk`. */
+/* Sender i: connects, sends its index and `warm` bytes, waits for the go-ahead, writes its time and `bulk`.
+ */
 static int sender(const sr_testbed *tb, const char *addr, int i, size_t warm, size_t bulk, int out)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
@@ -169,9 +170,9 @@ static int run(double priv1_bps, int active, const size_t *bulk, double *start, 
         sr_testbed_route(tb, 1, rx, 1, err, sizeof err) != SR_OK ||
         sr_testbed_route(tb, 3, sr_testbed_addr(tb, 0, 0), 2, err, sizeof err) != SR_OK ||
         sr_testbed_route(tb, 3, sr_testbed_addr(tb, 1, 1), 2, err, sizeof err) != SR_OK ||
-        (!getenv("SR_TEST_FIFO") && sr_testbed_share(tb, 2, (const char *[]){sr_testbed_addr(tb, 0, 0),
-                                                                               sr_testbed_addr(tb, 1, 1)},
-                                                     (const char *[]){rx, rx}, err, sizeof err) != SR_OK)) {
+        (!getenv("SR_TEST_FIFO") &&
+         sr_testbed_share(tb, 2, (const char *[]){sr_testbed_addr(tb, 0, 0), sr_testbed_addr(tb, 1, 1)},
+                          (const char *[]){rx, rx}, err, sizeof err) != SR_OK)) {
         fprintf(stderr, "routes: %s\n", err);
         sr_testbed_free(tb);
         return -1;
@@ -257,7 +258,8 @@ int main(void)
     printf("max-min: s2 starts %+.1f ms after s1, ends %+.1f ms after it\n", 1e3 * (start[1] - start[0]),
            1e3 * (end[1] - end[0]));
     failed |= check("max-min: s1 at 1 Mbit/s, 125 kB", end[0] - start[0], d + mm[0] * 8.0 / 1e6, 0.10);
-    failed |= check("max-min: s2 at B - 1 Mbit/s, 500 kB", end[1] - start[1], d + mm[1] * 8.0 / (b - 1e6), 0.10);
+    failed |=
+        check("max-min: s2 at B - 1 Mbit/s, 500 kB", end[1] - start[1], d + mm[1] * 8.0 / (b - 1e6), 0.10);
     int left = leftover_namespaces();
     if (left) {
         printf("FAIL: %d namespaces of this process left after the testbeds were freed\n", left);
