@@ -8,7 +8,8 @@
  *   (each gets about B/2: TCP's fairness between two cubic flows of one RTT);
  * - max-min, s1's private link 1 Mbit/s (below B/2): s1 gets 1 Mbit/s, s2 the rest (4 Mbit/s): 125 kB and
  *   500 kB each take d + S_i / rate_i (1.021 s) within 10 %;
- * and after the testbed is freed no namespace of this process is left (routers included). Needs root
+ * after the testbed is freed no namespace of this process is left (routers included), and those of a creator
+ * killed with its guardian are removed by sr_testbed_cleanup_stale. Needs root
  * (namespaces, TUN, tc): without it the test is skipped (exit 77) and says why. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,24 +136,10 @@ static int sender(const sr_testbed *tb, const char *addr, int i, size_t warm, si
     return 0;
 }
 
-/* Namespaces of this process left behind. */
-static int leftover_namespaces(void)
-{
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "simrun-%ld-", (long)getpid());
-    DIR *d = opendir("/run/netns");
-    int n = 0;
-    struct dirent *de;
-    while (d && (de = readdir(d)))
-        n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
-    if (d) closedir(d);
-    return n;
-}
-
 /* Nodes: s1 0, s2 1, router 2, receiver 3. Links: 0 s1-router (priv1_bps), 1 s2-router (100 Mbit/s), 2
- * router-receiver (the shared one). Senders in `active` (bit i: s_i+1) send bulk[i]; start[i] and end[i] come
- * back (NAN for a sender that does not send). 0, or -1 on a failure. */
-static int run(double priv1_bps, int active, const size_t *bulk, double *start, double *end)
+ * router-receiver (the shared one), with the routes and classes emu_apply_routes gives the two pairs (s1,
+ * receiver) and (s2, receiver). NULL on a failure (said on stderr). */
+static sr_testbed *build(double priv1_bps)
 {
     sr_tb_link links[3] = {{0, 2, priv1_bps, priv1_bps, PRIV_S, PRIV_S, NULL, NULL, 1},
                            {1, 2, 100e6, 100e6, PRIV_S, PRIV_S, NULL, NULL, 1},
@@ -161,9 +149,8 @@ static int run(double priv1_bps, int active, const size_t *bulk, double *start, 
     const sr_tb_tcp tcp = SR_TB_TCP_WARM;
     if (sr_testbed_create(4, NULL, links, 3, &tcp, &tb, err, sizeof err) != SR_OK) {
         fprintf(stderr, "testbed: %s\n", err);
-        return -1;
+        return NULL;
     }
-    /* what emu_apply_routes does for the two pairs (s1, receiver) and (s2, receiver) */
     const char *rx = sr_testbed_addr(tb, 2, 3);
     if (sr_testbed_forward(tb, 2, err, sizeof err) != SR_OK ||
         sr_testbed_route(tb, 0, rx, 0, err, sizeof err) != SR_OK ||
@@ -175,8 +162,19 @@ static int run(double priv1_bps, int active, const size_t *bulk, double *start, 
                           (const char *[]){rx, rx}, err, sizeof err) != SR_OK)) {
         fprintf(stderr, "routes: %s\n", err);
         sr_testbed_free(tb);
-        return -1;
+        return NULL;
     }
+    return tb;
+}
+
+/* On build(priv1_bps): senders in `active` (bit i: s_i+1) send bulk[i]; start[i] and end[i] come back (NAN
+ * for a sender that does not send). 0, or -1 on a failure. */
+static int run(double priv1_bps, int active, const size_t *bulk, double *start, double *end)
+{
+    sr_testbed *tb = build(priv1_bps);
+    if (!tb) return -1;
+    const char *rx = sr_testbed_addr(tb, 2, 3);
+    char err[512];
     int n = 0, idx[2] = {-1, -1};
     for (int i = 0; i < 2; i++)
         if (active & (1 << i)) idx[i] = n++;
@@ -221,6 +219,53 @@ static int run(double priv1_bps, int active, const size_t *bulk, double *start, 
     return ok ? 0 : -1;
 }
 
+/* Namespaces of process pid. */
+static int namespaces_of(long pid)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "simrun-%ld-", pid);
+    DIR *d = opendir("/run/netns");
+    int n = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+    if (d) closedir(d);
+    return n;
+}
+
+/* A creator killed with its guardian and delay lines (SIGKILL to its process group: nothing tears down):
+ * its four namespaces, the router's included, stay until sr_testbed_cleanup_stale removes them. */
+static int stale(void)
+{
+    int p[2];
+    if (pipe(p) != 0) return 1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        char ok = build(1e6) ? 'y' : 'n';
+        if (write(p[1], &ok, 1) != 1) _exit(1);
+        pause(); /* killed here */
+        _exit(0);
+    }
+    char ok = 'n';
+    if (read(p[0], &ok, 1) != 1) ok = 'n';
+    close(p[0]);
+    close(p[1]);
+    int before = namespaces_of((long)pid);
+    kill(-pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    usleep(200000);
+    int kept = namespaces_of((long)pid), removed = sr_testbed_cleanup_stale(),
+        left = namespaces_of((long)pid);
+    printf(
+        "creator and guardian killed: %d namespaces, %d kept, sr_testbed_cleanup_stale removed %d, %d left\n",
+        before, kept, removed, left);
+    if (ok == 'y' && before == 4 && kept == 4 && removed >= 4 && left == 0) return 0;
+    printf("FAIL: stale namespaces of a killed creator (router included) not cleaned up\n");
+    return 1;
+}
+
 static int check(const char *what, double got, double expect, double tol)
 {
     double e = (got - expect) / expect;
@@ -260,7 +305,8 @@ int main(void)
     failed |= check("max-min: s1 at 1 Mbit/s, 125 kB", end[0] - start[0], d + mm[0] * 8.0 / 1e6, 0.10);
     failed |=
         check("max-min: s2 at B - 1 Mbit/s, 500 kB", end[1] - start[1], d + mm[1] * 8.0 / (b - 1e6), 0.10);
-    int left = leftover_namespaces();
+    failed |= stale();
+    int left = namespaces_of((long)getpid());
     if (left) {
         printf("FAIL: %d namespaces of this process left after the testbeds were freed\n", left);
         failed = 1;
