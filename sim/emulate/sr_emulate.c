@@ -45,6 +45,10 @@ static void emu_free(emu *m)
     free(m->host_node);
     free(m->stop_and_wait);
     free(m->links);
+    free(m->router_name);
+    free(m->forward);
+    free(m->routes);
+    free(m->flows);
     for (int i = 0; i < m->n_traces; i++)
         sr_trace_free(m->traces[i]);
     free(m->traces);
@@ -86,7 +90,7 @@ static sr_status route_trace(emu *m, const sr_link_spec *ls, double cap_bps, con
     return SR_OK;
 }
 
-static sr_status need_pair(emu *m, int a, int b, char *err, size_t err_size)
+sr_status emu_need_pair(emu *m, int a, int b, char *err, size_t err_size)
 {
     if (m->pair_link[a * m->n_nodes + b] >= 0) return SR_OK;
     const sr_experiment *e = m->e;
@@ -97,7 +101,7 @@ static sr_status need_pair(emu *m, int a, int b, char *err, size_t err_size)
         sr_errf(err, err_size, "no route between '%s' and '%s'", na, nb);
         return SR_ERR_NOT_FOUND;
     }
-    sr_tb_link l = {a, b, INFINITY, INFINITY, 0, 0, NULL, NULL};
+    sr_tb_link l = {a, b, INFINITY, INFINITY, 0, 0, NULL, NULL, 1};
     for (int dir = 0; dir < 2; dir++) {
         const sr_topo_route *r = dir == 0 ? (ab ? ab : ba) : (ba ? ba : ab);
         double bw = INFINITY, lat = 0;
@@ -134,46 +138,6 @@ static sr_status need_pair(emu *m, int a, int b, char *err, size_t err_size)
     m->links[m->n_links] = l;
     m->pair_link[a * m->n_nodes + b] = m->pair_link[b * m->n_nodes + a] = m->n_links++;
     return SR_OK;
-}
-
-/* Each device pair gets a testbed link of its own, shaped to its route's bottleneck: a platform link on the
- * routes of two pairs would be given whole to each. Refused until shared links are shaped once. */
-static sr_status shared_links(emu *m, char *err, size_t err_size)
-{
-    int nn = m->n_nodes, nl = sr_topology_link_count(m->topo);
-    int *owner = malloc(sizeof(int) * (size_t)(nl ? nl : 1));
-    if (!owner) return SR_ERR_NOMEM;
-    for (int l = 0; l < nl; l++)
-        owner[l] = -1;
-    sr_status st = SR_OK;
-    for (int a = 0; a < nn && st == SR_OK; a++)
-        for (int b = a + 1; b < nn && st == SR_OK; b++) {
-            if (m->pair_link[a * nn + b] < 0) continue;
-            for (int dir = 0; dir < 2 && st == SR_OK; dir++) {
-                const sr_topo_route *r = dir ? sr_topology_route(m->topo, m->node_host[b], m->node_host[a])
-                                             : sr_topology_route(m->topo, m->node_host[a], m->node_host[b]);
-                for (int i = 0; r && i < r->n_links && st == SR_OK; i++) {
-                    int li = sr_topology_route_link(m->topo, r, i);
-                    if (owner[li] < 0 || owner[li] == a * nn + b) {
-                        owner[li] = a * nn + b;
-                        continue;
-                    }
-                    int c = owner[li] / nn, d = owner[li] % nn;
-                    sr_errf(err, err_size,
-                            "link '%s' carries the routes of two device pairs (%s <-> %s, %s <-> %s); the "
-                            "emulation shapes each pair's route as a link of its own and would give each pair "
-                            "the whole link: shared links are not emulated yet",
-                            sr_topology_link_at(m->topo, li)->name,
-                            sr_topology_host_at(m->topo, m->node_host[c])->name,
-                            sr_topology_host_at(m->topo, m->node_host[d])->name,
-                            sr_topology_host_at(m->topo, m->node_host[a])->name,
-                            sr_topology_host_at(m->topo, m->node_host[b])->name);
-                    st = SR_ERR_UNSUPPORTED;
-                }
-            }
-        }
-    free(owner);
-    return st;
 }
 
 static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t err_size)
@@ -304,11 +268,16 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
     m->n_frames = most;
     /* links: every pair that a transfer or a notification joins */
     int nn = m->n_nodes;
+    int ntl = sr_topology_link_count(m->topo);
     m->pair_link = malloc(sizeof(int) * (size_t)nn * (size_t)nn);
     m->conn = calloc((size_t)nn * (size_t)nn, sizeof(int));
-    m->links = calloc((size_t)nn * (size_t)nn, sizeof *m->links);
+    m->links = calloc((size_t)nn * (size_t)nn + (size_t)ntl + 1, sizeof *m->links);
     m->traces = calloc(2 * (size_t)nn * (size_t)nn, sizeof *m->traces);
-    if (!m->pair_link || !m->conn || !m->links || !m->traces) return SR_ERR_NOMEM;
+    char *pair = calloc((size_t)nn * (size_t)nn, 1);
+    if (!m->pair_link || !m->conn || !m->links || !m->traces || !pair) {
+        free(pair);
+        return SR_ERR_NOMEM;
+    }
     for (int i = 0; i < nn * nn; i++)
         m->pair_link[i] = -1;
     for (int s = 0; s < m->n_src; s++) {
@@ -319,12 +288,12 @@ static sr_status emu_prepare(emu *m, const sr_emulate_opts *o, char *err, size_t
                 int a = i < es->succ_first[t] ? es->node[t] : es->dnode[t];
                 int b = i < es->succ_first[t] ? es->dnode[t] : es->node[es->succ[i]];
                 if (a == b) continue;
-                sr_status st = need_pair(m, a, b, err, err_size);
-                if (st != SR_OK) return st;
+                pair[a < b ? a * nn + b : b * nn + a] = 1;
                 m->conn[a * nn + b] = 1;
             }
     }
-    sr_status st = shared_links(m, err, err_size);
+    sr_status st = emu_plan_links(m, pair, err, err_size);
+    free(pair);
     return st == SR_OK ? emu_quotas(m, o, err, err_size) : st;
 }
 
@@ -547,7 +516,7 @@ sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate
     st = sr_engine_view_create(e, seed, &m.view, err, err_size);
     if (st == SR_OK) st = emu_prepare(&m, o, err, err_size);
     if (st != SR_OK) goto done;
-    double *quota = calloc((size_t)m.n_nodes, sizeof(double));
+    double *quota = calloc((size_t)(m.n_nodes + m.n_routers), sizeof(double)); /* routers: none */
     if (!quota) {
         st = SR_ERR_NOMEM;
         goto done;
@@ -557,15 +526,16 @@ sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate
         if (o->log) log_quota(o->log, &m.quota[n], o);
     }
     for (int l = 0; l < m.n_links && o->log; l++)
-        fprintf(o->log, "emulate: link %s <-> %s: %.4g%s / %.4g%s Mbit/s, %.4g / %.4g ms one way\n",
-                sr_topology_host_at(m.topo, m.node_host[m.links[l].a])->name,
-                sr_topology_host_at(m.topo, m.node_host[m.links[l].b])->name, m.links[l].bw_ab_bps / 1e6,
+        fprintf(o->log, "emulate: link %s <-> %s: %.4g%s / %.4g%s Mbit/s, %.4g / %.4g ms one way%s\n",
+                emu_node_name(&m, m.links[l].a), emu_node_name(&m, m.links[l].b), m.links[l].bw_ab_bps / 1e6,
                 m.links[l].trace_ab ? " (then its trace)" : "", m.links[l].bw_ba_bps / 1e6,
                 m.links[l].trace_ba ? " (then its trace)" : "", m.links[l].delay_ab_s * 1e3,
-                m.links[l].delay_ba_s * 1e3);
+                m.links[l].delay_ba_s * 1e3,
+                m.links[l].n_flows > 1 ? ", shared by the routes of several device pairs (one htb class each)" : "");
     sr_tb_tcp tcp = o->cold_tcp ? SR_TB_TCP_COLD : SR_TB_TCP_WARM;
-    st = sr_testbed_create(m.n_nodes, quota, m.links, m.n_links, &tcp, &m.tb, err, err_size);
+    st = sr_testbed_create(m.n_nodes + m.n_routers, quota, m.links, m.n_links, &tcp, &m.tb, err, err_size);
     free(quota);
+    if (st == SR_OK) st = emu_apply_routes(&m, err, err_size);
     if (st != SR_OK) goto done;
     pids = calloc((size_t)m.n_nodes, sizeof *pids);
     ctl = malloc(sizeof(int) * 2 * (size_t)m.n_nodes);

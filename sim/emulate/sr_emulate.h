@@ -5,8 +5,9 @@
  * the same arrival times, the same synthetic video frames and weights as exact mode). Every device instance
  * that a plan names becomes a process in its own network namespace with a CPU quota (sr_testbed.h); every
  * pair of devices that a plan's transfers join becomes one shaped link: the route's bottleneck bandwidth
- * and summed latency, per direction (a platform link on the routes of two pairs is refused: each pair would
- * get the whole link). A route through a link with a bandwidth trace follows the trace over time (capped by
+ * and summed latency, per direction. Where the routes of several pairs share platform links, each chain of
+ * shared links is one shaped link between router namespaces instead, shared per pair max-min, and each
+ * pair's private links one link to it (sr_emulate_route.c; what it refuses is listed there). A route through a link with a bandwidth trace follows the trace over time (capped by
  * its other links), time 0 at the first capture's origin t0; mahimahi traces at 1 ms (one MTU per delivery
  * opportunity), not at the simulation's bins. Latency traces are refused. The device processes then run the
  * plans for real, with wall-clock time as the clock:
@@ -53,15 +54,15 @@ typedef struct sr_emulate_opts {
 /* Runs point e (seed: the point's) on a testbed built for it and torn down before the return. out gets
  * the frame and task records, per-host and per-link statistics and the summary metrics (warmup: the
  * experiment's) plus emulated_frames and emulated_wall_s. Needs root (SR_ERR_UNSUPPORTED with the reason
- * otherwise); SR_ERR_UNSUPPORTED also for a plan or platform it cannot emulate (latency traces, shared links,
- * tiled plans), with the reason. A pending SIGINT / SIGTERM (sr_emulate_stop) ends the run early with
+ * otherwise); SR_ERR_UNSUPPORTED also for a plan or platform it cannot emulate (latency traces, shared links
+ * it cannot route, tiled plans), with the reason. A pending SIGINT / SIGTERM (sr_emulate_stop) ends the run early with
  * SR_ERR_CHILD. */
 sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *opts,
                          sr_run_output *out, char *err, size_t err_size);
 
 /* What sr_emulate_run checks before it builds anything (no root needed): SR_OK when point e can be emulated;
- * SR_ERR_UNSUPPORTED / SR_ERR_RANGE with the reason otherwise (traced links, shared links, event sources,
- * plans exact mode cannot run, too many frames, a CPU quota below what a cfs period can grant). */
+ * SR_ERR_UNSUPPORTED / SR_ERR_RANGE with the reason otherwise (traced links, shared links it cannot route, event
+ * sources, plans exact mode cannot run, too many frames, a CPU quota below what a cfs period can grant). */
 sr_status sr_emulate_check(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *opts, char *err,
                            size_t err_size);
 

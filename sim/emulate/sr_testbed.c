@@ -51,6 +51,7 @@ struct sr_testbed {
     tb_link *links;
     pid_t guardian;
     char congestion[16]; /* "" : the host's default */
+    int init_window_segs; /* sr_tb_tcp's, for the routes sr_testbed_route adds (0: the kernel's) */
     double *origin;      /* shared with the delay lines (MAP_SHARED): time 0 of the traces, 0 until set */
     int guard_fd; /* write end: the guardian tears down when it closes */
 };
@@ -359,14 +360,15 @@ static double burst_bytes(double payload_bps)
 }
 
 /* tbf on ifname in ns: rate, burst_bytes, a queue of 2 BDP or 200 ms (at least 100 kB) so that a bulk
- * transfer is not held back by drops. */
-static sr_status shape(const char *ns, const char *ifname, double payload_bps, double rtt_s, char *err,
-                       size_t err_size)
+ * transfer is not held back by drops, times the routes that share the link (n_flows > 1). */
+static sr_status shape(const char *ns, const char *ifname, double payload_bps, double rtt_s, int n_flows,
+                       char *err, size_t err_size)
 {
     double wire = sr_testbed_wire_bps(payload_bps);
     double bytes_s = wire / 8.0;
     long burst = (long)burst_bytes(payload_bps);
-    long limit = (long)fmax(100000.0, fmax(2.0 * bytes_s * rtt_s, bytes_s * 0.2));
+    double one = fmax(100000.0, fmax(2.0 * bytes_s * rtt_s, bytes_s * 0.2));
+    long limit = (long)(one * (n_flows > 1 ? n_flows : 1));
     return run_cmd(err, err_size, "tc -n %s qdisc replace dev %s root tbf rate %.0fbit burst %ld limit %ld",
                    ns, ifname, wire, burst, limit);
 }
@@ -498,6 +500,7 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
     tb->links = calloc((size_t)(n_links ? n_links : 1), sizeof *tb->links);
     tb->guard_fd = -1;
     if (tcp && tcp->congestion) snprintf(tb->congestion, sizeof tb->congestion, "%s", tcp->congestion);
+    tb->init_window_segs = tcp ? tcp->init_window_segs : 0;
     tb->origin = mmap(NULL, sizeof(double), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (tb->origin == MAP_FAILED) {
         tb->origin = NULL;
@@ -603,8 +606,10 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
                 st = run_cmd(err, err_size, "ip -n %s route replace %s dev %s src %s initcwnd %d initrwnd %d",
                              nb, k->addr_a, ifn, k->addr_b, tcp->init_window_segs, tcp->init_window_segs);
         }
-        if (st == SR_OK && !k->spec.trace_ab) st = shape(na, ifn, k->spec.bw_ab_bps, rtt, err, err_size);
-        if (st == SR_OK && !k->spec.trace_ba) st = shape(nb, ifn, k->spec.bw_ba_bps, rtt, err, err_size);
+        if (st == SR_OK && !k->spec.trace_ab)
+            st = shape(na, ifn, k->spec.bw_ab_bps, rtt, k->spec.n_flows, err, err_size);
+        if (st == SR_OK && !k->spec.trace_ba)
+            st = shape(nb, ifn, k->spec.bw_ba_bps, rtt, k->spec.n_flows, err, err_size);
     }
     if (st != SR_OK) {
         sr_testbed_free(tb);
@@ -645,6 +650,71 @@ const char *sr_testbed_addr(const sr_testbed *tb, int l, int node)
     if (tb->links[l].spec.a == node) return tb->links[l].addr_a;
     if (tb->links[l].spec.b == node) return tb->links[l].addr_b;
     return NULL;
+}
+
+sr_status sr_testbed_forward(sr_testbed *tb, int node, char *err, size_t err_size)
+{
+    if (!tb || node < 0 || node >= tb->n_nodes) return SR_ERR_INVALID;
+    return ns_sysctl(tb->ns[node], "net/ipv4/ip_forward", "1", err, err_size);
+}
+
+sr_status sr_testbed_route(sr_testbed *tb, int node, const char *dst, int l, char *err, size_t err_size)
+{
+    const char *src = sr_testbed_addr(tb, l, node);
+    if (!src || !dst || node < 0 || node >= tb->n_nodes) {
+        sr_errf(err, err_size, "testbed: node %d is not an end of link %d", node, l);
+        return SR_ERR_INVALID;
+    }
+    if (tb->init_window_segs > 0)
+        return run_cmd(err, err_size, "ip -n %s route replace %s dev srt%d src %s initcwnd %d initrwnd %d",
+                       tb->ns[node], dst, l, src, tb->init_window_segs, tb->init_window_segs);
+    return run_cmd(err, err_size, "ip -n %s route replace %s dev srt%d src %s", tb->ns[node], dst, l, src);
+}
+
+/* One end of a shared link: htb at the link's rate with one class per flow (rate / n guaranteed, the whole
+ * rate as ceiling, equal quanta: what one flow leaves unused the others share, max-min), each class its own
+ * byte fifo of one flow's tbf queue, u32 filters on the flow's two addresses (either order). */
+static sr_status share_end(const char *ns, int l, double payload_bps, double rtt_s, int n,
+                           const char *const *addr_a, const char *const *addr_b, char *err, size_t err_size)
+{
+    double wire = sr_testbed_wire_bps(payload_bps), bytes_s = wire / 8.0;
+    long burst = (long)burst_bytes(payload_bps);
+    long limit = (long)fmax(100000.0, fmax(2.0 * bytes_s * rtt_s, bytes_s * 0.2));
+    sr_status st = run_cmd(err, err_size, "tc -n %s qdisc replace dev srt%d root handle 1: htb default %x", ns, l,
+                           0x10);
+    if (st == SR_OK)
+        st = run_cmd(err, err_size, "tc -n %s class add dev srt%d parent 1: classid 1:1 htb rate %.0fbit ceil "
+                     "%.0fbit burst %ld cburst %ld", ns, l, wire, wire, burst, burst);
+    for (int i = 0; i < n && st == SR_OK; i++) {
+        st = run_cmd(err, err_size, "tc -n %s class add dev srt%d parent 1:1 classid 1:%x htb rate %.0fbit ceil "
+                     "%.0fbit burst %ld cburst %ld quantum 1600", ns, l, 0x10 + i, wire / n, wire, burst / n,
+                     burst / n);
+        if (st == SR_OK)
+            st = run_cmd(err, err_size, "tc -n %s qdisc add dev srt%d parent 1:%x bfifo limit %ld", ns, l,
+                         0x10 + i, limit);
+        for (int way = 0; way < 2 && st == SR_OK; way++)
+            st = run_cmd(err, err_size, "tc -n %s filter add dev srt%d parent 1: protocol ip prio 1 u32 match ip "
+                         "src %s/32 match ip dst %s/32 flowid 1:%x", ns, l, way ? addr_b[i] : addr_a[i],
+                         way ? addr_a[i] : addr_b[i], 0x10 + i);
+    }
+    return st;
+}
+
+sr_status sr_testbed_share(sr_testbed *tb, int l, const char *const *addr_a, const char *const *addr_b,
+                           char *err, size_t err_size)
+{
+    if (!tb || l < 0 || l >= tb->n_links || tb->links[l].spec.n_flows < 2 || tb->links[l].spec.trace_ab ||
+        tb->links[l].spec.trace_ba) {
+        sr_errf(err, err_size, "testbed: link %d is not shared by several flows (or follows a trace)", l);
+        return SR_ERR_INVALID;
+    }
+    const tb_link *k = &tb->links[l];
+    int n = k->spec.n_flows;
+    double rtt = k->spec.delay_ab_s + k->spec.delay_ba_s;
+    sr_status st = share_end(tb->ns[k->spec.a], l, k->spec.bw_ab_bps, rtt, n, addr_a, addr_b, err, err_size);
+    if (st == SR_OK)
+        st = share_end(tb->ns[k->spec.b], l, k->spec.bw_ba_bps, rtt, n, addr_a, addr_b, err, err_size);
+    return st;
 }
 
 sr_status sr_testbed_enter(const sr_testbed *tb, int node, char *err, size_t err_size)

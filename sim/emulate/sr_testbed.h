@@ -15,6 +15,11 @@
  * timeouts, hrtimer slack ~50 us). A direction whose bandwidth follows a trace is shaped by the delay line
  * itself instead (sr_delayline.h: the trace's rate over time, no tbf, no bucket).
  *
+ * Routers (links shared by several routes, sr_emulate_route.c): a node may forward (sr_testbed_forward) and
+ * carry routes to addresses beyond its own links (sr_testbed_route); a link several routes share may be
+ * shaped per flow, max-min, instead of by one tbf fifo (sr_testbed_share). A router is a node like the others:
+ * its namespace is named, torn down and cleaned up as theirs are.
+ *
  * Priority: delay lines and the processes that enter a node run at nice SR_TESTBED_NICE, so that other work
  * on a shared machine disturbs their timing less (the quotas still bound what they take).
  *
@@ -53,6 +58,8 @@ typedef struct sr_tb_link {
                                  the testbed): shaped in the delay line instead of by tbf (sr_delayline.h),
                                  time 0 at sr_testbed_set_origin's instant */
     const sr_trace *trace_ba;
+    int n_flows; /* routes that share the link (0 or 1: one): the tbf queues hold n_flows times what one
+                    route's needs (a router's buffer for its flows, so that their first bursts are not dropped) */
 } sr_tb_link;
 
 /* TCP inside the namespaces. This host's default congestion control may pace (bbr: after a connection's
@@ -95,6 +102,25 @@ void sr_testbed_free(sr_testbed *tb); /* tears everything down; NULL is a no-op 
 const char *sr_testbed_ns(const sr_testbed *tb, int node);
 /* Address (dotted quad, borrowed) of node `node` on link l; NULL when the node is not an end of l. */
 const char *sr_testbed_addr(const sr_testbed *tb, int l, int node);
+
+/* Routing (links shared by several routes, sr_emulate_route.c). A node that forwards packets between its links
+ * (a router namespace, or a device at the end of a shared link that others reach through it):
+ * net.ipv4.ip_forward = 1 in its namespace. */
+sr_status sr_testbed_forward(sr_testbed *tb, int node, char *err, size_t err_size);
+/* In node's namespace, packets for dst (a testbed address, dotted quad) leave through link l (node is an end
+ * of l), with node's address on l as the source and the testbed's initial windows (sr_tb_tcp). Replaces an
+ * earlier route to dst. */
+sr_status sr_testbed_route(sr_testbed *tb, int node, const char *dst, int l, char *err, size_t err_size);
+
+/* Link l, shared by n = its n_flows flows (>= 2; no trace), is shaped per flow instead of one fifo: each end's
+ * egress gets an htb at the link's rate (the same wire rate and bucket depth as tbf) with one class per flow,
+ * guaranteed rate / n and allowed the whole rate, so that the flows share the link max-min as the flow model
+ * does (a flow held below its share elsewhere leaves the rest to the others, and its packets do not wait
+ * behind theirs: with one fifo a bulk flow's queue delays the slower flow, a real drop-tail router's
+ * behaviour but not the model's). Flow i is the packets between addr_a[i] and addr_b[i] (either way;
+ * dotted quads, n each); others go to flow 0's class. */
+sr_status sr_testbed_share(sr_testbed *tb, int l, const char *const *addr_a, const char *const *addr_b,
+                           char *err, size_t err_size);
 
 /* For a child process (before it starts threads): moves the calling process into node's namespace and
  * cgroup, at nice SR_TESTBED_NICE. */

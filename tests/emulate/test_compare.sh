@@ -3,8 +3,11 @@
 # (tests/emulate/data/small.yaml, 3 frames). compare pairs the emulated run with the simulated run of its point:
 # three metric rows, bytes_per_frame equal (+0.0 %); each device's quota line gives the priced rule; --tasks
 # gives the plan's three tasks; a database without emulated runs is refused (exit 2); emulate without root says
-# why (exit 2); an experiment with a link shared by two device pairs (data/shared.yaml) is refused before a
-# database is written. Skipped (77) without root.
+# why (exit 2). Shared links (data/shared.yaml: two cameras whose uploads share one uplink to a cloud, through a
+# router namespace): run, emulate and compare on one database, bytes_per_frame equal, p50 and p95 latency within
+# 25 %; SIGINT during such an emulation leaves no namespace (the router's included), cgroup or process behind;
+# a shared link with a bandwidth trace is refused, naming the link, before a database is written. Skipped (77)
+# without root.
 set -u
 SIMRUN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,11 +38,44 @@ n=$(sqlite3 "$T/r.db" "SELECT count(*) FROM runs WHERE net_model = 'emulated' AN
 [ "$n" -eq 1 ] || fail "one emulated run expected, found $n"
 n=$(sqlite3 "$T/r.db" "SELECT count(*) FROM runs")
 [ "$n" -eq 2 ] || fail "the simulated run stays beside the emulated one (2 runs), found $n"
-# a platform link on the routes of two device pairs: refused before anything is recorded (no database)
-"$SIMRUN" emulate "$SRC/tests/emulate/data/shared.yaml" --db "$T/s.db" >"$T/shared.txt" 2>&1
-[ $? -eq 2 ] || fail "emulate of a shared link should exit 2: $(cat "$T/shared.txt")"
-grep -q "link 'uplink' carries the routes of two device pairs" "$T/shared.txt" || fail "shared link: $(cat "$T/shared.txt")"
-[ ! -e "$T/s.db" ] || fail "a refused experiment left a database behind"
+# a link on the routes of two device pairs (a router namespace at the cameras' end of the uplink)
+"$SIMRUN" run "$SRC/tests/emulate/data/shared.yaml" --db "$T/s.db" >"$T/srun.log" 2>&1 || fail "simrun run shared: $(cat "$T/srun.log")"
+"$SIMRUN" emulate "$SRC/tests/emulate/data/shared.yaml" --db "$T/s.db" >"$T/shared.txt" 2>&1 || fail "emulate shared: $(cat "$T/shared.txt")"
+cat "$T/shared.txt"
+grep -q "emulate: link router:uplink:a <-> cloud: 5 / 5 Mbit/s, 20 / 20 ms one way, shared by the routes of several device pairs" "$T/shared.txt" ||
+    fail "the uplink should be one link from a router to the cloud"
+[ "$(grep -c "emulate: link cam[12] <-> router:uplink:a: 50 / 50 Mbit/s, 1 / 1 ms" "$T/shared.txt")" -eq 2 ] ||
+    fail "each camera should reach the router over its own 50 Mbit/s link"
+"$SIMRUN" compare "$T/s.db" --metrics latency_p50_s,latency_p95_s,bytes_per_frame >"$T/scmp.txt" 2>&1 || fail "compare shared: $(cat "$T/scmp.txt")"
+cat "$T/scmp.txt"
+[ "$(grep -c '^emu-shared ' "$T/scmp.txt")" -eq 3 ] || fail "3 metric rows expected for emu-shared"
+grep '^emu-shared .*bytes_per_frame' "$T/scmp.txt" | grep -q '+0.0 %' || fail "bytes_per_frame should be equal"
+for m in latency_p50_s latency_p95_s; do
+    e=$(grep "^emu-shared .* $m " "$T/scmp.txt" | sed 's/.* \([-+][0-9.]*\) %$/\1/')
+    awk -v e="$e" 'BEGIN { exit !(e != "" && e >= -25 && e <= 25) }' || fail "$m: error $e % (25 % allowed)"
+done
+# Ctrl-C during a shared-link emulation: everything it built goes, the router too
+"$SIMRUN" emulate "$SRC/tests/emulate/data/shared.yaml" --frames 30 --db "$T/i.db" >"$T/int.txt" 2>&1 &
+pid=$!
+for i in $(seq 1 100); do
+    grep -q "devices ready" "$T/int.txt" && break
+    sleep 0.1
+done
+grep -q "devices ready" "$T/int.txt" || fail "the interrupted emulation did not start: $(cat "$T/int.txt")"
+[ "$(ls /run/netns | grep -c "^simrun-$pid-")" -eq 4 ] || fail "3 devices and a router expected: $(ls /run/netns)"
+kill -INT $pid
+wait $pid
+left=$(ls /run/netns | grep -c "^simrun-$pid-")
+[ "$left" -eq 0 ] || fail "$left namespaces left after SIGINT"
+[ -z "$(ls -d /sys/fs/cgroup/simrun-$pid-* /sys/fs/cgroup/*/simrun-$pid-* 2>/dev/null)" ] || fail "cgroups left after SIGINT"
+[ "$(ps -eo args | grep -c "[e]mulate .*$T/i.db")" -eq 0 ] || fail "processes left after SIGINT: $(ps -eo pid,args | grep "[e]mulate")"
+# a shared link with a bandwidth trace: refused before anything is recorded (no database)
+printf 'time,bandwidth\n0, 5e6\n0.5, 2e6\n' >"$T/bw.csv"
+sed 's/latency: 20ms }/latency: 20ms, bandwidth_trace: bw.csv }/' "$SRC/tests/emulate/data/shared.yaml" >"$T/traced.yaml"
+"$SIMRUN" emulate "$T/traced.yaml" --db "$T/t.db" >"$T/traced.txt" 2>&1
+[ $? -eq 2 ] || fail "emulate of a traced shared link should exit 2: $(cat "$T/traced.txt")"
+grep -q "link 'uplink' has a bandwidth trace" "$T/traced.txt" || fail "traced shared link: $(cat "$T/traced.txt")"
+[ ! -e "$T/t.db" ] || fail "a refused experiment left a database behind"
 if command -v setpriv >/dev/null 2>&1; then
     setpriv --reuid=65534 --regid=65534 --clear-groups "$SIMRUN" emulate "$SRC/tests/emulate/data/small.yaml" \
         --db "$T/x.db" >"$T/nonroot.txt" 2>&1

@@ -134,7 +134,7 @@ static void test_guardian(void)
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
-        sr_tb_link l = {0, 1, 1e6, 1e6, 0.01, 0.01, NULL, NULL};
+        sr_tb_link l = {0, 1, 1e6, 1e6, 0.01, 0.01, NULL, NULL, 1};
         sr_testbed *tb = NULL;
         char err[512];
         char ok = sr_testbed_create(2, NULL, &l, 1, NULL, &tb, err, sizeof err) == SR_OK ? 'y' : 'n';

@@ -192,7 +192,7 @@ static int run_link(const sr_tb_link *link, const sr_tb_tcp *tcp, plan *p, doubl
 
 static int run(double bw_bps, double delay_s, const sr_tb_tcp *tcp, const plan *p, double got[MAX_MSG])
 {
-    sr_tb_link link = {0, 1, bw_bps, bw_bps, delay_s, delay_s, NULL, NULL};
+    sr_tb_link link = {0, 1, bw_bps, bw_bps, delay_s, delay_s, NULL, NULL, 1};
     plan q = *p;
     return run_link(&link, tcp, &q, 0, got, NULL);
 }
@@ -274,7 +274,7 @@ int main(void)
      * 60 kB sent at 0.12 s: 30 kB at 8 Mbit/s until the step, 30 kB at 2 Mbit/s after it, then the delay */
     double times[2] = {0, 0.15}, rates[2] = {8e6, 2e6};
     sr_trace step = {SR_TRACE_BANDWIDTH, 2, times, rates, 0};
-    sr_tb_link traced = {0, 1, 8e6, 8e6, 0.020, 0.020, &step, NULL};
+    sr_tb_link traced = {0, 1, 8e6, 8e6, 0.020, 0.020, &step, NULL, 1};
     plan one = {1, 60000, 0, 0.12};
     double start[MAX_MSG];
     if (run_link(&traced, &warm, &one, 0.5, got, start) == 0) {
