@@ -25,6 +25,7 @@ typedef struct ring {
     int in, out; /* read from in, write to out */
     const sr_dl_shape *shape;
     double free_s; /* a traced direction: when it has serialized what it holds */
+    int64_t last_due_ns; /* the packet ahead's: a latency trace never reorders packets */
 } ring;
 
 static volatile sig_atomic_t g_stop;
@@ -57,12 +58,17 @@ static int ring_fill(ring *r)
         size_t i = (r->head + r->n) % SR_DELAYLINE_MAX_QUEUED;
         r->len[i] = (uint16_t)k;
         int64_t t = now_ns();
-        if (r->shape) {
+        const int64_t arrived = t;
+        if (r->shape && r->shape->trace) {
             double start = fmax(1e-9 * (double)t, r->free_s);
             r->free_s = sr_delayline_finish_s(r->shape, start, (double)k);
             t = (int64_t)ceil(r->free_s * 1e9);
         }
-        r->due_ns[i] = t + r->delay_ns;
+        int64_t due = t + r->delay_ns;
+        if (r->shape && r->shape->lat)
+            due += (int64_t)llround(1e9 * sr_delayline_latency_s(r->shape, 1e-9 * (double)arrived));
+        if (due < r->last_due_ns) due = r->last_due_ns;
+        r->due_ns[i] = r->last_due_ns = due;
         r->n++;
     }
 }
@@ -128,6 +134,20 @@ double sr_delayline_finish_s(const sr_dl_shape *sh, double start_s, double bytes
         tau = end;
     }
     return o + tau + bits / before; /* not reached with a sane trace */
+}
+
+double sr_delayline_latency_s(const sr_dl_shape *sh, double t_s)
+{
+    const sr_trace *tr = sh->lat;
+    const double o = *sh->origin;
+    if (!(o > 0) || t_s < o) return sh->lat_before_s;
+    double x = t_s - o;
+    if (tr->period_s > 0) {
+        x -= floor(x / tr->period_s) * tr->period_s;
+        if (x >= tr->period_s) x = 0; /* rounding */
+    }
+    if (x < tr->times_s[0]) return sh->lat_before_s;
+    return fmax(0.0, tr->values[seg_of(tr, x)]);
 }
 
 sr_status sr_delayline_run(int fa, int fb, double delay_ab_s, double delay_ba_s, const sr_dl_shape *shape_ab,

@@ -2,7 +2,7 @@
  *
  * Reads IP packets from two TUN devices, holds each one for its direction's one-way delay and writes it
  * into the other device: a -> b after delay_ab_s, b -> a after delay_ba_s. Packets leave in the order they
- * came (the delay is constant per direction). Up to SR_DELAYLINE_MAX_QUEUED packets wait per direction;
+ * came (the delay is constant per direction, or follows a latency trace: sr_dl_shape). Up to SR_DELAYLINE_MAX_QUEUED packets wait per direction;
  * more are dropped (as a full router queue would). Runs until SIGTERM or until a device goes away. */
 #ifndef SR_DELAYLINE_H
 #define SR_DELAYLINE_H
@@ -20,10 +20,19 @@
  * (up to SR_DELAYLINE_MAX_QUEUED packets), as mm-link's default; capacity unused while the queue is empty is
  * lost, as mahimahi's delivery opportunities. */
 typedef struct sr_dl_shape {
-    const sr_trace *trace;         /* bandwidth, payload bit/s (borrowed) */
+    const sr_trace *trace;         /* bandwidth, payload bit/s (borrowed); NULL: the rate is tbf's */
     double before_bps;             /* before the trace's origin and before its first time */
     const volatile double *origin; /* monotonic seconds of the trace's time 0; <= 0: not yet set */
+    /* A direction whose route has a link with a latency trace: a packet read at time t is held for the delay
+     * run's constant part plus the trace's latency at t (lat_before_s before the origin and the trace's first
+     * time, the link's own latency), never leaving before the packet ahead of it (a wire keeps its order: a
+     * latency that drops makes packets bunch, as when a queue drains). */
+    const sr_trace *lat;           /* latency (s) over time (borrowed); NULL: none */
+    double lat_before_s;
 } sr_dl_shape;
+
+/* The traced latency at monotonic time t_s (sh->lat must be set; see above). */
+double sr_delayline_latency_s(const sr_dl_shape *sh, double t_s);
 
 /* When the direction finishes serializing `bytes` that start at start_s (monotonic seconds). */
 double sr_delayline_finish_s(const sr_dl_shape *sh, double start_s, double bytes);

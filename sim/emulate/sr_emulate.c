@@ -101,21 +101,22 @@ sr_status emu_need_pair(emu *m, int a, int b, char *err, size_t err_size)
         sr_errf(err, err_size, "no route between '%s' and '%s'", na, nb);
         return SR_ERR_NOT_FOUND;
     }
-    sr_tb_link l = {a, b, INFINITY, INFINITY, 0, 0, NULL, NULL, 1};
+    sr_tb_link l = {.a = a, .b = b, .bw_ab_bps = INFINITY, .bw_ba_bps = INFINITY, .n_flows = 1};
     for (int dir = 0; dir < 2; dir++) {
         const sr_topo_route *r = dir == 0 ? (ab ? ab : ba) : (ba ? ba : ab);
         double bw = INFINITY, lat = 0;
-        const sr_link_spec *traced = NULL;
+        const sr_link_spec *traced = NULL, *lat_traced = NULL;
         for (int i = 0; i < r->n_links; i++) {
             const sr_link_spec *ls =
                 &e->links[sr_topology_link_at(m->topo, sr_topology_route_link(m->topo, r, i))->spec];
-            if (ls->lat_trace || (ls->bw_trace && traced)) {
+            if ((ls->lat_trace && lat_traced) || (ls->bw_trace && traced)) {
                 sr_errf(err, err_size,
-                        "the route between '%s' and '%s' has %s; the emulation follows one bandwidth trace per "
-                        "route and no latency trace",
-                        na, nb, ls->lat_trace ? "a latency trace" : "two bandwidth traces");
+                        "the route between '%s' and '%s' has two %s traces; the emulation follows one bandwidth "
+                        "trace and one latency trace per route",
+                        na, nb, ls->lat_trace && lat_traced ? "latency" : "bandwidth");
                 return SR_ERR_UNSUPPORTED;
             }
+            if (ls->lat_trace) lat_traced = ls;
             if (ls->bw_trace)
                 traced = ls;
             else
@@ -132,6 +133,10 @@ sr_status emu_need_pair(emu *m, int a, int b, char *err, size_t err_size)
             l.bw_ab_bps = bw, l.delay_ab_s = lat, l.trace_ab = t;
         else
             l.bw_ba_bps = bw, l.delay_ba_s = lat, l.trace_ba = t;
+        if (lat_traced && dir == 0)
+            l.lat_trace_ab = lat_traced->lat_trace, l.lat_static_ab_s = lat_traced->latency_s;
+        else if (lat_traced)
+            l.lat_trace_ba = lat_traced->lat_trace, l.lat_static_ba_s = lat_traced->latency_s;
     }
     if (!isfinite(l.bw_ab_bps)) l.bw_ab_bps = 1e10;
     if (!isfinite(l.bw_ba_bps)) l.bw_ba_bps = 1e10;

@@ -9,7 +9,8 @@
  * shared links is one shaped link between router namespaces instead, shared per pair max-min, and each
  * pair's private links one link to it (sr_emulate_route.c; what it refuses is listed there). A route through a link with a bandwidth trace follows the trace over time (capped by
  * its other links), time 0 at the first capture's origin t0; mahimahi traces at 1 ms (one MTU per delivery
- * opportunity), not at the simulation's bins. Latency traces are refused. The device processes then run the
+ * opportunity), not at the simulation's bins. A route through a link with a latency trace has that link's part
+ * of the delay follow it (one per route and direction; sr_delayline.h). The device processes then run the
  * plans for real, with wall-clock time as the clock:
  * - at each frame's capture time (its arrival time after the start) the source's tasks become ready;
  * - compute tasks run one at a time per device, FIFO, on one thread: a layer range with the real kernels
@@ -54,7 +55,7 @@ typedef struct sr_emulate_opts {
 /* Runs point e (seed: the point's) on a testbed built for it and torn down before the return. out gets
  * the frame and task records, per-host and per-link statistics and the summary metrics (warmup: the
  * experiment's) plus emulated_frames and emulated_wall_s. Needs root (SR_ERR_UNSUPPORTED with the reason
- * otherwise); SR_ERR_UNSUPPORTED also for a plan or platform it cannot emulate (latency traces, shared links
+ * otherwise); SR_ERR_UNSUPPORTED also for a plan or platform it cannot emulate (two traces of a kind on a route, shared links
  * it cannot route, tiled plans), with the reason. A pending SIGINT / SIGTERM (sr_emulate_stop) ends the run early with
  * SR_ERR_CHILD. */
 sr_status sr_emulate_run(const sr_experiment *e, uint64_t seed, const sr_emulate_opts *opts,

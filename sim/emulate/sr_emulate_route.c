@@ -82,7 +82,8 @@ static const char *link_name(const emu *m, int li)
 /* Adds a testbed link (capacity: n_nodes^2 + topology links + 1, emu_prepare). */
 static int add_link(emu *m, int a, int b, double bw_bps, double lat_s, int n_flows)
 {
-    sr_tb_link l = {a, b, bw_bps, bw_bps, lat_s, lat_s, NULL, NULL, n_flows};
+    sr_tb_link l = {.a = a, .b = b, .bw_ab_bps = bw_bps, .bw_ba_bps = bw_bps, .delay_ab_s = lat_s, .delay_ba_s = lat_s,
+                     .n_flows = n_flows};
     m->links[m->n_links] = l;
     return m->n_links++;
 }

@@ -486,7 +486,11 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
             !(k->bw_ab_bps > 0) || !(k->bw_ba_bps > 0) || !(k->delay_ab_s >= 0) || !(k->delay_ba_s >= 0) ||
             !isfinite(k->bw_ab_bps) || !isfinite(k->bw_ba_bps) || !isfinite(k->delay_ab_s) ||
             !isfinite(k->delay_ba_s) || (k->trace_ab && k->trace_ab->kind != SR_TRACE_BANDWIDTH) ||
-            (k->trace_ba && k->trace_ba->kind != SR_TRACE_BANDWIDTH)) {
+            (k->trace_ba && k->trace_ba->kind != SR_TRACE_BANDWIDTH) ||
+            (k->lat_trace_ab && (k->lat_trace_ab->kind != SR_TRACE_LATENCY || k->lat_trace_ab->n < 1 ||
+                                 !(k->lat_static_ab_s >= 0 && k->lat_static_ab_s <= k->delay_ab_s))) ||
+            (k->lat_trace_ba && (k->lat_trace_ba->kind != SR_TRACE_LATENCY || k->lat_trace_ba->n < 1 ||
+                                 !(k->lat_static_ba_s >= 0 && k->lat_static_ba_s <= k->delay_ba_s)))) {
             sr_errf(err, err_size, "testbed: link %d: bad ends, bandwidth or delay", l);
             return SR_ERR_INVALID;
         }
@@ -577,10 +581,16 @@ sr_status sr_testbed_create(int n_nodes, const double *quota_cores, const sr_tb_
             double extra_ba = k->spec.trace_ba ? 0
                                                : burst_bytes(k->spec.bw_ba_bps) * 8.0 /
                                                      sr_testbed_wire_bps(k->spec.bw_ba_bps);
-            sr_dl_shape sh_ab = {k->spec.trace_ab, k->spec.bw_ab_bps, tb->origin};
-            sr_dl_shape sh_ba = {k->spec.trace_ba, k->spec.bw_ba_bps, tb->origin};
-            _exit(sr_delayline_run(fa, fb, k->spec.delay_ab_s + extra_ab, k->spec.delay_ba_s + extra_ba,
-                                   k->spec.trace_ab ? &sh_ab : NULL, k->spec.trace_ba ? &sh_ba : NULL) == SR_OK
+            /* a latency-traced link's part of the delay follows its trace in the delay line */
+            sr_dl_shape sh_ab = {k->spec.trace_ab, k->spec.bw_ab_bps, tb->origin, k->spec.lat_trace_ab,
+                                 k->spec.lat_static_ab_s};
+            sr_dl_shape sh_ba = {k->spec.trace_ba, k->spec.bw_ba_bps, tb->origin, k->spec.lat_trace_ba,
+                                 k->spec.lat_static_ba_s};
+            const double base_ab = k->spec.delay_ab_s - (k->spec.lat_trace_ab ? k->spec.lat_static_ab_s : 0);
+            const double base_ba = k->spec.delay_ba_s - (k->spec.lat_trace_ba ? k->spec.lat_static_ba_s : 0);
+            _exit(sr_delayline_run(fa, fb, base_ab + extra_ab, base_ba + extra_ba,
+                                   k->spec.trace_ab || k->spec.lat_trace_ab ? &sh_ab : NULL,
+                                   k->spec.trace_ba || k->spec.lat_trace_ba ? &sh_ba : NULL) == SR_OK
                       ? 0
                       : 1);
         }

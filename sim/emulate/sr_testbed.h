@@ -60,6 +60,11 @@ typedef struct sr_tb_link {
     const sr_trace *trace_ba;
     int n_flows; /* routes that share the link (0 or 1: one): the tbf queues hold n_flows times what one
                     route's needs (a router's buffer for its flows, so that their first bursts are not dropped) */
+    const sr_trace *lat_trace_ab; /* NULL, or the latency over time of one link on a -> b's route (s; borrowed,
+                                     must outlive the testbed): its part of delay_ab_s, lat_static_ab_s, follows
+                                     the trace from sr_testbed_set_origin's instant (sr_delayline.h) */
+    const sr_trace *lat_trace_ba;
+    double lat_static_ab_s, lat_static_ba_s; /* that link's own latency: before the trace's origin and first time */
 } sr_tb_link;
 
 /* TCP inside the namespaces. This host's default congestion control may pace (bbr: after a connection's

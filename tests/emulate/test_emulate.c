@@ -134,7 +134,8 @@ static void test_guardian(void)
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
-        sr_tb_link l = {0, 1, 1e6, 1e6, 0.01, 0.01, NULL, NULL, 1};
+        sr_tb_link l = {.a = 0, .b = 1, .bw_ab_bps = 1e6, .bw_ba_bps = 1e6, .delay_ab_s = 0.01, .delay_ba_s = 0.01,
+                        .n_flows = 1};
         sr_testbed *tb = NULL;
         char err[512];
         char ok = sr_testbed_create(2, NULL, &l, 1, NULL, &tb, err, sizeof err) == SR_OK ? 'y' : 'n';

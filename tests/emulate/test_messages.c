@@ -192,7 +192,8 @@ static int run_link(const sr_tb_link *link, const sr_tb_tcp *tcp, plan *p, doubl
 
 static int run(double bw_bps, double delay_s, const sr_tb_tcp *tcp, const plan *p, double got[MAX_MSG])
 {
-    sr_tb_link link = {0, 1, bw_bps, bw_bps, delay_s, delay_s, NULL, NULL, 1};
+    sr_tb_link link = {.a = 0, .b = 1, .bw_ab_bps = bw_bps, .bw_ba_bps = bw_bps, .delay_ab_s = delay_s,
+                       .delay_ba_s = delay_s, .n_flows = 1};
     plan q = *p;
     return run_link(&link, tcp, &q, 0, got, NULL);
 }
@@ -274,7 +275,8 @@ int main(void)
      * 60 kB sent at 0.12 s: 30 kB at 8 Mbit/s until the step, 30 kB at 2 Mbit/s after it, then the delay */
     double times[2] = {0, 0.15}, rates[2] = {8e6, 2e6};
     sr_trace step = {SR_TRACE_BANDWIDTH, 2, times, rates, 0};
-    sr_tb_link traced = {0, 1, 8e6, 8e6, 0.020, 0.020, &step, NULL, 1};
+    sr_tb_link traced = {.a = 0, .b = 1, .bw_ab_bps = 8e6, .bw_ba_bps = 8e6, .delay_ab_s = 0.020, .delay_ba_s = 0.020,
+                         .trace_ab = &step, .n_flows = 1};
     plan one = {1, 60000, 0, 0.12};
     double start[MAX_MSG];
     if (run_link(&traced, &warm, &one, 0.5, got, start) == 0) {
@@ -291,6 +293,26 @@ int main(void)
                    "more than 5 %% (%.2f ms at 8 Mbit/s throughout, %.2f ms at 2 Mbit/s)\n",
                    got[0] * 1e3, expect * 1e3, (0.020 + 60000 * 8.0 / 8e6) * 1e3, (0.020 + 60000 * 8.0 / 2e6) * 1e3);
             failures++;
+        }
+    }
+    /* a latency step in a trace: the link's own 20 ms until 0.3 s of the trace, 120 ms after; 7 273 bytes at
+     * 5 Mbit/s sent at 0.1 s and at 0.5 s: d(t) + S/B with the latency at the time each was sent */
+    double lat_times[2] = {0, 0.3}, lats[2] = {0.020, 0.120};
+    sr_trace lat_step = {SR_TRACE_LATENCY, 2, lat_times, lats, 0};
+    sr_tb_link lat_traced = {.a = 0, .b = 1, .bw_ab_bps = 5e6, .bw_ba_bps = 5e6, .delay_ab_s = 0.020,
+                             .delay_ba_s = 0.020, .n_flows = 1, .lat_trace_ab = &lat_step, .lat_static_ab_s = 0.020};
+    plan two = {2, 7273, 0.4, 0.1};
+    if (run_link(&lat_traced, &warm, &two, 0.5, got, start) == 0) {
+        printf("(the sender started at %.2f and %.2f ms of the trace)\n", start[0] * 1e3, start[1] * 1e3);
+        for (int i = 0; i < 2; i++) {
+            double d = start[i] < 0.3 ? 0.020 : 0.120, expect = d + 7273 * 8.0 / 5e6;
+            printf("latency trace, message %d: %.2f ms, d(t) + S/B = %.2f ms (%+.1f %%)\n", i, got[i] * 1e3,
+                   expect * 1e3, 100.0 * (got[i] - expect) / expect);
+            if (!(fabs(got[i] - expect) <= 0.05 * expect)) {
+                printf("FAIL: latency trace: message %d took %.2f ms, off d(t) + S/B = %.2f ms by more than 5 %%\n",
+                       i, got[i] * 1e3, expect * 1e3);
+                failures++;
+            }
         }
     }
     return failures ? 1 : 0;

@@ -117,7 +117,8 @@ static pid_t spawn(const sr_testbed *tb, int node, int role, const char *addr, s
 /* One link: returns the relative error of the measured time against d + S / B, or NAN on failure. */
 static double measure(double bw_bps, double delay_s, size_t warm, size_t bulk)
 {
-    sr_tb_link link = {0, 1, bw_bps, bw_bps, delay_s, delay_s, NULL, NULL, 1};
+    sr_tb_link link = {.a = 0, .b = 1, .bw_ab_bps = bw_bps, .bw_ba_bps = bw_bps, .delay_ab_s = delay_s,
+                       .delay_ba_s = delay_s, .n_flows = 1};
     sr_testbed *tb = NULL;
     char err[512];
     const sr_tb_tcp tcp = SR_TB_TCP_WARM; /* what simrun emulate uses */

@@ -141,9 +141,13 @@ static int sender(const sr_testbed *tb, const char *addr, int i, size_t warm, si
  * receiver) and (s2, receiver). NULL on a failure (said on stderr). */
 static sr_testbed *build(double priv1_bps)
 {
-    sr_tb_link links[3] = {{0, 2, priv1_bps, priv1_bps, PRIV_S, PRIV_S, NULL, NULL, 1},
-                           {1, 2, 100e6, 100e6, PRIV_S, PRIV_S, NULL, NULL, 1},
-                           {2, 3, SHARED_BPS, SHARED_BPS, SHARED_S, SHARED_S, NULL, NULL, 2}};
+    sr_tb_link links[3] = {
+        {.a = 0, .b = 2, .bw_ab_bps = priv1_bps, .bw_ba_bps = priv1_bps, .delay_ab_s = PRIV_S, .delay_ba_s = PRIV_S,
+         .n_flows = 1},
+        {.a = 1, .b = 2, .bw_ab_bps = 100e6, .bw_ba_bps = 100e6, .delay_ab_s = PRIV_S, .delay_ba_s = PRIV_S,
+         .n_flows = 1},
+        {.a = 2, .b = 3, .bw_ab_bps = SHARED_BPS, .bw_ba_bps = SHARED_BPS, .delay_ab_s = SHARED_S,
+         .delay_ba_s = SHARED_S, .n_flows = 2}};
     sr_testbed *tb = NULL;
     char err[512];
     const sr_tb_tcp tcp = SR_TB_TCP_WARM;
