@@ -6,8 +6,9 @@
 # why (exit 2). Shared links (data/shared.yaml: two cameras whose uploads share one uplink to a cloud, through a
 # router namespace): run, emulate and compare on one database, bytes_per_frame equal, p50 and p95 latency within
 # 25 %; SIGINT during such an emulation leaves no namespace (the router's included), cgroup or process behind;
-# a shared link with a bandwidth trace is refused, naming the link, before a database is written. Skipped (77)
-# without root.
+# a shared link with a bandwidth trace is refused, naming the link, before a database is written. A link with a
+# latency trace: the step reaches the third frame in both runs (about +100 ms), p50 and p95 within 25 %. Skipped
+# (77) without root.
 set -u
 SIMRUN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -76,6 +77,24 @@ sed 's/latency: 20ms }/latency: 20ms, bandwidth_trace: bw.csv }/' "$SRC/tests/em
 [ $? -eq 2 ] || fail "emulate of a traced shared link should exit 2: $(cat "$T/traced.txt")"
 grep -q "link 'uplink' has a bandwidth trace" "$T/traced.txt" || fail "traced shared link: $(cat "$T/traced.txt")"
 [ ! -e "$T/t.db" ] || fail "a refused experiment left a database behind"
+# a link with a latency trace (20 ms, then 120 ms from 0.5 s): the third frame's activation (sent at about 0.67 s)
+# takes the longer latency in both runs; p50 (the second frame) and p95 (the third) within 25 %
+printf 'time,latency\n0, 0.02\n0.5, 0.12\n' >"$T/lat.csv"
+sed -e 's/latency: 20ms }/latency: 20ms, latency_trace: lat.csv }/' -e "s|^name: emu-small|name: emu-latency|" \
+    "$SRC/tests/emulate/data/small.yaml" >"$T/lat.yaml"
+"$SIMRUN" run "$T/lat.yaml" --db "$T/l.db" >"$T/lrun.log" 2>&1 || fail "simrun run latency-traced: $(cat "$T/lrun.log")"
+"$SIMRUN" emulate "$T/lat.yaml" --db "$T/l.db" >"$T/lemu.log" 2>&1 || fail "emulate latency-traced: $(cat "$T/lemu.log")"
+"$SIMRUN" compare "$T/l.db" --metrics latency_p50_s,latency_p95_s >"$T/lcmp.txt" 2>&1 || fail "compare latency-traced: $(cat "$T/lcmp.txt")"
+cat "$T/lcmp.txt"
+for m in latency_p50_s latency_p95_s; do
+    e=$(grep "^emu-latency .* $m " "$T/lcmp.txt" | sed 's/.* \([-+][0-9.]*\) %$/\1/')
+    awk -v e="$e" 'BEGIN { exit !(e != "" && e >= -25 && e <= 25) }' || fail "latency trace, $m: error $e % (25 % allowed)"
+done
+for mode in simulated emulated; do
+    cond=$([ $mode = emulated ] && echo "json_extract(r.params, '\$.mode') = 'emulated'" || echo "json_extract(r.params, '\$.mode') IS NULL")
+    d=$(sqlite3 "$T/l.db" "SELECT (SELECT latency_s FROM frames f WHERE f.run_id = r.id AND frame = 2) - (SELECT latency_s FROM frames f WHERE f.run_id = r.id AND frame = 0) FROM runs r WHERE $cond")
+    awk -v d="$d" 'BEGIN { exit !(d > 0.08 && d < 0.12) }' || fail "$mode: the third frame should take about 100 ms more than the first (the latency step), got $d s"
+done
 if command -v setpriv >/dev/null 2>&1; then
     setpriv --reuid=65534 --regid=65534 --clear-groups "$SIMRUN" emulate "$SRC/tests/emulate/data/small.yaml" \
         --db "$T/x.db" >"$T/nonroot.txt" 2>&1
