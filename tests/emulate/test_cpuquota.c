@@ -19,19 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emu_test_net.h"
 #include "sr_testbed.h"
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                      \
-            printf(__VA_ARGS__);                                                                             \
-            printf("\n");                                                                                    \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
 
 static double now_s(void)
 {

@@ -22,6 +22,7 @@
 #include "sr_config.h"
 #include "sr_emulate.h"
 #include "sr_engine.h"
+#include "emu_test_net.h"
 #include "sr_testbed.h"
 
 static const char *k_yaml =
@@ -48,15 +49,6 @@ static const char *k_yaml =
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                      \
-            printf(__VA_ARGS__);                                                                             \
-            printf("\n");                                                                                    \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
 
 /* Namespaces whose name starts with simrun-<pid>-. */
 static int namespaces_of(long pid)

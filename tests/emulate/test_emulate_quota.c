@@ -26,19 +26,11 @@
 #include "sr_emulate.h"
 #include "sr_engine_view.h"
 #include "sr_profile.h"
+#include "emu_test_net.h"
 #include "sr_testbed.h"
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                      \
-            printf(__VA_ARGS__);                                                                             \
-            printf("\n");                                                                                    \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
 
 static void near(const char *what, double got, double want)
 {

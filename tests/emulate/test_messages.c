@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emu_test_net.h"
 #include "sr_testbed.h"
 
 #define PORT 7312
@@ -36,26 +37,6 @@
 #define MAX_MSG 8
 
 static int failures;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int io_all(int fd, void *buf, size_t n, int rd)
-{
-    char *p = buf;
-    while (n) {
-        ssize_t k = rd ? read(fd, p, n) : write(fd, p, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
 
 typedef struct plan {
     int n;
@@ -67,24 +48,16 @@ typedef struct plan {
 /* Receiver: n messages; writes the time each one's last byte arrived, acknowledges each. */
 static int receiver(const sr_testbed *tb, const char *addr, const plan *p, int out)
 {
-    int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    char err[256];
-    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (sr_testbed_socket(tb, ls, err, sizeof err) != SR_OK) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
-    inet_pton(AF_INET, addr, &sa.sin_addr);
-    if (bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 1) != 0) return 1;
+    int ls = emu_test_listen(tb, addr, PORT, 1);
+    if (ls < 0) return 1;
     int fd = accept(ls, NULL, NULL);
     char *buf = malloc(p->bytes + HDR_BYTES);
     if (fd < 0 || !buf) return 1;
     for (int i = 0; i < p->n; i++) {
-        if (io_all(fd, buf, HDR_BYTES, 1) != 0 || io_all(fd, buf + HDR_BYTES, p->bytes, 1) != 0) return 1;
-        double t = now_s();
+        if (emu_test_io(fd, buf, HDR_BYTES, 1) != 0 || emu_test_io(fd, buf + HDR_BYTES, p->bytes, 1) != 0) return 1;
+        double t = emu_test_now_s();
         char k = 1;
-        if (write(out, &t, sizeof t) != sizeof t || io_all(fd, &k, 1, 0) != 0) return 1;
+        if (write(out, &t, sizeof t) != sizeof t || emu_test_io(fd, &k, 1, 0) != 0) return 1;
     }
     free(buf);
     close(fd);
@@ -95,32 +68,18 @@ static int receiver(const sr_testbed *tb, const char *addr, const plan *p, int o
 /* Sender: message i at start + i x gap (the first one once connected); writes each message's start time. */
 static int sender(const sr_testbed *tb, const char *addr, const plan *p, int out)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
-    inet_pton(AF_INET, addr, &sa.sin_addr);
-    int fd = -1;
-    char err[256];
-    for (int tries = 0; tries < 200; tries++) { /* the receiver may not listen yet */
-        fd = socket(AF_INET, SOCK_STREAM, 0);
-        if (sr_testbed_socket(tb, fd, err, sizeof err) != SR_OK) {
-            fprintf(stderr, "%s\n", err);
-            return 1;
-        }
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) break;
-        close(fd);
-        fd = -1;
-        usleep(10000);
-    }
+    int fd = emu_test_connect(tb, addr, PORT, 200);
     char *buf = calloc(1, p->bytes + HDR_BYTES);
     if (fd < 0 || !buf) return 1;
-    double t0 = p->first_s > 0 ? p->first_s : now_s() + 0.1; /* after the handshake */
+    double t0 = p->first_s > 0 ? p->first_s : emu_test_now_s() + 0.1; /* after the handshake */
     for (int i = 0; i < p->n; i++) {
         double due = t0 + i * p->gap_s;
-        while (now_s() < due)
+        while (emu_test_now_s() < due)
             usleep(500);
-        double t = now_s();
+        double t = emu_test_now_s();
         char k;
-        if (io_all(fd, buf, HDR_BYTES, 0) != 0 || io_all(fd, buf + HDR_BYTES, p->bytes, 0) != 0 ||
-            io_all(fd, &k, 1, 1) != 0 || write(out, &t, sizeof t) != sizeof t)
+        if (emu_test_io(fd, buf, HDR_BYTES, 0) != 0 || emu_test_io(fd, buf + HDR_BYTES, p->bytes, 0) != 0 ||
+            emu_test_io(fd, &k, 1, 1) != 0 || write(out, &t, sizeof t) != sizeof t)
             return 1;
     }
     free(buf);
@@ -157,7 +116,7 @@ static int run_link(const sr_tb_link *link, const sr_tb_tcp *tcp, plan *p, doubl
     }
     double o = 0;
     if (origin_in_s > 0) { /* the trace's time 0, and the first message relative to it */
-        o = now_s() + origin_in_s;
+        o = emu_test_now_s() + origin_in_s;
         sr_testbed_set_origin(tb, o);
         p->first_s += o;
     }

@@ -17,50 +17,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emu_test_net.h"
 #include "sr_testbed.h"
 
 #define PORT 7311
 
 static const sr_testbed *g_tb; /* the testbed of the link being measured (its sockets' TCP settings) */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int xfer(int fd, char *buf, size_t n, int rd)
-{
-    size_t done = 0;
-    while (done < n) {
-        size_t chunk = n - done < 65536 ? n - done : 65536;
-        ssize_t k = rd ? read(fd, buf, chunk) : write(fd, buf, chunk);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        done += (size_t)k;
-    }
-    return 0;
-}
-
 /* Receiver: warm-up bytes, a one-byte go-ahead, then the measured bytes; writes the time of the last byte. */
 static int receiver(const char *addr, size_t warm, size_t bulk, int out)
 {
-    int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    char err[256];
-    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (sr_testbed_socket(g_tb, ls, err, sizeof err) != SR_OK) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
-    inet_pton(AF_INET, addr, &sa.sin_addr);
-    if (bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 1) != 0) return 1;
+    int ls = emu_test_listen(g_tb, addr, PORT, 1);
+    if (ls < 0) return 1;
     int fd = accept(ls, NULL, NULL);
-    char *buf = malloc(65536);
-    if (fd < 0 || !buf || xfer(fd, buf, warm, 1) != 0) return 1;
-    if (write(fd, "g", 1) != 1 || xfer(fd, buf, bulk, 1) != 0) return 1;
-    double t1 = now_s();
+    char *buf = malloc(EMU_TEST_SCRATCH);
+    if (fd < 0 || !buf || emu_test_stream(fd, buf, warm, 1) != 0) return 1;
+    if (write(fd, "g", 1) != 1 || emu_test_stream(fd, buf, bulk, 1) != 0) return 1;
+    double t1 = emu_test_now_s();
     if (write(out, &t1, sizeof t1) != sizeof t1) return 1;
     free(buf);
     close(fd);
@@ -70,26 +43,12 @@ static int receiver(const char *addr, size_t warm, size_t bulk, int out)
 
 static int sender(const char *addr, size_t warm, size_t bulk, int out)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
-    inet_pton(AF_INET, addr, &sa.sin_addr);
-    int fd = -1;
-    for (int tries = 0; tries < 200; tries++) { /* the receiver may not listen yet */
-        fd = socket(AF_INET, SOCK_STREAM, 0);
-        char err[256];
-        if (sr_testbed_socket(g_tb, fd, err, sizeof err) != SR_OK) {
-            fprintf(stderr, "%s\n", err);
-            return 1;
-        }
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) break;
-        close(fd);
-        fd = -1;
-        usleep(10000);
-    }
-    char *buf = calloc(1, 65536);
+    int fd = emu_test_connect(g_tb, addr, PORT, 200);
+    char *buf = calloc(1, EMU_TEST_SCRATCH);
     char g;
-    if (fd < 0 || !buf || xfer(fd, buf, warm, 0) != 0 || read(fd, &g, 1) != 1) return 1;
-    double t0 = now_s();
-    if (xfer(fd, buf, bulk, 0) != 0) return 1;
+    if (fd < 0 || !buf || emu_test_stream(fd, buf, warm, 0) != 0 || read(fd, &g, 1) != 1) return 1;
+    double t0 = emu_test_now_s();
+    if (emu_test_stream(fd, buf, bulk, 0) != 0) return 1;
     if (write(out, &t0, sizeof t0) != sizeof t0) return 1;
     while (read(fd, &g, 1) > 0) /* until the receiver closes */
         ;

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emu_test_net.h"
 #include "sr_testbed.h"
 
 #define PORT 7312
@@ -34,41 +35,13 @@
 #define SHARED_S 0.020
 #define PRIV_S 0.001
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int xfer(int fd, char *buf, size_t n, int rd)
-{
-    size_t done = 0;
-    while (done < n) {
-        size_t chunk = n - done < 65536 ? n - done : 65536;
-        ssize_t k = rd ? read(fd, buf, chunk) : write(fd, buf, chunk);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        done += (size_t)k;
-    }
-    return 0;
-}
-
 /* Receiver: n connections, each sends its index and `warm` bytes; then a go-ahead byte to all at once, and
  * bulk[i] bytes from each, read as they come; writes the time of each one's last byte (n doubles). */
 static int receiver(const sr_testbed *tb, const char *addr, int n, size_t warm, const size_t *bulk, int out)
 {
-    int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1, fd[2] = {-1, -1};
-    char err[256];
-    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (sr_testbed_socket(tb, ls, err, sizeof err) != SR_OK) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
-    inet_pton(AF_INET, addr, &sa.sin_addr);
-    if (bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 4) != 0) return 1;
-    char *buf = malloc(65536);
+    int ls = emu_test_listen(tb, addr, PORT, 4), fd[2] = {-1, -1};
+    if (ls < 0) return 1;
+    char *buf = malloc(EMU_TEST_SCRATCH);
     for (int i = 0; i < n; i++) {
         int c = accept(ls, NULL, NULL);
         char who;
@@ -76,7 +49,7 @@ static int receiver(const sr_testbed *tb, const char *addr, int n, size_t warm, 
         fd[(int)who] = c;
     }
     for (int i = 0; i < n; i++)
-        if (!buf || xfer(fd[i], buf, warm, 1) != 0) return 1;
+        if (!buf || emu_test_stream(fd[i], buf, warm, 1) != 0) return 1;
     for (int i = 0; i < n; i++)
         if (write(fd[i], "g", 1) != 1) return 1;
     size_t got[2] = {0, 0};
@@ -94,7 +67,7 @@ static int receiver(const sr_testbed *tb, const char *addr, int n, size_t warm, 
             ssize_t r = read(fd[i], buf, want);
             if (r <= 0) return 1;
             got[i] += (size_t)r;
-            if (got[i] == bulk[i]) end[i] = now_s(), left--;
+            if (got[i] == bulk[i]) end[i] = emu_test_now_s(), left--;
         }
     }
     if (write(out, end, sizeof end) != sizeof end) return 1;
@@ -109,26 +82,12 @@ static int receiver(const sr_testbed *tb, const char *addr, int n, size_t warm, 
  */
 static int sender(const sr_testbed *tb, const char *addr, int i, size_t warm, size_t bulk, int out)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
-    inet_pton(AF_INET, addr, &sa.sin_addr);
-    int fd = -1;
-    char err[256];
-    for (int tries = 0; tries < 300; tries++) { /* the receiver may not listen yet */
-        fd = socket(AF_INET, SOCK_STREAM, 0);
-        if (sr_testbed_socket(tb, fd, err, sizeof err) != SR_OK) {
-            fprintf(stderr, "%s\n", err);
-            return 1;
-        }
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) break;
-        close(fd);
-        fd = -1;
-        usleep(10000);
-    }
-    char *buf = calloc(1, 65536), who = (char)i, g;
-    if (fd < 0 || !buf || write(fd, &who, 1) != 1 || xfer(fd, buf, warm, 0) != 0 || read(fd, &g, 1) != 1)
+    int fd = emu_test_connect(tb, addr, PORT, 300);
+    char *buf = calloc(1, EMU_TEST_SCRATCH), who = (char)i, g;
+    if (fd < 0 || !buf || write(fd, &who, 1) != 1 || emu_test_stream(fd, buf, warm, 0) != 0 || read(fd, &g, 1) != 1)
         return 1;
-    double t0 = now_s();
-    if (write(out, &t0, sizeof t0) != sizeof t0 || xfer(fd, buf, bulk, 0) != 0) return 1;
+    double t0 = emu_test_now_s();
+    if (write(out, &t0, sizeof t0) != sizeof t0 || emu_test_stream(fd, buf, bulk, 0) != 0) return 1;
     while (read(fd, &g, 1) > 0) /* until the receiver closes */
         ;
     free(buf);

@@ -1,0 +1,41 @@
+/* emu_test_net.h: what the emulate tests' senders and receivers share (test_shaping, test_messages, test_shared):
+ * the clock, whole reads and writes, a listening socket and a connection on a testbed node (sr_testbed.h), and the
+ * CHECK macro of the tests that count failures. */
+#ifndef EMU_TEST_NET_H
+#define EMU_TEST_NET_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sr_testbed.h"
+
+/* Prints the failed condition with its place and counts it in the caller's `failures`. */
+#define CHECK(cond, ...)                                                                                     \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                      \
+            printf(__VA_ARGS__);                                                                             \
+            printf("\n");                                                                                    \
+            failures++;                                                                                      \
+        }                                                                                                    \
+    } while (0)
+
+/* Monotonic seconds. */
+double emu_test_now_s(void);
+
+/* Reads (rd) or writes the n bytes of buf in full (EINTR retried); 0, or -1 when the peer went or an error. */
+int emu_test_io(int fd, void *buf, size_t n, int rd);
+/* The same for n bytes of no interest streamed through scratch, a buffer of EMU_TEST_SCRATCH bytes reused for
+ * every chunk (bulk transfers). */
+#define EMU_TEST_SCRATCH 65536
+int emu_test_stream(int fd, void *scratch, size_t n, int rd);
+
+/* A socket prepared by sr_testbed_socket (tb's TCP settings), bound to addr:port and listening (backlog); -1 with
+ * the reason on stderr. */
+int emu_test_listen(const sr_testbed *tb, const char *addr, int port, int backlog);
+
+/* A connection to addr:port from a socket prepared by sr_testbed_socket, retried every 10 ms up to `tries` times
+ * (the receiver may not listen yet); -1 when it never connected. */
+int emu_test_connect(const sr_testbed *tb, const char *addr, int port, int tries);
+
+#endif
