@@ -800,10 +800,15 @@ sr_status sr_profile_file_load_string(const char *text, size_t len, const char *
     pctx c = {name ? name : "<string>", err, err_size, 0};
     if (err && err_size) err[0] = '\0';
     int bad_line = 0, bad_col = 0;
-    size_t bad = sr_utf8_first_invalid(text, len, &bad_line, &bad_col);
-    if (bad < len) { /* before libfyaml, which loops for ever on some invalid bytes (found by fuzz_profile) */
-        sr_errf(err, err_size, "%s:%d:%d: not valid UTF-8 (byte 0x%02x): profile files are UTF-8 text", c.path,
-                bad_line, bad_col, (unsigned char)text[bad]);
+    size_t bad = sr_yaml_text_first_invalid(text, len, &bad_line, &bad_col);
+    if (bad < len) { /* before libfyaml, which loops for ever on some invalid bytes and crashes on a NUL (found by
+                      * fuzz_profile) */
+        if (text[bad] == '\0')
+            sr_errf(err, err_size, "%s:%d:%d: a NUL byte: profile files are UTF-8 text, which YAML says cannot hold "
+                    "one", c.path, bad_line, bad_col);
+        else
+            sr_errf(err, err_size, "%s:%d:%d: not valid UTF-8 (byte 0x%02x): profile files are UTF-8 text", c.path,
+                    bad_line, bad_col, (unsigned char)text[bad]);
         return SR_ERR_PARSE;
     }
     struct fy_diag_cfg dc;

@@ -100,12 +100,13 @@ void sr_fputs_json_string(const char *s, FILE *f)
     fputc('"', f);
 }
 
-size_t sr_utf8_first_invalid(const char *text, size_t len, int *line, int *col)
+size_t sr_yaml_text_first_invalid(const char *text, size_t len, int *line, int *col)
 {
     const unsigned char *t = (const unsigned char *)text;
     size_t i = 0;
     while (i < len) {
         unsigned c = t[i];
+        if (c == 0) break;
         size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
         if (n == 0 || i + n > len || (n == 2 && c < 0xC2)) break;
         unsigned cp = n == 1 ? c : c & (0x7Fu >> n);

@@ -17,11 +17,12 @@ sr_status sr_file_read(const char *path, uint8_t **data, size_t *size);
 /* 1 when path is a regular file (symbolic links followed), 0 otherwise (also when it does not exist). */
 int sr_file_is_regular(const char *path);
 
-/* Offset of the first byte of text[0..len) that is not valid UTF-8 (bad lead or continuation bytes, cut
- * sequences, overlong forms, surrogates, code points above U+10FFFF), or len when all of it is valid. *line
- * and *col (1-based, col counting characters; may be NULL) get its position. The YAML readers check their
- * input with it first: libfyaml loops for ever on some invalid bytes. */
-size_t sr_utf8_first_invalid(const char *text, size_t len, int *line, int *col);
+/* Offset of the first byte of text[0..len) that a YAML text cannot hold: not valid UTF-8 (bad lead or
+ * continuation bytes, cut sequences, overlong forms, surrogates, code points above U+10FFFF) or a NUL byte (YAML
+ * excludes it from its character set), or len when all of it is valid. *line and *col (1-based, col counting
+ * characters; may be NULL) get its position. The YAML readers check their input with it first: libfyaml loops
+ * for ever on some invalid bytes and dereferences NULL on "? /:" followed by a tab and NUL bytes (fuzz_profile). */
+size_t sr_yaml_text_first_invalid(const char *text, size_t len, int *line, int *col);
 
 /* Writes s to f with &, <, >, " and ' escaped: valid in XML attributes and HTML text alike. */
 void sr_fputs_xml_escaped(const char *s, FILE *f);

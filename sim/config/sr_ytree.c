@@ -377,10 +377,13 @@ sr_ydoc *sr_ydoc_parse(const char *text, size_t len, sr_diag *d)
     /* Experiment files are UTF-8. Checked before libfyaml sees them: it loops for ever on some invalid bytes
      * (a '%' directive line holding 0xff, found by fuzz_config). */
     int line = 0, col = 0;
-    size_t bad = sr_utf8_first_invalid(text, len, &line, &col);
+    size_t bad = sr_yaml_text_first_invalid(text, len, &line, &col);
     if (bad < len) {
-        sr_diag_error(d, line, col, "not valid UTF-8 (byte 0x%02x): experiment files are UTF-8 text",
-                      (unsigned char)text[bad]);
+        if (text[bad] == '\0')
+            sr_diag_error(d, line, col, "a NUL byte: experiment files are UTF-8 text, which YAML says cannot hold one");
+        else
+            sr_diag_error(d, line, col, "not valid UTF-8 (byte 0x%02x): experiment files are UTF-8 text",
+                          (unsigned char)text[bad]);
         return NULL;
     }
     sr_ydoc *doc = calloc(1, sizeof *doc);

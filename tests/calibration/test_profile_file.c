@@ -190,6 +190,14 @@ static void test_malformed(void **state)
     expect_error("name: x\ndescription: \"abc\n", "t.yaml:2:"); /* syntax: unterminated quote on line 2 */
     expect_error("name: x: y\n", "t.yaml:1:8:");
     expect_error("# nothing but a comment\n", "t.yaml:1:1: no YAML document (the file is empty or only comments)");
+    { /* "? /:", a tab, NUL bytes: libfyaml dereferenced NULL on it (found by fuzz_profile); refused before */
+        static const char nul[8] = {'?', ' ', '/', ':', '\t', 0, 0, 0};
+        sr_profile *q = NULL;
+        char e2[256] = "";
+        assert_int_equal(sr_profile_file_load_string(nul, sizeof nul, "t.yaml", &q, e2, sizeof e2), SR_ERR_PARSE);
+        assert_null(q);
+        assert_non_null(strstr(e2, "t.yaml:1:6: a NUL byte"));
+    }
     expect_error("name: x\ncolour: red\n", "t.yaml:2:1: unknown key 'colour'");
     expect_error(
         "name: x\ngpu_model: gtx-480\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n",
