@@ -548,14 +548,13 @@ static void parse_idle(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profil
     struct fy_node *k, *v, *gk = NULL;
     const char *name;
     int ng = -2, nf = -2;
-    double rounds = 0;
     while (!c->failed && next_pair(c, m, &it, &k, &v, &name)) {
         if (strcmp(name, "model") == 0)
             get_text(c, v, k, name, fit->idle_model, sizeof fit->idle_model);
         else if (strcmp(name, "warm_s") == 0)
             get_nonneg(c, v, k, name, &fit->idle_warm_s);
         else if (strcmp(name, "rounds") == 0)
-            get_nonneg(c, v, k, name, &rounds);
+            get_int(c, v, k, name, 0, 1 << 30, &fit->idle_rounds);
         else if (strcmp(name, "sigma") == 0) {
             if (get_nonneg(c, v, k, name, &fit->idle_sigma) == 0 && !(fit->idle_sigma <= 1.0))
                 perr(c, v, k, "sigma: a lognormal spread of at most 1 (a factor of e), got %g", fit->idle_sigma);
@@ -577,7 +576,6 @@ static void parse_idle(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profil
         return;
     }
     fit->idle.n = ng;
-    fit->idle_rounds = (int)rounds;
     char why[160];
     if (sr_idle_curve_check(&fit->idle, why, sizeof why) != 0) perr(c, gk, gk, "idle: %s", why);
 }
@@ -649,7 +647,6 @@ static void parse_fit(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profile
                 parse_class(c, v2, k2, cls, fit);
             }
         } else if (strcmp(name, "holdout") == 0) {
-            double layers = 0;
             if (want_map(c, v, k, "holdout")) break;
             void *it2 = NULL;
             struct fy_node *k2, *v2;
@@ -657,8 +654,8 @@ static void parse_fit(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profile
             while (!c->failed && next_pair(c, v, &it2, &k2, &v2, &hn)) {
                 if (strcmp(hn, "models") == 0)
                     get_text(c, v2, k2, hn, fit->holdout_models, sizeof fit->holdout_models);
-                else if (strcmp(hn, "layers") == 0)
-                    get_nonneg(c, v2, k2, hn, &layers);
+                else if (strcmp(hn, "layers") == 0) /* a count: inf or 1e300 into an int was undefined (fuzz_profile) */
+                    get_int(c, v2, k2, hn, 0, 1 << 30, &fit->holdout_layers);
                 else if (strcmp(hn, "layer_median_rel_err") == 0)
                     get_num(c, v2, k2, hn, &fit->holdout_layer_median);
                 else if (strcmp(hn, "layer_p90_rel_err") == 0)
@@ -670,7 +667,6 @@ static void parse_fit(pctx *c, struct fy_node *m, struct fy_node *mk, sr_profile
                 else
                     perr(c, k2, k2, "unknown key '%s' in holdout", hn);
             }
-            fit->holdout_layers = (int)layers;
         } else if (strcmp(name, "codecs") == 0) {
             parse_codecs(c, v, k, fit);
         } else if (strcmp(name, "copy") == 0) {

@@ -220,6 +220,12 @@ static void test_malformed(void **state)
     expect_error(idle_bad, "t.yaml:7:5: idle: point 1: factor must be >= 1");
     snprintf(idle_bad, sizeof idle_bad, "%s    sigma: 1.5\n    gap_s: [0.1]\n    factor: [1]\n", idle_head);
     expect_error(idle_bad, "t.yaml:7:12: sigma: a lognormal spread of at most 1");
+    snprintf(idle_bad, sizeof idle_bad, "%s    rounds: 1e300\n    gap_s: [0.1]\n    factor: [1]\n", idle_head);
+    expect_error(idle_bad, "t.yaml:7:13: rounds: expected an integer in [0, 1073741824]");
+    /* a count of layers far beyond an int (it was cast, undefined behaviour: UBSan in fuzz_profile) */
+    expect_error("name: x\nroofline: {speed_flops: 1, cores: 1, efficiency: 1, mem_bw_Bps: 1}\n"
+                 "fit:\n  ref_flops: 1\n  ref_mem_bw_Bps: 1\n  holdout:\n    layers: .inf\n",
+                 "t.yaml:7:13: layers: expected an integer in [0, 1073741824]");
     snprintf(idle_bad, sizeof idle_bad, "%s    gap_s: [0.1]\n", idle_head);
     expect_error(idle_bad, "t.yaml:6:3: idle: needs gap_s and factor");
     snprintf(idle_bad, sizeof idle_bad, "%s    gap_s: 0.1\n    factor: [1]\n", idle_head);
