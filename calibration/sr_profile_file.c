@@ -802,6 +802,9 @@ sr_status sr_profile_file_load_string(const char *text, size_t len, const char *
         if (text[bad] == '\0')
             sr_errf(err, err_size, "%s:%d:%d: a NUL byte: profile files are UTF-8 text, which YAML says cannot hold "
                     "one", c.path, bad_line, bad_col);
+        else if (text[bad] == '\t')
+            sr_errf(err, err_size, "%s:%d:%d: a tab before a block sequence entry '-': YAML allows none there (use "
+                    "spaces)", c.path, bad_line, bad_col);
         else
             sr_errf(err, err_size, "%s:%d:%d: not valid UTF-8 (byte 0x%02x): profile files are UTF-8 text", c.path,
                     bad_line, bad_col, (unsigned char)text[bad]);

@@ -381,6 +381,8 @@ sr_ydoc *sr_ydoc_parse(const char *text, size_t len, sr_diag *d)
     if (bad < len) {
         if (text[bad] == '\0')
             sr_diag_error(d, line, col, "a NUL byte: experiment files are UTF-8 text, which YAML says cannot hold one");
+        else if (text[bad] == '\t')
+            sr_diag_error(d, line, col, "a tab before a block sequence entry '-': YAML allows none there (use spaces)");
         else
             sr_diag_error(d, line, col, "not valid UTF-8 (byte 0x%02x): experiment files are UTF-8 text",
                           (unsigned char)text[bad]);

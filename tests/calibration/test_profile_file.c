@@ -190,6 +190,10 @@ static void test_malformed(void **state)
     expect_error("name: x\ndescription: \"abc\n", "t.yaml:2:"); /* syntax: unterminated quote on line 2 */
     expect_error("name: x: y\n", "t.yaml:1:8:");
     expect_error("# nothing but a comment\n", "t.yaml:1:1: no YAML document (the file is empty or only comments)");
+    /* a tab before a block sequence entry after an explicit key: libfyaml crashed (fuzz_profile); in a comment it
+     * is only text */
+    expect_error("fit:\n  ? a:\t- b\n", "t.yaml:2:7: a tab before a block sequence entry '-'");
+    expect_error("name: x # note:\t- y\n", "t.yaml:1:1: missing section 'roofline'");
     { /* "? /:", a tab, NUL bytes: libfyaml dereferenced NULL on it (found by fuzz_profile); refused before */
         static const char nul[8] = {'?', ' ', '/', ':', '\t', 0, 0, 0};
         sr_profile *q = NULL;
