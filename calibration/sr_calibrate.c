@@ -19,6 +19,7 @@
 #include "sr_corun.h"
 #include "sr_idle.h"
 #include "sr_profile_rune.h"
+#include "sr_stats.h"
 #include "sr_tensor.pb-c.h"
 #include "sr_weights.h"
 #include "sr_zoo.h"
@@ -140,18 +141,6 @@ sr_status sr_calib_layer_graph(const sr_calib_layer *l, sr_graph **g, int *node)
 /* ---------------------------------------------------------------------------------------------------
  * Timing a graph with the executor */
 
-static int cmp_dbl(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median_of(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_dbl);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* Runs g (1 warm-up + reps runs) and writes the median seconds of each node into node_s (n nodes). */
 static sr_status time_graph(const sr_graph *g, uint64_t seed, int reps, double *node_s, char *err,
                             size_t err_size)
@@ -184,7 +173,7 @@ static sr_status time_graph(const sr_graph *g, uint64_t seed, int reps, double *
     for (int id = 0; id < n; id++) {
         for (int rep = 0; rep < reps; rep++)
             col[rep] = t[(size_t)rep * n + id];
-        node_s[id] = median_of(col, reps);
+        node_s[id] = sr_median(col, reps);
     }
     st = SR_OK;
 cleanup:
@@ -448,7 +437,7 @@ static double measure_memcpy_Bps(size_t bytes, int reps)
             double dt = now_s() - t0;
             if (i >= 0) t[i] = dt;
         }
-        double med = median_of(t, reps);
+        double med = sr_median(t, reps);
         if (med > 0) r = (double)bytes / med;
     }
     free(a);
@@ -498,8 +487,8 @@ static void measure_codecs(const sr_calib_options *o, sr_profile_fit *fit, int c
         if (!ok) continue;
         sr_profile_codec_cost *cc = &fit->codecs[fit->n_codecs++];
         snprintf(cc->pipeline, sizeof cc->pipeline, "%s", pipes[p]);
-        cc->encode_s_per_elem = median_of(te, reps) / (double)n;
-        cc->decode_s_per_elem = median_of(td, reps) / (double)n;
+        cc->encode_s_per_elem = sr_median(te, reps) / (double)n;
+        cc->decode_s_per_elem = sr_median(td, reps) / (double)n;
         cc->bytes_per_elem = (double)nb / (double)n;
         logf_(o, "  codec %-16s encode %6.2f ns/elem  decode %6.2f ns/elem  %.3f bytes/elem\n", cc->pipeline,
               1e9 * cc->encode_s_per_elem, 1e9 * cc->decode_s_per_elem, cc->bytes_per_elem);
@@ -549,8 +538,8 @@ static int time_protobuf(size_t n, int reps, double min_s, double *enc, double *
         } while ((t = now_s() - t0) < min_s);
         td[r] = t / (double)iters;
     }
-    *enc = median_of(te, reps);
-    *dec = median_of(td, reps);
+    *enc = sr_median(te, reps);
+    *dec = sr_median(td, reps);
     *packed = sz;
     ok = 1;
 cleanup:
@@ -580,7 +569,7 @@ static void measure_serialization(const sr_calib_options *o, sr_profile_fit *fit
             double dt = now_s() - t0;
             if (r >= 0) t[r] = dt;
         }
-        fit->ser_raw_s_per_byte = median_of(t, reps) / (double)(n * sizeof *x);
+        fit->ser_raw_s_per_byte = sr_median(t, reps) / (double)(n * sizeof *x);
     }
     free(x);
     free(buf);

@@ -12,6 +12,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "sr_exec.h"
+#include "sr_stats.h"
 #include "sr_graph.h"
 #include "sr_train.h"
 #include "sr_weights.h"
@@ -78,18 +79,6 @@ static void *train_main(void *arg)
         t->steps++;
     }
     return NULL;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 /* One inference: thread CPU and wall seconds. */
@@ -191,10 +180,10 @@ sr_status sr_corun_measure(int reps, uint64_t seed, sr_corun_result *out, char *
     }
     out->reps = reps;
     out->training_steps = tr.steps;
-    out->alone_cpu_s = median(ac, na);
-    out->alone_wall_s = median(aw, na);
-    out->with_cpu_s = median(wc, nw);
-    out->with_wall_s = median(ww, nw);
+    out->alone_cpu_s = sr_median(ac, na);
+    out->alone_wall_s = sr_median(aw, na);
+    out->with_cpu_s = sr_median(wc, nw);
+    out->with_wall_s = sr_median(ww, nw);
     out->interference = out->with_cpu_s / out->alone_cpu_s;
     out->wall_ratio = out->with_wall_s / out->alone_wall_s;
 cleanup:

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "sr_exec.h"
+#include "sr_stats.h"
 #include "sr_graph.h"
 #include "sr_weights.h"
 #include "sr_zoo.h"
@@ -83,32 +84,19 @@ static void sleep_s(double s)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of v[0..n) (sorts v). */
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 double sr_idle_log_spread(const double *x, int n, double *dev, int *n_dev)
 {
     if (n < 2) return 0.0;
     double *c = malloc(sizeof *c * (size_t)n);
     if (!c) return 0.0;
     memcpy(c, x, sizeof *c * (size_t)n);
-    const double m = median(c, n);
+    const double m = sr_median(c, n);
     for (int i = 0; i < n; i++) {
         c[i] = log(x[i] / m);
         if (dev) dev[(*n_dev)++] = c[i];
         c[i] = fabs(c[i]);
     }
-    const double s = 1.4826 * median(c, n);
+    const double s = 1.4826 * sr_median(c, n);
     free(c);
     return s;
 }
@@ -116,7 +104,7 @@ double sr_idle_log_spread(const double *x, int n, double *dev, int *n_dev)
 double sr_idle_sigma_q95(double *dev, int n)
 {
     if (n < 2) return 0.0;
-    qsort(dev, (size_t)n, sizeof *dev, cmp_double);
+    qsort(dev, (size_t)n, sizeof *dev, sr_cmp_double);
     const double pos = 0.95 * (double)(n - 1);
     const int i = (int)floor(pos);
     const double q = i + 1 < n ? dev[i] + (pos - i) * (dev[i + 1] - dev[i]) : dev[n - 1];
@@ -194,11 +182,11 @@ sr_status sr_idle_measure(const char *model, const double *gaps_s, int n, int ro
     sr_idle_log_spread(warm, n_warm, dev, &n_dev);
     out->sigma = sr_idle_sigma_q95(dev, n_dev);
     free(dev);
-    out->warm_s = median(warm, n_warm);
+    out->warm_s = sr_median(warm, n_warm);
     out->curve.n = n;
     double f[SR_IDLE_MAX_POINTS];
     for (int i = 0; i < n; i++) {
-        out->spaced_s[i] = median(&spaced[(size_t)i * (size_t)rounds], rounds);
+        out->spaced_s[i] = sr_median(&spaced[(size_t)i * (size_t)rounds], rounds);
         out->curve.gap_s[i] = gaps_s[i];
         f[i] = out->spaced_s[i] / out->warm_s;
     }

@@ -20,6 +20,7 @@
 #include "sr_framecodec.h"
 #include "sr_model_source.h"
 #include "video.h"
+#include "sr_stats.h"
 
 sr_codectab_params sr_codectab_default_params(void)
 {
@@ -38,19 +39,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of v[0..n) (sorts v in place). */
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof v[0], cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 /* Index of the largest element (the first one on ties). */
@@ -414,8 +402,8 @@ frames_done:
             r->ratio_raw_fp32 = mean_bytes / (4.0 * (double)sp[s].elements);
             r->ratio_jpeg = mean_bytes / (jpeg_total / nf);
             r->ratio_h264 = h264_total > 0 ? mean_bytes / (h264_total / nf) : INFINITY;
-            r->encode_s_per_element = median(c->enc_s, nf);
-            r->decode_s_per_element = median(c->dec_s, nf);
+            r->encode_s_per_element = sr_median(c->enc_s, nf);
+            r->decode_s_per_element = sr_median(c->dec_s, nf);
             r->snr_db = c->err2 == 0 ? INFINITY : 10.0 * log10(c->sig2 / c->err2);
             r->max_abs_err = c->max_abs;
             r->output_rel_l2 = c->rel_l2_sum / nf;
