@@ -799,12 +799,12 @@ sr_status sr_profile_file_load_string(const char *text, size_t len, const char *
     size_t bad = sr_yaml_text_first_invalid(text, len, &bad_line, &bad_col);
     if (bad < len) { /* before libfyaml, which loops for ever on some invalid bytes and crashes on a NUL (found by
                       * fuzz_profile) */
-        if (text[bad] == '\0')
-            sr_errf(err, err_size, "%s:%d:%d: a NUL byte: profile files are UTF-8 text, which YAML says cannot hold "
-                    "one", c.path, bad_line, bad_col);
+        if (((unsigned char)text[bad] < 0x20 && text[bad] != '\t') || (unsigned char)text[bad] == 0x7F)
+            sr_errf(err, err_size, "%s:%d:%d: control character 0x%02x: profile files are UTF-8 text, which YAML says "
+                    "cannot hold it", c.path, bad_line, bad_col, (unsigned char)text[bad]);
         else if (text[bad] == '\t')
-            sr_errf(err, err_size, "%s:%d:%d: a tab before a block sequence entry '-': YAML allows none there (use "
-                    "spaces)", c.path, bad_line, bad_col);
+            sr_errf(err, err_size, "%s:%d:%d: a tab before an indicator ('-', ':' or '?'): libfyaml cannot parse it "
+                    "(use spaces)", c.path, bad_line, bad_col);
         else
             sr_errf(err, err_size, "%s:%d:%d: not valid UTF-8 (byte 0x%02x): profile files are UTF-8 text", c.path,
                     bad_line, bad_col, (unsigned char)text[bad]);

@@ -379,10 +379,11 @@ sr_ydoc *sr_ydoc_parse(const char *text, size_t len, sr_diag *d)
     int line = 0, col = 0;
     size_t bad = sr_yaml_text_first_invalid(text, len, &line, &col);
     if (bad < len) {
-        if (text[bad] == '\0')
-            sr_diag_error(d, line, col, "a NUL byte: experiment files are UTF-8 text, which YAML says cannot hold one");
+        if (((unsigned char)text[bad] < 0x20 && text[bad] != '\t') || (unsigned char)text[bad] == 0x7F)
+            sr_diag_error(d, line, col, "control character 0x%02x: experiment files are UTF-8 text, which YAML says "
+                          "cannot hold it", (unsigned char)text[bad]);
         else if (text[bad] == '\t')
-            sr_diag_error(d, line, col, "a tab before a block sequence entry '-': YAML allows none there (use spaces)");
+            sr_diag_error(d, line, col, "a tab before an indicator ('-', ':' or '?'): libfyaml cannot parse it (use spaces)");
         else
             sr_diag_error(d, line, col, "not valid UTF-8 (byte 0x%02x): experiment files are UTF-8 text",
                           (unsigned char)text[bad]);
