@@ -803,8 +803,8 @@ sr_status sr_profile_file_load_string(const char *text, size_t len, const char *
             sr_errf(err, err_size, "%s:%d:%d: control character 0x%02x: profile files are UTF-8 text, which YAML says "
                     "cannot hold it", c.path, bad_line, bad_col, (unsigned char)text[bad]);
         else if (text[bad] == '\t')
-            sr_errf(err, err_size, "%s:%d:%d: a tab before an indicator ('-', ':' or '?'): libfyaml cannot parse it "
-                    "(use spaces)", c.path, bad_line, bad_col);
+            sr_errf(err, err_size, "%s:%d:%d: a tab: simrun's YAML files take spaces (libfyaml crashes on tabs in "
+                    "some places)", c.path, bad_line, bad_col);
         else
             sr_errf(err, err_size, "%s:%d:%d: not valid UTF-8 (byte 0x%02x): profile files are UTF-8 text", c.path,
                     bad_line, bad_col, (unsigned char)text[bad]);

@@ -19,11 +19,12 @@ int sr_file_is_regular(const char *path);
 
 /* Offset of the first byte of text[0..len) that a YAML text cannot hold: not valid UTF-8 (bad lead or
  * continuation bytes, cut sequences, overlong forms, surrogates, code points above U+10FFFF), a control
- * character YAML excludes from its character set (NUL, C0 controls but tab, LF and CR, DEL), or a tab followed on
- * its line, after blanks, by an indicator "- ", ": " or "? " (outside comments, inside quotes too; this refuses the
- * valid but rare "key<tab>: value": use spaces), or len when all of it is valid. *line and *col (1-based, col counting characters; may be NULL) get its position. The YAML readers check
+ * character YAML excludes from its character set (NUL, C0 controls but tab, LF and CR, DEL), or a tab outside a
+ * comment (YAML allows tabs in a few places, but libfyaml 0.7.12 crashes on several of them: simrun's files take
+ * spaces; in quoted text too), or len when all of it is valid. *line and *col (1-based, col counting characters; may be NULL) get its position. The YAML readers check
  * their input with it first: libfyaml 0.7.12 loops for ever on some invalid bytes and dereferences NULL cleaning
- * up after "? a:\t- b" or "? a:\t:" (an 8-byte experiment made `simrun validate` crash; found by fuzz_profile). */
+ * up after tabs in several places ("? a:\t- b", "? a:\t:": an 8-byte experiment made `simrun validate` crash;
+ * found by fuzz_profile). */
 size_t sr_yaml_text_first_invalid(const char *text, size_t len, int *line, int *col);
 
 /* Writes s to f with &, <, >, " and ' escaped: valid in XML attributes and HTML text alike. */

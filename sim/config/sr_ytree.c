@@ -383,7 +383,7 @@ sr_ydoc *sr_ydoc_parse(const char *text, size_t len, sr_diag *d)
             sr_diag_error(d, line, col, "control character 0x%02x: experiment files are UTF-8 text, which YAML says "
                           "cannot hold it", (unsigned char)text[bad]);
         else if (text[bad] == '\t')
-            sr_diag_error(d, line, col, "a tab before an indicator ('-', ':' or '?'): libfyaml cannot parse it (use spaces)");
+            sr_diag_error(d, line, col, "a tab: simrun's YAML files take spaces (libfyaml crashes on tabs in some places)");
         else
             sr_diag_error(d, line, col, "not valid UTF-8 (byte 0x%02x): experiment files are UTF-8 text",
                           (unsigned char)text[bad]);
