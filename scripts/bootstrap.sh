@@ -6,7 +6,7 @@
 # wasm-interp), wasi-libc and the wasm32 compiler-rt build the WebAssembly rune (models/rune).
 # iproute2 (ip, tc) builds the emulated testbed (simrun emulate).
 # dataset-fashion-mnist is the image set `simrun train` learns on (In-situ AI, docs/papers/insitu.md); zlib
-# reads its .gz IDX files.
+# reads its .gz IDX files. time (/usr/bin/time) measures each fuzzing chunk's CPU time (scripts/fuzz.sh).
 set -eu
 
 PKGS="build-essential cmake pkg-config git
@@ -17,7 +17,7 @@ lld wabt wasi-libc libclang-rt-14-dev-wasm32
 chromium
 libopenmpi-dev openmpi-bin slurmctld slurmd slurm-client munge
 iproute2
-zlib1g-dev dataset-fashion-mnist"
+zlib1g-dev dataset-fashion-mnist time"
 
 missing=""
 for p in $PKGS; do

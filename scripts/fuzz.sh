@@ -1,13 +1,61 @@
 #!/bin/sh
-# fuzz.sh: builds the libFuzzer targets with clang (build-fuzz/) and runs each for a bounded time
-# (SR_FUZZ_SECONDS, default 30) starting from its kept corpus (tests/codec/corpus for the decoders,
-# tests/net/corpus for the trace readers, tests/fuzz/corpus/NAME for the experiment YAML, device profiles, ONNX,
-# darknet .cfg and results databases). SR_FUZZ_TARGETS limits the run to some targets (names without fuzz_). A crash fails the script and leaves the input in
-# build-fuzz/artifacts/: copy it into that corpus so that the normal suite replays it from then on (tests
-# test_fuzz_replay_*).
+# fuzz.sh: builds the libFuzzer targets with clang (build-fuzz/) and runs them, starting from their kept corpora
+# (tests/codec/corpus for the decoders, tests/net/corpus for the trace readers, tests/fuzz/corpus/NAME for the
+# experiment YAML, device profiles, ONNX, darknet .cfg and results databases). SR_FUZZ_TARGETS limits the run to
+# some targets (names without fuzz_). A crash fails the script and leaves the input in build-fuzz/artifacts/:
+# copy it into that corpus so that the normal suite replays it from then on (tests test_fuzz_replay_*).
+#
+# Two ways to run:
+#   SR_FUZZ_SECONDS=N sh scripts/fuzz.sh     each target once for N s of wall clock (default 30; what CI runs)
+#   SR_FUZZ_CPU_GOAL=S sh scripts/fuzz.sh    a campaign: each target in chunks of at most SR_FUZZ_CHUNK s (default
+#       1200) until the ledger (SR_FUZZ_LEDGER, default build-fuzz/ledger.tsv) holds S s of its CPU time (user +
+#       system, /usr/bin/time) since its last finding; SR_FUZZ_LANES=N runs N targets at once (default 1), at
+#       nice 19. Each chunk appends a line to the ledger (start, target, commit, wall s, CPU s, executions,
+#       outcome), so a campaign stopped (Ctrl-C, or `touch build-fuzz/STOP` to stop after the running chunks)
+#       goes on where it was when started again. A finding ends that target's campaign, the others go on.
+#   sh scripts/fuzz.sh summary [LEDGER]     per target: CPU s and executions since its last finding, findings
+# SR_FUZZ_TIMEOUT is libFuzzer's per-input limit (default 20 s; a starved process on a loaded machine can pass it
+# without a slow input: campaigns beside other work use 120).
 set -eu
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${SR_FUZZ_SECONDS:-30}
+CPU_GOAL=${SR_FUZZ_CPU_GOAL:-}
+CHUNK=${SR_FUZZ_CHUNK:-1200}
+LANES=${SR_FUZZ_LANES:-1}
+TIMEOUT=${SR_FUZZ_TIMEOUT:-20}
+LEDGER=${SR_FUZZ_LEDGER:-build-fuzz/ledger.tsv}
+
+# per target of a ledger: CPU s and executions since its last finding, chunks, findings, CPU s in all
+summary() {
+    [ -f "$1" ] || { echo "fuzz.sh: no ledger at $1" >&2; exit 2; }
+    awk -F '\t' '
+        /^#/ || NF < 7 { next }
+        {
+            t = $2; if (!(t in seen)) { seen[t] = 1; order[++n] = t }
+            all[t] += $5
+            if ($7 ~ /^finding/) { found[t]++; cpu[t] = 0; ex[t] = 0; chunks[t] = 0; last[t] = $7 }
+            else { cpu[t] += $5; ex[t] += $6; chunks[t]++ }
+        }
+        END {
+            printf "%-22s %12s %14s %7s %9s %12s\n", "target", "CPU s since", "executions", "chunks", "findings", "CPU s in all"
+            for (i = 1; i <= n; i++) {
+                t = order[i]
+                printf "%-22s %12d %14.0f %7d %9d %12d\n", t, int(cpu[t]), ex[t], chunks[t], found[t], int(all[t])
+            }
+        }' "$1"
+}
+if [ "${1:-}" = summary ]; then
+    summary "${2:-$LEDGER}"
+    exit 0
+fi
+for v in "$SECONDS_EACH" "$CHUNK" "$LANES" "$TIMEOUT" ${CPU_GOAL:+"$CPU_GOAL"}; do
+    case $v in '' | *[!0-9]*) echo "fuzz.sh: '$v' is not a whole number of seconds (or lanes)" >&2; exit 2 ;; esac
+done
+[ "$LANES" -ge 1 ] && [ "$CHUNK" -ge 1 ] || { echo "fuzz.sh: SR_FUZZ_LANES and SR_FUZZ_CHUNK must be at least 1" >&2; exit 2; }
+if [ -n "$CPU_GOAL" ] && ! [ -x /usr/bin/time ]; then
+    echo "fuzz.sh: a campaign measures CPU time with /usr/bin/time (Debian package time; scripts/bootstrap.sh)" >&2
+    exit 2
+fi
 # a leak inside libfyaml itself is suppressed (tests/fuzz/lsan.supp says which and why)
 LSAN_OPTIONS="suppressions=$(pwd)/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
@@ -20,11 +68,19 @@ ALL="codec_decode:codec:tests/codec/corpus entropy_decode:codec:tests/codec/corp
 y4m_read:codec:tests/codec/corpus trace_read:net:tests/net/corpus config:fuzz:tests/fuzz/corpus/config
 profile:fuzz:tests/fuzz/corpus/profile onnx:fuzz:tests/fuzz/corpus/onnx darknet:fuzz:tests/fuzz/corpus/darknet
 results:fuzz:tests/fuzz/corpus/results"
-WANT=${SR_FUZZ_TARGETS:-}
+# SR_FUZZ_TARGETS: these targets, in the order given (a campaign's lanes take them in that order)
 RUN=""
-for entry in $ALL; do
-    name=${entry%%:*}
-    if [ -z "$WANT" ] || echo " $WANT " | grep -q " $name "; then RUN="$RUN $entry"; fi
+if [ -z "${SR_FUZZ_TARGETS:-}" ]; then RUN=$ALL; fi
+for name in ${SR_FUZZ_TARGETS:-}; do
+    found=""
+    for entry in $ALL; do
+        [ "${entry%%:*}" = "${name#fuzz_}" ] && found=$entry
+    done
+    if [ -z "$found" ]; then
+        echo "fuzz.sh: no fuzz target '$name' (there are: $(for e in $ALL; do printf '%s ' "${e%%:*}"; done))" >&2
+        exit 2
+    fi
+    RUN="$RUN $found"
 done
 TARGETS=""
 for entry in $RUN; do TARGETS="$TARGETS fuzz_${entry%%:*}"; done
@@ -40,6 +96,89 @@ children_cpu() {
     times >build-fuzz/times.txt
     sed -n 2p build-fuzz/times.txt | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] } printf "%.1f", t }'
 }
+
+# one chunk of target $1 (folder $2, corpus $3) for at most $4 s: appends its ledger line; returns 0 (clean),
+# 1 (a finding) or 2 (interrupted)
+chunk() {
+    t=$1
+    tf="build-fuzz/$t.time"
+    start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    rc=0
+    /usr/bin/time -f "%e %U %S" -o "$tf" nice -n 19 "build-fuzz/tests/$2/$t" -max_total_time="$4" \
+        -print_final_stats=1 -rss_limit_mb=2048 -timeout="$TIMEOUT" -artifact_prefix=build-fuzz/artifacts/ \
+        "build-fuzz/corpus-$t" "$3" >"build-fuzz/$t.log" 2>&1 || rc=$?
+    ex=$(sed -n 's/^stat::number_of_executed_units: *//p' "build-fuzz/$t.log")
+    case $rc in
+    0) outcome=clean ;;
+    72) outcome=interrupted ;;
+    *)
+        art=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "build-fuzz/$t.log" | head -n 1)
+        outcome="finding:rc=$rc:${art:-no input written}"
+        ;;
+    esac
+    tail -n 1 "$tf" | awk -v s="$start" -v t="$t" -v c="$COMMIT" -v e="${ex:-0}" -v o="$outcome" \
+        '{ printf "%s\t%s\t%s\t%.1f\t%.1f\t%s\t%s\n", s, t, c, $1, $2 + $3, e, o }' >>"$LEDGER"
+    tail -n 1 "$LEDGER" | awk -F '\t' '{ printf "fuzz: %s: %.0f s of CPU in %.0f s, %s executions, %s\n", $2, $5, $4, $6, $7 }'
+    case $outcome in
+    clean) return 0 ;;
+    interrupted) return 2 ;;
+    esac
+    tail -n 40 "build-fuzz/$t.log" >&2
+    echo "fuzz: $t found a crash; input in build-fuzz/artifacts/ (copy it into $3)" >&2
+    echo "$t" >>build-fuzz/findings.txt
+    return 1
+}
+
+# CPU s in the ledger for target $1 since its last finding
+cpu_since() {
+    awk -F '\t' -v t="$1" '!/^#/ && $2 == t { if ($7 ~ /^finding/) s = 0; else s += $5 } END { printf "%d", s }' "$LEDGER"
+}
+
+# one lane of a campaign: takes the next unclaimed target and fuzzes it to the goal, until none is left
+lane() {
+    for entry in $RUN; do
+        t=fuzz_${entry%%:*}
+        rest=${entry#*:}
+        mkdir "build-fuzz/claims/$t" 2>/dev/null || continue
+        mkdir -p "build-fuzz/corpus-$t"
+        while :; do
+            [ -e build-fuzz/STOP ] && return 0
+            used=$(cpu_since "$t")
+            [ "$used" -lt "$CPU_GOAL" ] || { echo "fuzz: $t has $used s of CPU since its last finding (goal $CPU_GOAL)"; break; }
+            left=$((CPU_GOAL - used + CPU_GOAL / 50 + 1))
+            r=0
+            chunk "$t" "${rest%%:*}" "${rest#*:}" $((left < CHUNK ? left : CHUNK)) || r=$?
+            [ $r -eq 2 ] && return 0
+            [ $r -eq 1 ] && break
+        done
+    done
+}
+
+if [ -n "$CPU_GOAL" ]; then
+    COMMIT=$(git describe --always --dirty 2>/dev/null || echo unknown)
+    [ -f "$LEDGER" ] || printf '# start\ttarget\tcommit\twall_s\tcpu_s\texecutions\toutcome\n' >"$LEDGER"
+    rm -rf build-fuzz/claims build-fuzz/findings.txt build-fuzz/STOP
+    mkdir build-fuzz/claims
+    echo "fuzz: campaign to $CPU_GOAL s of CPU per target since its last finding, $LANES at a time, ledger $LEDGER"
+    # Ctrl-C reaches every fuzzer, which ends its chunk (outcome "interrupted", its CPU time counted); the lanes,
+    # which ignore it, see the STOP file and end too
+    trap 'touch build-fuzz/STOP' INT TERM
+    i=0
+    while [ $i -lt "$LANES" ]; do
+        lane &
+        i=$((i + 1))
+    done
+    wait || true
+    wait || true
+    rm -f build-fuzz/STOP
+    summary "$LEDGER"
+    if [ -s build-fuzz/findings.txt ]; then
+        echo "fuzz: findings in: $(tr '\n' ' ' <build-fuzz/findings.txt)" >&2
+        exit 1
+    fi
+    exit 0
+fi
+
 for entry in $RUN; do
     t=fuzz_${entry%%:*}
     rest=${entry#*:}
@@ -51,7 +190,7 @@ for entry in $RUN; do
     children_cpu >build-fuzz/cpu0.txt
     cpu0=$(cat build-fuzz/cpu0.txt)
     "build-fuzz/tests/$area/$t" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -rss_limit_mb=2048 \
-        -timeout=20 -artifact_prefix=build-fuzz/artifacts/ "$work" "$corpus" >"build-fuzz/$t.log" 2>&1 || {
+        -timeout="$TIMEOUT" -artifact_prefix=build-fuzz/artifacts/ "$work" "$corpus" >"build-fuzz/$t.log" 2>&1 || {
         tail -n 40 "build-fuzz/$t.log" >&2
         echo "fuzz: $t found a crash; input in build-fuzz/artifacts/ (copy it into $corpus)" >&2
         exit 1
