@@ -14,6 +14,10 @@
 #       outcome), so a campaign stopped (Ctrl-C, or `touch build-fuzz/STOP` to stop after the running chunks)
 #       goes on where it was when started again. A finding ends that target's campaign, the others go on.
 #   sh scripts/fuzz.sh summary [LEDGER]     per target: CPU s and executions since its last finding, findings
+#   sh scripts/fuzz.sh grow                 replaces each target's grown corpus (tests/fuzz/grown/<target>) by the
+#       smallest set of the inputs it and the campaigns' working corpora (build-fuzz/corpus-fuzz_<target>) hold
+#       that reaches all they reach beyond the kept corpus (libFuzzer -merge=1); the normal suite replays it, and
+#       every run starts from it
 # SR_FUZZ_TIMEOUT is libFuzzer's per-input limit (default 20 s; a starved process on a loaded machine can pass it
 # without a slow input: campaigns beside other work use 120).
 set -eu
@@ -48,6 +52,12 @@ if [ "${1:-}" = summary ]; then
     summary "${2:-$LEDGER}"
     exit 0
 fi
+GROW=""
+case ${1:-} in
+'') ;;
+grow) GROW=1 ;;
+*) echo "fuzz.sh: unknown command '$1' (summary, grow, or none)" >&2; exit 2 ;;
+esac
 for v in "$SECONDS_EACH" "$CHUNK" "$LANES" "$TIMEOUT" ${CPU_GOAL:+"$CPU_GOAL"}; do
     case $v in '' | *[!0-9]*) echo "fuzz.sh: '$v' is not a whole number of seconds (or lanes)" >&2; exit 2 ;; esac
 done
@@ -97,6 +107,38 @@ children_cpu() {
     sed -n 2p build-fuzz/times.txt | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] } printf "%.1f", t }'
 }
 
+# the grown corpus of target $1 (fuzz_NAME), when there is one
+grown() {
+    g="tests/fuzz/grown/${1#fuzz_}"
+    if [ -d "$g" ]; then echo "$g"; fi
+}
+
+# `grow` for target $1 (folder $2, kept corpus $3): merges into a copy of the kept corpus, then drops the copy
+grow_target() {
+    t=$1
+    g="tests/fuzz/grown/${t#fuzz_}"
+    tmp="build-fuzz/grow-$t"
+    rm -rf "$tmp"
+    mkdir -p "$tmp" "$g" "build-fuzz/corpus-$t"
+    cp "$3"/* "$tmp"/
+    if ! "build-fuzz/tests/$2/$t" -merge=1 -rss_limit_mb=2048 -timeout="$TIMEOUT" "$tmp" "$g" "build-fuzz/corpus-$t" \
+        >"build-fuzz/$t.grow.log" 2>&1; then
+        tail -n 20 "build-fuzz/$t.grow.log" >&2
+        echo "fuzz: merging $t's corpora failed (build-fuzz/$t.grow.log)" >&2
+        exit 1
+    fi
+    for f in "$3"/*; do rm -f "$tmp/${f##*/}"; done
+    if [ -z "$(ls "$tmp")" ]; then
+        echo "fuzz: $t: nothing reaches beyond the kept corpus; $g left as it was" >&2
+        rm -rf "$tmp"
+        return 0
+    fi
+    before=$(ls "$g" | wc -l)
+    rm -rf "$g"
+    mv "$tmp" "$g"
+    echo "fuzz: $t: grown corpus of $(ls "$g" | wc -l) inputs, $(cat "$g"/* | wc -c) bytes (it had $before)"
+}
+
 # one chunk of target $1 (folder $2, corpus $3) for at most $4 s: appends its ledger line; returns 0 (clean),
 # 1 (a finding) or 2 (interrupted)
 chunk() {
@@ -106,7 +148,7 @@ chunk() {
     rc=0
     /usr/bin/time -f "%e %U %S" -o "$tf" nice -n 19 "build-fuzz/tests/$2/$t" -max_total_time="$4" \
         -print_final_stats=1 -rss_limit_mb=2048 -timeout="$TIMEOUT" -artifact_prefix=build-fuzz/artifacts/ \
-        "build-fuzz/corpus-$t" "$3" >"build-fuzz/$t.log" 2>&1 || rc=$?
+        "build-fuzz/corpus-$t" "$3" $(grown "$t") >"build-fuzz/$t.log" 2>&1 || rc=$?
     ex=$(sed -n 's/^stat::number_of_executed_units: *//p' "build-fuzz/$t.log")
     case $rc in
     0) outcome=clean ;;
@@ -154,6 +196,14 @@ lane() {
     done
 }
 
+if [ -n "$GROW" ]; then
+    for entry in $RUN; do
+        rest=${entry#*:}
+        grow_target "fuzz_${entry%%:*}" "${rest%%:*}" "${rest#*:}"
+    done
+    exit 0
+fi
+
 if [ -n "$CPU_GOAL" ]; then
     COMMIT=$(git describe --always --dirty 2>/dev/null || echo unknown)
     [ -f "$LEDGER" ] || printf '# start\ttarget\tcommit\twall_s\tcpu_s\texecutions\toutcome\n' >"$LEDGER"
@@ -190,7 +240,7 @@ for entry in $RUN; do
     children_cpu >build-fuzz/cpu0.txt
     cpu0=$(cat build-fuzz/cpu0.txt)
     "build-fuzz/tests/$area/$t" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -rss_limit_mb=2048 \
-        -timeout="$TIMEOUT" -artifact_prefix=build-fuzz/artifacts/ "$work" "$corpus" >"build-fuzz/$t.log" 2>&1 || {
+        -timeout="$TIMEOUT" -artifact_prefix=build-fuzz/artifacts/ "$work" "$corpus" $(grown "$t") >"build-fuzz/$t.log" 2>&1 || {
         tail -n 40 "build-fuzz/$t.log" >&2
         echo "fuzz: $t found a crash; input in build-fuzz/artifacts/ (copy it into $corpus)" >&2
         exit 1
