@@ -13,15 +13,32 @@
 
 #include "sr_idx.h"
 
-/* Reads exactly n bytes at decompressed offset *off; 1 on success, 0 at a short read (gzip errors
- * reported through err). */
-static int read_exact(gzFile f, const char *path, uint8_t *buf, int64_t n, int64_t *off, const char *what,
-                      char *err, size_t err_size)
+/* Reads exactly n bytes at decompressed offset *off into *buf; 1 on success, 0 at a short read or corrupt data
+ * (reported through err). With *buf NULL it allocates the buffer as the data arrives (1 MiB, then doubling up to
+ * n), so a header that promises gigabytes the file does not hold costs no more memory than the file's data; the
+ * caller frees *buf either way, and *nomem says when memory ran out. */
+static int read_exact(gzFile f, const char *path, uint8_t **buf, int64_t n, int64_t *off, const char *what,
+                      int *nomem, char *err, size_t err_size)
 {
+    int grow = *buf == NULL;
+    int64_t cap = grow ? 0 : n;
     int64_t got = 0;
+    *nomem = 0;
     while (got < n) {
-        unsigned chunk = (unsigned)(n - got > (1 << 30) ? (1 << 30) : n - got);
-        int r = gzread(f, buf + got, chunk);
+        if (got == cap) {
+            int64_t next = cap == 0 ? (n < (1 << 20) ? n : (1 << 20)) : (n - cap < cap ? n : 2 * cap);
+            uint8_t *p = realloc(*buf, (size_t)next);
+            if (!p) {
+                sr_errf(err, err_size, "%s: offset %lld: out of memory reading %s (%lld of %lld bytes read)", path,
+                        (long long)(*off + got), what, (long long)got, (long long)n);
+                *nomem = 1;
+                return 0;
+            }
+            *buf = p;
+            cap = next;
+        }
+        unsigned chunk = (unsigned)(cap - got > (1 << 30) ? (1 << 30) : cap - got);
+        int r = gzread(f, *buf + got, chunk);
         if (r < 0) {
             int code = 0;
             const char *msg = gzerror(f, &code);
@@ -65,8 +82,9 @@ sr_status sr_idx_read(const char *path, int want_rank, sr_idx *out, char *err, s
         sr_errf(err, err_size, "%s: cannot open", path);
         return SR_ERR_IO;
     }
-    uint8_t magic[4];
-    if (!read_exact(f, path, magic, 4, &off, "the 4-byte magic number", err, err_size)) {
+    uint8_t magic[4], *mp = magic;
+    int nomem = 0;
+    if (!read_exact(f, path, &mp, 4, &off, "the 4-byte magic number", &nomem, err, err_size)) {
         st = SR_ERR_CORRUPT;
         goto cleanup;
     }
@@ -85,8 +103,8 @@ sr_status sr_idx_read(const char *path, int want_rank, sr_idx *out, char *err, s
     }
     int64_t total = 1;
     for (int i = 0; i < want_rank; i++) {
-        uint8_t d[4];
-        if (!read_exact(f, path, d, 4, &off, "the dimensions", err, err_size)) {
+        uint8_t d[4], *dp = d;
+        if (!read_exact(f, path, &dp, 4, &off, "the dimensions", &nomem, err, err_size)) {
             st = SR_ERR_CORRUPT;
             goto cleanup;
         }
@@ -99,13 +117,8 @@ sr_status sr_idx_read(const char *path, int want_rank, sr_idx *out, char *err, s
         out->dims[i] = v;
         total *= v;
     }
-    data = malloc((size_t)total);
-    if (!data) {
-        st = SR_ERR_NOMEM;
-        goto cleanup;
-    }
-    if (!read_exact(f, path, data, total, &off, "the data the header promises", err, err_size)) {
-        st = SR_ERR_CORRUPT;
+    if (!read_exact(f, path, &data, total, &off, "the data the header promises", &nomem, err, err_size)) {
+        st = nomem ? SR_ERR_NOMEM : SR_ERR_CORRUPT;
         goto cleanup;
     }
     uint8_t extra;
@@ -167,6 +180,12 @@ sr_status sr_dataset_load_idx(const char *images_path, const char *labels_path, 
         st = SR_ERR_CORRUPT;
         goto cleanup;
     }
+    if (im.dims[1] > SR_IDX_MAX_SIDE || im.dims[2] > SR_IDX_MAX_SIDE) {
+        sr_errf(err, err_size, "%s: offset %d: images of %lld x %lld pixels: a side may be at most %d", images_path,
+                im.dims[1] > SR_IDX_MAX_SIDE ? 8 : 12, (long long)im.dims[1], (long long)im.dims[2], SR_IDX_MAX_SIDE);
+        st = SR_ERR_PARSE;
+        goto cleanup;
+    }
     const int64_t n = limit > 0 && limit < im.dims[0] ? limit : im.dims[0];
     const int64_t px = im.dims[1] * im.dims[2];
     for (int64_t i = 0; i < n; i++)
@@ -180,6 +199,8 @@ sr_status sr_dataset_load_idx(const char *images_path, const char *labels_path, 
     out->x = malloc(sizeof(float) * (size_t)(n * px));
     out->y = malloc(sizeof(int) * (size_t)n);
     if (!out->x || !out->y) {
+        sr_errf(err, err_size, "%s: out of memory for %lld images of %lld x %lld pixels as floats", images_path,
+                (long long)n, (long long)im.dims[1], (long long)im.dims[2]);
         sr_dataset_free(out);
         goto cleanup;
     }

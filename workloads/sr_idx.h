@@ -17,6 +17,7 @@
 
 #define SR_IDX_MAX_RANK 4
 #define SR_IDX_MAX_BYTES ((int64_t)1 << 33) /* largest payload accepted (8 GiB) */
+#define SR_IDX_MAX_SIDE 65536               /* largest image side of an image set, in pixels */
 
 typedef struct sr_idx {
     int rank;
@@ -32,7 +33,7 @@ sr_status sr_idx_read(const char *path, int want_rank, sr_idx *out, char *err, s
 void sr_idx_free(sr_idx *idx);
 
 /* A labelled image set: count images of c x h x w floats scaled to [0, 1] (byte / 255), labels in
- * [0, classes). */
+ * [0, classes); h and w at most SR_IDX_MAX_SIDE. */
 typedef struct sr_dataset {
     int64_t count;
     int c, h, w, classes;

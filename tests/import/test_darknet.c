@@ -174,7 +174,7 @@ static size_t make_weights(unsigned char *buf, int major, int minor, int n_float
     size_t off = 0;
     memcpy(buf, hdr, sizeof hdr);
     off += sizeof hdr;
-    if (major * 10 + minor >= 2) {
+    if ((int64_t)major * 10 + minor >= 2 && major < 1000 && minor < 1000) { /* darknet's rule */
         uint64_t seen = 12345;
         memcpy(buf + off, &seen, 8);
         off += 8;
@@ -250,6 +250,17 @@ static void test_weights_file_v1(void **state)
 {
     (void)state;
     check_small_weights(0, 1); /* 32-bit "seen" */
+}
+
+/* Versions darknet's rule reads as a 32-bit "seen" (major or minor 1000 or more), or as a 64-bit one (major * 10
+ * + minor >= 2 with a negative minor); INT32_MAX * 10 overflowed an int before (UBSan; found by
+ * fuzz_darknet_weights, input kept in tests/fuzz/corpus/darknet_weights). */
+static void test_weights_file_odd_versions(void **state)
+{
+    (void)state;
+    check_small_weights(INT32_MAX, 0);
+    check_small_weights(INT32_MIN, INT32_MAX);
+    check_small_weights(1, -5);
 }
 
 static void test_weights_file_wrong_size(void **state)
@@ -438,7 +449,7 @@ int main(void)
         cmocka_unit_test(test_seeded_weights_deterministic),
         cmocka_unit_test(test_weights_file_v2),
         cmocka_unit_test(test_weights_file_v1),
-        cmocka_unit_test(test_weights_file_wrong_size),
+        cmocka_unit_test(test_weights_file_odd_versions), cmocka_unit_test(test_weights_file_wrong_size),
         cmocka_unit_test(test_exec_with_file_weights),
         cmocka_unit_test(test_malformed_cfgs),
         cmocka_unit_test(test_random_bytes_cfg),

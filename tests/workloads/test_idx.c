@@ -1,6 +1,8 @@
 /* test_idx.c: the IDX reader against files the test writes (valid, and broken in each way it checks:
  * magic, element type, rank, dimensions, truncated header and data, trailing bytes, corrupt gzip, label
- * range and count), and against Debian's Fashion-MNIST (dataset-fashion-mnist, scripts/bootstrap.sh). */
+ * range and count; a header that promises far more data than the file holds, which must cost no more memory than
+ * the file's data; image sides over the limit), and against Debian's Fashion-MNIST (dataset-fashion-mnist,
+ * scripts/bootstrap.sh). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -200,6 +204,86 @@ static void test_labels(void **state)
     assert_non_null(strstr(err, "absent: cannot open"));
 }
 
+/* A payload over the first 1 MiB buffer (the reader grows it as data arrives) reads back whole, plain and gzip. */
+static void test_large_payload(void **state)
+{
+    (void)state;
+    const int64_t n = 3 * 1000003;
+    uint8_t *b = malloc((size_t)n + 12);
+    assert_non_null(b);
+    const uint8_t head[12] = {0, 0, 8, 2, 0, 0, 0, 3, 0, 0x0f, 0x42, 0x43}; /* 3 x 1 000 003 */
+    memcpy(b, head, 12);
+    for (int64_t i = 0; i < n; i++)
+        b[12 + i] = (uint8_t)(i * 7 + i / 251);
+    write_file("large", b, (size_t)n + 12, 0);
+    write_file("large.gz", b, (size_t)n + 12, 1);
+    const char *names[2] = {"large", "large.gz"};
+    for (int k = 0; k < 2; k++) {
+        sr_idx idx;
+        char err[512] = "";
+        assert_int_equal(sr_idx_read(path_of(names[k]), 2, &idx, err, sizeof err), SR_OK);
+        assert_int_equal(idx.n_bytes, n);
+        assert_int_equal(idx.dims[1], 1000003);
+        assert_memory_equal(idx.data, b + 12, (size_t)n);
+        sr_idx_free(&idx);
+    }
+    free(b);
+}
+
+/* A 40-byte file whose header promises 4 GiB of data (4 x 2^30 bytes): the reader says it is truncated, and
+ * allocates only as the data arrives. The child runs under a 1 GiB address-space limit, under which allocating
+ * what the header promises would fail (SR_ERR_NOMEM) instead; under AddressSanitizer (whose shadow memory needs
+ * a larger address space) only the error is checked. */
+static void test_promise_beyond_file(void **state)
+{
+    (void)state;
+    uint8_t b[40] = {0, 0, 8, 2, 0, 0, 0, 4, 0x40, 0, 0, 0};
+    write_file("promise", b, sizeof b, 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+#ifndef __SANITIZE_ADDRESS__
+        struct rlimit rl = {(rlim_t)1 << 30, (rlim_t)1 << 30};
+        if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(3);
+#endif
+        sr_idx idx;
+        char err[512] = "";
+        sr_status st = sr_idx_read(path_of("promise"), 2, &idx, err, sizeof err);
+        if (st != SR_ERR_CORRUPT || !strstr(err, "offset 40: truncated: the file ends inside the data the header "
+                                                 "promises (28 of 4294967296 bytes read)")) {
+            fprintf(stderr, "status %d, message \"%s\"\n", (int)st, err);
+            _exit(1);
+        }
+        _exit(0);
+    }
+    int ws = 0;
+    assert_int_equal(waitpid(pid, &ws, 0), pid);
+    assert_true(WIFEXITED(ws));
+    assert_int_equal(WEXITSTATUS(ws), 0);
+}
+
+/* An image side over SR_IDX_MAX_SIDE is refused by the image-set loader, naming the file. */
+static void test_side_limit(void **state)
+{
+    (void)state;
+    const int64_t w = SR_IDX_MAX_SIDE + 1;
+    uint8_t *b = calloc(1, (size_t)w + 16);
+    assert_non_null(b);
+    const uint8_t head[16] = {0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1}; /* 1 x 1 x 65 537 */
+    memcpy(b, head, 16);
+    write_file("wide", b, (size_t)w + 16, 0);
+    free(b);
+    const uint8_t l[9] = {0, 0, 8, 1, 0, 0, 0, 1, 3};
+    write_file("wide_lb", l, sizeof l, 0);
+    sr_dataset ds;
+    char err[512] = "", ip[256];
+    snprintf(ip, sizeof ip, "%s", path_of("wide"));
+    assert_int_equal(sr_dataset_load_idx(ip, path_of("wide_lb"), 10, 0, &ds, err, sizeof err), SR_ERR_PARSE);
+    if (!strstr(err, "wide: offset 12: images of 1 x 65537 pixels: a side may be at most 65536"))
+        fail_msg("message \"%s\"", err);
+    assert_null(ds.x);
+}
+
 /* Debian's Fashion-MNIST: 60 000 + 10 000 images of 28 x 28, balanced over 10 classes. */
 static void test_fashion_mnist(void **state)
 {
@@ -227,7 +311,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_plain_and_gz), cmocka_unit_test(test_bad_headers),
         cmocka_unit_test(test_truncated_and_trailing), cmocka_unit_test(test_corrupt_gzip),
-        cmocka_unit_test(test_labels), cmocka_unit_test(test_fashion_mnist),
+        cmocka_unit_test(test_labels), cmocka_unit_test(test_large_payload),
+        cmocka_unit_test(test_promise_beyond_file), cmocka_unit_test(test_side_limit),
+        cmocka_unit_test(test_fashion_mnist),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

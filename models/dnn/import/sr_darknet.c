@@ -721,7 +721,9 @@ static sr_status dn_read_weights(dn_ctx *c, sr_weights *w, const char *wpath)
         } else {
             memcpy(hdr, buf, sizeof hdr);
             off = sizeof hdr;
-            size_t seen_bytes = (hdr[0] * 10 + hdr[1] >= 2 && hdr[0] < 1000 && hdr[1] < 1000) ? 8 : 4;
+            /* darknet's rule (major * 10 + minor >= 2, both under 1000: a 64-bit "seen"), in 64 bits: any int32
+             * header is a number, none overflows */
+            size_t seen_bytes = ((int64_t)hdr[0] * 10 + hdr[1] >= 2 && hdr[0] < 1000 && hdr[1] < 1000) ? 8 : 4;
             if (n - off < seen_bytes) {
                 c->path = wpath;
                 st = dn_fail(c, SR_ERR_CORRUPT, 0, "truncated header (%zu bytes)", n);
