@@ -1,9 +1,10 @@
 #!/bin/sh
 # fuzz.sh: builds the libFuzzer targets with clang (build-fuzz/) and runs them, starting from their kept corpora
 # (tests/codec/corpus for the decoders, tests/net/corpus for the trace readers, tests/fuzz/corpus/NAME for the
-# experiment YAML, device profiles, ONNX, darknet .cfg and results databases). SR_FUZZ_TARGETS limits the run to
-# some targets (names without fuzz_). A crash fails the script and leaves the input in build-fuzz/artifacts/:
-# copy it into that corpus so that the normal suite replays it from then on (tests test_fuzz_replay_*).
+# experiment YAML, device profiles, ONNX, darknet .cfg and .weights, results databases, IDX image sets and the
+# calibration tables). SR_FUZZ_TARGETS limits the run to some targets (names without fuzz_). A crash fails the
+# script and leaves the input in build-fuzz/artifacts/: copy it into that corpus so that the normal suite replays
+# it from then on (tests test_fuzz_replay_*).
 #
 # Two ways to run:
 #   SR_FUZZ_SECONDS=N sh scripts/fuzz.sh     each target once for N s of wall clock (default 30; what CI runs)
@@ -77,7 +78,8 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -DSR_FUZZ=ON -DSR_BUILD_BENCH=OFF 
 ALL="codec_decode:codec:tests/codec/corpus entropy_decode:codec:tests/codec/corpus jpeg_decode:codec:tests/codec/corpus
 y4m_read:codec:tests/codec/corpus trace_read:net:tests/net/corpus config:fuzz:tests/fuzz/corpus/config
 profile:fuzz:tests/fuzz/corpus/profile onnx:fuzz:tests/fuzz/corpus/onnx darknet:fuzz:tests/fuzz/corpus/darknet
-results:fuzz:tests/fuzz/corpus/results darknet_weights:fuzz:tests/fuzz/corpus/darknet_weights idx:fuzz:tests/fuzz/corpus/idx"
+results:fuzz:tests/fuzz/corpus/results darknet_weights:fuzz:tests/fuzz/corpus/darknet_weights idx:fuzz:tests/fuzz/corpus/idx
+tables:fuzz:tests/fuzz/corpus/tables"
 # SR_FUZZ_TARGETS: these targets, in the order given (a campaign's lanes take them in that order)
 RUN=""
 if [ -z "${SR_FUZZ_TARGETS:-}" ]; then RUN=$ALL; fi

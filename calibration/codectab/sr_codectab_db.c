@@ -313,6 +313,44 @@ static void read_row(sqlite3_stmt *q, sr_codectab_row *r)
     r->seed = (uint64_t)sqlite3_column_int64(q, k++);
 }
 
+/* A codec table from elsewhere: the row q read into r holds numbers where numbers belong (a real may be NULL:
+ * not measured), and the values the simulation prices a transfer with are in range; 0, or -1 with a message
+ * naming the file, the row id and the column. */
+static int check_row(sqlite3_stmt *q, const sr_codectab_row *r, const char *path, char *err, size_t n)
+{
+    static const char *const cols[] = {"frames", "elements", "bits_per_element", "ratio_raw_fp32", "ratio_jpeg",
+                                       "ratio_h264", "encode_s_per_element", "decode_s_per_element", "snr_db",
+                                       "max_abs_err", "output_rel_l2", "top1_agreement"};
+    for (int j = 0; j < 12; j++) {
+        int t = sqlite3_column_type(q, 6 + j + (j > 0)); /* resolution (column 7) sits between them */
+        int ok = j < 2 ? t == SQLITE_INTEGER : t == SQLITE_FLOAT || t == SQLITE_INTEGER || t == SQLITE_NULL;
+        if (!ok) {
+            sr_errf(err, n, "%s: codec_table row %lld: %s holds %s, not %s", path, (long long)r->id, cols[j],
+                    t == SQLITE_TEXT ? "a text" : t == SQLITE_BLOB ? "a blob" : t == SQLITE_NULL ? "NULL" : "a real",
+                    j < 2 ? "an integer" : "a number");
+            return -1;
+        }
+    }
+    if (r->frames < 1 || r->elements < 1 || r->elements > ((int64_t)1 << 40)) {
+        sr_errf(err, n, "%s: codec_table row %lld: %d frames of %lld elements (at least 1 of at least 1, at most 2^40 "
+                "elements)", path, (long long)r->id, r->frames, (long long)r->elements);
+        return -1;
+    }
+    const struct {
+        const char *name;
+        double v, hi;
+    } used[] = {{"bits_per_element", r->bits_per_element, 1024},
+                {"encode_s_per_element", r->encode_s_per_element, 1},
+                {"decode_s_per_element", r->decode_s_per_element, 1}};
+    for (int j = 0; j < 3; j++)
+        if (!(used[j].v >= 0 && used[j].v <= used[j].hi)) {
+            sr_errf(err, n, "%s: codec_table row %lld: %s is %g, outside [0, %g]", path, (long long)r->id,
+                    used[j].name, used[j].v, used[j].hi);
+            return -1;
+        }
+    return 0;
+}
+
 /* Writes into err what the table holds for model (layers and pipelines), for a not-found message. */
 static void describe_model(sqlite3 *db, const char *path, const char *model, const char *split,
                            const char *pipeline, char *err, size_t n)
@@ -403,7 +441,7 @@ sr_status sr_codectab_lookup(const char *db_path, const char *model, const char 
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         read_row(q, out);
-        st = SR_OK;
+        st = check_row(q, out, db_path, err, err_size) == 0 ? SR_OK : SR_ERR_CORRUPT;
     } else if (rc == SQLITE_DONE) {
         describe_model(db, db_path, model, split_layer, pipeline, err, err_size);
         st = SR_ERR_NOT_FOUND;

@@ -225,6 +225,84 @@ static void read_row(sqlite3_stmt *q, sr_stage_row *row)
     }
 }
 
+/* Every column of the row q holds the storage class simrun writes (a number where a number belongs); 0, or
+ * -1 with a message naming the file, the row id and the column. */
+static int check_types(sqlite3_stmt *q, const char *path, char *err, size_t n)
+{
+    static const char *const class_names[] = {"?", "an integer", "a real", "a text", "a blob", "NULL"};
+    for (int i = 0; i < N_COLS; i++) {
+        int t = sqlite3_column_type(q, i);
+        int ok = k_cols[i].kind == K_TXT   ? t == SQLITE_TEXT
+                 : k_cols[i].kind == K_DBL ? t == SQLITE_FLOAT || t == SQLITE_INTEGER
+                                           : t == SQLITE_INTEGER;
+        if (!ok) {
+            sr_errf(err, n, "%s: insitu_stages row %lld: %s holds %s, not %s", path,
+                    (long long)sqlite3_column_int64(q, 0), k_cols[i].name, class_names[t >= 1 && t <= 5 ? t : 0],
+                    k_cols[i].kind == K_TXT ? "a text" : k_cols[i].kind == K_DBL ? "a number" : "an integer");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Largest image count a stage table may hold (acquired, train images, ...): far above any data set, low enough
+ * that scaled by the In-situ policy's stage_scale it stays an exact number. */
+#define STAGE_MAX_IMAGES ((int64_t)1 << 40)
+
+/* A stage table from elsewhere: every value of row r (the k-th of its net and system; prev the one before it)
+ * in the range simrun writes; 0, or -1 with a message naming the file, the row id and the column. */
+static int check_row(const sr_stage_row *r, const sr_stage_row *prev, const char *path, char *err, size_t n)
+{
+    struct {
+        const char *name;
+        int64_t v, max;
+    } counts[] = {
+        {"acquired", r->acquired, STAGE_MAX_IMAGES},
+        {"new_images", r->new_images, STAGE_MAX_IMAGES},
+        {"uploaded", r->uploaded, STAGE_MAX_IMAGES},
+        {"unrecognised", r->unrecognised, STAGE_MAX_IMAGES},
+        {"misclassified", r->misclassified, STAGE_MAX_IMAGES},
+        {"unrec_and_wrong", r->unrec_and_wrong, STAGE_MAX_IMAGES},
+        {"diagnosed_cloud", r->diagnosed_cloud, STAGE_MAX_IMAGES},
+        {"train_images", r->train_images, STAGE_MAX_IMAGES},
+        {"epochs", r->epochs, 1000000},
+        {"trainable_from", r->trainable_from, 1000000},
+        {"train_macs_per_image", r->train_macs_per_image, (int64_t)1 << 50},
+        {"infer_macs_per_image", r->infer_macs_per_image, (int64_t)1 << 50},
+        {"push_bytes", r->push_bytes, (int64_t)1 << 40},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        if (counts[i].v < 0 || counts[i].v > counts[i].max) {
+            sr_errf(err, n, "%s: insitu_stages row %lld: %s is %lld, outside [0, %lld]", path, (long long)r->id,
+                    counts[i].name, (long long)counts[i].v, (long long)counts[i].max);
+            return -1;
+        }
+    struct {
+        const char *name;
+        double v, lo, hi;
+    } reals[] = {
+        {"upload_fraction", r->upload_fraction, 0, 1},
+        {"test_accuracy", r->test_accuracy, 0, 1},
+        {"threshold", r->threshold, 0, 1},
+        {"train_wall_s", r->train_wall_s, 0, 1e9},
+    };
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
+        if (!(reals[i].v >= reals[i].lo && reals[i].v <= reals[i].hi)) {
+            sr_errf(err, n, "%s: insitu_stages row %lld: %s is %g, outside [%g, %g]", path, (long long)r->id,
+                    reals[i].name, reals[i].v, reals[i].lo, reals[i].hi);
+            return -1;
+        }
+    if (r->acquired < 1 || (prev && (r->stage <= prev->stage || r->acquired < prev->acquired))) {
+        sr_errf(err, n,
+                "%s: insitu_stages row %lld: stage %d with %lld images acquired does not follow stage %d with %lld "
+                "(stages increase, and so do the images acquired, from 1)",
+                path, (long long)r->id, r->stage, (long long)r->acquired, prev ? prev->stage : -1,
+                prev ? (long long)prev->acquired : 0LL);
+        return -1;
+    }
+    return 0;
+}
+
 sr_status sr_learntab_lookup(const char *db_path, const char *net, const char *sys, sr_stage_row **rows,
                              int *n_rows, char *err, size_t err_size)
 {
@@ -274,12 +352,22 @@ sr_status sr_learntab_lookup(const char *db_path, const char *net, const char *s
             cap = cap ? 2 * cap : 8;
             sr_stage_row *grown = realloc(out, sizeof *out * (size_t)cap);
             if (!grown) {
+                sr_errf(err, err_size, "%s: out of memory reading insitu_stages (%d rows read)", db_path, n);
                 st = SR_ERR_NOMEM;
                 goto cleanup;
             }
             out = grown;
         }
-        read_row(q, &out[n++]);
+        if (check_types(q, db_path, err, err_size) != 0) {
+            st = SR_ERR_CORRUPT;
+            goto cleanup;
+        }
+        read_row(q, &out[n]);
+        if (check_row(&out[n], n > 0 ? &out[n - 1] : NULL, db_path, err, err_size) != 0) {
+            st = SR_ERR_CORRUPT;
+            goto cleanup;
+        }
+        n++;
     }
     if (rc != SQLITE_DONE) {
         sr_errf(err, err_size, "%s: cannot read insitu_stages: %s", db_path, sqlite3_errmsg(db));

@@ -258,6 +258,43 @@ static void test_lossless_and_lossy(void **state)
     assert_int_equal(access(missing, F_OK), -1);
 }
 
+/* A codec table from elsewhere with values simrun never writes: a text where a number belongs, an infinite or
+ * negative cost, no elements; each is refused naming the file, the row and the column. */
+static void test_values_from_elsewhere(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(run_cmd(NULL, 0, "--model", MODEL, "--input", INPUT, "--split", "features.3.add", "--codec",
+                             "quant4", "--frames", "1", "--db", f->db, NULL),
+                     0);
+    static const struct {
+        const char *set, *want;
+    } cases[] = {
+        {"bits_per_element = 9e999", "bits_per_element is inf, outside [0, 1024]"},
+        {"encode_s_per_element = -1e-9", "encode_s_per_element is -1e-09, outside [0, 1]"},
+        {"decode_s_per_element = 'fast'", "decode_s_per_element holds a text, not a number"},
+        {"elements = 0", "1 frames of 0 elements"},
+        {"frames = 1.5", "frames holds a real, not an integer"},
+        {"ratio_h264 = 3", ""}, /* an integer where a real belongs: a number */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char db[200], cmd[700], err[512] = "";
+        snprintf(db, sizeof db, "%s/elsewhere-%zu.db", f->dir, i);
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s' && sqlite3 '%s' \"UPDATE codec_table SET %s\"", f->db, db, db,
+                 cases[i].set);
+        assert_int_equal(system(cmd), 0);
+        sr_codectab_row r;
+        sr_status st = sr_codectab_lookup(db, MODEL, "features.3.add", "quant4", &r, err, sizeof err);
+        if (!cases[i].want[0]) {
+            if (st != SR_OK) fail_msg("%s: %s", cases[i].set, err);
+            assert_true(r.ratio_h264 == 3.0);
+            continue;
+        }
+        assert_int_equal(st, SR_ERR_CORRUPT);
+        if (!strstr(err, cases[i].want) || !strstr(err, db) || !strstr(err, "codec_table row "))
+            fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].set, err, cases[i].want);
+    }
+}
+
 static void test_lookup_most_recent(void **state)
 {
     fixture *f = *state;
@@ -477,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_tail_refuses_unclean_cut),
         cmocka_unit_test_setup_teardown(test_lossless_and_lossy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lookup_most_recent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_values_from_elsewhere, setup, teardown),
         cmocka_unit_test(test_measure_deterministic),
         cmocka_unit_test_setup_teardown(test_bad_input_leaves_db, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_db_files, setup, teardown),

@@ -272,6 +272,50 @@ static int run_simrun(const char *args, char *out, size_t n)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* A stage table from elsewhere with values simrun never writes: each is refused naming the file, the row and the
+ * column (the shipped experiments/insitu/stages.db, copied and edited with sqlite3). */
+static void test_values_from_elsewhere(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *set, *want;
+    } cases[] = {
+        {"upload_fraction = 1.5", "upload_fraction is 1.5, outside [0, 1]"},
+        {"test_accuracy = -0.25", "test_accuracy is -0.25, outside [0, 1]"},
+        {"threshold = 9e999", "threshold is inf, outside [0, 1]"},
+        {"acquired = -5", "acquired is -5, outside [0, "},
+        {"push_bytes = 9000000000000000000", "push_bytes is 9000000000000000000, outside [0, "},
+        {"epochs = -1", "epochs is -1, outside [0, 1000000]"},
+        {"train_wall_s = 'soon'", "train_wall_s holds a text, not a number"},
+        {"epochs = 2.5", "epochs holds a real, not an integer"},
+        {"net = x'00'", ""}, /* another net: not the rows looked up */
+        {"train_wall_s = 12", ""}, /* an integer where a real belongs: a number */
+        {"acquired = 1", "stage 2 with 1 images acquired does not follow stage 1 with 10000"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char db[128], cmd[512], err[512] = "";
+        snprintf(db, sizeof db, "%s/elsewhere-%zu.db", g_dir, i);
+        snprintf(cmd, sizeof cmd,
+                 "cp '%s/experiments/insitu/stages.db' '%s' && sqlite3 '%s' \"UPDATE insitu_stages SET %s "
+                 "WHERE system = 'c' AND stage = 2\"",
+                 SR_SOURCE_DIR, db, db, cases[i].set);
+        assert_int_equal(system(cmd), 0);
+        sr_stage_row *got = NULL;
+        int ng = 0;
+        sr_status st = sr_learntab_lookup(db, "lenet5", "c", &got, &ng, err, sizeof err);
+        if (!cases[i].want[0]) {
+            if (st != SR_OK) fail_msg("%s: %s", cases[i].set, err);
+            assert_int_equal(ng, 4 + (strstr(cases[i].set, "net =") == NULL));
+            free(got);
+            continue;
+        }
+        assert_int_equal(st, SR_ERR_CORRUPT);
+        assert_null(got);
+        if (!strstr(err, cases[i].want) || !strstr(err, db) || !strstr(err, "insitu_stages row "))
+            fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].set, err, cases[i].want);
+    }
+}
+
 static void test_cli(void **state)
 {
     (void)state;
@@ -310,6 +354,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_train_from_scratch),
         cmocka_unit_test(test_stages),
+        cmocka_unit_test(test_values_from_elsewhere),
         cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
