@@ -38,7 +38,7 @@ summary() {
         {
             t = $2; if (!(t in seen)) { seen[t] = 1; order[++n] = t }
             all[t] += $5
-            if ($7 ~ /^finding/) { found[t]++; cpu[t] = 0; ex[t] = 0; chunks[t] = 0; last[t] = $7 }
+            if ($7 ~ /^finding/) { found[t]++; cpu[t] = 0; ex[t] = 0; chunks[t] = 0 }
             else { cpu[t] += $5; ex[t] += $6; chunks[t]++ }
         }
         END {
@@ -152,14 +152,18 @@ chunk() {
         -print_final_stats=1 -rss_limit_mb=2048 -timeout="$TIMEOUT" -artifact_prefix=build-fuzz/artifacts/ \
         "build-fuzz/corpus-$t" "$3" $(grown "$t") >"build-fuzz/$t.log" 2>&1 || rc=$?
     ex=$(sed -n 's/^stat::number_of_executed_units: *//p' "build-fuzz/$t.log")
-    case $rc in
-    0) outcome=clean ;;
-    72) outcome=interrupted ;;
-    *)
-        art=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "build-fuzz/$t.log" | head -n 1)
+    art=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "build-fuzz/$t.log" | head -n 1)
+    # a sanitizer report the process survived (a build that recovers) is a finding too, if without its input
+    ub=$(grep -m 1 'runtime error:' "build-fuzz/$t.log" | tr '\t' ' ' || true)
+    if [ -z "$ub" ] && [ $rc -eq 0 ]; then
+        outcome=clean
+    elif [ -z "$ub" ] && [ $rc -eq 72 ]; then
+        outcome=interrupted
+    elif [ -z "$art" ] && [ -n "$ub" ]; then
+        outcome="finding:a sanitizer report, no input kept (build-fuzz/$t.log): $ub"
+    else
         outcome="finding:rc=$rc:${art:-no input written}"
-        ;;
-    esac
+    fi
     tail -n 1 "$tf" | awk -v s="$start" -v t="$t" -v c="$COMMIT" -v e="${ex:-0}" -v o="$outcome" \
         '{ printf "%s\t%s\t%s\t%.1f\t%.1f\t%s\t%s\n", s, t, c, $1, $2 + $3, e, o }' >>"$LEDGER"
     tail -n 1 "$LEDGER" | awk -F '\t' '{ printf "fuzz: %s: %.0f s of CPU in %.0f s, %s executions, %s\n", $2, $5, $4, $6, $7 }'
@@ -168,8 +172,8 @@ chunk() {
     interrupted) return 2 ;;
     esac
     tail -n 40 "build-fuzz/$t.log" >&2
-    echo "fuzz: $t found a crash; input in build-fuzz/artifacts/ (copy it into $3)" >&2
-    echo "$t" >>build-fuzz/findings.txt
+    echo "fuzz: $t: a finding (build-fuzz/$t.log; an input libFuzzer kept is in build-fuzz/artifacts/: copy it into $3)" >&2
+    echo "$t" >>"$FINDINGS"
     return 1
 }
 
@@ -183,7 +187,7 @@ lane() {
     for entry in $RUN; do
         t=fuzz_${entry%%:*}
         rest=${entry#*:}
-        mkdir "build-fuzz/claims/$t" 2>/dev/null || continue
+        mkdir "$CLAIMS/$t" 2>/dev/null || continue
         mkdir -p "build-fuzz/corpus-$t"
         while :; do
             [ -e build-fuzz/STOP ] && return 0
@@ -209,8 +213,10 @@ fi
 if [ -n "$CPU_GOAL" ]; then
     COMMIT=$(git describe --always --dirty 2>/dev/null || echo unknown)
     [ -f "$LEDGER" ] || printf '# start\ttarget\tcommit\twall_s\tcpu_s\texecutions\toutcome\n' >"$LEDGER"
-    rm -rf build-fuzz/claims build-fuzz/findings.txt build-fuzz/STOP
-    mkdir build-fuzz/claims
+    # the lanes of this campaign claim targets here (another campaign has its own)
+    CLAIMS="build-fuzz/claims.$$" FINDINGS="build-fuzz/findings.$$"
+    rm -rf "$CLAIMS" "$FINDINGS" build-fuzz/STOP
+    mkdir "$CLAIMS"
     echo "fuzz: campaign to $CPU_GOAL s of CPU per target since its last finding, $LANES at a time, ledger $LEDGER"
     # Ctrl-C reaches every fuzzer, which ends its chunk (outcome "interrupted", its CPU time counted); the lanes,
     # which ignore it, see the STOP file and end too
@@ -222,10 +228,11 @@ if [ -n "$CPU_GOAL" ]; then
     done
     wait || true
     wait || true
-    rm -f build-fuzz/STOP
+    rm -rf build-fuzz/STOP "$CLAIMS"
     summary "$LEDGER"
-    if [ -s build-fuzz/findings.txt ]; then
-        echo "fuzz: findings in: $(tr '\n' ' ' <build-fuzz/findings.txt)" >&2
+    if [ -s "$FINDINGS" ]; then
+        echo "fuzz: findings in: $(tr '\n' ' ' <"$FINDINGS")" >&2
+        rm -f "$FINDINGS"
         exit 1
     fi
     exit 0
