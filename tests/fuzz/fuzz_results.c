@@ -20,16 +20,6 @@ static int count_run(void *user, const sr_read_run *run)
     return 0;
 }
 
-static void cleanup(const char *path)
-{
-    char p[96];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[64], err[512] = "";
@@ -54,6 +44,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sr_results_close(r);
     else if (r != NULL || err[0] == '\0')
         abort();
-    cleanup(path);
+    fuzz_unlink_db(path);
     return 0;
 }

@@ -14,18 +14,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void cleanup(const char *path)
-{
-    char p[96];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-journal", path);
-    unlink(p);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[64], err[512];
@@ -54,6 +42,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (rows != NULL || err[0] == '\0') {
         abort();
     }
-    cleanup(path);
+    fuzz_unlink_db(path);
     return 0;
 }

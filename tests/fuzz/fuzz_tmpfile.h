@@ -17,4 +17,15 @@ static inline int fuzz_tmpfile(const uint8_t *data, size_t size, const char *suf
     return fclose(f) == 0 && w == size ? 0 : -1;
 }
 
+/* Removes a database written by fuzz_tmpfile and the files SQLite may have made beside it. */
+static inline void fuzz_unlink_db(const char *path)
+{
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    char p[96];
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", path, sfx[i]);
+        unlink(p);
+    }
+}
+
 #endif
