@@ -6,6 +6,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "sr_weights.h"
@@ -71,6 +72,29 @@ static void node_param_counts(const sr_graph *g, int id, int64_t cnt[SR_PARAM_RO
     case SR_OP_COUNT:
         break;
     }
+}
+
+int64_t sr_weights_role_count(const sr_graph *g, int id, sr_param_role r)
+{
+    if (g == NULL || id < 0 || id >= sr_graph_node_count(g) || (int)r < 0 || r >= SR_PARAM_ROLE_COUNT)
+        return -1;
+    int64_t cnt[SR_PARAM_ROLE_COUNT];
+    node_param_counts(g, id, cnt);
+    return cnt[r] < 0 ? -1 : cnt[r];
+}
+
+int64_t sr_weights_node_count(const sr_graph *g, int id)
+{
+    if (g == NULL || id < 0 || id >= sr_graph_node_count(g))
+        return -1;
+    int64_t cnt[SR_PARAM_ROLE_COUNT], total = 0;
+    node_param_counts(g, id, cnt);
+    for (int r = 0; r < SR_PARAM_ROLE_COUNT; r++) {
+        if (cnt[r] < 0 || total > INT64_MAX - cnt[r])
+            return -1;
+        total += cnt[r];
+    }
+    return total;
 }
 
 sr_status sr_weights_create(const sr_graph *g, sr_weights **out)

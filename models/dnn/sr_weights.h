@@ -26,6 +26,12 @@ typedef struct sr_weights sr_weights;
 sr_status sr_weights_create(const sr_graph *g, sr_weights **out);
 void sr_weights_free(sr_weights *w); /* NULL is a no-op */
 
+/* Floats sr_weights_create allocates for role r of node id of the inferred graph g (0: none), and for all its
+ * roles (batch norm's running mean and variance included), without allocating; -1 when id or r is out of
+ * range or the shape is bad. Lets an importer check a model, and a file of its weights, before allocating. */
+int64_t sr_weights_role_count(const sr_graph *g, int id, sr_param_role r);
+int64_t sr_weights_node_count(const sr_graph *g, int id);
+
 /* Tensor of role r at node id, or NULL when the node has none; *count gets its element count. Borrowed. */
 float *sr_weights_get(sr_weights *w, int id, sr_param_role r, int64_t *count);
 const float *sr_weights_get_const(const sr_weights *w, int id, sr_param_role r, int64_t *count);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -419,6 +421,85 @@ static void test_malformed_cfgs(void **state)
     assert_non_null(strstr(err, "no/such.cfg: cannot open"));
 }
 
+/* A cfg of one [convolutional] whose parameters just pass SR_DARKNET_MAX_PARAMS (1024 x 1024 x 32 x 32 weights
+ * + 1024 biases) is refused at that layer's line, before anything is allocated; one just below (1023 filters,
+ * 4 GiB of weights) loads as a graph alone (w NULL) in a child under a 1 GiB address-space limit, where asking
+ * for its weights fails with a message. (Before the limit, a 900-byte cfg took 1.9 GiB and 10 s of He
+ * initialisation: the fuzzer's out-of-memory; and a graph-only load still drew every weight.) A .weights file
+ * far shorter than the cfg asks is refused before the weights are allocated, there too. */
+static void test_parameter_limit(void **state)
+{
+    (void)state;
+    const char *head = "[net]\nwidth=32\nheight=32\nchannels=1024\n\n[convolutional]\n";
+    char text[512];
+    snprintf(text, sizeof text, "%sfilters=1024\nsize=32\nstride=1\npad=0\nactivation=linear\n", head);
+    const char *over = write_cfg("over.cfg", text);
+    sr_graph *g = NULL;
+    sr_weights *w = NULL;
+    char err[512] = "";
+    assert_int_equal(sr_darknet_load(over, NULL, 1, &g, &w, err, sizeof err), SR_ERR_UNSUPPORTED);
+    char want[512];
+    snprintf(want, sizeof want,
+             "over.cfg:6: layer 0 ([convolutional]) brings the model to 1073742848 parameters (4.0 GiB of fp32 "
+             "weights); simrun loads at most 1073741824 (4 GiB)");
+    if (!strstr(err, want)) fail_msg("message \"%s\"", err);
+    assert_null(g);
+    assert_null(w);
+    err[0] = '\0';
+    assert_int_equal(sr_darknet_load(over, NULL, 1, &g, NULL, err, sizeof err), SR_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err, want));
+    assert_int_equal(sr_darknet_load(over, "x.weights", 1, &g, NULL, err, sizeof err), SR_ERR_INVALID);
+
+    snprintf(text, sizeof text, "%sfilters=1023\nsize=32\nstride=1\npad=0\nactivation=linear\n", head);
+    const char *under = write_cfg("under.cfg", text);
+    const int32_t hdr[5] = {0, 2, 0, 0, 0}; /* major 0, minor 2 (a 64-bit "seen"), then 4 floats */
+    uint8_t wbytes[sizeof hdr + 16] = {0};
+    memcpy(wbytes, hdr, sizeof hdr);
+    const char *short_weights = write_tmp("short.weights", wbytes, sizeof wbytes);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+#ifndef __SANITIZE_ADDRESS__
+        struct rlimit rl = {(rlim_t)1 << 30, (rlim_t)1 << 30};
+        if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(3);
+#endif
+        sr_graph *cg = NULL;
+        sr_weights *cw = NULL;
+        char cerr[512] = "";
+        sr_status st = sr_darknet_load(under, NULL, 1, &cg, NULL, cerr, sizeof cerr);
+        sr_graph_totals t;
+        if (st == SR_OK) sr_graph_totals_get(cg, &t);
+        if (st != SR_OK || t.params != (int64_t)1023 * 1024 * 32 * 32 + 1023) {
+            fprintf(stderr, "graph only: status %d, message \"%s\"\n", (int)st, cerr);
+            _exit(1);
+        }
+        sr_graph_free(cg);
+        cg = NULL;
+        /* a .weights file far shorter than the cfg asks: refused before the 4 GiB are allocated */
+        st = sr_darknet_load(under, short_weights, 1, &cg, &cw, cerr, sizeof cerr);
+        if (st != SR_ERR_CORRUPT || !strstr(cerr, "short.weights: truncated: layer 0 needs 1023 more floats, only 16 "
+                                                  "bytes are left") || cg || cw) {
+            fprintf(stderr, "short weights file: status %d, message \"%s\"\n", (int)st, cerr);
+            _exit(4);
+        }
+#ifndef __SANITIZE_ADDRESS__
+        st = sr_darknet_load(under, NULL, 1, &cg, &cw, cerr, sizeof cerr);
+        if (st != SR_ERR_NOMEM || !strstr(cerr, "under.cfg: cannot allocate weights") || cg || cw) {
+            fprintf(stderr, "with weights: status %d, message \"%s\"\n", (int)st, cerr);
+            _exit(2);
+        }
+#endif
+        _exit(0);
+    }
+    int ws = 0;
+    assert_int_equal(waitpid(pid, &ws, 0), pid);
+    assert_true(WIFEXITED(ws));
+    assert_int_equal(WEXITSTATUS(ws), 0);
+    unlink(over);
+    unlink(under);
+    unlink(short_weights);
+}
+
 static void test_random_bytes_cfg(void **state)
 {
     (void)state;
@@ -452,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_weights_file_odd_versions), cmocka_unit_test(test_weights_file_wrong_size),
         cmocka_unit_test(test_exec_with_file_weights),
         cmocka_unit_test(test_malformed_cfgs),
+        cmocka_unit_test(test_parameter_limit),
         cmocka_unit_test(test_random_bytes_cfg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

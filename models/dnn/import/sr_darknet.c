@@ -651,11 +651,25 @@ static sr_status dn_build(dn_ctx *c)
     c->layer_out[0] = in;
     if ((st = sr_graph_infer(c->g, NULL, 0)) != SR_OK)
         return dn_fail(c, st, net->line, "bad input shape");
+    int64_t floats = 0; /* what the weights of the layers so far will hold */
+    int counted = sr_graph_node_count(c->g);
     for (int k = 0; k < c->n_layers; k++) {
         int out = -1;
         if ((st = dn_layer(c, &c->sec[k + 1], k, &out)) != SR_OK)
             return st;
         c->layer_out[k + 1] = out;
+        for (; counted < sr_graph_node_count(c->g); counted++) {
+            int64_t n = sr_weights_node_count(c->g, counted);
+            if (n < 0)
+                return dn_fail(c, SR_ERR_SHAPE, c->sec[k + 1].line, "layer %d: cannot size its parameters", k);
+            floats += n;
+        }
+        if (floats > SR_DARKNET_MAX_PARAMS)
+            return dn_fail(c, SR_ERR_UNSUPPORTED, c->sec[k + 1].line,
+                           "layer %d ([%s]) brings the model to %lld parameters (%.1f GiB of fp32 weights); "
+                           "simrun loads at most %lld (4 GiB)",
+                           k, c->sec[k + 1].type, (long long)floats, (double)floats * 4.0 / (1 << 30),
+                           (long long)SR_DARKNET_MAX_PARAMS);
     }
     /* The graph output is the last node: make sure it is the last layer's output. */
     int last = c->layer_out[c->n_layers];
@@ -671,12 +685,13 @@ static sr_status dn_build(dn_ctx *c)
 
 /* ---- weights ---- */
 
+/* Takes the floats of role r of node id from buf at *off into w; w NULL: checks the file holds them, copies
+ * nothing (the walk that runs before the weights are allocated). */
 static sr_status dn_copy(dn_ctx *c, sr_weights *w, int id, sr_param_role r, const unsigned char *buf,
                          size_t n_bytes, size_t *off, const dn_param_layer *pl, const char *wpath)
 {
-    int64_t count = 0;
-    float *dst = sr_weights_get(w, id, r, &count);
-    if (dst == NULL)
+    int64_t count = sr_weights_role_count(c->g, id, r);
+    if (count <= 0)
         return dn_fail(c, SR_ERR_INVALID, pl->line, "layer %d: node %d has no parameter tensor %d", pl->layer, id,
                        (int)r);
     size_t need = (size_t)count * sizeof(float);
@@ -687,12 +702,46 @@ static sr_status dn_copy(dn_ctx *c, sr_weights *w, int id, sr_param_role r, cons
                        "file belong to the .cfg?)",
                        pl->layer, (long long)count, n_bytes - *off);
     }
-    memcpy(dst, buf + *off, need); /* darknet files are little-endian, like every host simrun targets */
+    if (w != NULL) /* darknet files are little-endian, like every host simrun targets */
+        memcpy(sr_weights_get(w, id, r, NULL), buf + *off, need);
     *off += need;
     return SR_OK;
 }
 
-static sr_status dn_read_weights(dn_ctx *c, sr_weights *w, const char *wpath)
+/* Walks the layers' tensors in the file's order from *off: into w, or (w NULL) only checking they are there
+ * and nothing is left after them. */
+static sr_status dn_walk_weights(dn_ctx *c, sr_weights *w, const uint8_t *buf, size_t n, size_t off,
+                                 const char *wpath)
+{
+    const char *cfg_path = c->path;
+    sr_status st = SR_OK;
+    for (int i = 0; st == SR_OK && i < c->n_pl; i++) {
+        const dn_param_layer *pl = &c->pl[i];
+        if (pl->is_conv && pl->bn_id >= 0) {
+            if ((st = dn_copy(c, w, pl->bn_id, SR_PARAM_BN_SHIFT, buf, n, &off, pl, wpath)) != SR_OK ||
+                (st = dn_copy(c, w, pl->bn_id, SR_PARAM_BN_SCALE, buf, n, &off, pl, wpath)) != SR_OK ||
+                (st = dn_copy(c, w, pl->bn_id, SR_PARAM_BN_MEAN, buf, n, &off, pl, wpath)) != SR_OK ||
+                (st = dn_copy(c, w, pl->bn_id, SR_PARAM_BN_VAR, buf, n, &off, pl, wpath)) != SR_OK)
+                break;
+        } else {
+            if ((st = dn_copy(c, w, pl->main_id, SR_PARAM_BIAS, buf, n, &off, pl, wpath)) != SR_OK)
+                break;
+        }
+        st = dn_copy(c, w, pl->main_id, SR_PARAM_WEIGHT, buf, n, &off, pl, wpath);
+    }
+    if (st == SR_OK && off != n) {
+        c->path = wpath;
+        st = dn_fail(c, SR_ERR_CORRUPT, 0,
+                     "%zu bytes are left after the last layer's weights (does this .weights file belong to %s?)",
+                     n - off, cfg_path);
+    }
+    c->path = cfg_path;
+    return st;
+}
+
+/* Reads wpath and checks it holds exactly the cfg's tensors before allocating *out (memory follows the
+ * file, not the cfg's promise), then fills it. */
+static sr_status dn_read_weights(dn_ctx *c, sr_weights **out, const char *wpath)
 {
     const char *cfg_path = c->path;
     if (!sr_file_is_regular(wpath) && access(wpath, F_OK) == 0) {
@@ -731,25 +780,13 @@ static sr_status dn_read_weights(dn_ctx *c, sr_weights *w, const char *wpath)
             off += seen_bytes;
         }
     }
-    for (int i = 0; st == SR_OK && i < c->n_pl; i++) {
-        const dn_param_layer *pl = &c->pl[i];
-        if (pl->is_conv && pl->bn_id >= 0) {
-            if ((st = dn_copy(c, w, pl->bn_id, SR_PARAM_BN_SHIFT, buf, n, &off, pl, wpath)) != SR_OK ||
-                (st = dn_copy(c, w, pl->bn_id, SR_PARAM_BN_SCALE, buf, n, &off, pl, wpath)) != SR_OK ||
-                (st = dn_copy(c, w, pl->bn_id, SR_PARAM_BN_MEAN, buf, n, &off, pl, wpath)) != SR_OK ||
-                (st = dn_copy(c, w, pl->bn_id, SR_PARAM_BN_VAR, buf, n, &off, pl, wpath)) != SR_OK)
-                break;
-        } else {
-            if ((st = dn_copy(c, w, pl->main_id, SR_PARAM_BIAS, buf, n, &off, pl, wpath)) != SR_OK)
-                break;
-        }
-        st = dn_copy(c, w, pl->main_id, SR_PARAM_WEIGHT, buf, n, &off, pl, wpath);
-    }
-    if (st == SR_OK && off != n) {
-        c->path = wpath;
-        st = dn_fail(c, SR_ERR_CORRUPT, 0,
-                     "%zu bytes are left after the last layer's weights (does this .weights file belong to %s?)",
-                     n - off, cfg_path);
+    if (st == SR_OK)
+        st = dn_walk_weights(c, NULL, buf, n, off, wpath);
+    if (st == SR_OK) {
+        if ((st = sr_weights_create(c->g, out)) != SR_OK)
+            dn_fail(c, st, 0, "cannot allocate weights");
+        else
+            st = dn_walk_weights(c, *out, buf, n, off, wpath);
     }
     c->path = cfg_path;
     free(buf);
@@ -759,10 +796,11 @@ static sr_status dn_read_weights(dn_ctx *c, sr_weights *w, const char *wpath)
 sr_status sr_darknet_load(const char *cfg_path, const char *weights_path, uint64_t seed, sr_graph **g,
                           sr_weights **w, char *err, size_t err_size)
 {
-    if (g == NULL || w == NULL || cfg_path == NULL)
+    if (g == NULL || cfg_path == NULL || (w == NULL && weights_path != NULL))
         return SR_ERR_INVALID;
     *g = NULL;
-    *w = NULL;
+    if (w != NULL)
+        *w = NULL;
     if (err && err_size)
         err[0] = '\0';
     dn_ctx c = {.path = cfg_path, .err = err, .err_size = err_size};
@@ -786,14 +824,20 @@ sr_status sr_darknet_load(const char *cfg_path, const char *weights_path, uint64
         goto cleanup;
     if ((st = dn_build(&c)) != SR_OK)
         goto cleanup;
-    if ((st = sr_weights_create(c.g, &wt)) != SR_OK) {
-        dn_fail(&c, st, 0, "cannot allocate weights");
+    if (w == NULL) { /* the graph alone: nothing to allocate or draw */
+        *g = c.g;
+        c.g = NULL;
         goto cleanup;
     }
-    if (weights_path == NULL)
-        sr_weights_init_he(wt, seed);
-    else if ((st = dn_read_weights(&c, wt, weights_path)) != SR_OK)
+    if (weights_path != NULL) {
+        if ((st = dn_read_weights(&c, &wt, weights_path)) != SR_OK)
+            goto cleanup;
+    } else if ((st = sr_weights_create(c.g, &wt)) != SR_OK) {
+        dn_fail(&c, st, 0, "cannot allocate weights");
         goto cleanup;
+    } else {
+        sr_weights_init_he(wt, seed);
+    }
     *g = c.g;
     *w = wt;
     c.g = NULL;

@@ -19,8 +19,13 @@
 #include "sr_graph.h"
 #include "sr_weights.h"
 
+/* At most this many parameters (floats, batch norm's running statistics included: 4 GiB of fp32) in one
+ * model; a cfg that asks for more is refused at the layer that crosses it, before anything is allocated. */
+#define SR_DARKNET_MAX_PARAMS ((int64_t)1 << 30)
+
 /* Loads cfg_path into a new inferred graph *g and weights *w (both caller frees: sr_weights_free(*w)
- * before sr_graph_free(*g), the weights borrow the graph).
+ * before sr_graph_free(*g), the weights borrow the graph). w NULL (only without weights_path): the graph
+ * alone, no weights allocated or drawn.
  * weights_path NULL: He initialisation from seed (sr_weights_init_he). Otherwise a darknet binary
  * .weights file: header int32 major, minor, revision, then "seen" (uint64 when major*10+minor >= 2,
  * else int32); then for each [convolutional] in order: biases[filters], if batch_normalize scales,

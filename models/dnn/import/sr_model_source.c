@@ -74,7 +74,7 @@ sr_status sr_model_load(const char *source, int c, int h, int w, uint64_t seed, 
             snprintf(err, err_size, "%s: not a regular file (a device, FIFO or directory is not a model)", source);
             return SR_ERR_INVALID;
         }
-        st = sr_darknet_load(source, NULL, seed, g, &wts, err, err_size);
+        st = sr_darknet_load(source, NULL, seed, g, w_out ? &wts : NULL, err, err_size);
         if (st == SR_OK) st = check_input(source, *g, c, h, w, err, err_size);
         break;
     default:
