@@ -5,6 +5,7 @@
 
 #include "sr_file.h"
 #include "sr_results.h"
+#include "sr_results_read.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -472,6 +473,12 @@ sr_status sr_rep_open_db(const char *who, const char *path, sqlite3 **out, FILE 
     if (version < 1 || version > SR_RESULTS_SCHEMA_VERSION) {
         sr_rep_log(log, "%s: %s: not a simrun results database (schema versions 1..%d)\n", who, path,
                    SR_RESULTS_SCHEMA_VERSION);
+        sqlite3_close(db);
+        return SR_ERR_DB;
+    }
+    char msg[1024];
+    if (sr_results_check_values(db, version, path, msg, sizeof msg) != SR_OK) {
+        sr_rep_log(log, "%s: %s\n", who, msg);
         sqlite3_close(db);
         return SR_ERR_DB;
     }

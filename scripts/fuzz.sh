@@ -79,7 +79,7 @@ ALL="codec_decode:codec:tests/codec/corpus entropy_decode:codec:tests/codec/corp
 y4m_read:codec:tests/codec/corpus trace_read:net:tests/net/corpus config:fuzz:tests/fuzz/corpus/config
 profile:fuzz:tests/fuzz/corpus/profile onnx:fuzz:tests/fuzz/corpus/onnx darknet:fuzz:tests/fuzz/corpus/darknet
 results:fuzz:tests/fuzz/corpus/results darknet_weights:fuzz:tests/fuzz/corpus/darknet_weights idx:fuzz:tests/fuzz/corpus/idx
-tables:fuzz:tests/fuzz/corpus/tables"
+tables:fuzz:tests/fuzz/corpus/tables merge:fuzz:tests/fuzz/corpus/merge"
 # SR_FUZZ_TARGETS: these targets, in the order given (a campaign's lanes take them in that order)
 RUN=""
 if [ -z "${SR_FUZZ_TARGETS:-}" ]; then RUN=$ALL; fi

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "sr_results_read.h"
+
 #ifndef SIMRUN_VERSION
 #define SIMRUN_VERSION "0.1.0"
 #endif
@@ -352,12 +354,12 @@ static sr_status check_or_create(sr_results *r, int may_create, char *err, size_
 }
 
 /* PRAGMA quick_check: SR_ERR_DB with SQLite's first complaint unless it answers "ok". O(size of the file). */
-static sr_status quick_check(sr_results *r, char *err, size_t err_size)
+static sr_status quick_check(sqlite3 *db, const char *path, int writing, char *err, size_t err_size)
 {
     sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(r->db, "PRAGMA quick_check(1)", -1, &q, NULL);
+    int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &q, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_step(q);
-    const char *what = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : sqlite3_errmsg(r->db);
+    const char *what = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : sqlite3_errmsg(db);
     sr_status st = SR_OK;
     if (!what || strcmp(what, "ok") != 0) {
         char one_line[256];
@@ -367,8 +369,8 @@ static sr_status quick_check(sr_results *r, char *err, size_t err_size)
         what = one_line;
         sr_errf(err, err_size,
                 "%s: the database is damaged (SQLite's integrity check says: %s); simrun leaves it as it is: "
-                "write to another --db, or recover what it holds with sqlite3's .recover",
-                r->path, what);
+                "%srecover what it holds with sqlite3's .recover",
+                path, what, writing ? "write to another --db, or " : "");
         st = SR_ERR_DB;
     }
     sqlite3_finalize(q);
@@ -423,7 +425,9 @@ sr_status sr_results_open(const char *path, sr_results **out, char *err, size_t 
         }
         /* A database simrun did not just create may be damaged past its first page (a copy cut short, a
          * disk error): check its pages before writing into it. */
-        if (ours && (st = quick_check(r, err, err_size)) != SR_OK) goto fail;
+        if (ours && (st = quick_check(r->db, path, 1, err, err_size)) != SR_OK) goto fail;
+        /* and that its numbers are numbers: a run's summary and the reports read them back */
+        if (ours && (st = sr_results_check_values(r->db, (int)version, path, err, err_size)) != SR_OK) goto fail;
     }
 
     char *msg = NULL;
@@ -804,7 +808,13 @@ sr_status sr_results_probe(const char *path, int *version, char *err, size_t err
                 "%s: results schema version %" PRId64 " is newer than this simrun understands (%d); use a newer simrun",
                 path, v, SR_RESULTS_SCHEMA_VERSION);
         st = SR_ERR_DB;
-    } else {
+    } else if (v < 1) {
+        sr_errf(err, err_size,
+                "%s: meta.schema_version is %" PRId64 ", which no simrun writes (1..%d): the database is damaged",
+                path, v, SR_RESULTS_SCHEMA_VERSION);
+        st = SR_ERR_DB;
+    } else if ((st = quick_check(db, path, 0, err, err_size)) == SR_OK &&
+               (st = sr_results_check_values(db, (int)v, path, err, err_size)) == SR_OK) {
         *version = (int)v;
     }
     sqlite3_close(db);

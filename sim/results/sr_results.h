@@ -65,8 +65,10 @@ sr_status sr_results_write_run(sr_results *r, const sr_run_info *info, const sr_
 const char *sr_results_errmsg(const sr_results *r);
 
 /* Looks at the file at path without writing a byte (read-only): it must exist and be a simrun results
- * database of schema version 1..SR_RESULTS_SCHEMA_VERSION. *version gets its schema version. SR_ERR_DB with
- * a message naming the file otherwise (missing, not SQLite, someone else's database, newer schema). */
+ * database of schema version 1..SR_RESULTS_SCHEMA_VERSION, whole (SQLite's quick_check) and with numbers where
+ * simrun writes numbers (sr_results_check_values). *version gets its schema version. SR_ERR_DB with a message
+ * naming the file otherwise (missing, not SQLite, someone else's database, newer or impossible schema,
+ * damaged). What simrun merge, check and compare read. O(size of the file). */
 sr_status sr_results_probe(const char *path, int *version, char *err, size_t err_size);
 
 /* 1 when a metric measures real (wall-clock) time rather than simulated behaviour: its name ends in

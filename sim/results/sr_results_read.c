@@ -183,3 +183,122 @@ done:
     free(metrics);
     return st;
 }
+
+/* ---- values ---- */
+
+/* A column simrun writes as a number: 'I' an integer, 'r' a number, 'R' a number or NULL. */
+typedef struct num_col {
+    const char *name;
+    char kind;
+} num_col;
+
+typedef struct num_table {
+    const char *name, *run; /* the table, and its column naming the run */
+    int since;              /* the schema version that has it (and these columns) */
+    num_col cols[12];
+} num_table;
+
+static const num_table k_num_tables[] = {
+    {"runs", "id", 1, {{"experiment_id", 'I'}, {"point_index", 'I'}, {"replication", 'I'}, {"wall_s", 'R'}}},
+    {"metrics", "run_id", 1, {{"run_id", 'I'}, {"value", 'R'}}},
+    {"frames",
+     "run_id",
+     1,
+     {{"run_id", 'I'},
+      {"source", 'I'},
+      {"frame", 'I'},
+      {"capture_s", 'r'},
+      {"queue_s", 'R'},
+      {"compute_s", 'R'},
+      {"transfer_s", 'R'},
+      {"complete_s", 'R'},
+      {"latency_s", 'R'},
+      {"dropped", 'I'},
+      {"bytes_sent", 'I'}}},
+    {"frames", "run_id", 3, {{"plan_version", 'I'}}},
+    {"frame_tasks",
+     "run_id",
+     2,
+     {{"run_id", 'I'},
+      {"source", 'I'},
+      {"frame", 'I'},
+      {"task", 'I'},
+      {"ready_s", 'r'},
+      {"start_s", 'r'},
+      {"end_s", 'r'},
+      {"bytes", 'I'}}},
+    {"links",
+     "run_id",
+     1,
+     {{"run_id", 'I'}, {"bw_bps", 'R'}, {"latency_s", 'R'}, {"bytes", 'I'}, {"transfers", 'I'}, {"energy_j", 'R'}}},
+    {"hosts", "run_id", 1, {{"run_id", 'I'}, {"busy_s", 'R'}, {"tasks", 'I'}, {"energy_j", 'R'}}},
+};
+
+/* Appends to sql the condition "column c is not what simrun writes". */
+static void bad_cond(char *sql, size_t cap, const num_col *c)
+{
+    size_t n = strlen(sql);
+    const char *ok = c->kind == 'I' ? "'integer'" : c->kind == 'r' ? "'integer', 'real'" : "'integer', 'real', 'null'";
+    snprintf(sql + n, cap - n, "typeof(%s) NOT IN (%s)", c->name, ok);
+}
+
+/* Appends " WHEN <column c is wrong> THEN <what(c)>" for every column of tb to sql. */
+static void cases(char *sql, size_t cap, const num_table *tb, const char *what)
+{
+    for (int c = 0; c < 12 && tb->cols[c].name; c++) {
+        char cond[256] = "", then[128];
+        bad_cond(cond, sizeof cond, &tb->cols[c]);
+        if (strcmp(what, "index") == 0)
+            snprintf(then, sizeof then, "%d", c);
+        else if (strcmp(what, "type") == 0)
+            snprintf(then, sizeof then, "typeof(%s)", tb->cols[c].name);
+        else
+            snprintf(then, sizeof then, "substr(quote(%s), 1, 40)", tb->cols[c].name);
+        size_t n = strlen(sql);
+        snprintf(sql + n, cap - n, " WHEN %s THEN %s", cond, then);
+    }
+}
+
+sr_status sr_results_check_values(sqlite3 *db, int version, const char *path, char *err, size_t err_size)
+{
+    for (size_t t = 0; t < sizeof k_num_tables / sizeof k_num_tables[0]; t++) {
+        const num_table *tb = &k_num_tables[t];
+        if (version < tb->since) continue;
+        /* one scan: the first row where some column is wrong, with that column's index, type and value */
+        char sql[4096];
+        snprintf(sql, sizeof sql, "SELECT quote(%s), CASE", tb->run);
+        cases(sql, sizeof sql, tb, "index");
+        size_t n = strlen(sql);
+        snprintf(sql + n, sizeof sql - n, " END AS bad, CASE");
+        cases(sql, sizeof sql, tb, "type");
+        n = strlen(sql);
+        snprintf(sql + n, sizeof sql - n, " END, CASE");
+        cases(sql, sizeof sql, tb, "value");
+        n = strlen(sql);
+        snprintf(sql + n, sizeof sql - n, " END FROM main.%s WHERE bad IS NOT NULL LIMIT 1", tb->name);
+        sqlite3_stmt *q = NULL;
+        int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+        if (rc == SQLITE_OK) rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            const num_col *c = &tb->cols[sqlite3_column_int(q, 1)];
+            const char *run = (const char *)sqlite3_column_text(q, 0);
+            const char *type = (const char *)sqlite3_column_text(q, 2);
+            const char *val = (const char *)sqlite3_column_text(q, 3);
+            snprintf(err, err_size,
+                     "%s: %s row of run %s: %s holds %s (%s) where simrun writes %s; the database was written or "
+                     "edited by something else, and simrun reads no results from it",
+                     path, tb->name, run ? run : "?", c->name, type ? type : "?", val ? val : "?",
+                     c->kind == 'I' ? "an integer" : c->kind == 'r' ? "a number" : "a number or NULL");
+            sqlite3_finalize(q);
+            return SR_ERR_DB;
+        }
+        if (rc != SQLITE_DONE) {
+            snprintf(err, err_size, "%s: cannot read table %s: %s (not a results database as simrun writes them)",
+                     path, tb->name, sqlite3_errmsg(db));
+            sqlite3_finalize(q);
+            return SR_ERR_DB;
+        }
+        sqlite3_finalize(q);
+    }
+    return SR_OK;
+}

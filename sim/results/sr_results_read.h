@@ -45,6 +45,13 @@ typedef int (*sr_read_fn)(void *user, const sr_read_run *run);
 sr_status sr_results_read_runs(sqlite3 *db, int64_t exp_id, int ok_only, sr_read_fn fn, void *user, char *err,
                                size_t err_size);
 
+/* Checks that every column simrun writes as a number holds one in the results database db (schema version
+ * `version`, 1..SR_RESULTS_SCHEMA_VERSION; path names it in messages): a text or a blob there, from a database
+ * written or edited by something else, would be read as 0 by every reader. One scan of each table. SR_ERR_DB
+ * with "path: TABLE row of run N: COLUMN holds text ('abc') where simrun writes a number ..." (or the SQLite
+ * error when a table or column simrun writes is missing). */
+sr_status sr_results_check_values(sqlite3 *db, int version, const char *path, char *err, size_t err_size);
+
 /* Id of the experiment whose hash is `hash`: SR_ERR_NOT_FOUND when there is none. */
 sr_status sr_results_read_experiment(sqlite3 *db, const char *hash, int64_t *exp_id);
 

@@ -472,6 +472,62 @@ static void test_damaged_database(void **state)
     free(out);
     snprintf(cmd, sizeof cmd, "cd %s && cmp -s v.db v.orig", cli_dir());
     assert_int_equal(system(cmd), 0);
+    /* what merge, compare and check read goes through the same checks */
+    assert_int_equal(cli_simrun("merge v.db -o v-out.db"), 2);
+    out = cli_output();
+    if (!strstr(out, "v.db: meta.schema_version is -1, which no simrun writes")) fail_msg("merge said: %s", out);
+    free(out);
+    assert_int_equal(cli_simrun("compare bad.db"), 2);
+    out = cli_output();
+    if (!strstr(out, "bad.db: the database is damaged")) fail_msg("compare said: %s", out);
+    free(out);
+    assert_false(cli_exists("v-out.db"));
+}
+
+/* A results database whose numbers are not numbers everywhere (written or edited by something else: a text
+ * metric, a fractional byte count) is refused by everything that reads one (merge, compare, report, run --db),
+ * naming the table, the run, the column and the value; nothing is written: no merged output, the file left as
+ * it was. Before, merge copied the text into its output and the reports read it as 0. */
+static void test_foreign_values(void **state)
+{
+    (void)state;
+    assert_int_equal(cli_simrun("run sweep.yaml --db fv-good.db --no-report --quiet"), 0);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && cp fv-good.db fv-text.db && sqlite3 fv-text.db \"UPDATE metrics SET value = 'abc' WHERE "
+             "run_id = 2 AND name = (SELECT min(name) FROM metrics WHERE run_id = 2)\" && cp fv-text.db fv-text.orig "
+             "&& cp fv-good.db fv-real.db && sqlite3 fv-real.db \"UPDATE frames SET bytes_sent = 1.5 WHERE rowid = "
+             "(SELECT min(rowid) FROM frames WHERE run_id = 1)\" && rm -f fv-out.db",
+             cli_dir());
+    assert_int_equal(system(cmd), 0);
+    const char *text_msg = "fv-text.db: metrics row of run 2: value holds text ('abc') where simrun writes a number "
+                           "or NULL; the database was written or edited by something else";
+    assert_int_equal(cli_simrun("merge fv-good.db fv-text.db -o fv-out.db"), 2);
+    char *out = cli_output();
+    if (!strstr(out, text_msg)) fail_msg("merge said: %s", out);
+    free(out);
+    assert_false(cli_exists("fv-out.db"));
+    assert_int_equal(cli_simrun("compare fv-text.db"), 2);
+    out = cli_output();
+    assert_non_null(strstr(out, text_msg));
+    free(out);
+    assert_int_equal(cli_simrun("report fv-text.db --out fv-report"), 2);
+    out = cli_output();
+    assert_non_null(strstr(out, text_msg));
+    free(out);
+    assert_int_equal(cli_simrun("run sweep.yaml --db fv-text.db --no-report --quiet --resume"), 2);
+    out = cli_output();
+    assert_non_null(strstr(out, text_msg));
+    free(out);
+    snprintf(cmd, sizeof cmd, "cd %s && cmp -s fv-text.db fv-text.orig", cli_dir());
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cli_simrun("merge fv-real.db -o fv-out.db"), 2);
+    out = cli_output();
+    if (!strstr(out, "fv-real.db: frames row of run 1: bytes_sent holds real (1.5) where simrun writes an integer"))
+        fail_msg("merge said: %s", out);
+    free(out);
+    assert_false(cli_exists("fv-out.db"));
+    assert_int_equal(cli_simrun("merge fv-good.db -o fv-out.db --quiet"), 0);
 }
 
 /* The disk fills up during a sweep (a 256 KiB tmpfs): simrun stops at the first write that fails and says
@@ -518,7 +574,8 @@ int main(void)
         cmocka_unit_test(test_point_out_of_memory),     cmocka_unit_test(test_alloc_failure_in_simgrid),
         cmocka_unit_test(test_blas_under_memory_limit), cmocka_unit_test(test_shell_memory_limit),
         cmocka_unit_test(test_workers_die_with_parent), cmocka_unit_test(test_report_killed),
-        cmocka_unit_test(test_damaged_database),        cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_damaged_database),
+        cmocka_unit_test(test_foreign_values),        cmocka_unit_test(test_disk_full),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
