@@ -10,14 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <math.h>
 
 #include "sr_darknet.h"
+#include "sr_test_child.h"
 #include "sr_exec.h"
 #include "sr_zoo.h"
 
@@ -421,6 +420,40 @@ static void test_malformed_cfgs(void **state)
     assert_non_null(strstr(err, "no/such.cfg: cannot open"));
 }
 
+/* test_parameter_limit's part under a 1 GiB address-space limit; paths: the cfg just under the limit, a short
+ * .weights file. */
+static int under_limit(void *arg)
+{
+    const char *const *paths = arg;
+    sr_graph *g = NULL;
+    sr_weights *w = NULL;
+    char err[512] = "";
+    sr_status st = sr_darknet_load(paths[0], NULL, 1, &g, NULL, err, sizeof err);
+    sr_graph_totals t;
+    if (st == SR_OK) sr_graph_totals_get(g, &t);
+    if (st != SR_OK || t.params != (int64_t)1023 * 1024 * 32 * 32 + 1023) {
+        fprintf(stderr, "graph only: status %d, message \"%s\"\n", (int)st, err);
+        return 1;
+    }
+    sr_graph_free(g);
+    g = NULL;
+    /* a .weights file far shorter than the cfg asks: refused before the 4 GiB are allocated */
+    st = sr_darknet_load(paths[0], paths[1], 1, &g, &w, err, sizeof err);
+    if (st != SR_ERR_CORRUPT ||
+        !strstr(err, "short.weights: truncated: layer 0 needs 1023 more floats, only 16 bytes are left") || g || w) {
+        fprintf(stderr, "short weights file: status %d, message \"%s\"\n", (int)st, err);
+        return 4;
+    }
+    if (SR_TEST_AS_LIMITED) {
+        st = sr_darknet_load(paths[0], NULL, 1, &g, &w, err, sizeof err);
+        if (st != SR_ERR_NOMEM || !strstr(err, "under.cfg: cannot allocate weights") || g || w) {
+            fprintf(stderr, "with weights: status %d, message \"%s\"\n", (int)st, err);
+            return 2;
+        }
+    }
+    return 0;
+}
+
 /* A cfg of one [convolutional] whose parameters just pass SR_DARKNET_MAX_PARAMS (1024 x 1024 x 32 x 32 weights
  * + 1024 biases) is refused at that layer's line, before anything is allocated; one just below (1023 filters,
  * 4 GiB of weights) loads as a graph alone (w NULL) in a child under a 1 GiB address-space limit, where asking
@@ -456,45 +489,8 @@ static void test_parameter_limit(void **state)
     uint8_t wbytes[sizeof hdr + 16] = {0};
     memcpy(wbytes, hdr, sizeof hdr);
     const char *short_weights = write_tmp("short.weights", wbytes, sizeof wbytes);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-#ifndef __SANITIZE_ADDRESS__
-        struct rlimit rl = {(rlim_t)1 << 30, (rlim_t)1 << 30};
-        if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(3);
-#endif
-        sr_graph *cg = NULL;
-        sr_weights *cw = NULL;
-        char cerr[512] = "";
-        sr_status st = sr_darknet_load(under, NULL, 1, &cg, NULL, cerr, sizeof cerr);
-        sr_graph_totals t;
-        if (st == SR_OK) sr_graph_totals_get(cg, &t);
-        if (st != SR_OK || t.params != (int64_t)1023 * 1024 * 32 * 32 + 1023) {
-            fprintf(stderr, "graph only: status %d, message \"%s\"\n", (int)st, cerr);
-            _exit(1);
-        }
-        sr_graph_free(cg);
-        cg = NULL;
-        /* a .weights file far shorter than the cfg asks: refused before the 4 GiB are allocated */
-        st = sr_darknet_load(under, short_weights, 1, &cg, &cw, cerr, sizeof cerr);
-        if (st != SR_ERR_CORRUPT || !strstr(cerr, "short.weights: truncated: layer 0 needs 1023 more floats, only 16 "
-                                                  "bytes are left") || cg || cw) {
-            fprintf(stderr, "short weights file: status %d, message \"%s\"\n", (int)st, cerr);
-            _exit(4);
-        }
-#ifndef __SANITIZE_ADDRESS__
-        st = sr_darknet_load(under, NULL, 1, &cg, &cw, cerr, sizeof cerr);
-        if (st != SR_ERR_NOMEM || !strstr(cerr, "under.cfg: cannot allocate weights") || cg || cw) {
-            fprintf(stderr, "with weights: status %d, message \"%s\"\n", (int)st, cerr);
-            _exit(2);
-        }
-#endif
-        _exit(0);
-    }
-    int ws = 0;
-    assert_int_equal(waitpid(pid, &ws, 0), pid);
-    assert_true(WIFEXITED(ws));
-    assert_int_equal(WEXITSTATUS(ws), 0);
+    const char *paths[2] = {under, short_weights};
+    assert_int_equal(sr_test_in_child((size_t)1 << 30, under_limit, paths), 0);
     unlink(over);
     unlink(under);
     unlink(short_weights);

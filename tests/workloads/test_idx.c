@@ -11,14 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <zlib.h>
 
 #include "sr_idx.h"
+#include "sr_test_child.h"
 
 static char g_dir[64];
 
@@ -230,6 +229,22 @@ static void test_large_payload(void **state)
     free(b);
 }
 
+/* test_promise_beyond_file's part under the address-space limit. */
+static int read_promise(void *arg)
+{
+    (void)arg;
+    sr_idx idx;
+    char err[512] = "";
+    sr_status st = sr_idx_read(path_of("promise"), 2, &idx, err, sizeof err);
+    if (st != SR_ERR_CORRUPT ||
+        !strstr(err, "offset 40: truncated: the file ends inside the data the header promises (28 of 4294967296 "
+                     "bytes read)")) {
+        fprintf(stderr, "status %d, message \"%s\"\n", (int)st, err);
+        return 1;
+    }
+    return 0;
+}
+
 /* A 40-byte file whose header promises 4 GiB of data (4 x 2^30 bytes): the reader says it is truncated, and
  * allocates only as the data arrives. The child runs under a 1 GiB address-space limit, under which allocating
  * what the header promises would fail (SR_ERR_NOMEM) instead; under AddressSanitizer (whose shadow memory needs
@@ -239,27 +254,7 @@ static void test_promise_beyond_file(void **state)
     (void)state;
     uint8_t b[40] = {0, 0, 8, 2, 0, 0, 0, 4, 0x40, 0, 0, 0};
     write_file("promise", b, sizeof b, 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-#ifndef __SANITIZE_ADDRESS__
-        struct rlimit rl = {(rlim_t)1 << 30, (rlim_t)1 << 30};
-        if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(3);
-#endif
-        sr_idx idx;
-        char err[512] = "";
-        sr_status st = sr_idx_read(path_of("promise"), 2, &idx, err, sizeof err);
-        if (st != SR_ERR_CORRUPT || !strstr(err, "offset 40: truncated: the file ends inside the data the header "
-                                                 "promises (28 of 4294967296 bytes read)")) {
-            fprintf(stderr, "status %d, message \"%s\"\n", (int)st, err);
-            _exit(1);
-        }
-        _exit(0);
-    }
-    int ws = 0;
-    assert_int_equal(waitpid(pid, &ws, 0), pid);
-    assert_true(WIFEXITED(ws));
-    assert_int_equal(WEXITSTATUS(ws), 0);
+    assert_int_equal(sr_test_in_child((size_t)1 << 30, read_promise, NULL), 0);
 }
 
 /* An image side over SR_IDX_MAX_SIDE is refused by the image-set loader, naming the file. */
