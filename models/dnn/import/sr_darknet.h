@@ -31,11 +31,11 @@
  * else int32); then for each [convolutional] in order: biases[filters], if batch_normalize scales,
  * rolling means and rolling variances [filters] each, then weights [filters][c/groups][size][size];
  * for each [connected]: biases[output], weights[output][inputs]. All little-endian float32. The file
- * must hold exactly that many values.
+ * must hold exactly that many values; it is checked whole before the weights are allocated.
  * Errors: SR_ERR_IO (cannot open), SR_ERR_PARSE (malformed cfg: "file:line: what was expected"),
- * SR_ERR_UNSUPPORTED (section/option simrun does not model), SR_ERR_SHAPE (layer shapes do not fit),
- * SR_ERR_CORRUPT (weights file too short/long); the message goes to err (may be NULL). On error *g and
- * *w are left NULL. */
+ * SR_ERR_UNSUPPORTED (section/option simrun does not model, or over SR_DARKNET_MAX_PARAMS parameters),
+ * SR_ERR_SHAPE (layer shapes do not fit), SR_ERR_CORRUPT (weights file too short/long), SR_ERR_NOMEM; the
+ * message goes to err (may be NULL). On error *g and *w are left NULL. */
 sr_status sr_darknet_load(const char *cfg_path, const char *weights_path, uint64_t seed, sr_graph **g,
                           sr_weights **w, char *err, size_t err_size);
 
