@@ -186,10 +186,12 @@ done:
 
 /* ---- values ---- */
 
-/* A column simrun writes as a number: 'I' an integer, 'r' a number, 'R' a number or NULL. */
+/* A column simrun writes as a number: 'I' an integer, 'r' a number, 'R' a number or NULL; since: the schema
+ * version that added it (0: its table's). */
 typedef struct num_col {
     const char *name;
     char kind;
+    int since;
 } num_col;
 
 typedef struct num_table {
@@ -199,39 +201,39 @@ typedef struct num_table {
 } num_table;
 
 static const num_table k_num_tables[] = {
-    {"runs", "id", 1, {{"experiment_id", 'I'}, {"point_index", 'I'}, {"replication", 'I'}, {"wall_s", 'R'}}},
-    {"metrics", "run_id", 1, {{"run_id", 'I'}, {"value", 'R'}}},
+    {"runs", "id", 1, {{"experiment_id", 'I', 0}, {"point_index", 'I', 0}, {"replication", 'I', 0}, {"wall_s", 'R', 0}}},
+    {"metrics", "run_id", 1, {{"run_id", 'I', 0}, {"value", 'R', 0}}},
     {"frames",
      "run_id",
      1,
-     {{"run_id", 'I'},
-      {"source", 'I'},
-      {"frame", 'I'},
-      {"capture_s", 'r'},
-      {"queue_s", 'R'},
-      {"compute_s", 'R'},
-      {"transfer_s", 'R'},
-      {"complete_s", 'R'},
-      {"latency_s", 'R'},
-      {"dropped", 'I'},
-      {"bytes_sent", 'I'}}},
-    {"frames", "run_id", 3, {{"plan_version", 'I'}}},
+     {{"run_id", 'I', 0},
+      {"source", 'I', 0},
+      {"frame", 'I', 0},
+      {"capture_s", 'r', 0},
+      {"queue_s", 'R', 0},
+      {"compute_s", 'R', 0},
+      {"transfer_s", 'R', 0},
+      {"complete_s", 'R', 0},
+      {"latency_s", 'R', 0},
+      {"dropped", 'I', 0},
+      {"bytes_sent", 'I', 0},
+      {"plan_version", 'I', 3}}},
     {"frame_tasks",
      "run_id",
      2,
-     {{"run_id", 'I'},
-      {"source", 'I'},
-      {"frame", 'I'},
-      {"task", 'I'},
-      {"ready_s", 'r'},
-      {"start_s", 'r'},
-      {"end_s", 'r'},
-      {"bytes", 'I'}}},
+     {{"run_id", 'I', 0},
+      {"source", 'I', 0},
+      {"frame", 'I', 0},
+      {"task", 'I', 0},
+      {"ready_s", 'r', 0},
+      {"start_s", 'r', 0},
+      {"end_s", 'r', 0},
+      {"bytes", 'I', 0}}},
     {"links",
      "run_id",
      1,
-     {{"run_id", 'I'}, {"bw_bps", 'R'}, {"latency_s", 'R'}, {"bytes", 'I'}, {"transfers", 'I'}, {"energy_j", 'R'}}},
-    {"hosts", "run_id", 1, {{"run_id", 'I'}, {"busy_s", 'R'}, {"tasks", 'I'}, {"energy_j", 'R'}}},
+     {{"run_id", 'I', 0}, {"bw_bps", 'R', 0}, {"latency_s", 'R', 0}, {"bytes", 'I', 0}, {"transfers", 'I', 0}, {"energy_j", 'R', 0}}},
+    {"hosts", "run_id", 1, {{"run_id", 'I', 0}, {"busy_s", 'R', 0}, {"tasks", 'I', 0}, {"energy_j", 'R', 0}}},
 };
 
 /* Appends to sql the condition "column c is not what simrun writes". */
@@ -242,10 +244,11 @@ static void bad_cond(char *sql, size_t cap, const num_col *c)
     snprintf(sql + n, cap - n, "typeof(%s) NOT IN (%s)", c->name, ok);
 }
 
-/* Appends " WHEN <column c is wrong> THEN <what(c)>" for every column of tb to sql. */
-static void cases(char *sql, size_t cap, const num_table *tb, const char *what)
+/* Appends " WHEN <column c is wrong> THEN <what(c)>" for every column of tb that schema version has to sql. */
+static void cases(char *sql, size_t cap, const num_table *tb, int version, const char *what)
 {
     for (int c = 0; c < 12 && tb->cols[c].name; c++) {
+        if (tb->cols[c].since > version) continue;
         char cond[256] = "", then[128];
         bad_cond(cond, sizeof cond, &tb->cols[c]);
         if (strcmp(what, "index") == 0)
@@ -267,13 +270,13 @@ sr_status sr_results_check_values(sqlite3 *db, int version, const char *path, ch
         /* one scan: the first row where some column is wrong, with that column's index, type and value */
         char sql[4096];
         snprintf(sql, sizeof sql, "SELECT quote(%s), CASE", tb->run);
-        cases(sql, sizeof sql, tb, "index");
+        cases(sql, sizeof sql, tb, version, "index");
         size_t n = strlen(sql);
         snprintf(sql + n, sizeof sql - n, " END AS bad, CASE");
-        cases(sql, sizeof sql, tb, "type");
+        cases(sql, sizeof sql, tb, version, "type");
         n = strlen(sql);
         snprintf(sql + n, sizeof sql - n, " END, CASE");
-        cases(sql, sizeof sql, tb, "value");
+        cases(sql, sizeof sql, tb, version, "value");
         n = strlen(sql);
         snprintf(sql + n, sizeof sql - n, " END FROM main.%s WHERE bad IS NOT NULL LIMIT 1", tb->name);
         sqlite3_stmt *q = NULL;
