@@ -12,8 +12,9 @@
 #       1200) until the ledger (SR_FUZZ_LEDGER, default build-fuzz/ledger.tsv) holds S s of its CPU time (user +
 #       system, /usr/bin/time) since its last finding; SR_FUZZ_LANES=N runs N targets at once (default 1), at
 #       nice 19. Each chunk appends a line to the ledger (start, target, commit, wall s, CPU s, executions,
-#       outcome), so a campaign stopped (Ctrl-C, or `touch build-fuzz/STOP` to stop after the running chunks)
-#       goes on where it was when started again. A finding ends that target's campaign, the others go on.
+#       outcome), so a campaign stopped (Ctrl-C, or `touch build-fuzz/STOP` to stop every running campaign
+#       after its running chunks; the last to end removes it) goes on where it was when started again. A finding
+#       ends that target's campaign, the others go on.
 #   sh scripts/fuzz.sh summary [LEDGER]     per target: CPU s and executions since its last finding, findings
 #   sh scripts/fuzz.sh grow                 replaces each target's grown corpus (tests/fuzz/grown/<target>) by the
 #       smallest set of the inputs it and the campaigns' working corpora (build-fuzz/corpus-fuzz_<target>) hold
@@ -182,6 +183,17 @@ cpu_since() {
     awk -F '\t' -v t="$1" '!/^#/ && $2 == t { if ($7 ~ /^finding/) s = 0; else s += $5 } END { printf "%d", s }' "$LEDGER"
 }
 
+# whether another campaign on this build-fuzz/ is running (its claims directory, named by its pid, is there and the
+# pid is alive)
+others_running() {
+    for d in build-fuzz/claims.*; do
+        [ -d "$d" ] || continue
+        p=${d##*.}
+        [ "$p" != $$ ] && kill -0 "$p" 2>/dev/null && return 0
+    done
+    return 1
+}
+
 # one lane of a campaign: takes the next unclaimed target and fuzzes it to the goal, until none is left
 lane() {
     for entry in $RUN; do
@@ -215,7 +227,11 @@ if [ -n "$CPU_GOAL" ]; then
     [ -f "$LEDGER" ] || printf '# start\ttarget\tcommit\twall_s\tcpu_s\texecutions\toutcome\n' >"$LEDGER"
     # the lanes of this campaign claim targets here (another campaign has its own)
     CLAIMS="build-fuzz/claims.$$" FINDINGS="build-fuzz/findings.$$"
-    rm -rf "$CLAIMS" "$FINDINGS" build-fuzz/STOP
+    rm -rf "$CLAIMS" "$FINDINGS"
+    # build-fuzz/STOP ends every running campaign: one left from an ended campaign is removed, one meant for a
+    # campaign still running is not (this one then ends at once, saying so)
+    others_running || rm -f build-fuzz/STOP
+    [ ! -e build-fuzz/STOP ] || echo "fuzz: build-fuzz/STOP is there for a running campaign; this one ends too" >&2
     mkdir "$CLAIMS"
     echo "fuzz: campaign to $CPU_GOAL s of CPU per target since its last finding, $LANES at a time, ledger $LEDGER"
     # Ctrl-C reaches every fuzzer, which ends its chunk (outcome "interrupted", its CPU time counted); the lanes,
@@ -228,7 +244,8 @@ if [ -n "$CPU_GOAL" ]; then
     done
     wait || true
     wait || true
-    rm -rf build-fuzz/STOP "$CLAIMS"
+    rm -rf "$CLAIMS"
+    others_running || rm -f build-fuzz/STOP
     summary "$LEDGER"
     if [ -s "$FINDINGS" ]; then
         echo "fuzz: findings in: $(tr '\n' ' ' <"$FINDINGS")" >&2
