@@ -876,35 +876,20 @@ cleanup:
 sr_status sr_profile_file_load(const char *path, sr_profile **out, char *err, size_t err_size)
 {
     if (!path || !out) return SR_ERR_INVALID;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (err) snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
-        return SR_ERR_IO;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    sr_status rst = sr_file_read_max(path, SR_PROFILE_MAX_BYTES, &data, &len);
+    if (rst != SR_OK) {
+        int e = errno;
+        char why[160];
+        if (err && rst == SR_ERR_IO)
+            snprintf(err, err_size, "%s: cannot open: %s", path, strerror(e));
+        else if (err)
+            snprintf(err, err_size, "%s: cannot read: %s", path,
+                     sr_file_read_why(rst, e, SR_PROFILE_MAX_BYTES, "a profile", why, sizeof why));
+        return rst;
     }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            size_t ncap = cap ? cap * 2 : 16384;
-            char *nb = realloc(buf, ncap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return SR_ERR_NOMEM;
-            }
-            buf = nb, cap = ncap;
-        }
-        size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        if (err) snprintf(err, err_size, "%s: read error", path);
-        return SR_ERR_IO;
-    }
+    char *buf = (char *)data;
     sr_status st = sr_profile_file_load_string(buf, len, path, out, err, err_size);
     free(buf);
     return st;

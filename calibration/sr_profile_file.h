@@ -14,8 +14,13 @@
 
 #include "sr_profile.h"
 
-/* Reads the profile file at path. On failure SR_ERR_IO (cannot open) or SR_ERR_PARSE, with
- * "path:line:col: message" in err (may be NULL). Caller frees *out with sr_profile_file_free. */
+/* Largest profile file read (the shipped ones are under 7 KiB; a calibrated one with every table about 50 KiB). */
+#define SR_PROFILE_MAX_BYTES ((size_t)16 << 20)
+
+/* Reads the profile file at path. On failure SR_ERR_IO (cannot open), SR_ERR_INVALID (not a regular file),
+ * SR_ERR_UNSUPPORTED (larger than SR_PROFILE_MAX_BYTES), SR_ERR_NOMEM or SR_ERR_PARSE, with
+ * "path:line:col: message" or "path: cannot read: why" in err (may be NULL). Caller frees *out with
+ * sr_profile_file_free. */
 sr_status sr_profile_file_load(const char *path, sr_profile **out, char *err, size_t err_size);
 /* Same from a string; `name` is used in messages in place of the path. */
 sr_status sr_profile_file_load_string(const char *text, size_t len, const char *name, sr_profile **out,

@@ -445,7 +445,9 @@ sr_status sr_rep_open_db(const char *who, const char *path, sqlite3 **out, FILE 
     *out = NULL;
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        sr_rep_log(log, "%s: %s: no such database file\n", who, path);
+        sr_rep_log(log, "%s: %s: %s\n", who, path,
+                   stat(path, &sb) != 0 ? "no such database file"
+                                        : "not a regular file (a device, FIFO or directory is not a results database)");
         return SR_ERR_DB;
     }
     FILE *f = fopen(path, "rb");

@@ -2,16 +2,25 @@
 #include "sr_file.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
-sr_status sr_file_read_stream(FILE *f, uint8_t **data, size_t *size)
+/* reads f to its end, or until more than max bytes came (SR_ERR_UNSUPPORTED, errno EFBIG) */
+static sr_status read_stream_max(FILE *f, size_t max, uint8_t **data, size_t *size)
 {
     uint8_t *buf = NULL;
     size_t n = 0, cap = 0;
     for (;;) {
+        if (n > max) {
+            free(buf);
+            errno = EFBIG;
+            return SR_ERR_UNSUPPORTED;
+        }
         if (n + 1 >= cap) {
             size_t ncap = cap ? 2 * cap : (size_t)1 << 16;
+            if (max < SIZE_MAX - 2 && ncap > max + 2) ncap = max + 2; /* room for one byte past max, and the NUL */
             uint8_t *p = realloc(buf, ncap);
             if (!p) {
                 free(buf);
@@ -28,10 +37,20 @@ sr_status sr_file_read_stream(FILE *f, uint8_t **data, size_t *size)
         free(buf);
         return SR_ERR_IO;
     }
+    if (n > max) {
+        free(buf);
+        errno = EFBIG;
+        return SR_ERR_UNSUPPORTED;
+    }
     buf[n] = '\0';
     *data = buf;
     *size = n;
     return SR_OK;
+}
+
+sr_status sr_file_read_stream(FILE *f, uint8_t **data, size_t *size)
+{
+    return read_stream_max(f, SIZE_MAX - 2, data, size);
 }
 
 int sr_file_is_regular(const char *path)
@@ -40,20 +59,66 @@ int sr_file_is_regular(const char *path)
     return path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-sr_status sr_file_read(const char *path, uint8_t **data, size_t *size)
+sr_status sr_file_read_max(const char *path, size_t max, uint8_t **data, size_t *size)
 {
     struct stat sb;
-    if (path && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+    if (!path) {
         errno = EINVAL;
         return SR_ERR_INVALID;
     }
+    if (stat(path, &sb) == 0) {
+        if (!S_ISREG(sb.st_mode)) {
+            errno = EINVAL;
+            return SR_ERR_INVALID;
+        }
+        if ((uintmax_t)sb.st_size > (uintmax_t)max) {
+            errno = EFBIG;
+            return SR_ERR_UNSUPPORTED;
+        }
+    }
     FILE *f = fopen(path, "rb");
     if (!f) return SR_ERR_IO;
-    sr_status st = sr_file_read_stream(f, data, size);
+    sr_status st = read_stream_max(f, max, data, size);
     int saved = errno;
     fclose(f);
     errno = saved;
     return st;
+}
+
+sr_status sr_file_read(const char *path, uint8_t **data, size_t *size)
+{
+    return sr_file_read_max(path, SIZE_MAX - 2, data, size);
+}
+
+/* a byte count in words: "64 MiB", "2 GiB", "1.5 KiB", "100 bytes" */
+static void size_words(uint64_t b, char *buf, size_t n)
+{
+    static const char *unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)b;
+    int u = 0;
+    while (v >= 1024 && u < 4)
+        v /= 1024, u++;
+    if (u == 0)
+        snprintf(buf, n, "%llu bytes", (unsigned long long)b);
+    else if (v == (double)(uint64_t)v)
+        snprintf(buf, n, "%llu %s", (unsigned long long)v, unit[u]);
+    else
+        snprintf(buf, n, "%.1f %s", v, unit[u]);
+}
+
+const char *sr_file_read_why(sr_status st, int e, size_t max, const char *what, char *buf, size_t n)
+{
+    char lim[32];
+    size_words(max, lim, sizeof lim);
+    if (st == SR_ERR_INVALID)
+        snprintf(buf, n, "not a regular file (a device, FIFO or directory is not %s)", what);
+    else if (st == SR_ERR_UNSUPPORTED)
+        snprintf(buf, n, "larger than the %s simrun reads as %s", lim, what);
+    else if (st == SR_ERR_NOMEM)
+        snprintf(buf, n, "out of memory reading it");
+    else
+        snprintf(buf, n, "%s", strerror(e ? e : EIO));
+    return buf;
 }
 
 void sr_fputs_xml_escaped(const char *s, FILE *f)

@@ -14,6 +14,15 @@ sr_status sr_file_read_stream(FILE *f, uint8_t **data, size_t *size);
 /* Same for the file at path (SR_ERR_IO when it cannot be opened: errno tells why; SR_ERR_INVALID, errno
  * EINVAL, for anything but a regular file: a device or a FIFO would be read for ever or block). */
 sr_status sr_file_read(const char *path, uint8_t **data, size_t *size);
+/* sr_file_read for a file of at most max bytes: SR_ERR_UNSUPPORTED (errno EFBIG) for a larger one, seen from its
+ * size before anything is read (or while reading, for one that grows). The readers of users' files pass their
+ * format's own limit, so that a sparse file of terabytes is refused at once rather than read into memory. */
+sr_status sr_file_read_max(const char *path, size_t max, uint8_t **data, size_t *size);
+/* Why sr_file_read_max(path, max, ...) returned st (errno e saved after it), in words for a message: "not a regular
+ * file (a device, FIFO or directory)", "larger than the 64 MiB simrun reads as <what>", "out of memory", or
+ * strerror(e). Returns buf. */
+const char *sr_file_read_why(sr_status st, int e, size_t max, const char *what, char *buf, size_t n);
+
 /* 1 when path is a regular file (symbolic links followed), 0 otherwise (also when it does not exist). */
 int sr_file_is_regular(const char *path);
 

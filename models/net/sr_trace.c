@@ -394,9 +394,12 @@ sr_status sr_trace_read(const char *path, sr_trace_format fmt, sr_trace_kind kin
     }
     uint8_t *data = NULL;
     size_t size = 0;
-    if (sr_file_read(path, &data, &size) != SR_OK) {
-        sr_errf(err, err_size, "%s: cannot read: %s", path, strerror(errno));
-        return SR_ERR_IO;
+    sr_status rst = sr_file_read_max(path, SR_TRACE_MAX_BYTES, &data, &size);
+    if (rst != SR_OK) {
+        char why[160];
+        sr_errf(err, err_size, "%s: cannot read: %s", path,
+                sr_file_read_why(rst, errno, SR_TRACE_MAX_BYTES, "a trace", why, sizeof why));
+        return rst; /* SR_ERR_IO: it cannot be opened */
     }
     sr_status st;
     switch (fmt) {

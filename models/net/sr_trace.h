@@ -34,6 +34,8 @@
 #define SR_TRACE_DEFAULT_BIN_MS 100
 /* Largest number of points a trace may expand to (bins or CSV rows). */
 #define SR_TRACE_MAX_POINTS (1 << 24)
+/* Largest trace file read (1 GiB: 130 M mahimahi lines of 8 bytes, about 1.6 Tbit of delivery opportunities). */
+#define SR_TRACE_MAX_BYTES ((size_t)1 << 30)
 
 typedef enum {
     SR_TRACE_BANDWIDTH, /* bit/s, >= 0 */
@@ -73,7 +75,8 @@ sr_status sr_trace_parse_mahimahi(const char *name, const char *text, size_t len
 
 /* Reads the file at path in format fmt (mahimahi is always a bandwidth trace; kind must then be
  * SR_TRACE_BANDWIDTH) with the parsers above; SR_ERR_IO with "path: cannot read: reason" when the file
- * cannot be read. */
+ * cannot be opened, SR_ERR_INVALID when it is not a regular file, SR_ERR_UNSUPPORTED when it is larger than
+ * SR_TRACE_MAX_BYTES (refused before anything is read), SR_ERR_NOMEM. */
 sr_status sr_trace_read(const char *path, sr_trace_format fmt, sr_trace_kind kind, int64_t bin_ms,
                         sr_trace **out, char *err, size_t err_size);
 

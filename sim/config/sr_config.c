@@ -952,9 +952,15 @@ static void source_arrivals(bctx *b, sr_source_spec *s, const sr_ynode *it, int 
     uint8_t *text = NULL;
     size_t len = 0;
     char msg[1024] = "";
-    if (sr_file_read(full, &text, &len) != SR_OK) {
-        BERR(G("arrival_trace"), "arrival trace file '%s' not found or unreadable (looked for '%s')",
-             G("arrival_trace")->text, full);
+    sr_status rst = sr_file_read_max(full, SR_TRACE_MAX_BYTES, &text, &len);
+    if (rst == SR_ERR_IO) {
+        BERR(G("arrival_trace"), "arrival trace file '%s' not found or unreadable (looked for '%s': %s)",
+             G("arrival_trace")->text, full, strerror(errno));
+        return;
+    } else if (rst != SR_OK) {
+        char why[160];
+        BERR(G("arrival_trace"), "arrival trace file '%s' (%s): %s", G("arrival_trace")->text, full,
+             sr_file_read_why(rst, errno, SR_TRACE_MAX_BYTES, "a trace", why, sizeof why));
         return;
     }
     if (sr_trace_parse_times(full, (const char *)text, len, &s->trace_times_s, &s->n_trace_times, msg,
@@ -1376,7 +1382,8 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
     sr_section_parse(&b->pc, &sr_sec_metrics, metrics && metrics->type == SR_YN_MAP ? metrics : &empty_map,
                      NULL, &e->metrics, mg);
     const sr_ynode *gw = mg[sr_field_index(&sr_sec_metrics, "warmup")];
-    if (gw && TOP("duration") && e->metrics.warmup_s >= e->duration_s)
+    /* (a duration that did not parse, or is not positive, has its own error: no second one here) */
+    if (gw && TOP("duration") && e->duration_s > 0 && e->metrics.warmup_s >= e->duration_s)
         BERR(gw, "warmup (%gs) must be shorter than duration (%gs)", e->metrics.warmup_s, e->duration_s);
     else if (gw && !TOP("duration") && e->metrics.warmup_s >= e->duration_s)
         BERR(gw, "warmup (%gs) must be shorter than duration (%gs, the default)", e->metrics.warmup_s,
@@ -1906,17 +1913,17 @@ sr_status sr_config_load(const char *path, FILE *errf, sr_config **out)
     if (!path || !out) return SR_ERR_INVALID;
     *out = NULL;
     if (!errf) errf = stderr;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(errf, "%s: error: cannot open: %s\n", path, strerror(errno));
-        return SR_ERR_IO;
-    }
     uint8_t *data = NULL;
     size_t n = 0;
-    sr_status rst = sr_file_read_stream(f, &data, &n);
-    fclose(f);
+    sr_status rst = sr_file_read_max(path, SR_EXPERIMENT_MAX_BYTES, &data, &n);
     if (rst != SR_OK) {
-        if (rst == SR_ERR_IO) fprintf(errf, "%s: error: cannot read\n", path);
+        int e = errno;
+        char why[160];
+        if (rst == SR_ERR_IO)
+            fprintf(errf, "%s: error: cannot open: %s\n", path, strerror(e));
+        else
+            fprintf(errf, "%s: error: cannot read: %s\n", path,
+                    sr_file_read_why(rst, e, SR_EXPERIMENT_MAX_BYTES, "an experiment", why, sizeof why));
         return rst;
     }
     char *buf = (char *)data;

@@ -778,8 +778,12 @@ sr_status sr_results_probe(const char *path, int *version, char *err, size_t err
         return SR_ERR_INVALID;
     }
     struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    if (stat(path, &sb) != 0) {
         sr_errf(err, err_size, "%s: no such database file", path);
+        return SR_ERR_DB;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        sr_errf(err, err_size, "%s: not a regular file (a device, FIFO or directory is not a results database)", path);
         return SR_ERR_DB;
     }
     sr_status st = check_file_header(path, err, err_size);

@@ -530,6 +530,52 @@ static void test_foreign_values(void **state)
     assert_int_equal(cli_simrun("merge fv-good.db -o fv-out.db --quiet"), 0);
 }
 
+/* Every file an experiment names is refused at once when it is not a regular file or is larger than its format
+ * allows, with the reason at the key that names it: a sparse bandwidth trace over 1 GiB, profile over 16 MiB and
+ * ONNX model over 2 GiB (read whole before: 2 GB of memory for the trace, then an error on its first line), a
+ * FIFO as a trace (it blocked), and a FIFO given to compare and report as a database (called "no such database
+ * file" before). The sparse files take no disk space and are never read. */
+static void test_files_refused_before_reading(void **state)
+{
+    (void)state;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && rm -f big.mahimahi big-profile.yaml big.onnx pipe.csv pipe.db && "
+             "truncate -s 1073741825 big.mahimahi && truncate -s 16777217 big-profile.yaml && "
+             "truncate -s 2147483649 big.onnx && mkfifo pipe.csv pipe.db && "
+             "sed 's#type: lte }#type: lte, bandwidth_trace: big.mahimahi, trace_format: mahimahi }#' sweep.yaml "
+             ">big-trace.yaml && "
+             "sed 's#type: lte }#type: lte, latency_trace: pipe.csv }#' sweep.yaml >fifo-trace.yaml && "
+             "sed 's#profile: camera-soc#profile: ./big-profile.yaml#' sweep.yaml >big-profile-exp.yaml && "
+             "sed 's#source: mobilenetv2#source: big.onnx, input: 3x224x224#' sweep.yaml >big-onnx.yaml",
+             cli_dir());
+    assert_int_equal(system(cmd), 0);
+    struct {
+        const char *args, *want;
+    } cases[] = {
+        {"validate big-trace.yaml", "big.mahimahi: cannot read: larger than the 1 GiB simrun reads as a trace"},
+        {"validate fifo-trace.yaml",
+         "pipe.csv: cannot read: not a regular file (a device, FIFO or directory is not a trace)"},
+        {"validate big-profile-exp.yaml", "big-profile.yaml: cannot read: larger than the 16 MiB simrun reads as a "
+                                          "profile"},
+        {"validate big-onnx.yaml", "big.onnx: 2147483649 bytes: an ONNX file is one protobuf message, at most 2 GiB"},
+        {"compare pipe.db", "pipe.db: not a regular file (a device, FIFO or directory is not a results database)"},
+        {"report pipe.db --out pipe-report",
+         "pipe.db: not a regular file (a device, FIFO or directory is not a results database)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = cli_simrun("%s", cases[i].args);
+        char *out = cli_output();
+        if (rc != 2 || !strstr(out, cases[i].want)) fail_msg("simrun %s: exit %d: %s", cases[i].args, rc, out);
+        free(out);
+    }
+    /* at its key, file:line:col */
+    assert_int_equal(cli_simrun("validate big-trace.yaml"), 2);
+    char *out = cli_output();
+    assert_non_null(strstr(out, "big-trace.yaml:12:"));
+    free(out);
+}
+
 /* The disk fills up during a sweep (a 256 KiB tmpfs): simrun stops at the first write that fails and says
  * so; the points written before are complete, the database passes its integrity check, and nothing of the
  * failed point is in it. Skipped where mounting is not allowed (not root, no CAP_SYS_ADMIN). */
@@ -576,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_workers_die_with_parent), cmocka_unit_test(test_report_killed),
         cmocka_unit_test(test_damaged_database),
         cmocka_unit_test(test_foreign_values),        cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_files_refused_before_reading),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,17 +1,22 @@
 /* test_config.c: a good experiment resolves to the expected values (defaults from the catalogues);
  * sweep expansion order, params_json, point hashes and seeds; policy-specific axes; API edge cases. */
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "sr_config.h"
+#include "sr_experiment.h"
+#include "sr_file.h"
 #include "sr_profile_file.h"
 #include "sr_policy.h"
 #include "sr_linkclass.h"
@@ -448,6 +453,72 @@ static void test_swept_seed_and_single_policy(void **state)
     sr_config_free(c2);
 }
 
+/* sr_file_read_max, the reader of users' files: a file of max bytes is read, max + 1 refused (from its size,
+ * before reading: a sparse file of 1 TiB takes no time and no memory), a device or FIFO refused without reading
+ * (it would be read for ever, or block), each with its words. */
+static void test_file_read_max(void **state)
+{
+    (void)state;
+    char path[512], fifo[512], why[200];
+    snprintf(path, sizeof path, "%s/test_config_%d.max", SR_BINARY_DIR, (int)getpid());
+    snprintf(fifo, sizeof fifo, "%s/test_config_%d.fifo", SR_BINARY_DIR, (int)getpid());
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("0123456789", f);
+    fclose(f);
+    uint8_t *data = NULL;
+    size_t n = 0;
+    assert_int_equal(sr_file_read_max(path, 10, &data, &n), SR_OK);
+    assert_int_equal(n, 10);
+    assert_string_equal((char *)data, "0123456789"); /* NUL-terminated */
+    free(data);
+    data = NULL;
+    assert_int_equal(sr_file_read_max(path, 9, &data, &n), SR_ERR_UNSUPPORTED);
+    assert_int_equal(errno, EFBIG);
+    assert_null(data);
+    assert_string_equal(sr_file_read_why(SR_ERR_UNSUPPORTED, EFBIG, 9, "a test", why, sizeof why),
+                        "larger than the 9 bytes simrun reads as a test");
+    assert_string_equal(sr_file_read_why(SR_ERR_UNSUPPORTED, EFBIG, (size_t)64 << 20, "x", why, sizeof why),
+                        "larger than the 64 MiB simrun reads as x");
+    assert_int_equal(truncate(path, (off_t)1 << 40), 0);
+    assert_int_equal(sr_file_read_max(path, (size_t)1 << 30, &data, &n), SR_ERR_UNSUPPORTED);
+    unlink(path);
+    assert_int_equal(sr_file_read_max("/dev/zero", 100, &data, &n), SR_ERR_INVALID);
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(sr_file_read_max(fifo, 100, &data, &n), SR_ERR_INVALID);
+    assert_string_equal(sr_file_read_why(SR_ERR_INVALID, EINVAL, 100, "a test", why, sizeof why),
+                        "not a regular file (a device, FIFO or directory is not a test)");
+    assert_int_equal(sr_file_read_max(SR_BINARY_DIR, 100, &data, &n), SR_ERR_INVALID);
+    assert_int_equal(sr_file_read_max(path, 100, &data, &n), SR_ERR_IO); /* gone */
+    assert_int_equal(errno, ENOENT);
+    /* the experiment reader: a FIFO, /dev/zero and a (sparse) file over 64 MiB refused at once, saying why */
+    struct {
+        const char *path, *want;
+    } cases[] = {
+        {fifo, "error: cannot read: not a regular file (a device, FIFO or directory is not an experiment)"},
+        {"/dev/zero", "/dev/zero: error: cannot read: not a regular file"},
+        {path, "error: cannot read: larger than the 64 MiB simrun reads as an experiment"},
+    };
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(truncate(path, (off_t)SR_EXPERIMENT_MAX_BYTES + 1), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *out = NULL;
+        size_t len = 0;
+        FILE *errf = open_memstream(&out, &len);
+        sr_config *c = NULL;
+        assert_int_not_equal(sr_config_load(cases[i].path, errf, &c), SR_OK);
+        fclose(errf);
+        assert_null(c);
+        if (!strstr(out, cases[i].want)) fail_msg("%s: got %s", cases[i].path, out);
+        free(out);
+    }
+    unlink(path);
+    unlink(fifo);
+}
+
 static void test_api_errors(void **state)
 {
     (void)state;
@@ -595,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_device_ranges),
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_shipped_experiments),
+        cmocka_unit_test(test_file_read_max),
         cmocka_unit_test(test_profile_interference),
         cmocka_unit_test(test_profile_idle),
     };

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -264,11 +266,38 @@ static void test_weights_file_odd_versions(void **state)
     check_small_weights(1, -5);
 }
 
+/* A .cfg is read only when it is a regular file of at most SR_DARKNET_MAX_CFG_BYTES: a FIFO would block, a
+ * sparse file of gigabytes was read line by line for minutes. Both refused before reading. */
+static void test_cfg_not_regular_or_too_large(void **state)
+{
+    (void)state;
+    sr_graph *g = NULL;
+    char err[512];
+    const char *cfg = write_cfg("big.cfg", small_cfg);
+    assert_int_equal(truncate(cfg, (off_t)SR_DARKNET_MAX_CFG_BYTES), 0); /* at the limit: read (and refused as a
+                                                                            cfg with NUL bytes, not for its size) */
+    assert_int_not_equal(sr_darknet_load(cfg, NULL, 0, &g, NULL, err, sizeof err), SR_OK);
+    assert_null(strstr(err, "MiB simrun reads"));
+    assert_int_equal(truncate(cfg, (off_t)SR_DARKNET_MAX_CFG_BYTES + 1), 0);
+    assert_int_equal(sr_darknet_load(cfg, NULL, 0, &g, NULL, err, sizeof err), SR_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err, "big.cfg: 16777217 bytes, more than the 16 MiB simrun reads as a .cfg"));
+    assert_null(g);
+    unlink(cfg);
+    char fifo[512];
+    snprintf(fifo, sizeof fifo, "%s/test_darknet_%d_pipe.cfg", SR_BINARY_DIR, (int)getpid());
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(sr_darknet_load(fifo, NULL, 0, &g, NULL, err, sizeof err), SR_ERR_INVALID);
+    assert_non_null(strstr(err, "pipe.cfg: not a regular file"));
+    unlink(fifo);
+}
+
 static void test_weights_file_wrong_size(void **state)
 {
     (void)state;
     unsigned char buf[4096];
-    const char *cfg = write_cfg("small.cfg", small_cfg);
+    char cfg[512]; /* write_tmp's paths are reused after four files */
+    snprintf(cfg, sizeof cfg, "%s", write_cfg("small.cfg", small_cfg));
     sr_graph *g = NULL;
     sr_weights *w = NULL;
     char err[512];
@@ -281,10 +310,28 @@ static void test_weights_file_wrong_size(void **state)
     assert_non_null(strstr(err, "short.weights: truncated: layer 3"));
     unlink(wp);
 
-    n = make_weights(buf, 0, 2, SMALL_N_FLOATS + 2);
+    /* a 4-byte "seen" and one float too many: within the largest file the cfg allows (a 20-byte header), found
+     * by the walk */
+    n = make_weights(buf, 0, 1, SMALL_N_FLOATS + 1);
     wp = write_tmp("long.weights", buf, n);
     assert_int_equal(sr_darknet_load(cfg, wp, 0, &g, &w, err, sizeof err), SR_ERR_CORRUPT);
-    assert_non_null(strstr(err, "8 bytes are left after the last layer"));
+    assert_non_null(strstr(err, "4 bytes are left after the last layer"));
+    unlink(wp);
+    /* past that size: refused from the size alone, before reading (a sparse file of 1 TiB reads nothing) */
+    n = make_weights(buf, 0, 2, SMALL_N_FLOATS + 2);
+    wp = write_tmp("longer.weights", buf, n);
+    assert_int_equal(sr_darknet_load(cfg, wp, 0, &g, &w, err, sizeof err), SR_ERR_CORRUPT);
+    char want[256];
+    snprintf(want, sizeof want, "longer.weights: %zu bytes, more than the %d that", n, 20 + 4 * SMALL_N_FLOATS);
+    if (!strstr(err, want)) fail_msg("got: %s", err);
+    assert_null(g);
+    assert_null(w);
+    int fd = open(wp, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)1 << 40), 0);
+    close(fd);
+    assert_int_equal(sr_darknet_load(cfg, wp, 0, &g, &w, err, sizeof err), SR_ERR_CORRUPT);
+    assert_non_null(strstr(err, "longer.weights: 1099511627776 bytes, more than the"));
     unlink(wp);
 
     wp = write_tmp("hdr.weights", buf, 7);
@@ -526,7 +573,7 @@ int main(void)
         cmocka_unit_test(test_seeded_weights_deterministic),
         cmocka_unit_test(test_weights_file_v2),
         cmocka_unit_test(test_weights_file_v1),
-        cmocka_unit_test(test_weights_file_odd_versions), cmocka_unit_test(test_weights_file_wrong_size),
+        cmocka_unit_test(test_weights_file_odd_versions), cmocka_unit_test(test_weights_file_wrong_size), cmocka_unit_test(test_cfg_not_regular_or_too_large),
         cmocka_unit_test(test_exec_with_file_weights),
         cmocka_unit_test(test_malformed_cfgs),
         cmocka_unit_test(test_parameter_limit),

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct dn_kv {
@@ -40,6 +41,9 @@ typedef struct dn_param_layer {
     int bn_id;   /* -1 without batch_normalize */
 } dn_param_layer;
 
+/* a .weights header: int32 major, minor, revision, then "seen" in 4 or 8 bytes */
+#define DN_WEIGHTS_HEADER_MAX 20
+
 typedef struct dn_ctx {
     const char *path;
     char *err;
@@ -51,6 +55,7 @@ typedef struct dn_ctx {
     int n_layers;
     dn_param_layer *pl;
     int n_pl;
+    int64_t floats; /* parameters of the whole graph: at least what its .weights file holds */
 } dn_ctx;
 
 #if defined(__GNUC__)
@@ -671,6 +676,7 @@ static sr_status dn_build(dn_ctx *c)
                            k, c->sec[k + 1].type, (long long)floats, (double)floats * 4.0 / (1 << 30),
                            (long long)SR_DARKNET_MAX_PARAMS);
     }
+    c->floats = floats;
     /* The graph output is the last node: make sure it is the last layer's output. */
     int last = c->layer_out[c->n_layers];
     if (last != sr_graph_output(c->g)) {
@@ -744,23 +750,33 @@ static sr_status dn_walk_weights(dn_ctx *c, sr_weights *w, const uint8_t *buf, s
 static sr_status dn_read_weights(dn_ctx *c, sr_weights **out, const char *wpath)
 {
     const char *cfg_path = c->path;
-    if (!sr_file_is_regular(wpath) && access(wpath, F_OK) == 0) {
+    if (!sr_file_is_regular(wpath) && access(wpath, F_OK) == 0) { /* before its size is asked */
         c->path = wpath;
         return dn_fail(c, SR_ERR_INVALID, 0, "not a regular file (a device or FIFO is not a weights file)");
     }
-    FILE *f = fopen(wpath, "rb");
-    if (f == NULL) {
-        c->path = wpath;
-        return dn_fail(c, SR_ERR_IO, 0, "cannot open: %s", strerror(errno));
-    }
+    /* every value of the file lands in the graph's parameters, so the file is at most the header (20 bytes) and
+     * c->floats values: a larger one is refused before it is read */
+    size_t max = DN_WEIGHTS_HEADER_MAX + 4 * (size_t)c->floats;
     uint8_t *buf = NULL;
     size_t n = 0;
-    sr_status st = sr_file_read_stream(f, &buf, &n);
-    if (st == SR_ERR_IO) {
+    sr_status st = sr_file_read_max(wpath, max, &buf, &n);
+    if (st != SR_OK) {
+        int e = errno;
         c->path = wpath;
-        st = dn_fail(c, SR_ERR_IO, 0, "read error");
+        struct stat sb;
+        if (st == SR_ERR_IO)
+            dn_fail(c, st, 0, "cannot open: %s", strerror(e));
+        else if (st == SR_ERR_UNSUPPORTED && stat(wpath, &sb) == 0)
+            dn_fail(c, SR_ERR_CORRUPT, 0,
+                    "%lld bytes, more than the %zu that %s's %lld parameters and a header take (does this .weights "
+                    "file belong to it?)",
+                    (long long)sb.st_size, max, cfg_path, (long long)c->floats);
+        else {
+            char why[160];
+            dn_fail(c, st, 0, "cannot read: %s", sr_file_read_why(st, e, max, "a weights file", why, sizeof why));
+        }
+        st = st == SR_ERR_UNSUPPORTED ? SR_ERR_CORRUPT : st;
     }
-    fclose(f);
     size_t off = 0;
     if (st == SR_OK) {
         int32_t hdr[3];
@@ -805,6 +821,13 @@ sr_status sr_darknet_load(const char *cfg_path, const char *weights_path, uint64
         err[0] = '\0';
     dn_ctx c = {.path = cfg_path, .err = err, .err_size = err_size};
     sr_weights *wt = NULL;
+    struct stat sb;
+    int known = stat(cfg_path, &sb) == 0;
+    if (known && !S_ISREG(sb.st_mode))
+        return dn_fail(&c, SR_ERR_INVALID, 0, "not a regular file (a device, FIFO or directory is not a .cfg)");
+    if (known && (uint64_t)sb.st_size > SR_DARKNET_MAX_CFG_BYTES)
+        return dn_fail(&c, SR_ERR_UNSUPPORTED, 0, "%lld bytes, more than the %d MiB simrun reads as a .cfg",
+                       (long long)sb.st_size, (int)(SR_DARKNET_MAX_CFG_BYTES >> 20));
     FILE *f = fopen(cfg_path, "r");
     if (f == NULL)
         return dn_fail(&c, SR_ERR_IO, 0, "cannot open: %s", strerror(errno));

@@ -22,6 +22,9 @@
 /* At most this many parameters (floats, batch norm's running statistics included: 4 GiB of fp32) in one
  * model; a cfg that asks for more is refused at the layer that crosses it, before anything is allocated. */
 #define SR_DARKNET_MAX_PARAMS ((int64_t)1 << 30)
+/* Largest .cfg read (darknet's own yolov4.cfg is 12 KiB); a .weights file is at most its header and the cfg's
+ * parameters, refused from its size before it is read. */
+#define SR_DARKNET_MAX_CFG_BYTES ((uint64_t)16 << 20)
 
 /* Loads cfg_path into a new inferred graph *g and weights *w (both caller frees: sr_weights_free(*w)
  * before sr_graph_free(*g), the weights borrow the graph). w NULL (only without weights_path): the graph
@@ -32,8 +35,9 @@
  * rolling means and rolling variances [filters] each, then weights [filters][c/groups][size][size];
  * for each [connected]: biases[output], weights[output][inputs]. All little-endian float32. The file
  * must hold exactly that many values; it is checked whole before the weights are allocated.
- * Errors: SR_ERR_IO (cannot open), SR_ERR_PARSE (malformed cfg: "file:line: what was expected"),
- * SR_ERR_UNSUPPORTED (section/option simrun does not model, or over SR_DARKNET_MAX_PARAMS parameters),
+ * Errors: SR_ERR_IO (cannot open), SR_ERR_INVALID (not a regular file), SR_ERR_PARSE (malformed cfg: "file:line: what was expected"),
+ * SR_ERR_UNSUPPORTED (section/option simrun does not model, over SR_DARKNET_MAX_PARAMS parameters, or a cfg
+ * over SR_DARKNET_MAX_CFG_BYTES),
  * SR_ERR_SHAPE (layer shapes do not fit), SR_ERR_CORRUPT (weights file too short/long), SR_ERR_NOMEM; the
  * message goes to err (may be NULL). On error *g and *w are left NULL. */
 sr_status sr_darknet_load(const char *cfg_path, const char *weights_path, uint64_t seed, sr_graph **g,

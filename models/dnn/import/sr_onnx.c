@@ -1668,6 +1668,14 @@ sr_status sr_onnx_load_ex(const char *path, const sr_onnx_options *opt, sr_graph
         st = ox_fail(&c, SR_ERR_IO, "cannot read: %s", strerror(e));
         goto cleanup;
     }
+    if ((uint64_t)sb.st_size > SR_ONNX_MAX_BYTES) {
+        close(fd);
+        st = ox_fail(&c, SR_ERR_UNSUPPORTED,
+                     "%lld bytes: an ONNX file is one protobuf message, at most 2 GiB (larger models keep their "
+                     "weights in external data files, which simrun does not read)",
+                     (long long)sb.st_size);
+        goto cleanup;
+    }
     size_t size = (size_t)sb.st_size;
     void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
     int map_errno = errno;
@@ -1750,9 +1758,12 @@ sr_status sr_onnx_tensor_read(const char *path, sr_onnx_tensor *out, char *err, 
     ox_ctx c = {.path = path, .err = err, .err_size = err_size};
     uint8_t *data = NULL;
     size_t size = 0;
-    sr_status st = sr_file_read(path, &data, &size);
-    if (st != SR_OK)
-        return ox_fail(&c, st, "cannot read: %s", st == SR_ERR_IO ? strerror(errno) : sr_status_message(st));
+    sr_status st = sr_file_read_max(path, (size_t)SR_ONNX_MAX_BYTES, &data, &size);
+    if (st != SR_OK) {
+        char why[160];
+        return ox_fail(&c, st, "cannot read: %s",
+                       sr_file_read_why(st, errno, (size_t)SR_ONNX_MAX_BYTES, "a tensor", why, sizeof why));
+    }
     Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, size, data);
     free(data);
     if (t == NULL)

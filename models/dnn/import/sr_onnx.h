@@ -24,6 +24,8 @@
 
 #define SR_ONNX_MAX_IO 16
 #define SR_ONNX_IO_NAME_MAX 128
+/* Largest .onnx file read: protobuf's own limit for one message (2 GiB); refused from its size. */
+#define SR_ONNX_MAX_BYTES ((uint64_t)2 << 30)
 
 /* A named float32 (or int64) tensor, e.g. an ONNX TensorProto file such as the backend tests'
  * input_0.pb. Exactly one of data / data_i64 is set. int64 tensors can only be fed where the graph
