@@ -1699,7 +1699,20 @@ static int expand(sr_config *c, sr_diag *d)
         if (combos > MAX_POINTS) break;
     }
     if (combos * (c->n_policies ? c->n_policies : 1) * c->replications > MAX_POINTS) {
-        sr_diag_error(d, 0, 0, "the sweep has more than %d run points", MAX_POINTS);
+        /* at the sweep, with the product that makes the count (in floating point: it may pass any integer) */
+        const sr_ynode *sw = sr_ynode_get(sr_ydoc_root(c->doc), "sweep");
+        sbuf sb = {0};
+        double total = 1;
+        for (int a = 0; a < c->n_axes; a++) {
+            total *= c->axes[a].n_values;
+            sb_add(&sb, "%d x ", c->axes[a].n_values);
+        }
+        total *= (c->n_policies ? c->n_policies : 1) * (double)c->replications;
+        sr_diag_error(d, sw ? sw->line : 0, sw ? sw->col : 0,
+                      "the sweep has %.0f run points (%s%d policies x %d replications); simrun runs at most %d in "
+                      "one experiment: split the sweep into several files (simrun merge joins their databases)",
+                      total, sb_str(&sb), c->n_policies ? c->n_policies : 1, c->replications, MAX_POINTS);
+        free(sb.s);
         return -1;
     }
     int *idx = calloc((size_t)c->n_axes + 1, sizeof *idx);
