@@ -56,6 +56,8 @@ struct sr_ynode {
     int n;           /* map pairs / sequence items */
     sr_ynode **keys; /* map keys (always scalars) */
     sr_ynode **vals; /* map values / sequence items */
+    uint64_t expanded; /* nodes under this one (itself included) with aliases expanded, as the builder counted */
+    int open;          /* a collection the builder is still filling (an alias to it would make a cycle) */
 };
 
 typedef struct sr_ydoc sr_ydoc;

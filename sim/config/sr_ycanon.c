@@ -27,23 +27,29 @@ static void fnv_str(fnv *f, const char *s)
     fnv_add(f, s, strlen(s));
 }
 
-static int cmp_keys(const void *a, const void *b, void *keys)
+typedef struct key_ref {
+    const char *text;
+    int i;
+} key_ref;
+
+static int cmp_key_ref(const void *a, const void *b)
 {
-    sr_ynode *const *k = keys;
-    return strcmp(k[*(const int *)a]->text, k[*(const int *)b]->text);
+    return strcmp(((const key_ref *)a)->text, ((const key_ref *)b)->text);
 }
 
-/* Insertion sort of the pair indices by key (mappings are small; qsort_r is not in C11). */
-static void sort_pairs(int *idx, int n, sr_ynode **keys)
+/* The pair indices of a mapping in key order (keys are unique: the builder drops a repeated one). qsort: a
+ * mapping may hold a million keys (an insertion sort took n^2). */
+static int sort_pairs(int *idx, int n, sr_ynode **keys)
 {
-    for (int i = 1; i < n; i++) {
-        int v = idx[i], j = i;
-        while (j > 0 && cmp_keys(&idx[j - 1], &v, keys) > 0) {
-            idx[j] = idx[j - 1];
-            j--;
-        }
-        idx[j] = v;
-    }
+    key_ref *r = malloc(sizeof *r * (size_t)(n > 0 ? n : 1));
+    if (!r) return -1;
+    for (int i = 0; i < n; i++)
+        r[i] = (key_ref){keys[i]->text, i};
+    qsort(r, (size_t)n, sizeof *r, cmp_key_ref);
+    for (int i = 0; i < n; i++)
+        idx[i] = r[i].i;
+    free(r);
+    return 0;
 }
 
 static int add_node(fnv *f, const sr_ynode *n)
@@ -67,9 +73,10 @@ static int add_node(fnv *f, const sr_ynode *n)
     case SR_YN_MAP: {
         int *idx = malloc(sizeof *idx * (size_t)(n->n > 0 ? n->n : 1));
         if (!idx) return -1;
-        for (int i = 0; i < n->n; i++)
-            idx[i] = i;
-        sort_pairs(idx, n->n, n->keys);
+        if (sort_pairs(idx, n->n, n->keys) != 0) {
+            free(idx);
+            return -1;
+        }
         fnv_str(f, "{");
         int rc = 0;
         for (int i = 0; i < n->n && !rc; i++)

@@ -2,8 +2,10 @@
  *
  * libfyaml 0.7 does not export node positions, so the tree is built from its event stream, where every
  * event carries a mark. Building our own tree also lets us report duplicate keys where they are, resolve
- * aliases by sharing nodes, and substitute sweep values without copying documents. libfyaml's own
- * messages (syntax errors) are collected through a silent fy_diag and re-printed in our format. */
+ * aliases by sharing nodes, and substitute sweep values without copying documents. Sharing makes the tree a
+ * graph that readers walk as a tree: an alias inside the node it names (a cycle) is refused, and so is a document
+ * whose aliases expand it past SR_YAML_MAX_EXPANDED nodes. libfyaml's own messages (syntax errors) are collected
+ * through a silent fy_diag and re-printed in our format. */
 #include <libfyaml.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -193,11 +195,16 @@ typedef struct builder {
     sr_diag *diag;
     int failed;
     int depth; /* collections open around the node being built */
+    int too_large; /* SR_YAML_MAX_EXPANDED was passed (reported once, at the innermost collection) */
 } builder;
 
 /* Deepest nesting of mappings and lists accepted: experiments need a handful of levels, and the builder recurses
  * once per level (70 000 nested '[' overflowed the stack). */
 #define SR_YAML_MAX_DEPTH 200
+/* Most nodes a document may hold once its aliases are expanded: more than a 64 MiB file can write out plainly
+ * ("[1,1,...]" is 2 bytes a node), far less than aliases of aliases reach (ten levels of ten: 10^10 nodes, which
+ * the identity hash and the readers would walk for hours). */
+#define SR_YAML_MAX_EXPANDED ((uint64_t)1 << 26)
 
 static sr_ynode *new_node(builder *b, sr_yn_type t, const struct fy_mark *m)
 {
@@ -212,6 +219,7 @@ static sr_ynode *new_node(builder *b, sr_yn_type t, const struct fy_mark *m)
     sr_ynode *n = calloc(1, sizeof *n);
     if (!n) return NULL;
     n->type = t;
+    n->expanded = 1; /* a collection's count is set when it closes */
     n->line = m ? m->line + 1 : 0;
     n->col = m ? m->column + 1 : 0;
     doc->all[doc->n_all++] = n;
@@ -259,6 +267,7 @@ static void add_anchor(builder *b, struct fy_token *t, sr_ynode *n)
 static sr_ynode *build_node(builder *b, struct fy_event *e);
 
 static sr_ynode *build_collection_in(builder *b, struct fy_event *e);
+static int drop_duplicate_keys(builder *b, sr_ynode *n);
 
 static sr_ynode *build_collection(builder *b, struct fy_event *e)
 {
@@ -283,11 +292,30 @@ static sr_ynode *build_collection_in(builder *b, struct fy_event *e)
     add_anchor(b, is_map ? e->mapping_start.anchor : e->sequence_start.anchor, n);
     fy_parser_event_free(b->p, e);
     if (!n) return NULL;
+    n->open = 1;
     for (;;) {
         struct fy_event *c = fy_parser_parse(b->p);
         if (!c) return NULL;
         if (c->type == FYET_MAPPING_END || c->type == FYET_SEQUENCE_END) {
             fy_parser_event_free(b->p, c);
+            n->open = 0;
+            if (drop_duplicate_keys(b, n) != 0) return NULL;
+            /* nodes under n with aliases expanded (the children's counts are final: none is open) */
+            uint64_t total = 1;
+            for (int i = 0; i < n->n; i++) {
+                uint64_t k = (n->keys ? 1 : 0) + n->vals[i]->expanded;
+                total = total > UINT64_MAX - k ? UINT64_MAX : total + k;
+            }
+            n->expanded = total;
+            if (total > SR_YAML_MAX_EXPANDED && !b->too_large) {
+                sr_diag_error(b->diag, n->line, n->col,
+                              "this %s expands, through its aliases, to %llu%s nodes; simrun reads at most %llu "
+                              "(aliases of aliases multiply)",
+                              is_map ? "mapping" : "list", (unsigned long long)total,
+                              total == UINT64_MAX ? " or more" : "", (unsigned long long)SR_YAML_MAX_EXPANDED);
+                b->failed = 1;
+                b->too_large = 1;
+            }
             return n;
         }
         sr_ynode *key = NULL;
@@ -305,18 +333,80 @@ static sr_ynode *build_collection_in(builder *b, struct fy_event *e)
                 b->failed = 1;
                 continue;
             }
-            int dup = 0;
-            for (int i = 0; i < n->n && !dup; i++)
-                if (strcmp(n->keys[i]->text, key->text) == 0) {
-                    sr_diag_error(b->diag, key->line, key->col, "duplicate key '%s' (first given at line %d)",
-                                  key->text, n->keys[i]->line);
-                    b->failed = 1;
-                    dup = 1;
-                }
-            if (dup) continue;
         }
         if (push_child(n, key, val) != 0) return NULL;
     }
+}
+
+typedef struct key_ref {
+    const char *text;
+    int i; /* position in the mapping */
+} key_ref;
+
+static int cmp_key_ref(const void *a, const void *b)
+{
+    const key_ref *x = a, *y = b;
+    int c = strcmp(x->text, y->text);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Reports every key of mapping n given twice (at the later one, in document order) and drops it with its value:
+ * sorted, so a mapping of a million keys costs n log n, not n^2 (before: a quadratic scan as each key came).
+ * Returns -1 when out of memory. */
+static int drop_duplicate_keys(builder *b, sr_ynode *n)
+{
+    if (n->type != SR_YN_MAP || n->n < 2) return 0;
+    key_ref *r = malloc((size_t)n->n * sizeof *r);
+    int *dups = malloc((size_t)n->n * sizeof *dups);
+    if (!r || !dups) {
+        free(r), free(dups);
+        return -1;
+    }
+    for (int i = 0; i < n->n; i++)
+        r[i] = (key_ref){n->keys[i]->text, i};
+    qsort(r, (size_t)n->n, sizeof *r, cmp_key_ref);
+    int nd = 0;
+    for (int i = 1; i < n->n; i++)
+        if (strcmp(r[i].text, r[i - 1].text) == 0) dups[nd++] = r[i].i;
+    if (nd) {
+        /* the first of each key, for the message: r is sorted by (text, position) */
+        int *first = malloc((size_t)n->n * sizeof *first);
+        if (!first) {
+            free(r), free(dups);
+            return -1;
+        }
+        for (int i = 0, f = 0; i < n->n; i++) {
+            if (i == 0 || strcmp(r[i].text, r[i - 1].text) != 0) f = r[i].i;
+            first[r[i].i] = f;
+        }
+        qsort(dups, (size_t)nd, sizeof *dups, cmp_int);
+        for (int k = 0; k < nd; k++) {
+            const sr_ynode *key = n->keys[dups[k]];
+            sr_diag_error(b->diag, key->line, key->col, "duplicate key '%s' (first given at line %d)", key->text,
+                          n->keys[first[dups[k]]]->line);
+        }
+        b->failed = 1;
+        free(first);
+        int w = 0;
+        for (int i = 0, k = 0; i < n->n; i++) {
+            if (k < nd && dups[k] == i) {
+                k++;
+                continue;
+            }
+            n->keys[w] = n->keys[i];
+            n->vals[w++] = n->vals[i];
+        }
+        n->n = w;
+    }
+    free(r);
+    free(dups);
+    return 0;
 }
 
 static sr_ynode *build_node(builder *b, struct fy_event *e)
@@ -347,6 +437,17 @@ static sr_ynode *build_node(builder *b, struct fy_event *e)
         for (int i = b->doc->n_anchors - 1; i >= 0 && !found; i--)
             if (s && strlen(b->doc->anchors[i].name) == len && !memcmp(b->doc->anchors[i].name, s, len))
                 found = b->doc->anchors[i].node;
+        if (found && found->open) { /* "&a [*a]": a node inside itself, which every reader would walk for ever */
+            sr_diag_error(b->diag, m ? m->line + 1 : 0, m ? m->column + 1 : 0,
+                          "alias '*%.*s' stands for a mapping or list that contains it (a cycle)", (int)len,
+                          s ? s : "");
+            b->failed = 1;
+            found = NULL;
+            fy_parser_event_free(b->p, e);
+            sr_ynode *n = new_node(b, SR_YN_SCALAR, NULL);
+            if (n && !(n->text = strdup(""))) n = NULL;
+            return n;
+        }
         if (!found) { /* libfyaml reports unknown aliases itself; this is a safety net */
             sr_diag_error(b->diag, m ? m->line + 1 : 0, m ? m->column + 1 : 0, "unknown alias '*%.*s'",
                           (int)len, s ? s : "");
@@ -403,7 +504,7 @@ sr_ydoc *sr_ydoc_parse(const char *text, size_t len, sr_diag *d)
     p = fy_parser_create(&pc);
     if (!p || fy_parser_set_string(p, text, len) != 0) goto fail;
 
-    builder b = {doc, p, d, 0, 0};
+    builder b = {doc, p, d, 0, 0, 0};
     int docs = 0;
     struct fy_event *e;
     while ((e = fy_parser_parse(p))) {

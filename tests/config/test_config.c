@@ -519,6 +519,33 @@ static void test_file_read_max(void **state)
     unlink(fifo);
 }
 
+/* A mapping of 300 000 keys with one repeated: the repeat is found (at its line, naming the first) in n log n.
+ * Each key was compared with every key before it (n^2: a 200 000-key file took over two minutes to validate). */
+static void test_many_keys(void **state)
+{
+    (void)state;
+    const int n = 300000;
+    size_t cap = (size_t)n * 16 + 64, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len, "name: many\nx-keys:\n");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(text + len, cap - len, "  k%07d: 1\n", i);
+    len += (size_t)snprintf(text + len, cap - len, "  k0000005: 2\n");
+    char *out = NULL;
+    size_t olen = 0;
+    FILE *f = open_memstream(&out, &olen);
+    sr_config *c = NULL;
+    assert_int_equal(sr_config_load_string("many.yaml", text, f, &c), SR_ERR_PARSE);
+    fclose(f);
+    assert_null(c);
+    char want[128];
+    snprintf(want, sizeof want, "many.yaml:%d:3: error: duplicate key 'k0000005' (first given at line 8)", n + 3);
+    if (!strstr(out, want)) fail_msg("got: %.300s", out);
+    free(out);
+    free(text);
+}
+
 static void test_api_errors(void **state)
 {
     (void)state;
@@ -667,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_shipped_experiments),
         cmocka_unit_test(test_file_read_max),
+        cmocka_unit_test(test_many_keys),
         cmocka_unit_test(test_profile_interference),
         cmocka_unit_test(test_profile_idle),
     };
