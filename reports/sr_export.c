@@ -335,10 +335,16 @@ sr_status sr_export_csv(const char *db_path, const char *dir, FILE *log)
     sqlite3 *db = NULL;
     sr_status st = sr_rep_open_db("export", db_path, &db, log);
     if (st) return st;
+    struct stat dsb;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         sr_rep_log(log, "export: cannot create %s: %s\n", dir, strerror(errno));
         sqlite3_close(db);
-        return SR_ERR_IO;
+        return SR_ERR_INVALID; /* the DIR given cannot be one: exit 2 */
+    }
+    if (stat(dir, &dsb) != 0 || !S_ISDIR(dsb.st_mode)) {
+        sr_rep_log(log, "export: %s is not a directory\n", dir);
+        sqlite3_close(db);
+        return SR_ERR_INVALID;
     }
     sr_rep_remove_stale_parts(dir, log); /* what a killed export left */
     int has_tasks = 0;

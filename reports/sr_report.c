@@ -298,6 +298,8 @@ static long panel_axis(const sr_rep_exp *e, size_t x, long requested)
     return best;
 }
 
+/* The output folder and its parents; SR_ERR_INVALID (exit 2: the --out given cannot be one) when a part of the
+ * path is a file or cannot be made. */
 static sr_status make_dir(const char *path, FILE *log)
 {
     char *p = strdup(path);
@@ -308,7 +310,7 @@ static sr_status make_dir(const char *path, FILE *log)
         if (mkdir(p, 0777) != 0 && errno != EEXIST) {
             sr_rep_log(log, "report: cannot create %s: %s\n", p, strerror(errno));
             free(p);
-            return SR_ERR_IO;
+            return SR_ERR_INVALID;
         }
         *s = '/';
     }
@@ -316,11 +318,11 @@ static sr_status make_dir(const char *path, FILE *log)
     struct stat sb;
     if (mkdir(path, 0777) != 0 && errno != EEXIST) {
         sr_rep_log(log, "report: cannot create %s: %s\n", path, strerror(errno));
-        return SR_ERR_IO;
+        return SR_ERR_INVALID;
     }
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         sr_rep_log(log, "report: %s is not a directory\n", path);
-        return SR_ERR_IO;
+        return SR_ERR_INVALID;
     }
     return SR_OK;
 }

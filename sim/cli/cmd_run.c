@@ -274,7 +274,7 @@ int sr_cmd_run(int argc, char **argv)
         } else if (strcmp(a, "--point-memory") == 0 && i + 1 < argc) {
             if (sr_parse_quantity(argv[++i], SR_UNIT_SIZE, &point_memory_bytes) != SR_OK ||
                 point_memory_bytes < 16.0 * 1024 * 1024 || point_memory_bytes > 1e18) {
-                fprintf(stderr, "simrun run: --point-memory wants a size of at least 16MiB (e.g. 4GiB), got '%s'\n",
+                fprintf(stderr, "simrun run: --point-memory wants a size from 16MiB to 1EB (e.g. 4GiB), got '%s'\n",
                         argv[i]);
                 return 2;
             }

@@ -534,7 +534,8 @@ static void test_foreign_values(void **state)
  * allows, with the reason at the key that names it: a sparse bandwidth trace over 1 GiB, profile over 16 MiB and
  * ONNX model over 2 GiB (read whole before: 2 GB of memory for the trace, then an error on its first line), a
  * FIFO as a trace (it blocked), and a FIFO given to compare and report as a database (called "no such database
- * file" before). The sparse files take no disk space and are never read. */
+ * file" before). The sparse files take no disk space and are never read. And an output folder (report --out,
+ * export --csv) that is a file is refused with exit 2. */
 static void test_files_refused_before_reading(void **state)
 {
     (void)state;
@@ -573,6 +574,22 @@ static void test_files_refused_before_reading(void **state)
     assert_int_equal(cli_simrun("validate big-trace.yaml"), 2);
     char *out = cli_output();
     assert_non_null(strstr(out, "big-trace.yaml:12:"));
+    free(out);
+    /* an output folder that is a file: exit 2 (it was 1, as for a failure while writing) */
+    assert_int_equal(cli_simrun("run tiny.yaml --db rf.db --no-report --quiet"), 0);
+    snprintf(cmd, sizeof cmd, "cd %s && echo x > a-file", cli_dir());
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cli_simrun("report rf.db --out a-file"), 2);
+    out = cli_output();
+    assert_non_null(strstr(out, "report: a-file is not a directory"));
+    free(out);
+    assert_int_equal(cli_simrun("export rf.db --csv a-file"), 2);
+    out = cli_output();
+    assert_non_null(strstr(out, "export: a-file is not a directory"));
+    free(out);
+    assert_int_equal(cli_simrun("report rf.db --out a-file/sub"), 2);
+    out = cli_output();
+    assert_non_null(strstr(out, "report: cannot create a-file/sub: Not a directory"));
     free(out);
 }
 
