@@ -229,6 +229,7 @@ typedef struct sr_experiment {
     double duration_s;       /* frames are captured during [0, duration); the run ends when all finish */
     char *output_db;         /* path of the SQLite database */
     char *output_figures;    /* directory for figures */
+    sr_loc output_db_loc, output_figures_loc; /* their keys in the file (the name's, when made from it) */
     sr_net_model net_model;
     sr_flow_agg flow_aggregation;
     sr_run_mode mode;        /* model (default) or exact */

@@ -50,6 +50,35 @@ static int make_parents(const char *path)
     return 0;
 }
 
+/* Why an output path cannot be written, before anything is simulated: a folder on its way that is a file, or the
+ * path itself of the wrong kind (a folder for the figures, a regular file for the database, when it exists).
+ * 0 when it can be (what is missing gets created), -1 with the reason in why. */
+static int output_path_problem(const char *path, int want_dir, char *why, size_t n)
+{
+    char buf[4096];
+    struct stat sb;
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (stat(buf, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            snprintf(why, n, "'%s' is a file, not a folder", buf);
+            return -1;
+        }
+        *p = '/';
+    }
+    if (stat(path, &sb) != 0) return 0;
+    if (want_dir && !S_ISDIR(sb.st_mode)) {
+        snprintf(why, n, "'%s' is a file; the figures are drawn into a folder", path);
+        return -1;
+    }
+    if (!want_dir && !S_ISREG(sb.st_mode)) {
+        snprintf(why, n, "'%s' is not a regular file", path);
+        return -1;
+    }
+    return 0;
+}
+
 /* "platform.links.uplink.bandwidth=5.85Mbps workload..." -> "uplink.bandwidth=5.85Mbps ...": keeps the
  * last two components of each axis path so that the table stays narrow. */
 static void shorten_point(const char *in, char *out, size_t size)
@@ -304,6 +333,14 @@ int sr_cmd_run(int argc, char **argv)
         shard_db_path(e0->output_db, shard_i, shard_n, db_path, sizeof db_path);
     snprintf(fig_dir, sizeof fig_dir, "%s", e0->output_figures);
     sr_experiment_free(e0);
+    char why[4200];
+    if (output_path_problem(db_path, 0, why, sizeof why) != 0 ||
+        (report && output_path_problem(fig_dir, 1, why, sizeof why) != 0)) {
+        fprintf(stderr, "simrun: %s; nothing was simulated%s\n", why,
+                report && output_path_problem(db_path, 0, why, sizeof why) == 0 ? " (--no-report runs without figures)" : "");
+        sr_config_free(c);
+        return 2;
+    }
     if (make_parents(db_path) != 0) {
         fprintf(stderr, "simrun: cannot create the directory of %s\n", db_path);
         sr_config_free(c);
@@ -382,6 +419,26 @@ int sr_cmd_validate(int argc, char **argv)
     }
     sr_config *c = NULL;
     if (sr_config_load(argv[1], stderr, &c) != SR_OK) return 2;
+    /* what `simrun run` would refuse before simulating: output paths it cannot write */
+    sr_experiment *e0 = NULL;
+    if (sr_config_experiment(c, 0, &e0) == SR_OK) {
+        char why[4200];
+        const sr_loc *at = &e0->output_db_loc;
+        int bad = output_path_problem(e0->output_db, 0, why, sizeof why) != 0;
+        if (!bad && output_path_problem(e0->output_figures, 1, why, sizeof why) != 0) {
+            bad = 1;
+            at = &e0->output_figures_loc;
+        }
+        if (bad && at->line)
+            fprintf(stderr, "%s:%d:%d: error: %s\n", argv[1], at->line, at->col, why);
+        else if (bad)
+            fprintf(stderr, "%s: error: output: %s\n", argv[1], why);
+        sr_experiment_free(e0);
+        if (bad) {
+            sr_config_free(c);
+            return 2;
+        }
+    }
     printf("%s: ok (%d run points: %d sweep axes, %d replications)\n", argv[1], sr_config_point_count(c),
            sr_config_axis_count(c), sr_config_replications(c));
     sr_config_free(c);

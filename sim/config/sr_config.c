@@ -1370,6 +1370,13 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
     const sr_ynode *sg[4];
     if (TOP("output") && TOP("output")->type == SR_YN_MAP)
         sr_section_parse(&b->pc, &sr_sec_output, TOP("output"), NULL, e, sg);
+    {
+        const sr_ynode *out = TOP("output"), *nm = TOP("name");
+        const sr_ynode *gdb = out && out->type == SR_YN_MAP ? sr_ynode_get(out, "db") : NULL;
+        const sr_ynode *gfig = out && out->type == SR_YN_MAP ? sr_ynode_get(out, "figures") : NULL;
+        e->output_db_loc = loc_of(b, gdb ? gdb : nm);
+        e->output_figures_loc = loc_of(b, gfig ? gfig : nm);
+    }
     if (e->name) {
         size_t n = strlen(e->name) + 16;
         if (!e->output_db && (e->output_db = malloc(n))) snprintf(e->output_db, n, "results/%s.db", e->name);

@@ -591,6 +591,22 @@ static void test_files_refused_before_reading(void **state)
     out = cli_output();
     assert_non_null(strstr(out, "report: cannot create a-file/sub: Not a directory"));
     free(out);
+    /* the experiment's figures folder is a file: validate says so at the key, run before simulating anything
+     * (it simulated every point, then failed drawing with exit 1) */
+    snprintf(cmd, sizeof cmd, "cd %s && sed 's#figures: cli-tiny-figs#figures: a-file#' tiny.yaml >figs-file.yaml",
+             cli_dir());
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cli_simrun("validate figs-file.yaml"), 2);
+    out = cli_output();
+    if (!strstr(out, "figs-file.yaml:5:") || !strstr(out, "'a-file' is a file; the figures are drawn into a folder"))
+        fail_msg("validate said: %s", out);
+    free(out);
+    assert_int_equal(cli_simrun("run figs-file.yaml --db ff.db --quiet"), 2);
+    out = cli_output();
+    assert_non_null(strstr(out, "nothing was simulated (--no-report runs without figures)"));
+    free(out);
+    assert_false(cli_exists("ff.db"));
+    assert_int_equal(cli_simrun("run figs-file.yaml --db ff.db --quiet --no-report"), 0);
 }
 
 /* The disk fills up during a sweep (a 256 KiB tmpfs): simrun stops at the first write that fails and says
