@@ -68,6 +68,7 @@ typedef enum { SR_FLOW_AGG_AUTO, SR_FLOW_AGG_OFF } sr_flow_agg;
 typedef enum { SR_MODE_MODEL, SR_MODE_EXACT, SR_MODE_COUNT } sr_run_mode;
 #define SR_EXACT_MAX_FRAMES 2000 /* frames per run point (all sources together) that exact mode accepts */
 #define SR_MAX_DEVICES 1000000  /* device instances per experiment (all groups together) */
+#define SR_NAME_MAX_CHARS 128   /* a name (experiment, device, link, model, source, policy): file names hold it */
 #define SR_EXPERIMENT_MAX_BYTES ((size_t)64 << 20) /* an experiment file (fleets take count: or range:, not a line each) */
 #define SR_EXACT_MIN_SIDE 16     /* exact mode renders frames of at least 16x16 pixels */
 #define SR_EXACT_MAX_SIDE 8192   /* ... and at most 8192 pixels a side (a 8192x8192 RGB frame is 192 MiB) */

@@ -321,7 +321,7 @@ static const char *elem_name(const sr_ynode *map, const char *key)
 static void list_device_groups(const sr_experiment *e, sbuf *sb)
 {
     for (int i = 0; i < e->n_devices; i++)
-        sb_add(sb, "%s%s", i ? ", " : "", e->devices[i].name);
+        if (e->devices[i].name) sb_add(sb, "%s%s", sb->n ? ", " : "", e->devices[i].name);
 }
 
 static int find_group(const sr_experiment *e, const char *name)
@@ -1406,6 +1406,10 @@ static sr_experiment *build(const sr_config *c, const sr_override *ov, int n_ov,
         const sr_ynode *routes = pg[sr_field_index(&sr_sec_platform, "routes")];
         b->dev_bad = !devs || devs->type != SR_YN_SEQ || devs->n == 0;
         if (devs && devs->type == SR_YN_SEQ) parse_devices(b, devs);
+        /* a device without a usable name (reported) leaves the references to devices unchecked: each would
+         * repeat that error as "unknown device" */
+        for (int i = 0; i < e->n_devices; i++)
+            if (!e->devices[i].name) b->dev_bad = 1;
         if (links && links->type == SR_YN_SEQ) parse_links(b, links);
         if (routes && routes->type == SR_YN_SEQ) parse_routes(b, routes);
         check_wifi_levels(b);

@@ -567,6 +567,10 @@ static int parse_value(const sr_parse_ctx *ctx, const sr_field *f, const sr_ynod
     const char *t = v->text;
     switch (f->type) {
     case SR_F_NAME:
+        if (strlen(t) > SR_NAME_MAX_CHARS)
+            return ERR(v, "a name of %zu characters ('%.32s...'); names have at most %d (they become file names, "
+                          "table rows and figure labels)",
+                       strlen(t), t, SR_NAME_MAX_CHARS);
         if (!valid_name(t)) return ERR(v, "'%s' is not a valid name (use letters, digits, '_' and '-')", t);
         /* fall through */
     case SR_F_STR: {
