@@ -92,6 +92,35 @@ typedef struct loaded_profile {
 } loaded_profile;
 static loaded_profile *g_loaded;
 
+/* The profile file at path, read once a process (the same file named again, by any path, is not read again:
+ * validating a sweep builds every point, and read each device's fit file three times a point). */
+static sr_status load_cached(const char *path, const sr_profile **out, char *err, size_t err_size)
+{
+    char real[PATH_MAX];
+    const char *key = realpath(path, real) ? real : path;
+    for (loaded_profile *l = g_loaded; l; l = l->next)
+        if (strcmp(l->key, key) == 0) {
+            *out = l->p;
+            return SR_OK;
+        }
+    loaded_profile *l = calloc(1, sizeof *l);
+    if (!l || !(l->key = strdup(key))) {
+        free(l);
+        if (err && err_size) snprintf(err, err_size, "out of memory");
+        return SR_ERR_NOMEM;
+    }
+    sr_status st = sr_profile_file_load(path, &l->p, err, err_size);
+    if (st != SR_OK) {
+        free(l->key);
+        free(l);
+        return st;
+    }
+    l->next = g_loaded;
+    g_loaded = l;
+    *out = l->p;
+    return SR_OK;
+}
+
 int sr_profile_is_path(const char *name)
 {
     size_t n = name ? strlen(name) : 0;
@@ -112,24 +141,8 @@ const sr_profile *sr_profile_find_err(const char *name, char *err, size_t err_si
         snprintf(path, sizeof path, "%s/%s.yaml", sr_profile_dir(), name);
         if (access(path, R_OK) != 0) return NULL;
     }
-    char real[PATH_MAX];
-    const char *key = realpath(path, real) ? real : path;
-    for (loaded_profile *l = g_loaded; l; l = l->next)
-        if (strcmp(l->key, key) == 0) return l->p;
-    loaded_profile *l = calloc(1, sizeof *l);
-    if (!l || !(l->key = strdup(key))) {
-        free(l);
-        if (err && err_size) snprintf(err, err_size, "out of memory");
-        return NULL;
-    }
-    if (sr_profile_file_load(path, &l->p, err, err_size) != SR_OK) {
-        free(l->key);
-        free(l);
-        return NULL;
-    }
-    l->next = g_loaded;
-    g_loaded = l;
-    return l->p;
+    const sr_profile *p = NULL;
+    return load_cached(path, &p, err, err_size) == SR_OK ? p : NULL;
 }
 
 const sr_profile *sr_profile_find(const char *name)
@@ -170,15 +183,14 @@ sr_status sr_profile_get_fit(const sr_profile *p, const sr_profile_fit **fit, sr
         snprintf(path, sizeof path, "%s", p->fit_file);
     else
         snprintf(path, sizeof path, "%s/%s", sr_profile_dir(), p->fit_file);
-    sr_status st = sr_profile_file_load(path, loaded, err, err_size);
+    const sr_profile *fp = NULL;
+    sr_status st = load_cached(path, &fp, err, err_size);
     if (st != SR_OK) return st;
-    if (!(*loaded)->fit) {
+    if (!fp->fit) {
         if (err) snprintf(err, err_size, "%s: profile has no fit section", path);
-        sr_profile_file_free(*loaded);
-        *loaded = NULL;
         return SR_ERR_PARSE;
     }
-    *fit = (*loaded)->fit;
+    *fit = fp->fit;
     return SR_OK;
 }
 

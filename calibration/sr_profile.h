@@ -135,8 +135,9 @@ sr_status sr_profile_cost_model(const sr_profile *p, sr_cost_model **out);
 /* As sr_profile_cost_model, with the reason of a failure in err (may be NULL). */
 sr_status sr_profile_cost_model_err(const sr_profile *p, sr_cost_model **out, char *err, size_t err_size);
 
-/* The fit of p: p->fit, or the fit of p->fit_file loaded into *loaded (caller frees it with
- * sr_profile_file_free; NULL when nothing was loaded). *fit is NULL (and SR_OK) when p has no fit. */
+/* The fit of p: p->fit, or the fit of p->fit_file, read once a process and kept until it exits (like the
+ * profiles sr_profile_find_err reads). *loaded is always NULL now (callers may still pass it to
+ * sr_profile_file_free). *fit is NULL (and SR_OK) when p has no fit. */
 sr_status sr_profile_get_fit(const sr_profile *p, const sr_profile_fit **fit, sr_profile **loaded, char *err,
                              size_t err_size);
 
