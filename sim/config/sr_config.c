@@ -22,6 +22,7 @@
 #include "sr_profile_file.h"
 #include "sr_profile_rune.h"
 #include "sr_file.h"
+#include "sr_name_ix.h"
 #include "sr_model_source.h"
 #include "sr_platform.h"
 #include "sr_platform_import.h"
@@ -300,6 +301,8 @@ typedef struct bctx {
     int dev_bad;    /* the device list is missing or broken: references to devices are not checked */
     int models_bad; /* same for models */
     int routes_bad; /* a route did not resolve: reachability is not checked */
+    sr_name_ix dev_ix;  /* device group names (the first of a repeated name) */
+    sr_name_ix link_ix; /* link names, likewise */
 } bctx;
 
 #define BERR(n, ...) sr_diag_error(b->pc.diag, (n)->line, (n)->col, __VA_ARGS__)
@@ -324,43 +327,51 @@ static void list_device_groups(const sr_experiment *e, sbuf *sb)
         if (e->devices[i].name) sb_add(sb, "%s%s", sb->n ? ", " : "", e->devices[i].name);
 }
 
-static int find_group(const sr_experiment *e, const char *name)
+static int find_group(const bctx *b, const char *name)
 {
-    for (int i = 0; i < e->n_devices; i++)
-        if (e->devices[i].name && strcmp(e->devices[i].name, name) == 0) return i;
-    return -1;
+    return sr_name_ix_get(&b->dev_ix, name);
 }
 
-/* Resolves a group or instance name: group index, and *inst = instance index or -1 for the group. */
-static int find_device(const sr_experiment *e, const char *name, int *inst)
+/* Resolves a group or instance name: group index, and *inst = instance index or -1 for the group. An instance
+ * is a group's name and a number ("cam12": group "cam", or group "cam1"); of the groups that could hold it, the
+ * first declared. */
+static int find_device(const bctx *b, const char *name, int *inst)
 {
-    int g = find_group(e, name);
+    const sr_experiment *e = b->e;
+    int g = find_group(b, name);
     *inst = -1;
     if (g >= 0) {
         if (e->devices[g].count == 1) *inst = 0;
         return g;
     }
-    for (int i = 0; i < e->n_devices; i++) {
-        const sr_device_spec *d = &e->devices[i];
-        if (!d->name || (d->count <= 1 && !d->range)) continue;
-        size_t ln = strlen(d->name);
-        if (strncmp(name, d->name, ln) != 0) continue;
+    size_t len = strlen(name), digits = 0;
+    while (digits < len && name[len - 1 - digits] >= '0' && name[len - 1 - digits] <= '9')
+        digits++;
+    int best = -1, best_inst = -1;
+    char prefix[SR_NAME_MAX_CHARS + 16];
+    for (size_t ln = len - digits; ln < len; ln++) { /* the group's name: name[0..ln), the number after it */
+        if (ln == 0 || ln >= sizeof prefix) continue;
         const char *r = name + ln;
-        if (!*r || (r[0] == '0' && r[1]) || strspn(r, "0123456789") != strlen(r) || strlen(r) > 9) continue;
+        if ((r[0] == '0' && r[1]) || strlen(r) > 9) continue;
+        memcpy(prefix, name, ln);
+        prefix[ln] = '\0';
+        int i = find_group(b, prefix);
+        if (i < 0 || (best >= 0 && i > best)) continue;
+        const sr_device_spec *d = &e->devices[i];
+        if (d->count <= 1 && !d->range) continue;
         long k = strtol(r, NULL, 10) - d->first_index;
         if (k >= 0 && k < d->count) {
-            *inst = (int)k;
-            return i;
+            best = i;
+            best_inst = (int)k;
         }
     }
-    return -1;
+    if (best >= 0) *inst = best_inst;
+    return best;
 }
 
-static int find_link(const sr_experiment *e, const char *name)
+static int find_link(const bctx *b, const char *name)
 {
-    for (int i = 0; i < e->n_links; i++)
-        if (e->links[i].name && strcmp(e->links[i].name, name) == 0) return i;
-    return -1;
+    return sr_name_ix_get(&b->link_ix, name);
 }
 
 static char **make_instances(const char *name, int count, int numbered, int first)
@@ -605,13 +616,11 @@ static void parse_devices(bctx *b, const sr_ynode *seq)
             d->instances = make_instances(d->name, d->count, d->count > 1 || d->range, d->first_index);
         if (!d->instances) d->count = 0;
         sr_config_device_dynamics(&b->pc, d, g, e->duration_s);
-        for (int k = 0; k < di && d->name; k++)
-            if (e->devices[k].name && strcmp(e->devices[k].name, d->name) == 0) {
-                const sr_ynode *nn = GIVEN(b->dev_given, di, sr_sec_device, "name");
-                BERR(nn, "duplicate device name '%s' (first defined at line %d)", d->name,
-                     e->devices[k].loc.line);
-                break;
-            }
+        int k = d->name ? sr_name_ix_put(&b->dev_ix, d->name, di) : -1;
+        if (k >= 0) {
+            const sr_ynode *nn = GIVEN(b->dev_given, di, sr_sec_device, "name");
+            BERR(nn, "duplicate device name '%s' (first defined at line %d)", d->name, e->devices[k].loc.line);
+        }
     }
     int n = e->n_devices;
     char **names = calloc((size_t)n + 1, sizeof *names);
@@ -727,7 +736,7 @@ static void parse_links(bctx *b, const sr_ynode *seq)
         sr_config_link_dynamics(&b->pc, b->cfg->dir, l, g, e->duration_s);
         l->count = 1;
         if (gper && l->per_device && !b->dev_bad) {
-            int gi = find_group(e, l->per_device);
+            int gi = find_group(b, l->per_device);
             if (gi < 0) {
                 sbuf sb = {0};
                 list_device_groups(e, &sb);
@@ -739,18 +748,16 @@ static void parse_links(bctx *b, const sr_ynode *seq)
             }
         }
         if (l->name) {
-            int gi = l->per_device ? find_group(e, l->per_device) : -1;
+            int gi = l->per_device ? find_group(b, l->per_device) : -1;
             l->instances = make_instances(l->name, l->count, l->per_device != NULL,
                                           gi >= 0 ? e->devices[gi].first_index : 0);
             if (!l->instances) l->count = 0;
         }
-        for (int k = 0; k < e->n_links - 1 && l->name; k++)
-            if (e->links[k].name && strcmp(e->links[k].name, l->name) == 0) {
-                const sr_ynode *nn = g[sr_field_index(&sr_sec_link, "name")];
-                BERR(nn, "duplicate link name '%s' (first defined at line %d)", l->name,
-                     e->links[k].loc.line);
-                break;
-            }
+        int k = l->name ? sr_name_ix_put(&b->link_ix, l->name, e->n_links - 1) : -1;
+        if (k >= 0) {
+            const sr_ynode *nn = g[sr_field_index(&sr_sec_link, "name")];
+            BERR(nn, "duplicate link name '%s' (first defined at line %d)", l->name, e->links[k].loc.line);
+        }
     }
     free(g);
     int n = e->n_links;
@@ -794,7 +801,7 @@ static void parse_routes(bctx *b, const sr_ynode *seq)
         for (int k = 0; k < 2; k++) {
             if (!ends[k] || !endv[k] || b->dev_bad) continue;
             int inst;
-            grp[k] = find_device(e, endv[k], &inst);
+            grp[k] = find_device(b, endv[k], &inst);
             if (grp[k] < 0) {
                 sbuf sb = {0};
                 list_device_groups(e, &sb);
@@ -818,7 +825,7 @@ static void parse_routes(bctx *b, const sr_ynode *seq)
                 BERR(ln, "route links must be link names, not %s", sr_ynode_type_name(ln));
                 continue;
             }
-            int li = find_link(e, ln->text);
+            int li = find_link(b, ln->text);
             if (li < 0) {
                 sbuf sb = {0};
                 for (int j = 0; j < e->n_links; j++)
@@ -831,7 +838,7 @@ static void parse_routes(bctx *b, const sr_ynode *seq)
             }
             const sr_link_spec *l = &e->links[li];
             if (l->per_device) {
-                int pg = find_group(e, l->per_device);
+                int pg = find_group(b, l->per_device);
                 if (pg >= 0 && pg != grp[0] && pg != grp[1] && grp[0] >= 0 && grp[1] >= 0)
                     BERR(ln,
                          "link '%s' is per-device for group '%s', which is neither the route's src ('%s') "
@@ -977,7 +984,7 @@ static void rune_capabilities(bctx *b, int si)
 {
     const sr_experiment *e = b->e;
     const sr_source_spec *s = &e->sources[si];
-    int g = find_group(e, s->devices), m = find_model(e, s->model);
+    int g = find_group(b, s->devices), m = find_model(e, s->model);
     if (g < 0 || m < 0 || e->devices[g].runtime == SR_RUNE_NATIVE) return;
     const sr_ynode *req = GIVEN(b->model_given, m, sr_sec_model, "requires");
     const sr_ynode *caps = GIVEN(b->dev_given, g, sr_sec_device, "capabilities");
@@ -1020,11 +1027,11 @@ static void parse_sources(bctx *b, const sr_ynode *seq)
         sr_section_parse(&b->pc, &sr_sec_source, it, elem_name(it, "name"), s, g);
         s->loc = loc_of(b, it);
         const sr_ynode *gdev = GIVEN(b->src_given, si, sr_sec_source, "devices");
-        if (gdev && s->devices && !b->dev_bad && find_group(e, s->devices) < 0) {
+        if (gdev && s->devices && !b->dev_bad && find_group(b, s->devices) < 0) {
             sbuf sb = {0};
             list_device_groups(e, &sb);
             int inst;
-            if (find_device(e, s->devices, &inst) >= 0)
+            if (find_device(b, s->devices, &inst) >= 0)
                 BERR(gdev, "'%s' is one device of a group; sources take a device group (groups: %s)",
                      s->devices, sb_str(&sb));
             else
@@ -1052,20 +1059,22 @@ static void parse_sources(bctx *b, const sr_ynode *seq)
 }
 
 /* Does route r connect instance (ga, ia) to (gb, ib)? */
-static int end_covers(const sr_experiment *e, const char *end, int g, int inst)
+static int end_covers(const bctx *b, const char *end, int g, int inst)
 {
+    const sr_experiment *e = b->e;
     int ei;
-    int eg = find_device(e, end, &ei);
+    int eg = find_device(b, end, &ei);
     return eg == g && (ei < 0 || e->devices[eg].count == 1 || ei == inst);
 }
 
-static int connected(const sr_experiment *e, int ga, int ia, int gb, int ib)
+static int connected(const bctx *b, int ga, int ia, int gb, int ib)
 {
+    const sr_experiment *e = b->e;
     for (int r = 0; r < e->n_routes; r++) {
         const sr_route_spec *rt = &e->routes[r];
         if (!rt->src || !rt->dst) continue;
-        if (end_covers(e, rt->src, ga, ia) && end_covers(e, rt->dst, gb, ib)) return 1;
-        if (rt->symmetric && end_covers(e, rt->dst, ga, ia) && end_covers(e, rt->src, gb, ib)) return 1;
+        if (end_covers(b, rt->src, ga, ia) && end_covers(b, rt->dst, gb, ib)) return 1;
+        if (rt->symmetric && end_covers(b, rt->dst, ga, ia) && end_covers(b, rt->src, gb, ib)) return 1;
     }
     return 0;
 }
@@ -1073,14 +1082,15 @@ static int connected(const sr_experiment *e, int ga, int ia, int gb, int ib)
 /* route_exists for policies' checks: one route joining the two whole groups, or one covering the pair. */
 static int route_exists(const void *user, int sg, int si, int dg, int di)
 {
-    const sr_experiment *e = user;
+    const bctx *b = user;
+    const sr_experiment *e = b->e;
     for (int r = 0; r < e->n_routes; r++) {
         const sr_route_spec *rt = &e->routes[r];
         if (!rt->src || !rt->dst) continue;
-        int a = find_group(e, rt->src), z = find_group(e, rt->dst);
+        int a = find_group(b, rt->src), z = find_group(b, rt->dst);
         if ((a == sg && z == dg) || (rt->symmetric && a == dg && z == sg)) return 1;
     }
-    return connected(e, sg, si, dg, di);
+    return connected(b, sg, si, dg, di);
 }
 
 /* Resolves a path written relative to the experiment file. Caller frees. */
@@ -1213,7 +1223,7 @@ static void parse_policies(bctx *b, const sr_ynode *node)
             sr_policy_env env = {.exp = e,
                                  .graphs = graphs,
                                  .route_exists = b->routes_bad ? NULL : route_exists,
-                                 .route_user = e};
+                                 .route_user = b};
             pol_diag_ctx dc = {b, it, ps, pg, g};
             sr_policy_diag d = {pol_emit, pol_given, &dc, 0};
             ops->check(p->params, &env, &d);
@@ -1260,7 +1270,7 @@ static void check_exact_budget(bctx *b, const sr_ynode *at)
     double frames = 0;
     for (int s = 0; s < e->n_sources; s++) {
         const sr_source_spec *src = &e->sources[s];
-        int g = src->devices ? find_group(e, src->devices) : -1;
+        int g = src->devices ? find_group(b, src->devices) : -1;
         if (g < 0) continue;
         if (src->arrival == SR_ARRIVAL_TRACE) {
             for (int k = 0; k < src->n_trace_times && src->trace_times_s[k] < e->duration_s; k++)
@@ -1302,11 +1312,11 @@ static void check_wifi_levels(bctx *b)
         for (int r = 0; r < e->n_routes; r++) {
             const sr_route_spec *rt = &e->routes[r];
             int i1, i2;
-            int s = rt->src ? find_device(e, rt->src, &i1) : -1,
-                t = rt->dst ? find_device(e, rt->dst, &i2) : -1;
+            int s = rt->src ? find_device(b, rt->src, &i1) : -1,
+                t = rt->dst ? find_device(b, rt->dst, &i2) : -1;
             if (s != di && t != di) continue;
             for (int k = 0; k < rt->n_links; k++) {
-                int li = find_link(e, rt->links[k]);
+                int li = find_link(b, rt->links[k]);
                 if (li < 0 || e->links[li].sharing != SR_SHARING_WIFI) continue;
                 if (d->wifi_level >= e->links[li].n_rates)
                     BERR(gl, "wifi_level %d but link '%s' has %d rate level(s) (0..%d)", d->wifi_level,
@@ -1326,6 +1336,8 @@ static void bctx_free(bctx *b)
         }
     }
     free(b->pols);
+    sr_name_ix_free(&b->dev_ix);
+    sr_name_ix_free(&b->link_ix);
     free(b->dev_given);
     free(b->src_given);
     free(b->model_given);

@@ -3,6 +3,7 @@
 #include "sr_platform.h"
 
 #include "sr_file.h"
+#include "sr_name_ix.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,44 +32,72 @@ static const char *loc_file(const sr_loc *l)
     return l->file ? l->file : "experiment";
 }
 
-/* A route endpoint: a device group (all instances) or one instance by name. */
-static int resolve_endpoint(const sr_experiment *e, const char *name, int *group, int *lo, int *hi)
+/* The names routes are resolved by, indexed once (a scan of every name for each route made a platform of 20 000
+ * listed devices take seconds per pass): group and link names first, then instances (first of a name wins,
+ * as in the order the names were declared). */
+typedef struct names {
+    sr_name_ix groups, hosts, specs, links; /* -> group, host, link spec, link instance index */
+    int *link_base;                         /* index in t->links of each link spec's instance 0 */
+} names;
+
+static void names_free(names *n)
 {
-    for (int g = 0; g < e->n_devices; g++)
-        if (strcmp(e->devices[g].name, name) == 0) {
-            *group = g;
-            *lo = 0;
-            *hi = e->devices[g].count - 1;
-            return 1;
-        }
-    for (int g = 0; g < e->n_devices; g++)
-        for (int i = 0; i < e->devices[g].count; i++)
-            if (strcmp(e->devices[g].instances[i], name) == 0) {
-                *group = g;
-                *lo = *hi = i;
-                return 1;
-            }
-    return 0;
+    sr_name_ix_free(&n->groups);
+    sr_name_ix_free(&n->hosts);
+    sr_name_ix_free(&n->specs);
+    sr_name_ix_free(&n->links);
+    free(n->link_base);
 }
 
-static int link_base(const sr_experiment *e, int spec)
+static sr_status names_build(const sr_experiment *e, const sr_topology *t, names *n)
 {
-    int b = 0;
-    for (int s = 0; s < spec; s++)
+    *n = (names){0};
+    n->link_base = malloc((size_t)(e->n_links + 1) * sizeof *n->link_base);
+    if (!n->link_base) return SR_ERR_NOMEM;
+    for (int s = 0, b = 0; s < e->n_links; s++) {
+        n->link_base[s] = b;
         b += e->links[s].count;
-    return b;
+    }
+    for (int g = 0; g < e->n_devices; g++)
+        if (sr_name_ix_put(&n->groups, e->devices[g].name, g) == -2) return SR_ERR_NOMEM;
+    for (int h = 0; h < t->n_hosts; h++)
+        if (sr_name_ix_put(&n->hosts, t->hosts[h].name, h) == -2) return SR_ERR_NOMEM;
+    for (int s = 0; s < e->n_links; s++)
+        if (sr_name_ix_put(&n->specs, e->links[s].name, s) == -2) return SR_ERR_NOMEM;
+    for (int l = 0; l < t->n_links; l++)
+        if (sr_name_ix_put(&n->links, t->links[l].name, l) == -2) return SR_ERR_NOMEM;
+    return SR_OK;
+}
+
+/* A route endpoint: a device group (all instances) or one instance by name. */
+static int resolve_endpoint(const sr_experiment *e, const sr_topology *t, const names *n, const char *name,
+                            int *group, int *lo, int *hi)
+{
+    int g = sr_name_ix_get(&n->groups, name);
+    if (g >= 0) {
+        *group = g;
+        *lo = 0;
+        *hi = e->devices[g].count - 1;
+        return 1;
+    }
+    int h = sr_name_ix_get(&n->hosts, name);
+    if (h < 0) return 0;
+    *group = t->hosts[h].group;
+    *lo = *hi = t->hosts[h].instance;
+    return 1;
 }
 
 /* Link index of `name` on the route from (sg, si) to (dg, di); -1 unknown, -2 per-device mismatch. `nth`:
  * how many times the name came earlier in the route: a per-device link of a group that is both ends (a route
  * between members of one group) resolves to the sender's instance first and to the receiver's the second
  * time (cam -> cam through [up, lan, up] crosses up<i> and up<j>). */
-static int resolve_link(const sr_experiment *e, const char *name, int nth, int sg, int si, int dg, int di)
+static int resolve_link(const sr_experiment *e, const names *n, const char *name, int nth, int sg, int si, int dg,
+                        int di)
 {
-    for (int s = 0; s < e->n_links; s++) {
+    int s = sr_name_ix_get(&n->specs, name);
+    if (s >= 0) {
         const sr_link_spec *l = &e->links[s];
-        if (strcmp(l->name, name) != 0) continue;
-        if (!l->per_device) return l->count >= 1 ? link_base(e, s) : -1;
+        if (!l->per_device) return l->count >= 1 ? n->link_base[s] : -1;
         int inst = -1;
         int src_side = strcmp(l->per_device, e->devices[sg].name) == 0;
         int dst_side = strcmp(l->per_device, e->devices[dg].name) == 0;
@@ -79,12 +108,9 @@ static int resolve_link(const sr_experiment *e, const char *name, int nth, int s
         else if (dst_side)
             inst = di;
         if (inst < 0 || inst >= l->count) return -2;
-        return link_base(e, s) + inst;
+        return n->link_base[s] + inst;
     }
-    for (int s = 0; s < e->n_links; s++)
-        for (int k = 0; k < e->links[s].count; k++)
-            if (strcmp(e->links[s].instances[k], name) == 0) return link_base(e, s) + k;
-    return -1;
+    return sr_name_ix_get(&n->links, name);
 }
 
 static sr_status push_route(sr_topology *t, int src, int dst, const int *links, int n, int reverse, int spec)
@@ -156,17 +182,18 @@ static sr_status expand_routes(const sr_experiment *e, sr_topology *t, char *err
         if (e->routes[r].n_links > max_links) max_links = e->routes[r].n_links;
     int *buf = malloc((size_t)(max_links + 1) * sizeof *buf);
     if (!buf) return SR_ERR_NOMEM;
-    sr_status st = SR_OK;
+    names nm;
+    sr_status st = names_build(e, t, &nm);
     for (int r = 0; r < e->n_routes && st == SR_OK; r++) {
         const sr_route_spec *rs = &e->routes[r];
         int sg, slo, shi, dg, dlo, dhi;
-        if (!rs->src || !resolve_endpoint(e, rs->src, &sg, &slo, &shi)) {
+        if (!rs->src || !resolve_endpoint(e, t, &nm, rs->src, &sg, &slo, &shi)) {
             ERR("%s:%d:%d: error: route source '%s' is not a device", loc_file(&rs->loc), rs->loc.line,
                 rs->loc.col, rs->src ? rs->src : "(none)");
             st = SR_ERR_NOT_FOUND;
             break;
         }
-        if (!rs->dst || !resolve_endpoint(e, rs->dst, &dg, &dlo, &dhi)) {
+        if (!rs->dst || !resolve_endpoint(e, t, &nm, rs->dst, &dg, &dlo, &dhi)) {
             ERR("%s:%d:%d: error: route destination '%s' is not a device", loc_file(&rs->loc), rs->loc.line,
                 rs->loc.col, rs->dst ? rs->dst : "(none)");
             st = SR_ERR_NOT_FOUND;
@@ -186,7 +213,7 @@ static sr_status expand_routes(const sr_experiment *e, sr_topology *t, char *err
                     int nth = 0;
                     for (int q = 0; q < k; q++)
                         nth += strcmp(rs->links[q], rs->links[k]) == 0;
-                    int l = resolve_link(e, rs->links[k], nth, sg, i, dg, j);
+                    int l = resolve_link(e, &nm, rs->links[k], nth, sg, i, dg, j);
                     if (l == -1) {
                         ERR("%s:%d:%d: error: route %s -> %s: unknown link '%s'", loc_file(&rs->loc),
                             rs->loc.line, rs->loc.col, rs->src, rs->dst, rs->links[k]);
@@ -205,6 +232,7 @@ static sr_status expand_routes(const sr_experiment *e, sr_topology *t, char *err
             }
     }
     free(buf);
+    names_free(&nm);
     if (st != SR_OK) return st;
     if (t->n_routes > 1) /* none at all in a platform without links: t->routes is NULL */
         qsort(t->routes, (size_t)t->n_routes, sizeof *t->routes, route_cmp);
