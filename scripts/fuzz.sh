@@ -146,22 +146,24 @@ grow_target() {
 # 1 (a finding) or 2 (interrupted)
 chunk() {
     t=$1
-    tf="build-fuzz/$t.time"
+    # the log and the times by campaign (its pid): two campaigns fuzzing one target at once wrote one log, and
+    # a ledger line took the other's executions
+    tf="build-fuzz/$t.$$.time" lg="build-fuzz/$t.$$.log"
     start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     rc=0
     /usr/bin/time -f "%e %U %S" -o "$tf" nice -n 19 "build-fuzz/tests/$2/$t" -max_total_time="$4" \
         -print_final_stats=1 -rss_limit_mb=2048 -timeout="$TIMEOUT" -artifact_prefix=build-fuzz/artifacts/ \
-        "build-fuzz/corpus-$t" "$3" $(grown "$t") >"build-fuzz/$t.log" 2>&1 || rc=$?
-    ex=$(sed -n 's/^stat::number_of_executed_units: *//p' "build-fuzz/$t.log")
-    art=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "build-fuzz/$t.log" | head -n 1)
+        "build-fuzz/corpus-$t" "$3" $(grown "$t") >"$lg" 2>&1 || rc=$?
+    ex=$(sed -n 's/^stat::number_of_executed_units: *//p' "$lg" | tail -n 1)
+    art=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$lg" | head -n 1)
     # a sanitizer report the process survived (a build that recovers) is a finding too, if without its input
-    ub=$(grep -m 1 'runtime error:' "build-fuzz/$t.log" | tr '\t' ' ' || true)
+    ub=$(grep -m 1 'runtime error:' "$lg" | tr '\t' ' ' || true)
     if [ -z "$ub" ] && [ $rc -eq 0 ]; then
         outcome=clean
     elif [ -z "$ub" ] && [ $rc -eq 72 ]; then
         outcome=interrupted
     elif [ -z "$art" ] && [ -n "$ub" ]; then
-        outcome="finding:a sanitizer report, no input kept (build-fuzz/$t.log): $ub"
+        outcome="finding:a sanitizer report, no input kept ($lg): $ub"
     else
         outcome="finding:rc=$rc:${art:-no input written}"
     fi
@@ -172,8 +174,8 @@ chunk() {
     clean) return 0 ;;
     interrupted) return 2 ;;
     esac
-    tail -n 40 "build-fuzz/$t.log" >&2
-    echo "fuzz: $t: a finding (build-fuzz/$t.log; an input libFuzzer kept is in build-fuzz/artifacts/: copy it into $3)" >&2
+    tail -n 40 "$lg" >&2
+    echo "fuzz: $t: a finding ($lg; an input libFuzzer kept is in build-fuzz/artifacts/: copy it into $3)" >&2
     echo "$t" >>"$FINDINGS"
     return 1
 }
