@@ -175,7 +175,9 @@ static int cmp_double(const void *a, const void *b)
 
 /* The first message and the median of the others within tol (relative) of d + S / B (the median: one message
  * delayed by other work on a shared machine does not decide; a cause that delays every message after the
- * first, as bbr's pacing did by 13 ms, does). */
+ * first, as bbr's pacing did by 13 ms, does). Of an even number of others, the lower middle: with two, the
+ * upper was the larger of the two, and one message delayed 7 ms by the machine failed a CI run (70.60 ms for
+ * 63.02, the other 63.32). */
 static void check_close(const char *what, double bw_bps, double delay_s, const sr_tb_tcp *tcp, const plan *p,
                         double tol)
 {
@@ -185,7 +187,7 @@ static void check_close(const char *what, double bw_bps, double delay_s, const s
     print_case(what, bw_bps, delay_s, p, got, expect);
     memcpy(rest, got + 1, sizeof(double) * (size_t)(p->n - 1));
     qsort(rest, (size_t)(p->n - 1), sizeof(double), cmp_double);
-    double med = rest[(p->n - 1) / 2];
+    double med = rest[(p->n - 2) / 2];
     if (!(fabs(got[0] - expect) <= tol * expect)) {
         printf("FAIL: %s: the first message took %.2f ms, off d + S/B = %.2f ms by more than %.0f %%\n", what,
                got[0] * 1e3, expect * 1e3, tol * 100);
