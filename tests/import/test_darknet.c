@@ -289,6 +289,15 @@ static void test_cfg_not_regular_or_too_large(void **state)
     assert_int_equal(mkfifo(fifo, 0600), 0);
     assert_int_equal(sr_darknet_load(fifo, NULL, 0, &g, NULL, err, sizeof err), SR_ERR_INVALID);
     assert_non_null(strstr(err, "pipe.cfg: not a regular file"));
+    /* a FIFO as the .weights: refused without opening it (it would block) */
+    char small[512];
+    snprintf(small, sizeof small, "%s", write_cfg("small.cfg", small_cfg));
+    sr_weights *w = NULL;
+    assert_int_equal(sr_darknet_load(small, fifo, 0, &g, &w, err, sizeof err), SR_ERR_INVALID);
+    assert_non_null(strstr(err, "pipe.cfg: cannot read: not a regular file"));
+    assert_null(g);
+    assert_null(w);
+    unlink(small);
     unlink(fifo);
 }
 

@@ -750,12 +750,8 @@ static sr_status dn_walk_weights(dn_ctx *c, sr_weights *w, const uint8_t *buf, s
 static sr_status dn_read_weights(dn_ctx *c, sr_weights **out, const char *wpath)
 {
     const char *cfg_path = c->path;
-    if (!sr_file_is_regular(wpath) && access(wpath, F_OK) == 0) { /* before its size is asked */
-        c->path = wpath;
-        return dn_fail(c, SR_ERR_INVALID, 0, "not a regular file (a device or FIFO is not a weights file)");
-    }
     /* every value of the file lands in the graph's parameters, so the file is at most the header (20 bytes) and
-     * c->floats values: a larger one is refused before it is read */
+     * c->floats values: a larger one is refused before it is read (a device or a FIFO too: SR_ERR_INVALID) */
     size_t max = DN_WEIGHTS_HEADER_MAX + 4 * (size_t)c->floats;
     uint8_t *buf = NULL;
     size_t n = 0;
