@@ -1,8 +1,11 @@
 /* test_shaping.c: the emulated link against its closed form. Over a testbed link (sr_testbed.h) of bandwidth
  * B and one-way delay d, a bulk transfer of S bytes on a warm TCP connection (its window already open) takes
  * d + S / B from the sender's first write to the receiver's last byte. Checked within 5 % at 500 Kbit/s,
- * 5 Mbit/s and 200 Mbit/s with d = 20 ms, S sized to take about 0.8 s. Needs root (namespaces, TUN, tc):
- * without it the test is skipped (exit 77) and says why. */
+ * 5 Mbit/s and 200 Mbit/s with d = 20 ms, S sized to take about 0.8 s. A transfer faster than the closed form
+ * beyond 5 % fails at once (the link did not hold its rate or delay); one slower is measured again, up to three
+ * times, and the best counts: a busy machine (CI's is shared) can only lengthen a transfer, as a 58 ms stall at
+ * 200 Mbit/s once did, and an emulator that is really slow is slow on every attempt. Needs root (namespaces,
+ * TUN, tc): without it the test is skipped (exit 77) and says why. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -119,11 +122,24 @@ int main(void)
         double bw;
         size_t warm, bulk;
     } cases[] = {{500e3, 40000, 60000}, {5e6, 200000, 500000}, {200e6, 4000000, 20000000}};
+    enum { ATTEMPTS = 3 };
     int failed = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        double e = measure(cases[i].bw, 0.020, cases[i].warm, cases[i].bulk);
-        if (!(fabs(e) <= 0.05)) {
-            printf("FAIL: %.0f bit/s is off its closed form by more than 5 %%\n", cases[i].bw);
+        double best = NAN;
+        for (int a = 0; a < ATTEMPTS; a++) {
+            double e = measure(cases[i].bw, 0.020, cases[i].warm, cases[i].bulk);
+            if (isnan(e) || e < -0.05) { /* a failed run, or faster than the link allows: no retry */
+                best = e;
+                break;
+            }
+            if (isnan(best) || e < best) best = e;
+            if (best <= 0.05 || a + 1 == ATTEMPTS) break;
+            printf("  slower than its closed form by more than 5 %%: measured again (%d of %d)\n", a + 2,
+                   ATTEMPTS);
+        }
+        if (!(fabs(best) <= 0.05)) {
+            printf("FAIL: %.0f bit/s is off its closed form by more than 5 %% (best of its attempts %+.2f %%)\n",
+                   cases[i].bw, 100.0 * best);
             failed = 1;
         }
     }
