@@ -85,6 +85,24 @@ sr_status sr_file_read_max(const char *path, size_t max, uint8_t **data, size_t 
     return st;
 }
 
+char *sr_path_beside(const char *dir, const char *path)
+{
+    if (path[0] == '/') return strdup(path);
+    while (path[0] == '.' && path[1] == '/' && path[2]) {
+        path += 2;
+        while (*path == '/')
+            path++;
+    }
+    if (!*dir || !strcmp(dir, ".")) return strdup(path);
+    size_t ld = strlen(dir);
+    while (ld > 1 && dir[ld - 1] == '/') /* "a/" or "/": one separator */
+        ld--;
+    size_t n = ld + 1 + strlen(path) + 1;
+    char *full = malloc(n);
+    if (full) snprintf(full, n, "%.*s%s%s", (int)ld, dir, dir[ld - 1] == '/' ? "" : "/", path);
+    return full;
+}
+
 sr_status sr_file_read(const char *path, uint8_t **data, size_t *size)
 {
     return sr_file_read_max(path, SIZE_MAX - 2, data, size);

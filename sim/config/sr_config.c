@@ -240,13 +240,9 @@ static void note_inputs(sr_config *c, const sr_experiment *e)
     for (int i = 0; i < e->n_models; i++) {
         const char *src = e->models[i].source;
         if (!src || !is_file_source(src)) continue;
-        if (src[0] == '/') {
-            note_input(c, src);
-        } else {
-            char full[4096];
-            snprintf(full, sizeof full, "%s/%s", c->dir, src);
-            note_input(c, full);
-        }
+        char *full = sr_path_beside(c->dir, src);
+        if (full) note_input(c, full);
+        free(full);
     }
 }
 
@@ -872,17 +868,12 @@ static void parse_models(bctx *b, const sr_ynode *seq)
         const sr_ynode *gsrc = GIVEN(b->model_given, mi, sr_sec_model, "source");
         if (gsrc && m->source) {
             if (is_file_source(m->source)) {
-                char *full = NULL;
-                if (m->source[0] == '/') {
-                    full = strdup(m->source);
-                } else {
-                    size_t n = strlen(b->cfg->dir) + strlen(m->source) + 2;
-                    full = malloc(n);
-                    if (full) snprintf(full, n, "%s/%s", b->cfg->dir, m->source);
-                }
+                char *full = sr_path_beside(b->cfg->dir, m->source);
                 struct stat st;
-                if (full && (stat(full, &st) != 0 || !S_ISREG(st.st_mode)))
+                if (full && (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) && strcmp(full, m->source))
                     BERR(gsrc, "model file '%s' not found (looked for '%s')", m->source, full);
+                else if (full && (stat(full, &st) != 0 || !S_ISREG(st.st_mode)))
+                    BERR(gsrc, "model file '%s' not found", m->source);
                 else if (full && b->zc && !errs) {
                     const sr_graph *gr;
                     const char *msg = NULL;
@@ -961,8 +952,13 @@ static void source_arrivals(bctx *b, sr_source_spec *s, const sr_ynode *it, int 
     char msg[1024] = "";
     sr_status rst = sr_file_read_max(full, SR_TRACE_MAX_BYTES, &text, &len);
     if (rst == SR_ERR_IO) {
-        BERR(G("arrival_trace"), "arrival trace file '%s' not found or unreadable (looked for '%s': %s)",
-             G("arrival_trace")->text, full, strerror(errno));
+        int e = errno;
+        const char *w = G("arrival_trace")->text;
+        if (strcmp(w, full))
+            BERR(G("arrival_trace"), "arrival trace file '%s' not found or unreadable (looked for '%s': %s)", w, full,
+                 strerror(e));
+        else
+            BERR(G("arrival_trace"), "arrival trace file '%s' not found or unreadable (%s)", w, strerror(e));
         return;
     } else if (rst != SR_OK) {
         char why[160];
@@ -1096,11 +1092,7 @@ static int route_exists(const void *user, int sg, int si, int dg, int di)
 /* Resolves a path written relative to the experiment file. Caller frees. */
 static char *relative_to_file(const bctx *b, const char *path)
 {
-    if (path[0] == '/') return strdup(path);
-    size_t n = strlen(b->cfg->dir) + strlen(path) + 2;
-    char *full = malloc(n);
-    if (full) snprintf(full, n, "%s/%s", b->cfg->dir, path);
-    return full;
+    return sr_path_beside(b->cfg->dir, path);
 }
 
 /* What a policy's check() reports through: its keys' nodes in the mapping. */
@@ -1848,16 +1840,11 @@ static void import_simgrid_platform(sr_config *c, sr_diag *d)
             mixed = 1;
         }
     if (mixed) return;
-    size_t n = strlen(c->dir) + strlen(xml->text) + 2;
-    char *path = malloc(n);
+    char *path = sr_path_beside(c->dir, xml->text);
     if (!path) {
         sr_diag_error(d, xml->line, xml->col, "platform.simgrid: out of memory");
         return;
     }
-    if (xml->text[0] == '/')
-        snprintf(path, n, "%s", xml->text);
-    else
-        snprintf(path, n, "%s/%s", c->dir, xml->text);
     char *yaml = NULL, err[1024];
     sr_status st = sr_platform_import_simgrid_text(path, &yaml, err, sizeof err);
     if (st != SR_OK) {

@@ -9,6 +9,7 @@
 
 #include "failures.h"
 #include "sr_config_internal.h"
+#include "sr_file.h"
 #include "sr_trace.h"
 
 /* Drawn outages are capped by the engine (sr_profiles.c); reject schedules that would come near the cap. */
@@ -112,18 +113,18 @@ static void load_trace(const sr_parse_ctx *ctx, const char *dir, const sr_ynode 
                        sr_trace **slot, sr_trace_format fmt, sr_trace_kind kind, int64_t bin_ms)
 {
     const char *written = *path;
-    size_t n = strlen(dir) + strlen(written) + 2;
-    char *full = written[0] == '/' ? strdup(written) : malloc(n);
+    char *full = sr_path_beside(dir, written);
     if (!full) {
         DERR(g, "out of memory");
         return;
     }
-    if (written[0] != '/') snprintf(full, n, "%s/%s", dir, written);
     char msg[1024];
     sr_status st = sr_trace_read(full, fmt, kind, bin_ms, slot, msg, sizeof msg);
-    if (st == SR_ERR_IO)
+    if (st == SR_ERR_IO && strcmp(written, full))
         DERR(g, "%s trace file '%s' not found or unreadable (looked for '%s')", sr_trace_kind_name(kind),
              written, full);
+    else if (st == SR_ERR_IO)
+        DERR(g, "%s trace file '%s' not found or unreadable", sr_trace_kind_name(kind), written);
     else if (st != SR_OK)
         DERR(g, "bad %s trace '%s': %s", sr_trace_kind_name(kind), written, msg);
     free(*path);

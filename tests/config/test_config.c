@@ -456,6 +456,24 @@ static void test_swept_seed_and_single_policy(void **state)
 /* sr_file_read_max, the reader of users' files: a file of max bytes is read, max + 1 refused (from its size,
  * before reading: a sparse file of 1 TiB takes no time and no memory), a device or FIFO refused without reading
  * (it would be read for ever, or block), each with its words. */
+/* Paths written in an experiment, read beside it: no "./" added in front of what the user wrote. */
+static void test_path_beside(void **state)
+{
+    (void)state;
+    static const char *cases[][3] = {
+        {".", "m.onnx", "m.onnx"},        {".", "./m.onnx", "m.onnx"},     {".", "././/m.onnx", "m.onnx"},
+        {".", "../m.onnx", "../m.onnx"},  {"exp", "m.onnx", "exp/m.onnx"}, {"exp/", "./nets/m", "exp/nets/m"},
+        {"/", "m.onnx", "/m.onnx"},       {"/a/b", "/abs/m", "/abs/m"},    {"a", "./", "a/./"},
+        {"a//", ".hidden/x", "a/.hidden/x"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *p = sr_path_beside(cases[i][0], cases[i][1]);
+        assert_non_null(p);
+        assert_string_equal(p, cases[i][2]);
+        free(p);
+    }
+}
+
 static void test_file_read_max(void **state)
 {
     (void)state;
@@ -694,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_shipped_experiments),
         cmocka_unit_test(test_file_read_max),
+        cmocka_unit_test(test_path_beside),
         cmocka_unit_test(test_many_keys),
         cmocka_unit_test(test_profile_interference),
         cmocka_unit_test(test_profile_idle),

@@ -14,11 +14,16 @@
  *   only halved and 30 KiB still fits: measured within 0.5 % at 0.4 s between messages.)
  * - A link whose bandwidth follows a trace (shaped in the delay line): 60 kB sent 30 ms before a step from 8
  *   to 2 Mbit/s takes its piecewise closed form (30 kB before the step, 30 kB after it, plus d) within 5 %.
+ * A case that is slower than its closed form beyond 5 % is measured again, up to three times, and passes if one
+ * attempt does: a busy machine (CI's is shared) can only delay a message, as an 8 ms stall of the first 30 KiB
+ * frame once did (71.29 ms for 63.02), while an emulator that is really slow is slow on every attempt. Faster
+ * than the closed form, or a cold connection without its slow start, fails at once.
  * Needs root (namespaces, TUN, tc): without it the test is skipped (exit 77) and says why. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -36,7 +41,39 @@
 #define HDR_BYTES 64
 #define MAX_MSG 8
 
+#define ATTEMPTS 3
+
 static int failures;
+static int g_slow, g_hard, g_last; /* this attempt's misses: only slower than the closed form, or any other; last? */
+
+/* A miss of this attempt: slow (measured time above its closed form: a busy machine may be the cause, so the case
+ * is measured again unless this is its last attempt) or hard (anything else: the case fails now). */
+static void miss(int slow, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s", slow && !g_last ? "slow, measured again: " : "FAIL: ");
+    vprintf(fmt, ap);
+    va_end(ap);
+    if (slow)
+        g_slow++;
+    else
+        g_hard++;
+}
+
+/* Runs one case up to ATTEMPTS times while its only misses are slow ones. */
+static void run_case(void (*fn)(const void *), const void *arg)
+{
+    for (int a = 1; a <= ATTEMPTS; a++) {
+        g_slow = g_hard = 0;
+        g_last = a == ATTEMPTS;
+        fn(arg);
+        if (g_hard || !g_slow || g_last) {
+            failures += g_hard + g_slow;
+            return;
+        }
+    }
+}
 
 typedef struct plan {
     int n;
@@ -110,8 +147,7 @@ static int run_link(const sr_tb_link *link, const sr_tb_tcp *tcp, plan *p, doubl
     sr_testbed *tb = NULL;
     char err[512];
     if (sr_testbed_create(2, NULL, link, 1, tcp, &tb, err, sizeof err) != SR_OK) {
-        printf("FAIL: testbed: %s\n", err);
-        failures++;
+        miss(0, "testbed: %s\n", err);
         return -1;
     }
     double o = 0;
@@ -142,8 +178,7 @@ static int run_link(const sr_tb_link *link, const sr_tb_tcp *tcp, plan *p, doubl
     close(ps[0]);
     sr_testbed_free(tb);
     if (ok != p->n || st_r != 0 || st_s != 0) {
-        printf("FAIL: the sender or the receiver failed (%d of %d messages)\n", ok, p->n);
-        failures++;
+        miss(0, "the sender or the receiver failed (%d of %d messages)\n", ok, p->n);
         return -1;
     }
     return 0;
@@ -178,26 +213,100 @@ static int cmp_double(const void *a, const void *b)
  * first, as bbr's pacing did by 13 ms, does). Of an even number of others, the lower middle: with two, the
  * upper was the larger of the two, and one message delayed 7 ms by the machine failed a CI run (70.60 ms for
  * 63.02, the other 63.32). */
-static void check_close(const char *what, double bw_bps, double delay_s, const sr_tb_tcp *tcp, const plan *p,
-                        double tol)
+typedef struct close_case {
+    const char *what;
+    double bw_bps, delay_s;
+    const sr_tb_tcp *tcp;
+    const plan *p;
+    double tol;
+} close_case;
+
+/* time t of message 'which' against its closed form: a miss beyond tol, slow or hard by its sign */
+static void check_one(const char *what, const char *which, double t, double expect, double tol)
 {
+    if (fabs(t - expect) <= tol * expect) return;
+    miss(t > expect, "%s: %s took %.2f ms, off d + S/B = %.2f ms by more than %g %%\n", what, which, t * 1e3,
+         expect * 1e3, tol * 100);
+}
+
+static void check_close(const void *arg)
+{
+    const close_case *c = arg;
     double got[MAX_MSG], rest[MAX_MSG];
-    if (run(bw_bps, delay_s, tcp, p, got) != 0) return;
-    double expect = delay_s + (double)p->bytes * 8.0 / bw_bps;
-    print_case(what, bw_bps, delay_s, p, got, expect);
-    memcpy(rest, got + 1, sizeof(double) * (size_t)(p->n - 1));
-    qsort(rest, (size_t)(p->n - 1), sizeof(double), cmp_double);
-    double med = rest[(p->n - 2) / 2];
-    if (!(fabs(got[0] - expect) <= tol * expect)) {
-        printf("FAIL: %s: the first message took %.2f ms, off d + S/B = %.2f ms by more than %.0f %%\n", what,
-               got[0] * 1e3, expect * 1e3, tol * 100);
-        failures++;
-    }
-    if (!(fabs(med - expect) <= tol * expect)) {
-        printf("FAIL: %s: the messages after the first took %.2f ms (median), off d + S/B = %.2f ms by more "
-               "than %.0f %%\n",
-               what, med * 1e3, expect * 1e3, tol * 100);
-        failures++;
+    if (run(c->bw_bps, c->delay_s, c->tcp, c->p, got) != 0) return;
+    double expect = c->delay_s + (double)c->p->bytes * 8.0 / c->bw_bps;
+    print_case(c->what, c->bw_bps, c->delay_s, c->p, got, expect);
+    memcpy(rest, got + 1, sizeof(double) * (size_t)(c->p->n - 1));
+    qsort(rest, (size_t)(c->p->n - 1), sizeof(double), cmp_double);
+    check_one(c->what, "the first message", got[0], expect, c->tol);
+    check_one(c->what, "the messages after the first (median)", rest[(c->p->n - 2) / 2], expect, c->tol);
+}
+
+/* 30 KiB with cold TCP: the first message on a new connection, the second after 1.5 s idle (several RTOs: the
+ * window halves per RTO idle, down to the initial 10 segments): each at least one round trip over d + S/B */
+static void check_cold_frame(const void *arg)
+{
+    (void)arg;
+    const sr_tb_tcp cold = SR_TB_TCP_COLD;
+    plan frame = {2, 30720, 1.5, 0};
+    double got[MAX_MSG];
+    if (run(18.88e6, 0.050, &cold, &frame, got) != 0) return;
+    double expect = 0.050 + 30720 * 8.0 / 18.88e6, rtt = 0.100;
+    print_case("30 KiB frame, cold TCP", 18.88e6, 0.050, &frame, got, expect);
+    for (int i = 0; i < frame.n; i++)
+        if (!(got[i] >= expect + rtt * 0.9))
+            miss(0, "cold TCP: message %d took %.2f ms, less than d + S/B + one round trip (%.2f ms): no slow start?\n",
+                 i, got[i] * 1e3, (expect + rtt) * 1e3);
+}
+
+/* a bandwidth step in a trace (a CSV trace's piecewise-constant rate): 8 Mbit/s, 2 Mbit/s from 0.15 s on;
+ * 60 kB sent at 0.12 s: 30 kB at 8 Mbit/s until the step, 30 kB at 2 Mbit/s after it, then the delay */
+static void check_bw_step(const void *arg)
+{
+    (void)arg;
+    const sr_tb_tcp warm = SR_TB_TCP_WARM;
+    double times[2] = {0, 0.15}, rates[2] = {8e6, 2e6};
+    sr_trace step = {SR_TRACE_BANDWIDTH, 2, times, rates, 0};
+    sr_tb_link traced = {.a = 0, .b = 1, .bw_ab_bps = 8e6, .bw_ba_bps = 8e6, .delay_ab_s = 0.020, .delay_ba_s = 0.020,
+                         .trace_ab = &step, .n_flows = 1};
+    plan one = {1, 60000, 0, 0.12};
+    double got[MAX_MSG], start[MAX_MSG];
+    if (run_link(&traced, &warm, &one, 0.5, got, start) != 0) return;
+    /* the closed form from the time the sender really started (0.12 s unless it was scheduled late) */
+    double s0 = start[0], before = s0 < 0.15 ? (0.15 - s0) * 8e6 / 8.0 : 0;
+    double expect = before >= 60000 ? 0.020 + 60000 * 8.0 / 8e6
+                                    : 0.020 + (s0 < 0.15 ? 0.15 - s0 : 0) + (60000 - before) * 8.0 / 2e6;
+    one.first_s = 0.12;
+    printf("(the sender started at %.2f ms of the trace)\n", s0 * 1e3);
+    print_case("60 kB across a step from 8 to 2 Mbit/s at 0.15 s, sent at 0.12 s", 8e6, 0.020, &one, got, expect);
+    if (!(fabs(got[0] - expect) <= 0.05 * expect))
+        miss(got[0] > expect,
+             "the transfer across the step took %.2f ms, off its piecewise closed form %.2f ms by more than 5 %% "
+             "(%.2f ms at 8 Mbit/s throughout, %.2f ms at 2 Mbit/s)\n",
+             got[0] * 1e3, expect * 1e3, (0.020 + 60000 * 8.0 / 8e6) * 1e3, (0.020 + 60000 * 8.0 / 2e6) * 1e3);
+}
+
+/* a latency step in a trace: the link's own 20 ms until 0.3 s of the trace, 120 ms after; 7 273 bytes at
+ * 5 Mbit/s sent at 0.1 s and at 0.5 s: d(t) + S/B with the latency at the time each was sent */
+static void check_latency_step(const void *arg)
+{
+    (void)arg;
+    const sr_tb_tcp warm = SR_TB_TCP_WARM;
+    double lat_times[2] = {0, 0.3}, lats[2] = {0.020, 0.120};
+    sr_trace lat_step = {SR_TRACE_LATENCY, 2, lat_times, lats, 0};
+    sr_tb_link lat_traced = {.a = 0, .b = 1, .bw_ab_bps = 5e6, .bw_ba_bps = 5e6, .delay_ab_s = 0.020,
+                             .delay_ba_s = 0.020, .n_flows = 1, .lat_trace_ab = &lat_step, .lat_static_ab_s = 0.020};
+    plan two = {2, 7273, 0.4, 0.1};
+    double got[MAX_MSG], start[MAX_MSG];
+    if (run_link(&lat_traced, &warm, &two, 0.5, got, start) != 0) return;
+    printf("(the sender started at %.2f and %.2f ms of the trace)\n", start[0] * 1e3, start[1] * 1e3);
+    for (int i = 0; i < 2; i++) {
+        double d = start[i] < 0.3 ? 0.020 : 0.120, expect = d + 7273 * 8.0 / 5e6;
+        printf("latency trace, message %d: %.2f ms, d(t) + S/B = %.2f ms (%+.1f %%)\n", i, got[i] * 1e3,
+               expect * 1e3, 100.0 * (got[i] - expect) / expect);
+        if (!(fabs(got[i] - expect) <= 0.05 * expect))
+            miss(got[i] > expect, "latency trace: message %d took %.2f ms, off d(t) + S/B = %.2f ms by more than 5 %%\n",
+                 i, got[i] * 1e3, expect * 1e3);
     }
 }
 
@@ -211,70 +320,17 @@ int main(void)
     sr_testbed_cleanup_stale();
     const sr_tb_tcp warm = SR_TB_TCP_WARM, cold = SR_TB_TCP_COLD;
     /* split-brain's quant4+rans activation at the LTE uplink's bandwidth */
-    plan coded = {5, 7273, 0.3, 0};
-    check_close("coded activation, warm TCP", 5.85e6, 0.050, &warm, &coded, 0.05);
-    check_close("coded activation, cold TCP", 5.85e6, 0.050, &cold, &coded, 0.05);
-    /* quickstart's 30 KiB frame at 18.88 Mbit/s */
-    plan frame = {3, 30720, 1.5, 0}; /* 1.5 s idle: as the cold case below, which restarts */
-    check_close("30 KiB frame, warm TCP", 18.88e6, 0.050, &warm, &frame, 0.05);
-    /* cold: the first message on a new connection, the second after 1.5 s idle (several RTOs: the window
-     * halves per RTO idle, down to the initial 10 segments) */
-    frame = (plan){2, 30720, 1.5, 0};
-    double got[MAX_MSG];
-    if (run(18.88e6, 0.050, &cold, &frame, got) == 0) {
-        double expect = 0.050 + 30720 * 8.0 / 18.88e6, rtt = 0.100;
-        print_case("30 KiB frame, cold TCP", 18.88e6, 0.050, &frame, got, expect);
-        for (int i = 0; i < frame.n; i++)
-            if (!(got[i] >= expect + rtt * 0.9)) {
-                printf("FAIL: cold TCP: message %d took %.2f ms, less than d + S/B + one round trip (%.2f ms): "
-                       "no slow start?\n",
-                       i, got[i] * 1e3, (expect + rtt) * 1e3);
-                failures++;
-            }
-    }
-    /* a bandwidth step in a trace (a CSV trace's piecewise-constant rate): 8 Mbit/s, 2 Mbit/s from 0.15 s on;
-     * 60 kB sent at 0.12 s: 30 kB at 8 Mbit/s until the step, 30 kB at 2 Mbit/s after it, then the delay */
-    double times[2] = {0, 0.15}, rates[2] = {8e6, 2e6};
-    sr_trace step = {SR_TRACE_BANDWIDTH, 2, times, rates, 0};
-    sr_tb_link traced = {.a = 0, .b = 1, .bw_ab_bps = 8e6, .bw_ba_bps = 8e6, .delay_ab_s = 0.020, .delay_ba_s = 0.020,
-                         .trace_ab = &step, .n_flows = 1};
-    plan one = {1, 60000, 0, 0.12};
-    double start[MAX_MSG];
-    if (run_link(&traced, &warm, &one, 0.5, got, start) == 0) {
-        /* the closed form from the time the sender really started (0.12 s unless it was scheduled late) */
-        double s0 = start[0], before = s0 < 0.15 ? (0.15 - s0) * 8e6 / 8.0 : 0;
-        double expect = before >= 60000 ? 0.020 + 60000 * 8.0 / 8e6
-                                        : 0.020 + (s0 < 0.15 ? 0.15 - s0 : 0) + (60000 - before) * 8.0 / 2e6;
-        one.first_s = 0.12;
-        printf("(the sender started at %.2f ms of the trace)\n", s0 * 1e3);
-        print_case("60 kB across a step from 8 to 2 Mbit/s at 0.15 s, sent at 0.12 s", 8e6, 0.020, &one, got,
-                   expect);
-        if (!(fabs(got[0] - expect) <= 0.05 * expect)) {
-            printf("FAIL: the transfer across the step took %.2f ms, off its piecewise closed form %.2f ms by "
-                   "more than 5 %% (%.2f ms at 8 Mbit/s throughout, %.2f ms at 2 Mbit/s)\n",
-                   got[0] * 1e3, expect * 1e3, (0.020 + 60000 * 8.0 / 8e6) * 1e3, (0.020 + 60000 * 8.0 / 2e6) * 1e3);
-            failures++;
-        }
-    }
-    /* a latency step in a trace: the link's own 20 ms until 0.3 s of the trace, 120 ms after; 7 273 bytes at
-     * 5 Mbit/s sent at 0.1 s and at 0.5 s: d(t) + S/B with the latency at the time each was sent */
-    double lat_times[2] = {0, 0.3}, lats[2] = {0.020, 0.120};
-    sr_trace lat_step = {SR_TRACE_LATENCY, 2, lat_times, lats, 0};
-    sr_tb_link lat_traced = {.a = 0, .b = 1, .bw_ab_bps = 5e6, .bw_ba_bps = 5e6, .delay_ab_s = 0.020,
-                             .delay_ba_s = 0.020, .n_flows = 1, .lat_trace_ab = &lat_step, .lat_static_ab_s = 0.020};
-    plan two = {2, 7273, 0.4, 0.1};
-    if (run_link(&lat_traced, &warm, &two, 0.5, got, start) == 0) {
-        printf("(the sender started at %.2f and %.2f ms of the trace)\n", start[0] * 1e3, start[1] * 1e3);
-        for (int i = 0; i < 2; i++) {
-            double d = start[i] < 0.3 ? 0.020 : 0.120, expect = d + 7273 * 8.0 / 5e6;
-            printf("latency trace, message %d: %.2f ms, d(t) + S/B = %.2f ms (%+.1f %%)\n", i, got[i] * 1e3,
-                   expect * 1e3, 100.0 * (got[i] - expect) / expect);
-            if (!(fabs(got[i] - expect) <= 0.05 * expect)) {
-                printf("FAIL: latency trace: message %d took %.2f ms, off d(t) + S/B = %.2f ms by more than 5 %%\n",
-                       i, got[i] * 1e3, expect * 1e3);
-                failures++;
-            }
-        }
-    }
+    const plan coded = {5, 7273, 0.3, 0};
+    const close_case coded_warm = {"coded activation, warm TCP", 5.85e6, 0.050, &warm, &coded, 0.05};
+    const close_case coded_cold = {"coded activation, cold TCP", 5.85e6, 0.050, &cold, &coded, 0.05};
+    run_case(check_close, &coded_warm);
+    run_case(check_close, &coded_cold);
+    /* quickstart's 30 KiB frame at 18.88 Mbit/s; 1.5 s idle: as the cold case, which restarts */
+    const plan frame = {3, 30720, 1.5, 0};
+    const close_case frame_warm = {"30 KiB frame, warm TCP", 18.88e6, 0.050, &warm, &frame, 0.05};
+    run_case(check_close, &frame_warm);
+    run_case(check_cold_frame, NULL);
+    run_case(check_bw_step, NULL);
+    run_case(check_latency_step, NULL);
     return failures ? 1 : 0;
 }
