@@ -1,4 +1,4 @@
-/* emu_test_net.c: the emulate tests' shared socket helpers (emu_test_net.h). */
+/* emu_test_net.c: the emulate tests' shared helpers (emu_test_net.h): the testbed check, sockets, the clock. */
 #define _GNU_SOURCE
 #include "emu_test_net.h"
 
@@ -8,6 +8,17 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+int emu_test_testbed_ready(void)
+{
+    char err[512];
+    if (sr_testbed_check(err, sizeof err) != SR_OK) {
+        printf("SKIP: %s\n", err);
+        return 0;
+    }
+    sr_testbed_cleanup_stale();
+    return 1;
+}
 
 double emu_test_now_s(void)
 {

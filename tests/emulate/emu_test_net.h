@@ -20,6 +20,11 @@
         }                                                                                                    \
     } while (0)
 
+/* 1 when this machine can build testbeds (sr_testbed_check), after removing what a killed run left
+ * (sr_testbed_cleanup_stale); 0 after printing "SKIP: <why>": the test then exits 77, which ctest reports as
+ * skipped. */
+int emu_test_testbed_ready(void);
+
 /* Monotonic seconds. */
 double emu_test_now_s(void);
 

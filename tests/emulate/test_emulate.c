@@ -153,12 +153,7 @@ static void test_guardian(void)
 
 int main(void)
 {
-    char err[512];
-    if (sr_testbed_check(err, sizeof err) != SR_OK) {
-        printf("SKIP: %s\n", err);
-        return 77;
-    }
-    sr_testbed_cleanup_stale();
+    if (!emu_test_testbed_ready()) return 77;
     test_run();
     test_guardian();
     printf("%s\n", failures ? "FAILED" : "ok");

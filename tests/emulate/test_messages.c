@@ -312,12 +312,7 @@ static void check_latency_step(const void *arg)
 
 int main(void)
 {
-    char err[512];
-    if (sr_testbed_check(err, sizeof err) != SR_OK) {
-        printf("SKIP: %s\n", err);
-        return 77;
-    }
-    sr_testbed_cleanup_stale();
+    if (!emu_test_testbed_ready()) return 77;
     const sr_tb_tcp warm = SR_TB_TCP_WARM, cold = SR_TB_TCP_COLD;
     /* split-brain's quant4+rans activation at the LTE uplink's bandwidth */
     const plan coded = {5, 7273, 0.3, 0};

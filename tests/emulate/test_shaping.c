@@ -112,12 +112,7 @@ static double measure(double bw_bps, double delay_s, size_t warm, size_t bulk)
 
 int main(void)
 {
-    char err[512];
-    if (sr_testbed_check(err, sizeof err) != SR_OK) {
-        printf("SKIP: %s\n", err);
-        return 77;
-    }
-    sr_testbed_cleanup_stale();
+    if (!emu_test_testbed_ready()) return 77;
     const struct {
         double bw;
         size_t warm, bulk;

@@ -240,12 +240,7 @@ static int check(const char *what, double got, double expect, double tol)
 
 int main(void)
 {
-    char err[512];
-    if (sr_testbed_check(err, sizeof err) != SR_OK) {
-        printf("SKIP: %s\n", err);
-        return 77;
-    }
-    sr_testbed_cleanup_stale();
+    if (!emu_test_testbed_ready()) return 77;
     const double d = PRIV_S + SHARED_S, b = SHARED_BPS;
     int failed = 0;
     double start[2], end[2];
