@@ -5,9 +5,47 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+static int g_failures, g_in_case, g_last, g_retry, g_hard; /* the running case's misses of this attempt */
+
+void emu_test_miss(int retry, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s", retry && g_in_case && !g_last ? "slow, measured again: " : "FAIL: ");
+    vprintf(fmt, ap);
+    va_end(ap);
+    if (!g_in_case)
+        g_failures++;
+    else if (retry)
+        g_retry++;
+    else
+        g_hard++;
+}
+
+void emu_test_case(void (*fn)(const void *arg), const void *arg)
+{
+    g_in_case = 1;
+    for (int a = 1; a <= EMU_TEST_ATTEMPTS; a++) {
+        g_retry = g_hard = 0;
+        g_last = a == EMU_TEST_ATTEMPTS;
+        fn(arg);
+        if (g_hard || !g_retry || g_last) {
+            g_failures += g_hard + g_retry;
+            break;
+        }
+    }
+    g_in_case = 0;
+}
+
+int emu_test_failures(void)
+{
+    return g_failures;
+}
 
 int emu_test_testbed_ready(void)
 {

@@ -14,16 +14,13 @@
  *   only halved and 30 KiB still fits: measured within 0.5 % at 0.4 s between messages.)
  * - A link whose bandwidth follows a trace (shaped in the delay line): 60 kB sent 30 ms before a step from 8
  *   to 2 Mbit/s takes its piecewise closed form (30 kB before the step, 30 kB after it, plus d) within 5 %.
- * A case that is slower than its closed form beyond 5 % is measured again, up to three times, and passes if one
- * attempt does: a busy machine (CI's is shared) can only delay a message, as an 8 ms stall of the first 30 KiB
- * frame once did (71.29 ms for 63.02), while an emulator that is really slow is slow on every attempt. Faster
- * than the closed form, or a cold connection without its slow start, fails at once.
+ * A case slower than its closed form beyond 5 % is measured again (emu_test_case): an 8 ms stall of the first
+ * 30 KiB frame once failed CI (71.29 ms for 63.02). Faster, or a cold connection without its slow start, fails.
  * Needs root (namespaces, TUN, tc): without it the test is skipped (exit 77) and says why. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -40,40 +37,6 @@
 #define PORT 7312
 #define HDR_BYTES 64
 #define MAX_MSG 8
-
-#define ATTEMPTS 3
-
-static int failures;
-static int g_slow, g_hard, g_last; /* this attempt's misses: only slower than the closed form, or any other; last? */
-
-/* A miss of this attempt: slow (measured time above its closed form: a busy machine may be the cause, so the case
- * is measured again unless this is its last attempt) or hard (anything else: the case fails now). */
-static void miss(int slow, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s", slow && !g_last ? "slow, measured again: " : "FAIL: ");
-    vprintf(fmt, ap);
-    va_end(ap);
-    if (slow)
-        g_slow++;
-    else
-        g_hard++;
-}
-
-/* Runs one case up to ATTEMPTS times while its only misses are slow ones. */
-static void run_case(void (*fn)(const void *), const void *arg)
-{
-    for (int a = 1; a <= ATTEMPTS; a++) {
-        g_slow = g_hard = 0;
-        g_last = a == ATTEMPTS;
-        fn(arg);
-        if (g_hard || !g_slow || g_last) {
-            failures += g_hard + g_slow;
-            return;
-        }
-    }
-}
 
 typedef struct plan {
     int n;
@@ -147,7 +110,7 @@ static int run_link(const sr_tb_link *link, const sr_tb_tcp *tcp, plan *p, doubl
     sr_testbed *tb = NULL;
     char err[512];
     if (sr_testbed_create(2, NULL, link, 1, tcp, &tb, err, sizeof err) != SR_OK) {
-        miss(0, "testbed: %s\n", err);
+        emu_test_miss(0, "testbed: %s\n", err);
         return -1;
     }
     double o = 0;
@@ -178,7 +141,7 @@ static int run_link(const sr_tb_link *link, const sr_tb_tcp *tcp, plan *p, doubl
     close(ps[0]);
     sr_testbed_free(tb);
     if (ok != p->n || st_r != 0 || st_s != 0) {
-        miss(0, "the sender or the receiver failed (%d of %d messages)\n", ok, p->n);
+        emu_test_miss(0, "the sender or the receiver failed (%d of %d messages)\n", ok, p->n);
         return -1;
     }
     return 0;
@@ -225,7 +188,7 @@ typedef struct close_case {
 static void check_one(const char *what, const char *which, double t, double expect, double tol)
 {
     if (fabs(t - expect) <= tol * expect) return;
-    miss(t > expect, "%s: %s took %.2f ms, off d + S/B = %.2f ms by more than %g %%\n", what, which, t * 1e3,
+    emu_test_miss(t > expect, "%s: %s took %.2f ms, off d + S/B = %.2f ms by more than %g %%\n", what, which, t * 1e3,
          expect * 1e3, tol * 100);
 }
 
@@ -255,7 +218,7 @@ static void check_cold_frame(const void *arg)
     print_case("30 KiB frame, cold TCP", 18.88e6, 0.050, &frame, got, expect);
     for (int i = 0; i < frame.n; i++)
         if (!(got[i] >= expect + rtt * 0.9))
-            miss(0, "cold TCP: message %d took %.2f ms, less than d + S/B + one round trip (%.2f ms): no slow start?\n",
+            emu_test_miss(0, "cold TCP: message %d took %.2f ms, less than d + S/B + one round trip (%.2f ms): no slow start?\n",
                  i, got[i] * 1e3, (expect + rtt) * 1e3);
 }
 
@@ -280,7 +243,7 @@ static void check_bw_step(const void *arg)
     printf("(the sender started at %.2f ms of the trace)\n", s0 * 1e3);
     print_case("60 kB across a step from 8 to 2 Mbit/s at 0.15 s, sent at 0.12 s", 8e6, 0.020, &one, got, expect);
     if (!(fabs(got[0] - expect) <= 0.05 * expect))
-        miss(got[0] > expect,
+        emu_test_miss(got[0] > expect,
              "the transfer across the step took %.2f ms, off its piecewise closed form %.2f ms by more than 5 %% "
              "(%.2f ms at 8 Mbit/s throughout, %.2f ms at 2 Mbit/s)\n",
              got[0] * 1e3, expect * 1e3, (0.020 + 60000 * 8.0 / 8e6) * 1e3, (0.020 + 60000 * 8.0 / 2e6) * 1e3);
@@ -305,7 +268,7 @@ static void check_latency_step(const void *arg)
         printf("latency trace, message %d: %.2f ms, d(t) + S/B = %.2f ms (%+.1f %%)\n", i, got[i] * 1e3,
                expect * 1e3, 100.0 * (got[i] - expect) / expect);
         if (!(fabs(got[i] - expect) <= 0.05 * expect))
-            miss(got[i] > expect, "latency trace: message %d took %.2f ms, off d(t) + S/B = %.2f ms by more than 5 %%\n",
+            emu_test_miss(got[i] > expect, "latency trace: message %d took %.2f ms, off d(t) + S/B = %.2f ms by more than 5 %%\n",
                  i, got[i] * 1e3, expect * 1e3);
     }
 }
@@ -318,14 +281,14 @@ int main(void)
     const plan coded = {5, 7273, 0.3, 0};
     const close_case coded_warm = {"coded activation, warm TCP", 5.85e6, 0.050, &warm, &coded, 0.05};
     const close_case coded_cold = {"coded activation, cold TCP", 5.85e6, 0.050, &cold, &coded, 0.05};
-    run_case(check_close, &coded_warm);
-    run_case(check_close, &coded_cold);
+    emu_test_case(check_close, &coded_warm);
+    emu_test_case(check_close, &coded_cold);
     /* quickstart's 30 KiB frame at 18.88 Mbit/s; 1.5 s idle: as the cold case, which restarts */
     const plan frame = {3, 30720, 1.5, 0};
     const close_case frame_warm = {"30 KiB frame, warm TCP", 18.88e6, 0.050, &warm, &frame, 0.05};
-    run_case(check_close, &frame_warm);
-    run_case(check_cold_frame, NULL);
-    run_case(check_bw_step, NULL);
-    run_case(check_latency_step, NULL);
-    return failures ? 1 : 0;
+    emu_test_case(check_close, &frame_warm);
+    emu_test_case(check_cold_frame, NULL);
+    emu_test_case(check_bw_step, NULL);
+    emu_test_case(check_latency_step, NULL);
+    return emu_test_failures() ? 1 : 0;
 }

@@ -2,10 +2,9 @@
  * B and one-way delay d, a bulk transfer of S bytes on a warm TCP connection (its window already open) takes
  * d + S / B from the sender's first write to the receiver's last byte. Checked within 5 % at 500 Kbit/s,
  * 5 Mbit/s and 200 Mbit/s with d = 20 ms, S sized to take about 0.8 s. A transfer faster than the closed form
- * beyond 5 % fails at once (the link did not hold its rate or delay); one slower is measured again, up to three
- * times, and the best counts: a busy machine (CI's is shared) can only lengthen a transfer, as a 58 ms stall at
- * 200 Mbit/s once did, and an emulator that is really slow is slow on every attempt. Needs root (namespaces,
- * TUN, tc): without it the test is skipped (exit 77) and says why. */
+ * beyond 5 % fails at once (the link did not hold its rate or delay); one slower is measured again
+ * (emu_test_case): a 58 ms stall at 200 Mbit/s once failed CI. Needs root (namespaces, TUN, tc): without it the
+ * test is skipped (exit 77) and says why. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -110,33 +109,27 @@ static double measure(double bw_bps, double delay_s, size_t warm, size_t bulk)
     return (got - expect) / expect;
 }
 
+typedef struct shaping_case {
+    double bw;
+    size_t warm, bulk;
+} shaping_case;
+
+static const shaping_case cases[] = {{500e3, 40000, 60000}, {5e6, 200000, 500000}, {200e6, 4000000, 20000000}};
+
+static void check_case(const void *arg)
+{
+    const shaping_case *c = arg;
+    double e = measure(c->bw, 0.020, c->warm, c->bulk);
+    if (isnan(e))
+        emu_test_miss(0, "%.0f bit/s: the testbed, the sender or the receiver failed\n", c->bw);
+    else if (fabs(e) > 0.05)
+        emu_test_miss(e > 0, "%.0f bit/s is off its closed form by %+.2f %% (more than 5 %%)\n", c->bw, 100.0 * e);
+}
+
 int main(void)
 {
     if (!emu_test_testbed_ready()) return 77;
-    const struct {
-        double bw;
-        size_t warm, bulk;
-    } cases[] = {{500e3, 40000, 60000}, {5e6, 200000, 500000}, {200e6, 4000000, 20000000}};
-    enum { ATTEMPTS = 3 };
-    int failed = 0;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        double best = NAN;
-        for (int a = 0; a < ATTEMPTS; a++) {
-            double e = measure(cases[i].bw, 0.020, cases[i].warm, cases[i].bulk);
-            if (isnan(e) || e < -0.05) { /* a failed run, or faster than the link allows: no retry */
-                best = e;
-                break;
-            }
-            if (isnan(best) || e < best) best = e;
-            if (best <= 0.05 || a + 1 == ATTEMPTS) break;
-            printf("  slower than its closed form by more than 5 %%: measured again (%d of %d)\n", a + 2,
-                   ATTEMPTS);
-        }
-        if (!(fabs(best) <= 0.05)) {
-            printf("FAIL: %.0f bit/s is off its closed form by more than 5 %% (best of its attempts %+.2f %%)\n",
-                   cases[i].bw, 100.0 * best);
-            failed = 1;
-        }
-    }
-    return failed;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        emu_test_case(check_case, &cases[i]);
+    return emu_test_failures() ? 1 : 0;
 }

@@ -8,6 +8,7 @@
  *   (each gets about B/2: TCP's fairness between two cubic flows of one RTT);
  * - max-min, s1's private link 1 Mbit/s (below B/2): s1 gets 1 Mbit/s, s2 the rest (4 Mbit/s): 125 kB and
  *   500 kB each take d + S_i / rate_i (1.021 s) within 10 %;
+ * a case that misses by being slow (or by one flow's share) is measured again (emu_test_case);
  * after the testbed is freed no namespace of this process is left (routers included), and those of a creator
  * killed with its guardian are removed by sr_testbed_cleanup_stale. Needs root
  * (namespaces, TUN, tc): without it the test is skipped (exit 77) and says why. */
@@ -229,40 +230,71 @@ static int stale(void)
     return 1;
 }
 
-static int check(const char *what, double got, double expect, double tol)
+/* got against its closed form within tol; a miss is measured again when it is slower (the machine may be the
+ * cause) or, with share set, either way: one flow's share of a link two flows split is TCP's fairness, which varies
+ * run to run (the two flows' total does not). */
+static void check(const char *what, double got, double expect, double tol, int share)
 {
     double e = (got - expect) / expect;
     printf("%-44s %.4f s, closed form %.4f s, error %+.2f %%\n", what, got, expect, 100.0 * e);
-    if (fabs(e) <= tol) return 0;
-    printf("FAIL: %s is off its closed form by more than %.0f %%\n", what, 100.0 * tol);
-    return 1;
+    if (!(fabs(e) <= tol))
+        emu_test_miss(share || e > 0, "%s is off its closed form by more than %.0f %%\n", what, 100.0 * tol);
+}
+
+static const double D = PRIV_S + SHARED_S, B = SHARED_BPS;
+
+/* s2 alone: the whole link */
+static void case_alone(const void *arg)
+{
+    (void)arg;
+    size_t alone[2] = {0, 500000};
+    double start[2], end[2];
+    if (run(100e6, 2, alone, start, end) != 0) {
+        emu_test_miss(0, "s2 alone: the testbed or a process failed\n");
+        return;
+    }
+    check("s2 alone, 500 kB: d + S/B", end[1] - start[1], D + alone[1] * 8.0 / B, 0.05, 0);
+}
+
+/* both at once: B/2 each */
+static void case_both(const void *arg)
+{
+    (void)arg;
+    size_t both[2] = {312500, 312500};
+    double start[2], end[2];
+    if (run(100e6, 3, both, start, end) != 0) {
+        emu_test_miss(0, "s1 + s2: the testbed or a process failed\n");
+        return;
+    }
+    double t0 = fmin(start[0], start[1]), t_all = 2.0 * both[0] * 8.0 / B + D;
+    check("s1 + s2, 312.5 kB each: all, d + 2S/B", fmax(end[0], end[1]) - t0, t_all, 0.05, 0);
+    check("  s1 (B/2)", end[0] - start[0], t_all, 0.10, 1);
+    check("  s2 (B/2)", end[1] - start[1], t_all, 0.10, 1);
+}
+
+/* max-min: s1 held to 1 Mbit/s by its own link, s2 gets the rest */
+static void case_max_min(const void *arg)
+{
+    (void)arg;
+    size_t mm[2] = {125000, 500000};
+    double start[2], end[2];
+    if (run(1e6, 3, mm, start, end) != 0) {
+        emu_test_miss(0, "max-min: the testbed or a process failed\n");
+        return;
+    }
+    printf("max-min: s2 starts %+.1f ms after s1, ends %+.1f ms after it\n", 1e3 * (start[1] - start[0]),
+           1e3 * (end[1] - end[0]));
+    check("max-min: s1 at 1 Mbit/s, 125 kB", end[0] - start[0], D + mm[0] * 8.0 / 1e6, 0.10, 0);
+    check("max-min: s2 at B - 1 Mbit/s, 500 kB", end[1] - start[1], D + mm[1] * 8.0 / (B - 1e6), 0.10, 0);
 }
 
 int main(void)
 {
     if (!emu_test_testbed_ready()) return 77;
-    const double d = PRIV_S + SHARED_S, b = SHARED_BPS;
-    int failed = 0;
-    double start[2], end[2];
-    /* s2 alone: the whole link */
-    size_t alone[2] = {0, 500000};
-    if (run(100e6, 2, alone, start, end) != 0) return 1;
-    failed |= check("s2 alone, 500 kB: d + S/B", end[1] - start[1], d + alone[1] * 8.0 / b, 0.05);
-    /* both at once: B/2 each */
-    size_t both[2] = {312500, 312500};
-    if (run(100e6, 3, both, start, end) != 0) return 1;
-    double t0 = fmin(start[0], start[1]), t_all = 2.0 * both[0] * 8.0 / b + d;
-    failed |= check("s1 + s2, 312.5 kB each: all, d + 2S/B", fmax(end[0], end[1]) - t0, t_all, 0.05);
-    failed |= check("  s1 (B/2)", end[0] - start[0], t_all, 0.10);
-    failed |= check("  s2 (B/2)", end[1] - start[1], t_all, 0.10);
-    /* max-min: s1 held to 1 Mbit/s by its own link, s2 gets the rest */
-    size_t mm[2] = {125000, 500000};
-    if (run(1e6, 3, mm, start, end) != 0) return 1;
-    printf("max-min: s2 starts %+.1f ms after s1, ends %+.1f ms after it\n", 1e3 * (start[1] - start[0]),
-           1e3 * (end[1] - end[0]));
-    failed |= check("max-min: s1 at 1 Mbit/s, 125 kB", end[0] - start[0], d + mm[0] * 8.0 / 1e6, 0.10);
-    failed |=
-        check("max-min: s2 at B - 1 Mbit/s, 500 kB", end[1] - start[1], d + mm[1] * 8.0 / (b - 1e6), 0.10);
+    emu_test_case(case_alone, NULL);
+    emu_test_case(case_both, NULL);
+    emu_test_case(case_max_min, NULL);
+    int failed = emu_test_failures() != 0;
     failed |= stale();
     int left = namespaces_of((long)getpid());
     if (left) {
