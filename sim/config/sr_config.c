@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "arrival.h"
@@ -1706,7 +1708,41 @@ static void si_value(sbuf *sb, const sr_field *f, const char *text)
     sb_json_str(sb, text);
 }
 
-static int expand(sr_config *c, sr_diag *d)
+/* Progress of a long expansion on a terminal: every point is built and checked (about 40 us each), so a sweep of a
+ * million points takes most of a minute before validate or run says anything. */
+typedef struct expand_progress {
+    FILE *f; /* NULL: say nothing (not a terminal, or few points) */
+    double t0, next;
+    int shown;
+} expand_progress;
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void expand_progress_step(expand_progress *pg, const char *path, long long done, long long total)
+{
+    if (!pg->f || (done & 255) != 0) return;
+    double t = mono_s();
+    if (t < pg->next) return;
+    fprintf(pg->f, "\r%s: checking the sweep: %lld of %lld combinations (%.0f s)", path, done, total, t - pg->t0);
+    fflush(pg->f);
+    pg->next = t + 0.5;
+    pg->shown = 1;
+}
+
+static void expand_progress_end(expand_progress *pg)
+{
+    if (pg->f && pg->shown) {
+        fputs("\r\033[K", pg->f);
+        fflush(pg->f);
+    }
+}
+
+static int expand(sr_config *c, sr_diag *d, FILE *errf)
 {
     long long combos = 1;
     for (int a = 0; a < c->n_axes; a++) {
@@ -1739,7 +1775,9 @@ static int expand(sr_config *c, sr_diag *d)
         free(idx), free(ov);
         return -1;
     }
+    expand_progress pg = {errf && isatty(fileno(errf)) ? errf : NULL, mono_s(), mono_s() + 1.0, 0};
     for (long long ci = 0; ci < combos; ci++) {
+        expand_progress_step(&pg, c->path, ci, combos);
         combo_indices(c, ci, idx);
         combo_overrides(c, idx, ov);
         char **labels = NULL;
@@ -1748,6 +1786,7 @@ static int expand(sr_config *c, sr_diag *d)
         sr_experiment *e = build(c, ov, c->n_axes, -1, d, &c->zoo, &labels, &n_labels, c);
         c->topology_checked = 1;
         if (!e) {
+            expand_progress_end(&pg);
             free(idx), free(ov);
             return -1;
         }
@@ -1798,6 +1837,7 @@ static int expand(sr_config *c, sr_diag *d)
         free(labels);
         sr_experiment_free(e);
     }
+    expand_progress_end(&pg);
     free(idx), free(ov);
     return 0;
 }
@@ -1905,7 +1945,7 @@ sr_status sr_config_load_string(const char *path, const char *text, FILE *errf, 
         if (bad_sweep || sr_diag_count(d) > 0) {
             sr_experiment *e = build(c, NULL, 0, -1, d, &c->zoo, NULL, NULL, NULL);
             sr_experiment_free(e);
-        } else if (expand(c, d) != 0 && sr_diag_count(d) == 0) {
+        } else if (expand(c, d, errf) != 0 && sr_diag_count(d) == 0) {
             st = SR_ERR_NOMEM;
         }
         if (st == SR_OK && sr_diag_count(d) == 0 && c->n_inputs > 0)

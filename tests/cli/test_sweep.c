@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli_harness.h"
+#include "sr_file.h"
 
 #define SWEEP_POINTS 18 /* sweep.yaml: 3 bandwidths x 2 policies x 3 replications */
 
@@ -406,6 +407,50 @@ static void test_progress_during_a_point(void **state)
     free(out);
 }
 
+/* A sweep of many combinations takes seconds to check (every combination is built): on a terminal validate says
+ * how far it is, on a line it rewrites and clears; into a file it writes nothing of it. */
+static void test_progress_while_checking_a_large_sweep(void **state)
+{
+    (void)state;
+    char path[512], cmd[1024];
+    snprintf(path, sizeof path, "%s/big-sweep.yaml", cli_dir());
+    snprintf(cmd, sizeof cmd, "sed '/^sweep:/,$d' %s/sweep.yaml > %s", cli_dir(), path);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fprintf(f, "sweep:\n  grid:\n");
+    for (int axis = 0; axis < 2; axis++) {
+        fprintf(f, "    platform.links.%s.bandwidth: [", axis ? "wan" : "up");
+        for (int v = 1; v <= 300; v++)
+            fprintf(f, "%s%dMbps", v > 1 ? ", " : "", v);
+        fprintf(f, "]\n");
+    }
+    fclose(f);
+    /* on a terminal (script gives the command a pseudo-terminal) */
+    snprintf(cmd, sizeof cmd, "cd %s && script -qec '%s/simrun validate big-sweep.yaml' /dev/null > tty.txt 2>&1",
+             cli_dir(), SR_BINARY_DIR);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/tty.txt", cli_dir());
+    uint8_t *tty = NULL;
+    size_t n = 0;
+    assert_int_equal(sr_file_read(path, &tty, &n), SR_OK);
+    const char *line = strstr((char *)tty, "\rbig-sweep.yaml: checking the sweep: ");
+    assert_non_null(line);
+    long long done = -1, total = -1;
+    assert_int_equal(sscanf(line, "\rbig-sweep.yaml: checking the sweep: %lld of %lld combinations", &done, &total),
+                     2);
+    assert_int_equal(total, 90000);
+    assert_true(done > 0 && done < total);
+    assert_non_null(strstr((char *)tty, "\r\033[Kbig-sweep.yaml: ok (180000 run points: 2 sweep axes"));
+    free(tty);
+    /* into a file: the result alone */
+    assert_int_equal(cli_simrun("validate big-sweep.yaml"), 0);
+    char *out = cli_output();
+    assert_null(strstr(out, "checking the sweep"));
+    assert_non_null(strstr(out, "big-sweep.yaml: ok (180000 run points"));
+    free(out);
+}
+
 /* The experiment's identity is its parsed content: comments, formatting and key order keep the finished
  * points; a real change is a new experiment, and simrun says so. */
 static void test_experiment_identity(void **state)
@@ -502,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_interrupt_and_resume),
         cmocka_unit_test(test_progress_during_a_point),
+        cmocka_unit_test(test_progress_while_checking_a_large_sweep),
         cmocka_unit_test(test_experiment_identity),
         cmocka_unit_test(test_slurm_script_roles),
     };
