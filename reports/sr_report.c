@@ -412,7 +412,9 @@ sr_status sr_report_generate_ex(const char *db_path, const char *out_dir, const 
             for (size_t m = 0; m < SR_REP_N_METRICS && !st; m++)
                 st = sr_rep_figure_metric(&e, k, panels, m, &o, out_dir, log);
         }
-        if (!st) st = sr_rep_run_gnuplot(out_dir, &e.scripts, log);
+        char pdf_date[15];
+        sr_rep_pdf_date(db, e.id, pdf_date);
+        if (!st) st = sr_rep_run_gnuplot(out_dir, &e.scripts, pdf_date, log);
         if (!st) {
             for (size_t i = 0; i < e.figures.n; i++)
                 sr_rep_log(log, "report: wrote %s/%s.svg (.pdf, .png)\n", out_dir, e.figures.s[i]);

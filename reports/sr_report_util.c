@@ -1,6 +1,7 @@
 /* sr_report_util.c: the report's small helpers: string lists and buffers, output files, running gnuplot
  * (fork/exec, no shell), quoting for gnuplot, .dat and HTML, display units and human-readable numbers, the
  * t quantile of the confidence intervals, and opening a results database read-only. */
+#define _GNU_SOURCE /* memmem */
 #include "sr_report_internal.h"
 
 #include "sr_file.h"
@@ -9,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- containers ---- */
@@ -346,8 +349,63 @@ void sr_rep_html_esc(FILE *f, const char *s)
 
 /* ---- gnuplot ---- */
 
-/* gnuplot drew every figure of scripts ("X.gp") as X.svg.part etc.: give them their names. */
-static sr_status rename_figures(const char *dir, const sr_rep_strlist *scripts, FILE *log)
+void sr_rep_pdf_date(sqlite3 *db, int64_t experiment_id, char date[15])
+{
+    date[0] = '\0';
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        errno = 0;
+        long long t = strtoll(sde, &end, 10);
+        struct tm tm;
+        time_t tt = (time_t)t;
+        if (!*end && !errno && t >= 0 && t <= 253402300799LL && gmtime_r(&tt, &tm))
+            strftime(date, 15, "%Y%m%d%H%M%S", &tm);
+        return;
+    }
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT max(finished_utc) FROM runs WHERE experiment_id = ?", -1, &q, NULL) ==
+            SQLITE_OK &&
+        sqlite3_bind_int64(q, 1, experiment_id) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(q, 0); /* 2026-01-31T12:00:00Z */
+        int k = 0;
+        for (; t && *t && k < 14; t++)
+            if (*t >= '0' && *t <= '9') date[k++] = *t;
+        date[k == 14 ? 14 : 0] = '\0';
+    }
+    sqlite3_finalize(q);
+}
+
+sr_status sr_rep_pdf_stamp(const char *path, const char *date, FILE *log)
+{
+    static const char key[] = "/CreationDate (D:";
+    uint8_t *pdf = NULL;
+    size_t n = 0;
+    if (sr_file_read_max(path, (size_t)1 << 30, &pdf, &n) != SR_OK) {
+        sr_rep_log(log, "report: cannot read %s to date it: %s\n", path, strerror(errno));
+        return SR_ERR_IO;
+    }
+    sr_status st = SR_OK;
+    const uint8_t *at = memmem(pdf, n, key, sizeof key - 1);
+    size_t off = at ? (size_t)(at - pdf) + sizeof key - 1 : 0;
+    int digits = at && off + 14 <= n;
+    for (size_t i = 0; digits && i < 14; i++)
+        digits = pdf[off + i] >= '0' && pdf[off + i] <= '9';
+    if (digits) {
+        int fd = open(path, O_WRONLY);
+        if (fd < 0 || pwrite(fd, date, 14, (off_t)off) != 14) {
+            sr_rep_log(log, "report: cannot date %s: %s\n", path, strerror(errno));
+            st = SR_ERR_IO;
+        }
+        if (fd >= 0 && close(fd) != 0) st = SR_ERR_IO;
+    }
+    free(pdf);
+    return st;
+}
+
+/* gnuplot drew every figure of scripts ("X.gp") as X.svg.part etc.: give them their names (the PDFs dated with
+ * pdf_date first, when it has 14 digits). */
+static sr_status rename_figures(const char *dir, const sr_rep_strlist *scripts, const char *pdf_date, FILE *log)
 {
     static const char *const exts[] = {".svg", ".pdf", ".png"};
     for (size_t i = 0; i < scripts->n; i++) {
@@ -358,6 +416,11 @@ static sr_status rename_figures(const char *dir, const sr_rep_strlist *scripts, 
             char name[4096];
             snprintf(name, sizeof name, "%.*s%s", (int)stem, gp, exts[k]);
             char *part = out_path(dir, name, SR_REP_PART), *final = out_path(dir, name, "");
+            if (part && !strcmp(exts[k], ".pdf") && pdf_date && strlen(pdf_date) == 14 && sr_rep_pdf_stamp(part, pdf_date, log) != SR_OK) {
+                free(part);
+                free(final);
+                return SR_ERR_IO;
+            }
             int bad = !part || !final || rename(part, final) != 0;
             if (bad) sr_rep_log(log, "report: cannot rename %s%s: %s\n", name, SR_REP_PART, strerror(errno));
             free(part);
@@ -368,7 +431,7 @@ static sr_status rename_figures(const char *dir, const sr_rep_strlist *scripts, 
     return SR_OK;
 }
 
-sr_status sr_rep_run_gnuplot(const char *dir, const sr_rep_strlist *scripts, FILE *log)
+sr_status sr_rep_run_gnuplot(const char *dir, const sr_rep_strlist *scripts, const char *pdf_date, FILE *log)
 {
     if (scripts->n == 0) return SR_OK;
     char **argv = calloc(scripts->n + 2, sizeof *argv);
@@ -428,7 +491,7 @@ sr_status sr_rep_run_gnuplot(const char *dir, const sr_rep_strlist *scripts, FIL
             return SR_ERR_IO;
         }
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return rename_figures(dir, scripts, log);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return rename_figures(dir, scripts, pdf_date, log);
     if (WIFEXITED(status))
         sr_rep_log(log, "report: gnuplot in %s failed with exit status %d:\n%s\n", dir, WEXITSTATUS(status),
                    buf);

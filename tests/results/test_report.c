@@ -3,6 +3,7 @@
  * The database holds synthetic runs: 2 policies x 3 bandwidths x 2 replications with known metric
  * values, so the data files behind the figures can be checked exactly (order of the numeric x axis,
  * mean / min / max over replications), and the SVGs for their series titles. */
+#define _GNU_SOURCE /* memmem */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+
+#include <sqlite3.h>
 
 #include "sr_report.h"
 #include "sr_results.h"
@@ -440,6 +443,57 @@ static void test_report_deterministic(void **state)
     free(out2);
 }
 
+/* A figure's bytes in dir (size in *n); the test fails when it is missing. */
+static uint8_t *read_bytes(const char *dir, const char *name, size_t *n)
+{
+    char *p = tr_path(dir, name);
+    uint8_t *b = (uint8_t *)tr_read_file(p, n);
+    if (!b) fprintf(stderr, "missing %s\n", p);
+    free(p);
+    assert_non_null(b);
+    return b;
+}
+
+/* The PDFs too: cairo stamps the time it drew them, so two reports of one database differed there. They carry the
+ * time the experiment's newest run was written (here set to a known past time: a report drawn now cannot match it
+ * by chance), or SOURCE_DATE_EPOCH when set; the PNGs and SVGs carry no date. */
+static void test_report_pdf_dated_from_results(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->db_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE runs SET finished_utc = '2026-01-31T12:00:00Z' WHERE id % 2 = 0; "
+                                      "UPDATE runs SET finished_utc = '2025-11-02T08:30:05Z' WHERE id % 2 = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    char *out2 = tr_path(f->dir, "dated-again"), *out3 = tr_path(f->dir, "dated-epoch");
+    unsetenv("SOURCE_DATE_EPOCH");
+    assert_int_equal(sr_report_generate(f->db_path, f->out, NULL), SR_OK);
+    assert_int_equal(sr_report_generate(f->db_path, out2, NULL), SR_OK);
+    setenv("SOURCE_DATE_EPOCH", "86400", 1);
+    assert_int_equal(sr_report_generate(f->db_path, out3, NULL), SR_OK);
+    unsetenv("SOURCE_DATE_EPOCH");
+    const char *names[4] = {HASH1 "-latency-cdf.pdf", HASH1 "-bytes_total-vs-links.wifi.bw.pdf",
+                            HASH1 "-bytes_total-vs-links.wifi.bw.png", HASH2 "-latency_p50_s-vs-model.pdf"};
+    for (int i = 0; i < 4; i++) {
+        size_t na, nb, nc;
+        uint8_t *a = read_bytes(f->out, names[i], &na), *b = read_bytes(out2, names[i], &nb),
+                *c = read_bytes(out3, names[i], &nc);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na);
+        if (strstr(names[i], ".pdf")) {
+            assert_non_null(memmem(a, na, "/CreationDate (D:20260131120000", 31)); /* the newest run's */
+            assert_non_null(memmem(c, nc, "/CreationDate (D:19700102000000", 31)); /* SOURCE_DATE_EPOCH's */
+            assert_int_equal(nc, na); /* the date rewritten in place */
+            assert_int_equal(memcmp(a, "%PDF-", 5), 0);
+        }
+        free(a), free(b), free(c);
+    }
+    free(out2);
+    free(out3);
+}
+
 static void test_report_errors(void **state)
 {
     fixture *f = *state;
@@ -545,6 +599,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_report_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_panels, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_pdf_dated_from_results, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_deterministic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_errors, setup, teardown),
         cmocka_unit_test(test_report_cdf_thinning),
