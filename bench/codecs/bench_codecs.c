@@ -25,6 +25,7 @@
 
 #include "sr_codec.h"
 #include "sr_entropy.h"
+#include "sr_rans_core.h"
 #include "sr_exec.h"
 #include "sr_framecodec.h"
 #include "sr_graph.h"
@@ -70,9 +71,13 @@ typedef struct {
     int ok; /* every run decoded to the input */
 } timing;
 
+/* which: 0 zstd, 1 Huffman, 2 rANS, 3 zero-run + rANS; 4 and 5 are 2 and 3 decoded by rANS's scalar loop (what a
+ * CPU without AVX2 runs) */
 static timing time_coder(int which, const uint32_t *s, const uint8_t *s8, size_t n, int reps)
 {
     timing t = {1e30, 1e30, 0, 1};
+    int was = sr_rans_core_scalar_only(which >= 4);
+    if (which >= 4) which -= 2;
     uint32_t *d = malloc(n * sizeof *d);
     uint8_t *d8 = malloc(n);
     for (int r = 0; r < reps; r++) {
@@ -112,6 +117,7 @@ static timing time_coder(int which, const uint32_t *s, const uint8_t *s8, size_t
         sr_wbuf_free(&w);
     }
     free(d), free(d8);
+    sr_rans_core_scalar_only(was);
     return t;
 }
 
@@ -122,20 +128,22 @@ static void throughput_report(const char *label, const uint32_t *s, size_t n)
         s8[i] = (uint8_t)s[i];
     double h, pmax;
     sr_entropy_order0(s, n, &h, &pmax);
-    const char *names[] = {"zstd -1 (anchor)", "huffman", "rans", "zrle+rans"};
-    timing t[4];
+    const char *names[] = {"zstd -1 (anchor)", "huffman", "rans", "zrle+rans", "rans, scalar loop",
+                           "zrle+rans, scalar loop"};
+    enum { N_ROWS = 6 };
+    timing t[N_ROWS];
     /* each coder against its own anchor runs, taken right before it, so that a change of machine load
      * between coders does not move the ratios */
-    timing z[4];
-    for (int k = 0; k < 4; k++) {
+    timing z[N_ROWS];
+    for (int k = 0; k < N_ROWS; k++) {
         z[k] = time_coder(0, s, s8, n, 10);
         t[k] = k ? time_coder(k, s, s8, n, 10) : z[k];
     }
     printf("throughput on %s (%zu 8-bit symbols, H = %.4f b/s, thread CPU time, best of 10):\n", label, n, h);
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < N_ROWS; k++) {
         double mb = (double)n / 1e6, enc = z[k].enc_s / t[k].enc_s, dec = z[k].dec_s / t[k].dec_s;
         double bits = 8.0 * (double)t[k].bytes / (double)n;
-        printf("  %-18s size %9zu B (%.3f x zstd, %.4f x H)  enc %7.1f MB/s (%.2f x zstd)  dec %7.1f MB/s "
+        printf("  %-22s size %9zu B (%.3f x zstd, %.4f x H)  enc %7.1f MB/s (%.2f x zstd)  dec %7.1f MB/s "
                "(%.2f x zstd)%s\n",
                names[k], t[k].bytes, (double)t[k].bytes / (double)z[k].bytes, bits / h, mb / t[k].enc_s, enc,
                mb / t[k].dec_s, dec,

@@ -341,6 +341,15 @@ __attribute__((target("avx2,popcnt"))) static size_t dec_avx2(uint32_t *xs, cons
 }
 #endif
 
+static int g_scalar_only;
+
+int sr_rans_core_scalar_only(int on)
+{
+    int was = g_scalar_only;
+    g_scalar_only = on;
+    return was;
+}
+
 sr_status sr_rans_core_decode(sr_rbuf *in, size_t n, int n_ctx, const uint32_t *max_sym, uint32_t *tok)
 {
     uint8_t scale;
@@ -381,7 +390,7 @@ sr_status sr_rans_core_decode(sr_rbuf *in, size_t n, int n_ctx, const uint32_t *
     if (sr_rbuf_view(in, (size_t)nw * 2, &words)) goto corrupt;
     size_t w = 0, i = 0;
 #ifdef HAVE_AVX2_PATH
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+    if (!g_scalar_only && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
         i = dec_avx2(x, &t, n_ctx, words, (size_t)nw, &w, tok, n);
 #endif
     for (; i < n; i++) {

@@ -1,6 +1,8 @@
 /* test_entropy.c: exact round trips of Huffman, rANS, bitpack, zstd and zero-run coding; rANS within
  * 1 % of the order-0 bound and Huffman within Gallager's bound on a large skewed source; every
- * truncation and random byte flips of small streams give errors, never crashes. */
+ * truncation and random byte flips of small streams give errors, never crashes. Every case runs twice: with the
+ * rANS decoder's AVX2 loop where this CPU has it, then with its scalar loop (what other CPUs run, and the tails
+ * here); and the two loops decode the same streams, intact and damaged, to the same symbols and status. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "sr_entropy.h"
+#include "sr_rans_core.h"
 #include "sr_zrle.h"
 
 typedef sr_status (*enc_fn)(const uint32_t *, size_t, sr_wbuf *);
@@ -310,6 +313,68 @@ static void test_corrupt_streams(void **state)
     free(s), free(d);
 }
 
+/* The AVX2 and scalar decoding loops agree: on intact streams of every coder that uses rANS (lengths across the
+ * loop's blocks of 16 and its tail), and on damaged ones, status and symbols alike. */
+static void test_rans_loops_agree(void **state)
+{
+    (void)state;
+    uint32_t *sk = skewed(20000, 0.2, 3000, 5);
+    uint32_t *a = malloc(20000 * sizeof *a), *b = malloc(20000 * sizeof *b);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 17);
+    const size_t lens[] = {1, 15, 16, 17, 31, 33, 250, 4097, 20000};
+    for (int zr = 0; zr < 2; zr++) {
+        enc_fn enc = zr ? sr_zrans_encode : sr_rans_encode;
+        dec_fn dec = zr ? sr_zrans_decode : sr_rans_decode;
+        for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+            sr_wbuf w;
+            sr_wbuf_init(&w);
+            assert_int_equal(enc(sk, lens[k], &w), SR_OK);
+            for (int t = 0; t < 40; t++) {
+                uint8_t *copy = malloc(w.len);
+                memcpy(copy, w.data, w.len);
+                if (t > 0) /* the first intact, the others with one to three bytes changed */
+                    for (int f = 1 + (int)gsl_rng_uniform_int(r, 3); f > 0; f--)
+                        copy[gsl_rng_uniform_int(r, w.len)] ^= (uint8_t)(1 + gsl_rng_uniform_int(r, 255));
+                size_t na = 0, nb = 0;
+                sr_rbuf ra, rb;
+                sr_rbuf_init(&ra, copy, w.len);
+                sr_rbuf_init(&rb, copy, w.len);
+                int was = sr_rans_core_scalar_only(0);
+                sr_status sa = dec(&ra, a, lens[k], &na);
+                sr_rans_core_scalar_only(1);
+                sr_status sb = dec(&rb, b, lens[k], &nb);
+                sr_rans_core_scalar_only(was);
+                assert_int_equal(sa, sb);
+                if (t == 0) assert_int_equal(sa, SR_OK);
+                if (sa == SR_OK) {
+                    assert_int_equal(na, nb);
+                    assert_memory_equal(a, b, na * sizeof *a);
+                    if (t == 0) assert_memory_equal(a, sk, lens[k] * sizeof *a);
+                }
+                free(copy);
+            }
+            sr_wbuf_free(&w);
+        }
+    }
+    gsl_rng_free(r);
+    free(sk), free(a), free(b);
+}
+
+static int scalar_on(void **state)
+{
+    (void)state;
+    sr_rans_core_scalar_only(1);
+    return 0;
+}
+
+static int scalar_off(void **state)
+{
+    (void)state;
+    sr_rans_core_scalar_only(0);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,5 +382,10 @@ int main(void)
         cmocka_unit_test(test_entropy_bounds),  cmocka_unit_test(test_zrle),
         cmocka_unit_test(test_corrupt_streams),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest agree[] = {cmocka_unit_test(test_rans_loops_agree)};
+    int failed = cmocka_run_group_tests_name("entropy coders", tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("entropy coders, rANS decoded by its scalar loop", tests, scalar_on,
+                                          scalar_off);
+    failed += cmocka_run_group_tests_name("rANS decoding loops", agree, NULL, NULL);
+    return failed;
 }
