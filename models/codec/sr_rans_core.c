@@ -146,10 +146,12 @@ static inline uint32_t enc_put(uint32_t x, const esym *e, uint16_t **p)
     return (uint32_t)(y + e->bias + d * e->cmpl);
 }
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ /* little-endian hosts copy the words as they are */
 static inline void store16le(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
 }
+#endif
 
 static inline uint16_t load16le(const uint8_t *p)
 {
