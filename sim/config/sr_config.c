@@ -872,9 +872,10 @@ static void parse_models(bctx *b, const sr_ynode *seq)
             if (is_file_source(m->source)) {
                 char *full = sr_path_beside(b->cfg->dir, m->source);
                 struct stat st;
-                if (full && (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) && strcmp(full, m->source))
+                int missing = full && (stat(full, &st) != 0 || !S_ISREG(st.st_mode));
+                if (missing && strcmp(full, m->source)) /* the path as looked for, when it differs */
                     BERR(gsrc, "model file '%s' not found (looked for '%s')", m->source, full);
-                else if (full && (stat(full, &st) != 0 || !S_ISREG(st.st_mode)))
+                else if (missing)
                     BERR(gsrc, "model file '%s' not found", m->source);
                 else if (full && b->zc && !errs) {
                     const sr_graph *gr;
@@ -1711,7 +1712,7 @@ static void si_value(sbuf *sb, const sr_field *f, const char *text)
 /* Progress of a long expansion on a terminal: every point is built and checked (about 40 us each), so a sweep of a
  * million points takes most of a minute before validate or run says anything. */
 typedef struct expand_progress {
-    FILE *f; /* NULL: say nothing (not a terminal, or few points) */
+    FILE *f; /* NULL: say nothing (not a terminal); else from 1 s on, twice a second */
     double t0, next;
     int shown;
 } expand_progress;
