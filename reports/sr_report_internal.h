@@ -131,12 +131,12 @@ sr_status sr_rep_close_out(FILE *f, const char *dir, const char *name, FILE *log
  * user running `gnuplot X.gp` by hand gets X.svg directly. */
 sr_status sr_rep_run_gnuplot(const char *dir, const sr_rep_strlist *scripts, const char *pdf_date, FILE *log);
 /* The date a report's PDFs carry, so that one database always gives the same bytes (cairo stamps the time of
- * drawing): SOURCE_DATE_EPOCH when set (seconds since 1970, the reproducible-builds convention), else the time the
- * experiment's newest run was written (runs.finished_utc), as 14 digits YYYYMMDDHHMMSS (UTC) in date[15]; "" when
- * neither is known (the PDFs keep cairo's date). */
+ * drawing): SOURCE_DATE_EPOCH when set (seconds since 1970, the reproducible-builds convention), else the
+ * time the experiment's newest run was written (runs.finished_utc), as 14 digits YYYYMMDDHHMMSS (UTC) in
+ * date[15]; "" when neither is known (the PDFs keep cairo's date). */
 void sr_rep_pdf_date(sqlite3 *db, int64_t experiment_id, char date[15]);
-/* Writes date (14 digits) over the time of a PDF's "/CreationDate (D:YYYYMMDDHHMMSS" in place (same length: the
- * cross-reference offsets stay right). SR_OK also when the file has no such entry. */
+/* Writes date (14 digits) over the time of a PDF's "/CreationDate (D:YYYYMMDDHHMMSS" in place (same length:
+ * the cross-reference offsets stay right). SR_OK also when the file has no such entry. */
 sr_status sr_rep_pdf_stamp(const char *path, const char *date, FILE *log);
 void sr_rep_gp_quote(FILE *f, const char *s); /* a double-quoted gnuplot string */
 void sr_rep_dat_text(FILE *f, const char *s); /* free text in a .dat comment or quoted column */

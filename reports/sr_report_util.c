@@ -403,9 +403,10 @@ sr_status sr_rep_pdf_stamp(const char *path, const char *date, FILE *log)
     return st;
 }
 
-/* gnuplot drew every figure of scripts ("X.gp") as X.svg.part etc.: give them their names (the PDFs dated with
- * pdf_date first, when it has 14 digits). */
-static sr_status rename_figures(const char *dir, const sr_rep_strlist *scripts, const char *pdf_date, FILE *log)
+/* gnuplot drew every figure of scripts ("X.gp") as X.svg.part etc.: give them their names (the PDFs dated
+ * with pdf_date first, when it has 14 digits). */
+static sr_status rename_figures(const char *dir, const sr_rep_strlist *scripts, const char *pdf_date,
+                                FILE *log)
 {
     static const char *const exts[] = {".svg", ".pdf", ".png"};
     for (size_t i = 0; i < scripts->n; i++) {
@@ -416,7 +417,8 @@ static sr_status rename_figures(const char *dir, const sr_rep_strlist *scripts, 
             char name[4096];
             snprintf(name, sizeof name, "%.*s%s", (int)stem, gp, exts[k]);
             char *part = out_path(dir, name, SR_REP_PART), *final = out_path(dir, name, "");
-            if (part && !strcmp(exts[k], ".pdf") && pdf_date && strlen(pdf_date) == 14 && sr_rep_pdf_stamp(part, pdf_date, log) != SR_OK) {
+            if (part && !strcmp(exts[k], ".pdf") && pdf_date && strlen(pdf_date) == 14 &&
+                sr_rep_pdf_stamp(part, pdf_date, log) != SR_OK) {
                 free(part);
                 free(final);
                 return SR_ERR_IO;

@@ -24,8 +24,9 @@ sr_status sr_file_read_max(const char *path, size_t max, uint8_t **data, size_t 
 const char *sr_file_read_why(sr_status st, int e, size_t max, const char *what, char *buf, size_t n);
 
 /* path as read from a file in dir (its folder, "." for the working one): itself when absolute; written beside
- * the file otherwise, without the "./" a plain join would put in messages ("././x.yaml"): dir "." gives the path as
- * written, leading "./" of path are dropped. A new string (caller frees), or NULL when out of memory. */
+ * the file otherwise, without the "./" a plain join would put in messages ("././x.yaml"): dir "." gives the
+ * path as written, leading "./" of path are dropped. A new string (caller frees), or NULL when out of memory.
+ */
 char *sr_path_beside(const char *dir, const char *path);
 
 /* 1 when path is a regular file (symbolic links followed), 0 otherwise (also when it does not exist). */

@@ -71,8 +71,8 @@ typedef struct {
     int ok; /* every run decoded to the input */
 } timing;
 
-/* which: 0 zstd, 1 Huffman, 2 rANS, 3 zero-run + rANS; 4 and 5 are 2 and 3 decoded by rANS's scalar loop (what a
- * CPU without AVX2 runs) */
+/* which: 0 zstd, 1 Huffman, 2 rANS, 3 zero-run + rANS; 4 and 5 are 2 and 3 decoded by rANS's scalar loop
+ * (what a CPU without AVX2 runs) */
 static timing time_coder(int which, const uint32_t *s, const uint8_t *s8, size_t n, int reps)
 {
     timing t = {1e30, 1e30, 0, 1};
@@ -128,8 +128,8 @@ static void throughput_report(const char *label, const uint32_t *s, size_t n)
         s8[i] = (uint8_t)s[i];
     double h, pmax;
     sr_entropy_order0(s, n, &h, &pmax);
-    const char *names[] = {"zstd -1 (anchor)", "huffman", "rans", "zrle+rans", "rans, scalar loop",
-                           "zrle+rans, scalar loop"};
+    const char *names[] = {"zstd -1 (anchor)", "huffman",           "rans",
+                           "zrle+rans",        "rans, scalar loop", "zrle+rans, scalar loop"};
     enum { N_ROWS = 6 };
     timing t[N_ROWS];
     /* each coder against its own anchor runs, taken right before it, so that a change of machine load
@@ -147,10 +147,11 @@ static void throughput_report(const char *label, const uint32_t *s, size_t n)
                "(%.2f x zstd)%s\n",
                names[k], t[k].bytes, (double)t[k].bytes / (double)z[k].bytes, bits / h, mb / t[k].enc_s, enc,
                mb / t[k].dec_s, dec,
-               !t[k].ok                                              ? "  ROUND TRIP FAILED"
-               : k == 0                                              ? ""
-               : enc >= 1.0 && dec >= 0.5 && bits <= 1.01 * h ? "  [targets met]"
-                                                                     : "  [below target: enc >= 1, dec >= 0.5, size <= 1.01 H]");
+               !t[k].ok ? "  ROUND TRIP FAILED"
+               : k == 0 ? ""
+               : enc >= 1.0 && dec >= 0.5 && bits <= 1.01 * h
+                   ? "  [targets met]"
+                   : "  [below target: enc >= 1, dec >= 0.5, size <= 1.01 H]");
     }
     free(s8);
 }

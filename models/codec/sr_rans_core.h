@@ -34,9 +34,10 @@ sr_status sr_rans_core_encode(const uint32_t *tok, size_t n, int n_ctx, const ui
  * max_sym[c]: symbols of table c must be below it (SR_ERR_CORRUPT otherwise). Any inconsistency is
  * SR_ERR_CORRUPT, never a read outside the buffer. */
 sr_status sr_rans_core_decode(sr_rbuf *in, size_t n, int n_ctx, const uint32_t *max_sym, uint32_t *tok);
-/* The decoding loop: 0 (default) takes the AVX2 loop where the CPU has AVX2 and POPCNT, 1 the portable scalar loop
- * on every machine, so that tests and benchmarks on an AVX2 host run the loop other hosts run (both decode the
- * same format: test_entropy runs every case both ways). Process-wide; returns the previous setting. */
+/* The decoding loop: 0 (default) takes the AVX2 loop where the CPU has AVX2 and POPCNT, 1 the portable scalar
+ * loop on every machine, so that tests and benchmarks on an AVX2 host run the loop other hosts run (both
+ * decode the same format: test_entropy runs every case both ways). Process-wide; returns the previous
+ * setting. */
 int sr_rans_core_scalar_only(int on);
 
 #endif

@@ -958,8 +958,8 @@ static void source_arrivals(bctx *b, sr_source_spec *s, const sr_ynode *it, int 
         int e = errno;
         const char *w = G("arrival_trace")->text;
         if (strcmp(w, full))
-            BERR(G("arrival_trace"), "arrival trace file '%s' not found or unreadable (looked for '%s': %s)", w, full,
-                 strerror(e));
+            BERR(G("arrival_trace"), "arrival trace file '%s' not found or unreadable (looked for '%s': %s)",
+                 w, full, strerror(e));
         else
             BERR(G("arrival_trace"), "arrival trace file '%s' not found or unreadable (%s)", w, strerror(e));
         return;
@@ -1709,8 +1709,8 @@ static void si_value(sbuf *sb, const sr_field *f, const char *text)
     sb_json_str(sb, text);
 }
 
-/* Progress of a long expansion on a terminal: every point is built and checked (about 40 us each), so a sweep of a
- * million points takes most of a minute before validate or run says anything. */
+/* Progress of a long expansion on a terminal: every point is built and checked (about 40 us each), so a sweep
+ * of a million points takes most of a minute before validate or run says anything. */
 typedef struct expand_progress {
     FILE *f; /* NULL: say nothing (not a terminal); else from 1 s on, twice a second */
     double t0, next;
@@ -1729,7 +1729,8 @@ static void expand_progress_step(expand_progress *pg, const char *path, long lon
     if (!pg->f || (done & 255) != 0) return;
     double t = mono_s();
     if (t < pg->next) return;
-    fprintf(pg->f, "\r%s: checking the sweep: %lld of %lld combinations (%.0f s)", path, done, total, t - pg->t0);
+    fprintf(pg->f, "\r%s: checking the sweep: %lld of %lld combinations (%.0f s)", path, done, total,
+            t - pg->t0);
     fflush(pg->f);
     pg->next = t + 0.5;
     pg->shown = 1;

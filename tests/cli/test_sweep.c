@@ -407,8 +407,8 @@ static void test_progress_during_a_point(void **state)
     free(out);
 }
 
-/* A sweep of many combinations takes seconds to check (every combination is built): on a terminal validate says
- * how far it is, on a line it rewrites and clears; into a file it writes nothing of it. */
+/* A sweep of many combinations takes seconds to check (every combination is built): on a terminal validate
+ * says how far it is, on a line it rewrites and clears; into a file it writes nothing of it. */
 static void test_progress_while_checking_a_large_sweep(void **state)
 {
     (void)state;
@@ -427,8 +427,9 @@ static void test_progress_while_checking_a_large_sweep(void **state)
     }
     fclose(f);
     /* on a terminal (script gives the command a pseudo-terminal) */
-    snprintf(cmd, sizeof cmd, "cd %s && script -qec '%s/simrun validate big-sweep.yaml' /dev/null > tty.txt 2>&1",
-             cli_dir(), SR_BINARY_DIR);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && script -qec '%s/simrun validate big-sweep.yaml' /dev/null > tty.txt 2>&1", cli_dir(),
+             SR_BINARY_DIR);
     assert_int_equal(system(cmd), 0);
     snprintf(path, sizeof path, "%s/tty.txt", cli_dir());
     uint8_t *tty = NULL;
@@ -437,8 +438,8 @@ static void test_progress_while_checking_a_large_sweep(void **state)
     const char *line = strstr((char *)tty, "\rbig-sweep.yaml: checking the sweep: ");
     assert_non_null(line);
     long long done = -1, total = -1;
-    assert_int_equal(sscanf(line, "\rbig-sweep.yaml: checking the sweep: %lld of %lld combinations", &done, &total),
-                     2);
+    assert_int_equal(
+        sscanf(line, "\rbig-sweep.yaml: checking the sweep: %lld of %lld combinations", &done, &total), 2);
     assert_int_equal(total, 90000);
     assert_true(done > 0 && done < total);
     assert_non_null(strstr((char *)tty, "\r\033[Kbig-sweep.yaml: ok (180000 run points: 2 sweep axes"));

@@ -1,8 +1,9 @@
 /* test_entropy.c: exact round trips of Huffman, rANS, bitpack, zstd and zero-run coding; rANS within
  * 1 % of the order-0 bound and Huffman within Gallager's bound on a large skewed source; every
- * truncation and random byte flips of small streams give errors, never crashes. Every case runs twice: with the
- * rANS decoder's AVX2 loop where this CPU has it, then with its scalar loop (what other CPUs run, and the tails
- * here); and the two loops decode the same streams, intact and damaged, to the same symbols and status. */
+ * truncation and random byte flips of small streams give errors, never crashes. Every case runs twice: with
+ * the rANS decoder's AVX2 loop where this CPU has it, then with its scalar loop (what other CPUs run, and the
+ * tails here); and the two loops decode the same streams, intact and damaged, to the same symbols and status.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -313,8 +314,8 @@ static void test_corrupt_streams(void **state)
     free(s), free(d);
 }
 
-/* The AVX2 and scalar decoding loops agree: on intact streams of every coder that uses rANS (lengths across the
- * loop's blocks of 16 and its tail), and on damaged ones, status and symbols alike. */
+/* The AVX2 and scalar decoding loops agree: on intact streams of every coder that uses rANS (lengths across
+ * the loop's blocks of 16 and its tail), and on damaged ones, status and symbols alike. */
 static void test_rans_loops_agree(void **state)
 {
     (void)state;

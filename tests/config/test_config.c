@@ -461,9 +461,15 @@ static void test_path_beside(void **state)
 {
     (void)state;
     static const char *cases[][3] = {
-        {".", "m.onnx", "m.onnx"},        {".", "./m.onnx", "m.onnx"},     {".", "././/m.onnx", "m.onnx"},
-        {".", "../m.onnx", "../m.onnx"},  {"exp", "m.onnx", "exp/m.onnx"}, {"exp/", "./nets/m", "exp/nets/m"},
-        {"/", "m.onnx", "/m.onnx"},       {"/a/b", "/abs/m", "/abs/m"},    {"a", "./", "a/./"},
+        {".", "m.onnx", "m.onnx"},
+        {".", "./m.onnx", "m.onnx"},
+        {".", "././/m.onnx", "m.onnx"},
+        {".", "../m.onnx", "../m.onnx"},
+        {"exp", "m.onnx", "exp/m.onnx"},
+        {"exp/", "./nets/m", "exp/nets/m"},
+        {"/", "m.onnx", "/m.onnx"},
+        {"/a/b", "/abs/m", "/abs/m"},
+        {"a", "./", "a/./"},
         {"a//", ".hidden/x", "a/.hidden/x"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

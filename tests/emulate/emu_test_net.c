@@ -1,4 +1,5 @@
-/* emu_test_net.c: the emulate tests' shared helpers (emu_test_net.h): the testbed check, sockets, the clock. */
+/* emu_test_net.c: the emulate tests' shared helpers (emu_test_net.h): the testbed check, sockets, the clock.
+ */
 #define _GNU_SOURCE
 #include "emu_test_net.h"
 

@@ -26,15 +26,15 @@
 int emu_test_testbed_ready(void);
 
 /* Timing cases against closed forms, measured again when a busy machine may explain a miss. CI's machine is
- * shared: a stall of a few ms of a delay line or a sender only lengthens a transfer, and an emulator that is really
- * slow is slow on every attempt; a transfer faster than its closed form is never the machine's doing.
+ * shared: a stall of a few ms of a delay line or a sender only lengthens a transfer, and an emulator that is
+ * really slow is slow on every attempt; a transfer faster than its closed form is never the machine's doing.
  * emu_test_case runs fn(arg) up to EMU_TEST_ATTEMPTS times while every miss it reports is one the machine can
- * cause (emu_test_miss with retry 1), and counts the misses of its last attempt as failures; a miss with retry 0
- * (faster than the closed form, a process or testbed that failed) ends the case at once. */
+ * cause (emu_test_miss with retry 1), and counts the misses of its last attempt as failures; a miss with
+ * retry 0 (faster than the closed form, a process or testbed that failed) ends the case at once. */
 #define EMU_TEST_ATTEMPTS 3
 void emu_test_case(void (*fn)(const void *arg), const void *arg);
-/* Reports a miss of the running case: "FAIL: " and the message, or "slow, measured again: " and the message when
- * retry is set and the case has attempts left. */
+/* Reports a miss of the running case: "FAIL: " and the message, or "slow, measured again: " and the message
+ * when retry is set and the case has attempts left. */
 void emu_test_miss(int retry, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The failures counted so far (by emu_test_case, and emu_test_miss outside a case). */
 int emu_test_failures(void);

@@ -15,8 +15,8 @@
  * - A link whose bandwidth follows a trace (shaped in the delay line): 60 kB sent 30 ms before a step from 8
  *   to 2 Mbit/s takes its piecewise closed form (30 kB before the step, 30 kB after it, plus d) within 5 %.
  * A case slower than its closed form beyond 5 % is measured again (emu_test_case): an 8 ms stall of the first
- * 30 KiB frame once failed CI (71.29 ms for 63.02). Faster, or a cold connection without its slow start, fails.
- * Needs root (namespaces, TUN, tc): without it the test is skipped (exit 77) and says why. */
+ * 30 KiB frame once failed CI (71.29 ms for 63.02). Faster, or a cold connection without its slow start,
+ * fails. Needs root (namespaces, TUN, tc): without it the test is skipped (exit 77) and says why. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -188,8 +188,8 @@ typedef struct close_case {
 static void check_one(const char *what, const char *which, double t, double expect, double tol)
 {
     if (fabs(t - expect) <= tol * expect) return;
-    emu_test_miss(t > expect, "%s: %s took %.2f ms, off d + S/B = %.2f ms by more than %g %%\n", what, which, t * 1e3,
-         expect * 1e3, tol * 100);
+    emu_test_miss(t > expect, "%s: %s took %.2f ms, off d + S/B = %.2f ms by more than %g %%\n", what, which,
+                  t * 1e3, expect * 1e3, tol * 100);
 }
 
 static void check_close(const void *arg)
@@ -218,8 +218,10 @@ static void check_cold_frame(const void *arg)
     print_case("30 KiB frame, cold TCP", 18.88e6, 0.050, &frame, got, expect);
     for (int i = 0; i < frame.n; i++)
         if (!(got[i] >= expect + rtt * 0.9))
-            emu_test_miss(0, "cold TCP: message %d took %.2f ms, less than d + S/B + one round trip (%.2f ms): no slow start?\n",
-                 i, got[i] * 1e3, (expect + rtt) * 1e3);
+            emu_test_miss(0,
+                          "cold TCP: message %d took %.2f ms, less than d + S/B + one round trip (%.2f ms): "
+                          "no slow start?\n",
+                          i, got[i] * 1e3, (expect + rtt) * 1e3);
 }
 
 /* a bandwidth step in a trace (a CSV trace's piecewise-constant rate): 8 Mbit/s, 2 Mbit/s from 0.15 s on;
@@ -241,12 +243,15 @@ static void check_bw_step(const void *arg)
                                     : 0.020 + (s0 < 0.15 ? 0.15 - s0 : 0) + (60000 - before) * 8.0 / 2e6;
     one.first_s = 0.12;
     printf("(the sender started at %.2f ms of the trace)\n", s0 * 1e3);
-    print_case("60 kB across a step from 8 to 2 Mbit/s at 0.15 s, sent at 0.12 s", 8e6, 0.020, &one, got, expect);
+    print_case("60 kB across a step from 8 to 2 Mbit/s at 0.15 s, sent at 0.12 s", 8e6, 0.020, &one, got,
+               expect);
     if (!(fabs(got[0] - expect) <= 0.05 * expect))
         emu_test_miss(got[0] > expect,
-             "the transfer across the step took %.2f ms, off its piecewise closed form %.2f ms by more than 5 %% "
-             "(%.2f ms at 8 Mbit/s throughout, %.2f ms at 2 Mbit/s)\n",
-             got[0] * 1e3, expect * 1e3, (0.020 + 60000 * 8.0 / 8e6) * 1e3, (0.020 + 60000 * 8.0 / 2e6) * 1e3);
+                      "the transfer across the step took %.2f ms, off its piecewise closed form %.2f ms by "
+                      "more than 5 %% "
+                      "(%.2f ms at 8 Mbit/s throughout, %.2f ms at 2 Mbit/s)\n",
+                      got[0] * 1e3, expect * 1e3, (0.020 + 60000 * 8.0 / 8e6) * 1e3,
+                      (0.020 + 60000 * 8.0 / 2e6) * 1e3);
 }
 
 /* a latency step in a trace: the link's own 20 ms until 0.3 s of the trace, 120 ms after; 7 273 bytes at
@@ -268,8 +273,10 @@ static void check_latency_step(const void *arg)
         printf("latency trace, message %d: %.2f ms, d(t) + S/B = %.2f ms (%+.1f %%)\n", i, got[i] * 1e3,
                expect * 1e3, 100.0 * (got[i] - expect) / expect);
         if (!(fabs(got[i] - expect) <= 0.05 * expect))
-            emu_test_miss(got[i] > expect, "latency trace: message %d took %.2f ms, off d(t) + S/B = %.2f ms by more than 5 %%\n",
-                 i, got[i] * 1e3, expect * 1e3);
+            emu_test_miss(
+                got[i] > expect,
+                "latency trace: message %d took %.2f ms, off d(t) + S/B = %.2f ms by more than 5 %%\n", i,
+                got[i] * 1e3, expect * 1e3);
     }
 }
 

@@ -3,8 +3,8 @@
  * d + S / B from the sender's first write to the receiver's last byte. Checked within 5 % at 500 Kbit/s,
  * 5 Mbit/s and 200 Mbit/s with d = 20 ms, S sized to take about 0.8 s. A transfer faster than the closed form
  * beyond 5 % fails at once (the link did not hold its rate or delay); one slower is measured again
- * (emu_test_case): a 58 ms stall at 200 Mbit/s once failed CI. Needs root (namespaces, TUN, tc): without it the
- * test is skipped (exit 77) and says why. */
+ * (emu_test_case): a 58 ms stall at 200 Mbit/s once failed CI. Needs root (namespaces, TUN, tc): without it
+ * the test is skipped (exit 77) and says why. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -114,7 +114,8 @@ typedef struct shaping_case {
     size_t warm, bulk;
 } shaping_case;
 
-static const shaping_case cases[] = {{500e3, 40000, 60000}, {5e6, 200000, 500000}, {200e6, 4000000, 20000000}};
+static const shaping_case cases[] = {
+    {500e3, 40000, 60000}, {5e6, 200000, 500000}, {200e6, 4000000, 20000000}};
 
 static void check_case(const void *arg)
 {
@@ -123,7 +124,8 @@ static void check_case(const void *arg)
     if (isnan(e))
         emu_test_miss(0, "%.0f bit/s: the testbed, the sender or the receiver failed\n", c->bw);
     else if (fabs(e) > 0.05)
-        emu_test_miss(e > 0, "%.0f bit/s is off its closed form by %+.2f %% (more than 5 %%)\n", c->bw, 100.0 * e);
+        emu_test_miss(e > 0, "%.0f bit/s is off its closed form by %+.2f %% (more than 5 %%)\n", c->bw,
+                      100.0 * e);
 }
 
 int main(void)

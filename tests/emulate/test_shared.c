@@ -231,8 +231,8 @@ static int stale(void)
 }
 
 /* got against its closed form within tol; a miss is measured again when it is slower (the machine may be the
- * cause) or, with share set, either way: one flow's share of a link two flows split is TCP's fairness, which varies
- * run to run (the two flows' total does not). */
+ * cause) or, with share set, either way: one flow's share of a link two flows split is TCP's fairness, which
+ * varies run to run (the two flows' total does not). */
 static void check(const char *what, double got, double expect, double tol, int share)
 {
     double e = (got - expect) / expect;

@@ -133,9 +133,9 @@ static void test_validate_rejects_bad_trace(void **state)
     assert_int_equal(simrun("validate trace.yaml"), 2);
     char *o = read_out();
     assert_non_null(o);
-    assert_non_null(
-        strstr(o, "trace.yaml:11:80: error: bad bandwidth trace 'bw.csv': bw.csv:3:1: time 0.5 s is "
-                  "not after the previous one (0.6 s, line 2): times must increase"));
+    assert_non_null(strstr(o,
+                           "trace.yaml:11:80: error: bad bandwidth trace 'bw.csv': bw.csv:3:1: time 0.5 s is "
+                           "not after the previous one (0.6 s, line 2): times must increase"));
     free(o);
 }
 

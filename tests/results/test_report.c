@@ -454,16 +454,17 @@ static uint8_t *read_bytes(const char *dir, const char *name, size_t *n)
     return b;
 }
 
-/* The PDFs too: cairo stamps the time it drew them, so two reports of one database differed there. They carry the
- * time the experiment's newest run was written (here set to a known past time: a report drawn now cannot match it
- * by chance), or SOURCE_DATE_EPOCH when set; the PNGs and SVGs carry no date. */
+/* The PDFs too: cairo stamps the time it drew them, so two reports of one database differed there. They carry
+ * the time the experiment's newest run was written (here set to a known past time: a report drawn now cannot
+ * match it by chance), or SOURCE_DATE_EPOCH when set; the PNGs and SVGs carry no date. */
 static void test_report_pdf_dated_from_results(void **state)
 {
     fixture *f = *state;
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(f->db_path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE runs SET finished_utc = '2026-01-31T12:00:00Z' WHERE id % 2 = 0; "
-                                      "UPDATE runs SET finished_utc = '2025-11-02T08:30:05Z' WHERE id % 2 = 1",
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE runs SET finished_utc = '2026-01-31T12:00:00Z' WHERE id % 2 = 0; "
+                                  "UPDATE runs SET finished_utc = '2025-11-02T08:30:05Z' WHERE id % 2 = 1",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);

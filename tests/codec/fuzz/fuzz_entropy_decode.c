@@ -1,7 +1,7 @@
 /* fuzz_entropy_decode.c: libFuzzer target for the entropy decoders (Huffman, rANS, bitpack, zstd,
- * zero-run + rANS) on arbitrary bytes; the first byte picks the coder. The rANS coders decode each input twice,
- * with the AVX2 loop (where the CPU has it) and with the scalar loop: a different status or different symbols
- * is a finding. */
+ * zero-run + rANS) on arbitrary bytes; the first byte picks the coder. The rANS coders decode each input
+ * twice, with the AVX2 loop (where the CPU has it) and with the scalar loop: a different status or different
+ * symbols is a finding. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
