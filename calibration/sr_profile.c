@@ -86,38 +86,54 @@ const sr_profile *sr_profile_at(int i)
 /* Profiles read from files by sr_profile_find_err, kept until the process exits so that the pointers it hands
  * out stay valid, like the built-ins' (they are never changed once loaded). Keyed by the file's real path. */
 typedef struct loaded_profile {
-    char *key;
+    char *key;   /* the file's real path */
+    char *asked; /* the path it was asked for by (realpath costs a system call per component: ask once) */
     sr_profile *p;
     struct loaded_profile *next;
 } loaded_profile;
 static loaded_profile *g_loaded;
 
+/* A new entry at the head of the list: p under key, asked for by asked. */
+static loaded_profile *cache_add(const char *key, const char *asked, sr_profile *p)
+{
+    loaded_profile *l = calloc(1, sizeof *l);
+    if (!l || !(l->key = strdup(key)) || !(l->asked = strdup(asked))) {
+        if (l) free(l->key);
+        free(l);
+        return NULL;
+    }
+    l->p = p;
+    l->next = g_loaded;
+    g_loaded = l;
+    return l;
+}
+
 /* The profile file at path, read once a process (the same file named again, by any path, is not read again:
- * validating a sweep builds every point, and read each device's fit file three times a point). */
+ * validating a sweep builds every point, and read each device's fit file three times a point). A path asked for
+ * before is found without resolving it again; another path to a loaded file gets an entry of its own. */
 static sr_status load_cached(const char *path, const sr_profile **out, char *err, size_t err_size)
 {
-    char real[PATH_MAX];
-    const char *key = realpath(path, real) ? real : path;
     for (loaded_profile *l = g_loaded; l; l = l->next)
-        if (strcmp(l->key, key) == 0) {
+        if (strcmp(l->asked, path) == 0) {
             *out = l->p;
             return SR_OK;
         }
-    loaded_profile *l = calloc(1, sizeof *l);
-    if (!l || !(l->key = strdup(key))) {
-        free(l);
+    char real[PATH_MAX];
+    const char *key = realpath(path, real) ? real : path;
+    sr_profile *p = NULL;
+    for (loaded_profile *l = g_loaded; l && !p; l = l->next)
+        if (strcmp(l->key, key) == 0) p = l->p;
+    int fresh = !p;
+    if (fresh) {
+        sr_status st = sr_profile_file_load(path, &p, err, err_size);
+        if (st != SR_OK) return st;
+    }
+    if (!cache_add(key, path, p)) {
+        if (fresh) sr_profile_file_free(p);
         if (err && err_size) snprintf(err, err_size, "out of memory");
         return SR_ERR_NOMEM;
     }
-    sr_status st = sr_profile_file_load(path, &l->p, err, err_size);
-    if (st != SR_OK) {
-        free(l->key);
-        free(l);
-        return st;
-    }
-    l->next = g_loaded;
-    g_loaded = l;
-    *out = l->p;
+    *out = p;
     return SR_OK;
 }
 

@@ -116,9 +116,28 @@ typedef struct sbuf {
     size_t n, cap;
 } sbuf;
 
+/* Appends the n bytes of s (kept NUL-terminated). Out of memory leaves b as it was. */
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = (b->cap ? b->cap * 2 : 64) + n;
+        char *ns = realloc(b->s, cap);
+        if (!ns) return;
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
 static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_add(sbuf *b, const char *fmt, ...)
 {
+    if (!strchr(fmt, '%')) { /* plain text: no formatting (validating a sweep adds millions of these) */
+        sb_put(b, fmt, strlen(fmt));
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     int w = vsnprintf(NULL, 0, fmt, ap);
@@ -137,24 +156,40 @@ static void sb_add(sbuf *b, const char *fmt, ...)
     b->n += (size_t)w;
 }
 
+/* b's text in a block of its own size (a sweep keeps two of these a point: the slack of a growing buffer would
+ * be a third of its memory); b is left empty. */
+static char *sb_take(sbuf *b)
+{
+    char *t = b->s ? realloc(b->s, b->n + 1) : NULL;
+    if (!t) t = b->s;
+    b->s = NULL, b->n = b->cap = 0;
+    return t;
+}
+
 static const char *sb_str(const sbuf *b)
 {
     return b->s ? b->s : "";
 }
 
+/* s as a JSON string, quotes included: runs of plain characters copied at once, '"', '\\' and controls
+ * escaped. */
 static void sb_json_str(sbuf *b, const char *s)
 {
-    sb_add(b, "\"");
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
+    sb_put(b, "\"", 1);
+    while (*s) {
+        size_t run = 0;
+        while (s[run] && s[run] != '"' && s[run] != '\\' && (unsigned char)s[run] >= 0x20)
+            run++;
+        sb_put(b, s, run);
+        s += run;
+        if (!*s) break;
+        unsigned char ch = (unsigned char)*s++;
         if (ch == '"' || ch == '\\')
             sb_add(b, "\\%c", ch);
-        else if (ch < 0x20)
-            sb_add(b, "\\u%04x", ch);
         else
-            sb_add(b, "%c", ch);
+            sb_add(b, "\\u%04x", ch);
     }
-    sb_add(b, "\"");
+    sb_put(b, "\"", 1);
 }
 
 /* ---- zoo ---- */
@@ -1821,14 +1856,14 @@ static int expand(sr_config *c, sr_diag *d, FILE *errf)
                     sb_add(&si, "\"policy\": ");
                     sb_json_str(&si, labels[p] ? labels[p] : "");
                     sb_add(&si, ", \"replication\": %d}", r);
-                    pt->params_si_json = si.s;
+                    pt->params_si_json = sb_take(&si);
                     pt->index = c->n_points;
                     pt->replication = r;
                     pt->seed = point_seed(e->seed, r);
                     pt->policy = xstrdup(labels[p]);
-                    pt->params_json = sb.s;
                     snprintf(pt->hash, sizeof pt->hash, "%016llx",
                              (unsigned long long)fnv1a64(sb_str(&sb), sb.n));
+                    pt->params_json = sb_take(&sb);
                     c->refs[c->n_points] = (point_ref){(int)ci, p};
                     c->n_points++;
                 }
