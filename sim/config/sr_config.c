@@ -1744,8 +1744,8 @@ static void si_value(sbuf *sb, const sr_field *f, const char *text)
     sb_json_str(sb, text);
 }
 
-/* Progress of a long expansion on a terminal: every point is built and checked (about 40 us each), so a sweep
- * of a million points takes most of a minute before validate or run says anything. */
+/* Progress of a long expansion on a terminal: every point is built and checked (about 12 us each), so a sweep
+ * of a million points takes seconds before validate or run says anything. */
 typedef struct expand_progress {
     FILE *f; /* NULL: say nothing (not a terminal); else from 1 s on, twice a second */
     double t0, next;
