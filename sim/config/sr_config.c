@@ -1747,7 +1747,7 @@ static void si_value(sbuf *sb, const sr_field *f, const char *text)
 /* Progress of a long expansion on a terminal: every point is built and checked (about 12 us each), so a sweep
  * of a million points takes seconds before validate or run says anything. */
 typedef struct expand_progress {
-    FILE *f; /* NULL: say nothing (not a terminal); else from 1 s on, twice a second */
+    FILE *f; /* NULL: say nothing (not a terminal); else from 0.5 s on, twice a second */
     double t0, next;
     int shown;
 } expand_progress;
@@ -1812,7 +1812,7 @@ static int expand(sr_config *c, sr_diag *d, FILE *errf)
         free(idx), free(ov);
         return -1;
     }
-    expand_progress pg = {errf && isatty(fileno(errf)) ? errf : NULL, mono_s(), mono_s() + 1.0, 0};
+    expand_progress pg = {errf && isatty(fileno(errf)) ? errf : NULL, mono_s(), mono_s() + 0.5, 0};
     for (long long ci = 0; ci < combos; ci++) {
         expand_progress_step(&pg, c->path, ci, combos);
         combo_indices(c, ci, idx);
