@@ -14,8 +14,10 @@ const sr_field *sr_section_field(const sr_section *sec, const char *key)
 
 int sr_field_index(const sr_section *sec, const char *key)
 {
+    /* the first character before the call: a sweep's check looks up every key of every point (a quarter of
+     * `validate`'s time went to strcmp here) */
     for (int i = 0; i < sec->n_fields; i++)
-        if (strcmp(sec->fields[i].key, key) == 0) return i;
+        if (sec->fields[i].key[0] == key[0] && strcmp(sec->fields[i].key, key) == 0) return i;
     return -1;
 }
 
