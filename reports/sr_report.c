@@ -413,7 +413,7 @@ sr_status sr_report_generate_ex(const char *db_path, const char *out_dir, const 
                 st = sr_rep_figure_metric(&e, k, panels, m, &o, out_dir, log);
         }
         char pdf_date[15];
-        sr_rep_pdf_date(db, e.id, pdf_date);
+        sr_rep_pdf_date(db, e.id, pdf_date, log);
         if (!st) st = sr_rep_run_gnuplot(out_dir, &e.scripts, pdf_date, log);
         if (!st) {
             for (size_t i = 0; i < e.figures.n; i++)

@@ -133,8 +133,9 @@ sr_status sr_rep_run_gnuplot(const char *dir, const sr_rep_strlist *scripts, con
 /* The date a report's PDFs carry, so that one database always gives the same bytes (cairo stamps the time of
  * drawing): SOURCE_DATE_EPOCH when set (seconds since 1970, the reproducible-builds convention), else the
  * time the experiment's newest run was written (runs.finished_utc), as 14 digits YYYYMMDDHHMMSS (UTC) in
- * date[15]; "" when neither is known (the PDFs keep cairo's date). */
-void sr_rep_pdf_date(sqlite3 *db, int64_t experiment_id, char date[15]);
+ * date[15]; "" when neither is known (the PDFs keep cairo's date; an invalid SOURCE_DATE_EPOCH is said in
+ * log). */
+void sr_rep_pdf_date(sqlite3 *db, int64_t experiment_id, char date[15], FILE *log);
 /* Writes date (14 digits) over the time of a PDF's "/CreationDate (D:YYYYMMDDHHMMSS" in place (same length:
  * the cross-reference offsets stay right). SR_OK also when the file has no such entry. */
 sr_status sr_rep_pdf_stamp(const char *path, const char *date, FILE *log);

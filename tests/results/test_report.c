@@ -474,7 +474,20 @@ static void test_report_pdf_dated_from_results(void **state)
     assert_int_equal(sr_report_generate(f->db_path, out2, NULL), SR_OK);
     setenv("SOURCE_DATE_EPOCH", "86400", 1);
     assert_int_equal(sr_report_generate(f->db_path, out3, NULL), SR_OK);
+    /* one that is not a time is said, and the report still drawn */
+    setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
+    char *out4 = tr_path(f->dir, "dated-bad");
+    FILE *log = tmpfile();
+    assert_non_null(log);
+    assert_int_equal(sr_report_generate(f->db_path, out4, log), SR_OK);
     unsetenv("SOURCE_DATE_EPOCH");
+    char buf[8192];
+    rewind(log);
+    size_t got = fread(buf, 1, sizeof buf - 1, log);
+    buf[got] = '\0';
+    fclose(log);
+    assert_non_null(strstr(buf, "SOURCE_DATE_EPOCH='yesterday' is not a number of seconds"));
+    free(out4);
     const char *names[4] = {HASH1 "-latency-cdf.pdf", HASH1 "-bytes_total-vs-links.wifi.bw.pdf",
                             HASH1 "-bytes_total-vs-links.wifi.bw.png", HASH2 "-latency_p50_s-vs-model.pdf"};
     for (int i = 0; i < 4; i++) {
