@@ -362,8 +362,11 @@ void sr_rep_pdf_date(sqlite3 *db, int64_t experiment_id, char date[15], FILE *lo
         if (!*end && !errno && t >= 0 && t <= 253402300799LL && gmtime_r(&tt, &tm))
             strftime(date, 15, "%Y%m%d%H%M%S", &tm);
         else
-            sr_rep_log(log, "report: SOURCE_DATE_EPOCH='%s' is not a number of seconds from 1970 to 9999: the PDFs "
-                            "carry the time they are drawn\n", sde);
+            sr_rep_log(
+                log,
+                "report: SOURCE_DATE_EPOCH='%s' is not a number of seconds from 1970 to 9999: the PDFs "
+                "carry the time they are drawn\n",
+                sde);
         return;
     }
     sqlite3_stmt *q = NULL;
