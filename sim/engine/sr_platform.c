@@ -184,6 +184,7 @@ static sr_status expand_routes(const sr_experiment *e, sr_topology *t, char *err
     if (!buf) return SR_ERR_NOMEM;
     names nm;
     sr_status st = names_build(e, t, &nm);
+    if (st != SR_OK) ERR("out of memory indexing the platform's names");
     for (int r = 0; r < e->n_routes && st == SR_OK; r++) {
         const sr_route_spec *rs = &e->routes[r];
         int sg, slo, shi, dg, dlo, dhi;

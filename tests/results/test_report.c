@@ -190,14 +190,27 @@ static int teardown(void **state)
     return 0;
 }
 
-static char *read_out(const char *dir, const char *name)
+/* The file name in dir, NUL-terminated (its size in *n when n is not NULL); the test fails when it is
+ * missing. */
+static char *read_out_n(const char *dir, const char *name, size_t *n)
 {
     char *p = tr_path(dir, name);
-    char *s = tr_read_file(p, NULL);
+    char *s = tr_read_file(p, n);
     if (!s) fprintf(stderr, "missing %s\n", p);
     free(p);
     assert_non_null(s);
     return s;
+}
+
+static char *read_out(const char *dir, const char *name)
+{
+    return read_out_n(dir, name, NULL);
+}
+
+/* A figure's bytes (PDF, PNG) in dir, its size in *n. */
+static uint8_t *read_bytes(const char *dir, const char *name, size_t *n)
+{
+    return (uint8_t *)read_out_n(dir, name, n);
 }
 
 static void expect_svg(const char *dir, const char *name, const char *const *titles, int n_titles)
@@ -441,17 +454,6 @@ static void test_report_deterministic(void **state)
         free(b);
     }
     free(out2);
-}
-
-/* A figure's bytes in dir (size in *n); the test fails when it is missing. */
-static uint8_t *read_bytes(const char *dir, const char *name, size_t *n)
-{
-    char *p = tr_path(dir, name);
-    uint8_t *b = (uint8_t *)tr_read_file(p, n);
-    if (!b) fprintf(stderr, "missing %s\n", p);
-    free(p);
-    assert_non_null(b);
-    return b;
 }
 
 /* The PDFs too: cairo stamps the time it drew them, so two reports of one database differed there. They carry
